@@ -1,0 +1,37 @@
+# Two commands for a fresh machine: `make demo` (the wake-word demo end to end on an
+# emulated board) and `make test` (the whole test suite, emulator tests included).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+SF     := $(VENV)/bin/sensorflow
+EXTRAS ?= dev,audio,datasets,micropython,bench
+
+.PHONY: setup system-deps test test-fast demo bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	touch $@
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+# Whole suite: unit, oracle, conformance, compile-and-compare, emulated-board HIL.
+test: setup system-deps
+	$(PY) -m pytest -m "" -p no:cacheprovider
+
+# Fast inner loop: no slow or emulator tests.
+test-fast: setup
+	$(PY) -m pytest
+
+demo: setup system-deps
+	$(SF) demo wakeword
+
+bench: setup system-deps
+	$(SF) bench
+
+clean:
+	rm -rf build .pytest_cache

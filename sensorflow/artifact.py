@@ -1,0 +1,135 @@
+"""Trained artifacts: a directory with the resolved pipeline YAML, each stage's learned
+values as JSON + .npy, and meta.json (version, dataset fingerprint, metrics, content hash).
+Never pickle: loading an artifact runs no code from it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from . import __version__
+from .errors import ArtifactError, ConfigError
+from .pipeline import Pipeline
+
+FORMAT_VERSION = 1
+META = "meta.json"
+PIPELINE = "pipeline.yaml"
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def content_hash(directory: Path) -> str:
+    """sha256 over every file but meta.json, in sorted relative-path order."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != META):
+        h.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def save(pipeline: Pipeline, out_dir: str | os.PathLike, *, metrics: dict | None = None,
+         dataset_fingerprint: str | None = None, extra: dict | None = None) -> Path:
+    """Write the artifact atomically: into a temp dir beside ``out_dir``, then renamed."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        cfg = pipeline.config.model_dump(mode="json", exclude_none=True)
+        (tmp / PIPELINE).write_text(yaml.safe_dump(cfg, sort_keys=False))
+        stages_meta = []
+        for i, stage in enumerate(pipeline.stages):
+            learned = stage.learned()
+            entry = {"index": i, "type": stage.name, "arrays": {}, "values": {}}
+            for key, value in learned.items():
+                if isinstance(value, np.ndarray):
+                    if value.dtype == object:
+                        raise ArtifactError(f"stage '{stage.name}' learned an object array '{key}'; cannot save it safely")
+                    fname = f"stage{i:02d}_{stage.name}_{key.rstrip('_')}.npy"
+                    np.save(tmp / fname, value, allow_pickle=False)
+                    entry["arrays"][key] = fname
+                else:
+                    entry["values"][key] = _jsonable(value)
+            stages_meta.append(entry)
+        (tmp / "stages.json").write_text(json.dumps(stages_meta, indent=1))
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "sensorflow_version": __version__,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "pipeline": pipeline.name,
+            "classes": [_jsonable(c) for c in pipeline.classes_] if pipeline.model is not None else [],
+            "dataset_fingerprint": dataset_fingerprint,
+            "metrics": _jsonable(metrics or {}),
+            **_jsonable(extra or {}),
+        }
+        meta["content_hash"] = content_hash(tmp)
+        (tmp / META).write_text(json.dumps(meta, indent=1))
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def read_meta(path: str | os.PathLike) -> dict:
+    d = Path(path)
+    if not d.is_dir():
+        raise ArtifactError(f"{path}: not an artifact directory; train one with 'sensorflow train PIPELINE'")
+    try:
+        meta = json.loads((d / META).read_text())
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: no {META}; not a sensorflow artifact (train one with 'sensorflow train')") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ArtifactError(f"{d / META}: corrupt JSON; re-train the pipeline") from None
+    return meta
+
+
+def load(path: str | os.PathLike) -> tuple[Pipeline, dict]:
+    """Load and verify an artifact; returns (fitted pipeline, meta)."""
+    d = Path(path)
+    meta = read_meta(d)
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ArtifactError(
+            f"{path}: artifact format {meta.get('format_version')} but this sensorflow reads format {FORMAT_VERSION}; "
+            "re-train with this version"
+        )
+    if meta.get("content_hash") != content_hash(d):
+        raise ArtifactError(f"{path}: content hash mismatch, files were changed after training; re-train the pipeline")
+    try:
+        pipe = Pipeline.from_yaml(d / PIPELINE)
+    except ConfigError as exc:
+        raise ArtifactError(f"{path}: stored pipeline no longer validates ({exc}); re-train with this version") from None
+    stages_meta = json.loads((d / "stages.json").read_text())
+    if len(stages_meta) != len(pipe.stages):
+        raise ArtifactError(f"{path}: stages.json does not match pipeline.yaml; re-train the pipeline")
+    for entry, stage in zip(stages_meta, pipe.stages):
+        if entry["type"] != stage.name:
+            raise ArtifactError(f"{path}: stage {entry['index']} is '{entry['type']}' in stages.json but '{stage.name}' in pipeline.yaml")
+        values = dict(entry["values"])
+        for key, fname in entry["arrays"].items():
+            values[key] = np.load(d / fname, allow_pickle=False)
+        stage.load_learned(values)
+    return pipe, meta

@@ -1,0 +1,321 @@
+"""Pipeline YAML: loading with line numbers, and the pydantic schema.
+
+The schema's ``stages`` list is a discriminated union over every registered stage's
+``Params`` (tag: ``type``), so an error names the stage, the key path and the line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import registry
+from .errors import ConfigError, format_key
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SensorConfig(_Section):
+    """Where samples come from. Physical value = raw sample * ``scale``."""
+
+    kind: Literal["audio", "imu", "vibration", "generic"]
+    sample_rate: float = Field(gt=0, description="samples per second per channel (Hz)")
+    channels: list[str] = Field(min_length=1, description="channel names, in the order samples arrive")
+    dtype: Literal["float32", "int8", "int16", "int32", "uint8", "uint16"] = "float32"
+    scale: float = Field(1.0, gt=0, description="physical units per raw count, e.g. 1/32768 for int16 PCM")
+    units: str | None = None
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, v):
+        dup = sorted({c for c in v if v.count(c) > 1})
+        if dup:
+            raise ValueError(f"channel names must be unique; '{dup[0]}' appears twice")
+        return v
+
+
+class WindowConfig(_Section):
+    """Windowing: length and hop in samples, or in milliseconds (``length_ms``/``hop_ms``)."""
+
+    length: int | None = Field(None, gt=0)
+    hop: int | None = Field(None, gt=0)
+    length_ms: float | None = Field(None, gt=0)
+    hop_ms: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.length is None) == (self.length_ms is None):
+            raise ValueError("give exactly one of 'length' (samples) or 'length_ms'")
+        if self.hop is not None and self.hop_ms is not None:
+            raise ValueError("give at most one of 'hop' (samples) or 'hop_ms'")
+        return self
+
+    def samples(self, sample_rate: float) -> tuple[int, int]:
+        """(length, hop) in samples; hop defaults to the length (no overlap)."""
+        length = self.length if self.length is not None else int(round(self.length_ms * sample_rate / 1000.0))
+        if self.hop is not None:
+            hop = self.hop
+        elif self.hop_ms is not None:
+            hop = int(round(self.hop_ms * sample_rate / 1000.0))
+        else:
+            hop = length
+        if length < 1 or hop < 1:
+            raise ConfigError("window is shorter than one sample at this sample rate", key=("window",))
+        return length, hop
+
+
+class SplitConfig(_Section):
+    """Held-out split. ``by: group`` keeps every window of one recording/subject/speaker together."""
+
+    by: Literal["group", "file", "random", "predefined"] = "group"
+    test_size: float = Field(0.25, gt=0, lt=1)
+    seed: int = 0
+
+
+class DatasetConfig(_Section):
+    """Where training data comes from: a loader (``wav_folder``, ``csv``, ``npz``, ``aeon``) or a
+    ``recipe`` that builds data (demo recipes), with loader options."""
+
+    loader: str
+    path: str | None = None
+    name: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    split: SplitConfig = Field(default_factory=SplitConfig)
+
+
+class TrainConfig(_Section):
+    cv_folds: int = Field(5, ge=0, le=20, description="cross-validation folds on the training split (0 = off)")
+    seed: int = 0
+
+
+class ExportTarget(_Section):
+    board: str
+    lang: Literal["c", "micropython"] = "c"
+
+
+class ExportConfig(_Section):
+    prefix: str = Field("sf_model", pattern=r"^[a-z_][a-z0-9_]*$")
+    targets: list[ExportTarget] = Field(default_factory=list)
+
+
+_SECTION_MODELS = {
+    ("sensor",): SensorConfig,
+    ("window",): WindowConfig,
+    ("dataset",): DatasetConfig,
+    ("dataset", "split"): SplitConfig,
+    ("train",): TrainConfig,
+    ("export",): ExportConfig,
+}
+
+
+def _stage_union():
+    params = [cls.Params for cls in registry.all_stages().values()]
+    if not params:
+        return Any
+    if len(params) == 1:
+        return params[0]
+    return Annotated[Union[tuple(params)], Field(discriminator="type")]
+
+
+_schema_cache: dict[tuple, type] = {}
+
+
+def pipeline_schema() -> type[BaseModel]:
+    """The PipelineConfig model, built over the stages registered now."""
+    key = tuple(registry.names())
+    if key not in _schema_cache:
+
+        class PipelineConfig(_Section):
+            name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")
+            description: str = ""
+            sensor: SensorConfig
+            window: WindowConfig
+            stages: list[_stage_union()] = Field(min_length=1)  # type: ignore[valid-type]
+            dataset: DatasetConfig | None = None
+            train: TrainConfig = Field(default_factory=TrainConfig)
+            export: ExportConfig = Field(default_factory=ExportConfig)
+
+        _schema_cache[key] = PipelineConfig
+    return _schema_cache[key]
+
+
+_SECTION_MODELS[()] = None  # filled lazily: the top level is pipeline_schema()
+
+
+# ---------------------------------------------------------------------- YAML with lines
+class _UniqueKeyLoader(yaml.SafeLoader):
+    pass
+
+
+def read_yaml(path: str | os.PathLike) -> tuple[Any, dict[tuple, int], str]:
+    """Read a YAML file; return (data, {key path: line}, display name). One-line errors only."""
+    p = Path(path)
+    shown = str(path)
+    if not p.exists():
+        raise ConfigError("no such file; check the path", file=shown)
+    if p.is_dir():
+        raise ConfigError("is a directory, expected a pipeline .yaml file", file=shown)
+    raw = p.read_bytes()
+    return parse_yaml(raw, shown)
+
+
+def parse_yaml(raw: bytes | str, shown: str = "<string>") -> tuple[Any, dict[tuple, int], str]:
+    if isinstance(raw, bytes):
+        if b"\x00" in raw:
+            raise ConfigError("is a binary file, not YAML text", file=shown)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ConfigError("is not UTF-8 text (binary file?)", file=shown, line=line) from None
+    else:
+        text = raw
+    if not text.strip():
+        raise ConfigError("is empty; a pipeline needs at least name, sensor, window and stages", file=shown)
+    try:
+        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f"YAML syntax error: {problem}", file=shown, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}".splitlines()[0], file=shown) from None
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _index_lines(node, (), lines, shown)
+    return data, lines, shown
+
+
+def _index_lines(node, path: tuple, lines: dict, shown: str) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise ConfigError(
+                    f"{format_key(path + (key,))}: key '{key}' appears twice (first on line {seen[key]}); keep one",
+                    file=shown,
+                    line=key_node.start_mark.line + 1,
+                )
+            seen[key] = key_node.start_mark.line + 1
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _index_lines(value_node, path + (key,), lines, shown)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, path + (i,), lines, shown)
+
+
+def line_of(lines: dict[tuple, int], key: tuple) -> int | None:
+    """Line of the longest prefix of ``key`` present in the file."""
+    key = tuple(key)
+    while key not in lines and key:
+        key = key[:-1]
+    return lines.get(key)
+
+
+# ---------------------------------------------------------------------- validation
+def validate(data: Any, lines: dict[tuple, int] | None = None, shown: str = "<string>"):
+    """Validate parsed YAML against the schema; raise one ConfigError for the first problem."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"top level must be a mapping (name:, sensor:, window:, stages:), got {type(data).__name__}",
+            file=shown,
+            line=1,
+        )
+    stages = data.get("stages")
+    if isinstance(stages, list):
+        for i, entry in enumerate(stages):
+            _check_stage_entry(entry, i, lines, shown)
+    schema = pipeline_schema()
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        key, message = _explain(exc.errors()[0], data)
+        raise ConfigError(message, key=key, file=shown, line=line_of(lines, key)) from None
+
+
+def _check_stage_entry(entry, i: int, lines, shown) -> None:
+    key = ("stages", i)
+    if not isinstance(entry, dict):
+        raise ConfigError(
+            "each stage must be a mapping like '- type: mfcc'", key=key, file=shown, line=line_of(lines, key)
+        )
+    if "type" not in entry:
+        raise ConfigError(
+            "missing 'type'; name the stage (run 'sensorflow stages' to list them)",
+            key=key,
+            file=shown,
+            line=line_of(lines, key),
+        )
+    if not isinstance(entry["type"], str) or entry["type"] not in registry.names():
+        key = key + ("type",)
+        raise ConfigError(registry.unknown_stage_message(entry["type"]), key=key, file=shown, line=line_of(lines, key))
+
+
+def _allowed_keys(parent: tuple, data: dict) -> list[str]:
+    if len(parent) == 2 and parent[0] == "stages" and isinstance(parent[1], int):
+        try:
+            return list(registry.get(data["stages"][parent[1]]["type"]).Params.model_fields)
+        except Exception:
+            return []
+    if parent == ():
+        return list(pipeline_schema().model_fields)
+    if len(parent) == 3 and parent[:1] == ("export",) and parent[1] == "targets":
+        return list(ExportTarget.model_fields)
+    model = _SECTION_MODELS.get(parent)
+    return list(model.model_fields) if model else []
+
+
+def _explain(err: dict, data: dict) -> tuple[tuple, str]:
+    loc = list(err.get("loc", ()))
+    # drop the discriminator tag pydantic inserts after a stage index
+    if len(loc) >= 3 and loc[0] == "stages" and isinstance(loc[1], int) and isinstance(loc[2], str):
+        if loc[2] in registry.names():
+            del loc[2]
+    key = tuple(loc)
+    etype = err.get("type", "")
+    msg = err.get("msg", "invalid value")
+    value = err.get("input")
+    if etype == "missing":
+        return key, f"missing required key '{key[-1]}'; add it"
+    if etype == "extra_forbidden":
+        allowed = _allowed_keys(key[:-1], data)
+        close = difflib.get_close_matches(str(key[-1]), allowed, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(a for a in allowed if a != 'type')}"
+        return key, f"unknown key '{key[-1]}'; {hint}"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    elif msg.startswith("Assertion failed, "):
+        msg = msg[len("Assertion failed, ") :]
+    else:
+        msg = msg[:1].lower() + msg[1:]
+        if value is not None and not isinstance(value, (dict, list)):
+            msg += f", got {value!r}"
+    return key, msg
+
+
+def load(path: str | os.PathLike):
+    """Read and validate a pipeline YAML; returns (config, lines, display name)."""
+    data, lines, shown = read_yaml(path)
+    return validate(data, lines, shown), lines, shown
+
+
+def loads(text: str, shown: str = "<string>"):
+    data, lines, shown = parse_yaml(text, shown)
+    return validate(data, lines, shown), lines, shown
+
+
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
