@@ -293,7 +293,7 @@ def _explain(err: dict, data: dict) -> tuple[tuple, str]:
         return key, f"missing required key '{key[-1]}'; add it"
     if etype == "extra_forbidden":
         allowed = _allowed_keys(key[:-1], data)
-        close = difflib.get_close_matches(str(key[-1]), allowed, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(key[-1]), allowed, n=1, cutoff=0.7)
         hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(a for a in allowed if a != 'type')}"
         return key, f"unknown key '{key[-1]}'; {hint}"
     if msg.startswith("Value error, "):

@@ -1,0 +1,46 @@
+"""Shared fixtures. Emulator/toolchain tests skip with the package to install when a tool
+is missing on a developer machine, but fail in CI (CI=true), where .ci/run installs them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+TOOL_PACKAGES = {
+    "arm-none-eabi-gcc": "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+    "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
+    "qemu-system-arm": "qemu-system-arm",
+    "qemu-system-riscv32": "qemu-system-misc",
+    "espeak-ng": "espeak-ng",
+    "sox": "sox",
+    "node": "nodejs",
+    "cc": "gcc",
+}
+
+
+def need_tools(*tools: str) -> None:
+    """Skip (or fail under CI) unless every tool is on PATH."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if not missing:
+        return
+    pkgs = " ".join(TOOL_PACKAGES.get(t, t) for t in missing)
+    msg = f"missing {', '.join(missing)}; install with: apt-get install --no-install-recommends {pkgs}"
+    if os.environ.get("CI"):
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO

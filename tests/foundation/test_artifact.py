@@ -1,0 +1,92 @@
+"""Artifacts: JSON + .npy, content hash checked, version checked, atomic writes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sensorflow import artifact
+from sensorflow.errors import ArtifactError
+from sensorflow.pipeline import Pipeline
+
+YAML = """\
+name: tiny
+sensor: {kind: generic, sample_rate: 100, channels: [a, b]}
+window: {length: 20, hop: 10}
+stages:
+  - type: scale
+    gain: [2.0, 3.0]
+"""
+
+
+@pytest.fixture
+def saved(tmp_path):
+    pipe = Pipeline.from_string(YAML)
+    pipe.stages[0].extra_table_ = np.arange(6, dtype=np.float32).reshape(2, 3)
+    pipe.stages[0].threshold_ = 0.25
+    return artifact.save(pipe, tmp_path / "art", metrics={"accuracy": np.float64(0.5)}, dataset_fingerprint="abc")
+
+
+def test_round_trip(saved):
+    pipe, meta = artifact.load(saved)
+    assert meta["metrics"]["accuracy"] == 0.5 and meta["dataset_fingerprint"] == "abc"
+    np.testing.assert_array_equal(pipe.stages[0].extra_table_, np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert pipe.stages[0].threshold_ == 0.25
+    assert sorted(p.suffix for p in saved.iterdir()) == [".json", ".json", ".npy", ".yaml"]
+
+
+def test_no_pickle_anywhere(saved):
+    for npy in saved.glob("*.npy"):
+        np.load(npy, allow_pickle=False)
+
+
+def test_tampered_file_refused(saved):
+    npy = next(saved.glob("*.npy"))
+    arr = np.load(npy)
+    arr[0, 0] = 99
+    np.save(npy, arr)
+    with pytest.raises(ArtifactError, match="content hash mismatch"):
+        artifact.load(saved)
+
+
+def test_tampered_yaml_refused(saved):
+    p = saved / "pipeline.yaml"
+    p.write_text(p.read_text().replace("2.0", "4.0"))
+    with pytest.raises(ArtifactError, match="hash"):
+        artifact.load(saved)
+
+
+def test_version_incompatible_refused(saved):
+    meta = json.loads((saved / "meta.json").read_text())
+    meta["format_version"] = 999
+    (saved / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError, match="format 999"):
+        artifact.load(saved)
+
+
+def test_not_an_artifact(tmp_path):
+    with pytest.raises(ArtifactError, match="not an artifact"):
+        artifact.load(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ArtifactError, match="no meta.json"):
+        artifact.load(tmp_path / "empty")
+    (tmp_path / "empty" / "meta.json").write_text("{not json")
+    with pytest.raises(ArtifactError, match="corrupt JSON"):
+        artifact.load(tmp_path / "empty")
+
+
+def test_failed_save_leaves_nothing(tmp_path):
+    pipe = Pipeline.from_string(YAML)
+    pipe.stages[0].bad_ = np.array([object()], dtype=object)
+    with pytest.raises(ArtifactError):
+        artifact.save(pipe, tmp_path / "art")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_overwrite_keeps_single_copy(saved):
+    pipe, _ = artifact.load(saved)
+    artifact.save(pipe, saved)
+    artifact.load(saved)
+    assert [p.name for p in saved.parent.iterdir()] == ["art"]
