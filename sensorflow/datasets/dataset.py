@@ -1,0 +1,160 @@
+"""The Dataset type every loader and recipe returns (the contract is in ``sensorflow.datasets``)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import DataError
+from ..windowing import frame
+
+
+@dataclass
+class Stream:
+    """A continuous recording with annotated events, for event-detector evaluation.
+
+    ``events`` holds ``(start_s, end_s, label)`` tuples; everything else is background.
+    """
+
+    signal: np.ndarray
+    events: list[tuple[float, float, object]]
+    name: str = "<stream>"
+
+
+@dataclass
+class Windows:
+    """Windows cut from a dataset: ``X (n, length, C)``, one label, group and recording index each."""
+
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    recording: np.ndarray
+
+
+@dataclass
+class Dataset:
+    """Labelled recordings (see the module docstring of ``sensorflow.datasets``)."""
+
+    signals: list[np.ndarray]
+    labels: np.ndarray
+    groups: np.ndarray
+    sample_rate: float
+    channels: tuple[str, ...]
+    names: list[str]
+    fold: np.ndarray | None = None
+    streams: list[Stream] = field(default_factory=list)
+    source: str = ""
+
+    def __post_init__(self):
+        self.signals = [_as_signal(s, n) for s, n in zip(self.signals, self.names)]
+        self.labels = _labels_array(self.labels)
+        self.groups = np.asarray([str(g) for g in self.groups])
+        self.channels = tuple(str(c) for c in self.channels)
+        self.sample_rate = float(self.sample_rate)
+        n = len(self.signals)
+        for what, arr in (("labels", self.labels), ("groups", self.groups), ("names", self.names)):
+            if len(arr) != n:
+                raise DataError(f"{self.source or 'dataset'}: {n} recordings but {len(arr)} {what}")
+        if self.fold is not None:
+            self.fold = np.asarray([str(f) for f in self.fold])
+            bad = sorted(set(self.fold) - {"train", "test"})
+            if bad or len(self.fold) != n:
+                raise DataError(f"{self.source or 'dataset'}: fold must be 'train' or 'test' per recording")
+        for s, name in zip(self.signals, self.names):
+            if s.shape[1] != len(self.channels):
+                raise DataError(f"{name}: {s.shape[1]} channels but the dataset has {len(self.channels)}")
+        if n == 0 and not self.streams:
+            raise DataError(f"{self.source or 'dataset'}: no recordings found")
+
+    def __len__(self) -> int:
+        return len(self.signals)
+
+    @property
+    def classes(self) -> list:
+        return sorted(set(self.labels.tolist()))
+
+    def subset(self, index) -> "Dataset":
+        index = np.asarray(index, dtype=int)
+        return Dataset(
+            [self.signals[i] for i in index],
+            self.labels[index],
+            self.groups[index],
+            self.sample_rate,
+            self.channels,
+            [self.names[i] for i in index],
+            None if self.fold is None else self.fold[index],
+            [],
+            self.source,
+        )
+
+    def fingerprint(self) -> str:
+        """sha256 over sample rate, channels, every signal's shape and float32 bytes, labels and groups."""
+        h = hashlib.sha256()
+        h.update(repr((self.sample_rate, self.channels)).encode())
+        for s, label, group in zip(self.signals, self.labels.tolist(), self.groups.tolist()):
+            h.update(repr((s.shape, label, group)).encode())
+            h.update(np.ascontiguousarray(s, dtype=np.float32).tobytes())
+        for st in self.streams:
+            h.update(repr((st.signal.shape, [tuple(map(str, e)) for e in st.events])).encode())
+            h.update(np.ascontiguousarray(st.signal, dtype=np.float32).tobytes())
+        return h.hexdigest()
+
+    def check_sensor(self, sample_rate: float, n_channels: int) -> None:
+        """Refuse a dataset whose sample rate or channel count differs from the pipeline sensor."""
+        if abs(self.sample_rate - float(sample_rate)) > 1e-6 * float(sample_rate):
+            raise DataError(
+                f"{self.source or 'dataset'}: sample rate {self.sample_rate:g} Hz but the pipeline sensor is "
+                f"{float(sample_rate):g} Hz; resample the data or fix sensor.sample_rate"
+            )
+        if len(self.channels) != n_channels:
+            raise DataError(
+                f"{self.source or 'dataset'}: {len(self.channels)} channels but the pipeline sensor has "
+                f"{n_channels}; fix sensor.channels or the data"
+            )
+
+    def windows(self, length: int, hop: int, pad_short: bool = True) -> Windows:
+        """Cut every recording into windows (``sensorflow.windowing.frame``); a recording
+        shorter than one window is zero-padded at the end to one window when ``pad_short``."""
+        xs, ys, gs, rs = [], [], [], []
+        for i, s in enumerate(self.signals):
+            if len(s) < length and pad_short and len(s) > 0:
+                s = np.concatenate([s, np.zeros((length - len(s), s.shape[1]), s.dtype)])
+            w = frame(s, length, hop)
+            xs.append(w)
+            ys += [self.labels[i]] * len(w)
+            gs += [self.groups[i]] * len(w)
+            rs += [i] * len(w)
+        n_ch = len(self.channels)
+        X = np.concatenate(xs).astype(np.float32, copy=False) if xs else np.empty((0, length, n_ch), np.float32)
+        if len(X) == 0:
+            raise DataError(
+                f"{self.source or 'dataset'}: no recording is long enough for one window of {length} samples"
+            )
+        return Windows(X, _labels_array(ys), np.asarray(gs), np.asarray(rs, dtype=int))
+
+
+def _as_signal(s, name) -> np.ndarray:
+    s = np.asarray(s)
+    if s.ndim == 1:
+        s = s[:, None]
+    if s.ndim != 2:
+        raise DataError(f"{name}: expected samples of shape (n_samples, n_channels), got {s.shape}")
+    if s.dtype.kind not in "fiu":
+        raise DataError(f"{name}: samples must be numbers, got {s.dtype}")
+    s = s.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(s)):
+        row = int(np.argwhere(~np.isfinite(s))[0][0])
+        raise DataError(f"{name}: sample {row} is NaN or Inf; clean or interpolate the data")
+    return s
+
+
+def _labels_array(labels) -> np.ndarray:
+    """Integer labels stay integers; anything else becomes strings (never an object array)."""
+    arr = np.asarray(labels)
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f" and len(arr) and np.all(arr == np.round(arr)):
+        return arr.astype(np.int64)
+    return np.asarray([str(v) for v in arr.tolist()])
