@@ -1,0 +1,41 @@
+/* sf_dct: DCT-II ortho by a constant matrix (see sf_dct.h). */
+#include "sf_dct.h"
+
+#include <math.h>
+
+void sf_dct_init_f32(sf_dct_inst_f32 *S, uint16_t n_in, uint16_t n_out, const float *matrix)
+{
+    S->n_in = n_in;
+    S->n_out = n_out;
+    S->matrix = matrix;
+}
+
+void sf_dct_process_f32(const sf_dct_inst_f32 *S, const float *src, float *dst)
+{
+    const float *row = S->matrix;
+    uint32_t k, m, n = S->n_in;
+    for (k = 0; k < S->n_out; k++) {
+        float acc0 = 0.0f, acc1 = 0.0f;
+        for (m = 0; m + 1u < n; m += 2u) {
+            acc0 += row[m] * src[m];
+            acc1 += row[m + 1u] * src[m + 1u];
+        }
+        if (m < n) acc0 += row[m] * src[m];
+        dst[k] = acc0 + acc1;
+        row += n;
+    }
+}
+
+void sf_dct_make_matrix_f32(uint16_t n_in, uint16_t n_out, float *matrix)
+{
+    uint32_t k, m;
+    float scale0 = sqrtf(1.0f / (float)n_in), scale = sqrtf(2.0f / (float)n_in);
+    float step = 3.14159265358979323846f / (2.0f * (float)n_in);
+    for (k = 0; k < n_out; k++) {
+        for (m = 0; m < n_in; m++) {
+            /* reduce (2m+1)k modulo 4 n_in so the cosine argument stays small */
+            uint32_t arg = ((2u * m + 1u) * k) % (4u * n_in);
+            matrix[k * n_in + m] = (k == 0 ? scale0 : scale) * cosf(step * (float)arg);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/* sf_fft: complex and real FFT of power-of-two length, float32.
+ *
+ * The complex transform is an in-place radix-2^2 decimation-in-frequency FFT (radix-4
+ * butterflies, one radix-2 pass when log2(n) is odd) leaving its output in bit-reversed
+ * order. The real transform of n points runs it on n/2 complex points and a split step,
+ * and packs its output as CMSIS-DSP's arm_rfft_fast_f32 does:
+ *   dst[0] = Re X[0], dst[1] = Re X[n/2], dst[2k], dst[2k+1] = Re, Im X[k] (0 < k < n/2).
+ * Sign convention as numpy.fft: X[k] = sum_t x[t] exp(-2 pi i k t / n).
+ *
+ * Tables (caller-owned, usually `const` tables generated at export time):
+ *   twiddle: interleaved cos, sin of 2 pi k / L for k = 0 .. 3L/4 - 1 (3L/2 floats), where
+ *            L = n for both sf_cfft of n points and sf_rfft of n points;
+ *   bitrev:  the bit reversal of 0 .. m-1 over log2(m) bits (m complex points).
+ * sf_fft_make_twiddle_f32 / sf_fft_make_bitrev compute them into RAM instead.
+ */
+#ifndef SF_FFT_H
+#define SF_FFT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    uint16_t n;              /* complex points, power of two >= 2 */
+    uint16_t tw_stride;      /* table step (in pairs) of W_n^1 */
+    const float *twiddle;    /* see above */
+    const uint16_t *bitrev;  /* n entries */
+} sf_cfft_inst_f32;
+
+typedef struct {
+    uint16_t n;              /* real points, power of two >= 4 */
+    sf_cfft_inst_f32 cfft;   /* n/2 complex points */
+    const float *twiddle;    /* same table, L = n */
+} sf_rfft_inst_f32;
+
+/* Number of floats in the twiddle table for a transform of n points (real or complex). */
+static inline uint32_t sf_fft_twiddle_len(uint32_t n) { return (3u * n) / 2u; }
+
+void sf_fft_make_twiddle_f32(uint32_t n, float *twiddle);
+void sf_fft_make_bitrev(uint32_t m, uint16_t *bitrev);
+
+void sf_cfft_init_f32(sf_cfft_inst_f32 *S, uint16_t n, const float *twiddle, const uint16_t *bitrev);
+/* In place on n interleaved complex values; output left in bit-reversed order. */
+void sf_cfft_dif_f32(const sf_cfft_inst_f32 *S, float *buf);
+/* In place on buf, then copied to natural order into dst (2n floats, dst != buf). */
+void sf_cfft_f32(const sf_cfft_inst_f32 *S, float *buf, float *dst);
+
+/* bitrev: the table of n/2 entries. */
+void sf_rfft_init_f32(sf_rfft_inst_f32 *S, uint16_t n, const float *twiddle, const uint16_t *bitrev);
+/* src: n real samples, used as scratch (destroyed); dst: n floats, packed as above. */
+void sf_rfft_process_f32(const sf_rfft_inst_f32 *S, float *src, float *dst);
+
+/* Power spectrum |X[k]|^2, k = 0 .. n/2 (n/2 + 1 values) from the packed output; may run
+ * in place (power == packed). */
+static inline void sf_rfft_power_f32(const float *packed, float *power, uint32_t n)
+{
+    uint32_t half = n / 2u, k;
+    float dc = packed[0], nyq = packed[1];
+    power[0] = dc * dc;
+    for (k = 1; k < half; k++) {
+        float re = packed[2u * k], im = packed[2u * k + 1u];
+        power[k] = re * re + im * im;
+    }
+    power[half] = nyq * nyq;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SF_FFT_H */

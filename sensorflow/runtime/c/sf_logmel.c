@@ -1,0 +1,136 @@
+/* sf_logmel: log-mel / MFCC frame pipeline with an incremental mode (see sf_logmel.h). */
+#include "sf_logmel.h"
+
+#include <float.h>
+#include <math.h>
+
+void sf_logmel_init_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, float *work)
+{
+    uint32_t nf = cfg->n_frames;
+    S->cfg = cfg;
+    sf_rfft_init_f32(&S->fft, cfg->n_fft, cfg->twiddle, cfg->bitrev);
+    sf_mel_init_f32(&S->mel, cfg->n_mels, cfg->mel_start, cfg->mel_len, cfg->mel_weights);
+    sf_dct_init_f32(&S->dct, cfg->n_mels, cfg->n_mfcc, cfg->dct);
+    S->frame = work;
+    S->spec = S->frame + cfg->n_fft;
+    S->ring = S->spec + cfg->n_fft;
+    S->ring_cep = S->ring + nf * cfg->n_mels;
+    S->ring_max = S->ring_cep + nf * cfg->n_mfcc;
+    S->ring_min = S->ring_max + nf;
+    S->clip = S->ring_min + nf;       /* n_mels: clipped row */
+    S->cep = S->clip + cfg->n_mels;   /* n_mfcc */
+    S->head = 0;
+    S->valid = 0;
+}
+
+/* Windowed frame starting at sample `start` (may be negative with centre padding). */
+static void gather_frame(const sf_logmel_config_f32 *c, const float *src, int32_t start, float *frame)
+{
+    const float *w = c->window;
+    int32_t n = c->n_fft, len = c->window_length, i;
+    uint32_t st = c->src_stride;
+    if (start >= 0 && start + n <= len) {
+        const float *p = src + (uint32_t)start * st;
+        for (i = 0; i < n; i++) frame[i] = p[(uint32_t)i * st] * w[i];
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        int32_t t = start + i;
+        float x;
+        if (c->pad_mode == SF_PAD_REFLECT && len > 1) {
+            /* numpy.pad mode='reflect' (edge sample not repeated), folded until inside */
+            while (t < 0 || t >= len) t = (t < 0) ? -t : 2 * (len - 1) - t;
+            x = src[(uint32_t)t * st];
+        } else {
+            x = (t >= 0 && t < len) ? src[(uint32_t)t * st] : 0.0f;
+        }
+        frame[i] = x * w[i];
+    }
+}
+
+/* One frame into ring slot `slot`. */
+static void compute_frame(sf_logmel_inst_f32 *S, const float *src, uint32_t t, uint32_t slot)
+{
+    const sf_logmel_config_f32 *c = S->cfg;
+    uint32_t m, n_mels = c->n_mels;
+    float *row = S->ring + slot * n_mels;
+    float mx, mn;
+    gather_frame(c, src, (int32_t)(t * c->hop_length) - (int32_t)c->pad, S->frame);
+    sf_rfft_process_f32(&S->fft, S->frame, S->spec);
+    sf_rfft_power_f32(S->spec, S->spec, c->n_fft);
+    if (c->power == 1u) {
+        uint32_t k, nb = c->n_fft / 2u + 1u;
+        for (k = 0; k < nb; k++) S->spec[k] = sqrtf(S->spec[k]);
+    }
+    sf_mel_process_f32(&S->mel, S->spec, row);
+    mx = -INFINITY;
+    mn = INFINITY;
+    for (m = 0; m < n_mels; m++) {
+        float x = row[m];
+        if (!(x < FLT_MAX)) x = FLT_MAX; /* overflowed (or NaN) spectra stay finite */
+        float v = c->log_mul * logf((x > c->log_floor ? x : c->log_floor) + c->log_add) - c->log_sub;
+        row[m] = v;
+        if (v > mx) mx = v;
+        if (v < mn) mn = v;
+    }
+    S->ring_max[slot] = mx;
+    S->ring_min[slot] = mn;
+    if (c->n_mfcc) sf_dct_process_f32(&S->dct, row, S->ring_cep + slot * c->n_mfcc);
+}
+
+static void emit_window(sf_logmel_inst_f32 *S, float *dst)
+{
+    const sf_logmel_config_f32 *c = S->cfg;
+    uint32_t f, m, nf = c->n_frames, n_mels = c->n_mels, n_mfcc = c->n_mfcc;
+    int32_t fs = c->out_frame_stride, cs = c->out_coef_stride;
+    int clip = (c->top_db >= 0.0f);
+    float thr = -INFINITY;
+    if (clip) {
+        float gmax = S->ring_max[0];
+        for (f = 1; f < nf; f++)
+            if (S->ring_max[f] > gmax) gmax = S->ring_max[f];
+        thr = gmax - c->top_db;
+    }
+    for (f = 0; f < nf; f++) {
+        uint32_t slot = S->head + f;
+        float *out = dst + (int32_t)f * fs;
+        const float *row;
+        if (slot >= nf) slot -= nf;
+        row = S->ring + slot * n_mels;
+        if (n_mfcc == 0u) {
+            for (m = 0; m < n_mels; m++) out[(int32_t)m * cs] = (row[m] > thr) ? row[m] : thr;
+        } else {
+            const float *cep = S->ring_cep + slot * n_mfcc;
+            if (clip && S->ring_min[slot] < thr) {
+                for (m = 0; m < n_mels; m++) S->clip[m] = (row[m] > thr) ? row[m] : thr;
+                sf_dct_process_f32(&S->dct, S->clip, S->cep);
+                cep = S->cep;
+            }
+            for (m = 0; m < n_mfcc; m++) out[(int32_t)m * cs] = cep[m];
+        }
+    }
+}
+
+void sf_logmel_process_f32(sf_logmel_inst_f32 *S, const float *src, float *dst)
+{
+    uint32_t t;
+    for (t = 0; t < S->cfg->n_frames; t++) compute_frame(S, src, t, t);
+    S->head = 0;
+    S->valid = 1;
+    emit_window(S, dst);
+}
+
+void sf_logmel_process_next_f32(sf_logmel_inst_f32 *S, const float *src, float *dst)
+{
+    const sf_logmel_config_f32 *c = S->cfg;
+    uint32_t nf = c->n_frames, shift = c->shift_frames, t;
+    if (!S->valid || shift == 0u || shift >= nf) {
+        sf_logmel_process_f32(S, src, dst);
+        return;
+    }
+    for (t = nf - shift; t < nf; t++) {
+        compute_frame(S, src, t, S->head);
+        S->head = (uint16_t)((S->head + 1u == nf) ? 0u : S->head + 1u);
+    }
+    emit_window(S, dst);
+}

@@ -1,0 +1,25 @@
+/* sf_mel: sparse mel filterbank (see sf_mel.h). */
+#include "sf_mel.h"
+
+void sf_mel_init_f32(sf_mel_inst_f32 *S, uint16_t n_mels, const uint16_t *start, const uint16_t *len,
+                     const float *weights)
+{
+    S->n_mels = n_mels;
+    S->start = start;
+    S->len = len;
+    S->weights = weights;
+}
+
+void sf_mel_process_f32(const sf_mel_inst_f32 *S, const float *spec, float *mel)
+{
+    const float *w = S->weights;
+    uint32_t m;
+    for (m = 0; m < S->n_mels; m++) {
+        const float *x = spec + S->start[m];
+        uint32_t k, n = S->len[m];
+        float acc = 0.0f;
+        for (k = 0; k < n; k++) acc += w[k] * x[k];
+        w += n;
+        mel[m] = acc;
+    }
+}
