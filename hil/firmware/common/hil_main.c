@@ -1,0 +1,346 @@
+/* HIL firmware main loop, shared by every board: receives COBS frames, runs the exported
+ * pipeline (sf_model.h, the generated C API in docs/design.md) and answers. The board
+ * sleeps in port_wait_input() while no byte is waiting. Protocol: hil/README.md. */
+#include <string.h>
+
+#include "hil_port.h"
+#include "hil_proto.h"
+#include "sf_model.h"
+
+#ifndef HIL_FW_VERSION
+#define HIL_FW_VERSION "sf-hil 1"
+#endif
+
+#define HIL_RX_BODY_MAX 260u /* u32 offset + 64 floats */
+#define HIL_MAX_FLOATS_PER_FRAME 64u
+#define HIL_RX_RAW_MAX (HIL_RX_BODY_MAX + HIL_FRAME_OVERHEAD)
+#define HIL_RX_ENC_MAX HIL_COBS_MAX(HIL_RX_RAW_MAX)
+
+#define HIL_PUSH_BODY_FIXED 24u
+#define HIL_TX_BODY_A (HIL_PUSH_BODY_FIXED + 8u * SF_MODEL_N_CLASSES)
+#define HIL_TX_BODY_B (4u + 4u * HIL_MAX_FLOATS_PER_FRAME)
+#define HIL_TX_BODY_C 128u
+#define HIL_MAX2(a, b) ((a) > (b) ? (a) : (b))
+#define HIL_TX_BODY_MAX HIL_MAX2(HIL_MAX2(HIL_TX_BODY_A, HIL_TX_BODY_B), HIL_TX_BODY_C)
+#define HIL_TX_RAW_MAX (HIL_TX_BODY_MAX + HIL_FRAME_OVERHEAD)
+
+#define HIL_WINDOW_FLOATS ((uint32_t)SF_MODEL_WINDOW_LENGTH * (uint32_t)SF_MODEL_N_CHANNELS)
+
+static float window_buf[HIL_WINDOW_FLOATS];
+static float features_buf[SF_MODEL_N_FEATURES];
+static float check_features[SF_MODEL_N_FEATURES];
+static float scores_buf[SF_MODEL_N_CLASSES];
+static float check_scores[SF_MODEL_N_CLASSES];
+static float post_buf[SF_MODEL_N_CLASSES];
+static float push_buf[HIL_MAX_FLOATS_PER_FRAME];
+
+static uint8_t rx_buf[HIL_RX_ENC_MAX];
+static uint32_t rx_len;
+static int rx_overflow;
+
+static uint8_t tx_raw[HIL_TX_RAW_MAX];
+static uint32_t tx_raw_len;
+static uint8_t tx_enc[HIL_COBS_MAX(HIL_TX_RAW_MAX) + 1u];
+
+/* the last answered request, so a retried request gets the same answer without running twice */
+static int cache_valid;
+static uint16_t cache_seq;
+static uint8_t cache_type;
+static uint32_t cache_crc;
+
+static uint64_t counter_overhead;
+
+static void send_raw(void)
+{
+    size_t n = hil_cobs_encode(tx_raw, tx_raw_len, tx_enc);
+    tx_enc[n++] = 0u;
+    port_write(tx_enc, (uint32_t)n);
+}
+
+/* Finish the frame whose body (length n) is already in tx_raw + 3, and send it. */
+static void respond(uint8_t type, uint16_t seq, uint32_t n)
+{
+    tx_raw[0] = type;
+    hil_put_u16(tx_raw + 1, seq);
+    hil_put_u32(tx_raw + 3 + n, hil_crc32(tx_raw, 3u + n));
+    tx_raw_len = 3u + n + 4u;
+    send_raw();
+}
+
+static void respond_error(uint8_t req_type, uint16_t seq, uint8_t code, int32_t detail)
+{
+    uint8_t *b = tx_raw + 3;
+    b[0] = code;
+    b[1] = req_type;
+    hil_put_u32(b + 2, (uint32_t)detail);
+    respond(HIL_MSG_ERROR, seq, 6u);
+}
+
+static void put_f32(uint8_t *p, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    hil_put_u32(p, u);
+}
+
+static float get_f32(const uint8_t *p)
+{
+    uint32_t u = hil_get_u32(p);
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+static void put_text(uint8_t *p, const char *s, uint32_t width)
+{
+    uint32_t i = 0;
+    for (; i < width && s[i] != '\0'; i++) {
+        p[i] = (uint8_t)s[i];
+    }
+    for (; i < width; i++) {
+        p[i] = 0u;
+    }
+}
+
+static void send_hello(uint16_t seq, int boot)
+{
+    uint8_t *b = tx_raw + 3;
+    b[0] = (uint8_t)HIL_PROTO_VERSION;
+    b[1] = (uint8_t)(boot ? 1u : 0u);
+    hil_put_u16(b + 2, (uint16_t)HIL_RX_BODY_MAX);
+    hil_put_u32(b + 4, (uint32_t)SF_MODEL_WINDOW_LENGTH);
+    hil_put_u32(b + 8, (uint32_t)SF_MODEL_N_CHANNELS);
+    hil_put_u32(b + 12, (uint32_t)SF_MODEL_N_FEATURES);
+    hil_put_u32(b + 16, (uint32_t)SF_MODEL_N_CLASSES);
+    hil_put_u32(b + 20, (uint32_t)SF_MODEL_HOP);
+    hil_put_u32(b + 24, (uint32_t)sf_model_state_bytes());
+    hil_put_u32(b + 28, port_stack_size());
+    hil_put_u32(b + 32, port_stack_used());
+    hil_put_u32(b + 36, port_ram_bytes());
+    hil_put_u32(b + 40, port_flash_bytes());
+    b[44] = port_counter_unit();
+    b[45] = 0u;
+    b[46] = 0u;
+    b[47] = 0u;
+    put_text(b + 48, SF_MODEL_PIPELINE_HASH, 16u);
+    put_text(b + 64, HIL_FW_VERSION, 16u);
+    put_text(b + 80, port_board_name(), 24u);
+    respond(HIL_MSG_HELLO | HIL_MSG_RESPONSE, seq, 104u);
+}
+
+static void cmd_load(uint16_t seq, const uint8_t *body, uint32_t n)
+{
+    if (n < 4u || (n - 4u) % 4u != 0u) {
+        respond_error(HIL_MSG_LOAD, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
+        return;
+    }
+    uint32_t offset = hil_get_u32(body);
+    uint32_t count = (n - 4u) / 4u;
+    if (offset > HIL_WINDOW_FLOATS || count > HIL_WINDOW_FLOATS - offset) {
+        respond_error(HIL_MSG_LOAD, seq, HIL_ERR_BAD_OFFSET, (int32_t)offset);
+        return;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        window_buf[offset + i] = get_f32(body + 4u + 4u * i);
+    }
+    hil_put_u32(tx_raw + 3, offset + count);
+    respond(HIL_MSG_LOAD | HIL_MSG_RESPONSE, seq, 4u);
+}
+
+/* Body: flags u8 (bit0: also run sf_model_infer and report whether it agrees). */
+static void cmd_infer(uint16_t seq, const uint8_t *body, uint32_t n)
+{
+    if (n != 1u) {
+        respond_error(HIL_MSG_INFER, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
+        return;
+    }
+    port_counter_start();
+    int fstatus = sf_model_features(window_buf, features_buf);
+    uint64_t feat_count = port_counter_stop();
+    if (fstatus != 0) {
+        respond_error(HIL_MSG_INFER, seq, HIL_ERR_MODEL, fstatus);
+        return;
+    }
+    port_counter_start();
+    int label = sf_model_classify(features_buf, scores_buf);
+    uint64_t cls_count = port_counter_stop();
+    if (label < 0) {
+        respond_error(HIL_MSG_INFER, seq, HIL_ERR_MODEL, label);
+        return;
+    }
+    int32_t consistent = -1;
+    if (body[0] & 1u) {
+        int label2 = sf_model_infer(window_buf, check_features, check_scores);
+        consistent = (label2 == label && memcmp(check_scores, scores_buf, sizeof scores_buf) == 0 &&
+                      memcmp(check_features, features_buf, sizeof features_buf) == 0)
+                         ? 1
+                         : 0;
+    }
+    feat_count = feat_count > counter_overhead ? feat_count - counter_overhead : 0u;
+    cls_count = cls_count > counter_overhead ? cls_count - counter_overhead : 0u;
+    uint8_t *b = tx_raw + 3;
+    hil_put_u32(b, (uint32_t)label);
+    hil_put_u32(b + 4, (uint32_t)consistent);
+    hil_put_u64(b + 8, feat_count);
+    hil_put_u64(b + 16, cls_count);
+    hil_put_u32(b + 24, port_stack_used());
+    hil_put_u32(b + 28, (uint32_t)SF_MODEL_N_CLASSES);
+    for (uint32_t i = 0; i < (uint32_t)SF_MODEL_N_CLASSES; i++) {
+        put_f32(b + 32u + 4u * i, scores_buf[i]);
+    }
+    respond(HIL_MSG_INFER | HIL_MSG_RESPONSE, seq, 32u + 4u * (uint32_t)SF_MODEL_N_CLASSES);
+}
+
+/* Body: offset u32, count u16 -> offset u32, count floats of the last features. */
+static void cmd_features(uint16_t seq, const uint8_t *body, uint32_t n)
+{
+    if (n != 6u) {
+        respond_error(HIL_MSG_FEATURES, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
+        return;
+    }
+    uint32_t offset = hil_get_u32(body);
+    uint32_t count = hil_get_u16(body + 4);
+    if (count > HIL_MAX_FLOATS_PER_FRAME || offset > (uint32_t)SF_MODEL_N_FEATURES ||
+        count > (uint32_t)SF_MODEL_N_FEATURES - offset) {
+        respond_error(HIL_MSG_FEATURES, seq, HIL_ERR_BAD_OFFSET, (int32_t)offset);
+        return;
+    }
+    uint8_t *b = tx_raw + 3;
+    hil_put_u32(b, offset);
+    for (uint32_t i = 0; i < count; i++) {
+        put_f32(b + 4u + 4u * i, features_buf[offset + i]);
+    }
+    respond(HIL_MSG_FEATURES | HIL_MSG_RESPONSE, seq, 4u + 4u * count);
+}
+
+/* Body: whole frames of interleaved samples -> windows completed, last label/scores/post. */
+static void cmd_push(uint16_t seq, const uint8_t *body, uint32_t n)
+{
+    uint32_t frame_bytes = 4u * (uint32_t)SF_MODEL_N_CHANNELS;
+    if (n == 0u || n % frame_bytes != 0u || n / 4u > HIL_MAX_FLOATS_PER_FRAME) {
+        respond_error(HIL_MSG_PUSH, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
+        return;
+    }
+    for (uint32_t i = 0; i < n / 4u; i++) {
+        push_buf[i] = get_f32(body + 4u * i);
+    }
+    port_counter_start();
+    int done = sf_model_push(push_buf, (int)(n / frame_bytes));
+    uint64_t count = port_counter_stop();
+    count = count > counter_overhead ? count - counter_overhead : 0u;
+    int label = -1;
+    if (done < 0) {
+        respond_error(HIL_MSG_PUSH, seq, HIL_ERR_MODEL, done);
+        return;
+    }
+    if (done > 0) {
+        int status = sf_model_last(scores_buf, &label, post_buf);
+        if (status < 0) {
+            respond_error(HIL_MSG_PUSH, seq, HIL_ERR_MODEL, status);
+            return;
+        }
+    }
+    uint8_t *b = tx_raw + 3;
+    hil_put_u32(b, (uint32_t)done);
+    hil_put_u32(b + 4, (uint32_t)label);
+    hil_put_u64(b + 8, count);
+    hil_put_u32(b + 16, port_stack_used());
+    hil_put_u32(b + 20, (uint32_t)SF_MODEL_N_CLASSES);
+    for (uint32_t i = 0; i < (uint32_t)SF_MODEL_N_CLASSES; i++) {
+        put_f32(b + HIL_PUSH_BODY_FIXED + 4u * i, done > 0 ? scores_buf[i] : 0.0f);
+        put_f32(b + HIL_PUSH_BODY_FIXED + 4u * ((uint32_t)SF_MODEL_N_CLASSES + i), done > 0 ? post_buf[i] : 0.0f);
+    }
+    respond(HIL_MSG_PUSH | HIL_MSG_RESPONSE, seq, HIL_PUSH_BODY_FIXED + 8u * (uint32_t)SF_MODEL_N_CLASSES);
+}
+
+static void handle_frame(uint8_t *raw, uint32_t n)
+{
+    if (n < HIL_FRAME_OVERHEAD) {
+        return;
+    }
+    uint32_t crc = hil_get_u32(raw + n - 4u);
+    if (hil_crc32(raw, n - 4u) != crc) {
+        return; /* corrupted: drop silently, the host retries */
+    }
+    uint8_t type = raw[0];
+    uint16_t seq = hil_get_u16(raw + 1);
+    const uint8_t *body = raw + 3;
+    uint32_t body_len = n - HIL_FRAME_OVERHEAD;
+    if (type == HIL_MSG_HELLO) {
+        cache_valid = 0; /* a new session: forget the last request */
+        send_hello(seq, 0);
+        return;
+    }
+    if (cache_valid && seq == cache_seq && type == cache_type && crc == cache_crc) {
+        send_raw(); /* the host missed our answer: send it again, do not run twice */
+        return;
+    }
+    switch (type) {
+    case HIL_MSG_PING:
+        memcpy(tx_raw + 3, body, body_len);
+        respond(HIL_MSG_PING | HIL_MSG_RESPONSE, seq, body_len);
+        break;
+    case HIL_MSG_LOAD:
+        cmd_load(seq, body, body_len);
+        break;
+    case HIL_MSG_INFER:
+        cmd_infer(seq, body, body_len);
+        break;
+    case HIL_MSG_FEATURES:
+        cmd_features(seq, body, body_len);
+        break;
+    case HIL_MSG_PUSH:
+        cmd_push(seq, body, body_len);
+        break;
+    case HIL_MSG_RESET: {
+        int status = sf_model_init();
+        hil_put_u32(tx_raw + 3, (uint32_t)status);
+        respond(HIL_MSG_RESET | HIL_MSG_RESPONSE, seq, 4u);
+        break;
+    }
+    default:
+        respond_error(type, seq, HIL_ERR_UNKNOWN_COMMAND, 0);
+        break;
+    }
+    cache_valid = 1;
+    cache_seq = seq;
+    cache_type = type;
+    cache_crc = crc;
+}
+
+static void feed(uint8_t byte)
+{
+    if (byte == 0u) {
+        if (!rx_overflow && rx_len > 0u) {
+            int n = hil_cobs_decode(rx_buf, rx_len);
+            if (n > 0) {
+                handle_frame(rx_buf, (uint32_t)n);
+            }
+        }
+        rx_len = 0u;
+        rx_overflow = 0;
+        return;
+    }
+    if (rx_len < sizeof rx_buf) {
+        rx_buf[rx_len++] = byte;
+    } else {
+        rx_overflow = 1; /* too long for us: drop it at the next delimiter */
+    }
+}
+
+int main(void)
+{
+    port_init();
+    port_counter_start();
+    counter_overhead = port_counter_stop();
+    (void)sf_model_init();
+    send_hello(0u, 1);
+    for (;;) {
+        int c = port_getc();
+        if (c < 0) {
+            port_wait_input();
+            continue;
+        }
+        feed((uint8_t)c);
+    }
+}

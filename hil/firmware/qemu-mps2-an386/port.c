@@ -1,0 +1,100 @@
+/* QEMU mps2-an386 board port: CMSDK APB UART0 (0x40004000, RX irq = NVIC line 0) and
+ * SysTick as the counter. Under `qemu -icount shift=0` one instruction is 1 ns of virtual
+ * time and SysTick runs at the 25 MHz system clock, so ticks x 40 = instructions
+ * (resolution 40). Interrupts stay masked (PRIMASK=1): a pending RX irq only wakes `wfi`. */
+#include "hil_port.h"
+#include "hil_proto.h"
+
+#define REG(a) (*(volatile uint32_t *)(a))
+#define UART_DATA REG(0x40004000u)
+#define UART_STATE REG(0x40004004u)
+#define UART_CTRL REG(0x40004008u)
+#define UART_INT REG(0x4000400Cu)
+#define UART_BAUDDIV REG(0x40004010u)
+#define NVIC_ISER0 REG(0xE000E100u)
+#define NVIC_ICER0 REG(0xE000E180u)
+#define NVIC_ICPR0 REG(0xE000E280u)
+#define SYST_CSR REG(0xE000E010u)
+#define SYST_RVR REG(0xE000E014u)
+#define SYST_CVR REG(0xE000E018u)
+#define SCB_ICSR REG(0xE000ED04u)
+#define SYST_RELOAD 0x00FFFFFFu
+#define INSTRUCTIONS_PER_TICK 40u
+
+extern uint32_t _stack_bottom, _stack_top, _sdata, _ebss, _flash_end;
+
+static volatile uint32_t systick_wraps;
+static uint32_t count_start;
+
+void SysTick_Handler(void) { systick_wraps++; }
+
+void port_init(void)
+{
+    uint32_t *sp = (uint32_t *)__builtin_frame_address(0);
+    hil_stack_paint(&_stack_bottom, sp - 64);
+    UART_BAUDDIV = 16u; /* QEMU drops TX bytes below 16 */
+    UART_CTRL = 0x1u | 0x2u | 0x8u; /* TX enable, RX enable, RX interrupt enable */
+    NVIC_ISER0 = 1u;
+    SYST_RVR = SYST_RELOAD;
+    SYST_CVR = 0u;
+    SYST_CSR = 0x5u; /* processor clock, enabled, no interrupt */
+}
+
+int port_getc(void)
+{
+    if (UART_STATE & 0x2u) {
+        return (int)(UART_DATA & 0xFFu);
+    }
+    return -1;
+}
+
+void port_wait_input(void)
+{
+    UART_INT = 0x2u; /* clear RX interrupt */
+    NVIC_ICPR0 = 1u;
+    if (UART_STATE & 0x2u) {
+        return;
+    }
+    __asm volatile("dsb\n wfi");
+}
+
+void port_write(const uint8_t *data, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        while (UART_STATE & 0x1u) {
+        }
+        UART_DATA = data[i];
+    }
+}
+
+void port_counter_start(void)
+{
+    NVIC_ICER0 = 1u; /* the UART must not interrupt the measured code */
+    systick_wraps = 0u;
+    count_start = SYST_CVR;
+    SYST_CSR = 0x7u;
+    __asm volatile("cpsie i" ::: "memory");
+}
+
+uint64_t port_counter_stop(void)
+{
+    __asm volatile("cpsid i" ::: "memory");
+    uint32_t now = SYST_CVR;
+    uint64_t wraps = systick_wraps;
+    if (SCB_ICSR & (1u << 26)) { /* a wrap not yet serviced */
+        SCB_ICSR = 1u << 25;
+        wraps++;
+        now = SYST_CVR;
+    }
+    SYST_CSR = 0x5u;
+    NVIC_ISER0 = 1u;
+    int64_t ticks = (int64_t)(wraps * (SYST_RELOAD + 1u)) + (int64_t)count_start - (int64_t)now;
+    return ticks > 0 ? (uint64_t)ticks * INSTRUCTIONS_PER_TICK : 0u;
+}
+
+uint8_t port_counter_unit(void) { return HIL_COUNTER_INSTRUCTIONS; }
+uint32_t port_stack_size(void) { return (uint32_t)((uint8_t *)&_stack_top - (uint8_t *)&_stack_bottom); }
+uint32_t port_stack_used(void) { return hil_stack_high_water(&_stack_bottom, &_stack_top); }
+uint32_t port_ram_bytes(void) { return (uint32_t)((uint8_t *)&_ebss - (uint8_t *)&_sdata); }
+uint32_t port_flash_bytes(void) { return (uint32_t)(uintptr_t)&_flash_end; }
+const char *port_board_name(void) { return "qemu-mps2-an386"; }

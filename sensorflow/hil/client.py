@@ -1,0 +1,159 @@
+"""Requests to a HIL board with sequence numbers, CRC-checked answers and retries.
+
+Every request carries a fresh 16-bit sequence number; the board answers with the same
+number and caches its last answer, so a retried request is answered again, not run twice.
+An unsolicited boot hello means the board reset: ``BoardReset`` is raised so the caller
+can re-send its state (the runner re-uploads the current window)."""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+
+import numpy as np
+
+from ..errors import HILError, HILTimeout
+from . import protocol as P
+from .transport import Transport
+
+
+class BoardReset(HILError):
+    """The board sent a boot hello in the middle of a session."""
+
+    def __init__(self, message: str, hello: P.Hello):
+        super().__init__(message)
+        self.hello = hello
+
+
+class BoardClient:
+    def __init__(self, transport: Transport, timeout: float = 2.0, retries: int = 6):
+        self.transport = transport
+        self.timeout = timeout
+        self.retries = retries
+        self.decoder = P.FrameDecoder()
+        self.hello: P.Hello | None = None
+        self.resets = 0
+        self.retried = 0
+        self._seq = int.from_bytes(os.urandom(2), "little")
+
+    @property
+    def port(self) -> str:
+        return self.transport.name
+
+    def _next_seq(self) -> int:
+        self._seq = (self._seq + 1) & 0xFFFF
+        return self._seq
+
+    # ---------------------------------------------------------------- session
+    def connect(self, boot_timeout: float = 10.0) -> P.Hello:
+        """Wait for the board's hello (it may be booting, or resetting because the port was
+        opened), asking for one every 0.5 s. Returns the hello."""
+        deadline = time.monotonic() + boot_timeout
+        while time.monotonic() < deadline:
+            self.transport.write(P.encode_frame(P.HELLO, self._next_seq()))
+            until = min(deadline, time.monotonic() + 0.5)
+            while time.monotonic() < until:
+                for frame in self.decoder.feed(self.transport.read(max(0.0, until - time.monotonic()))):
+                    if frame.type == P.HELLO | P.RESPONSE:
+                        try:
+                            self.hello = P.Hello.parse(frame.body)
+                        except P.FrameError:
+                            continue
+                        self._check_version(self.hello)
+                        return self.hello
+        raise HILTimeout(
+            f"no hello from the board on {self.port} within {boot_timeout:g} s; check that the HIL firmware "
+            "is flashed, the port and baud rate are right, and the board is powered"
+        )
+
+    def _check_version(self, hello: P.Hello) -> None:
+        if hello.proto_version != P.PROTO_VERSION:
+            raise HILError(f"board on {self.port} speaks HIL protocol {hello.proto_version}, this sensorflow "
+                           f"speaks {P.PROTO_VERSION}; rebuild and flash the firmware")
+
+    def request(self, type_: int, body: bytes = b"", timeout: float | None = None) -> P.Frame:
+        timeout = self.timeout if timeout is None else timeout
+        seq = self._next_seq()
+        data = P.encode_frame(type_, seq, body)
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.retried += 1
+            self.transport.write(data)
+            deadline = time.monotonic() + timeout
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                for frame in self.decoder.feed(self.transport.read(left)):
+                    if frame.type == P.HELLO | P.RESPONSE:
+                        try:
+                            hello = P.Hello.parse(frame.body)
+                        except P.FrameError:
+                            continue
+                        if hello.boot:
+                            self.hello = hello
+                            self.resets += 1
+                            raise BoardReset(f"board on {self.port} reset (boot hello) during "
+                                             f"'{P.NAMES.get(type_, type_)}'", hello)
+                        continue
+                    if frame.seq != seq:
+                        continue  # an answer to an earlier try or request
+                    if frame.type == P.ERROR:
+                        raise HILError(f"board on {self.port} refused {P.describe_error(frame.body)}")
+                    if frame.type == type_ | P.RESPONSE:
+                        return frame
+        raise HILTimeout(
+            f"board on {self.port} did not answer '{P.NAMES.get(type_, type_)}' after {self.retries + 1} tries "
+            f"of {timeout:g} s each; is it still running the HIL firmware?"
+        )
+
+    # ---------------------------------------------------------------- commands
+    def ping(self, payload: bytes = b"sf") -> float:
+        """Round trip in seconds; checks the echo."""
+        t0 = time.perf_counter()
+        frame = self.request(P.PING, payload)
+        if frame.body != payload:
+            raise HILError(f"board on {self.port} echoed a different ping payload")
+        return time.perf_counter() - t0
+
+    def upload(self, window: np.ndarray) -> None:
+        """Send one window (interleaved ``window[t, c]``) in frames that fit the board's RX buffer."""
+        flat = np.ascontiguousarray(window, dtype=np.float32).reshape(-1)
+        step = self.hello.floats_per_frame
+        for offset in range(0, len(flat), step):
+            chunk = flat[offset:offset + step]
+            frame = self.request(P.LOAD, struct.pack("<I", offset) + P.floats(chunk))
+            (end,) = struct.unpack("<I", frame.body[:4])
+            if end != offset + len(chunk):
+                raise HILError(f"board on {self.port} acknowledged window data up to {end}, "
+                               f"expected {offset + len(chunk)}")
+
+    def infer(self, check_infer: bool = True) -> P.InferResult:
+        frame = self.request(P.INFER, bytes([1 if check_infer else 0]))
+        return P.InferResult.parse(frame.body)
+
+    def features(self) -> np.ndarray:
+        n = self.hello.n_features
+        out = np.empty(n, dtype=np.float32)
+        for offset in range(0, n, P.MAX_FLOATS_PER_FRAME):
+            count = min(P.MAX_FLOATS_PER_FRAME, n - offset)
+            body = self.request(P.FEATURES, struct.pack("<IH", offset, count)).body
+            if len(body) != 4 + 4 * count or struct.unpack_from("<I", body)[0] != offset:
+                raise HILError(f"board on {self.port} sent a malformed features answer")
+            out[offset:offset + count] = np.frombuffer(body, "<f4", count, 4)
+        return out
+
+    def push(self, frames: np.ndarray) -> P.PushResult:
+        body = P.floats(np.asarray(frames, dtype=np.float32).reshape(-1))
+        return P.PushResult.parse(self.request(P.PUSH, body).body)
+
+    def reset_state(self) -> None:
+        body = self.request(P.RESET).body
+        (status,) = struct.unpack("<i", body[:4])
+        if status != 0:
+            raise HILError(f"board on {self.port}: sf_model_init returned {status}")
+
+    def send_raw(self, data: bytes) -> None:
+        """Bytes as they are, no framing (used to send garbage in tests)."""
+        self.transport.write(data)

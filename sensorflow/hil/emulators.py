@@ -1,0 +1,211 @@
+"""Start emulated boards on a serial device and always stop them again.
+
+* QEMU boards: ``-serial pty -S -monitor unix:...``; the pty is opened first, then the
+  monitor says ``cont`` (output written before the port is open would be lost). ``-icount
+  shift=0`` makes instruction counts exact and repeatable.
+* The host board: the native firmware on a pseudo-terminal. The slave is put in raw mode
+  before the process starts (else the line discipline echoes the board's output back to
+  it); the process gets the master, the runner opens the slave's path with pyserial.
+
+Every process runs in its own process group, dies with its parent (PR_SET_PDEATHSIG), and
+is killed by ``stop()``, by the context manager, and by an atexit hook — also when a test
+fails or the run is interrupted.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import tty
+import weakref
+from pathlib import Path
+
+from ..errors import HILError, HILTimeout
+from .targets import Target, require_tools
+
+_LIVE: "weakref.WeakSet[EmulatedBoard]" = weakref.WeakSet()
+PTY_LINE = re.compile(rb"char device redirected to (/dev/pts/\d+) \(label serial0\)")
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _kill_group(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=2)
+
+
+@atexit.register
+def stop_all() -> None:
+    """Stop every emulated board still running (atexit, and callable from tests)."""
+    for board in list(_LIVE):
+        board.stop()
+
+
+def live_pids() -> list[int]:
+    return [b.proc.pid for b in list(_LIVE) if b.proc is not None and b.proc.poll() is None]
+
+
+class EmulatedBoard:
+    """Base: ``with board:`` starts it and yields itself; ``port`` is its pyserial URL."""
+
+    def __init__(self, target: Target, elf: Path):
+        self.target = target
+        self.elf = Path(elf)
+        self.proc: subprocess.Popen | None = None
+        self.port: str | None = None
+        self.boot_seconds: float | None = None
+
+    def __enter__(self) -> "EmulatedBoard":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> str:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Let the board run once the host holds the port open (QEMU waits under -S)."""
+
+    def hard_reset(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        _kill_group(self.proc)
+        _LIVE.discard(self)
+
+    def _spawn(self, argv: list[str], **kw) -> subprocess.Popen:
+        proc = subprocess.Popen(argv, start_new_session=True, preexec_fn=_die_with_parent, **kw)
+        _LIVE.add(self)
+        return proc
+
+
+class QemuBoard(EmulatedBoard):
+    def __init__(self, target: Target, elf: Path, extra_args: list[str] | None = None):
+        super().__init__(target, elf)
+        self.extra_args = extra_args or []
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self.monitor_path: str | None = None
+
+    def start(self, timeout: float = 10.0) -> str:
+        require_tools(self.target)
+        self._tmp = tempfile.TemporaryDirectory(prefix="sf-hil-")
+        self.monitor_path = os.path.join(self._tmp.name, "monitor.sock")
+        argv = [self.target.emulator, *self.target.emulator_args, "-kernel", str(self.elf),
+                "-display", "none", "-serial", "pty", "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
+                "-icount", "shift=0", "-S", *self.extra_args]
+        t0 = time.monotonic()
+        self.proc = self._spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        seen = b""
+        try:
+            os.set_blocking(self.proc.stdout.fileno(), False)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                chunk = self.proc.stdout.read() or b""
+                seen += chunk
+                match = PTY_LINE.search(seen)
+                if match and os.path.exists(self.monitor_path):
+                    self.port = match.group(1).decode()
+                    self.boot_seconds = time.monotonic() - t0
+                    return self.port
+                if self.proc.poll() is not None:
+                    raise HILError(f"{self.target.emulator} for board '{self.target.name}' exited with "
+                                   f"{self.proc.returncode}: {seen.decode(errors='replace').strip()[:300]}")
+                time.sleep(0.01)
+            raise HILTimeout(f"{self.target.emulator} did not open a serial pty within {timeout:g} s")
+        except BaseException:
+            self.stop()
+            raise
+
+    def monitor(self, command: str, timeout: float = 5.0) -> str:
+        """Run one QEMU monitor command; returns its output."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(self.monitor_path)
+            buf = b""
+            while not buf.endswith(b"(qemu) "):
+                buf += sock.recv(4096)
+            sock.sendall(command.encode() + b"\n")
+            buf = b""
+            while not buf.endswith(b"(qemu) "):
+                data = sock.recv(4096)
+                if not data:
+                    break
+                buf += data
+            return buf.decode(errors="replace")
+
+    def release(self) -> None:
+        self.monitor("cont")
+
+    def hard_reset(self) -> None:
+        """Press the reset button: the board reboots and sends a fresh boot hello."""
+        self.monitor("system_reset")
+
+    def stop(self) -> None:
+        super().stop()
+        if self.proc is not None and self.proc.stdout is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdout.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+class HostBoard(EmulatedBoard):
+    """The firmware built for the host, on a pseudo-terminal."""
+
+    def __init__(self, target: Target, elf: Path):
+        super().__init__(target, elf)
+        self._master: int | None = None
+        self._slave: int | None = None
+
+    def start(self) -> str:
+        require_tools(self.target)
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)  # before the process starts, or it reads its own echo
+        self.port = os.ttyname(self._slave)
+        t0 = time.monotonic()
+        self._launch()
+        self.boot_seconds = time.monotonic() - t0
+        return self.port
+
+    def _launch(self) -> None:
+        self.proc = self._spawn([str(self.elf)], stdin=self._master, stdout=self._master, stderr=subprocess.DEVNULL)
+
+    def hard_reset(self) -> None:
+        """Kill the process and start a fresh one on the same pty (a power cycle)."""
+        _kill_group(self.proc)
+        self._launch()
+
+    def stop(self) -> None:
+        super().stop()
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._master = self._slave = None
+
+
+def launch(target: Target, elf: Path) -> EmulatedBoard:
+    """An (unstarted) emulated board for ``target``; use it as a context manager."""
+    return HostBoard(target, elf) if target.emulator is None else QemuBoard(target, elf)

@@ -1,0 +1,101 @@
+"""How to build the HIL firmware for each emulated board: compiler, flags and the board's
+sources under hil/firmware/<board>/. The exported pipeline's C files are compiled in."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import CodegenError, HILError, ToolMissingError
+
+FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "hil" / "firmware"
+WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion"]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    cc: str
+    cflags: list[str]
+    ldflags: list[str]
+    sources: list[str]  # relative to FIRMWARE_DIR
+    emulator: str | None  # "qemu-system-arm", "qemu-system-riscv32" or None (native)
+    emulator_args: list[str] = field(default_factory=list)
+    packages: str = ""  # Debian packages that provide the tools
+
+
+TARGETS = {
+    "host": Target(
+        "host", "cc", ["-O2", "-g"], ["-lm"], ["common/hil_main.c", "common/hil_proto.c", "host/port.c"], None,
+        packages="gcc",
+    ),
+    "qemu-mps2-an386": Target(
+        "qemu-mps2-an386", "arm-none-eabi-gcc",
+        ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-O2", "-g",
+         "-ffunction-sections", "-fdata-sections"],
+        ["--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles", "-Wl,--gc-sections",
+         "-T", "{dir}/link.ld", "-lm"],
+        ["common/hil_main.c", "common/hil_proto.c", "qemu-mps2-an386/startup.c", "qemu-mps2-an386/port.c"],
+        "qemu-system-arm", ["-M", "mps2-an386"],
+        packages="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm",
+    ),
+    "qemu-riscv32": Target(
+        "qemu-riscv32", "riscv64-unknown-elf-gcc",
+        ["-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "-mcmodel=medany", "-O2", "-g",
+         "-ffunction-sections", "-fdata-sections", "--specs=picolibc.specs"],
+        ["-nostartfiles", "-Wl,--gc-sections", "-T", "{dir}/link.ld", "-lm"],
+        ["common/hil_main.c", "common/hil_proto.c", "qemu-riscv32/start.S", "qemu-riscv32/port.c"],
+        "qemu-system-riscv32", ["-M", "virt", "-cpu", "rv32", "-bios", "none"],
+        packages="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc",
+    ),
+}
+
+
+def get_target(name: str) -> Target:
+    try:
+        return TARGETS[name]
+    except KeyError:
+        raise HILError(f"no emulated board '{name}'; emulated boards are {', '.join(TARGETS)} "
+                       "(for a real board pass --port)") from None
+
+
+def require_tools(target: Target) -> None:
+    tools = [target.cc] + ([target.emulator] if target.emulator else [])
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        raise ToolMissingError(f"board '{target.name}' needs {', '.join(missing)}; install with: "
+                               f"apt-get install --no-install-recommends {target.packages}")
+
+
+def pipeline_sources(export_dir: Path) -> list[Path]:
+    """The C files of an export directory (the pipeline and the runtime kernels it uses)."""
+    sources = sorted(p for p in Path(export_dir).rglob("*.c"))
+    if not any(p.name.endswith(".c") for p in sources) or not list(Path(export_dir).rglob("*.h")):
+        raise CodegenError(f"{export_dir}: no exported C pipeline (sf_model.c / sf_model.h) found; "
+                           "run 'sensorflow export' first")
+    return sources
+
+
+def build_firmware(target: Target, export_dir: Path, out_dir: Path, extra_cflags: list[str] | None = None) -> Path:
+    """Compile the HIL harness + exported pipeline into ``out_dir/hil-<board>.elf``."""
+    require_tools(target)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    elf = out_dir / f"hil-{target.name}.elf"
+    board_dir = FIRMWARE_DIR / target.name
+    include_dirs = {str(FIRMWARE_DIR / "common")} | {str(p.parent) for p in Path(export_dir).rglob("*.h")}
+    cmd = [target.cc, *WARNINGS, *target.cflags, *(extra_cflags or []),
+           *[f"-I{d}" for d in sorted(include_dirs)],
+           *[str(FIRMWARE_DIR / s) for s in target.sources],
+           *[str(p) for p in pipeline_sources(export_dir)],
+           "-o", str(elf),
+           *[a.replace("{dir}", str(board_dir)) for a in target.ldflags]]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        log = out_dir / "build.log"
+        log.write_text(" ".join(cmd) + "\n\n" + proc.stdout + proc.stderr)
+        first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr.strip()[:200])
+        raise CodegenError(f"building the HIL firmware for {target.name} failed: {first} (full log: {log})")
+    return elf

@@ -1,0 +1,133 @@
+"""Byte transports for the HIL link: any pyserial URL (``/dev/ttyUSB0``, ``/dev/pts/N``,
+``socket://host:port``, ``loop://``) and a fault-injecting wrapper for tests."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import serial
+
+from ..errors import HILError
+
+
+class Transport:
+    """What the client needs: write bytes, read what arrived within a timeout, close."""
+
+    name = "?"
+
+    def write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def read(self, timeout: float) -> bytes:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def reset_input(self) -> None:
+        pass
+
+
+class SerialTransport(Transport):
+    """pyserial's ``serial_for_url``; TCP sockets get TCP_NODELAY (pyserial does not set it,
+    and without it each small frame waits ~40 ms for Nagle's algorithm)."""
+
+    def __init__(self, url: str, baudrate: int = 115200, dtr: bool | None = None, rts: bool | None = None):
+        self.name = url
+        try:
+            self.port = serial.serial_for_url(url, baudrate=baudrate, timeout=0, do_not_open=True)
+            if dtr is not None:
+                self.port.dtr = dtr
+            if rts is not None:
+                self.port.rts = rts
+            self.port.open()
+        except (serial.SerialException, ValueError, OSError) as exc:
+            raise HILError(f"cannot open serial port {url}: {exc}; check the port name and that no other "
+                           "program holds it") from None
+        sock = getattr(self.port, "_socket", None)
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.port.write(data)
+            self.port.flush()
+        except (serial.SerialException, OSError) as exc:
+            raise HILError(f"writing to {self.name} failed: {exc}") from None
+
+    def read(self, timeout: float) -> bytes:
+        try:
+            self.port.timeout = timeout
+            first = self.port.read(1)
+            if not first:
+                return b""
+            self.port.timeout = 0
+            return first + self.port.read(4096)
+        except (serial.SerialException, OSError) as exc:
+            raise HILError(f"reading from {self.name} failed: {exc}; did the board disconnect?") from None
+
+    def reset_input(self) -> None:
+        try:
+            self.port.reset_input_buffer()
+        except (serial.SerialException, OSError):
+            pass
+
+    def pulse_reset(self, seconds: float = 0.1) -> None:
+        """Reset a board through RTS (wired to EN/RESET on ESP32-style USB adapters), keeping
+        DTR (GPIO0/BOOT) released so it boots the application."""
+        import time
+
+        self.port.dtr = False
+        self.port.rts = True
+        time.sleep(seconds)
+        self.port.rts = False
+
+    def close(self) -> None:
+        try:
+            self.port.close()
+        except (serial.SerialException, OSError):
+            pass
+
+
+class FaultyTransport(Transport):
+    """Corrupts, drops and duplicates single bytes at random in both directions, as a noisy
+    serial line does. ``rng`` is a numpy Generator so failures reproduce from a seed."""
+
+    def __init__(self, inner: Transport, rng: np.random.Generator, p_corrupt=0.002, p_drop=0.002, p_dup=0.002):
+        self.inner = inner
+        self.rng = rng
+        self.p = (p_corrupt, p_drop, p_dup)
+        self.name = f"{inner.name} (fault-injecting)"
+        self.faults = 0
+
+    def _mangle(self, data: bytes) -> bytes:
+        if not data:
+            return data
+        out = bytearray()
+        p_corrupt, p_drop, p_dup = self.p
+        draws = self.rng.random((len(data), 3))
+        for byte, (a, b, c) in zip(data, draws):
+            if b < p_drop:
+                self.faults += 1
+                continue
+            if a < p_corrupt:
+                byte ^= 1 << int(self.rng.integers(8))
+                self.faults += 1
+            out.append(byte)
+            if c < p_dup:
+                out.append(byte)
+                self.faults += 1
+        return bytes(out)
+
+    def write(self, data: bytes) -> None:
+        self.inner.write(self._mangle(data))
+
+    def read(self, timeout: float) -> bytes:
+        return self._mangle(self.inner.read(timeout))
+
+    def reset_input(self) -> None:
+        self.inner.reset_input()
+
+    def close(self) -> None:
+        self.inner.close()
