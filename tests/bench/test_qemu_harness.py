@@ -1,0 +1,59 @@
+"""The batch measuring image on the emulated boards: counter factor, results pass, sizes."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import need_tools
+
+from sensorflow.bench import qemu_harness as qh
+from sensorflow.errors import SensorflowError
+
+TOOLS = {
+    "qemu-mps2-an386": ("arm-none-eabi-gcc", "qemu-system-arm"),
+    "qemu-riscv32": ("riscv64-unknown-elf-gcc", "qemu-system-riscv32"),
+}
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("board", sorted(TOOLS))
+def test_counter_matches_a_known_instruction_loop(board):
+    need_tools(*TOOLS[board])
+    # 2 instructions per iteration; the whole region is read to within one counter tick
+    ratio = qh.calibrate(board, iterations=20_000)
+    tick = qh.BOARDS[board].ticks_to_instructions
+    assert abs(ratio - 1.0) * 40_000 <= tick + 4
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("board", sorted(TOOLS))
+def test_results_and_float_words_come_back(board, tmp_path):
+    need_tools(*TOOLS[board])
+    src = tmp_path / "f.c"
+    src.write_text(
+        '#include "bench.h"\n'
+        "static const float table[4] = {0.5f, -1.25f, 3.0f, 1e-3f};\n"
+        "int f(int i);\nint f(int i) { return 3 * i - 2; }\n"
+        "void bench_report(int i);\nvoid bench_report(int i) { bench_out_f32(table[i] * 2.0f); }\n"
+    )
+    m = qh.measure_c([src], "f", board, n_inputs=2, n_results=4)
+    assert m.results == [-2, 1, 4, 7]
+    assert m.floats().tolist() == pytest.approx([1.0, -2.5, 6.0, 2e-3])
+    assert m.calls == 2
+    assert m.image_sizes["text"] > 0
+
+
+@pytest.mark.emulator
+def test_object_size_counts_const_tables_as_text(tmp_path):
+    need_tools("arm-none-eabi-gcc")
+    src = tmp_path / "t.c"
+    src.write_text("const float big[1000] = {1.0f};\nfloat ram[10];\nfloat get(int i);\nfloat get(int i) { return big[i] + ram[i]; }\n")
+    size = qh.object_size(qh.compile_object(src, "qemu-mps2-an386", out=tmp_path / "t.o"))
+    assert size["text"] >= 4000 and size["bss"] >= 40
+
+
+def test_bad_entry_and_board_are_one_line_errors(tmp_path):
+    with pytest.raises(SensorflowError, match="unknown emulated board"):
+        qh.measure_c([tmp_path / "x.c"], "f", "nope")
+    if qh.tools_available("qemu-mps2-an386") is None:
+        with pytest.raises(SensorflowError, match="not a C identifier"):
+            qh.measure_c([tmp_path / "x.c"], "f(); int", "qemu-mps2-an386")
