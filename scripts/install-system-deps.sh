@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEB_PKGS=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc
-          gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf espeak-ng sox)
+          gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf espeak-ng sox flite)
 declare -A PROBE=([gcc-arm-none-eabi]=arm-none-eabi-gcc [qemu-system-arm]=qemu-system-arm
                   [qemu-system-misc]=qemu-system-riscv32 [gcc-riscv64-unknown-elf]=riscv64-unknown-elf-gcc
-                  [espeak-ng]=espeak-ng [sox]=sox)
+                  [espeak-ng]=espeak-ng [sox]=sox [flite]=flite)
 
 missing=()
 for pkg in "${DEB_PKGS[@]}"; do

@@ -1,0 +1,410 @@
+"""Wake-word recipe: a synthetic speech corpus spoken by espeak-ng (and flite if installed).
+
+Clips: 1 s windows of 16 kHz audio labelled ``wake`` (the wake phrase, placed with jitter)
+or ``other`` (confusable phrases, other words and sentences, fragments of the wake phrase,
+background noise alone), mixed with white/pink/brown noise, mains hum or babble at several
+SNRs. Streams: minutes of continuous audio interleaving wake phrases, other speech and
+noise, with the wake phrase times, to measure recall and false accepts per hour.
+
+Speakers are engine voices (``espeak:en-029+m3``, ``flite:slt``); the held-out speakers use
+accents *and* voice variants (and a flite voice) never used for training, so the split is
+speaker-disjoint in the strongest sense the engines allow. ``groups`` is the speaker.
+Generation is seeded and cached under build/cache/ keyed by a hash of the options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ...errors import ConfigError, DataError
+from . import cache, noise, speech
+
+VERSION = 1
+CLASSES = ("other", "wake")
+
+CONFUSABLES = (
+    "hey sense", "sensor", "hey senator", "hey census", "hey center", "hello", "hey there",
+    "hey", "hey sister", "say sensor", "hey censor ship", "the sensor", "hey mister",
+    "a sensor", "hey seven", "hey cancer", "pay sensor", "hey sailor", "sensible", "hey son",
+)  # fmt: skip
+
+WORDS = (
+    "time year people way day man thing woman life child world school state family student "
+    "group country problem hand part place case week company system program question work "
+    "government number night point home water room mother area money story fact month lot "
+    "right study book eye job word business issue side kind head house service friend father "
+    "power hour game line end member law car city community name president team minute idea "
+    "kid body information back parent face others level office door health person art war "
+    "history party result change morning reason research girl guy moment air teacher force "
+    "education open close turn start stop light music weather coffee kitchen window table "
+    "seven twelve tomorrow yesterday please thanks maybe never always often quickly slowly "
+    "green yellow purple orange bright quiet loud happy simple sensible sentence senate "
+    "sister seven central census sailor mister listen lesson season several second sense"
+).split()
+
+DEFAULT_TRAIN_ACCENTS = ("en-us", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan", "en-us-nyc", "en")
+DEFAULT_TEST_ACCENTS = ("en-029", "en-gb-x-gbcwmd")
+DEFAULT_TRAIN_VARIANTS = (
+    "m1", "m2", "m4", "m5", "m7", "f1", "f3", "f4", "klatt", "klatt3", "adam", "linda", "steph", "robert",
+)  # fmt: skip
+DEFAULT_TEST_VARIANTS = ("m3", "m6", "f2", "f5", "klatt2", "benjamin")
+DEFAULT_TRAIN_FLITE = ("kal16", "awb", "rms")
+DEFAULT_TEST_FLITE = ("slt",)
+
+
+class WakewordOptions(BaseModel):
+    """Options of the wake-word recipe (``dataset: {loader: recipe, name: wakeword, options: ...}``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    wake_phrase: str = Field("hey sensor", min_length=1)
+    sample_rate: int = Field(16000, gt=0)
+    clip_seconds: float = Field(1.0, gt=0.2, le=4.0)
+    train_accents: tuple[str, ...] = DEFAULT_TRAIN_ACCENTS
+    test_accents: tuple[str, ...] = DEFAULT_TEST_ACCENTS
+    train_variants: tuple[str, ...] = DEFAULT_TRAIN_VARIANTS
+    test_variants: tuple[str, ...] = DEFAULT_TEST_VARIANTS
+    train_flite: tuple[str, ...] = DEFAULT_TRAIN_FLITE
+    test_flite: tuple[str, ...] = DEFAULT_TEST_FLITE
+    use_flite: bool = Field(True, description="add flite voices when flite is installed")
+    speeds: tuple[int, ...] = (140, 155, 170, 185, 200)
+    pitches: tuple[int, ...] = (25, 40, 50, 60, 75)
+    wake_per_speaker: int = Field(8, ge=1)
+    confusable_per_speaker: int = Field(4, ge=0)
+    speech_per_speaker: int = Field(6, ge=0)
+    fragment_per_speaker: int = Field(2, ge=0)
+    noise_per_speaker: int = Field(2, ge=0)
+    snr_db: tuple[float, ...] = (30.0, 20.0, 10.0, 5.0)
+    clean_fraction: float = Field(0.2, ge=0, le=1)
+    noise_kinds: tuple[str, ...] = noise.KINDS
+    speech_dbfs: tuple[float, float] = (-32.0, -14.0)
+    streams: int = Field(3, ge=0)
+    stream_minutes: float = Field(30.0, ge=0, description="total minutes of evaluation streams")
+    stream_wake_fraction: float = Field(0.25, gt=0, lt=1, description="share of stream events that are the wake phrase")
+    max_speakers: int | None = Field(None, ge=2, description="use at most this many training speakers (tests)")
+    seed: int = 0
+    workers: int = Field(2, ge=1)
+    cache: bool = True
+    cache_dir: str | None = None
+
+    @staticmethod
+    def small(**overrides) -> "WakewordOptions":
+        """A shrunken corpus for tests and ``--small``: a few speakers, one short stream."""
+        base = dict(
+            train_accents=("en-us", "en-gb-x-rp", "en-gb-scotland"),
+            test_accents=("en-029",),
+            train_variants=("m1", "f3", "m4", "f1"),
+            test_variants=("m3", "f2"),
+            train_flite=("awb",),
+            test_flite=("slt",),
+            wake_per_speaker=6,
+            confusable_per_speaker=3,
+            speech_per_speaker=3,
+            fragment_per_speaker=1,
+            noise_per_speaker=1,
+            streams=1,
+            stream_minutes=2.0,
+        )
+        base.update(overrides)
+        return WakewordOptions(**base)
+
+
+def parse_options(options: dict | None, key: tuple = ("dataset", "options")) -> WakewordOptions:
+    """Validate a YAML ``options:`` mapping; ``small: true`` starts from the small preset."""
+    options = dict(options or {})
+    small = bool(options.pop("small", False))
+    try:
+        return WakewordOptions.small(**options) if small else WakewordOptions(**options)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(str(p) for p in err.get("loc", ()))[:1]
+        raise ConfigError(f"{err.get('msg', 'invalid value')}", key=key + loc) from None
+
+
+@dataclass
+class WakewordData:
+    """Clips (``X`` (n, clip_samples) float32), labels, speaker groups, ``split`` (train/test),
+    ``kind`` of each clip, and evaluation streams (test speakers only)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    split: np.ndarray
+    kind: np.ndarray
+    sample_rate: int
+    streams: list[dict] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------- speakers
+def speakers(opts: WakewordOptions, part: str) -> list[str]:
+    accents = opts.train_accents if part == "train" else opts.test_accents
+    variants = opts.train_variants if part == "train" else opts.test_variants
+    out = [f"espeak:{a}+{v}" for a in accents for v in variants]
+    if opts.use_flite and speech.engine_available("flite"):
+        out += [f"flite:{v}" for v in (opts.train_flite if part == "train" else opts.test_flite)]
+    if part == "train" and opts.max_speakers:
+        out = out[: opts.max_speakers]
+    return out
+
+
+def check_disjoint(opts: WakewordOptions) -> None:
+    for name in ("accents", "variants", "flite"):
+        both = sorted(set(getattr(opts, f"train_{name}")) & set(getattr(opts, f"test_{name}")))
+        if both:
+            raise ConfigError(
+                f"'{both[0]}' is in both train_{name} and test_{name}; held-out voices must be unseen in training",
+                key=("dataset", "options", f"test_{name}"),
+            )
+
+
+def random_sentence(rng: np.random.Generator, lo: int = 3, hi: int = 9) -> str:
+    n = int(rng.integers(lo, hi))
+    return " ".join(WORDS[int(i)] for i in rng.integers(0, len(WORDS), n))
+
+
+def _utt(rng, opts, speaker, text) -> speech.Utterance:
+    return speech.Utterance(speaker, text, int(rng.choice(opts.speeds)), int(rng.choice(opts.pitches)))
+
+
+# ---------------------------------------------------------------------- clips
+def _place(sig: np.ndarray, n: int, rng: np.random.Generator, mode: str) -> np.ndarray:
+    """Put ``sig`` into a window of n samples. ``full``: at least 85% of it inside (jittered);
+    ``fragment``: at most 40% of it inside; ``crop``: a random n-sample stretch of it."""
+    out = np.zeros(n, dtype=np.float32)
+    L = len(sig)
+    if L == 0:
+        return out
+    if mode == "crop":
+        if L <= n:
+            start = int(rng.integers(0, n - L + 1))
+            out[start : start + L] = sig
+        else:
+            s = int(rng.integers(0, L - n + 1))
+            out[:] = sig[s : s + n]
+        return out
+    if mode == "full":
+        cut = int(0.15 * L)
+        lo, hi = -cut, n - L + cut
+        if hi < lo:  # longer than the window: centre it
+            lo = hi = (n - L) // 2
+        start = int(rng.integers(lo, hi + 1))
+    else:  # fragment: keep 10-40% of it, at the start or the end of the window
+        keep = int(L * rng.uniform(0.1, 0.4))
+        start = n - keep if rng.random() < 0.5 else keep - L
+    a, b = max(start, 0), min(start + L, n)
+    if b > a:
+        out[a:b] = sig[a - start : b - start]
+    return out
+
+
+def _mix(clean: np.ndarray, speech_rms: float, rng, opts, talkers) -> np.ndarray:
+    """Add one kind of background noise at an SNR from the options (or none, clean_fraction)."""
+    if rng.random() < opts.clean_fraction:
+        return clean
+    kind = str(rng.choice(opts.noise_kinds))
+    bg = noise.make(kind, len(clean), opts.sample_rate, rng, talkers)
+    return clean + noise.noise_for_snr(speech_rms, bg, float(rng.choice(opts.snr_db)))
+
+
+def _limit(x: np.ndarray, peak: float = 0.99) -> np.ndarray:
+    """Scale a clip down so it fits a 16-bit converter's range (no clipping distortion)."""
+    m = float(np.max(np.abs(x))) if len(x) else 0.0
+    return x * (peak / m) if m > peak else x
+
+
+def _level(sig: np.ndarray, rng, opts) -> tuple[np.ndarray, float]:
+    target = 10.0 ** (rng.uniform(*opts.speech_dbfs) / 20.0)
+    return (sig * (target / (noise.rms(sig) or 1.0))).astype(np.float32), target
+
+
+def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=None):
+    """Clips for one part (train/test): arrays X, y, groups, kind, and the synthesised talkers."""
+    n = int(round(opts.clip_seconds * opts.sample_rate))
+    plan: list[tuple[str, str, speech.Utterance]] = []
+    for spk in speakers(opts, part):
+        for _ in range(opts.wake_per_speaker):
+            plan.append(("wake", spk, _utt(rng, opts, spk, opts.wake_phrase)))
+        for _ in range(opts.fragment_per_speaker):
+            plan.append(("fragment", spk, _utt(rng, opts, spk, opts.wake_phrase)))
+        for _ in range(opts.confusable_per_speaker):
+            plan.append(("confusable", spk, _utt(rng, opts, spk, str(rng.choice(CONFUSABLES)))))
+        for _ in range(opts.speech_per_speaker):
+            text = random_sentence(rng, 1, 3) if rng.random() < 0.4 else random_sentence(rng)
+            plan.append(("speech", spk, _utt(rng, opts, spk, text)))
+    if log:
+        log(f"wakeword: synthesising {len(plan)} {part} utterances")
+    audio = speech.synthesize_many([p[2] for p in plan], opts.sample_rate, opts.workers)
+    talkers = [a for (k, _, _), a in zip(plan, audio) if k == "speech"]
+    X, y, groups, kinds = [], [], [], []
+    for (kind, spk, _), sig in zip(plan, audio):
+        mode = {"wake": "full", "fragment": "fragment"}.get(kind, "crop")
+        sig, level = _level(sig, rng, opts)
+        X.append(_limit(_mix(_place(sig, n, rng, mode), level, rng, opts, talkers)))
+        y.append("wake" if kind == "wake" else "other")
+        groups.append(spk)
+        kinds.append(kind)
+    for spk in speakers(opts, part):
+        for _ in range(opts.noise_per_speaker):
+            kind = str(rng.choice(opts.noise_kinds))
+            level = 10.0 ** (rng.uniform(opts.speech_dbfs[0] - 15, opts.speech_dbfs[1] - 5) / 20.0)
+            X.append(noise.make(kind, n, opts.sample_rate, rng, talkers) * level)
+            y.append("other")
+            groups.append(spk)
+            kinds.append("noise")
+    return (
+        np.stack(X).astype(np.float32),
+        np.array(y),
+        np.array(groups),
+        np.array(kinds),
+        talkers,
+    )
+
+
+# ---------------------------------------------------------------------- streams
+def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator, talkers, log=None) -> dict:
+    """One continuous recording of held-out speakers: events (wake phrase, confusables,
+    sentences) separated by pauses of 0.5-4 s over a background noise bed at one SNR."""
+    sr = opts.sample_rate
+    test_speakers = speakers(opts, "test")
+    plan: list[tuple[str, speech.Utterance]] = []
+    gaps: list[int] = []
+    total = 0.0
+    while total < seconds:
+        spk = str(rng.choice(test_speakers))
+        r = rng.random()
+        if r < opts.stream_wake_fraction:
+            kind, text = "wake", opts.wake_phrase
+        elif r < opts.stream_wake_fraction + 0.25:
+            kind, text = "confusable", str(rng.choice(CONFUSABLES))
+        else:
+            kind, text = "speech", random_sentence(rng, 3, 12)
+        plan.append((kind, _utt(rng, opts, spk, text)))
+        gap = int(rng.uniform(0.5, 4.0) * sr)
+        gaps.append(gap)
+        total += gap / sr + (0.8 if kind == "wake" else 0.7 + 0.3 * len(text.split()))
+    audio = speech.synthesize_many([u for _, u in plan], sr, opts.workers)
+    n = int(seconds * sr)
+    sig = np.zeros(n, dtype=np.float32)
+    starts, ends, kinds = [], [], []
+    pos = int(rng.uniform(0.5, 2.0) * sr)
+    level = 10.0 ** (rng.uniform(*opts.speech_dbfs) / 20.0)
+    for (kind, _), a, gap in zip(plan, audio, gaps):
+        if pos + len(a) > n:
+            break
+        a = a * (level * 10.0 ** (rng.uniform(-4, 4) / 20.0) / (noise.rms(a) or 1.0))
+        sig[pos : pos + len(a)] += a
+        starts.append(pos)
+        ends.append(pos + len(a))
+        kinds.append(kind)
+        pos += len(a) + gap
+    bed = np.zeros(n, dtype=np.float32)
+    for kind in rng.choice(opts.noise_kinds, size=2, replace=False):
+        bed += noise.make(str(kind), n, sr, rng, talkers)
+    snr = float(rng.choice(opts.snr_db))
+    sig = _limit(sig + noise.noise_for_snr(level, bed, snr))
+    kinds_arr = np.array(kinds)
+    return {
+        "signal": sig,
+        "event_start": np.array(starts, dtype=np.int64),
+        "event_end": np.array(ends, dtype=np.int64),
+        "event_kind": kinds_arr,
+        "snr_db": snr,
+    }
+
+
+# ---------------------------------------------------------------------- entry points
+def _cache_options(opts: WakewordOptions) -> dict:
+    d = opts.model_dump(mode="json", exclude={"workers", "cache", "cache_dir"})
+    d["flite_installed"] = bool(opts.use_flite and speech.engine_available("flite"))
+    return d
+
+
+def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
+    """Generate (or read from the cache) the whole corpus for ``opts``."""
+    if not isinstance(opts, WakewordOptions):
+        opts = parse_options(opts)
+    check_disjoint(opts)
+    speech.require_engine("espeak")
+
+    def make():
+        rng = np.random.default_rng(opts.seed)
+        parts = {p: build_clips(opts, p, rng, log) for p in ("train", "test")}
+        arrays = {}
+        for key, idx in (("X", 0), ("y", 1), ("groups", 2), ("kind", 3)):
+            arrays[key] = np.concatenate([parts["train"][idx], parts["test"][idx]])
+        arrays["split"] = np.array(["train"] * len(parts["train"][0]) + ["test"] * len(parts["test"][0]))
+        test_talkers = parts["test"][4]
+        per_stream = 60.0 * opts.stream_minutes / max(opts.streams, 1)
+        for i in range(opts.streams if opts.stream_minutes > 0 else 0):
+            if log:
+                log(f"wakeword: building evaluation stream {i + 1}/{opts.streams} ({per_stream / 60:.1f} min)")
+            s = build_stream(opts, per_stream, rng, test_talkers, log)
+            for k, v in s.items():
+                if k != "snr_db":
+                    arrays[f"stream{i}_{k}"] = v
+            arrays[f"stream{i}_snr_db"] = np.array(s["snr_db"])
+        info = {"n_streams": opts.streams if opts.stream_minutes > 0 else 0}
+        return arrays, info
+
+    arrays, info = cache.load_or_build(
+        "wakeword", VERSION, _cache_options(opts), make, opts.cache_dir, opts.cache, log
+    )
+    streams = []
+    for i in range(int(info["n_streams"])):
+        streams.append(
+            {
+                "signal": arrays[f"stream{i}_signal"],
+                "event_start": arrays[f"stream{i}_event_start"],
+                "event_end": arrays[f"stream{i}_event_end"],
+                "event_kind": arrays[f"stream{i}_event_kind"],
+                "snr_db": float(arrays[f"stream{i}_snr_db"]),
+                "sample_rate": opts.sample_rate,
+            }
+        )
+    if not len(arrays["X"]):
+        raise DataError("the wake-word recipe produced no clips; give it at least one speaker")
+    return WakewordData(
+        X=arrays["X"],
+        y=arrays["y"],
+        groups=arrays["groups"],
+        split=arrays["split"],
+        kind=arrays["kind"],
+        sample_rate=opts.sample_rate,
+        streams=streams,
+        info={"options": opts.model_dump(mode="json"), "speakers_train": speakers(opts, "train"),
+              "speakers_test": speakers(opts, "test")},
+    )  # fmt: skip
+
+
+def load(config, options: dict | None = None):
+    """Recipe hook for ``dataset: {loader: recipe, name: wakeword}``: a Dataset of 1-channel
+    clips (fold = train/test by held-out speaker) with the evaluation streams attached,
+    whose events are the wake phrases ``(start_s, end_s, "wake")``."""
+    import sys
+
+    from ..dataset import Dataset, Stream
+
+    options = dict(options or {})
+    options.setdefault("sample_rate", int(round(config.sensor.sample_rate)))
+    length, _ = config.window.samples(config.sensor.sample_rate)
+    options.setdefault("clip_seconds", length / float(config.sensor.sample_rate))
+    data = build(parse_options(options), log=lambda m: print(m, file=sys.stderr))
+    return to_dataset(data, config.sensor.channels, Dataset, Stream)
+
+
+def to_dataset(data: WakewordData, channels, Dataset, Stream):
+    sr = float(data.sample_rate)
+    streams = []
+    for i, s in enumerate(data.streams):
+        wake = s["event_kind"] == "wake"
+        events = [(float(a) / sr, float(b) / sr, "wake") for a, b in zip(s["event_start"][wake], s["event_end"][wake])]
+        streams.append(Stream(s["signal"][:, None], events, name=f"wakeword-stream{i}"))
+    names = [f"{k}:{g}:{i}" for i, (k, g) in enumerate(zip(data.kind.tolist(), data.groups.tolist()))]
+    return Dataset(
+        [x[:, None] for x in data.X], data.y, data.groups, sr, tuple(channels), names,
+        fold=data.split, streams=streams, source="recipe:wakeword",
+    )  # fmt: skip

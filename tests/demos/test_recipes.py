@@ -1,0 +1,214 @@
+"""Dataset recipes: determinism, held-out split disjointness, cache, physics of the
+bearing simulation, and the CWRU .mat loader (on a small file written here)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import need_tools
+from scipy.signal import butter, hilbert, sosfiltfilt
+
+from sensorflow.datasets import Dataset, load_dataset
+from sensorflow.datasets.recipes import cwru, vibration, wakeword
+from sensorflow.errors import ConfigError, DataError
+
+TINY = dict(
+    train_accents=("en-us",),
+    test_accents=("en-029",),
+    train_variants=("m1", "f3"),
+    test_variants=("m3",),
+    train_flite=(),
+    test_flite=(),
+    wake_per_speaker=2,
+    confusable_per_speaker=1,
+    speech_per_speaker=1,
+    fragment_per_speaker=1,
+    noise_per_speaker=1,
+    streams=1,
+    stream_minutes=0.25,
+)
+
+
+def tiny(tmp_path, **kw):
+    return wakeword.WakewordOptions(**{**TINY, "cache_dir": str(tmp_path), **kw})
+
+
+# ---------------------------------------------------------------------- wake word
+def test_wakeword_same_seed_same_data(tmp_path):
+    need_tools("espeak-ng")
+    a = wakeword.build(tiny(tmp_path, cache=False))
+    b = wakeword.build(tiny(tmp_path, cache=False))
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+    np.testing.assert_array_equal(a.streams[0]["signal"], b.streams[0]["signal"])
+    c = wakeword.build(tiny(tmp_path, cache=False, seed=1))
+    assert not np.array_equal(a.X, c.X)
+
+
+def test_wakeword_split_is_speaker_disjoint_and_labelled(tmp_path):
+    need_tools("espeak-ng")
+    d = wakeword.build(tiny(tmp_path, cache=False))
+    train, test = set(d.groups[d.split == "train"]), set(d.groups[d.split == "test"])
+    assert train and test and not (train & test)
+    assert all("en-029" in g and "+m3" in g for g in test)
+    assert d.X.shape[1] == 16000 and d.X.dtype == np.float32
+    assert np.max(np.abs(d.X)) < 1.0
+    assert set(d.y) == {"wake", "other"}
+    assert set(d.kind[d.y == "wake"]) == {"wake"}
+    # wake clips carry speech energy; noise-only clips are quieter than the loudest speech
+    s = d.streams[0]
+    assert len(s["signal"]) == int(0.25 * 60 * 16000)
+    assert np.all(s["event_end"] > s["event_start"])
+    assert np.all(s["event_start"][1:] >= s["event_end"][:-1])
+
+
+def test_wakeword_cache_reused_and_keyed_by_options(tmp_path):
+    need_tools("espeak-ng")
+    a = wakeword.build(tiny(tmp_path))
+    entries = sorted(p.name for p in tmp_path.iterdir())
+    assert len(entries) == 1 and entries[0].startswith("wakeword-")
+    b = wakeword.build(tiny(tmp_path))
+    np.testing.assert_array_equal(a.X, b.X)
+    wakeword.build(tiny(tmp_path, wake_per_speaker=1))
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_wakeword_refuses_overlapping_voices_and_bad_options():
+    with pytest.raises(ConfigError, match="train_variants and test_variants"):
+        wakeword.check_disjoint(wakeword.WakewordOptions(**{**TINY, "test_variants": ("m1",)}))
+    with pytest.raises(ConfigError) as err:
+        wakeword.parse_options({"wake_per_speakr": 3})
+    assert err.value.key == ("dataset", "options", "wake_per_speakr")
+
+
+def test_wakeword_unknown_voice_is_one_line_error(tmp_path):
+    need_tools("espeak-ng")
+    with pytest.raises(DataError, match="could not speak with voice 'espeak:xx-nonexistent"):
+        wakeword.build(tiny(tmp_path, cache=False, train_accents=("xx-nonexistent",)))
+
+
+def test_wakeword_recipe_through_dataset_loader(tmp_path):
+    need_tools("espeak-ng")
+    from sensorflow.config import DatasetConfig, SensorConfig, WindowConfig
+
+    class Cfg:
+        name = "ww"
+        sensor = SensorConfig(kind="audio", sample_rate=16000, channels=["mic"])
+        window = WindowConfig(length_ms=1000, hop_ms=250)
+        dataset = DatasetConfig(loader="recipe", name="wakeword", options={**TINY, "cache_dir": str(tmp_path)})
+
+    ds = load_dataset(Cfg)
+    assert isinstance(ds, Dataset) and ds.fold is not None
+    assert ds.signals[0].shape == (16000, 1)
+    assert len(ds.streams) == 1 and all(label == "wake" for _, _, label in ds.streams[0].events)
+
+
+# ---------------------------------------------------------------------- vibration
+def test_vibration_deterministic_and_condition_disjoint():
+    opts = vibration.VibrationOptions.small()
+    a, b = vibration.build(opts), vibration.build(opts)
+    for x, y in zip(a.signals, b.signals):
+        np.testing.assert_array_equal(x, y)
+    train, test = set(a.groups[a.split == "train"]), set(a.groups[a.split == "test"])
+    assert train and test and not (train & test)
+    rpm_train = {m["rpm"] for m, s in zip(a.meta, a.split) if s == "train"}
+    rpm_test = {m["rpm"] for m, s in zip(a.meta, a.split) if s == "test"}
+    load_train = {m["load"] for m, s in zip(a.meta, a.split) if s == "train"}
+    load_test = {m["load"] for m, s in zip(a.meta, a.split) if s == "test"}
+    assert not (rpm_train & rpm_test) and not (load_train & load_test)
+    assert set(a.labels) == set(vibration.CLASSES)
+    c = vibration.build(vibration.VibrationOptions.small(seed=5))
+    assert not np.array_equal(a.signals[0], c.signals[0])
+
+
+def test_bearing_frequencies_match_cwru_published_ratios():
+    # CWRU 6205-2RS drive-end bearing: defect frequencies in multiples of shaft speed
+    f = vibration.BearingGeometry().frequencies(1.0)
+    assert f["bpfi"] == pytest.approx(5.4152, abs=2e-3)
+    assert f["bpfo"] == pytest.approx(3.5848, abs=2e-3)
+    assert f["ftf"] == pytest.approx(0.39828, abs=1e-3)
+    assert f["bsf"] == pytest.approx(2.357, abs=2e-3)
+
+
+@pytest.mark.parametrize("label,key,mult", [("outer", "bpfo", 1), ("inner", "bpfi", 1), ("ball", "bsf", 2)])
+def test_fault_shows_in_envelope_spectrum(label, key, mult):
+    opts = vibration.VibrationOptions(seconds=2.0, noise_g=(0.03, 0.03))
+    x, meta = vibration.simulate(label, 1800.0, 1, 2.0, opts, np.random.default_rng(0))
+    fs = opts.sample_rate
+    band = butter(4, [1500, 5800], "band", fs=fs, output="sos")
+    env = np.abs(hilbert(sosfiltfilt(band, x)))
+    spec = np.abs(np.fft.rfft(env - env.mean()))
+    f = np.fft.rfftfreq(len(env), 1 / fs)
+    target = mult * meta[key]
+    near = (f > target - 3) & (f < target + 3)
+    background = (f > 5) & (f < 400) & ~near
+    assert spec[near].max() > 3 * np.median(spec[background])
+
+
+def test_vibration_options_refuse_shared_conditions():
+    with pytest.raises(ConfigError, match="train_rpm and test_rpm"):
+        vibration.parse_options({"train_rpm": [1200, 1500], "test_rpm": [1500]})
+    with pytest.raises(ConfigError):
+        vibration.parse_options({"ball_diameter_mm": 50})
+
+
+# ---------------------------------------------------------------------- CWRU .mat
+def _write_cwru(path, number, n=24000, seed=0, extra_other=False):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(seed)
+    mat = {
+        f"X{number:03d}_DE_time": rng.standard_normal((n, 1)),
+        f"X{number:03d}_FE_time": rng.standard_normal((n, 1)),
+        f"X{number:03d}RPM": np.array([[1772]]),
+    }
+    if extra_other:  # some published files also carry another recording's variables
+        mat["X098_DE_time"] = np.zeros((n, 1))
+    savemat(path, mat)
+    return mat
+
+
+def test_cwru_read_mat_picks_matching_variable(tmp_path):
+    mat = _write_cwru(tmp_path / "99.mat", 99, extra_other=True)
+    x, rpm = cwru.read_mat(tmp_path / "99.mat", "DE")
+    np.testing.assert_allclose(x, mat["X099_DE_time"].ravel().astype(np.float32))
+    assert rpm == 1772
+    fe, _ = cwru.read_mat(tmp_path / "99.mat", "FE")
+    np.testing.assert_allclose(fe, mat["X099_FE_time"].ravel().astype(np.float32))
+
+
+def test_cwru_folder_labels_groups_and_resampling(tmp_path):
+    for number in (97, 98, 106, 119, 131):
+        _write_cwru(tmp_path / f"{number}.mat", number, seed=number)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "outer").mkdir()
+    _write_cwru(tmp_path / "outer" / "7.mat", 7)
+    d = cwru.load_folder(tmp_path, 12000, file_rates={"97": 48000}, segment_seconds=1.0, test_loads=(1,))
+    labels = dict(zip(d["names"], d["labels"]))
+    assert labels["97.mat[0]"] == "normal" and labels["106.mat[0]"] == "inner"
+    signals = dict(zip(d["names"], d["signals"]))
+    assert labels["119.mat[0]"] == "ball" and labels["131.mat[0]"] == "outer"
+    assert labels["outer/7.mat[0]"] == "outer"
+    # 97.mat was recorded at 48 kHz: 24000 samples = 0.5 s -> 6000 samples at 12 kHz, kept whole
+    assert signals["97.mat[0]"].shape == (6000,) and "97.mat[1]" not in signals
+    assert sum(n.startswith("98.mat") for n in d["names"]) == 2
+    groups = dict(zip(d["names"], d["groups"]))
+    assert groups["97.mat[0]"] == "0hp" and groups["98.mat[0]"] == "1hp" and groups["106.mat[0]"] == "1hp" and groups["outer/7.mat[0]"] == "1772rpm"
+    folds = dict(zip(d["names"], d["fold"]))
+    assert folds["106.mat[0]"] == "test" and folds["outer/7.mat[0]"] == "train" and folds["97.mat[0]"] == "train"
+
+
+def test_cwru_errors_are_one_line(tmp_path):
+    from scipy.io import savemat
+
+    savemat(tmp_path / "105.mat", {"something": np.zeros(3)})
+    with pytest.raises(DataError, match="no variable 'XNNN_DE_time'"):
+        cwru.read_mat(tmp_path / "105.mat")
+    (tmp_path / "bad.mat").write_bytes(b"not a mat file at all")
+    with pytest.raises(DataError, match="not a readable MATLAB"):
+        cwru.read_mat(tmp_path / "bad.mat")
+    other = tmp_path / "x"
+    other.mkdir()
+    _write_cwru(other / "5000.mat", 5000)
+    with pytest.raises(DataError, match="cannot tell its class"):
+        cwru.load_folder(other, 12000)
