@@ -44,8 +44,12 @@ def content_hash(directory: Path) -> str:
 
 
 def save(pipeline: Pipeline, out_dir: str | os.PathLike, *, metrics: dict | None = None,
-         dataset_fingerprint: str | None = None, extra: dict | None = None) -> Path:
-    """Write the artifact atomically: into a temp dir beside ``out_dir``, then renamed."""
+         dataset_fingerprint: str | None = None, extra: dict | None = None,
+         arrays: dict[str, np.ndarray] | None = None) -> Path:
+    """Write the artifact atomically: into a temp dir beside ``out_dir``, then renamed.
+
+    ``arrays`` ({name: ndarray}) are saved as ``<name>.npy`` (e.g. held-out test windows for
+    HIL replay) and covered by the content hash; read them back with :func:`load_array`."""
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -67,6 +71,11 @@ def save(pipeline: Pipeline, out_dir: str | os.PathLike, *, metrics: dict | None
                     entry["values"][key] = _jsonable(value)
             stages_meta.append(entry)
         (tmp / "stages.json").write_text(json.dumps(stages_meta, indent=1))
+        for name, value in (arrays or {}).items():
+            value = np.asarray(value)
+            if value.dtype == object or not name.isidentifier():
+                raise ArtifactError(f"extra array '{name}' must be a plain array with an identifier name")
+            np.save(tmp / f"{name}.npy", value, allow_pickle=False)
         meta = {
             "format_version": FORMAT_VERSION,
             "sensorflow_version": __version__,
@@ -107,6 +116,12 @@ def read_meta(path: str | os.PathLike) -> dict:
     return meta
 
 
+def load_array(path: str | os.PathLike, name: str) -> np.ndarray | None:
+    """An extra array saved with ``save(arrays=...)``, or None if the artifact has none by that name."""
+    f = Path(path) / f"{name}.npy"
+    return np.load(f, allow_pickle=False) if f.is_file() else None
+
+
 def load(path: str | os.PathLike) -> tuple[Pipeline, dict]:
     """Load and verify an artifact; returns (fitted pipeline, meta)."""
     d = Path(path)
@@ -132,4 +147,5 @@ def load(path: str | os.PathLike) -> tuple[Pipeline, dict]:
         for key, fname in entry["arrays"].items():
             values[key] = np.load(d / fname, allow_pickle=False)
         stage.load_learned(values)
+    pipe.rebind()
     return pipe, meta

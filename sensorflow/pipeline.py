@@ -87,6 +87,8 @@ class Pipeline:
                 seen_model = True
             if role == "post" and not seen_model:
                 raise self._error(ConfigError("post-processing stages go after the model stage"), i)
+            if role == "post":  # scores arrive at the window rate (windows per second)
+                spec = spec.with_(sample_rate=self.config.sensor.sample_rate / self.hop)
             try:
                 spec = self.stages[i].bind(spec)
             except ConfigError as exc:
@@ -159,6 +161,11 @@ class Pipeline:
         feats = self._run(X, upto=("model", "post"), y=y, fit=True)
         if self.model is not None:
             self.model.fit(feats, y)
+        return self.rebind()
+
+    def rebind(self) -> "Pipeline":
+        """Bind every stage again, e.g. once the model knows its classes (after fit or load)."""
+        self.steps = self._bind()
         return self
 
     def transform(self, X) -> np.ndarray:

@@ -1,0 +1,91 @@
+"""Common part of the model stages: classes, predict / predict_proba, specs.
+
+A model is trained with scikit-learn in ``_fit`` and keeps only plain arrays / JSON (names
+ending in ``_``); inference is numpy on those arrays and reproduces scikit-learn's
+``predict`` exactly and ``predict_proba`` to float64 rounding. ``transform`` returns the
+probabilities in the input dtype (float32 in pipelines), in the order of ``classes_``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import DataError, NotFittedError
+from ...spec import Spec
+from ..base import Stage, Tags
+
+UNFITTED_SCORES = Spec("scores", (0,), None, ())
+"""Output spec of a model whose classes are not known yet (before ``fit``)."""
+
+
+def classes_json(values) -> list:
+    """Sorted unique labels as plain JSON values (str or int), as ``np.unique`` orders them."""
+    return np.unique(np.asarray(values)).tolist()
+
+
+class Model(Stage):
+    tags = Tags(role="model", trainable=True, supervised=True)
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.classes_: list | None = None
+
+    # ------------------------------------------------------------------ specs
+    def output_spec(self, input_spec: Spec) -> Spec:
+        if self.classes_ is None:
+            return UNFITTED_SCORES
+        return Spec.scores(self.classes_)
+
+    def _learned_classes(self, y: np.ndarray) -> np.ndarray:
+        """Set ``classes_`` from the labels; return the class index of each label."""
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise DataError(f"stage '{self.name}': labels must be one per window, got shape {y.shape}")
+        classes, codes = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise DataError(f"stage '{self.name}': needs at least two classes to learn, got {classes.tolist()}")
+        self.classes_ = classes.tolist()
+        return codes
+
+    def _after_fit(self) -> None:
+        if self.input_spec_ is not None:
+            self.output_spec_ = Spec.scores(self.classes_)
+
+    def load_learned(self, values) -> None:
+        super().load_learned(values)
+        if isinstance(self.classes_, np.ndarray):
+            self.classes_ = self.classes_.tolist()
+        self._after_fit()
+
+    # ------------------------------------------------------------------ inference
+    def _checked(self, X) -> np.ndarray:
+        X = self.check_input(X)
+        if not self.is_fitted():
+            raise NotFittedError(f"stage '{self.name}' is not fitted; call fit() or train the pipeline first")
+        return X
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities in float64, equal to scikit-learn's ``predict_proba``."""
+        return self._proba(self._checked(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Labels, equal to scikit-learn's ``predict``."""
+        X = self._checked(X)
+        return np.asarray(self.classes_)[self._predict_index(X)]
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        return self._proba(X).astype(X.dtype, copy=False)
+
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _predict_index(self, X: np.ndarray) -> np.ndarray:
+        return np.argmax(self._proba(X), axis=1)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes_) if self.classes_ is not None else 0
+
+    @property
+    def n_features(self) -> int:
+        return int(self.input_spec_.shape[0])

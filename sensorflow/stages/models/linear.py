@@ -1,0 +1,137 @@
+"""Linear and probabilistic models: logistic regression and Gaussian naive Bayes.
+
+Learned arrays keep the dtype scikit-learn fitted them in (float32 for float32 features), so
+the arithmetic is the same. ``logistic`` keeps ``coef_``/``intercept_`` of ``sklearn.linear_model.LogisticRegression``:
+softmax of ``X @ coef_.T + intercept_`` for several classes, ``[1 - expit(d), expit(d)]``
+for two (predict: ``d > 0``). ``gaussian_nb`` keeps ``theta_``, ``var_`` and
+``class_prior_`` of ``sklearn.naive_bayes.GaussianNB`` and evaluates its joint
+log-likelihood and log-sum-exp normalisation the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+from scipy.special import expit
+
+from ...cost import Cost
+from ...registry import register
+from ..base import StageParams
+from .base import Model
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """``sklearn.utils.extmath.softmax``: subtract the row max, exp, divide by the row sum."""
+    Z = Z - Z.max(axis=1)[:, None]
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1)[:, None]
+    return Z
+
+
+def logsumexp(a: np.ndarray) -> np.ndarray:
+    """Row-wise log-sum-exp, as scikit-learn's ``_logsumexp`` computes it."""
+    a_max = np.max(a, axis=1, keepdims=True)
+    is_max = a == a_max
+    rest = a.copy()
+    rest[is_max] = -np.inf
+    m = np.sum(is_max.astype(a.dtype), axis=1, keepdims=True, dtype=a.dtype)
+    shift = np.where(np.isfinite(a_max), a_max, 0)
+    s = np.sum(np.exp(rest - shift), axis=1, keepdims=True, dtype=a.dtype)
+    s = np.where(s == 0, s, s / m)
+    return np.squeeze(np.log1p(s) + np.log(m) + a_max, axis=1)
+
+
+@register
+class Logistic(Model):
+    name = "logistic"
+
+    class Params(StageParams):
+        type: Literal["logistic"] = "logistic"
+        C: float = Field(1.0, gt=0, description="inverse regularisation strength (L2)")
+        max_iter: int = Field(1000, ge=1)
+        class_weight: Literal["balanced"] | None = None
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.coef_ = self.intercept_ = None
+
+    def _fit(self, X, y):
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.linear_model import LogisticRegression
+
+        self._learned_classes(y)
+        p = self.params
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = LogisticRegression(C=p.C, max_iter=p.max_iter, class_weight=p.class_weight).fit(X, y)
+        self.coef_ = np.asarray(est.coef_)
+        self.intercept_ = np.asarray(est.intercept_)
+        self._after_fit()
+
+    def decision_function(self, X) -> np.ndarray:
+        d = np.asarray(X) @ self.coef_.T + self.intercept_
+        return d.ravel() if d.shape[1] == 1 else d
+
+    def _proba(self, X):
+        d = self.decision_function(X)
+        if d.ndim == 1:
+            p = expit(d)
+            return np.stack([1 - p, p], axis=1)
+        return softmax(d)
+
+    def _predict_index(self, X):
+        d = self.decision_function(X)
+        return (d > 0).astype(np.int64) if d.ndim == 1 else np.argmax(d, axis=1)
+
+    def cost(self, board=None) -> Cost:
+        k = self.coef_.shape[0] if self.coef_ is not None else 1
+        d = self.n_features
+        return Cost(flash_bytes=4 * k * (d + 1) + 256, ram_bytes=4 * max(k, 2), ops=k * (d + 4))
+
+
+@register
+class GaussianNB(Model):
+    name = "gaussian_nb"
+
+    class Params(StageParams):
+        type: Literal["gaussian_nb"] = "gaussian_nb"
+        var_smoothing: float = Field(1e-9, ge=0, description="fraction of the largest variance added to all")
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.theta_ = self.var_ = self.class_prior_ = None
+
+    def _fit(self, X, y):
+        from sklearn.naive_bayes import GaussianNB as SkGaussianNB
+
+        self._learned_classes(y)
+        est = SkGaussianNB(var_smoothing=self.params.var_smoothing).fit(X, y)
+        self.theta_ = np.asarray(est.theta_)
+        self.var_ = np.asarray(est.var_)
+        self.class_prior_ = np.asarray(est.class_prior_)
+        self._after_fit()
+
+    def joint_log_likelihood(self, X) -> np.ndarray:
+        X = np.asarray(X)
+        jll = []
+        for i in range(self.n_classes):
+            jointi = np.log(self.class_prior_[i])
+            n_ij = -0.5 * np.sum(np.log(2.0 * np.pi * self.var_[i, :]))
+            n_ij = n_ij - 0.5 * np.sum(((X - self.theta_[i, :]) ** 2) / (self.var_[i, :]), axis=1)
+            jll.append(jointi + n_ij)
+        return np.stack(jll).T
+
+    def _proba(self, X):
+        jll = self.joint_log_likelihood(X)
+        return np.exp(jll - np.atleast_2d(logsumexp(jll)).T)
+
+    def _predict_index(self, X):
+        return np.argmax(self.joint_log_likelihood(X), axis=1)
+
+    def cost(self, board=None) -> Cost:
+        k, d = max(self.n_classes, 1), self.n_features
+        return Cost(flash_bytes=4 * k * (2 * d + 1) + 256, ram_bytes=4 * k, ops=k * (3 * d + 4))

@@ -1,0 +1,112 @@
+"""Small dense networks, after ``sklearn.neural_network.MLPClassifier``.
+
+The weights of every layer are kept flat in ``weights_``/``biases_`` with the layer widths in
+``layer_sizes_`` (input, hidden..., output); ``layers()`` gives ``(W, b)`` per layer. The
+forward pass is scikit-learn's ``_forward_pass_fast``: ``a = a @ W + b``, then the hidden
+activation (relu / tanh / logistic / identity) in place; the output is softmax for several
+classes and a single logistic unit for two (``predict_proba = [1 - p, p]``, predict ``p > 0.5``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Iterator, Literal
+
+import numpy as np
+from pydantic import Field
+from scipy.special import expit
+
+from ...cost import Cost
+from ...registry import register
+from ..base import StageParams
+from .base import Model
+from .linear import softmax
+
+_HIDDEN = {
+    "relu": lambda a: np.maximum(a, 0, out=a),
+    "tanh": lambda a: np.tanh(a, out=a),
+    "logistic": lambda a: expit(a, out=a),
+    "identity": lambda a: a,
+}
+
+
+@register
+class MLP(Model):
+    name = "mlp"
+
+    class Params(StageParams):
+        type: Literal["mlp"] = "mlp"
+        hidden_layer_sizes: list[int] = Field(default_factory=lambda: [32], description="width of each hidden layer")
+        activation: Literal["relu", "tanh", "logistic", "identity"] = "relu"
+        alpha: float = Field(1e-4, ge=0, description="L2 penalty")
+        learning_rate_init: float = Field(1e-3, gt=0)
+        max_iter: int = Field(500, ge=1)
+        random_state: int = 0
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.layer_sizes_ = self.weights_ = self.biases_ = None
+
+    def _fit(self, X, y):
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+
+        self._learned_classes(y)
+        p = self.params
+        est = MLPClassifier(
+            hidden_layer_sizes=tuple(p.hidden_layer_sizes), activation=p.activation, alpha=p.alpha,
+            learning_rate_init=p.learning_rate_init, max_iter=p.max_iter, random_state=p.random_state,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+        self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
+        self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
+        self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
+        self._after_fit()
+
+    def layers(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(W (n_in, n_out), b (n_out,))`` per layer, input to output."""
+        wo = bo = 0
+        sizes = list(self.layer_sizes_)
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            W = self.weights_[wo : wo + n_in * n_out].reshape(n_in, n_out)
+            b = self.biases_[bo : bo + n_out]
+            wo += n_in * n_out
+            bo += n_out
+            yield W, b
+
+    def forward(self, X) -> np.ndarray:
+        """Output layer activations: softmax ``(n, n_classes)``, or ``(n,)`` logistic for two classes."""
+        a = np.asarray(X)
+        layers = list(self.layers())
+        hidden = _HIDDEN[self.params.activation]
+        for i, (W, b) in enumerate(layers):
+            a = a @ W
+            a += b
+            if i != len(layers) - 1:
+                hidden(a)
+        if a.shape[1] == 1:
+            expit(a, out=a)
+            return a.ravel()
+        return softmax(a)
+
+    def _proba(self, X):
+        out = self.forward(X)
+        if out.ndim == 1:
+            return np.vstack([1 - out, out]).T.astype(np.float64)
+        return out.astype(np.float64)
+
+    def _predict_index(self, X):
+        out = self.forward(X)
+        return (out > 0.5).astype(np.int64) if out.ndim == 1 else np.argmax(out, axis=1)
+
+    def cost(self, board=None) -> Cost:
+        sizes = self.layer_sizes_ or [self.n_features] + list(self.params.hidden_layer_sizes) + [max(self.n_classes, 2)]
+        n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        n_b = sum(sizes[1:])
+        return Cost(flash_bytes=4 * (n_w + n_b) + 256, ram_bytes=4 * 2 * max(sizes), ops=n_w + 2 * n_b)
+
+    @classmethod
+    def examples(cls):
+        return [{"hidden_layer_sizes": [8], "max_iter": 200}, {"hidden_layer_sizes": [6, 4], "activation": "tanh", "max_iter": 200}]
