@@ -222,7 +222,11 @@ class Stage:
 
     # ------------------------------------------------------------------ emitters and cost
     def emit_c(self, ctx):
-        raise CodegenError(f"stage '{self.name}' has no C emitter yet; remove it from the pipeline to export to C")
+        """C fragment for this stage, from the emitter registered under its name
+        (``sensorflow.codegen.c.c_emitter``)."""
+        from ..codegen.c.registry import get
+
+        return get(self.name)(self, ctx)
 
     def emit_micropython(self, ctx):
         raise CodegenError(

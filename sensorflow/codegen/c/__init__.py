@@ -1,0 +1,52 @@
+"""C code generation: one pipeline library per artifact (``<prefix>.h/.c`` + runtime kernels).
+
+EMITTER API (how a stage gets into the generated C)
+=====================================================
+An emitter is a function registered by stage name; ``Stage.emit_c(ctx)`` finds it::
+
+    from sensorflow.codegen.c import c_emitter, CFragment, Field, cgen
+
+    @c_emitter("band_energy")                      # one or more stage names
+    def emit_band_energy(stage, ctx) -> CFragment:  # stage: the fitted, bound Stage
+        n_in, n_out = ctx.input_spec.size, ctx.output_spec.size
+        return CFragment(
+            runtime=["sf_spectral"],                 # copies sf_spectral.h/.c, #includes the .h
+            tables=[cgen.array(ctx.sym("edges"), "uint16_t", edges)],   # static const, in flash
+            state=[Field("float", "hist", 8)],       # kept across calls: ctx.state("hist")
+            scratch=[Field("float", "buf", 512)],    # only during this call: ctx.scratch("buf")
+            init=[f"sf_foo_init(&{ctx.state('inst')}, ...);"],          # run by <prefix>_init()
+            code=[f"sf_band_energy_f32(in, {ctx.sym('edges')}, out, {n_out});"],
+        )
+
+Each stage becomes ``static void <prefix>_s<i>(const float *in, float *out)`` with ``code``
+as its body (``int`` return for model stages: either set ``returns_label=True`` and end with
+``return <class index>;`` or let the framework return numpy-argmax of ``out``). What ``in``
+and ``out`` hold per role (signal / feature / vector / model / post) is in
+:class:`~sensorflow.codegen.c.fragment.CContext`. Rules:
+
+- Call hand-written runtime kernels (``sensorflow/runtime/c/sf_*.h/.c``); do not inline whole
+  algorithms as strings. Kernels include ``sf_common.h`` for ``sf_status`` and helpers.
+- Names: ``ctx.sym(x)`` for file-scope tables/helpers, ``ctx.state(x)`` / ``ctx.scratch(x)``
+  for the fields you declared. Never declare globals yourself: all RAM is the one state struct.
+- Tables: ``cgen.array(name, ctype, values)`` prints ``static const`` arrays; floats are
+  printed so float32 round-trips bit-exactly (``cgen.f32``). Float literals need an ``f``.
+- Signal/feature stages run per window from a fresh state: reset any state at the top of
+  ``code``. Post stages keep state across windows (``ctx.hop`` / ``ctx.sample_rate`` give time).
+- ``ctx.board`` is the target board (``None`` for host-only builds); ``ctx.fpu`` is
+  ``none|single|double``. No double arithmetic: code must build under
+  ``-Wall -Wextra -Werror -Wdouble-promotion -Wfloat-conversion -std=c99``.
+- Register the module: emitters live in ``sensorflow/codegen/c/emitters/`` and are imported
+  by ``registry._MODULES`` (``emitters/dsp.py`` for the DSP stages is already listed).
+
+Testing an emitter: ``sensorflow.testing.ccompare.CHarness(pipeline).build(tmp_path)`` compiles
+the generated C with the host cc (``sanitize=True`` for ASan/UBSan) and returns an object
+with ``features(windows)``, ``infer(windows)``, ``classify(features)`` and ``stream(samples,
+chunk)``, to compare against ``pipeline.transform`` / ``predict_proba`` / ``stream``.
+"""
+
+from . import cgen
+from .fragment import CContext, CFragment, Field
+from .library import GeneratedC, generate
+from .registry import c_emitter
+
+__all__ = ["CContext", "CFragment", "Field", "GeneratedC", "c_emitter", "cgen", "generate"]

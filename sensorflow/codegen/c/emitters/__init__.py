@@ -1,0 +1,1 @@
+"""C emitters, one module per stage family, registered by stage name with ``@c_emitter``."""

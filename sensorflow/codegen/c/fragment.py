@@ -1,0 +1,136 @@
+"""What a C emitter receives (:class:`CContext`) and returns (:class:`CFragment`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...cost import Cost
+from ...errors import CodegenError
+from ...spec import Spec
+from . import cgen
+
+
+@dataclass
+class Field:
+    """One member of the generated state struct (or of a stage's scratch struct)."""
+
+    ctype: str
+    name: str
+    count: int = 1  # array length; 1 = still emitted as an array of one for uniform access
+    comment: str = ""
+
+    @property
+    def nbytes(self) -> int:
+        return cgen.ctype_size(self.ctype) * max(1, int(self.count))
+
+    def decl(self) -> str:
+        c = f"  /* {self.comment} */" if self.comment else ""
+        return f"{self.ctype} {self.name}[{max(1, int(self.count))}];{c}"
+
+
+@dataclass
+class CFragment:
+    """The C an emitter contributes for one stage.
+
+    - ``runtime``: runtime kernel base names to copy and ``#include`` (``"sf_tree"`` copies
+      ``sf_tree.h`` and ``sf_tree.c`` if it exists from ``sensorflow/runtime/c``); ``sf_common``
+      is always included.
+    - ``tables``: file-scope C definitions (``static const`` tables, made with :mod:`cgen`),
+      named with ``ctx.sym(...)``.
+    - ``state``: :class:`Field` s kept across windows (in the one static state struct);
+      refer to them as ``ctx.state("name")``.
+    - ``scratch``: :class:`Field` s valid only during this stage's call; all stages' scratch
+      share one union. Refer to them as ``ctx.scratch("name")``.
+    - ``init``: statements run by ``<prefix>_init()`` after the state is zeroed.
+    - ``code``: the body of the stage function (see :class:`CContext` for its signature).
+    - ``returns_label``: model stages only: ``code`` ends with ``return <class index>;``.
+      Otherwise the framework returns the first index of the largest score (numpy argmax).
+    - ``helpers``: extra file-scope static functions the code calls.
+    """
+
+    runtime: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    state: list[Field] = field(default_factory=list)
+    scratch: list[Field] = field(default_factory=list)
+    init: list[str] = field(default_factory=list)
+    code: list[str] = field(default_factory=list)
+    helpers: list[str] = field(default_factory=list)
+    returns_label: bool = False
+
+    def state_bytes(self) -> int:
+        return sum(f.nbytes for f in self.state)
+
+    def scratch_bytes(self) -> int:
+        return sum(f.nbytes for f in self.scratch)
+
+
+@dataclass
+class CContext:
+    """Everything an emitter may need about the stage being emitted.
+
+    The stage becomes ``static <ret> <prefix>_s<index>(const float *in, float *out)``:
+
+    ==========  ==============================================  =====================================
+    role        ``in``                                          ``out``
+    ==========  ==============================================  =====================================
+    signal      ``input_spec.length * n_channels`` floats,      same layout, ``output_spec`` sized
+                interleaved ``in[t * C + c]``
+    feature     the signal as above                             this stage's slice of the feature
+                                                                vector (``output_spec.size`` floats)
+    vector      ``input_spec.size`` floats                      ``output_spec.size`` floats
+    model       the feature vector                              ``n_classes`` scores; ``int`` return
+    post        ``n_classes`` scores of the current window      ``n_classes`` outputs (> 0 = event)
+    ==========  ==============================================  =====================================
+
+    ``in`` and ``out`` never alias. Signal and feature stages run on every window from a
+    fresh state (host and device agree window by window): if they keep state (a biquad's
+    delay line), reset it at the top of ``code``. Post stages keep state across windows.
+    """
+
+    stage: Any
+    index: int
+    prefix: str
+    board: Any = None  # sensorflow.boards.Board or None (host)
+    input_spec: Spec | None = None
+    output_spec: Spec | None = None
+    hop: int = 0  # samples between windows (post stages measure time in windows * hop)
+    sample_rate: float = 0.0
+
+    @property
+    def role(self) -> str:
+        return self.stage.tags.role
+
+    @property
+    def fpu(self) -> str:
+        return getattr(self.board, "fpu", "single") if self.board is not None else "single"
+
+    def sym(self, name: str) -> str:
+        """File-scope identifier for this stage's table or helper: ``<prefix>_s<i>_<name>``."""
+        return f"{self.prefix}_s{self.index}_{cgen.identifier(name)}"
+
+    def state(self, name: str) -> str:
+        """C lvalue of a state field declared in ``CFragment.state``."""
+        return f"{self.prefix}_state.s{self.index}_{cgen.identifier(name)}"
+
+    def scratch(self, name: str) -> str:
+        """C lvalue of a scratch field declared in ``CFragment.scratch``."""
+        return f"{self.prefix}_state.scratch.s{self.index}.{cgen.identifier(name)}"
+
+    @property
+    def func(self) -> str:
+        return f"{self.prefix}_s{self.index}"
+
+
+@dataclass
+class EmittedStage:
+    """A fragment bound to its stage, as the generator lays it out."""
+
+    ctx: CContext
+    fragment: CFragment
+    out_offset: int = 0  # feature stages: where their slice starts in the feature vector
+    estimated: Cost | None = None
+
+    def require(self, cond: bool, message: str) -> None:
+        if not cond:
+            raise CodegenError(f"stage {self.ctx.index} '{self.ctx.stage.name}': {message}")

@@ -1,0 +1,234 @@
+"""Turn a fitted Pipeline into C source text: ``<prefix>.h``, ``<prefix>.c`` and the runtime
+kernels the stages use. Layout of the generated code is in ``templates/model.c.j2``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ... import __version__
+from ...errors import CodegenError
+from . import cgen
+from . import registry as emitters
+from .fragment import CContext, CFragment, EmittedStage, Field
+
+RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime" / "c"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+ALWAYS = ("sf_common",)
+
+
+def template_env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@dataclass
+class GeneratedC:
+    """Generated sources (relative name -> text) and what they are made of."""
+
+    prefix: str
+    files: dict[str, str]
+    runtime: list[str]
+    stages: list[EmittedStage]
+    state_bytes: int
+    n_features: int
+    n_classes: int
+    glue_state_bytes: int = 0
+    board: object | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted(n for n in self.files if n.endswith(".c"))
+
+    def write(self, out_dir: Path) -> list[Path]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, text in self.files.items():
+            p = out_dir / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text)
+            paths.append(p)
+        return paths
+
+
+def emit_stage(stage, ctx: CContext) -> CFragment:
+    """The stage's C fragment (through ``Stage.emit_c``, which looks up the registry)."""
+    frag = stage.emit_c(ctx)
+    if not isinstance(frag, CFragment):
+        raise CodegenError(f"C emitter of stage '{stage.name}' returned {type(frag).__name__}, not a CFragment")
+    return frag
+
+
+def _struct_size(fields: list[tuple[int, int]]) -> tuple[int, int]:
+    """(size, alignment) of a C struct of (element size, count) members, natural alignment."""
+    off, align = 0, 1
+    for elem, count in fields:
+        a = min(elem, 4) if elem < 8 else 8
+        align = max(align, a)
+        off = (off + a - 1) // a * a + elem * max(1, count)
+    return (off + align - 1) // align * align, align
+
+
+def runtime_files(names: list[str]) -> dict[str, str]:
+    out = {}
+    for base in names:
+        found = False
+        for ext in (".h", ".c"):
+            p = RUNTIME_DIR / f"{base}{ext}"
+            if p.exists():
+                out[p.name] = p.read_text()
+                found = True
+        if not found:
+            raise CodegenError(f"runtime kernel '{base}' is missing from sensorflow/runtime/c; reinstall sensorflow")
+    return out
+
+
+def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None = None) -> GeneratedC:
+    """Emit every stage of a fitted pipeline and render the C library."""
+    meta = meta or {}
+    prefix = prefix or pipeline.config.export.prefix
+    if not cgen.is_identifier(prefix):
+        raise CodegenError(f"export prefix '{prefix}' is not a C identifier; use lowercase letters, digits and _")
+    win, hop, nch = pipeline.window_length, pipeline.hop, pipeline.input_spec.n_channels
+    sr = float(pipeline.config.sensor.sample_rate)
+
+    emitted: list[EmittedStage] = []
+    feature_code: list[str] = []
+    post_code: list[str] = []
+    cur, cur_size, cur_kind = "window", pipeline.input_spec.size, "signal"
+    sig_sizes: list[int] = []
+    vec_sizes: list[int] = [1]
+    sig_k = vec_k = post_k = 0
+    n_sig_bufs = 0
+    model = None
+    st = f"{prefix}_state"
+    for step in pipeline.steps:
+        if step.role == "feature":
+            out = f"{st}.vec[{vec_k}]"
+            offset = 0
+            for stage in step.stages:
+                ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
+                es = EmittedStage(ctx, emit_stage(stage, ctx), out_offset=offset)
+                emitted.append(es)
+                feature_code.append(f"{ctx.func}({cur}, &{out}[{offset}]);  /* {stage.name} */")
+                offset += stage.output_spec_.size
+            vec_sizes.append(offset)
+            cur, cur_size, cur_kind = out, offset, "vector"
+            vec_k = 1 - vec_k
+            continue
+        stage = step.stages[0]
+        ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
+        es = EmittedStage(ctx, emit_stage(stage, ctx))
+        emitted.append(es)
+        size = stage.output_spec_.size
+        if step.role == "signal":
+            out = f"{st}.sig[{sig_k}]"
+            sig_sizes.append(size)
+            n_sig_bufs = max(n_sig_bufs, sig_k + 1)
+            sig_k = 1 - sig_k
+            feature_code.append(f"{ctx.func}({cur}, {out});  /* {stage.name} */")
+            cur, cur_size = out, size
+        elif step.role == "vector":
+            if cur_kind != "vector":
+                raise CodegenError(f"stage '{stage.name}' takes a vector but follows a signal stage")
+            out = f"{st}.vec[{vec_k}]"
+            vec_sizes.append(size)
+            vec_k = 1 - vec_k
+            feature_code.append(f"{ctx.func}({cur}, {out});  /* {stage.name} */")
+            cur, cur_size = out, size
+        elif step.role == "model":
+            model = es
+        elif step.role == "post":
+            out = f"{st}.post[{post_k}]"
+            src = "scores" if post_k == 0 and not post_code else f"{st}.post[{1 - post_k}]"
+            post_code.append(f"{ctx.func}({src}, {out});  /* {stage.name} */")
+            post_k = 1 - post_k
+    feature_code.append(f"return {cur};")
+    n_features = cur_size
+    n_post = sum(1 for s in emitted if s.ctx.role == "post")
+    if model is not None:
+        n_classes = model.ctx.output_spec.size
+        last = f"{st}.post[{1 - post_k}]" if n_post else "scores"
+        post_code.append(f"memcpy(post, {last}, sizeof(float) * {n_classes});")
+        class_names = [cgen.c_string(c) for c in _class_names(pipeline)]
+    else:
+        n_classes, class_names = 0, []
+
+    runtime = list(ALWAYS)
+    for es in emitted:
+        for r in es.fragment.runtime:
+            if r not in runtime:
+                runtime.append(r)
+    sig_size = max(sig_sizes) if sig_sizes else 0
+    vec_size = max(vec_sizes)
+    n_vec_bufs = 2 if sum(1 for s in emitted if s.ctx.role == "vector") else 1
+    scratch_stages = [es for es in emitted if es.fragment.scratch]
+    glue_fields = [(4, 5), (4, win * nch)]
+    if n_sig_bufs:
+        glue_fields.append((4, n_sig_bufs * sig_size))
+    glue_fields.append((4, n_vec_bufs * vec_size))
+    if n_classes:
+        glue_fields += [(4, n_classes), (4, n_classes)]
+        if n_post:
+            glue_fields.append((4, min(2, n_post) * n_classes))
+    fields = list(glue_fields)
+    for es in emitted:
+        fields += [(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.state]
+    if scratch_stages:
+        union = max(_struct_size([(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.scratch]) for es in scratch_stages)
+        fields.append((union[1], union[0] // union[1]))
+    state_bytes = _struct_size(fields)[0]
+    glue_state = _struct_size(glue_fields)[0]
+
+    pipeline_hash = str(meta.get("content_hash") or "0" * 16)[:16]
+    values = dict(
+        prefix=prefix, P=prefix.upper(), name=pipeline.name, version=__version__,
+        board=getattr(board, "name", "host"), window_length=win, hop=hop, n_channels=nch,
+        n_features=n_features, n_classes=n_classes, sample_rate=cgen.f32(sr),
+        pipeline_hash=pipeline_hash, state_bytes=state_bytes, class_names=class_names,
+        runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
+        sig_buffers=n_sig_bufs, sig_size=max(sig_size, 1), vec_buffers=n_vec_bufs, vec_size=vec_size,
+        post_buffers=min(2, n_post), stages=emitted, scratch_stages=scratch_stages, model=model,
+        feature_code=feature_code, post_code=post_code,
+    )
+    env = template_env()
+    files = {
+        f"{prefix}.h": env.get_template("model.h.j2").render(**values),
+        f"{prefix}.c": env.get_template("model.c.j2").render(**values),
+    }
+    files.update(runtime_files(runtime))
+    return GeneratedC(
+        prefix=prefix, files=files, runtime=runtime, stages=emitted, state_bytes=state_bytes,
+        n_features=n_features, n_classes=n_classes, glue_state_bytes=glue_state, board=board,
+        info=dict(window_length=win, hop=hop, n_channels=nch, pipeline_hash=pipeline_hash, name=pipeline.name),
+    )
+
+
+def _ctx(stage, pipeline, prefix, board, hop, sr) -> CContext:
+    index = pipeline.stages.index(stage)
+    return CContext(stage=stage, index=index, prefix=prefix, board=board, input_spec=stage.input_spec_,
+                    output_spec=stage.output_spec_, hop=hop, sample_rate=sr)
+
+
+def _class_names(pipeline) -> list[str]:
+    m = pipeline.model
+    classes = getattr(m, "classes_", None)
+    if classes is None:
+        return list(m.output_spec_.names)
+    return [str(c) for c in list(classes)]
+
+
+def copy_runtime(names: list[str], out_dir: Path) -> None:
+    for name, text in runtime_files(names).items():
+        (out_dir / name).write_text(text)
+
+
+__all__ = ["GeneratedC", "generate", "emit_stage", "template_env", "Field"]

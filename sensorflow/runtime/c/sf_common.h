@@ -1,0 +1,80 @@
+/* sf_common.h: shared definitions of the sensorflow C runtime.
+ * GENERATED from sensorflow/codegen/c/status.py (python -m sensorflow.codegen.c.status);
+ * edit the Python list, not this file: a test checks the two agree.
+ * C99, no malloc; header helpers are static inline so the header links from any number of
+ * translation units. */
+#ifndef SF_COMMON_H
+#define SF_COMMON_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes: 0 is success, errors are negative. */
+typedef enum {
+    SF_OK = 0,  /* ok */
+    SF_ERR_NULL = -1,  /* null pointer argument */
+    SF_ERR_ARG = -2,  /* argument out of range */
+    SF_ERR_NOT_READY = -3,  /* no window has completed yet */
+    SF_ERR_NO_MODEL = -4,  /* the pipeline has no model stage */
+    SF_ERR_NOT_INIT = -5  /* init() was not called */
+} sf_status;
+
+/* Message of a status code ("unknown status" for anything else). */
+static inline const char *sf_status_str(int status)
+{
+    static const char *const messages[] = {
+        "ok",  /* SF_OK */
+        "null pointer argument",  /* SF_ERR_NULL */
+        "argument out of range",  /* SF_ERR_ARG */
+        "no window has completed yet",  /* SF_ERR_NOT_READY */
+        "the pipeline has no model stage",  /* SF_ERR_NO_MODEL */
+        "init() was not called"  /* SF_ERR_NOT_INIT */
+    };
+    int i = -status;
+    if (status > 0 || i >= (int)(sizeof messages / sizeof messages[0])) {
+        return "unknown status";
+    }
+    return messages[i];
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SF_INFINITY (__builtin_inff())
+#define SF_UNUSED __attribute__((unused))
+#else
+#define SF_INFINITY ((float)(1e30f * 1e30f))
+#define SF_UNUSED
+#endif
+
+/* Index of the first largest value (numpy.argmax's tie rule). n >= 1. */
+static inline int sf_argmax_f32(const float *x, int n)
+{
+    int best = 0, i;
+    for (i = 1; i < n; i++) {
+        if (x[i] > x[best]) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* Index of the first largest value of an unsigned accumulator array. n >= 1. */
+static inline int sf_argmax_u32(const uint32_t *x, int n)
+{
+    int best = 0, i;
+    for (i = 1; i < n; i++) {
+        if (x[i] > x[best]) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SF_COMMON_H */

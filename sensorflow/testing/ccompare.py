@@ -1,0 +1,142 @@
+"""Compile-and-compare harness builder (after emlearn's stdin/stdout test harness).
+
+Generates C for a fitted pipeline, compiles it with the host C compiler together with a
+harness that feeds windows from stdin and prints results, optionally under ASan/UBSan,
+and parses the results back into numpy arrays to compare with the numpy reference. Each
+output buffer is followed by a guard region, so an overrun fails loudly.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..codegen.c import generate
+from ..codegen.c.library import GeneratedC, template_env
+from ..errors import ToolMissingError
+
+STRICT_CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", "-Wshadow"]
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+
+
+def host_cc() -> str:
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        raise ToolMissingError("no host C compiler (cc/gcc/clang); install gcc")
+    return cc
+
+
+@dataclass
+class Harness:
+    """A built harness executable for one generated pipeline."""
+
+    exe: Path
+    generated: GeneratedC
+    timeout: float = 300.0
+
+    @property
+    def n_features(self) -> int:
+        return self.generated.n_features
+
+    @property
+    def n_classes(self) -> int:
+        return self.generated.n_classes
+
+    def _run(self, mode: str, payload: bytes) -> list[str]:
+        res = subprocess.run([str(self.exe), mode], input=payload, capture_output=True, timeout=self.timeout)
+        err = res.stderr.decode(errors="replace")
+        if res.returncode != 0 or err.strip():
+            raise AssertionError(f"harness {mode} exited {res.returncode}: {err.strip()[:2000]}")
+        lines = res.stdout.decode().splitlines()
+        if not lines or not lines[0].startswith("S "):
+            raise AssertionError(f"harness {mode}: unexpected output {lines[:2]}")
+        self.state_bytes = int(lines[0].split()[1])
+        return lines[1:]
+
+    @staticmethod
+    def _floats(line: str, tag: str) -> np.ndarray:
+        parts = line.split()
+        if not parts or parts[0] != tag:
+            raise AssertionError(f"expected a '{tag}' line, got {line[:80]!r}")
+        return np.array([float(v) for v in parts[1:]], dtype=np.float32)
+
+    @staticmethod
+    def _batch(X: np.ndarray) -> bytes:
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        return struct.pack("<i", len(X)) + X.tobytes()
+
+    def features(self, windows) -> np.ndarray:
+        """``<prefix>_features`` on each window ``(n, length, n_channels)`` -> ``(n, n_features)``."""
+        lines = self._run("features", self._batch(windows))
+        return np.stack([self._floats(ln, "F") for ln in lines]) if lines else np.zeros((0, self.n_features), np.float32)
+
+    def infer(self, windows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``<prefix>_infer`` on each window -> (labels as class indices, scores, features)."""
+        lines = self._run("infer", self._batch(windows))
+        labels, scores, feats = [], [], []
+        for i in range(0, len(lines), 3):
+            labels.append(int(lines[i].split()[1]))
+            feats.append(self._floats(lines[i + 1], "F"))
+            scores.append(self._floats(lines[i + 2], "C"))
+        return np.array(labels), np.stack(scores), np.stack(feats)
+
+    def classify(self, features) -> tuple[np.ndarray, np.ndarray]:
+        """``<prefix>_classify`` on each feature vector -> (labels as class indices, scores)."""
+        lines = self._run("classify", self._batch(features))
+        labels = [int(lines[i].split()[1]) for i in range(0, len(lines), 2)]
+        scores = [self._floats(lines[i + 1], "C") for i in range(0, len(lines), 2)]
+        return np.array(labels), np.stack(scores)
+
+    def stream(self, samples, chunk_sizes) -> list[dict]:
+        """Push ``samples`` ``(n, n_channels)`` in chunks of the given sizes (cycled); one record
+        per push that completed windows: ``n_windows`` and the last window's label/scores/post."""
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        if samples.ndim == 1:
+            samples = samples[:, None]
+        payload, i, k = [], 0, 0
+        sizes = list(chunk_sizes)
+        while i < len(samples):
+            n = min(int(sizes[k % len(sizes)]), len(samples) - i)
+            payload.append(struct.pack("<i", n) + samples[i : i + n].tobytes())
+            i, k = i + n, k + 1
+        payload.append(struct.pack("<i", -1))
+        lines = self._run("stream", b"".join(payload))
+        out, j = [], 0
+        while j < len(lines):
+            parts = lines[j].split()
+            rec = {"n_windows": int(parts[1]), "label": int(parts[2])}
+            if self.n_classes:
+                rec["scores"] = np.array([float(v) for v in parts[3:]], dtype=np.float32)
+                rec["post"] = self._floats(lines[j + 1], "P")
+                j += 2
+            else:
+                j += 1
+            out.append(rec)
+        return out
+
+
+def build(pipeline, out_dir, *, meta: dict | None = None, board=None, prefix: str | None = None,
+          sanitize: bool = False, opt: str = "-O2", extra_cflags: list[str] | None = None) -> Harness:
+    """Generate C for ``pipeline`` into ``out_dir`` and compile it with the harness."""
+    out = Path(out_dir)
+    gen = generate(pipeline, meta=meta, board=board, prefix=prefix)
+    gen.write(out)
+    values = dict(prefix=gen.prefix, P=gen.prefix.upper(), n_classes=gen.n_classes)
+    (out / "harness.c").write_text(template_env().get_template("harness.c.j2").render(**values))
+    return compile_harness(gen, out, sanitize=sanitize, opt=opt, extra_cflags=extra_cflags)
+
+
+def compile_harness(gen: GeneratedC, out: Path, *, sanitize=False, opt="-O2", extra_cflags=None) -> Harness:
+    exe = out / ("harness_san" if sanitize else "harness")
+    srcs = [str(out / s) for s in gen.sources] + [str(out / "harness.c")]
+    cmd = [host_cc(), *STRICT_CFLAGS, opt, "-g", "-I", str(out), *(SANITIZE if sanitize else []),
+           *(extra_cflags or []), *srcs, "-lm", "-o", str(exe)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise AssertionError(f"compiling the generated C failed:\n{' '.join(cmd)}\n{res.stderr[:6000]}")
+    return Harness(exe, gen)
