@@ -1,6 +1,12 @@
 /* sf_logmel: log-mel / MFCC frame pipeline with an incremental mode (see sf_logmel.h). */
 #include "sf_logmel.h"
 
+/* Let GCC fuse a * b + c into one multiply-accumulate (VFMA on Cortex-M4F) even in ISO C
+ * mode, where its default is off; results change by at most one rounding per product. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
 #include <float.h>
 #include <math.h>
 
@@ -17,7 +23,8 @@ void sf_logmel_init_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, 
     S->ring_cep = S->ring + nf * cfg->n_mels;
     S->ring_max = S->ring_cep + nf * cfg->n_mfcc;
     S->ring_min = S->ring_max + nf;
-    S->clip = S->ring_min + nf;       /* n_mels: clipped row */
+    S->ring_thr = S->ring_min + nf;   /* clip level ring_cep was computed with */
+    S->clip = S->ring_thr + nf;       /* n_mels: clipped row */
     S->cep = S->clip + cfg->n_mels;   /* n_mfcc */
     S->head = 0;
     S->valid = 0;
@@ -58,9 +65,14 @@ static void compute_frame(sf_logmel_inst_f32 *S, const float *src, uint32_t t, u
     gather_frame(c, src, (int32_t)(t * c->hop_length) - (int32_t)c->pad, S->frame);
     sf_rfft_process_f32(&S->fft, S->frame, S->spec);
     sf_rfft_power_f32(S->spec, S->spec, c->n_fft);
-    if (c->power == 1u) {
+    if (c->power != 2.0f) {
         uint32_t k, nb = c->n_fft / 2u + 1u;
-        for (k = 0; k < nb; k++) S->spec[k] = sqrtf(S->spec[k]);
+        float half = 0.5f * c->power;
+        if (c->power == 1.0f) {
+            for (k = 0; k < nb; k++) S->spec[k] = sqrtf(S->spec[k]);
+        } else {
+            for (k = 0; k < nb; k++) S->spec[k] = (S->spec[k] > 0.0f) ? expf(half * logf(S->spec[k])) : 0.0f;
+        }
     }
     sf_mel_process_f32(&S->mel, S->spec, row);
     mx = -INFINITY;
@@ -75,22 +87,26 @@ static void compute_frame(sf_logmel_inst_f32 *S, const float *src, uint32_t t, u
     }
     S->ring_max[slot] = mx;
     S->ring_min[slot] = mn;
-    if (c->n_mfcc) sf_dct_process_f32(&S->dct, row, S->ring_cep + slot * c->n_mfcc);
+    if (c->n_mfcc) {
+        sf_dct_process_f32(&S->dct, row, S->ring_cep + slot * c->n_mfcc);
+        S->ring_thr[slot] = -INFINITY;
+    }
 }
 
-static void emit_window(sf_logmel_inst_f32 *S, float *dst)
+float sf_logmel_max_f32(const sf_logmel_inst_f32 *S)
+{
+    uint32_t f, nf = S->cfg->n_frames;
+    float gmax = S->ring_max[0];
+    for (f = 1; f < nf; f++)
+        if (S->ring_max[f] > gmax) gmax = S->ring_max[f];
+    return gmax;
+}
+
+void sf_logmel_output_f32(sf_logmel_inst_f32 *S, float thr, float *dst)
 {
     const sf_logmel_config_f32 *c = S->cfg;
     uint32_t f, m, nf = c->n_frames, n_mels = c->n_mels, n_mfcc = c->n_mfcc;
     int32_t fs = c->out_frame_stride, cs = c->out_coef_stride;
-    int clip = (c->top_db >= 0.0f);
-    float thr = -INFINITY;
-    if (clip) {
-        float gmax = S->ring_max[0];
-        for (f = 1; f < nf; f++)
-            if (S->ring_max[f] > gmax) gmax = S->ring_max[f];
-        thr = gmax - c->top_db;
-    }
     for (f = 0; f < nf; f++) {
         uint32_t slot = S->head + f;
         float *out = dst + (int32_t)f * fs;
@@ -100,37 +116,54 @@ static void emit_window(sf_logmel_inst_f32 *S, float *dst)
         if (n_mfcc == 0u) {
             for (m = 0; m < n_mels; m++) out[(int32_t)m * cs] = (row[m] > thr) ? row[m] : thr;
         } else {
-            const float *cep = S->ring_cep + slot * n_mfcc;
-            if (clip && S->ring_min[slot] < thr) {
-                for (m = 0; m < n_mels; m++) S->clip[m] = (row[m] > thr) ? row[m] : thr;
-                sf_dct_process_f32(&S->dct, S->clip, S->cep);
-                cep = S->cep;
+            float *cep = S->ring_cep + slot * n_mfcc;
+            /* the clip level this frame needs: none unless the threshold cuts into it */
+            float level = (S->ring_min[slot] < thr) ? thr : -INFINITY;
+            if (level != S->ring_thr[slot]) { /* cached cepstrum was made for another level */
+                for (m = 0; m < n_mels; m++) S->clip[m] = (row[m] > level) ? row[m] : level;
+                sf_dct_process_f32(&S->dct, S->clip, cep);
+                S->ring_thr[slot] = level;
             }
             for (m = 0; m < n_mfcc; m++) out[(int32_t)m * cs] = cep[m];
         }
     }
 }
 
-void sf_logmel_process_f32(sf_logmel_inst_f32 *S, const float *src, float *dst)
+void sf_logmel_frames_f32(sf_logmel_inst_f32 *S, const float *src)
 {
     uint32_t t;
     for (t = 0; t < S->cfg->n_frames; t++) compute_frame(S, src, t, t);
     S->head = 0;
     S->valid = 1;
-    emit_window(S, dst);
 }
 
-void sf_logmel_process_next_f32(sf_logmel_inst_f32 *S, const float *src, float *dst)
+void sf_logmel_frames_next_f32(sf_logmel_inst_f32 *S, const float *src)
 {
     const sf_logmel_config_f32 *c = S->cfg;
     uint32_t nf = c->n_frames, shift = c->shift_frames, t;
     if (!S->valid || shift == 0u || shift >= nf) {
-        sf_logmel_process_f32(S, src, dst);
+        sf_logmel_frames_f32(S, src);
         return;
     }
     for (t = nf - shift; t < nf; t++) {
         compute_frame(S, src, t, S->head);
         S->head = (uint16_t)((S->head + 1u == nf) ? 0u : S->head + 1u);
     }
-    emit_window(S, dst);
+}
+
+static float clip_threshold(const sf_logmel_inst_f32 *S)
+{
+    return (S->cfg->top_db >= 0.0f) ? sf_logmel_max_f32(S) - S->cfg->top_db : -INFINITY;
+}
+
+void sf_logmel_process_f32(sf_logmel_inst_f32 *S, const float *src, float *dst)
+{
+    sf_logmel_frames_f32(S, src);
+    sf_logmel_output_f32(S, clip_threshold(S), dst);
+}
+
+void sf_logmel_process_next_f32(sf_logmel_inst_f32 *S, const float *src, float *dst)
+{
+    sf_logmel_frames_next_f32(S, src);
+    sf_logmel_output_f32(S, clip_threshold(S), dst);
 }

@@ -8,11 +8,12 @@
  * Incremental mode: with no centre padding, when successive windows overlap and advance by
  * shift_frames * hop_length samples, sf_logmel_process_next_f32 computes only the
  * shift_frames new frames and reuses the others from a ring of past frames (their log-mel
- * rows and, for MFCC, their cepstra, recomputed only when the window's top_db clip touches
- * them). The output is identical to sf_logmel_process_f32 on the same window. */
+ * rows and, for MFCC, their cepstra, recomputed only when the window's top_db clip level
+ * for that frame changed). The output is identical to sf_logmel_process_f32 on the same window. */
 #ifndef SF_LOGMEL_H
 #define SF_LOGMEL_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "sf_dct.h"
@@ -26,12 +27,13 @@ typedef struct {
     uint16_t n_fft, hop_length, n_frames;
     uint16_t pad;               /* centre padding on each side (n_fft / 2), 0 = none */
     uint8_t pad_mode;           /* SF_PAD_CONSTANT (zeros) or SF_PAD_REFLECT */
-    uint8_t power;              /* 2: power spectrum, 1: magnitude */
+    uint8_t reserved;
     uint16_t n_mels, n_mfcc;    /* n_mfcc = 0: output log-mel values */
     uint16_t shift_frames;      /* frames between successive windows (incremental mode), 0 = off */
     uint16_t src_stride;        /* distance between samples of the channel (interleaving) */
+    float power;                /* exponent of |X|: 2 power spectrum, 1 magnitude, other via expf/logf */
     float log_mul, log_floor, log_add, log_sub;
-    float top_db;               /* < 0: no clip */
+    float top_db;               /* clip range below the maximum, in output units; < 0: no clip */
     int32_t out_frame_stride, out_coef_stride;  /* dst[f * frame_stride + c * coef_stride] */
     const float *window;        /* n_fft, win_length window centred in n_fft */
     const float *twiddle;       /* sf_fft table for L = n_fft */
@@ -43,14 +45,14 @@ typedef struct {
 
 /* Floats of work memory for one instance (one channel). */
 #define SF_LOGMEL_WORK_FLOATS(n_fft, n_frames, n_mels, n_mfcc) \
-    (2u * (n_fft) + (n_frames) * ((n_mels) + (n_mfcc) + 2u) + 2u * (n_mels) + (n_mfcc))
+    (2u * (n_fft) + (n_frames) * ((n_mels) + (n_mfcc) + 3u) + 2u * (n_mels) + (n_mfcc))
 
 typedef struct {
     const sf_logmel_config_f32 *cfg;
     sf_rfft_inst_f32 fft;
     sf_mel_inst_f32 mel;
     sf_dct_inst_f32 dct;
-    float *frame, *spec, *ring, *ring_max, *ring_min, *ring_cep, *clip, *cep;
+    float *frame, *spec, *ring, *ring_max, *ring_min, *ring_cep, *ring_thr, *clip, *cep;
     uint16_t head;   /* ring slot of the oldest frame */
     uint8_t valid;   /* ring holds the previous window */
 } sf_logmel_inst_f32;
@@ -59,9 +61,20 @@ typedef struct {
 void sf_logmel_init_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, float *work);
 /* Forget the previous window (next call of process_next computes every frame). */
 static inline void sf_logmel_reset_f32(sf_logmel_inst_f32 *S) { S->valid = 0; }
-/* All frames of one window: src[i * src_stride], i < window_length. */
+/* One channel, one window, clip over this channel: src[i * src_stride], i < window_length. */
 void sf_logmel_process_f32(sf_logmel_inst_f32 *S, const float *src, float *dst);
 /* The window that follows the previous one by shift_frames * hop_length samples. */
 void sf_logmel_process_next_f32(sf_logmel_inst_f32 *S, const float *src, float *dst);
+
+/* The same in steps, for a clip over several channels (librosa clips over the whole array):
+ *   for each channel: sf_logmel_frames_f32 (or _frames_next_f32);
+ *   thr = max over channels of sf_logmel_max_f32 - top_db;
+ *   for each channel: sf_logmel_output_f32(S, thr, dst_of_channel). */
+void sf_logmel_frames_f32(sf_logmel_inst_f32 *S, const float *src);
+void sf_logmel_frames_next_f32(sf_logmel_inst_f32 *S, const float *src);
+float sf_logmel_max_f32(const sf_logmel_inst_f32 *S);
+/* thr = SF_LOGMEL_NO_CLIP for no clip */
+#define SF_LOGMEL_NO_CLIP (-INFINITY)
+void sf_logmel_output_f32(sf_logmel_inst_f32 *S, float thr, float *dst);
 
 #endif /* SF_LOGMEL_H */

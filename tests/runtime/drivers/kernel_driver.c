@@ -194,16 +194,18 @@ static int cmd_dct(int argc, char **argv)
     return 0;
 }
 
-/* logmel LEN N_FFT HOP N_FRAMES PAD PAD_MODE POWER N_MELS N_MFCC SHIFT STRIDE TOP_DB LOG_MODE INCREMENTAL
+/* logmel LEN N_FFT HOP N_FRAMES PAD PAD_MODE POWER N_MELS N_MFCC SHIFT STRIDE TOP_DB LOG_MUL LOG_FLOOR LOG_ADD
+ *        LOG_SUB INCREMENTAL
  * stdin: window (n_fft), dense mel matrix (n_mels x n_fft/2+1), DCT matrix (n_mfcc x n_mels),
- * then windows of LEN * STRIDE floats. Output per window per channel: n_frames x n_out, frame-major. */
+ * then windows of LEN * STRIDE floats. Output per window: per channel n_frames x n_out, frame-major,
+ * with one top_db clip over all channels (librosa clips over the whole array). */
 static int cmd_logmel(int argc, char **argv)
 {
     static sf_logmel_config_f32 c;
     static float window[MAXN], dct[64 * 256], work[200000];
     static sf_logmel_inst_f32 S[4];
-    uint32_t len, nb, nout, ch, stride, incremental, log_mode;
-    if (argc < 16) die("logmel: missing arguments");
+    uint32_t len, nb, nout, ch, stride, incremental;
+    if (argc < 19) die("logmel: missing arguments");
     len = (uint32_t)atoi(argv[2]);
     c.window_length = (uint16_t)len;
     c.n_fft = (uint16_t)atoi(argv[3]);
@@ -211,26 +213,18 @@ static int cmd_logmel(int argc, char **argv)
     c.n_frames = (uint16_t)atoi(argv[5]);
     c.pad = (uint16_t)atoi(argv[6]);
     c.pad_mode = (uint8_t)atoi(argv[7]);
-    c.power = (uint8_t)atoi(argv[8]);
+    c.power = (float)atof(argv[8]);
     c.n_mels = (uint16_t)atoi(argv[9]);
     c.n_mfcc = (uint16_t)atoi(argv[10]);
     c.shift_frames = (uint16_t)atoi(argv[11]);
     stride = (uint32_t)atoi(argv[12]);
     c.src_stride = (uint16_t)stride;
     c.top_db = (float)atof(argv[13]);
-    log_mode = (uint32_t)atoi(argv[14]);
-    incremental = (uint32_t)atoi(argv[15]);
-    if (log_mode == 0) { /* power_to_db, amin 1e-10, ref 1 */
-        c.log_mul = 4.342944819032518f;
-        c.log_floor = 1e-10f;
-        c.log_add = 0.0f;
-        c.log_sub = 0.0f;
-    } else { /* natural log with an additive floor */
-        c.log_mul = 1.0f;
-        c.log_floor = 0.0f;
-        c.log_add = 1e-6f;
-        c.log_sub = 0.0f;
-    }
+    c.log_mul = (float)atof(argv[14]);
+    c.log_floor = (float)atof(argv[15]);
+    c.log_add = (float)atof(argv[16]);
+    c.log_sub = (float)atof(argv[17]);
+    incremental = (uint32_t)atoi(argv[18]);
     nb = c.n_fft / 2u + 1u;
     nout = c.n_mfcc ? c.n_mfcc : c.n_mels;
     c.out_frame_stride = (int32_t)nout;
@@ -253,16 +247,24 @@ static int cmd_logmel(int argc, char **argv)
     for (ch = 0; ch < stride; ch++)
         sf_logmel_init_f32(&S[ch], &c, work + ch * SF_LOGMEL_WORK_FLOATS(c.n_fft, c.n_frames, c.n_mels, c.n_mfcc));
     while (read_floats(g_in, len * stride) == len * stride) {
+        size_t n = (size_t)c.n_frames * nout;
+        float thr = -INFINITY;
         for (ch = 0; ch < stride; ch++) {
-            size_t n = (size_t)c.n_frames * nout;
-            set_guard(g_out, n);
             if (incremental)
-                sf_logmel_process_next_f32(&S[ch], g_in + ch, g_out);
+                sf_logmel_frames_next_f32(&S[ch], g_in + ch);
             else
-                sf_logmel_process_f32(&S[ch], g_in + ch, g_out);
-            check_guard(g_out, n);
-            write_floats(g_out, n);
+                sf_logmel_frames_f32(&S[ch], g_in + ch);
         }
+        if (c.top_db >= 0.0f) {
+            float gmax = sf_logmel_max_f32(&S[0]);
+            for (ch = 1; ch < stride; ch++)
+                if (sf_logmel_max_f32(&S[ch]) > gmax) gmax = sf_logmel_max_f32(&S[ch]);
+            thr = gmax - c.top_db;
+        }
+        set_guard(g_out, n * stride);
+        for (ch = 0; ch < stride; ch++) sf_logmel_output_f32(&S[ch], thr, g_out + ch * n);
+        check_guard(g_out, n * stride);
+        write_floats(g_out, n * stride);
     }
     return 0;
 }
