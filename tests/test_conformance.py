@@ -1,0 +1,45 @@
+"""Conformance: every registered stage x every check of sensorflow.testing.check_stage
+(scikit-learn's parametrize_with_checks pattern). A stage that cannot even list its checks
+shows up as one failing case rather than breaking collection for everyone."""
+
+from __future__ import annotations
+
+import traceback
+
+import pytest
+
+from sensorflow import registry
+from sensorflow.testing import check_stage
+
+
+def _cases():
+    try:
+        stages = registry.all_stages()
+    except Exception:  # a stage module failing to import is reported, not hidden
+        msg = traceback.format_exc(limit=3)
+
+        def fail(msg=msg):
+            pytest.fail(f"loading the stage registry failed:\n{msg}")
+
+        return [pytest.param(fail, id="registry-import")]
+    cases = []
+    for name, cls in stages.items():
+        try:
+            checks = list(check_stage(cls))
+        except Exception:
+            msg = traceback.format_exc(limit=3)
+
+            def fail(msg=msg, name=name):
+                pytest.fail(f"stage '{name}': listing its checks failed:\n{msg}")
+
+            cases.append(pytest.param(fail, id=f"{name}-collect"))
+            continue
+        for k, (check, params, run) in enumerate(checks):
+            example = list(cls.examples()).index(params) if params in cls.examples() else k
+            cases.append(pytest.param(run, id=f"{name}-{check}-ex{example}"))
+    return cases
+
+
+@pytest.mark.parametrize("run", _cases())
+def test_stage_conformance(run):
+    run()
