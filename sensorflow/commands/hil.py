@@ -1,15 +1,126 @@
-"""sensorflow hil: not built yet (see the open issue that owns it)."""
+"""sensorflow hil: run an exported pipeline on a board over serial and compare it with the
+host reference window by window (labels exactly, scores and features within tolerance)."""
 
 from __future__ import annotations
 
-from ..errors import SensorflowError
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ArtifactError, DataError
 
 
 def add_arguments(p):
-    pass
+    p.add_argument("artifact", help="trained artifact directory (sensorflow train ... --out DIR)")
+    p.add_argument("--board", required=True, help="board name: qemu-mps2-an386, qemu-riscv32, host, or a real board")
+    p.add_argument("--port", help="serial port of a real board (any pyserial URL: /dev/ttyUSB0, socket://host:port)")
+    p.add_argument("--no-flash", action="store_true", help="with --port: the board already runs this HIL firmware")
+    p.add_argument("--limit", type=int, help="only the first N held-out windows")
+    p.add_argument("--windows", help="windows to run instead of the artifact's held-out set (.npy, (n, length, channels))")
+    p.add_argument("--recording", help="stream a recording (.npy, (n_samples, channels)) through sf_model_push instead")
+    p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument("--build-dir", default="build/hil", help="where the export and firmware go (default build/hil)")
+    p.add_argument("--export-dir", help="use this existing C export instead of exporting the artifact")
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for each answer (default 2)")
+    p.add_argument("--boot-timeout", type=float, default=15.0, help="seconds to wait for the board's hello")
+    p.add_argument("--no-features", action="store_true", help="compare labels and scores only")
+
+
+def _held_out(artifact: Path, args) -> np.ndarray:
+    path = Path(args.windows) if args.windows else artifact / "test_windows.npy"
+    if not path.exists():
+        raise ArtifactError(f"{path}: no held-out windows; re-train with 'sensorflow train' (it saves them) "
+                            "or pass --windows FILE.npy")
+    try:
+        windows = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path}: not a readable .npy array ({exc})") from None
+    if args.limit is not None:
+        if args.limit <= 0:
+            raise DataError(f"--limit must be positive, got {args.limit}")
+        windows = windows[: args.limit]
+    return windows
+
+
+def export_for_board(pipeline, meta: dict, board: str, out: Path) -> Path:
+    """Export the pipeline's C (prefix sf_model, as the firmware expects) into ``out``."""
+    from .. import boards
+    from ..codegen.c import library
+
+    try:
+        board_def = boards.get(board)
+    except Exception:
+        board_def = None
+    gen = library.generate(pipeline, meta, board=board_def, prefix="sf_model")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in gen.files.items():
+        (out / name).write_text(text)
+    return out
 
 
 def run(args, out) -> int:
-    err = SensorflowError("'sensorflow hil' is not available in this version yet")
-    err.exit_code = 1
-    raise err
+    from ..artifact import load
+    from ..hil import report, runner, session
+
+    artifact = Path(args.artifact)
+    pipeline, meta = load(artifact)
+    expected_hash = str(meta.get("content_hash", ""))[:16] or None
+    build_dir = Path(args.build_dir) / args.board
+    if args.export_dir:
+        export_dir = Path(args.export_dir)
+        expected_hash = None  # an export of something else; the hello's shapes are still checked
+    elif not (args.port and args.no_flash):
+        export_dir = export_for_board(pipeline, meta, args.board, build_dir / "export")
+    progress = out.note
+    stream = None
+    if args.recording:
+        stream = np.load(args.recording, allow_pickle=False).astype(np.float32)
+        if stream.ndim == 1:
+            stream = stream[:, None]
+    else:
+        windows = _held_out(artifact, args)
+
+    def work(sess):
+        if stream is not None:
+            res = runner.run_stream(sess.client, stream, pipeline, board=args.board, window_length=pipeline.window_length,
+                                    hop=pipeline.hop, expected_hash=expected_hash)
+        else:
+            res = runner.run_windows(sess.client, windows, pipeline, board=args.board, expected_hash=expected_hash,
+                                     check_features=not args.no_features, progress=progress)
+        res.boot_seconds = sess.boot_seconds
+        return res
+
+    if args.port:
+        from .. import boards
+
+        try:
+            bdef = boards.get(args.board)
+            serial_cfg = bdef.serial
+        except Exception:
+            bdef, serial_cfg = None, None
+        if not args.no_flash:
+            elf = session.build(args.board, export_dir, build_dir)
+            session.flash(args.board, elf, args.port)
+        with session.open_port(args.board, args.port, baudrate=serial_cfg.baudrate if serial_cfg else 115200,
+                               timeout=args.timeout, boot_timeout=args.boot_timeout,
+                               reset_on_open=bool(serial_cfg and serial_cfg.reset_on_open),
+                               boot_delay=serial_cfg.boot_delay_s if serial_cfg else 0.0) as sess:
+            result = work(sess)
+    else:
+        elf = session.build(args.board, export_dir, build_dir)
+        progress(f"built {elf}")
+        with session.open_emulated(args.board, elf, timeout=args.timeout, boot_timeout=args.boot_timeout) as sess:
+            result = work(sess)
+
+    data = report.to_dict(result)
+    if args.junit:
+        report.write_junit([result], args.junit)
+    out.set(**data)
+    out.print(report.format_table(data))
+    if not result.passed:
+        if not out.as_json:
+            out.note(f"sensorflow hil: the board disagrees with the host on {len(data['disagreements'])} window(s) "
+                     f"and is out of tolerance on {len(data['out_of_tolerance'])}")
+        return 1
+    return 0
+

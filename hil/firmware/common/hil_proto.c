@@ -56,7 +56,7 @@ size_t hil_cobs_encode(const uint8_t *src, size_t n, uint8_t *dst)
         } else {
             dst[out++] = src[i];
             code++;
-            if (code == 0xFFu) {
+            if (code == 0xFFu && i + 1u < n) { /* a full block; no empty one at the very end */
                 dst[code_at] = code;
                 code_at = out++;
                 code = 1;

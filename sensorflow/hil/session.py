@@ -1,0 +1,112 @@
+"""Open a HIL session on a board: build the firmware for an export directory, start the
+emulated board (or flash and open a real one), connect, and always clean up."""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import HILError
+from .client import BoardClient
+from .emulators import EmulatedBoard, launch
+from .targets import TARGETS, Target, build_firmware
+from .transport import SerialTransport, Transport
+
+
+@dataclass
+class Session:
+    client: BoardClient
+    board: str
+    emulated: EmulatedBoard | None
+    boot_seconds: float | None
+
+
+def board_defines(name: str) -> list[str]:
+    """-D flags from boards/<name>.yaml (toolchain.defines), when that board file exists."""
+    try:
+        from .. import boards
+
+        return [f"-D{d}" for d in boards.get(name).toolchain.defines]
+    except Exception:  # no board file (e.g. a test board): the harness needs no defines
+        return []
+
+
+def build(board: str, export_dir: Path, build_dir: Path) -> Path:
+    target = _target(board)
+    return build_firmware(target, export_dir, build_dir, extra_cflags=board_defines(board))
+
+
+def _target(board: str) -> Target:
+    if board not in TARGETS:
+        raise HILError(f"no HIL firmware port for board '{board}' (hil/firmware/{board}/); boards with one: "
+                       f"{', '.join(TARGETS)}. For another board, flash the HIL firmware yourself and pass "
+                       "--port PORT --no-flash")
+    return TARGETS[board]
+
+
+@contextlib.contextmanager
+def open_emulated(board: str, elf: Path, *, timeout: float = 2.0, boot_timeout: float = 10.0,
+                  wrap=None) -> Iterator[Session]:
+    """Start the emulated board, open its serial device, wait for its hello."""
+    target = _target(board)
+    t0 = time.monotonic()
+    with launch(target, elf) as emu:
+        transport: Transport = SerialTransport(emu.port)
+        try:
+            if wrap is not None:
+                transport = wrap(transport)
+            emu.release()
+            client = BoardClient(transport, timeout=timeout)
+            client.connect(boot_timeout)
+            yield Session(client, board, emu, time.monotonic() - t0)
+        finally:
+            transport.close()
+
+
+def flash(board_name: str, elf: Path, port: str) -> None:
+    """Program a real board with the command from its board YAML."""
+    from .. import boards
+
+    board = boards.get(board_name)
+    if board.flash is None:
+        raise HILError(f"board '{board_name}' has no flash command in {board.source}; flash the HIL firmware "
+                       "yourself and pass --no-flash")
+    images = {"elf": elf}
+    if board.flash.image in ("bin", "hex"):
+        objcopy = _target(board_name).cc.replace("gcc", "objcopy")
+        img = elf.with_suffix(f".{board.flash.image}")
+        fmt = "binary" if board.flash.image == "bin" else "ihex"
+        subprocess.run([objcopy, "-O", fmt, str(elf), str(img)], check=True)
+        images[board.flash.image] = img
+    try:
+        cmd = board.flash.command.format(port=port, **{k: str(v) for k, v in images.items()})
+    except KeyError as exc:
+        raise HILError(f"{board.source}: flash command needs {{{exc.args[0]}}}, which this runner cannot provide") from None
+    proc = subprocess.run(shlex.split(cmd), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise HILError(f"flashing {board_name} on {port} failed ({cmd}): {proc.stderr.strip().splitlines()[-1:]}")
+
+
+@contextlib.contextmanager
+def open_port(board: str, port: str, *, baudrate: int = 115200, timeout: float = 2.0, boot_timeout: float = 10.0,
+              reset_on_open: bool = False, boot_delay: float = 0.0) -> Iterator[Session]:
+    """A board on a serial port (a real board, or an emulator someone else started). Boards
+    that reset when the port opens (DTR/RTS auto-reset) are given ``boot_delay`` to boot; the
+    hello is awaited either way, so a reset on open is harmless."""
+    transport = SerialTransport(port, baudrate=baudrate, dtr=False if reset_on_open else None,
+                                rts=False if reset_on_open else None)
+    try:
+        t0 = time.monotonic()
+        if boot_delay:
+            time.sleep(boot_delay)
+        transport.reset_input()
+        client = BoardClient(transport, timeout=timeout)
+        client.connect(boot_timeout)
+        yield Session(client, board, None, time.monotonic() - t0)
+    finally:
+        transport.close()

@@ -1,0 +1,48 @@
+"""Shared fixtures of the HIL tests (imported by the test modules; tests/hil has no conftest
+so it cannot clash with tests/conftest.py): the linear test pipeline of
+tests/hil/fixtures/linear_model.py, its C export, and its firmware built once per board."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from conftest import need_tools
+
+from sensorflow.hil.targets import TARGETS, build_firmware
+
+_spec = importlib.util.spec_from_file_location("sf_hil_linear_fixture", Path(__file__).parent / "fixtures" / "linear_model.py")
+linear_model = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(linear_model)
+LinearReference = linear_model.LinearReference
+
+BOARD_TOOLS = {
+    "host": ("cc",),
+    "qemu-mps2-an386": ("arm-none-eabi-gcc", "qemu-system-arm"),
+    "qemu-riscv32": ("riscv64-unknown-elf-gcc", "qemu-system-riscv32"),
+}
+
+
+@pytest.fixture(scope="session")
+def linear_ref():
+    return LinearReference.random(seed=7, window_length=40, n_channels=3, n_classes=4, hop=20)
+
+
+@pytest.fixture(scope="session")
+def linear_export(linear_ref, tmp_path_factory) -> Path:
+    return linear_ref.write_c(tmp_path_factory.mktemp("linear_export"))
+
+
+@pytest.fixture(scope="session")
+def firmware(linear_export, tmp_path_factory):
+    """firmware(board) -> ELF of the HIL harness + linear pipeline for that board."""
+    built: dict[str, Path] = {}
+
+    def get(board: str) -> Path:
+        need_tools(*BOARD_TOOLS[board])
+        if board not in built:
+            built[board] = build_firmware(TARGETS[board], linear_export, tmp_path_factory.mktemp(f"fw-{board}"))
+        return built[board]
+
+    return get
