@@ -1,15 +1,67 @@
-"""sensorflow eval: not built yet (see the open issue that owns it)."""
+"""sensorflow eval ARTIFACT [--data PATH]: metrics, confusion matrix (text and PNG), per-class
+report; for event detectors (pipelines with post stages) on data with continuous streams,
+recall and false accepts per hour. Without --data the artifact's held-out windows are used;
+with the very dataset it was trained on, only that dataset's held-out part is scored."""
 
 from __future__ import annotations
 
-from ..errors import SensorflowError
+import json
+from pathlib import Path
+
+from .. import artifact
+from ..datasets import holdout, load_dataset
+from ..errors import ArtifactError
+from ..training import (confusion_text, dataset_windows, evaluate, event_metrics, report_text,
+                        save_confusion_png)
 
 
 def add_arguments(p):
-    pass
+    p.add_argument("artifact", metavar="ARTIFACT", help="trained artifact directory")
+    p.add_argument("--data", metavar="PATH", help="data to evaluate on (default: the artifact's held-out windows)")
+    p.add_argument("--out", metavar="DIR", help="where to write confusion_matrix.png and metrics.json "
+                   "(default: <ARTIFACT>-eval/ beside the artifact)")
 
 
 def run(args, out) -> int:
-    err = SensorflowError("'sensorflow eval' is not available in this version yet")
-    err.exit_code = 1
-    raise err
+    pipe, meta = artifact.load(args.artifact)
+    events = None
+    if args.data:
+        ds = load_dataset(pipe.config, args.data)
+        w = dataset_windows(pipe, ds)
+        X, y = w.X, w.y
+        source = ds.source
+        if ds.fingerprint() == meta.get("dataset_fingerprint"):
+            split = pipe.config.dataset.split if pipe.config.dataset else None
+            by = split.by if split else "group"
+            _, test = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
+            X, y = X[test], y[test]
+            source += " (the training dataset: its held-out part only)"
+        if ds.streams and pipe.post_stages():
+            events = event_metrics(pipe, ds.streams, ds.sample_rate)
+    else:
+        X = artifact.load_array(args.artifact, "test_windows")
+        y = artifact.load_array(args.artifact, "test_labels")
+        if X is None or y is None:
+            raise ArtifactError(f"{args.artifact}: has no held-out windows saved; pass --data PATH")
+        source = "held-out windows saved with the artifact"
+    metrics = evaluate(pipe, X, y)
+    if events is not None:
+        metrics["events"] = events
+    art = Path(args.artifact)
+    out_dir = Path(args.out) if args.out else art.resolve().parent / f"{art.resolve().name}-eval"
+    png = save_confusion_png(metrics, out_dir / "confusion_matrix.png", f"{pipe.name}: accuracy {metrics['accuracy']:.3f}")
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    out.print(f"{pipe.name} on {source}: {metrics['n_test']} windows")
+    out.print(f"accuracy {metrics['accuracy']:.3f}, macro F1 {metrics['macro_f1']:.3f}")
+    out.print(confusion_text(metrics))
+    out.print(report_text(metrics))
+    if metrics.get("unknown_labels"):
+        out.note(f"labels the model never saw (always counted wrong): {', '.join(metrics['unknown_labels'])}")
+    if events is not None:
+        rec = "n/a" if events["recall"] is None else f"{events['recall']:.3f}"
+        fah = "n/a" if events["false_accepts_per_hour"] is None else f"{events['false_accepts_per_hour']:.2f}"
+        out.print(f"events: {events['detected']}/{events['n_events']} detected (recall {rec}), "
+                  f"{events['false_accepts']} false accepts in {events['hours'] * 60:.1f} min ({fah} per hour)")
+    out.print(f"confusion matrix plot: {png}")
+    out.set(pipeline=pipe.name, **metrics, plot=str(png))
+    return 0

@@ -1,15 +1,43 @@
-"""sensorflow features: not built yet (see the open issue that owns it)."""
+"""sensorflow features PIPELINE [--data PATH] --out FILE.npz: the features the model would see
+(every step before the first one that learns), with labels and groups, for use elsewhere."""
 
 from __future__ import annotations
 
-from ..errors import SensorflowError
+from pathlib import Path
+
+import numpy as np
+
+from ..datasets import load_dataset
+from ..errors import DataError
+from ..pipeline import Pipeline
+from ..training import _head_length, dataset_windows, head_features, progress_bar
 
 
 def add_arguments(p):
-    pass
+    p.add_argument("pipeline", metavar="PIPELINE", help="pipeline YAML file")
+    p.add_argument("--data", metavar="PATH", help="data (overrides dataset.path)")
+    p.add_argument("--out", metavar="FILE.npz", required=True, help="where to save the features")
 
 
 def run(args, out) -> int:
-    err = SensorflowError("'sensorflow features' is not available in this version yet")
-    err.exit_code = 1
-    raise err
+    pipe = Pipeline.from_yaml(args.pipeline)
+    target = Path(args.out)
+    if target.suffix != ".npz":
+        raise DataError(f"{target}: --out must end in .npz")
+    ds = load_dataset(pipe.config, args.data)
+    w = dataset_windows(pipe, ds)
+    with progress_bar(not out.as_json) as bar:
+        F = head_features(pipe, w.X, bar)
+    k = _head_length(pipe)
+    names = pipe.steps[k - 1].output_spec.names if k else pipe.input_spec.names
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp.npz")
+    np.savez(tmp, X=F, y=w.y, groups=w.groups, recording=w.recording, feature_names=np.asarray(names, dtype=str))
+    tmp.replace(target)
+    if k < len(pipe.steps) and pipe.steps[k].role not in ("model", "post"):
+        out.note(f"stopped before stage '{pipe.steps[k].stages[0].name}': it learns from data (use 'train')")
+    out.print(f"{target}: {F.shape[0]} windows x {F.shape[1] if F.ndim == 2 else F.shape[1:]} features, "
+              f"{len(set(w.y.tolist()))} classes")
+    out.set(path=str(target), n_windows=int(F.shape[0]), n_features=int(np.prod(F.shape[1:])),
+            feature_names=list(names), dataset_fingerprint=ds.fingerprint())
+    return 0

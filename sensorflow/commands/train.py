@@ -1,15 +1,47 @@
-"""sensorflow train: not built yet (see the open issue that owns it)."""
+"""sensorflow train PIPELINE [--data PATH] [--out DIR]: windows, features, fit, cross-validated
+and held-out metrics; saves the artifact (default ``build/<pipeline name>/``)."""
 
 from __future__ import annotations
 
-from ..errors import SensorflowError
+from pathlib import Path
+
+from ..datasets import load_dataset
+from ..pipeline import Pipeline
+from ..training import confusion_text, report_text, train
 
 
 def add_arguments(p):
-    pass
+    p.add_argument("pipeline", metavar="PIPELINE", help="pipeline YAML file")
+    p.add_argument("--data", metavar="PATH", help="data to train on (overrides dataset.path)")
+    p.add_argument("--out", metavar="DIR", help="artifact directory (default: build/<pipeline name>/)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
 def run(args, out) -> int:
-    err = SensorflowError("'sensorflow train' is not available in this version yet")
-    err.exit_code = 1
-    raise err
+    pipe = Pipeline.from_yaml(args.pipeline)
+    ds = load_dataset(pipe.config, args.data)
+    out_dir = Path(args.out) if args.out else Path("build") / pipe.name
+    result = train(pipe, ds, out_dir=out_dir, progress=not (args.no_progress or out.as_json), note=out.note)
+    m = result.metrics
+    out.print(f"{pipe.name}: {len(ds)} recordings from {ds.source}, {m['n_train']} training / {m['n_test']} test "
+              f"windows (split by {m['split']}), {m['n_features']} features")
+    if m.get("cv"):
+        cv = m["cv"]
+        out.print(f"cross-validation ({cv['folds']} folds): accuracy {cv['accuracy_mean']:.3f} "
+                  f"± {cv['accuracy_std']:.3f}, macro F1 {cv['macro_f1_mean']:.3f}")
+    out.print(f"held-out: accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f}")
+    out.print(confusion_text(m))
+    out.print(report_text(m))
+    if m.get("events"):
+        ev = m["events"]
+        rec = "n/a" if ev["recall"] is None else f"{ev['recall']:.3f}"
+        fah = "n/a" if ev["false_accepts_per_hour"] is None else f"{ev['false_accepts_per_hour']:.2f}"
+        out.print(f"events over {ev['hours'] * 60:.1f} min of streams: recall {rec}, false accepts/hour {fah}")
+    out.print(f"artifact: {result.artifact}")
+    out.set(
+        pipeline=pipe.name, accuracy=m["accuracy"], macro_f1=m["macro_f1"], n_train=m["n_train"],
+        n_test=m["n_test"], classes=m["classes"], cv=m["cv"], confusion_matrix=m["confusion_matrix"],
+        per_class=m["per_class"], events=m.get("events"), artifact=str(result.artifact),
+        dataset_fingerprint=result.fingerprint,
+    )
+    return 0

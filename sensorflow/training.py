@@ -1,0 +1,325 @@
+"""Train and evaluate a pipeline on a Dataset: windows, features, grouped split,
+cross-validation, held-out metrics, event metrics over continuous streams, artifact.
+
+Used by ``sensorflow train`` / ``eval`` and the demos. Metrics follow scikit-learn
+(``accuracy_score``, ``f1_score(average="macro")``, ``confusion_matrix``,
+``precision_recall_fscore_support``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+from . import artifact
+from .datasets import Dataset, Stream, Windows, cv_folds, holdout, window_groups
+from .errors import DataError
+from .pipeline import Pipeline
+
+_BATCH = 512  # windows per feature batch (bounds memory, drives the progress bar)
+
+
+# ---------------------------------------------------------------------- progress
+@contextlib.contextmanager
+def progress_bar(enabled: bool = True):
+    """A rich progress bar on stderr (nothing when stderr is not a terminal)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        yield bar
+
+
+# ---------------------------------------------------------------------- stage plumbing
+def _head_length(pipe: Pipeline) -> int:
+    """Number of leading steps that learn nothing (their output can be computed once)."""
+    for k, step in enumerate(pipe.steps):
+        if step.role in ("model", "post") or any(s.tags.trainable for s in step.stages):
+            return k
+    return len(pipe.steps)
+
+
+def _run_steps(steps, X, y=None, fit: bool = False) -> np.ndarray:
+    """Run bound steps as ``Pipeline`` does (feature groups concatenated), stopping at the model."""
+    out = X
+    for step in steps:
+        if step.role in ("model", "post"):
+            break
+        if step.role == "feature":
+            parts = [s.fit_transform(out, y) if fit else s.transform(out) for s in step.stages]
+            out = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
+        else:
+            s = step.stages[0]
+            out = s.fit_transform(out, y) if fit else s.transform(out)
+    return out
+
+
+def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "features") -> np.ndarray:
+    """Output of the non-learning leading steps for every window, in batches."""
+    X = pipe.check_windows(X)
+    steps = pipe.steps[: _head_length(pipe)]
+    if not steps:
+        return X
+    task = bar.add_task(label, total=len(X)) if bar is not None else None
+    parts = []
+    for s in range(0, len(X), _BATCH):
+        parts.append(_run_steps(steps, X[s : s + _BATCH]))
+        if bar is not None:
+            bar.advance(task, len(parts[-1]))
+    return np.concatenate(parts)
+
+
+def fit_tail(pipe: Pipeline, H: np.ndarray, y: np.ndarray) -> Pipeline:
+    """Fit the learning steps (scaler, model) of ``pipe`` on head features ``H``."""
+    tail = pipe.steps[_head_length(pipe) :]
+    feats = _run_steps(tail, H, y, fit=True)
+    if pipe.model is not None:
+        pipe.model.fit(feats, y)
+    return pipe.rebind()
+
+
+def predict_tail(pipe: Pipeline, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, probabilities) from head features."""
+    feats = _run_steps(pipe.steps[_head_length(pipe) :], H)
+    return pipe.model.predict(feats), pipe.model.transform(feats)
+
+
+def model_targets(pipe: Pipeline, y: np.ndarray) -> np.ndarray:
+    """Labels in the model's class space (anomaly models map labels to normal/anomaly)."""
+    model = pipe.model
+    return model.encode_target(y) if hasattr(model, "encode_target") else np.asarray(y)
+
+
+# ---------------------------------------------------------------------- metrics
+def classification_metrics(y_true, y_pred, classes) -> dict:
+    classes = list(classes)
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    labels = np.asarray(classes)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
+        "classes": classes,
+        "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        "per_class": {
+            str(c): {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+            for i, c in enumerate(classes)
+        },
+    }
+
+
+def confusion_text(metrics: dict) -> str:
+    """The confusion matrix as an aligned table (rows: true class, columns: predicted)."""
+    classes = [str(c) for c in metrics["classes"]]
+    cm = metrics["confusion_matrix"]
+    w = max([len(c) for c in classes] + [max((len(str(v)) for row in cm for v in row), default=1), 4])
+    lines = ["true \\ predicted".ljust(w) + " " + " ".join(c[:w].rjust(w) for c in classes)]
+    for c, row in zip(classes, cm):
+        lines.append(c[:w].ljust(w) + " " + " ".join(str(v).rjust(w) for v in row))
+    return "\n".join(lines)
+
+
+def report_text(metrics: dict) -> str:
+    """Per-class precision / recall / F1 / support, as scikit-learn's classification_report."""
+    classes = [str(c) for c in metrics["classes"]]
+    w = max([len(c) for c in classes] + [9])
+    lines = [f"{'':{w}}  precision  recall  f1-score  support"]
+    for c in classes:
+        m = metrics["per_class"][c]
+        lines.append(f"{c:{w}}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:8.3f}  {m['support']:7d}")
+    return "\n".join(lines)
+
+
+def save_confusion_png(metrics: dict, path: Path, title: str = "") -> Path:
+    """Confusion matrix plot (matplotlib, Agg backend: no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cm = np.asarray(metrics["confusion_matrix"])
+    classes = [str(c) for c in metrics["classes"]]
+    size = 1.2 + 0.6 * len(classes)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size + 0.5))
+    ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title or f"accuracy {metrics['accuracy']:.3f}")
+    top = cm.max() if cm.size else 0
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, str(cm[i, j]), ha="center", va="center", color="white" if cm[i, j] > top / 2 else "black")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------------- event streams
+def detect_events(pipe: Pipeline, signal: np.ndarray, chunk_s: float = 1.0) -> list[dict]:
+    """Stream a recording through the pipeline; one dict per detection (post output > 0):
+    ``time`` (window start, s), ``end`` (window end, s), ``label``, ``score``."""
+    sr = pipe.config.sensor.sample_rate
+    step = max(1, int(round(chunk_s * sr)))
+    classes = [str(c) for c in pipe.classes_]
+    win_s = pipe.window_length / sr
+    events = []
+    chunks = (signal[i : i + step] for i in range(0, len(signal), step))
+    for rec in pipe.stream(chunks):
+        for c in np.flatnonzero(np.asarray(rec["post"]) > 0):
+            events.append({"time": float(rec["time"]), "end": float(rec["time"]) + win_s, "label": classes[c],
+                           "score": float(rec["scores"][c])})
+    return events
+
+
+def event_metrics(pipe: Pipeline, streams: list[Stream], sample_rate: float, tolerance_s: float = 0.25) -> dict:
+    """Recall of annotated events and false accepts per hour over continuous streams.
+
+    A detection matches an annotated event of the same label when its window overlaps the
+    event widened by ``tolerance_s``; each event is matched at most once; every other
+    detection (including a repeat on an already-matched event) is a false accept."""
+    n_events = n_hit = n_false = 0
+    seconds = 0.0
+    per_class: dict[str, dict] = {}
+    for st in streams:
+        seconds += len(st.signal) / sample_rate
+        truth = [(float(a), float(b), str(lab)) for a, b, lab in st.events]
+        matched = [False] * len(truth)
+        n_events += len(truth)
+        for lab in {t[2] for t in truth}:
+            per_class.setdefault(lab, {"events": 0, "detected": 0, "false_accepts": 0})
+            per_class[lab]["events"] += sum(t[2] == lab for t in truth)
+        for det in detect_events(pipe, st.signal):
+            hit = None
+            for k, (a, b, lab) in enumerate(truth):
+                if not matched[k] and lab == det["label"] and det["time"] < b + tolerance_s and det["end"] > a - tolerance_s:
+                    hit = k
+                    break
+            entry = per_class.setdefault(det["label"], {"events": 0, "detected": 0, "false_accepts": 0})
+            if hit is None:
+                n_false += 1
+                entry["false_accepts"] += 1
+            else:
+                matched[hit] = True
+                n_hit += 1
+                entry["detected"] += 1
+    hours = seconds / 3600.0
+    return {
+        "n_streams": len(streams),
+        "hours": hours,
+        "n_events": n_events,
+        "detected": n_hit,
+        "recall": n_hit / n_events if n_events else None,
+        "false_accepts": n_false,
+        "false_accepts_per_hour": n_false / hours if hours > 0 else None,
+        "per_class": per_class,
+    }
+
+
+# ---------------------------------------------------------------------- training
+@dataclass
+class TrainResult:
+    pipeline: Pipeline
+    metrics: dict
+    n_train: int
+    n_test: int
+    fingerprint: str
+    test_windows: np.ndarray
+    test_labels: np.ndarray
+    artifact: Path | None = None
+    timings: dict = field(default_factory=dict)
+
+
+def dataset_windows(pipe: Pipeline, ds: Dataset) -> Windows:
+    ds.check_sensor(pipe.config.sensor.sample_rate, pipe.input_spec.n_channels)
+    return ds.windows(pipe.window_length, pipe.hop)
+
+
+def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, progress: bool = True,
+          note: Callable[[str], None] | None = None) -> TrainResult:
+    """Fit ``pipe`` on the training part of ``ds`` and measure it; save the artifact to ``out_dir``.
+
+    Nothing is written unless every step succeeded (the artifact is saved atomically last)."""
+    note = note or (lambda text: None)
+    if pipe.model is None:
+        raise DataError(f"pipeline '{pipe.name}' has no model stage; add one (e.g. '- type: random_forest')")
+    t0 = time.perf_counter()
+    cfg = pipe.config
+    split = cfg.dataset.split if cfg.dataset is not None else None
+    by = split.by if split else "group"
+    w = dataset_windows(pipe, ds)
+    train_idx, test_idx = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
+    timings = {}
+    with progress_bar(progress) as bar:
+        H = head_features(pipe, w.X, bar)
+        timings["features_s"] = time.perf_counter() - t0
+        y = w.y
+        groups = window_groups(ds, w, by)
+        # cross-validation on the training part, fresh stages per fold
+        cv = []
+        folds = cv_folds(y[train_idx], groups[train_idx], cfg.train.cv_folds, cfg.train.seed) if cfg.train.cv_folds else []
+        task = bar.add_task("cross-validation", total=len(folds)) if bar is not None and folds else None
+        for tr, va in folds:
+            fold_pipe = Pipeline(cfg)
+            fit_tail(fold_pipe, H[train_idx][tr], y[train_idx][tr])
+            pred, _ = predict_tail(fold_pipe, H[train_idx][va])
+            truth = model_targets(fold_pipe, y[train_idx][va])
+            cv.append((accuracy_score(truth, pred), f1_score(truth, pred, average="macro", zero_division=0)))
+            if bar is not None:
+                bar.advance(task)
+        fit_tail(pipe, H[train_idx], y[train_idx])
+        pred, _ = predict_tail(pipe, H[test_idx])
+    truth = model_targets(pipe, y[test_idx])
+    metrics = classification_metrics(truth, pred, pipe.classes_.tolist())
+    metrics["n_train"], metrics["n_test"] = int(len(train_idx)), int(len(test_idx))
+    metrics["n_features"] = int(H.shape[1]) if H.ndim == 2 else int(np.prod(H.shape[1:]))
+    metrics["split"] = by
+    if cv:
+        acc, f1 = np.asarray(cv).T
+        metrics["cv"] = {"folds": len(cv), "accuracy_mean": float(acc.mean()), "accuracy_std": float(acc.std()),
+                         "macro_f1_mean": float(f1.mean())}
+    else:
+        metrics["cv"] = None
+        if cfg.train.cv_folds:
+            note("cross-validation skipped: a class has fewer than 2 groups in the training part")
+    if ds.streams and pipe.post_stages():
+        metrics["events"] = event_metrics(pipe, ds.streams, ds.sample_rate)
+    timings["total_s"] = time.perf_counter() - t0
+    fingerprint = ds.fingerprint()
+    X_test = w.X[test_idx]
+    result = TrainResult(pipe, metrics, len(train_idx), len(test_idx), fingerprint, X_test, truth, timings=timings)
+    if out_dir is not None:
+        result.artifact = artifact.save(
+            pipe, out_dir, metrics=metrics, dataset_fingerprint=fingerprint,
+            extra={"dataset": {"source": ds.source, "n_recordings": len(ds), "sample_rate": ds.sample_rate,
+                               "split": by, "n_windows": int(len(w.y))}},
+            arrays={"test_windows": X_test, "test_labels": np.asarray(truth)},
+        )
+    return result
+
+
+def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray) -> dict:
+    """Metrics of a fitted pipeline on windows ``X`` with labels ``y`` (raw dataset labels)."""
+    truth = model_targets(pipe, np.asarray(y))
+    pred = pipe.predict(X)
+    metrics = classification_metrics(truth, pred, pipe.classes_.tolist())
+    metrics["n_test"] = int(len(y))
+    unknown = sorted(set(np.asarray(truth).tolist()) - set(pipe.classes_.tolist()), key=str)
+    if unknown:
+        metrics["unknown_labels"] = [str(u) for u in unknown]
+    return metrics
