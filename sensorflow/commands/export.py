@@ -1,15 +1,66 @@
-"""sensorflow export: not built yet (see the open issue that owns it)."""
+"""sensorflow export ARTIFACT --board NAME --out DIR [--lang c|micropython]: generate code for
+a board, check it fits (flash/RAM per stage, estimated and measured), write a project-ready
+directory with export_report.json."""
 
 from __future__ import annotations
 
-from ..errors import SensorflowError
+from importlib import import_module
+from pathlib import Path
+
+from .. import artifact, boards
+from ..errors import CodegenError
 
 
 def add_arguments(p):
-    pass
+    p.add_argument("artifact", help="trained artifact directory (from 'sensorflow train')")
+    p.add_argument("--board", required=True, help="board name (see 'sensorflow boards') or a board .yaml file")
+    p.add_argument("--out", help="output directory (default: build/<pipeline>/<board>-<lang>)")
+    p.add_argument("--lang", choices=["c", "micropython"], default="c")
+    p.add_argument("--prefix", help="C symbol prefix (default: export.prefix of the pipeline, sf_model)")
+    p.add_argument("--no-measure", action="store_true", help="skip cross-compiling to measure sizes")
+
+
+def _kb(n) -> str:
+    if n is None:
+        return "-"
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
 
 
 def run(args, out) -> int:
-    err = SensorflowError("'sensorflow export' is not available in this version yet")
-    err.exit_code = 1
-    raise err
+    board = boards.get(args.board)
+    pipeline, meta = artifact.load(args.artifact)
+    out_dir = Path(args.out or Path("build") / pipeline.name / f"{board.name}-{args.lang}")
+    if args.lang == "micropython":
+        try:
+            mod = import_module("sensorflow.codegen.micropython")
+            fn = getattr(mod, "export")
+        except (ModuleNotFoundError, AttributeError):
+            raise CodegenError("MicroPython export is not available in this installation; use --lang c") from None
+        report = fn(pipeline, meta, board, out_dir)
+        out.set(**report)
+        out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir}")
+        return 0
+    from ..codegen.c.export import export
+
+    report = export(pipeline, meta, board, out_dir, prefix=args.prefix, measure=not args.no_measure)
+    out.set(**report, out=str(out_dir))
+    measured = report["measured"] is not None
+    out.print(f"exported '{pipeline.name}' for {board.name} ({board.cpu}, FPU {board.fpu}) to {out_dir}")
+    out.print(f"{'stage':28s} {'est. flash':>11s} {'meas. flash':>11s} {'est. RAM':>9s} {'state':>8s} {'ops/win':>9s}")
+    for r in report["stages"]:
+        out.print(f"{str(r['index']) + ' ' + r['type']:28s} {_kb(r['estimated_flash_bytes']):>11s} "
+                  f"{_kb(r.get('measured_flash_bytes')):>11s} {_kb(r['estimated_ram_bytes']):>9s} "
+                  f"{_kb(r['state_bytes']):>8s} {r['ops']:>9d}")
+    if measured:
+        m = report["measured"]
+        for name in ("glue", "runtime (shared)"):
+            if name in m["parts"]:
+                out.print(f"{name:28s} {'':>11s} {_kb(m['parts'][name]['flash']):>11s}")
+    src = report["source"]
+    out.print(f"total ({src}): flash {_kb(report['flash_bytes'])} of {_kb(board.flash_bytes)}, "
+              f"RAM {_kb(report['ram_bytes'])} of {_kb(board.ram_bytes)} (state struct {report['state_bytes']} B, "
+              f"stack not included)")
+    if report.get("note"):
+        out.print(f"note: {report['note']}")
+    out.print(f"files: {', '.join(report['files'])}")
+    return 0

@@ -44,7 +44,9 @@ static inline const char *sf_status_str(int status)
 #if defined(__GNUC__) || defined(__clang__)
 #define SF_INFINITY (__builtin_inff())
 #define SF_UNUSED __attribute__((unused))
+#define SF_NOINLINE __attribute__((noinline))
 #else
+#define SF_NOINLINE
 #define SF_INFINITY ((float)(1e30f * 1e30f))
 #define SF_UNUSED
 #endif

@@ -42,9 +42,8 @@ typedef struct {
 static inline int sf_forest_finish(const uint32_t *acc, uint32_t n_classes, uint32_t total, float *scores)
 {
     uint32_t c;
-    const float inv = 1.0f / (float)total;
     for (c = 0; c < n_classes; c++) {
-        scores[c] = (float)acc[c] * inv;
+        scores[c] = (float)acc[c] / (float)total; /* exact 0 and 1 for unanimous forests */
     }
     return sf_argmax_u32(acc, (int)n_classes);
 }

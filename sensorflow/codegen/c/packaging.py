@@ -1,0 +1,67 @@
+"""Build files around the generated sources so they drop into real projects: a Makefile,
+a CMakeLists.txt that is both a plain CMake library and an ESP-IDF component, the ESP-IDF
+component manifest, and an Arduino library (library.properties + src/ + an example) as a
+zip that the Arduino IDE installs with "Add .ZIP Library"."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+from ... import __version__
+from .library import GeneratedC, template_env
+
+ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same export gives the same bytes
+
+
+def _values(gen: GeneratedC, board, pipeline) -> dict:
+    tc = board.toolchain
+    use_fallback = tc.fallback_cc is not None and shutil.which(tc.cc) is None and shutil.which(tc.fallback_cc)
+    cc = tc.fallback_cc if use_fallback else tc.cc
+    archflags = (tc.fallback_cflags or tc.cflags) if use_fallback else tc.cflags
+    return dict(
+        prefix=gen.prefix, P=gen.prefix.upper(), name=pipeline.name, board=board, version=__version__,
+        sources=gen.sources, cc=cc, archflags=" ".join(archflags + [f"-D{d}" for d in tc.defines]),
+        n_features=gen.n_features, n_classes=gen.n_classes, window_length=gen.info["window_length"],
+        n_channels=gen.info["n_channels"], library_name=f"sensorflow_{gen.prefix}",
+        architectures=",".join(board.arduino_architectures) or "*",
+    )
+
+
+def arduino_zip(gen: GeneratedC, values: dict) -> bytes:
+    env = template_env()
+    root = values["library_name"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        def add(name: str, text: str) -> None:
+            info = zipfile.ZipInfo(f"{root}/{name}", date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, text)
+
+        add("library.properties", env.get_template("library.properties.j2").render(**values))
+        for name in sorted(gen.files):
+            add(f"src/{name}", gen.files[name])
+        ex = f"{gen.prefix}_stream"
+        add(f"examples/{ex}/{ex}.ino", env.get_template("example.ino.j2").render(**values))
+    return buf.getvalue()
+
+
+def package(gen: GeneratedC, out: Path, board, pipeline) -> list[Path]:
+    env = template_env()
+    values = _values(gen, board, pipeline)
+    files = {
+        "Makefile": env.get_template("Makefile.j2").render(**values),
+        "CMakeLists.txt": env.get_template("CMakeLists.txt.j2").render(**values),
+        "idf_component.yml": env.get_template("idf_component.yml.j2").render(**values),
+    }
+    written = []
+    for name, text in files.items():
+        (out / name).write_text(text)
+        written.append(out / name)
+    z = out / "arduino" / f"{values['library_name']}.zip"
+    z.parent.mkdir(parents=True, exist_ok=True)
+    z.write_bytes(arduino_zip(gen, values))
+    written.append(z)
+    return written
