@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import struct
 import time
+from collections import deque
 
 import numpy as np
 
@@ -35,11 +36,19 @@ class BoardClient:
         self.hello: P.Hello | None = None
         self.resets = 0
         self.retried = 0
+        self._pending: deque[P.Frame] = deque()  # frames read but not yet looked at
         self._seq = int.from_bytes(os.urandom(2), "little")
 
     @property
     def port(self) -> str:
         return self.transport.name
+
+    def _frames(self, timeout: float):
+        """Frames already received, else the frames of the next read (at most ``timeout`` s)."""
+        if not self._pending:
+            self._pending.extend(self.decoder.feed(self.transport.read(max(0.0, timeout))))
+        while self._pending:
+            yield self._pending.popleft()
 
     def _next_seq(self) -> int:
         self._seq = (self._seq + 1) & 0xFFFF
@@ -54,7 +63,7 @@ class BoardClient:
             self.transport.write(P.encode_frame(P.HELLO, self._next_seq()))
             until = min(deadline, time.monotonic() + 0.5)
             while time.monotonic() < until:
-                for frame in self.decoder.feed(self.transport.read(max(0.0, until - time.monotonic()))):
+                for frame in self._frames(until - time.monotonic()):
                     if frame.type == P.HELLO | P.RESPONSE:
                         try:
                             self.hello = P.Hello.parse(frame.body)
@@ -85,7 +94,7 @@ class BoardClient:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                for frame in self.decoder.feed(self.transport.read(left)):
+                for frame in self._frames(left):
                     if frame.type == P.HELLO | P.RESPONSE:
                         try:
                             hello = P.Hello.parse(frame.body)

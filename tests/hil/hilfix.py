@@ -5,12 +5,15 @@ tests/hil/fixtures/linear_model.py, its C export, and its firmware built once pe
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
 from conftest import need_tools
 
+from sensorflow.hil import protocol as P
 from sensorflow.hil.targets import TARGETS, build_firmware
+from sensorflow.hil.transport import Transport
 
 _spec = importlib.util.spec_from_file_location("sf_hil_linear_fixture", Path(__file__).parent / "fixtures" / "linear_model.py")
 linear_model = importlib.util.module_from_spec(_spec)
@@ -46,3 +49,37 @@ def firmware(linear_export, tmp_path_factory):
         return built[board]
 
     return get
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); it is dead for our purpose
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+class ResetAfter(Transport):
+    """Presses the board's reset button right after the n-th INFER request is written."""
+
+    def __init__(self, inner, board, n):
+        self.inner, self.board, self.n, self.name = inner, board, n, inner.name
+        self.infers = 0
+
+    def write(self, data):
+        self.inner.write(data)
+        if P.FrameDecoder().feed(data)[0].type == P.INFER:
+            self.infers += 1
+            if self.infers in self.n:
+                self.board.hard_reset()
+
+    def read(self, timeout):
+        return self.inner.read(timeout)
+
+    def close(self):
+        self.inner.close()

@@ -10,24 +10,14 @@ import time
 
 import numpy as np
 import pytest
-from hilfix import firmware, linear_export, linear_ref  # noqa: F401  (pytest fixtures)
+from hilfix import ResetAfter, _alive, firmware, linear_export, linear_ref  # noqa: F401  (pytest fixtures)
 
 from sensorflow.errors import HILError, HILTimeout
 from sensorflow.hil import emulators, runner, session
 from sensorflow.hil import protocol as P
 from sensorflow.hil.client import BoardClient
 from sensorflow.hil.targets import TARGETS, build_firmware
-from sensorflow.hil.transport import FaultyTransport, SerialTransport, Transport
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie still answers kill(0); it is dead for our purpose
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split(")")[-1].split()[0] != "Z"
+from sensorflow.hil.transport import FaultyTransport, SerialTransport
 
 
 def test_host_board_agrees_with_reference(firmware, linear_ref):
@@ -75,27 +65,6 @@ def test_hopeless_line_fails_with_a_message_naming_the_port(firmware, linear_ref
         s.client.timeout, s.client.retries = 0.05, 3
         with pytest.raises(HILTimeout, match=f"{port}.*did not answer"):
             runner.run_windows(s.client, linear_ref.windows(3), linear_ref, board="host")
-
-
-class ResetAfter(Transport):
-    """Presses the board's reset button right after the n-th INFER request is written."""
-
-    def __init__(self, inner, board, n):
-        self.inner, self.board, self.n, self.name = inner, board, n, inner.name
-        self.infers = 0
-
-    def write(self, data):
-        self.inner.write(data)
-        if P.FrameDecoder().feed(data)[0].type == P.INFER:
-            self.infers += 1
-            if self.infers in self.n:
-                self.board.hard_reset()
-
-    def read(self, timeout):
-        return self.inner.read(timeout)
-
-    def close(self):
-        self.inner.close()
 
 
 def test_reset_in_the_middle_resumes(firmware, linear_ref):
