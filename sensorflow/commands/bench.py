@@ -1,15 +1,38 @@
-"""sensorflow bench: not built yet (see the open issue that owns it)."""
+"""sensorflow bench [--quick] [--only NAME...] [--out DIR]: benchmarks against peer tools,
+run side by side in this process or on the same emulated CPU; writes DIR/benchmarks.md and
+DIR/benchmarks.json (default docs/, or build/bench-quick/ with --quick)."""
 
 from __future__ import annotations
 
-from ..errors import SensorflowError
+from pathlib import Path
+
+from ..errors import ConfigError
 
 
 def add_arguments(p):
-    pass
+    from ..bench.runner import SECTIONS
+
+    p.add_argument("--quick", action="store_true", help="small versions of each section (smoke run)")
+    p.add_argument("--only", nargs="+", metavar="NAME", help=f"run only these sections: {', '.join(SECTIONS)}")
+    p.add_argument("--out", metavar="DIR", help="where to write benchmarks.md/.json (default docs/, --quick: build/bench-quick/)")
 
 
 def run(args, out) -> int:
-    err = SensorflowError("'sensorflow bench' is not available in this version yet")
-    err.exit_code = 1
-    raise err
+    from ..bench.runner import SECTIONS, run as run_bench
+
+    names = args.only or list(SECTIONS)
+    unknown = [n for n in names if n not in SECTIONS]
+    if unknown:
+        raise ConfigError(f"unknown benchmark section '{unknown[0]}'; choose from {', '.join(SECTIONS)}", key=("--only",))
+    out_dir = Path(args.out) if args.out else Path("build/bench-quick" if args.quick else "docs")
+    sections, meta = run_bench(names, quick=args.quick, out_dir=out_dir, note=out.note)
+    for s in sections:
+        if not s.available:
+            out.print(f"{s.name}: not available: {s.reason}")
+            continue
+        out.print(f"{s.name}: {len(s.tables)} table(s) in {s.seconds:.0f} s")
+        for t in s.targets:
+            out.print(f"  {t.status:>13}  {t.name}: {t.measured if t.measured is not None else '-'} (limit {t.limit:g})")
+    out.print(f"wrote {out_dir / 'benchmarks.md'} and {out_dir / 'benchmarks.json'}")
+    out.set(out_dir=str(out_dir), sections=[s.to_json() for s in sections], meta=meta)
+    return 0

@@ -1,0 +1,161 @@
+"""Benchmark results: sections of tables and target lines, rendered to Markdown and JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any
+
+
+@dataclasses.dataclass
+class Table:
+    """One table: column titles, rows of plain values (None renders as a dash), notes under it."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Target:
+    """A pass/short line: ``measured`` against ``limit`` (``<=`` unless ``at_least``)."""
+
+    name: str
+    measured: float | None
+    limit: float
+    unit: str = ""
+    at_least: bool = False
+    peers: str = ""
+    reason: str = ""
+
+    @property
+    def status(self) -> str:
+        if self.measured is None or (isinstance(self.measured, float) and math.isnan(self.measured)):
+            return "not available"
+        ok = self.measured >= self.limit if self.at_least else self.measured <= self.limit
+        return "pass" if ok else "short"
+
+
+@dataclasses.dataclass
+class Section:
+    """One benchmark section; ``available`` False means nothing was measured, with ``reason``."""
+
+    name: str
+    title: str
+    available: bool = True
+    reason: str = ""
+    tables: list[Table] = dataclasses.field(default_factory=list)
+    targets: list[Target] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "available": self.available,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 1),
+            "notes": self.notes,
+            "tables": [
+                {"title": t.title, "columns": t.columns, "rows": [[_plain(v) for v in r] for r in t.rows],
+                 "notes": t.notes}
+                for t in self.tables
+            ],
+            "targets": [
+                {"name": t.name, "measured": _plain(t.measured), "limit": t.limit, "unit": t.unit,
+                 "at_least": t.at_least, "status": t.status, "peers": t.peers, "reason": t.reason}
+                for t in self.targets
+            ],
+        }
+
+
+def not_available(name: str, title: str, why: str) -> Section:
+    return Section(name=name, title=title, available=False, reason=why)
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a / b, or None when either is missing or b is zero."""
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def fmt(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "–"
+        a = abs(v)
+        if a == 0:
+            return "0"
+        if a >= 1000:
+            return f"{v:,.0f}"
+        if a >= 10:
+            return f"{v:.1f}"
+        if a >= 0.01:
+            return f"{v:.3g}" if a < 1 else f"{v:.2f}"
+        return f"{v:.2e}"
+    return str(v).replace("|", "\\|")
+
+
+def render_markdown(sections: list[Section], header: list[str]) -> str:
+    lines = ["# sensorflow benchmarks", "", *header, ""]
+    targets = [(s, t) for s in sections for t in s.targets]
+    if targets:
+        lines += ["## Targets (issues 5 and 8)", "", "| target | measured | limit | status | peers, same run |",
+                  "|---|---|---|---|---|"]
+        for s, t in targets:
+            meas = fmt(t.measured) + (f" {t.unit}" if t.measured is not None and t.unit else "")
+            lim = ("≥ " if t.at_least else "≤ ") + fmt(t.limit) + (f" {t.unit}" if t.unit else "")
+            status = t.status + (f" ({t.reason})" if t.reason and t.status == "not available" else "")
+            lines.append(f"| {fmt(t.name)} | {meas} | {lim} | **{status}** | {fmt(t.peers) if t.peers else ''} |")
+        lines.append("")
+    for s in sections:
+        lines += [f"## {s.title}", ""]
+        if not s.available:
+            lines += [f"not available: {s.reason}", ""]
+            continue
+        for n in s.notes:
+            lines.append(n)
+        if s.notes:
+            lines.append("")
+        for t in s.tables:
+            if t.title:
+                lines += [f"### {t.title}", ""]
+            lines.append("| " + " | ".join(t.columns) + " |")
+            lines.append("|" + "---|" * len(t.columns))
+            for r in t.rows:
+                lines.append("| " + " | ".join(fmt(v) for v in r) + " |")
+            lines.append("")
+            for n in t.notes:
+                lines.append(f"- {n}")
+            if t.notes:
+                lines.append("")
+        lines.append(f"_section time: {s.seconds:.0f} s_")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_json(sections: list[Section], meta: dict) -> str:
+    return json.dumps({"meta": meta, "sections": [s.to_json() for s in sections]}, indent=1)
+
+
+def _plain(v: Any) -> Any:
+    try:
+        import numpy as np
+
+        if isinstance(v, np.generic):
+            return v.item()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v

@@ -1,0 +1,180 @@
+"""Tree ensembles on real data: sensorflow's C export versus emlearn and m2cgen.
+
+For each dataset and model every exporter's C is cross-compiled for the Cortex-M4F (-O2) and
+measured: object size (text + data of the model's object file, as ``arm-none-eabi-size``),
+instructions per prediction on qemu mps2-an386 with -icount over the test rows compiled into
+the image, and the device's class labels versus scikit-learn's ``predict`` on the test rows
+and on inputs exactly at split thresholds (``tree_data.threshold_vectors``)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SensorflowError
+from . import qemu_harness as qh
+from .report import Section, Table, Target, not_available, ratio
+from .tree_data import load, threshold_vectors
+from .tree_exporters import ExportedModel, peer_exporters, vectors_source
+
+BOARD = "qemu-mps2-an386"
+TITLE = "Tree ensembles on the emulated Cortex-M4F"
+
+# (dataset, model label, estimator kind, n_estimators, max_depth)
+FULL = [
+    ("japanese_vowels", "decision tree", "tree", 1, None),
+    ("japanese_vowels", "random forest 10 x depth 8", "forest", 10, 8),
+    ("japanese_vowels", "random forest 100 x depth 12", "forest", 100, 12),
+    ("basic_motions", "decision tree", "tree", 1, None),
+    ("basic_motions", "random forest 10 x depth 8", "forest", 10, 8),
+]
+QUICK = [("basic_motions", "random forest 10 x depth 8", "forest", 10, 8)]
+
+# issue 5 targets: (model label, max instructions, max object bytes); 0 mismatches on both sets
+TARGETS = {
+    "random forest 10 x depth 8": (1_000, 10 * 1024),
+    "random forest 100 x depth 12": (9_000, 80 * 1024),
+}
+
+
+def fit_model(kind: str, n_estimators: int, max_depth, X, y):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    if kind == "tree":
+        return DecisionTreeClassifier(max_depth=max_depth, random_state=0).fit(X, y)
+    return RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth, random_state=0).fit(X, y)
+
+
+def node_count(model) -> int:
+    trees = getattr(model, "estimators_", [model])
+    return int(sum(t.tree_.node_count for t in trees))
+
+
+def measure_exporter(exp: ExportedModel, X_test, X_thr, ref_test, ref_thr, work: Path) -> dict:
+    """Size, instructions and mismatches of one exporter's C on the emulated M4F."""
+    work.mkdir(parents=True, exist_ok=True)
+    model_c = work / "model.c"
+    model_c.write_text(exp.source)
+    for name, text in exp.extra_sources.items():
+        (work / name).write_text(text)
+    extra = [work / n for n in exp.extra_sources if n.endswith(".c")]
+    vec_c = work / "vectors.c"
+    vec_c.write_text(vectors_source(exp, np.concatenate([X_test, X_thr])))
+    t0 = time.perf_counter()
+    obj = qh.compile_object(model_c, BOARD, include_dirs=exp.include_dirs, out=work / "model.o")
+    compile_s = time.perf_counter() - t0
+    size = qh.object_size(obj)
+    for e in extra:
+        s2 = qh.object_size(qh.compile_object(e, BOARD, include_dirs=exp.include_dirs, out=work / (e.stem + ".o")))
+        size = {k: size[k] + s2[k] for k in size}
+    objs = [obj] + [work / (e.stem + ".o") for e in extra]
+    m = qh.measure_c([*objs, vec_c], "bench_entry", BOARD, n_inputs=len(X_test), n_results=len(X_test) + len(X_thr),
+                     include_dirs=exp.include_dirs, workdir=work / "image")
+    got = np.asarray(m.results)
+    return {
+        "object_bytes": size["text"] + size["data"],
+        "instructions": m.instructions_per_call,
+        "mismatch_test": int(np.sum(got[: len(X_test)] != ref_test)),
+        "mismatch_thr": int(np.sum(got[len(X_test):] != ref_thr)),
+        "compile_s": compile_s,
+    }
+
+
+def sensorflow_exporter(model, d) -> ExportedModel:
+    """sensorflow's own C for the same model (raises ImportError/NotImplementedError if unavailable)."""
+    from .sensorflow_trees import exported_forest
+
+    return exported_forest(model, d.feature_names, d.X_train, d.y_train)
+
+
+def run(quick: bool = False) -> Section:
+    why = qh.tools_available(BOARD)
+    if why:
+        return not_available("trees", TITLE, why)
+    for mod in ("emlearn", "m2cgen", "aeon", "elftools"):
+        try:
+            __import__(mod)
+        except ImportError as exc:
+            return not_available("trees", TITLE, f"{mod} is not installed ({exc}); install the 'bench' extra")
+    sec = Section("trees", TITLE)
+    sec.notes.append(
+        "Features: per channel mean, std, min, max, first and last sample (JapaneseVowels: 12 channels -> 72 "
+        "features, 9 classes, 270 train / 370 test; BasicMotions: 6 channels -> 36 features, 4 classes, 40 / 40), "
+        "aeon's bundled train/test splits, scikit-learn random_state=0. Object bytes = text + data of the "
+        "model's own object file (-O2, arm-none-eabi-gcc, Cortex-M4F hard float); m2cgen's soft-double "
+        "routines from libgcc are not included. Instructions per prediction = (region - empty-loop region) / "
+        "test rows on qemu mps2-an386 -icount shift=0. Threshold inputs: test rows with one feature set to "
+        "each of the two float32 values bracketing a split threshold."
+    )
+    datasets = {}
+    work_root = Path(tempfile.mkdtemp(prefix="sf-bench-trees-"))
+    try:
+        for ds, label, kind, n_est, depth in (QUICK if quick else FULL):
+            if ds not in datasets:
+                datasets[ds] = load(ds)
+            d = datasets[ds]
+            model = fit_model(kind, n_est, depth, d.X_train, d.y_train)
+            classes = list(model.classes_)
+            ref_test = np.searchsorted(model.classes_, model.predict(d.X_test))
+            X_thr = threshold_vectors(model, d.X_test, max_vectors=200 if quick else 1000)
+            ref_thr = np.searchsorted(model.classes_, model.predict(X_thr))
+            acc = float(np.mean(model.predict(d.X_test) == d.y_test))
+            table = Table(
+                f"{d.name}: {label} ({node_count(model):,} nodes, {d.X_train.shape[1]} features, {len(classes)} classes,"
+                f" scikit-learn test accuracy {acc:.3f})",
+                ["exporter", "object bytes", "instructions / prediction", "test mismatches",
+                 "threshold mismatches", "size × sensorflow", "instructions × sensorflow"],
+            )
+            exporters: list[ExportedModel | tuple[str, str]] = []
+            try:
+                exporters.append(sensorflow_exporter(model, d))
+            except (ImportError, NotImplementedError, AttributeError, SensorflowError) as exc:
+                exporters.append(("sensorflow", f"not available: {exc}"))
+            exporters += peer_exporters(model, d.X_train.shape[1], len(classes))
+            results = {}
+            for i, exp in enumerate(exporters):
+                if isinstance(exp, tuple):
+                    results[exp[0]] = {"error": exp[1]}
+                    continue
+                try:
+                    results[exp.exporter] = measure_exporter(exp, d.X_test, X_thr, ref_test, ref_thr, work_root / f"{ds}-{kind}{n_est}-{i}")
+                except Exception as exc:  # a peer failing (compiler crash, timeout) is a result too
+                    results[exp.exporter] = {"error": f"failed: {str(exc).splitlines()[0][:160]}"}
+            ref = results.get("sensorflow", {})
+            for name, r in results.items():
+                if "error" in r:
+                    table.rows.append([name, r["error"], None, None, None, None, None])
+                    continue
+                table.rows.append([
+                    name, r["object_bytes"], round(r["instructions"], 1),
+                    f"{r['mismatch_test']} / {len(d.X_test)}", f"{r['mismatch_thr']} / {len(X_thr)}",
+                    ratio(r["object_bytes"], ref.get("object_bytes")), ratio(r["instructions"], ref.get("instructions")),
+                ])
+            sec.tables.append(table)
+            if ds == "japanese_vowels" and label in TARGETS:
+                _targets(sec, label, results, len(d.X_test), len(X_thr))
+    finally:
+        shutil.rmtree(work_root, ignore_errors=True)
+    return sec
+
+
+def _targets(sec: Section, label: str, results: dict, n_test: int, n_thr: int) -> None:
+    max_instr, max_bytes = TARGETS[label]
+    sf = results.get("sensorflow", {})
+    why = sf.get("error", "")
+    peers = "; ".join(
+        f"{n}: {r['instructions']:,.0f} instr, {r['object_bytes']:,} B, {r['mismatch_test'] + r['mismatch_thr']} wrong"
+        for n, r in results.items() if n != "sensorflow" and "error" not in r
+    )
+    short = "JapaneseVowels " + label.replace("random forest ", "RF ")
+    wrong = None if why else sf["mismatch_test"] + sf["mismatch_thr"]
+    sec.targets += [
+        Target(f"{short}: mismatches vs scikit-learn ({n_test} test + {n_thr} threshold rows)", wrong, 0, "", peers=peers, reason=why),
+        Target(f"{short}: instructions / prediction (M4F)", None if why else sf["instructions"], max_instr, "", reason=why),
+        Target(f"{short}: object bytes (M4F -O2)", None if why else sf["object_bytes"], max_bytes, "B", reason=why),
+    ]
