@@ -30,7 +30,9 @@ test-fast: setup
 demo: setup system-deps
 	$(SF) demo wakeword
 
+# CMSIS-DSP's C ships only in the cmsisdsp source distribution: pip fetches it into build/peers/.
 bench: setup system-deps
+	$(PY) -m sensorflow.bench.peers
 	$(SF) bench
 
 clean:
