@@ -206,7 +206,10 @@ class Butter(Stage):
         key = np.dtype(dtype).str
         if key not in cache:
             p = self.params
-            sos = scipy.signal.butter(p.order, p.cutoff, p.btype, fs=self.input_spec_.sample_rate, output="sos")
+            sr = self.input_spec_.sample_rate if self.input_spec_ is not None else p.sample_rate
+            if sr is None:
+                raise ConfigError(f"stage '{self.name}' needs a sample rate; pass sample_rate=...", key=("sample_rate",))
+            sos = scipy.signal.butter(p.order, p.cutoff, p.btype, fs=sr, output="sos")
             cache[key] = sos.astype(dtype)
         return cache[key]
 
@@ -260,7 +263,7 @@ class Magnitude(Stage):
             None, description="channel names (or indices) to combine; default all channels"
         )
         mode: Literal["append", "replace"] = Field("append", description="append the norm or replace those channels")
-        name: str = Field("mag", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="name of the new channel")
+        output_channel: str = Field("mag", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="name of the new channel")
         sample_rate: float | None = Field(None, gt=0, description="only when used alone (Hz)")
 
         @field_validator("channels")
@@ -275,7 +278,7 @@ class Magnitude(Stage):
 
     @classmethod
     def examples(cls):
-        return [{}, {"channels": ["ch0"], "mode": "replace", "name": "abs0"}, {"channels": [0, 1], "mode": "replace"}]
+        return [{}, {"channels": ["ch0"], "mode": "replace", "output_channel": "abs0"}, {"channels": [0, 1], "mode": "replace"}]
 
     def _indices(self, spec) -> list[int]:
         if self.params.channels is None:
@@ -303,12 +306,13 @@ class Magnitude(Stage):
         sample_rate_of(self, input_spec)
         idx = self._indices(input_spec)
         keep = [n for i, n in enumerate(input_spec.names) if self.params.mode == "append" or i not in idx]
-        if self.params.name in keep:
+        new = self.params.output_channel
+        if new in keep:
             raise ConfigError(
-                f"stage '{self.name}': a channel is already called '{self.params.name}'; choose another name",
-                key=("name",),
+                f"stage '{self.name}': a channel is already called '{new}'; choose another output_channel",
+                key=("output_channel",),
             )
-        names = keep + [self.params.name]
+        names = keep + [new]
         self._idx = idx
         self._keep = [i for i in range(input_spec.n_channels) if self.params.mode == "append" or i not in idx]
         return Spec.signal(input_spec.length, len(names), input_spec.sample_rate, names)
