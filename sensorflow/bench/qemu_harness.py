@@ -89,6 +89,7 @@ class Measurement:
     results: list[int]
     words: list[int]
     image_sizes: dict[str, int]
+    stack_bytes: int = 0
 
     def floats(self):
         """The ``bench_out_f32`` words as float32 values."""
@@ -218,7 +219,7 @@ def parse_output(text: str, board: EmulatedBoard) -> Measurement:
             results[int(parts[1])] = int(parts[2])
         elif parts[0] == "W" and len(parts) == 2:
             words.append(int(parts[1], 16))
-        elif parts[0] in ("EMPTY", "REGION", "CALLS") and len(parts) == 2:
+        elif parts[0] in ("EMPTY", "REGION", "CALLS", "STACK") and len(parts) == 2:
             vals[parts[0]] = int(parts[1])
     k = board.ticks_to_instructions
     empty, region, calls = vals["EMPTY"] * k, vals["REGION"] * k, vals["CALLS"]
@@ -231,6 +232,7 @@ def parse_output(text: str, board: EmulatedBoard) -> Measurement:
         results=[results[i] for i in sorted(results)],
         words=words,
         image_sizes={},
+        stack_bytes=vals.get("STACK", 0),
     )
 
 

@@ -6,6 +6,7 @@
  *   EMPTY <counter>     counter units of the empty-loop region
  *   REGION <counter>    counter units of the measured region
  *   CALLS <n>           calls in each region
+ *   STACK <bytes>       deepest stack use seen (the top BENCH_STACK_PAINT bytes are painted at start)
  *   DONE */
 #include <stdint.h>
 #include <string.h>
@@ -31,6 +32,28 @@ __attribute__((noinline)) static int bench_empty(int i)
 {
     __asm__ volatile("" ::: "memory");
     return i;
+}
+
+#ifndef BENCH_STACK_PAINT
+#define BENCH_STACK_PAINT 65536
+#endif
+#define STACK_PATTERN 0xA5C3A5C3u
+extern uint32_t __stack_top;
+
+/* Fill the unused part of the top BENCH_STACK_PAINT bytes of stack with a pattern. */
+__attribute__((noinline)) static void stack_paint(void)
+{
+    volatile uint32_t here = 0;
+    uint32_t *lo = (uint32_t *)((uintptr_t)&__stack_top - BENCH_STACK_PAINT);
+    uint32_t *hi = (uint32_t *)(((uintptr_t)&here - 256u) & ~(uintptr_t)3u);
+    for (uint32_t *p = lo; p < hi; ++p) *p = STACK_PATTERN;
+}
+
+static uint32_t stack_used(void)
+{
+    uint32_t *p = (uint32_t *)((uintptr_t)&__stack_top - BENCH_STACK_PAINT);
+    while ((uintptr_t)p < (uintptr_t)&__stack_top && *p == STACK_PATTERN) ++p;
+    return (uint32_t)((uintptr_t)&__stack_top - (uintptr_t)p);
 }
 
 typedef int (*bench_fn)(int);
@@ -86,6 +109,7 @@ static uint64_t run_region(bench_fn volatile *fn)
 
 int main(void)
 {
+    stack_paint();
     port_init();
     bench_print("START\n");
     for (int i = 0; i < BENCH_N_RESULTS; ++i) {
@@ -100,6 +124,7 @@ int main(void)
     bench_print("EMPTY "); print_u64(empty); port_putc('\n');
     bench_print("REGION "); print_u64(region); port_putc('\n');
     bench_print("CALLS "); print_u64((uint64_t)BENCH_REPEAT * (uint64_t)BENCH_N_INPUTS); port_putc('\n');
+    bench_print("STACK "); print_u64(stack_used()); port_putc('\n');
     bench_print("DONE\n");
     port_exit(0);
 }
