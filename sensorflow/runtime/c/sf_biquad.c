@@ -21,6 +21,12 @@ void sf_biquad_reset_f32(sf_biquad_inst_f32 *S)
     for (i = 0; i < 2u * S->n_sections; i++) S->state[i] = 0.0f;
 }
 
+void sf_biquad_set_state_f32(sf_biquad_inst_f32 *S, const float *zi_unit, float x0)
+{
+    uint32_t i;
+    for (i = 0; i < 2u * S->n_sections; i++) S->state[i] = zi_unit[i] * x0;
+}
+
 void sf_biquad_process_f32(sf_biquad_inst_f32 *S, const float *src, uint32_t src_stride, float *dst,
                            uint32_t dst_stride, uint32_t n)
 {

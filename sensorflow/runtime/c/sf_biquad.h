@@ -17,6 +17,9 @@ typedef struct {
 /* Zeroes the state (scipy's zi = 0). */
 void sf_biquad_init_f32(sf_biquad_inst_f32 *S, uint16_t n_sections, const float *coeffs, float *state);
 void sf_biquad_reset_f32(sf_biquad_inst_f32 *S);
+/* state = zi_unit * x0 (2 per section): scipy.signal.sosfilt_zi(sos) * x[0], the steady state
+ * for a step of height x0. */
+void sf_biquad_set_state_f32(sf_biquad_inst_f32 *S, const float *zi_unit, float x0);
 /* Filter n samples read from src[i * src_stride] into dst[i * dst_stride] (may alias when the
  * strides are equal). */
 void sf_biquad_process_f32(sf_biquad_inst_f32 *S, const float *src, uint32_t src_stride, float *dst,

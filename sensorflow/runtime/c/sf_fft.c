@@ -194,3 +194,19 @@ void sf_rfft_process_f32(const sf_rfft_inst_f32 *S, float *src, float *dst)
         dst[m + 1u] = -a[1];
     }
 }
+
+void sf_dft_power_f32(const float *x, uint32_t n, const float *twiddle, float *power)
+{
+    uint32_t k, t, nb = n / 2u + 1u;
+    for (k = 0; k < nb; k++) {
+        float re = 0.0f, im = 0.0f;
+        uint32_t idx = 0;
+        for (t = 0; t < n; t++) {
+            re += x[t] * twiddle[2u * idx];
+            im -= x[t] * twiddle[2u * idx + 1u];
+            idx += k;
+            if (idx >= n) idx -= n;
+        }
+        power[k] = re * re + im * im;
+    }
+}

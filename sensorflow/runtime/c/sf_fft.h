@@ -66,6 +66,10 @@ static inline void sf_rfft_power_f32(const float *packed, float *power, uint32_t
     power[half] = nyq * nyq;
 }
 
+/* Direct DFT power spectrum |X[k]|^2, k = 0 .. n/2, for any n (O(n^2), for lengths that are
+ * not powers of two). twiddle: cos, sin of 2 pi k / n for k < n (2n floats). */
+void sf_dft_power_f32(const float *x, uint32_t n, const float *twiddle, float *power);
+
 #ifdef __cplusplus
 }
 #endif

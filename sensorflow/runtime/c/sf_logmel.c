@@ -63,8 +63,12 @@ static void compute_frame(sf_logmel_inst_f32 *S, const float *src, uint32_t t, u
     float *row = S->ring + slot * n_mels;
     float mx, mn;
     gather_frame(c, src, (int32_t)(t * c->hop_length) - (int32_t)c->pad, S->frame);
-    sf_rfft_process_f32(&S->fft, S->frame, S->spec);
-    sf_rfft_power_f32(S->spec, S->spec, c->n_fft);
+    if (c->bitrev != 0) {
+        sf_rfft_process_f32(&S->fft, S->frame, S->spec);
+        sf_rfft_power_f32(S->spec, S->spec, c->n_fft);
+    } else { /* n_fft not a power of two: direct DFT */
+        sf_dft_power_f32(S->frame, c->n_fft, c->twiddle, S->spec);
+    }
     if (c->power != 2.0f) {
         uint32_t k, nb = c->n_fft / 2u + 1u;
         float half = 0.5f * c->power;

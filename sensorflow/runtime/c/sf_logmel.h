@@ -36,8 +36,8 @@ typedef struct {
     float top_db;               /* clip range below the maximum, in output units; < 0: no clip */
     int32_t out_frame_stride, out_coef_stride;  /* dst[f * frame_stride + c * coef_stride] */
     const float *window;        /* n_fft, win_length window centred in n_fft */
-    const float *twiddle;       /* sf_fft table for L = n_fft */
-    const uint16_t *bitrev;     /* n_fft / 2 entries */
+    const float *twiddle;       /* sf_fft table for L = n_fft (or, bitrev = 0, the DFT table) */
+    const uint16_t *bitrev;     /* n_fft / 2 entries; 0: n_fft is not a power of two, direct DFT */
     const uint16_t *mel_start, *mel_len;
     const float *mel_weights;
     const float *dct;           /* n_mfcc x n_mels, row-major */

@@ -53,12 +53,13 @@ float sf_spectral_rolloff_f32(const float *spec, uint32_t n_bins, float df, floa
     return df * (float)(n_bins - 1u);
 }
 
-float sf_spectral_flatness_f32(const float *spec, uint32_t n_bins, float amin)
+float sf_spectral_flatness_f32(const float *spec, uint32_t n_bins, float amin, int square)
 {
     float log_sum = 0.0f, sum = 0.0f, inv = 1.0f / (float)n_bins, mean;
     uint32_t k;
     for (k = 0; k < n_bins; k++) {
-        float v = (spec[k] > amin) ? spec[k] : amin;
+        float v = square ? spec[k] * spec[k] : spec[k];
+        v = (v > amin) ? v : amin;
         log_sum += logf(v);
         sum += v;
     }
@@ -114,4 +115,50 @@ void sf_envelope_process_f32(const sf_rfft_inst_f32 *rfft, const sf_cfft_inst_f3
         float re = z[2u * r], im = z[2u * r + 1u];
         env[k] = sqrtf(re * re + im * im) * inv_n;
     }
+}
+
+uint32_t sf_spectral_peaks_f32(const float *spec, uint32_t n_bins, uint32_t k, uint16_t *idx, float *val)
+{
+    uint32_t found = 0, b, j;
+    if (k == 0u || n_bins < 3u) return 0;
+    for (b = 1; b + 1u < n_bins; b++) {
+        float v = spec[b];
+        if (!(spec[b - 1u] < v && v >= spec[b + 1u] && v > 0.0f)) continue;
+        if (found == k && !(v > val[k - 1u])) continue;
+        j = (found < k) ? found++ : k - 1u;
+        while (j > 0u && v > val[j - 1u]) {
+            val[j] = val[j - 1u];
+            idx[j] = idx[j - 1u];
+            j--;
+        }
+        val[j] = v;
+        idx[j] = (uint16_t)b;
+    }
+    return found;
+}
+
+void sf_spectrum_process_f32(const sf_spectrum_config_f32 *c, const float *src, float *work, float *dst)
+{
+    uint32_t n = c->n_fft, nb = n / 2u + 1u, f, k, t;
+    float *frame = work, *packed = work + n;
+    float inv = 1.0f / (float)c->n_frames;
+    sf_rfft_inst_f32 R;
+    if (c->use_fft) sf_rfft_init_f32(&R, c->n_fft, c->twiddle, c->bitrev);
+    for (k = 0; k < nb; k++) dst[k] = 0.0f;
+    for (f = 0; f < c->n_frames; f++) {
+        const float *x = src + (uint32_t)f * c->hop * c->src_stride;
+        for (t = 0; t < n; t++) frame[t] = x[t * c->src_stride] * c->window[t];
+        if (c->use_fft) {
+            sf_rfft_process_f32(&R, frame, packed);
+            sf_rfft_power_f32(packed, packed, n);
+        } else {
+            sf_dft_power_f32(frame, n, c->twiddle, packed);
+        }
+        if (c->power == 1u)
+            for (k = 0; k < nb; k++) dst[k] += sqrtf(packed[k]);
+        else
+            for (k = 0; k < nb; k++) dst[k] += packed[k];
+    }
+    if (c->n_frames > 1u)
+        for (k = 0; k < nb; k++) dst[k] *= inv;
 }

@@ -25,8 +25,25 @@ float sf_spectral_centroid_f32(const float *spec, uint32_t n_bins, float df);
 float sf_spectral_bandwidth_f32(const float *spec, uint32_t n_bins, float df, float centroid);
 /* lowest bin frequency where the cumulative sum reaches fraction * total */
 float sf_spectral_rolloff_f32(const float *spec, uint32_t n_bins, float df, float fraction);
-/* geometric mean / arithmetic mean of max(amin, spec) */
-float sf_spectral_flatness_f32(const float *spec, uint32_t n_bins, float amin);
+/* geometric mean / arithmetic mean of max(amin, v), v = spec (square = 0) or spec^2 (square = 1) */
+float sf_spectral_flatness_f32(const float *spec, uint32_t n_bins, float amin, int square);
+/* The k largest local maxima (spec[b-1] < spec[b] >= spec[b+1], 0 < b < n_bins - 1, value > 0),
+ * largest first, ties to the lower bin; returns how many were found (the rest is untouched). */
+uint32_t sf_spectral_peaks_f32(const float *spec, uint32_t n_bins, uint32_t k, uint16_t *idx, float *val);
+
+/* Frame-averaged spectrum |rfft(frame * window)|^power (power 1 or 2) of one channel:
+ * n_frames frames of n_fft samples every hop samples, no padding. Power-of-two n_fft uses
+ * sf_rfft (twiddle/bitrev tables of sf_fft); any other n_fft a direct DFT with a table of
+ * cos, sin of 2 pi k / n_fft, k < n_fft (2 n_fft floats) in `twiddle`. */
+typedef struct {
+    uint16_t n_fft, hop, n_frames, src_stride;
+    uint8_t power, use_fft;
+    const float *window;
+    const float *twiddle;
+    const uint16_t *bitrev;
+} sf_spectrum_config_f32;
+/* work: 2 n_fft floats; dst: n_fft/2 + 1 floats */
+void sf_spectrum_process_f32(const sf_spectrum_config_f32 *c, const float *src, float *work, float *dst);
 /* The k largest values, largest first, ties to the lower bin (numpy's stable argsort of
  * -spec); bins in idx. Bins below `first_bin` are skipped. Returns how many were found. */
 uint32_t sf_spectral_top_k_f32(const float *spec, uint32_t n_bins, uint32_t first_bin, uint32_t k, uint16_t *idx,

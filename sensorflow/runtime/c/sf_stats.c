@@ -7,34 +7,43 @@
 
 void sf_stats_compute_f32(const float *src, uint32_t stride, uint32_t n, sf_stats_result_f32 *out)
 {
-    float sum = 0.0f, sumsq = 0.0f, sumabs = 0.0f, mn = src[0], mx = src[0];
-    float mean, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f, s4 = 0.0f, inv_n = 1.0f / (float)n;
-    uint32_t i, b, zc = 0, prev_neg = (src[0] < 0.0f);
-
+    /* pass 1: range and zero crossings; the later passes work on x / max|x| so that neither
+     * huge values overflow nor tiny ones underflow in the higher moments */
+    float mn = src[0], mx = src[0], peak, inv, mean_s, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f, s4 = 0.0f;
+    float sum = 0.0f, sumsq = 0.0f, sumabs = 0.0f, inv_n = 1.0f / (float)n;
+    uint32_t i, b, zc = 0, prev_neg = (src[0] < -1e-10f);
+    for (i = 0; i < n; i++) {
+        float x = src[i * stride];
+        uint32_t neg = (x < -1e-10f); /* |x| <= 1e-10 counts as zero, zero as positive */
+        if (x < mn) mn = x;
+        if (x > mx) mx = x;
+        zc += neg ^ prev_neg;
+        prev_neg = neg;
+    }
+    peak = (fabsf(mn) > fabsf(mx)) ? fabsf(mn) : fabsf(mx);
+    inv = (peak > 0.0f) ? 1.0f / peak : 1.0f;
+    if (!(inv < INFINITY)) inv = 1.0f; /* denormal peak: values stay as they are */
+    /* pass 2: mean, mean square, mean |x| (blocks of 32) */
     for (b = 0; b < n; b += SF_STATS_BLOCK) {
         uint32_t end = (n - b < SF_STATS_BLOCK) ? n : b + SF_STATS_BLOCK;
         float bs = 0.0f, bq = 0.0f, ba = 0.0f;
         for (i = b; i < end; i++) {
-            float x = src[i * stride];
-            uint32_t neg = (x < 0.0f);
+            float x = src[i * stride] * inv;
             bs += x;
             bq += x * x;
             ba += fabsf(x);
-            if (x < mn) mn = x;
-            if (x > mx) mx = x;
-            zc += neg ^ prev_neg;
-            prev_neg = neg;
         }
         sum += bs;
         sumsq += bq;
         sumabs += ba;
     }
-    mean = sum * inv_n;
+    mean_s = sum * inv_n;
+    /* pass 3: central moments */
     for (b = 0; b < n; b += SF_STATS_BLOCK) {
         uint32_t end = (n - b < SF_STATS_BLOCK) ? n : b + SF_STATS_BLOCK;
         float b1 = 0.0f, b2 = 0.0f, b3 = 0.0f, b4 = 0.0f;
         for (i = b; i < end; i++) {
-            float d = src[i * stride] - mean, d2 = d * d;
+            float d = src[i * stride] * inv - mean_s, d2 = d * d;
             b1 += d;
             b2 += d2;
             b3 += d2 * d;
@@ -46,40 +55,40 @@ void sf_stats_compute_f32(const float *src, uint32_t stride, uint32_t n, sf_stat
         s4 += b4;
     }
     out->n = n;
-    out->mean = mean;
+    out->scale = (inv == 1.0f) ? 1.0f : peak;
+    out->mean = mean_s * out->scale;
     /* corrected two-pass (Chan, Golub & LeVeque): removes the residual of a rounded mean */
-    out->var = (s2 - s1 * s1 * inv_n) * inv_n;
-    if (out->var < 0.0f) out->var = 0.0f;
-    out->m3 = s3 * inv_n;
-    out->m4 = s4 * inv_n;
+    out->var_s = (s2 - s1 * s1 * inv_n) * inv_n;
+    if (out->var_s < 0.0f) out->var_s = 0.0f;
+    out->var = out->var_s * out->scale * out->scale;
+    out->m3_s = s3 * inv_n;
+    out->m4_s = s4 * inv_n;
     out->min = mn;
     out->max = mx;
-    out->abs_mean = sumabs * inv_n;
-    out->sumsq = sumsq;
-    out->max_abs = (fabsf(mn) > fabsf(mx)) ? fabsf(mn) : fabsf(mx);
+    out->abs_mean = sumabs * inv_n * out->scale;
+    out->ms_s = sumsq * inv_n;
+    out->max_abs = peak;
     out->zero_crossings = zc;
 }
 
-float sf_stats_value_f32(const sf_stats_result_f32 *m, int id, float zcr_denominator, float energy_scale)
+float sf_stats_value_f32(const sf_stats_result_f32 *m, int id)
 {
-    float var = m->var;
+    float vs = m->var_s, rms = sqrtf(m->ms_s) * m->scale;
+    int constant = !(sqrtf(m->var) > 1e-5f * m->max_abs) || !(vs > 0.0f);
     switch (id) {
     case SF_STAT_MEAN: return m->mean;
-    case SF_STAT_STD: return sqrtf(var);
-    case SF_STAT_VAR: return var;
-    case SF_STAT_RMS: return sqrtf(m->sumsq / (float)m->n);
+    case SF_STAT_STD: return sqrtf(vs) * m->scale;
+    case SF_STAT_VAR: return m->var;
+    case SF_STAT_RMS: return rms;
     case SF_STAT_MIN: return m->min;
     case SF_STAT_MAX: return m->max;
     case SF_STAT_PTP: return m->max - m->min;
     case SF_STAT_ABS_MEAN: return m->abs_mean;
-    case SF_STAT_SKEW: return (var > 0.0f) ? m->m3 / (var * sqrtf(var)) : 0.0f;
-    case SF_STAT_KURTOSIS: return (var > 0.0f) ? m->m4 / (var * var) - 3.0f : 0.0f;
-    case SF_STAT_ZCR: return (float)m->zero_crossings / zcr_denominator;
-    case SF_STAT_CREST: {
-        float rms = sqrtf(m->sumsq / (float)m->n);
-        return (rms > 0.0f) ? m->max_abs / rms : 0.0f;
-    }
-    case SF_STAT_ENERGY: return m->sumsq * energy_scale;
+    case SF_STAT_SKEW: return constant ? 0.0f : m->m3_s / (vs * sqrtf(vs));
+    case SF_STAT_KURTOSIS: return constant ? 0.0f : m->m4_s / (vs * vs) - 3.0f;
+    case SF_STAT_ZCR: return (float)m->zero_crossings / (float)m->n;
+    case SF_STAT_CREST: return (rms > 0.0f) ? m->max_abs / rms : 0.0f;
+    case SF_STAT_ENERGY: return m->ms_s * (float)m->n * m->scale * m->scale;
     default: return 0.0f;
     }
 }

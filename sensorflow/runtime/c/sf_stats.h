@@ -1,19 +1,23 @@
 /* sf_stats: time-domain statistics of one channel of a window, float32, numerically careful:
- * two passes (mean first, then central moments of x - mean with the corrected two-pass
- * formula), every sum accumulated in blocks of 32 samples so rounding error grows with
+ * three passes (range; mean; central moments of x - mean with the corrected two-pass
+ * formula), all on x / max|x| so nothing overflows or underflows, every sum accumulated in blocks of 32 samples so rounding error grows with
  * 32 + n/32 instead of n.
  *
- * Conventions: var/std are population (numpy ddof=0); skew = m3 / m2^1.5 and kurtosis =
- * m4 / m2^2 - 3 (scipy.stats.skew / kurtosis defaults: biased, Fisher); both are 0 for a
- * constant window. zero crossings count sign-bit changes between neighbours (a sample equal
- * to zero counts as positive, as librosa.feature.zero_crossing_rate with zero_pos=True). */
+ * Conventions (those of the reference `stats` stage): var/std population (numpy ddof=0);
+ * skew = m3 / m2^1.5 and kurtosis = m4 / m2^2 - 3 (scipy.stats defaults: biased, Fisher), both
+ * 0 when the channel is constant (std <= 1e-5 * max|x|); zero_crossing_rate = sign changes
+ * between neighbours / n with |x| <= 1e-10 counted as zero and zero as positive
+ * (librosa.feature.zero_crossing_rate over the whole window); rms = sqrt(mean(x^2));
+ * energy = sum(x^2); crest = max|x| / rms (0 for an all-zero channel). */
 #ifndef SF_STATS_H
 #define SF_STATS_H
 
 #include <stdint.h>
 
 typedef struct {
-    float mean, var, min, max, abs_mean, sumsq, m3, m4, max_abs;
+    float mean, var, min, max, abs_mean, max_abs;
+    float scale;                /* moments below are of x / scale (scale = max|x|, or 1) */
+    float var_s, m3_s, m4_s, ms_s;
     uint32_t zero_crossings;
     uint32_t n;
 } sf_stats_result_f32;
@@ -39,8 +43,7 @@ enum {
     SF_STAT_COUNT
 };
 
-/* Value of statistic `id` from the moments; zcr_denominator and energy_scale carry the
- * reference's normalisation (e.g. n - 1 and 1/n); a zero divisor gives 0, not NaN. */
-float sf_stats_value_f32(const sf_stats_result_f32 *m, int id, float zcr_denominator, float energy_scale);
+/* Value of statistic `id` (SF_STAT_*) from the moments; never NaN for finite input. */
+float sf_stats_value_f32(const sf_stats_result_f32 *m, int id);
 
 #endif /* SF_STATS_H */

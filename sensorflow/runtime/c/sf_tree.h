@@ -2,21 +2,21 @@
  * RandomForestClassifier, ExtraTreesClassifier), probability averaging.
  *
  * Layout (generated at export, all const):
- *   internal nodes 0 .. n_internal-1 of every tree, each tree's nodes in depth-first order;
- *   feature[n]   input index tested at node n (uint8_t or uint16_t);
- *   threshold[n] float32: go left when x[feature[n]] <= threshold[n]. The exporter stores
- *                the largest float32 <= scikit-learn's float64 threshold, which makes the
- *                float32 test equal to scikit-learn's float64 one for every float32 input;
- *   child[2n], child[2n+1]  left and right child of n. A value >= n_internal is a leaf:
- *                r = value - n_internal is its row. Rows 0 .. n_classes-1 are "pure" leaves
- *                (all probability on class r); row r >= n_classes is the stored row
- *                leaf[(r - n_classes) * n_classes ...] of class probabilities scaled to
- *                integers (about leaf_scale per row);
- *   root[t]      first node (or leaf) of tree t.
- * Child/root index type (uint8_t / uint16_t / uint32_t) is sized to the forest, so there is
- * no capacity limit; the traversal is a loop (no recursion), one compare per level.
- * Scores are the exact integer sums over trees, divided once: label = first maximum of the
- * integer sums, so float rounding can never change the class.
+ *   nodes: the internal nodes of every tree, each tree depth first, as structs of
+ *          threshold, feature, left, right. Node references are BYTE OFFSETS into the node
+ *          array (one add per level, no multiply); a reference >= limit (= n_internal *
+ *          sizeof(node)) is a leaf, r = ref - limit its row;
+ *   threshold: float32; go left when x[feature] <= threshold. The exporter stores the
+ *          largest float32 <= scikit-learn's float64 threshold, which makes the float32 test
+ *          equal to scikit-learn's float64 one for every float32 input;
+ *   leaf rows: rows 0 .. n_classes-1 are "pure" leaves (all probability on class r, adds
+ *          leaf_scale); row r >= n_classes is leaf[(r - n_classes) * n_classes ...], the class
+ *          probabilities scaled to integers (about leaf_scale per row);
+ *   root[t]: reference of tree t's first node (or leaf).
+ * References are uint16_t while the forest fits (about 5,400 internal nodes), else uint32_t
+ * (sf_tree_node32): no capacity limit. The traversal is a loop (no recursion).
+ * Scores are exact integer sums over trees, divided once: the label is the first maximum of
+ * the integer sums, so float rounding can never change the class.
  */
 #ifndef SF_TREE_H
 #define SF_TREE_H
@@ -30,60 +30,66 @@ extern "C" {
 #endif
 
 typedef struct {
+    float threshold;
+    uint16_t feature;
+    uint16_t left, right;    /* byte offsets of the children (>= limit: leaf) */
+} sf_tree_node16;
+
+typedef struct {
+    float threshold;
+    uint32_t feature;
+    uint32_t left, right;
+} sf_tree_node32;
+
+typedef struct {
     uint32_t n_trees;
-    uint32_t n_internal;     /* node ids >= n_internal are leaves */
-    uint32_t n_classes;
+    uint32_t limit;          /* references >= limit are leaves */
+    uint32_t n_classes;      /* also passed to SF_FOREST_DEFINE as a constant */
     uint32_t leaf_scale;     /* value added for a pure leaf */
-    const float *threshold;  /* n_internal */
     const uint16_t *leaf;    /* (rows - n_classes) x n_classes scaled probabilities */
 } sf_forest_f32;
 
-/* scores[c] = acc[c] / total; returns the first index of the largest acc (numpy argmax). */
-static inline int sf_forest_finish(const uint32_t *acc, uint32_t n_classes, uint32_t total, float *scores)
-{
-    uint32_t c;
-    for (c = 0; c < n_classes; c++) {
-        scores[c] = (float)acc[c] / (float)total; /* exact 0 and 1 for unanimous forests */
-    }
-    return sf_argmax_u32(acc, (int)n_classes);
-}
-
-/* Adds one leaf row to the class sums. */
-static inline void sf_forest_add_leaf(const sf_forest_f32 *F, uint32_t row, uint32_t *acc)
-{
-    uint32_t c;
-    const uint32_t nc = F->n_classes;
-    if (row < nc) {
-        acc[row] += F->leaf_scale;
-    } else {
-        const uint16_t *p = &F->leaf[(row - nc) * nc];
-        for (c = 0; c < nc; c++) {
-            acc[c] += p[c];
-        }
-    }
-}
-
-/* Defines `static int fn(F, feature, child, root, x, acc, scores)` for one pair of index
- * types; the exporter instantiates the one its forest needs. acc: n_classes scratch words.
- * Returns the class index. */
-#define SF_FOREST_DEFINE(fn, feat_t, child_t)                                                   \
-    static int fn(const sf_forest_f32 *F, const feat_t *feature, const child_t *child,          \
-                  const child_t *root, const float *x, uint32_t *acc, float *scores)            \
+/* Defines `static int fn(F, nodes, root, x, scores)` for one node type
+ * (sf_tree_node16 with uint16_t references, or sf_tree_node32 with uint32_t) and a
+ * compile-time class count (so the per-class loops unroll); the exporter instantiates the
+ * one its forest needs (class sums live on the stack). Returns the class index: the first
+ * maximum of the integer sums (numpy argmax's tie rule). Scores: sums / (n_trees * scale). */
+#define SF_FOREST_DEFINE(fn, node_t, ref_t, n_classes)                                           \
+    static int fn(const sf_forest_f32 *F, const node_t *nodes, const ref_t *root, const float *x, \
+                  float *scores)                                                                \
     {                                                                                           \
-        uint32_t t, c;                                                                          \
-        const uint32_t n_int = F->n_internal;                                                   \
-        const float *thr = F->threshold;                                                        \
-        for (c = 0; c < F->n_classes; c++) {                                                    \
+        uint32_t acc[n_classes];                                                                \
+        uint32_t t, c, best = 0u;                                                               \
+        const uint32_t limit = F->limit, scale = F->leaf_scale;                                 \
+        const unsigned char *base = (const unsigned char *)nodes;                               \
+        float total;                                                                            \
+        for (c = 0; c < (n_classes); c++) {                                                     \
             acc[c] = 0u;                                                                        \
         }                                                                                       \
         for (t = 0; t < F->n_trees; t++) {                                                      \
             uint32_t n = root[t];                                                               \
-            while (n < n_int) {                                                                 \
-                n = child[2u * n + (uint32_t)(x[feature[n]] > thr[n])];                         \
+            while (n < limit) {                                                                 \
+                const node_t *p = (const node_t *)(const void *)(base + n);                     \
+                n = (x[p->feature] <= p->threshold) ? p->left : p->right;                       \
             }                                                                                   \
-            sf_forest_add_leaf(F, n - n_int, acc);                                              \
+            n -= limit;                                                                         \
+            if (n < (n_classes)) {                                                              \
+                acc[n] += scale;                                                                \
+            } else {                                                                            \
+                const uint16_t *row = &F->leaf[(n - (n_classes)) * (n_classes)];                \
+                for (c = 0; c < (n_classes); c++) {                                             \
+                    acc[c] += row[c];                                                           \
+                }                                                                               \
+            }                                                                                   \
         }                                                                                       \
-        return sf_forest_finish(acc, F->n_classes, F->n_trees * F->leaf_scale, scores);         \
+        total = (float)(F->n_trees * scale);                                                    \
+        for (c = 0; c < (n_classes); c++) {                                                     \
+            scores[c] = (float)acc[c] / total; /* exact 0 and 1 for unanimous forests */        \
+            if (acc[c] > acc[best]) {                                                           \
+                best = c;                                                                       \
+            }                                                                                   \
+        }                                                                                       \
+        return (int)best;                                                                       \
     }
 
 #ifdef __cplusplus

@@ -127,7 +127,7 @@ static int cmd_stats(int argc, char **argv)
             int id;
             sf_stats_compute_f32(g_in + ch, stride, n, &m);
             for (id = 0; id < SF_STAT_COUNT; id++)
-                out[id] = sf_stats_value_f32(&m, id, (float)(n - 1u), 1.0f / (float)n);
+                out[id] = sf_stats_value_f32(&m, id);
             write_floats(out, SF_STAT_COUNT);
         }
     }
@@ -284,7 +284,7 @@ static int cmd_spectral(int argc, char **argv)
         out[0] = c;
         out[1] = sf_spectral_bandwidth_f32(g_buf, nb, df, c);
         out[2] = sf_spectral_rolloff_f32(g_buf, nb, df, roll);
-        out[3] = sf_spectral_flatness_f32(g_buf, nb, 1e-10f);
+        out[3] = sf_spectral_flatness_f32(g_buf, nb, 1e-10f, 1);
         out[4] = sf_spectral_sum_f32(g_buf, nb);
         found = sf_spectral_top_k_f32(g_buf, nb, first, k, idx, val);
         for (i = 0; i < k; i++) {

@@ -96,6 +96,20 @@ class Tables:
         rev_full = self.add(f"bitrev{n}", "uint16_t", fft_bitrev(n)) if with_cfft_bitrev else None
         return tw, rev, rev_full
 
+    def spectrum_tables(self, stage, n: int, what: str = "n_fft") -> tuple[str, str]:
+        """(twiddle, bitrev) for a power-of-two FFT, or (DFT table, "0") for any other length."""
+        if n >= 4 and not n & (n - 1):
+            check_fft_length(stage, n, what)
+            tw, rev, _ = self.fft(n)
+            return tw, rev
+        if n > 8192:
+            _fail(stage, f"{what}={n} is not a power of two and too long for the C direct DFT (at most 8192); "
+                         f"choose {what}={1 << int(n - 1).bit_length()}")
+        k = np.arange(n, dtype=np.float64)
+        tw = self.add(f"dft{n}", "float", np.stack([np.cos(2 * np.pi * k / n), np.sin(2 * np.pi * k / n)], -1).ravel(),
+                      comment=f"cos, sin of 2 pi k / {n} (direct DFT: {what} is not a power of two)")
+        return tw, "0"
+
     def sparse(self, name: str, matrix: np.ndarray) -> tuple[str, str, str]:
         start, length, weights = sparse_rows(matrix)
         return (self.add(f"{name}_start", "uint16_t", start), self.add(f"{name}_len", "uint16_t", length),
@@ -119,7 +133,6 @@ def emit_log_mel(stage, ctx) -> CFragment:
     p = stage.params
     spec = ctx.input_spec
     n_fft, hop = p.n_fft, stage.hop_length
-    check_fft_length(stage, n_fft)
     if spec.length > 65535:
         _fail(stage, f"windows of {spec.length} samples exceed the C kernel's 65535")
     C, T = spec.n_channels, stage.n_frames
@@ -138,7 +151,7 @@ def emit_log_mel(stage, ctx) -> CFragment:
 
     t = Tables(ctx)
     win = t.add("window", "float", stage.window_vector(np.float32))
-    tw, rev, _ = t.fft(n_fft)
+    tw, rev = t.spectrum_tables(stage, n_fft)
     ms, ml, mw = t.sparse("mel", stage.mel_matrix(np.float32))
     dct = t.add("dct", "float", stage.dct_matrix(np.float32)) if is_mfcc else "0"
     cfg = ctx.sym("cfg")
@@ -197,3 +210,288 @@ def emit_log_mel(stage, ctx) -> CFragment:
     code += [f"for (ch = 0; ch < {C}u; ch++) sf_logmel_output_f32(&S[ch], thr, out + ch * {T * n_out}u);"]
     frag.code = code
     return frag
+
+
+# ---------------------------------------------------------------------------- signal stages
+
+
+def _floats(values, n: int) -> np.ndarray:
+    a = np.asarray(values, dtype=np.float64).ravel()
+    return np.full(n, a[0]) if a.size == 1 else a
+
+
+@c_emitter("scale")
+def emit_scale(stage, ctx) -> CFragment:
+    """sf_scale_process_f32: x * gain + offset per channel."""
+    L, C = ctx.input_spec.length, ctx.input_spec.n_channels
+    t = Tables(ctx)
+    g = t.add("gain", "float", _floats(stage.params.gain, C))
+    o = t.add("offset", "float", _floats(stage.params.offset, C))
+    return CFragment(runtime=["sf_signal"], tables=t.defs, code=[f"sf_scale_process_f32(in, out, {L}u, {C}u, {g}, {o});"])
+
+
+@c_emitter("dc_remove")
+def emit_dc_remove(stage, ctx) -> CFragment:
+    """sf_dc_remove_process_f32: subtract each channel's window mean."""
+    L, C = ctx.input_spec.length, ctx.input_spec.n_channels
+    return CFragment(runtime=["sf_signal"], code=[f"sf_dc_remove_process_f32(in, out, {L}u, {C}u);"])
+
+
+@c_emitter("pre_emphasis")
+def emit_pre_emphasis(stage, ctx) -> CFragment:
+    """sf_pre_emphasis_process_f32 from a fresh state each window (x[-1] = 0 or x[0])."""
+    L, C = ctx.input_spec.length, ctx.input_spec.n_channels
+    rep = 1 if stage.params.initial == "repeat" else 0
+    return CFragment(runtime=["sf_signal"],
+                     code=[f"sf_pre_emphasis_process_f32(in, out, {L}u, {C}u, {f(stage.params.coef)}, {rep});"])
+
+
+@c_emitter("magnitude")
+def emit_magnitude(stage, ctx) -> CFragment:
+    """Kept channels copied, then the norm of the selected channels (sf_magnitude_of_f32)."""
+    L, C = ctx.input_spec.length, ctx.input_spec.n_channels
+    Co = ctx.output_spec.n_channels
+    idx, keep = list(stage._idx), list(stage._keep)
+    t = Tables(ctx)
+    sel = t.add("idx", "uint8_t", idx)
+    code = ["uint32_t t;", f"for (t = 0; t < {L}u; t++) {{", f"    const float *x = in + t * {C}u;",
+            f"    float *y = out + t * {Co}u;"]
+    code += [f"    y[{j}] = x[{i}];" for j, i in enumerate(keep)]
+    code += [f"    y[{len(keep)}] = sf_magnitude_of_f32(x, {sel}, {len(idx)}u);", "}"]
+    return CFragment(runtime=["sf_signal"], tables=t.defs, code=code)
+
+
+@c_emitter("butter")
+def emit_butter(stage, ctx) -> CFragment:
+    """sf_biquad cascade (DF2T, scipy's sosfilt) per channel, from a fresh state each window:
+    zeros, or sosfilt_zi(sos) * x[0] for ``zi: steady``."""
+    L, C = ctx.input_spec.length, ctx.input_spec.n_channels
+    sos = stage.sos(np.float64)
+    ns = sos.shape[0]
+    t = Tables(ctx)
+    coeffs = t.add("sos", "float", np.concatenate([sos[:, :3], sos[:, 4:6]], axis=1).ravel(),
+                   comment="b0 b1 b2 a1 a2 per section (scipy signs, a0 = 1)")
+    code = ["sf_biquad_inst_f32 S;", "uint32_t ch;", f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    sf_biquad_init_f32(&S, {ns}, {coeffs}, {ctx.scratch('z')});"]
+    if stage.params.zi == "steady":
+        import scipy.signal
+
+        zi = t.add("zi", "float", scipy.signal.sosfilt_zi(sos).ravel(), comment="sosfilt_zi(sos)")
+        code.append(f"    sf_biquad_set_state_f32(&S, {zi}, in[ch]);")
+    code += [f"    sf_biquad_process_f32(&S, in + ch, {C}u, out + ch, {C}u, {L}u);", "}"]
+    return CFragment(runtime=["sf_biquad"], tables=t.defs, scratch=[Field("float", "z", 2 * ns)], code=code)
+
+
+# ---------------------------------------------------------------------------- stats
+
+
+_STAT_IDS = {
+    "mean": "SF_STAT_MEAN", "std": "SF_STAT_STD", "var": "SF_STAT_VAR", "rms": "SF_STAT_RMS", "min": "SF_STAT_MIN",
+    "max": "SF_STAT_MAX", "ptp": "SF_STAT_PTP", "abs_mean": "SF_STAT_ABS_MEAN", "skew": "SF_STAT_SKEW",
+    "kurtosis": "SF_STAT_KURTOSIS", "zero_crossing_rate": "SF_STAT_ZCR", "crest_factor": "SF_STAT_CREST",
+    "energy": "SF_STAT_ENERGY",
+}
+
+
+@c_emitter("stats")
+def emit_stats(stage, ctx) -> CFragment:
+    """sf_stats_compute_f32 per channel, then the requested statistics in order."""
+    L, C = ctx.input_spec.length, ctx.input_spec.n_channels
+    fns = list(stage.params.functions)
+    ids = "{" + ", ".join(_STAT_IDS[fn] for fn in fns) + "}"
+    return CFragment(runtime=["sf_stats"], code=[
+        f"static const uint8_t ids[{len(fns)}] = {ids};",
+        "sf_stats_result_f32 m;",
+        "uint32_t ch, k;",
+        f"for (ch = 0; ch < {C}u; ch++) {{",
+        f"    sf_stats_compute_f32(in + ch, {C}u, {L}u, &m);",
+        f"    for (k = 0; k < {len(fns)}u; k++) out[ch * {len(fns)}u + k] = sf_stats_value_f32(&m, ids[k]);",
+        "}",
+    ])
+
+
+# ---------------------------------------------------------------------------- spectra
+
+
+def _spectrum_config(stage, ctx, t: Tables, power: int, n_fft: int, hop: int, n_frames: int, window) -> str:
+    """A sf_spectrum_config_f32 for the stage's framing (FFT for powers of two, DFT otherwise)."""
+    if n_fft > 65535 or hop > 65535:
+        _fail(stage, f"n_fft={n_fft} is too long for the C spectrum kernel (at most 32768)")
+    win = t.add("window", "float", window)
+    tw, rev = t.spectrum_tables(stage, n_fft)
+    pow2 = rev != "0"
+    cfg = ctx.sym("spectrum")
+    t.defs.append(
+        f"static const sf_spectrum_config_f32 {cfg} = {{\n"
+        f"    .n_fft = {n_fft}, .hop = {hop}, .n_frames = {n_frames}, .src_stride = {ctx.input_spec.n_channels},\n"
+        f"    .power = {power}, .use_fft = {1 if pow2 else 0}, .window = {win}, .twiddle = {tw}, .bitrev = {rev},\n"
+        f"}};\n"
+    )
+    return cfg
+
+
+def _spectrum_stage(stage, ctx, power: int):
+    t = Tables(ctx)
+    cfg = _spectrum_config(stage, ctx, t, power, stage.n_fft, stage.hop_length, stage.n_frames,
+                           stage.window_vector(np.float32))
+    nb = stage.n_fft // 2 + 1
+    scratch = [Field("float", "work", 2 * stage.n_fft), Field("float", "spec", nb)]
+    return t, cfg, nb, scratch
+
+
+@c_emitter("fft")
+def emit_fft(stage, ctx) -> CFragment:
+    """sf_spectrum_process_f32 (frame-averaged |X| or |X|^2), first n_bins bins per channel."""
+    C = ctx.input_spec.n_channels
+    t, cfg, nb, scratch = _spectrum_stage(stage, ctx, 2 if stage.params.scaling == "power" else 1)
+    n = stage.n_bins
+    return CFragment(runtime=["sf_fft", "sf_spectral"], tables=t.defs, scratch=scratch, code=[
+        "uint32_t ch, k;",
+        f"for (ch = 0; ch < {C}u; ch++) {{",
+        f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, {ctx.scratch('spec')});",
+        f"    for (k = 0; k < {n}u; k++) out[ch * {n}u + k] = {ctx.scratch('spec')}[k];",
+        "}",
+    ])
+
+
+@c_emitter("band_energy")
+def emit_band_energy(stage, ctx) -> CFragment:
+    """Averaged power spectrum, then the 0/1 band matrix as a sparse filterbank (sf_mel);
+    optional 10 log10(max(e, 1e-10))."""
+    C = ctx.input_spec.n_channels
+    t, cfg, nb, scratch = _spectrum_stage(stage, ctx, 2)
+    m = stage.band_matrix(np.float32)
+    nbands = m.shape[0]
+    bs, bl, bw = t.sparse("band", m)
+    code = ["sf_mel_inst_f32 B;", "uint32_t ch, k;", f"sf_mel_init_f32(&B, {nbands}, {bs}, {bl}, {bw});",
+            f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, {ctx.scratch('spec')});",
+            f"    sf_mel_process_f32(&B, {ctx.scratch('spec')}, out + ch * {nbands}u);"]
+    if stage.params.db:
+        code += [f"    for (k = 0; k < {nbands}u; k++) {{",
+                 f"        float e = out[ch * {nbands}u + k];",
+                 f"        out[ch * {nbands}u + k] = {f(10.0 / math.log(10.0))} * logf(e > 1e-10f ? e : 1e-10f);",
+                 "    }"]
+    else:
+        code.append("    (void)k;")
+    code.append("}")
+    return CFragment(runtime=["sf_fft", "sf_mel", "sf_spectral"], tables=t.defs, scratch=scratch, code=code)
+
+
+@c_emitter("spectral")
+def emit_spectral(stage, ctx) -> CFragment:
+    """Averaged magnitude spectrum, then sf_spectral_* shape features and peaks."""
+    C = ctx.input_spec.n_channels
+    t, cfg, nb, scratch = _spectrum_stage(stage, ctx, 1)
+    p = stage.params
+    df = stage.sample_rate / stage.n_fft
+    nf = len(p.features) + 2 * p.n_peaks
+    S = ctx.scratch("spec")
+    code = ["uint32_t ch;", f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    float *o = out + ch * {nf}u;",
+            f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, {S});"]
+    need_c = any(x in p.features for x in ("centroid", "bandwidth"))
+    if need_c:
+        code.append(f"    float centroid = sf_spectral_centroid_f32({S}, {nb}u, {f(df)});")
+    if any(x in p.features for x in ("peak_freq", "peak_mag")):
+        code += ["    uint16_t pk_i[1] = {0};", "    float pk_v[1] = {0.0f};",
+                 f"    uint32_t pk_n = sf_spectral_top_k_f32({S}, {nb}u, 0u, 1u, pk_i, pk_v);",
+                 "    float silent = (sf_spectral_sum_f32(" + S + f", {nb}u) > 0.0f) ? 1.0f : 0.0f;"]
+    for i, feat in enumerate(p.features):
+        expr = {
+            "centroid": "centroid",
+            "bandwidth": f"sf_spectral_bandwidth_f32({S}, {nb}u, {f(df)}, centroid)",
+            "rolloff": f"sf_spectral_rolloff_f32({S}, {nb}u, {f(df)}, {f(p.roll_percent)})",
+            "flatness": f"sf_spectral_flatness_f32({S}, {nb}u, 1e-10f, 1)",
+            "peak_freq": f"pk_n ? silent * {f(df)} * (float)pk_i[0] : 0.0f",
+            "peak_mag": "pk_n ? pk_v[0] : 0.0f",
+        }[feat]
+        code.append(f"    o[{i}] = {expr};")
+    if p.n_peaks:
+        k = p.n_peaks
+        base = len(p.features)
+        code += [f"    {{ uint16_t pi[{k}]; float pv[{k}]; uint32_t j;",
+                 f"      uint32_t found = sf_spectral_peaks_f32({S}, {nb}u, {k}u, pi, pv);",
+                 f"      for (j = 0; j < {k}u; j++) {{",
+                 f"          o[{base}u + 2u * j] = (j < found) ? {f(df)} * (float)pi[j] : 0.0f;",
+                 f"          o[{base}u + 2u * j + 1u] = (j < found) ? pv[j] : 0.0f;",
+                 "      } }"]
+    code.append("}")
+    return CFragment(runtime=["sf_fft", "sf_spectral"], tables=t.defs, scratch=scratch, code=code)
+
+
+@c_emitter("envelope_spectrum")
+def emit_envelope_spectrum(stage, ctx) -> CFragment:
+    """Band-pass (sf_biquad, zero state) -> Hilbert envelope (sf_envelope_process_f32) -> mean
+    removed -> window -> rfft -> 2|X| / sum(w); bins, or the largest bin near each frequency."""
+    L, C = ctx.input_spec.length, ctx.input_spec.n_channels
+    check_fft_length(stage, L, what="the window length")
+    p = stage.params
+    t = Tables(ctx)
+    tw, rev, rev_full = t.fft(L, with_cfft_bitrev=True)
+    w = stage.window_vector(np.float64)
+    win = t.add("window", "float", w)
+    gain = 2.0 / float(w.sum())
+    sos = stage.sos()
+    ns = 0 if sos is None else sos.shape[0]
+    scratch = [Field("float", "x", L), Field("float", "env", L), Field("float", "work", 3 * L),
+               Field("float", "z", max(1, 2 * ns))]
+    X, E, Wk = ctx.scratch("x"), ctx.scratch("env"), ctx.scratch("work")
+    code = ["sf_rfft_inst_f32 R;", "sf_cfft_inst_f32 Cf;", "uint32_t ch, k;", "float mean;",
+            f"sf_rfft_init_f32(&R, {L}, {tw}, {rev});", f"sf_cfft_init_f32(&Cf, {L}, {tw}, {rev_full});",
+            f"for (ch = 0; ch < {C}u; ch++) {{"]
+    runtime = ["sf_fft", "sf_spectral", "sf_signal"]
+    if ns:
+        coeffs = t.add("sos", "float", np.concatenate([sos[:, :3], sos[:, 4:6]], axis=1).ravel())
+        runtime.append("sf_biquad")
+        code += ["    sf_biquad_inst_f32 B;", f"    sf_biquad_init_f32(&B, {ns}, {coeffs}, {ctx.scratch('z')});",
+                 f"    sf_biquad_process_f32(&B, in + ch, {C}u, {X}, 1u, {L}u);"]
+    else:
+        code.append(f"    for (k = 0; k < {L}u; k++) {X}[k] = in[k * {C}u + ch];")
+    code += [f"    sf_envelope_process_f32(&R, &Cf, {X}, {Wk}, {E});",
+             f"    mean = sf_signal_mean_f32({E}, 1u, {L}u);",
+             f"    for (k = 0; k < {L}u; k++) {X}[k] = ({E}[k] - mean) * {win}[k];",
+             f"    sf_rfft_process_f32(&R, {X}, {E});",
+             f"    sf_rfft_power_f32({E}, {E}, {L}u);",
+             f"    for (k = 0; k <= {L // 2}u; k++) {E}[k] = {f(gain)} * sqrtf({E}[k]);"]
+    if p.frequencies:
+        freqs = stage.frequencies()
+        lo, hi = [], []
+        for fc in p.frequencies:
+            sel = np.flatnonzero(np.abs(freqs - fc) <= stage.tolerance + 1e-9)
+            if len(sel) == 0:
+                _fail(stage, f"no bin within {stage.tolerance:g} Hz of {fc:g} Hz")
+            lo.append(int(sel[0]))
+            hi.append(int(sel[-1]) + 1)
+        nf = len(p.frequencies)
+        blo, bhi = t.add("lo", "uint16_t", lo), t.add("hi", "uint16_t", hi)
+        code += [f"    for (k = 0; k < {nf}u; k++) {{",
+                 "        uint32_t b;",
+                 f"        float m = {E}[{blo}[k]];",
+                 f"        for (b = {blo}[k] + 1u; b < {bhi}[k]; b++) if ({E}[b] > m) m = {E}[b];",
+                 f"        out[ch * {nf}u + k] = m;",
+                 "    }"]
+    else:
+        n = stage.n_bins
+        code.append(f"    for (k = 0; k < {n}u; k++) out[ch * {n}u + k] = {E}[k];")
+    code.append("}")
+    return CFragment(runtime=runtime, tables=t.defs, scratch=scratch, code=code)
+
+
+# ---------------------------------------------------------------------------- scaler
+
+
+@c_emitter("scaler")
+def emit_scaler(stage, ctx) -> CFragment:
+    """sf_scaler_standard_f32 / sf_scaler_minmax_f32 with the learned float64 values as float32."""
+    n = ctx.input_spec.size
+    t = Tables(ctx)
+    scale = t.add("scale", "float", np.asarray(stage.scale_, dtype=np.float64))
+    if stage.params.method == "standard":
+        mean = t.add("mean", "float", np.asarray(stage.mean_, dtype=np.float64))
+        code = [f"sf_scaler_standard_f32(in, out, {n}u, {mean}, {scale});"]
+    else:
+        mn = t.add("min", "float", np.asarray(stage.min_, dtype=np.float64))
+        lo, hi = stage.params.feature_range
+        code = [f"sf_scaler_minmax_f32(in, out, {n}u, {scale}, {mn}, {int(stage.params.clip)}, {f(lo)}, {f(hi)});"]
+    return CFragment(runtime=["sf_signal"], tables=t.defs, code=code)
