@@ -10,6 +10,7 @@ from . import mel, synth  # noqa: F401  (submodules used as dsp.mel.*, dsp.synth
 from .dct import dct_matrix
 from .mel import fft_frequencies, hz_to_mel, mel_filterbank, mel_frequencies, mel_to_hz
 from .stft import frame_signal, frame_starts, n_frames, power_spectrum
+from . import windows  # noqa: F401
 from .windows import check_window_name, window_vector
 
 __all__ = [

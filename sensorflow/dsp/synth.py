@@ -4,7 +4,6 @@ Used by the oracle tests and the host benchmark (no recordings ship with the pac
 from __future__ import annotations
 
 import numpy as np
-import scipy.signal
 
 # (F1, F2, F3) formants in Hz of a few vowels (Peterson & Barney averages, male speakers)
 _VOWELS = ((730, 1090, 2440), (270, 2290, 3010), (300, 870, 2240), (530, 1840, 2480), (570, 840, 2410))
@@ -28,7 +27,7 @@ def vowels(seconds: float, sr: float, seed: int = 0) -> np.ndarray:
         for f, bw in zip(_VOWELS[rng.integers(len(_VOWELS))], (90, 110, 170)):
             r = np.exp(-np.pi * bw / sr)
             a = [1, -2 * r * np.cos(2 * np.pi * f / sr), r * r]
-            voiced = scipy.signal.lfilter([1 - r], a, voiced)
+            voiced = _signal().lfilter([1 - r], a, voiced)
         env = np.sin(np.pi * np.arange(seg) / max(seg, 1)) ** 0.5
         out[t0 : t0 + seg] = voiced * env * rng.uniform(0.2, 1.0) / (np.abs(voiced).max() + 1e-12)
         t0 += seg
@@ -36,8 +35,8 @@ def vowels(seconds: float, sr: float, seed: int = 0) -> np.ndarray:
         if gap > 0:
             noise = rng.standard_normal(gap) * (0.05 if rng.random() < 0.5 else 0.002)
             if gap > 8:
-                sos = scipy.signal.butter(4, min(0.45 * sr, 3000.0), "highpass", fs=sr, output="sos")
-                noise = scipy.signal.sosfilt(sos, noise)
+                sos = _signal().butter(4, min(0.45 * sr, 3000.0), "highpass", fs=sr, output="sos")
+                noise = _signal().sosfilt(sos, noise)
             out[t0 : t0 + gap] = noise
             t0 += gap
     return (out + 1e-4 * rng.standard_normal(n)).astype(np.float32)
@@ -47,7 +46,7 @@ def chirp(seconds: float, sr: float, f0: float = 50.0, f1: float | None = None) 
     """A logarithmic sweep from f0 to f1 (default 0.45 * sr), amplitude 0.5."""
     t = np.arange(int(round(seconds * sr))) / sr
     f1 = 0.45 * sr if f1 is None else f1
-    return (0.5 * scipy.signal.chirp(t, f0, t[-1] if len(t) > 1 else 1.0, f1, method="logarithmic")).astype(np.float32)
+    return (0.5 * _signal().chirp(t, f0, t[-1] if len(t) > 1 else 1.0, f1, method="logarithmic")).astype(np.float32)
 
 
 def am_tone(seconds: float, sr: float, carrier: float = 1000.0, mod: float = 4.0, depth: float = 0.9) -> np.ndarray:
@@ -75,6 +74,13 @@ def bearing_fault(
         x[int(k)] += 1.0
         k += period * (1 + 0.01 * rng.standard_normal())
     r = np.exp(-np.pi * 0.05 * resonance_hz / sr)
-    ring = scipy.signal.lfilter([1.0], [1, -2 * r * np.cos(2 * np.pi * resonance_hz / sr), r * r], x)
+    ring = _signal().lfilter([1.0], [1, -2 * r * np.cos(2 * np.pi * resonance_hz / sr), r * r], x)
     ring /= np.abs(ring).max() + 1e-12
     return (ring + snr_noise * rng.standard_normal(n)).astype(np.float32)
+
+
+def _signal():
+    """scipy.signal, imported on first use (it costs 0.3-3 s per process)."""
+    import scipy.signal
+
+    return scipy.signal

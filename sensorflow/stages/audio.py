@@ -44,7 +44,7 @@ class _MelParams(StageParams):
         None, ge=2, description="window length in samples, <= n_fft, centred in the frame; default n_fft"
     )
     hop_length: int | None = Field(None, ge=1, description="samples between frames; default win_length // 4")
-    window: str = Field("hann", description="scipy.signal.get_window name, periodic (fftbins=True)")
+    window: str = Field("hann", description="window name as scipy.signal.get_window, periodic (fftbins=True)")
     center: bool = Field(
         True, description="pad n_fft//2 on both sides so frame t is centred on sample t*hop (librosa); False: no padding"
     )

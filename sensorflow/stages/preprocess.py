@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import scipy.signal
 from pydantic import Field, field_validator
 
 from ..cost import Cost
@@ -209,7 +208,7 @@ class Butter(Stage):
             sr = self.input_spec_.sample_rate if self.input_spec_ is not None else p.sample_rate
             if sr is None:
                 raise ConfigError(f"stage '{self.name}' needs a sample rate; pass sample_rate=...", key=("sample_rate",))
-            sos = scipy.signal.butter(p.order, p.cutoff, p.btype, fs=sr, output="sos")
+            sos = _signal().butter(p.order, p.cutoff, p.btype, fs=sr, output="sos")
             cache[key] = sos.astype(dtype)
         return cache[key]
 
@@ -219,13 +218,13 @@ class Butter(Stage):
         shape = (sos.shape[0], 2) + first.shape
         if self.params.zi == "zeros":
             return np.zeros(shape, dtype=first.dtype)
-        base = scipy.signal.sosfilt_zi(self.sos(np.float64)).astype(first.dtype)
+        base = _signal().sosfilt_zi(self.sos(np.float64)).astype(first.dtype)
         return base.reshape(base.shape + (1,) * first.ndim) * first
 
     def _transform(self, X):
         # state axis layout for sosfilt along axis=1: (n_sections, n, 2, C)
         zi = np.moveaxis(self._zi(X[:, 0, :]), 2, 1)
-        y, _ = scipy.signal.sosfilt(self.sos(X.dtype), X, axis=1, zi=zi)
+        y, _ = _signal().sosfilt(self.sos(X.dtype), X, axis=1, zi=zi)
         return y.astype(X.dtype, copy=False)
 
     def init_state(self):
@@ -238,7 +237,7 @@ class Butter(Stage):
         if not len(chunk):
             return state, chunk
         zi = self._zi(chunk[0]) if not state["started"][0] else state["zi"].astype(chunk.dtype, copy=False)
-        y, zf = scipy.signal.sosfilt(self.sos(chunk.dtype), chunk, axis=0, zi=zi)
+        y, zf = _signal().sosfilt(self.sos(chunk.dtype), chunk, axis=0, zi=zi)
         return {"zi": zf, "started": np.ones(1, dtype=np.int8)}, y.astype(chunk.dtype, copy=False)
 
     def cost(self, board=None):
@@ -347,3 +346,10 @@ def _as_chunk(stage, chunk) -> np.ndarray:
     if not np.all(np.isfinite(chunk)):
         raise DataError(f"stage '{stage.name}': chunk contains NaN or Inf; clean or interpolate the data first")
     return chunk
+
+
+def _signal():
+    """scipy.signal, imported on first use (it costs 0.3-3 s per process)."""
+    import scipy.signal
+
+    return scipy.signal

@@ -15,7 +15,6 @@ from typing import Literal
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 from pydantic import Field, field_validator
 
 from .. import dsp
@@ -33,7 +32,7 @@ class _SpectrumParams(StageParams):
     hop_length: int | None = Field(
         None, ge=1, description="samples between frames when the window holds several n_fft frames; default n_fft // 2"
     )
-    window: str = Field("hann", description="scipy.signal.get_window name, periodic (fftbins=True)")
+    window: str = Field("hann", description="window name as scipy.signal.get_window, periodic (fftbins=True)")
 
     @field_validator("window")
     @classmethod
@@ -483,7 +482,7 @@ class EnvelopeSpectrum(Stage):
         p = self.params
         if p.band is None:
             return None
-        return scipy.signal.butter(p.order, p.band, "bandpass", fs=self.sample_rate, output="sos")
+        return _signal().butter(p.order, p.band, "bandpass", fs=self.sample_rate, output="sos")
 
     def window_vector(self, dtype=np.float32) -> np.ndarray:
         n = self.input_spec_.length
@@ -494,8 +493,8 @@ class EnvelopeSpectrum(Stage):
         x = X.astype(np.float64)
         sos = self.sos()
         if sos is not None:
-            x = scipy.signal.sosfilt(sos, x, axis=1)
-        env = np.abs(scipy.signal.hilbert(x, axis=1))
+            x = _signal().sosfilt(sos, x, axis=1)
+        env = np.abs(_signal().hilbert(x, axis=1))
         return env - env.mean(axis=1, keepdims=True)
 
     def amplitude_spectrum(self, X: np.ndarray) -> np.ndarray:
@@ -529,3 +528,10 @@ class EnvelopeSpectrum(Stage):
             ram_bytes=8 * n_sec * c + 8 * n + 4 * n + 4 * (n // 2 + 1),
             ops=int(ops),
         )
+
+
+def _signal():
+    """scipy.signal, imported on first use (it costs 0.3-3 s per process)."""
+    import scipy.signal
+
+    return scipy.signal

@@ -111,3 +111,11 @@ def test_no_numba_and_fast_first_call():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+@pytest.mark.parametrize("name", dsp.windows.WINDOW_NAMES)
+@pytest.mark.parametrize("n", [1, 2, 3, 64, 400, 511, 512])
+def test_windows_equal_scipy_get_window(name, n):
+    import scipy.signal
+
+    np.testing.assert_array_equal(dsp.windows.periodic_window(name, n), scipy.signal.get_window(name, n, fftbins=True))
