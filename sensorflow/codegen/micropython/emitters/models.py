@@ -1,0 +1,145 @@
+"""MicroPython emitters of the model stages (``sensorflow/stages/models``). Each calls one
+runtime kernel on tables printed from the learned arrays and assigns the class index to
+``label``, the probabilities to ``self.scores``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ....errors import CodegenError
+from ...c.emitters.models import LEAF_SCALE, forest_layout
+from ..fragment import MPContext, MPFragment
+from ..registry import mp_emitter
+
+_METRICS = {"euclidean": 0, "manhattan": 1, "chebyshev": 2, "minkowski": 3}
+_ACTIVATIONS = {"identity": 0, "relu": 1, "tanh": 2, "logistic": 3}
+
+
+@mp_emitter("decision_tree", "random_forest", "extra_trees")
+def emit_trees(stage, ctx: MPContext) -> MPFragment:
+    """Same node layout and integer soft voting as the C export (``sf_tree.h``)."""
+    nc = stage.n_classes
+    lay = forest_layout(list(stage.trees()), nc)
+    n_int = lay["n_internal"]
+    thr = ctx.f32_table("threshold", lay["threshold"] if n_int else [0.0])
+    feat = ctx.int_table("feature", lay["feature"] if n_int else [0])
+    child = ctx.int_table("child", lay["child"] if n_int else [0])
+    root = ctx.int_table("root", lay["root"])
+    leaf = ctx.int_table("leaf", lay["leaf"].ravel() if lay["leaf"].size else [0])
+    acc = ctx.buffer("acc", nc, "I")
+    return MPFragment([
+        f"label = rt.forest({ctx.inp}, {feat}, {thr}, {child}, {root}, {leaf}, {n_int}, {nc}, "
+        f"{lay['leaf_scale']}, {acc}, {ctx.out})"
+    ])
+
+
+def _knn_metric(metric: str, p: float) -> tuple[int, float]:
+    if metric == "minkowski" and p == 2:
+        return _METRICS["euclidean"], 2.0
+    if metric == "minkowski" and p == 1:
+        return _METRICS["manhattan"], 1.0
+    return _METRICS[metric], float(p)
+
+
+@mp_emitter("knn")
+def emit_knn(stage, ctx: MPContext) -> MPFragment:
+    X = np.asarray(stage.fit_X_, dtype=np.float32)
+    n, d = X.shape
+    k = stage.params.n_neighbors
+    if k > n:
+        raise CodegenError(f"knn: n_neighbors={k} but only {n} training rows")
+    metric, p = _knn_metric(stage.params.metric, getattr(stage.params, "p", 2.0))
+    Xt = ctx.f32_table("X", X)
+    y = ctx.int_table("y", stage.fit_y_)
+    bd = ctx.buffer("best_d", k, "f")
+    bi = ctx.buffer("best_i", k, "i")
+    return MPFragment([
+        f"label = rt.knn({ctx.inp}, {Xt}, {y}, {n}, {d}, {k}, {metric}, {p!r}, "
+        f"{stage.params.weights == 'distance'}, {stage.n_classes}, {bd}, {bi}, {ctx.out})"
+    ])
+
+
+@mp_emitter("logistic")
+def emit_logistic(stage, ctx: MPContext) -> MPFragment:
+    coef = np.asarray(stage.coef_, dtype=np.float64)
+    k, d = coef.shape
+    W = ctx.f32_table("coef", coef)
+    b = ctx.f32_table("intercept", stage.intercept_)
+    z = ctx.buffer("z", k)
+    code = [f"rt.linear({ctx.inp}, {d}, {W}, {b}, {k}, {z})"]
+    if k == 1:
+        code.append(f"label = rt.binary_proba({z}[0], {ctx.out})")
+    else:
+        code += [f"label = rt.argmax({z}, {k})", f"rt.softmax({z}, {k}, {ctx.out})"]
+    return MPFragment(code)
+
+
+@mp_emitter("gaussian_nb")
+def emit_gaussian_nb(stage, ctx: MPContext) -> MPFragment:
+    theta = np.asarray(stage.theta_, dtype=np.float64)
+    var = np.asarray(stage.var_, dtype=np.float64)
+    nc, d = theta.shape
+    const = np.log(stage.class_prior_) - 0.5 * np.sum(np.log(2.0 * np.pi * var), axis=1)
+    th = ctx.f32_table("theta", theta)
+    vt = ctx.f32_table("var", var)
+    ct = ctx.f32_table("const", const)
+    jll = ctx.buffer("jll", nc)
+    return MPFragment([f"label = rt.gaussian_nb({ctx.inp}, {d}, {th}, {vt}, {ct}, {nc}, {jll}, {ctx.out})"])
+
+
+@mp_emitter("mlp")
+def emit_mlp(stage, ctx: MPContext) -> MPFragment:
+    sizes = [int(s) for s in stage.layer_sizes_]
+    width = max(sizes[1:])
+    a = ctx.buffer("a", width)
+    b = ctx.buffer("b", width)
+    act = _ACTIVATIONS[stage.params.activation]
+    code, src = [], ctx.inp
+    layers = list(stage.layers())
+    for i, (W, bias) in enumerate(layers):
+        Wt = ctx.f32_table(f"W{i}", W)
+        bt = ctx.f32_table(f"b{i}", bias)
+        dst = a if i % 2 == 0 else b
+        last = i == len(layers) - 1
+        code.append(f"rt.dense({src}, {W.shape[0]}, {Wt}, {bt}, {W.shape[1]}, {dst}, {0 if last else act})")
+        src = dst
+    if sizes[-1] == 1:
+        code.append(f"label = rt.binary_proba({src}[0], {ctx.out})")
+    else:
+        code += [f"label = rt.argmax({src}, {sizes[-1]})", f"rt.softmax({src}, {sizes[-1]}, {ctx.out})"]
+    return MPFragment(code)
+
+
+@mp_emitter("gaussian_anomaly")
+def emit_gaussian_anomaly(stage, ctx: MPContext) -> MPFragment:
+    loc = np.asarray(stage.location_, dtype=np.float64)
+    d = len(loc)
+    lt = ctx.f32_table("location", loc)
+    pt = ctx.f32_table("precision", stage.precision_)
+    tmp = ctx.buffer("tmp", d)
+    t = ctx.scalar("threshold", stage.threshold_)
+    return MPFragment([
+        f"m = rt.mahalanobis2({ctx.inp}, {d}, {lt}, {pt}, {tmp})",
+        f"label = rt.anomaly(rt.math.sqrt(m if m > 0.0 else 0.0), {t}, {ctx.out})",
+    ])
+
+
+@mp_emitter("knn_anomaly")
+def emit_knn_anomaly(stage, ctx: MPContext) -> MPFragment:
+    X = np.asarray(stage.fit_X_, dtype=np.float32)
+    n, d = X.shape
+    k = stage.params.n_neighbors
+    Xt = ctx.f32_table("X", X)
+    bd = ctx.buffer("best_d", k, "f")
+    bi = ctx.buffer("best_i", k, "i")
+    t = ctx.scalar("threshold", stage.threshold_)
+    return MPFragment([
+        f"rt.nearest({ctx.inp}, {Xt}, {n}, {d}, {k}, 0, 2.0, {bd}, {bi})",
+        "s = 0.0",
+        f"for j in range({k}):",
+        f"    s += {bd}[j]",
+        f"label = rt.anomaly(s / {k}, {t}, {ctx.out})",
+    ])
+
+
+__all__ = ["LEAF_SCALE"]
