@@ -229,9 +229,11 @@ class Stage:
         return get(self.name)(self, ctx)
 
     def emit_micropython(self, ctx):
-        raise CodegenError(
-            f"stage '{self.name}' has no MicroPython emitter yet; remove it from the pipeline to export to MicroPython"
-        )
+        """MicroPython fragment for this stage, from the emitter registered under its name
+        (``sensorflow.codegen.micropython.mp_emitter``)."""
+        from ..codegen.micropython.registry import get
+
+        return get(self.name)(self, ctx)
 
     def cost(self, board=None) -> Cost:
         """Flash, RAM and operations per window for this stage as bound to its input."""
