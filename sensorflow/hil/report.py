@@ -18,6 +18,8 @@ def _round(v, digits=3):
 def to_dict(run: HILRun) -> dict:
     per = run.per_inference()
     unit = run.counter_unit
+    if run.mode == "stream":  # sf_model_push does both; its count is split no further
+        per["features"] = per["classify"] = None
     h = run.hello
     latencies = [r.latency_s for r in run.records]
     feature_errors = [r.feature_error for r in run.records if r.feature_error is not None]

@@ -198,10 +198,12 @@ def run_stream(client: BoardClient, signal: np.ndarray, reference, *, board: str
     step = max(1, min(hop, hello.floats_per_frame // hello.n_channels))
     try:
         client.reset_state()
+        pushed = 0  # device count of every push since the last completed window
         for start in range(0, len(signal), step):
             t0 = time.perf_counter()
             res = client.push(signal[start:start + step])
             latency = time.perf_counter() - t0
+            pushed += res.count
             if res.completed == 0:
                 continue
             i = len(run.records)
@@ -213,8 +215,9 @@ def run_stream(client: BoardClient, signal: np.ndarray, reference, *, board: str
             run.records.append(WindowRecord(
                 i, str(classes[host_idx]), str(classes[res.label]) if 0 <= res.label < len(classes) else str(res.label),
                 res.label == host_idx, float(np.max(np.abs(res.scores - ref))), None, tol.ok(res.scores, ref, "score"),
-                res.count if hello.counter_unit else None, 0 if hello.counter_unit else None, latency, res.stack_used,
+                pushed if hello.counter_unit else None, 0 if hello.counter_unit else None, latency, res.stack_used,
             ))
+            pushed = 0
     except BoardReset:
         raise HILError(f"board on {client.port} reset in the middle of the stream after {len(run.records)} "
                        "windows; its streaming state is lost, so the run cannot resume") from None

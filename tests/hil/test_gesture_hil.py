@@ -1,0 +1,39 @@
+"""CI proof: the gesture pipeline, trained here, exported to C and run by `sensorflow hil` on
+qemu-mps2-an386, qemu-riscv32 and host, gives the host's label on every held-out window."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import REPO, need_tools
+from hilfix import BOARD_TOOLS
+
+from sensorflow.cli import main
+
+pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def gesture_artifact(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gesture") / "artifact"
+    assert main(["train", str(REPO / "pipelines" / "gesture.yaml"), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("board", ["host", "qemu-mps2-an386", "qemu-riscv32"])
+def test_gesture_on_board(gesture_artifact, board, tmp_path, capsys):
+    need_tools(*BOARD_TOOLS[board])
+    capsys.readouterr()
+    junit = tmp_path / "junit.xml"
+    status = main(["hil", str(gesture_artifact), "--board", board, "--json", "--build-dir", str(tmp_path / "build"),
+                   "--junit", str(junit)])
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0, result
+    assert result["board"] == board and result["n"] == 40
+    assert result["agreement"] == 1.0 and result["passed"] and not result["out_of_tolerance"]
+    assert result["max_abs_score_error"] < 1e-4
+    if board != "host":
+        assert result["instructions_per_inference"] > 0
+        assert 0 < result["stack_high_water_bytes"] < result["stack_size_bytes"]
+    assert junit.exists()
