@@ -132,6 +132,8 @@ def compile_object(source: str | Path, board: str, *, opt: str = "-O2", include_
     source = Path(source)
     if out is None:
         out = Path(tempfile.mkdtemp(prefix="sf-obj-")) / (source.stem + ".o")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [b.cc, *b.cflags, opt, "-std=c99", "-ffunction-sections", "-fdata-sections",
            *(f"-I{d}" for d in include_dirs), *(f"-D{d}" for d in defines), *extra_cflags,
            "-c", str(source), "-o", str(out)]

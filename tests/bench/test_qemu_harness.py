@@ -57,3 +57,17 @@ def test_bad_entry_and_board_are_one_line_errors(tmp_path):
     if qh.tools_available("qemu-mps2-an386") is None:
         with pytest.raises(SensorflowError, match="not a C identifier"):
             qh.measure_c([tmp_path / "x.c"], "f(); int", "qemu-mps2-an386")
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("board", sorted(TOOLS))
+def test_stack_high_water_mark_sees_a_local_buffer(board, tmp_path):
+    need_tools(*TOOLS[board])
+    src = tmp_path / "s.c"
+    src.write_text(
+        "int deep(int i);\nint deep(int i) { volatile char buf[2000]; for (int k = 0; k < 2000; k++) buf[k] = (char)k;"
+        " return buf[i]; }\nint flat(int i);\nint flat(int i) { return i; }\n"
+    )
+    deep = qh.measure_c([src], "deep", board).stack_bytes
+    flat = qh.measure_c([src], "flat", board).stack_bytes
+    assert 2000 <= deep <= 2100 and flat < 64

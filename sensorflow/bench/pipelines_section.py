@@ -1,0 +1,168 @@
+"""Whole demo pipelines, exported with sensorflow's C generator, on the emulated Cortex-M4F
+(mps2-an386) and rv32imc (riscv32 virt, soft float).
+
+Per demo and board: held-out windows compiled into the measuring image;
+``<prefix>_infer(window)`` per window (instructions per inference, labels checked against
+the host pipeline) and ``<prefix>_push(hop samples)`` in steady state (instructions per hop,
+and per second of signal). Flash = growth of the linked image over the same image with the
+pipeline left out (so libm / libgcc soft-float routines it pulls in count); RAM = the
+library's static data + bss plus the stack it adds (painted-stack high-water mark over the
+harness's own). Published peer figures are quoted next to them, labelled as such."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SensorflowError
+from . import qemu_harness as qh
+from .demo_models import DEMOS, trained
+from .report import Section, Table, Target, not_available
+from .tree_exporters import c_literal
+
+TITLE = "Whole pipelines on emulated boards"
+BOARDS = ("qemu-mps2-an386", "qemu-riscv32")
+# issue 8 targets on the emulated M4F: (max RAM bytes, max flash bytes, max instructions, unit of the last)
+TARGETS = {
+    "gesture": (3 * 1024, 16 * 1024, 200_000, "per inference"),
+    "wakeword": (24 * 1024, 64 * 1024, 3_000_000, "per second of audio"),
+}
+PUBLISHED = [
+    ("Edge Impulse gestures example (published)", "6.4 KB", "42.5 KB", "17 ms on an 80 MHz Cortex-M4F (15 ms DSP)"),
+    ("TFLM micro_speech (published)", "~10 KB", "model < 20 KB", "int8 model, 40-channel filterbank front end"),
+]
+
+
+def _floats(name: str, arr: np.ndarray) -> str:
+    flat = np.asarray(arr, dtype=np.float32).ravel()
+    return f"static const float {name}[{len(flat)}] = {{{','.join(c_literal(v, 'float') for v in flat)}}};\n"
+
+
+def _library(pipe, board: str, work: Path):
+    from .. import boards
+    from ..codegen.c import generate
+
+    b = boards.get(board)
+    gen = generate(pipe, None, board=b)
+    lib = work / "lib"
+    gen.write(lib)
+    defines = tuple(getattr(getattr(b, "toolchain", None), "defines", ()) or ())
+    return gen, lib, defines
+
+
+def _sizes(gen, lib: Path, board: str, defines, work: Path) -> dict:
+    total = {"text": 0, "data": 0, "bss": 0}
+    for src in gen.sources:
+        s = qh.object_size(qh.compile_object(lib / src, board, include_dirs=[lib], defines=defines,
+                                             out=work / (Path(src).stem + ".o")))
+        for k in total:
+            total[k] += s[k]
+    return total
+
+
+def measure_demo(pipe, X: np.ndarray, board: str, work: Path) -> dict:
+    gen, lib, defines = _library(pipe, board, work)
+    p = gen.prefix
+    L, C = pipe.window_length, pipe.input_spec.n_channels
+    hop = pipe.hop
+    k = int(min(len(X), 8 if L * C <= 4000 else 3))
+    Xk = X[:k]
+    stream = np.concatenate([Xk[0]] + [w[-hop:] for w in Xk[1:]]) if hop < L else Xk.reshape(-1, C)
+    n_push = (len(stream) - L) // hop + 1
+    nc = max(1, gen.n_classes)
+    data = _floats("windows", Xk) + _floats("signal", stream)
+    src = work / "bench_pipeline.c"
+    src.write_text(
+        f'#include "{p}.h"\n' + data
+        + f"static float scores[{nc}];\nstatic int ready;\n"
+        f"static void setup(void) {{ if (!ready) {{ {p}_init(); ready = 1; }} }}\n"
+        "int infer_entry(int i);\n"
+        f"int infer_entry(int i) {{ setup(); return {p}_infer(&windows[i * {L * C}], 0, scores); }}\n"
+        "int push_entry(int i);\n"
+        f"int push_entry(int i) {{ setup(); return {p}_push(&signal[i * {hop * C}], {hop}); }}\n"
+    )
+    libsrc = [lib / s for s in gen.sources]
+    kw = dict(include_dirs=[lib], defines=defines)
+    inf = qh.measure_c([src, *libsrc], "infer_entry", board, n_inputs=k, workdir=work / "infer", **kw)
+    push = qh.measure_c([src, *libsrc], "push_entry", board, n_inputs=n_push, workdir=work / "push", **kw)
+    base_src = work / "bench_base.c"
+    base_src.write_text(data + "int base_entry(int i);\n"
+                        f"int base_entry(int i) {{ return (int)(windows[i * {L * C}] > 0.0f) + (int)(signal[i] > 0.0f); }}\n")
+    base = qh.measure_c([base_src], "base_entry", board, n_inputs=k, workdir=work / "base")
+    lib_sizes = _sizes(gen, lib, board, defines, work / "obj")
+    index = {c: i for i, c in enumerate(np.asarray(pipe.classes_).tolist())}
+    host_idx = np.asarray([index[c] for c in np.asarray(pipe.predict(Xk)).tolist()])
+    agree = int(np.sum(np.asarray(inf.results) == host_idx))
+    sr = float(pipe.config.sensor.sample_rate)
+    return {
+        "k": k,
+        "agree": agree,
+        "instr_infer": inf.instructions_per_call,
+        "instr_hop": push.instructions_per_call,
+        "instr_per_second": push.instructions_per_call * sr / hop,
+        "flash": inf.image_sizes["flash"] - base.image_sizes["flash"],
+        "lib_flash": lib_sizes["text"] + lib_sizes["data"],
+        "ram": lib_sizes["data"] + lib_sizes["bss"] + inf.stack_bytes,
+        "stack": inf.stack_bytes,
+        "state": int(gen.state_bytes),
+        "hop_s": hop / sr,
+    }
+
+
+def run(quick: bool = False) -> Section:
+    missing = {b: qh.tools_available(b) for b in BOARDS}
+    boards = [b for b in BOARDS if not missing[b]]
+    if not boards:
+        return not_available("pipelines", TITLE, "; ".join(missing.values()))
+    try:
+        from ..codegen.c import generate  # noqa: F401
+    except ImportError as exc:
+        return not_available("pipelines", TITLE, f"the C generator is missing ({exc})")
+    sec = Section("pipelines", TITLE)
+    sec.notes.append(
+        "Each demo trained in this run (`sensorflow.training.train`), exported with `sensorflow.codegen.c.generate` "
+        "for the board, and run on QEMU with -icount shift=0 at -O2. Flash = linked image growth over the same "
+        "image without the pipeline (includes libm / libgcc routines it pulls in); RAM = static data + bss of the "
+        "library plus the stack one inference uses (painted-stack high-water mark). Labels = device labels equal to the host pipeline's on the "
+        "held-out windows in the image." + (" Quick run: gesture on the M4F only." if quick else "")
+    )
+    table = Table("", ["demo", "board", "instructions / inference", "instructions / hop", "instructions / s of signal",
+                       "flash bytes", "library flash", "RAM bytes", "of which stack", "labels = host"])
+    work_root = Path(tempfile.mkdtemp(prefix="sf-bench-pipe-"))
+    results: dict[tuple[str, str], dict] = {}
+    try:
+        for name in (("gesture",) if quick else DEMOS):
+            try:
+                d = trained(name, small=quick)
+            except (ImportError, SensorflowError) as exc:
+                table.rows.append([name, "–", f"not available: {str(exc).splitlines()[0][:160]}"] + [None] * 7)
+                continue
+            X = np.asarray(d.result.test_windows, dtype=np.float32)
+            for board in (boards[:1] if quick else boards):
+                try:
+                    r = measure_demo(d.pipeline, X, board, work_root / f"{name}-{board}")
+                except Exception as exc:
+                    table.rows.append([name, board, f"failed: {str(exc).splitlines()[0][:160]}"] + [None] * 7)
+                    continue
+                results[(name, board)] = r
+                table.rows.append([name, board, r["instr_infer"], r["instr_hop"], r["instr_per_second"], r["flash"],
+                                   r["lib_flash"], r["ram"], r["stack"], f"{r['agree']} / {r['k']}"])
+    finally:
+        shutil.rmtree(work_root, ignore_errors=True)
+    sec.tables.append(table)
+    sec.tables.append(Table("Published peer figures (not re-measured)", ["peer", "RAM", "flash", "speed"],
+                            [list(p) for p in PUBLISHED]))
+    for name, (max_ram, max_flash, max_instr, unit) in TARGETS.items():
+        r = results.get((name, "qemu-mps2-an386"))
+        why = "" if r else "not measured in this run"
+        instr = None if not r else (r["instr_infer"] if unit == "per inference" else r["instr_per_second"])
+        peer = PUBLISHED[0] if name == "gesture" else PUBLISHED[1]
+        sec.targets += [
+            Target(f"{name} on M4F: RAM", r["ram"] if r else None, max_ram, "B", peers=f"{peer[0]}: {peer[1]}", reason=why),
+            Target(f"{name} on M4F: flash", r["flash"] if r else None, max_flash, "B", peers=f"{peer[0]}: {peer[2]}", reason=why),
+            Target(f"{name} on M4F: instructions {unit}", instr, max_instr, "", reason=why),
+        ]
+    return sec
