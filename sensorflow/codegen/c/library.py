@@ -231,4 +231,24 @@ def copy_runtime(names: list[str], out_dir: Path) -> None:
         (out_dir / name).write_text(text)
 
 
-__all__ = ["GeneratedC", "generate", "emit_stage", "template_env", "Field"]
+__all__ = ["GeneratedC", "generate", "generate_model", "emit_stage", "template_env", "Field"]
+
+
+def generate_model(stage, prefix: str = "sf_model", board=None) -> GeneratedC:
+    """C for one fitted model stage alone: ``int <prefix>_predict(const float *x, float *scores)``
+    (no init needed; for benchmarks and for embedding a model next to hand-written features)."""
+    if stage.tags.role != "model":
+        raise CodegenError(f"stage '{stage.name}' is not a model stage")
+    if not cgen.is_identifier(prefix):
+        raise CodegenError(f"prefix '{prefix}' is not a C identifier")
+    ctx = CContext(stage=stage, index=0, prefix=prefix, board=board, input_spec=stage.input_spec_,
+                   output_spec=stage.output_spec_)
+    es = EmittedStage(ctx, emit_stage(stage, ctx))
+    runtime = list(ALWAYS) + [r for r in es.fragment.runtime if r not in ALWAYS]
+    text = template_env().get_template("model_only.c.j2").render(
+        prefix=prefix, stage_name=stage.name, version=__version__, st=es, n_classes=stage.output_spec_.size,
+        runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
+    )
+    files = {f"{prefix}.c": text, **runtime_files(runtime)}
+    return GeneratedC(prefix=prefix, files=files, runtime=runtime, stages=[es], state_bytes=es.fragment.state_bytes(),
+                      n_features=stage.input_spec_.size, n_classes=stage.output_spec_.size, board=board)

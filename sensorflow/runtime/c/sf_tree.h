@@ -54,38 +54,56 @@ typedef struct {
  * compile-time class count (so the per-class loops unroll); the exporter instantiates the
  * one its forest needs (class sums live on the stack). Returns the class index: the first
  * maximum of the integer sums (numpy argmax's tie rule). Scores: sums / (n_trees * scale). */
+/* n: a node reference in, the leaf row out. */
+#define SF_TREE_WALK(node_t, base, limit, x, n)                                                  \
+    do {                                                                                        \
+        while ((n) < (limit)) {                                                                 \
+            const node_t *p_ = (const node_t *)(const void *)((base) + (n));                    \
+            (n) = ((x)[p_->feature] <= p_->threshold) ? p_->left : p_->right;                   \
+        }                                                                                       \
+        (n) -= (limit);                                                                         \
+    } while (0)
+
+/* Unroll the short per-class loops (the class count is a compile-time constant). */
+#if defined(__GNUC__) && !defined(__clang__) && (__GNUC__ >= 8)
+#define SF_UNROLL _Pragma("GCC unroll 16")
+#elif defined(__clang__)
+#define SF_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define SF_UNROLL
+#endif
+
 #define SF_FOREST_DEFINE(fn, node_t, ref_t, n_classes)                                           \
     static int fn(const sf_forest_f32 *F, const node_t *nodes, const ref_t *root, const float *x, \
                   float *scores)                                                                \
     {                                                                                           \
         uint32_t acc[n_classes];                                                                \
-        uint32_t t, c, best = 0u;                                                               \
+        uint32_t t, c, n, best = 0u, top;                                                       \
         const uint32_t limit = F->limit, scale = F->leaf_scale;                                 \
         const unsigned char *base = (const unsigned char *)nodes;                               \
         float total;                                                                            \
-        for (c = 0; c < (n_classes); c++) {                                                     \
+        SF_UNROLL for (c = 0; c < (n_classes); c++) {                                           \
             acc[c] = 0u;                                                                        \
         }                                                                                       \
         for (t = 0; t < F->n_trees; t++) {                                                      \
-            uint32_t n = root[t];                                                               \
-            while (n < limit) {                                                                 \
-                const node_t *p = (const node_t *)(const void *)(base + n);                     \
-                n = (x[p->feature] <= p->threshold) ? p->left : p->right;                       \
-            }                                                                                   \
-            n -= limit;                                                                         \
+            n = root[t];                                                                        \
+            SF_TREE_WALK(node_t, base, limit, x, n);                                            \
             if (n < (n_classes)) {                                                              \
                 acc[n] += scale;                                                                \
             } else {                                                                            \
                 const uint16_t *row = &F->leaf[(n - (n_classes)) * (n_classes)];                \
-                for (c = 0; c < (n_classes); c++) {                                             \
+                SF_UNROLL for (c = 0; c < (n_classes); c++) {                                   \
                     acc[c] += row[c];                                                           \
                 }                                                                               \
             }                                                                                   \
         }                                                                                       \
         total = (float)(F->n_trees * scale);                                                    \
-        for (c = 0; c < (n_classes); c++) {                                                     \
-            scores[c] = (float)acc[c] / total; /* exact 0 and 1 for unanimous forests */        \
-            if (acc[c] > acc[best]) {                                                           \
+        top = acc[0];                                                                           \
+        SF_UNROLL for (c = 0; c < (n_classes); c++) {                                           \
+            uint32_t a = acc[c];                                                                \
+            scores[c] = (float)a / total; /* exact 0 and 1 for unanimous forests */             \
+            if (a > top) {                                                                      \
+                top = a;                                                                        \
                 best = c;                                                                       \
             }                                                                                   \
         }                                                                                       \

@@ -76,33 +76,47 @@ def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCAL
     )
 
 
+def _node_literals(lay: dict, size: int) -> tuple[list[str], list[int]]:
+    """Node structs with byte-offset references, and the roots, for nodes of ``size`` bytes."""
+    limit = lay["n_internal"] * size
+
+    def ref(code: int) -> int:
+        return code * size if code < lay["n_internal"] else limit + (code - lay["n_internal"])
+
+    kids = lay["child"].reshape(-1, 2) if lay["n_internal"] else np.zeros((0, 2), np.int64)
+    nodes = [
+        f"{{{cgen.f32(t)}, {int(f)}u, {ref(int(l))}u, {ref(int(r))}u}}"
+        for t, f, (l, r) in zip(lay["threshold"], lay["feature"], kids)
+    ]
+    return nodes, [ref(int(c)) for c in lay["root"]]
+
+
 @c_emitter("decision_tree", "random_forest", "extra_trees")
 def emit_trees(stage, ctx) -> CFragment:
     nc = stage.n_classes
     lay = forest_layout(list(stage.trees()), nc)
     n_int = lay["n_internal"]
-    max_code = max(n_int + lay["n_rows"] - 1, 0)
-    child_t = cgen.uint_type(max_code)
-    feat_t = cgen.uint_type(max(int(lay["feature"].max()) if n_int else 0, 0))
-    if feat_t == "uint32_t":
+    if n_int and int(lay["feature"].max()) > 0xFFFF:
         raise CodegenError("more than 65536 features are not supported by the tree kernel")
+    wide = n_int * 12 + lay["n_rows"] > 0xFFFF
+    node_t, ref_t, size = ("sf_tree_node32", "uint32_t", 16) if wide else ("sf_tree_node16", "uint16_t", 12)
+    nodes, roots = _node_literals(lay, size)
     s = ctx.sym
+    body = ",\n    ".join(nodes) if nodes else f"{{0.0f, 0u, 0u, 0u}}"
     tables = [
-        cgen.array(s("threshold"), "float", lay["threshold"], comment="largest float32 <= each float64 threshold"),
-        cgen.array(s("feature"), feat_t, lay["feature"]),
-        cgen.array(s("child"), child_t, lay["child"], comment=f"left, right; >= {n_int} is leaf row + {n_int}"),
-        cgen.array(s("root"), child_t, lay["root"]),
+        f"/* {n_int} internal nodes: threshold (largest float32 <= scikit-learn's), feature, left, right "
+        f"(byte offsets; >= {n_int * size} is a leaf row) */\n"
+        f"static const {node_t} {s('nodes')}[{max(n_int, 1)}] = {{\n    {body}\n}};\n",
+        cgen.array(s("root"), ref_t, roots),
         cgen.array(s("leaf"), "uint16_t", lay["leaf"], comment=f"mixed leaves, rows sum to ~{lay['leaf_scale']}"),
-        f"static const sf_forest_f32 {s('forest')} = {{{lay['n_trees']}u, {n_int}u, {nc}u, {lay['leaf_scale']}u, "
-        f"{s('threshold')}, {s('leaf')}}};\n",
-        f"SF_FOREST_DEFINE({s('predict')}, {feat_t}, {child_t})\n",
+        f"static const sf_forest_f32 {s('forest')} = {{{lay['n_trees']}u, {n_int * size}u, {nc}u, "
+        f"{lay['leaf_scale']}u, {s('leaf')}}};\n",
+        f"SF_FOREST_DEFINE({s('predict')}, {node_t}, {ref_t}, {nc}u)\n",
     ]
     return CFragment(
         runtime=["sf_tree"],
         tables=tables,
-        scratch=[Field("uint32_t", "acc", nc, "class sums")],
-        code=[f"return {s('predict')}(&{s('forest')}, {s('feature')}, {s('child')}, {s('root')}, in, "
-              f"{ctx.scratch('acc')}, out);"],
+        code=[f"return {s('predict')}(&{s('forest')}, {s('nodes')}, {s('root')}, in, out);"],
         returns_label=True,
     )
 
