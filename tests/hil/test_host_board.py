@@ -42,19 +42,19 @@ def test_wrong_pipeline_is_refused(firmware, linear_ref):
             runner.run_windows(s.client, other.windows(1), other, board="host")
 
 
-@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("seed", [pytest.param(0, marks=pytest.mark.slow), pytest.param(1, marks=pytest.mark.slow), 2])
 def test_noisy_line_never_yields_a_wrong_result(firmware, linear_ref, seed):
     """0.3% of bytes corrupted, dropped or duplicated in each direction (~1 frame in 2 damaged): every accepted answer
     equals the clean one, and the run completes thanks to retries."""
-    X = linear_ref.windows(12, seed=seed)
+    X = linear_ref.windows(6, seed=seed)
     noisy = lambda t: FaultyTransport(t, np.random.default_rng(seed), 0.001, 0.001, 0.001)  # noqa: E731
-    with session.open_emulated("host", firmware("host"), timeout=0.15, wrap=noisy) as s:
+    with session.open_emulated("host", firmware("host"), timeout=0.08, wrap=noisy) as s:
         s.client.retries = 40
         run = runner.run_windows(s.client, X, linear_ref, board="host")
         faults = s.client.transport.faults
-    assert faults > 10, "the fault injector did not inject"
+    assert faults > 5, "the fault injector did not inject"
     assert run.retries > 0
-    assert run.n == 12 and run.agreement == 1.0 and run.passed
+    assert run.n == 6 and run.agreement == 1.0 and run.passed
 
 
 def test_hopeless_line_fails_with_a_message_naming_the_port(firmware, linear_ref):
