@@ -247,4 +247,7 @@ def _pydantic_one_line(exc: Exception) -> str:
     first = errors()[0]
     loc = ".".join(str(p) for p in first.get("loc", ()))
     msg = first.get("msg", str(exc))
+    for prefix in ("Value error, ", "Assertion failed, "):  # as config._explain: our validators' own words
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
     return f"{loc}: {msg}" if loc else msg
