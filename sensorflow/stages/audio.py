@@ -341,7 +341,7 @@ class MFCC(_MelStage):
 
     class Params(_MelParams):
         type: Literal["mfcc"] = "mfcc"
-        n_mfcc: int = Field(20, ge=1, description="number of coefficients kept, 1..n_mels (librosa default 20)")
+        n_mfcc: int = Field(20, ge=1, validate_default=True, description="number of coefficients kept, 1..n_mels (librosa default 20)")
         norm: Literal["ortho"] | None = Field("ortho", description="DCT-II normalisation (librosa mfcc norm)")
         mel_norm: Literal["slaney"] | None = Field(
             "slaney", description="mel filter normalisation: 'slaney' (librosa default) or None"

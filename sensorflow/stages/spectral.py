@@ -158,7 +158,9 @@ class BandEnergy(_SpectrumStage):
         type: Literal["band_energy"] = "band_energy"
         n_bands: int = Field(8, ge=1, le=512, description="number of bands (ignored when edges are given)")
         spacing: Literal["linear", "log"] = Field("linear", description="band spacing between fmin and fmax")
-        fmin: float = Field(0.0, ge=0, description="lower edge of the first band (Hz); > 0 for log spacing")
+        fmin: float = Field(
+            0.0, ge=0, validate_default=True, description="lower edge of the first band (Hz); > 0 for log spacing"
+        )
         fmax: float | None = Field(None, gt=0, description="upper edge of the last band (Hz); default Nyquist")
         edges: list[float] | None = Field(None, description="explicit band edges in Hz, increasing (n_bands + 1 values)")
         db: bool = Field(False, description="output 10 log10(max(energy, 1e-10)) instead of the energy")
@@ -280,7 +282,9 @@ class Spectral(_SpectrumStage):
             default_factory=lambda: list(SPECTRAL_FEATURES), description="which of: " + ", ".join(SPECTRAL_FEATURES)
         )
         roll_percent: float = Field(0.85, gt=0, lt=1, description="rolloff fraction (librosa roll_percent)")
-        n_peaks: int = Field(0, ge=0, le=64, description="also report the n largest spectral peaks (freq, mag)")
+        n_peaks: int = Field(
+            0, ge=0, le=64, validate_default=True, description="also report the n largest spectral peaks (freq, mag)"
+        )
 
         @field_validator("features")
         @classmethod
