@@ -33,6 +33,7 @@ from .targets import Target, require_tools
 
 _LIVE: "weakref.WeakSet[EmulatedBoard]" = weakref.WeakSet()
 PTY_LINE = re.compile(rb"char device redirected to (/dev/pts/\d+) \(label serial0\)")
+TCP_WAIT = re.compile(rb"QEMU waiting for connection on")
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -100,9 +101,21 @@ class EmulatedBoard:
         return proc
 
 
+def _free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class QemuBoard(EmulatedBoard):
-    def __init__(self, target: Target, elf: Path, extra_args: list[str] | None = None):
+    """``serial="pty"`` (default) gives a /dev/pts path; ``serial="tcp"`` a socket:// URL
+    (QEMU waits for the connection; Nagle is off on both ends)."""
+
+    def __init__(self, target: Target, elf: Path, extra_args: list[str] | None = None, serial: str = "pty"):
         super().__init__(target, elf)
+        if serial not in ("pty", "tcp"):
+            raise HILError(f"serial must be 'pty' or 'tcp', got {serial!r}")
+        self.serial = serial
         self.extra_args = extra_args or []
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.monitor_path: str | None = None
@@ -111,8 +124,10 @@ class QemuBoard(EmulatedBoard):
         require_tools(self.target)
         self._tmp = tempfile.TemporaryDirectory(prefix="sf-hil-")
         self.monitor_path = os.path.join(self._tmp.name, "monitor.sock")
+        tcp_port = _free_tcp_port() if self.serial == "tcp" else None
+        serial_arg = f"tcp:127.0.0.1:{tcp_port},server=on,wait=on,nodelay=on" if tcp_port else "pty"
         argv = [self.target.emulator, *self.target.emulator_args, "-kernel", str(self.elf),
-                "-display", "none", "-serial", "pty", "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
+                "-display", "none", "-serial", serial_arg, "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
                 "-icount", "shift=0", "-S", *self.extra_args]
         t0 = time.monotonic()
         self.proc = self._spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -123,9 +138,9 @@ class QemuBoard(EmulatedBoard):
             while time.monotonic() < deadline:
                 chunk = self.proc.stdout.read() or b""
                 seen += chunk
-                match = PTY_LINE.search(seen)
-                if match and os.path.exists(self.monitor_path):
-                    self.port = match.group(1).decode()
+                match = PTY_LINE.search(seen) if tcp_port is None else TCP_WAIT.search(seen)
+                if match:
+                    self.port = match.group(1).decode() if tcp_port is None else f"socket://127.0.0.1:{tcp_port}"
                     self.boot_seconds = time.monotonic() - t0
                     return self.port
                 if self.proc.poll() is not None:
@@ -141,7 +156,15 @@ class QemuBoard(EmulatedBoard):
         """Run one QEMU monitor command; returns its output."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
-            sock.connect(self.monitor_path)
+            deadline = time.monotonic() + timeout
+            while True:  # QEMU creates the socket after the serial device (a TCP one waits for us)
+                try:
+                    sock.connect(self.monitor_path)
+                    break
+                except (FileNotFoundError, ConnectionRefusedError):
+                    if time.monotonic() > deadline or self.proc.poll() is not None:
+                        raise HILError(f"the QEMU monitor of board '{self.target.name}' did not come up") from None
+                    time.sleep(0.01)
             buf = b""
             while not buf.endswith(b"(qemu) "):
                 buf += sock.recv(4096)
@@ -206,6 +229,7 @@ class HostBoard(EmulatedBoard):
         self._master = self._slave = None
 
 
-def launch(target: Target, elf: Path) -> EmulatedBoard:
-    """An (unstarted) emulated board for ``target``; use it as a context manager."""
-    return HostBoard(target, elf) if target.emulator is None else QemuBoard(target, elf)
+def launch(target: Target, elf: Path, serial: str = "pty") -> EmulatedBoard:
+    """An (unstarted) emulated board for ``target``; use it as a context manager. ``serial``
+    ("pty" or "tcp") applies to QEMU boards; the host board is always on a pty."""
+    return HostBoard(target, elf) if target.emulator is None else QemuBoard(target, elf, serial=serial)

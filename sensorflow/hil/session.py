@@ -51,11 +51,11 @@ def _target(board: str) -> Target:
 
 @contextlib.contextmanager
 def open_emulated(board: str, elf: Path, *, timeout: float = 2.0, boot_timeout: float = 10.0,
-                  wrap=None) -> Iterator[Session]:
+                  wrap=None, serial: str = "pty") -> Iterator[Session]:
     """Start the emulated board, open its serial device, wait for its hello."""
     target = _target(board)
     t0 = time.monotonic()
-    with launch(target, elf) as emu:
+    with launch(target, elf, serial=serial) as emu:
         transport: Transport = SerialTransport(emu.port)
         try:
             if wrap is not None:

@@ -52,3 +52,16 @@ def test_qemu_is_killed_when_the_test_fails(firmware):
             assert False, "a failing test inside the session"
     assert not _alive(pid)
     assert emulators.live_pids() == []
+
+
+def test_qemu_over_tcp_socket_url(firmware, linear_ref):
+    """The same board on -serial tcp, opened as socket://127.0.0.1:PORT (TCP_NODELAY set)."""
+    board = "qemu-riscv32"
+    with session.open_emulated(board, firmware(board), serial="tcp") as s:
+        assert s.client.port.startswith("socket://127.0.0.1:")
+        sock = s.client.transport.port._socket
+        import socket
+
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        run = runner.run_windows(s.client, linear_ref.windows(4), linear_ref, board=board)
+    assert run.passed and run.n == 4

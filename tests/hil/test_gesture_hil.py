@@ -37,3 +37,19 @@ def test_gesture_on_board(gesture_artifact, board, tmp_path, capsys):
         assert result["instructions_per_inference"] > 0
         assert 0 < result["stack_high_water_bytes"] < result["stack_size_bytes"]
     assert junit.exists()
+
+
+def test_gesture_on_an_already_running_board_via_port(gesture_artifact, tmp_path, capsys):
+    """--port PORT --no-flash: a board someone else started (here the host build on a pty);
+    its hello is checked against the artifact before anything runs."""
+    need_tools("cc")
+    from sensorflow.hil import emulators, targets
+
+    build = tmp_path / "build"
+    assert main(["hil", str(gesture_artifact), "--board", "host", "--limit", "3", "--build-dir", str(build)]) == 0
+    capsys.readouterr()
+    with emulators.launch(targets.TARGETS["host"], build / "host" / "hil-host.elf") as board:
+        status = main(["hil", str(gesture_artifact), "--board", "host", "--port", board.port, "--no-flash",
+                       "--limit", "5", "--json"])
+        result = json.loads(capsys.readouterr().out)
+    assert status == 0 and result["port"] == board.port and result["n"] == 5 and result["agreement"] == 1.0
