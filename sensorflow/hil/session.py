@@ -78,7 +78,8 @@ def flash(board_name: str, elf: Path, port: str) -> None:
                        "yourself and pass --no-flash")
     images = {"elf": elf}
     if board.flash.image in ("bin", "hex"):
-        objcopy = _target(board_name).cc.replace("gcc", "objcopy")
+        cc = _target(board_name).cc
+        objcopy = cc[: -len("gcc")] + "objcopy" if cc.endswith("gcc") else "objcopy"
         img = elf.with_suffix(f".{board.flash.image}")
         fmt = "binary" if board.flash.image == "bin" else "ihex"
         subprocess.run([objcopy, "-O", fmt, str(elf), str(img)], check=True)
@@ -87,9 +88,14 @@ def flash(board_name: str, elf: Path, port: str) -> None:
         cmd = board.flash.command.format(port=port, **{k: str(v) for k, v in images.items()})
     except KeyError as exc:
         raise HILError(f"{board.source}: flash command needs {{{exc.args[0]}}}, which this runner cannot provide") from None
-    proc = subprocess.run(shlex.split(cmd), capture_output=True, text=True)
+    try:
+        proc = subprocess.run(shlex.split(cmd), capture_output=True, text=True)
+    except FileNotFoundError:
+        raise HILError(f"flashing {board_name}: '{shlex.split(cmd)[0]}' is not installed (flash.command in "
+                       f"{board.source})") from None
     if proc.returncode != 0:
-        raise HILError(f"flashing {board_name} on {port} failed ({cmd}): {proc.stderr.strip().splitlines()[-1:]}")
+        last = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
+        raise HILError(f"flashing {board_name} on {port} failed (exit {proc.returncode}): {last}; command: {cmd}")
 
 
 @contextlib.contextmanager

@@ -74,3 +74,27 @@ def test_fixture_reference_is_consistent(linear_ref):
     X = linear_ref.windows(5)
     p = linear_ref.predict_proba(X)
     assert np.allclose(p.sum(axis=1), 1) and (linear_ref.predict(X) == linear_ref.classes_[p.argmax(1)]).all()
+
+
+@pytest.mark.emulator
+def test_flash_command_from_board_yaml(tmp_path, monkeypatch, linear_export):
+    """The board YAML's flash.command gets {bin} (made with the board's objcopy) and {port}."""
+    from conftest import REPO, need_tools
+
+    from sensorflow.errors import HILError
+    from sensorflow.hil.session import build, flash
+
+    need_tools("arm-none-eabi-gcc")
+    boards = tmp_path / "boards"
+    boards.mkdir()
+    yaml_text = (REPO / "boards" / "qemu-mps2-an386.yaml").read_text()
+    target = tmp_path / "flashed.bin"
+    (boards / "qemu-mps2-an386.yaml").write_text(
+        yaml_text + f"flash:\n  command: cp {{bin}} {target}\n  image: bin\n")
+    monkeypatch.setenv("SENSORFLOW_BOARDS_PATH", str(boards))
+    elf = build("qemu-mps2-an386", linear_export, tmp_path / "build")
+    flash("qemu-mps2-an386", elf, "/dev/ttyFAKE0")
+    assert target.exists() and target.read_bytes()[4:8] != b"\0\0\0\0"  # vector table: reset handler
+    (boards / "qemu-mps2-an386.yaml").write_text(yaml_text + "flash:\n  command: false {port}\n")
+    with pytest.raises(HILError, match="flashing qemu-mps2-an386 on /dev/ttyFAKE0 failed"):
+        flash("qemu-mps2-an386", elf, "/dev/ttyFAKE0")
