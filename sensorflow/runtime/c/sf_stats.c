@@ -10,7 +10,8 @@ void sf_stats_compute_f32(const float *src, uint32_t stride, uint32_t n, sf_stat
     /* pass 1: range and zero crossings; the later passes work on x / max|x| so that neither
      * huge values overflow nor tiny ones underflow in the higher moments */
     float mn = src[0], mx = src[0], peak, inv, mean_s, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f, s4 = 0.0f;
-    float sum = 0.0f, sumsq = 0.0f, sumabs = 0.0f, inv_n = 1.0f / (float)n;
+    float sum = 0.0f, sumsq = 0.0f, sumabs = 0.0f, inv_n = 1.0f / (float)n, scale, mean;
+    int wide;
     uint32_t i, b, zc = 0, prev_neg = (src[0] < -1e-10f);
     for (i = 0; i < n; i++) {
         float x = src[i * stride];
@@ -22,7 +23,11 @@ void sf_stats_compute_f32(const float *src, uint32_t stride, uint32_t n, sf_stat
     }
     peak = (fabsf(mn) > fabsf(mx)) ? fabsf(mn) : fabsf(mx);
     inv = (peak > 0.0f) ? 1.0f / peak : 1.0f;
-    if (!(inv < INFINITY)) inv = 1.0f; /* denormal peak: values stay as they are */
+    scale = (peak > 0.0f) ? peak : 1.0f;
+    if (!(inv < INFINITY)) { /* denormal peak: scale by 2^100 instead */
+        inv = 1.26765060e30f;
+        scale = 7.88860905e-31f;
+    }
     /* pass 2: mean, mean square, mean |x| (blocks of 32) */
     for (b = 0; b < n; b += SF_STATS_BLOCK) {
         uint32_t end = (n - b < SF_STATS_BLOCK) ? n : b + SF_STATS_BLOCK;
@@ -38,12 +43,16 @@ void sf_stats_compute_f32(const float *src, uint32_t stride, uint32_t n, sf_stat
         sumabs += ba;
     }
     mean_s = sum * inv_n;
-    /* pass 3: central moments */
+    mean = mean_s * scale;
+    /* pass 3: central moments of (x - mean) / scale; the difference is taken first (exact
+     * for nearby values, so a large offset costs no precision) unless max - min overflows */
+    wide = !(mx - mn < INFINITY);
     for (b = 0; b < n; b += SF_STATS_BLOCK) {
         uint32_t end = (n - b < SF_STATS_BLOCK) ? n : b + SF_STATS_BLOCK;
         float b1 = 0.0f, b2 = 0.0f, b3 = 0.0f, b4 = 0.0f;
         for (i = b; i < end; i++) {
-            float d = src[i * stride] * inv - mean_s, d2 = d * d;
+            float x = src[i * stride];
+            float d = wide ? x * inv - mean_s : (x - mean) * inv, d2 = d * d;
             b1 += d;
             b2 += d2;
             b3 += d2 * d;
@@ -55,14 +64,18 @@ void sf_stats_compute_f32(const float *src, uint32_t stride, uint32_t n, sf_stat
         s4 += b4;
     }
     out->n = n;
-    out->scale = (inv == 1.0f) ? 1.0f : peak;
-    out->mean = mean_s * out->scale;
-    /* corrected two-pass (Chan, Golub & LeVeque): removes the residual of a rounded mean */
-    out->var_s = (s2 - s1 * s1 * inv_n) * inv_n;
+    out->scale = scale;
+    /* moments about the rounded mean, shifted to the true mean (the corrected two-pass
+     * formula of Chan, Golub & LeVeque, extended to the third and fourth moments) */
+    {
+        float u1 = s1 * inv_n, u2 = s2 * inv_n, u3 = s3 * inv_n, u4 = s4 * inv_n, u1s = u1 * u1;
+        out->var_s = u2 - u1s;
+        out->m3_s = u3 - 3.0f * u1 * u2 + 2.0f * u1s * u1;
+        out->m4_s = u4 - 4.0f * u1 * u3 + 6.0f * u1s * u2 - 3.0f * u1s * u1s;
+        out->mean = mean + u1 * scale;
+    }
     if (out->var_s < 0.0f) out->var_s = 0.0f;
-    out->var = out->var_s * out->scale * out->scale;
-    out->m3_s = s3 * inv_n;
-    out->m4_s = s4 * inv_n;
+    out->var = out->var_s * scale * scale;
     out->min = mn;
     out->max = mx;
     out->abs_mean = sumabs * inv_n * out->scale;
