@@ -54,7 +54,9 @@ def export_for_board(pipeline, meta: dict, board: str, out: Path) -> Path:
     gen = library.generate(pipeline, meta, board=board_def, prefix="sf_model")
     out.mkdir(parents=True, exist_ok=True)
     for name, text in gen.files.items():
-        (out / name).write_text(text)
+        # the pipeline library only (sf_model.* and sf_* runtime kernels); not example mains or build files
+        if name.startswith("sf_") and name.endswith((".c", ".h")):
+            (out / name).write_text(text)
     return out
 
 
