@@ -64,8 +64,8 @@ BOARDS: dict[str, EmulatedBoard] = {
     "qemu-riscv32": EmulatedBoard(
         name="qemu-riscv32",
         cc="riscv64-unknown-elf-gcc",
-        cflags=("-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "-mcmodel=medany"),
-        ldflags=("--specs=picolibc.specs", "-nostartfiles", "-T", "riscv/link.ld"),
+        cflags=("-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "-mcmodel=medany", "--specs=picolibc.specs"),
+        ldflags=("-nostartfiles", "-T", "riscv/link.ld"),
         port_sources=("riscv/start.S", "riscv/port.c"),
         qemu=(
             "qemu-system-riscv32", "-M", "virt", "-cpu", "rv32", "-bios", "none", "-icount", "shift=0",
