@@ -42,19 +42,24 @@ f = open('/labels.bin', 'wb')
 f.write(labels)
 f.close()
 stream = []
+post = open('/post.bin', 'wb')
 if {stream}:
     p.reset()
     chunks = {chunks}
     pos = 0
     k = 0
-    total = len(raw) // 4
-    allv = array('f', raw)
+    f = open('/sig.bin', 'rb')
+    allv = array('f', f.read())
+    f.close()
+    total = len(allv)
     while pos < total:
         c = chunks[k % len(chunks)]
         k += 1
         for r in p.push(allv[pos:pos + c]):
             stream.append(r[1])
+            post.write(r[3])
         pos += c
+post.close()
 f = open('/stream.bin', 'wb')
 f.write(bytes(stream))
 f.close()
@@ -68,19 +73,24 @@ class ModuleRun:
     features: np.ndarray
     scores: np.ndarray
     stream_labels: np.ndarray | None
+    stream_post: np.ndarray | None  # post-processed output per streamed window (n, n_classes)
     heap_bytes_pipeline: int  # gc.mem_alloc() growth from Pipeline() (buffers + object)
 
 
 def run_module(files: dict[str, str | bytes], windows: np.ndarray, *, module: str = "sf_model",
                n_features: int, n_classes: int, stream_chunks: tuple[int, ...] | None = None,
+               stream_signal: np.ndarray | None = None,
                heapsize: int = 4 << 20, timeout: float = 300.0) -> ModuleRun:
     """Put ``files`` (name -> source/bytes) in /lib, run ``windows`` (n, length, channels)
     through ``Pipeline.infer``; with ``stream_chunks``, also push all windows' samples in
-    chunks of those sizes (cycled) through ``Pipeline.push`` and collect its labels."""
+    chunks of those sizes (cycled) through ``Pipeline.push`` (or ``stream_signal``,
+    ``(n_samples, channels)``, when given) and collect its labels and post outputs."""
     w = np.ascontiguousarray(np.asarray(windows, dtype="<f4"))
     code = _HARNESS.format(module=module, stream=bool(stream_chunks), chunks=tuple(stream_chunks or (1,)))
-    res = run(code, files={**{f"/lib/{k}": v for k, v in files.items()}, "/in.bin": w.tobytes()},
-              collect=["/out.bin", "/labels.bin", "/stream.bin"], heapsize=heapsize, timeout=timeout)
+    sig = w if stream_signal is None else np.ascontiguousarray(np.asarray(stream_signal, dtype="<f4"))
+    res = run(code, files={**{f"/lib/{k}": v for k, v in files.items()}, "/in.bin": w.tobytes(),
+                           "/sig.bin": sig.tobytes() if stream_chunks else b""},
+              collect=["/out.bin", "/labels.bin", "/stream.bin", "/post.bin"], heapsize=heapsize, timeout=timeout)
     n = len(w)
     per = n_features + n_classes
     vals = np.frombuffer(res.files["/out.bin"], dtype="<f4").reshape(n, per)
@@ -92,6 +102,8 @@ def run_module(files: dict[str, str | bytes], windows: np.ndarray, *, module: st
         features=vals[:, :n_features].astype(np.float64),
         scores=vals[:, n_features:].astype(np.float64),
         stream_labels=stream,
+        stream_post=np.frombuffer(res.files["/post.bin"], dtype="<f4").reshape(-1, n_classes).astype(np.float64)
+        if stream_chunks else None,
         heap_bytes_pipeline=after - before,
     )
 
