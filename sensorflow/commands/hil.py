@@ -53,6 +53,8 @@ def export_for_board(pipeline, meta: dict, board: str, out: Path) -> Path:
         board_def = None
     gen = library.generate(pipeline, meta, board=board_def, prefix="sf_model")
     out.mkdir(parents=True, exist_ok=True)
+    for stale in [*out.glob("sf_*.c"), *out.glob("sf_*.h")]:  # kernels an earlier export used
+        stale.unlink()
     for name, text in gen.files.items():
         # the pipeline library only (sf_model.* and sf_* runtime kernels); not example mains or build files
         if name.startswith("sf_") and name.endswith((".c", ".h")):

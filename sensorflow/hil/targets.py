@@ -28,7 +28,7 @@ class Target:
 
 TARGETS = {
     "host": Target(
-        "host", "cc", ["-O2", "-g"], ["-lm"], ["common/hil_main.c", "common/hil_proto.c", "host/port.c"], None,
+        "host", "cc", ["-O2", "-g", "-DHIL_MAIN_NAME=hil_main"], ["-lm"], ["common/hil_main.c", "common/hil_proto.c", "host/port.c"], None,
         packages="gcc",
     ),
     "qemu-mps2-an386": Target(

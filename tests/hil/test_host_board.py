@@ -25,12 +25,14 @@ def test_host_board_agrees_with_reference(firmware, linear_ref):
     with session.open_emulated("host", firmware("host")) as s:
         hello = s.client.hello
         assert hello.pipeline_hash == linear_ref.pipeline_hash and hello.board == "host"
+        assert hello.stack_size == 256 * 1024 and 0 < hello.stack_used < 16 * 1024
         run = runner.run_windows(s.client, X, linear_ref, board="host", expected_hash=linear_ref.pipeline_hash)
     assert run.n == 30 and run.agreement == 1.0 and run.passed
     assert [r.board_label for r in run.records] == list(linear_ref.predict(X))
     assert max(r.score_error for r in run.records) < 1e-5
     assert max(r.feature_error for r in run.records) < 1e-4
     assert run.resets == 0
+    assert 0 < max(r.stack_used for r in run.records) < 16 * 1024
 
 
 def test_wrong_pipeline_is_refused(firmware, linear_ref):

@@ -328,7 +328,13 @@ static void feed(uint8_t byte)
     }
 }
 
-int main(void)
+/* A board port may run the loop itself (the host runs it on a painted stack of its own). */
+#ifndef HIL_MAIN_NAME
+#define HIL_MAIN_NAME main
+#endif
+int HIL_MAIN_NAME(void);
+
+int HIL_MAIN_NAME(void)
 {
     port_init();
     port_counter_start();

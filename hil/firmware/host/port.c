@@ -1,6 +1,9 @@
 /* Host "board": the HIL firmware as a native process whose stdin/stdout is a pseudo-terminal
  * (the runner gives it the pty master). Sleeps in poll(2) while no byte is waiting. The
- * counter is CLOCK_MONOTONIC nanoseconds; the stack is not measured here. */
+ * counter is CLOCK_MONOTONIC nanoseconds. The HIL loop runs on a painted stack of its own
+ * (ucontext), so the stack high-water mark is measured as on the MCU boards; not under
+ * AddressSanitizer, which does not follow stack switches (there the stack is not measured). */
+#define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <poll.h>
@@ -10,6 +13,48 @@
 
 #include "hil_port.h"
 #include "hil_proto.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HIL_HOST_OWN_STACK 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HIL_HOST_OWN_STACK 0
+#endif
+#endif
+#ifndef HIL_HOST_OWN_STACK
+#define HIL_HOST_OWN_STACK 1
+#endif
+
+int hil_main(void);
+
+#if HIL_HOST_OWN_STACK
+#include <ucontext.h>
+
+#define HOST_STACK_WORDS (256u * 1024u / 4u)
+static uint32_t host_stack[HOST_STACK_WORDS];
+static ucontext_t main_ctx, loop_ctx;
+
+static void run_loop(void) { (void)hil_main(); }
+
+int main(void)
+{
+    hil_stack_paint(host_stack, host_stack + HOST_STACK_WORDS);
+    getcontext(&loop_ctx);
+    loop_ctx.uc_stack.ss_sp = host_stack;
+    loop_ctx.uc_stack.ss_size = sizeof host_stack;
+    loop_ctx.uc_link = &main_ctx;
+    makecontext(&loop_ctx, run_loop, 0);
+    swapcontext(&main_ctx, &loop_ctx);
+    return 0;
+}
+
+uint32_t port_stack_size(void) { return (uint32_t)sizeof host_stack; }
+uint32_t port_stack_used(void) { return hil_stack_high_water(host_stack, host_stack + HOST_STACK_WORDS); }
+#else
+int main(void) { return hil_main(); }
+uint32_t port_stack_size(void) { return 0u; }
+uint32_t port_stack_used(void) { return 0u; }
+#endif
 
 extern char __executable_start, etext, __data_start, end;
 
@@ -71,8 +116,6 @@ void port_write(const uint8_t *data, uint32_t n)
 void port_counter_start(void) { t_start = now_ns(); }
 uint64_t port_counter_stop(void) { return now_ns() - t_start; }
 uint8_t port_counter_unit(void) { return HIL_COUNTER_NANOSECONDS; }
-uint32_t port_stack_size(void) { return 0u; }
-uint32_t port_stack_used(void) { return 0u; }
 uint32_t port_ram_bytes(void) { return (uint32_t)(&end - &__data_start); }
 uint32_t port_flash_bytes(void) { return (uint32_t)(&etext - &__executable_start); }
 const char *port_board_name(void) { return "host"; }
