@@ -113,7 +113,8 @@ def _validate(data, lines, shown) -> Board:
     try:
         return Board.model_validate({**data, "source": shown})
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errs = exc.errors()  # a misspelt key shows as missing + unknown: report the typo
+        err = next((e for e in errs if e.get("type") == "extra_forbidden"), errs[0])
         key = tuple(err.get("loc", ()))
         msg = err.get("msg", "invalid value")
         if err.get("type") == "missing":

@@ -110,7 +110,7 @@ def compile_objects(sources: list[Path], include_dir: Path, out_dir: Path, board
 def measure_generated(gen, src_dir: Path, board, build_dir: Path, opt: str = "-O2") -> dict:
     """Compile the generated library for ``board`` and attribute the measured sizes:
     per stage (its ``<prefix>_s<i>*`` sections plus the runtime kernels only it uses),
-    ``runtime (shared)`` (kernels used by several stages), ``glue`` (the API functions,
+    ``runtime (shared)`` (kernels used by several stages), ``window buffer + API`` (the API functions,
     streaming window and buffers). Returns {"total": sizes, "parts": {name: sizes}, "objects": {...}}."""
     sources = [src_dir / s for s in gen.sources]
     objs = compile_objects(sources, src_dir, build_dir, board, opt=opt)
@@ -131,7 +131,7 @@ def measure_generated(gen, src_dir: Path, board, build_dir: Path, opt: str = "-O
             total.add(kind, getattr(objsz.total, kind))
         if stem == gen.prefix:
             for sec, (kind, size) in objsz.sections.items():
-                owner = "glue"
+                owner = "window buffer + API"
                 for es in gen.stages:
                     tag = f"{gen.prefix}_s{es.ctx.index}"
                     if re.search(rf"\.{tag}(?:[._]|$)", sec):
@@ -144,7 +144,7 @@ def measure_generated(gen, src_dir: Path, board, build_dir: Path, opt: str = "-O
             for kind in ("text", "rodata", "data", "bss"):
                 part(owner).add(kind, getattr(objsz.total, kind))
     # the state struct is one object in .bss: give each stage its declared fields
-    state = part("glue")
+    state = part("window buffer + API")
     for es in gen.stages:
         nb = es.fragment.state_bytes()
         if nb and state.bss >= nb:

@@ -53,7 +53,7 @@ def run(args, out) -> int:
                   f"{_kb(r['state_bytes']):>8s} {r['ops']:>9d}")
     if measured:
         m = report["measured"]
-        for name in ("glue", "runtime (shared)"):
+        for name in ("window buffer + API", "runtime (shared)"):
             if name in m["parts"]:
                 out.print(f"{name:28s} {'':>11s} {_kb(m['parts'][name]['flash']):>11s}")
     src = report["source"]

@@ -69,9 +69,10 @@ def f32_down(value: float) -> np.float32:
     when ``x <= f32_down(t64)`` for every float32 ``x``: how scikit-learn's float64 tree
     thresholds become exact float32 thresholds."""
     t = float(value)
-    v = np.float32(t)
-    if float(v) > t:
-        v = np.nextafter(v, np.float32(-np.inf))
+    with np.errstate(over="ignore"):
+        v = np.float32(t)
+        if float(v) > t:
+            v = np.nextafter(v, np.float32(-np.inf))
     return np.float32(v)
 
 

@@ -85,8 +85,8 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
         ram_parts = [(k, v.ram) for k, v in parts.items()]
     else:
         flash, ram, source = est_flash, est_ram, "estimated"
-        flash_parts = [(names[r["index"]], r["estimated_flash_bytes"]) for r in rows] + [("glue", GLUE_FLASH_ESTIMATE)]
-        ram_parts = [(names[r["index"]], r["estimated_ram_bytes"]) for r in rows] + [("glue", gen.glue_state_bytes)]
+        flash_parts = [(names[r["index"]], r["estimated_flash_bytes"]) for r in rows] + [("window buffer + API", GLUE_FLASH_ESTIMATE)]
+        ram_parts = [(names[r["index"]], r["estimated_ram_bytes"]) for r in rows] + [("window buffer + API", gen.glue_state_bytes)]
     check_budget(board, "flash", flash, board.flash_bytes, flash_parts, source, pipeline.name)
     check_budget(board, "RAM", ram, board.ram_bytes, ram_parts, source, pipeline.name)
 

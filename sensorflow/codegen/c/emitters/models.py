@@ -108,7 +108,9 @@ def emit_trees(stage, ctx) -> CFragment:
         f"(byte offsets; >= {n_int * size} is a leaf row) */\n"
         f"static const {node_t} {s('nodes')}[{max(n_int, 1)}] = {{\n    {body}\n}};\n",
         cgen.array(s("root"), ref_t, roots),
-        cgen.array(s("leaf"), "uint16_t", lay["leaf"], comment=f"mixed leaves, rows sum to ~{lay['leaf_scale']}"),
+        # one all-zero row when every leaf is pure: never read, but keeps the table a whole row
+        cgen.array(s("leaf"), "uint16_t", lay["leaf"] if len(lay["leaf"]) else np.zeros(nc, np.int64),
+                   comment=f"mixed leaves, rows sum to ~{lay['leaf_scale']}"),
         f"static const sf_forest_f32 {s('forest')} = {{{lay['n_trees']}u, {n_int * size}u, {nc}u, "
         f"{lay['leaf_scale']}u, {s('leaf')}}};\n",
         f"SF_FOREST_DEFINE({s('predict')}, {node_t}, {ref_t}, {nc}u)\n",
