@@ -116,6 +116,9 @@ void port_write(const uint8_t *data, uint32_t n)
 void port_counter_start(void) { t_start = now_ns(); }
 uint64_t port_counter_stop(void) { return now_ns() - t_start; }
 uint8_t port_counter_unit(void) { return HIL_COUNTER_NANOSECONDS; }
-uint32_t port_ram_bytes(void) { return (uint32_t)(&end - &__data_start); }
+uint32_t port_ram_bytes(void) /* .data + .bss, without the loop's own stack */
+{
+    return (uint32_t)(&end - &__data_start) - port_stack_size();
+}
 uint32_t port_flash_bytes(void) { return (uint32_t)(&etext - &__executable_start); }
 const char *port_board_name(void) { return "host"; }
