@@ -5,7 +5,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
+
+
+def scrub(text: str) -> str:
+    """Remove this machine's paths from text that goes into the committed report:
+    the package's checkout, the working directory, temporary directories, the environment."""
+    repo = str(Path(__file__).resolve().parents[2])
+    for root, name in ((repo, ""), (os.getcwd(), ""), (sys.prefix, "<env>/"), (os.path.expanduser("~"), "~/")):
+        if root and root != "/":
+            text = text.replace(root.rstrip("/") + "/", name).replace(root, name or ".")
+    tmp = re.escape(tempfile.gettempdir().rstrip("/"))
+    return re.sub(tmp + r"/[^/\s:]+", "<tmp>", text)
 
 
 @dataclasses.dataclass
@@ -84,6 +100,8 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 
 def fmt(v: Any) -> str:
+    if isinstance(v, str):
+        return scrub(v).replace("|", "\\|")
     if v is None:
         return "–"
     if isinstance(v, bool):
@@ -121,10 +139,10 @@ def render_markdown(sections: list[Section], header: list[str]) -> str:
     for s in sections:
         lines += [f"## {s.title}", ""]
         if not s.available:
-            lines += [f"not available: {s.reason}", ""]
+            lines += [f"not available: {scrub(s.reason)}", ""]
             continue
         for n in s.notes:
-            lines.append(n)
+            lines.append(scrub(n))
         if s.notes:
             lines.append("")
         for t in s.tables:
@@ -145,7 +163,7 @@ def render_markdown(sections: list[Section], header: list[str]) -> str:
 
 
 def render_json(sections: list[Section], meta: dict) -> str:
-    return json.dumps({"meta": meta, "sections": [s.to_json() for s in sections]}, indent=1)
+    return scrub(json.dumps({"meta": meta, "sections": [s.to_json() for s in sections]}, indent=1))
 
 
 def _plain(v: Any) -> Any:

@@ -85,3 +85,16 @@ def test_quick_trees_section_runs_end_to_end(tmp_path):
     assert rows["m2cgen"][test_col].startswith("0 /") and rows["m2cgen"][thr_col].startswith("0 /")
     assert (tmp_path / "benchmarks.md").read_text().startswith("# sensorflow benchmarks")
     assert json.loads((tmp_path / "benchmarks.json").read_text())["meta"]["quick"] is True
+
+
+def test_report_text_carries_no_machine_paths(tmp_path):
+    import tempfile
+    from pathlib import Path
+
+    import sensorflow
+    from sensorflow.bench.report import scrub
+
+    repo = Path(sensorflow.__file__).resolve().parents[1]
+    text = scrub(f"cannot import ({repo}/sensorflow/bench/x.py) at {tempfile.gettempdir()}/sf-bench-abc/lib/m.c:5")
+    assert str(repo) not in text and tempfile.gettempdir() + "/" not in text
+    assert "sensorflow/bench/x.py" in text and "<tmp>/lib/m.c:5" in text
