@@ -161,6 +161,286 @@ def stats(x, n, C, codes, dst, off):
     return off
 
 
+# ---------------------------------------------------------------------- spectra
+
+
+def cfft(re, im, n, cos_t, sin_t, rev, sign, tre, tim, n_out):
+    """Complex DFT of re + i*im in place, exponent sign*2*pi*i*j*k/n (sign -1: forward, as
+    numpy.fft.fft; +1: inverse without the 1/n). Radix-2 (``rev`` = bit-reversal table,
+    twiddles cos/sin(2 pi k / n) for k < n/2) when n is a power of two; otherwise a direct
+    O(n * n_out) DFT over tables of n entries into tre/tim, first n_out outputs only."""
+    if rev is not None:
+        for i in range(n):
+            j = rev[i]
+            if j > i:
+                t = re[i]
+                re[i] = re[j]
+                re[j] = t
+                t = im[i]
+                im[i] = im[j]
+                im[j] = t
+        size = 2
+        while size <= n:
+            half = size >> 1
+            step = n // size
+            for start in range(0, n, size):
+                k = 0
+                for j in range(start, start + half):
+                    wr = cos_t[k]
+                    wi = sign * sin_t[k]
+                    m = j + half
+                    tr = re[m] * wr - im[m] * wi
+                    ti = re[m] * wi + im[m] * wr
+                    re[m] = re[j] - tr
+                    im[m] = im[j] - ti
+                    re[j] += tr
+                    im[j] += ti
+                    k += step
+            size <<= 1
+        return
+    for k in range(n_out):
+        sr = 0.0
+        si = 0.0
+        idx = 0
+        for j in range(n):
+            c = cos_t[idx]
+            s = sign * sin_t[idx]
+            sr += re[j] * c - im[j] * s
+            si += re[j] * s + im[j] * c
+            idx += k
+            if idx >= n:
+                idx -= n
+        tre[k] = sr
+        tim[k] = si
+    for k in range(n_out):
+        re[k] = tre[k]
+        im[k] = tim[k]
+
+
+def spectrum(x, C, ch, n_fft, hop, n_frames, win, power, nb, cos_t, sin_t, rev, re, im, tre, tim, acc):
+    """Frame-averaged |rfft(frame * window)| ** power (1 or 2) of channel ch into acc[:nb]
+    (stages ``fft``, ``band_energy``, ``spectral``: frames of n_fft every hop, no padding)."""
+    for k in range(nb):
+        acc[k] = 0.0
+    for f in range(n_frames):
+        s = f * hop
+        for k in range(n_fft):
+            re[k] = x[(s + k) * C + ch] * win[k]
+            im[k] = 0.0
+        cfft(re, im, n_fft, cos_t, sin_t, rev, -1, tre, tim, nb)
+        for k in range(nb):
+            p = re[k] * re[k] + im[k] * im[k]
+            acc[k] += p if power == 2 else math.sqrt(p)
+    for k in range(nb):
+        acc[k] = acc[k] / n_frames
+
+
+def bands(S, nb, band_of_bin, n_bands, db, dst, off):
+    """Sum S bins into bands (band_of_bin[k], -1: none), optionally 10 log10(max(e, 1e-10))
+    (stage ``band_energy``). Returns the next offset."""
+    for b in range(n_bands):
+        dst[off + b] = 0.0
+    for k in range(nb):
+        b = band_of_bin[k]
+        if b >= 0:
+            dst[off + b] += S[k]
+    if db:
+        for b in range(n_bands):
+            e = dst[off + b]
+            dst[off + b] = 10.0 * math.log10(e if e > 1e-10 else 1e-10)
+    return off + n_bands
+
+
+CENTROID, BANDWIDTH, ROLLOFF, FLATNESS, PEAK_FREQ, PEAK_MAG = range(6)
+
+
+def spectral_shape(S, nb, freqs, codes, roll_percent, n_peaks, taken, dst, off):
+    """Shape features of a magnitude spectrum (stage ``spectral``, librosa conventions):
+    centroid, bandwidth, rolloff, flatness, peak frequency/magnitude, then the n_peaks
+    largest local maxima (freq, mag), largest first, ties to the lower frequency, 0 when
+    missing. ``taken`` is int scratch of n_peaks. Returns the next offset."""
+    total = 0.0
+    kmax = 0
+    for k in range(nb):
+        total += S[k]
+        if S[k] > S[kmax]:
+            kmax = k
+    silent = total <= 0.0
+    norm = 1.0 if silent else total
+    centroid = 0.0
+    for k in range(nb):
+        centroid += S[k] / norm * freqs[k]
+    for f in codes:
+        if f == CENTROID:
+            v = centroid
+        elif f == BANDWIDTH:
+            v = 0.0
+            for k in range(nb):
+                d = freqs[k] - centroid
+                v += S[k] / norm * d * d
+            v = math.sqrt(v)
+        elif f == ROLLOFF:
+            target = roll_percent * total
+            cum = 0.0
+            v = freqs[0]
+            for k in range(nb):
+                cum += S[k]
+                if cum >= target:
+                    v = freqs[k]
+                    break
+        elif f == FLATNESS:
+            lg = 0.0
+            ar = 0.0
+            for k in range(nb):
+                p = S[k] * S[k]
+                if p < 1e-10:
+                    p = 1e-10
+                lg += math.log(p)
+                ar += p
+            v = math.exp(lg / nb) / (ar / nb)
+        elif f == PEAK_FREQ:
+            v = 0.0 if silent else freqs[kmax]
+        else:
+            v = S[kmax]
+        dst[off] = v
+        off += 1
+    for i in range(n_peaks):
+        best = -1
+        for k in range(1, nb - 1):
+            if S[k] > S[k - 1] and S[k] >= S[k + 1] and S[k] > 0.0:
+                used = False
+                for j in range(i):
+                    if taken[j] == k:
+                        used = True
+                if not used and (best < 0 or S[k] > S[best]):
+                    best = k
+        taken[i] = best
+        dst[off] = freqs[best] if best >= 0 else 0.0
+        dst[off + 1] = S[best] if best >= 0 else 0.0
+        off += 2
+    return off
+
+
+def log_mel(x, n, C, ch, n_fft, hop, n_frames, center, reflect, win, power, cos_t, sin_t, rev, re, im, tre, tim,
+            mel_start, mel_len, mel_off, mel_w, n_mels, amin, add_floor, db, offset, dst, off):
+    """Log mel frames of channel ch into dst[off:], frame-major (stages ``log_mel``,
+    ``mfcc``; librosa.feature.melspectrogram + power_to_db without the top_db clip):
+    frames of n_fft every hop (centred with zero or reflect padding when ``center``),
+    window, |rfft|^power, sparse mel weights (band m: bins mel_start[m] .. + mel_len[m],
+    weights from mel_w[mel_off[m]]), log with floor, minus ``offset``. Returns the next offset."""
+    nb = n_fft // 2 + 1
+    pad = n_fft // 2 if center else 0
+    for t in range(n_frames):
+        s = t * hop - pad
+        for k in range(n_fft):
+            i = s + k
+            if i < 0 or i >= n:
+                if not reflect:
+                    re[k] = 0.0
+                    im[k] = 0.0
+                    continue
+                i = -i if i < 0 else 2 * (n - 1) - i
+            re[k] = x[i * C + ch] * win[k]
+            im[k] = 0.0
+        cfft(re, im, n_fft, cos_t, sin_t, rev, -1, tre, tim, nb)
+        for k in range(nb):
+            p = re[k] * re[k] + im[k] * im[k]
+            if power == 1.0:
+                p = math.sqrt(p)
+            elif power != 2.0:
+                p = math.sqrt(p) ** power
+            re[k] = p
+        for m in range(n_mels):
+            a = 0.0
+            b0 = mel_start[m]
+            w0 = mel_off[m]
+            for j in range(mel_len[m]):
+                a += re[b0 + j] * mel_w[w0 + j]
+            if add_floor:
+                a += amin
+            elif a < amin:
+                a = amin
+            v = 10.0 * math.log10(a) if db else math.log(a)
+            dst[off] = v - offset
+            off += 1
+    return off
+
+
+def clip_below_max(v, off, n, rng):
+    """In place: v = max(v, max(v) - rng) over v[off:off+n] (librosa top_db)."""
+    top = v[off]
+    for i in range(off, off + n):
+        if v[i] > top:
+            top = v[i]
+    floor = top - rng
+    for i in range(off, off + n):
+        if v[i] < floor:
+            v[i] = floor
+
+
+def dct_frames(src, src_off, n_frames, n_in, D, n_out, dst, off):
+    """dst[off + t*n_out + k] = sum_m D[k*n_in + m] * src[src_off + t*n_in + m] (DCT-II rows, stage ``mfcc``)."""
+    for t in range(n_frames):
+        b = src_off + t * n_in
+        for k in range(n_out):
+            a = 0.0
+            r = k * n_in
+            for m in range(n_in):
+                a += D[r + m] * src[b + m]
+            dst[off + t * n_out + k] = a
+    return off + n_frames * n_out
+
+
+def envelope_spectrum(x, n, C, ch, sos, n_sec, z, cos_t, sin_t, rev, re, im, tre, tim, win, wsum, nb, env):
+    """Envelope spectrum of channel ch (stage ``envelope_spectrum``): optional band-pass
+    biquads from a zero state, Hilbert envelope |analytic signal| (scipy.signal.hilbert: FFT,
+    keep DC and Nyquist, double positive bins, zero negative ones, inverse FFT), mean
+    removed, window, 2 |rfft| / sum(w) into env[:nb]."""
+    for k in range(n):
+        re[k] = x[k * C + ch]
+        im[k] = 0.0
+    if sos is not None:
+        sosfilt(re, n, 1, sos, n_sec, None, z)
+    cfft(re, im, n, cos_t, sin_t, rev, -1, tre, tim, n)
+    half = n // 2
+    for k in range(1, n):
+        if (n % 2 == 0 and k == half):
+            continue
+        if k < (n + 1) // 2:
+            re[k] *= 2.0
+            im[k] *= 2.0
+        else:
+            re[k] = 0.0
+            im[k] = 0.0
+    cfft(re, im, n, cos_t, sin_t, rev, 1, tre, tim, n)
+    mean = 0.0
+    for k in range(n):
+        e = math.sqrt(re[k] * re[k] + im[k] * im[k]) / n
+        re[k] = e
+        mean += e
+    mean /= n
+    for k in range(n):
+        re[k] = (re[k] - mean) * win[k]
+        im[k] = 0.0
+    cfft(re, im, n, cos_t, sin_t, rev, -1, tre, tim, nb)
+    for k in range(nb):
+        env[k] = 2.0 * math.sqrt(re[k] * re[k] + im[k] * im[k]) / wsum
+
+
+def peaks_near(S, idx_start, idx_len, n_f, dst, off):
+    """For each frequency i: the largest of S[idx_start[i] .. + idx_len[i]] (stage
+    ``envelope_spectrum`` with ``frequencies``). Returns the next offset."""
+    for i in range(n_f):
+        b = idx_start[i]
+        v = S[b]
+        for k in range(b, b + idx_len[i]):
+            if S[k] > v:
+                v = S[k]
+        dst[off] = v
+        off += 1
+    return off
+
+
 # ---------------------------------------------------------------------- vector stages
 
 
