@@ -147,14 +147,14 @@ def render_markdown(sections: list[Section], header: list[str]) -> str:
             lines.append("")
         for t in s.tables:
             if t.title:
-                lines += [f"### {t.title}", ""]
-            lines.append("| " + " | ".join(t.columns) + " |")
+                lines += [f"### {scrub(t.title)}", ""]
+            lines.append("| " + " | ".join(fmt(c) for c in t.columns) + " |")
             lines.append("|" + "---|" * len(t.columns))
             for r in t.rows:
                 lines.append("| " + " | ".join(fmt(v) for v in r) + " |")
             lines.append("")
             for n in t.notes:
-                lines.append(f"- {n}")
+                lines.append(f"- {scrub(n)}")
             if t.notes:
                 lines.append("")
         lines.append(f"_section time: {s.seconds:.0f} s_")
