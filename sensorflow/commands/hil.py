@@ -43,22 +43,12 @@ def _held_out(artifact: Path, args) -> np.ndarray:
 
 
 def export_for_board(pipeline, meta: dict, board: str, out: Path) -> Path:
-    """Export the pipeline's C (prefix sf_model, as the firmware expects) into ``out``."""
+    """``sensorflow export`` for the board (prefix sf_model, as the firmware expects) into
+    ``out``; the export refuses a pipeline that does not fit the board's budget."""
     from .. import boards
-    from ..codegen.c import library
+    from ..codegen.c.export import export
 
-    try:
-        board_def = boards.get(board)
-    except Exception:
-        board_def = None
-    gen = library.generate(pipeline, meta, board=board_def, prefix="sf_model")
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in [*out.glob("sf_*.c"), *out.glob("sf_*.h")]:  # kernels an earlier export used
-        stale.unlink()
-    for name, text in gen.files.items():
-        # the pipeline library only (sf_model.* and sf_* runtime kernels); not example mains or build files
-        if name.startswith("sf_") and name.endswith((".c", ".h")):
-            (out / name).write_text(text)
+    export(pipeline, meta, boards.get(board), out, prefix="sf_model", measure=False)
     return out
 
 

@@ -3,6 +3,7 @@ sources under hil/firmware/<board>/. The exported pipeline's C files are compile
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -70,11 +71,22 @@ def require_tools(target: Target) -> None:
 
 
 def pipeline_sources(export_dir: Path) -> list[Path]:
-    """The C files of an export directory (the pipeline and the runtime kernels it uses)."""
-    sources = sorted(p for p in Path(export_dir).rglob("*.c"))
-    if not any(p.name.endswith(".c") for p in sources) or not list(Path(export_dir).rglob("*.h")):
-        raise CodegenError(f"{export_dir}: no exported C pipeline (sf_model.c / sf_model.h) found; "
-                           "run 'sensorflow export' first")
+    """The pipeline library's C files in an export directory: those export_report.json lists
+    (``sf_model.c`` and the ``sf_*.c`` runtime kernels, not example mains), else every
+    ``sf_*.c`` there."""
+    export_dir = Path(export_dir)
+    report = export_dir / "export_report.json"
+    if report.exists():
+        try:
+            names = json.loads(report.read_text()).get("files", [])
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise CodegenError(f"{report}: corrupt JSON; export again") from None
+        sources = [export_dir / n for n in names if n.endswith(".c") and "/" not in n and n.startswith("sf_")]
+    else:
+        sources = sorted(export_dir.glob("sf_*.c"))
+    if not (export_dir / "sf_model.h").exists() or export_dir / "sf_model.c" not in sources:
+        raise CodegenError(f"{export_dir}: no exported C pipeline with prefix sf_model (sf_model.c / sf_model.h); "
+                           "export with 'sensorflow export ARTIFACT --board B --prefix sf_model'")
     return sources
 
 
@@ -85,11 +97,12 @@ def build_firmware(target: Target, export_dir: Path, out_dir: Path, extra_cflags
     out_dir.mkdir(parents=True, exist_ok=True)
     elf = out_dir / f"hil-{target.name}.elf"
     board_dir = FIRMWARE_DIR / target.name
-    include_dirs = {str(FIRMWARE_DIR / "common")} | {str(p.parent) for p in Path(export_dir).rglob("*.h")}
+    sources = pipeline_sources(export_dir)
+    include_dirs = [str(FIRMWARE_DIR / "common"), str(export_dir)]
     cmd = [target.cc, *WARNINGS, *target.cflags, *(extra_cflags or []),
-           *[f"-I{d}" for d in sorted(include_dirs)],
+           *[f"-I{d}" for d in include_dirs],
            *[str(FIRMWARE_DIR / s) for s in target.sources],
-           *[str(p) for p in pipeline_sources(export_dir)],
+           *[str(p) for p in sources],
            "-o", str(elf),
            *[a.replace("{dir}", str(board_dir)) for a in target.ldflags]]
     proc = subprocess.run(cmd, capture_output=True, text=True)
