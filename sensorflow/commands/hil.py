@@ -61,8 +61,7 @@ def run(args, out) -> int:
     expected_hash = str(meta.get("content_hash", ""))[:16] or None
     build_dir = Path(args.build_dir) / args.board
     if args.export_dir:
-        export_dir = Path(args.export_dir)
-        expected_hash = None  # an export of something else; the hello's shapes are still checked
+        export_dir = Path(args.export_dir)  # must be this artifact's export: the hello's hash is checked
     elif not (args.port and args.no_flash):
         export_dir = export_for_board(pipeline, meta, args.board, build_dir / "export")
     progress = out.note
