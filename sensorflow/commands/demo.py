@@ -1,15 +1,68 @@
-"""sensorflow demo: not built yet (see the open issue that owns it)."""
+"""sensorflow demo NAME: run a demo app end to end (data, train, evaluate, export C, HIL on
+an emulated board) and write build/demo/NAME/report.md with its figures."""
 
 from __future__ import annotations
 
-from ..errors import SensorflowError
+from pathlib import Path
 
 
 def add_arguments(p):
-    pass
+    from ..demo import DEMOS
+
+    p.add_argument("name", metavar="NAME", help=f"demo to run: {', '.join(DEMOS)}")
+    p.add_argument("--out", type=Path, default=None, help="output directory (default build/demo/NAME)")
+    p.add_argument("--board", default="qemu-mps2-an386", help="emulated board for export and HIL (default qemu-mps2-an386)")
+    p.add_argument("--small", action="store_true", help="shrunken data: a quick end-to-end check, not representative numbers")
+    p.add_argument("--pipeline", type=Path, default=None, help="use this pipeline YAML instead of pipelines/NAME.yaml")
+    p.add_argument("--hil-windows", type=int, default=24, help="held-out windows sent to the board (default 24)")
 
 
 def run(args, out) -> int:
-    err = SensorflowError("'sensorflow demo' is not available in this version yet")
-    err.exit_code = 1
-    raise err
+    from ..demo import DEMOS, DemoOptions
+    from ..demo import run as run_demo
+    from ..errors import ConfigError
+
+    if args.name not in DEMOS:
+        raise ConfigError(f"unknown demo '{args.name}'; choose one of: {', '.join(DEMOS)}")
+    if args.hil_windows < 1:
+        raise ConfigError("--hil-windows must be at least 1")
+    result = run_demo(
+        DemoOptions(args.name, args.out, args.board, args.small, args.pipeline, args.hil_windows, log=out.note)
+    )
+    out.set(**{k: result[k] for k in ("demo", "ok", "report", "seconds", "steps", "targets", "device") if k in result})
+    out.set(metrics=_summary(result))
+    out.print()
+    for t in result["targets"]:
+        status = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        out.print(f"  {t['name']}: {_fmt(t['measured'], t['unit'])} (target {t['direction']} "
+                  f"{_fmt(t['goal'], t['unit'])}) {status}")  # fmt: skip
+    bad = [s for s in result["steps"] if s["status"] != "ok"]
+    for s in bad:
+        out.print(f"  step {s['name']}: {s['status']}: {s['detail']}")
+    out.print(f"report: {result['report']}")
+    return 0 if result["ok"] else 1
+
+
+def _summary(result: dict) -> dict:
+    m = result.get("metrics", {})
+    s = {}
+    if "heldout" in m:
+        s["heldout_accuracy"] = m["heldout"].get("accuracy")
+    if "stream" in m:
+        s["recall"] = m["stream"].get("recall")
+        s["false_accepts_per_hour"] = m["stream"].get("false_accepts_per_hour")
+    if "anomaly" in m:
+        s["anomaly_auc"] = m["anomaly"].get("auc")
+    return s
+
+
+def _fmt(v, unit: str) -> str:
+    if v is None:
+        return "n/a"
+    if unit == "%":
+        return f"{100 * v:.1f} %"
+    if unit == "B":
+        return f"{v:,.0f} B"
+    if unit == "/h":
+        return f"{v:.2f}/h"
+    return f"{v:,.3g}" if v < 1000 else f"{v:,.0f}"

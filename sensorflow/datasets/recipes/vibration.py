@@ -64,13 +64,16 @@ class VibrationOptions(BaseModel):
     ball_diameter_mm: float = Field(7.94, gt=0)
     pitch_diameter_mm: float = Field(39.04, gt=0)
     contact_angle_deg: float = Field(0.0, ge=0, lt=90)
-    train_rpm: tuple[float, ...] = (900.0, 1200.0, 1800.0, 2400.0)
-    test_rpm: tuple[float, ...] = (1500.0, 2100.0)
+    train_rpm: tuple[float, ...] = (1500.0, 1650.0, 1800.0)
+    test_rpm: tuple[float, ...] = (1575.0, 1725.0)
     train_loads: tuple[int, ...] = (0, 2)
     test_loads: tuple[int, ...] = (1, 3)
     recordings_per_condition: int = Field(3, ge=1, description="recordings per class and condition")
     severities: tuple[float, ...] = (0.5, 1.0, 2.0)
-    resonance_hz: tuple[float, float] = (2000.0, 5000.0)
+    resonance_hz: tuple[float, float] = Field(
+        (2000.0, 5000.0), description="range the machine's main structural resonance is drawn from (once per dataset)"
+    )
+    resonance_spread: float = Field(0.03, ge=0, lt=0.5, description="per-recording variation of the resonances")
     damping: tuple[float, float] = (0.02, 0.06)
     slip: float = Field(0.015, ge=0, lt=0.2, description="std of the impulse spacing, as a fraction of the period")
     noise_g: tuple[float, float] = (0.03, 0.12)
@@ -80,8 +83,8 @@ class VibrationOptions(BaseModel):
     def small(**overrides) -> "VibrationOptions":
         base = dict(
             seconds=2.0,
-            train_rpm=(1200.0, 1800.0),
-            test_rpm=(1500.0,),
+            train_rpm=(1500.0, 1800.0),
+            test_rpm=(1650.0,),
             train_loads=(0,),
             test_loads=(1,),
             recordings_per_condition=2,
@@ -147,8 +150,16 @@ def impulse_times(freq: float, seconds: float, slip: float, rng: np.random.Gener
     return rng.uniform(0, period) + np.concatenate([[0.0], np.cumsum(spacing[:-1])])
 
 
-def simulate(label: str, rpm: float, load: int, severity: float, opts: VibrationOptions, rng) -> tuple[np.ndarray, dict]:
-    """One recording (float32, g) of a bearing with fault ``label`` at a speed and load."""
+def machine(opts: VibrationOptions, rng) -> tuple[float, float]:
+    """The test rig's two structural resonances (Hz): a main one and a weaker lower one."""
+    main = rng.uniform(*opts.resonance_hz)
+    return main, rng.uniform(0.5, 0.9) * opts.resonance_hz[0]
+
+
+def simulate(label: str, rpm: float, load: int, severity: float, opts: VibrationOptions, rng,
+             resonances: tuple[float, float] | None = None) -> tuple[np.ndarray, dict]:
+    """One recording (float32, g) of a bearing with fault ``label`` at a speed and load on a
+    machine with the given resonances (drawn from the options when None)."""
     fs, n = opts.sample_rate, int(opts.seconds * opts.sample_rate)
     t = np.arange(n) / fs
     fr = rpm / 60.0 * (1 - 0.002 * load * rng.uniform(0.5, 1.5))  # induction motor slip under load
@@ -159,11 +170,13 @@ def simulate(label: str, rpm: float, load: int, severity: float, opts: Vibration
     imb = 0.05 * speed**2 * rng.uniform(0.5, 1.5)
     x += imb * np.sin(2 * np.pi * fr * t + rng.uniform(0, 2 * np.pi))
     x += 0.4 * imb * rng.uniform(0.2, 1.0) * np.sin(2 * np.pi * 2 * fr * t + rng.uniform(0, 2 * np.pi))
-    # structural resonances of this machine (a main one plus a weaker one)
+    # structural resonances of this machine (a main one plus a weaker one), varying a little
+    f1, f2 = resonances if resonances is not None else machine(opts, rng)
+    spread = 1 + opts.resonance_spread * rng.uniform(-1, 1, 2)
     responses = [
-        (1.0, impulse_response(fs, rng.uniform(*opts.resonance_hz), rng.uniform(*opts.damping))),
-        (0.4, impulse_response(fs, rng.uniform(opts.resonance_hz[0] * 0.5, opts.resonance_hz[0]), rng.uniform(*opts.damping))),
-    ]  # fmt: skip
+        (1.0, impulse_response(fs, min(f1 * spread[0], 0.45 * fs), rng.uniform(*opts.damping))),
+        (0.4, impulse_response(fs, min(f2 * spread[1], 0.45 * fs), rng.uniform(*opts.damping))),
+    ]
     pulses = np.zeros(n)
     # random transients present on every machine
     n_random = rng.poisson(2.0 * opts.seconds)
@@ -201,6 +214,7 @@ def build(opts: VibrationOptions | dict | None = None) -> VibrationData:
     if not isinstance(opts, VibrationOptions):
         opts = parse_options(opts)
     rng = np.random.default_rng(opts.seed)
+    rig = machine(opts, rng)
     signals, labels, groups, split, meta = [], [], [], [], []
     for part, rpms, loads in (("train", opts.train_rpm, opts.train_loads), ("test", opts.test_rpm, opts.test_loads)):
         for rpm in rpms:
@@ -209,7 +223,7 @@ def build(opts: VibrationOptions | dict | None = None) -> VibrationData:
                 for label in CLASSES:
                     for _ in range(opts.recordings_per_condition):
                         sev = float(rng.choice(opts.severities))
-                        x, m = simulate(label, rpm, load, sev, opts, rng)
+                        x, m = simulate(label, rpm, load, sev, opts, rng, rig)
                         signals.append(x)
                         labels.append(label)
                         groups.append(cond)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import ConfigError, DataError
 from . import cache, noise, speech
 
-VERSION = 1
+VERSION = 2
 CLASSES = ("other", "wake")
 
 CONFUSABLES = (
@@ -48,7 +48,8 @@ WORDS = (
 DEFAULT_TRAIN_ACCENTS = ("en-us", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan", "en-us-nyc", "en")
 DEFAULT_TEST_ACCENTS = ("en-029", "en-gb-x-gbcwmd")
 DEFAULT_TRAIN_VARIANTS = (
-    "m1", "m2", "m4", "m5", "m7", "f1", "f3", "f4", "klatt", "klatt3", "adam", "linda", "steph", "robert",
+    "m1", "m2", "m4", "m5", "m7", "m8", "f1", "f3", "f4", "klatt", "klatt3", "klatt4", "klatt6", "adam", "alex",
+    "annie", "linda", "paul", "steph", "robert",
 )  # fmt: skip
 DEFAULT_TEST_VARIANTS = ("m3", "m6", "f2", "f5", "klatt2", "benjamin")
 DEFAULT_TRAIN_FLITE = ("kal16", "awb", "rms")
@@ -72,10 +73,14 @@ class WakewordOptions(BaseModel):
     use_flite: bool = Field(True, description="add flite voices when flite is installed")
     speeds: tuple[int, ...] = (140, 155, 170, 185, 200)
     pitches: tuple[int, ...] = (25, 40, 50, 60, 75)
-    wake_per_speaker: int = Field(8, ge=1)
+    wake_per_speaker: int = Field(12, ge=1)
     confusable_per_speaker: int = Field(4, ge=0)
     speech_per_speaker: int = Field(6, ge=0)
     fragment_per_speaker: int = Field(2, ge=0)
+    flite_weight: int = Field(3, ge=1, description="flite voices are few: each says this many times as much")
+    wake_jitter_s: float = Field(
+        0.3, gt=0, description="a training wake phrase starts within this many seconds of the window start"
+    )
     noise_per_speaker: int = Field(2, ge=0)
     snr_db: tuple[float, ...] = (30.0, 20.0, 10.0, 5.0)
     clean_fraction: float = Field(0.2, ge=0, le=1)
@@ -171,8 +176,10 @@ def _utt(rng, opts, speaker, text) -> speech.Utterance:
 
 
 # ---------------------------------------------------------------------- clips
-def _place(sig: np.ndarray, n: int, rng: np.random.Generator, mode: str) -> np.ndarray:
-    """Put ``sig`` into a window of n samples. ``full``: at least 85% of it inside (jittered);
+def _place(sig: np.ndarray, n: int, rng: np.random.Generator, mode: str, jitter: int = 0) -> np.ndarray:
+    """Put ``sig`` into a window of n samples. ``full``: starting at most ``jitter`` samples
+    after the window start, at least 85% of it inside (a window hop later the detector sees
+    it in that position: the detector must fire there, not on later positions);
     ``fragment``: at most 40% of it inside; ``crop``: a random n-sample stretch of it."""
     out = np.zeros(n, dtype=np.float32)
     L = len(sig)
@@ -188,7 +195,7 @@ def _place(sig: np.ndarray, n: int, rng: np.random.Generator, mode: str) -> np.n
         return out
     if mode == "full":
         cut = int(0.15 * L)
-        lo, hi = -cut, n - L + cut
+        lo, hi = -cut // 2, min(jitter, n - L + cut)
         if hi < lo:  # longer than the window: centre it
             lo = hi = (n - L) // 2
         start = int(rng.integers(lo, hi + 1))
@@ -226,13 +233,14 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
     n = int(round(opts.clip_seconds * opts.sample_rate))
     plan: list[tuple[str, str, speech.Utterance]] = []
     for spk in speakers(opts, part):
-        for _ in range(opts.wake_per_speaker):
+        repeat = opts.flite_weight if spk.startswith("flite:") else 1
+        for _ in range(repeat * opts.wake_per_speaker):
             plan.append(("wake", spk, _utt(rng, opts, spk, opts.wake_phrase)))
-        for _ in range(opts.fragment_per_speaker):
+        for _ in range(repeat * opts.fragment_per_speaker):
             plan.append(("fragment", spk, _utt(rng, opts, spk, opts.wake_phrase)))
-        for _ in range(opts.confusable_per_speaker):
+        for _ in range(repeat * opts.confusable_per_speaker):
             plan.append(("confusable", spk, _utt(rng, opts, spk, str(rng.choice(CONFUSABLES)))))
-        for _ in range(opts.speech_per_speaker):
+        for _ in range(repeat * opts.speech_per_speaker):
             text = random_sentence(rng, 1, 3) if rng.random() < 0.4 else random_sentence(rng)
             plan.append(("speech", spk, _utt(rng, opts, spk, text)))
     if log:
@@ -243,7 +251,8 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
     for (kind, spk, _), sig in zip(plan, audio):
         mode = {"wake": "full", "fragment": "fragment"}.get(kind, "crop")
         sig, level = _level(sig, rng, opts)
-        X.append(_limit(_mix(_place(sig, n, rng, mode), level, rng, opts, talkers)))
+        placed = _place(sig, n, rng, mode, int(opts.wake_jitter_s * opts.sample_rate))
+        X.append(_limit(_mix(placed, level, rng, opts, talkers)))
         y.append("wake" if kind == "wake" else "other")
         groups.append(spk)
         kinds.append(kind)

@@ -1,0 +1,156 @@
+"""Report sections shared by the demos: held-out classification, anomaly detection, device
+figures (flash, RAM, instructions) and the targets table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import metrics as M
+from . import plots
+from .report import target
+
+
+def heldout_section(pipe, tr, out: Path, what: str) -> dict:
+    m = tr.metrics
+    classes = [str(c) for c in m["classes"]]
+    plots.confusion(m["confusion_matrix"], classes, out / "confusion.png", f"{what}: accuracy {100 * m['accuracy']:.1f} %")
+    X, y = tr.test_windows, np.asarray(tr.test_labels).astype(str)
+    idx = np.random.default_rng(0).permutation(len(X))[:400]
+    F = pipe.transform(X[idx])
+    plots.features(F, list(pipe.feature_spec.names), y[idx], out / "features.png", f"features the model sees ({what})")
+    rows = [[c, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", v["support"]]
+            for c, v in m["per_class"].items()]  # fmt: skip
+    cv = m.get("cv")
+    cv_text = (f" Grouped {cv['folds']}-fold cross-validation on the training part: accuracy "
+               f"{100 * cv['accuracy_mean']:.1f} ± {100 * cv['accuracy_std']:.1f} %." if cv else "")  # fmt: skip
+    return {
+        "title": "Held-out windows",
+        "text": (f"{m['n_train']} training and {m['n_test']} held-out windows ({what}), split `{m.get('split')}`, "
+                 f"{m.get('n_features')} features. **Accuracy {100 * m['accuracy']:.1f} %**, macro F1 "
+                 f"{m['macro_f1']:.3f}.{cv_text}"),  # fmt: skip
+        "header": ["class", "precision", "recall", "F1", "support"],
+        "rows": rows,
+        "figures": ["confusion.png", "features.png"],
+    }
+
+
+def evaluate_classifier(pipe, ds, tr, out: Path, result: dict, demo, log) -> dict:
+    metrics: dict = {"heldout": tr.metrics}
+    what = "conditions not seen in training" if ds.fold is not None else "held-out groups"
+    from .detector import data_section
+
+    sections = []
+    if ds.fold is not None:
+        sections.append(data_section(ds, tr, "conditions" if demo.anomaly_model else "groups"))
+    sections.append(heldout_section(pipe, tr, out, what))
+    detail = f"accuracy {100 * tr.metrics['accuracy']:.1f} %"
+    if demo.anomaly_model:
+        an = anomaly(pipe, ds, demo.anomaly_model, out / "anomaly-artifact", log)
+        metrics["anomaly"] = an
+        if an["auc"] is not None:
+            plots.roc_curve(an, out / "anomaly_roc.png", f"{demo.anomaly_model}: faults vs normal")
+        sections.append({
+            "title": "Anomaly detection",
+            "text": (f"`{demo.anomaly_model}` on the same features, trained on the normal windows of the training "
+                     f"conditions only; scored on {an['n_test']} held-out windows ({an['n_anomalous']} with a fault). "
+                     f"**ROC AUC {an['auc']:.3f}**; at the model's own threshold ({an['quantile']:g} quantile of the "
+                     f"normal training scores) it flags {100 * an['tpr_at_threshold']:.1f} % of faulty and "
+                     f"{100 * an['fpr_at_threshold']:.1f} % of normal windows."),
+            "figures": ["anomaly_roc.png"] if an["auc"] is not None else [],
+        })  # fmt: skip
+        detail += f", anomaly AUC {an['auc']:.3f}" if an["auc"] is not None else ""
+    result["sections"] += sections
+    result["metrics"] = metrics
+    return {"detail": detail}
+
+
+def anomaly(pipe, ds, model_type: str, out: Path, log) -> dict:
+    import dataclasses
+
+    from .runner import swap_model, train
+
+    apipe = swap_model(pipe, model_type)
+    tr = train(apipe, dataclasses.replace(ds, streams=[]), out, log)
+    scores = apipe.predict_proba(tr.test_windows)[:, 1]
+    truth = np.asarray(tr.test_labels).astype(str) == "anomaly"
+    r = M.roc(truth, scores)
+    pred = scores > 0.5
+    return {
+        **r,
+        "n_test": int(len(truth)),
+        "n_anomalous": int(truth.sum()),
+        "quantile": float(apipe.model.params.quantile),
+        "tpr_at_threshold": float(pred[truth].mean()) if truth.any() else 0.0,
+        "fpr_at_threshold": float(pred[~truth].mean()) if (~truth).any() else 0.0,
+    }
+
+
+def device_section(pipe, s_export, s_hil, result: dict, demo) -> dict:
+    """Flash / RAM of the exported pipeline and instructions measured on the emulated board."""
+    dev: dict = {}
+    rows = []
+    if s_export.ok:
+        e = s_export.value
+        dev["state_bytes"] = e.get("state_bytes")
+        dev["flash_bytes"] = e.get("flash_bytes")
+        dev["static_ram_bytes"] = e.get("static_ram_bytes")
+        rows.append(["pipeline state struct (generator)", f"{e.get('state_bytes', 0):,} B"])
+        if e.get("flash_bytes") is not None:
+            rows.append(["flash: code + constant tables (objects, -O2)", f"{e['flash_bytes']:,} B"])
+            rows.append(["static RAM: data + bss (objects)", f"{e['static_ram_bytes']:,} B"])
+        elif e.get("size_note"):
+            rows.append(["object sizes", e["size_note"]])
+    if s_hil.ok:
+        h = s_hil.value
+        per = h.get("per_inference") or {}
+        dev["hil_agreement"] = h.get("agreement")
+        dev["hil_passed"] = h.get("passed")
+        dev["stack_bytes"] = h.get("stack_used")
+        unit = h.get("counter_unit")
+        rows.append(["HIL: labels equal to the host", f"{100 * h.get('agreement', 0):.1f} % of {h.get('n', h.get('windows', '?'))} windows"])
+        if dev["stack_bytes"] is not None:
+            rows.append(["stack high-water mark (board)", f"{dev['stack_bytes']:,} B"])
+        if per.get("total") is not None and unit:
+            dev["per_inference"] = per
+            dev["counter_unit"] = unit
+            rows.append([f"{unit} per window: features / classify", f"{per['features']:,.0f} / {per['classify']:,.0f}"])
+            if pipe is not None:
+                windows_per_s = float(pipe.config.sensor.sample_rate) / pipe.hop
+                dev["per_second"] = per["total"] * windows_per_s
+                rows.append([f"{unit} per second of signal ({windows_per_s:g} windows/s, each from scratch)",
+                             f"{dev['per_second']:,.0f}"])  # fmt: skip
+    if dev.get("static_ram_bytes") is not None and dev.get("stack_bytes") is not None:
+        dev["ram_bytes"] = dev["static_ram_bytes"] + dev["stack_bytes"]
+        rows.append(["RAM total: static + stack", f"{dev['ram_bytes']:,} B"])
+    text = f"Exported C for `{result['board']}`, run over serial HIL on the emulated board."
+    if not rows:
+        text += " Not measured: the export or HIL step did not run (see Steps)."
+    result["sections"].append({"title": "On the device", "text": text, "header": ["figure", "value"], "rows": rows})
+    result["device"] = dev
+    return dev
+
+
+def targets(name: str, result: dict, _metrics: dict, dev: dict, s_eval) -> None:
+    m = result.get("metrics", {})
+    rows = result["targets"]
+    if name == "wakeword":
+        ev = m.get("stream") or {}
+        rows.append(target("recall on held-out voices (streams)", ev.get("recall"), 0.95, "%", True))
+        rows.append(target("false accepts per hour", ev.get("false_accepts_per_hour"), 1.0, "/h", False))
+        rows.append(target("RAM (static + stack)", dev.get("ram_bytes"), 24 * 1024, "B", False))
+        rows.append(target("flash", dev.get("flash_bytes"), 64 * 1024, "B", False))
+        rows.append(target("instructions per second of audio", dev.get("per_second"), 3e6, "", False))
+    elif name == "vibration":
+        rows.append(target("fault-class accuracy, unseen conditions", (m.get("heldout") or {}).get("accuracy"),
+                           0.95, "%", True))  # fmt: skip
+        rows.append(target("anomaly ROC AUC", (m.get("anomaly") or {}).get("auc"), 0.95, "", True))
+    elif name == "gesture":
+        rows.append(target("held-out accuracy", (m.get("heldout") or {}).get("accuracy"), 0.95, "%", True))
+        rows.append(target("RAM (static + stack)", dev.get("ram_bytes"), 3 * 1024, "B", False))
+        rows.append(target("flash", dev.get("flash_bytes"), 16 * 1024, "B", False))
+        per = (dev.get("per_inference") or {}).get("total")
+        rows.append(target("instructions per inference", per, 200_000, "", False))
+    if dev.get("hil_agreement") is not None:
+        rows.append(target("HIL labels equal to host", dev["hil_agreement"], 1.0, "%", True))

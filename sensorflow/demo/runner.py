@@ -1,0 +1,266 @@
+"""Drive one demo: pipeline -> data -> train -> evaluate -> export C -> HIL -> report."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import DataError
+from .report import target as make_target
+from .steps import Steps
+
+REPO_PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
+
+
+@dataclass(frozen=True)
+class Demo:
+    pipeline: str
+    kind: str  # "detector" (continuous streams) or "classifier"
+    description: str
+    anomaly_model: str | None = None
+
+
+DEMOS: dict[str, Demo] = {
+    "wakeword": Demo(
+        "wakeword.yaml",
+        "detector",
+        "Wake-word detection on 16 kHz audio synthesised offline (espeak-ng/flite voices, noise at several SNRs); "
+        "evaluated on continuous streams of held-out voices.",
+    ),
+    "vibration": Demo(
+        "vibration.yaml",
+        "classifier",
+        "Bearing fault classification (normal / outer / inner / ball) from simulated accelerometer signals, tested "
+        "on speeds and loads never seen in training; plus anomaly detection trained on normal data only.",
+        anomaly_model="gaussian_anomaly",
+    ),
+    "gesture": Demo(
+        "gesture.yaml",
+        "classifier",
+        "Activity recognition from real smartwatch accelerometer + gyroscope recordings (BasicMotions).",
+    ),
+}
+
+
+@dataclass
+class DemoOptions:
+    name: str
+    out: Path | None = None
+    board: str = "qemu-mps2-an386"
+    small: bool = False
+    pipeline: Path | None = None
+    hil_windows: int = 24
+    log: Callable[[str], None] = print
+
+
+def find_pipeline(name: str, explicit: Path | None = None) -> Path:
+    """pipelines/<demo>.yaml of this checkout, else of the working directory."""
+    if explicit is not None:
+        return Path(explicit)
+    if name not in DEMOS:
+        raise DataError(f"unknown demo '{name}'; choose one of: {', '.join(DEMOS)}")
+    for base in (REPO_PIPELINES, Path("pipelines")):
+        p = base / DEMOS[name].pipeline
+        if p.is_file():
+            return p
+    raise DataError(f"demo '{name}' needs pipelines/{DEMOS[name].pipeline}, which is not in this checkout")
+
+
+# ---------------------------------------------------------------------- steps
+def load_pipeline(path: Path, small: bool):
+    from ..pipeline import Pipeline
+
+    pipe = Pipeline.from_yaml(path)
+    if small and pipe.config.dataset is not None and pipe.config.dataset.loader == "recipe":
+        ds = pipe.config.dataset
+        cfg = pipe.config.model_copy(update={"dataset": ds.model_copy(update={"options": {**ds.options, "small": True}})})
+        pipe = Pipeline(cfg, pipe._lines, pipe._source)
+    return pipe
+
+
+def load_data(pipe):
+    from ..datasets import load_dataset
+
+    return load_dataset(pipe.config)
+
+
+def train(pipe, ds, out: Path, log):
+    from .steps import require
+
+    train_fn = require("sensorflow.training", "train", "training (sensorflow.training)")
+    no_streams = dataclasses.replace(ds, streams=[])
+    return train_fn(pipe, no_streams, out_dir=out, progress=False, note=log)
+
+
+def swap_model(pipe, model_type: str):
+    """The same pipeline with its model replaced by ``model_type`` and no post stages."""
+    from ..pipeline import Pipeline
+
+    stages = [s for s in pipe.config.stages if s.type != pipe.model.name and _role(s.type) != "post"]
+    idx = [i for i, s in enumerate(pipe.config.stages) if s.type == pipe.model.name][0]
+    from .. import registry
+
+    model_params = registry.get(model_type).Params()
+    stages.insert(idx, model_params)
+    cfg = pipe.config.model_copy(update={"stages": stages, "name": pipe.config.name + "_anomaly"})
+    return Pipeline(cfg, {}, pipe._source)
+
+
+def _role(stage_type: str) -> str:
+    from .. import registry
+
+    return registry.get(stage_type).tags.role
+
+
+def export_c(pipe, artifact_dir: Path, board: str, out: Path) -> dict:
+    """Generate the C library for ``board`` and measure its objects (arm-none-eabi, -O2)."""
+    from .steps import StepUnavailable, require
+
+    generate = require("sensorflow.codegen.c", "generate", "C export (sensorflow.codegen.c)")
+    from .. import artifact as art
+
+    meta = art.read_meta(artifact_dir)
+    board_obj = None
+    try:
+        from .. import boards
+
+        board_obj = boards.get(board)
+    except ImportError:
+        pass
+    gen = generate(pipe, meta, board=board_obj)
+    out.mkdir(parents=True, exist_ok=True)
+    gen.write(out)
+    result = {"dir": str(out), "state_bytes": int(gen.state_bytes), "n_features": int(gen.n_features),
+              "files": sorted(gen.files)}  # fmt: skip
+    try:
+        sizes = measure_objects(out, board)
+        result.update(sizes)
+    except StepUnavailable as exc:
+        result["size_note"] = str(exc)
+    return result
+
+
+def measure_objects(export_dir: Path, board: str) -> dict:
+    """Flash (text + data) and static RAM (data + bss) of the exported C compiled for the board."""
+    from .steps import StepUnavailable, require
+
+    qh = require("sensorflow.bench.qemu_harness", None, "object size measurement (sensorflow.bench)")
+    missing = qh.tools_available(board) if hasattr(qh, "tools_available") else None
+    if missing:
+        raise StepUnavailable(missing)
+    total = {"text": 0, "data": 0, "bss": 0}
+    objdir = export_dir / "obj"
+    objdir.mkdir(exist_ok=True)
+    includes = sorted({str(h.parent) for h in export_dir.rglob("*.h")})
+    for src in sorted(export_dir.rglob("*.c")):
+        obj = qh.compile_object(src, board, include_dirs=includes, out=objdir / (src.stem + ".o"))
+        for k, v in qh.object_size(obj).items():
+            if k in total:
+                total[k] += int(v)
+    return {"flash_bytes": total["text"] + total["data"], "static_ram_bytes": total["data"] + total["bss"],
+            "sizes": total}  # fmt: skip
+
+
+def run_hil(pipe, export_dir: Path, board: str, windows: np.ndarray, build_dir: Path, log) -> dict:
+    from .steps import require
+
+    session = require("sensorflow.hil.session", None, "HIL (sensorflow.hil)")
+    runner = require("sensorflow.hil.runner", "run_windows", "HIL (sensorflow.hil.runner)")
+    report = require("sensorflow.hil.report", "to_dict", "HIL report (sensorflow.hil.report)")
+    elf = session.build(board, export_dir, build_dir)
+    with session.open_emulated(board, elf) as s:
+        run = runner(s.client, windows, pipe, board=board)
+        run.boot_seconds = s.boot_seconds
+    d = report(run)
+    d["per_inference"] = run.per_inference()
+    d["counter_unit"] = run.counter_unit
+    d["stack_used"] = max((r.stack_used for r in run.records), default=None)
+    d["agreement"] = run.agreement
+    d["passed"] = run.passed
+    d["detail"] = f"{run.n} windows, labels agree {100 * run.agreement:.1f} %"
+    return d
+
+
+# ---------------------------------------------------------------------- the demo
+def run(opts: DemoOptions) -> dict:
+    """Run the demo; returns the report dict (with ``report`` = path of report.md)."""
+    from . import detector, figures
+
+    demo = DEMOS.get(opts.name)
+    if demo is None:
+        raise DataError(f"unknown demo '{opts.name}'; choose one of: {', '.join(DEMOS)}")
+    out = Path(opts.out) if opts.out else Path("build") / "demo" / opts.name
+    out.mkdir(parents=True, exist_ok=True)
+    log = opts.log
+    steps = Steps(log)
+    t0 = time.perf_counter()
+    path = find_pipeline(opts.name, opts.pipeline)
+    result: dict = {"demo": opts.name, "description": demo.description, "pipeline": _shown(path), "board": opts.board,
+                    "small": opts.small, "targets": [], "sections": []}  # fmt: skip
+
+    s_pipe = steps.run("pipeline", load_pipeline, path, opts.small)
+    s_data = steps.run("data", lambda: load_data(s_pipe.value), needs=(s_pipe,))
+    if s_data.ok:
+        ds = s_data.value
+        s_data.detail = f"{len(ds)} recordings from {ds.source}" + (f", {len(ds.streams)} streams" if ds.streams else "")
+    s_train = steps.run("train", lambda: train(s_pipe.value, s_data.value, out / "artifact", log), needs=(s_data,))
+    metrics: dict = {}
+    if s_train.ok:
+        tr = s_train.value
+        s_train.detail = f"{tr.n_train} training / {tr.n_test} held-out windows, {tr.metrics.get('n_features')} features"
+        metrics["heldout"] = tr.metrics
+        result["metrics"] = metrics
+    s_eval = steps.run(
+        "evaluate",
+        lambda: (detector.evaluate if demo.kind == "detector" else figures.evaluate_classifier)(
+            s_pipe.value, s_data.value, s_train.value, out, result, demo, log
+        ),
+        needs=(s_train,),
+    )
+    s_export = steps.run(
+        "export", lambda: export_c(s_pipe.value, s_train.value.artifact, opts.board, out / "export"), needs=(s_train,)
+    )
+    s_hil = steps.run(
+        "hil",
+        lambda: run_hil(s_pipe.value, out / "export", opts.board, _hil_windows(s_train.value, opts.hil_windows),
+                        out / "hil", log),
+        needs=(s_export,),
+    )  # fmt: skip
+    device = figures.device_section(s_pipe.value if s_pipe.ok else None, s_export, s_hil, result, demo)
+    figures.targets(opts.name, result, metrics, device, s_eval)
+    result["steps"] = [s.to_dict() for s in steps.results]
+    result["ok"] = steps.all_ok
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    from .report import write
+
+    report_path = write(result, out)
+    result["report"] = str(report_path)
+    return result
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is below it (reports travel)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _hil_windows(tr, n: int) -> np.ndarray:
+    """Up to ``n`` held-out windows spread over the test set (every class represented)."""
+    X, y = tr.test_windows, np.asarray(tr.test_labels).astype(str)
+    rng = np.random.default_rng(0)
+    picks: list[int] = []
+    classes = sorted(set(y.tolist()))
+    for c in classes:
+        idx = np.flatnonzero(y == c)
+        picks += rng.choice(idx, size=min(len(idx), max(1, n // len(classes))), replace=False).tolist()
+    return X[np.sort(picks)]
+
+
+__all__ = ["DEMOS", "Demo", "DemoOptions", "find_pipeline", "run", "make_target", "swap_model"]

@@ -1,0 +1,166 @@
+"""Event-detector evaluation on continuous streams: recall of annotated events and false
+accepts per hour of non-event audio, the way keyword spotters are scored (a detection
+that falls within an annotated event's tolerance interval is a hit, at most one per event;
+every other detection is a false accept)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..windowing import frame
+
+#: a detection (window end) counts for an event from ``start + BEFORE`` to ``end + AFTER`` seconds
+BEFORE_S = 0.2
+AFTER_S = 1.0
+
+
+@dataclass
+class StreamScores:
+    """Model scores of every window of one stream and when each window ends (s)."""
+
+    scores: np.ndarray
+    end_times: np.ndarray
+    events: list  # (start_s, end_s, label)
+    seconds: float
+
+
+def score_stream(pipeline, signal: np.ndarray, chunk_windows: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """``predict_proba`` of every window the pipeline cuts from ``signal`` (in chunks, so a
+    long stream never materialises all windows at once); returns (scores, window end times)."""
+    sig = np.asarray(signal, dtype=np.float32)
+    if sig.ndim == 1:
+        sig = sig[:, None]
+    length, hop = pipeline.window_length, pipeline.hop
+    sr = float(pipeline.config.sensor.sample_rate)
+    n_windows = 0 if len(sig) < length else 1 + (len(sig) - length) // hop
+    parts = []
+    for first in range(0, n_windows, chunk_windows):
+        last = min(first + chunk_windows, n_windows)
+        segment = sig[first * hop : (last - 1) * hop + length]
+        parts.append(pipeline.predict_proba(frame(segment, length, hop)))
+    n_classes = len(pipeline.classes_)
+    scores = np.concatenate(parts) if parts else np.empty((0, n_classes), np.float32)
+    ends = (np.arange(n_windows) * hop + length) / sr
+    return scores, ends
+
+
+def post_process(post_stages: list, scores: np.ndarray) -> np.ndarray:
+    """Run the pipeline's post stages (batch form) over a whole score sequence."""
+    out = scores
+    for stage in post_stages:
+        out = stage.transform(out)
+    return out
+
+
+def with_param(stage, **update):
+    """A copy of a bound stage with some params changed (bound to the same input)."""
+    new = type(stage)(stage.params.model_copy(update=update))
+    if stage.input_spec_ is not None:
+        new.bind(stage.input_spec_)
+    for k, v in stage.learned().items():
+        setattr(new, k, v)
+    return new
+
+
+def match(detections: np.ndarray, events: list, label) -> dict:
+    """Match detection times (s) to events of ``label``: hits, misses, false accepts."""
+    targets = sorted((s, e) for s, e, lab in events if str(lab) == str(label))
+    used = np.zeros(len(targets), dtype=bool)
+    false_accepts, duplicates = [], 0
+    for t in np.sort(detections):
+        hit = None
+        for i, (s, e) in enumerate(targets):
+            if s + BEFORE_S <= t <= e + AFTER_S:
+                hit = i
+                if not used[i]:
+                    break
+        if hit is None:
+            false_accepts.append(float(t))
+        elif used[hit]:
+            duplicates += 1
+            false_accepts.append(float(t))
+        else:
+            used[hit] = True
+    return {
+        "n_events": len(targets),
+        "hits": int(used.sum()),
+        "missed": [targets[i] for i in np.flatnonzero(~used)],
+        "false_accepts": false_accepts,
+        "duplicates": duplicates,
+    }
+
+
+def summarise(results: list[dict], seconds: list[float], event_seconds: list[float]) -> dict:
+    """Recall over all events and false accepts per hour of non-event audio."""
+    n_events = sum(r["n_events"] for r in results)
+    hits = sum(r["hits"] for r in results)
+    fa = sum(len(r["false_accepts"]) for r in results)
+    hours = max(sum(seconds) - sum(event_seconds), 1e-9) / 3600.0
+    return {
+        "n_events": n_events,
+        "hits": hits,
+        "recall": hits / n_events if n_events else None,
+        "false_accepts": fa,
+        "duplicates": sum(r["duplicates"] for r in results),
+        "hours_non_event": hours,
+        "hours_total": sum(seconds) / 3600.0,
+        "false_accepts_per_hour": fa / hours,
+    }
+
+
+def evaluate(pipeline, streams, label, post_stages=None, scored: list[StreamScores] | None = None) -> dict:
+    """Recall and false accepts per hour of ``label`` events over ``streams`` (Dataset.Stream)."""
+    posts = pipeline.post_stages() if post_stages is None else post_stages
+    k = [str(c) for c in pipeline.classes_].index(str(label))
+    if scored is None:
+        scored = score_all(pipeline, streams)
+    results = []
+    for s in scored:
+        post = post_process(posts, s.scores)
+        results.append(match(s.end_times[post[:, k] > 0], s.events, label))
+    out = summarise(
+        results,
+        [s.seconds for s in scored],
+        [sum(e - b for b, e, lab in s.events if str(lab) == str(label)) for s in scored],
+    )
+    out["per_stream"] = [
+        {"n_events": r["n_events"], "hits": r["hits"], "false_accepts": len(r["false_accepts"]),
+         "false_accept_times": r["false_accepts"][:50]}
+        for r in results
+    ]  # fmt: skip
+    return out
+
+
+def score_all(pipeline, streams) -> list[StreamScores]:
+    sr = float(pipeline.config.sensor.sample_rate)
+    out = []
+    for st in streams:
+        scores, ends = score_stream(pipeline, st.signal)
+        out.append(StreamScores(scores, ends, list(st.events), len(st.signal) / sr))
+    return out
+
+
+def threshold_stage(post_stages: list):
+    """The post stage that has a ``threshold`` parameter, or None."""
+    for i, s in enumerate(post_stages):
+        if "threshold" in type(s.params).model_fields:
+            return i
+    return None
+
+
+def sweep(pipeline, scored: list[StreamScores], label, thresholds) -> list[dict]:
+    """Recall and false accepts/hour for each threshold (other post stages unchanged): the
+    detection-error trade-off curve of the whole detector."""
+    posts = pipeline.post_stages()
+    i = threshold_stage(posts)
+    if i is None:
+        return []
+    curve = []
+    for t in thresholds:
+        stages = list(posts)
+        stages[i] = with_param(posts[i], threshold=float(t))
+        r = evaluate(pipeline, None, label, stages, scored)
+        curve.append({"threshold": float(t), "recall": r["recall"], "false_accepts_per_hour": r["false_accepts_per_hour"]})
+    return curve
