@@ -1,0 +1,126 @@
+"""Fast checks of the MicroPython exporter (no interpreter needed): exact float32 tables,
+integer typecodes, every stage has an emitter and an interpreter test, the report and the
+budget refusal, the stub type check, and the generated module run under CPython (which has
+``array`` and ``math`` too) as a quick smoke test beside the real-interpreter tests."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from array import array
+
+import numpy as np
+import pytest
+from mphelp import make_pipeline, synthetic
+
+from sensorflow import boards, registry
+from sensorflow.codegen.micropython import export
+from sensorflow.codegen.micropython import registry as mp_registry
+from sensorflow.codegen.micropython.fragment import f32_bytes_literal, int_literal, int_typecode
+from sensorflow.errors import BudgetExceededError, CodegenError, ToolMissingError
+
+
+def test_float_tables_are_bit_exact():
+    v = np.array([0.0, -0.0, 1e-45, -3.4028235e38, 0.1, 1 / 3, 2.5e-39, 7.0], dtype=np.float32)
+    v = np.concatenate([v, np.random.default_rng(0).standard_normal(300).astype(np.float32)])
+    got = np.array(eval(f32_bytes_literal(v), {"array": array}), dtype=np.float32)
+    assert got.tobytes() == v.tobytes()
+    with pytest.raises(CodegenError, match="NaN or Inf"):
+        f32_bytes_literal([1.0, np.nan])
+
+
+def test_integer_typecodes():
+    assert int_typecode([0, 255]) == ("B", 1)
+    assert int_typecode([-1, 100]) == ("b", 1)
+    assert int_typecode([0, 65535]) == ("H", 2)
+    assert int_typecode([-40000, 1]) == ("i", 4)
+    assert eval(int_literal(list(range(-5, 300))), {"array": array}).tolist() == list(range(-5, 300))
+
+
+def test_every_stage_has_an_emitter_and_an_interpreter_test():
+    import test_spectral_on_interpreter as spectral
+    import test_stages_on_interpreter as stages
+
+    assert set(registry.names()) <= set(mp_registry.names())
+    used = {s["type"] for case in list(stages.CASES.values()) + list(spectral.CASES.values()) for s in case}
+    used |= {a["type"] for a in spectral.AUDIO.values()}
+    used |= {"gaussian_anomaly", "knn_anomaly", "mlp", "logistic", "smooth", "threshold", "refractory"}
+    assert set(registry.names()) <= used, sorted(set(registry.names()) - used)
+
+
+def test_unknown_emitter_is_one_clear_error():
+    with pytest.raises(CodegenError, match="no MicroPython emitter.*--lang c"):
+        mp_registry.get("not_a_stage")
+
+
+def _fitted(stages=None):
+    pipe = make_pipeline(stages or [{"type": "stats", "functions": ["mean", "std", "ptp"]},
+                                    {"type": "random_forest", "n_estimators": 4, "max_depth": 4}])
+    X, y = synthetic(30, 64, 3, 3, seed=2)
+    pipe.fit(X, y)
+    return pipe, X
+
+
+def test_export_report_and_files(tmp_path):
+    pipe, X = _fitted()
+    report = export(pipe, {"content_hash": "ab" * 32}, boards.get("esp32"), tmp_path)
+    on_disk = json.loads((tmp_path / "export_report.json").read_text())
+    assert on_disk == report
+    assert report["pipeline_hash"] == "ab" * 8 and report["lang"] == "micropython"
+    assert report["ram_bytes"] == report["table_bytes"] + report["state_bytes"] + report["scratch_bytes"] + \
+        sum(report["mpy_bytes"].values())
+    assert {r["type"] for r in report["stages"]} == {"stats", "random_forest"}
+    text = (tmp_path / "sf_model.py").read_text()
+    assert "import numpy" not in text and "PIPELINE_HASH = 'abababababababab'" in text
+
+
+def test_budget_refusal_names_the_board(tmp_path):
+    pipe, X = _fitted()
+    tiny = boards.get("esp32").model_copy(update={"ram_bytes": 2048})
+    with pytest.raises(BudgetExceededError, match="board 'esp32' has 2.0 KB"):
+        export(pipe, {}, tiny, tmp_path, mpy=False)
+
+
+def test_prefix_clash_refused(tmp_path):
+    pipe, X = _fitted()
+    with pytest.raises(CodegenError, match="clashes"):
+        export(pipe, {}, None, tmp_path, prefix="sf_runtime")
+
+
+def test_generated_module_under_cpython_matches_host(tmp_path):
+    pipe, X = _fitted([{"type": "butter", "cutoff": 20.0, "order": 2}, {"type": "stats"},
+                       {"type": "scaler"}, {"type": "knn", "n_neighbors": 3}])
+    export(pipe, {}, None, tmp_path, mpy=False, prefix="cpy_model")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        sys.modules.pop("sf_runtime", None)
+        spec = importlib.util.spec_from_file_location("cpy_model", tmp_path / "cpy_model.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        p = mod.Pipeline()
+        labels = [p.infer(array("f", w.ravel().tolist()))[0] for w in X]
+        feats = np.array([list(p.features(array("f", w.ravel().tolist()))) for w in X])
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("sf_runtime", None)
+    np.testing.assert_array_equal(labels, np.argmax(pipe.predict_proba(X), axis=1))
+    host = pipe.transform(X)
+    np.testing.assert_allclose(feats, host, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(host).max()))
+
+
+def test_stub_check_flags_what_esp32_lacks(tmp_path):
+    from sensorflow.codegen.micropython.typecheck import check
+
+    errors = check({"bad.py": "import numpy\nimport statistics\nfrom array import array\nimport math\n"
+                               "x = math.sqrt(2.0)\n"}, tmp_path)
+    text = "\n".join(errors)
+    assert "numpy" in text and "statistics" in text and "math" not in text
+
+
+def test_missing_interpreter_is_a_clear_error(monkeypatch, tmp_path):
+    from sensorflow.mpy import find_wasm
+
+    monkeypatch.setenv("SENSORFLOW_MICROPYTHON_WASM", str(tmp_path / "nowhere"))
+    with pytest.raises(ToolMissingError, match="SENSORFLOW_MICROPYTHON_WASM=.*install-system-deps.sh"):
+        find_wasm()
