@@ -33,6 +33,7 @@ from ..spec import Spec
 from .base import Stage, StageParams, Tags
 
 _MAX_BLOCK = 1 << 22  # samples of frames materialised at once (bounds memory on big batches)
+_CACHE_BLOCK = 1 << 17  # samples of frames transformed at once (about 1 MB of float64: stays in L2)
 
 
 class _MelParams(StageParams):
@@ -184,9 +185,16 @@ class _MelStage(Stage):
         if frames.shape[-1] != n_fft:
             raise ValueError(f"frames must have n_fft={n_fft} samples, got {frames.shape[-1]}")
         window, mel_t = self._constants(frames.dtype)
-        lead = frames.shape[:-1]
-        spec = dsp.power_spectrum(frames.reshape(-1, n_fft), window, self.params.power, dtype=frames.dtype)
-        return self._log(spec @ mel_t).reshape(lead + (mel_t.shape[1],))
+        if frames.ndim == 1:
+            return self.frame_features(frames[None])[0]
+        out = np.empty(frames.shape[:-1] + (mel_t.shape[1],), dtype=frames.dtype)
+        block = max(16, _CACHE_BLOCK // n_fft)  # frames per block: keep the FFT buffers in cache
+        for idx in np.ndindex(frames.shape[:-2]):
+            rows, dst = frames[idx], out[idx]  # (T, n_fft) view, (T, n_mels)
+            for i in range(0, len(rows), block):
+                spec = dsp.power_spectrum(rows[i : i + block], window, self.params.power, dtype=frames.dtype)
+                dst[i : i + block] = self._log(spec @ mel_t)
+        return out
 
     def _log(self, mel: np.ndarray) -> np.ndarray:
         p = self.params
