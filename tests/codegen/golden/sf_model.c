@@ -1,0 +1,247 @@
+/* sf_model.c: pipeline 'golden' exported by sensorflow X.Y.Z for board 'host'.
+ * GENERATED: do not edit; re-run `sensorflow export`. C99, no malloc, one static state struct. */
+#include "sf_model.h"
+
+#include <string.h>
+
+#include "sf_common.h"
+#include "sf_tree.h"
+#include "sf_post.h"
+
+const char *const sf_model_class_names[SF_MODEL_N_CLASSES] = {
+    "down", "up"
+};
+
+/* ------------------------------------------------------------------ state */
+typedef struct {
+    int ready;                      /* set by init */
+    int fill;                       /* samples in win (streaming) */
+    int skip;                       /* samples still to drop (hop > window length) */
+    int last_label;
+    int has_last;
+    float win[16];        /* streaming window */
+    float sig[1][16];       /* signal stage outputs (ping-pong) */
+    float vec[1][4];       /* feature / vector stage outputs */
+    float last_scores[2];
+    float last_post[2];
+    float post[2][2];    /* post stage outputs (ping-pong) */
+    float s0_calls[1];  /* windows seen */
+    float s3_history[2];  /* previous windows, oldest first */
+    uint32_t s3_count[1];  /* windows seen (saturates) */
+    union {                         /* valid during one stage call only */
+        struct {
+            float acc[1];
+        } s1;
+    } scratch;
+} sf_model_state_t;
+
+static sf_model_state_t sf_model_state;
+
+/* ------------------------------------------------------------------ stage 0: test_doubler (signal) */
+static const float sf_model_s0_k[2] = {
+    2.0f, 1.0f
+};
+
+/* one function per stage, kept out of line so each stage's code size shows in the object */
+static SF_NOINLINE void sf_model_s0(const float *in, float *out)
+{
+    int i;
+    sf_model_state.s0_calls[0] += 1.0f;
+    for (i = 0; i < 16; i++) out[i] = in[i] * sf_model_s0_k[0] + sf_model_s0_k[1];
+}
+
+/* ------------------------------------------------------------------ stage 1: test_channel_mean (feature) */
+/* one function per stage, kept out of line so each stage's code size shows in the object */
+static SF_NOINLINE void sf_model_s1(const float *in, float *out)
+{
+    int c, t;
+    for (c = 0; c < 2; c++) {
+        float *acc = sf_model_state.scratch.s1.acc;
+        float mx = in[c];
+        acc[0] = 0.0f;
+        for (t = 0; t < 8; t++) {
+            acc[0] += in[t * 2 + c];
+            if (in[t * 2 + c] > mx) mx = in[t * 2 + c];
+        }
+        out[2 * c] = acc[0] / 8.0f;
+        out[2 * c + 1] = mx;
+    }
+}
+
+/* ------------------------------------------------------------------ stage 2: decision_tree (model) */
+/* 2 internal nodes: threshold (largest float32 <= scikit-learn's), feature, left, right (byte offsets; >= 24 is a leaf row) */
+static const sf_tree_node16 sf_model_s2_nodes[2] = {
+    {0.25f, 0u, 12u, 25u},
+    {1.5f, 3u, 24u, 26u}
+};
+
+static const uint16_t sf_model_s2_root[1] = {
+    0
+};
+
+/* mixed leaves, rows sum to ~65520 */
+static const uint16_t sf_model_s2_leaf[2] = {
+    21840, 43680
+};
+
+static const sf_forest_f32 sf_model_s2_forest = {1u, 24u, 2u, 65520u, sf_model_s2_leaf};
+
+SF_FOREST_DEFINE(sf_model_s2_predict, sf_tree_node16, uint16_t, 2u)
+
+/* one function per stage, kept out of line so each stage's code size shows in the object */
+static SF_NOINLINE int sf_model_s2(const float *in, float *out)
+{
+    return sf_model_s2_predict(&sf_model_s2_forest, sf_model_s2_nodes, sf_model_s2_root, in, out);
+}
+
+/* ------------------------------------------------------------------ stage 3: smooth (post) */
+/* one function per stage, kept out of line so each stage's code size shows in the object */
+static SF_NOINLINE void sf_model_s3(const float *in, float *out)
+{
+    sf_smooth_f32(in, out, sf_model_state.s3_history, sf_model_state.s3_count, 2u, 2u);
+}
+
+/* ------------------------------------------------------------------ stage 4: threshold (post) */
+/* per class; infinity = never fires */
+static const float sf_model_s4_threshold[2] = {
+    SF_INFINITY, 0.75f
+};
+
+/* one function per stage, kept out of line so each stage's code size shows in the object */
+static SF_NOINLINE void sf_model_s4(const float *in, float *out)
+{
+    sf_threshold_f32(in, sf_model_s4_threshold, out, 2u);
+}
+
+/* ------------------------------------------------------------------ pipeline */
+/* Features of one window; returns a pointer into the state (N_FEATURES floats). */
+static const float *sf_model_run_features(const float *window)
+{
+    sf_model_s0(window, sf_model_state.sig[0]);  /* test_doubler */
+    sf_model_s1(sf_model_state.sig[0], &sf_model_state.vec[0][0]);  /* test_channel_mean */
+    return sf_model_state.vec[0];
+}
+
+/* Post-processing of one window's scores (state kept across windows). */
+static void sf_model_run_post(const float *scores, float *post)
+{
+    sf_model_s3(scores, sf_model_state.post[0]);  /* smooth */
+    sf_model_s4(sf_model_state.post[0], sf_model_state.post[1]);  /* threshold */
+    memcpy(post, sf_model_state.post[1], sizeof(float) * 2);
+}
+
+int sf_model_init(void)
+{
+    memset(&sf_model_state, 0, sizeof sf_model_state);
+    sf_model_state.ready = 1;
+    return SF_OK;
+}
+
+int sf_model_features(const float *window, float *features)
+{
+    if (!sf_model_state.ready) {
+        return SF_ERR_NOT_INIT;
+    }
+    if (window == NULL || features == NULL) {
+        return SF_ERR_NULL;
+    }
+    memcpy(features, sf_model_run_features(window), sizeof(float) * SF_MODEL_N_FEATURES);
+    return SF_OK;
+}
+
+int sf_model_classify(const float *features, float *scores)
+{
+    if (!sf_model_state.ready) {
+        return SF_ERR_NOT_INIT;
+    }
+    if (features == NULL || scores == NULL) {
+        return SF_ERR_NULL;
+    }
+    return sf_model_s2(features, scores);
+}
+
+int sf_model_infer(const float *window, float *features_or_null, float *scores_or_null)
+{
+    const float *feats;
+    if (!sf_model_state.ready) {
+        return SF_ERR_NOT_INIT;
+    }
+    if (window == NULL) {
+        return SF_ERR_NULL;
+    }
+    feats = sf_model_run_features(window);
+    if (features_or_null != NULL) {
+        memcpy(features_or_null, feats, sizeof(float) * SF_MODEL_N_FEATURES);
+    }
+    {
+        float scores[2];
+        int label = sf_model_s2(feats, scores);
+        if (scores_or_null != NULL) {
+            memcpy(scores_or_null, scores, sizeof scores);
+        }
+        return label;
+    }
+}
+
+static void sf_model_on_window(void)
+{
+    const float *feats = sf_model_run_features(sf_model_state.win);
+    sf_model_state.last_label = sf_model_s2(feats, sf_model_state.last_scores);
+    sf_model_run_post(sf_model_state.last_scores, sf_model_state.last_post);
+    sf_model_state.has_last = 1;
+}
+
+int sf_model_push(const float *samples, int n_frames)
+{
+    int i, windows = 0;
+    if (!sf_model_state.ready) {
+        return SF_ERR_NOT_INIT;
+    }
+    if (n_frames < 0) {
+        return SF_ERR_ARG;
+    }
+    if (samples == NULL && n_frames > 0) {
+        return SF_ERR_NULL;
+    }
+    for (i = 0; i < n_frames; i++) {
+        if (sf_model_state.skip > 0) {
+            sf_model_state.skip--;
+            continue;
+        }
+        memcpy(&sf_model_state.win[sf_model_state.fill * SF_MODEL_N_CHANNELS], &samples[i * SF_MODEL_N_CHANNELS],
+               sizeof(float) * SF_MODEL_N_CHANNELS);
+        if (++sf_model_state.fill == SF_MODEL_WINDOW_LENGTH) {
+            sf_model_on_window();
+            windows++;
+            memmove(sf_model_state.win, &sf_model_state.win[8],
+                    sizeof(float) * 8);
+            sf_model_state.fill = 4;
+        }
+    }
+    return windows;
+}
+
+int sf_model_last(float *scores, int *label, float *post)
+{
+    if (!sf_model_state.ready) {
+        return SF_ERR_NOT_INIT;
+    }
+    if (!sf_model_state.has_last) {
+        return SF_ERR_NOT_READY;
+    }
+    if (scores != NULL) {
+        memcpy(scores, sf_model_state.last_scores, sizeof sf_model_state.last_scores);
+    }
+    if (label != NULL) {
+        *label = sf_model_state.last_label;
+    }
+    if (post != NULL) {
+        memcpy(post, sf_model_state.last_post, sizeof sf_model_state.last_post);
+    }
+    return SF_OK;
+}
+
+unsigned sf_model_state_bytes(void)
+{
+    return (unsigned)sizeof sf_model_state;
+}
