@@ -94,7 +94,11 @@ class Stage:
             raise ConfigError(
                 f"stage '{self.name}' takes a {self.input_kind()} but gets a {input_spec.kind}; reorder the stages"
             )
-        out = self.output_spec(input_spec)
+        try:
+            out = self.output_spec(input_spec)
+        except Exception:  # a stage that set input_spec_ early must not stay half-bound
+            self.input_spec_ = self.output_spec_ = None
+            raise
         self.input_spec_, self.output_spec_ = input_spec, out
         return out
 

@@ -527,9 +527,12 @@ class EnvelopeSpectrum(Stage):
         fft = int(2.5 * n * math.log2(n)) + 4 * n
         # band-pass, complex FFT + inverse for the analytic signal, |.|, window, real FFT
         ops = c * (5 * n_sec * n + 2 * 2 * fft + 8 * n + n + fft + 3 * (n // 2 + 1))
+        # flash: biquad coefficients, window, twiddles of the length-n complex FFT (the real FFT
+        # reuses them with a stride), code; RAM: biquad state and one complex work buffer that
+        # holds the analytic signal, then the envelope and its spectrum in place
         return Cost(
             flash_bytes=20 * n_sec + 4 * n + 8 * n + 1536,
-            ram_bytes=8 * n_sec * c + 8 * n + 4 * n + 4 * (n // 2 + 1),
+            ram_bytes=8 * n_sec * c + 8 * n,
             ops=int(ops),
         )
 

@@ -152,3 +152,16 @@ def test_defaults_are_checked_against_other_fields_too():
         sensorflow.stage("mfcc", n_mels=10)
     with pytest.raises(ConfigError, match="nothing to compute"):
         sensorflow.stage("spectral", features=[])
+
+
+@pytest.mark.parametrize(
+    "name,params",
+    [("log_mel", {"n_fft": 256, "n_mels": 128}), ("band_energy", {"n_bands": 200}), ("envelope_spectrum", {"fmax": 1e4})],
+)
+def test_a_refused_binding_is_refused_again(name, params):
+    stage = sensorflow.stage(name, sample_rate=1000.0 if name != "log_mel" else 16000.0, **params)
+    X = _x(length=4000 if name == "log_mel" else 64)
+    for _ in range(2):
+        with pytest.raises(ConfigError):
+            stage.transform(X)
+    assert stage.input_spec_ is None
