@@ -33,11 +33,22 @@ class BoardClient:
         self.timeout = timeout
         self.retries = retries
         self.decoder = P.FrameDecoder()
-        self.hello: P.Hello | None = None
+        self._hello: P.Hello | None = None
         self.resets = 0
         self.retried = 0
         self._pending: deque[P.Frame] = deque()  # frames read but not yet looked at
         self._seq = int.from_bytes(os.urandom(2), "little")
+
+    @property
+    def hello(self) -> P.Hello:
+        """The board's last hello (from ``connect()`` or a reset)."""
+        if self._hello is None:
+            raise HILError(f"no hello from the board on {self.port} yet; call connect() first")
+        return self._hello
+
+    @hello.setter
+    def hello(self, value: P.Hello) -> None:
+        self._hello = value
 
     @property
     def port(self) -> str:

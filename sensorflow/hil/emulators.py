@@ -126,17 +126,19 @@ class QemuBoard(EmulatedBoard):
         self.monitor_path = os.path.join(self._tmp.name, "monitor.sock")
         tcp_port = _free_tcp_port() if self.serial == "tcp" else None
         serial_arg = f"tcp:127.0.0.1:{tcp_port},server=on,wait=on,nodelay=on" if tcp_port else "pty"
+        assert self.target.emulator is not None
         argv = [self.target.emulator, *self.target.emulator_args, "-kernel", str(self.elf),
                 "-display", "none", "-serial", serial_arg, "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
                 "-icount", "shift=0", "-S", *self.extra_args]
         t0 = time.monotonic()
-        self.proc = self._spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.proc = proc = self._spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert proc.stdout is not None
         seen = b""
         try:
-            os.set_blocking(self.proc.stdout.fileno(), False)
+            os.set_blocking(proc.stdout.fileno(), False)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                chunk = self.proc.stdout.read() or b""
+                chunk = proc.stdout.read() or b""
                 seen += chunk
                 match = PTY_LINE.search(seen) if tcp_port is None else TCP_WAIT.search(seen)
                 if match:
@@ -154,6 +156,8 @@ class QemuBoard(EmulatedBoard):
 
     def monitor(self, command: str, timeout: float = 5.0) -> str:
         """Run one QEMU monitor command; returns its output."""
+        if self.monitor_path is None or self.proc is None:
+            raise HILError(f"board '{self.target.name}' is not running")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             deadline = time.monotonic() + timeout

@@ -109,7 +109,8 @@ class Hello:
             raise FrameError(f"hello body has {len(body)} bytes, expected 104")
         v = struct.unpack_from("<BBH10IB3x", body)
         text = lambda a, b: body[a:b].split(b"\0", 1)[0].decode("ascii", "replace")  # noqa: E731
-        return cls(v[0], bool(v[1]), v[2], *v[3:13], COUNTER_UNITS.get(v[13]), text(48, 64), text(64, 80), text(80, 104))
+        return cls(v[0], bool(v[1]), v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
+                   COUNTER_UNITS.get(v[13]), text(48, 64), text(64, 80), text(80, 104))
 
     @property
     def floats_per_frame(self) -> int:

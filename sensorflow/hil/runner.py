@@ -142,7 +142,7 @@ def run_windows(client: BoardClient, windows: np.ndarray, reference, *, board: s
                 t0 = time.perf_counter()
                 res = client.infer(check_infer=True)
                 latency = time.perf_counter() - t0
-                feats = client.features() if check_features else None
+                feats = client.features() if host_feats is not None else None
                 break
             except BoardReset as exc:
                 resets_here += 1
@@ -167,7 +167,7 @@ def run_windows(client: BoardClient, windows: np.ndarray, reference, *, board: s
         score_err = float(np.max(np.abs(res.scores - ref)))
         ok = tol.ok(res.scores, ref, "score")
         feat_err = None
-        if feats is not None:
+        if feats is not None and host_feats is not None:
             feat_err = float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0
             ok = ok and tol.ok(feats, host_feats[i], "feature", max(1.0, feat_scale))
         unit_counts = hello.counter_unit is not None
@@ -191,7 +191,7 @@ def run_stream(client: BoardClient, signal: np.ndarray, reference, *, board: str
     check_hello(hello, reference, client.port, expected_hash)
     signal = np.asarray(signal, dtype=np.float32)
     host_windows = frame(signal, window_length, hop)
-    host_scores = np.asarray(reference.predict_proba(host_windows), dtype=np.float64) if len(host_windows) else None
+    host_scores = np.asarray(reference.predict_proba(host_windows), dtype=np.float64) if len(host_windows) else np.empty((0, 0))
     classes = np.asarray(reference.classes_)
     run = HILRun(board, client.port, hello, mode="stream", expected_hash=expected_hash)
     run.ping_seconds = measure_ping(client)

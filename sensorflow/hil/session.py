@@ -56,6 +56,7 @@ def open_emulated(board: str, elf: Path, *, timeout: float = 2.0, boot_timeout: 
     target = _target(board)
     t0 = time.monotonic()
     with launch(target, elf, serial=serial) as emu:
+        assert emu.port is not None
         transport: Transport = SerialTransport(emu.port)
         try:
             if wrap is not None:
