@@ -19,15 +19,17 @@ void sf_dct_init_f32(sf_dct_inst_f32 *S, uint16_t n_in, uint16_t n_out, const fl
 void sf_dct_process_f32(const sf_dct_inst_f32 *S, const float *src, float *dst)
 {
     const float *row = S->matrix;
-    uint32_t k, m, n = S->n_in;
+    uint32_t k, m, n = S->n_in, n4 = n & ~3u;
     for (k = 0; k < S->n_out; k++) {
-        float acc0 = 0.0f, acc1 = 0.0f;
-        for (m = 0; m + 1u < n; m += 2u) {
-            acc0 += row[m] * src[m];
-            acc1 += row[m + 1u] * src[m + 1u];
+        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+        for (m = 0; m < n4; m += 4u) {
+            a0 += row[m] * src[m];
+            a1 += row[m + 1u] * src[m + 1u];
+            a2 += row[m + 2u] * src[m + 2u];
+            a3 += row[m + 3u] * src[m + 3u];
         }
-        if (m < n) acc0 += row[m] * src[m];
-        dst[k] = acc0 + acc1;
+        for (; m < n; m++) a0 += row[m] * src[m];
+        dst[k] = (a0 + a1) + (a2 + a3);
         row += n;
     }
 }

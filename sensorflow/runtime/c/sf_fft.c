@@ -125,11 +125,11 @@ static void radix2_last(float *x, uint32_t n)
     }
 }
 
-void sf_cfft_dif_f32(const sf_cfft_inst_f32 *S, float *buf)
+/* The passes of the DIF FFT from group length L (twiddle step ts) down. */
+static void dif_from(float *buf, uint32_t n, uint32_t L, uint32_t ts, const float *twiddle)
 {
-    uint32_t n = S->n, L = n, ts = S->tw_stride;
     while (L >= 8u) {
-        radix4_pass(buf, n, L / 4u, S->twiddle, ts);
+        radix4_pass(buf, n, L / 4u, twiddle, ts);
         L /= 4u;
         ts *= 4u;
     }
@@ -138,6 +138,11 @@ void sf_cfft_dif_f32(const sf_cfft_inst_f32 *S, float *buf)
     } else if (L == 2u) {
         radix2_last(buf, n);
     }
+}
+
+void sf_cfft_dif_f32(const sf_cfft_inst_f32 *S, float *buf)
+{
+    dif_from(buf, S->n, S->n, S->tw_stride, S->twiddle);
 }
 
 void sf_cfft_f32(const sf_cfft_inst_f32 *S, float *buf, float *dst)
@@ -209,4 +214,86 @@ void sf_dft_power_f32(const float *x, uint32_t n, const float *twiddle, float *p
         }
         power[k] = re * re + im * im;
     }
+}
+
+/* First radix-4 pass of a real FFT of 2n points seen as n complex points, reading the real
+ * samples src[t * stride] * window[t] (t = 2m: real part, t = 2m + 1: imaginary part). */
+static void radix4_first_windowed(float *x, uint32_t n, const float *src, uint32_t stride, const float *w,
+                                  const float *tw, uint32_t ts)
+{
+    uint32_t j, q = n / 4u;
+    for (j = 0; j < q; j++) {
+        const float *t1 = tw + 2u * (j * ts);
+        const float *t2 = tw + 2u * (2u * j * ts);
+        const float *t3 = tw + 2u * (3u * j * ts);
+        uint32_t i0 = 2u * j, i1 = i0 + 2u * q, i2 = i1 + 2u * q, i3 = i2 + 2u * q;
+        float x0r = src[i0 * stride] * w[i0], x0i = src[(i0 + 1u) * stride] * w[i0 + 1u];
+        float x1r = src[i1 * stride] * w[i1], x1i = src[(i1 + 1u) * stride] * w[i1 + 1u];
+        float x2r = src[i2 * stride] * w[i2], x2i = src[(i2 + 1u) * stride] * w[i2 + 1u];
+        float x3r = src[i3 * stride] * w[i3], x3i = src[(i3 + 1u) * stride] * w[i3 + 1u];
+        float a02r = x0r + x2r, a02i = x0i + x2i, d02r = x0r - x2r, d02i = x0i - x2i;
+        float a13r = x1r + x3r, a13i = x1i + x3i, d13r = x1r - x3r, d13i = x1i - x3i;
+        float c1 = t1[0], s1 = t1[1], c2 = t2[0], s2 = t2[1], c3 = t3[0], s3 = t3[1], yr, yi;
+        x[i0] = a02r + a13r;
+        x[i0 + 1u] = a02i + a13i;
+        yr = a02r - a13r;
+        yi = a02i - a13i;
+        x[i1] = yr * c2 + yi * s2;
+        x[i1 + 1u] = yi * c2 - yr * s2;
+        yr = d02r + d13i;
+        yi = d02i - d13r;
+        x[i2] = yr * c1 + yi * s1;
+        x[i2 + 1u] = yi * c1 - yr * s1;
+        yr = d02r - d13i;
+        yi = d02i + d13r;
+        x[i3] = yr * c3 + yi * s3;
+        x[i3 + 1u] = yi * c3 - yr * s3;
+    }
+}
+
+/* Split step writing |X[k]|^2 directly. */
+static void split_power(const sf_rfft_inst_f32 *S, const float *z, float *power)
+{
+    uint32_t m = S->cfft.n, k;
+    const uint16_t *rev = S->cfft.bitrev;
+    const float *tw = S->twiddle;
+    float z0r = z[0], z0i = z[1], dc = z0r + z0i, ny = z0r - z0i;
+    power[0] = dc * dc;
+    power[m] = ny * ny;
+    for (k = 1; 2u * k < m; k++) {
+        const float *a = z + 2u * rev[k];
+        const float *b = z + 2u * rev[m - k];
+        float c = tw[2u * k], s = tw[2u * k + 1u];
+        float ar = a[0], ai = a[1], br = b[0], bi = b[1];
+        float er = 0.5f * (ar + br), ei = 0.5f * (ai - bi);
+        float or_ = 0.5f * (ai + bi), oi = -0.5f * (ar - br);
+        float tr = c * or_ + s * oi, ti = c * oi - s * or_;
+        float pr = er + tr, pi = ei + ti, qr = er - tr, qi = ti - ei;
+        power[k] = pr * pr + pi * pi;
+        power[m - k] = qr * qr + qi * qi;
+    }
+    if (m >= 2u) {
+        const float *a = z + 2u * rev[m / 2u];
+        power[m / 2u] = a[0] * a[0] + a[1] * a[1];
+    }
+}
+
+void sf_rfft_power_process_f32(const sf_rfft_inst_f32 *S, float *buf, float *power)
+{
+    sf_cfft_dif_f32(&S->cfft, buf);
+    split_power(S, buf, power);
+}
+
+void sf_rfft_power_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride, const float *window,
+                                float *buf, float *power)
+{
+    uint32_t m = S->cfft.n, i;
+    if (m >= 8u) {
+        radix4_first_windowed(buf, m, src, stride, window, S->twiddle, S->cfft.tw_stride);
+        dif_from(buf, m, m / 4u, S->cfft.tw_stride * 4u, S->twiddle);
+    } else {
+        for (i = 0; i < S->n; i++) buf[i] = src[i * stride] * window[i];
+        sf_cfft_dif_f32(&S->cfft, buf);
+    }
+    split_power(S, buf, power);
 }

@@ -52,6 +52,14 @@ void sf_rfft_init_f32(sf_rfft_inst_f32 *S, uint16_t n, const float *twiddle, con
 /* src: n real samples, used as scratch (destroyed); dst: n floats, packed as above. */
 void sf_rfft_process_f32(const sf_rfft_inst_f32 *S, float *src, float *dst);
 
+/* Power spectrum |X[k]|^2, k = 0 .. n/2 (n/2 + 1 values), straight from the split step.
+ * buf: n real samples, destroyed; power must not alias buf. */
+void sf_rfft_power_process_f32(const sf_rfft_inst_f32 *S, float *buf, float *power);
+/* The same for src[i * stride] * window[i] (src untouched): the window is applied while the
+ * first FFT pass loads its inputs, saving a pass over the frame. buf: n floats scratch. */
+void sf_rfft_power_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride, const float *window,
+                                float *buf, float *power);
+
 /* Power spectrum |X[k]|^2, k = 0 .. n/2 (n/2 + 1 values) from the packed output; may run
  * in place (power == packed). */
 static inline void sf_rfft_power_f32(const float *packed, float *power, uint32_t n)

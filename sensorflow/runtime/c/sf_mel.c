@@ -23,9 +23,13 @@ void sf_mel_process_f32(const sf_mel_inst_f32 *S, const float *spec, float *mel)
     for (m = 0; m < S->n_mels; m++) {
         const float *x = spec + S->start[m];
         uint32_t k, n = S->len[m];
-        float acc = 0.0f;
-        for (k = 0; k < n; k++) acc += w[k] * x[k];
+        float a0 = 0.0f, a1 = 0.0f;
+        for (k = 0; k + 1u < n; k += 2u) {
+            a0 += w[k] * x[k];
+            a1 += w[k + 1u] * x[k + 1u];
+        }
+        if (k < n) a0 += w[k] * x[k];
         w += n;
-        mel[m] = acc;
+        mel[m] = a0 + a1;
     }
 }

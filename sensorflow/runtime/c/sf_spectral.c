@@ -147,11 +147,10 @@ void sf_spectrum_process_f32(const sf_spectrum_config_f32 *c, const float *src, 
     for (k = 0; k < nb; k++) dst[k] = 0.0f;
     for (f = 0; f < c->n_frames; f++) {
         const float *x = src + (uint32_t)f * c->hop * c->src_stride;
-        for (t = 0; t < n; t++) frame[t] = x[t * c->src_stride] * c->window[t];
         if (c->use_fft) {
-            sf_rfft_process_f32(&R, frame, packed);
-            sf_rfft_power_f32(packed, packed, n);
+            sf_rfft_power_windowed_f32(&R, x, c->src_stride, c->window, frame, packed);
         } else {
+            for (t = 0; t < n; t++) frame[t] = x[t * c->src_stride] * c->window[t];
             sf_dft_power_f32(frame, n, c->twiddle, packed);
         }
         if (c->power == 1u)

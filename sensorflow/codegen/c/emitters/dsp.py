@@ -167,7 +167,7 @@ def emit_log_mel(stage, ctx) -> CFragment:
         f"    .mel_start = {ms}, .mel_len = {ml}, .mel_weights = {mw}, .dct = {dct},\n"
         f"}};\n"
     )
-    W = 2 * n_fft + T * (p.n_mels + n_mfcc + 3) + 2 * p.n_mels + n_mfcc
+    W = 2 * n_fft + T * (p.n_mels + n_mfcc + 3) + 2 * p.n_mels + 2 * n_mfcc
     work = Field("float", "work", C * W, "sf_logmel rings and frame buffers, per channel")
     frag = CFragment(runtime=["sf_fft", "sf_mel", "sf_dct", "sf_logmel"], tables=t.defs)
     code = [f"sf_logmel_inst_f32 S[{C}];", "uint32_t ch;", "float thr = SF_LOGMEL_NO_CLIP;"]
