@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..codegen.c import generate
+from ..codegen.c import generate  # noqa: F401  (re-exported for tests)
 from ..codegen.c.library import GeneratedC, template_env
 from ..errors import ToolMissingError
 
@@ -140,3 +140,29 @@ def compile_harness(gen: GeneratedC, out: Path, *, sanitize=False, opt="-O2", ex
     if res.returncode != 0:
         raise AssertionError(f"compiling the generated C failed:\n{' '.join(cmd)}\n{res.stderr[:6000]}")
     return Harness(exe, gen)
+
+
+def run_stage(stage, X, out_dir, *, sanitize: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Emit one bound (and fitted) stage alone, compile it with a stdin/stdout driver and run
+    it on the batch ``X`` (windows, vectors or a score sequence, in order). Returns
+    (labels, outputs): labels are class indices for model stages, -1 otherwise."""
+    from ..codegen.c.library import generate_stage
+
+    out = Path(out_dir)
+    gen = generate_stage(stage, prefix="sf_stage")
+    gen.write(out)
+    exe = out / "stage"
+    cmd = [host_cc(), *STRICT_CFLAGS, "-O1", "-g", "-I", str(out), *(SANITIZE if sanitize else []),
+           *[str(out / s) for s in gen.sources], "-lm", "-o", str(exe)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise AssertionError(f"compiling stage '{stage.name}' failed:\n{res.stderr[:6000]}")
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    payload = struct.pack("<i", len(X)) + X.tobytes()
+    res = subprocess.run([str(exe)], input=payload, capture_output=True, timeout=300)
+    if res.returncode != 0 or res.stderr.strip():
+        raise AssertionError(f"stage '{stage.name}' C run exited {res.returncode}: {res.stderr.decode()[:2000]}")
+    rows = [ln.split() for ln in res.stdout.decode().splitlines()]
+    labels = np.array([int(r[0]) for r in rows])
+    outs = np.array([[float(v) for v in r[1:]] for r in rows], dtype=np.float32)
+    return labels, outs

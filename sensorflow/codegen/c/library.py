@@ -231,7 +231,6 @@ def copy_runtime(names: list[str], out_dir: Path) -> None:
         (out_dir / name).write_text(text)
 
 
-__all__ = ["GeneratedC", "generate", "generate_model", "emit_stage", "template_env", "Field"]
 
 
 def generate_model(stage, prefix: str = "sf_model", board=None) -> GeneratedC:
@@ -252,3 +251,27 @@ def generate_model(stage, prefix: str = "sf_model", board=None) -> GeneratedC:
     files = {f"{prefix}.c": text, **runtime_files(runtime)}
     return GeneratedC(prefix=prefix, files=files, runtime=runtime, stages=[es], state_bytes=es.fragment.state_bytes(),
                       n_features=stage.input_spec_.size, n_classes=stage.output_spec_.size, board=board)
+
+
+def generate_stage(stage, prefix: str = "sf_stage", board=None) -> GeneratedC:
+    """One bound, fitted stage of any role alone, with a stdin/stdout ``main`` (for the
+    per-stage compile-and-compare check in ``sensorflow.testing.ccompare.run_stage``)."""
+    spec_in, spec_out = stage.input_spec_, stage.output_spec_
+    if spec_in is None or spec_out is None:
+        raise CodegenError(f"stage '{stage.name}' is not bound to an input; bind() or fit() it first")
+    ctx = CContext(stage=stage, index=0, prefix=prefix, board=board, input_spec=spec_in, output_spec=spec_out,
+                   hop=spec_in.length if spec_in.kind == "signal" else 1,
+                   sample_rate=float(spec_in.sample_rate or 0.0))
+    es = EmittedStage(ctx, emit_stage(stage, ctx))
+    runtime = list(ALWAYS) + [r for r in es.fragment.runtime if r not in ALWAYS]
+    text = template_env().get_template("stage_only.c.j2").render(
+        prefix=prefix, stage_name=stage.name, version=__version__, st=es, n_in=spec_in.size, n_out=spec_out.size,
+        runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
+    )
+    files = {f"{prefix}.c": text, **runtime_files(runtime)}
+    return GeneratedC(prefix=prefix, files=files, runtime=runtime, stages=[es], state_bytes=es.fragment.state_bytes(),
+                      n_features=spec_out.size, n_classes=spec_out.size if stage.tags.role == "model" else 0,
+                      board=board)
+
+
+__all__ = ["GeneratedC", "generate", "generate_model", "generate_stage", "emit_stage", "template_env", "Field"]
