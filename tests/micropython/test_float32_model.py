@@ -18,6 +18,8 @@ from sensorflow import artifact
 from sensorflow.cli import main
 from sensorflow.codegen.micropython import export
 
+pytestmark = pytest.mark.slow
+
 F32_RTOL = 1e-3
 F32_ATOL = 1e-4  # times max(1, max |feature|)
 
