@@ -75,6 +75,20 @@ def _fresh(lib: str, kind: str, seconds: float, kw: dict) -> dict | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _one_blas_thread():
+    """Every library on one BLAS thread while timed. On a small shared machine OpenBLAS's
+    worker threads keep spinning after a parallel call and slow down whatever runs next
+    (measured: 2x on the next call, 13x for an unlimited tall-skinny product under load)."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(limits=1, user_api="blas")
+    except ImportError:  # pragma: no cover
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
 def _ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
@@ -121,9 +135,10 @@ def run(seconds: float = 60, repeats: int = 7, quick: bool = False, fresh_proces
                                                nfilt=kw["n_mels"], nfft=kw["n_fft"])
             fns["psf_log_mel"] = lambda: psf.logfbank(y, SR, winlen=win, winstep=step, nfilt=kw["n_mels"],
                                                       nfft=kw["n_fft"])
-        for fn in fns.values():
-            fn()
-        warm = _median_times(fns, repeats)
+        with _one_blas_thread():
+            for fn in fns.values():
+                fn()
+            warm = _median_times(fns, repeats)
         cfg["warm_ms"] = warm
         cfg["warm_ms_per_audio_second"] = {k: v / seconds for k, v in warm.items()}
         cfg["speedup_vs_librosa_mfcc"] = _ratio(warm.get("librosa_mfcc"), warm["sensorflow_mfcc"])
@@ -155,8 +170,8 @@ def run(seconds: float = 60, repeats: int = 7, quick: bool = False, fresh_proces
         )
     results["tables"] = [{"title": f"{seconds:g} s of 16 kHz speech-like audio, medians of {repeats}", "rows": rows}]
     results["notes"] = [
-        "warm: after one call; each round calls every library once (interleaved). First call: a fresh interpreter, "
-        "import time excluded; librosa pays numba compilation there.",
+        "warm: after one call; each round calls every library once (interleaved); BLAS limited to one thread for "
+        "all. First call: a fresh interpreter, import time excluded; librosa pays numba compilation there.",
         "python_speech_features uses its own conventions (pre-emphasis, energy, ln); timed only.",
     ]
     return results

@@ -40,7 +40,7 @@ def power_spectrum(frames: np.ndarray, window: np.ndarray, power: float = 2.0, d
     product and the FFT run in the window's precision (float64 in librosa), the magnitude in
     ``dtype`` (default: the frames' float dtype)."""
     dtype = np.dtype(frames.dtype if dtype is None else dtype)
-    spec = scipy.fft.rfft(frames * window, axis=-1)
+    spec = scipy.fft.rfft(frames * window, axis=-1, overwrite_x=True)  # the product is a temporary
     mag = np.abs(spec.astype(np.result_type(dtype, np.complex64), copy=False))
     if power == 1.0:
         return mag
