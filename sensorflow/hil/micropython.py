@@ -105,10 +105,17 @@ class RawRepl:
     # ------------------------------------------------------------------ modes
     def enter_raw(self, soft_reset: bool = True) -> None:
         """Interrupt any running program, enter the raw REPL, optionally soft-reset (fresh heap)."""
-        self.ser.write(b"\r\x03\x03")
-        self._drain()
-        self.ser.write(b"\r\x01")
-        self._read_until(RAW_BANNER + b">", what="the raw REPL banner")
+        for attempt in range(2):  # a board that resets when the port opens may miss the first try
+            self.ser.write(b"\r\x03\x03")
+            self._drain()
+            self.ser.write(b"\r\x01")
+            try:
+                self._read_until(RAW_BANNER + b">", timeout=self.timeout / 2 if attempt == 0 else None,
+                                 what="the raw REPL banner")
+                break
+            except HILTimeout:
+                if attempt:
+                    raise
         if soft_reset:
             self.ser.write(b"\x04")
             self._read_until(b"soft reboot\r\n", what="'soft reboot'")
