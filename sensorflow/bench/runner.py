@@ -86,7 +86,7 @@ def run(names: list[str] | None = None, quick: bool = False, out_dir: Path | Non
             "`-icount shift=0` (deterministic; instructions are not cycles), host figures are medians of wall time.",
             "",
             "Peers: " + ", ".join(f"{k} {v}" for k, v in meta["packages"].items() if v) + ".",
-            "Tools: " + "; ".join(v for v in meta["tools"].values() if v) + ".",
+            "Tools: " + "; ".join(f"{k} ({v.split(')')[-1].strip() or v})" for k, v in meta["tools"].items() if v) + ".",
         ]
         (out_dir / "benchmarks.md").write_text(render_markdown(sections, header))
         (out_dir / "benchmarks.json").write_text(render_json(sections, meta) + "\n")
