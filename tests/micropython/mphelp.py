@@ -37,10 +37,10 @@ def need_micropython() -> None:
 
 
 def make_pipeline(stages: list[dict], *, channels: int = 3, length: int = 64, sample_rate: float = 100.0,
-                  hop: int | None = None) -> Pipeline:
+                  hop: int | None = None, prefix: str = "c") -> Pipeline:
     cfg = {
         "name": "mptest",
-        "sensor": {"kind": "generic", "sample_rate": sample_rate, "channels": [f"c{i}" for i in range(channels)]},
+        "sensor": {"kind": "generic", "sample_rate": sample_rate, "channels": [f"{prefix}{i}" for i in range(channels)]},
         "window": {"length": length, **({"hop": hop} if hop else {})},
         "stages": stages,
     }
