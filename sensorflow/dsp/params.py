@@ -42,3 +42,14 @@ def check_min_length(stage, key: str, need: int, length: int, what: str) -> None
             f"lengthen the window or lower {key}",
             key=(key,),
         )
+
+
+class RateFree:
+    """Mixin for stages whose numbers do not depend on the sample rate (stats, dc_remove,
+    pre_emphasis, magnitude): used alone they need no ``sample_rate`` (1 Hz is assumed)."""
+
+    def _auto_bind(self, X):
+        if self.input_spec_ is None and getattr(self.params, "sample_rate", None) is None and X.ndim == 3:
+            self.bind(Spec.signal(X.shape[1], X.shape[2], 1.0))
+            return
+        super()._auto_bind(X)

@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from ..cost import Cost
-from ..dsp.params import sample_rate_of
+from ..dsp.params import RateFree, sample_rate_of
 from ..errors import ConfigError, DataError
 from ..registry import register
 from ..spec import Spec
@@ -58,7 +58,7 @@ class Scale(Stage):
 
 
 @register
-class DCRemove(Stage):
+class DCRemove(RateFree, Stage):
     """Subtract each window's mean, per channel (Edge Impulse / numpy ``x - x.mean()``).
 
     Not a streaming stage: the mean needs the whole window. For continuous DC removal use
@@ -83,7 +83,7 @@ class DCRemove(Stage):
 
 
 @register
-class PreEmphasis(Stage):
+class PreEmphasis(RateFree, Stage):
     """``y[n] = x[n] - coef * x[n-1]`` per channel (scipy.signal.lfilter([1, -coef], [1], x)).
 
     ``initial: zero`` takes ``x[-1] = 0`` (python_speech_features, librosa with ``zi=0``);
@@ -248,7 +248,7 @@ class Butter(Stage):
 
 
 @register
-class Magnitude(Stage):
+class Magnitude(RateFree, Stage):
     """Euclidean norm across channels, per sample (``numpy.linalg.norm(x[:, chans], axis=1)``),
     e.g. ``|acc|`` from ax, ay, az. ``mode: append`` adds it as a new last channel; ``mode:
     replace`` drops the channels used and appends the norm (one channel if all were used)."""

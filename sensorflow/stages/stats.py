@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from ..cost import Cost
-from ..dsp.params import sample_rate_of
+from ..dsp.params import RateFree, sample_rate_of
 from ..registry import register
 from ..spec import Spec
 from .base import Stage, StageParams, Tags
@@ -49,7 +49,7 @@ _OPS_PER_SAMPLE = {
 
 
 @register
-class Stats(Stage):
+class Stats(RateFree, Stage):
     """Per-channel statistics; features ``<channel>_<function>``, channel by channel."""
 
     name = "stats"

@@ -83,3 +83,11 @@ def test_float64_in_float64_out():
     out = sensorflow.stage("stats", sample_rate=SR, functions=["skew"]).transform(X)
     assert out.dtype == np.float64
     np.testing.assert_allclose(out[:, 0], scipy.stats.skew(X[:, :, 0], axis=1), rtol=1e-12)
+
+
+def test_rate_free_stages_need_no_sample_rate_alone():
+    X = _windows(seed=4)
+    np.testing.assert_allclose(sensorflow.stage("stats", functions=["mean"]).transform(X)[:, 0],
+                               X[:, :, 0].astype(np.float64).mean(axis=1), rtol=1e-6)
+    for name in ("dc_remove", "pre_emphasis", "magnitude"):
+        assert sensorflow.stage(name).transform(X).shape[:2] == X.shape[:2]
