@@ -95,13 +95,17 @@ def device_section(pipe, s_export, s_hil, result: dict, demo) -> dict:
         e = s_export.value
         dev["state_bytes"] = e.get("state_bytes")
         dev["flash_bytes"] = e.get("flash_bytes")
-        dev["static_ram_bytes"] = e.get("static_ram_bytes")
-        rows.append(["pipeline state struct (generator)", f"{e.get('state_bytes', 0):,} B"])
-        if e.get("flash_bytes") is not None:
-            rows.append(["flash: code + constant tables (objects, -O2)", f"{e['flash_bytes']:,} B"])
-            rows.append(["static RAM: data + bss (objects)", f"{e['static_ram_bytes']:,} B"])
-        elif e.get("size_note"):
-            rows.append(["object sizes", e["size_note"]])
+        dev["static_ram_bytes"] = e.get("ram_bytes")
+        dev["size_source"] = e.get("source")
+        rows.append(["pipeline state struct", f"{e.get('state_bytes', 0):,} B"])
+        rows.append([f"flash: code + constant tables ({e.get('source')})", f"{e['flash_bytes']:,} B"])
+        rows.append([f"static RAM: state + buffers ({e.get('source')})", f"{e['ram_bytes']:,} B"])
+        for r in e.get("stages", []):
+            rows.append([f"  stage {r['index']} {r['type']}: flash / RAM estimate",
+                         f"{r.get('measured_flash_bytes') or r['estimated_flash_bytes']:,} B / "
+                         f"{r['estimated_ram_bytes']:,} B"])  # fmt: skip
+        if e.get("note"):
+            rows.append(["note", str(e["note"]).replace("|", "/")])
     if s_hil.ok:
         h = s_hil.value
         per = h.get("per_inference") or {}

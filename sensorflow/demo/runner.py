@@ -118,55 +118,24 @@ def _role(stage_type: str) -> str:
 
 
 def export_c(pipe, artifact_dir: Path, board: str, out: Path) -> dict:
-    """Generate the C library for ``board`` and measure its objects (arm-none-eabi, -O2)."""
-    from .steps import StepUnavailable, require
+    """``sensorflow export`` for the board (prefix sf_model, as the HIL firmware expects),
+    sizes measured by cross-compiling."""
+    from .steps import require
 
-    generate = require("sensorflow.codegen.c", "generate", "C export (sensorflow.codegen.c)")
+    export = require("sensorflow.codegen.c.export", "export", "C export (sensorflow.codegen.c.export)")
     from .. import artifact as art
+    from .. import boards
 
     meta = art.read_meta(artifact_dir)
-    board_obj = None
-    try:
-        from .. import boards
-
-        board_obj = boards.get(board)
-    except ImportError:
-        pass
-    gen = generate(pipe, meta, board=board_obj)
-    out.mkdir(parents=True, exist_ok=True)
-    gen.write(out)
-    result = {"dir": str(out), "state_bytes": int(gen.state_bytes), "n_features": int(gen.n_features),
-              "files": sorted(gen.files)}  # fmt: skip
-    try:
-        sizes = measure_objects(out, board)
-        result.update(sizes)
-    except StepUnavailable as exc:
-        result["size_note"] = str(exc)
-    return result
+    report = export(pipe, meta, boards.get(board), out, prefix="sf_model", measure=True)
+    report["expected_hash"] = str(meta.get("content_hash", ""))[:16] or None
+    report["detail"] = (f"flash {report['flash_bytes']:,} B, RAM {report['ram_bytes']:,} B ({report['source']}, "
+                        "stack not included)")  # fmt: skip
+    return report
 
 
-def measure_objects(export_dir: Path, board: str) -> dict:
-    """Flash (text + data) and static RAM (data + bss) of the exported C compiled for the board."""
-    from .steps import StepUnavailable, require
-
-    qh = require("sensorflow.bench.qemu_harness", None, "object size measurement (sensorflow.bench)")
-    missing = qh.tools_available(board) if hasattr(qh, "tools_available") else None
-    if missing:
-        raise StepUnavailable(missing)
-    total = {"text": 0, "data": 0, "bss": 0}
-    objdir = export_dir / "obj"
-    objdir.mkdir(exist_ok=True)
-    includes = sorted({str(h.parent) for h in export_dir.rglob("*.h")})
-    for src in sorted(export_dir.rglob("*.c")):
-        obj = qh.compile_object(src, board, include_dirs=includes, out=objdir / (src.stem + ".o"))
-        for k, v in qh.object_size(obj).items():
-            if k in total:
-                total[k] += int(v)
-    return {"flash_bytes": total["text"] + total["data"], "static_ram_bytes": total["data"] + total["bss"],
-            "sizes": total}  # fmt: skip
-
-
-def run_hil(pipe, export_dir: Path, board: str, windows: np.ndarray, build_dir: Path, log) -> dict:
+def run_hil(pipe, export_dir: Path, board: str, windows: np.ndarray, build_dir: Path, log,
+            expected_hash: str | None = None) -> dict:
     from .steps import require
 
     session = require("sensorflow.hil.session", None, "HIL (sensorflow.hil)")
@@ -174,7 +143,7 @@ def run_hil(pipe, export_dir: Path, board: str, windows: np.ndarray, build_dir: 
     report = require("sensorflow.hil.report", "to_dict", "HIL report (sensorflow.hil.report)")
     elf = session.build(board, export_dir, build_dir)
     with session.open_emulated(board, elf) as s:
-        run = runner(s.client, windows, pipe, board=board)
+        run = runner(s.client, windows, pipe, board=board, expected_hash=expected_hash)
         run.boot_seconds = s.boot_seconds
     d = report(run)
     d["per_inference"] = run.per_inference()
@@ -228,7 +197,7 @@ def run(opts: DemoOptions) -> dict:
     s_hil = steps.run(
         "hil",
         lambda: run_hil(s_pipe.value, out / "export", opts.board, _hil_windows(s_train.value, opts.hil_windows),
-                        out / "hil", log),
+                        out / "hil", log, s_export.value.get("expected_hash")),
         needs=(s_export,),
     )  # fmt: skip
     device = figures.device_section(s_pipe.value if s_pipe.ok else None, s_export, s_hil, result, demo)

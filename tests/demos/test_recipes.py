@@ -26,6 +26,7 @@ TINY = dict(
     noise_per_speaker=1,
     streams=1,
     stream_minutes=0.25,
+    dev_minutes=0.25,
 )
 
 
@@ -56,7 +57,9 @@ def test_wakeword_split_is_speaker_disjoint_and_labelled(tmp_path):
     assert set(d.y) == {"wake", "other"}
     assert set(d.kind[d.y == "wake"]) == {"wake"}
     # wake clips carry speech energy; noise-only clips are quieter than the loudest speech
-    s = d.streams[0]
+    assert [s["part"] for s in d.streams] == ["dev", "test"]
+    assert set(d.streams[0]["event_speaker"]) <= train and set(d.streams[1]["event_speaker"]) <= test
+    s = d.streams[1]
     assert len(s["signal"]) == int(0.25 * 60 * 16000)
     assert np.all(s["event_end"] > s["event_start"])
     assert np.all(s["event_start"][1:] >= s["event_end"][:-1])
@@ -100,7 +103,8 @@ def test_wakeword_recipe_through_dataset_loader(tmp_path):
     ds = load_dataset(Cfg)
     assert isinstance(ds, Dataset) and ds.fold is not None
     assert ds.signals[0].shape == (16000, 1)
-    assert len(ds.streams) == 1 and all(label == "wake" for _, _, label in ds.streams[0].events)
+    assert [s.name for s in ds.streams] == ["wakeword-dev-stream0", "wakeword-test-stream1"]
+    assert all(label == "wake" for s in ds.streams for _, _, label in s.events)
 
 
 # ---------------------------------------------------------------------- vibration

@@ -4,7 +4,8 @@ Clips: 1 s windows of 16 kHz audio labelled ``wake`` (the wake phrase, placed wi
 or ``other`` (confusable phrases, other words and sentences, fragments of the wake phrase,
 background noise alone), mixed with white/pink/brown noise, mains hum or babble at several
 SNRs. Streams: minutes of continuous audio interleaving wake phrases, other speech and
-noise, with the wake phrase times, to measure recall and false accepts per hour.
+noise, with the wake phrase times: ``test`` streams by held-out speakers measure recall and
+false accepts per hour; a ``dev`` stream by training speakers is for choosing the threshold.
 
 Speakers are engine voices (``espeak:en-029+m3``, ``flite:slt``); the held-out speakers use
 accents *and* voice variants (and a flite voice) never used for training, so the split is
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import ConfigError, DataError
 from . import cache, noise, speech
 
-VERSION = 2
+VERSION = 3
 CLASSES = ("other", "wake")
 
 CONFUSABLES = (
@@ -88,6 +89,9 @@ class WakewordOptions(BaseModel):
     speech_dbfs: tuple[float, float] = (-32.0, -14.0)
     streams: int = Field(3, ge=0)
     stream_minutes: float = Field(30.0, ge=0, description="total minutes of evaluation streams")
+    dev_minutes: float = Field(
+        10.0, ge=0, description="minutes of streams spoken by training speakers, to choose the detection threshold"
+    )
     stream_wake_fraction: float = Field(0.25, gt=0, lt=1, description="share of stream events that are the wake phrase")
     max_speakers: int | None = Field(None, ge=2, description="use at most this many training speakers (tests)")
     seed: int = 0
@@ -112,6 +116,7 @@ class WakewordOptions(BaseModel):
             noise_per_speaker=1,
             streams=1,
             stream_minutes=2.0,
+            dev_minutes=1.0,
         )
         base.update(overrides)
         return WakewordOptions(**base)
@@ -274,11 +279,12 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
 
 
 # ---------------------------------------------------------------------- streams
-def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator, talkers, log=None) -> dict:
-    """One continuous recording of held-out speakers: events (wake phrase, confusables,
+def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator, talkers, log=None,
+                 part: str = "test") -> dict:
+    """One continuous recording of the ``part``'s speakers: events (wake phrase, confusables,
     sentences) separated by pauses of 0.5-4 s over a background noise bed at one SNR."""
     sr = opts.sample_rate
-    test_speakers = speakers(opts, "test")
+    test_speakers = speakers(opts, "train" if part == "dev" else "test")
     plan: list[tuple[str, speech.Utterance]] = []
     gaps: list[int] = []
     total = 0.0
@@ -298,10 +304,10 @@ def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator
     audio = speech.synthesize_many([u for _, u in plan], sr, opts.workers)
     n = int(seconds * sr)
     sig = np.zeros(n, dtype=np.float32)
-    starts, ends, kinds = [], [], []
+    starts, ends, kinds, who = [], [], [], []
     pos = int(rng.uniform(0.5, 2.0) * sr)
     level = 10.0 ** (rng.uniform(*opts.speech_dbfs) / 20.0)
-    for (kind, _), a, gap in zip(plan, audio, gaps):
+    for (kind, utt), a, gap in zip(plan, audio, gaps):
         if pos + len(a) > n:
             break
         a = a * (level * 10.0 ** (rng.uniform(-4, 4) / 20.0) / (noise.rms(a) or 1.0))
@@ -309,6 +315,7 @@ def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator
         starts.append(pos)
         ends.append(pos + len(a))
         kinds.append(kind)
+        who.append(utt.speaker)
         pos += len(a) + gap
     bed = np.zeros(n, dtype=np.float32)
     for kind in rng.choice(opts.noise_kinds, size=2, replace=False):
@@ -321,6 +328,7 @@ def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator
         "event_start": np.array(starts, dtype=np.int64),
         "event_end": np.array(ends, dtype=np.int64),
         "event_kind": kinds_arr,
+        "event_speaker": np.array(who),
         "snr_db": snr,
     }
 
@@ -346,17 +354,18 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
         for key, idx in (("X", 0), ("y", 1), ("groups", 2), ("kind", 3)):
             arrays[key] = np.concatenate([parts["train"][idx], parts["test"][idx]])
         arrays["split"] = np.array(["train"] * len(parts["train"][0]) + ["test"] * len(parts["test"][0]))
-        test_talkers = parts["test"][4]
         per_stream = 60.0 * opts.stream_minutes / max(opts.streams, 1)
-        for i in range(opts.streams if opts.stream_minutes > 0 else 0):
+        plan = [("dev", 60.0 * opts.dev_minutes)] if opts.dev_minutes > 0 else []
+        plan += [("test", per_stream)] * (opts.streams if opts.stream_minutes > 0 else 0)
+        for i, (part, seconds) in enumerate(plan):
             if log:
-                log(f"wakeword: building evaluation stream {i + 1}/{opts.streams} ({per_stream / 60:.1f} min)")
-            s = build_stream(opts, per_stream, rng, test_talkers, log)
+                log(f"wakeword: building {part} stream {i + 1}/{len(plan)} ({seconds / 60:.1f} min)")
+            s = build_stream(opts, seconds, rng, parts["train" if part == "dev" else "test"][4], log, part)
             for k, v in s.items():
                 if k != "snr_db":
                     arrays[f"stream{i}_{k}"] = v
             arrays[f"stream{i}_snr_db"] = np.array(s["snr_db"])
-        info = {"n_streams": opts.streams if opts.stream_minutes > 0 else 0}
+        info = {"n_streams": len(plan), "stream_parts": [p for p, _ in plan]}
         return arrays, info
 
     arrays, info = cache.load_or_build(
@@ -370,8 +379,10 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
                 "event_start": arrays[f"stream{i}_event_start"],
                 "event_end": arrays[f"stream{i}_event_end"],
                 "event_kind": arrays[f"stream{i}_event_kind"],
+                "event_speaker": arrays[f"stream{i}_event_speaker"],
                 "snr_db": float(arrays[f"stream{i}_snr_db"]),
                 "sample_rate": opts.sample_rate,
+                "part": info["stream_parts"][i],
             }
         )
     if not len(arrays["X"]):
@@ -411,7 +422,7 @@ def to_dataset(data: WakewordData, channels, Dataset, Stream):
     for i, s in enumerate(data.streams):
         wake = s["event_kind"] == "wake"
         events = [(float(a) / sr, float(b) / sr, "wake") for a, b in zip(s["event_start"][wake], s["event_end"][wake])]
-        streams.append(Stream(s["signal"][:, None], events, name=f"wakeword-stream{i}"))
+        streams.append(Stream(s["signal"][:, None], events, name=f"wakeword-{s['part']}-stream{i}"))
     names = [f"{k}:{g}:{i}" for i, (k, g) in enumerate(zip(data.kind.tolist(), data.groups.tolist()))]
     return Dataset(
         [x[:, None] for x in data.X], data.y, data.groups, sr, tuple(channels), names,

@@ -1,0 +1,153 @@
+"""The demo machinery: streaming event scoring, report writing, step statuses, and the
+shrunken demos end to end (``sensorflow demo NAME --small``)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import need_tools
+
+from sensorflow.cli import main
+from sensorflow.demo import streaming
+from sensorflow.demo.report import target, write
+from sensorflow.demo.steps import StepUnavailable, Steps, require
+from sensorflow.errors import DataError
+
+
+# ---------------------------------------------------------------------- event matching
+def test_match_counts_hits_misses_and_false_accepts():
+    events = [(1.0, 1.8, "wake"), (10.0, 10.7, "wake"), (20.0, 20.8, "wake"), (5.0, 6.0, "other")]
+    det = np.array([1.5, 2.2, 10.9, 11.5, 14.0, 5.5])
+    r = streaming.match(det, events, "wake")
+    assert r["n_events"] == 3 and r["hits"] == 2
+    assert r["missed"] == [(20.0, 20.8)]
+    # 2.2 repeats event 1 (duplicate), 11.5 repeats event 2, 14.0 and 5.5 match nothing
+    assert sorted(r["false_accepts"]) == [2.2, 5.5, 11.5, 14.0]
+    assert r["duplicates"] == 2
+
+
+def test_match_tolerance_edges():
+    events = [(1.0, 2.0, "wake")]
+    assert streaming.match(np.array([1.0 + streaming.BEFORE_S]), events, "wake")["hits"] == 1
+    assert streaming.match(np.array([2.0 + streaming.AFTER_S]), events, "wake")["hits"] == 1
+    assert streaming.match(np.array([1.0 + streaming.BEFORE_S - 0.01]), events, "wake")["hits"] == 0
+    assert streaming.match(np.array([2.0 + streaming.AFTER_S + 0.01]), events, "wake")["hits"] == 0
+
+
+def test_summarise_rates_per_hour_of_non_event_audio():
+    results = [{"n_events": 4, "hits": 3, "false_accepts": [1.0, 2.0], "duplicates": 0, "missed": []}]
+    s = streaming.summarise(results, [3600.0 + 40.0], [40.0])
+    assert s["recall"] == 0.75
+    assert s["false_accepts_per_hour"] == pytest.approx(2.0)
+
+
+class _ConstPipe:
+    """A stand-in detector: scores are the window's mean absolute amplitude."""
+
+    window_length, hop = 100, 50
+
+    class config:
+        class sensor:
+            sample_rate = 100.0
+
+    classes_ = np.array(["other", "wake"])
+
+    def predict_proba(self, X):
+        a = np.clip(np.abs(X).mean(axis=(1, 2)), 0, 1)
+        return np.stack([1 - a, a], axis=1)
+
+    def post_stages(self):
+        return []
+
+
+def test_score_stream_chunks_equal_whole():
+    rng = np.random.default_rng(0)
+    sig = rng.uniform(-1, 1, 100 * 60).astype(np.float32)
+    p = _ConstPipe()
+    s1, t1 = streaming.score_stream(p, sig, chunk_windows=7)
+    s2, t2 = streaming.score_stream(p, sig, chunk_windows=10_000)
+    np.testing.assert_allclose(s1, s2)
+    np.testing.assert_allclose(t1, t2)
+    assert len(s1) == 1 + (len(sig) - 100) // 50 and t1[0] == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------- report and steps
+def test_report_has_targets_sections_and_steps(tmp_path):
+    result = {
+        "demo": "x", "pipeline": "pipelines/x.yaml", "board": "b", "small": True,
+        "targets": [target("recall", 0.9, 0.95, "%", True), target("flash", None, 65536, "B", False)],
+        "sections": [{"title": "Held-out", "text": "hello", "header": ["a", "b"], "rows": [[1, 2]], "figures": ["c.png"]}],
+        "steps": [{"name": "train", "status": "ok", "seconds": 1.0, "detail": "a|b"}],
+    }  # fmt: skip
+    path = write(result, tmp_path)
+    text = path.read_text()
+    assert "| recall | 90.0 % | >= 95.0 % | **not met** |" in text
+    assert "| flash | n/a |" in text and "not measured" in text
+    assert "![c.png](c.png)" in text and "a/b" in text
+    assert json.loads((tmp_path / "report.json").read_text())["demo"] == "x"
+
+
+def test_steps_report_unavailable_and_skip_dependents():
+    logs = []
+    steps = Steps(logs.append)
+
+    def missing():
+        require("sensorflow.no_such_module_here", None, "the frobnicator")
+
+    a = steps.run("a", missing)
+    b = steps.run("b", lambda: 1, needs=(a,))
+    c = steps.run("c", lambda: (_ for _ in ()).throw(DataError("bad data")))
+    assert a.status == "unavailable" and "the frobnicator is not available" in a.detail
+    assert b.status == "skipped"
+    assert c.status == "failed" and "bad data" in c.detail
+    assert not steps.all_ok
+    with pytest.raises(StepUnavailable):
+        require("sensorflow.demo", "no_such_attribute")
+
+
+def test_unknown_demo_is_a_user_error(capsys):
+    assert main(["demo", "nosuchdemo"]) == 2
+    assert "unknown demo 'nosuchdemo'" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------- demos end to end
+def _run_small(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("SENSORFLOW_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / name
+    code = main(["demo", name, "--small", "--out", str(out), "--json", "--hil-windows", "4"])
+    return code, out
+
+
+@pytest.mark.slow
+def test_vibration_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
+    code, out = _run_small("vibration", tmp_path, monkeypatch)
+    res = json.loads(capsys.readouterr().out)
+    report = (out / "report.md").read_text()
+    assert "fault-class accuracy" in report and "anomaly ROC AUC" in report
+    for png in ("confusion.png", "features.png", "anomaly_roc.png"):
+        assert (out / png).stat().st_size > 1000
+    steps = {s["name"]: s["status"] for s in res["steps"]}
+    assert steps["train"] == "ok" and steps["evaluate"] == "ok"
+    assert 0.0 <= res["metrics"]["heldout_accuracy"] <= 1.0 and res["metrics"]["anomaly_auc"] is not None
+    assert code == (0 if all(s == "ok" for s in steps.values()) else 1)
+
+
+@pytest.mark.slow
+@pytest.mark.emulator
+def test_wakeword_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
+    need_tools("espeak-ng", "arm-none-eabi-gcc", "qemu-system-arm")
+    code, out = _run_small("wakeword", tmp_path, monkeypatch)
+    res = json.loads(capsys.readouterr().out)
+    report = (out / "report.md").read_text()
+    assert "recall on held-out voices" in report and "false accepts per hour" in report
+    for png in ("confusion.png", "features.png", "det_curve.png", "stream.png"):
+        assert (out / png).stat().st_size > 1000
+    steps = {s["name"]: s for s in res["steps"]}
+    assert all(s["status"] == "ok" for s in steps.values()), steps
+    assert code == 0
+    assert res["metrics"]["recall"] is not None and res["metrics"]["false_accepts_per_hour"] is not None
+    dev = res["device"]
+    assert dev["flash_bytes"] > 0 and dev["ram_bytes"] > 0 and dev["per_second"] > 0
+    assert dev["hil_agreement"] == 1.0
