@@ -18,7 +18,9 @@ from stage_compare import one_stage_pipeline
 SIGNAL_AND_FEATURE = ["scale", "dc_remove", "pre_emphasis", "butter", "magnitude", "stats", "fft", "band_energy",
                       "spectral", "envelope_spectrum", "log_mel", "mfcc"]
 
-CASES = [(name, i, params) for name in SIGNAL_AND_FEATURE for i, params in enumerate(get(name).examples())]
+# the first parameter set of each stage runs by default, the others with the slow tests
+CASES = [pytest.param(name, i, params, marks=[pytest.mark.slow] if i else [], id=f"{name}-{i}")
+         for name in SIGNAL_AND_FEATURE for i, params in enumerate(get(name).examples())]
 
 
 def _pipeline_for(name, params, rng):
@@ -40,7 +42,7 @@ def _tol(name, ref):
     return 1e-4 * float(np.abs(ref).max()) + 1e-6
 
 
-@pytest.mark.parametrize("name,i,params", CASES, ids=[f"{n}-{i}" for n, i, _ in CASES])
+@pytest.mark.parametrize("name,i,params", CASES)
 def test_emitted_c_matches_reference(tmp_path, name, i, params):
     need_tools("cc")
     rng = np.random.default_rng(i)
@@ -54,6 +56,7 @@ def test_emitted_c_matches_reference(tmp_path, name, i, params):
         f"{name} {params}: max error {err.max():.3g} at {np.unravel_index(err.argmax(), err.shape)}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["mfcc", "butter", "stats", "spectral", "envelope_spectrum", "band_energy"])
 def test_emitted_c_under_sanitizers(tmp_path, name):
     need_tools("cc")

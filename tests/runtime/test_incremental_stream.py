@@ -14,6 +14,7 @@ from sensorflow.testing import ccompare
 SR = 16000.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["mfcc", "log_mel"])
 def test_streamed_windows_match_reference(tmp_path, name):
     need_tools("cc")
