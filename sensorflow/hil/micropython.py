@@ -17,9 +17,11 @@ Entry point for ``sensorflow hil ARTIFACT --board esp32 --lang micropython [--po
 held-out windows (``test_windows.npy``). The returned dict has the keys of
 ``sensorflow.hil.report.to_dict`` that apply (``board``, ``port``, ``n``, ``agreement``,
 ``passed``, ``disagreements``, ``out_of_tolerance``, ``max_abs_score_error``,
-``max_abs_feature_error``, ``latency_ms_median``, ...; counters are ``None``: MicroPython
-has no instruction counter) plus ``lang``, ``device_us_per_inference`` (time.ticks_us on
-the board), ``upload_seconds`` and ``heap_bytes`` (gc.mem_alloc growth of Pipeline()).
+``max_abs_feature_error``, ``latency_ms_median``, ``ping_ms``, ..., so
+``report.format_table`` prints it; ``counter_unit`` is ``"ns"`` with
+``device_ns_per_inference`` from time.ticks_us on the board: MicroPython has no
+instruction counter; state/RAM/flash bytes are the export estimate) plus ``lang``,
+``upload_seconds`` and ``heap_bytes`` (gc.mem_alloc growth of Pipeline()).
 """
 
 from __future__ import annotations
@@ -248,7 +250,8 @@ def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "
         export(pipeline, meta, boards.get(board), export_dir, mpy=use_mpy)
     export_dir = Path(export_dir)
     report_path = export_dir / "export_report.json"
-    prefix = json.loads(report_path.read_text())["prefix"] if report_path.exists() else "sf_model"
+    exported = json.loads(report_path.read_text()) if report_path.exists() else {}
+    prefix = exported.get("prefix", "sf_model")
     files = _module_files(export_dir, use_mpy)
 
     emulated = None
@@ -272,6 +275,11 @@ def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "
         mods = ", ".join(repr(Path(n).stem) for n in files) + ","
         setup = _SETUP.format(module=prefix, modules=mods)
         head = repl.exec_(setup, timeout=max(timeout, 30.0)).split()
+        pings = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            repl.exec_("pass")
+            pings.append(time.perf_counter() - t0)
         L, C, nf, nc, heap = (int(v) for v in (head[0], head[1], head[2], head[3], head[5]))
         board_hash = head[4]
         want_hash = str(meta.get("content_hash") or "0" * 16)[:16]
@@ -329,11 +337,20 @@ def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "
         "out_of_tolerance": [r["index"] for r in records if not r["ok"]],
         "max_abs_score_error": max((r["score_error"] for r in records), default=None),
         "max_abs_feature_error": max((r["feature_error"] for r in records), default=None),
-        "counter_unit": None,
+        "counter_unit": "ns",
         "instructions_per_inference": None,
+        "instructions_features": None,
+        "instructions_classify": None,
         "cycles_per_inference": None,
+        "device_ns_per_inference": 1000.0 * statistics.median(r["device_us"] for r in records) if records else None,
         "device_us_per_inference": statistics.median(r["device_us"] for r in records) if records else None,
         "latency_ms_median": round(1e3 * statistics.median(r["latency_s"] for r in records), 3) if records else None,
+        "ping_ms": round(1e3 * statistics.median(pings), 3),
+        "stack_high_water_bytes": None,
+        "stack_size_bytes": None,
+        "state_bytes": exported.get("state_bytes"),
+        "ram_bytes": exported.get("ram_bytes"),
+        "flash_bytes": exported.get("flash_bytes"),
         "boot_ms": round(1e3 * boot, 3),
         "upload_seconds": round(upload, 3),
         "heap_bytes": int(heap),

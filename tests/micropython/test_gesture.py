@@ -71,6 +71,10 @@ def test_raw_repl_hil_on_emulated_board(gesture):
     assert result["n"] == 40 and result["agreement"] == 1.0 and result["passed"], result
     assert result["pipeline_hash"] == meta["content_hash"][:16]
     assert "raw-paste" in result["firmware"]
+    from sensorflow.hil.report import format_table
+
+    table = format_table(result)
+    assert "100.00 %" in table and "PASS" in table
     print("HIL", json.dumps({k: result[k] for k in ("n", "agreement", "max_abs_score_error", "max_abs_feature_error",
                                                    "latency_ms_median", "boot_ms", "upload_seconds", "heap_bytes")}))
 
