@@ -40,11 +40,28 @@ class SectionSizes:
 
 @dataclass
 class ObjectSizes:
-    """Sizes of one object file, in total and per allocated section (by section name)."""
+    """Sizes of one object file, in total and per allocated section (by section name), and
+    the symbols it needs from elsewhere."""
 
     path: Path
     total: SectionSizes
     sections: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (kind, size)
+    undefined: list[str] = field(default_factory=list)
+
+
+# Double-precision work that a float32 pipeline must never pull in: libgcc's soft-double
+# helpers (Arm EABI and generic names) and the double versions of libm functions.
+_SOFT_DOUBLE = re.compile(r"^__aeabi_(d[a-z0-9]+|[fiul]+2d|l?d2[a-z]+)$|^__[a-z]+df[23]$|^__(extendsfdf2|truncdfsf2|"
+                          r"float(un)?[sdt]idf|fix(uns)?dfs?[id]|unorddf2)$")
+_DOUBLE_LIBM = frozenset(
+    "sin cos tan asin acos atan atan2 sinh cosh tanh exp exp2 expm1 log log2 log10 log1p pow sqrt cbrt hypot "
+    "floor ceil round trunc fmod fabs".split()
+)
+
+
+def double_precision_symbols(undefined: list[str]) -> list[str]:
+    """The undefined symbols that mean double-precision arithmetic."""
+    return sorted(s for s in undefined if _SOFT_DOUBLE.match(s) or s in _DOUBLE_LIBM)
 
 
 def section_kind(sh_type: str, flags: int) -> str | None:
@@ -73,13 +90,16 @@ def read_object(path: Path) -> ObjectSizes:
                 continue
             total.add(kind, sec["sh_size"])
             sections[sec.name] = (kind, sec["sh_size"])
+        undefined = []
         symtab = elf.get_section_by_name(".symtab")
         if symtab is not None:  # COMMON symbols (tentative definitions) live in no section
             for sym in symtab.iter_symbols():
                 if sym["st_shndx"] == "SHN_COMMON":
                     total.add("bss", sym["st_size"])
                     sections[f"COMMON.{sym.name}"] = ("bss", sym["st_size"])
-    return ObjectSizes(Path(path), total, sections)
+                elif sym["st_shndx"] == "SHN_UNDEF" and sym.name:
+                    undefined.append(sym.name)
+    return ObjectSizes(Path(path), total, sections, undefined)
 
 
 def compile_objects(sources: list[Path], include_dir: Path, out_dir: Path, board, opt: str = "-O2",
@@ -110,11 +130,19 @@ def compile_objects(sources: list[Path], include_dir: Path, out_dir: Path, board
 def measure_generated(gen, src_dir: Path, board, build_dir: Path, opt: str = "-O2") -> dict:
     """Compile the generated library for ``board`` and attribute the measured sizes:
     per stage (its ``<prefix>_s<i>*`` sections plus the runtime kernels only it uses),
-    ``runtime (shared)`` (kernels used by several stages), ``window buffer + API`` (the API functions,
+    ``runtime (shared)`` (kernels used by several stages), ``API code`` (the API functions,
     streaming window and buffers). Returns {"total": sizes, "parts": {name: sizes}, "objects": {...}}."""
     sources = [src_dir / s for s in gen.sources]
     objs = compile_objects(sources, src_dir, build_dir, board, opt=opt)
     by_name = {o.stem: read_object(o) for o in objs}
+    if board.fpu != "double":
+        for stem, o in by_name.items():
+            bad = double_precision_symbols(o.undefined)
+            if bad:
+                raise CodegenError(
+                    f"board '{board.name}' (FPU {board.fpu}): {stem}.c uses double precision ({', '.join(bad[:4])}); "
+                    "a float literal without 'f' or a double libm call - use float32 (sinf, 1.0f)"
+                )
     users: dict[str, list[int]] = {}
     for es in gen.stages:
         for r in es.fragment.runtime:
@@ -131,7 +159,7 @@ def measure_generated(gen, src_dir: Path, board, build_dir: Path, opt: str = "-O
             total.add(kind, getattr(objsz.total, kind))
         if stem == gen.prefix:
             for sec, (kind, size) in objsz.sections.items():
-                owner = "window buffer + API"
+                owner = "API code"
                 for es in gen.stages:
                     tag = f"{gen.prefix}_s{es.ctx.index}"
                     if re.search(rf"\.{tag}(?:[._]|$)", sec):
@@ -143,13 +171,14 @@ def measure_generated(gen, src_dir: Path, board, build_dir: Path, opt: str = "-O
             owner = label[u[0]] if len(u) == 1 else "runtime (shared)"
             for kind in ("text", "rodata", "data", "bss"):
                 part(owner).add(kind, getattr(objsz.total, kind))
-    # the state struct is one object in .bss: give each stage its declared fields
-    state = part("window buffer + API")
-    for es in gen.stages:
-        nb = es.fragment.state_bytes()
-        if nb and state.bss >= nb:
-            state.bss -= nb
-            part(label[es.ctx.index]).bss += nb
+    # the state struct is one object in .bss: split it as the generator laid it out
+    glue = part("API code")
+    if glue.bss >= gen.state_bytes:
+        glue.bss -= gen.state_bytes
+        for index, nb in gen.info["stage_ram"].items():
+            part(label[index]).bss += nb
+        for name, nb in gen.info["ram_layout"].items():
+            part(name).bss += nb
     return {
         "total": total,
         "parts": parts,

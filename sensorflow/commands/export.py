@@ -46,16 +46,17 @@ def run(args, out) -> int:
     out.set(**report, out=str(out_dir))
     measured = report["measured"] is not None
     out.print(f"exported '{pipeline.name}' for {board.name} ({board.cpu}, FPU {board.fpu}) to {out_dir}")
-    out.print(f"{'stage':28s} {'est. flash':>11s} {'meas. flash':>11s} {'est. RAM':>9s} {'state':>8s} {'ops/win':>9s}")
+    out.print(f"{'part':28s} {'est. flash':>11s} {'meas. flash':>11s} {'est. RAM':>9s} {'RAM':>9s} {'ops/win':>9s}")
     for r in report["stages"]:
         out.print(f"{str(r['index']) + ' ' + r['type']:28s} {_kb(r['estimated_flash_bytes']):>11s} "
                   f"{_kb(r.get('measured_flash_bytes')):>11s} {_kb(r['estimated_ram_bytes']):>9s} "
-                  f"{_kb(r['state_bytes']):>8s} {r['ops']:>9d}")
-    if measured:
-        m = report["measured"]
-        for name in ("window buffer + API", "runtime (shared)"):
-            if name in m["parts"]:
-                out.print(f"{name:28s} {'':>11s} {_kb(m['parts'][name]['flash']):>11s}")
+                  f"{_kb(r['state_bytes'] + r['scratch_bytes']):>9s} {r['ops']:>9d}")
+    parts = report["measured"]["parts"] if measured else {}
+    for name in ("API code", "runtime (shared)"):
+        if name in parts:
+            out.print(f"{name:28s} {'':>11s} {_kb(parts[name]['flash']):>11s}")
+    for name, nb in report["ram_layout"].items():
+        out.print(f"{name:28s} {'':>11s} {'':>11s} {'':>9s} {_kb(nb):>9s}")
     src = report["source"]
     out.print(f"total ({src}): flash {_kb(report['flash_bytes'])} of {_kb(board.flash_bytes)}, "
               f"RAM {_kb(report['ram_bytes'])} of {_kb(board.ram_bytes)} (state struct {report['state_bytes']} B, "

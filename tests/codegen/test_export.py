@@ -17,7 +17,7 @@ from helpers import dataset, fitted
 from sensorflow import artifact, boards, cli
 from sensorflow.codegen.c.export import export
 from sensorflow.codegen.c.library import generate
-from sensorflow.cost_measure import compile_objects
+from sensorflow.cost_measure import compile_objects, double_precision_symbols, read_object
 from sensorflow.errors import BudgetExceededError
 from sensorflow.pipeline import Pipeline
 
@@ -100,7 +100,7 @@ def test_tiny_board_refuses_gesture_naming_the_biggest_contributors(gesture, tmp
         export(gesture, {}, boards.get(TINY), tmp_path / "out", measure=False)
     msg = str(exc.value)
     assert "board 'tiny'" in msg and "pipeline 'gesture'" in msg and "biggest:" in msg
-    assert "window buffer + API" in msg and "KB" in msg
+    assert "API code" in msg and "KB" in msg
     assert not (tmp_path / "out").exists(), "a refused export must not write files"
 
 
@@ -193,6 +193,19 @@ def test_every_model_cross_compiles_without_warnings(tmp_path, board):
         # compile_objects uses -Wall -Wextra -Werror -Wdouble-promotion -Wfloat-conversion and fails on any output
         objs = compile_objects([src / s for s in gen.sources], src, tmp_path / f"o{i}", b)
         assert len(objs) == len(gen.sources)
+        for o in objs:  # no soft-double helpers or double libm calls: float32 all the way
+            assert double_precision_symbols(read_object(o).undefined) == [], f"{model}: {o.name}"
+
+
+@pytest.mark.emulator
+def test_double_precision_is_detected(tmp_path):
+    b = boards.get("qemu-mps2-an386")
+    need_tools(b.toolchain.cc)
+    src = tmp_path / "d.c"
+    src.write_text("float f(float x);\nfloat f(float x) { return (float)((double)x * 0.1); }\n")
+    obj = tmp_path / "d.o"
+    subprocess.run([b.toolchain.cc, *b.toolchain.cflags, "-O2", "-c", str(src), "-o", str(obj)], check=True)
+    assert double_precision_symbols(read_object(obj).undefined) == ["__aeabi_d2f", "__aeabi_dmul", "__aeabi_f2d"]
 
 
 @pytest.mark.emulator

@@ -80,13 +80,16 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
             p = parts.get(names[r["index"]])
             r["measured_flash_bytes"] = p.flash if p else 0
             r["measured_ram_bytes"] = p.ram if p else 0
+            r["ram_bytes"] = gen.info["stage_ram"][r["index"]]  # state + scratch as laid out
         flash, ram, source = measured["total"].flash, measured["total"].ram, "measured"
         flash_parts = [(k, v.flash) for k, v in parts.items()]
         ram_parts = [(k, v.ram) for k, v in parts.items()]
     else:
         flash, ram, source = est_flash, est_ram, "estimated"
-        flash_parts = [(names[r["index"]], r["estimated_flash_bytes"]) for r in rows] + [("window buffer + API", GLUE_FLASH_ESTIMATE)]
-        ram_parts = [(names[r["index"]], r["estimated_ram_bytes"]) for r in rows] + [("window buffer + API", gen.glue_state_bytes)]
+        flash_parts = [(names[r["index"]], r["estimated_flash_bytes"]) for r in rows]
+        flash_parts.append(("API code", GLUE_FLASH_ESTIMATE))
+        ram_parts = [(names[r["index"]], r["estimated_ram_bytes"]) for r in rows]
+        ram_parts += list(gen.info["ram_layout"].items())
     check_budget(board, "flash", flash, board.flash_bytes, flash_parts, source, pipeline.name)
     check_budget(board, "RAM", ram, board.ram_bytes, ram_parts, source, pipeline.name)
 
@@ -103,6 +106,7 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
         "ram_bytes": int(ram),
         "source": source,
         "state_bytes": gen.state_bytes,
+        "ram_layout": gen.info["ram_layout"],
         "budget": {"flash_bytes": board.flash_bytes, "ram_bytes": board.ram_bytes},
         "n_features": gen.n_features,
         "n_classes": gen.n_classes,

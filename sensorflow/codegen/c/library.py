@@ -182,11 +182,21 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     fields = list(glue_fields)
     for es in emitted:
         fields += [(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.state]
+    scratch_owner, union_bytes = None, 0
     if scratch_stages:
-        union = max(_struct_size([(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.scratch]) for es in scratch_stages)
-        fields.append((union[1], union[0] // union[1]))
+        sizes = [(_struct_size([(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.scratch]), es)
+                 for es in scratch_stages]
+        (union_bytes, union_align), owner = max(sizes, key=lambda t: t[0][0])
+        scratch_owner = owner.ctx.index
+        fields.append((union_align, union_bytes // union_align))
     state_bytes = _struct_size(fields)[0]
     glue_state = _struct_size(glue_fields)[0]
+    # RAM by purpose (bytes), for budgets and reports: the union of scratch areas is charged to
+    # the stage with the largest one; padding goes to the stage buffers
+    stage_ram = {es.ctx.index: es.fragment.state_bytes() + (union_bytes if es.ctx.index == scratch_owner else 0)
+                 for es in emitted}
+    ram_layout = {"streaming window": 4 * win * nch}
+    ram_layout["stage buffers"] = state_bytes - ram_layout["streaming window"] - sum(stage_ram.values())
 
     pipeline_hash = str(meta.get("content_hash") or "0" * 16)[:16]
     values = dict(
@@ -208,7 +218,8 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     return GeneratedC(
         prefix=prefix, files=files, runtime=runtime, stages=emitted, state_bytes=state_bytes,
         n_features=n_features, n_classes=n_classes, glue_state_bytes=glue_state, board=board,
-        info=dict(window_length=win, hop=hop, n_channels=nch, pipeline_hash=pipeline_hash, name=pipeline.name),
+        info=dict(window_length=win, hop=hop, n_channels=nch, pipeline_hash=pipeline_hash, name=pipeline.name,
+                  ram_layout=ram_layout, stage_ram=stage_ram),
     )
 
 
