@@ -151,11 +151,13 @@ def measure(board: str = "qemu-mps2-an386") -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--board", default="qemu-mps2-an386", choices=sorted(qemu_harness.BOARDS))
     args = ap.parse_args(argv)
-    r = measure()
+    r = measure(args.board)
     if args.json:
         print(json.dumps(r, indent=2))
     else:
+        print(f"board: {r['board']}")
         print(f"rfft 512:            {r['rfft512_instructions']:>10,.0f} instructions (rel. error {r['rfft512_relative_error']:.1e})")
         print(f"MFCC frame 512/40/13:{r['mfcc_frame_instructions']:>10,.0f} instructions (max abs error {r['mfcc_frame_max_abs_error']:.1e})")
         print(f"wake word MFCC:      {r['wakeword_instructions_per_second']:>10,.0f} instructions per second of audio")
