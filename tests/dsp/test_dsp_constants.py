@@ -119,3 +119,16 @@ def test_windows_equal_scipy_get_window(name, n):
     import scipy.signal
 
     np.testing.assert_array_equal(dsp.windows.periodic_window(name, n), scipy.signal.get_window(name, n, fftbins=True))
+
+
+@pytest.mark.parametrize("kw", [{"n_mels": 40}, {"n_mels": 26, "fmin": 300.0, "fmax": 3400.0, "htk": True}])
+def test_sparse_mel_bands_rebuild_the_mel_matrix(kw):
+    stage = sensorflow.stage("log_mel", sample_rate=SR, n_fft=512, **kw)
+    stage.bind(sensorflow.spec.Spec.signal(16000, 1, SR))
+    first, offsets, weights = stage.mel_bands()
+    dense = np.zeros_like(stage.mel_matrix())
+    for m in range(len(first)):
+        w = weights[offsets[m] : offsets[m + 1]]
+        dense[m, first[m] : first[m] + len(w)] = w
+    np.testing.assert_array_equal(dense, stage.mel_matrix())
+    assert offsets[-1] < 2 * 257  # each bin feeds at most two triangles
