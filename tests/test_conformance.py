@@ -34,9 +34,10 @@ def _cases():
 
             cases.append(pytest.param(fail, id=f"{name}-collect"))
             continue
-        for k, (check, params, run) in enumerate(checks):
-            example = list(cls.examples()).index(params) if params in cls.examples() else k
-            cases.append(pytest.param(run, id=f"{name}-{check}-ex{example}"))
+        seen: dict[str, int] = {}
+        for check, params, run in checks:
+            k = seen[check] = seen.get(check, -1) + 1  # k-th example parameter set of this stage
+            cases.append(pytest.param(run, id=f"{name}-{check}-ex{k}"))
     return cases
 
 
