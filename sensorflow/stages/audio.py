@@ -226,6 +226,38 @@ class _MelStage(Stage):
             out -= mel.dtype.type(offset)
         return out
 
+    # ------------------------------------------------------------------ frame streaming
+    def init_frame_state(self, n_channels: int = 1, dtype=np.float32) -> dict[str, np.ndarray]:
+        """State for :meth:`stream_frames`: the samples of the next frame not yet complete. With
+        ``center=True`` it starts with ``n_fft // 2`` zeros, librosa's constant left padding."""
+        if self.params.center and self.params.pad_mode != "constant":
+            raise ConfigError(
+                f"stage '{self.name}': pad_mode '{self.params.pad_mode}' needs samples before the stream starts; "
+                "use pad_mode: constant or center: false for frame streaming",
+                key=("pad_mode",),
+            )
+        lead = self.params.n_fft // 2 if self.params.center else 0
+        return {"pending": np.zeros((lead, n_channels), dtype=dtype), "skip": np.zeros(1, np.int64)}
+
+    def stream_frames(self, state: dict, chunk) -> tuple[dict, np.ndarray]:
+        """Continuous form: push samples ``(n, C)``, get the log-mel rows ``(k, C, n_mels)`` of
+        the frames completed so far (before any top_db clip). Row t equals row t of
+        :meth:`frame_features` on the batch framing, for every frame that needs no right padding."""
+        chunk = np.asarray(chunk)
+        if chunk.ndim == 1:
+            chunk = chunk[:, None]
+        skip = int(state["skip"][0])  # samples between frames when hop_length > n_fft
+        drop = min(skip, len(chunk))
+        buf = np.concatenate([state["pending"], chunk[drop:].astype(state["pending"].dtype, copy=False)])
+        n_fft, hop = self.params.n_fft, self.hop_length
+        k = 0 if len(buf) < n_fft else 1 + (len(buf) - n_fft) // hop
+        if not k:
+            empty = np.zeros((0, buf.shape[1], self.params.n_mels), buf.dtype)
+            return {"pending": buf, "skip": np.array([skip - drop])}, empty
+        frames = np.lib.stride_tricks.sliding_window_view(buf, n_fft, axis=0)[: (k - 1) * hop + 1 : hop]
+        rows = self.frame_features(frames)  # (k, C, n_mels)
+        return {"pending": buf[k * hop :].copy(), "skip": np.array([max(0, k * hop - len(buf))])}, rows
+
     def clip_top_db(self, log_mel: np.ndarray, axes=(-2, -1)) -> np.ndarray:
         """``max(x, max(x over the window) - top_db)`` (librosa.power_to_db's clip), in place."""
         rng = self.clip_range()

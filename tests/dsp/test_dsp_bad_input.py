@@ -165,3 +165,10 @@ def test_a_refused_binding_is_refused_again(name, params):
         with pytest.raises(ConfigError):
             stage.transform(X)
     assert stage.input_spec_ is None
+
+
+def test_frame_streaming_refuses_reflect_padding():
+    stage = sensorflow.stage("mfcc", sample_rate=16000.0, n_fft=512, pad_mode="reflect")
+    with pytest.raises(ConfigError, match="pad_mode: constant or center: false") as err:
+        stage.init_frame_state()
+    assert err.value.key == ("pad_mode",)

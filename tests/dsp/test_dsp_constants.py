@@ -132,3 +132,24 @@ def test_sparse_mel_bands_rebuild_the_mel_matrix(kw):
         dense[m, first[m] : first[m] + len(w)] = w
     np.testing.assert_array_equal(dense, stage.mel_matrix())
     assert offsets[-1] < 2 * 257  # each bin feeds at most two triangles
+
+
+@pytest.mark.parametrize("center,hop", [(True, 160), (False, 160), (False, 600)])
+def test_frame_streaming_over_random_chunks_equals_batch_frames(center, hop):
+    y = np.stack([synth.vowels(0.6, SR, seed=8), synth.noise(0.6, SR, seed=9)], axis=-1)
+    stage = sensorflow.stage("log_mel", sample_rate=SR, n_fft=512, hop_length=hop, n_mels=40, center=center)
+    stage.bind(sensorflow.spec.Spec.signal(len(y), 2, SR))
+    frames = dsp.frame_signal(np.ascontiguousarray(y.T), 512, hop, center=center)  # (C, T, n_fft)
+    batch = stage.frame_features(frames).transpose(1, 0, 2)  # (T, C, n_mels)
+    rng = np.random.default_rng(3)
+    state, rows, i = stage.init_frame_state(2), [], 0
+    while i < len(y):
+        n = int(rng.integers(1, 700))
+        state, r = stage.stream_frames(state, y[i : i + n])
+        rows.append(r)
+        i += n
+    rows = np.concatenate(rows)
+    # frames that need no right padding: all of them without center, all but the last few with it
+    full = int(np.sum(stage.frame_starts() + 512 <= len(y)))
+    assert len(rows) == full
+    np.testing.assert_array_equal(rows, batch[:full])
