@@ -124,3 +124,17 @@ def test_missing_interpreter_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("SENSORFLOW_MICROPYTHON_WASM", str(tmp_path / "nowhere"))
     with pytest.raises(ToolMissingError, match="SENSORFLOW_MICROPYTHON_WASM=.*install-system-deps.sh"):
         find_wasm()
+
+
+def test_runtime_pruned_to_what_the_module_calls(tmp_path):
+    from sensorflow.codegen.micropython import runtime_source, summary
+
+    pipe, X = _fitted()
+    report = export(pipe, {}, None, tmp_path / "pruned", mpy=False)
+    pruned = (tmp_path / "pruned" / "sf_runtime.py").read_text()
+    assert "def stats(" in pruned and "def forest(" in pruned and "def argmax(" in pruned
+    assert "def cfft(" not in pruned and "def knn(" not in pruned
+    compile(pruned, "sf_runtime.py", "exec")
+    export(pipe, {}, None, tmp_path / "full", mpy=False, prune_runtime=False)
+    assert (tmp_path / "full" / "sf_runtime.py").read_text() == runtime_source()
+    assert any("MicroPython heap" in line for line in summary(report))

@@ -20,12 +20,13 @@ from pathlib import Path
 
 from ...errors import BudgetExceededError, CodegenError
 from .module import RUNTIME_MODULE, GeneratedModule, generate
+from .prune import prune
 from .registry import mp_emitter
 
 REPORT = "export_report.json"
 RUNTIME_PATH = Path(__file__).resolve().parent / "runtime" / f"{RUNTIME_MODULE}.py"
 
-__all__ = ["export", "generate", "mp_emitter", "runtime_source", "compile_mpy", "RUNTIME_MODULE"]
+__all__ = ["export", "generate", "mp_emitter", "runtime_source", "compile_mpy", "summary", "RUNTIME_MODULE"]
 
 
 def runtime_source() -> str:
@@ -56,15 +57,19 @@ def _kb(n: int) -> str:
     return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
 
 
-def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, mpy: bool = True) -> dict:
-    """Generate, check against the board's RAM budget, write; returns the export report."""
+def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, mpy: bool = True,
+           prune_runtime: bool = True) -> dict:
+    """Generate, check against the board's RAM budget, write; returns the export report.
+    ``prune_runtime`` keeps only the runtime kernels this pipeline calls (less heap on the
+    board); two pipelines on one board then need the runtime exported with ``False``."""
     prefix = prefix or getattr(getattr(pipeline.config, "export", None), "prefix", None) or "sf_model"
     if prefix == RUNTIME_MODULE:
         raise CodegenError(f"prefix '{prefix}' clashes with the runtime module; choose another export.prefix")
     gen: GeneratedModule = generate(pipeline, meta, prefix)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files = {f"{prefix}.py": gen.text, f"{RUNTIME_MODULE}.py": runtime_source()}
+    runtime = prune(runtime_source(), gen.text) if prune_runtime else runtime_source()
+    files = {f"{prefix}.py": gen.text, f"{RUNTIME_MODULE}.py": runtime}
     for name, text in files.items():
         (out / name).write_text(text)
     written = list(files)
@@ -128,3 +133,23 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
     report["files"] = sorted(written) + [REPORT]
     (out / REPORT).write_text(json.dumps(report, indent=1) + "\n")
     return report
+
+
+def summary(report: dict) -> list[str]:
+    """Human lines for an export report (what ``sensorflow export --lang micropython`` prints)."""
+    lines = [f"{'stage':28s} {'tables':>9s} {'state':>9s} {'scratch':>9s}"]
+    for r in report["stages"]:
+        lines.append(f"{str(r['index']) + ' ' + r['type']:28s} {_kb(r['table_bytes']):>9s} "
+                     f"{_kb(r['state_bytes']):>9s} {_kb(r['scratch_bytes']):>9s}")
+    code = report["mpy_bytes"] or {}
+    budget = report.get("budget") or {}
+    lines.append(
+        f"MicroPython heap (estimated): {_kb(report['ram_bytes'])}"
+        + (f" of {_kb(budget['ram_bytes'])}" if budget else "")
+        + f" = tables {_kb(report['table_bytes'])} + state {_kb(report['state_bytes'])} + scratch "
+        f"{_kb(report['scratch_bytes'])} + bytecode {_kb(sum(code.values()) if code else report['source_bytes'])}"
+    )
+    lines.append(f"files: {', '.join(report['files'])}")
+    if report.get("note"):
+        lines.append(f"note: {report['note']}")
+    return lines
