@@ -168,6 +168,6 @@ def test_features_command(repo, tmp_path, capsys):
     rc, res = _json(capsys, ["features", str(repo / "pipelines" / "gesture.yaml"), "--out", str(out), "--json"])
     assert rc == 0
     with np.load(out, allow_pickle=False) as d:
-        assert d["X"].shape == (80, 36) and d["y"].shape == (80,)
+        assert d["X"].shape == (80, 60) and d["y"].shape == (80,)
         assert list(d["feature_names"][:2]) == ["stats.ax_mean", "stats.ax_std"]
-    assert res["n_features"] == 36
+    assert res["n_features"] == 60
