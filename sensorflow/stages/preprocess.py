@@ -116,7 +116,7 @@ class PreEmphasis(RateFree, Stage):
         return X - c * prev
 
     def init_state(self):
-        c = self.input_spec_.n_channels
+        c = _bound(self).n_channels
         return {"prev": np.zeros(c, dtype=np.float32), "started": np.zeros(1, dtype=np.int8)}
 
     def _process(self, state, chunk):
@@ -228,8 +228,8 @@ class Butter(Stage):
         return y.astype(X.dtype, copy=False)
 
     def init_state(self):
+        c = _bound(self).n_channels
         n_sec = self.sos().shape[0]
-        c = self.input_spec_.n_channels
         return {"zi": np.zeros((n_sec, 2, c), dtype=np.float32), "started": np.zeros(1, dtype=np.int8)}
 
     def _process(self, state, chunk):
@@ -333,10 +333,19 @@ class Magnitude(RateFree, Stage):
         return Cost(flash_bytes=128, ram_bytes=0, ops=n * (2 * k + 14))
 
 
+def _bound(stage) -> Spec:
+    """The bound input spec, or a ConfigError saying how to bind (streaming needs the channels)."""
+    if stage.input_spec_ is None:
+        raise ConfigError(
+            f"stage '{stage.name}' is not bound to an input; call bind(Spec.signal(...)) or transform() first"
+        )
+    return stage.input_spec_
+
+
 def _as_chunk(stage, chunk) -> np.ndarray:
     """A streaming chunk ``(n, n_channels)`` of finite numbers, or a one-line DataError."""
     chunk = np.asarray(chunk)
-    c = stage.input_spec_.n_channels
+    c = _bound(stage).n_channels
     if chunk.ndim == 1 and c == 1:
         chunk = chunk[:, None]
     if chunk.ndim != 2 or chunk.shape[1] != c:

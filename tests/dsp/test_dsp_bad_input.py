@@ -172,3 +172,8 @@ def test_frame_streaming_refuses_reflect_padding():
     with pytest.raises(ConfigError, match="pad_mode: constant or center: false") as err:
         stage.init_frame_state()
     assert err.value.key == ("pad_mode",)
+
+
+def test_streaming_an_unbound_stage_says_how_to_bind():
+    with pytest.raises(ConfigError, match=r"stage 'butter' is not bound to an input; call bind"):
+        sensorflow.stage("butter", sample_rate=100.0, cutoff=10.0).init_state()
