@@ -1,6 +1,7 @@
 """sensorflow eval ARTIFACT [--data PATH]: metrics, confusion matrix (text and PNG), per-class
 report; for event detectors (pipelines with post stages) on data with continuous streams,
-recall and false accepts per hour. Without --data the artifact's held-out windows are used;
+recall and false accepts per hour. Without --data the artifact's held-out windows are used
+(and an event detector's streams come from its configured dataset);
 with the very dataset it was trained on, only that dataset's held-out part is scored."""
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from ..training import (confusion_text, dataset_windows, evaluate, event_metrics
 def add_arguments(p):
     p.add_argument("artifact", metavar="ARTIFACT", help="trained artifact directory")
     p.add_argument("--data", metavar="PATH", help="data to evaluate on (default: the artifact's held-out windows)")
+    p.add_argument("--no-events", action="store_true",
+                   help="event detectors: skip loading the pipeline's dataset for its continuous streams")
     p.add_argument("--out", metavar="DIR", help="where to write confusion_matrix.png and metrics.json "
                    "(default: <ARTIFACT>-eval/ beside the artifact)")
 
@@ -44,6 +47,10 @@ def run(args, out) -> int:
         if X is None or y is None:
             raise ArtifactError(f"{args.artifact}: has no held-out windows saved; pass --data PATH")
         source = "held-out windows saved with the artifact"
+        if pipe.post_stages() and pipe.config.dataset is not None and not args.no_events:
+            ds = load_dataset(pipe.config)
+            if ds.streams:
+                events = event_metrics(pipe, ds.streams, ds.sample_rate)
     metrics = evaluate(pipe, X, y)
     if events is not None:
         metrics["events"] = events
