@@ -36,10 +36,12 @@ class Toolchain(_Strict):
 
     def resolve(self) -> tuple[str, list[str]] | None:
         """(compiler path, cflags) of the first installed compiler, or None."""
-        if shutil.which(self.cc):
-            return shutil.which(self.cc), list(self.cflags)
-        if self.fallback_cc and shutil.which(self.fallback_cc):
-            return shutil.which(self.fallback_cc), list(self.fallback_cflags or self.cflags)
+        found = shutil.which(self.cc)
+        if found:
+            return found, list(self.cflags)
+        found = shutil.which(self.fallback_cc) if self.fallback_cc else None
+        if found:
+            return found, list(self.fallback_cflags or self.cflags)
         return None
 
 
@@ -128,8 +130,8 @@ def _validate(data, lines, shown) -> Board:
         raise ConfigError(msg, key=key, file=shown, line=line_of(lines, key)) from None
 
 
-def _model_at(key: tuple):
-    model = Board
+def _model_at(key: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] = Board
     for part in key:
         field = model.model_fields.get(str(part))
         if field is None:

@@ -38,6 +38,7 @@ class Harness:
     exe: Path
     generated: GeneratedC
     timeout: float = 300.0
+    state_bytes: int = -1  # sizeof the state struct, as the compiled C reports it (after a run)
 
     @property
     def n_features(self) -> int:
@@ -159,10 +160,10 @@ def run_stage(stage, X, out_dir, *, sanitize: bool = True) -> tuple[np.ndarray, 
         raise AssertionError(f"compiling stage '{stage.name}' failed:\n{res.stderr[:6000]}")
     X = np.ascontiguousarray(X, dtype=np.float32)
     payload = struct.pack("<i", len(X)) + X.tobytes()
-    res = subprocess.run([str(exe)], input=payload, capture_output=True, timeout=300)
-    if res.returncode != 0 or res.stderr.strip():
-        raise AssertionError(f"stage '{stage.name}' C run exited {res.returncode}: {res.stderr.decode()[:2000]}")
-    rows = [ln.split() for ln in res.stdout.decode().splitlines()]
+    run = subprocess.run([str(exe)], input=payload, capture_output=True, timeout=300)
+    if run.returncode != 0 or run.stderr.strip():
+        raise AssertionError(f"stage '{stage.name}' C run exited {run.returncode}: {run.stderr.decode()[:2000]}")
+    rows = [ln.split() for ln in run.stdout.decode().splitlines()]
     labels = np.array([int(r[0]) for r in rows])
     outs = np.array([[float(v) for v in r[1:]] for r in rows], dtype=np.float32)
     return labels, outs

@@ -145,3 +145,17 @@ def test_header_links_from_two_translation_units(tmp_path):
            str(tmp_path / "a.c"), str(tmp_path / "b.c"), "-lm", "-o", str(tmp_path / "two")]
     subprocess.run(cmd, check=True, capture_output=True)
     assert subprocess.run([str(tmp_path / "two")]).returncode == 0
+
+
+def test_features_only_pipeline(tmp_path):
+    """No model stage: features and streaming still work; classify says there is no model."""
+    p = Pipeline.from_string(
+        "name: feats\nsensor: {kind: imu, sample_rate: 50, channels: [a, b]}\nwindow: {length: 16, hop: 5}\n"
+        "stages:\n  - type: test_doubler\n  - type: test_channel_mean\n")
+    X = np.random.default_rng(1).standard_normal((30, 16, 2)).astype(np.float32)
+    h = ccompare.build(p, tmp_path, sanitize=True)
+    np.testing.assert_array_equal(h.features(X), p.transform(X))
+    out = h.stream(np.concatenate(list(X[:5])), [7])
+    assert sum(o["n_windows"] for o in out) == (5 * 16 - 16) // 5 + 1
+    assert "SF_MODEL_N_CLASSES      0" in h.generated.files["sf_model.h"]
+    assert "return SF_ERR_NO_MODEL;" in h.generated.files["sf_model.c"]

@@ -22,7 +22,10 @@ def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCAL
     n_trees = len(trees)
     if n_trees * (leaf_scale + n_classes) >= 2**32:
         raise CodegenError(f"{n_trees} trees overflow the 32-bit class sums; use fewer than 65000 trees")
-    feat, thr, kids, roots = [], [], [], []
+    feat: list[int] = []
+    thr: list[np.float32] = []
+    kids: list[int] = []
+    roots: list[int] = []
     rows: dict[tuple, int] = {}
     LEAF = 1 << 40  # marker added to leaf rows until n_internal is known
     for tree in trees:
@@ -47,7 +50,8 @@ def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCAL
             roots.append(leaf_code(0))
             continue
         ids: dict[int, int] = {}
-        order, stack = [], [0]
+        order: list[int] = []
+        stack = [0]
         while stack:  # depth-first, left first: a node's left child is usually next in memory
             n = stack.pop()
             ids[n] = len(feat) + len(order)
@@ -68,7 +72,7 @@ def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCAL
 
     kids = [fix(c) for c in kids]
     roots = [fix(c) for c in roots]
-    leaf = np.array(sorted(rows, key=rows.get), dtype=np.int64).reshape(-1, n_classes) if rows else np.zeros((0, n_classes))
+    leaf = np.array(sorted(rows, key=lambda r: rows[r]), dtype=np.int64).reshape(-1, n_classes) if rows else np.zeros((0, n_classes))
     return dict(
         n_trees=n_trees, n_internal=n_int, feature=np.array(feat, dtype=np.int64),
         threshold=np.array(thr, dtype=np.float32), child=np.array(kids, dtype=np.int64),
