@@ -292,13 +292,10 @@ class _MelStage(Stage):
                 "lower n_mels or raise n_fft",
                 key=("n_mels",),
             )
-        names = []
-        multi = input_spec.n_channels > 1
-        for ch in input_spec.names:
-            pre = f"{ch}_" if multi else ""
-            for t in range(self.n_frames):
-                names += [f"{pre}f{t:02d}_{self._unit}{k:02d}" for k in range(self._n_out)]
-        return Spec.vector(names)
+        units = [f"_{self._unit}{k:02d}" for k in range(self._n_out)]
+        prefixes = [f"{ch}_" if input_spec.n_channels > 1 else "" for ch in input_spec.names]
+        frames = [f"f{t:02d}" for t in range(self.n_frames)]
+        return Spec.vector([p + f + u for p in prefixes for f in frames for u in units])
 
     _unit = "m"
 
