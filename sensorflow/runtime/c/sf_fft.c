@@ -13,7 +13,7 @@ void sf_fft_make_twiddle_f32(uint32_t n, float *twiddle)
 {
     /* Angles reduced to the first octant (|a| <= pi/4) so float rounding of the angle stays
      * below 4e-8; the rest follows by symmetry. */
-    uint32_t k, count = (3u * n) / 4u, quarter = n / 4u;
+    uint32_t k, count = n / 2u, quarter = n / 4u;
     float step = 6.28318530717958647692f / (float)n;
     for (k = 0; k < count; k++) {
         uint32_t q = quarter ? k / quarter : 0u, r = quarter ? k % quarter : k;
@@ -64,8 +64,8 @@ static void radix4_pass(float *x, uint32_t n, uint32_t q, const float *tw, uint3
     for (j = 0; j < q; j++) {
         const float *t1 = tw + 2u * (j * ts);
         const float *t2 = tw + 2u * (2u * j * ts);
-        const float *t3 = tw + 2u * (3u * j * ts);
-        float c1 = t1[0], s1 = t1[1], c2 = t2[0], s2 = t2[1], c3 = t3[0], s3 = t3[1];
+        float c1 = t1[0], s1 = t1[1], c2 = t2[0], s2 = t2[1];
+        float c3 = c1 * c2 - s1 * s2, s3 = s1 * c2 + c1 * s2; /* W^3j = W^j W^2j */
         for (g = j; g < n; g += L) {
             float *p0 = x + 2u * g, *p1 = p0 + 2u * q, *p2 = p1 + 2u * q, *p3 = p2 + 2u * q;
             float x0r = p0[0], x0i = p0[1], x1r = p1[0], x1i = p1[1];
@@ -225,7 +225,6 @@ static void radix4_first_windowed(float *x, uint32_t n, const float *src, uint32
     for (j = 0; j < q; j++) {
         const float *t1 = tw + 2u * (j * ts);
         const float *t2 = tw + 2u * (2u * j * ts);
-        const float *t3 = tw + 2u * (3u * j * ts);
         uint32_t i0 = 2u * j, i1 = i0 + 2u * q, i2 = i1 + 2u * q, i3 = i2 + 2u * q;
         float x0r = src[i0 * stride] * w[i0], x0i = src[(i0 + 1u) * stride] * w[i0 + 1u];
         float x1r = src[i1 * stride] * w[i1], x1i = src[(i1 + 1u) * stride] * w[i1 + 1u];
@@ -233,7 +232,8 @@ static void radix4_first_windowed(float *x, uint32_t n, const float *src, uint32
         float x3r = src[i3 * stride] * w[i3], x3i = src[(i3 + 1u) * stride] * w[i3 + 1u];
         float a02r = x0r + x2r, a02i = x0i + x2i, d02r = x0r - x2r, d02i = x0i - x2i;
         float a13r = x1r + x3r, a13i = x1i + x3i, d13r = x1r - x3r, d13i = x1i - x3i;
-        float c1 = t1[0], s1 = t1[1], c2 = t2[0], s2 = t2[1], c3 = t3[0], s3 = t3[1], yr, yi;
+        float c1 = t1[0], s1 = t1[1], c2 = t2[0], s2 = t2[1], yr, yi;
+        float c3 = c1 * c2 - s1 * s2, s3 = s1 * c2 + c1 * s2; /* W^3j = W^j W^2j */
         x[i0] = a02r + a13r;
         x[i0 + 1u] = a02i + a13i;
         yr = a02r - a13r;

@@ -8,7 +8,7 @@
  * Sign convention as numpy.fft: X[k] = sum_t x[t] exp(-2 pi i k t / n).
  *
  * Tables (caller-owned, usually `const` tables generated at export time):
- *   twiddle: interleaved cos, sin of 2 pi k / L for k = 0 .. 3L/4 - 1 (3L/2 floats), where
+ *   twiddle: interleaved cos, sin of 2 pi k / L for k = 0 .. L/2 - 1 (L floats), where
  *            L = n for both sf_cfft of n points and sf_rfft of n points;
  *   bitrev:  the bit reversal of 0 .. m-1 over log2(m) bits (m complex points).
  * sf_fft_make_twiddle_f32 / sf_fft_make_bitrev compute them into RAM instead.
@@ -36,7 +36,7 @@ typedef struct {
 } sf_rfft_inst_f32;
 
 /* Number of floats in the twiddle table for a transform of n points (real or complex). */
-static inline uint32_t sf_fft_twiddle_len(uint32_t n) { return (3u * n) / 2u; }
+static inline uint32_t sf_fft_twiddle_len(uint32_t n) { return n; }
 
 void sf_fft_make_twiddle_f32(uint32_t n, float *twiddle);
 void sf_fft_make_bitrev(uint32_t m, uint16_t *bitrev);

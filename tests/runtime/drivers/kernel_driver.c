@@ -23,7 +23,7 @@
 static float g_in[MAXN * 64];
 static float g_buf[8 * MAXN + GUARD];
 static float g_out[8 * MAXN + GUARD];
-static float g_tw[3 * MAXN / 2];
+static float g_tw[MAXN];
 static uint16_t g_rev[MAXN];
 
 static size_t read_floats(float *dst, size_t n) { return fread(dst, sizeof(float), n, stdin); }

@@ -32,8 +32,8 @@ def check_fft_length(stage, n: int, what: str = "n_fft") -> None:
 
 
 def fft_twiddle(n: int) -> np.ndarray:
-    """sf_fft twiddle table for L = n: cos, sin of 2 pi k / n, k < 3n/4 (computed in float64)."""
-    k = np.arange(3 * n // 4, dtype=np.float64)
+    """sf_fft twiddle table for L = n: cos, sin of 2 pi k / n, k < n/2 (computed in float64)."""
+    k = np.arange(n // 2, dtype=np.float64)
     a = 2.0 * np.pi * k / n
     return np.stack([np.cos(a), np.sin(a)], axis=-1).ravel().astype(np.float32)
 
