@@ -53,7 +53,7 @@ MODELS = {
     "knn_distance": ({"weights": "distance", "n_neighbors": 7, "metric": "manhattan"},
                      lambda: KNeighborsClassifier(7, weights="distance", metric="manhattan")),
     "gaussian_nb": ({}, lambda: GaussianNB()),
-    "logistic": ({"C": 0.5}, lambda: LogisticRegression(C=0.5, max_iter=1000)),
+    "logistic": ({"C": 0.5, "max_iter": 150}, lambda: LogisticRegression(C=0.5, max_iter=150)),
     "mlp": ({"hidden_layer_sizes": [16], "max_iter": 200}, lambda: MLPClassifier((16,), max_iter=200, random_state=0)),
     "mlp_tanh": ({"hidden_layer_sizes": [12, 6], "activation": "tanh", "max_iter": 200},
                  lambda: MLPClassifier((12, 6), activation="tanh", max_iter=200, random_state=0)),
