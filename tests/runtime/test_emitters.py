@@ -83,3 +83,26 @@ def test_scaler_after_stats(tmp_path):
         ref = pipe.transform(X)
         got = ccompare.build(pipe, tmp_path / params.get("method", "standard") / str(params.get("clip", 0))).features(X)
         np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("stage", [
+    {"type": "fft", "n_fft": 100, "hop_length": 50},                       # direct DFT path
+    {"type": "band_energy", "n_fft": 96, "n_bands": 4},                    # direct DFT path
+    {"type": "spectral", "n_fft": 120, "n_peaks": 2},                      # direct DFT path
+    {"type": "mfcc", "n_fft": 256, "hop_length": 128, "n_mels": 20, "n_mfcc": 8},  # two channels: one clip
+    {"type": "log_mel", "n_fft": 256, "hop_length": 100, "n_mels": 24, "center": False},
+], ids=["fft-dft", "band-dft", "spectral-dft", "mfcc-2ch", "logmel-2ch"])
+def test_more_shapes(tmp_path, stage):
+    need_tools("cc")
+    rng = np.random.default_rng(9)
+    audio = stage["type"] in ("mfcc", "log_mel")
+    sr, L = (8000.0, 1024) if audio else (1000.0, 256)
+    t = np.arange(L) / sr
+    X = (0.3 * rng.standard_normal((4, L, 2)) + np.sin(2 * np.pi * rng.uniform(20, 300, (4, 1, 2)) * t[None, :, None]))
+    X[:, :, 1] *= 0.01  # second channel 40 dB quieter
+    X = X.astype(np.float32)
+    pipe = one_stage_pipeline(stage, sr, ["a", "b"], L)
+    ref = pipe.transform(X)
+    got = ccompare.build(pipe, tmp_path).features(X)
+    err = np.abs(got - ref)
+    assert np.all(err <= _tol(stage["type"], ref) + 1e-4 * np.abs(ref)), f"max error {err.max():.3g}"
