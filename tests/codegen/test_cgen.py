@@ -16,7 +16,7 @@ def _parse_c_float(text: str) -> np.float32:
     return np.float32(float(text[:-1]))
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_f32_literal_round_trips_every_finite_bit_pattern(bits):
     v = np.frombuffer(struct.pack("<I", bits), dtype=np.float32)[0]
@@ -37,7 +37,7 @@ def test_f32_literal_special_values():
         cgen.f32(np.nan)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False, width=64))
 def test_f32_down_is_the_largest_float32_not_above(t):
     np.seterr(over="ignore")
