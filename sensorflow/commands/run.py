@@ -186,7 +186,7 @@ def run(args, out) -> int:
         signal = read_recording(args.input, pipe)
         if limit is not None:
             signal = signal[:limit]
-        step = max(1, pipe.hop)
+        step = max(pipe.hop, int(sensor.sample_rate))  # about 1 s per chunk; output does not depend on it
         summary = stream_records(pipe, (signal[i : i + step] for i in range(0, len(signal), step)), args.all_windows, emit)
         summary["n_samples"] = int(len(signal))
         source = args.input

@@ -105,14 +105,14 @@ class Threshold(_Post):
 
     class Params(StageParams):
         type: Literal["threshold"] = "threshold"
-        threshold: float | dict[str, float] = Field(0.5, description="score a class must reach, or class -> score")
-        target: str | list[str] | None = Field(None, description="classes that may fire (default: all)")
+        threshold: float | dict[str | int, float] = Field(0.5, description="score a class must reach, or class -> score")
+        target: str | int | list[str | int] | None = Field(None, description="classes that may fire (default: all)")
 
     def output_spec(self, input_spec):
         if input_spec.shape[0] > 0:  # classes known (after fit): check the names used
             names = list(input_spec.names)
             thr = self.params.threshold
-            used = [("threshold", c) for c in (thr if isinstance(thr, dict) else [])]
+            used = [("threshold", str(c)) for c in (thr if isinstance(thr, dict) else [])]
             used += [("target", c) for c in self._targets() or []]
             for key, c in used:
                 if c not in names:
@@ -121,13 +121,17 @@ class Threshold(_Post):
 
     def _targets(self) -> list[str] | None:
         t = self.params.target
-        return [t] if isinstance(t, str) else t
+        if t is None:
+            return None
+        return [str(v) for v in (t if isinstance(t, list) else [t])]
 
     def thresholds(self) -> np.ndarray:
         """Per class threshold; +inf for classes that may not fire."""
         n = self._n()
         names = list(self.input_spec_.names) if self._classes_known() else [str(i) for i in range(n)]
         thr = self.params.threshold
+        if isinstance(thr, dict):
+            thr = {str(k): v for k, v in thr.items()}
         out = np.array([thr.get(c, np.inf) if isinstance(thr, dict) else thr for c in names], dtype=np.float64)
         targets = self._targets()
         if targets is not None:

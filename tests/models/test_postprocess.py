@@ -131,3 +131,9 @@ def test_threshold_target_must_be_a_class():
 def test_refractory_needs_windows_or_seconds():
     with pytest.raises(ConfigError, match="exactly one of 'windows' or 'seconds'"):
         registry.stage("refractory")
+
+
+def test_threshold_accepts_integer_class_names():
+    S = np.array([[0.2, 0.8], [0.9, 0.1]], dtype=np.float32)
+    t = registry.stage("threshold", threshold={1: 0.5}, target=[1])
+    np.testing.assert_array_equal(t.transform(S), [[0, 1], [0, 0]])
