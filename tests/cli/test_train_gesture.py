@@ -22,26 +22,41 @@ def _json(capsys, argv):
 
 
 @pytest.fixture(scope="module")
-def gesture_artifact(tmp_path_factory, repo=None):
+def gesture_run(tmp_path_factory):
+    """`sensorflow train pipelines/gesture.yaml --json` run once from an empty directory:
+    (artifact directory, JSON result)."""
+    import contextlib
+    import io
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
-    out = tmp_path_factory.mktemp("gesture") / "gesture"
-    rc = main(["train", str(repo / "pipelines" / "gesture.yaml"), "--out", str(out), "--json", "--no-progress"])
+    cwd = tmp_path_factory.mktemp("gesture")
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            rc = main(["train", str(repo / "pipelines" / "gesture.yaml"), "--json"])
+    finally:
+        os.chdir(old)
     assert rc == 0
-    return out
+    return cwd / "build" / "gesture", json.loads(buf.getvalue())
 
 
-def test_train_gesture_json(repo, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    rc, res = _json(capsys, ["train", str(repo / "pipelines" / "gesture.yaml"), "--json"])
-    assert rc == 0 and res["ok"] is True
+@pytest.fixture(scope="module")
+def gesture_artifact(gesture_run):
+    return gesture_run[0]
+
+
+def test_train_gesture_json(gesture_run):
+    out, res = gesture_run
+    assert res["ok"] is True
     assert res["accuracy"] >= 0.95
     assert res["macro_f1"] >= 0.95
     assert res["n_train"] == 40 and res["n_test"] == 40
     assert res["classes"] == ["badminton", "running", "standing", "walking"]
     assert res["cv"]["folds"] == 5
-    out = tmp_path / "build" / "gesture"  # the default artifact directory
+    assert out.name == "gesture" and out.parent.name == "build"  # the default artifact directory
     pipe, meta = artifact.load(out)
     assert meta["dataset_fingerprint"] == res["dataset_fingerprint"]
     X = artifact.load_array(out, "test_windows")
