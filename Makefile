@@ -30,9 +30,10 @@ test-fast: setup
 demo: setup system-deps
 	$(SF) demo wakeword
 
-# CMSIS-DSP's C ships only in the cmsisdsp source distribution: pip fetches it into build/peers/.
+# CMSIS-DSP's C ships only in the cmsisdsp source distribution: pip fetches it into build/peers/
+# (if that fails, the benchmark still runs and reports the CMSIS-DSP rows as not available).
 bench: setup system-deps
-	$(PY) -m sensorflow.bench.peers
+	-$(PY) -m sensorflow.bench.peers
 	$(SF) bench
 
 clean:
