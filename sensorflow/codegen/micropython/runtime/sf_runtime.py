@@ -217,6 +217,24 @@ def cfft(re, im, n, cos_t, sin_t, rev, sign, tre, tim, n_out):
         im[k] = tim[k]
 
 
+def rdft(re, n, cos_t, sin_t, tre, tim, n_out):
+    """First n_out bins of the DFT of the real sequence re[:n] into tre/tim (direct form, for
+    lengths that are not a power of two; half the work of ``cfft`` on real input)."""
+    for k in range(n_out):
+        sr = 0.0
+        si = 0.0
+        idx = 0
+        for j in range(n):
+            v = re[j]
+            sr += v * cos_t[idx]
+            si -= v * sin_t[idx]
+            idx += k
+            if idx >= n:
+                idx -= n
+        tre[k] = sr
+        tim[k] = si
+
+
 def spectrum(x, C, ch, n_fft, hop, n_frames, win, power, nb, cos_t, sin_t, rev, re, im, tre, tim, acc):
     """Frame-averaged |rfft(frame * window)| ** power (1 or 2) of channel ch into acc[:nb]
     (stages ``fft``, ``band_energy``, ``spectral``: frames of n_fft every hop, no padding)."""
@@ -227,9 +245,14 @@ def spectrum(x, C, ch, n_fft, hop, n_frames, win, power, nb, cos_t, sin_t, rev, 
         for k in range(n_fft):
             re[k] = x[(s + k) * C + ch] * win[k]
             im[k] = 0.0
-        cfft(re, im, n_fft, cos_t, sin_t, rev, -1, tre, tim, nb)
+        if rev is None:
+            rdft(re, n_fft, cos_t, sin_t, tre, tim, nb)
+            R, I = tre, tim
+        else:
+            cfft(re, im, n_fft, cos_t, sin_t, rev, -1, tre, tim, nb)
+            R, I = re, im
         for k in range(nb):
-            p = re[k] * re[k] + im[k] * im[k]
+            p = R[k] * R[k] + I[k] * I[k]
             acc[k] += p if power == 2 else math.sqrt(p)
     for k in range(nb):
         acc[k] = acc[k] / n_frames
@@ -342,9 +365,14 @@ def log_mel(x, n, C, ch, n_fft, hop, n_frames, center, reflect, win, power, cos_
                 i = -i if i < 0 else 2 * (n - 1) - i
             re[k] = x[i * C + ch] * win[k]
             im[k] = 0.0
-        cfft(re, im, n_fft, cos_t, sin_t, rev, -1, tre, tim, nb)
+        if rev is None:
+            rdft(re, n_fft, cos_t, sin_t, tre, tim, nb)
+            R, I = tre, tim
+        else:
+            cfft(re, im, n_fft, cos_t, sin_t, rev, -1, tre, tim, nb)
+            R, I = re, im
         for k in range(nb):
-            p = re[k] * re[k] + im[k] * im[k]
+            p = R[k] * R[k] + I[k] * I[k]
             if power == 1.0:
                 p = math.sqrt(p)
             elif power != 2.0:
