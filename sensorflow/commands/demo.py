@@ -14,7 +14,7 @@ def add_arguments(p):
     p.add_argument("--board", default="qemu-mps2-an386", help="emulated board for export and HIL (default qemu-mps2-an386)")
     p.add_argument("--small", action="store_true", help="shrunken data: a quick end-to-end check, not representative numbers")
     p.add_argument("--pipeline", type=Path, default=None, help="use this pipeline YAML instead of pipelines/NAME.yaml")
-    p.add_argument("--hil-windows", type=int, default=24, help="held-out windows sent to the board (default 24)")
+    p.add_argument("--hil-windows", type=int, default=12, help="held-out windows sent to the board (default 12)")
 
 
 def run(args, out) -> int:

@@ -123,7 +123,8 @@ def device_section(pipe, s_export, s_hil, result: dict, demo) -> dict:
             if pipe is not None:
                 windows_per_s = float(pipe.config.sensor.sample_rate) / pipe.hop
                 dev["per_second"] = per["total"] * windows_per_s
-                rows.append([f"{unit} per second of signal ({windows_per_s:g} windows/s, each from scratch)",
+                rows.append([f"{unit} per second of signal ({windows_per_s:g} windows/s, each computed from scratch: "
+                             "an upper bound when the streaming path reuses frames)",
                              f"{dev['per_second']:,.0f}"])  # fmt: skip
     if dev.get("static_ram_bytes") is not None and dev.get("stack_bytes") is not None:
         dev["ram_bytes"] = dev["static_ram_bytes"] + dev["stack_bytes"]

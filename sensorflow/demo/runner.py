@@ -54,7 +54,7 @@ class DemoOptions:
     board: str = "qemu-mps2-an386"
     small: bool = False
     pipeline: Path | None = None
-    hil_windows: int = 24
+    hil_windows: int = 12
     log: Callable[[str], None] = print
 
 

@@ -151,3 +151,29 @@ def test_wakeword_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
     dev = res["device"]
     assert dev["flash_bytes"] > 0 and dev["ram_bytes"] > 0 and dev["per_second"] > 0
     assert dev["hil_agreement"] == 1.0
+
+
+def test_set_threshold_updates_config_and_stage():
+    from sensorflow.demo.detector import set_threshold
+    from sensorflow.pipeline import Pipeline
+
+    pipe = Pipeline.from_string(
+        "name: t\nsensor: {kind: generic, sample_rate: 10, channels: [a]}\nwindow: {length: 8}\n"
+        "stages:\n  - {type: stats, functions: [mean]}\n  - {type: logistic}\n"
+        "  - {type: smooth, windows: 1}\n  - {type: threshold, threshold: 0.5, target: hi}\n"
+        "  - {type: refractory, windows: 0}\n"
+    )
+    rng = np.random.default_rng(0)
+    y = np.array(["lo", "hi"] * 20)
+    X = rng.normal(size=(40, 8, 1)) + np.where(y == "hi", 1.0, -1.0)[:, None, None]
+    pipe.fit(X, y)
+    pipe.rebind()
+    scores = pipe.predict_proba(X)
+    before = streaming.post_process(pipe.post_stages(), scores)
+    set_threshold(pipe, 0.999)
+    assert pipe.config.stages[3].threshold == 0.999
+    assert pipe.post_stages()[1].params.threshold == 0.999
+    after = streaming.post_process(pipe.post_stages(), scores)
+    assert after.sum() < before.sum()
+    k = list(pipe.classes_).index("hi")
+    np.testing.assert_array_equal(after[:, k] > 0, scores[:, k] >= 0.999)

@@ -216,3 +216,27 @@ def test_cwru_errors_are_one_line(tmp_path):
     _write_cwru(other / "5000.mat", 5000)
     with pytest.raises(DataError, match="cannot tell its class"):
         cwru.load_folder(other, 12000)
+
+
+def test_cwru_recipe_through_dataset_loader(tmp_path):
+    from sensorflow.config import DatasetConfig, SensorConfig, WindowConfig
+
+    for number in (97, 105, 118, 130, 98, 106, 119, 131):
+        _write_cwru(tmp_path / f"{number}.mat", number, seed=number)
+
+    class Cfg:
+        name = "cwru"
+        sensor = SensorConfig(kind="vibration", sample_rate=12000, channels=["acc"])
+        window = WindowConfig(length=4096)
+        dataset = DatasetConfig(loader="recipe", name="cwru", path=str(tmp_path), options={"test_loads": [1]})
+
+    ds = load_dataset(Cfg)
+    assert set(ds.labels) == {"normal", "inner", "ball", "outer"}
+    assert set(ds.fold[ds.groups == "1hp"]) == {"test"} and set(ds.fold[ds.groups == "0hp"]) == {"train"}
+    assert all(s.shape == (24000, 1) for s in ds.signals)
+
+    class Bad(Cfg):
+        dataset = DatasetConfig(loader="recipe", name="cwru", path=str(tmp_path), options={"chanel": "DE"})
+
+    with pytest.raises(ConfigError, match="unknown option 'chanel'"):
+        load_dataset(Bad)
