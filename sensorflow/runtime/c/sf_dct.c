@@ -19,18 +19,19 @@ void sf_dct_init_f32(sf_dct_inst_f32 *S, uint16_t n_in, uint16_t n_out, const fl
 void sf_dct_process_f32(const sf_dct_inst_f32 *S, const float *src, float *dst)
 {
     const float *row = S->matrix;
-    uint32_t k, m, n = S->n_in, n4 = n & ~3u;
+    uint32_t k, n = S->n_in;
     for (k = 0; k < S->n_out; k++) {
+        const float *x = src;
+        uint32_t quads = n >> 2, rest = n & 3u;
         float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-        for (m = 0; m < n4; m += 4u) {
-            a0 += row[m] * src[m];
-            a1 += row[m + 1u] * src[m + 1u];
-            a2 += row[m + 2u] * src[m + 2u];
-            a3 += row[m + 3u] * src[m + 3u];
+        while (quads--) { /* pointer walks compile to post-increment loads */
+            a0 += *row++ * *x++;
+            a1 += *row++ * *x++;
+            a2 += *row++ * *x++;
+            a3 += *row++ * *x++;
         }
-        for (; m < n; m++) a0 += row[m] * src[m];
+        while (rest--) a0 += *row++ * *x++;
         dst[k] = (a0 + a1) + (a2 + a3);
-        row += n;
     }
 }
 

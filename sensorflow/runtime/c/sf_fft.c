@@ -61,7 +61,22 @@ void sf_cfft_init_f32(sf_cfft_inst_f32 *S, uint16_t n, const float *twiddle, con
 static void radix4_pass(float *x, uint32_t n, uint32_t q, const float *tw, uint32_t ts)
 {
     uint32_t j, g, L = 4u * q;
-    for (j = 0; j < q; j++) {
+    for (g = 0; g < n; g += L) { /* j = 0: every twiddle is 1 */
+        float *p0 = x + 2u * g, *p1 = p0 + 2u * q, *p2 = p1 + 2u * q, *p3 = p2 + 2u * q;
+        float x0r = p0[0], x0i = p0[1], x1r = p1[0], x1i = p1[1];
+        float x2r = p2[0], x2i = p2[1], x3r = p3[0], x3i = p3[1];
+        float a02r = x0r + x2r, a02i = x0i + x2i, d02r = x0r - x2r, d02i = x0i - x2i;
+        float a13r = x1r + x3r, a13i = x1i + x3i, d13r = x1r - x3r, d13i = x1i - x3i;
+        p0[0] = a02r + a13r;
+        p0[1] = a02i + a13i;
+        p1[0] = a02r - a13r;
+        p1[1] = a02i - a13i;
+        p2[0] = d02r + d13i;
+        p2[1] = d02i - d13r;
+        p3[0] = d02r - d13i;
+        p3[1] = d02i + d13r;
+    }
+    for (j = 1; j < q; j++) {
         const float *t1 = tw + 2u * (j * ts);
         const float *t2 = tw + 2u * (2u * j * ts);
         float c1 = t1[0], s1 = t1[1], c2 = t2[0], s2 = t2[1];
@@ -265,12 +280,12 @@ static void split_power(const sf_rfft_inst_f32 *S, const float *z, float *power)
         const float *b = z + 2u * rev[m - k];
         float c = tw[2u * k], s = tw[2u * k + 1u];
         float ar = a[0], ai = a[1], br = b[0], bi = b[1];
-        float er = 0.5f * (ar + br), ei = 0.5f * (ai - bi);
-        float or_ = 0.5f * (ai + bi), oi = -0.5f * (ar - br);
+        /* twice the even / odd parts; the factor 4 comes out of the squares */
+        float er = ar + br, ei = ai - bi, or_ = ai + bi, oi = br - ar;
         float tr = c * or_ + s * oi, ti = c * oi - s * or_;
         float pr = er + tr, pi = ei + ti, qr = er - tr, qi = ti - ei;
-        power[k] = pr * pr + pi * pi;
-        power[m - k] = qr * qr + qi * qi;
+        power[k] = 0.25f * (pr * pr + pi * pi);
+        power[m - k] = 0.25f * (qr * qr + qi * qi);
     }
     if (m >= 2u) {
         const float *a = z + 2u * rev[m / 2u];

@@ -162,13 +162,25 @@ void sf_logmel_output_f32(sf_logmel_inst_f32 *S, float thr, float *dst)
             float *cep = S->ring_cep + slot * n_mfcc;
             /* the clip level this frame needs: none unless the threshold cuts into it */
             float level = (S->ring_min[slot] < thr) ? thr : -INFINITY;
-            if (level != S->ring_thr[slot]) { /* cached cepstrum was made for another level */
+            float prev = S->ring_thr[slot];
+            if (level != prev) { /* cached cepstrum was made for another level */
                 if (S->ring_max[slot] <= level) {
                     /* the whole frame is clipped: the DCT of a constant row */
                     for (m = 0; m < n_mfcc; m++) cep[m] = level * S->dct_sum[m];
-                } else {
+                } else if (prev == INFINITY || S->ring_max[slot] <= prev) {
                     for (m = 0; m < n_mels; m++) S->clip[m] = (row[m] > level) ? row[m] : level;
                     sf_dct_process_f32(&S->dct, S->clip, cep);
+                } else {
+                    /* DCT is linear: add the change of the bands the clip level moved across */
+                    float hi = (level > prev) ? level : prev;
+                    const float *D = c->dct;
+                    uint32_t k;
+                    for (m = 0; m < n_mels; m++) {
+                        float r = row[m], d;
+                        if (!(r < hi)) continue;
+                        d = ((r > level) ? r : level) - ((r > prev) ? r : prev);
+                        for (k = 0; k < n_mfcc; k++) cep[k] += d * D[k * n_mels + m];
+                    }
                 }
                 S->ring_thr[slot] = level;
             }

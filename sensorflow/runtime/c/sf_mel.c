@@ -22,14 +22,13 @@ void sf_mel_process_f32(const sf_mel_inst_f32 *S, const float *spec, float *mel)
     uint32_t m;
     for (m = 0; m < S->n_mels; m++) {
         const float *x = spec + S->start[m];
-        uint32_t k, n = S->len[m];
+        uint32_t n = S->len[m], pairs = n >> 1;
         float a0 = 0.0f, a1 = 0.0f;
-        for (k = 0; k + 1u < n; k += 2u) {
-            a0 += w[k] * x[k];
-            a1 += w[k + 1u] * x[k + 1u];
+        while (pairs--) { /* pointer walks compile to post-increment loads */
+            a0 += *w++ * *x++;
+            a1 += *w++ * *x++;
         }
-        if (k < n) a0 += w[k] * x[k];
-        w += n;
+        if (n & 1u) a0 += *w++ * *x;
         mel[m] = a0 + a1;
     }
 }

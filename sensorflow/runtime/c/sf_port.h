@@ -1,6 +1,6 @@
 /* sf_port.h: the few platform calls the runtime may make, with a default per board.
  *
- * A board selects its port with -DSF_PORT_<NAME> (see boards/*.yaml, toolchain.defines);
+ * A board selects its port with -DSF_PORT_<NAME> (see the board YAML, toolchain.defines);
  * an application can also define any macro below before including this header.
  *   SF_PORT_CYCLES()   a free-running cycle or tick counter (uint32_t), 0 if unknown
  *   SF_PORT_LOG(msg)   print a diagnostic line (no-op by default)
