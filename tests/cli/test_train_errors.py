@@ -8,7 +8,6 @@ import sys
 import types
 
 import numpy as np
-import pytest
 from scipy.io import wavfile
 
 from sensorflow.cli import main
