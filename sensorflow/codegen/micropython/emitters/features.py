@@ -32,9 +32,14 @@ def emit_scaler(stage, ctx: MPContext) -> MPFragment:
 
 
 # ---------------------------------------------------------------------- spectra
-def fft_tables(ctx: MPContext, n: int) -> tuple[str, str, str]:
-    """(cos table, sin table, bit-reversal table or None) for a length-n DFT in ``rt.cfft``."""
+def fft_tables(ctx: MPContext, n: int, real_power: bool = False) -> tuple[str, str, str]:
+    """(cos table, sin table, bit-reversal table or None) for a length-n DFT in ``rt.cfft``;
+    with ``real_power`` and n not a power of two, the Goertzel coefficients 2 cos(2 pi k / n)
+    of the n//2 + 1 output bins instead (``rt.goertzel_power``)."""
     pow2 = n & (n - 1) == 0
+    if real_power and not pow2:
+        k = np.arange(n // 2 + 1, dtype=np.float64)
+        return ctx.f32_table(f"goertzel{n}", 2.0 * np.cos(2 * np.pi * k / n)), "None", "None"
     m = n // 2 if pow2 else n
     k = np.arange(m, dtype=np.float64)
     cos_t = ctx.f32_table(f"cos{n}", np.cos(2 * np.pi * k / n))
@@ -46,19 +51,19 @@ def fft_tables(ctx: MPContext, n: int) -> tuple[str, str, str]:
     return cos_t, sin_t, ctx.int_table(f"rev{n}", rev)
 
 
-def _fft_scratch(ctx: MPContext, n: int) -> tuple[str, str, str, str]:
+def _fft_scratch(ctx: MPContext, n: int, real_power: bool = False) -> tuple[str, str, str, str]:
     pow2 = n & (n - 1) == 0
     re, im = ctx.buffer("re", n), ctx.buffer("im", n)
-    tre = ctx.buffer("tre", n if not pow2 else 1)
-    tim = ctx.buffer("tim", n if not pow2 else 1)
+    tre = ctx.buffer("tre", n // 2 + 1 if real_power else (n if not pow2 else 1))
+    tim = ctx.buffer("tim", n if not (pow2 or real_power) else 1)
     return re, im, tre, tim
 
 
 def _spectrum_call(stage, ctx: MPContext, power: int, nb_full: int) -> tuple[str, str]:
     n = stage.n_fft
     win = ctx.f32_table("window", stage.window_vector(np.float64))
-    cos_t, sin_t, rev = fft_tables(ctx, n)
-    re, im, tre, tim = _fft_scratch(ctx, n)
+    cos_t, sin_t, rev = fft_tables(ctx, n, real_power=True)
+    re, im, tre, tim = _fft_scratch(ctx, n, real_power=True)
     acc = ctx.buffer("spec", nb_full)
     call = (f"rt.spectrum({ctx.inp}, {ctx.channels}, c, {n}, {stage.hop_length}, {stage.n_frames}, {win}, {power}, "
             f"{nb_full}, {cos_t}, {sin_t}, {rev}, {re}, {im}, {tre}, {tim}, {acc})")
@@ -136,8 +141,8 @@ def emit_mel(stage, ctx: MPContext) -> MPFragment:
     n = p.n_fft
     T, n_mels, C = stage.n_frames, p.n_mels, ctx.channels
     win = ctx.f32_table("window", stage.window_vector(np.float64))
-    cos_t, sin_t, rev = fft_tables(ctx, n)
-    re, im, tre, tim = _fft_scratch(ctx, n)
+    cos_t, sin_t, rev = fft_tables(ctx, n, real_power=True)
+    re, im, tre, tim = _fft_scratch(ctx, n, real_power=True)
     start, length, off_t, w = _sparse_mel(ctx, stage.mel_matrix(np.float32))
     amin = ctx.scalar("amin", p.amin)
     offset = ctx.scalar("offset", stage.log_offset())

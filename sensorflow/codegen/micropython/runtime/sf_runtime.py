@@ -217,27 +217,26 @@ def cfft(re, im, n, cos_t, sin_t, rev, sign, tre, tim, n_out):
         im[k] = tim[k]
 
 
-def rdft(re, n, cos_t, sin_t, tre, tim, n_out):
-    """First n_out bins of the DFT of the real sequence re[:n] into tre/tim (direct form, for
-    lengths that are not a power of two; half the work of ``cfft`` on real input)."""
-    for k in range(n_out):
-        sr = 0.0
-        si = 0.0
-        idx = 0
+def goertzel_power(re, n, coef, nb, out):
+    """|DFT|^2 of the real sequence re[:n] at bins 0..nb-1 into out, by the Goertzel
+    recurrence (coef[k] = 2 cos(2 pi k / n)): for lengths that are not a power of two,
+    about a third of the work of a direct DFT and no twiddle tables of n entries."""
+    for k in range(nb):
+        c = coef[k]
+        s1 = 0.0
+        s2 = 0.0
         for j in range(n):
-            v = re[j]
-            sr += v * cos_t[idx]
-            si -= v * sin_t[idx]
-            idx += k
-            if idx >= n:
-                idx -= n
-        tre[k] = sr
-        tim[k] = si
+            s0 = re[j] + c * s1 - s2
+            s2 = s1
+            s1 = s0
+        p = s1 * s1 + s2 * s2 - c * s1 * s2
+        out[k] = p if p > 0.0 else 0.0
 
 
 def spectrum(x, C, ch, n_fft, hop, n_frames, win, power, nb, cos_t, sin_t, rev, re, im, tre, tim, acc):
     """Frame-averaged |rfft(frame * window)| ** power (1 or 2) of channel ch into acc[:nb]
-    (stages ``fft``, ``band_energy``, ``spectral``: frames of n_fft every hop, no padding)."""
+    (stages ``fft``, ``band_energy``, ``spectral``: frames of n_fft every hop, no padding).
+    Radix-2 ``cfft`` when ``rev`` is given, else Goertzel with cos_t = 2 cos(2 pi k / n)."""
     for k in range(nb):
         acc[k] = 0.0
     for f in range(n_frames):
@@ -246,13 +245,13 @@ def spectrum(x, C, ch, n_fft, hop, n_frames, win, power, nb, cos_t, sin_t, rev, 
             re[k] = x[(s + k) * C + ch] * win[k]
             im[k] = 0.0
         if rev is None:
-            rdft(re, n_fft, cos_t, sin_t, tre, tim, nb)
-            R, I = tre, tim
+            goertzel_power(re, n_fft, cos_t, nb, tre)
         else:
             cfft(re, im, n_fft, cos_t, sin_t, rev, -1, tre, tim, nb)
-            R, I = re, im
+            for k in range(nb):
+                tre[k] = re[k] * re[k] + im[k] * im[k]
         for k in range(nb):
-            p = R[k] * R[k] + I[k] * I[k]
+            p = tre[k]
             acc[k] += p if power == 2 else math.sqrt(p)
     for k in range(nb):
         acc[k] = acc[k] / n_frames
@@ -366,13 +365,13 @@ def log_mel(x, n, C, ch, n_fft, hop, n_frames, center, reflect, win, power, cos_
             re[k] = x[i * C + ch] * win[k]
             im[k] = 0.0
         if rev is None:
-            rdft(re, n_fft, cos_t, sin_t, tre, tim, nb)
-            R, I = tre, tim
+            goertzel_power(re, n_fft, cos_t, nb, tre)
         else:
             cfft(re, im, n_fft, cos_t, sin_t, rev, -1, tre, tim, nb)
-            R, I = re, im
+            for k in range(nb):
+                tre[k] = re[k] * re[k] + im[k] * im[k]
         for k in range(nb):
-            p = R[k] * R[k] + I[k] * I[k]
+            p = tre[k]
             if power == 1.0:
                 p = math.sqrt(p)
             elif power != 2.0:
