@@ -60,9 +60,7 @@ def holdout(ds: Dataset, w: Windows, by: str, test_size: float, seed: int) -> tu
     for i, label in enumerate(ds.labels.tolist()):
         where.setdefault(label, ds.names[i])
     check_enough(w.y, groups, where, 2, "window" if by == "random" else "recording group")
-    n_splits = max(2, int(round(1.0 / test_size)))
-    min_groups = min(len(set(groups[w.y == c].tolist())) for c in set(w.y.tolist()))
-    n_splits = min(n_splits, max(2, min_groups)) if min_groups >= 2 else n_splits
+    n_splits = max(2, int(round(1.0 / test_size)))  # the first of n grouped folds is the test part
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
