@@ -6,21 +6,37 @@ pyserial, exactly as it would open ``/dev/ttyUSB0`` of an ESP32 running MicroPyt
         ser = serial.Serial(port, 115200)
 
 The slave is put in raw mode before the process starts (else the line discipline echoes
-the board's output back into it). The process runs in its own process group and is
-killed with it on exit, also when a test fails.
+the board's output back into it). The process runs in its own process group, is
+stopped on exit (also at interpreter exit) and dies with its parent (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
 import tty
+import weakref
 
 from ..errors import HILError
 from .interp import BOARD_MJS, find_node, find_wasm
 
 DEFAULT_HEAP = 256 * 1024  # bytes of MicroPython heap, about what an ESP32 without PSRAM has
+_LIVE: "weakref.WeakSet[EmulatedMicroPythonBoard]" = weakref.WeakSet()
+
+
+def _die_with_parent() -> None:  # in the child between fork and exec: killed if we die
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+@atexit.register
+def stop_all() -> None:
+    for board in list(_LIVE):
+        board.stop()
 
 
 class EmulatedMicroPythonBoard:
@@ -38,12 +54,14 @@ class EmulatedMicroPythonBoard:
             self.proc = subprocess.Popen(
                 [node, str(BOARD_MJS), str(wasm), str(self.heapsize)],
                 stdin=master, stdout=master, stderr=subprocess.PIPE, start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         except OSError as exc:
             os.close(master)
             os.close(slave)
             raise HILError(f"could not start the emulated MicroPython board: {exc}") from None
         os.close(master)
+        _LIVE.add(self)
         self._slave = slave  # held open so the board never sees a hang-up between host opens
         self.port = os.ttyname(slave)
         return self.port
