@@ -262,3 +262,23 @@ def test_large_forest_exports_compiles_and_agrees(tmp_path):
         objs = compile_objects([tmp_path / s for s in h.generated.sources], tmp_path, tmp_path / "m4",
                                boards.get("qemu-mps2-an386"))
         assert objs
+
+
+@pytest.mark.parametrize("board", ["host", pytest.param("qemu-mps2-an386", marks=pytest.mark.emulator),
+                                   pytest.param("qemu-riscv32", marks=pytest.mark.emulator)])
+def test_port_header_compiles_for_each_port(tmp_path, board):
+    b = boards.get(board)
+    tc = b.toolchain.resolve()
+    if tc is None:
+        need_tools(b.toolchain.cc)
+    cc, cflags = tc
+    src = tmp_path / "p.c"
+    src.write_text('#include "sf_port.h"\n#include <stdint.h>\nuint32_t now(void);\n'
+                   'uint32_t now(void) { SF_PORT_LOG("x"); return SF_PORT_CYCLES(); }\n')
+    from sensorflow.cost_measure import STRICT_CFLAGS
+    from sensorflow.codegen.c.library import RUNTIME_DIR
+
+    cmd = [cc, *STRICT_CFLAGS, "-O2", *cflags, *[f"-D{d}" for d in b.toolchain.defines], "-I", str(RUNTIME_DIR),
+           "-c", str(src), "-o", str(tmp_path / "p.o")]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0 and not res.stderr, res.stderr

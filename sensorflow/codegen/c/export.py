@@ -56,6 +56,8 @@ def _kb(n: int) -> str:
 def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, measure: bool = True) -> dict:
     """Generate, check and write; returns the export report (also written as JSON)."""
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise CodegenError(f"{out}: exists and is not a directory; pick another --out")
     gen = generate(pipeline, meta=meta, board=board, prefix=prefix)
     rows = stage_estimates(gen, board)
     est_flash = sum(r["estimated_flash_bytes"] for r in rows) + GLUE_FLASH_ESTIMATE

@@ -16,7 +16,7 @@ from .fragment import CContext, CFragment, EmittedStage, Field
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime" / "c"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-ALWAYS = ("sf_common",)
+ALWAYS = ("sf_common", "sf_port")  # copied into every export; sf_port.h is for applications
 
 
 def template_env() -> Environment:
