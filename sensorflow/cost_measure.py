@@ -78,7 +78,10 @@ def section_kind(sh_type: str, flags: int) -> str | None:
 
 
 def read_object(path: Path) -> ObjectSizes:
-    from elftools.elf.elffile import ELFFile
+    try:
+        from elftools.elf.elffile import ELFFile
+    except ImportError:
+        raise ToolMissingError("pyelftools is not installed (pip install pyelftools); sizes are estimates only") from None
 
     total = SectionSizes()
     sections: dict[str, tuple[str, int]] = {}
