@@ -267,6 +267,11 @@ def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "
         repl.enter_raw(soft_reset=True)
         boot = time.perf_counter() - t0
         t0 = time.perf_counter()
+        # a foo.py on the board would shadow the foo.mpy we copy (and an old foo.mpy is stale)
+        other = ".py" if use_mpy else ".mpy"
+        stale = ", ".join(repr(Path(n).stem + other) for n in files)
+        repl.exec_(f"import os\nfor _n in ({stale},):\n    try:\n        os.remove(_n)\n    except OSError:\n"
+                   "        pass")
         for name, data in files.items():
             repl.put_file(name, data)
             if progress:

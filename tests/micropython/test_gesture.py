@@ -63,12 +63,13 @@ def test_same_labels_as_host_on_every_held_out_window(gesture, use_mpy):
           f"{elapsed:.2f} s for 40 windows + stream")
 
 
-def test_raw_repl_hil_on_emulated_board(gesture):
+@pytest.mark.parametrize("use_mpy", [False, True], ids=["py", "mpy"])
+def test_raw_repl_hil_on_emulated_board(gesture, use_mpy):
     need_micropython()
     from sensorflow.hil.micropython import run_micropython_hil
 
     pipe, meta, X, art, out = gesture
-    result = run_micropython_hil(art, export_dir=out, board="esp32")
+    result = run_micropython_hil(art, export_dir=out, board="esp32", use_mpy=use_mpy)
     assert result["n"] == 40 and result["agreement"] == 1.0 and result["passed"], result
     assert result["pipeline_hash"] == meta["content_hash"][:16]
     assert "raw-paste" in result["firmware"]
@@ -76,7 +77,7 @@ def test_raw_repl_hil_on_emulated_board(gesture):
 
     table = format_table(result)
     assert "100.00 %" in table and "PASS" in table
-    print("HIL", json.dumps({k: result[k] for k in ("n", "agreement", "max_abs_score_error", "max_abs_feature_error",
+    print("HIL", "mpy" if use_mpy else "py", json.dumps({k: result[k] for k in ("n", "agreement", "max_abs_score_error", "max_abs_feature_error",
                                                    "latency_ms_median", "boot_ms", "upload_seconds", "heap_bytes")}))
 
 
