@@ -28,7 +28,9 @@ def guess_loader(path: Path) -> str:
 
 
 def load_dataset(config, data: str | None = None) -> Dataset:
-    """Load the data a pipeline config names; ``data`` overrides ``dataset.path``.
+    """Load the data a pipeline config names; ``data`` overrides ``dataset.path`` (with the
+    configured loader and options when the path is of that kind, else the loader it looks like;
+    a path no loader recognises goes to a ``recipe`` pipeline's recipe as ``options["path"]``).
 
     ``loader: recipe`` with ``name: X`` calls ``sensorflow.datasets.recipes.X.load(config,
     options)`` (options get ``path`` when ``data`` is given) and expects a :class:`Dataset`.
@@ -38,12 +40,19 @@ def load_dataset(config, data: str | None = None) -> Dataset:
     if ds_cfg is None and data is None:
         raise DataError(f"pipeline '{config.name}' has no dataset: section; pass --data PATH")
     options = dict(ds_cfg.options) if ds_cfg else {}
-    if ds_cfg is not None and not (data is not None and ds_cfg.loader == "recipe" and _is_loadable(data)):
-        loader = ds_cfg.loader
-        path = data if data is not None else ds_cfg.path
-        name = ds_cfg.name
+    if data is None:
+        loader, path, name = ds_cfg.loader, ds_cfg.path, ds_cfg.name
     else:
-        path, loader, name = data, guess_loader(Path(data)), None
+        if not Path(data).exists():
+            raise DataError(f"{data}: no such file or folder")
+        try:
+            loader, path, name = guess_loader(Path(data)), data, None
+        except DataError:
+            if ds_cfg is None or ds_cfg.loader != "recipe":
+                raise
+            loader, path, name = "recipe", data, ds_cfg.name  # e.g. a folder of .mat files the recipe reads
+        if ds_cfg is None or ds_cfg.loader != loader:
+            options = {}  # the configured loader's options do not apply to another loader
     if loader == "recipe":
         if not name:
             raise DataError("dataset.loader 'recipe' needs dataset.name (the recipe module)")
@@ -81,8 +90,3 @@ def load_dataset(config, data: str | None = None) -> Dataset:
     ds.check_sensor(sensor.sample_rate, len(sensor.channels))
     return ds
 
-
-def _is_loadable(data: str) -> bool:
-    """A --data path given to a recipe pipeline that is plainly a data file/folder is loaded directly."""
-    p = Path(data)
-    return p.is_file() and p.suffix.lower() in (".npz", ".csv", ".ts")

@@ -217,3 +217,18 @@ def test_run_input_errors(tmp_path, capsys, monkeypatch, rng):
     assert main(["run", "art", "--input", "rec.wav", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert [r["label"] for r in res["records"]] == ["yes", "yes", "no", "no"]
+
+
+def test_data_override_and_features_errors(tmp_path, capsys, monkeypatch, rng):
+    monkeypatch.chdir(tmp_path)
+    X = np.concatenate([rng.standard_normal((10, 50, 3)) * 0.1, rng.standard_normal((10, 50, 3)) * 2.0])
+    np.savez(tmp_path / "d.npz", X=X.astype(np.float32), y=np.array(["idle"] * 10 + ["shake"] * 10))
+    pipe = _write(tmp_path, CSV_PIPE)
+    rc = main(["train", str(pipe), "--data", "d.npz", "--out", "art", "--json"])
+    res = json.loads(capsys.readouterr().out)
+    assert rc == 0 and res["classes"] == ["idle", "shake"] and res["n_train"] + res["n_test"] == 40
+    assert main(["features", str(pipe), "--data", "d.npz", "--out", "f.csv"]) == 2
+    assert "f.csv: --out must end in .npz" in _one_line_error(capsys)
+    assert main(["features", str(pipe), "--data", "missing.npz", "--out", "f.npz"]) == 2
+    assert "missing.npz: no such file or folder" in _one_line_error(capsys)
+    assert not (tmp_path / "f.npz").exists()

@@ -266,3 +266,24 @@ def test_data_path_guesses_the_loader(tmp_path, rng):
     assert len(load_dataset(pipe.config, str(tmp_path / "d.npz"))) == 6
     with pytest.raises(DataError, match="no such file or folder"):
         load_dataset(pipe.config.model_copy(update={"dataset": None}), str(tmp_path / "missing"))
+
+
+def test_data_path_for_a_recipe_pipeline(monkeypatch, tmp_path, rng):
+    """A --data path of a known kind is loaded by that loader (not silently ignored by the
+    recipe); a folder no loader recognises (e.g. .mat files) goes to the recipe as options.path."""
+    seen = {}
+
+    def load(config, options):
+        seen.update(options)
+        return Dataset([np.ones((40, 3))] * 4, [0, 1, 0, 1], list("abcd"), 50.0, ["ax", "ay", "az"], list("abcd"))
+
+    mod = types.ModuleType("sensorflow.datasets.recipes.fake_for_tests")
+    mod.load = load
+    monkeypatch.setitem(sys.modules, mod.__name__, mod)
+    config = Pipeline.from_string(YAML).config
+    np.savez(tmp_path / "d.npz", X=rng.standard_normal((6, 20, 3)), y=np.arange(6) % 2)
+    assert len(load_dataset(config, str(tmp_path / "d.npz"))) == 6 and not seen
+    (tmp_path / "mats").mkdir()
+    (tmp_path / "mats" / "97.mat").write_bytes(b"\0")
+    assert len(load_dataset(config, str(tmp_path / "mats"))) == 4
+    assert seen == {"n": 6, "path": str(tmp_path / "mats")}
