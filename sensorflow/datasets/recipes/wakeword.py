@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import ConfigError, DataError
 from . import cache, noise, speech
 
-VERSION = 3
+VERSION = 5
 CLASSES = ("other", "wake")
 
 CONFUSABLES = (
@@ -75,8 +75,9 @@ class WakewordOptions(BaseModel):
     speeds: tuple[int, ...] = (140, 155, 170, 185, 200)
     pitches: tuple[int, ...] = (25, 40, 50, 60, 75)
     wake_per_speaker: int = Field(12, ge=1)
-    confusable_per_speaker: int = Field(4, ge=0)
-    speech_per_speaker: int = Field(6, ge=0)
+    confusable_per_speaker: int = Field(6, ge=0)
+    speech_per_speaker: int = Field(10, ge=0)
+    speech_crops: int = Field(3, ge=1, description="1 s crops taken from each synthesised sentence")
     fragment_per_speaker: int = Field(2, ge=0)
     flite_weight: int = Field(3, ge=1, description="flite voices are few: each says this many times as much")
     wake_jitter_s: float = Field(
@@ -254,13 +255,18 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
     talkers = [a for (k, _, _), a in zip(plan, audio) if k == "speech"]
     X, y, groups, kinds = [], [], [], []
     for (kind, spk, _), sig in zip(plan, audio):
-        mode = {"wake": "full", "fragment": "fragment"}.get(kind, "crop")
-        sig, level = _level(sig, rng, opts)
-        placed = _place(sig, n, rng, mode, int(opts.wake_jitter_s * opts.sample_rate))
-        X.append(_limit(_mix(placed, level, rng, opts, talkers)))
-        y.append("wake" if kind == "wake" else "other")
-        groups.append(spk)
-        kinds.append(kind)
+        # confusable phrases (and half of the short utterances) sit where wake phrases sit, so
+        # the position of an utterance in the window says nothing about its class
+        mode = {"wake": "full", "fragment": "fragment", "confusable": "full"}.get(kind, "crop")
+        if kind == "speech" and len(sig) < n and rng.random() < 0.5:
+            mode = "full"
+        for _ in range(opts.speech_crops if kind == "speech" else 1):
+            sig, level = _level(sig, rng, opts)
+            placed = _place(sig, n, rng, mode, int(opts.wake_jitter_s * opts.sample_rate))
+            X.append(_limit(_mix(placed, level, rng, opts, talkers)))
+            y.append("wake" if kind == "wake" else "other")
+            groups.append(spk)
+            kinds.append(kind)
     for spk in speakers(opts, part):
         for _ in range(opts.noise_per_speaker):
             kind = str(rng.choice(opts.noise_kinds))
