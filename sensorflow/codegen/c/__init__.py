@@ -38,10 +38,12 @@ and ``out`` hold per role (signal / feature / vector / model / post) is in
 - Register the module: emitters live in ``sensorflow/codegen/c/emitters/`` and are imported
   by ``registry._MODULES`` (``emitters/dsp.py`` for the DSP stages is already listed).
 
-Testing an emitter: ``sensorflow.testing.ccompare.CHarness(pipeline).build(tmp_path)`` compiles
-the generated C with the host cc (``sanitize=True`` for ASan/UBSan) and returns an object
-with ``features(windows)``, ``infer(windows)``, ``classify(features)`` and ``stream(samples,
-chunk)``, to compare against ``pipeline.transform`` / ``predict_proba`` / ``stream``.
+Testing an emitter: ``h = sensorflow.testing.ccompare.build(pipeline, tmp_path, sanitize=True)``
+compiles the generated C with the host cc (ASan/UBSan with ``sanitize=True``) and returns a
+harness with ``features(windows)``, ``infer(windows)``, ``classify(features)`` and
+``stream(samples, chunk_sizes)`` to compare with ``pipeline.transform`` / ``predict_proba`` /
+``stream``. ``ccompare.run_stage(stage, X, tmp_path)`` runs one bound stage alone.
+``tests/codegen/test_stage_c.py`` runs that for every registered stage's ``examples()``.
 """
 
 from . import cgen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +132,19 @@ class EmittedStage:
     out_offset: int = 0  # feature stages: where their slice starts in the feature vector
     estimated: Cost | None = None
 
+    @property
+    def uses_in(self) -> bool:
+        return _mentions(self.fragment, "in")
+
+    @property
+    def uses_out(self) -> bool:
+        return _mentions(self.fragment, "out") or (self.ctx.role == "model" and not self.fragment.returns_label)
+
     def require(self, cond: bool, message: str) -> None:
         if not cond:
             raise CodegenError(f"stage {self.ctx.index} '{self.ctx.stage.name}': {message}")
+
+
+def _mentions(fragment: CFragment, name: str) -> bool:
+    pat = re.compile(rf"\b{name}\b")
+    return any(pat.search(line) for line in fragment.code)
