@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from . import artifact
@@ -276,13 +278,19 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
         task = bar.add_task("cross-validation", total=len(folds)) if bar is not None and folds else None
         for tr, va in folds:
             fold_pipe = Pipeline(cfg)
-            fit_tail(fold_pipe, H[train_idx][tr], y[train_idx][tr])
+            with warnings.catch_warnings():  # reported once, for the final fit
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                fit_tail(fold_pipe, H[train_idx][tr], y[train_idx][tr])
             pred, _ = predict_tail(fold_pipe, H[train_idx][va])
             truth = model_targets(fold_pipe, y[train_idx][va])
             cv.append((accuracy_score(truth, pred), f1_score(truth, pred, average="macro", zero_division=0)))
             if bar is not None:
                 bar.advance(task)
-        fit_tail(pipe, H[train_idx], y[train_idx])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            fit_tail(pipe, H[train_idx], y[train_idx])
+        for text in sorted({str(w.message).splitlines()[0] for w in caught if w.category is ConvergenceWarning}):
+            note(f"model '{pipe.model.name}': {text} (raise max_iter or scale the features)")
         pred, _ = predict_tail(pipe, H[test_idx])
     truth = model_targets(pipe, y[test_idx])
     metrics = classification_metrics(truth, pred, pipe.classes_.tolist())

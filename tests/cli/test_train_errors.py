@@ -232,3 +232,12 @@ def test_data_override_and_features_errors(tmp_path, capsys, monkeypatch, rng):
     assert main(["features", str(pipe), "--data", "missing.npz", "--out", "f.npz"]) == 2
     assert "missing.npz: no such file or folder" in _one_line_error(capsys)
     assert not (tmp_path / "f.npz").exists()
+
+
+def test_convergence_warning_is_reported_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _csv_logs(tmp_path / "logs")
+    text = CSV_PIPE.replace("  - type: decision_tree", "  - type: logistic\n    max_iter: 1")
+    assert main(["train", str(_write(tmp_path, text)), "--out", "art"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("failed to converge") == 1 and "raise max_iter" in err

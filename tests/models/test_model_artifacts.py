@@ -13,6 +13,8 @@ from sensorflow.pipeline import Pipeline
 from sensorflow.datasets import Dataset
 from sensorflow.training import train
 
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 BASE = """
 name: rt
 sensor: {{kind: vibration, sample_rate: 1000, channels: [x, y]}}

@@ -12,6 +12,8 @@ from sklearn_cases import DATASETS, MODELS, dataset, split, stage_name
 from sensorflow import registry
 from sensorflow.stages.models.knn import pairwise_distances
 
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def _fit_both(case, data):
     X, y = dataset(data)

@@ -58,16 +58,11 @@ class Logistic(Model):
         self.coef_ = self.intercept_ = None
 
     def _fit(self, X, y):
-        import warnings
-
-        from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
 
         self._learned_classes(y)
         p = self.params
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            est = LogisticRegression(C=p.C, max_iter=p.max_iter, class_weight=p.class_weight).fit(X, y)
+        est = LogisticRegression(C=p.C, max_iter=p.max_iter, class_weight=p.class_weight).fit(X, y)
         self.coef_ = np.asarray(est.coef_)
         self.intercept_ = np.asarray(est.intercept_)
         self._after_fit()

@@ -9,7 +9,6 @@ classes and a single logistic unit for two (``predict_proba = [1 - p, p]``, pred
 
 from __future__ import annotations
 
-import warnings
 from typing import Iterator, Literal
 
 import numpy as np
@@ -48,7 +47,6 @@ class MLP(Model):
         self.layer_sizes_ = self.weights_ = self.biases_ = None
 
     def _fit(self, X, y):
-        from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier
 
         self._learned_classes(y)
@@ -57,9 +55,7 @@ class MLP(Model):
             hidden_layer_sizes=tuple(p.hidden_layer_sizes), activation=p.activation, alpha=p.alpha,
             learning_rate_init=p.learning_rate_init, max_iter=p.max_iter, random_state=p.random_state,
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            est.fit(X, y)
+        est.fit(X, y)
         self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
         self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
         self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
