@@ -6,6 +6,11 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=fast")
 #endif
+#if defined(__GNUC__)
+#define SF_NOINLINE __attribute__((noinline))
+#else
+#define SF_NOINLINE
+#endif
 
 #include <math.h>
 
@@ -58,7 +63,7 @@ void sf_cfft_init_f32(sf_cfft_inst_f32 *S, uint16_t n, const float *twiddle, con
 }
 
 /* Two fused radix-2 DIF passes over groups of L = 4q points. */
-static void radix4_pass(float *x, uint32_t n, uint32_t q, const float *tw, uint32_t ts)
+SF_NOINLINE static void radix4_pass(float *x, uint32_t n, uint32_t q, const float *tw, uint32_t ts)
 {
     uint32_t j, g, L = 4u * q;
     for (g = 0; g < n; g += L) { /* j = 0: every twiddle is 1 */
@@ -108,7 +113,7 @@ static void radix4_pass(float *x, uint32_t n, uint32_t q, const float *tw, uint3
 }
 
 /* Last radix-4 pass (L = 4): no twiddles. */
-static void radix4_last(float *x, uint32_t n)
+SF_NOINLINE static void radix4_last(float *x, uint32_t n)
 {
     float *p = x, *end = x + 2u * n;
     for (; p < end; p += 8) {
@@ -127,8 +132,89 @@ static void radix4_last(float *x, uint32_t n)
     }
 }
 
+/* The last two passes for L = 16 then L = 4 fused: each 16-point group is loaded once. The
+ * L = 16 twiddles are the constants W_16^k. */
+static inline void bf4(float *v, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+    float x0r = v[2u * a], x0i = v[2u * a + 1u], x1r = v[2u * b], x1i = v[2u * b + 1u];
+    float x2r = v[2u * c], x2i = v[2u * c + 1u], x3r = v[2u * d], x3i = v[2u * d + 1u];
+    float a02r = x0r + x2r, a02i = x0i + x2i, d02r = x0r - x2r, d02i = x0i - x2i;
+    float a13r = x1r + x3r, a13i = x1i + x3i, d13r = x1r - x3r, d13i = x1i - x3i;
+    v[2u * a] = a02r + a13r;
+    v[2u * a + 1u] = a02i + a13i;
+    v[2u * b] = a02r - a13r;
+    v[2u * b + 1u] = a02i - a13i;
+    v[2u * c] = d02r + d13i;
+    v[2u * c + 1u] = d02i - d13r;
+    v[2u * d] = d02r - d13i;
+    v[2u * d + 1u] = d02i + d13r;
+}
+
+static inline void twiddle_mul(float *v, uint32_t i, float c, float s)
+{
+    float re = v[2u * i], im = v[2u * i + 1u];
+    v[2u * i] = re * c + im * s;
+    v[2u * i + 1u] = im * c - re * s;
+}
+
+SF_NOINLINE static void radix16_last(float *x, uint32_t n)
+{
+    const float c1 = 0.923879533f, s1 = 0.382683432f, r2 = 0.707106781f;
+    float *p = x, *end = x + 2u * n;
+    for (; p < end; p += 32) {
+        /* L = 16 pass: butterflies on (j, j+4, j+8, j+12), then twiddles W^j, W^2j, W^3j on
+         * outputs 1, 2, 3 of butterfly j (outputs at j+4, j+8, j+12) */
+        bf4(p, 0, 4, 8, 12);
+        bf4(p, 1, 5, 9, 13);
+        bf4(p, 2, 6, 10, 14);
+        bf4(p, 3, 7, 11, 15);
+        /* bf4 leaves a02+a13 at 0, (a02-a13) at 1 [W^2j], (d02 - i d13) at 2 [W^j], (d02 + i d13) at 3 [W^3j] */
+        twiddle_mul(p, 5, r2, r2);    /* j=1: W^2 */
+        twiddle_mul(p, 9, c1, s1);    /* j=1: W^1 */
+        twiddle_mul(p, 13, s1, c1);   /* j=1: W^3 */
+        twiddle_mul(p, 6, 0.0f, 1.0f); /* j=2: W^4 = -i */
+        twiddle_mul(p, 10, r2, r2);   /* j=2: W^2 */
+        twiddle_mul(p, 14, -r2, r2);  /* j=2: W^6 */
+        twiddle_mul(p, 7, -r2, r2);   /* j=3: W^6 */
+        twiddle_mul(p, 11, s1, c1);   /* j=3: W^3 */
+        twiddle_mul(p, 15, -c1, -s1); /* j=3: W^9 */
+        /* L = 4 pass */
+        bf4(p, 0, 1, 2, 3);
+        bf4(p, 4, 5, 6, 7);
+        bf4(p, 8, 9, 10, 11);
+        bf4(p, 12, 13, 14, 15);
+    }
+}
+
+/* The last two passes for L = 8 then L = 2 fused (constant twiddles W_8^k). */
+static inline void bf2(float *v, uint32_t a, uint32_t b)
+{
+    float ar = v[2u * a], ai = v[2u * a + 1u], br = v[2u * b], bi = v[2u * b + 1u];
+    v[2u * a] = ar + br;
+    v[2u * a + 1u] = ai + bi;
+    v[2u * b] = ar - br;
+    v[2u * b + 1u] = ai - bi;
+}
+
+SF_NOINLINE static void radix8_last(float *x, uint32_t n)
+{
+    const float r2 = 0.707106781f;
+    float *p = x, *end = x + 2u * n;
+    for (; p < end; p += 16) {
+        bf4(p, 0, 2, 4, 6);
+        bf4(p, 1, 3, 5, 7);
+        twiddle_mul(p, 3, 0.0f, 1.0f); /* j=1: W^2 = -i */
+        twiddle_mul(p, 5, r2, r2);     /* j=1: W^1 */
+        twiddle_mul(p, 7, -r2, r2);    /* j=1: W^3 */
+        bf2(p, 0, 1);
+        bf2(p, 2, 3);
+        bf2(p, 4, 5);
+        bf2(p, 6, 7);
+    }
+}
+
 /* Last radix-2 pass (L = 2): no twiddles. */
-static void radix2_last(float *x, uint32_t n)
+SF_NOINLINE static void radix2_last(float *x, uint32_t n)
 {
     float *p = x, *end = x + 2u * n;
     for (; p < end; p += 4) {
@@ -144,6 +230,14 @@ static void radix2_last(float *x, uint32_t n)
 static void dif_from(float *buf, uint32_t n, uint32_t L, uint32_t ts, const float *twiddle)
 {
     while (L >= 8u) {
+        if (L == 16u) {
+            radix16_last(buf, n);
+            return;
+        }
+        if (L == 8u) {
+            radix8_last(buf, n);
+            return;
+        }
         radix4_pass(buf, n, L / 4u, twiddle, ts);
         L /= 4u;
         ts *= 4u;

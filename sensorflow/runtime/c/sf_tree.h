@@ -23,6 +23,8 @@
 
 #include <stdint.h>
 
+#include <string.h>
+
 #include "sf_common.h"
 
 #ifdef __cplusplus
@@ -40,6 +42,29 @@ typedef struct {
     uint32_t feature;
     uint32_t left, right;
 } sf_tree_node32;
+
+/* Variant for targets without an FPU: thresholds as order-preserving integer keys
+ * (sf_tree_key), compared with one integer compare instead of a soft-float call. */
+typedef struct {
+    int32_t threshold;       /* sf_tree_key of the float32 threshold (never of -0.0) */
+    uint16_t feature;
+    uint16_t left, right;
+} sf_tree_knode16;
+
+typedef struct {
+    int32_t threshold;
+    uint32_t feature;
+    uint32_t left, right;
+} sf_tree_knode32;
+
+/* An integer that orders like the float32 v (for all non-NaN v; -0.0 sorts just below
+ * +0.0, which is why the exporter never stores a -0.0 threshold). */
+static inline int32_t sf_tree_key(const float *v)
+{
+    int32_t b;
+    memcpy(&b, v, sizeof b);
+    return b ^ (int32_t)((uint32_t)(b >> 31) >> 1);
+}
 
 typedef struct {
     uint32_t n_trees;
@@ -64,6 +89,15 @@ typedef struct {
         (n) -= (limit);                                                                         \
     } while (0)
 
+#define SF_TREE_WALK_KEY(node_t, base, limit, x, n)                                              \
+    do {                                                                                        \
+        while ((n) < (limit)) {                                                                 \
+            const node_t *p_ = (const node_t *)(const void *)((base) + (n));                    \
+            (n) = (sf_tree_key(&(x)[p_->feature]) <= p_->threshold) ? p_->left : p_->right;     \
+        }                                                                                       \
+        (n) -= (limit);                                                                         \
+    } while (0)
+
 /* Unroll the short per-class loops (the class count is a compile-time constant). */
 #if defined(__GNUC__) && !defined(__clang__) && (__GNUC__ >= 8)
 #define SF_UNROLL _Pragma("GCC unroll 16")
@@ -73,7 +107,12 @@ typedef struct {
 #define SF_UNROLL
 #endif
 
-#define SF_FOREST_DEFINE(fn, node_t, ref_t, n_classes)                                           \
+#define SF_FOREST_DEFINE(fn, node_t, ref_t, n_classes) SF_FOREST_DEFINE_WALK(fn, node_t, ref_t, n_classes, SF_TREE_WALK)
+/* The same with integer-key nodes (sf_tree_knode16 / sf_tree_knode32), for FPU-less targets. */
+#define SF_FOREST_DEFINE_KEYS(fn, node_t, ref_t, n_classes)                                      \
+    SF_FOREST_DEFINE_WALK(fn, node_t, ref_t, n_classes, SF_TREE_WALK_KEY)
+
+#define SF_FOREST_DEFINE_WALK(fn, node_t, ref_t, n_classes, WALK)                                \
     static int fn(const sf_forest_f32 *F, const node_t *nodes, const ref_t *root, const float *x, \
                   float *scores)                                                                \
     {                                                                                           \
@@ -87,7 +126,7 @@ typedef struct {
         }                                                                                       \
         for (t = 0; t < F->n_trees; t++) {                                                      \
             n = root[t];                                                                        \
-            SF_TREE_WALK(node_t, base, limit, x, n);                                            \
+            WALK(node_t, base, limit, x, n);                                                    \
             if (n < (n_classes)) {                                                              \
                 acc[n] += scale;                                                                \
             } else {                                                                            \
