@@ -104,3 +104,45 @@ def test_forest_probabilities_tie_break_like_numpy(cc, tmp_path):
     assert np.array_equal(labels, np.argmax(proba, axis=1))
     top = np.sort(proba, axis=1)
     assert np.any(top[:, -1] == top[:, -2]), "the data should produce exact ties to test"
+
+
+@pytest.mark.parametrize("model,params", [("random_forest", "n_estimators: 9"), ("decision_tree", "")])
+def test_trees_integer_key_variant_for_fpu_less_boards(cc, tmp_path, model, params):
+    """On boards without an FPU the forest compares order-preserving integer keys of the
+    floats; same labels and scores, also exactly on thresholds."""
+    from sensorflow import boards
+
+    p, X, y = fitted(model, params)
+    feats = p.transform(X)
+    h = ccompare.build(p, tmp_path, board=boards.get("rp2040"), sanitize=True)
+    assert "SF_FOREST_DEFINE_KEYS" in h.generated.files["sf_model.c"]
+    rows = np.concatenate([feats, tree_threshold_rows(p.model, feats)])
+    labels, scores = h.classify(rows)
+    assert np.array_equal(p.classes_[labels], p.model.predict(rows))
+    np.testing.assert_allclose(scores, p.model.predict_proba(rows), atol=SCORE_ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("board", [None, "rp2040"])
+def test_signed_zero_and_tiny_values_at_a_zero_threshold(cc, tmp_path, board):
+    """A split at exactly 0.0 (or -0.0): x = -0.0 and +0.0 go left (IEEE: equal to the
+    threshold), the smallest positive subnormal goes right, for float and integer-key nodes."""
+    from sensorflow import boards
+    from sensorflow.pipeline import Pipeline
+
+    p = Pipeline.from_string(
+        "name: z\nsensor: {kind: generic, sample_rate: 10, channels: [a]}\nwindow: {length: 2}\n"
+        "stages:\n  - type: test_channel_mean\n  - type: decision_tree\n")
+    for thr in (0.0, -0.0):
+        p.model.load_learned({
+            "classes_": ["left", "right"], "feature_": np.array([0, -2, -2], np.int32),
+            "threshold_": np.array([thr, -2, -2], np.float32), "left_": np.array([1, -1, -1], np.int32),
+            "right_": np.array([2, -1, -1], np.int32), "value_": np.array([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0]]),
+            "offsets_": np.array([0, 3]),
+        })
+        p.rebind()
+        tiny = np.float32(1.4e-45)
+        rows = np.array([[v, 0.0] for v in (-0.0, 0.0, tiny, -tiny, 1.0, -1.0, -3e38, 3e38)], np.float32)
+        h = ccompare.build(p, tmp_path / f"{board}{thr}", board=boards.get(board) if board else None, sanitize=True)
+        labels, _ = h.classify(rows)
+        assert list(p.classes_[labels]) == list(p.model.predict(rows)) == ["left", "left", "right", "left", "right",
+                                                                              "left", "left", "right"]

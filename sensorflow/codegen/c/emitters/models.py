@@ -80,16 +80,33 @@ def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCAL
     )
 
 
-def _node_literals(lay: dict, size: int) -> tuple[list[str], list[int]]:
-    """Node structs with byte-offset references, and the roots, for nodes of ``size`` bytes."""
+def float_key(v: np.float32) -> int:
+    """``sf_tree_key``: an int32 that orders like the float32 ``v`` (-0.0 is mapped to +0.0
+    first: ``x <= -0.0`` and ``x <= +0.0`` are the same test)."""
+    v = np.float32(v)
+    if v == 0:
+        v = np.float32(0.0)
+    b = int(np.array([v], dtype=np.float32).view(np.int32)[0])
+    return b ^ 0x7FFFFFFF if b < 0 else b
+
+
+def _node_literals(lay: dict, size: int, keys: bool = False) -> tuple[list[str], list[int]]:
+    """Node structs with byte-offset references, and the roots, for nodes of ``size`` bytes;
+    ``keys``: thresholds as integer keys (FPU-less targets)."""
     limit = lay["n_internal"] * size
 
     def ref(code: int) -> int:
         return code * size if code < lay["n_internal"] else limit + (code - lay["n_internal"])
 
     kids = lay["child"].reshape(-1, 2) if lay["n_internal"] else np.zeros((0, 2), np.int64)
+    def thr(t) -> str:
+        if not keys:
+            return cgen.f32(t)
+        k = float_key(t)
+        return f"(-{-k - 1} - 1)" if k == -(2**31) else str(k)  # INT32_MIN has no literal
+
     nodes = [
-        f"{{{cgen.f32(t)}, {int(f)}u, {ref(int(l))}u, {ref(int(r))}u}}"
+        f"{{{thr(t)}, {int(f)}u, {ref(int(l))}u, {ref(int(r))}u}}"
         for t, f, (l, r) in zip(lay["threshold"], lay["feature"], kids)
     ]
     return nodes, [ref(int(c)) for c in lay["root"]]
@@ -103,12 +120,16 @@ def emit_trees(stage, ctx) -> CFragment:
     if n_int and int(lay["feature"].max()) > 0xFFFF:
         raise CodegenError("more than 65536 features are not supported by the tree kernel")
     wide = n_int * 12 + lay["n_rows"] > 0xFFFF
+    keys = ctx.fpu == "none"  # no FPU: integer compares instead of soft-float calls
     node_t, ref_t, size = ("sf_tree_node32", "uint32_t", 16) if wide else ("sf_tree_node16", "uint16_t", 12)
-    nodes, roots = _node_literals(lay, size)
+    if keys:
+        node_t = node_t.replace("node", "knode")
+    nodes, roots = _node_literals(lay, size, keys)
     s = ctx.sym
     body = ",\n    ".join(nodes) if nodes else f"{{0.0f, 0u, 0u, 0u}}"
     tables = [
-        f"/* {n_int} internal nodes: threshold (largest float32 <= scikit-learn's), feature, left, right "
+        f"/* {n_int} internal nodes: threshold (largest float32 <= scikit-learn's{', as an sf_tree_key' if keys else ''}), "
+        f"feature, left, right "
         f"(byte offsets; >= {n_int * size} is a leaf row) */\n"
         f"static const {node_t} {s('nodes')}[{max(n_int, 1)}] = {{\n    {body}\n}};\n",
         cgen.array(s("root"), ref_t, roots),
@@ -117,7 +138,7 @@ def emit_trees(stage, ctx) -> CFragment:
                    comment=f"mixed leaves, rows sum to ~{lay['leaf_scale']}"),
         f"static const sf_forest_f32 {s('forest')} = {{{lay['n_trees']}u, {n_int * size}u, {nc}u, "
         f"{lay['leaf_scale']}u, {s('leaf')}}};\n",
-        f"SF_FOREST_DEFINE({s('predict')}, {node_t}, {ref_t}, {nc}u)\n",
+        f"SF_FOREST_DEFINE{'_KEYS' if keys else ''}({s('predict')}, {node_t}, {ref_t}, {nc}u)\n",
     ]
     return CFragment(
         runtime=["sf_tree"],
