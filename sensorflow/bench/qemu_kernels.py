@@ -47,7 +47,7 @@ def _mfcc_stage(length: int, hop_length: int = 160):
 def _logmel_cfg(name: str, st, shift: int) -> str:
     start, length, weights = sparse_rows(st.mel_matrix(np.float32))
     T = st.n_frames
-    work = 2 * 512 + T * (40 + 13 + 3) + 2 * 40 + 2 * 13
+    work = 2 * 512 + T * (40 + 13 + 3) + 40 + 13
     return "\n".join([
         c_array(f"{name}_window", "float", st.window_vector(np.float32)),
         c_array(f"{name}_mel_start", "uint16_t", start),

@@ -25,8 +25,7 @@ void sf_logmel_init_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, 
     S->ring_min = S->ring_max + nf;
     S->ring_thr = S->ring_min + nf;   /* clip level ring_cep was computed with */
     S->clip = S->ring_thr + nf;       /* n_mels: clipped row */
-    S->cep = S->clip + cfg->n_mels;   /* n_mfcc */
-    S->dct_sum = S->cep + cfg->n_mfcc; /* n_mfcc: row sums of the DCT matrix */
+    S->dct_sum = S->clip + cfg->n_mels; /* n_mfcc: row sums of the DCT matrix */
     {
         uint32_t k, m;
         for (k = 0; k < cfg->n_mfcc; k++) {

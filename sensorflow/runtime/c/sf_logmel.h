@@ -45,14 +45,14 @@ typedef struct {
 
 /* Floats of work memory for one instance (one channel). */
 #define SF_LOGMEL_WORK_FLOATS(n_fft, n_frames, n_mels, n_mfcc) \
-    (2u * (n_fft) + (n_frames) * ((n_mels) + (n_mfcc) + 3u) + 2u * (n_mels) + 2u * (n_mfcc))
+    (2u * (n_fft) + (n_frames) * ((n_mels) + (n_mfcc) + 3u) + (n_mels) + (n_mfcc))
 
 typedef struct {
     const sf_logmel_config_f32 *cfg;
     sf_rfft_inst_f32 fft;
     sf_mel_inst_f32 mel;
     sf_dct_inst_f32 dct;
-    float *frame, *spec, *ring, *ring_max, *ring_min, *ring_cep, *ring_thr, *clip, *cep, *dct_sum;
+    float *frame, *spec, *ring, *ring_max, *ring_min, *ring_cep, *ring_thr, *clip, *dct_sum;
     uint16_t head;   /* ring slot of the oldest frame */
     uint8_t valid;   /* ring holds the previous window */
 } sf_logmel_inst_f32;

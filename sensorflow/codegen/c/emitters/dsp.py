@@ -167,10 +167,14 @@ def emit_log_mel(stage, ctx) -> CFragment:
         f"    .mel_start = {ms}, .mel_len = {ml}, .mel_weights = {mw}, .dct = {dct},\n"
         f"}};\n"
     )
-    W = 2 * n_fft + T * (p.n_mels + n_mfcc + 3) + 2 * p.n_mels + 2 * n_mfcc
+    W = 2 * n_fft + T * (p.n_mels + n_mfcc + 3) + p.n_mels + n_mfcc
     work = Field("float", "work", C * W, "sf_logmel rings and frame buffers, per channel")
     frag = CFragment(runtime=["sf_fft", "sf_mel", "sf_dct", "sf_logmel"], tables=t.defs)
     code = [f"sf_logmel_inst_f32 S[{C}];", "uint32_t ch;", "float thr = SF_LOGMEL_NO_CLIP;"]
+    wk_lvalue = ctx.state("work") if shift else ctx.scratch("work")
+    t.defs.append(  # compile-time check that the buffer is as large as the kernel needs
+        f"typedef char {ctx.sym('work_fits')}[(sizeof {wk_lvalue} / sizeof(float) >= "
+        f"{C}u * SF_LOGMEL_WORK_FLOATS({n_fft}u, {T}u, {p.n_mels}u, {n_mfcc}u)) ? 1 : -1];\n")
     if shift:
         # state: rings survive between windows; only the streaming path's window buffer
         # follows the previous window by exactly the pipeline hop
