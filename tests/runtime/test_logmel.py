@@ -1,7 +1,7 @@
 """sf_logmel (window -> rfft -> power -> mel -> log -> top_db -> DCT) against the reference
 log_mel / mfcc stages and librosa. Tolerance: 1e-3 absolute on dB values and on ortho MFCCs
-(the device runs its FFT in float32, librosa in float64); for unnormalised DCTs of natural
-logs 1e-5 relative to the largest value."""
+(the device runs its FFT in float32, librosa in float64), times the largest lifter weight
+when liftering; for unnormalised DCTs of natural logs 1e-5 relative to the largest value."""
 
 import numpy as np
 import pytest
@@ -43,6 +43,8 @@ def _bound(name, params, length, n_channels=1):
 def _tolerance(st, ref):
     if st.name == "mfcc" and st.params.norm is None:
         return 1e-5 * float(np.abs(ref).max())
+    if st.name == "mfcc":  # liftering scales coefficient k (and its error) by lifter_vector()[k]
+        return 1e-3 * float(st.lifter_vector().max())
     return 1e-3
 
 
@@ -51,8 +53,6 @@ CASES = [(name, params) for name in ("log_mel", "mfcc") for params in get(name).
 
 @pytest.mark.parametrize("name,params", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 def test_matches_reference_stage(drivers, name, params):
-    if params.get("n_fft", 2048) & (params.get("n_fft", 2048) - 1):
-        pytest.skip("C FFT needs a power-of-two n_fft (the emitter refuses others)")
     st = _bound(name, params, 4000)
     X = _signals(4000)
     ref = st.transform(X)

@@ -1,8 +1,8 @@
 /* sf_fft: complex and real FFT of power-of-two length, float32.
  *
  * The complex transform is an in-place radix-2^2 decimation-in-frequency FFT (radix-4
- * butterflies, one radix-2 pass when log2(n) is odd) leaving its output in bit-reversed
- * order. The real transform of n points runs it on n/2 complex points and a split step,
+ * butterflies; the last two passes fused into radix-16 or radix-8 groups with constant
+ * twiddles) leaving its output in bit-reversed order. The real transform of n points runs it on n/2 complex points and a split step,
  * and packs its output as CMSIS-DSP's arm_rfft_fast_f32 does:
  *   dst[0] = Re X[0], dst[1] = Re X[n/2], dst[2k], dst[2k+1] = Re, Im X[k] (0 < k < n/2).
  * Sign convention as numpy.fft: X[k] = sum_t x[t] exp(-2 pi i k t / n).

@@ -23,7 +23,7 @@
 static float g_in[MAXN * 64];
 static float g_buf[8 * MAXN + GUARD];
 static float g_out[8 * MAXN + GUARD];
-static float g_tw[MAXN];
+static float g_tw[2 * MAXN];
 static uint16_t g_rev[MAXN];
 
 static size_t read_floats(float *dst, size_t n) { return fread(dst, sizeof(float), n, stdin); }
@@ -233,11 +233,21 @@ static int cmd_logmel(int argc, char **argv)
     need(read_floats(g_in, (size_t)c.n_mels * nb), (size_t)c.n_mels * nb);
     sparsify(g_in, c.n_mels, nb);
     need(read_floats(dct, (size_t)c.n_mfcc * c.n_mels), (size_t)c.n_mfcc * c.n_mels);
-    sf_fft_make_twiddle_f32(c.n_fft, g_tw);
-    sf_fft_make_bitrev(c.n_fft / 2u, g_rev);
     c.window = window;
     c.twiddle = g_tw;
-    c.bitrev = g_rev;
+    if ((c.n_fft & (c.n_fft - 1u)) == 0u) {
+        sf_fft_make_twiddle_f32(c.n_fft, g_tw);
+        sf_fft_make_bitrev(c.n_fft / 2u, g_rev);
+        c.bitrev = g_rev;
+    } else { /* direct DFT table: cos, sin of 2 pi k / n_fft */
+        uint32_t k;
+        for (k = 0; k < c.n_fft; k++) {
+            float a = 6.28318531f * (float)k / (float)c.n_fft;
+            g_tw[2u * k] = cosf(a);
+            g_tw[2u * k + 1u] = sinf(a);
+        }
+        c.bitrev = 0;
+    }
     c.mel_start = g_start;
     c.mel_len = g_len;
     c.mel_weights = g_weights;
