@@ -36,6 +36,15 @@ def need_tools(*tools: str) -> None:
     pytest.skip(msg)
 
 
+@pytest.fixture(autouse=True)
+def _numpy_default_error_state():
+    """Each test starts from numpy's default floating-point error handling: some peers
+    (emlearn.bayes) call numpy.seterr(all="raise") when imported, which would leak."""
+    old = np.seterr(divide="warn", over="warn", under="ignore", invalid="warn")
+    yield
+    np.seterr(**old)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
