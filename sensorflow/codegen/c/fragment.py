@@ -48,6 +48,14 @@ class CFragment:
     - ``returns_label``: model stages only: ``code`` ends with ``return <class index>;``.
       Otherwise the framework returns the first index of the largest score (numpy argmax).
     - ``helpers``: extra file-scope static functions the code calls.
+    - ``stream_sample`` / ``stream_output``: only when ``ctx.streams_input`` and the stage can
+      consume the stream frame by frame. Then ``<prefix>_push`` keeps no window of raw samples:
+      ``stream_sample`` is the body of ``static void <func>_samples(const float *x, uint32_t n)``,
+      run on the incoming frames of ``n_channels`` samples in order, ``n`` at a time, never past
+      the end of a window (keep what later windows need in ``state``),
+      and ``stream_output`` the body of ``static void <func>_stream(float *out)``, run when a
+      window completes, writing what ``code`` would write for that window. ``code`` still
+      serves ``<prefix>_features``/``_infer`` on a caller's window.
     """
 
     runtime: list[str] = field(default_factory=list)
@@ -58,6 +66,12 @@ class CFragment:
     code: list[str] = field(default_factory=list)
     helpers: list[str] = field(default_factory=list)
     returns_label: bool = False
+    stream_sample: list[str] = field(default_factory=list)
+    stream_output: list[str] = field(default_factory=list)
+
+    @property
+    def streams(self) -> bool:
+        return bool(self.stream_sample)
 
     def state_bytes(self) -> int:
         return sum(f.nbytes for f in self.state)
@@ -97,6 +111,9 @@ class CContext:
     output_spec: Spec | None = None
     hop: int = 0  # samples between windows (post stages measure time in windows * hop)
     sample_rate: float = 0.0
+    # the stage is the pipeline's only consumer of the raw window (the first step, alone):
+    # it may take over the streaming path (see CFragment.stream_sample)
+    streams_input: bool = False
 
     @property
     def role(self) -> str:

@@ -110,15 +110,21 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     n_sig_bufs = 0
     model = None
     st = f"{prefix}_state"
-    for step in pipeline.steps:
+    stream_stage: EmittedStage | None = None  # first stage consuming the stream frame by frame
+    stream_feature_code: list[str] = []
+    for k_step, step in enumerate(pipeline.steps):
         if step.role == "feature":
             out = f"{st}.vec[{vec_k}]"
             offset = 0
             for stage in step.stages:
                 ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
+                ctx.streams_input = may_stream_input(k_step, step)
                 es = EmittedStage(ctx, emit_stage(stage, ctx), out_offset=offset)
                 emitted.append(es)
                 feature_code.append(f"{ctx.func}({cur}, &{out}[{offset}]);  /* {stage.name} */")
+                if ctx.streams_input and es.fragment.streams:
+                    stream_stage = es
+                    stream_feature_code.append(f"{ctx.func}_stream(&{out}[{offset}]);  /* {stage.name} */")
                 offset += stage.output_spec_.size
             vec_sizes.append(offset)
             cur, cur_size, cur_kind = out, offset, "vector"
@@ -151,7 +157,10 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
             src = "scores" if post_k == 0 and not post_code else f"{st}.post[{1 - post_k}]"
             post_code.append(f"{ctx.func}({src}, {out});  /* {stage.name} */")
             post_k = 1 - post_k
+    if stream_stage is not None:
+        stream_feature_code += feature_code[1:]
     feature_code.append(f"return {cur};")
+    stream_feature_code.append(f"return {cur};")
     n_features = cur_size
     n_post = sum(1 for s in emitted if s.ctx.role == "post")
     if model is not None:
@@ -171,7 +180,7 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     vec_size = max(vec_sizes)
     n_vec_bufs = 2 if sum(1 for s in emitted if s.ctx.role == "vector") else 1
     scratch_stages = [es for es in emitted if es.fragment.scratch]
-    glue_fields = [(4, 5), (4, win * nch)]
+    glue_fields = [(4, 5)] if stream_stage is not None else [(4, 5), (4, win * nch)]
     if n_sig_bufs:
         glue_fields.append((4, n_sig_bufs * sig_size))
     glue_fields.append((4, n_vec_bufs * vec_size))
@@ -195,8 +204,8 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     # the stage with the largest one; padding goes to the stage buffers
     stage_ram = {es.ctx.index: es.fragment.state_bytes() + (union_bytes if es.ctx.index == scratch_owner else 0)
                  for es in emitted}
-    ram_layout = {"streaming window": 4 * win * nch}
-    ram_layout["stage buffers"] = state_bytes - ram_layout["streaming window"] - sum(stage_ram.values())
+    ram_layout = {} if stream_stage is not None else {"streaming window": 4 * win * nch}
+    ram_layout["stage buffers"] = state_bytes - sum(ram_layout.values()) - sum(stage_ram.values())
 
     pipeline_hash = str(meta.get("content_hash") or "0" * 16)[:16]
     values = dict(
@@ -207,7 +216,8 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
         runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
         sig_buffers=n_sig_bufs, sig_size=max(sig_size, 1), vec_buffers=n_vec_bufs, vec_size=vec_size,
         post_buffers=min(2, n_post), stages=emitted, scratch_stages=scratch_stages, model=model,
-        feature_code=feature_code, post_code=post_code,
+        feature_code=feature_code, post_code=post_code, stream_stage=stream_stage,
+        stream_feature_code=stream_feature_code,
     )
     env = template_env()
     files = {
@@ -219,8 +229,15 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
         prefix=prefix, files=files, runtime=runtime, stages=emitted, state_bytes=state_bytes,
         n_features=n_features, n_classes=n_classes, glue_state_bytes=glue_state, board=board,
         info=dict(window_length=win, hop=hop, n_channels=nch, pipeline_hash=pipeline_hash, name=pipeline.name,
-                  ram_layout=ram_layout, stage_ram=stage_ram),
+                  ram_layout=ram_layout, stage_ram=stage_ram,
+                  streaming="frames" if stream_stage is not None else "window"),
     )
+
+
+def may_stream_input(k_step: int, step) -> bool:
+    """Whether the step's stage is the only consumer of the raw window (the first step, one
+    feature stage) and so may take the stream frame by frame instead of a whole window."""
+    return k_step == 0 and step.role == "feature" and len(step.stages) == 1
 
 
 def _ctx(stage, pipeline, prefix, board, hop, sr) -> CContext:

@@ -12,20 +12,25 @@
 
 void sf_logmel_init_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, float *work)
 {
+    sf_logmel_init_split_f32(S, cfg, work, work + SF_LOGMEL_BUF_FLOATS(cfg->n_fft, cfg->n_mels, cfg->n_mfcc));
+}
+
+void sf_logmel_init_split_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, float *buf, float *ring)
+{
     uint32_t nf = cfg->n_frames;
     S->cfg = cfg;
     sf_rfft_init_f32(&S->fft, cfg->n_fft, cfg->twiddle, cfg->bitrev);
     sf_mel_init_f32(&S->mel, cfg->n_mels, cfg->mel_start, cfg->mel_len, cfg->mel_weights);
     sf_dct_init_f32(&S->dct, cfg->n_mels, cfg->n_mfcc, cfg->dct);
-    S->frame = work;
+    S->frame = buf;
     S->spec = S->frame + cfg->n_fft;
-    S->ring = S->spec + cfg->n_fft;
+    S->clip = S->spec + cfg->n_fft;     /* n_mels: clipped row */
+    S->dct_sum = S->clip + cfg->n_mels; /* n_mfcc: row sums of the DCT matrix */
+    S->ring = ring;
     S->ring_cep = S->ring + nf * cfg->n_mels;
     S->ring_max = S->ring_cep + nf * cfg->n_mfcc;
     S->ring_min = S->ring_max + nf;
     S->ring_thr = S->ring_min + nf;   /* clip level ring_cep was computed with */
-    S->clip = S->ring_thr + nf;       /* n_mels: clipped row */
-    S->dct_sum = S->clip + cfg->n_mels; /* n_mfcc: row sums of the DCT matrix */
     {
         uint32_t k, m;
         for (k = 0; k < cfg->n_mfcc; k++) {
@@ -90,13 +95,12 @@ static void gather_frame(const sf_logmel_config_f32 *c, const float *src, int32_
     }
 }
 
+static void frame_to_row(sf_logmel_inst_f32 *S, uint32_t slot);
+
 /* One frame into ring slot `slot`. */
 static void compute_frame(sf_logmel_inst_f32 *S, const float *src, uint32_t t, uint32_t slot)
 {
     const sf_logmel_config_f32 *c = S->cfg;
-    uint32_t m, n_mels = c->n_mels;
-    float *row = S->ring + slot * n_mels;
-    float mx, mn;
     int32_t start = (int32_t)(t * c->hop_length) - (int32_t)c->pad;
     if (c->bitrev != 0 && start >= 0 && start + (int32_t)c->n_fft <= (int32_t)c->window_length) {
         /* interior frame: the window is applied inside the first FFT pass */
@@ -110,6 +114,30 @@ static void compute_frame(sf_logmel_inst_f32 *S, const float *src, uint32_t t, u
             sf_dft_power_f32(S->frame, c->n_fft, c->twiddle, S->spec);
         }
     }
+    frame_to_row(S, slot);
+}
+
+void sf_logmel_push_frame_f32(sf_logmel_inst_f32 *S, const float *src)
+{
+    const sf_logmel_config_f32 *c = S->cfg;
+    if (c->bitrev != 0) {
+        sf_rfft_power_windowed_f32(&S->fft, src, c->src_stride, c->window, S->frame, S->spec);
+    } else { /* as gather_frame does for an interior frame, then the direct DFT */
+        uint32_t i, st = c->src_stride;
+        for (i = 0; i < c->n_fft; i++) S->frame[i] = src[i * st] * c->window[i];
+        sf_dft_power_f32(S->frame, c->n_fft, c->twiddle, S->spec);
+    }
+    frame_to_row(S, S->head);
+    S->head = (uint16_t)((S->head + 1u == c->n_frames) ? 0u : S->head + 1u);
+}
+
+/* Power spectrum in S->spec -> log-mel row (and its max / min) in ring slot `slot`. */
+static void frame_to_row(sf_logmel_inst_f32 *S, uint32_t slot)
+{
+    const sf_logmel_config_f32 *c = S->cfg;
+    uint32_t m, n_mels = c->n_mels;
+    float *row = S->ring + slot * n_mels;
+    float mx, mn;
     if (c->power != 2.0f) {
         uint32_t k, nb = c->n_fft / 2u + 1u;
         float half = 0.5f * c->power;

@@ -43,9 +43,12 @@ typedef struct {
     const float *dct;           /* n_mfcc x n_mels, row-major */
 } sf_logmel_config_f32;
 
-/* Floats of work memory for one instance (one channel). */
+/* Floats of work memory for one instance (one channel): per-call buffers (frame, spectrum,
+ * clipped row, DCT row sums) followed by the frame ring that incremental mode keeps. */
+#define SF_LOGMEL_BUF_FLOATS(n_fft, n_mels, n_mfcc) (2u * (n_fft) + (n_mels) + (n_mfcc))
+#define SF_LOGMEL_RING_FLOATS(n_frames, n_mels, n_mfcc) ((n_frames) * ((n_mels) + (n_mfcc) + 3u))
 #define SF_LOGMEL_WORK_FLOATS(n_fft, n_frames, n_mels, n_mfcc) \
-    (2u * (n_fft) + (n_frames) * ((n_mels) + (n_mfcc) + 3u) + (n_mels) + (n_mfcc))
+    (SF_LOGMEL_BUF_FLOATS(n_fft, n_mels, n_mfcc) + SF_LOGMEL_RING_FLOATS(n_frames, n_mels, n_mfcc))
 
 typedef struct {
     const sf_logmel_config_f32 *cfg;
@@ -59,6 +62,9 @@ typedef struct {
 
 /* work: SF_LOGMEL_WORK_FLOATS(...) floats, caller-owned. */
 void sf_logmel_init_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, float *work);
+/* The same with the two parts apart: buf (SF_LOGMEL_BUF_FLOATS, may be scratch memory) and
+ * ring (SF_LOGMEL_RING_FLOATS, kept across calls by frame-by-frame streaming). */
+void sf_logmel_init_split_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, float *buf, float *ring);
 /* Forget the previous window (next call of process_next computes every frame). */
 static inline void sf_logmel_reset_f32(sf_logmel_inst_f32 *S) { S->valid = 0; }
 /* One channel, one window, clip over this channel: src[i * src_stride], i < window_length. */
@@ -71,6 +77,11 @@ void sf_logmel_process_next_f32(sf_logmel_inst_f32 *S, const float *src, float *
  *   thr = max over channels of sf_logmel_max_f32 - top_db;
  *   for each channel: sf_logmel_output_f32(S, thr, dst_of_channel). */
 void sf_logmel_frames_f32(sf_logmel_inst_f32 *S, const float *src);
+/* Frame-by-frame streaming (no centre padding): one frame of n_fft samples src[i * src_stride]
+ * into ring slot `head`, then head moves on; after n_frames calls the ring holds the last
+ * n_frames frames oldest first from head, as sf_logmel_frames_f32 leaves them for a window
+ * that ends with these frames (same values: the same windowed FFT on the same samples). */
+void sf_logmel_push_frame_f32(sf_logmel_inst_f32 *S, const float *src);
 void sf_logmel_frames_next_f32(sf_logmel_inst_f32 *S, const float *src);
 float sf_logmel_max_f32(const sf_logmel_inst_f32 *S);
 /* thr = SF_LOGMEL_NO_CLIP for no clip */

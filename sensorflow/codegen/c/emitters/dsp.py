@@ -167,15 +167,18 @@ def emit_log_mel(stage, ctx) -> CFragment:
         f"    .mel_start = {ms}, .mel_len = {ml}, .mel_weights = {mw}, .dct = {dct},\n"
         f"}};\n"
     )
-    W = 2 * n_fft + T * (p.n_mels + n_mfcc + 3) + p.n_mels + n_mfcc
+    B = 2 * n_fft + p.n_mels + n_mfcc  # per-call buffers of one channel (SF_LOGMEL_BUF_FLOATS)
+    R = T * (p.n_mels + n_mfcc + 3)     # frame ring of one channel (SF_LOGMEL_RING_FLOATS)
+    W = B + R
     work = Field("float", "work", C * W, "sf_logmel rings and frame buffers, per channel")
     frag = CFragment(runtime=["sf_fft", "sf_mel", "sf_dct", "sf_logmel"], tables=t.defs)
     code = [f"sf_logmel_inst_f32 S[{C}];", "uint32_t ch;", "float thr = SF_LOGMEL_NO_CLIP;"]
-    wk_lvalue = ctx.state("work") if shift else ctx.scratch("work")
+    stream = bool(shift) and ctx.streams_input
+    wk_lvalue = ctx.state("work") if shift and not stream else ctx.scratch("work")
     t.defs.append(  # compile-time check that the buffer is as large as the kernel needs
         f"typedef char {ctx.sym('work_fits')}[(sizeof {wk_lvalue} / sizeof(float) >= "
         f"{C}u * SF_LOGMEL_WORK_FLOATS({n_fft}u, {T}u, {p.n_mels}u, {n_mfcc}u)) ? 1 : -1];\n")
-    if shift:
+    if shift and not stream:
         # state: rings survive between windows; only the streaming path's window buffer
         # follows the previous window by exactly the pipeline hop
         frag.state = [work, Field("uint16_t", "head", C), Field("uint8_t", "valid", C)]
@@ -200,8 +203,9 @@ def emit_log_mel(stage, ctx) -> CFragment:
             "    sf_logmel_frames_f32(&S[ch], in + ch);",
             "}",
         ]
+    tail = []
     if clip is not None:
-        code += [
+        tail += [
             "{",
             "    float gmax = sf_logmel_max_f32(&S[0]);",
             f"    for (ch = 1; ch < {C}u; ch++) {{",
@@ -211,9 +215,73 @@ def emit_log_mel(stage, ctx) -> CFragment:
             f"    thr = gmax - {f(clip)};",
             "}",
         ]
-    code += [f"for (ch = 0; ch < {C}u; ch++) sf_logmel_output_f32(&S[ch], thr, out + ch * {T * n_out}u);"]
-    frag.code = code
+    tail += [f"for (ch = 0; ch < {C}u; ch++) sf_logmel_output_f32(&S[ch], thr, out + ch * {T * n_out}u);"]
+    frag.code = code + tail
+    if stream:
+        _stream_log_mel(frag, ctx, cfg, C, n_fft, hop, T, p.n_mels, n_mfcc, tail)
     return frag
+
+
+def _stream_log_mel(frag, ctx, cfg: str, C: int, n_fft: int, hop: int, T: int, n_mels: int, n_mfcc: int,
+                    tail: list[str]):
+    """Frame-by-frame streaming: keep one frame of pending samples (n_fft x C, interleaved)
+    and each channel's ring of the last T frames (sf_logmel_push_frame_f32); a completed
+    window reads its T frames from the rings. Frame g of the stream starts at sample
+    g * hop_length, so window k's frames are frames k * shift ... k * shift + T - 1, the last
+    T frames completed when the window completes (T * hop_length > window - n_fft)."""
+    B = 2 * n_fft + n_mels + n_mfcc
+    R = T * (n_mels + n_mfcc + 3)
+    frag.state = [Field("float", "ring", C * R, "last n_frames frames per channel (sf_logmel ring)"),
+                  Field("float", "pend", C * n_fft, "samples of the frame being filled, interleaved"),
+                  Field("uint16_t", "head", 1, "ring slot of the oldest frame"),
+                  Field("uint16_t", "pfill", 1, "samples in pend"),
+                  Field("uint16_t", "pskip", 1, "samples to drop before the next frame starts")]
+    ring, pend, head = ctx.state("ring"), ctx.state("pend"), ctx.state("head")
+    pfill, pskip, wk = ctx.state("pfill"), ctx.state("pskip"), ctx.scratch("work")
+    frag.tables.append(  # compile-time check that the ring is as large as the kernel needs
+        f"typedef char {ctx.sym('ring_fits')}[(sizeof {ring} / sizeof(float) >= "
+        f"{C}u * SF_LOGMEL_RING_FLOATS({T}u, {n_mels}u, {n_mfcc}u)) ? 1 : -1];\n")
+    keep = n_fft - hop
+    frag.stream_sample = [
+        "uint32_t ch, m;",
+        "while (n > 0u) {",
+        f"    if ({pskip}[0] > 0u) {{  /* between frames (hop_length > n_fft) */",
+        f"        m = (n < {pskip}[0]) ? n : {pskip}[0];",
+        f"        {pskip}[0] = (uint16_t)({pskip}[0] - m);",
+        f"        x += m * {C}u;",
+        "        n -= m;",
+        "        continue;",
+        "    }",
+        f"    m = {n_fft}u - {pfill}[0];",
+        "    if (n < m) m = n;",
+        f"    memcpy(&{pend}[{pfill}[0] * {C}u], x, sizeof(float) * m * {C}u);",
+        f"    {pfill}[0] = (uint16_t)({pfill}[0] + m);",
+        f"    x += m * {C}u;",
+        "    n -= m;",
+        f"    if ({pfill}[0] < {n_fft}u) {{",
+        "        break;",
+        "    }",
+        f"    for (ch = 0; ch < {C}u; ch++) {{",
+        "        sf_logmel_inst_f32 S;",
+        f"        sf_logmel_init_split_f32(&S, &{cfg}, {wk}, &{ring}[ch * {R}u]);",
+        f"        S.head = {head}[0];",
+        f"        sf_logmel_push_frame_f32(&S, {pend} + ch);",
+        f"        if (ch + 1u == {C}u) {head}[0] = S.head;",
+        "    }",
+    ]
+    if keep > 0:
+        frag.stream_sample += [f"    memmove({pend}, &{pend}[{hop * C}u], sizeof(float) * {keep * C}u);",
+                               f"    {pfill}[0] = {keep}u;"]
+    else:
+        frag.stream_sample += [f"    {pfill}[0] = 0u;", f"    {pskip}[0] = {-keep}u;"]
+    frag.stream_sample.append("}")
+    frag.stream_output = [
+        f"sf_logmel_inst_f32 S[{C}];", "uint32_t ch;", "float thr = SF_LOGMEL_NO_CLIP;",
+        f"for (ch = 0; ch < {C}u; ch++) {{",
+        f"    sf_logmel_init_split_f32(&S[ch], &{cfg}, &{wk}[ch * {B}u], &{ring}[ch * {R}u]);",
+        f"    S[ch].head = {head}[0];",
+        "}",
+    ] + tail
 
 
 # ---------------------------------------------------------------------------- signal stages
