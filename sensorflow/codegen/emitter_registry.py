@@ -1,0 +1,57 @@
+"""One registry of code emitters per target language, keyed by stage name."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Callable
+
+from ..errors import CodegenError
+
+
+class EmitterRegistry:
+    """Emitters ``fn(stage, ctx) -> fragment`` for one language; the modules that define
+    them are imported on first look-up."""
+
+    def __init__(self, language: str, modules: tuple[str, ...], missing_hint: str):
+        self.language = language
+        self._modules = modules
+        self._missing_hint = missing_hint
+        self._emitters: dict[str, Callable] = {}
+        self._loaded = False
+
+    def decorator(self, *names: str):
+        """``@emitter("stats", "fft")``: register ``fn`` for the stages ``names``."""
+
+        def deco(fn):
+            for name in names:
+                if name in self._emitters and self._emitters[name] is not fn:
+                    raise ValueError(f"{self.language} emitter for '{name}' registered twice")
+                self._emitters[name] = fn
+            return fn
+
+        return deco
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        for mod in self._modules:
+            try:
+                import_module(mod)
+            except ModuleNotFoundError as exc:
+                if exc.name != mod:
+                    raise
+
+    def find(self, name: str) -> Callable | None:
+        self._load()
+        return self._emitters.get(name)
+
+    def get(self, name: str) -> Callable:
+        fn = self.find(name)
+        if fn is None:
+            raise CodegenError(f"stage '{name}' has no {self.language} emitter yet; {self._missing_hint}")
+        return fn
+
+    def names(self) -> list[str]:
+        self._load()
+        return sorted(self._emitters)
