@@ -29,6 +29,23 @@ class Step:
     output_spec: Spec
 
 
+def run_steps(steps: list[Step], X: np.ndarray, y=None, fit: bool = False,
+              upto: tuple[str, ...] = ("model", "post")) -> np.ndarray:
+    """Run bound steps in order (feature groups concatenated), stopping at the first step
+    whose role is in ``upto``; with ``fit`` each stage is fitted on what reaches it."""
+    out = X
+    for step in steps:
+        if step.role in upto:
+            break
+        if step.role == "feature":
+            parts = [s.fit_transform(out, y) if fit else s.transform(out) for s in step.stages]
+            out = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
+        else:
+            s = step.stages[0]
+            out = s.fit_transform(out, y) if fit else s.transform(out)
+    return out
+
+
 class Pipeline:
     def __init__(self, config, lines: dict | None = None, source: str = "<pipeline>"):
         self.config = config
@@ -140,19 +157,9 @@ class Pipeline:
             X = X.astype(np.float32)
         return X
 
-    def _run(self, X, upto: str, y=None, fit: bool = False) -> np.ndarray:
+    def _run(self, X, upto: tuple[str, ...], y=None, fit: bool = False) -> np.ndarray:
         """Run steps until (not including) the first step whose role is in ``upto``."""
-        out = self.check_windows(X)
-        for step in self.steps:
-            if step.role in upto:
-                break
-            if step.role == "feature":
-                parts = [s.fit_transform(out, y) if fit else s.transform(out) for s in step.stages]
-                out = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
-            else:
-                s = step.stages[0]
-                out = s.fit_transform(out, y) if fit else s.transform(out)
-        return out
+        return run_steps(self.steps, self.check_windows(X), y=y, fit=fit, upto=upto)
 
     def fit(self, X, y) -> "Pipeline":
         y = np.asarray(y)

@@ -23,7 +23,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from . import artifact
 from .datasets import Dataset, Stream, Windows, cv_folds, holdout, window_groups
 from .errors import DataError
-from .pipeline import Pipeline
+from .pipeline import Pipeline, run_steps
 
 _BATCH = 512  # windows per feature batch (bounds memory, drives the progress bar)
 
@@ -52,21 +52,6 @@ def _head_length(pipe: Pipeline) -> int:
     return len(pipe.steps)
 
 
-def _run_steps(steps, X, y=None, fit: bool = False) -> np.ndarray:
-    """Run bound steps as ``Pipeline`` does (feature groups concatenated), stopping at the model."""
-    out = X
-    for step in steps:
-        if step.role in ("model", "post"):
-            break
-        if step.role == "feature":
-            parts = [s.fit_transform(out, y) if fit else s.transform(out) for s in step.stages]
-            out = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
-        else:
-            s = step.stages[0]
-            out = s.fit_transform(out, y) if fit else s.transform(out)
-    return out
-
-
 def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "features") -> np.ndarray:
     """Output of the non-learning leading steps for every window, in batches."""
     X = pipe.check_windows(X)
@@ -76,7 +61,7 @@ def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "feature
     task = bar.add_task(label, total=len(X)) if bar is not None else None
     parts = []
     for s in range(0, len(X), _BATCH):
-        parts.append(_run_steps(steps, X[s : s + _BATCH]))
+        parts.append(run_steps(steps, X[s : s + _BATCH]))
         if bar is not None:
             bar.advance(task, len(parts[-1]))
     return np.concatenate(parts)
@@ -85,7 +70,7 @@ def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "feature
 def fit_tail(pipe: Pipeline, H: np.ndarray, y: np.ndarray) -> Pipeline:
     """Fit the learning steps (scaler, model) of ``pipe`` on head features ``H``."""
     tail = pipe.steps[_head_length(pipe) :]
-    feats = _run_steps(tail, H, y, fit=True)
+    feats = run_steps(tail, H, y, fit=True)
     if pipe.model is not None:
         pipe.model.fit(feats, y)
     return pipe.rebind()
@@ -93,7 +78,7 @@ def fit_tail(pipe: Pipeline, H: np.ndarray, y: np.ndarray) -> Pipeline:
 
 def predict_tail(pipe: Pipeline, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(labels, probabilities) from head features."""
-    feats = _run_steps(pipe.steps[_head_length(pipe) :], H)
+    feats = run_steps(pipe.steps[_head_length(pipe) :], H)
     return pipe.model.predict(feats), pipe.model.transform(feats)
 
 
