@@ -46,7 +46,7 @@ def test_every_stage_has_an_emitter_and_an_interpreter_test():
     assert shipped <= set(mp_registry.names())
     used = {s["type"] for case in list(stages.CASES.values()) + list(spectral.CASES.values()) for s in case}
     used |= {a["type"] for a in spectral.AUDIO.values()}
-    used |= {"gaussian_anomaly", "knn_anomaly", "mlp", "logistic", "smooth", "threshold", "refractory"}
+    used |= {"gaussian_anomaly", "knn_anomaly", "mlp", "logistic", "smooth", "threshold", "refractory", "conv1d"}
     assert shipped <= used, sorted(shipped - used)
 
 

@@ -56,3 +56,20 @@ def test_audio_stages(name, tmp_path):
     pipe.fit(X, np.array([f"v{c}" for c in y]))
     run, _ = export_and_run(pipe, X[:6], tmp_path)
     print(name, assert_agrees(pipe, X[:6], run))
+
+
+def test_log_mel_conv1d(tmp_path):
+    """The keyword-spotting shape: log-mel frames -> scaler -> temporal CNN, on the interpreter."""
+    need_micropython()
+    pipe = make_pipeline([{"type": "log_mel", "n_fft": 256, "hop_length": 128, "n_mels": 12, "center": False},
+                          {"type": "scaler"},
+                          {"type": "conv1d", "filters": [6, 6], "epochs": 15}], channels=1, length=800,
+                         sample_rate=8000.0)
+    rng = np.random.default_rng(2)
+    t = np.arange(800) / 8000.0
+    y = np.arange(24) % 3
+    X = np.stack([0.5 * np.sin(2 * np.pi * (300 + 400 * c) * t + rng.uniform(0, 6))
+                  + 0.05 * rng.standard_normal(800) for c in y])[:, :, None].astype(np.float32)
+    pipe.fit(X, np.array([f"v{c}" for c in y]))
+    run, _ = export_and_run(pipe, X[:6], tmp_path)
+    print(assert_agrees(pipe, X[:6], run))

@@ -9,6 +9,7 @@ _REGISTRY = EmitterRegistry(
     "C",
     modules=(
         "sensorflow.codegen.c.emitters.models",
+        "sensorflow.codegen.c.emitters.nn",
         "sensorflow.codegen.c.emitters.post",
         "sensorflow.codegen.c.emitters.dsp",
     ),

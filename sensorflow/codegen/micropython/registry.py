@@ -11,6 +11,7 @@ _REGISTRY = EmitterRegistry(
         "sensorflow.codegen.micropython.emitters.signal",
         "sensorflow.codegen.micropython.emitters.features",
         "sensorflow.codegen.micropython.emitters.models",
+        "sensorflow.codegen.micropython.emitters.nn",
         "sensorflow.codegen.micropython.emitters.post",
     ),
     missing_hint="remove it from the pipeline or export with --lang c",

@@ -622,6 +622,41 @@ def expit(v):
     return e / (1.0 + e)
 
 
+def conv1d_relu(x, steps, c_in, W, b, filters, kernel, stride, y):
+    """Keras Conv1D(padding="valid") + ReLU on time-major x (steps x c_in); W row-major
+    (kernel * c_in, filters) as sensorflow.nn.conv1d stores it; y is (steps_out x filters)."""
+    rows = kernel * c_in
+    t_out = (steps - kernel) // stride + 1
+    for t in range(t_out):
+        base = t * stride * c_in
+        for f in range(filters):
+            s = b[f]
+            k = f
+            for i in range(base, base + rows):
+                s += x[i] * W[k]
+                k += filters
+            y[t * filters + f] = s if s > 0.0 else 0.0
+    return t_out
+
+
+def global_pool(h, steps, channels, use_max, out):
+    """Global max (use_max) or average pooling over time of h (steps x channels)."""
+    for c in range(channels):
+        out[c] = h[c]
+    for t in range(1, steps):
+        row = t * channels
+        for c in range(channels):
+            v = h[row + c]
+            if use_max:
+                if v > out[c]:
+                    out[c] = v
+            else:
+                out[c] += v
+    if not use_max:
+        for c in range(channels):
+            out[c] = out[c] / steps
+
+
 def softmax(v, n, out):
     """out = exp(v - max) / sum (scipy.special.softmax); v and out may be the same buffer."""
     m = v[argmax(v, n)]

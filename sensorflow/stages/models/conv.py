@@ -1,0 +1,202 @@
+"""A small temporal convolutional network over a window's frames (log-mel / MFCC rows), in the
+shape of the keyword-spotting CNNs of TFLM's micro_speech and TC-ResNet (Choi et al. 2019):
+valid 1-D convolutions along time with ReLU, global max (or average) pooling, a dense layer,
+softmax. Trained with numpy alone (``sensorflow.nn.conv1d``; Keras layer conventions).
+
+The input vector is the window's frames, time-major: ``frame_size`` features per step, as the
+``log_mel`` / ``mfcc`` stages flatten them (inferred from their ``fNN_`` feature names when not
+given). Learned state: per-layer kernels ``(kernel * c_in, filters)`` concatenated flat in
+``weights_``, biases in ``biases_``, ``[rows, filters, kernel, stride]`` per layer in
+``layer_shapes_``, and the dense layer ``out_weight_`` / ``out_bias_``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ...cost import Cost
+from ...errors import ConfigError
+from ...nn import conv1d as nn
+from ...registry import register
+from ...spec import Spec
+from ..base import StageParams
+from .base import Model
+
+_FRAME_NAME = re.compile(r"(?:^|[._])f(\d+)_")
+
+
+@register
+class Conv1D(Model):
+    name = "conv1d"
+
+    class Params(StageParams):
+        type: Literal["conv1d"] = "conv1d"
+        frame_size: int | None = Field(None, ge=1, description="features per time step (default: from log_mel/mfcc names)")
+        filters: list[int] = Field(default_factory=lambda: [32, 32, 32], min_length=1, description="filters per conv layer")
+        kernel_size: int = Field(3, ge=1, description="taps of every conv layer (time steps)")
+        strides: list[int] | None = Field(None, description="stride per conv layer (default 1, then 2 for the rest)")
+        pool: Literal["max", "avg"] = Field("max", description="global pooling over time")
+        epochs: int = Field(30, ge=1)
+        batch_size: int = Field(64, ge=1)
+        learning_rate: float = Field(2e-3, gt=0, description="Adam step size at the start (cosine decay)")
+        alpha: float = Field(1e-4, ge=0, description="L2 penalty")
+        time_shift: int = Field(3, ge=0, description="augmentation: random shift of up to this many steps")
+        feature_shift: int = Field(0, ge=0, description="augmentation: random shift along the features (mel bands)")
+        mask: int = Field(0, ge=0, description="augmentation: SpecAugment time/feature masks up to this wide")
+        class_weight: Literal["balanced"] | None = None
+        random_state: int = 0
+
+        @model_validator(mode="after")
+        def _strides_match(self):
+            if self.strides is not None:
+                if len(self.strides) != len(self.filters):
+                    raise ValueError(f"strides has {len(self.strides)} entries but filters has {len(self.filters)}; give one per layer")
+                if min(self.strides) < 1:
+                    raise ValueError("strides must be >= 1")
+            return self
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.frame_size_ = self.layer_shapes_ = self.weights_ = self.biases_ = None
+        self.out_weight_ = self.out_bias_ = None
+
+    # ------------------------------------------------------------------ geometry
+    @property
+    def stride_list(self) -> list[int]:
+        p = self.params
+        return list(p.strides) if p.strides is not None else [1] + [2] * (len(p.filters) - 1)
+
+    def frame_size(self, spec: Spec | None = None) -> int:
+        """Features per time step: the parameter, else the number of names per ``fNN_`` frame."""
+        if self.frame_size_:
+            return int(self.frame_size_)
+        spec = spec or self.input_spec_
+        n = int(spec.shape[0])
+        size = self.params.frame_size
+        if size is None:
+            frames = {m.group(1) for m in map(_FRAME_NAME.search, spec.names) if m}
+            if not frames or n % len(frames):
+                raise ConfigError(
+                    f"stage '{self.name}': cannot tell the frames of the {n} input features apart; "
+                    "set frame_size (features per time step)", key=("frame_size",))
+            size = n // len(frames)
+            first = {m.group(1) for m in map(_FRAME_NAME.search, spec.names[:size]) if m}
+            if len(first) != 1:
+                raise ConfigError(
+                    f"stage '{self.name}': the input features are not time-major frames (several channels?); "
+                    "use one channel or set frame_size", key=("frame_size",))
+        if n % size:
+            raise ConfigError(f"stage '{self.name}': {n} input features are not whole frames of {size}; "
+                              "fix frame_size", key=("frame_size",))
+        return size
+
+    def geometry(self, spec: Spec | None = None) -> list[tuple[int, int, int, int, int]]:
+        """``(steps_in, c_in, filters, kernel, stride)`` per conv layer; refuses a net too deep for the window."""
+        size = self.frame_size(spec)
+        steps = int((spec or self.input_spec_).shape[0]) // size
+        out, c = [], size
+        for i, (f, s) in enumerate(zip(self.params.filters, self.stride_list)):
+            k = self.params.kernel_size
+            if nn.out_steps(steps, k, s) < 1:
+                raise ConfigError(
+                    f"stage '{self.name}': layer {i + 1} gets {steps} time steps, fewer than kernel_size {k}; "
+                    "use fewer layers, smaller strides or a longer window", key=("filters",))
+            out.append((steps, c, f, k, s))
+            steps, c = nn.out_steps(steps, k, s), f
+        return out
+
+    def output_spec(self, input_spec: Spec) -> Spec:
+        self.geometry(input_spec)
+        return super().output_spec(input_spec)
+
+    # ------------------------------------------------------------------ training
+    def _fit(self, X, y):
+        codes = self._learned_classes(y)
+        p = self.params
+        size = self.frame_size(self.input_spec_ or Spec.vector([f"x{i}" for i in range(X.shape[1])]))
+        geo = self.geometry(self.input_spec_) if self.input_spec_ is not None else None
+        x = np.asarray(X, np.float32).reshape(len(X), -1, size)
+        rng = np.random.default_rng(p.random_state)
+        kernels = [p.kernel_size] * len(p.filters)
+        net = nn.init_network(size, list(p.filters), kernels, self.stride_list, len(self.classes_), p.pool, rng)
+        weight = None
+        if p.class_weight == "balanced":
+            counts = np.bincount(codes, minlength=len(self.classes_))
+            weight = len(codes) / (len(self.classes_) * np.maximum(counts, 1))
+        settings = nn.TrainSettings(
+            epochs=p.epochs, batch_size=p.batch_size, learning_rate=p.learning_rate,
+            final_learning_rate=p.learning_rate / 20.0, alpha=p.alpha, class_weight=weight,
+            augment=nn.Augment(p.time_shift, p.feature_shift, p.mask),
+        )
+        nn.fit(net, x, codes.astype(np.int64), settings, rng)
+        self._store(net, size)
+        del geo
+
+    def _store(self, net: nn.Network, size: int) -> None:
+        self.frame_size_ = int(size)
+        self.layer_shapes_ = [[int(L.weight.shape[0]), L.filters, L.kernel, L.stride] for L in net.layers]
+        self.weights_ = np.concatenate([L.weight.ravel() for L in net.layers]).astype(np.float32)
+        self.biases_ = np.concatenate([L.bias for L in net.layers]).astype(np.float32)
+        self.out_weight_ = np.asarray(net.out_weight, np.float32)
+        self.out_bias_ = np.asarray(net.out_bias, np.float32)
+        self._after_fit()
+
+    def network(self) -> nn.Network:
+        """The learned network (views into the stored arrays)."""
+        layers, wo, bo = [], 0, 0
+        for rows, filters, kernel, stride in self.layer_shapes_:
+            w = np.asarray(self.weights_[wo : wo + rows * filters]).reshape(rows, filters)
+            b = np.asarray(self.biases_[bo : bo + filters])
+            layers.append(nn.ConvLayer(w, b, int(kernel), int(stride)))
+            wo += rows * filters
+            bo += filters
+        return nn.Network(layers, np.asarray(self.out_weight_), np.asarray(self.out_bias_), self.params.pool)
+
+    # ------------------------------------------------------------------ inference
+    def logits(self, X) -> np.ndarray:
+        x = np.asarray(X, np.float32).reshape(len(X), -1, int(self.frame_size_))
+        return nn.forward(self.network(), x)
+
+    def _proba(self, X):
+        return nn.softmax(self.logits(X).astype(np.float64))
+
+    def _predict_index(self, X):
+        return np.argmax(self.logits(X), axis=1)
+
+    # ------------------------------------------------------------------ cost
+    def cost(self, board=None) -> Cost:
+        geo = self.geometry()
+        n_classes = max(self.n_classes, 2)
+        n_params, ops, widest = 0, 0, 0
+        for steps, c, f, k, s in geo:
+            t_out = nn.out_steps(steps, k, s)
+            n_params += k * c * f + f
+            ops += t_out * f * (k * c + 2)
+            widest = max(widest, t_out * f)
+        f_last = geo[-1][2]
+        n_params += f_last * n_classes + n_classes
+        ops += widest + f_last * n_classes
+        # two ping-pong activation buffers sized for the widest layer output, plus the pooled vector
+        return Cost(flash_bytes=4 * n_params + 384, ram_bytes=4 * (2 * widest + f_last), ops=ops)
+
+    # ------------------------------------------------------------------ conformance
+    @classmethod
+    def examples(cls):
+        return [
+            {"filters": [6, 6], "kernel_size": 2, "frame_size": 2, "epochs": 20, "time_shift": 1},
+            {"filters": [4], "kernel_size": 2, "pool": "avg", "epochs": 20, "frame_size": 3, "time_shift": 0,
+             "feature_shift": 1, "mask": 1, "class_weight": "balanced"},
+        ]
+
+    @classmethod
+    def example_input(cls, params, rng):
+        n, steps, size = 60, 8, params.get("frame_size") or 3
+        y = np.arange(n) % 3
+        x = rng.standard_normal((n, steps, size)).astype(np.float32)
+        x[np.arange(n), rng.integers(0, steps, n), 0] += 3.0 * (y + 1)  # a class-dependent bump anywhere in time
+        names = [f"f{t:02d}_m{j:02d}" for t in range(steps) for j in range(size)]
+        return Spec.vector(names), x.reshape(n, -1), y

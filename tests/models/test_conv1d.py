@@ -1,0 +1,133 @@
+"""The conv1d model stage and its numpy trainer (sensorflow.nn.conv1d): convolution against
+scipy.signal.correlate, back-propagation against finite differences, frame inference from
+log_mel feature names, and learning a pattern wherever it sits in time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import correlate
+
+from sensorflow import stage
+from sensorflow.errors import ConfigError
+from sensorflow.nn import conv1d as nn
+from sensorflow.pipeline import Pipeline
+
+
+def _net(rng, pool="max"):
+    return nn.init_network(3, [4, 5], [3, 2], [1, 2], 3, pool, rng)
+
+
+def test_convolution_equals_scipy_correlate():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 11, 3)).astype(np.float32)
+    net = _net(rng)
+    L = net.layers[0]
+    trace: list = []
+    nn.forward(net, x, trace)
+    z = trace[0][2]
+    kernels = L.weight.reshape(L.kernel, 3, L.filters)
+    for n in range(2):
+        for f in range(L.filters):
+            ref = sum(correlate(x[n, :, c], kernels[:, c, f], mode="valid") for c in range(3)) + L.bias[f]
+            np.testing.assert_allclose(z[n, :, f], ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_backprop_matches_finite_differences(pool):
+    rng = np.random.default_rng(1)
+    net = _net(rng, pool)
+    for p in net.params():
+        p[...] = p.astype(np.float64)
+    net = nn.Network([nn.ConvLayer(L.weight.astype(np.float64), L.bias.astype(np.float64) + 0.1, L.kernel, L.stride)
+                      for L in net.layers], net.out_weight.astype(np.float64), net.out_bias.astype(np.float64), pool)
+    x = rng.standard_normal((4, 12, 3))
+    y = np.array([0, 1, 2, 1])
+
+    def loss():
+        h = x
+        for L in net.layers:
+            z = nn.patches(h, L.kernel, L.stride) @ L.weight + L.bias
+            h = np.maximum(z, 0)
+        pooled = h.max(axis=1) if pool == "max" else h.mean(axis=1)
+        prob = nn.softmax(pooled @ net.out_weight + net.out_bias)
+        return -np.log(prob[np.arange(4), y]).mean()
+
+    trace: list = []
+    prob = nn.softmax(nn.forward(net, x, trace))
+    d = prob.copy()
+    d[np.arange(4), y] -= 1
+    grads = nn.backward(net, trace, d / 4)
+    eps = 1e-6
+    for p, g in zip(net.params(), grads):
+        flat, gflat = p.reshape(-1), g.reshape(-1)
+        for i in rng.choice(flat.size, min(6, flat.size), replace=False):
+            keep = flat[i]
+            flat[i] = keep + eps
+            up = loss()
+            flat[i] = keep - eps
+            down = loss()
+            flat[i] = keep
+            assert abs((up - down) / (2 * eps) - gflat[i]) < 1e-5
+
+
+def test_learns_a_pattern_wherever_it_is_in_time():
+    rng = np.random.default_rng(2)
+    n, steps, size = 300, 20, 4
+    y = rng.integers(0, 2, n)
+    x = 0.3 * rng.standard_normal((n, steps, size)).astype(np.float32)
+    pattern = np.array([[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 0]], np.float32)
+    reversed_ = pattern[::-1]
+    for i in range(n):
+        t = rng.integers(0, steps - 3)
+        x[i, t : t + 3] += pattern if y[i] else reversed_  # same energy, only the order differs
+    m = stage("conv1d", filters=[8], frame_size=size, epochs=40, time_shift=0)
+    m.fit(x.reshape(n, -1)[:200], y[:200])
+    assert (m.predict(x.reshape(n, -1)[200:]) == y[200:]).mean() >= 0.95
+
+
+def test_frame_size_comes_from_log_mel_names():
+    p = Pipeline.from_string("""
+name: t
+sensor: {kind: audio, sample_rate: 8000, channels: [mic]}
+window: {length: 2048}
+stages:
+  - {type: log_mel, n_fft: 256, hop_length: 128, n_mels: 10, center: false}
+  - {type: conv1d, filters: [4, 4], epochs: 2}
+""")
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((8, 2048, 1)).astype(np.float32)
+    p.fit(X, np.arange(8) % 2)
+    model = p.stages[-1]
+    assert model.frame_size_ == 10
+    assert model.layer_shapes_[0][:3] == [30, 4, 3]
+
+
+def test_too_deep_for_the_window_is_a_config_error():
+    p_text = """
+name: t
+sensor: {kind: audio, sample_rate: 8000, channels: [mic]}
+window: {length: 1024}
+stages:
+  - {type: log_mel, n_fft: 256, hop_length: 256, n_mels: 8, center: false}
+  - {type: conv1d, filters: [4, 4, 4], kernel_size: 3}
+"""
+    with pytest.raises(ConfigError, match="fewer than kernel_size"):
+        Pipeline.from_string(p_text)
+
+
+def test_strides_must_match_layers():
+    with pytest.raises(ConfigError, match="one per layer"):
+        stage("conv1d", filters=[4, 4], strides=[1])
+
+
+def test_channel_major_frames_are_refused():
+    with pytest.raises(ConfigError, match="not time-major"):
+        Pipeline.from_string("""
+name: t
+sensor: {kind: audio, sample_rate: 8000, channels: [l, r]}
+window: {length: 2048}
+stages:
+  - {type: log_mel, n_fft: 256, hop_length: 256, n_mels: 8, center: false}
+  - {type: conv1d, filters: [4]}
+""")
