@@ -94,7 +94,7 @@ class _SpectrumStage(Stage):
         fft_ops = int(2.5 * n * math.log2(n)) + 4 * n
         return Cost(
             flash_bytes=4 * n + 4 * n + 1024,  # window + twiddles + code
-            ram_bytes=4 * n + 4 * (n + 2) + 4 * n_bins,  # frame, FFT buffer, averaged spectrum
+            ram_bytes=4 * n + 4 * n_bins,  # FFT buffer (the frame, windowed in place), averaged spectrum
             ops=c * T * (n + fft_ops + 3 * n_bins),
         )
 
@@ -251,7 +251,9 @@ class BandEnergy(_SpectrumStage):
         base = self._spectrum_cost()
         c, n_bins = self.input_spec_.n_channels, self.n_fft // 2 + 1
         n_bands = self.band_matrix().shape[0]
-        return base + Cost(flash_bytes=8 * n_bands, ram_bytes=0, ops=c * (n_bins + 20 * n_bands))
+        # the C kernel sums each frame's power straight into the bands: no spectrum buffer
+        return Cost(flash_bytes=base.flash_bytes + 8 * n_bands, ram_bytes=4 * self.n_fft,
+                    ops=base.ops + c * (n_bins + 20 * n_bands))
 
 
 SPECTRAL_FEATURES = ("centroid", "bandwidth", "rolloff", "flatness", "peak_freq", "peak_mag")

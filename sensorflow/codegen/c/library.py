@@ -17,6 +17,7 @@ from .fragment import CContext, CFragment, EmittedStage, Field
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime" / "c"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ALWAYS = ("sf_common", "sf_port")  # copied into every export; sf_port.h is for applications
+VEC = "@VEC@"  # where the feature / vector buffers are, until the layout is chosen
 
 
 def template_env() -> Environment:
@@ -112,21 +113,26 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     st = f"{prefix}_state"
     stream_stage: EmittedStage | None = None  # first stage consuming the stream frame by frame
     stream_feature_code: list[str] = []
+    feature_step: list[EmittedStage] = []  # stages of the (one) feature step, in pipeline order
+    feature_lines = (0, 0)  # their calls in feature_code
     for k_step, step in enumerate(pipeline.steps):
         if step.role == "feature":
-            out = f"{st}.vec[{vec_k}]"
+            out = f"{VEC}[{vec_k}]"
             offset = 0
+            first_line = len(feature_code)
             for stage in step.stages:
                 ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
                 ctx.streams_input = may_stream_input(k_step, step)
                 es = EmittedStage(ctx, emit_stage(stage, ctx), out_offset=offset)
                 emitted.append(es)
+                feature_step.append(es)
                 feature_code.append(f"{ctx.func}({cur}, &{out}[{offset}]);  /* {stage.name} */")
                 if ctx.streams_input and es.fragment.streams:
                     stream_stage = es
                     stream_feature_code.append(f"{ctx.func}_stream(&{out}[{offset}]);  /* {stage.name} */")
                 offset += stage.output_spec_.size
             vec_sizes.append(offset)
+            feature_lines = (first_line, len(feature_code))
             cur, cur_size, cur_kind = out, offset, "vector"
             vec_k = 1 - vec_k
             continue
@@ -145,7 +151,7 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
         elif step.role == "vector":
             if cur_kind != "vector":
                 raise CodegenError(f"stage '{stage.name}' takes a vector but follows a signal stage")
-            out = f"{st}.vec[{vec_k}]"
+            out = f"{VEC}[{vec_k}]"
             vec_sizes.append(size)
             vec_k = 1 - vec_k
             feature_code.append(f"{ctx.func}({cur}, {out});  /* {stage.name} */")
@@ -165,11 +171,12 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     n_post = sum(1 for s in emitted if s.ctx.role == "post")
     if model is not None:
         n_classes = model.ctx.output_spec.size
-        last = f"{st}.post[{1 - post_k}]" if n_post else "scores"
-        post_code.append(f"memcpy(post, {last}, sizeof(float) * {n_classes});")
+        # what sf_last reports as post: the last post stage's buffer, or the scores themselves
+        # (both stay untouched until the next window completes)
+        last_post = f"{st}.post[{1 - post_k}]" if n_post else f"{st}.last_scores"
         class_names = [cgen.c_string(c) for c in _class_names(pipeline)]
     else:
-        n_classes, class_names = 0, []
+        n_classes, class_names, last_post = 0, [], ""
 
     runtime = list(ALWAYS)
     for es in emitted:
@@ -183,26 +190,36 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     glue_fields = [(4, 5)] if stream_stage is not None else [(4, 5), (4, win * nch)]
     if n_sig_bufs:
         glue_fields.append((4, n_sig_bufs * sig_size))
-    glue_fields.append((4, n_vec_bufs * vec_size))
+    vec_field = (4, n_vec_bufs * vec_size)
+    tail_fields = []
     if n_classes:
-        glue_fields += [(4, n_classes), (4, n_classes)]
+        tail_fields.append((4, n_classes))
         if n_post:
-            glue_fields.append((4, min(2, n_post) * n_classes))
-    fields = list(glue_fields)
-    for es in emitted:
-        fields += [(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.state]
-    scratch_owner, union_bytes = None, 0
-    if scratch_stages:
-        sizes = [(_struct_size([(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.scratch]), es)
-                 for es in scratch_stages]
-        (union_bytes, union_align), owner = max(sizes, key=lambda t: t[0][0])
-        scratch_owner = owner.ctx.index
-        fields.append((union_align, union_bytes // union_align))
+            tail_fields.append((4, min(2, n_post) * n_classes))
+    state_fields = [(cgen.ctype_size(f.ctype), f.count) for es in emitted for f in es.fragment.state]
+    layout = scratch_layout(scratch_stages, feature_step, n_vec_bufs * vec_size)
+    if layout.overlay:
+        # the feature buffers live in the scratch union (see ScratchLayout); the stages of the
+        # feature step run last slice first, so each one's scratch only covers free slices
+        a, b = feature_lines
+        feature_code[a:b] = feature_code[a:b][::-1]
+        glue_fields += tail_fields
+        vec_ref = f"{st}.scratch.fv.vec"
+    else:
+        glue_fields += [vec_field] + tail_fields
+        vec_ref = f"{st}.vec"
+    feature_code = [line.replace(VEC, vec_ref) for line in feature_code]
+    stream_feature_code = [line.replace(VEC, vec_ref) for line in stream_feature_code]
+    fields = list(glue_fields) + state_fields
+    if scratch_stages or layout.overlay:
+        fields.append((layout.align, layout.size // layout.align))
     state_bytes = _struct_size(fields)[0]
-    glue_state = _struct_size(glue_fields)[0]
-    # RAM by purpose (bytes), for budgets and reports: the union of scratch areas is charged to
-    # the stage with the largest one; padding goes to the stage buffers
-    stage_ram = {es.ctx.index: es.fragment.state_bytes() + (union_bytes if es.ctx.index == scratch_owner else 0)
+    glue_state = _struct_size(glue_fields + ([vec_field] if layout.overlay else []))[0]  # the head is scratch
+    # RAM by purpose (bytes), for budgets and reports: the scratch union (less the feature
+    # buffers it holds when they overlay it) is charged to the stage with the largest scratch;
+    # padding goes to the stage buffers
+    owner_bytes = layout.size - (4 * n_vec_bufs * vec_size if layout.overlay else 0)
+    stage_ram = {es.ctx.index: es.fragment.state_bytes() + (owner_bytes if es.ctx.index == layout.owner else 0)
                  for es in emitted}
     ram_layout = {} if stream_stage is not None else {"streaming window": 4 * win * nch}
     ram_layout["stage buffers"] = state_bytes - sum(ram_layout.values()) - sum(stage_ram.values())
@@ -215,8 +232,8 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
         pipeline_hash=pipeline_hash, state_bytes=state_bytes, class_names=class_names,
         runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
         sig_buffers=n_sig_bufs, sig_size=max(sig_size, 1), vec_buffers=n_vec_bufs, vec_size=vec_size,
-        post_buffers=min(2, n_post), stages=emitted, scratch_stages=scratch_stages, model=model,
-        feature_code=feature_code, post_code=post_code, stream_stage=stream_stage,
+        post_buffers=min(2, n_post), stages=emitted, scratch_stages=scratch_stages, model=model, layout=layout,
+        feature_code=feature_code, post_code=post_code, last_post=last_post, stream_stage=stream_stage,
         stream_feature_code=stream_feature_code,
     )
     env = template_env()
@@ -232,6 +249,59 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
                   ram_layout=ram_layout, stage_ram=stage_ram,
                   streaming="frames" if stream_stage is not None else "window"),
     )
+
+
+@dataclass
+class ScratchLayout:
+    """How the scratch union is laid out.
+
+    Without ``overlay``: one struct per stage with scratch, all at offset 0, and the feature /
+    vector buffers outside the union. With ``overlay`` the union also holds them, as
+    ``fv = {float head[head]; float vec[..][..];}``: scratch of stages that run while no
+    feature buffer is live (signal stages before, post stages after) starts at offset 0 as
+    before; the feature step's stages run last slice first, so stage j's scratch may cover the
+    head and the slices of the stages that run after it (S_j <= 4 head + 4 offset_j bytes);
+    vector and model stages, which read the buffers, get their scratch after them
+    (``pad[stage index]`` floats first). Chosen only when it makes the state smaller."""
+
+    size: int = 0  # bytes of the union
+    align: int = 4
+    owner: int | None = None  # stage index charged with the union in reports
+    overlay: bool = False
+    head: int = 0  # floats before the feature buffers
+    pad: dict = field(default_factory=dict)
+
+
+def scratch_layout(scratch_stages: list[EmittedStage], feature_step: list[EmittedStage], vec_floats: int) -> ScratchLayout:
+    """The smaller of the plain union and the feature-buffer overlay (see ScratchLayout)."""
+    sizes = {es.ctx.index: _struct_size([(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.scratch])
+             for es in scratch_stages}
+    plain = ScratchLayout()
+    if scratch_stages:
+        owner = max(scratch_stages, key=lambda es: sizes[es.ctx.index][0]).ctx.index
+        plain = ScratchLayout(size=max(sz for sz, _ in sizes.values()), align=max(a for _, a in sizes.values()),
+                              owner=owner)
+    in_step = {es.ctx.index for es in feature_step}
+    if not (in_step & set(sizes)):
+        return plain
+    head = 0
+    for es in feature_step:
+        if es.ctx.index in sizes:
+            need = sizes[es.ctx.index][0] - 4 * es.out_offset
+            head = max(head, -(-need // 4))
+    size, align, pad = 4 * (head + vec_floats), 4, {}
+    for es in scratch_stages:
+        i = es.ctx.index
+        if es.ctx.role in ("vector", "model"):
+            pad[i] = head + vec_floats
+            sz, a = _struct_size([(4, pad[i])] + [(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.scratch])
+        else:
+            sz, a = sizes[i]
+        size, align = max(size, sz), max(align, a)
+    size = -(-size // align) * align
+    if size >= plain.size + 4 * vec_floats:
+        return plain
+    return ScratchLayout(size=size, align=align, owner=plain.owner, overlay=True, head=head, pad=pad)
 
 
 def may_stream_input(k_step: int, step) -> bool:

@@ -406,3 +406,67 @@ void sf_rfft_power_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uin
     }
     split_power(S, buf, power);
 }
+
+/* acc->dst[slot of bin k] += |X[k]|^2 or |X[k]| (see sf_fft_accum_f32) */
+static inline void accumulate_bin(const sf_fft_accum_f32 *acc, uint32_t k, float power)
+{
+    uint32_t j = acc->slot ? acc->slot[k] : k;
+    if (j != SF_FFT_NO_SLOT) acc->dst[j] += acc->magnitude ? sqrtf(power) : power;
+}
+
+/* split_power's spectrum added to acc instead of stored (out of line, like the FFT passes, so
+ * the callers' stack frames stay small: the deepest path is one pass, not all of them). */
+SF_NOINLINE static void split_accumulate(const sf_rfft_inst_f32 *S, const float *z, const sf_fft_accum_f32 *acc)
+{
+    uint32_t m = S->cfft.n, k;
+    const uint16_t *rev = S->cfft.bitrev;
+    const float *tw = S->twiddle;
+    float z0r = z[0], z0i = z[1], dc = z0r + z0i, ny = z0r - z0i;
+    accumulate_bin(acc, 0u, dc * dc);
+    for (k = 1; 2u * k < m; k++) {
+        const float *a = z + 2u * rev[k];
+        const float *b = z + 2u * rev[m - k];
+        float c = tw[2u * k], s = tw[2u * k + 1u];
+        float ar = a[0], ai = a[1], br = b[0], bi = b[1];
+        float er = ar + br, ei = ai - bi, or_ = ai + bi, oi = br - ar;
+        float tr = c * or_ + s * oi, ti = c * oi - s * or_;
+        float pr = er + tr, pi = ei + ti, qr = er - tr, qi = ti - ei;
+        accumulate_bin(acc, k, 0.25f * (pr * pr + pi * pi));
+        accumulate_bin(acc, m - k, 0.25f * (qr * qr + qi * qi));
+    }
+    if (m >= 2u) {
+        const float *a = z + 2u * rev[m / 2u];
+        accumulate_bin(acc, m / 2u, a[0] * a[0] + a[1] * a[1]);
+    }
+    accumulate_bin(acc, m, ny * ny);
+}
+
+void sf_rfft_power_accumulate_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride,
+                                           const float *window, float *buf, const sf_fft_accum_f32 *acc)
+{
+    uint32_t m = S->cfft.n, i;
+    if (m >= 8u) {
+        radix4_first_windowed(buf, m, src, stride, window, S->twiddle, S->cfft.tw_stride);
+        dif_from(buf, m, m / 4u, S->cfft.tw_stride * 4u, S->twiddle);
+    } else {
+        for (i = 0; i < S->n; i++) buf[i] = src[i * stride] * window[i];
+        sf_cfft_dif_f32(&S->cfft, buf);
+    }
+    split_accumulate(S, buf, acc);
+}
+
+void sf_dft_power_accumulate_f32(const float *x, uint32_t n, const float *twiddle, const sf_fft_accum_f32 *acc)
+{
+    uint32_t k, t, nb = n / 2u + 1u;
+    for (k = 0; k < nb; k++) {
+        float re = 0.0f, im = 0.0f;
+        uint32_t idx = 0;
+        for (t = 0; t < n; t++) {
+            re += x[t] * twiddle[2u * idx];
+            im -= x[t] * twiddle[2u * idx + 1u];
+            idx += k;
+            if (idx >= n) idx -= n;
+        }
+        accumulate_bin(acc, k, re * re + im * im);
+    }
+}

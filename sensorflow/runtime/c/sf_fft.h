@@ -60,6 +60,24 @@ void sf_rfft_power_process_f32(const sf_rfft_inst_f32 *S, float *buf, float *pow
 void sf_rfft_power_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride, const float *window,
                                 float *buf, float *power);
 
+/* Where the per-bin values of one frame go when they are summed over frames instead of
+ * stored: bin k (k = 0 .. n/2) adds to dst[slot[k]], or to dst[k] when slot is NULL; bins whose
+ * slot is SF_FFT_NO_SLOT are dropped. So a frame-averaged spectrum or the energy of bands of
+ * bins needs no buffer of n/2 + 1 values per frame. */
+#define SF_FFT_NO_SLOT 0xFFFFu
+typedef struct {
+    float *dst;
+    const uint16_t *slot;
+    uint8_t magnitude; /* add |X[k]| instead of |X[k]|^2 */
+} sf_fft_accum_f32;
+
+/* sf_rfft_power_windowed_f32's spectrum added to acc (see sf_fft_accum_f32) instead of being
+ * stored; buf: n floats scratch (the only buffer). Results equal the stored power summed. */
+void sf_rfft_power_accumulate_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride,
+                                           const float *window, float *buf, const sf_fft_accum_f32 *acc);
+/* sf_dft_power_f32's spectrum of x (n samples, any n) added to acc instead of being stored. */
+void sf_dft_power_accumulate_f32(const float *x, uint32_t n, const float *twiddle, const sf_fft_accum_f32 *acc);
+
 /* Power spectrum |X[k]|^2, k = 0 .. n/2 (n/2 + 1 values) from the packed output; may run
  * in place (power == packed). */
 static inline void sf_rfft_power_f32(const float *packed, float *power, uint32_t n)

@@ -23,7 +23,6 @@ typedef struct {
     float sig[1][16];       /* signal stage outputs (ping-pong) */
     float vec[1][4];       /* feature / vector stage outputs */
     float last_scores[2];
-    float last_post[2];
     float post[2][2];    /* post stage outputs (ping-pong) */
     float s0_calls[1];  /* windows seen */
     float s3_history[2];  /* previous windows, oldest first */
@@ -122,12 +121,12 @@ static const float *sf_model_run_features(const float *window)
     return sf_model_state.vec[0];
 }
 
-/* Post-processing of one window's scores (state kept across windows). */
-static void sf_model_run_post(const float *scores, float *post)
+/* Post-processing of one window's scores (state kept across windows); the result stays in
+ * sf_model_state.post[1] until the next window. */
+static void sf_model_run_post(const float *scores)
 {
     sf_model_s3(scores, sf_model_state.post[0]);  /* smooth */
     sf_model_s4(sf_model_state.post[0], sf_model_state.post[1]);  /* threshold */
-    memcpy(post, sf_model_state.post[1], sizeof(float) * 2);
 }
 
 int sf_model_init(void)
@@ -160,6 +159,18 @@ int sf_model_classify(const float *features, float *scores)
     return sf_model_s2(features, scores);
 }
 
+/* The model on one feature vector, scores to scores_or_null if given. Out of line so that the
+ * scores array is not on the stack while the feature stages run below _infer. */
+static SF_NOINLINE int sf_model_classify_window(const float *feats, float *scores_or_null)
+{
+    float scores[2];
+    int label = sf_model_s2(feats, scores);
+    if (scores_or_null != NULL) {
+        memcpy(scores_or_null, scores, sizeof scores);
+    }
+    return label;
+}
+
 int sf_model_infer(const float *window, float *features_or_null, float *scores_or_null)
 {
     const float *feats;
@@ -173,21 +184,14 @@ int sf_model_infer(const float *window, float *features_or_null, float *scores_o
     if (features_or_null != NULL) {
         memcpy(features_or_null, feats, sizeof(float) * SF_MODEL_N_FEATURES);
     }
-    {
-        float scores[2];
-        int label = sf_model_s2(feats, scores);
-        if (scores_or_null != NULL) {
-            memcpy(scores_or_null, scores, sizeof scores);
-        }
-        return label;
-    }
+    return sf_model_classify_window(feats, scores_or_null);
 }
 
 static void sf_model_on_window(void)
 {
     const float *feats = sf_model_run_features(sf_model_state.win);
     sf_model_state.last_label = sf_model_s2(feats, sf_model_state.last_scores);
-    sf_model_run_post(sf_model_state.last_scores, sf_model_state.last_post);
+    sf_model_run_post(sf_model_state.last_scores);
     sf_model_state.has_last = 1;
 }
 
@@ -236,7 +240,7 @@ int sf_model_last(float *scores, int *label, float *post)
         *label = sf_model_state.last_label;
     }
     if (post != NULL) {
-        memcpy(post, sf_model_state.last_post, sizeof sf_model_state.last_post);
+        memcpy(post, sf_model_state.post[1], sizeof(float) * 2);
     }
     return SF_OK;
 }

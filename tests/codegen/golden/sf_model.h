@@ -18,7 +18,7 @@ extern "C" {
 #define SF_MODEL_N_CLASSES      2
 #define SF_MODEL_SAMPLE_RATE    25.0f
 #define SF_MODEL_PIPELINE_HASH  "0123456789abcdef"   /* first 16 hex of the artifact hash */
-#define SF_MODEL_STATE_BYTES    216u     /* sizeof the static state struct */
+#define SF_MODEL_STATE_BYTES    208u     /* sizeof the static state struct */
 
 extern const char *const sf_model_class_names[SF_MODEL_N_CLASSES];
 

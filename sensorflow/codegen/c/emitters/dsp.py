@@ -385,8 +385,10 @@ def emit_stats(stage, ctx) -> CFragment:
 # ---------------------------------------------------------------------------- spectra
 
 
-def _spectrum_config(stage, ctx, t: Tables, power: int, n_fft: int, hop: int, n_frames: int, window) -> str:
-    """A sf_spectrum_config_f32 for the stage's framing (FFT for powers of two, DFT otherwise)."""
+def _spectrum_config(stage, ctx, t: Tables, power: int, n_fft: int, hop: int, n_frames: int, window,
+                     slot: str = "0", n_out: int | None = None) -> str:
+    """A sf_spectrum_config_f32 for the stage's framing (FFT for powers of two, DFT otherwise);
+    ``slot``: a bin -> output table (see sf_spectrum_config_f32), "0" for the spectrum itself."""
     if n_fft > 65535 or hop > 65535:
         _fail(stage, f"n_fft={n_fft} is too long for the C spectrum kernel (at most 32768)")
     win = t.add("window", "float", window)
@@ -396,19 +398,36 @@ def _spectrum_config(stage, ctx, t: Tables, power: int, n_fft: int, hop: int, n_
     t.defs.append(
         f"static const sf_spectrum_config_f32 {cfg} = {{\n"
         f"    .n_fft = {n_fft}, .hop = {hop}, .n_frames = {n_frames}, .src_stride = {ctx.input_spec.n_channels},\n"
+        f"    .n_out = {n_fft // 2 + 1 if n_out is None else n_out},\n"
         f"    .power = {power}, .use_fft = {1 if pow2 else 0}, .window = {win}, .twiddle = {tw}, .bitrev = {rev},\n"
+        f"    .slot = {slot},\n"
         f"}};\n"
     )
     return cfg
 
 
 def _spectrum_stage(stage, ctx, power: int):
+    """Config and scratch of a stage that needs the frame-averaged spectrum itself: the FFT's
+    buffer (n_fft floats) and the spectrum summed into (n_fft/2 + 1 floats)."""
     t = Tables(ctx)
     cfg = _spectrum_config(stage, ctx, t, power, stage.n_fft, stage.hop_length, stage.n_frames,
                            stage.window_vector(np.float32))
     nb = stage.n_fft // 2 + 1
-    scratch = [Field("float", "work", 2 * stage.n_fft), Field("float", "spec", nb)]
+    scratch = [Field("float", "work", stage.n_fft, "FFT buffer of one frame"),
+               Field("float", "spec", nb, "frame-averaged spectrum")]
     return t, cfg, nb, scratch
+
+
+def band_slots(stage, matrix: np.ndarray) -> np.ndarray:
+    """The band of every rfft bin (0xFFFF: in no band) from a 0/1 band matrix whose bands do
+    not overlap (each bin sums into at most one band with weight 1)."""
+    m = np.asarray(matrix)
+    if np.any((m != 0) & (m != 1)) or np.any(m.sum(axis=0) > 1):
+        _fail(stage, "bands overlap or have fractional weights; the C band kernel needs disjoint 0/1 bands")
+    slots = np.full(m.shape[1], 0xFFFF, dtype=np.int64)
+    band, k = np.nonzero(m)
+    slots[k] = band
+    return slots
 
 
 @c_emitter("fft")
@@ -428,26 +447,27 @@ def emit_fft(stage, ctx) -> CFragment:
 
 @c_emitter("band_energy")
 def emit_band_energy(stage, ctx) -> CFragment:
-    """Averaged power spectrum, then the 0/1 band matrix as a sparse filterbank (sf_mel);
-    optional 10 log10(max(e, 1e-10))."""
+    """Each frame's power spectrum summed straight into its bands (a bin -> band table; the
+    bands are disjoint 0/1 rows of band_matrix) and averaged over the frames, so only the FFT
+    buffer is scratch; optional 10 log10(max(e, 1e-10))."""
     C = ctx.input_spec.n_channels
-    t, cfg, nb, scratch = _spectrum_stage(stage, ctx, 2)
-    m = stage.band_matrix(np.float32)
-    nbands = m.shape[0]
-    bs, bl, bw = t.sparse("band", m)
-    code = ["sf_mel_inst_f32 B;", "uint32_t ch, k;", f"sf_mel_init_f32(&B, {nbands}, {bs}, {bl}, {bw});",
-            f"for (ch = 0; ch < {C}u; ch++) {{",
-            f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, {ctx.scratch('spec')});",
-            f"    sf_mel_process_f32(&B, {ctx.scratch('spec')}, out + ch * {nbands}u);"]
+    t = Tables(ctx)
+    nbands = stage.band_matrix(np.float32).shape[0]
+    slot = t.add("band_of_bin", "uint16_t", band_slots(stage, stage.band_matrix(np.float32)),
+                 comment="band of each rfft bin, 0xFFFF: none")
+    cfg = _spectrum_config(stage, ctx, t, 2, stage.n_fft, stage.hop_length, stage.n_frames,
+                           stage.window_vector(np.float32), slot=slot, n_out=nbands)
+    scratch = [Field("float", "work", stage.n_fft, "FFT buffer of one frame")]
+    code = ["uint32_t ch;", f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, out + ch * {nbands}u);"]
     if stage.params.db:
-        code += [f"    for (k = 0; k < {nbands}u; k++) {{",
-                 f"        float e = out[ch * {nbands}u + k];",
-                 f"        out[ch * {nbands}u + k] = {f(10.0 / math.log(10.0))} * logf(e > 1e-10f ? e : 1e-10f);",
-                 "    }"]
-    else:
-        code.append("    (void)k;")
+        code += ["    {", "        uint32_t k;",
+                 f"        for (k = 0; k < {nbands}u; k++) {{",
+                 f"            float e = out[ch * {nbands}u + k];",
+                 f"            out[ch * {nbands}u + k] = {f(10.0 / math.log(10.0))} * logf(e > 1e-10f ? e : 1e-10f);",
+                 "        }", "    }"]
     code.append("}")
-    return CFragment(runtime=["sf_fft", "sf_mel", "sf_spectral"], tables=t.defs, scratch=scratch, code=code)
+    return CFragment(runtime=["sf_fft", "sf_spectral"], tables=t.defs, scratch=scratch, code=code)
 
 
 @c_emitter("spectral")
