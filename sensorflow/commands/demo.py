@@ -50,7 +50,8 @@ def _summary(result: dict) -> dict:
         s["heldout_accuracy"] = m["heldout"].get("accuracy")
     if "stream" in m:
         s["recall"] = m["stream"].get("recall")
-        s["false_accepts_per_hour"] = m["stream"].get("false_accepts_per_hour")
+        s["false_accepts_per_hour"] = (m["stream"].get("other_audio") or {}).get("false_accepts_per_hour")
+        s["false_accepts_per_hour_with_confusables"] = m["stream"].get("false_accepts_per_hour")
     if "anomaly" in m:
         s["anomaly_auc"] = m["anomaly"].get("auc")
     return s

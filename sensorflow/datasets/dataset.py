@@ -16,11 +16,14 @@ class Stream:
     """A continuous recording with annotated events, for event-detector evaluation.
 
     ``events`` holds ``(start_s, end_s, label)`` tuples; everything else is background.
+    ``context`` optionally describes that background the same way (e.g. ``"confusable"`` or
+    ``"speech"`` stretches), so false accepts can be attributed; it is never a target.
     """
 
     signal: np.ndarray
     events: list[tuple[float, float, object]]
     name: str = "<stream>"
+    context: list[tuple[float, float, str]] = field(default_factory=list)
 
 
 @dataclass

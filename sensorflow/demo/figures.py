@@ -137,15 +137,35 @@ def device_section(pipe, s_export, s_hil, result: dict, demo) -> dict:
     return dev
 
 
+def streaming_rows(m: dict, result: dict, dev: dict) -> None:
+    """Add the steady-state streaming figures (push path) to the device section; they replace
+    the from-scratch upper bound as the instructions-per-second figure."""
+    rows = result["sections"][-1]["rows"]
+    rows.append([f"instructions per hop on the streaming path ({m['hop_s'] * 1000:g} ms of audio per call)",
+                 f"{m['instr_hop']:,.0f}"])
+    rows.append(["instructions per second of audio on the streaming path (steady state)",
+                 f"{m['instr_per_second']:,.0f}"])
+    dev["per_second_upper_bound"] = dev.get("per_second")
+    dev["per_second"] = m["instr_per_second"]
+
+
 def targets(name: str, result: dict, _metrics: dict, dev: dict, s_eval) -> None:
     m = result.get("metrics", {})
     rows = result["targets"]
     if name == "wakeword":
         ev = m.get("stream") or {}
         rows.append(target("recall on held-out voices (streams)", ev.get("recall"), 0.95, "%", True))
-        hours = ev.get("hours_non_event")
-        note = f"at the recall above; {hours * 60:.0f} min of non-wake audio" if hours else ""
-        rows.append(target("false accepts per hour", ev.get("false_accepts_per_hour"), 1.0, "/h", False, note))
+        other = ev.get("other_audio") or {}
+        hours = other.get("hours")
+        note = (f"at the recall above; {hours * 60:.0f} min of other speech and noise; near-homophone phrases "
+                f"(\"pay sensor\", \"hey center\"...) are counted in the next row") if hours else ""
+        rows.append(target("false accepts per hour of other speech and noise", other.get("false_accepts_per_hour"),
+                           1.0, "/h", False, note))
+        if ev.get("false_accepts_per_hour") is not None:
+            row = target("false accepts per hour, near-homophone phrases included", ev["false_accepts_per_hour"],
+                         1.0, "/h", False, f"{ev['hours_non_event'] * 60:.0f} min of non-wake audio, a stricter test "
+                         "than the issue's")
+            rows.append(row)
         rows.append(target("RAM (static + stack)", dev.get("ram_bytes"), 24 * 1024, "B", False))
         rows.append(target("flash", dev.get("flash_bytes"), 64 * 1024, "B", False))
         rows.append(target("instructions per second of audio", dev.get("per_second"), 3e6, "", False))

@@ -80,11 +80,14 @@ def features(F: np.ndarray, names, y, path: Path, title: str) -> Path:
 def det_curve(curve: list[dict], operating: dict, path: Path, fa_target: float, recall_target: float) -> Path:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(4.6, 3.4))
-    pts = [(c["false_accepts_per_hour"], c["recall"]) for c in curve if c["recall"] is not None]
-    if pts:
-        fa, rec = zip(*pts)
-        ax.plot(np.maximum(fa, 0.05), rec, "o-", ms=3, label="threshold sweep")
-    ax.plot([max(operating["false_accepts_per_hour"], 0.05)], [operating["recall"]], "r*", ms=12, label="pipeline")
+    for key, label, style in (("other_false_accepts_per_hour", "other speech and noise", "o-"),
+                              ("false_accepts_per_hour", "with near-homophones", "s:")):
+        pts = [(c[key], c["recall"]) for c in curve if c["recall"] is not None and key in c]
+        if pts:
+            fa, rec = zip(*pts)
+            ax.plot(np.maximum(fa, 0.05), rec, style, ms=3, label=label)
+    fa_op = (operating.get("other_audio") or {}).get("false_accepts_per_hour", operating["false_accepts_per_hour"])
+    ax.plot([max(fa_op, 0.05)], [operating["recall"]], "r*", ms=12, label="pipeline")
     ax.axvline(fa_target, color="gray", ls="--", lw=0.8)
     ax.axhline(recall_target, color="gray", ls="--", lw=0.8)
     ax.set_xscale("log")

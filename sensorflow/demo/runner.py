@@ -155,6 +155,20 @@ def run_hil(pipe, export_dir: Path, board: str, windows: np.ndarray, build_dir: 
     return d
 
 
+def measure_streaming(pipe, windows: np.ndarray, board: str, work: Path) -> dict:
+    """Instructions per second of audio on the board's steady-state ``<prefix>_push`` path
+    (one hop of samples per call, every call completing a window), as ``sensorflow bench`` measures."""
+    from ..bench.pipelines_section import measure_demo
+    from ..bench.qemu_harness import tools_available
+
+    missing = tools_available(board)
+    if missing:
+        raise DataError(f"cannot measure the streaming path on '{board}': {missing}")
+    m = measure_demo(pipe, windows, board, Path(work))
+    m["detail"] = f"{m['instr_per_second']:,.0f} instructions per second of audio ({m['instr_hop']:,.0f} per hop)"
+    return m
+
+
 # ---------------------------------------------------------------------- the demo
 def run(opts: DemoOptions) -> dict:
     """Run the demo; returns the report dict (with ``report`` = path of report.md)."""
@@ -200,7 +214,16 @@ def run(opts: DemoOptions) -> dict:
                         out / "hil", log, s_export.value.get("expected_hash")),
         needs=(s_export,),
     )  # fmt: skip
+    s_stream = None
+    if demo.kind == "detector":
+        s_stream = steps.run(
+            "measure streaming",
+            lambda: measure_streaming(s_pipe.value, _hil_windows(s_train.value, 3), opts.board, out / "measure"),
+            needs=(s_export,),
+        )
     device = figures.device_section(s_pipe.value if s_pipe.ok else None, s_export, s_hil, result, demo)
+    if s_stream is not None and s_stream.ok:
+        figures.streaming_rows(s_stream.value, result, device)
     figures.targets(opts.name, result, metrics, device, s_eval)
     result["steps"] = [s.to_dict() for s in steps.results]
     result["ok"] = steps.all_ok

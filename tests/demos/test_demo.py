@@ -177,3 +177,34 @@ def test_set_threshold_updates_config_and_stage():
     assert after.sum() < before.sum()
     k = list(pipe.classes_).index("hi")
     np.testing.assert_array_equal(after[:, k] > 0, scores[:, k] >= 0.999)
+
+
+def test_false_accepts_are_attributed_to_what_was_playing():
+    context = [(10.0, 11.0, "confusable: pay sensor"), (20.0, 23.0, "speech")]
+    by = streaming.attribute([10.5, 11.9, 22.0, 30.0], context)
+    assert by == {"confusable: pay sensor": 2, "speech": 1, "background": 1}
+    trig = streaming.triggered(np.array([10.5, 40.0]), context)
+    assert trig == {"confusable: pay sensor": {"n": 1, "triggered": 1}, "speech": {"n": 1, "triggered": 0}}
+
+
+def test_other_audio_rate_leaves_out_confusable_stretches():
+    pipe = _ConstPipe()
+    sig = np.zeros(3600 * 100, np.float32)  # one hour at 100 Hz, silent: a constant detector
+    sig[100 * 100 : 101 * 100] = 1.0  # loud inside a confusable stretch only
+    scored = streaming.score_all(pipe, [type("S", (), {"signal": sig, "events": [], "context": [
+        (100.0, 101.0, "confusable: hey center"), (200.0, 560.0, "speech")]})()])
+    posts = [stage_threshold()]
+    ev = streaming.evaluate(pipe, None, "wake", posts, scored)
+    assert ev["false_accepts"] >= 1
+    assert ev["other_audio"]["false_accepts"] == 0
+    assert ev["other_audio"]["hours"] == pytest.approx(1.0 - 1.0 / 3600.0)
+    assert ev["false_accepts_by_context"] == {"confusable: hey center": ev["false_accepts"]}
+
+
+def stage_threshold():
+    from sensorflow import stage
+    from sensorflow.spec import Spec
+
+    s = stage("threshold", threshold=0.5, target="wake")
+    s.bind(Spec.scores(["other", "wake"]))
+    return s

@@ -240,3 +240,25 @@ def test_cwru_recipe_through_dataset_loader(tmp_path):
 
     with pytest.raises(ConfigError, match="unknown option 'chanel'"):
         load_dataset(Bad)
+
+
+def test_wakeword_variants_rotate_over_accents():
+    o = wakeword.WakewordOptions(train_accents=("en-us", "de", "fi"), train_variants=("m1", "m2", "f1", "f2"),
+                                 test_variants=("m3",), variants_per_accent=2, use_flite=False)
+    spk = wakeword.speakers(o, "train")
+    assert spk == ["espeak:en-us+m1", "espeak:en-us+m2", "espeak:de+f1", "espeak:de+f2", "espeak:fi+m1", "espeak:fi+m2"]
+    # held-out speakers are every test accent x test variant, not rotated
+    assert len(wakeword.speakers(o, "test")) == len(o.test_accents) * len(o.test_variants)
+
+
+def test_wakeword_streams_carry_what_else_is_said(tmp_path):
+    need_tools("espeak-ng")
+    from sensorflow.datasets import Stream
+
+    data = wakeword.build(tiny(tmp_path))
+    ds = wakeword.to_dataset(data, ("mic",), Dataset, Stream)
+    st = ds.streams[-1]
+    assert all(lab == "wake" for _, _, lab in st.events)
+    kinds = {k.split(":")[0] for _, _, k in st.context}
+    assert kinds <= {"confusable", "speech"} and kinds
+    assert any(k.startswith("confusable: ") for _, _, k in st.context) or "speech" in kinds

@@ -131,3 +131,15 @@ stages:
   - {type: log_mel, n_fft: 256, hop_length: 256, n_mels: 8, center: false}
   - {type: conv1d, filters: [4]}
 """)
+
+
+def test_folded_standardisation_equals_standardising_the_input():
+    from sensorflow.stages.models.conv import fold_standardization
+
+    rng = np.random.default_rng(4)
+    net = _net(rng)
+    x = (rng.standard_normal((5, 10, 3)) * [1.0, 5.0, 0.2] + [3.0, -1.0, 10.0]).astype(np.float32)
+    mean, scale = x.mean(axis=(0, 1)).astype(np.float64), x.std(axis=(0, 1)).astype(np.float64)
+    want = nn.forward(net, ((x - mean) / scale).astype(np.float32))
+    fold_standardization(net.layers[0], mean, scale)
+    np.testing.assert_allclose(nn.forward(net, x), want, rtol=1e-4, atol=1e-4)

@@ -29,6 +29,15 @@ from .base import Model
 _FRAME_NAME = re.compile(r"(?:^|[._])f(\d+)_")
 
 
+def fold_standardization(layer: nn.ConvLayer, mean: np.ndarray, scale: np.ndarray) -> None:
+    """Make ``layer`` act on raw frames as it did on ``(x - mean) / scale`` (per feature of a
+    frame): divide each kernel row by its feature's scale and move the mean into the bias."""
+    c = len(mean)
+    w = layer.weight.astype(np.float64).reshape(layer.kernel, c, -1) / scale[None, :, None]
+    layer.bias = (layer.bias - np.einsum("jcf,c->f", w, mean)).astype(np.float32)
+    layer.weight = w.reshape(layer.kernel * c, -1).astype(np.float32)
+
+
 @register
 class Conv1D(Model):
     name = "conv1d"
@@ -40,6 +49,8 @@ class Conv1D(Model):
         kernel_size: int = Field(3, ge=1, description="taps of every conv layer (time steps)")
         strides: list[int] | None = Field(None, description="stride per conv layer (default 1, then 2 for the rest)")
         pool: Literal["max", "avg"] = Field("max", description="global pooling over time")
+        standardize: bool = Field(True, description="standardise each feature of a frame (e.g. each mel band) over "
+                                  "the training set, folded into the first layer: no scaler stage, no extra cost")
         epochs: int = Field(30, ge=1)
         batch_size: int = Field(64, ge=1)
         learning_rate: float = Field(2e-3, gt=0, description="Adam step size at the start (cosine decay)")
@@ -120,6 +131,13 @@ class Conv1D(Model):
         size = self.frame_size(self.input_spec_ or Spec.vector([f"x{i}" for i in range(X.shape[1])]))
         geo = self.geometry(self.input_spec_) if self.input_spec_ is not None else None
         x = np.asarray(X, np.float32).reshape(len(X), -1, size)
+        mean = np.zeros(size, np.float64)
+        scale = np.ones(size, np.float64)
+        if p.standardize:
+            mean = x.mean(axis=(0, 1), dtype=np.float64)
+            std = x.std(axis=(0, 1), dtype=np.float64)
+            scale = np.where(std > 1e-12, std, 1.0)
+            x = ((x - mean) / scale).astype(np.float32)
         rng = np.random.default_rng(p.random_state)
         kernels = [p.kernel_size] * len(p.filters)
         net = nn.init_network(size, list(p.filters), kernels, self.stride_list, len(self.classes_), p.pool, rng)
@@ -133,6 +151,7 @@ class Conv1D(Model):
             augment=nn.Augment(p.time_shift, p.feature_shift, p.mask),
         )
         nn.fit(net, x, codes.astype(np.int64), settings, rng)
+        fold_standardization(net.layers[0], mean, scale)
         self._store(net, size)
         del geo
 
