@@ -325,38 +325,40 @@ void sf_dft_power_f32(const float *x, uint32_t n, const float *twiddle, float *p
     }
 }
 
-/* First radix-4 pass of a real FFT of 2n points seen as n complex points, reading the real
- * samples src[t * stride] * window[t] (t = 2m: real part, t = 2m + 1: imaginary part). */
-static void radix4_first_windowed(float *x, uint32_t n, const float *src, uint32_t stride, const float *w,
-                                  const float *tw, uint32_t ts)
+/* First radix-4 pass of the real FFT S (S->cfft.n = n complex points), reading the real
+ * samples src[t * stride] * window[t] (t = 2m: real part, t = 2m + 1: imaginary part) into x.
+ * Pointers step through the four quarters so few values are live at once (small frame). */
+SF_NOINLINE static void radix4_first_windowed(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride,
+                                              const float *w, float *x)
 {
-    uint32_t j, q = n / 4u;
-    for (j = 0; j < q; j++) {
+    uint32_t j, n = S->cfft.n, q = n / 4u, ts = S->cfft.tw_stride;
+    uint32_t xq = 2u * q, sq = xq * stride; /* floats between quarters in x / w and in src */
+    const float *tw = S->twiddle;
+    for (j = 0; j < q; j++, src += 2u * stride, w += 2u, x += 2u) {
         const float *t1 = tw + 2u * (j * ts);
         const float *t2 = tw + 2u * (2u * j * ts);
-        uint32_t i0 = 2u * j, i1 = i0 + 2u * q, i2 = i1 + 2u * q, i3 = i2 + 2u * q;
-        float x0r = src[i0 * stride] * w[i0], x0i = src[(i0 + 1u) * stride] * w[i0 + 1u];
-        float x1r = src[i1 * stride] * w[i1], x1i = src[(i1 + 1u) * stride] * w[i1 + 1u];
-        float x2r = src[i2 * stride] * w[i2], x2i = src[(i2 + 1u) * stride] * w[i2 + 1u];
-        float x3r = src[i3 * stride] * w[i3], x3i = src[(i3 + 1u) * stride] * w[i3 + 1u];
+        float x0r = src[0] * w[0], x0i = src[stride] * w[1];
+        float x2r = src[2u * sq] * w[2u * xq], x2i = src[2u * sq + stride] * w[2u * xq + 1u];
         float a02r = x0r + x2r, a02i = x0i + x2i, d02r = x0r - x2r, d02i = x0i - x2i;
+        float x1r = src[sq] * w[xq], x1i = src[sq + stride] * w[xq + 1u];
+        float x3r = src[3u * sq] * w[3u * xq], x3i = src[3u * sq + stride] * w[3u * xq + 1u];
         float a13r = x1r + x3r, a13i = x1i + x3i, d13r = x1r - x3r, d13i = x1i - x3i;
         float c1 = t1[0], s1 = t1[1], c2 = t2[0], s2 = t2[1], yr, yi;
         float c3 = c1 * c2 - s1 * s2, s3 = s1 * c2 + c1 * s2; /* W^3j = W^j W^2j */
-        x[i0] = a02r + a13r;
-        x[i0 + 1u] = a02i + a13i;
+        x[0] = a02r + a13r;
+        x[1] = a02i + a13i;
         yr = a02r - a13r;
         yi = a02i - a13i;
-        x[i1] = yr * c2 + yi * s2;
-        x[i1 + 1u] = yi * c2 - yr * s2;
+        x[xq] = yr * c2 + yi * s2;
+        x[xq + 1u] = yi * c2 - yr * s2;
         yr = d02r + d13i;
         yi = d02i - d13r;
-        x[i2] = yr * c1 + yi * s1;
-        x[i2 + 1u] = yi * c1 - yr * s1;
+        x[2u * xq] = yr * c1 + yi * s1;
+        x[2u * xq + 1u] = yi * c1 - yr * s1;
         yr = d02r - d13i;
         yi = d02i + d13r;
-        x[i3] = yr * c3 + yi * s3;
-        x[i3 + 1u] = yi * c3 - yr * s3;
+        x[3u * xq] = yr * c3 + yi * s3;
+        x[3u * xq + 1u] = yi * c3 - yr * s3;
     }
 }
 
@@ -398,7 +400,7 @@ void sf_rfft_power_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uin
 {
     uint32_t m = S->cfft.n, i;
     if (m >= 8u) {
-        radix4_first_windowed(buf, m, src, stride, window, S->twiddle, S->cfft.tw_stride);
+        radix4_first_windowed(S, src, stride, window, buf);
         dif_from(buf, m, m / 4u, S->cfft.tw_stride * 4u, S->twiddle);
     } else {
         for (i = 0; i < S->n; i++) buf[i] = src[i * stride] * window[i];
@@ -446,7 +448,7 @@ void sf_rfft_power_accumulate_windowed_f32(const sf_rfft_inst_f32 *S, const floa
 {
     uint32_t m = S->cfft.n, i;
     if (m >= 8u) {
-        radix4_first_windowed(buf, m, src, stride, window, S->twiddle, S->cfft.tw_stride);
+        radix4_first_windowed(S, src, stride, window, buf);
         dif_from(buf, m, m / 4u, S->cfft.tw_stride * 4u, S->twiddle);
     } else {
         for (i = 0; i < S->n; i++) buf[i] = src[i * stride] * window[i];

@@ -49,6 +49,9 @@ void sf_cfft_f32(const sf_cfft_inst_f32 *S, float *buf, float *dst);
 
 /* bitrev: the table of n/2 entries. */
 void sf_rfft_init_f32(sf_rfft_inst_f32 *S, uint16_t n, const float *twiddle, const uint16_t *bitrev);
+/* The same instance as a constant initialiser (for instances kept in flash). */
+#define SF_RFFT_INIT_F32(n, twiddle, bitrev) \
+    { (uint16_t)(n), { (uint16_t)((n) / 2u), 2u, (twiddle), (bitrev) }, (twiddle) }
 /* src: n real samples, used as scratch (destroyed); dst: n floats, packed as above. */
 void sf_rfft_process_f32(const sf_rfft_inst_f32 *S, float *src, float *dst);
 

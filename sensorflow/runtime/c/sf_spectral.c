@@ -141,16 +141,14 @@ void sf_spectrum_process_f32(const sf_spectrum_config_f32 *c, const float *src, 
 {
     uint32_t n = c->n_fft, f, k, t;
     sf_fft_accum_f32 acc;
-    sf_rfft_inst_f32 R;
     acc.dst = dst;
     acc.slot = c->slot;
     acc.magnitude = (uint8_t)(c->power == 1u);
-    if (c->use_fft) sf_rfft_init_f32(&R, c->n_fft, c->twiddle, c->bitrev);
     for (k = 0; k < c->n_out; k++) dst[k] = 0.0f;
     for (f = 0; f < c->n_frames; f++) {
         const float *x = src + (uint32_t)f * c->hop * c->src_stride;
         if (c->use_fft) {
-            sf_rfft_power_accumulate_windowed_f32(&R, x, c->src_stride, c->window, work, &acc);
+            sf_rfft_power_accumulate_windowed_f32(&c->fft, x, c->src_stride, c->window, work, &acc);
         } else {
             for (t = 0; t < n; t++) work[t] = x[t * c->src_stride] * c->window[t];
             sf_dft_power_accumulate_f32(work, n, c->twiddle, &acc);

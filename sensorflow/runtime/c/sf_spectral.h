@@ -33,8 +33,8 @@ uint32_t sf_spectral_peaks_f32(const float *spec, uint32_t n_bins, uint32_t k, u
 
 /* Frame-averaged spectrum |rfft(frame * window)|^power (power 1 or 2) of one channel:
  * n_frames frames of n_fft samples every hop samples, no padding. Power-of-two n_fft uses
- * sf_rfft (twiddle/bitrev tables of sf_fft); any other n_fft a direct DFT with a table of
- * cos, sin of 2 pi k / n_fft, k < n_fft (2 n_fft floats) in `twiddle`.
+ * the real FFT `fft` (use_fft = 1; SF_RFFT_INIT_F32); any other n_fft a direct DFT with a
+ * table of cos, sin of 2 pi k / n_fft, k < n_fft (2 n_fft floats) in `twiddle`.
  * With `slot` NULL, dst[k] is bin k (n_out = n_fft/2 + 1); otherwise bin k is summed into
  * dst[slot[k]] (SF_FFT_NO_SLOT: nowhere), e.g. the energy of bands of bins, and no per-bin
  * spectrum is ever stored. Each frame is summed into dst as it is transformed. */
@@ -42,9 +42,9 @@ typedef struct {
     uint16_t n_fft, hop, n_frames, src_stride, n_out;
     uint8_t power, use_fft;
     const float *window;
-    const float *twiddle;
-    const uint16_t *bitrev;
+    const float *twiddle; /* direct DFT only */
     const uint16_t *slot;
+    sf_rfft_inst_f32 fft; /* FFT only */
 } sf_spectrum_config_f32;
 /* work: n_fft floats (the FFT's buffer); dst: n_out floats */
 void sf_spectrum_process_f32(const sf_spectrum_config_f32 *c, const float *src, float *work, float *dst);

@@ -399,8 +399,8 @@ def _spectrum_config(stage, ctx, t: Tables, power: int, n_fft: int, hop: int, n_
         f"static const sf_spectrum_config_f32 {cfg} = {{\n"
         f"    .n_fft = {n_fft}, .hop = {hop}, .n_frames = {n_frames}, .src_stride = {ctx.input_spec.n_channels},\n"
         f"    .n_out = {n_fft // 2 + 1 if n_out is None else n_out},\n"
-        f"    .power = {power}, .use_fft = {1 if pow2 else 0}, .window = {win}, .twiddle = {tw}, .bitrev = {rev},\n"
-        f"    .slot = {slot},\n"
+        f"    .power = {power}, .use_fft = {1 if pow2 else 0}, .window = {win}, .slot = {slot},\n"
+        + (f"    .fft = SF_RFFT_INIT_F32({n_fft}u, {tw}, {rev}),\n" if pow2 else f"    .twiddle = {tw},\n") +
         f"}};\n"
     )
     return cfg
