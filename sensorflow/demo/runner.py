@@ -218,7 +218,7 @@ def run(opts: DemoOptions) -> dict:
     if demo.kind == "detector":
         s_stream = steps.run(
             "measure streaming",
-            lambda: measure_streaming(s_pipe.value, _hil_windows(s_train.value, 3), opts.board, out / "measure"),
+            lambda: measure_streaming(s_pipe.value, s_train.value.test_windows[:8], opts.board, out / "measure"),
             needs=(s_export,),
         )
     device = figures.device_section(s_pipe.value if s_pipe.ok else None, s_export, s_hil, result, demo)
