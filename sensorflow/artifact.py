@@ -54,7 +54,7 @@ def save(pipeline: Pipeline, out_dir: str | os.PathLike, *, metrics: dict | None
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        cfg = pipeline.config.model_dump(mode="json", exclude_none=True)
+        cfg = pipeline.config.model_dump(mode="json")  # nulls kept: `top_db: null` is not the default
         (tmp / PIPELINE).write_text(yaml.safe_dump(cfg, sort_keys=False))
         stages_meta = []
         for i, stage in enumerate(pipeline.stages):

@@ -90,3 +90,23 @@ def test_overwrite_keeps_single_copy(saved):
     artifact.save(pipe, saved)
     artifact.load(saved)
     assert [p.name for p in saved.parent.iterdir()] == ["art"]
+
+
+def test_explicit_null_params_survive_the_round_trip(tmp_path):
+    """``top_db: null`` (no clip) differs from the default 80 dB: a reloaded artifact must not
+    quietly compute other features than the ones it was trained on."""
+    p = Pipeline.from_string("""
+name: t
+sensor: {kind: audio, sample_rate: 8000, channels: [mic]}
+window: {length: 1024}
+stages:
+  - {type: log_mel, n_fft: 256, hop_length: 256, n_mels: 8, center: false, top_db: null}
+  - {type: logistic}
+""")
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((20, 1024, 1)) * np.linspace(1e-4, 1, 1024)[None, :, None]).astype(np.float32)
+    p.fit(X, np.arange(20) % 2)
+    artifact.save(p, tmp_path / "a")
+    q, _ = artifact.load(tmp_path / "a")
+    assert q.stages[0].params.top_db is None
+    np.testing.assert_array_equal(q.transform(X), p.transform(X))
