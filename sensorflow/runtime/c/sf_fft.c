@@ -395,8 +395,10 @@ void sf_rfft_power_process_f32(const sf_rfft_inst_f32 *S, float *buf, float *pow
     split_power(S, buf, power);
 }
 
-void sf_rfft_power_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride, const float *window,
-                                float *buf, float *power)
+/* buf = the complex FFT (bit-reversed, as sf_cfft_dif_f32 leaves it) of src[i * stride] * window[i],
+ * the window applied inside the first radix-4 pass when the size allows */
+static void windowed_transform(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride, const float *window,
+                               float *buf)
 {
     uint32_t m = S->cfft.n, i;
     if (m >= 8u) {
@@ -406,6 +408,12 @@ void sf_rfft_power_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uin
         for (i = 0; i < S->n; i++) buf[i] = src[i * stride] * window[i];
         sf_cfft_dif_f32(&S->cfft, buf);
     }
+}
+
+void sf_rfft_power_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride, const float *window,
+                                float *buf, float *power)
+{
+    windowed_transform(S, src, stride, window, buf);
     split_power(S, buf, power);
 }
 
@@ -446,14 +454,7 @@ SF_NOINLINE static void split_accumulate(const sf_rfft_inst_f32 *S, const float 
 void sf_rfft_power_accumulate_windowed_f32(const sf_rfft_inst_f32 *S, const float *src, uint32_t stride,
                                            const float *window, float *buf, const sf_fft_accum_f32 *acc)
 {
-    uint32_t m = S->cfft.n, i;
-    if (m >= 8u) {
-        radix4_first_windowed(S, src, stride, window, buf);
-        dif_from(buf, m, m / 4u, S->cfft.tw_stride * 4u, S->twiddle);
-    } else {
-        for (i = 0; i < S->n; i++) buf[i] = src[i * stride] * window[i];
-        sf_cfft_dif_f32(&S->cfft, buf);
-    }
+    windowed_transform(S, src, stride, window, buf);
     split_accumulate(S, buf, acc);
 }
 
