@@ -16,7 +16,7 @@ import re
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from ...cost import Cost
 from ...errors import ConfigError
@@ -47,7 +47,7 @@ class Conv1D(Model):
         frame_size: int | None = Field(None, ge=1, description="features per time step (default: from log_mel/mfcc names)")
         filters: list[int] = Field(default_factory=lambda: [32, 32, 32], min_length=1, description="filters per conv layer")
         kernel_size: int = Field(3, ge=1, description="taps of every conv layer (time steps)")
-        strides: list[int] | None = Field(None, description="stride per conv layer (default 1, then 2 for the rest)")
+        strides: list[PositiveInt] | None = Field(None, description="stride per conv layer (default 1, then 2 for the rest)")
         pool: Literal["max", "avg"] = Field("max", description="global pooling over time")
         standardize: bool = Field(True, description="standardise each feature of a frame (e.g. each mel band) over "
                                   "the training set, folded into the first layer: no scaler stage, no extra cost")
@@ -63,11 +63,8 @@ class Conv1D(Model):
 
         @model_validator(mode="after")
         def _strides_match(self):
-            if self.strides is not None:
-                if len(self.strides) != len(self.filters):
-                    raise ValueError(f"strides has {len(self.strides)} entries but filters has {len(self.filters)}; give one per layer")
-                if min(self.strides) < 1:
-                    raise ValueError("strides must be >= 1")
+            if self.strides is not None and len(self.strides) != len(self.filters):
+                raise ValueError(f"strides has {len(self.strides)} entries but filters has {len(self.filters)}; give one per layer")
             return self
 
     def __init__(self, params=None, **kwargs):
@@ -128,8 +125,7 @@ class Conv1D(Model):
     def _fit(self, X, y):
         codes = self._learned_classes(y)
         p = self.params
-        size = self.frame_size(self.input_spec_ or Spec.vector([f"x{i}" for i in range(X.shape[1])]))
-        geo = self.geometry(self.input_spec_) if self.input_spec_ is not None else None
+        size = self.frame_size()
         x = np.asarray(X, np.float32).reshape(len(X), -1, size)
         mean = np.zeros(size, np.float64)
         scale = np.ones(size, np.float64)
@@ -153,7 +149,6 @@ class Conv1D(Model):
         nn.fit(net, x, codes.astype(np.int64), settings, rng)
         fold_standardization(net.layers[0], mean, scale)
         self._store(net, size)
-        del geo
 
     def _store(self, net: nn.Network, size: int) -> None:
         self.frame_size_ = int(size)

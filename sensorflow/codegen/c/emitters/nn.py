@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....nn import conv1d as nn
 from .. import cgen
 from ..fragment import CFragment, Field
 from ..registry import c_emitter
@@ -15,22 +16,19 @@ from ..registry import c_emitter
 def emit_conv1d(stage, ctx) -> CFragment:
     net = stage.network()
     s = ctx.sym
-    steps = int(stage.n_features) // int(stage.frame_size_)
-    c_in = int(stage.frame_size_)
-    widest = 0
     tables, code = [], []
     a, b, pooled = ctx.scratch("a"), ctx.scratch("b"), ctx.scratch("pooled")
-    src = "in"
-    for i, layer in enumerate(net.layers):
-        t_out = (steps - layer.kernel) // layer.stride + 1
-        widest = max(widest, t_out * layer.filters)
+    src, widest = "in", 0
+    for i, (layer, (steps, c_in, filters, kernel, stride)) in enumerate(zip(net.layers, stage.geometry())):
+        widest = max(widest, nn.out_steps(steps, kernel, stride) * filters)
         tables.append(cgen.array(s(f"W{i}"), "float", np.asarray(layer.weight).T,
-                                 comment=f"conv {i}: {layer.filters} kernels of {layer.kernel} x {c_in} (tap-major)"))
+                                 comment=f"conv {i}: {filters} kernels of {kernel} x {c_in} (tap-major)"))
         tables.append(cgen.array(s(f"b{i}"), "float", layer.bias))
         dst = b if i % 2 else a
         code.append(f"sf_conv1d_relu_f32({src}, {steps}u, {c_in}u, {s(f'W{i}')}, {s(f'b{i}')}, "
-                    f"{layer.filters}u, {layer.kernel}u, {layer.stride}u, {dst});")
-        src, steps, c_in = dst, t_out, layer.filters
+                    f"{filters}u, {kernel}u, {stride}u, {dst});")
+        src = dst
+    steps, c_in = nn.out_steps(steps, kernel, stride), filters
     n_classes = int(net.out_bias.shape[0])
     tables.append(cgen.array(s("Wout"), "float", np.asarray(net.out_weight).T, comment=f"dense: {n_classes} x {c_in}"))
     tables.append(cgen.array(s("bout"), "float", net.out_bias))
