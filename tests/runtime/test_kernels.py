@@ -2,7 +2,8 @@
 signal and in chunks) and CMSIS-DSP's arm_biquad_cascade_df2T_f32; sf_stats vs numpy /
 scipy.stats and the reference `stats` stage; sf_mel / sf_dct vs librosa and scipy.fft.dct;
 sf_spectral vs librosa.feature and the reference `spectral` describe(); Hilbert envelope vs
-scipy.signal.hilbert. Hostile inputs run under ASan/UBSan."""
+scipy.signal.hilbert; sf_dense / sf_conv1d_relu bit for bit against float32 sums in the same
+order. Hostile inputs run under ASan/UBSan."""
 
 import numpy as np
 import pytest
@@ -181,3 +182,76 @@ def test_hilbert_envelope_matches_scipy(drivers, n):
     ref = np.abs(scipy.signal.hilbert(x.astype(np.float64)))
     assert np.abs(got[0] - ref).max() < 2e-6 * np.abs(ref).max() + 1e-6
     assert np.all(got[1] == 0)
+
+
+# ------------------------------------------------------------------------------ dense / conv1d
+ACT_IDENTITY, ACT_RELU, ACT_TANH, ACT_LOGISTIC = 0, 1, 2, 3
+
+
+def _dense_ref(X, Wt, b, act):
+    """float32, each output summed from 0 in the order i = 0 .. n_in - 1, then the bias."""
+    X, Wt, b = (np.asarray(a, np.float32) for a in (X, Wt, b))
+    acc = np.zeros((X.shape[0], Wt.shape[0]), np.float32)
+    for i in range(Wt.shape[1]):
+        acc = acc + X[:, i : i + 1] * Wt[None, :, i]
+    acc = acc + b
+    if act == ACT_RELU:
+        return np.where(acc > 0, acc, np.float32(0))
+    if act == ACT_TANH:
+        return np.tanh(acc)
+    if act == ACT_LOGISTIC:
+        return (1 / (1 + np.exp(-acc.astype(np.float64)))).astype(np.float32)
+    return acc
+
+
+def _spread(rng, shape):
+    """Values over six decades with both signs, so that another summation order gives other bits."""
+    v = rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3, shape)
+    v[rng.random(shape) < 0.1] = 0.0
+    return v.astype(np.float32)
+
+
+@pytest.mark.parametrize("act", [ACT_IDENTITY, ACT_RELU])
+def test_dense_bit_exact_for_every_block_and_tail(drivers, act):
+    rng = np.random.default_rng(10 + act)
+    reordered = 0
+    for n_out in range(1, 10):
+        for n_in in range(1, 8):
+            Wt, b, X = _spread(rng, (n_out, n_in)), _spread(rng, n_out), _spread(rng, (5, n_in))
+            exe = drivers["san"] if (n_in + n_out) % 4 == 0 else drivers["plain"]
+            got = run(exe, ["dense", n_in, n_out, act], np.concatenate([Wt.ravel(), b, X.ravel()])).reshape(5, n_out)
+            want = _dense_ref(X, Wt, b, act)
+            np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32), err_msg=f"{n_in=} {n_out=}")
+            reordered += int(np.any(_dense_ref(X[:, ::-1], Wt[:, ::-1], b, act) != want))
+    assert reordered > 10  # the data tells summation orders apart
+
+
+@pytest.mark.parametrize("act", [ACT_TANH, ACT_LOGISTIC])
+def test_dense_smooth_activations(drivers, act):
+    rng = np.random.default_rng(20 + act)
+    for n_out, n_in in [(1, 1), (3, 7), (4, 5), (9, 6), (16, 40)]:
+        Wt, b = rng.standard_normal((n_out, n_in)).astype(np.float32), rng.standard_normal(n_out).astype(np.float32)
+        X = (rng.standard_normal((4, n_in)) * 3).astype(np.float32)
+        got = run(drivers["plain"], ["dense", n_in, n_out, act], np.concatenate([Wt.ravel(), b, X.ravel()]))
+        np.testing.assert_allclose(got.reshape(4, n_out), _dense_ref(X, Wt, b, act), rtol=2e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_conv1d_relu_bit_exact_per_step(drivers, stride):
+    """Output steps 1..9 (blocks of 4, 2 and 1 steps) times filters 1..9 (blocks of 4 and the
+    tail): every step equals the dense layer on its receptive field, bit for bit."""
+    rng = np.random.default_rng(30 + stride)
+    c_in, kernel = 3, 2
+    for t_out in range(1, 10):
+        steps = (t_out - 1) * stride + kernel
+        for filters in range(1, 10):
+            Wt, b = _spread(rng, (filters, kernel * c_in)), _spread(rng, filters)
+            X = _spread(rng, (2, steps, c_in))
+            exe = drivers["san"] if t_out % 3 == 0 else drivers["plain"]
+            got = run(exe, ["conv1d", steps, c_in, filters, kernel, stride],
+                      np.concatenate([Wt.ravel(), b, X.ravel()])).reshape(2, t_out, filters)
+            for n in range(2):
+                fields = np.stack([X[n, t * stride : t * stride + kernel].ravel() for t in range(t_out)])
+                want = _dense_ref(fields, Wt, b, ACT_RELU)
+                np.testing.assert_array_equal(got[n].view(np.uint32), want.view(np.uint32),
+                                              err_msg=f"{t_out=} {filters=} {stride=}")

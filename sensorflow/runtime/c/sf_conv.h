@@ -1,7 +1,9 @@
 /* sf_conv: temporal convolution layers, float32 (Keras Conv1D(padding="valid") + ReLU, and
  * GlobalMaxPooling1D / GlobalAveragePooling1D). Activations are time-major (steps x channels),
  * so the receptive field of output step t is the contiguous slice x[t*stride*c_in ...] of
- * kernel*c_in values: each output step is one dense product (sf_dense) with no im2col copy. */
+ * kernel*c_in values: each output step is one dense product (sf_dense) with no im2col copy.
+ * Steps are computed four (or two) at a time so each weight load serves several steps; every
+ * output keeps sf_dense_f32's summation order, so the bits equal one sf_dense_f32 per step. */
 #ifndef SF_CONV_H
 #define SF_CONV_H
 

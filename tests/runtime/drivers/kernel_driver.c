@@ -1,14 +1,17 @@
-/* Test driver for the DSP runtime kernels: `driver KERNEL ARGS...` reads raw float32 from
- * stdin and writes raw float32 to stdout. Tables are built from what the test sends (dense
- * mel/DCT matrices, window) or computed at run time (FFT twiddles), and every output buffer
- * is followed by a guard region that must stay untouched. */
+/* Test driver for the DSP runtime kernels and the dense / conv1d layers: `driver KERNEL
+ * ARGS...` reads raw float32 from stdin and writes raw float32 to stdout. Tables are built from
+ * what the test sends (dense mel/DCT matrices, window, layer weights) or computed at run time
+ * (FFT twiddles), and every output buffer is followed by a guard region that must stay
+ * untouched. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sf_biquad.h"
+#include "sf_conv.h"
 #include "sf_dct.h"
+#include "sf_dense.h"
 #include "sf_fft.h"
 #include "sf_logmel.h"
 #include "sf_mel.h"
@@ -343,6 +346,62 @@ static int cmd_window(int argc, char **argv)
     return 0;
 }
 
+/* Exactly sized heap blocks, so that ASan sees any read past the end of an operand. */
+static float *alloc_floats(size_t n)
+{
+    float *p = (float *)malloc((n ? n : 1u) * sizeof(float));
+    if (!p) die("out of memory");
+    return p;
+}
+
+/* dense N_IN N_OUT ACT: Wt (N_OUT x N_IN), b (N_OUT), then input vectors of N_IN. */
+static int cmd_dense(int argc, char **argv)
+{
+    uint32_t ni = (uint32_t)atoi(argv[2]), no = (uint32_t)atoi(argv[3]);
+    sf_activation act = (sf_activation)atoi(argv[4]);
+    float *w = alloc_floats((size_t)ni * no), *b = alloc_floats(no), *x = alloc_floats(ni);
+    float *y = alloc_floats(no + GUARD);
+    (void)argc;
+    need(read_floats(w, (size_t)ni * no), (size_t)ni * no);
+    need(read_floats(b, no), no);
+    while (read_floats(x, ni) == ni) {
+        set_guard(y, no);
+        sf_dense_f32(x, w, b, y, ni, no, act);
+        check_guard(y, no);
+        write_floats(y, no);
+    }
+    free(w);
+    free(b);
+    free(x);
+    free(y);
+    return 0;
+}
+
+/* conv1d STEPS C_IN FILTERS KERNEL STRIDE: Wt (FILTERS x KERNEL*C_IN), b (FILTERS), then
+ * time-major inputs of STEPS x C_IN; output (STEPS - KERNEL) / STRIDE + 1 steps x FILTERS. */
+static int cmd_conv1d(int argc, char **argv)
+{
+    uint32_t steps = (uint32_t)atoi(argv[2]), ci = (uint32_t)atoi(argv[3]), f = (uint32_t)atoi(argv[4]);
+    uint32_t k = (uint32_t)atoi(argv[5]), stride = (uint32_t)atoi(argv[6]);
+    uint32_t nx = steps * ci, ny = ((steps - k) / stride + 1u) * f;
+    float *w = alloc_floats((size_t)f * k * ci), *b = alloc_floats(f), *x = alloc_floats(nx);
+    float *y = alloc_floats(ny + GUARD);
+    (void)argc;
+    need(read_floats(w, (size_t)f * k * ci), (size_t)f * k * ci);
+    need(read_floats(b, f), f);
+    while (read_floats(x, nx) == nx) {
+        set_guard(y, ny);
+        sf_conv1d_relu_f32(x, steps, ci, w, b, f, k, stride, y);
+        check_guard(y, ny);
+        write_floats(y, ny);
+    }
+    free(w);
+    free(b);
+    free(x);
+    free(y);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) die("usage: driver KERNEL ARGS...");
@@ -357,6 +416,8 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "spectral")) return cmd_spectral(argc, argv);
     if (!strcmp(argv[1], "envelope")) return cmd_envelope(argc, argv);
     if (!strcmp(argv[1], "window")) return cmd_window(argc, argv);
+    if (!strcmp(argv[1], "dense")) return cmd_dense(argc, argv);
+    if (!strcmp(argv[1], "conv1d")) return cmd_conv1d(argc, argv);
     die("unknown kernel");
     return 2;
 }
