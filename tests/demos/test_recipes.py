@@ -17,6 +17,8 @@ TINY = dict(
     test_accents=("en-029",),
     train_variants=("m1", "f3"),
     test_variants=("m3",),
+    dev_accents=("en-us-nyc",),
+    dev_variants=("f4",),
     train_flite=(),
     test_flite=(),
     wake_per_speaker=2,
@@ -58,7 +60,9 @@ def test_wakeword_split_is_speaker_disjoint_and_labelled(tmp_path):
     assert set(d.kind[d.y == "wake"]) == {"wake"}
     # wake clips carry speech energy; noise-only clips are quieter than the loudest speech
     assert [s["part"] for s in d.streams] == ["dev", "test"]
-    assert set(d.streams[0]["event_speaker"]) <= train and set(d.streams[1]["event_speaker"]) <= test
+    dev = set(d.streams[0]["event_speaker"])
+    assert dev <= {"espeak:en-us-nyc+f4"} and not (dev & (train | test))  # a third set of unseen voices
+    assert set(d.streams[1]["event_speaker"]) <= test
     s = d.streams[1]
     assert len(s["signal"]) == int(0.25 * 60 * 16000)
     assert np.all(s["event_end"] > s["event_start"])
@@ -79,6 +83,10 @@ def test_wakeword_cache_reused_and_keyed_by_options(tmp_path):
 def test_wakeword_refuses_overlapping_voices_and_bad_options():
     with pytest.raises(ConfigError, match="train_variants and test_variants"):
         wakeword.check_disjoint(wakeword.WakewordOptions(**{**TINY, "test_variants": ("m1",)}))
+    with pytest.raises(ConfigError, match="train_accents and dev_accents") as err:
+        wakeword.check_disjoint(wakeword.WakewordOptions(**{**TINY, "dev_accents": ("en-us",)}))
+    assert err.value.key == ("dataset", "options", "dev_accents")
+    wakeword.check_disjoint(wakeword.WakewordOptions())  # the defaults keep the three sets apart
     with pytest.raises(ConfigError) as err:
         wakeword.parse_options({"wake_per_speakr": 3})
     assert err.value.key == ("dataset", "options", "wake_per_speakr")
@@ -262,3 +270,47 @@ def test_wakeword_streams_carry_what_else_is_said(tmp_path):
     kinds = {k.split(":")[0] for _, _, k in st.context}
     assert kinds <= {"confusable", "speech"} and kinds
     assert any(k.startswith("confusable: ") for _, _, k in st.context) or "speech" in kinds
+
+
+def test_wakeword_test_data_does_not_move_with_training_options(tmp_path):
+    """Each part draws from its own generator: changing only the training voices leaves the
+    held-out clips and every stream as they were, so experiments share one test."""
+    need_tools("espeak-ng")
+    a = wakeword.build(tiny(tmp_path, cache=False))
+    b = wakeword.build(tiny(tmp_path, cache=False, train_variants=("m1", "f3", "m2"), train_warps=(0.9, 1.1)))
+    assert (b.split == "train").sum() > (a.split == "train").sum()
+    np.testing.assert_array_equal(a.X[a.split == "test"], b.X[b.split == "test"])
+    np.testing.assert_array_equal(a.streams[-1]["signal"], b.streams[-1]["signal"])
+
+
+def test_warp_scales_every_frequency():
+    from sensorflow.datasets.recipes import speech
+
+    sr = 16000
+    t = np.arange(sr) / sr
+    tone = np.sin(2 * np.pi * 1000.0 * t).astype(np.float32)
+    for factor in (0.9, 1.2):
+        y = speech.warp(tone, factor)
+        assert abs(len(y) - sr / factor) <= 2  # played faster: shorter by the factor
+        peak = np.argmax(np.abs(np.fft.rfft(y * np.hanning(len(y))))) * sr / len(y)
+        assert abs(peak - 1000.0 * factor) < 3.0
+    assert speech.warp(tone, 1.0) is tone
+
+
+def test_cut_stream_labels_whole_phrases_and_skips_partial_ones():
+    sr = 16000
+    opts = wakeword.WakewordOptions(**{**TINY, "train_stream_hop_s": 0.5})
+    stream = {
+        "signal": np.arange(6 * sr, dtype=np.float32),
+        "event_start": np.array([int(0.2 * sr), int(3.1 * sr)]),
+        "event_end": np.array([int(0.9 * sr), int(3.6 * sr)]),
+        "event_kind": np.array(["wake", "speech"]),
+        "event_speaker": np.array(["espeak:a", "espeak:b"]),
+    }
+    X, y, who = wakeword.cut_stream(stream, opts)
+    starts = X[:, 0].astype(int)  # the signal is its own sample index
+    labels = dict(zip(starts.tolist(), y.tolist()))
+    assert labels[0] == "wake" and who[0] == "espeak:a"  # 0.2-0.9 s wholly inside 0-1 s
+    assert int(0.5 * sr) not in labels  # 0.5-1.5 s cuts the phrase: neither answer is right
+    assert labels[int(1.0 * sr)] == "other" and labels[int(3.0 * sr)] == "other"
+    assert X.shape[1] == sr and len(X) == len(y) == len(who) == 10

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import wave
 from dataclasses import dataclass
+from fractions import Fraction
 from math import gcd
 
 import numpy as np
@@ -26,12 +27,15 @@ ENGINE_TOOLS = {"espeak": "espeak-ng", "flite": "flite"}
 
 @dataclass(frozen=True)
 class Utterance:
-    """One thing to say: who says it and how (speed in words/minute, pitch 0-99 as espeak-ng)."""
+    """One thing to say: who says it and how (speed in words/minute, pitch 0-99 as espeak-ng,
+    ``warp``: the audio is played back ``warp`` times faster, which scales formants, pitch and
+    tempo together -- vocal-tract-length perturbation (Jaitly & Hinton 2013) done on the waveform)."""
 
     speaker: str
     text: str
     speed: int = 170
     pitch: int = 50
+    warp: float = 1.0
 
 
 def engine_of(speaker: str) -> str:
@@ -103,7 +107,16 @@ def synthesize(u: Utterance, sample_rate: int) -> np.ndarray:
         x, rate = read_wav_mono(path)
     finally:
         os.unlink(path)
-    return trim(resample(x, rate, sample_rate))
+    return trim(warp(resample(x, rate, sample_rate), u.warp))
+
+
+def warp(x: np.ndarray, factor: float) -> np.ndarray:
+    """Play ``x`` back ``factor`` times faster at the same rate (polyphase resampling by the
+    nearest ratio with a denominator of at most 20): every frequency scales by ``factor``."""
+    if factor == 1.0:
+        return x
+    ratio = Fraction(factor).limit_denominator(20)
+    return resample_poly(x, ratio.denominator, ratio.numerator).astype(np.float32)
 
 
 def trim(x: np.ndarray, threshold: float = 0.01, margin: int = 160) -> np.ndarray:

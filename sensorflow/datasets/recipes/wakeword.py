@@ -5,11 +5,12 @@ or ``other`` (confusable phrases, other words and sentences, fragments of the wa
 background noise alone), mixed with white/pink/brown noise, mains hum or babble at several
 SNRs. Streams: minutes of continuous audio interleaving wake phrases, other speech and
 noise, with the wake phrase times: ``test`` streams by held-out speakers measure recall and
-false accepts per hour; a ``dev`` stream by training speakers is for choosing the threshold.
+false accepts per hour; a ``dev`` stream by other held-out speakers is for choosing the threshold.
 
-Speakers are engine voices (``espeak:en-029+m3``, ``flite:slt``); the held-out speakers use
-accents *and* voice variants (and a flite voice) never used for training, so the split is
-speaker-disjoint in the strongest sense the engines allow. ``groups`` is the speaker.
+Speakers are engine voices (``espeak:en-029+m3``, ``flite:slt``); the held-out speakers (test
+and dev, each their own) use accents *and* voice variants (and a flite voice) never used for
+training, so the split is speaker-disjoint in the strongest sense the engines allow. ``groups``
+is the speaker.
 Generation is seeded and cached under build/cache/ keyed by a hash of the options.
 """
 
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import ConfigError, DataError
 from . import cache, noise, speech
 
-VERSION = 7
+VERSION = 8
 CLASSES = ("other", "wake")
 
 CONFUSABLES = (
@@ -49,21 +50,23 @@ WORDS = (
 ).split()
 
 DEFAULT_TRAIN_ACCENTS = (
-    "en-us", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan", "en-us-nyc", "en",
+    "en-us", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan", "en",
     # English text read by other languages' voices: non-native accents ("sensor" as "sens-or",
     # "hey" without its h), so the model meets more pronunciations than six English accents give
     "nl", "sv", "pl", "fi", "cy", "es", "it", "pt", "nb", "de", "da",
 )  # fmt: skip
 DEFAULT_TEST_ACCENTS = ("en-029", "en-gb-x-gbcwmd")
+DEFAULT_DEV_ACCENTS = ("en-us-nyc", "af")
 DEFAULT_TRAIN_VARIANTS = (
-    "m1", "m2", "m4", "m5", "m7", "m8", "f1", "f3", "f4", "klatt", "klatt3", "klatt4", "klatt5", "klatt6", "adam",
-    "alex", "annie", "linda", "paul", "steph", "steph2", "steph3", "robert", "Alicia", "Andrea", "Andy", "Denis",
+    "m1", "m2", "m4", "m5", "m8", "f1", "f3", "klatt", "klatt3", "klatt5", "klatt6", "adam",
+    "alex", "annie", "linda", "paul", "steph2", "steph3", "robert", "Alicia", "Andrea", "Denis",
     "Diogo", "Gene", "Gene2", "Henrique", "Hugo", "Jacky", "Lee", "Marco", "Mario", "Michael", "Mike", "Nguyen",
-    "Storm", "anika", "announcer", "antonio", "aunty", "belinda", "boris", "caleb", "david", "ed", "edward",
+    "Storm", "anika", "announcer", "antonio", "aunty", "belinda", "boris", "caleb", "david", "ed",
     "edward2", "gustave", "iven", "iven2", "iven3", "iven4", "john", "kaukovalta", "marcelo", "max", "michel",
     "miguel", "norbert", "pablo", "pedro", "quincy", "rob", "sandro", "shelby", "travis", "victor", "zac",
 )  # fmt: skip
 DEFAULT_TEST_VARIANTS = ("m3", "m6", "f2", "f5", "klatt2", "benjamin")
+DEFAULT_DEV_VARIANTS = ("m7", "f4", "klatt4", "steph", "Andy", "edward")
 DEFAULT_TRAIN_FLITE = ("kal16", "awb", "rms")
 DEFAULT_TEST_FLITE = ("slt",)
 
@@ -83,10 +86,17 @@ class WakewordOptions(BaseModel):
     variants_per_accent: int | None = Field(
         24, ge=1, description="each training accent speaks with this many of the training variants (rotating), "
         "so every variant is heard in several accents without synthesising every pair")
+    dev_accents: tuple[str, ...] = Field(
+        DEFAULT_DEV_ACCENTS, description="accents of the dev stream that chooses the threshold: like the test "
+        "voices, never heard in training (nor in the test), so the threshold meets unseen voices as the test does")
+    dev_variants: tuple[str, ...] = DEFAULT_DEV_VARIANTS
     train_flite: tuple[str, ...] = DEFAULT_TRAIN_FLITE
     test_flite: tuple[str, ...] = DEFAULT_TEST_FLITE
     use_flite: bool = Field(True, description="add flite voices when flite is installed")
     speeds: tuple[int, ...] = (140, 155, 170, 185, 200)
+    train_warps: tuple[float, ...] = Field(
+        (1.0,), description="playback-speed factors drawn for each training utterance: formants, pitch and tempo "
+        "scale together (vocal-tract-length perturbation), so a few engine voices stand for many speakers")
     pitches: tuple[int, ...] = (25, 40, 50, 60, 75)
     wake_per_speaker: int = Field(8, ge=1)
     confusable_per_speaker: int = Field(6, ge=0)
@@ -104,9 +114,15 @@ class WakewordOptions(BaseModel):
     noise_kinds: tuple[str, ...] = noise.KINDS
     speech_dbfs: tuple[float, float] = (-32.0, -14.0)
     streams: int = Field(3, ge=0)
-    stream_minutes: float = Field(30.0, ge=0, description="total minutes of evaluation streams")
+    stream_minutes: float = Field(60.0, ge=0, description="total minutes of evaluation streams (an hour, so one "
+                                  "false accept is about 1.1 per hour of other audio, not 2.2)")
+    train_stream_minutes: float = Field(
+        0.0, ge=0, description="minutes of continuous streams by training speakers cut into training clips every "
+        "train_stream_hop_s: windows holding a whole wake phrase are 'wake', windows touching none are 'other' "
+        "(pauses, onsets, the ends of sentences: what a detector meets between phrases)")
+    train_stream_hop_s: float = Field(0.5, gt=0)
     dev_minutes: float = Field(
-        20.0, ge=0, description="minutes of streams spoken by training speakers, to choose the detection threshold"
+        40.0, ge=0, description="minutes of streams spoken by the dev voices, to choose the detection threshold"
     )
     stream_wake_fraction: float = Field(0.25, gt=0, lt=1, description="share of stream events that are the wake phrase")
     max_speakers: int | None = Field(None, ge=2, description="use at most this many training speakers (tests)")
@@ -124,6 +140,8 @@ class WakewordOptions(BaseModel):
             train_variants=("m1", "f3", "m4", "f1"),
             variants_per_accent=None,
             test_variants=("m3", "f2"),
+            dev_accents=("en-us-nyc",),
+            dev_variants=("m7", "f4"),
             train_flite=("awb",),
             test_flite=("slt",),
             wake_per_speaker=6,
@@ -168,14 +186,14 @@ class WakewordData:
 
 # ---------------------------------------------------------------------- speakers
 def speakers(opts: WakewordOptions, part: str) -> list[str]:
-    accents = opts.train_accents if part == "train" else opts.test_accents
-    variants = opts.train_variants if part == "train" else opts.test_variants
+    """Engine voices of a part: ``train``, ``test`` (held out) or ``dev`` (held out, for the threshold)."""
+    accents, variants = getattr(opts, f"{part}_accents"), getattr(opts, f"{part}_variants")
     per = opts.variants_per_accent if part == "train" else None
     if per is None or per >= len(variants):
         out = [f"espeak:{a}+{v}" for a in accents for v in variants]
     else:  # accent i speaks variants i*per, i*per+1, ... (wrapping): every variant in several accents
         out = [f"espeak:{a}+{variants[(i * per + j) % len(variants)]}" for i, a in enumerate(accents) for j in range(per)]
-    if opts.use_flite and speech.engine_available("flite"):
+    if part != "dev" and opts.use_flite and speech.engine_available("flite"):
         out += [f"flite:{v}" for v in (opts.train_flite if part == "train" else opts.test_flite)]
     if part == "train" and opts.max_speakers:
         out = out[: opts.max_speakers]
@@ -183,13 +201,17 @@ def speakers(opts: WakewordOptions, part: str) -> list[str]:
 
 
 def check_disjoint(opts: WakewordOptions) -> None:
+    """Held-out voices (test, dev) share no accent, variant or flite voice with training or each other."""
     for name in ("accents", "variants", "flite"):
-        both = sorted(set(getattr(opts, f"train_{name}")) & set(getattr(opts, f"test_{name}")))
-        if both:
-            raise ConfigError(
-                f"'{both[0]}' is in both train_{name} and test_{name}; held-out voices must be unseen in training",
-                key=("dataset", "options", f"test_{name}"),
-            )
+        parts = ("train", "test", "dev") if name != "flite" else ("train", "test")
+        for i, a in enumerate(parts):
+            for b in parts[i + 1 :]:
+                both = sorted(set(getattr(opts, f"{a}_{name}")) & set(getattr(opts, f"{b}_{name}")))
+                if both:
+                    raise ConfigError(
+                        f"'{both[0]}' is in both {a}_{name} and {b}_{name}; held-out voices must be unseen in training",
+                        key=("dataset", "options", f"{b}_{name}"),
+                    )
 
 
 def random_sentence(rng: np.random.Generator, lo: int = 3, hi: int = 9) -> str:
@@ -197,8 +219,9 @@ def random_sentence(rng: np.random.Generator, lo: int = 3, hi: int = 9) -> str:
     return " ".join(WORDS[int(i)] for i in rng.integers(0, len(WORDS), n))
 
 
-def _utt(rng, opts, speaker, text) -> speech.Utterance:
-    return speech.Utterance(speaker, text, int(rng.choice(opts.speeds)), int(rng.choice(opts.pitches)))
+def _utt(rng, opts, speaker, text, part: str = "test") -> speech.Utterance:
+    warp = float(rng.choice(opts.train_warps)) if part == "train" else 1.0
+    return speech.Utterance(speaker, text, int(rng.choice(opts.speeds)), int(rng.choice(opts.pitches)), warp)
 
 
 # ---------------------------------------------------------------------- clips
@@ -260,14 +283,14 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
     for spk in speakers(opts, part):
         repeat = opts.flite_weight if spk.startswith("flite:") else 1
         for _ in range(repeat * opts.wake_per_speaker):
-            plan.append(("wake", spk, _utt(rng, opts, spk, opts.wake_phrase)))
+            plan.append(("wake", spk, _utt(rng, opts, spk, opts.wake_phrase, part)))
         for _ in range(repeat * opts.fragment_per_speaker):
-            plan.append(("fragment", spk, _utt(rng, opts, spk, opts.wake_phrase)))
+            plan.append(("fragment", spk, _utt(rng, opts, spk, opts.wake_phrase, part)))
         for _ in range(repeat * opts.confusable_per_speaker):
-            plan.append(("confusable", spk, _utt(rng, opts, spk, str(rng.choice(CONFUSABLES)))))
+            plan.append(("confusable", spk, _utt(rng, opts, spk, str(rng.choice(CONFUSABLES)), part)))
         for _ in range(repeat * opts.speech_per_speaker):
             text = random_sentence(rng, 1, 3) if rng.random() < 0.4 else random_sentence(rng)
-            plan.append(("speech", spk, _utt(rng, opts, spk, text)))
+            plan.append(("speech", spk, _utt(rng, opts, spk, text, part)))
     if log:
         log(f"wakeword: synthesising {len(plan)} {part} utterances")
     audio = speech.synthesize_many([p[2] for p in plan], opts.sample_rate, opts.workers)
@@ -309,7 +332,7 @@ def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator
     """One continuous recording of the ``part``'s speakers: events (wake phrase, confusables,
     sentences) separated by pauses of 0.5-4 s over a background noise bed at one SNR."""
     sr = opts.sample_rate
-    test_speakers = speakers(opts, "train" if part == "dev" else "test")
+    test_speakers = speakers(opts, part)
     plan: list[tuple[str, speech.Utterance]] = []
     gaps: list[int] = []
     total = 0.0
@@ -322,7 +345,7 @@ def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator
             kind, text = "confusable", str(rng.choice(CONFUSABLES))
         else:
             kind, text = "speech", random_sentence(rng, 3, 12)
-        plan.append((kind, _utt(rng, opts, spk, text)))
+        plan.append((kind, _utt(rng, opts, spk, text, part)))
         gap = int(rng.uniform(0.5, 4.0) * sr)
         gaps.append(gap)
         total += gap / sr + (0.8 if kind == "wake" else 0.7 + 0.3 * len(text.split()))
@@ -360,6 +383,40 @@ def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator
     }
 
 
+def cut_stream(stream: dict, opts: WakewordOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Windows of a stream every ``train_stream_hop_s`` with labels: ``wake`` when a wake phrase
+    lies wholly inside, ``other`` when the window touches no wake phrase; windows holding part of
+    one are left out (neither answer is right for them). Returns (X, y, speaker of each window)."""
+    n = int(round(opts.clip_seconds * opts.sample_rate))
+    hop = int(round(opts.train_stream_hop_s * opts.sample_rate))
+    sig = stream["signal"]
+    wake = stream["event_kind"] == "wake"
+    ws, we, wspk = stream["event_start"][wake], stream["event_end"][wake], stream["event_speaker"][wake]
+    X, y, who = [], [], []
+    for a in range(0, len(sig) - n + 1, hop):
+        b = a + n
+        inside = (ws >= a) & (we <= b)
+        touching = (ws < b) & (we > a)
+        if inside.any():
+            label, spk = "wake", wspk[np.argmax(inside)]
+        elif not touching.any():
+            near = np.argmin(np.abs(stream["event_start"] - a))
+            label, spk = "other", stream["event_speaker"][near] if len(stream["event_start"]) else "stream"
+        else:
+            continue
+        X.append(sig[a:b])
+        y.append(label)
+        who.append(spk)
+    return np.stack(X).astype(np.float32), np.array(y), np.array(who)
+
+
+def _with_stream_clips(part: tuple, stream: dict, opts: WakewordOptions) -> tuple:
+    X, y, groups, kinds, talkers = part
+    sx, sy, sg = cut_stream(stream, opts)
+    return (np.concatenate([X, sx]), np.concatenate([y, sy]), np.concatenate([groups, sg]),
+            np.concatenate([kinds, np.array([f"stream-{v}" for v in sy])]), talkers)  # fmt: skip
+
+
 # ---------------------------------------------------------------------- entry points
 def _cache_options(opts: WakewordOptions) -> dict:
     d = opts.model_dump(mode="json", exclude={"workers", "cache", "cache_dir"})
@@ -375,8 +432,15 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
     speech.require_engine("espeak")
 
     def make():
-        rng = np.random.default_rng(opts.seed)
-        parts = {p: build_clips(opts, p, rng, log) for p in ("train", "test")}
+        # one generator per part, so the held-out clips and streams do not change when only the
+        # training options do (experiments on the training data are measured on the same test)
+        rngs = {p: np.random.default_rng([opts.seed, i]) for p, i in (("train", 0), ("test", 1), ("cut", 3))}
+        parts = {p: build_clips(opts, p, rngs[p], log) for p in ("train", "test")}
+        if opts.train_stream_minutes > 0:
+            if log:
+                log(f"wakeword: building {opts.train_stream_minutes:g} min of training streams")
+            s = build_stream(opts, 60.0 * opts.train_stream_minutes, rngs["cut"], parts["train"][4], log, "train")
+            parts["train"] = _with_stream_clips(parts["train"], s, opts)
         arrays = {}
         for key, idx in (("X", 0), ("y", 1), ("groups", 2), ("kind", 3)):
             arrays[key] = np.concatenate([parts["train"][idx], parts["test"][idx]])
@@ -387,6 +451,7 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
         for i, (part, seconds) in enumerate(plan):
             if log:
                 log(f"wakeword: building {part} stream {i + 1}/{len(plan)} ({seconds / 60:.1f} min)")
+            rng = np.random.default_rng([opts.seed, 2, i])  # each stream its own: none depends on another's options
             s = build_stream(opts, seconds, rng, parts["train" if part == "dev" else "test"][4], log, part)
             for k, v in s.items():
                 if k != "snr_db":
@@ -424,7 +489,7 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
         sample_rate=opts.sample_rate,
         streams=streams,
         info={"options": opts.model_dump(mode="json"), "speakers_train": speakers(opts, "train"),
-              "speakers_test": speakers(opts, "test")},
+              "speakers_test": speakers(opts, "test"), "speakers_dev": speakers(opts, "dev")},
     )  # fmt: skip
 
 
