@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import ConfigError, DataError
 from . import cache, noise, speech
 
-VERSION = 8
+VERSION = 9
 CLASSES = ("other", "wake")
 
 CONFUSABLES = (
@@ -122,7 +122,8 @@ class WakewordOptions(BaseModel):
         "(pauses, onsets, the ends of sentences: what a detector meets between phrases)")
     train_stream_hop_s: float = Field(0.5, gt=0)
     dev_minutes: float = Field(
-        40.0, ge=0, description="minutes of streams spoken by the dev voices, to choose the detection threshold"
+        40.0, ge=0, description="minutes of streams spoken by the dev voices, to choose the detection threshold "
+        "(as many recordings as the test has, each over its own noise bed and SNR)"
     )
     stream_wake_fraction: float = Field(0.25, gt=0, lt=1, description="share of stream events that are the wake phrase")
     max_speakers: int | None = Field(None, ge=2, description="use at most this many training speakers (tests)")
@@ -445,19 +446,22 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
         for key, idx in (("X", 0), ("y", 1), ("groups", 2), ("kind", 3)):
             arrays[key] = np.concatenate([parts["train"][idx], parts["test"][idx]])
         arrays["split"] = np.array(["train"] * len(parts["train"][0]) + ["test"] * len(parts["test"][0]))
-        per_stream = 60.0 * opts.stream_minutes / max(opts.streams, 1)
-        plan = [("dev", 60.0 * opts.dev_minutes)] if opts.dev_minutes > 0 else []
-        plan += [("test", per_stream)] * (opts.streams if opts.stream_minutes > 0 else 0)
-        for i, (part, seconds) in enumerate(plan):
+        # dev and test alike come as `streams` recordings, each over its own noise bed and SNR, so
+        # the threshold is not chosen on a single (easy or hard) noise condition
+        n = max(opts.streams, 1)
+        plan = [("dev", j, 60.0 * opts.dev_minutes / n) for j in range(n)] if opts.dev_minutes > 0 else []
+        plan += [("test", j, 60.0 * opts.stream_minutes / n) for j in range(n)] if opts.stream_minutes > 0 else []
+        for i, (part, j, seconds) in enumerate(plan):
             if log:
                 log(f"wakeword: building {part} stream {i + 1}/{len(plan)} ({seconds / 60:.1f} min)")
-            rng = np.random.default_rng([opts.seed, 2, i])  # each stream its own: none depends on another's options
+            # each stream its own generator: none depends on another's options
+            rng = np.random.default_rng([opts.seed, 2 if part == "test" else 4, j])
             s = build_stream(opts, seconds, rng, parts["train" if part == "dev" else "test"][4], log, part)
             for k, v in s.items():
                 if k != "snr_db":
                     arrays[f"stream{i}_{k}"] = v
             arrays[f"stream{i}_snr_db"] = np.array(s["snr_db"])
-        info = {"n_streams": len(plan), "stream_parts": [p for p, _ in plan]}
+        info = {"n_streams": len(plan), "stream_parts": [p for p, _, _ in plan]}
         return arrays, info
 
     arrays, info = cache.load_or_build(
