@@ -340,6 +340,12 @@ int HIL_MAIN_NAME(void)
     port_counter_start();
     counter_overhead = port_counter_stop();
     (void)sf_model_init();
+    {
+        /* A lone delimiter first: it closes whatever reached the host before this boot (a reply
+         * torn by the reset, a boot ROM's log), so the hello always decodes as a frame of its own. */
+        static const uint8_t delimiter = 0u;
+        port_write(&delimiter, 1u);
+    }
     send_hello(0u, 1);
     for (;;) {
         int c = port_getc();
