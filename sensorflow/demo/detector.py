@@ -105,8 +105,9 @@ def evaluate(pipe, ds, tr, out: Path, result: dict, demo, log) -> dict:
                          s0.end_times[post[:, k] > 0], test[0].events, out / "stream.png")  # fmt: skip
     calib_text = ""
     if calib and "threshold" in calib:
-        calib_text = (f" The detection threshold {calib['threshold']:g} (YAML: {calib['was']}) was chosen on a "
-                      f"separate dev stream spoken by held-out dev voices (neither trained on nor tested) (recall {_pct(calib['dev_recall'])}, "
+        calib_text = (f" The detection threshold {calib['threshold']:g} (YAML: {calib['was']}) was chosen on "
+                      f"separate dev streams spoken by held-out dev voices, neither trained on nor tested "
+                      f"(recall {_pct(calib['dev_recall'])}, "
                       f"{calib['dev_false_accepts_per_hour']:.2f} false accepts/hour on other speech and noise there"
                       f"{'' if calib['met_on_dev'] else '; no threshold met 1 false accept/hour there'}).")
     rows = [[f"{c['threshold']:.2f}", _pct(c["recall"]), f"{c['other_false_accepts_per_hour']:.2f}",

@@ -210,7 +210,8 @@ def check_disjoint(opts: WakewordOptions) -> None:
                 both = sorted(set(getattr(opts, f"{a}_{name}")) & set(getattr(opts, f"{b}_{name}")))
                 if both:
                     raise ConfigError(
-                        f"'{both[0]}' is in both {a}_{name} and {b}_{name}; held-out voices must be unseen in training",
+                        f"'{both[0]}' is in both {a}_{name} and {b}_{name}; training, test and dev voices must not "
+                        "share one (held-out voices are unseen in training)",
                         key=("dataset", "options", f"{b}_{name}"),
                     )
 
