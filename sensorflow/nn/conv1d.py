@@ -11,6 +11,11 @@ Training: softmax cross-entropy, L2 penalty, Adam (Kingma & Ba 2015, β = 0.9, 0
 cosine learning-rate schedule, and optional augmentation of each mini-batch: a random time
 shift (``np.roll`` along time), a random shift along the feature axis (a cheap vocal-tract-length
 perturbation on mel bands) and SpecAugment-style time and feature masks (Park et al. 2019).
+Optionally, knowledge distillation (Hinton et al. 2015, temperature 1): the targets blend the
+one-hot labels with the mean softmax of already-trained teacher networks on the same augmented
+batch, so one network learns what an ensemble of them agrees on. And optionally weight averaging
+over the last epochs (Izmailov et al. 2018, "stochastic weight averaging", here over the tail of
+the cosine schedule): the exported weights are the mean of the end-of-epoch weights.
 """
 
 from __future__ import annotations
@@ -159,11 +164,26 @@ class TrainSettings:
     alpha: float = 1e-4
     augment: Augment = field(default_factory=Augment)
     class_weight: np.ndarray | None = None
+    teachers: list[Network] = field(default_factory=list)
+    teacher_weight: float = 0.7  # share of the teachers' mean softmax in the targets (the rest: labels)
+    average_last: float = 0.0  # average the weights of the last this share of epochs (0: keep the last)
+
+
+def soft_targets(teachers: list[Network], xb: np.ndarray, y: np.ndarray, n_classes: int, weight: float) -> np.ndarray:
+    """``(1 - weight) * onehot(y) + weight * mean teacher softmax`` for the batch ``xb``."""
+    target = np.zeros((len(y), n_classes))
+    target[np.arange(len(y)), y] = 1.0 - weight
+    if teachers:
+        target += weight * np.mean([softmax(forward(t, xb).astype(np.float64)) for t in teachers], axis=0)
+    else:
+        target[np.arange(len(y)), y] += weight
+    return target
 
 
 def fit(net: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings, rng: np.random.Generator,
         on_epoch: Callable[[int, float], None] | None = None) -> Network:
-    """Mini-batch Adam on softmax cross-entropy + ``alpha/2 * |w|^2``; ``y`` are class indices."""
+    """Mini-batch Adam on softmax cross-entropy + ``alpha/2 * |w|^2``; ``y`` are class indices
+    (targets blended with ``settings.teachers``' answers when there are teachers)."""
     params = net.params()
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
@@ -172,6 +192,8 @@ def fit(net: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings, rng
     weight = np.ones(n_classes, np.float32) if settings.class_weight is None else np.asarray(settings.class_weight, np.float32)
     step = 0
     lr0, lr1 = settings.learning_rate, settings.final_learning_rate
+    first_averaged = settings.epochs - int(round(settings.average_last * settings.epochs))
+    averaged = [np.zeros(p.shape, np.float64) for p in params]
     for epoch in range(settings.epochs):
         lr = lr1 + 0.5 * (lr0 - lr1) * (1.0 + np.cos(np.pi * epoch / max(settings.epochs - 1, 1)))
         order = rng.permutation(n)
@@ -182,10 +204,15 @@ def fit(net: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings, rng
             trace: list = []
             prob = softmax(forward(net, xb, trace))
             w = weight[y[batch]]
-            rows = np.arange(len(batch))
-            total += float(-(w * np.log(prob[rows, y[batch]] + 1e-12)).sum())
-            d = prob
-            d[rows, y[batch]] -= 1.0
+            if settings.teachers:
+                target = soft_targets(settings.teachers, xb, y[batch], n_classes, settings.teacher_weight)
+                total += float(-(w * (target * np.log(prob + 1e-12)).sum(axis=1)).sum())
+                d = prob - target
+            else:
+                rows = np.arange(len(batch))
+                total += float(-(w * np.log(prob[rows, y[batch]] + 1e-12)).sum())
+                d = prob
+                d[rows, y[batch]] -= 1.0
             d *= (w / w.sum())[:, None]
             grads = backward(net, trace, d.astype(np.float32))
             step += 1
@@ -197,6 +224,12 @@ def fit(net: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings, rng
                 vi *= 0.999
                 vi += 0.001 * g * g
                 p -= (lr * (mi / c1) / (np.sqrt(vi / c2) + 1e-8)).astype(np.float32)
+        if epoch >= first_averaged:
+            for a, p in zip(averaged, params):
+                a += p
         if on_epoch is not None:
             on_epoch(epoch, total / n)
+    if first_averaged < settings.epochs:
+        for a, p in zip(averaged, params):
+            p[...] = (a / (settings.epochs - first_averaged)).astype(p.dtype)
     return net

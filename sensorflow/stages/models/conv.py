@@ -59,6 +59,15 @@ class Conv1D(Model):
         feature_shift: int = Field(0, ge=0, description="augmentation: random shift along the features (mel bands)")
         mask: int = Field(0, ge=0, description="augmentation: SpecAugment time/feature masks up to this wide")
         class_weight: Literal["balanced"] | None = None
+        teachers: int = Field(0, ge=0, description="knowledge distillation: first train this many networks of the "
+                              "same shape (random_state, random_state + 1, ...), then fit the exported one to "
+                              "their mean answers blended with the labels. Costs training time only: the device "
+                              "runs one network, as without")
+        teacher_weight: float = Field(0.7, ge=0, le=1, description="share of the teachers' mean softmax in the "
+                                      "training targets (the rest: the labels)")
+        average_last: float = Field(0.0, ge=0, lt=1, description="export the mean of the end-of-epoch weights "
+                                    "over this last share of the epochs (stochastic weight averaging; 0: the "
+                                    "last weights). Costs nothing on the device")
         random_state: int = 0
 
         @model_validator(mode="after")
@@ -144,11 +153,26 @@ class Conv1D(Model):
         settings = nn.TrainSettings(
             epochs=p.epochs, batch_size=p.batch_size, learning_rate=p.learning_rate,
             final_learning_rate=p.learning_rate / 20.0, alpha=p.alpha, class_weight=weight,
-            augment=nn.Augment(p.time_shift, p.feature_shift, p.mask),
+            augment=nn.Augment(p.time_shift, p.feature_shift, p.mask), average_last=p.average_last,
         )
+        if p.teachers:
+            settings.teachers = self._teachers(x, codes, settings, net)
+            settings.teacher_weight = p.teacher_weight
         nn.fit(net, x, codes.astype(np.int64), settings, rng)
         fold_standardization(net.layers[0], mean, scale)
         self._store(net, size)
+
+    def _teachers(self, x, codes, settings: nn.TrainSettings, like: nn.Network) -> list[nn.Network]:
+        """The distillation teachers: networks shaped like ``like``, trained on the labels with
+        seeds ``random_state + i`` (teacher 0 is the network this stage trains without teachers)."""
+        p, out = self.params, []
+        for i in range(p.teachers):
+            rng = np.random.default_rng(p.random_state + i)
+            net = nn.init_network(like.layers[0].weight.shape[0] // like.layers[0].kernel,
+                                  [L.filters for L in like.layers], [L.kernel for L in like.layers],
+                                  [L.stride for L in like.layers], len(like.out_bias), p.pool, rng)
+            out.append(nn.fit(net, x, codes.astype(np.int64), settings, rng))
+        return out
 
     def _store(self, net: nn.Network, size: int) -> None:
         self.frame_size_ = int(size)
