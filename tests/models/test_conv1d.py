@@ -18,6 +18,26 @@ def _net(rng, pool="max"):
     return nn.init_network(3, [4, 5], [3, 2], [1, 2], 3, pool, rng)
 
 
+def _float64(net, pool="max"):
+    """The same network in float64 (biases nudged off zero, so every ReLU is live somewhere)."""
+    return nn.Network([nn.ConvLayer(L.weight.astype(np.float64), L.bias.astype(np.float64) + 0.1, L.kernel, L.stride)
+                       for L in net.layers], net.out_weight.astype(np.float64), net.out_bias.astype(np.float64), pool)
+
+
+def _assert_gradients_match_finite_differences(net, grads, loss, rng, eps=1e-6):
+    """Central differences of ``loss()`` on six random entries of every parameter."""
+    for p, g in zip(net.params(), grads):
+        flat, gflat = p.reshape(-1), g.reshape(-1)
+        for i in rng.choice(flat.size, min(6, flat.size), replace=False):
+            keep = flat[i]
+            flat[i] = keep + eps
+            up = loss()
+            flat[i] = keep - eps
+            down = loss()
+            flat[i] = keep
+            assert abs((up - down) / (2 * eps) - gflat[i]) < 1e-5
+
+
 def test_convolution_equals_scipy_correlate():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 11, 3)).astype(np.float32)
@@ -36,11 +56,7 @@ def test_convolution_equals_scipy_correlate():
 @pytest.mark.parametrize("pool", ["max", "avg"])
 def test_backprop_matches_finite_differences(pool):
     rng = np.random.default_rng(1)
-    net = _net(rng, pool)
-    for p in net.params():
-        p[...] = p.astype(np.float64)
-    net = nn.Network([nn.ConvLayer(L.weight.astype(np.float64), L.bias.astype(np.float64) + 0.1, L.kernel, L.stride)
-                      for L in net.layers], net.out_weight.astype(np.float64), net.out_bias.astype(np.float64), pool)
+    net = _float64(_net(rng, pool), pool)
     x = rng.standard_normal((4, 12, 3))
     y = np.array([0, 1, 2, 1])
 
@@ -57,33 +73,26 @@ def test_backprop_matches_finite_differences(pool):
     prob = nn.softmax(nn.forward(net, x, trace))
     d = prob.copy()
     d[np.arange(4), y] -= 1
-    grads = nn.backward(net, trace, d / 4)
-    eps = 1e-6
-    for p, g in zip(net.params(), grads):
-        flat, gflat = p.reshape(-1), g.reshape(-1)
-        for i in rng.choice(flat.size, min(6, flat.size), replace=False):
-            keep = flat[i]
-            flat[i] = keep + eps
-            up = loss()
-            flat[i] = keep - eps
-            down = loss()
-            flat[i] = keep
-            assert abs((up - down) / (2 * eps) - gflat[i]) < 1e-5
+    _assert_gradients_match_finite_differences(net, nn.backward(net, trace, d / 4), loss, rng)
+
+
+def _order_task(rng, n=300, steps=20, size=4):
+    """Windows (n, steps * size) holding a 3-step diagonal pattern at a random time, forwards
+    (class 1) or backwards (class 0): same energy, only the order differs; and the classes."""
+    y = rng.integers(0, 2, n)
+    x = 0.3 * rng.standard_normal((n, steps, size)).astype(np.float32)
+    pattern = np.eye(size, dtype=np.float32)[:3] * 2
+    for i in range(n):
+        t = rng.integers(0, steps - 3)
+        x[i, t : t + 3] += pattern if y[i] else pattern[::-1]
+    return x.reshape(n, -1), y
 
 
 def test_learns_a_pattern_wherever_it_is_in_time():
-    rng = np.random.default_rng(2)
-    n, steps, size = 300, 20, 4
-    y = rng.integers(0, 2, n)
-    x = 0.3 * rng.standard_normal((n, steps, size)).astype(np.float32)
-    pattern = np.array([[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 0]], np.float32)
-    reversed_ = pattern[::-1]
-    for i in range(n):
-        t = rng.integers(0, steps - 3)
-        x[i, t : t + 3] += pattern if y[i] else reversed_  # same energy, only the order differs
-    m = stage("conv1d", filters=[8], frame_size=size, epochs=40, time_shift=0)
-    m.fit(x.reshape(n, -1)[:200], y[:200])
-    assert (m.predict(x.reshape(n, -1)[200:]) == y[200:]).mean() >= 0.95
+    X, y = _order_task(np.random.default_rng(2))
+    m = stage("conv1d", filters=[8], frame_size=4, epochs=40, time_shift=0)
+    m.fit(X[:200], y[:200])
+    assert (m.predict(X[200:]) == y[200:]).mean() >= 0.95
 
 
 def test_frame_size_comes_from_log_mel_names():
@@ -160,9 +169,7 @@ def test_soft_targets_blend_labels_with_the_teachers_mean_answer():
 def test_soft_target_gradient_matches_finite_differences():
     """fit() uses prob - target as d(loss)/d(logits) of the soft cross-entropy."""
     rng = np.random.default_rng(6)
-    net = _net(rng)
-    net = nn.Network([nn.ConvLayer(L.weight.astype(np.float64), L.bias.astype(np.float64) + 0.1, L.kernel, L.stride)
-                      for L in net.layers], net.out_weight.astype(np.float64), net.out_bias.astype(np.float64))
+    net = _float64(_net(rng))
     x = rng.standard_normal((4, 12, 3))
     target = nn.soft_targets([_net(rng)], x.astype(np.float32), np.array([0, 1, 2, 1]), 3, 0.6)
 
@@ -171,30 +178,12 @@ def test_soft_target_gradient_matches_finite_differences():
 
     trace: list = []
     grads = nn.backward(net, trace, (nn.softmax(nn.forward(net, x, trace)) - target) / 4)
-    eps = 1e-6
-    for p, g in zip(net.params(), grads):
-        flat, gflat = p.reshape(-1), g.reshape(-1)
-        for i in rng.choice(flat.size, min(6, flat.size), replace=False):
-            keep = flat[i]
-            flat[i] = keep + eps
-            up = loss()
-            flat[i] = keep - eps
-            down = loss()
-            flat[i] = keep
-            assert abs((up - down) / (2 * eps) - gflat[i]) < 1e-5
+    _assert_gradients_match_finite_differences(net, grads, loss, rng)
 
 
 def test_distilled_network_is_one_network_that_follows_its_teachers():
-    rng = np.random.default_rng(7)
-    n, steps, size = 300, 20, 4
-    y = rng.integers(0, 2, n)
-    x = 0.3 * rng.standard_normal((n, steps, size)).astype(np.float32)
-    pattern = np.eye(size, dtype=np.float32)[:3] * 2
-    for i in range(n):
-        t = rng.integers(0, steps - 3)
-        x[i, t : t + 3] += pattern if y[i] else pattern[::-1]
-    X = x.reshape(n, -1)
-    kw = dict(filters=[8], frame_size=size, epochs=40, time_shift=0)
+    X, y = _order_task(np.random.default_rng(7))
+    kw = dict(filters=[8], frame_size=4, epochs=40, time_shift=0)
     plain = stage("conv1d", **kw).fit(X[:200], y[:200])
     distilled = stage("conv1d", teachers=2, teacher_weight=1.0, **kw).fit(X[:200], y[:200])
     teacher_1 = stage("conv1d", **dict(kw, random_state=1)).fit(X[:200], y[:200])

@@ -12,6 +12,7 @@ given). Learned state: per-layer kernels ``(kernel * c_in, filters)`` concatenat
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Literal
 
@@ -143,9 +144,9 @@ class Conv1D(Model):
             std = x.std(axis=(0, 1), dtype=np.float64)
             scale = np.where(std > 1e-12, std, 1.0)
             x = ((x - mean) / scale).astype(np.float32)
+        labels = codes.astype(np.int64)
         rng = np.random.default_rng(p.random_state)
-        kernels = [p.kernel_size] * len(p.filters)
-        net = nn.init_network(size, list(p.filters), kernels, self.stride_list, len(self.classes_), p.pool, rng)
+        net = self._new_network(size, rng)
         weight = None
         if p.class_weight == "balanced":
             counts = np.bincount(codes, minlength=len(self.classes_))
@@ -156,22 +157,25 @@ class Conv1D(Model):
             augment=nn.Augment(p.time_shift, p.feature_shift, p.mask), average_last=p.average_last,
         )
         if p.teachers:
-            settings.teachers = self._teachers(x, codes, settings, net)
-            settings.teacher_weight = p.teacher_weight
-        nn.fit(net, x, codes.astype(np.int64), settings, rng)
+            teachers = self._teachers(x, labels, settings, size)
+            settings = dataclasses.replace(settings, teachers=teachers, teacher_weight=p.teacher_weight)
+        nn.fit(net, x, labels, settings, rng)
         fold_standardization(net.layers[0], mean, scale)
         self._store(net, size)
 
-    def _teachers(self, x, codes, settings: nn.TrainSettings, like: nn.Network) -> list[nn.Network]:
-        """The distillation teachers: networks shaped like ``like``, trained on the labels with
+    def _new_network(self, size: int, rng: np.random.Generator) -> nn.Network:
+        """A freshly initialised network of the configured shape for frames of ``size`` features."""
+        p = self.params
+        kernels = [p.kernel_size] * len(p.filters)
+        return nn.init_network(size, list(p.filters), kernels, self.stride_list, len(self.classes_), p.pool, rng)
+
+    def _teachers(self, x, labels, settings: nn.TrainSettings, size: int) -> list[nn.Network]:
+        """The distillation teachers: networks of the configured shape trained on the labels with
         seeds ``random_state + i`` (teacher 0 is the network this stage trains without teachers)."""
-        p, out = self.params, []
-        for i in range(p.teachers):
-            rng = np.random.default_rng(p.random_state + i)
-            net = nn.init_network(like.layers[0].weight.shape[0] // like.layers[0].kernel,
-                                  [L.filters for L in like.layers], [L.kernel for L in like.layers],
-                                  [L.stride for L in like.layers], len(like.out_bias), p.pool, rng)
-            out.append(nn.fit(net, x, codes.astype(np.int64), settings, rng))
+        out = []
+        for i in range(self.params.teachers):
+            rng = np.random.default_rng(self.params.random_state + i)
+            out.append(nn.fit(self._new_network(size, rng), x, labels, settings, rng))
         return out
 
     def _store(self, net: nn.Network, size: int) -> None:
