@@ -283,6 +283,32 @@ def test_wakeword_test_data_does_not_move_with_training_options(tmp_path):
     np.testing.assert_array_equal(a.streams[-1]["signal"], b.streams[-1]["signal"])
 
 
+def test_soundalike_phrases_hold_one_soundalike_word():
+    rng = np.random.default_rng(0)
+    phrases = [wakeword.soundalike_phrase(rng) for _ in range(200)]
+    assert all(1 <= len(p.split()) <= 3 for p in phrases)
+    assert all(any(w in wakeword.SOUNDALIKE_WORDS for w in p.split()) for p in phrases)
+    assert {len(p.split()) for p in phrases} == {1, 2, 3}
+    assert set(wakeword.SOUNDALIKE_WORDS) <= set(wakeword.WORDS)
+
+
+def test_soundalike_negatives_are_added_to_training_only(tmp_path):
+    """They come after everything else from their own generator: the rest of the corpus, the
+    held-out clips and the streams are byte-identical with and without them."""
+    need_tools("espeak-ng")
+    a = wakeword.build(tiny(tmp_path, cache=False))
+    b = wakeword.build(tiny(tmp_path, cache=False, soundalike_per_speaker=2))
+    extra = b.kind == "soundalike"
+    n_train = len(wakeword.speakers(tiny(tmp_path), "train"))
+    assert extra.sum() == 2 * n_train
+    assert set(b.y[extra]) == {"other"} and set(b.split[extra]) == {"train"}
+    assert np.all(np.abs(b.X[extra]).max(axis=1) > 1e-3)  # speech is in the window
+    np.testing.assert_array_equal(a.X[a.split == "train"], b.X[(b.split == "train") & ~extra])
+    np.testing.assert_array_equal(a.X[a.split == "test"], b.X[b.split == "test"])
+    for sa, sb in zip(a.streams, b.streams):
+        np.testing.assert_array_equal(sa["signal"], sb["signal"])
+
+
 def test_warp_scales_every_frequency():
     from sensorflow.datasets.recipes import speech
 

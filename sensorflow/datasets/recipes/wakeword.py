@@ -49,6 +49,11 @@ WORDS = (
     "sister seven central census sailor mister listen lesson season several second sense"
 ).split()
 
+SOUNDALIKE_WORDS = (
+    "census", "sense", "sentence", "senate", "sensible", "central", "service", "seven", "second", "several",
+)  # fmt: skip
+# (the words of WORDS that open as "sensor" does: /s/ then the vowel of "sen" or "ser")
+
 DEFAULT_TRAIN_ACCENTS = (
     "en-us", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan", "en",
     # English text read by other languages' voices: non-native accents ("sensor" as "sens-or",
@@ -103,6 +108,10 @@ class WakewordOptions(BaseModel):
     speech_per_speaker: int = Field(6, ge=0)
     speech_crops: int = Field(3, ge=1, description="1 s crops taken from each synthesised sentence")
     fragment_per_speaker: int = Field(1, ge=0)
+    soundalike_per_speaker: int = Field(
+        0, ge=0, description="extra training-only negatives per training speaker: short phrases of one to "
+        "three words holding a word that opens as the wake word does (census, service, sentence ...), placed "
+        "whole in the window; other speech has such a word in few of its 1 s crops")
     flite_weight: int = Field(6, ge=1, description="flite voices are few: each says this many times as much")
     wake_jitter_s: float = Field(
         1.0, gt=0, description="a wake phrase starts within this many seconds of the window start (and at "
@@ -320,6 +329,12 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
             y.append("other")
             groups.append(spk)
             kinds.append("noise")
+    if part == "train" and opts.soundalike_per_speaker > 0:
+        # their own generator, after everything else: the rest of the corpus (and the babble the
+        # dev streams are mixed with) stays byte-identical with and without them
+        extra = _soundalike_clips(opts, n, talkers, np.random.default_rng([opts.seed, 5]), log)
+        for got, more in zip((X, y, groups, kinds), extra):
+            got.extend(more)
     return (
         np.stack(X).astype(np.float32),
         np.array(y),
@@ -327,6 +342,31 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
         np.array(kinds),
         talkers,
     )
+
+
+def soundalike_phrase(rng: np.random.Generator) -> str:
+    """One to three words, one of them from SOUNDALIKE_WORDS (anywhere in the phrase)."""
+    words = [WORDS[int(i)] for i in rng.integers(0, len(WORDS), int(rng.integers(1, 4)))]
+    words[int(rng.integers(0, len(words)))] = str(rng.choice(SOUNDALIKE_WORDS))
+    return " ".join(words)
+
+
+def _soundalike_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, log=None):
+    """Training clips of soundalike phrases, labelled ``other``: lists X, y, groups, kinds."""
+    plan = []
+    for spk in speakers(opts, "train"):
+        repeat = opts.flite_weight if spk.startswith("flite:") else 1
+        plan += [(spk, _utt(rng, opts, spk, soundalike_phrase(rng), "train"))
+                 for _ in range(repeat * opts.soundalike_per_speaker)]  # fmt: skip
+    if log:
+        log(f"wakeword: synthesising {len(plan)} soundalike training phrases")
+    audio = speech.synthesize_many([u for _, u in plan], opts.sample_rate, opts.workers)
+    X = []
+    for sig in audio:
+        sig, level = _level(sig, rng, opts)
+        placed = _place(sig, n, rng, "full", int(opts.wake_jitter_s * opts.sample_rate))
+        X.append(_limit(_mix(placed, level, rng, opts, talkers)))
+    return X, ["other"] * len(X), [spk for spk, _ in plan], ["soundalike"] * len(X)
 
 
 # ---------------------------------------------------------------------- streams
