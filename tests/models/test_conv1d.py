@@ -198,6 +198,28 @@ def test_distilled_network_is_one_network_that_follows_its_teachers():
     assert got < 0.85 * np.abs(plain.predict_proba(X[:200]) - want).mean()
 
 
+def test_wider_teachers_train_a_network_of_the_configured_shape(monkeypatch):
+    X, y = _order_task(np.random.default_rng(7))
+    trained = []  # (filters per layer, targets blended with teachers?) of every network fitted
+    fit = nn.fit
+
+    def spy(net, x, labels, settings, rng, **kw):
+        trained.append(([L.filters for L in net.layers], len(settings.teachers)))
+        return fit(net, x, labels, settings, rng, **kw)
+
+    monkeypatch.setattr(nn, "fit", spy)
+    kw = dict(filters=[8, 6], strides=[1, 2], frame_size=4, epochs=3, time_shift=0)
+    student = stage("conv1d", teachers=2, teacher_filters=[24, 12], **kw).fit(X[:100], y[:100])
+    assert trained == [([24, 12], 0), ([24, 12], 0), ([8, 6], 2)]
+    assert [s[1] for s in student.layer_shapes_] == [8, 6]
+    assert student.weights_.shape == stage("conv1d", **kw).fit(X[:100], y[:100]).weights_.shape
+
+
+def test_teacher_filters_must_match_layers():
+    with pytest.raises(ConfigError, match="teacher_filters has 1 entries"):
+        stage("conv1d", filters=[4, 4], teachers=2, teacher_filters=[8])
+
+
 def test_weight_averaging_exports_the_mean_of_the_last_epochs_weights():
     rng = np.random.default_rng(8)
     net = _net(rng)

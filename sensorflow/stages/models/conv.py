@@ -64,6 +64,9 @@ class Conv1D(Model):
                               "same shape (random_state, random_state + 1, ...), then fit the exported one to "
                               "their mean answers blended with the labels. Costs training time only: the device "
                               "runs one network, as without")
+        teacher_filters: list[PositiveInt] | None = Field(
+            None, min_length=1, description="filters per conv layer of the teachers (default: the exported "
+            "network's); wider teachers cost training time only")
         teacher_weight: float = Field(0.7, ge=0, le=1, description="share of the teachers' mean softmax in the "
                                       "training targets (the rest: the labels)")
         average_last: float = Field(0.0, ge=0, lt=1, description="export the mean of the end-of-epoch weights "
@@ -75,6 +78,9 @@ class Conv1D(Model):
         def _strides_match(self):
             if self.strides is not None and len(self.strides) != len(self.filters):
                 raise ValueError(f"strides has {len(self.strides)} entries but filters has {len(self.filters)}; give one per layer")
+            if self.teacher_filters is not None and len(self.teacher_filters) != len(self.filters):
+                raise ValueError(f"teacher_filters has {len(self.teacher_filters)} entries but filters has "
+                                 f"{len(self.filters)}; the teachers need as many layers (the strides are shared)")
             return self
 
     def __init__(self, params=None, **kwargs):
@@ -163,19 +169,23 @@ class Conv1D(Model):
         fold_standardization(net.layers[0], mean, scale)
         self._store(net, size)
 
-    def _new_network(self, size: int, rng: np.random.Generator) -> nn.Network:
-        """A freshly initialised network of the configured shape for frames of ``size`` features."""
+    def _new_network(self, size: int, rng: np.random.Generator, filters: list[int] | None = None) -> nn.Network:
+        """A freshly initialised network of the configured shape (or ``filters`` wide) for frames of
+        ``size`` features."""
         p = self.params
-        kernels = [p.kernel_size] * len(p.filters)
-        return nn.init_network(size, list(p.filters), kernels, self.stride_list, len(self.classes_), p.pool, rng)
+        filters = list(filters or p.filters)
+        kernels = [p.kernel_size] * len(filters)
+        return nn.init_network(size, filters, kernels, self.stride_list, len(self.classes_), p.pool, rng)
 
     def _teachers(self, x, labels, settings: nn.TrainSettings, size: int) -> list[nn.Network]:
-        """The distillation teachers: networks of the configured shape trained on the labels with
-        seeds ``random_state + i`` (teacher 0 is the network this stage trains without teachers)."""
+        """The distillation teachers: networks of the configured shape (``teacher_filters`` wide if
+        set) trained on the labels with seeds ``random_state + i`` (teacher 0 is, at the configured
+        shape, the network this stage trains without teachers)."""
         out = []
         for i in range(self.params.teachers):
             rng = np.random.default_rng(self.params.random_state + i)
-            out.append(nn.fit(self._new_network(size, rng), x, labels, settings, rng))
+            net = self._new_network(size, rng, self.params.teacher_filters)
+            out.append(nn.fit(net, x, labels, settings, rng))
         return out
 
     def _store(self, net: nn.Network, size: int) -> None:
