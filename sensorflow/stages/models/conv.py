@@ -75,7 +75,7 @@ class Conv1D(Model):
         random_state: int = 0
 
         @model_validator(mode="after")
-        def _strides_match(self):
+        def _layer_lists_match(self):
             if self.strides is not None and len(self.strides) != len(self.filters):
                 raise ValueError(f"strides has {len(self.strides)} entries but filters has {len(self.filters)}; give one per layer")
             if self.teacher_filters is not None and len(self.teacher_filters) != len(self.filters):
