@@ -288,12 +288,25 @@ def _level(sig: np.ndarray, rng, opts) -> tuple[np.ndarray, float]:
     return (sig * (target / (noise.rms(sig) or 1.0))).astype(np.float32), target
 
 
+def _times(opts: WakewordOptions, spk: str) -> int:
+    """How many times as much a speaker says: flite voices are few, so each says flite_weight times as much."""
+    return opts.flite_weight if spk.startswith("flite:") else 1
+
+
+def _clip(sig: np.ndarray, mode: str, n: int, rng, opts, talkers) -> tuple[np.ndarray, np.ndarray]:
+    """One training/test clip of an utterance: levelled, placed in an n-sample window (``_place``
+    mode), over background noise and fitted to 16-bit range. Returns (clip, levelled utterance)."""
+    sig, level = _level(sig, rng, opts)
+    placed = _place(sig, n, rng, mode, int(opts.wake_jitter_s * opts.sample_rate))
+    return _limit(_mix(placed, level, rng, opts, talkers)), sig
+
+
 def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=None):
     """Clips for one part (train/test): arrays X, y, groups, kind, and the synthesised talkers."""
     n = int(round(opts.clip_seconds * opts.sample_rate))
     plan: list[tuple[str, str, speech.Utterance]] = []
     for spk in speakers(opts, part):
-        repeat = opts.flite_weight if spk.startswith("flite:") else 1
+        repeat = _times(opts, spk)
         for _ in range(repeat * opts.wake_per_speaker):
             plan.append(("wake", spk, _utt(rng, opts, spk, opts.wake_phrase, part)))
         for _ in range(repeat * opts.fragment_per_speaker):
@@ -315,9 +328,8 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
         if kind == "speech" and len(sig) < n and rng.random() < 0.5:
             mode = "full"
         for _ in range(opts.speech_crops if kind == "speech" else 1):
-            sig, level = _level(sig, rng, opts)
-            placed = _place(sig, n, rng, mode, int(opts.wake_jitter_s * opts.sample_rate))
-            X.append(_limit(_mix(placed, level, rng, opts, talkers)))
+            clip, sig = _clip(sig, mode, n, rng, opts, talkers)
+            X.append(clip)
             y.append("wake" if kind == "wake" else "other")
             groups.append(spk)
             kinds.append(kind)
@@ -353,19 +365,12 @@ def soundalike_phrase(rng: np.random.Generator) -> str:
 
 def _soundalike_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, log=None):
     """Training clips of soundalike phrases, labelled ``other``: lists X, y, groups, kinds."""
-    plan = []
-    for spk in speakers(opts, "train"):
-        repeat = opts.flite_weight if spk.startswith("flite:") else 1
-        plan += [(spk, _utt(rng, opts, spk, soundalike_phrase(rng), "train"))
-                 for _ in range(repeat * opts.soundalike_per_speaker)]  # fmt: skip
+    plan = [(spk, _utt(rng, opts, spk, soundalike_phrase(rng), "train"))
+            for spk in speakers(opts, "train") for _ in range(_times(opts, spk) * opts.soundalike_per_speaker)]
     if log:
         log(f"wakeword: synthesising {len(plan)} soundalike training phrases")
     audio = speech.synthesize_many([u for _, u in plan], opts.sample_rate, opts.workers)
-    X = []
-    for sig in audio:
-        sig, level = _level(sig, rng, opts)
-        placed = _place(sig, n, rng, "full", int(opts.wake_jitter_s * opts.sample_rate))
-        X.append(_limit(_mix(placed, level, rng, opts, talkers)))
+    X = [_clip(sig, "full", n, rng, opts, talkers)[0] for sig in audio]
     return X, ["other"] * len(X), [spk for spk, _ in plan], ["soundalike"] * len(X)
 
 
