@@ -24,6 +24,7 @@ class Stream:
     events: list[tuple[float, float, object]]
     name: str = "<stream>"
     context: list[tuple[float, float, str]] = field(default_factory=list)
+    condition: str = ""  # how it was recorded or mixed (e.g. "SNR 5 dB"), for per-condition figures
 
 
 @dataclass

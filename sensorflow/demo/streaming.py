@@ -170,6 +170,24 @@ def evaluate(pipeline, streams, label, post_stages=None, scored: list[StreamScor
     return out
 
 
+def by_condition(ev: dict, conditions: list[str], seconds: list[float]) -> list[dict]:
+    """Recall and false accepts (all non-target audio) per recording condition, from ``evaluate``'s
+    ``per_stream`` figures; the order of first appearance, or [] when no stream names one."""
+    if not any(conditions):
+        return []
+    rows: dict[str, dict] = {}
+    for c, r, sec in zip(conditions, ev["per_stream"], seconds):
+        row = rows.setdefault(c or "unnamed", {"condition": c or "unnamed", "streams": 0, "seconds": 0.0,
+                                                "n_events": 0, "hits": 0, "false_accepts": 0})
+        row["streams"] += 1
+        row["seconds"] += sec
+        for k in ("n_events", "hits", "false_accepts"):
+            row[k] += r[k]
+    for row in rows.values():
+        row["recall"] = row["hits"] / row["n_events"] if row["n_events"] else None
+    return list(rows.values())
+
+
 def score_all(pipeline, streams) -> list[StreamScores]:
     sr = float(pipeline.config.sensor.sample_rate)
     out = []

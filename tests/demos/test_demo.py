@@ -142,6 +142,9 @@ def test_wakeword_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
     res = json.loads(capsys.readouterr().out)
     report = (out / "report.md").read_text()
     assert "recall on held-out voices" in report and "false accepts per hour" in report
+    assert "## Held-out streams by condition" in report and "| SNR " in report
+    stream = json.loads((out / "report.json").read_text())["metrics"]["stream"]
+    assert sum(c["n_events"] for c in stream["by_condition"]) == stream["n_events"]
     for png in ("confusion.png", "features.png", "det_curve.png", "stream.png"):
         assert (out / png).stat().st_size > 1000
     steps = {s["name"]: s for s in res["steps"]}
@@ -208,3 +211,15 @@ def stage_threshold():
     s = stage("threshold", threshold=0.5, target="wake")
     s.bind(Spec.scores(["other", "wake"]))
     return s
+
+
+def test_by_condition_sums_streams_of_one_condition():
+    ev = {"per_stream": [{"n_events": 4, "hits": 3, "false_accepts": 1},
+                         {"n_events": 6, "hits": 6, "false_accepts": 0},
+                         {"n_events": 5, "hits": 1, "false_accepts": 2}]}  # fmt: skip
+    rows = streaming.by_condition(ev, ["SNR 20 dB", "SNR 5 dB", "SNR 20 dB"], [60.0, 120.0, 30.0])
+    assert [r["condition"] for r in rows] == ["SNR 20 dB", "SNR 5 dB"]
+    assert rows[0] == {"condition": "SNR 20 dB", "streams": 2, "seconds": 90.0, "n_events": 9, "hits": 4,
+                       "false_accepts": 3, "recall": 4 / 9}
+    assert rows[1]["recall"] == 1.0
+    assert streaming.by_condition(ev, ["", "", ""], [1.0, 1.0, 1.0]) == []

@@ -570,7 +570,8 @@ def to_dataset(data: WakewordData, channels, Dataset, Stream):
         context = [(float(a) / sr, float(b) / sr, f"{k}: {t}" if k == "confusable" else str(k))
                    for a, b, k, t in zip(s["event_start"][~wake], s["event_end"][~wake], s["event_kind"][~wake],
                                          s["event_text"][~wake])]
-        streams.append(Stream(s["signal"][:, None], events, name=f"wakeword-{s['part']}-stream{i}", context=context))
+        streams.append(Stream(s["signal"][:, None], events, name=f"wakeword-{s['part']}-stream{i}", context=context,
+                              condition=f"SNR {float(s['snr_db']):g} dB"))
     names = [f"{k}:{g}:{i}" for i, (k, g) in enumerate(zip(data.kind.tolist(), data.groups.tolist()))]
     return Dataset(
         [x[:, None] for x in data.X], data.y, data.groups, sr, tuple(channels), names,
