@@ -340,3 +340,15 @@ def test_cut_stream_labels_whole_phrases_and_skips_partial_ones():
     assert int(0.5 * sr) not in labels  # 0.5-1.5 s cuts the phrase: neither answer is right
     assert labels[int(1.0 * sr)] == "other" and labels[int(3.0 * sr)] == "other"
     assert X.shape[1] == sr and len(X) == len(y) == len(who) == 10
+
+
+def test_dev_and_test_streams_cycle_through_the_snrs(tmp_path):
+    """Stream j of each part is mixed at snr_db[j % len]: every SNR is measured, none by chance."""
+    need_tools("espeak-ng")
+    from sensorflow.datasets import Stream
+
+    opts = tiny(tmp_path, cache=False, streams=3, stream_minutes=0.3, dev_minutes=0.3, snr_db=(30.0, 5.0))
+    data = wakeword.build(opts)
+    ds = wakeword.to_dataset(data, ("mic",), Dataset, Stream)
+    assert [s["snr_db"] for s in data.streams] == [30.0, 5.0, 30.0] * 2
+    assert [s.condition for s in ds.streams] == ["SNR 30 dB", "SNR 5 dB", "SNR 30 dB"] * 2

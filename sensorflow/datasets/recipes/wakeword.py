@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import ConfigError, DataError
 from . import cache, noise, speech
 
-VERSION = 9
+VERSION = 10
 CLASSES = ("other", "wake")
 
 CONFUSABLES = (
@@ -122,17 +122,18 @@ class WakewordOptions(BaseModel):
     clean_fraction: float = Field(0.2, ge=0, le=1)
     noise_kinds: tuple[str, ...] = noise.KINDS
     speech_dbfs: tuple[float, float] = (-32.0, -14.0)
-    streams: int = Field(6, ge=0)
-    stream_minutes: float = Field(120.0, ge=0, description="total minutes of evaluation streams: two hours, so "
-                                  "one false accept is about 0.55 per hour of other audio and a 1/hour target "
-                                  "is not all-or-nothing on a single event (on one hour it reads 1.1/hour)")
+    streams: int = Field(12, ge=0, description="recordings in the test (and in the dev) streams; they cycle "
+                         "through snr_db, so 12 gives each of 4 SNRs three recordings")
+    stream_minutes: float = Field(240.0, ge=0, description="total minutes of evaluation streams: four hours, so "
+                                  "one false accept is about 0.27 per hour of other audio and a 1/hour target "
+                                  "rests on several events, not on one or two")
     train_stream_minutes: float = Field(
         0.0, ge=0, description="minutes of continuous streams by training speakers cut into training clips every "
         "train_stream_hop_s: windows holding a whole wake phrase are 'wake', windows touching none are 'other' "
         "(pauses, onsets, the ends of sentences: what a detector meets between phrases)")
     train_stream_hop_s: float = Field(0.5, gt=0)
     dev_minutes: float = Field(
-        80.0, ge=0, description="minutes of streams spoken by the dev voices, to choose the detection threshold "
+        160.0, ge=0, description="minutes of streams spoken by the dev voices, to choose the detection threshold "
         "(as many recordings as the test has, each over its own noise bed and SNR)"
     )
     stream_wake_fraction: float = Field(0.25, gt=0, lt=1, description="share of stream events that are the wake phrase")
@@ -376,9 +377,10 @@ def _soundalike_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Gen
 
 # ---------------------------------------------------------------------- streams
 def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator, talkers, log=None,
-                 part: str = "test") -> dict:
+                 part: str = "test", snr_db: float | None = None) -> dict:
     """One continuous recording of the ``part``'s speakers: events (wake phrase, confusables,
-    sentences) separated by pauses of 0.5-4 s over a background noise bed at one SNR."""
+    sentences) separated by pauses of 0.5-4 s over a background noise bed at one SNR (``snr_db``,
+    or drawn from the options when None)."""
     sr = opts.sample_rate
     test_speakers = speakers(opts, part)
     plan: list[tuple[str, speech.Utterance]] = []
@@ -417,7 +419,8 @@ def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator
     bed = np.zeros(n, dtype=np.float32)
     for kind in rng.choice(opts.noise_kinds, size=2, replace=False):
         bed += noise.make(str(kind), n, sr, rng, talkers)
-    snr = float(rng.choice(opts.snr_db))
+    drawn = float(rng.choice(opts.snr_db))  # drawn either way: the rest of the stream does not depend on it
+    snr = drawn if snr_db is None else float(snr_db)
     sig = _limit(sig + noise.noise_for_snr(level, bed, snr))
     kinds_arr = np.array(kinds)
     return {
@@ -493,8 +496,9 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
         for key, idx in (("X", 0), ("y", 1), ("groups", 2), ("kind", 3)):
             arrays[key] = np.concatenate([parts["train"][idx], parts["test"][idx]])
         arrays["split"] = np.array(["train"] * len(parts["train"][0]) + ["test"] * len(parts["test"][0]))
-        # dev and test alike come as `streams` recordings, each over its own noise bed and SNR, so
-        # the threshold is not chosen on a single (easy or hard) noise condition
+        # dev and test alike come as `streams` recordings, each over its own noise bed, cycling
+        # through the SNRs (stream j at snr_db[j % len]): every SNR is measured (a random draw once
+        # left the 5 dB condition out of a whole test) and the threshold meets all of them
         n = max(opts.streams, 1)
         plan = [("dev", j, 60.0 * opts.dev_minutes / n) for j in range(n)] if opts.dev_minutes > 0 else []
         plan += [("test", j, 60.0 * opts.stream_minutes / n) for j in range(n)] if opts.stream_minutes > 0 else []
@@ -503,7 +507,8 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
                 log(f"wakeword: building {part} stream {i + 1}/{len(plan)} ({seconds / 60:.1f} min)")
             # each stream its own generator: none depends on another's options
             rng = np.random.default_rng([opts.seed, 2 if part == "test" else 4, j])
-            s = build_stream(opts, seconds, rng, parts["train" if part == "dev" else "test"][4], log, part)
+            snr = opts.snr_db[j % len(opts.snr_db)]
+            s = build_stream(opts, seconds, rng, parts["train" if part == "dev" else "test"][4], log, part, snr)
             for k, v in s.items():
                 if k != "snr_db":
                     arrays[f"stream{i}_{k}"] = v
