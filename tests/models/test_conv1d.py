@@ -154,6 +154,41 @@ def test_folded_standardisation_equals_standardising_the_input():
     np.testing.assert_allclose(nn.forward(net, x), want, rtol=1e-4, atol=1e-4)
 
 
+def _centred_model():
+    X, y = _order_task(np.random.default_rng(6))
+    m = stage("conv1d", filters=[6, 4], frame_size=4, epochs=5, time_shift=0, center_window=True)
+    return m.fit(X[:120], y[:120]), X[120:]
+
+
+def test_centred_window_ignores_a_steady_offset_per_feature():
+    m, X = _centred_model()
+    offset = np.tile(np.array([5.0, -3.0, 0.5, 40.0], np.float32), len(X[0]) // 4)  # e.g. a noise floor per band
+    np.testing.assert_allclose(m.logits(X + offset), m.logits(X), rtol=1e-3, atol=1e-3)
+    plain = stage("conv1d", filters=[6, 4], frame_size=4, epochs=5, time_shift=0).fit(X, np.arange(len(X)) % 2)
+    assert np.abs(plain.logits(X + offset) - plain.logits(X)).max() > 1e-2  # without it the offset counts
+
+
+def test_centring_as_a_first_layer_bias_equals_centring_the_input():
+    m, X = _centred_model()
+    first = m.network().layers[0]
+    x = X.reshape(len(X), -1, 4).astype(np.float64)
+    w = first.weight.astype(np.float64)
+    want = nn.patches(x - x.mean(axis=1, keepdims=True), first.kernel, first.stride) @ w + first.bias
+    bias = first.bias - x.mean(axis=1) @ m.centring_sums().astype(np.float64)  # per window, as the exports do
+    got = nn.patches(x, first.kernel, first.stride) @ w + bias[:, None, :]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_centring_costs_the_window_means_and_a_bias_per_filter():
+    m, _ = _centred_model()
+    plain = stage("conv1d", filters=[6, 4], frame_size=4, epochs=1).fit(*_order_task(np.random.default_rng(6)))
+    more, less = m.cost(), plain.cost()
+    steps = m.geometry()[0][0]
+    assert more.ops - less.ops == steps * 4 + 4 * 6 + 6
+    assert more.flash_bytes - less.flash_bytes == 4 * 4 * 6
+    assert more.ram_bytes - less.ram_bytes == 4 * (4 + 6)
+
+
 def test_soft_targets_blend_labels_with_the_teachers_mean_answer():
     rng = np.random.default_rng(5)
     teachers = [_net(rng), _net(rng)]

@@ -124,6 +124,33 @@ void sf_conv1d_relu_f32(const float *x, uint32_t steps, uint32_t c_in, const flo
     }
 }
 
+void sf_conv1d_centred_bias_f32(const float *x, uint32_t steps, uint32_t c_in, const float *S, const float *b,
+                                uint32_t filters, float *mean, float *bias)
+{
+    uint32_t t, c, f;
+    for (c = 0; c < c_in; c++) {
+        mean[c] = 0.0f;
+    }
+    for (t = 0; t < steps; t++) {
+        const float *row = &x[t * c_in];
+        for (c = 0; c < c_in; c++) {
+            mean[c] += row[c];
+        }
+    }
+    for (c = 0; c < c_in; c++) {
+        mean[c] /= (float)steps;
+    }
+    for (f = 0; f < filters; f++) {
+        bias[f] = b[f];
+    }
+    for (c = 0; c < c_in; c++) {
+        const float *s = &S[c * filters];
+        for (f = 0; f < filters; f++) {
+            bias[f] -= s[f] * mean[c];
+        }
+    }
+}
+
 void sf_global_pool_f32(const float *h, uint32_t steps, uint32_t channels, int use_max, float *out)
 {
     uint32_t t, c;

@@ -50,6 +50,10 @@ class Conv1D(Model):
         kernel_size: int = Field(3, ge=1, description="taps of every conv layer (time steps)")
         strides: list[PositiveInt] | None = Field(None, description="stride per conv layer (default 1, then 2 for the rest)")
         pool: Literal["max", "avg"] = Field("max", description="global pooling over time")
+        center_window: bool = Field(False, description="subtract each feature's (mel band's) mean over the "
+                                    "window's time steps before the network (per-window mean normalisation, as "
+                                    "cepstral mean normalisation does per utterance): a steady noise floor or "
+                                    "channel tilt drops out. On the device a per-window bias of the first layer")
         standardize: bool = Field(True, description="standardise each feature of a frame (e.g. each mel band) over "
                                   "the training set, folded into the first layer: no scaler stage, no extra cost")
         epochs: int = Field(30, ge=1)
@@ -142,7 +146,7 @@ class Conv1D(Model):
         codes = self._learned_classes(y)
         p = self.params
         size = self.frame_size()
-        x = np.asarray(X, np.float32).reshape(len(X), -1, size)
+        x = self._frames(X, size)
         mean = np.zeros(size, np.float64)
         scale = np.ones(size, np.float64)
         if p.standardize:
@@ -209,9 +213,24 @@ class Conv1D(Model):
         return nn.Network(layers, np.asarray(self.out_weight_), np.asarray(self.out_bias_), self.params.pool)
 
     # ------------------------------------------------------------------ inference
+    def _frames(self, X, size: int) -> np.ndarray:
+        """``X`` as ``(windows, steps, size)`` float32, each feature less its window mean if
+        ``center_window``."""
+        x = np.asarray(X, np.float32).reshape(len(X), -1, size)
+        if self.params.center_window:
+            x = x - x.mean(axis=1, keepdims=True)
+        return x
+
+    def centring_sums(self) -> np.ndarray:
+        """``S[c, f]``: the first layer's weights summed over its taps. With ``center_window`` the
+        first layer sees ``x - mean_c``; being linear, that is the layer on ``x`` with bias
+        ``b[f] - sum_c S[c, f] mean_c`` (how the exports apply it: no centred copy of the window)."""
+        first = self.network().layers[0]
+        c = int(self.frame_size_)
+        return np.asarray(first.weight, np.float64).reshape(first.kernel, c, -1).sum(axis=0).astype(np.float32)
+
     def logits(self, X) -> np.ndarray:
-        x = np.asarray(X, np.float32).reshape(len(X), -1, int(self.frame_size_))
-        return nn.forward(self.network(), x)
+        return nn.forward(self.network(), self._frames(X, int(self.frame_size_)))
 
     def _proba(self, X):
         return nn.softmax(self.logits(X).astype(np.float64))
@@ -233,7 +252,13 @@ class Conv1D(Model):
         n_params += f_last * n_classes + n_classes
         ops += widest + f_last * n_classes
         # two ping-pong activation buffers sized for the widest layer output, plus the pooled vector
-        return Cost(flash_bytes=4 * n_params + 384, ram_bytes=4 * (2 * widest + f_last), ops=ops)
+        ram = 4 * (2 * widest + f_last)
+        if self.params.center_window:  # window means, then the first layer's per-window bias
+            steps, c, f = geo[0][:3]
+            n_params += c * f
+            ops += steps * c + c * f + f
+            ram += 4 * (c + f)
+        return Cost(flash_bytes=4 * n_params + 384, ram_bytes=ram, ops=ops)
 
     # ------------------------------------------------------------------ conformance
     @classmethod
@@ -242,6 +267,8 @@ class Conv1D(Model):
             {"filters": [6, 6], "kernel_size": 2, "frame_size": 2, "epochs": 20, "time_shift": 1},
             {"filters": [4], "kernel_size": 2, "pool": "avg", "epochs": 20, "frame_size": 3, "time_shift": 0,
              "feature_shift": 1, "mask": 1, "class_weight": "balanced"},
+            {"filters": [5, 4], "kernel_size": 2, "strides": [1, 2], "frame_size": 3, "epochs": 20,
+             "center_window": True},
         ]
 
     @classmethod

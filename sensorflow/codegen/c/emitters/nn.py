@@ -1,6 +1,7 @@
 """C emitter of the ``conv1d`` model stage: one ``sf_conv1d_relu_f32`` call per layer on
 ping-pong scratch buffers sized for the widest layer, global pooling, a dense layer and
-softmax, all on ``const`` float tables printed from the learned arrays."""
+softmax, all on ``const`` float tables printed from the learned arrays. With ``center_window``
+the first layer runs on the raw window with a per-window bias (``sf_conv1d_centred_bias_f32``)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,21 @@ def emit_conv1d(stage, ctx) -> CFragment:
     tables, code = [], []
     a, b, pooled = ctx.scratch("a"), ctx.scratch("b"), ctx.scratch("pooled")
     src, widest = "in", 0
+    centred = stage.params.center_window
     for i, (layer, (steps, c_in, filters, kernel, stride)) in enumerate(zip(net.layers, stage.geometry())):
         widest = max(widest, nn.out_steps(steps, kernel, stride) * filters)
         tables.append(cgen.array(s(f"W{i}"), "float", np.asarray(layer.weight).T,
                                  comment=f"conv {i}: {filters} kernels of {kernel} x {c_in} (tap-major)"))
         tables.append(cgen.array(s(f"b{i}"), "float", layer.bias))
+        bias = s(f"b{i}")
+        if i == 0 and centred:
+            tables.append(cgen.array(s("S0"), "float", stage.centring_sums(),
+                                     comment="conv 0 weights summed over taps (channel-major): the window-mean bias"))
+            bias = ctx.scratch("bias0")
+            code.append(f"sf_conv1d_centred_bias_f32(in, {steps}u, {c_in}u, {s('S0')}, {s('b0')}, {filters}u, "
+                        f"{ctx.scratch('mean')}, {bias});")
         dst = b if i % 2 else a
-        code.append(f"sf_conv1d_relu_f32({src}, {steps}u, {c_in}u, {s(f'W{i}')}, {s(f'b{i}')}, "
+        code.append(f"sf_conv1d_relu_f32({src}, {steps}u, {c_in}u, {s(f'W{i}')}, {bias}, "
                     f"{filters}u, {kernel}u, {stride}u, {dst});")
         src = dst
     steps, c_in = nn.out_steps(steps, kernel, stride), filters
@@ -37,11 +46,14 @@ def emit_conv1d(stage, ctx) -> CFragment:
         f"sf_dense_f32({pooled}, {s('Wout')}, {s('bout')}, {a}, {c_in}u, {n_classes}u, SF_ACT_IDENTITY);",
         f"return sf_softmax_f32({a}, out, {n_classes}u);",
     ]
+    scratch = [Field("float", "a", max(widest, n_classes)), Field("float", "b", widest), Field("float", "pooled", c_in)]
+    if centred:
+        _, c0, f0 = stage.geometry()[0][:3]
+        scratch += [Field("float", "mean", c0), Field("float", "bias0", f0)]
     return CFragment(
         runtime=["sf_dense", "sf_conv", "sf_linear"],
         tables=tables,
-        scratch=[Field("float", "a", max(widest, n_classes)), Field("float", "b", widest),
-                 Field("float", "pooled", c_in)],
+        scratch=scratch,
         code=code,
         returns_label=True,
     )

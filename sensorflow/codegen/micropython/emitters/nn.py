@@ -1,5 +1,6 @@
 """MicroPython emitter of the ``conv1d`` model stage: ``rt.conv1d_relu`` per layer on two
-scratch buffers, ``rt.global_pool``, ``rt.dense`` and softmax — the layer order of the C export."""
+scratch buffers, ``rt.global_pool``, ``rt.dense`` and softmax — the layer order of the C export,
+including its per-window first-layer bias for ``center_window``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ def emit_conv1d(stage, ctx: MPContext) -> MPFragment:
     for i, (layer, (t_in, c, filters, k, st)) in enumerate(zip(net.layers, geometry)):
         W = ctx.f32_table(f"W{i}", layer.weight)
         bias = ctx.f32_table(f"b{i}", layer.bias)
+        if i == 0 and stage.params.center_window:
+            S = ctx.f32_table("S0", stage.centring_sums())
+            mean, centred = ctx.buffer("mean", c), ctx.buffer("bias0", filters)
+            code.append(f"rt.conv1d_centred_bias({src}, {t_in}, {c}, {S}, {bias}, {filters}, {mean}, {centred})")
+            bias = centred
         dst = b if i % 2 else a
         code.append(f"rt.conv1d_relu({src}, {t_in}, {c}, {W}, {bias}, {filters}, {k}, {st}, {dst})")
         src = dst

@@ -639,6 +639,22 @@ def conv1d_relu(x, steps, c_in, W, b, filters, kernel, stride, y):
     return t_out
 
 
+def conv1d_centred_bias(x, steps, c_in, S, b, filters, mean, bias):
+    """The first layer's bias for a window whose channels it sees less their means over the
+    steps (conv1d center_window): bias[f] = b[f] - sum_c S[c * filters + f] * mean[c], S the
+    layer's weights summed over its taps (the C runtime's sf_conv1d_centred_bias_f32)."""
+    for c in range(c_in):
+        s = 0.0
+        for t in range(steps):
+            s += x[t * c_in + c]
+        mean[c] = s / steps
+    for f in range(filters):
+        s = b[f]
+        for c in range(c_in):
+            s -= S[c * filters + f] * mean[c]
+        bias[f] = s
+
+
 def global_pool(h, steps, channels, use_max, out):
     """Global max (use_max) or average pooling over time of h (steps x channels)."""
     for c in range(channels):
