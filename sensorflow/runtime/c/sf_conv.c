@@ -124,31 +124,19 @@ void sf_conv1d_relu_f32(const float *x, uint32_t steps, uint32_t c_in, const flo
     }
 }
 
-void sf_conv1d_centred_bias_f32(const float *x, uint32_t steps, uint32_t c_in, const float *S, const float *b,
+void sf_conv1d_centred_bias_f32(const float *x, uint32_t steps, uint32_t c_in, const float *negSt, const float *b,
                                 uint32_t filters, float *mean, float *bias)
 {
-    uint32_t t, c, f;
+    uint32_t t, c;
     for (c = 0; c < c_in; c++) {
-        mean[c] = 0.0f;
-    }
-    for (t = 0; t < steps; t++) {
-        const float *row = &x[t * c_in];
-        for (c = 0; c < c_in; c++) {
-            mean[c] += row[c];
+        const float *p = &x[c];
+        float sum = 0.0f;
+        for (t = 0; t < steps; t++, p += c_in) {
+            sum += *p;
         }
+        mean[c] = sum / (float)steps;
     }
-    for (c = 0; c < c_in; c++) {
-        mean[c] /= (float)steps;
-    }
-    for (f = 0; f < filters; f++) {
-        bias[f] = b[f];
-    }
-    for (c = 0; c < c_in; c++) {
-        const float *s = &S[c * filters];
-        for (f = 0; f < filters; f++) {
-            bias[f] -= s[f] * mean[c];
-        }
-    }
+    sf_dense_f32(mean, negSt, b, bias, c_in, filters, SF_ACT_IDENTITY);
 }
 
 void sf_global_pool_f32(const float *h, uint32_t steps, uint32_t channels, int use_max, float *out)

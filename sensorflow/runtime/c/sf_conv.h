@@ -22,10 +22,10 @@ void sf_conv1d_relu_f32(const float *x, uint32_t steps, uint32_t c_in, const flo
 
 /* The first layer's bias for a window whose channels it sees less their means over the steps
  * (conv1d center_window): mean[c] = sum_t x[t * c_in + c] / steps, then
- * bias[f] = b[f] - sum_c S[c * filters + f] * mean[c], S being the layer's weights summed over
- * its taps. Exact because the convolution is linear: the layer with this bias on x equals it
- * with b on the centred window, with no centred copy of the window. */
-void sf_conv1d_centred_bias_f32(const float *x, uint32_t steps, uint32_t c_in, const float *S, const float *b,
+ * bias[f] = b[f] + sum_c negSt[f * c_in + c] * mean[c] (sf_dense_f32), negSt being minus the
+ * layer's weights summed over its taps, filter-major. Exact because the convolution is linear:
+ * the layer with this bias on x equals it with b on the centred window, with no centred copy. */
+void sf_conv1d_centred_bias_f32(const float *x, uint32_t steps, uint32_t c_in, const float *negSt, const float *b,
                                 uint32_t filters, float *mean, float *bias);
 
 /* out[c] = max (use_max != 0) or mean over t of h[t * channels + c]. */

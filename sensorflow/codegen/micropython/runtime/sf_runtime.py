@@ -639,20 +639,16 @@ def conv1d_relu(x, steps, c_in, W, b, filters, kernel, stride, y):
     return t_out
 
 
-def conv1d_centred_bias(x, steps, c_in, S, b, filters, mean, bias):
+def conv1d_centred_bias(x, steps, c_in, negS, b, filters, mean, bias):
     """The first layer's bias for a window whose channels it sees less their means over the
-    steps (conv1d center_window): bias[f] = b[f] - sum_c S[c * filters + f] * mean[c], S the
-    layer's weights summed over its taps (the C runtime's sf_conv1d_centred_bias_f32)."""
+    steps (conv1d center_window): bias = b + mean @ negS, negS (c_in, filters) row-major being
+    minus the layer's weights summed over its taps (the C runtime's sf_conv1d_centred_bias_f32)."""
     for c in range(c_in):
         s = 0.0
-        for t in range(steps):
-            s += x[t * c_in + c]
+        for i in range(c, steps * c_in, c_in):
+            s += x[i]
         mean[c] = s / steps
-    for f in range(filters):
-        s = b[f]
-        for c in range(c_in):
-            s -= S[c * filters + f] * mean[c]
-        bias[f] = s
+    dense(mean, c_in, negS, b, filters, bias, 0)
 
 
 def global_pool(h, steps, channels, use_max, out):
