@@ -28,10 +28,10 @@ def emit_conv1d(stage, ctx) -> CFragment:
         tables.append(cgen.array(s(f"b{i}"), "float", layer.bias))
         bias = s(f"b{i}")
         if i == 0 and centred:
-            tables.append(cgen.array(s("S0"), "float", -stage.centring_sums().T,
+            tables.append(cgen.array(s("negS0"), "float", -stage.centring_sums().T,
                                      comment="minus conv 0's weights summed over taps (filter-major): the window-mean bias"))
             bias = ctx.scratch("bias0")
-            code.append(f"sf_conv1d_centred_bias_f32(in, {steps}u, {c_in}u, {s('S0')}, {s('b0')}, {filters}u, "
+            code.append(f"sf_conv1d_centred_bias_f32({src}, {steps}u, {c_in}u, {s('negS0')}, {s('b0')}, {filters}u, "
                         f"{ctx.scratch('mean')}, {bias});")
         dst = b if i % 2 else a
         code.append(f"sf_conv1d_relu_f32({src}, {steps}u, {c_in}u, {s(f'W{i}')}, {bias}, "

@@ -25,9 +25,9 @@ def emit_conv1d(stage, ctx: MPContext) -> MPFragment:
         W = ctx.f32_table(f"W{i}", layer.weight)
         bias = ctx.f32_table(f"b{i}", layer.bias)
         if i == 0 and stage.params.center_window:
-            S = ctx.f32_table("S0", -stage.centring_sums())
+            neg_sums = ctx.f32_table("negS0", -stage.centring_sums())
             mean, centred = ctx.buffer("mean", c), ctx.buffer("bias0", filters)
-            code.append(f"rt.conv1d_centred_bias({src}, {t_in}, {c}, {S}, {bias}, {filters}, {mean}, {centred})")
+            code.append(f"rt.conv1d_centred_bias({src}, {t_in}, {c}, {neg_sums}, {bias}, {filters}, {mean}, {centred})")
             bias = centred
         dst = b if i % 2 else a
         code.append(f"rt.conv1d_relu({src}, {t_in}, {c}, {W}, {bias}, {filters}, {k}, {st}, {dst})")
