@@ -95,7 +95,7 @@ def evaluate(pipe, ds, tr, out: Path, result: dict, demo, log) -> dict:
     scored = streaming.score_all(pipe, test)
     ev = streaming.evaluate(pipe, None, label, scored=scored)
     curve = streaming.sweep(pipe, scored, label, THRESHOLDS)
-    conditions = streaming.by_condition(ev, [getattr(st, "condition", "") for st in test], [s.seconds for s in scored])
+    conditions = streaming.by_condition(ev, [st.condition for st in test], [s.seconds for s in scored])
     if conditions:
         ev["by_condition"] = conditions
     metrics["stream"] = ev

@@ -177,8 +177,9 @@ def by_condition(ev: dict, conditions: list[str], seconds: list[float]) -> list[
         return []
     rows: dict[str, dict] = {}
     for c, r, sec in zip(conditions, ev["per_stream"], seconds):
-        row = rows.setdefault(c or "unnamed", {"condition": c or "unnamed", "streams": 0, "seconds": 0.0,
-                                                "n_events": 0, "hits": 0, "false_accepts": 0})
+        name = c or "unnamed"
+        row = rows.setdefault(name, {"condition": name, "streams": 0, "seconds": 0.0, "n_events": 0, "hits": 0,
+                                     "false_accepts": 0})
         row["streams"] += 1
         row["seconds"] += sec
         for k in ("n_events", "hits", "false_accepts"):

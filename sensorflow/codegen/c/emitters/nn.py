@@ -19,17 +19,17 @@ def emit_conv1d(stage, ctx) -> CFragment:
     s = ctx.sym
     tables, code = [], []
     a, b, pooled = ctx.scratch("a"), ctx.scratch("b"), ctx.scratch("pooled")
-    src, widest = "in", 0
-    centred = stage.params.center_window
+    src, widest, centring = "in", 0, []
     for i, (layer, (steps, c_in, filters, kernel, stride)) in enumerate(zip(net.layers, stage.geometry())):
         widest = max(widest, nn.out_steps(steps, kernel, stride) * filters)
         tables.append(cgen.array(s(f"W{i}"), "float", np.asarray(layer.weight).T,
                                  comment=f"conv {i}: {filters} kernels of {kernel} x {c_in} (tap-major)"))
         tables.append(cgen.array(s(f"b{i}"), "float", layer.bias))
         bias = s(f"b{i}")
-        if i == 0 and centred:
+        if i == 0 and stage.params.center_window:
             tables.append(cgen.array(s("negS0"), "float", -stage.centring_sums().T,
                                      comment="minus conv 0's weights summed over taps (filter-major): the window-mean bias"))
+            centring = [Field("float", "mean", c_in), Field("float", "bias0", filters)]
             bias = ctx.scratch("bias0")
             code.append(f"sf_conv1d_centred_bias_f32({src}, {steps}u, {c_in}u, {s('negS0')}, {s('b0')}, {filters}u, "
                         f"{ctx.scratch('mean')}, {bias});")
@@ -46,14 +46,11 @@ def emit_conv1d(stage, ctx) -> CFragment:
         f"sf_dense_f32({pooled}, {s('Wout')}, {s('bout')}, {a}, {c_in}u, {n_classes}u, SF_ACT_IDENTITY);",
         f"return sf_softmax_f32({a}, out, {n_classes}u);",
     ]
-    scratch = [Field("float", "a", max(widest, n_classes)), Field("float", "b", widest), Field("float", "pooled", c_in)]
-    if centred:
-        _, c0, f0 = stage.geometry()[0][:3]
-        scratch += [Field("float", "mean", c0), Field("float", "bias0", f0)]
     return CFragment(
         runtime=["sf_dense", "sf_conv", "sf_linear"],
         tables=tables,
-        scratch=scratch,
+        scratch=[Field("float", "a", max(widest, n_classes)), Field("float", "b", widest),
+                 Field("float", "pooled", c_in), *centring],
         code=code,
         returns_label=True,
     )
