@@ -280,7 +280,20 @@ def test_wakeword_test_data_does_not_move_with_training_options(tmp_path):
     b = wakeword.build(tiny(tmp_path, cache=False, train_variants=("m1", "f3", "m2"), train_warps=(0.9, 1.1)))
     assert (b.split == "train").sum() > (a.split == "train").sum()
     np.testing.assert_array_equal(a.X[a.split == "test"], b.X[b.split == "test"])
-    np.testing.assert_array_equal(a.streams[-1]["signal"], b.streams[-1]["signal"])
+    for sa, sb in zip(a.streams, b.streams, strict=True):
+        np.testing.assert_array_equal(sa["signal"], sb["signal"])
+
+
+def test_wakeword_streams_do_not_move_with_clip_options(tmp_path):
+    """The streams' babble beds are cut from sentences of their own generator, not from the
+    clips' sentences: asking for more confusable clips changes the clips, not the streams."""
+    need_tools("espeak-ng")
+    beds = ("babble", "hum")  # every bed holds babble
+    a = wakeword.build(tiny(tmp_path, cache=False, noise_kinds=beds))
+    b = wakeword.build(tiny(tmp_path, cache=False, noise_kinds=beds, confusable_per_speaker=3, speech_per_speaker=2))
+    assert len(b.X) > len(a.X)
+    for sa, sb in zip(a.streams, b.streams, strict=True):
+        np.testing.assert_array_equal(sa["signal"], sb["signal"])
 
 
 def test_soundalike_phrases_hold_one_soundalike_word():

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import ConfigError, DataError
 from . import cache, noise, speech
 
-VERSION = 10
+VERSION = 11
 CLASSES = ("other", "wake")
 
 CONFUSABLES = (
@@ -345,8 +345,8 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
             groups.append(spk)
             kinds.append("noise")
     if part == "train" and opts.soundalike_per_speaker > 0:
-        # their own generator, after everything else: the rest of the corpus (and the babble the
-        # dev streams are mixed with) stays byte-identical with and without them
+        # their own generator, after everything else: the rest of the corpus stays byte-identical
+        # with and without them
         extra = _soundalike_clips(opts, n, talkers, np.random.default_rng([opts.seed, 5]), log)
         for got, more in zip((X, y, groups, kinds), extra):
             got.extend(more)
@@ -378,6 +378,21 @@ def _soundalike_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Gen
 
 
 # ---------------------------------------------------------------------- streams
+BABBLE_SENTENCES = 96
+PART_SEED = {"train": 0, "test": 1, "dev": 2}
+
+
+def babble_talkers(opts: WakewordOptions, part: str, log=None) -> list[np.ndarray]:
+    """Sentences by the ``part``'s speakers that the babble beds of its streams are cut from,
+    from their own generator: the streams stay the same whatever the clip options are."""
+    rng = np.random.default_rng([opts.seed, 6, PART_SEED[part]])
+    voices = speakers(opts, part)
+    plan = [_utt(rng, opts, str(rng.choice(voices)), random_sentence(rng), part) for _ in range(BABBLE_SENTENCES)]
+    if log:
+        log(f"wakeword: synthesising {len(plan)} {part} sentences for babble")
+    return speech.synthesize_many(plan, opts.sample_rate, opts.workers)
+
+
 def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator, talkers, log=None,
                  part: str = "test", snr_db: float | None = None) -> dict:
     """One continuous recording of the ``part``'s speakers: events (wake phrase, confusables,
@@ -504,13 +519,14 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
         n = max(opts.streams, 1)
         plan = [("dev", j, 60.0 * opts.dev_minutes / n) for j in range(n)] if opts.dev_minutes > 0 else []
         plan += [("test", j, 60.0 * opts.stream_minutes / n) for j in range(n)] if opts.stream_minutes > 0 else []
+        babble = {p: babble_talkers(opts, p, log) for p in dict.fromkeys(p for p, _, _ in plan)}
         for i, (part, j, seconds) in enumerate(plan):
             if log:
                 log(f"wakeword: building {part} stream {i + 1}/{len(plan)} ({seconds / 60:.1f} min)")
             # each stream its own generator: none depends on another's options
             rng = np.random.default_rng([opts.seed, 2 if part == "test" else 4, j])
             snr = opts.snr_db[j % len(opts.snr_db)]
-            s = build_stream(opts, seconds, rng, parts["train" if part == "dev" else "test"][4], log, part, snr)
+            s = build_stream(opts, seconds, rng, babble[part], log, part, snr)
             for k, v in s.items():
                 if k != "snr_db":
                     arrays[f"stream{i}_{k}"] = v
