@@ -322,6 +322,24 @@ def test_soundalike_negatives_are_added_to_training_only(tmp_path):
         np.testing.assert_array_equal(sa["signal"], sb["signal"])
 
 
+def test_wake_variants_are_training_only_wake_examples(tmp_path):
+    """Other spellings of the wake phrase ("eh sensor") come as extra training clips labelled
+    wake, from their own generator: the rest of the corpus and every stream stay byte-identical."""
+    need_tools("espeak-ng")
+    a = wakeword.build(tiny(tmp_path, cache=False))
+    b = wakeword.build(tiny(tmp_path, cache=False, wake_variants=("eh sensor",), wake_variant_per_speaker=2))
+    extra = b.kind == "wake-variant"
+    assert extra.sum() == 2 * len(wakeword.speakers(tiny(tmp_path), "train"))
+    assert set(b.y[extra]) == {"wake"} and set(b.split[extra]) == {"train"}
+    assert np.all(np.abs(b.X[extra]).max(axis=1) > 1e-3)
+    np.testing.assert_array_equal(a.X, b.X[~extra])
+    for sa, sb in zip(a.streams, b.streams, strict=True):
+        np.testing.assert_array_equal(sa["signal"], sb["signal"])
+    # without spellings the count asks for nothing
+    c = wakeword.build(tiny(tmp_path, cache=False, wake_variant_per_speaker=2))
+    np.testing.assert_array_equal(a.X, c.X)
+
+
 def test_warp_scales_every_frequency():
     from sensorflow.datasets.recipes import speech
 

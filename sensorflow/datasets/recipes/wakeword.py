@@ -112,6 +112,12 @@ class WakewordOptions(BaseModel):
         0, ge=0, description="extra training-only negatives per training speaker: short phrases of one to "
         "three words holding a word that opens as the wake word does (census, service, sentence ...), placed "
         "whole in the window; other speech has such a word in few of its 1 s crops")
+    wake_variants: tuple[str, ...] = Field(
+        (), description="other spellings of the wake phrase, said by the training voices as extra wake examples: "
+        "pronunciations the engines' English voices lack, e.g. 'eh sensor' for the h-dropped 'hey' of many "
+        "English accents (the engines' English voices all sound the h)")
+    wake_variant_per_speaker: int = Field(0, ge=0, description="training-only wake examples per training voice "
+                                          "spoken from wake_variants")
     flite_weight: int = Field(6, ge=1, description="flite voices are few: each says this many times as much")
     wake_jitter_s: float = Field(
         1.0, gt=0, description="a wake phrase starts within this many seconds of the window start (and at "
@@ -344,12 +350,15 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
             y.append("other")
             groups.append(spk)
             kinds.append("noise")
-    if part == "train" and opts.soundalike_per_speaker > 0:
-        # their own generator, after everything else: the rest of the corpus stays byte-identical
-        # with and without them
-        extra = _soundalike_clips(opts, n, talkers, np.random.default_rng([opts.seed, 5]), log)
-        for got, more in zip((X, y, groups, kinds), extra):
-            got.extend(more)
+    if part == "train":
+        # each from its own generator, after everything else: the rest of the corpus stays
+        # byte-identical with and without them
+        extras = [_soundalike_clips(opts, n, talkers, np.random.default_rng([opts.seed, 5]), log)]
+        if opts.wake_variants and opts.wake_variant_per_speaker > 0:
+            extras.append(_wake_variant_clips(opts, n, talkers, np.random.default_rng([opts.seed, 7]), log))
+        for extra in extras:
+            for got, more in zip((X, y, groups, kinds), extra):
+                got.extend(more)
     return (
         np.stack(X).astype(np.float32),
         np.array(y),
@@ -366,15 +375,29 @@ def soundalike_phrase(rng: np.random.Generator) -> str:
     return " ".join(words)
 
 
-def _soundalike_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, log=None):
-    """Training clips of soundalike phrases, labelled ``other``: lists X, y, groups, kinds."""
-    plan = [(spk, _utt(rng, opts, spk, soundalike_phrase(rng), "train"))
-            for spk in speakers(opts, "train") for _ in range(_times(opts, spk) * opts.soundalike_per_speaker)]
-    if log:
-        log(f"wakeword: synthesising {len(plan)} soundalike training phrases")
+def _training_phrase_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, per_speaker: int,
+                           text, label: str, kind: str, log=None):
+    """``per_speaker`` training clips per training voice of phrases ``text(rng)``, placed whole in
+    the window and labelled ``label``: lists X, y, groups, kinds."""
+    plan = [(spk, _utt(rng, opts, spk, text(rng), "train"))
+            for spk in speakers(opts, "train") for _ in range(_times(opts, spk) * per_speaker)]
+    if log and plan:
+        log(f"wakeword: synthesising {len(plan)} {kind} training phrases")
     audio = speech.synthesize_many([u for _, u in plan], opts.sample_rate, opts.workers)
     X = [_clip(sig, "full", n, rng, opts, talkers)[0] for sig in audio]
-    return X, ["other"] * len(X), [spk for spk, _ in plan], ["soundalike"] * len(X)
+    return X, [label] * len(X), [spk for spk, _ in plan], [kind] * len(X)
+
+
+def _soundalike_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, log=None):
+    """Training clips of soundalike phrases, labelled ``other``."""
+    return _training_phrase_clips(opts, n, talkers, rng, opts.soundalike_per_speaker, soundalike_phrase,
+                                  "other", "soundalike", log)
+
+
+def _wake_variant_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, log=None):
+    """Training clips of the wake phrase's other spellings (``wake_variants``), labelled ``wake``."""
+    return _training_phrase_clips(opts, n, talkers, rng, opts.wake_variant_per_speaker,
+                                  lambda r: str(r.choice(opts.wake_variants)), "wake", "wake-variant", log)
 
 
 # ---------------------------------------------------------------------- streams
