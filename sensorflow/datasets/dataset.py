@@ -25,6 +25,8 @@ class Stream:
     name: str = "<stream>"
     context: list[tuple[float, float, str]] = field(default_factory=list)
     condition: str = ""  # how it was recorded or mixed (e.g. "SNR 5 dB"), for per-condition figures
+    event_sources: list[str] = field(default_factory=list)  # who made each event (e.g. the speaker's accent),
+    # in the order of ``events``, for per-source recall; empty when unknown
 
 
 @dataclass

@@ -164,7 +164,7 @@ def evaluate(pipeline, streams, label, post_stages=None, scored: list[StreamScor
     out["context_triggered"] = stretches
     out["per_stream"] = [
         {"n_events": r["n_events"], "hits": r["hits"], "false_accepts": len(r["false_accepts"]),
-         "false_accept_times": r["false_accepts"][:50]}
+         "false_accept_times": r["false_accepts"][:50], "missed_starts": [s for s, _ in r["missed"]]}
         for r in results
     ]  # fmt: skip
     return out
@@ -187,6 +187,25 @@ def by_condition(ev: dict, conditions: list[str], seconds: list[float]) -> list[
     for row in rows.values():
         row["recall"] = row["hits"] / row["n_events"] if row["n_events"] else None
     return list(rows.values())
+
+
+def by_source(ev: dict, streams: list, label) -> list[dict]:
+    """Recall per event source (``Stream.event_sources``, e.g. a speaker's accent) from ``evaluate``'s
+    ``per_stream`` misses, sorted by source; [] when no stream names its sources."""
+    rows: dict[str, dict] = {}
+    for st, r in zip(streams, ev["per_stream"]):
+        if not st.event_sources:
+            continue
+        missed = set(r["missed_starts"])
+        for (start, _, lab), src in zip(st.events, st.event_sources, strict=True):
+            if str(lab) != str(label):
+                continue
+            row = rows.setdefault(str(src), {"source": str(src), "n_events": 0, "hits": 0})
+            row["n_events"] += 1
+            row["hits"] += int(start not in missed)
+    for row in rows.values():
+        row["recall"] = row["hits"] / row["n_events"]
+    return [rows[k] for k in sorted(rows)]
 
 
 def score_all(pipeline, streams) -> list[StreamScores]:

@@ -134,6 +134,20 @@ def test_vibration_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
     assert code == (0 if all(s == "ok" for s in steps.values()) else 1)
 
 
+def test_by_source_counts_each_voice_from_the_misses():
+    from sensorflow.datasets.dataset import Stream
+
+    events = [(1.0, 1.5, "wake"), (3.0, 3.5, "wake"), (5.0, 5.5, "wake")]
+    a = Stream(np.zeros(1), events, event_sources=["en-029", "slt", "en-029"])
+    b = Stream(np.zeros(1), events[:1], event_sources=["slt"])
+    unnamed = Stream(np.zeros(1), events[:2])
+    ev = {"per_stream": [{"missed_starts": [5.0]}, {"missed_starts": []}, {"missed_starts": [1.0]}]}
+    rows = streaming.by_source(ev, [a, b, unnamed], "wake")
+    assert rows == [{"source": "en-029", "n_events": 2, "hits": 1, "recall": 0.5},
+                    {"source": "slt", "n_events": 2, "hits": 2, "recall": 1.0}]
+    assert streaming.by_source({"per_stream": [{}]}, [unnamed], "wake") == []
+
+
 @pytest.mark.slow
 @pytest.mark.emulator
 def test_wakeword_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
@@ -145,6 +159,9 @@ def test_wakeword_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
     assert "## Held-out streams by condition" in report and "| SNR " in report
     stream = json.loads((out / "report.json").read_text())["metrics"]["stream"]
     assert sum(c["n_events"] for c in stream["by_condition"]) == stream["n_events"]
+    assert "## Held-out streams by voice" in report
+    assert sum(s["n_events"] for s in stream["by_source"]) == stream["n_events"]
+    assert sum(s["hits"] for s in stream["by_source"]) == stream["hits"]
     for png in ("confusion.png", "features.png", "det_curve.png", "stream.png"):
         assert (out / png).stat().st_size > 1000
     steps = {s["name"]: s for s in res["steps"]}

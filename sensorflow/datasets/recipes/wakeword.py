@@ -616,8 +616,10 @@ def to_dataset(data: WakewordData, channels, Dataset, Stream):
         context = [(float(a) / sr, float(b) / sr, f"{k}: {t}" if k == "confusable" else str(k))
                    for a, b, k, t in zip(s["event_start"][~wake], s["event_end"][~wake], s["event_kind"][~wake],
                                          s["event_text"][~wake])]
+        # per-voice recall is by accent (the voice less its variant: "espeak:en-029", "flite:slt")
+        accents = [str(v).split("+")[0] for v in s["event_speaker"][wake]]
         streams.append(Stream(s["signal"][:, None], events, name=f"wakeword-{s['part']}-stream{i}", context=context,
-                              condition=f"SNR {float(s['snr_db']):g} dB"))
+                              condition=f"SNR {float(s['snr_db']):g} dB", event_sources=accents))
     names = [f"{k}:{g}:{i}" for i, (k, g) in enumerate(zip(data.kind.tolist(), data.groups.tolist()))]
     return Dataset(
         [x[:, None] for x in data.X], data.y, data.groups, sr, tuple(channels), names,
