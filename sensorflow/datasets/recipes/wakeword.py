@@ -353,10 +353,8 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
     if part == "train":
         # each from its own generator, after everything else: the rest of the corpus stays
         # byte-identical with and without them
-        extras = [_soundalike_clips(opts, n, talkers, np.random.default_rng([opts.seed, 5]), log)]
-        if opts.wake_variants and opts.wake_variant_per_speaker > 0:
-            extras.append(_wake_variant_clips(opts, n, talkers, np.random.default_rng([opts.seed, 7]), log))
-        for extra in extras:
+        for extra in (_soundalike_clips(opts, n, talkers, np.random.default_rng([opts.seed, 5]), log),
+                      _wake_variant_clips(opts, n, talkers, np.random.default_rng([opts.seed, 7]), log)):
             for got, more in zip((X, y, groups, kinds), extra):
                 got.extend(more)
     return (
@@ -396,8 +394,9 @@ def _soundalike_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Gen
 
 def _wake_variant_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, log=None):
     """Training clips of the wake phrase's other spellings (``wake_variants``), labelled ``wake``."""
-    return _training_phrase_clips(opts, n, talkers, rng, opts.wake_variant_per_speaker,
-                                  lambda r: str(r.choice(opts.wake_variants)), "wake", "wake-variant", log)
+    per_speaker = opts.wake_variant_per_speaker if opts.wake_variants else 0
+    return _training_phrase_clips(opts, n, talkers, rng, per_speaker, lambda r: str(r.choice(opts.wake_variants)),
+                                  "wake", "wake-variant", log)
 
 
 # ---------------------------------------------------------------------- streams
