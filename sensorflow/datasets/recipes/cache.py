@@ -52,17 +52,27 @@ def load_or_build(
         log(f"{recipe}: generating data (cached afterwards in {directory})")
     arrays, info = build()
     if use_cache:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
-            for name, value in arrays.items():
-                np.save(tmp / f"{name}.npy", np.asarray(value), allow_pickle=False)
-            meta = {"recipe": recipe, "version": version, "options": options, "arrays": sorted(arrays), "info": info}
-            (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-            if directory.exists():
-                shutil.rmtree(directory)
-            tmp.rename(directory)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            _store(directory, arrays, {"recipe": recipe, "version": version, "options": options,
+                                       "arrays": sorted(arrays), "info": info})
+        except OSError as exc:  # full disk, read-only folder: the data in hand is still good
+            if log:
+                log(f"{recipe}: could not cache the data in {directory} ({exc.strerror or exc}); using it uncached "
+                    "- free some space or point SENSORFLOW_CACHE at another folder")
     return arrays, info
+
+
+def _store(directory: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    """Write one entry atomically: into a temporary sibling folder, renamed when complete."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        for name, value in arrays.items():
+            np.save(tmp / f"{name}.npy", np.asarray(value), allow_pickle=False)
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+        if directory.exists():
+            shutil.rmtree(directory)
+        tmp.rename(directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
