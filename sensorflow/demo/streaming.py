@@ -213,7 +213,7 @@ def score_all(pipeline, streams) -> list[StreamScores]:
     out = []
     for st in streams:
         scores, ends = score_stream(pipeline, st.signal)
-        out.append(StreamScores(scores, ends, list(st.events), len(st.signal) / sr, list(getattr(st, "context", []))))
+        out.append(StreamScores(scores, ends, list(st.events), len(st.signal) / sr, list(st.context)))
     return out
 
 
