@@ -25,6 +25,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..dsp.blas import single_thread_blas
+
 
 @dataclass
 class ConvLayer:
@@ -183,7 +185,17 @@ def soft_targets(teachers: list[Network], xb: np.ndarray, y: np.ndarray, n_class
 def fit(net: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings, rng: np.random.Generator,
         on_epoch: Callable[[int, float], None] | None = None) -> Network:
     """Mini-batch Adam on softmax cross-entropy + ``alpha/2 * |w|^2``; ``y`` are class indices
-    (targets blended with ``settings.teachers``' answers when there are teachers)."""
+    (targets blended with ``settings.teachers``' answers when there are teachers).
+
+    Runs on one BLAS thread: a threaded BLAS splits the sums differently for each thread count,
+    so the same seed would train a slightly different net on a machine with more cores. The
+    products are small mini-batches, so one thread is no slower."""
+    with single_thread_blas():
+        return _fit(net, x, y, settings, rng, on_epoch)
+
+
+def _fit(net: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings, rng: np.random.Generator,
+         on_epoch: Callable[[int, float], None] | None) -> Network:
     params = net.params()
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]

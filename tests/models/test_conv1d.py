@@ -269,3 +269,20 @@ def test_weight_averaging_exports_the_mean_of_the_last_epochs_weights():
         want = np.mean([s[i].astype(np.float64) for s in snapshots[3:]], axis=0)
         np.testing.assert_allclose(p, want, rtol=1e-6, atol=1e-7)
         assert not np.allclose(p, snapshots[-1][i])  # not simply the last weights
+
+
+def test_training_runs_on_one_blas_thread_whatever_the_callers_limit():
+    """A threaded BLAS sums in a different order per thread count; one thread keeps a seed's net
+    the same on every machine."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not threadpoolctl.threadpool_info():
+        pytest.skip("no BLAS thread pool to inspect")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((20, 12, 3)).astype(np.float32)
+    y = rng.integers(0, 3, 20)
+    seen: list = []
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        nn.fit(_net(rng), x, y, nn.TrainSettings(epochs=2, batch_size=8), np.random.default_rng(0),
+               on_epoch=lambda e, loss: seen.append({p["num_threads"] for p in threadpoolctl.threadpool_info()
+                                                     if p["user_api"] == "blas"}))
+    assert seen == [{1}, {1}]
