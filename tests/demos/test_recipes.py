@@ -335,9 +335,15 @@ def test_wake_variants_are_training_only_wake_examples(tmp_path):
     np.testing.assert_array_equal(a.X, b.X[~extra])
     for sa, sb in zip(a.streams, b.streams, strict=True):
         np.testing.assert_array_equal(sa["signal"], sb["signal"])
-    # without spellings the count asks for nothing
-    c = wakeword.build(tiny(tmp_path, cache=False, wake_variant_per_speaker=2))
-    np.testing.assert_array_equal(a.X, c.X)
+
+
+def test_wake_variant_count_without_spellings_is_refused():
+    """A count with no spellings to speak would silently add nothing: a one-line error names the key."""
+    with pytest.raises(ConfigError, match="set it to 0") as err:
+        wakeword.parse_options({"wake_variant_per_speaker": 2})
+    assert err.value.key == ("dataset", "options", "wake_variant_per_speaker")
+    assert "Value error" not in str(err.value)
+    assert wakeword.parse_options({"wake_variants": ["eh sensor"], "wake_variant_per_speaker": 2}).wake_variants
 
 
 def test_warp_scales_every_frequency():

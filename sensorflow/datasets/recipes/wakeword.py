@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ...errors import ConfigError, DataError
 from . import cache, noise, speech
@@ -118,6 +118,14 @@ class WakewordOptions(BaseModel):
         "English accents (the engines' English voices all sound the h)")
     wake_variant_per_speaker: int = Field(0, ge=0, description="training-only wake examples per training voice "
                                           "spoken from wake_variants")
+
+    @field_validator("wake_variant_per_speaker")
+    @classmethod
+    def _variants_given(cls, v, info):
+        if v and not info.data.get("wake_variants"):
+            raise ValueError("asks for wake examples spoken from wake_variants, which is empty; list the "
+                             "spellings in wake_variants (e.g. [eh sensor]) or set it to 0")
+        return v
     flite_weight: int = Field(6, ge=1, description="flite voices are few: each says this many times as much")
     wake_jitter_s: float = Field(
         1.0, gt=0, description="a wake phrase starts within this many seconds of the window start (and at "
@@ -186,7 +194,8 @@ def parse_options(options: dict | None, key: tuple = ("dataset", "options")) -> 
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(str(p) for p in err.get("loc", ()))[:1]
-        raise ConfigError(f"{err.get('msg', 'invalid value')}", key=key + loc) from None
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise ConfigError(msg, key=key + loc) from None
 
 
 @dataclass
@@ -394,8 +403,8 @@ def _soundalike_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Gen
 
 def _wake_variant_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, log=None):
     """Training clips of the wake phrase's other spellings (``wake_variants``), labelled ``wake``."""
-    per_speaker = opts.wake_variant_per_speaker if opts.wake_variants else 0
-    return _training_phrase_clips(opts, n, talkers, rng, per_speaker, lambda r: str(r.choice(opts.wake_variants)),
+    return _training_phrase_clips(opts, n, talkers, rng, opts.wake_variant_per_speaker,
+                                  lambda r: str(r.choice(opts.wake_variants)),
                                   "wake", "wake-variant", log)
 
 
