@@ -70,8 +70,23 @@ class Pipeline:
         return cls(cfg, lines, shown)
 
     def _error(self, exc: ConfigError, index: int) -> ConfigError:
-        key = ("stages", index) + exc.key
-        return ConfigError(exc.message, key=key, file=self._source, line=config_mod.line_of(self._lines, key))
+        return self._located(exc.message, ("stages", index) + exc.key)
+
+    def _located(self, message: str, key: tuple) -> ConfigError:
+        """A ConfigError at ``key``'s line in this pipeline's file."""
+        return ConfigError(message, key=key, file=self._source, line=config_mod.line_of(self._lines, key))
+
+    def load_data(self, data: str | None = None):
+        """The pipeline's dataset (``sensorflow.datasets.load_dataset``); a bad ``dataset:`` option
+        (e.g. a recipe's) is reported at its line in the pipeline file."""
+        from .datasets import load_dataset
+
+        try:
+            return load_dataset(self.config, data)
+        except ConfigError as exc:
+            if exc.file is not None or not exc.key:
+                raise
+            raise self._located(exc.message, exc.key) from None
 
     def _bind(self) -> list[Step]:
         steps: list[Step] = []

@@ -31,12 +31,11 @@ def trained(name: str, small: bool = False) -> TrainedDemo:
     if key in _CACHE:
         return _CACHE[key]
     from ..demo.runner import find_pipeline, load_pipeline
-    from ..datasets import load_dataset
     from ..training import train
 
     pipe = load_pipeline(find_pipeline(name), small)
     t0 = time.perf_counter()
-    ds = load_dataset(pipe.config)
+    ds = pipe.load_data()
     t1 = time.perf_counter()
     no_streams = dataclasses.replace(ds, streams=[]) if getattr(ds, "streams", None) else ds
     result = train(pipe, no_streams, out_dir=None, progress=False)

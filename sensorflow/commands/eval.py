@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from .. import artifact
-from ..datasets import holdout, load_dataset
+from ..datasets import holdout
 from ..errors import ArtifactError
 from ..training import (confusion_text, dataset_windows, evaluate, event_metrics, report_text,
                         save_confusion_png)
@@ -29,7 +29,7 @@ def run(args, out) -> int:
     pipe, meta = artifact.load(args.artifact)
     events = None
     if args.data:
-        ds = load_dataset(pipe.config, args.data)
+        ds = pipe.load_data(args.data)
         w = dataset_windows(pipe, ds)
         X, y = w.X, w.y
         source = ds.source
@@ -48,7 +48,7 @@ def run(args, out) -> int:
             raise ArtifactError(f"{args.artifact}: has no held-out windows saved; pass --data PATH")
         source = "held-out windows saved with the artifact"
         if pipe.post_stages() and pipe.config.dataset is not None and not args.no_events:
-            ds = load_dataset(pipe.config)
+            ds = pipe.load_data()
             if ds.streams:
                 events = event_metrics(pipe, ds.streams, ds.sample_rate)
     metrics = evaluate(pipe, X, y)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datasets import load_dataset
 from ..errors import DataError
 from ..pipeline import Pipeline
 from ..training import _head_length, dataset_windows, head_features, progress_bar
@@ -24,7 +23,7 @@ def run(args, out) -> int:
     target = Path(args.out)
     if target.suffix != ".npz":
         raise DataError(f"{target}: --out must end in .npz")
-    ds = load_dataset(pipe.config, args.data)
+    ds = pipe.load_data(args.data)
     w = dataset_windows(pipe, ds)
     with progress_bar(not out.as_json) as bar:
         F = head_features(pipe, w.X, bar)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..datasets import load_dataset
 from ..pipeline import Pipeline
 from ..training import confusion_text, report_text, train
 
@@ -19,7 +18,7 @@ def add_arguments(p):
 
 def run(args, out) -> int:
     pipe = Pipeline.from_yaml(args.pipeline)
-    ds = load_dataset(pipe.config, args.data)
+    ds = pipe.load_data(args.data)
     out_dir = Path(args.out) if args.out else Path("build") / pipe.name
     result = train(pipe, ds, out_dir=out_dir, progress=not (args.no_progress or out.as_json), note=out.note)
     m = result.metrics

@@ -83,12 +83,6 @@ def load_pipeline(path: Path, small: bool):
     return pipe
 
 
-def load_data(pipe):
-    from ..datasets import load_dataset
-
-    return load_dataset(pipe.config)
-
-
 def train(pipe, ds, out: Path, log):
     from .steps import require
 
@@ -187,7 +181,7 @@ def run(opts: DemoOptions) -> dict:
                     "small": opts.small, "targets": [], "sections": []}  # fmt: skip
 
     s_pipe = steps.run("pipeline", load_pipeline, path, opts.small)
-    s_data = steps.run("data", lambda: load_data(s_pipe.value), needs=(s_pipe,))
+    s_data = steps.run("data", lambda: s_pipe.value.load_data(), needs=(s_pipe,))
     if s_data.ok:
         ds = s_data.value
         s_data.detail = f"{len(ds)} recordings from {ds.source}" + (f", {len(ds.streams)} streams" if ds.streams else "")

@@ -241,3 +241,27 @@ def test_convergence_warning_is_reported_once(tmp_path, capsys, monkeypatch):
     assert main(["train", str(_write(tmp_path, text)), "--out", "art"]) == 0
     err = capsys.readouterr().err
     assert err.count("failed to converge") == 1 and "raise max_iter" in err
+
+
+RECIPE_PIPE = """
+name: ww
+sensor: {kind: audio, sample_rate: 16000, channels: [mic]}
+window: {length_ms: 1000}
+stages:
+  - type: stats
+    functions: [rms]
+  - type: decision_tree
+dataset:
+  loader: recipe
+  name: wakeword
+  options:
+    small: true
+    wake_variant_per_speaker: 2
+"""
+
+
+def test_bad_recipe_option_names_its_line(tmp_path, capsys):
+    """A recipe checks its own options when it loads; the error still points into the pipeline file."""
+    rc = main(["train", str(_write(tmp_path, RECIPE_PIPE)), "--out", str(tmp_path / "art")])
+    err = _one_line_error(capsys)
+    assert rc == 2 and "pipe.yaml:14: dataset.options.wake_variant_per_speaker:" in err and "wake_variants" in err
