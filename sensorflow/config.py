@@ -94,6 +94,10 @@ class DatasetConfig(_Section):
 class TrainConfig(_Section):
     cv_folds: int = Field(5, ge=0, le=20, description="cross-validation folds on the training split (0 = off)")
     seed: int = 0
+    hard_negatives: int = Field(
+        0, ge=0, description="hard-negative mining: after the first fit, score every window of the dataset's "
+        "background recordings (training-part audio holding only one class, e.g. other speech), add this many "
+        "of the windows most unlike that class as its examples and fit again (0 = off)")
 
 
 class ExportTarget(_Section):

@@ -24,6 +24,7 @@ from . import artifact
 from .datasets import Dataset, Stream, Windows, cv_folds, holdout, window_groups
 from .errors import DataError
 from .pipeline import Pipeline, run_steps
+from .windowing import frame
 
 _BATCH = 512  # windows per feature batch (bounds memory, drives the progress bar)
 
@@ -232,6 +233,39 @@ class TrainResult:
     timings: dict = field(default_factory=dict)
 
 
+def mine_hard_negatives(pipe: Pipeline, ds: Dataset, n: int, note=None, chunk: int = 1024):
+    """The ``n`` windows of ``ds.background`` (cut at the pipeline's hop) that the fitted ``pipe``
+    finds least like ``ds.background_label``, as head features, for a second fit: hard-negative
+    mining as in object detection (Felzenszwalb et al. 2010) and keyword spotting. Returns
+    ``(H, info)``, or None (with a note) when the dataset has no background recordings."""
+    if not ds.background:
+        if note:
+            note("train.hard_negatives: the dataset has no background recordings to mine; fitted once")
+        return None
+    classes = [str(c) for c in pipe.classes_]
+    if str(ds.background_label) not in classes:
+        raise DataError(f"{ds.source or 'dataset'}: background class '{ds.background_label}' is not one of the "
+                        f"model's classes ({', '.join(classes)})")
+    k = classes.index(str(ds.background_label))
+    keep_h = keep_s = None
+    total = 0
+    length, hop = pipe.window_length, pipe.hop
+    for signal in ds.background:
+        for a in range(0, max(len(signal) - length + 1, 0), chunk * hop):  # a window copy per chunk only
+            H = head_features(pipe, frame(signal[a : a + (chunk - 1) * hop + length], length, hop))
+            score = 1.0 - predict_tail(pipe, H)[1][:, k]
+            total += len(H)
+            if keep_h is not None:
+                H, score = np.concatenate([keep_h, H]), np.concatenate([keep_s, score])
+            top = np.argsort(-score, kind="stable")[:n]
+            keep_h, keep_s = H[top], score[top]
+    if keep_h is None:
+        return None
+    info = {"pool_windows": int(total), "mined": int(len(keep_h)), "lowest_score": float(keep_s.min()),
+            "above_half": int((keep_s > 0.5).sum())}
+    return keep_h, info
+
+
 def dataset_windows(pipe: Pipeline, ds: Dataset) -> Windows:
     ds.check_sensor(pipe.config.sensor.sample_rate, pipe.input_spec.n_channels)
     return ds.windows(pipe.window_length, pipe.hop)
@@ -252,6 +286,7 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
     w = dataset_windows(pipe, ds)
     train_idx, test_idx = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
     timings = {}
+    metrics_extra: dict = {}
     with progress_bar(progress) as bar:
         H = head_features(pipe, w.X, bar)
         timings["features_s"] = time.perf_counter() - t0
@@ -274,6 +309,15 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             fit_tail(pipe, H[train_idx], y[train_idx])
+            if cfg.train.hard_negatives:
+                t_mine = time.perf_counter()
+                mined = mine_hard_negatives(pipe, ds, cfg.train.hard_negatives, note)
+                if mined is not None:
+                    Hn, info = mined
+                    fit_tail(pipe, np.concatenate([H[train_idx], Hn]),
+                             np.concatenate([y[train_idx], np.repeat(np.asarray([ds.background_label]), len(Hn))]))
+                    metrics_extra["hard_negatives"] = info
+                timings["mining_s"] = time.perf_counter() - t_mine
         for text in sorted({str(w.message).splitlines()[0] for w in caught if w.category is ConvergenceWarning}):
             note(f"model '{pipe.model.name}': {text} (raise max_iter or scale the features)")
         pred, _ = predict_tail(pipe, H[test_idx])
@@ -282,6 +326,7 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
     metrics["n_train"], metrics["n_test"] = int(len(train_idx)), int(len(test_idx))
     metrics["n_features"] = int(H.shape[1]) if H.ndim == 2 else int(np.prod(H.shape[1:]))
     metrics["split"] = by
+    metrics.update(metrics_extra)
     if cv:
         acc, f1 = np.asarray(cv).T
         metrics["cv"] = {"folds": len(cv), "accuracy_mean": float(acc.mean()), "accuracy_std": float(acc.std()),

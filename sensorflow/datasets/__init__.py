@@ -12,6 +12,9 @@ The Dataset contract (what every loader and every recipe returns, see ``dataset.
 - ``fold``: optional ``"train"``/``"test"`` per recording for ``split.by: predefined``.
 - ``streams``: optional continuous :class:`Stream` recordings with ``(start_s, end_s, label)``
   events, used by ``sensorflow eval`` for recall and false accepts per hour.
+- ``background``: optional long training-part recordings holding only the ``background_label``
+  class (e.g. other speech, never the wake phrase); ``train.hard_negatives`` mines their
+  highest-scoring windows as extra examples of that class.
 
 ``fingerprint()`` is a sha256 over the arrays and labels; it goes into the artifact meta.
 

@@ -52,6 +52,8 @@ class Dataset:
     fold: np.ndarray | None = None
     streams: list[Stream] = field(default_factory=list)
     source: str = ""
+    background: list[np.ndarray] = field(default_factory=list)  # training-part recordings holding only
+    background_label: str | None = None  # this class: the pool ``train.hard_negatives`` mines
 
     def __post_init__(self):
         self.signals = [_as_signal(s, n) for s, n in zip(self.signals, self.names)]
@@ -71,6 +73,12 @@ class Dataset:
         for s, name in zip(self.signals, self.names):
             if s.shape[1] != len(self.channels):
                 raise DataError(f"{name}: {s.shape[1]} channels but the dataset has {len(self.channels)}")
+        self.background = [_as_signal(s, f"background {i}") for i, s in enumerate(self.background)]
+        if self.background and self.background_label is None:
+            raise DataError(f"{self.source or 'dataset'}: background recordings need background_label (their class)")
+        for i, s in enumerate(self.background):
+            if s.shape[1] != len(self.channels):
+                raise DataError(f"background {i}: {s.shape[1]} channels but the dataset has {len(self.channels)}")
         if n == 0 and not self.streams:
             raise DataError(f"{self.source or 'dataset'}: no recordings found")
 
@@ -96,7 +104,8 @@ class Dataset:
         )
 
     def fingerprint(self) -> str:
-        """sha256 over sample rate, channels, every signal's shape and float32 bytes, labels and groups."""
+        """sha256 over sample rate, channels, every signal's shape and float32 bytes, labels and groups
+        (streams and background recordings too)."""
         h = hashlib.sha256()
         h.update(repr((self.sample_rate, self.channels)).encode())
         for s, label, group in zip(self.signals, self.labels.tolist(), self.groups.tolist()):
@@ -105,6 +114,9 @@ class Dataset:
         for st in self.streams:
             h.update(repr((st.signal.shape, [tuple(map(str, e)) for e in st.events])).encode())
             h.update(np.ascontiguousarray(st.signal, dtype=np.float32).tobytes())
+        for b in self.background:
+            h.update(repr((b.shape, self.background_label)).encode())
+            h.update(np.ascontiguousarray(b, dtype=np.float32).tobytes())
         return h.hexdigest()
 
     def check_sensor(self, sample_rate: float, n_channels: int) -> None:

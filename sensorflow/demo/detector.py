@@ -193,11 +193,22 @@ def data_section(ds, tr, group_word: str = "speakers") -> dict:
         "text": (
             f"Source `{ds.source}`, {ds.sample_rate:g} Hz. {len(train_spk)} training {group_word}, {len(test_spk)} "
             f"held-out {group_word} never used for training: {', '.join(f'`{s}`' for s in test_spk[:12])}"
-            f"{' ...' if len(test_spk) > 12 else ''}."
+            f"{' ...' if len(test_spk) > 12 else ''}.{_mining_text(ds, tr)}"
         ),
         "header": ["class", "training recordings", "held-out recordings"],
         "rows": rows,
     }
+
+
+def _mining_text(ds, tr) -> str:
+    mined = tr.metrics.get("hard_negatives") if tr is not None else None
+    if not mined:
+        return ""
+    minutes = sum(len(b) for b in ds.background) / ds.sample_rate / 60.0
+    return (f" Hard negatives: the first net scored all {mined['pool_windows']:,} windows of {minutes:.0f} min of "
+            f"training voices' other speech; the {mined['mined']} it found least like `{ds.background_label}` "
+            f"({mined['above_half']} of them scored over 0.5 for another class) were added as "
+            f"`{ds.background_label}` and the net trained again.")
 
 
 def _pct(v) -> str:

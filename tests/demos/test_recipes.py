@@ -8,8 +8,8 @@ import pytest
 from conftest import need_tools
 from scipy.signal import butter, hilbert, sosfiltfilt
 
-from sensorflow.datasets import Dataset, load_dataset
-from sensorflow.datasets.recipes import cwru, vibration, wakeword
+from sensorflow.datasets import Dataset, Stream, load_dataset
+from sensorflow.datasets.recipes import cwru, noise, vibration, wakeword
 from sensorflow.errors import ConfigError, DataError
 
 TINY = dict(
@@ -389,3 +389,23 @@ def test_dev_and_test_streams_cycle_through_the_snrs(tmp_path):
     ds = wakeword.to_dataset(data, ("mic",), Dataset, Stream)
     assert [s["snr_db"] for s in data.streams] == [30.0, 5.0, 30.0] * 2
     assert [s.condition for s in ds.streams] == ["SNR 30 dB", "SNR 5 dB", "SNR 30 dB"] * 2
+
+
+def test_background_is_training_voices_other_speech_and_moves_nothing_else(tmp_path):
+    """background_minutes adds the mining pool: sentences by training voices only (no wake phrase,
+    no near-homophone), from its own generator, so the clips and every stream stay byte-identical."""
+    need_tools("espeak-ng")
+    a = wakeword.build(tiny(tmp_path, cache=False))
+    b = wakeword.build(tiny(tmp_path, cache=False, background_minutes=0.5))
+    assert a.background == [] and len(b.background) == 1
+    assert len(b.background[0]) == 30 * 16000 and noise.rms(b.background[0]) > 1e-3
+    np.testing.assert_array_equal(a.X, b.X)
+    for sa, sb in zip(a.streams, b.streams, strict=True):
+        np.testing.assert_array_equal(sa["signal"], sb["signal"])
+    rng = np.random.default_rng(0)
+    s = wakeword.build_stream(tiny(tmp_path), 20.0, rng, [], part="train", snr_db=30.0, sentences_only=True)
+    assert set(s["event_kind"]) == {"speech"}
+    assert set(s["event_speaker"]) <= set(wakeword.speakers(tiny(tmp_path), "train"))
+    ds = wakeword.to_dataset(b, ("mic",), Dataset, Stream)
+    assert ds.background_label == "other" and ds.background[0].shape == (30 * 16000, 1)
+    assert wakeword.WakewordOptions.small(background_minutes=120).background_minutes == 1.0
