@@ -260,6 +260,9 @@ def mine_hard_negatives(pipe: Pipeline, ds: Dataset, n: int, note=None, chunk: i
             top = np.argsort(-score, kind="stable")[:n]
             keep_h, keep_s = H[top], score[top]
     if keep_h is None:
+        if note:
+            note(f"train.hard_negatives: every background recording is shorter than one window "
+                 f"({length} samples); fitted once")
         return None
     info = {"pool_windows": int(total), "mined": int(len(keep_h)), "lowest_score": float(keep_s.min()),
             "above_half": int((keep_s > 0.5).sum())}

@@ -52,8 +52,9 @@ class Dataset:
     fold: np.ndarray | None = None
     streams: list[Stream] = field(default_factory=list)
     source: str = ""
-    background: list[np.ndarray] = field(default_factory=list)  # training-part recordings holding only
-    background_label: str | None = None  # this class: the pool ``train.hard_negatives`` mines
+    # training-part recordings holding only the class background_label: the pool train.hard_negatives mines
+    background: list[np.ndarray] = field(default_factory=list)
+    background_label: str | None = None
 
     def __post_init__(self):
         self.signals = [_as_signal(s, n) for s, n in zip(self.signals, self.names)]

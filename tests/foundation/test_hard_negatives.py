@@ -66,6 +66,10 @@ def test_no_background_is_said_and_a_foreign_label_refused(rng):
     notes = []
     r = train(Pipeline.from_string(PIPE % 10), _dataset(rng, background=False), progress=False, note=notes.append)
     assert "hard_negatives" not in r.metrics and any("no background recordings" in n for n in notes)
+    short = _dataset(rng)
+    short.background = [b[:15] for b in short.background]
+    r = train(Pipeline.from_string(PIPE % 10), short, progress=False, note=notes.append)
+    assert "hard_negatives" not in r.metrics and any("shorter than one window (20 samples)" in n for n in notes)
     ds = _dataset(rng)
     ds.background_label = "maybe"
     with pytest.raises(DataError, match="background class 'maybe' is not one of the model's classes"):

@@ -121,14 +121,6 @@ class WakewordOptions(BaseModel):
         "English accents (the engines' English voices all sound the h)")
     wake_variant_per_speaker: int = Field(0, ge=0, description="training-only wake examples per training voice "
                                           "spoken from wake_variants")
-
-    @field_validator("wake_variant_per_speaker")
-    @classmethod
-    def _variants_given(cls, v, info):
-        if v and not info.data.get("wake_variants"):
-            raise ValueError("asks for wake examples spoken from wake_variants, which is empty; list the "
-                             "spellings in wake_variants (e.g. [eh sensor]) or set it to 0")
-        return v
     flite_weight: int = Field(6, ge=1, description="flite voices are few: each says this many times as much")
     wake_jitter_s: float = Field(
         1.0, gt=0, description="a wake phrase starts within this many seconds of the window start (and at "
@@ -166,6 +158,14 @@ class WakewordOptions(BaseModel):
     workers: int = Field(2, ge=1)
     cache: bool = True
     cache_dir: str | None = None
+
+    @field_validator("wake_variant_per_speaker")
+    @classmethod
+    def _variants_given(cls, v, info):
+        if v and not info.data.get("wake_variants"):
+            raise ValueError("asks for wake examples spoken from wake_variants, which is empty; list the "
+                             "spellings in wake_variants (e.g. [eh sensor]) or set it to 0")
+        return v
 
     @staticmethod
     def small(**overrides) -> "WakewordOptions":
@@ -447,14 +447,13 @@ def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator
     total = 0.0
     while total < seconds:
         spk = str(rng.choice(test_speakers))
-        kind = "speech"
-        if not sentences_only:
-            r = rng.random()
-            kind = "wake" if r < opts.stream_wake_fraction else "confusable" if r < opts.stream_wake_fraction + 0.25 else kind
-        if kind == "wake":
-            text = opts.wake_phrase
+        r = None if sentences_only else rng.random()
+        if r is not None and r < opts.stream_wake_fraction:
+            kind, text = "wake", opts.wake_phrase
+        elif r is not None and r < opts.stream_wake_fraction + 0.25:
+            kind, text = "confusable", str(rng.choice(CONFUSABLES))
         else:
-            text = str(rng.choice(CONFUSABLES)) if kind == "confusable" else random_sentence(rng, 3, 12)
+            kind, text = "speech", random_sentence(rng, 3, 12)
         plan.append((kind, _utt(rng, opts, spk, text, part)))
         gap = int(rng.uniform(0.5, 4.0) * sr)
         gaps.append(gap)
