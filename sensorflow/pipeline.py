@@ -81,8 +81,18 @@ class Pipeline:
         (e.g. a recipe's) is reported at its line in the pipeline file."""
         from .datasets import load_dataset
 
+        return self._locating(load_dataset, self.config, data)
+
+    def check_data_options(self) -> None:
+        """Check a recipe's ``dataset.options`` without building data (``sensorflow validate``)."""
+        from .datasets.loading import check_recipe_options
+
+        self._locating(check_recipe_options, self.config)
+
+    def _locating(self, fn, *args):
+        """``fn(*args)``, with a ConfigError that names only a key moved to that key's line here."""
         try:
-            return load_dataset(self.config, data)
+            return fn(*args)
         except ConfigError as exc:
             if exc.file is not None or not exc.key:
                 raise

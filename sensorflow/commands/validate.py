@@ -1,10 +1,10 @@
-"""sensorflow validate PIPELINE... : schema and stage checks, one line per problem."""
+"""sensorflow validate PIPELINE... : schema, stage and recipe-option checks, one line per problem."""
 
 from __future__ import annotations
 
 import sys
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..pipeline import Pipeline
 
 
@@ -18,11 +18,13 @@ def run(args, out) -> int:
     for path in args.pipelines:
         try:
             pipe = Pipeline.from_yaml(path)
-        except ConfigError as exc:
+            pipe.check_data_options()
+        except (ConfigError, DataError) as exc:
             failed += 1
-            results.append({"file": path, "ok": False, "error": str(exc)})
+            error = str(exc) if isinstance(exc, ConfigError) else f"{path}: {exc}"
+            results.append({"file": path, "ok": False, "error": error})
             if not out.as_json:
-                print(str(exc), file=sys.stderr)
+                print(error, file=sys.stderr)
             continue
         spec = pipe.feature_spec
         results.append({"file": path, "ok": True, "name": pipe.name, "n_features": spec.size})

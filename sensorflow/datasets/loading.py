@@ -27,6 +27,29 @@ def guess_loader(path: Path) -> str:
     raise DataError(f"{path}: empty folder; no .wav, .csv or .ts files found")
 
 
+def recipe_module(name: str | None):
+    """The module ``sensorflow.datasets.recipes.<name>``, or a DataError saying what is missing."""
+    if not name:
+        raise DataError("dataset.loader 'recipe' needs dataset.name (the recipe module)")
+    try:
+        return import_module(f"sensorflow.datasets.recipes.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("sensorflow.datasets.recipes"):
+            raise DataError(f"no dataset recipe '{name}' (sensorflow/datasets/recipes/{name}.py)") from None
+        raise
+
+
+def check_recipe_options(config) -> None:
+    """Check a ``loader: recipe`` pipeline's ``dataset.options`` without building any data, when
+    the recipe has a ``parse_options(options)`` (ConfigError keyed ``dataset.options.<key>``)."""
+    ds_cfg = config.dataset
+    if ds_cfg is None or ds_cfg.loader != "recipe":
+        return
+    parse = getattr(recipe_module(ds_cfg.name), "parse_options", None)
+    if parse is not None:
+        parse(dict(ds_cfg.options))
+
+
 def load_dataset(config, data: str | None = None) -> Dataset:
     """Load the data a pipeline config names; ``data`` overrides ``dataset.path`` (with the
     configured loader and options when the path is of that kind, else the loader it looks like;
@@ -54,14 +77,7 @@ def load_dataset(config, data: str | None = None) -> Dataset:
         if ds_cfg is None or ds_cfg.loader != loader:
             options = {}  # the configured loader's options do not apply to another loader
     if loader == "recipe":
-        if not name:
-            raise DataError("dataset.loader 'recipe' needs dataset.name (the recipe module)")
-        try:
-            module = import_module(f"sensorflow.datasets.recipes.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("sensorflow.datasets.recipes"):
-                raise DataError(f"no dataset recipe '{name}' (sensorflow/datasets/recipes/{name}.py)") from None
-            raise
+        module = recipe_module(name)
         if path is not None:
             options["path"] = str(path)
         ds = module.load(config, options)
