@@ -14,7 +14,7 @@ from . import __version__
 from .errors import SensorflowError
 
 COMMANDS = {
-    "validate": "check pipeline YAML files against the schema",
+    "validate": "check pipeline YAML files: schema, stages, recipe options",
     "stages": "list the registered stages with their parameters",
     "boards": "list the board definitions",
     "features": "compute a pipeline's features on data and save them",
