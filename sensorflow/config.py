@@ -98,6 +98,9 @@ class TrainConfig(_Section):
         0, ge=0, description="hard-negative mining: after the first fit, score every window of the dataset's "
         "background recordings (training-part audio holding only one class, e.g. other speech), add this many "
         "of the windows most unlike that class as its examples and fit again (0 = off)")
+    hard_negative_rounds: int = Field(
+        1, ge=1, le=5, description="mining rounds: each mines hard_negatives more windows with the latest fit "
+        "(none taken twice) and fits again on everything mined so far")
 
 
 class ExportTarget(_Section):

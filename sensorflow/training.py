@@ -233,11 +233,12 @@ class TrainResult:
     timings: dict = field(default_factory=dict)
 
 
-def mine_hard_negatives(pipe: Pipeline, ds: Dataset, n: int, note=None, chunk: int = 1024):
+def mine_hard_negatives(pipe: Pipeline, ds: Dataset, n: int, note=None, taken=frozenset(), chunk: int = 1024):
     """The ``n`` windows of ``ds.background`` (cut at the pipeline's hop) that the fitted ``pipe``
-    finds least like ``ds.background_label``, as head features, for a second fit: hard-negative
-    mining as in object detection (Felzenszwalb et al. 2010) and keyword spotting. Returns
-    ``(H, info)``, or None (with a note) when the dataset has no background recordings."""
+    finds least like ``ds.background_label``, leaving out the window numbers in ``taken`` (earlier
+    rounds), as head features for the next fit: hard-negative mining as in object detection
+    (Felzenszwalb et al. 2010) and keyword spotting. Returns ``(H, window numbers, info)``, or
+    None (with a note) when the dataset has no background recordings to mine."""
     if not ds.background:
         if note:
             note("train.hard_negatives: the dataset has no background recordings to mine; fitted once")
@@ -247,26 +248,51 @@ def mine_hard_negatives(pipe: Pipeline, ds: Dataset, n: int, note=None, chunk: i
         raise DataError(f"{ds.source or 'dataset'}: background class '{ds.background_label}' is not one of the "
                         f"model's classes ({', '.join(classes)})")
     k = classes.index(str(ds.background_label))
-    keep_h = keep_s = None
+    keep_h = keep_s = keep_i = None
     total = 0
     length, hop = pipe.window_length, pipe.hop
     for signal in ds.background:
         for a in range(0, max(len(signal) - length + 1, 0), chunk * hop):  # a window copy per chunk only
             H = head_features(pipe, frame(signal[a : a + (chunk - 1) * hop + length], length, hop))
             score = 1.0 - predict_tail(pipe, H)[1][:, k]
+            ids = np.arange(total, total + len(H))
             total += len(H)
+            fresh = ~np.isin(ids, list(taken))
+            H, score, ids = H[fresh], score[fresh], ids[fresh]
             if keep_h is not None:
-                H, score = np.concatenate([keep_h, H]), np.concatenate([keep_s, score])
+                H, score, ids = (np.concatenate([keep_h, H]), np.concatenate([keep_s, score]),
+                                 np.concatenate([keep_i, ids]))
             top = np.argsort(-score, kind="stable")[:n]
-            keep_h, keep_s = H[top], score[top]
-    if keep_h is None:
+            keep_h, keep_s, keep_i = H[top], score[top], ids[top]
+    if keep_h is None or not len(keep_h):
         if note:
-            note(f"train.hard_negatives: every background recording is shorter than one window "
-                 f"({length} samples); fitted once")
+            note(f"train.hard_negatives: no background window left to mine (each recording shorter than one "
+                 f"window of {length} samples, or all taken); fitted once")
         return None
     info = {"pool_windows": int(total), "mined": int(len(keep_h)), "lowest_score": float(keep_s.min()),
             "above_half": int((keep_s > 0.5).sum())}
-    return keep_h, info
+    return keep_h, keep_i, info
+
+
+def _mine_and_refit(pipe: Pipeline, ds: Dataset, H: np.ndarray, y: np.ndarray, settings, note) -> dict | None:
+    """``settings.hard_negative_rounds`` rounds of: mine ``settings.hard_negatives`` more windows
+    with the current fit, fit again on the training part plus everything mined so far."""
+    parts, taken, rounds = [], set(), []
+    for _ in range(settings.hard_negative_rounds):
+        mined = mine_hard_negatives(pipe, ds, settings.hard_negatives, note, frozenset(taken))
+        if mined is None:
+            break
+        Hn, ids, info = mined
+        parts.append(Hn)
+        taken.update(ids.tolist())
+        rounds.append(info)
+        extra = np.concatenate(parts)
+        fit_tail(pipe, np.concatenate([H, extra]),
+                 np.concatenate([y, np.repeat(np.asarray([ds.background_label]), len(extra))]))
+    if not rounds:
+        return None
+    return {"pool_windows": rounds[0]["pool_windows"], "mined": len(taken), "above_half": rounds[0]["above_half"],
+            "rounds": rounds}
 
 
 def dataset_windows(pipe: Pipeline, ds: Dataset) -> Windows:
@@ -314,12 +340,9 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
             fit_tail(pipe, H[train_idx], y[train_idx])
             if cfg.train.hard_negatives:
                 t_mine = time.perf_counter()
-                mined = mine_hard_negatives(pipe, ds, cfg.train.hard_negatives, note)
-                if mined is not None:
-                    Hn, info = mined
-                    fit_tail(pipe, np.concatenate([H[train_idx], Hn]),
-                             np.concatenate([y[train_idx], np.repeat(np.asarray([ds.background_label]), len(Hn))]))
-                    metrics_extra["hard_negatives"] = info
+                mined = _mine_and_refit(pipe, ds, H[train_idx], y[train_idx], cfg.train, note)
+                if mined:
+                    metrics_extra["hard_negatives"] = mined
                 timings["mining_s"] = time.perf_counter() - t_mine
         for text in sorted({str(w.message).splitlines()[0] for w in caught if w.category is ConvergenceWarning}):
             note(f"model '{pipe.model.name}': {text} (raise max_iter or scale the features)")

@@ -30,8 +30,9 @@ def run(args, out) -> int:
                   f"± {cv['accuracy_std']:.3f}, macro F1 {cv['macro_f1_mean']:.3f}")
     if m.get("hard_negatives"):
         hn = m["hard_negatives"]
-        out.print(f"hard negatives: {hn['mined']} of {hn['pool_windows']} background windows added "
-                  f"({hn['above_half']} had scored over 0.5 for another class), then fitted again")
+        out.print(f"hard negatives: {hn['mined']} of {hn['pool_windows']} background windows added in "
+                  f"{len(hn['rounds'])} round(s), each fitted again ({hn['above_half']} had scored over 0.5 for "
+                  f"another class in the first)")
     out.print(f"held-out: accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f}")
     out.print(confusion_text(m))
     out.print(report_text(m))

@@ -205,10 +205,11 @@ def _mining_text(ds, tr) -> str:
     if not mined:
         return ""
     minutes = sum(len(b) for b in ds.background) / ds.sample_rate / 60.0
-    return (f" Hard negatives: the first net scored all {mined['pool_windows']:,} windows of {minutes:.0f} min of "
-            f"training voices' other speech; the {mined['mined']} it found least like `{ds.background_label}` "
-            f"({mined['above_half']} of them scored over 0.5 for another class) were added as "
-            f"`{ds.background_label}` and the net trained again.")
+    rounds = mined.get("rounds") or [mined]
+    each = ", then ".join(f"{r['mined']} ({r['above_half']} over 0.5)" for r in rounds)
+    return (f" Hard negatives: the net scored all {mined['pool_windows']:,} windows of {minutes:.0f} min of "
+            f"training voices' other speech, the windows it found least like `{ds.background_label}` were added "
+            f"as `{ds.background_label}` and it trained again, {len(rounds)} time(s): {each}.")
 
 
 def _pct(v) -> str:

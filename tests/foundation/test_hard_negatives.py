@@ -45,10 +45,14 @@ def test_mining_takes_the_highest_scoring_windows_across_chunks_and_recordings(r
     fit_tail(pipe, H[ds.fold == "train"], ds.labels[ds.fold == "train"])
     every = np.concatenate([head_features(pipe, frame(b, 20, 10)) for b in ds.background])
     score = 1.0 - predict_tail(pipe, every)[1][:, list(pipe.classes_).index("no")]
-    got, info = mine_hard_negatives(pipe, ds, 25, chunk=7)
+    got, ids, info = mine_hard_negatives(pipe, ds, 25, chunk=7)
     assert info["pool_windows"] == len(every) == 299 + 122
     assert info["above_half"] > 10  # the middling bursts fool the first tree
-    np.testing.assert_array_equal(np.sort(got.ravel()), np.sort(every[np.argsort(-score, kind="stable")[:25]].ravel()))
+    best = np.argsort(-score, kind="stable")
+    np.testing.assert_array_equal(np.sort(ids), np.sort(best[:25]))
+    np.testing.assert_array_equal(got, every[ids])
+    _, again, _ = mine_hard_negatives(pipe, ds, 25, taken=frozenset(ids.tolist()), chunk=7)
+    np.testing.assert_array_equal(np.sort(again), np.sort(best[25:50]))  # a later round takes the next ones
 
 
 def test_refit_learns_the_mined_windows_as_their_class(rng):
@@ -62,6 +66,13 @@ def test_refit_learns_the_mined_windows_as_their_class(rng):
     assert twice.metrics["n_train"] == once.metrics["n_train"]  # the held-out split is untouched
 
 
+def test_rounds_mine_new_windows_each_time(rng):
+    ds = _dataset(rng)
+    r = train(Pipeline.from_string(PIPE % 15 + "  hard_negative_rounds: 3\n"), ds, progress=False)
+    hn = r.metrics["hard_negatives"]
+    assert len(hn["rounds"]) == 3 and hn["mined"] == 45 and all(x["mined"] == 15 for x in hn["rounds"])
+
+
 def test_no_background_is_said_and_a_foreign_label_refused(rng):
     notes = []
     r = train(Pipeline.from_string(PIPE % 10), _dataset(rng, background=False), progress=False, note=notes.append)
@@ -69,7 +80,7 @@ def test_no_background_is_said_and_a_foreign_label_refused(rng):
     short = _dataset(rng)
     short.background = [b[:15] for b in short.background]
     r = train(Pipeline.from_string(PIPE % 10), short, progress=False, note=notes.append)
-    assert "hard_negatives" not in r.metrics and any("shorter than one window (20 samples)" in n for n in notes)
+    assert "hard_negatives" not in r.metrics and any("shorter than one window of 20 samples" in n for n in notes)
     ds = _dataset(rng)
     ds.background_label = "maybe"
     with pytest.raises(DataError, match="background class 'maybe' is not one of the model's classes"):
