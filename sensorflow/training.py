@@ -267,7 +267,7 @@ def mine_hard_negatives(pipe: Pipeline, ds: Dataset, n: int, note=None, taken=fr
     if keep_h is None or not len(keep_h):
         if note:
             note(f"train.hard_negatives: no background window left to mine (each recording shorter than one "
-                 f"window of {length} samples, or all taken); fitted once")
+                 f"window of {length} samples, or all taken); no further fit")
         return None
     info = {"pool_windows": int(total), "mined": int(len(keep_h)), "lowest_score": float(keep_s.min()),
             "above_half": int((keep_s > 0.5).sum())}
