@@ -315,7 +315,7 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
     w = dataset_windows(pipe, ds)
     train_idx, test_idx = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
     timings = {}
-    metrics_extra: dict = {}
+    mined = None
     with progress_bar(progress) as bar:
         H = head_features(pipe, w.X, bar)
         timings["features_s"] = time.perf_counter() - t0
@@ -341,8 +341,6 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
             if cfg.train.hard_negatives:
                 t_mine = time.perf_counter()
                 mined = _mine_and_refit(pipe, ds, H[train_idx], y[train_idx], cfg.train, note)
-                if mined:
-                    metrics_extra["hard_negatives"] = mined
                 timings["mining_s"] = time.perf_counter() - t_mine
         for text in sorted({str(w.message).splitlines()[0] for w in caught if w.category is ConvergenceWarning}):
             note(f"model '{pipe.model.name}': {text} (raise max_iter or scale the features)")
@@ -352,7 +350,8 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
     metrics["n_train"], metrics["n_test"] = int(len(train_idx)), int(len(test_idx))
     metrics["n_features"] = int(H.shape[1]) if H.ndim == 2 else int(np.prod(H.shape[1:]))
     metrics["split"] = by
-    metrics.update(metrics_extra)
+    if mined:
+        metrics["hard_negatives"] = mined
     if cv:
         acc, f1 = np.asarray(cv).T
         metrics["cv"] = {"folds": len(cv), "accuracy_mean": float(acc.mean()), "accuracy_std": float(acc.std()),
