@@ -1,4 +1,4 @@
-"""Drive one demo: pipeline -> data -> train -> evaluate -> export C -> HIL -> report."""
+"""Drive one demo: pipeline -> data -> train -> evaluate -> export C -> HIL -> measure -> report."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import DataError
 from .report import target as make_target
-from .steps import Steps
+from .steps import StepUnavailable, Steps
 
 REPO_PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
 
@@ -149,17 +149,23 @@ def run_hil(pipe, export_dir: Path, board: str, windows: np.ndarray, build_dir: 
     return d
 
 
-def measure_streaming(pipe, windows: np.ndarray, board: str, work: Path) -> dict:
-    """Instructions per second of audio on the board's steady-state ``<prefix>_push`` path
-    (one hop of samples per call, every call completing a window), as ``sensorflow bench`` measures."""
+def measure_on_board(pipe, windows: np.ndarray, board: str, work: Path) -> dict:
+    """Flash, RAM and instructions of the exported library on the bench's measuring image, as
+    ``sensorflow bench`` measures them: flash = linked image growth, RAM = the library's static
+    data + bss plus the stack one inference adds over the harness's own, instructions per
+    inference and per hop on the steady-state ``<prefix>_push`` path (every call completing a window)."""
     from ..bench.pipelines_section import measure_demo
-    from ..bench.qemu_harness import tools_available
+    from ..bench.qemu_harness import BOARDS, tools_available
 
+    if board not in BOARDS:
+        raise StepUnavailable(f"the measuring image runs on the emulated boards ({', '.join(BOARDS)}), not on '{board}'")
     missing = tools_available(board)
     if missing:
-        raise DataError(f"cannot measure the streaming path on '{board}': {missing}")
+        raise StepUnavailable(f"cannot measure on '{board}': {missing}")
     m = measure_demo(pipe, windows, board, Path(work))
-    m["detail"] = f"{m['instr_per_second']:,.0f} instructions per second of audio ({m['instr_hop']:,.0f} per hop)"
+    m["detail"] = (f"RAM {m['ram']:,} B (stack {m['stack']:,} B), flash {m['flash']:,} B, "
+                   f"{m['instr_infer']:,.0f} instructions per inference, "
+                   f"{m['instr_per_second']:,.0f} per second of signal on the streaming path")  # fmt: skip
     return m
 
 
@@ -208,16 +214,12 @@ def run(opts: DemoOptions) -> dict:
                         out / "hil", log, s_export.value.get("expected_hash")),
         needs=(s_export,),
     )  # fmt: skip
-    s_stream = None
-    if demo.kind == "detector":
-        s_stream = steps.run(
-            "measure streaming",
-            lambda: measure_streaming(s_pipe.value, s_train.value.test_windows[:8], opts.board, out / "measure"),
-            needs=(s_export,),
-        )
-    device = figures.device_section(s_pipe.value if s_pipe.ok else None, s_export, s_hil, result, demo)
-    if s_stream is not None and s_stream.ok:
-        figures.streaming_rows(s_stream.value, result, device)
+    s_measure = steps.run(
+        "measure",
+        lambda: measure_on_board(s_pipe.value, s_train.value.test_windows[:8], opts.board, out / "measure"),
+        needs=(s_export,),
+    )
+    device = figures.device_section(s_pipe.value if s_pipe.ok else None, s_export, s_hil, s_measure, result)
     figures.targets(opts.name, result, metrics, device, s_eval)
     result["steps"] = [s.to_dict() for s in steps.results]
     result["ok"] = steps.all_ok

@@ -107,6 +107,42 @@ def test_steps_report_unavailable_and_skip_dependents():
         require("sensorflow.demo", "no_such_attribute")
 
 
+def _device(s_measure):
+    from sensorflow.demo.figures import device_section, targets
+    from sensorflow.demo.steps import StepResult
+
+    export = StepResult("export", "ok", value={"state_bytes": 2788, "flash_bytes": 9932, "ram_bytes": 2788,
+                                                "source": "measured"})
+    hil = StepResult("hil", "ok", value={"agreement": 1.0, "passed": True, "stack_used": 356, "n": 12,
+                                          "per_inference": {"features": 61977, "classify": 480, "total": 62457},
+                                          "counter_unit": "instructions"})
+    result = {"board": "qemu-mps2-an386", "sections": [], "targets": [], "metrics": {}}
+    dev = device_section(None, export, hil, s_measure, result)
+    targets("gesture", result, {}, dev, None)
+    return dev, {t["name"]: t for t in result["targets"]}
+
+
+def test_device_targets_read_the_bench_measurement_not_the_hil_firmware_stack():
+    from sensorflow.demo.steps import StepResult
+
+    m = {"instr_infer": 62285.0, "instr_hop": 64785.0, "instr_per_second": 6478.5, "hop_s": 10.0, "flash": 7460,
+         "stack": 264, "ram": 3052, "agree": 8, "k": 8}
+    dev, t = _device(StepResult("measure", "ok", value=m))
+    assert (dev["ram_bytes"], dev["flash_bytes"], dev["instr_per_inference"]) == (3052, 7460, 62285.0)
+    assert dev["hil_stack_bytes"] == 356 and dev["library_flash_bytes"] == 9932
+    ram = next(v for k, v in t.items() if k.startswith("RAM"))
+    assert ram["measured"] == 3052 and ram["met"]
+
+
+def test_device_ram_without_the_bench_image_is_static_plus_hil_stack():
+    from sensorflow.demo.steps import StepResult
+
+    dev, t = _device(StepResult("measure", "unavailable", detail="no qemu"))
+    assert dev["ram_bytes"] == 2788 + 356 and dev["flash_bytes"] == 9932 and dev["instr_per_inference"] == 62457
+    ram = next(v for k, v in t.items() if k.startswith("RAM"))
+    assert ram["measured"] == 3144 and not ram["met"]
+
+
 def test_unknown_demo_is_a_user_error(capsys):
     assert main(["demo", "nosuchdemo"]) == 2
     assert "unknown demo 'nosuchdemo'" in capsys.readouterr().err
@@ -240,3 +276,10 @@ def test_by_condition_sums_streams_of_one_condition():
                        "false_accepts": 3, "recall": 4 / 9}
     assert rows[1]["recall"] == 1.0
     assert streaming.by_condition(ev, ["", "", ""], [1.0, 1.0, 1.0]) == []
+
+
+def test_measuring_on_a_board_without_the_bench_image_is_unavailable_not_failed(tmp_path):
+    from sensorflow.demo.runner import measure_on_board
+
+    with pytest.raises(StepUnavailable, match="emulated boards .*not on 'host'"):
+        measure_on_board(None, np.zeros((1, 4), np.float32), "host", tmp_path)
