@@ -250,6 +250,15 @@ def test_cwru_recipe_through_dataset_loader(tmp_path):
         load_dataset(Bad)
 
 
+def test_cwru_options_take_yaml_number_stems_and_refuse_bad_values():
+    o = cwru.parse_options({"file_rates": {97: 48000}, "test_loads": [1, 2], "segment_seconds": None})
+    assert o.file_rates == {"97": 48000.0} and o.test_loads == (1, 2) and o.segment_seconds is None
+    with pytest.raises(ConfigError, match=r"dataset\.options\.file_rates: Input should be greater than 0"):
+        cwru.parse_options({"file_rates": {"97": 0}})
+    with pytest.raises(ConfigError, match=r"dataset\.options\.channel: Input should be 'DE', 'FE' or 'BA'"):
+        cwru.parse_options({"channel": "de"})
+
+
 def test_wakeword_variants_rotate_over_accents():
     o = wakeword.WakewordOptions(train_accents=("en-us", "de", "fi"), train_variants=("m1", "m2", "f1", "f2"),
                                  test_variants=("m3",), variants_per_accent=2, use_flite=False)

@@ -176,8 +176,11 @@ dataset:
 @pytest.mark.parametrize("name,options,line,fragment", [
     ("wakeword", "    wake_variant_per_speaker: 2\n", 12, "dataset.options.wake_variant_per_speaker: asks for"),
     ("wakeword", "    wake_per_speaker: 0\n", 12, "dataset.options.wake_per_speaker:"),
-    ("vibration", "    spead: 3\n", 12, "dataset.options.spead"),
-], ids=["cross-key", "range", "unknown-key"])
+    ("vibration", "    spead: 3\n", 12, "dataset.options.spead: unknown option 'spead'; allowed: "),
+    ("wakeword", "    test_accents: [en-us]\n", 12, "'en-us' is in both train_accents and test_accents"),
+    ("cwru", "    chanel: FE\n", 12, "dataset.options.chanel: unknown option 'chanel'; did you mean 'channel'?"),
+    ("cwru", "    test_loads: [4]\n", 12, "dataset.options.test_loads: Input should be less than or equal to 3"),
+], ids=["cross-key", "range", "unknown-key", "held-out-voice-in-training", "cwru-near-miss", "cwru-range"])
 def test_validate_checks_recipe_options_without_building_data(tmp_path, capsys, name, options, line, fragment):
     p = _write(tmp_path, RECIPE % (name, options))
     assert main(["validate", str(p)]) == 2

@@ -8,7 +8,7 @@ name is used. The label of a file comes from its folder (``normal/``, ``inner/``
 ``ball/``) or, for the 12 kHz drive-end set's file numbers, from the CWRU table below
 (0.007/0.014/0.021 in faults, outer race centred at 6:00, motor loads 0-3 hp). The sample rate
 is an option (12 kHz for that set; the normal baseline files were published at 48 kHz, give
-``sample_rates: {"97": 48000, ...}`` and they are resampled with scipy.signal.resample_poly).
+``file_rates: {"97": 48000, ...}`` and they are resampled with scipy.signal.resample_poly).
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from __future__ import annotations
 import re
 from math import gcd
 from pathlib import Path
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from scipy.signal import resample_poly
 
 from ...errors import DataError
+from .options import validated
 
 CLASSES = ("normal", "inner", "outer", "ball")
 
@@ -123,34 +126,41 @@ def load_folder(
             "fold": np.array(fold), "names": names}  # fmt: skip
 
 
-def load(config, options: dict | None = None):
-    """Recipe hook for ``dataset: {loader: recipe, name: cwru, path: DIR, options: {...}}``.
+class CwruOptions(BaseModel):
+    """``dataset.options`` of the cwru recipe."""
 
-    Options: ``path`` (folder of .mat files, or ``--data``), ``channel`` (DE/FE/BA),
-    ``file_rate`` (Hz the files were recorded at, default 12000), ``file_rates`` (per file
-    stem), ``segment_seconds`` (default 2), ``test_loads`` (loads, hp, for ``split.by: predefined``).
-    """
-    from ...errors import ConfigError
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str | None = Field(None, description="folder of .mat files (else dataset.path or --data)")
+    channel: Literal["DE", "FE", "BA"] = Field("DE", description="drive end, fan end or base accelerometer")
+    file_rate: float = Field(12000.0, gt=0, description="Hz the files were recorded at")
+    file_rates: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict,
+                                                                 description="Hz per file stem, e.g. {'97': 48000}")
+    segment_seconds: float | None = Field(2.0, gt=0, description="cut recordings into segments this long (null: whole)")
+    test_loads: tuple[Annotated[int, Field(ge=0, le=3)], ...] = Field((), description="motor loads (hp) held out")
+
+    @field_validator("file_rates", mode="before")
+    @classmethod
+    def _stems_as_text(cls, v):
+        """YAML reads ``97: 48000`` with a number for the file stem."""
+        return {str(k): r for k, r in v.items()} if isinstance(v, dict) else v
+
+
+def parse_options(options: dict | None, key: tuple = ("dataset", "options")) -> CwruOptions:
+    return validated(CwruOptions, dict(options or {}), key)
+
+
+def load(config, options: dict | None = None):
+    """Recipe hook for ``dataset: {loader: recipe, name: cwru, path: DIR, options: {...}}``
+    (options: :class:`CwruOptions`; ``test_loads`` is for ``split.by: predefined``)."""
     from ..dataset import Dataset
 
-    options = dict(options or {})
-    allowed = {"path", "channel", "file_rate", "file_rates", "segment_seconds", "test_loads"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise ConfigError(f"unknown option '{unknown[0]}'; allowed: {', '.join(sorted(allowed))}",
-                          key=("dataset", "options", unknown[0]))  # fmt: skip
-    path = options.get("path") or getattr(config.dataset, "path", None)
+    opts = parse_options(options)
+    path = opts.path or getattr(config.dataset, "path", None)
     if not path:
         raise DataError("the cwru recipe needs dataset.path (or --data DIR): a folder of CWRU .mat files")
-    d = load_folder(
-        path,
-        float(config.sensor.sample_rate),
-        channel=str(options.get("channel", "DE")),
-        file_rate=float(options.get("file_rate", 12000.0)),
-        file_rates=options.get("file_rates"),
-        segment_seconds=options.get("segment_seconds", 2.0),
-        test_loads=tuple(int(v) for v in options.get("test_loads", ())),
-    )
+    d = load_folder(path, float(config.sensor.sample_rate), channel=opts.channel, file_rate=opts.file_rate,
+                    file_rates=opts.file_rates, segment_seconds=opts.segment_seconds, test_loads=opts.test_loads)
     fold = d["fold"] if "test" in set(d["fold"].tolist()) else None
     return Dataset([s[:, None] for s in d["signals"]], d["labels"], d["groups"], float(config.sensor.sample_rate),
                    tuple(config.sensor.channels), d["names"], fold=fold, source=f"cwru:{path}")  # fmt: skip

@@ -22,10 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from scipy.signal import fftconvolve
 
 from ...errors import ConfigError
+from .options import validated
 
 VERSION = 1
 CLASSES = ("normal", "outer", "inner", "ball")
@@ -102,12 +103,7 @@ class VibrationOptions(BaseModel):
 def parse_options(options: dict | None, key: tuple = ("dataset", "options")) -> VibrationOptions:
     options = dict(options or {})
     small = bool(options.pop("small", False))
-    try:
-        opts = VibrationOptions.small(**options) if small else VibrationOptions(**options)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(str(p) for p in err.get("loc", ()))[:1]
-        raise ConfigError(f"{err.get('msg', 'invalid value')}", key=key + loc) from None
+    opts = validated(VibrationOptions, options, key, preset=VibrationOptions.small if small else None)
     if opts.ball_diameter_mm >= opts.pitch_diameter_mm:
         raise ConfigError("ball_diameter_mm must be smaller than pitch_diameter_mm", key=key + ("ball_diameter_mm",))
     for name in ("rpm", "loads"):

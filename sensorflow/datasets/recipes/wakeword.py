@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ...errors import ConfigError, DataError
 from . import cache, noise, speech
+from .options import validated
 
 VERSION = 11
 CLASSES = ("other", "wake")
@@ -196,16 +197,13 @@ class WakewordOptions(BaseModel):
 
 
 def parse_options(options: dict | None, key: tuple = ("dataset", "options")) -> WakewordOptions:
-    """Validate a YAML ``options:`` mapping; ``small: true`` starts from the small preset."""
+    """Validate a YAML ``options:`` mapping (voices of the parts disjoint); ``small: true`` starts
+    from the small preset."""
     options = dict(options or {})
     small = bool(options.pop("small", False))
-    try:
-        return WakewordOptions.small(**options) if small else WakewordOptions(**options)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(str(p) for p in err.get("loc", ()))[:1]
-        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        raise ConfigError(msg, key=key + loc) from None
+    opts = validated(WakewordOptions, options, key, preset=WakewordOptions.small if small else None)
+    check_disjoint(opts)
+    return opts
 
 
 @dataclass
@@ -536,9 +534,10 @@ def _cache_options(opts: WakewordOptions) -> dict:
 
 def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
     """Generate (or read from the cache) the whole corpus for ``opts``."""
-    if not isinstance(opts, WakewordOptions):
+    if isinstance(opts, WakewordOptions):
+        check_disjoint(opts)
+    else:
         opts = parse_options(opts)
-    check_disjoint(opts)
     speech.require_engine("espeak")
 
     def make():
