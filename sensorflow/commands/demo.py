@@ -20,6 +20,7 @@ def add_arguments(p):
 def run(args, out) -> int:
     from ..demo import DEMOS, DemoOptions
     from ..demo import run as run_demo
+    from ..demo.report import status_unjudged
     from ..errors import ConfigError
 
     if args.name not in DEMOS:
@@ -33,9 +34,10 @@ def run(args, out) -> int:
     out.set(metrics=_summary(result))
     out.print()
     for t in result["targets"]:
-        status = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        status = {True: "met", False: "NOT met", None: status_unjudged(t)}[t["met"]]
+        why = f": {t['note']}" if t["met"] is None and t["measured"] is not None and t.get("note") else ""
         out.print(f"  {t['name']}: {_fmt(t['measured'], t['unit'])} (target {t['direction']} "
-                  f"{_fmt(t['goal'], t['unit'])}) {status}")  # fmt: skip
+                  f"{_fmt(t['goal'], t['unit'])}) {status}{why}")  # fmt: skip
     bad = [s for s in result["steps"] if s["status"] != "ok"]
     for s in bad:
         out.print(f"  step {s['name']}: {s['status']}: {s['detail']}")

@@ -30,6 +30,11 @@ def target(name: str, measured, goal: float, unit: str, higher_is_better: bool, 
             "direction": ">=" if higher_is_better else "<=", "met": met, "note": note}  # fmt: skip
 
 
+def status_unjudged(t: dict) -> str:
+    """A target row without a verdict: nothing measured, or measured where the target does not apply."""
+    return "not measured" if t["measured"] is None else "not compared"
+
+
 def table(rows: list[list], header: list[str]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -53,7 +58,7 @@ def write(result: dict, out_dir: Path) -> Path:
     ]
     rows = []
     for t in result.get("targets", []):
-        status = {True: "met", False: "**not met**", None: "not measured"}[t["met"]]
+        status = {True: "met", False: "**not met**", None: status_unjudged(t)}[t["met"]]
         unit = t["unit"]
         rows.append([t["name"], _fmt(t["measured"], unit), f"{t['direction']} {_fmt(float(t['goal']), unit)}",
                      status, t.get("note", "")])  # fmt: skip

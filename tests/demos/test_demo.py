@@ -107,7 +107,7 @@ def test_steps_report_unavailable_and_skip_dependents():
         require("sensorflow.demo", "no_such_attribute")
 
 
-def _device(s_measure):
+def _device(s_measure, board="qemu-mps2-an386", unit="instructions"):
     from sensorflow.demo.figures import device_section, targets
     from sensorflow.demo.steps import StepResult
 
@@ -115,8 +115,8 @@ def _device(s_measure):
                                                 "source": "measured"})
     hil = StepResult("hil", "ok", value={"agreement": 1.0, "passed": True, "stack_used": 356, "n": 12,
                                           "per_inference": {"features": 61977, "classify": 480, "total": 62457},
-                                          "counter_unit": "instructions"})
-    result = {"board": "qemu-mps2-an386", "sections": [], "targets": [], "metrics": {}}
+                                          "counter_unit": unit})
+    result = {"board": board, "sections": [], "targets": [], "metrics": {}}
     dev = device_section(None, export, hil, s_measure, result)
     targets("gesture", result, {}, dev, None)
     return dev, {t["name"]: t for t in result["targets"]}
@@ -141,6 +141,18 @@ def test_device_ram_without_the_bench_image_is_static_plus_hil_stack():
     assert dev["ram_bytes"] == 2788 + 356 and dev["flash_bytes"] == 9932 and dev["instr_per_inference"] == 62457
     ram = next(v for k, v in t.items() if k.startswith("RAM"))
     assert ram["measured"] == 3144 and not ram["met"]
+
+
+def test_device_targets_are_judged_on_the_board_they_are_set_for_only():
+    dev, t = _device(None, board="host", unit="ns")
+    assert dev["ram_bytes"] == 3144 and "instr_per_inference" not in dev  # ns are not instructions
+    ram, flash, instr = (t[k] for k in ("RAM (static + stack)", "flash", "instructions per inference"))
+    assert ram["met"] is None and flash["met"] is None and instr["measured"] is None
+    assert "for the Cortex-M4F (qemu-mps2-an386); measured on host" in ram["note"]
+    assert t["held-out accuracy"]["met"] is None and t["HIL labels equal to host"]["met"] is True
+    from sensorflow.demo.report import status_unjudged
+
+    assert status_unjudged(ram) == "not compared" and status_unjudged(instr) == "not measured"
 
 
 def test_unknown_demo_is_a_user_error(capsys):
