@@ -182,6 +182,27 @@ def test_vibration_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
     assert code == (0 if all(s == "ok" for s in steps.values()) else 1)
 
 
+@pytest.mark.slow
+@pytest.mark.emulator
+def test_gesture_demo_end_to_end_reads_ram_as_the_bench_does(tmp_path, monkeypatch, capsys):
+    need_tools("arm-none-eabi-gcc", "qemu-system-arm")
+    pytest.importorskip("aeon")
+    code, out = _run_small("gesture", tmp_path, monkeypatch)  # BasicMotions is small: --small changes nothing
+    res = json.loads(capsys.readouterr().out)
+    steps = {s["name"]: s["status"] for s in res["steps"]}
+    assert steps == dict.fromkeys(("pipeline", "data", "train", "evaluate", "export", "hil", "measure"), "ok")
+    assert code == 0
+    dev = res["device"]
+    measure = json.loads((out / "report.json").read_text())["steps"][-1]
+    assert f"RAM {dev['ram_bytes']:,} B (stack {dev['stack_bytes']:,} B)" in measure["detail"]
+    # the HIL firmware's stack (its serial protocol loop included) is reported, not counted
+    assert dev["hil_stack_bytes"] > dev["stack_bytes"] and dev["ram_bytes"] < dev["static_ram_bytes"] + dev["hil_stack_bytes"]
+    ram = next(t for t in res["targets"] if t["name"].startswith("RAM"))
+    assert ram["measured"] == dev["ram_bytes"] and ram["met"] is not None
+    report = (out / "report.md").read_text()
+    assert "HIL firmware's stack high-water mark" in report and "RAM total: library static data + bss" in report
+
+
 def test_by_source_counts_each_voice_from_the_misses():
     from sensorflow.datasets.dataset import Stream
 
