@@ -11,7 +11,8 @@ def add_arguments(p):
 
     p.add_argument("name", metavar="NAME", help=f"demo to run: {', '.join(DEMOS)}")
     p.add_argument("--out", type=Path, default=None, help="output directory (default build/demo/NAME)")
-    p.add_argument("--board", default="qemu-mps2-an386", help="emulated board for export and HIL (default qemu-mps2-an386)")
+    p.add_argument("--board", default="qemu-mps2-an386",
+                   help="board for export and HIL: qemu-mps2-an386 (default), qemu-riscv32 or host")
     p.add_argument("--small", action="store_true", help="shrunken data: a quick end-to-end check, not representative numbers")
     p.add_argument("--pipeline", type=Path, default=None, help="use this pipeline YAML instead of pipelines/NAME.yaml")
     p.add_argument("--hil-windows", type=int, default=12, help="held-out windows sent to the board (default 12)")
@@ -27,6 +28,9 @@ def run(args, out) -> int:
         raise ConfigError(f"unknown demo '{args.name}'; choose one of: {', '.join(DEMOS)}")
     if args.hil_windows < 1:
         raise ConfigError("--hil-windows must be at least 1")
+    _check_board(args.board)
+    if args.pipeline is not None and not args.pipeline.is_file():
+        raise ConfigError(f"--pipeline {args.pipeline}: no such file; check the path")
     result = run_demo(
         DemoOptions(args.name, args.out, args.board, args.small, args.pipeline, args.hil_windows, log=out.note)
     )
@@ -43,6 +47,19 @@ def run(args, out) -> int:
         out.print(f"  step {s['name']}: {s['status']}: {s['detail']}")
     out.print(f"report: {result['report']}")
     return 0 if result["ok"] else 1
+
+
+def _check_board(name: str) -> None:
+    """Refuse, before any training, a board the demo cannot run HIL on (known to ``sensorflow
+    boards`` but without a HIL firmware port, or unknown)."""
+    from .. import boards
+    from ..errors import ConfigError
+    from ..hil.targets import TARGETS
+
+    if name not in TARGETS:
+        boards.get(name)  # an unknown name: its own error, with a near-miss hint
+        raise ConfigError(f"--board {name}: the demo runs HIL on a board it can start itself; choose one of: "
+                          f"{', '.join(TARGETS)} (for a real board: sensorflow export, then sensorflow hil --port)")
 
 
 def _summary(result: dict) -> dict:

@@ -160,6 +160,18 @@ def test_unknown_demo_is_a_user_error(capsys):
     assert "unknown demo 'nosuchdemo'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args,fragment", [
+    (["--board", "qemu-mps2-an368"], "unknown board 'qemu-mps2-an368'; did you mean 'qemu-mps2-an386'?"),
+    (["--board", "esp32-c3"], "--board esp32-c3: the demo runs HIL on a board it can start itself; choose one of: "),
+    (["--pipeline", "no/such.yaml"], "--pipeline no/such.yaml: no such file"),
+], ids=["unknown-board", "board-without-hil-port", "missing-pipeline"])
+def test_demo_refuses_bad_arguments_before_training(capsys, tmp_path, args, fragment):
+    assert main(["demo", "gesture", "--out", str(tmp_path / "out"), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and "\n" not in err, err
+    assert not (tmp_path / "out").exists()  # nothing ran
+
+
 # ---------------------------------------------------------------------- demos end to end
 def _run_small(name, tmp_path, monkeypatch):
     monkeypatch.setenv("SENSORFLOW_CACHE", str(tmp_path / "cache"))
