@@ -43,14 +43,27 @@ def content_hash(directory: Path) -> str:
     return h.hexdigest()
 
 
+def check_destination(out_dir: str | os.PathLike) -> None:
+    """Refuse a destination whose contents saving would destroy: a file, or a folder that is
+    neither empty nor an artifact (replacing an artifact is the one overwrite allowed)."""
+    out = Path(out_dir)
+    if out.is_file():
+        raise ArtifactError(f"{out}: is a file; the artifact is a folder: choose a new path")
+    if out.is_dir() and not (out / META).is_file() and any(out.iterdir()):
+        raise ArtifactError(f"{out}: a folder that is not a sensorflow artifact (no {META}) and not empty; "
+                            "choose a new path (nothing there was touched)")
+
+
 def save(pipeline: Pipeline, out_dir: str | os.PathLike, *, metrics: dict | None = None,
          dataset_fingerprint: str | None = None, extra: dict | None = None,
          arrays: dict[str, np.ndarray] | None = None) -> Path:
-    """Write the artifact atomically: into a temp dir beside ``out_dir``, then renamed.
+    """Write the artifact atomically: into a temp dir beside ``out_dir``, then renamed (an earlier
+    artifact there is replaced; anything else there is refused, see :func:`check_destination`).
 
     ``arrays`` ({name: ndarray}) are saved as ``<name>.npy`` (e.g. held-out test windows for
     HIL replay) and covered by the content hash; read them back with :func:`load_array`."""
     out = Path(out_dir)
+    check_destination(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

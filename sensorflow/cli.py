@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from importlib import import_module
 
@@ -75,17 +76,28 @@ def main(argv: list[str] | None = None) -> int:
         status = mod.run(args, out) or 0
     except SensorflowError as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if out.as_json:
-            print(json.dumps({"ok": False, "error": message, "error_type": type(exc).__name__}))
-        else:
-            print(f"sensorflow {args.command}: error: {message}", file=sys.stderr)
-        return exc.exit_code
+        return _error(args.command, out, message, type(exc).__name__, exc.exit_code)
+    except OSError as exc:  # a path the user gave (or the disk) refused: a file where a folder goes, no permission...
+        if os.environ.get("SENSORFLOW_DEBUG") or exc.strerror is None:
+            raise
+        where = next((str(f) for f in (exc.filename, exc.filename2) if f), "")
+        message = f"{where + ': ' if where else ''}{exc.strerror}; check the path (and that it is not a file where a folder goes)"
+        return _error(args.command, out, message, type(exc).__name__, 2)
     except KeyboardInterrupt:
         print(f"sensorflow {args.command}: interrupted", file=sys.stderr)
         return 130
     if out.as_json:
         print(json.dumps({"ok": status == 0, **out.result}, default=_json_default))
     return status
+
+
+def _error(command: str, out, message: str, error_type: str, code: int) -> int:
+    """One line on stderr (or one JSON object on stdout with --json); returns the exit status."""
+    if out.as_json:
+        print(json.dumps({"ok": False, "error": message, "error_type": error_type}))
+    else:
+        print(f"sensorflow {command}: error: {message}", file=sys.stderr)
+    return code
 
 
 def _json_default(value):

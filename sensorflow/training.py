@@ -308,6 +308,8 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
     note = note or (lambda text: None)
     if pipe.model is None:
         raise DataError(f"pipeline '{pipe.name}' has no model stage; add one (e.g. '- type: random_forest')")
+    if out_dir is not None:
+        artifact.check_destination(out_dir)  # before the fit, not after it
     t0 = time.perf_counter()
     cfg = pipe.config
     split = cfg.dataset.split if cfg.dataset is not None else None

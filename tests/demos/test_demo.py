@@ -328,3 +328,12 @@ def test_measuring_on_a_board_without_the_bench_image_is_unavailable_not_failed(
 
     with pytest.raises(StepUnavailable, match="emulated boards .*not on 'host'"):
         measure_on_board(None, np.zeros((1, 4), np.float32), "host", tmp_path)
+
+
+def test_an_out_path_that_is_a_file_is_one_line_not_a_traceback(capsys, tmp_path):
+    f = tmp_path / "report"
+    f.write_text("mine")
+    assert main(["demo", "gesture", "--out", str(f)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"sensorflow demo: error: {f}: File exists; check the path") and "\n" not in err, err
+    assert f.read_text() == "mine"

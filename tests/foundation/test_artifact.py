@@ -92,6 +92,37 @@ def test_overwrite_keeps_single_copy(saved):
     assert [p.name for p in saved.parent.iterdir()] == ["art"]
 
 
+def test_save_never_replaces_what_is_not_an_artifact(tmp_path):
+    pipe = Pipeline.from_string(YAML)
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("precious")
+    with pytest.raises(ArtifactError, match="notes.txt: is a file"):
+        artifact.save(pipe, a_file)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "data.csv").write_text("1,2")
+    with pytest.raises(ArtifactError, match="mine: a folder that is not a sensorflow artifact"):
+        artifact.save(pipe, folder)
+    assert a_file.read_text() == "precious" and (folder / "data.csv").read_text() == "1,2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "notes.txt"]  # no temp or .old left
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    artifact.load(artifact.save(pipe, empty))
+
+
+def test_train_refuses_the_destination_before_fitting(tmp_path):
+    from sensorflow.training import train
+
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "keep.txt").write_text("x")
+    pipe = Pipeline.from_string(YAML.replace("  - type: scale\n    gain: [2.0, 3.0]\n",
+                                             "  - type: stats\n    functions: [mean]\n  - type: decision_tree\n"))
+    # no data at all: the refusal comes before any windowing or fitting
+    with pytest.raises(ArtifactError, match="taken: a folder that is not a sensorflow artifact"):
+        train(pipe, None, out_dir=tmp_path / "taken")
+    assert [p.name for p in (tmp_path / "taken").iterdir()] == ["keep.txt"]
+
+
 def test_explicit_null_params_survive_the_round_trip(tmp_path):
     """``top_db: null`` (no clip) differs from the default 80 dB: a reloaded artifact must not
     quietly compute other features than the ones it was trained on."""
