@@ -211,6 +211,14 @@ def test_run_input_errors(tmp_path, capsys, monkeypatch, rng):
     (tmp_path / "rec.txt").write_text("1\n")
     assert main(["run", "art", "--input", "rec.txt"]) == 2
     assert "cannot read '.txt' recordings" in _one_line_error(capsys)
+    bad = rng.standard_normal(1600).astype(np.float32)
+    bad[900] = np.nan
+    np.save(tmp_path / "nan.npy", bad)
+    assert main(["run", "art", "--input", "nan.npy"]) == 2
+    assert "nan.npy: sample 900: channel 'mic' is nan; clean or interpolate" in _one_line_error(capsys)
+    (tmp_path / "inf.csv").write_text("mic\n0.5\n0.25\n-inf\n")
+    assert main(["run", "art", "--input", "inf.csv"]) == 2
+    assert "inf.csv:4: channel 'mic' is -inf" in _one_line_error(capsys)
     # a good recording: a loud "yes" then silence, window by window
     x = np.concatenate([rng.standard_normal(800) * 8000, rng.standard_normal(800) * 800]).astype(np.int16)
     wavfile.write(tmp_path / "rec.wav", 8000, x)
