@@ -295,9 +295,17 @@ def _mine_and_refit(pipe: Pipeline, ds: Dataset, H: np.ndarray, y: np.ndarray, s
             "rounds": rounds}
 
 
-def dataset_windows(pipe: Pipeline, ds: Dataset) -> Windows:
+def dataset_windows(pipe: Pipeline, ds: Dataset, note: Callable[[str], None] | None = None) -> Windows:
+    """The dataset's windows at the pipeline's length and hop; ``note`` is told how many recordings
+    were shorter than one window (zero-padded at the end: a window far longer than the data is a
+    config mistake the accuracy alone would not show)."""
     ds.check_sensor(pipe.config.sensor.sample_rate, pipe.input_spec.n_channels)
-    return ds.windows(pipe.window_length, pipe.hop)
+    length = pipe.window_length
+    short = [len(s) for s in ds.signals if 0 < len(s) < length]
+    if short and note:
+        note(f"{len(short)} of {len(ds)} recordings are shorter than one window ({length} samples; shortest "
+             f"{min(short)}, longest {max(short)}): zero-padded to one window; check window.length")
+    return ds.windows(length, pipe.hop)
 
 
 def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, progress: bool = True,
@@ -314,7 +322,7 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
     cfg = pipe.config
     split = cfg.dataset.split if cfg.dataset is not None else None
     by = split.by if split else "group"
-    w = dataset_windows(pipe, ds)
+    w = dataset_windows(pipe, ds, note)
     train_idx, test_idx = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
     timings = {}
     mined = None

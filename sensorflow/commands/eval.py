@@ -30,7 +30,7 @@ def run(args, out) -> int:
     events = None
     if args.data:
         ds = pipe.load_data(args.data)
-        w = dataset_windows(pipe, ds)
+        w = dataset_windows(pipe, ds, out.note)
         X, y = w.X, w.y
         source = ds.source
         if ds.fingerprint() == meta.get("dataset_fingerprint"):

@@ -24,7 +24,7 @@ def run(args, out) -> int:
     if target.suffix != ".npz":
         raise DataError(f"{target}: --out must end in .npz")
     ds = pipe.load_data(args.data)
-    w = dataset_windows(pipe, ds)
+    w = dataset_windows(pipe, ds, out.note)
     with progress_bar(not out.as_json) as bar:
         F = head_features(pipe, w.X, bar)
     k = _head_length(pipe)

@@ -34,3 +34,29 @@ def test_windower_equals_frame_for_any_chunking(length, hop, n, cuts):
         k += 1
     got = np.concatenate(outs) if outs else np.empty((0, length, 3), np.float32)
     np.testing.assert_array_equal(got, frame(sig, length, hop))
+
+
+def test_training_says_when_recordings_are_shorter_than_a_window():
+    from sensorflow.datasets import Dataset
+    from sensorflow.pipeline import Pipeline
+    from sensorflow.training import dataset_windows
+
+    yaml = """
+name: short
+sensor: {kind: imu, sample_rate: 10, channels: [ax]}
+window: {length: %d}
+stages:
+  - type: stats
+    functions: [rms]
+  - type: decision_tree
+"""
+    rng = np.random.default_rng(0)
+    ds = Dataset([rng.standard_normal((n, 1)) for n in (30, 50, 80)], ["a", "b", "a"], ["g1", "g2", "g3"], 10, ["ax"],
+                 ["r1", "r2", "r3"])
+    notes = []
+    w = dataset_windows(Pipeline.from_string(yaml % 60), ds, notes.append)
+    assert len(w.X) == 3 and notes == ["2 of 3 recordings are shorter than one window (60 samples; shortest 30, "
+                                       "longest 50): zero-padded to one window; check window.length"]
+    notes.clear()
+    dataset_windows(Pipeline.from_string(yaml % 30), ds, notes.append)
+    assert notes == []
