@@ -49,7 +49,7 @@ def read_recording(path: str, pipe: Pipeline) -> np.ndarray:
     if suffix == ".wav":
         from ..datasets.wav import read_wav
 
-        return _finite(p, read_wav(p, sensor.sample_rate, n_ch, sensor.scale)[0], sensor.channels, "sample ")
+        return _finite(p, read_wav(p, sensor.sample_rate, n_ch, sensor.scale)[0], sensor.channels)
     if suffix == ".npy":
         try:
             data = np.load(p, allow_pickle=False)
@@ -59,7 +59,7 @@ def read_recording(path: str, pipe: Pipeline) -> np.ndarray:
             data = data[:, None]
         if data.ndim != 2 or data.shape[1] != n_ch or data.dtype.kind not in "fiu":
             raise DataError(f"{p}: expected a numeric array of shape (n_samples, {n_ch}), got {data.dtype} {data.shape}")
-        return _finite(p, (data * sensor.scale).astype(np.float32), sensor.channels, "sample ")
+        return _finite(p, (data * sensor.scale).astype(np.float32), sensor.channels)
     if suffix == ".csv":
         from ..datasets.tables import read_csv_table
 
@@ -78,16 +78,16 @@ def read_recording(path: str, pipe: Pipeline) -> np.ndarray:
                 out[i] = [float(row[c]) for c in cols]
             except (ValueError, IndexError):
                 raise DataError(f"{p}:{first + i}: expected {n_ch} numbers") from None
-        return _finite(p, (out * sensor.scale).astype(np.float32), sensor.channels, "", first)
+        return _finite(p, (out * sensor.scale).astype(np.float32), sensor.channels, first)
     raise DataError(f"{p}: cannot read '{suffix}' recordings; use .wav, .csv or .npy")
 
 
-def _finite(p: Path, x: np.ndarray, channels, where: str, first_line: int | None = None) -> np.ndarray:
+def _finite(p: Path, x: np.ndarray, channels, first_line: int | None = None) -> np.ndarray:
     """``x`` if every value is finite, else a DataError naming the first bad sample (or CSV line) and channel."""
     bad = np.argwhere(~np.isfinite(x))
     if len(bad):
         i, c = (int(v) for v in bad[0])
-        at = f"{p}:{first_line + i}" if first_line is not None else f"{p}: {where}{i}"
+        at = f"{p}:{first_line + i}" if first_line is not None else f"{p}: sample {i}"
         raise DataError(f"{at}: channel '{channels[c]}' is {x[i, c]}; clean or interpolate the recording first")
     return x
 
