@@ -296,16 +296,9 @@ def _mine_and_refit(pipe: Pipeline, ds: Dataset, H: np.ndarray, y: np.ndarray, s
 
 
 def dataset_windows(pipe: Pipeline, ds: Dataset, note: Callable[[str], None] | None = None) -> Windows:
-    """The dataset's windows at the pipeline's length and hop; ``note`` is told how many recordings
-    were shorter than one window (zero-padded at the end: a window far longer than the data is a
-    config mistake the accuracy alone would not show)."""
+    """The dataset's windows at the pipeline's length and hop (``note``: see ``Dataset.windows``)."""
     ds.check_sensor(pipe.config.sensor.sample_rate, pipe.input_spec.n_channels)
-    length = pipe.window_length
-    short = [len(s) for s in ds.signals if 0 < len(s) < length]
-    if short and note:
-        note(f"{len(short)} of {len(ds)} recordings are shorter than one window ({length} samples; shortest "
-             f"{min(short)}, longest {max(short)}): zero-padded to one window; check window.length")
-    return ds.windows(length, pipe.hop)
+    return ds.windows(pipe.window_length, pipe.hop, note=note)
 
 
 def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, progress: bool = True,

@@ -12,6 +12,21 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# a pipeline whose data comes from a dataset recipe: RECIPE_PIPELINE % (recipe name, indented option lines);
+# the options start on line 11
+RECIPE_PIPELINE = """name: ww
+sensor: {kind: audio, sample_rate: 16000, channels: [mic]}
+window: {length_ms: 1000}
+stages:
+  - type: stats
+    functions: [rms]
+  - type: decision_tree
+dataset:
+  loader: recipe
+  name: %s
+  options:
+%s"""
+
 TOOL_PACKAGES = {
     "arm-none-eabi-gcc": "gcc-arm-none-eabi libnewlib-arm-none-eabi",
     "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",

@@ -133,18 +133,25 @@ class Dataset:
                 f"{n_channels}; fix sensor.channels or the data"
             )
 
-    def windows(self, length: int, hop: int, pad_short: bool = True) -> Windows:
+    def windows(self, length: int, hop: int, pad_short: bool = True, note=None) -> Windows:
         """Cut every recording into windows (``sensorflow.windowing.frame``); a recording
-        shorter than one window is zero-padded at the end to one window when ``pad_short``."""
+        shorter than one window is zero-padded at the end to one window when ``pad_short``, and
+        ``note`` is told how many were (a window far longer than the data is a config mistake
+        the accuracy alone would not show)."""
         xs, ys, gs, rs = [], [], [], []
+        padded = []
         for i, s in enumerate(self.signals):
             if len(s) < length and pad_short and len(s) > 0:
+                padded.append(len(s))
                 s = np.concatenate([s, np.zeros((length - len(s), s.shape[1]), s.dtype)])
             w = frame(s, length, hop)
             xs.append(w)
             ys += [self.labels[i]] * len(w)
             gs += [self.groups[i]] * len(w)
             rs += [i] * len(w)
+        if padded and note:
+            note(f"{len(padded)} of {len(self)} recordings are shorter than one window ({length} samples; shortest "
+                 f"{min(padded)}, longest {max(padded)}): zero-padded to one window; check window.length")
         n_ch = len(self.channels)
         X = np.concatenate(xs).astype(np.float32, copy=False) if xs else np.empty((0, length, n_ch), np.float32)
         if len(X) == 0:

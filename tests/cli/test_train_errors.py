@@ -8,6 +8,7 @@ import sys
 import types
 
 import numpy as np
+from conftest import RECIPE_PIPELINE
 from scipy.io import wavfile
 
 from sensorflow.cli import main
@@ -251,21 +252,7 @@ def test_convergence_warning_is_reported_once(tmp_path, capsys, monkeypatch):
     assert err.count("failed to converge") == 1 and "raise max_iter" in err
 
 
-RECIPE_PIPE = """
-name: ww
-sensor: {kind: audio, sample_rate: 16000, channels: [mic]}
-window: {length_ms: 1000}
-stages:
-  - type: stats
-    functions: [rms]
-  - type: decision_tree
-dataset:
-  loader: recipe
-  name: wakeword
-  options:
-    small: true
-    wake_variant_per_speaker: 2
-"""
+RECIPE_PIPE = "\n" + RECIPE_PIPELINE % ("wakeword", "    small: true\n    wake_variant_per_speaker: 2\n")
 
 
 def test_bad_recipe_option_names_its_line(tmp_path, capsys):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import RECIPE_PIPELINE
 
 from sensorflow.cli import main
 from sensorflow.config import loads
@@ -159,20 +160,6 @@ def test_every_shipped_pipeline_validates(repo, capsys):
     assert main(["validate", *map(str, files)]) == 0, capsys.readouterr().err
 
 
-RECIPE = """name: ww
-sensor: {kind: audio, sample_rate: 16000, channels: [mic]}
-window: {length_ms: 1000}
-stages:
-  - type: stats
-    functions: [rms]
-  - type: decision_tree
-dataset:
-  loader: recipe
-  name: %s
-  options:
-%s"""
-
-
 @pytest.mark.parametrize("name,options,line,fragment", [
     ("wakeword", "    wake_variant_per_speaker: 2\n", 12, "dataset.options.wake_variant_per_speaker: asks for"),
     ("wakeword", "    wake_per_speaker: 0\n", 12, "dataset.options.wake_per_speaker:"),
@@ -182,14 +169,14 @@ dataset:
     ("cwru", "    test_loads: [4]\n", 12, "dataset.options.test_loads: Input should be less than or equal to 3"),
 ], ids=["cross-key", "range", "unknown-key", "held-out-voice-in-training", "cwru-near-miss", "cwru-range"])
 def test_validate_checks_recipe_options_without_building_data(tmp_path, capsys, name, options, line, fragment):
-    p = _write(tmp_path, RECIPE % (name, options))
+    p = _write(tmp_path, RECIPE_PIPELINE % (name, options))
     assert main(["validate", str(p)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"{p}:{line}: ") and fragment in err and "\n" not in err, err
 
 
 def test_validate_names_an_unknown_recipe(tmp_path, capsys):
-    p = _write(tmp_path, RECIPE % ("no_such_recipe", "    a: 1\n"))
+    p = _write(tmp_path, RECIPE_PIPELINE % ("no_such_recipe", "    a: 1\n"))
     assert main(["validate", str(p)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"{p}: no dataset recipe 'no_such_recipe'"), err
