@@ -25,6 +25,16 @@ def __getattr__(name):
 
 
 __all__ = [
-    "ArtifactError", "BudgetExceededError", "CodegenError", "ConfigError", "DataError", "HILError",
-    "HILTimeout", "NotFittedError", "SensorflowError", "Pipeline", "stage", "__version__",
+    "ArtifactError",
+    "BudgetExceededError",
+    "CodegenError",
+    "ConfigError",
+    "DataError",
+    "HILError",
+    "HILTimeout",
+    "NotFittedError",
+    "SensorflowError",
+    "Pipeline",
+    "stage",
+    "__version__",
 ]

@@ -50,13 +50,21 @@ def check_destination(out_dir: str | os.PathLike) -> None:
     if out.is_file():
         raise ArtifactError(f"{out}: is a file; the artifact is a folder: choose a new path")
     if out.is_dir() and not (out / META).is_file() and any(out.iterdir()):
-        raise ArtifactError(f"{out}: a folder that is not a sensorflow artifact (no {META}) and not empty; "
-                            "choose a new path (nothing there was touched)")
+        raise ArtifactError(
+            f"{out}: a folder that is not a sensorflow artifact (no {META}) and not empty; "
+            "choose a new path (nothing there was touched)"
+        )
 
 
-def save(pipeline: Pipeline, out_dir: str | os.PathLike, *, metrics: dict | None = None,
-         dataset_fingerprint: str | None = None, extra: dict | None = None,
-         arrays: dict[str, np.ndarray] | None = None) -> Path:
+def save(
+    pipeline: Pipeline,
+    out_dir: str | os.PathLike,
+    *,
+    metrics: dict | None = None,
+    dataset_fingerprint: str | None = None,
+    extra: dict | None = None,
+    arrays: dict[str, np.ndarray] | None = None,
+) -> Path:
     """Write the artifact atomically: into a temp dir beside ``out_dir``, then renamed (an earlier
     artifact there is replaced; anything else there is refused, see :func:`check_destination`).
 
@@ -76,7 +84,9 @@ def save(pipeline: Pipeline, out_dir: str | os.PathLike, *, metrics: dict | None
             for key, value in learned.items():
                 if isinstance(value, np.ndarray):
                     if value.dtype == object:
-                        raise ArtifactError(f"stage '{stage.name}' learned an object array '{key}'; cannot save it safely")
+                        raise ArtifactError(
+                            f"stage '{stage.name}' learned an object array '{key}'; cannot save it safely"
+                        )
                     fname = f"stage{i:02d}_{stage.name}_{key.rstrip('_')}.npy"
                     np.save(tmp / fname, value, allow_pickle=False)
                     entry["arrays"][key] = fname
@@ -123,7 +133,9 @@ def read_meta(path: str | os.PathLike) -> dict:
     try:
         meta = json.loads((d / META).read_text())
     except FileNotFoundError:
-        raise ArtifactError(f"{path}: no {META}; not a sensorflow artifact (train one with 'sensorflow train')") from None
+        raise ArtifactError(
+            f"{path}: no {META}; not a sensorflow artifact (train one with 'sensorflow train')"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ArtifactError(f"{d / META}: corrupt JSON; re-train the pipeline") from None
     return meta
@@ -149,13 +161,17 @@ def load(path: str | os.PathLike) -> tuple[Pipeline, dict]:
     try:
         pipe = Pipeline.from_yaml(d / PIPELINE)
     except ConfigError as exc:
-        raise ArtifactError(f"{path}: stored pipeline no longer validates ({exc}); re-train with this version") from None
+        raise ArtifactError(
+            f"{path}: stored pipeline no longer validates ({exc}); re-train with this version"
+        ) from None
     stages_meta = json.loads((d / "stages.json").read_text())
     if len(stages_meta) != len(pipe.stages):
         raise ArtifactError(f"{path}: stages.json does not match pipeline.yaml; re-train the pipeline")
     for entry, stage in zip(stages_meta, pipe.stages):
         if entry["type"] != stage.name:
-            raise ArtifactError(f"{path}: stage {entry['index']} is '{entry['type']}' in stages.json but '{stage.name}' in pipeline.yaml")
+            raise ArtifactError(
+                f"{path}: stage {entry['index']} is '{entry['type']}' in stages.json but '{stage.name}' in pipeline.yaml"
+            )
         values = dict(entry["values"])
         for key, fname in entry["arrays"].items():
             values[key] = np.load(d / fname, allow_pickle=False)

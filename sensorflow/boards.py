@@ -124,7 +124,9 @@ def _validate(data, lines, shown) -> Board:
         elif err.get("type") == "extra_forbidden":
             allowed = list(_model_at(key[:-1]).model_fields) if _model_at(key[:-1]) else []
             close = difflib.get_close_matches(str(key[-1]), allowed, n=1, cutoff=0.6)
-            msg = f"unknown key '{key[-1]}'; " + (f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}")
+            msg = f"unknown key '{key[-1]}'; " + (
+                f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
+            )
         elif err.get("input") is not None and not isinstance(err.get("input"), (dict, list)):
             msg = f"{msg[:1].lower() + msg[1:]}, got {err['input']!r}"
         raise ConfigError(msg, key=key, file=shown, line=line_of(lines, key)) from None
@@ -179,6 +181,7 @@ def get(name_or_path: str | os.PathLike) -> Board:
         raise ConfigError(f"unknown board '{text}'; {hint}")
     board = load_file(files[text])
     if board.name != text:
-        raise ConfigError(f"file is named '{text}' but says name: {board.name}; make them agree",
-                          key=("name",), file=str(files[text]))
+        raise ConfigError(
+            f"file is named '{text}' but says name: {board.name}; make them agree", key=("name",), file=str(files[text])
+        )
     return board

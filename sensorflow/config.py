@@ -95,12 +95,19 @@ class TrainConfig(_Section):
     cv_folds: int = Field(5, ge=0, le=20, description="cross-validation folds on the training split (0 = off)")
     seed: int = 0
     hard_negatives: int = Field(
-        0, ge=0, description="hard-negative mining: after the first fit, score every window of the dataset's "
+        0,
+        ge=0,
+        description="hard-negative mining: after the first fit, score every window of the dataset's "
         "background recordings (training-part audio holding only one class, e.g. other speech), add this many "
-        "of the windows most unlike that class as its examples and fit again (0 = off)")
+        "of the windows most unlike that class as its examples and fit again (0 = off)",
+    )
     hard_negative_rounds: int = Field(
-        1, ge=1, le=5, description="mining rounds: each mines hard_negatives more windows with the latest fit "
-        "(none taken twice) and fits again on everything mined so far")
+        1,
+        ge=1,
+        le=5,
+        description="mining rounds: each mines hard_negatives more windows with the latest fit "
+        "(none taken twice) and fits again on everything mined so far",
+    )
 
 
 class ExportTarget(_Section):
@@ -129,7 +136,7 @@ def _stage_union():
         return Any
     if len(params) == 1:
         return params[0]
-    return Annotated[Union[tuple(params)], Field(discriminator="type")]
+    return Annotated[Union[tuple(params)], Field(discriminator="type")]  # noqa: UP007  (a union built at run time)
 
 
 _schema_cache: dict[tuple, type] = {}
@@ -301,7 +308,9 @@ def _explain(err: dict, data: dict) -> tuple[tuple, str]:
     if etype == "extra_forbidden":
         allowed = _allowed_keys(key[:-1], data)
         close = difflib.get_close_matches(str(key[-1]), allowed, n=1, cutoff=0.7)
-        hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(a for a in allowed if a != 'type')}"
+        hint = (
+            f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(a for a in allowed if a != 'type')}"
+        )
         return key, f"unknown key '{key[-1]}'; {hint}"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]

@@ -17,7 +17,7 @@ class Cost:
     ram_bytes: int = 0
     ops: int = 0
 
-    def __add__(self, other: "Cost") -> "Cost":
+    def __add__(self, other: Cost) -> Cost:
         return Cost(self.flash_bytes + other.flash_bytes, self.ram_bytes + other.ram_bytes, self.ops + other.ops)
 
     def to_dict(self) -> dict:

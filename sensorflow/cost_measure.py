@@ -34,8 +34,14 @@ class SectionSizes:
         setattr(self, kind, getattr(self, kind) + size)
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "rodata": self.rodata, "data": self.data, "bss": self.bss,
-                "flash": self.flash, "ram": self.ram}
+        return {
+            "text": self.text,
+            "rodata": self.rodata,
+            "data": self.data,
+            "bss": self.bss,
+            "flash": self.flash,
+            "ram": self.ram,
+        }
 
 
 @dataclass
@@ -51,8 +57,10 @@ class ObjectSizes:
 
 # Double-precision work that a float32 pipeline must never pull in: libgcc's soft-double
 # helpers (Arm EABI and generic names) and the double versions of libm functions.
-_SOFT_DOUBLE = re.compile(r"^__aeabi_(d[a-z0-9]+|[fiul]+2d|l?d2[a-z]+)$|^__[a-z]+df[23]$|^__(extendsfdf2|truncdfsf2|"
-                          r"float(un)?[sdt]idf|fix(uns)?dfs?[id]|unorddf2)$")
+_SOFT_DOUBLE = re.compile(
+    r"^__aeabi_(d[a-z0-9]+|[fiul]+2d|l?d2[a-z]+)$|^__[a-z]+df[23]$|^__(extendsfdf2|truncdfsf2|"
+    r"float(un)?[sdt]idf|fix(uns)?dfs?[id]|unorddf2)$"
+)
 _DOUBLE_LIBM = frozenset(
     "sin cos tan asin acos atan atan2 sinh cosh tanh exp exp2 expm1 log log2 log10 log1p pow sqrt cbrt hypot "
     "floor ceil round trunc fmod fabs".split()
@@ -81,7 +89,9 @@ def read_object(path: Path) -> ObjectSizes:
     try:
         from elftools.elf.elffile import ELFFile
     except ImportError:
-        raise ToolMissingError("pyelftools is not installed (pip install pyelftools); sizes are estimates only") from None
+        raise ToolMissingError(
+            "pyelftools is not installed (pip install pyelftools); sizes are estimates only"
+        ) from None
 
     total = SectionSizes()
     sections: dict[str, tuple[str, int]] = {}
@@ -105,8 +115,14 @@ def read_object(path: Path) -> ObjectSizes:
     return ObjectSizes(Path(path), total, sections, undefined)
 
 
-def compile_objects(sources: list[Path], include_dir: Path, out_dir: Path, board, opt: str = "-O2",
-                    extra_cflags: list[str] | None = None) -> list[Path]:
+def compile_objects(
+    sources: list[Path],
+    include_dir: Path,
+    out_dir: Path,
+    board,
+    opt: str = "-O2",
+    extra_cflags: list[str] | None = None,
+) -> list[Path]:
     """Cross-compile each source with the board's toolchain and the strict warning set
     (any warning fails the build). Raises ToolMissingError when no compiler is installed."""
     tc = board.toolchain.resolve()
@@ -119,9 +135,22 @@ def compile_objects(sources: list[Path], include_dir: Path, out_dir: Path, board
     objs = []
     for src in sources:
         obj = out_dir / (Path(src).stem + ".o")
-        cmd = [cc, *STRICT_CFLAGS, opt, "-ffunction-sections", "-fdata-sections", *cflags,
-               *[f"-D{d}" for d in board.toolchain.defines], *(extra_cflags or []),
-               "-I", str(include_dir), "-c", str(src), "-o", str(obj)]
+        cmd = [
+            cc,
+            *STRICT_CFLAGS,
+            opt,
+            "-ffunction-sections",
+            "-fdata-sections",
+            *cflags,
+            *[f"-D{d}" for d in board.toolchain.defines],
+            *(extra_cflags or []),
+            "-I",
+            str(include_dir),
+            "-c",
+            str(src),
+            "-o",
+            str(obj),
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0 or res.stderr.strip():
             first = (res.stderr.strip().splitlines() or ["(no output)"])[0]

@@ -7,8 +7,8 @@ Consecutive ``feature`` stages read the same signal and their vectors are concat
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -29,8 +29,9 @@ class Step:
     output_spec: Spec
 
 
-def run_steps(steps: list[Step], X: np.ndarray, y=None, fit: bool = False,
-              upto: tuple[str, ...] = ("model", "post")) -> np.ndarray:
+def run_steps(
+    steps: list[Step], X: np.ndarray, y=None, fit: bool = False, upto: tuple[str, ...] = ("model", "post")
+) -> np.ndarray:
     """Run bound steps in order (feature groups concatenated), stopping at the first step
     whose role is in ``upto``; with ``fit`` each stage is fitted on what reaches it."""
     out = X
@@ -60,12 +61,12 @@ class Pipeline:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_yaml(cls, path) -> "Pipeline":
+    def from_yaml(cls, path) -> Pipeline:
         cfg, lines, shown = config_mod.load(path)
         return cls(cfg, lines, shown)
 
     @classmethod
-    def from_string(cls, text: str, source: str = "<string>") -> "Pipeline":
+    def from_string(cls, text: str, source: str = "<string>") -> Pipeline:
         cfg, lines, shown = config_mod.loads(text, source)
         return cls(cfg, lines, shown)
 
@@ -186,7 +187,7 @@ class Pipeline:
         """Run steps until (not including) the first step whose role is in ``upto``."""
         return run_steps(self.steps, self.check_windows(X), y=y, fit=fit, upto=upto)
 
-    def fit(self, X, y) -> "Pipeline":
+    def fit(self, X, y) -> Pipeline:
         y = np.asarray(y)
         if len(y) != len(X):
             raise DataError(f"got {len(X)} windows but {len(y)} labels")
@@ -195,7 +196,7 @@ class Pipeline:
             self.model.fit(feats, y)
         return self.rebind()
 
-    def rebind(self) -> "Pipeline":
+    def rebind(self) -> Pipeline:
         """Bind every stage again, e.g. once the model knows its classes (after fit or load)."""
         self.steps = self._bind()
         return self
@@ -225,7 +226,7 @@ class Pipeline:
     def get_params(self, deep: bool = True) -> dict:
         return {"config": self.config}
 
-    def set_params(self, **params) -> "Pipeline":
+    def set_params(self, **params) -> Pipeline:
         if "config" in params:
             self.__init__(params["config"], self._lines, self._source)
         return self

@@ -25,17 +25,17 @@ class Spec:
     names: tuple[str, ...] = field(default=())
 
     @staticmethod
-    def signal(length: int, n_channels: int, sample_rate: float, names=()) -> "Spec":
+    def signal(length: int, n_channels: int, sample_rate: float, names=()) -> Spec:
         names = tuple(names) or tuple(f"ch{i}" for i in range(n_channels))
         return Spec("signal", (int(length), int(n_channels)), float(sample_rate), names)
 
     @staticmethod
-    def vector(names) -> "Spec":
+    def vector(names) -> Spec:
         names = tuple(names)
         return Spec("vector", (len(names),), None, names)
 
     @staticmethod
-    def scores(classes) -> "Spec":
+    def scores(classes) -> Spec:
         classes = tuple(str(c) for c in classes)
         return Spec("scores", (len(classes),), None, classes)
 
@@ -54,5 +54,5 @@ class Spec:
             n *= s
         return n
 
-    def with_(self, **kw) -> "Spec":
+    def with_(self, **kw) -> Spec:
         return replace(self, **kw)

@@ -12,9 +12,9 @@ import contextlib
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -39,8 +39,14 @@ def progress_bar(enabled: bool = True):
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         yield bar
 
 
@@ -170,8 +176,14 @@ def detect_events(pipe: Pipeline, signal: np.ndarray, chunk_s: float = 1.0) -> l
     chunks = (signal[i : i + step] for i in range(0, len(signal), step))
     for rec in pipe.stream(chunks):
         for c in np.flatnonzero(np.asarray(rec["post"]) > 0):
-            events.append({"time": float(rec["time"]), "end": float(rec["time"]) + win_s, "label": classes[c],
-                           "score": float(rec["scores"][c])})
+            events.append(
+                {
+                    "time": float(rec["time"]),
+                    "end": float(rec["time"]) + win_s,
+                    "label": classes[c],
+                    "score": float(rec["scores"][c]),
+                }
+            )
     return events
 
 
@@ -195,7 +207,12 @@ def event_metrics(pipe: Pipeline, streams: list[Stream], sample_rate: float, tol
         for det in detect_events(pipe, st.signal):
             hit = None
             for k, (a, b, lab) in enumerate(truth):
-                if not matched[k] and lab == det["label"] and det["time"] < b + tolerance_s and det["end"] > a - tolerance_s:
+                if (
+                    not matched[k]
+                    and lab == det["label"]
+                    and det["time"] < b + tolerance_s
+                    and det["end"] > a - tolerance_s
+                ):
                     hit = k
                     break
             entry = per_class.setdefault(det["label"], {"events": 0, "detected": 0, "false_accepts": 0})
@@ -245,8 +262,10 @@ def mine_hard_negatives(pipe: Pipeline, ds: Dataset, n: int, note=None, taken=fr
         return None
     classes = [str(c) for c in pipe.classes_]
     if str(ds.background_label) not in classes:
-        raise DataError(f"{ds.source or 'dataset'}: background class '{ds.background_label}' is not one of the "
-                        f"model's classes ({', '.join(classes)})")
+        raise DataError(
+            f"{ds.source or 'dataset'}: background class '{ds.background_label}' is not one of the "
+            f"model's classes ({', '.join(classes)})"
+        )
     k = classes.index(str(ds.background_label))
     keep_h = keep_s = keep_i = None
     total = 0
@@ -260,17 +279,26 @@ def mine_hard_negatives(pipe: Pipeline, ds: Dataset, n: int, note=None, taken=fr
             fresh = ~np.isin(ids, list(taken))
             H, score, ids = H[fresh], score[fresh], ids[fresh]
             if keep_h is not None:
-                H, score, ids = (np.concatenate([keep_h, H]), np.concatenate([keep_s, score]),
-                                 np.concatenate([keep_i, ids]))
+                H, score, ids = (
+                    np.concatenate([keep_h, H]),
+                    np.concatenate([keep_s, score]),
+                    np.concatenate([keep_i, ids]),
+                )
             top = np.argsort(-score, kind="stable")[:n]
             keep_h, keep_s, keep_i = H[top], score[top], ids[top]
     if keep_h is None or not len(keep_h):
         if note:
-            note(f"train.hard_negatives: no background window left to mine (each recording shorter than one "
-                 f"window of {length} samples, or all taken); no further fit")
+            note(
+                f"train.hard_negatives: no background window left to mine (each recording shorter than one "
+                f"window of {length} samples, or all taken); no further fit"
+            )
         return None
-    info = {"pool_windows": int(total), "mined": int(len(keep_h)), "lowest_score": float(keep_s.min()),
-            "above_half": int((keep_s > 0.5).sum())}
+    info = {
+        "pool_windows": int(total),
+        "mined": int(len(keep_h)),
+        "lowest_score": float(keep_s.min()),
+        "above_half": int((keep_s > 0.5).sum()),
+    }
     return keep_h, keep_i, info
 
 
@@ -287,12 +315,19 @@ def _mine_and_refit(pipe: Pipeline, ds: Dataset, H: np.ndarray, y: np.ndarray, s
         taken.update(ids.tolist())
         rounds.append(info)
         extra = np.concatenate(parts)
-        fit_tail(pipe, np.concatenate([H, extra]),
-                 np.concatenate([y, np.repeat(np.asarray([ds.background_label]), len(extra))]))
+        fit_tail(
+            pipe,
+            np.concatenate([H, extra]),
+            np.concatenate([y, np.repeat(np.asarray([ds.background_label]), len(extra))]),
+        )
     if not rounds:
         return None
-    return {"pool_windows": rounds[0]["pool_windows"], "mined": len(taken), "above_half": rounds[0]["above_half"],
-            "rounds": rounds}
+    return {
+        "pool_windows": rounds[0]["pool_windows"],
+        "mined": len(taken),
+        "above_half": rounds[0]["above_half"],
+        "rounds": rounds,
+    }
 
 
 def dataset_windows(pipe: Pipeline, ds: Dataset, note: Callable[[str], None] | None = None) -> Windows:
@@ -301,8 +336,14 @@ def dataset_windows(pipe: Pipeline, ds: Dataset, note: Callable[[str], None] | N
     return ds.windows(pipe.window_length, pipe.hop, note=note)
 
 
-def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, progress: bool = True,
-          note: Callable[[str], None] | None = None) -> TrainResult:
+def train(
+    pipe: Pipeline,
+    ds: Dataset,
+    *,
+    out_dir: str | Path | None = None,
+    progress: bool = True,
+    note: Callable[[str], None] | None = None,
+) -> TrainResult:
     """Fit ``pipe`` on the training part of ``ds`` and measure it; save the artifact to ``out_dir``.
 
     Nothing is written unless every step succeeded (the artifact is saved atomically last)."""
@@ -326,7 +367,9 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
         groups = window_groups(ds, w, by)
         # cross-validation on the training part, fresh stages per fold
         cv = []
-        folds = cv_folds(y[train_idx], groups[train_idx], cfg.train.cv_folds, cfg.train.seed) if cfg.train.cv_folds else []
+        folds = (
+            cv_folds(y[train_idx], groups[train_idx], cfg.train.cv_folds, cfg.train.seed) if cfg.train.cv_folds else []
+        )
         task = bar.add_task("cross-validation", total=len(folds)) if bar is not None and folds else None
         for tr, va in folds:
             fold_pipe = Pipeline(cfg)
@@ -357,8 +400,12 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
         metrics["hard_negatives"] = mined
     if cv:
         acc, f1 = np.asarray(cv).T
-        metrics["cv"] = {"folds": len(cv), "accuracy_mean": float(acc.mean()), "accuracy_std": float(acc.std()),
-                         "macro_f1_mean": float(f1.mean())}
+        metrics["cv"] = {
+            "folds": len(cv),
+            "accuracy_mean": float(acc.mean()),
+            "accuracy_std": float(acc.std()),
+            "macro_f1_mean": float(f1.mean()),
+        }
     else:
         metrics["cv"] = None
         if cfg.train.cv_folds:
@@ -371,9 +418,19 @@ def train(pipe: Pipeline, ds: Dataset, *, out_dir: str | Path | None = None, pro
     result = TrainResult(pipe, metrics, len(train_idx), len(test_idx), fingerprint, X_test, truth, timings=timings)
     if out_dir is not None:
         result.artifact = artifact.save(
-            pipe, out_dir, metrics=metrics, dataset_fingerprint=fingerprint,
-            extra={"dataset": {"source": ds.source, "n_recordings": len(ds), "sample_rate": ds.sample_rate,
-                               "split": by, "n_windows": int(len(w.y))}},
+            pipe,
+            out_dir,
+            metrics=metrics,
+            dataset_fingerprint=fingerprint,
+            extra={
+                "dataset": {
+                    "source": ds.source,
+                    "n_recordings": len(ds),
+                    "sample_rate": ds.sample_rate,
+                    "split": by,
+                    "n_windows": int(len(w.y)),
+                }
+            },
             arrays={"test_windows": X_test, "test_labels": np.asarray(truth)},
         )
     return result

@@ -35,7 +35,7 @@ def _cases():
             cases.append(pytest.param(fail, id=f"{name}-collect"))
             continue
         seen: dict[str, int] = {}
-        for check, params, run in checks:
+        for check, _params, run in checks:
             k = seen[check] = seen.get(check, -1) + 1  # k-th example parameter set of this stage
             cases.append(pytest.param(run, id=f"{name}-{check}-ex{k}"))
     return cases

@@ -23,12 +23,24 @@ from .peers import cmsis_dsp_dir
 BOARD = "qemu-mps2-an386"
 SHIM = qh.FIRMWARE / "cmsis_shim"
 SOURCES = [
-    "TransformFunctions/arm_mfcc_f32", "TransformFunctions/arm_mfcc_init_f32", "TransformFunctions/arm_rfft_fast_f32",
-    "TransformFunctions/arm_rfft_fast_init_f32", "TransformFunctions/arm_cfft_f32", "TransformFunctions/arm_cfft_init_f32",
-    "TransformFunctions/arm_cfft_radix8_f32", "TransformFunctions/arm_bitreversal2", "CommonTables/arm_common_tables",
-    "CommonTables/arm_const_structs", "BasicMathFunctions/arm_scale_f32", "BasicMathFunctions/arm_mult_f32",
-    "BasicMathFunctions/arm_offset_f32", "BasicMathFunctions/arm_dot_prod_f32", "ComplexMathFunctions/arm_cmplx_mag_f32",
-    "FastMathFunctions/arm_vlog_f32", "MatrixFunctions/arm_mat_vec_mult_f32", "StatisticsFunctions/arm_absmax_f32",
+    "TransformFunctions/arm_mfcc_f32",
+    "TransformFunctions/arm_mfcc_init_f32",
+    "TransformFunctions/arm_rfft_fast_f32",
+    "TransformFunctions/arm_rfft_fast_init_f32",
+    "TransformFunctions/arm_cfft_f32",
+    "TransformFunctions/arm_cfft_init_f32",
+    "TransformFunctions/arm_cfft_radix8_f32",
+    "TransformFunctions/arm_bitreversal2",
+    "CommonTables/arm_common_tables",
+    "CommonTables/arm_const_structs",
+    "BasicMathFunctions/arm_scale_f32",
+    "BasicMathFunctions/arm_mult_f32",
+    "BasicMathFunctions/arm_offset_f32",
+    "BasicMathFunctions/arm_dot_prod_f32",
+    "ComplexMathFunctions/arm_cmplx_mag_f32",
+    "FastMathFunctions/arm_vlog_f32",
+    "MatrixFunctions/arm_mat_vec_mult_f32",
+    "StatisticsFunctions/arm_absmax_f32",
 ]
 DEFINES = ("ARM_MATH_LOOPUNROLL",)
 
@@ -89,8 +101,12 @@ def _objects(work: Path) -> list[Path]:
     if root is None:
         raise FileNotFoundError("CMSIS-DSP C sources not fetched")
     incs = (SHIM, root / "Include", root / "PrivateInclude")
-    return [qh.compile_object(root / "Source" / f"{s}.c", BOARD, include_dirs=incs, defines=DEFINES,
-                              out=work / f"{Path(s).name}.o") for s in SOURCES]
+    return [
+        qh.compile_object(
+            root / "Source" / f"{s}.c", BOARD, include_dirs=incs, defines=DEFINES, out=work / f"{Path(s).name}.o"
+        )
+        for s in SOURCES
+    ]
 
 
 def _copy_cost(work: Path, n_frames: int, fft_len: int) -> float:
@@ -99,7 +115,7 @@ def _copy_cost(work: Path, n_frames: int, fft_len: int) -> float:
         "#include <string.h>\n"
         f"static float frames[{n_frames}][{fft_len}];\nstatic float buf[{fft_len}];\n"
         "int copy_entry(int i);\n"
-        "int copy_entry(int i) { memcpy(buf, frames[i], sizeof buf); __asm__ volatile(\"\" ::: \"memory\"); return 0; }\n"
+        'int copy_entry(int i) { memcpy(buf, frames[i], sizeof buf); __asm__ volatile("" ::: "memory"); return 0; }\n'
     )
     return qh.measure_c([src], "copy_entry", BOARD, n_inputs=n_frames, workdir=work / "copy").instructions_per_call
 
@@ -115,8 +131,11 @@ def measure(fft_len: int = 512, n_mels: int = 40, n_dct: int = 13) -> list[Kerne
         work = Path(d)
         objs = _objects(work)
         copy = _copy_cost(work, len(frames), fft_len)
-        common = ('#include <string.h>\n#include "arm_math.h"\n#include "bench.h"\n'
-                  + _arr("frames", frames) + f"static float32_t work[{fft_len}];\nstatic float32_t tmp[{2 * fft_len + 2}];\n")
+        common = (
+            '#include <string.h>\n#include "arm_math.h"\n#include "bench.h"\n'
+            + _arr("frames", frames)
+            + f"static float32_t work[{fft_len}];\nstatic float32_t tmp[{2 * fft_len + 2}];\n"
+        )
         rfft_c = work / "rfft.c"
         rfft_c.write_text(
             common + "static arm_rfft_fast_instance_f32 R;\nstatic int ready;\n"
@@ -126,8 +145,15 @@ def measure(fft_len: int = 512, n_mels: int = 40, n_dct: int = 13) -> list[Kerne
             "    arm_rfft_fast_f32(&R, work, tmp, 0);\n    return 0;\n}\n"
             f"void bench_report(int i);\nvoid bench_report(int i) {{ (void)i; for (int k = 0; k < {fft_len}; ++k) bench_out_f32(tmp[k]); }}\n"
         )
-        m = qh.measure_c([*objs, rfft_c], "rfft_entry", BOARD, n_inputs=len(frames), include_dirs=incs,
-                         defines=DEFINES, workdir=work / "rfft")
+        m = qh.measure_c(
+            [*objs, rfft_c],
+            "rfft_entry",
+            BOARD,
+            n_inputs=len(frames),
+            include_dirs=incs,
+            defines=DEFINES,
+            workdir=work / "rfft",
+        )
         got = m.floats().reshape(len(frames), fft_len)
         ref = np.fft.rfft(frames.astype(np.float64), axis=1)
         packed = np.empty_like(got, dtype=np.float64)
@@ -135,12 +161,22 @@ def measure(fft_len: int = 512, n_mels: int = 40, n_dct: int = 13) -> list[Kerne
         packed[:, 1::2] = ref[:, :-1].imag
         packed[:, 1] = ref[:, -1].real  # CMSIS packs the Nyquist bin's real part into [1]
         rfft_diff = float(np.max(np.abs(got - packed)) / np.max(np.abs(packed)))
-        results = [KernelResult(f"CMSIS-DSP arm_rfft_fast_f32, {fft_len} real", m.instructions_per_call - copy,
-                                rfft_diff, "numpy.fft.rfft (relative to max |X|)")]
+        results = [
+            KernelResult(
+                f"CMSIS-DSP arm_rfft_fast_f32, {fft_len} real",
+                m.instructions_per_call - copy,
+                rfft_diff,
+                "numpy.fft.rfft (relative to max |X|)",
+            )
+        ]
         mfcc_c = work / "mfcc.c"
         mfcc_c.write_text(
-            common + _arr("window", window) + _arr("dct", dct) + _arr("fcoef", coefs)
-            + _arr("fpos", fpos, "uint32_t") + _arr("flen", flen, "uint32_t")
+            common
+            + _arr("window", window)
+            + _arr("dct", dct)
+            + _arr("fcoef", coefs)
+            + _arr("fpos", fpos, "uint32_t")
+            + _arr("flen", flen, "uint32_t")
             + f"static float32_t out[{n_dct}];\nstatic arm_mfcc_instance_f32 S;\nstatic int ready;\n"
             "int mfcc_entry(int i);\nint mfcc_entry(int i)\n{\n"
             f"    if (!ready) {{ arm_mfcc_init_f32(&S, {fft_len}, {n_mels}, {n_dct}, dct, fpos, flen, fcoef, window); ready = 1; }}\n"
@@ -148,11 +184,23 @@ def measure(fft_len: int = 512, n_mels: int = 40, n_dct: int = 13) -> list[Kerne
             "    arm_mfcc_f32(&S, work, out, tmp);\n    return 0;\n}\n"
             f"void bench_report(int i);\nvoid bench_report(int i) {{ (void)i; for (int k = 0; k < {n_dct}; ++k) bench_out_f32(out[k]); }}\n"
         )
-        m = qh.measure_c([*objs, mfcc_c], "mfcc_entry", BOARD, n_inputs=len(frames), include_dirs=incs,
-                         defines=DEFINES, workdir=work / "mfcc")
+        m = qh.measure_c(
+            [*objs, mfcc_c],
+            "mfcc_entry",
+            BOARD,
+            n_inputs=len(frames),
+            include_dirs=incs,
+            defines=DEFINES,
+            workdir=work / "mfcc",
+        )
         got = m.floats().reshape(len(frames), n_dct)
         ref = cmsis_python_mfcc(frames, tables, fft_len, n_mels, n_dct)
-        results.append(KernelResult(f"CMSIS-DSP arm_mfcc_f32, {fft_len} samples, {n_mels} mels, {n_dct} coeffs",
-                                    m.instructions_per_call - copy, float(np.max(np.abs(got - ref))),
-                                    "cmsisdsp Python arm_mfcc_f32, same tables (its own MFCC definition, not librosa's)"))
+        results.append(
+            KernelResult(
+                f"CMSIS-DSP arm_mfcc_f32, {fft_len} samples, {n_mels} mels, {n_dct} coeffs",
+                m.instructions_per_call - copy,
+                float(np.max(np.abs(got - ref))),
+                "cmsisdsp Python arm_mfcc_f32, same tables (its own MFCC definition, not librosa's)",
+            )
+        )
     return results

@@ -68,7 +68,9 @@ def _fresh(lib: str, kind: str, seconds: float, kw: dict) -> dict | None:
     """Import + first call in a new interpreter; None if it fails (library missing)."""
     proc = subprocess.run(
         [sys.executable, "-c", _FRESH, lib, kind, str(seconds), json.dumps(kw)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if proc.returncode != 0:
         return None
@@ -122,7 +124,9 @@ def run(seconds: float = 60, repeats: int = 7, quick: bool = False, fresh_proces
         if librosa is not None:
             ref_mfcc = librosa.feature.mfcc(y=y, sr=SR, **kw)  # also the warm-up (numba)
             ref_mel = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR, **mel_kw))
-            cfg["max_abs_diff_mfcc"] = float(np.abs(ours_mfcc.transform(X)[0].reshape(-1, kw["n_mfcc"]) - ref_mfcc.T).max())
+            cfg["max_abs_diff_mfcc"] = float(
+                np.abs(ours_mfcc.transform(X)[0].reshape(-1, kw["n_mfcc"]) - ref_mfcc.T).max()
+            )
             cfg["max_abs_diff_log_mel_db"] = float(
                 np.abs(ours_mel.transform(X)[0].reshape(-1, kw["n_mels"]) - ref_mel.T).max()
             )
@@ -131,10 +135,12 @@ def run(seconds: float = 60, repeats: int = 7, quick: bool = False, fresh_proces
         if psf is not None:
             win = kw["n_fft"] / SR
             step = kw["hop_length"] / SR
-            fns["psf_mfcc"] = lambda: psf.mfcc(y, SR, winlen=win, winstep=step, numcep=kw["n_mfcc"],
-                                               nfilt=kw["n_mels"], nfft=kw["n_fft"])
-            fns["psf_log_mel"] = lambda: psf.logfbank(y, SR, winlen=win, winstep=step, nfilt=kw["n_mels"],
-                                                      nfft=kw["n_fft"])
+            fns["psf_mfcc"] = lambda: psf.mfcc(
+                y, SR, winlen=win, winstep=step, numcep=kw["n_mfcc"], nfilt=kw["n_mels"], nfft=kw["n_fft"]
+            )
+            fns["psf_log_mel"] = lambda: psf.logfbank(
+                y, SR, winlen=win, winstep=step, nfilt=kw["n_mels"], nfft=kw["n_fft"]
+            )
         with _one_blas_thread():
             for fn in fns.values():
                 fn()

@@ -28,7 +28,9 @@ def run(quick: bool = False) -> Section:
     try:
         from . import host_dsp
     except ImportError as exc:
-        return not_available("host_dsp", TITLE, f"the host DSP benchmark (sensorflow/bench/host_dsp.py) is missing ({exc})")
+        return not_available(
+            "host_dsp", TITLE, f"the host DSP benchmark (sensorflow/bench/host_dsp.py) is missing ({exc})"
+        )
     try:
         result = host_dsp.run(seconds=5 if quick else 60, quick=quick)
     except TypeError:

@@ -34,13 +34,26 @@ def run(quick: bool = False) -> Section:
         "machine; throughput figures are medians of 5 runs (3 for streaming)."
         + (" Quick run: gesture only." if quick else "")
     )
-    table = Table("", ["demo", "windows (train + test)", "load data s", "train s", "held-out accuracy",
-                       "batch windows/s", "streaming windows/s", "streaming / batch"])
-    for name in (("gesture",) if quick else DEMOS):
+    table = Table(
+        "",
+        [
+            "demo",
+            "windows (train + test)",
+            "load data s",
+            "train s",
+            "held-out accuracy",
+            "batch windows/s",
+            "streaming windows/s",
+            "streaming / batch",
+        ],
+    )
+    for name in ("gesture",) if quick else DEMOS:
         try:
             d = trained(name, small=quick)
         except (ImportError, SensorflowError) as exc:
-            table.rows.append([name, f"not available: {str(exc).splitlines()[0][:160]}", None, None, None, None, None, None])
+            table.rows.append(
+                [name, f"not available: {str(exc).splitlines()[0][:160]}", None, None, None, None, None, None]
+            )
             continue
         pipe, res = d.pipeline, d.result
         X = np.asarray(res.test_windows)
@@ -49,22 +62,41 @@ def run(quick: bool = False) -> Section:
         hop = pipe.hop
 
         def stream():
-            return sum(1 for _ in pipe.stream(signal[i:i + hop] for i in range(0, len(signal), hop)))
+            return sum(1 for _ in pipe.stream(signal[i : i + hop] for i in range(0, len(signal), hop)))
 
         n_stream = stream()
         streaming = _median_rate(stream, n_stream, 3)
-        table.rows.append([name, d.n_windows, d.load_seconds, d.train_seconds, res.metrics.get("accuracy"),
-                           batch, streaming, streaming / batch])
-    table.notes.append("Held-out accuracy is per window on the demo's own held-out split (for the wake word: "
-                       "held-out voices, all classes); the wake word's targets (recall, false accepts per hour on "
-                       "continuous streams) are reported by `sensorflow demo wakeword`.")
+        table.rows.append(
+            [
+                name,
+                d.n_windows,
+                d.load_seconds,
+                d.train_seconds,
+                res.metrics.get("accuracy"),
+                batch,
+                streaming,
+                streaming / batch,
+            ]
+        )
+    table.notes.append(
+        "Held-out accuracy is per window on the demo's own held-out split (for the wake word: "
+        "held-out voices, all classes); the wake word's targets (recall, false accepts per hour on "
+        "continuous streams) are reported by `sensorflow demo wakeword`."
+    )
     sec.tables.append(table)
     acc = {r[0]: r[4] for r in table.rows if isinstance(r[4], float)}
     for name, what in (("gesture", "held-out accuracy"), ("vibration", "fault-class accuracy on unseen speed/load")):
         if quick and name != "gesture":
             continue
-        sec.targets.append(Target(f"{name}: {what}", acc.get(name), 0.95, at_least=True,
-                                  reason="" if name in acc else "not measured in this run"))
+        sec.targets.append(
+            Target(
+                f"{name}: {what}",
+                acc.get(name),
+                0.95,
+                at_least=True,
+                reason="" if name in acc else "not measured in this run",
+            )
+        )
     return sec
 
 

@@ -57,10 +57,24 @@ def run(quick: bool = False) -> Section:
     sf_rfft = sf["rfft512_instructions"] if sf else None
     sf_mfcc = sf["mfcc_frame_instructions"] if sf else None
     if sf:
-        rfft.rows.append(["sensorflow sf_rfft_process_f32", sf_rfft, 1.0, sf["rfft512_relative_error"],
-                          "numpy.fft.rfft (relative to max |X|)"])
-        mfcc.rows.append(["sensorflow sf_logmel (librosa conventions: power, Slaney mel, dB, top_db 80, DCT-II ortho)",
-                          sf_mfcc, 1.0, sf["mfcc_frame_max_abs_error"], "sensorflow numpy reference (= librosa.feature.mfcc)"])
+        rfft.rows.append(
+            [
+                "sensorflow sf_rfft_process_f32",
+                sf_rfft,
+                1.0,
+                sf["rfft512_relative_error"],
+                "numpy.fft.rfft (relative to max |X|)",
+            ]
+        )
+        mfcc.rows.append(
+            [
+                "sensorflow sf_logmel (librosa conventions: power, Slaney mel, dB, top_db 80, DCT-II ortho)",
+                sf_mfcc,
+                1.0,
+                sf["mfcc_frame_max_abs_error"],
+                "sensorflow numpy reference (= librosa.feature.mfcc)",
+            ]
+        )
     else:
         rfft.rows.append(["sensorflow sf_rfft_process_f32", sf_err, None, None, None])
         mfcc.rows.append(["sensorflow sf_logmel", sf_err, None, None, None])
@@ -68,32 +82,56 @@ def run(quick: bool = False) -> Section:
         r = cm["CMSIS-DSP arm_rfft_fast_f32"]
         rfft.rows.append([r.name, r.instructions, ratio(r.instructions, sf_rfft), r.max_abs_diff, r.reference])
         r = cm["CMSIS-DSP arm_mfcc_f32"]
-        mfcc.rows.append([r.name + " (magnitude, ln, its own DCT scale)", r.instructions, ratio(r.instructions, sf_mfcc),
-                          r.max_abs_diff, r.reference])
+        mfcc.rows.append(
+            [
+                r.name + " (magnitude, ln, its own DCT scale)",
+                r.instructions,
+                ratio(r.instructions, sf_mfcc),
+                r.max_abs_diff,
+                r.reference,
+            ]
+        )
     else:
         rfft.rows.append(["CMSIS-DSP arm_rfft_fast_f32", cm_err, None, None, None])
         mfcc.rows.append(["CMSIS-DSP arm_mfcc_f32", cm_err, None, None, None])
     for name, (instr, agree) in PUBLISHED.items():
-        row = [f"{name} — published, not re-measured", instr, ratio(instr, sf_rfft if "fft_forward" in name else sf_mfcc),
-               agree or None, "field notes"]
+        row = [
+            f"{name} — published, not re-measured",
+            instr,
+            ratio(instr, sf_rfft if "fft_forward" in name else sf_mfcc),
+            agree or None,
+            "field notes",
+        ]
         (rfft if "fft_forward" in name else mfcc).rows.append(row)
     rfft.notes.append("emlearn's row is a 256-point complex FFT (the size its MFCC path uses for 512 real samples).")
     sec.tables += [rfft, mfcc]
     if sf:
         ww = Table("Wake-word front end: MFCC of 1 s windows hopping 250 ms, incremental", ["quantity", "value"])
-        ww.rows += [["instructions per window", sf["wakeword_instructions_per_window"]],
-                    ["instructions per second of audio", sf["wakeword_instructions_per_second"]],
-                    ["max abs difference vs numpy reference", sf["wakeword_max_abs_error"]]]
+        ww.rows += [
+            ["instructions per window", sf["wakeword_instructions_per_window"]],
+            ["instructions per second of audio", sf["wakeword_instructions_per_second"]],
+            ["max abs difference vs numpy reference", sf["wakeword_max_abs_error"]],
+        ]
         sec.tables.append(ww)
+
     def peer(key: str) -> str:
         r = (cm or {}).get(key)
         return f"{key}: {r.instructions:,.0f}" if r else ""
 
     sec.targets += [
-        Target("librosa-compatible MFCC frame (512, 40 mels, 13 coeffs): instructions (M4F)", sf_mfcc, MFCC_TARGET,
-               peers="; ".join(p for p in (peer("CMSIS-DSP arm_mfcc_f32"), "emlearn pieces 116,909 (published)") if p),
-               reason=sf_err),
-        Target("512-point real FFT: instructions (M4F)", sf_rfft, RFFT_TARGET, peers=peer("CMSIS-DSP arm_rfft_fast_f32"),
-               reason=sf_err),
+        Target(
+            "librosa-compatible MFCC frame (512, 40 mels, 13 coeffs): instructions (M4F)",
+            sf_mfcc,
+            MFCC_TARGET,
+            peers="; ".join(p for p in (peer("CMSIS-DSP arm_mfcc_f32"), "emlearn pieces 116,909 (published)") if p),
+            reason=sf_err,
+        ),
+        Target(
+            "512-point real FFT: instructions (M4F)",
+            sf_rfft,
+            RFFT_TARGET,
+            peers=peer("CMSIS-DSP arm_rfft_fast_f32"),
+            reason=sf_err,
+        ),
     ]
     return sec

@@ -50,16 +50,31 @@ def fetch(quiet: bool = False) -> Path:
     ver = cmsis_version()
     dest = peers_dir()
     dest.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", f"cmsisdsp=={ver}", "--no-binary", ":all:", "--no-deps",
-           "--no-build-isolation", "-q", "-d", str(dest)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        f"cmsisdsp=={ver}",
+        "--no-binary",
+        ":all:",
+        "--no-deps",
+        "--no-build-isolation",
+        "-q",
+        "-d",
+        str(dest),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     sdist = dest / f"cmsisdsp-{ver}.tar.gz"
     if not sdist.is_file():
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         raise SensorflowError(f"could not fetch the cmsisdsp {ver} source distribution with pip: {tail[0]}")
     with tarfile.open(sdist) as tar:
-        members = [m for m in tar.getmembers()
-                   if m.name.split("/")[1:2] and m.name.split("/")[1] in ("Include", "PrivateInclude", "Source", "LICENSE")]
+        members = [
+            m
+            for m in tar.getmembers()
+            if m.name.split("/")[1:2] and m.name.split("/")[1] in ("Include", "PrivateInclude", "Source", "LICENSE")
+        ]
         tar.extractall(dest, members=members, filter="data")
     found = cmsis_dsp_dir()
     if not found:

@@ -35,7 +35,10 @@ PUBLISHED = [
     ("TFLM micro_speech (published)", "~10 KB", "model < 20 KB", "int8 model, 40-channel filterbank front end"),
 ]
 # the published figures as bytes, for ratios: (demo compared, RAM, flash)
-PUBLISHED_BYTES = {PUBLISHED[0][0]: ("gesture", 6.4 * 1024, 42.5 * 1024), PUBLISHED[1][0]: ("wakeword", 10 * 1024, 20 * 1024)}
+PUBLISHED_BYTES = {
+    PUBLISHED[0][0]: ("gesture", 6.4 * 1024, 42.5 * 1024),
+    PUBLISHED[1][0]: ("wakeword", 10 * 1024, 20 * 1024),
+}
 
 
 def _floats(name: str, arr: np.ndarray) -> str:
@@ -58,8 +61,9 @@ def _library(pipe, board: str, work: Path):
 def _sizes(gen, lib: Path, board: str, defines, work: Path) -> dict:
     total = {"text": 0, "data": 0, "bss": 0}
     for src in gen.sources:
-        s = qh.object_size(qh.compile_object(lib / src, board, include_dirs=[lib], defines=defines,
-                                             out=work / (Path(src).stem + ".o")))
+        s = qh.object_size(
+            qh.compile_object(lib / src, board, include_dirs=[lib], defines=defines, out=work / (Path(src).stem + ".o"))
+        )
         for k in total:
             total[k] += s[k]
     return total
@@ -82,8 +86,7 @@ def measure_demo(pipe, X: np.ndarray, board: str, work: Path) -> dict:
     data = _floats("windows", Xk) + _floats("signal", stream)
     src = work / "bench_pipeline.c"
     src.write_text(
-        f'#include "{p}.h"\n' + data
-        + f"static float scores[{nc}];\nstatic int ready;\n"
+        f'#include "{p}.h"\n' + data + f"static float scores[{nc}];\nstatic int ready;\n"
         f"static void setup(void) {{ if (!ready) {{ {p}_init(); ready = 1; }} }}\n"
         "int infer_entry(int i);\n"
         f"int infer_entry(int i) {{ setup(); return {p}_infer(&windows[i * {L * C}], 0, scores); }}\n"
@@ -96,8 +99,9 @@ def measure_demo(pipe, X: np.ndarray, board: str, work: Path) -> dict:
     push = qh.measure_c([src, *libsrc], "push_entry", board, n_inputs=n_push, workdir=work / "push", **kw)
     # same window table as the infer image (the stream table is dropped from both by --gc-sections)
     base_src = work / "bench_base.c"
-    base_src.write_text(data + "int base_entry(int i);\n"
-                        f"int base_entry(int i) {{ return (int)(windows[i * {L * C}] > 0.0f); }}\n")
+    base_src.write_text(
+        data + f"int base_entry(int i);\nint base_entry(int i) {{ return (int)(windows[i * {L * C}] > 0.0f); }}\n"
+    )
     base = qh.measure_c([base_src], "base_entry", board, n_inputs=k, workdir=work / "base")
     lib_sizes = _sizes(gen, lib, board, defines, work / "obj")
     index = {c: i for i, c in enumerate(np.asarray(pipe.classes_).tolist())}
@@ -136,32 +140,59 @@ def run(quick: bool = False) -> Section:
         "library plus the stack one inference uses (painted-stack high-water mark). Labels = device labels equal to the host pipeline's on the "
         "held-out windows in the image." + (" Quick run: gesture on the M4F only." if quick else "")
     )
-    table = Table("", ["demo", "board", "instructions / inference", "instructions / hop", "instructions / s of signal",
-                       "flash bytes", "library flash", "RAM bytes", "of which stack", "labels = host"])
+    table = Table(
+        "",
+        [
+            "demo",
+            "board",
+            "instructions / inference",
+            "instructions / hop",
+            "instructions / s of signal",
+            "flash bytes",
+            "library flash",
+            "RAM bytes",
+            "of which stack",
+            "labels = host",
+        ],
+    )
     work_root = Path(tempfile.mkdtemp(prefix="sf-bench-pipe-"))
     results: dict[tuple[str, str], dict] = {}
     try:
-        for name in (("gesture",) if quick else DEMOS):
+        for name in ("gesture",) if quick else DEMOS:
             try:
                 d = trained(name, small=quick)
             except (ImportError, SensorflowError) as exc:
                 table.rows.append([name, "–", f"not available: {str(exc).splitlines()[0][:160]}"] + [None] * 7)
                 continue
             X = np.asarray(d.result.test_windows, dtype=np.float32)
-            for board in (boards[:1] if quick else boards):
+            for board in boards[:1] if quick else boards:
                 try:
                     r = measure_demo(d.pipeline, X, board, work_root / f"{name}-{board}")
                 except Exception as exc:
                     table.rows.append([name, board, f"failed: {str(exc).splitlines()[0][:160]}"] + [None] * 7)
                     continue
                 results[(name, board)] = r
-                table.rows.append([name, board, r["instr_infer"], r["instr_hop"], r["instr_per_second"], r["flash"],
-                                   r["lib_flash"], r["ram"], r["stack"], f"{r['agree']} / {r['k']}"])
+                table.rows.append(
+                    [
+                        name,
+                        board,
+                        r["instr_infer"],
+                        r["instr_hop"],
+                        r["instr_per_second"],
+                        r["flash"],
+                        r["lib_flash"],
+                        r["ram"],
+                        r["stack"],
+                        f"{r['agree']} / {r['k']}",
+                    ]
+                )
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
     sec.tables.append(table)
-    pub = Table("Published peer figures (not re-measured) beside the same demo measured here (M4F)",
-                ["peer", "RAM", "flash", "speed", "sensorflow demo", "RAM × peer", "flash × peer"])
+    pub = Table(
+        "Published peer figures (not re-measured) beside the same demo measured here (M4F)",
+        ["peer", "RAM", "flash", "speed", "sensorflow demo", "RAM × peer", "flash × peer"],
+    )
     for p in PUBLISHED:
         demo, ram, flash = PUBLISHED_BYTES[p[0]]
         r = results.get((demo, "qemu-mps2-an386"))
@@ -174,8 +205,17 @@ def run(quick: bool = False) -> Section:
         instr = None if not r else (r["instr_infer"] if unit == "per inference" else r["instr_per_second"])
         peer = PUBLISHED[0] if name == "gesture" else PUBLISHED[1]
         sec.targets += [
-            Target(f"{name} on M4F: RAM", r["ram"] if r else None, max_ram, "B", peers=f"{peer[0]}: {peer[1]}", reason=why),
-            Target(f"{name} on M4F: flash", r["flash"] if r else None, max_flash, "B", peers=f"{peer[0]}: {peer[2]}", reason=why),
+            Target(
+                f"{name} on M4F: RAM", r["ram"] if r else None, max_ram, "B", peers=f"{peer[0]}: {peer[1]}", reason=why
+            ),
+            Target(
+                f"{name} on M4F: flash",
+                r["flash"] if r else None,
+                max_flash,
+                "B",
+                peers=f"{peer[0]}: {peer[2]}",
+                reason=why,
+            ),
             Target(f"{name} on M4F: instructions {unit}", instr, max_instr, "", reason=why),
         ]
     return sec

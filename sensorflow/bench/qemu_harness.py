@@ -24,8 +24,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from ..errors import SensorflowError, ToolMissingError
 
@@ -54,8 +54,19 @@ BOARDS: dict[str, EmulatedBoard] = {
         ldflags=("--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles", "-T", "arm/link.ld"),
         port_sources=("arm/startup.c", "arm/port.c"),
         qemu=(
-            "qemu-system-arm", "-M", "mps2-an386", "-icount", "shift=0", "-display", "none",
-            "-monitor", "none", "-serial", "stdio", "-semihosting-config", "enable=on,target=native",
+            "qemu-system-arm",
+            "-M",
+            "mps2-an386",
+            "-icount",
+            "shift=0",
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+            "-serial",
+            "stdio",
+            "-semihosting-config",
+            "enable=on,target=native",
         ),
         # mps2 SysTick runs on the 25 MHz system clock: 40 ns per tick = 40 instructions
         ticks_to_instructions=40,
@@ -68,8 +79,21 @@ BOARDS: dict[str, EmulatedBoard] = {
         ldflags=("-nostartfiles", "-T", "riscv/link.ld"),
         port_sources=("riscv/start.S", "riscv/port.c"),
         qemu=(
-            "qemu-system-riscv32", "-M", "virt", "-cpu", "rv32", "-bios", "none", "-icount", "shift=0",
-            "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "qemu-system-riscv32",
+            "-M",
+            "virt",
+            "-cpu",
+            "rv32",
+            "-bios",
+            "none",
+            "-icount",
+            "shift=0",
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+            "-serial",
+            "stdio",
         ),
         ticks_to_instructions=1,
         apt_packages="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc",
@@ -123,9 +147,17 @@ def tools_available(board_name: str) -> str | None:
     return None
 
 
-def compile_object(source: str | Path, board: str, *, opt: str = "-O2", include_dirs: Iterable = (),
-                   defines: Iterable[str] = (), extra_cflags: Iterable[str] = (), out: Path | None = None,
-                   timeout: float = 1800) -> Path:
+def compile_object(
+    source: str | Path,
+    board: str,
+    *,
+    opt: str = "-O2",
+    include_dirs: Iterable = (),
+    defines: Iterable[str] = (),
+    extra_cflags: Iterable[str] = (),
+    out: Path | None = None,
+    timeout: float = 1800,
+) -> Path:
     """Cross-compile one C file to an object file for ``board``; returns the object path."""
     b = get_board(board)
     require_tools(b)
@@ -134,9 +166,21 @@ def compile_object(source: str | Path, board: str, *, opt: str = "-O2", include_
         out = Path(tempfile.mkdtemp(prefix="sf-obj-")) / (source.stem + ".o")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [b.cc, *b.cflags, opt, "-std=c99", "-ffunction-sections", "-fdata-sections",
-           *(f"-I{d}" for d in include_dirs), *(f"-D{d}" for d in defines), *extra_cflags,
-           "-c", str(source), "-o", str(out)]
+    cmd = [
+        b.cc,
+        *b.cflags,
+        opt,
+        "-std=c99",
+        "-ffunction-sections",
+        "-fdata-sections",
+        *(f"-I{d}" for d in include_dirs),
+        *(f"-D{d}" for d in defines),
+        *extra_cflags,
+        "-c",
+        str(source),
+        "-o",
+        str(out),
+    ]
     _run(cmd, timeout, what=f"compiling {source.name} for {board}")
     return out
 
@@ -166,10 +210,22 @@ def object_size(path: str | Path) -> dict[str, int]:
     return sizes
 
 
-def measure_c(sources: Sequence[str | Path], entry: str, board: str = "qemu-mps2-an386", *,
-              n_inputs: int = 1, repeat: int = 1, n_results: int | None = None, opt: str = "-O2", include_dirs: Iterable = (),
-              defines: Iterable[str] = (), extra_cflags: Iterable[str] = (), libs: Iterable[str] = ("-lm",),
-              workdir: str | Path | None = None, timeout: float = 1800) -> Measurement:
+def measure_c(
+    sources: Sequence[str | Path],
+    entry: str,
+    board: str = "qemu-mps2-an386",
+    *,
+    n_inputs: int = 1,
+    repeat: int = 1,
+    n_results: int | None = None,
+    opt: str = "-O2",
+    include_dirs: Iterable = (),
+    defines: Iterable[str] = (),
+    extra_cflags: Iterable[str] = (),
+    libs: Iterable[str] = ("-lm",),
+    workdir: str | Path | None = None,
+    timeout: float = 1800,
+) -> Measurement:
     """Build ``sources`` with the measuring image for ``board``, run it under QEMU -icount.
 
     ``entry`` names ``int entry(int i)`` in the sources; the results pass calls it for i in
@@ -188,12 +244,29 @@ def measure_c(sources: Sequence[str | Path], entry: str, board: str = "qemu-mps2
         elf = work / "bench.elf"
         fw = [str(FIRMWARE / s) for s in (*b.port_sources, "harness.c")]
         ld = [f if not f.endswith(".ld") else str(FIRMWARE / f) for f in b.ldflags]
-        cmd = [b.cc, *b.cflags, opt, "-std=c99", "-ffunction-sections", "-fdata-sections",
-               f"-I{FIRMWARE}", *(f"-I{d}" for d in include_dirs),
-               f"-DBENCH_ENTRY={entry}", f"-DBENCH_N_INPUTS={int(n_inputs)}", f"-DBENCH_REPEAT={int(repeat)}",
-               f"-DBENCH_N_RESULTS={int(n_results or n_inputs)}",
-               *(f"-D{d}" for d in defines), *extra_cflags,
-               *fw, *(str(s) for s in sources), *ld, "-Wl,--gc-sections", *libs, "-o", str(elf)]
+        cmd = [
+            b.cc,
+            *b.cflags,
+            opt,
+            "-std=c99",
+            "-ffunction-sections",
+            "-fdata-sections",
+            f"-I{FIRMWARE}",
+            *(f"-I{d}" for d in include_dirs),
+            f"-DBENCH_ENTRY={entry}",
+            f"-DBENCH_N_INPUTS={int(n_inputs)}",
+            f"-DBENCH_REPEAT={int(repeat)}",
+            f"-DBENCH_N_RESULTS={int(n_results or n_inputs)}",
+            *(f"-D{d}" for d in defines),
+            *extra_cflags,
+            *fw,
+            *(str(s) for s in sources),
+            *ld,
+            "-Wl,--gc-sections",
+            *libs,
+            "-o",
+            str(elf),
+        ]
         _run(cmd, timeout, what=f"linking the measuring image for {board}")
         stdout = _run([*b.qemu, "-kernel", str(elf)], timeout, what=f"running {board} in QEMU")
         m = parse_output(stdout, b)
@@ -244,9 +317,9 @@ def calibrate(board: str = "qemu-mps2-an386", iterations: int = 100_000) -> floa
     Returns measured / expected; 1.0 (within one counter tick) confirms ``ticks_to_instructions``."""
     b = get_board(board)
     if board == "qemu-mps2-an386":
-        body = ("__asm__ volatile(\"mov r0, %0\\n1: subs r0, r0, #1\\n bne 1b\" :: \"r\"(n) : \"r0\", \"cc\");")
+        body = '__asm__ volatile("mov r0, %0\\n1: subs r0, r0, #1\\n bne 1b" :: "r"(n) : "r0", "cc");'
     else:
-        body = ("__asm__ volatile(\"mv t0, %0\\n1: addi t0, t0, -1\\n bnez t0, 1b\" :: \"r\"(n) : \"t0\");")
+        body = '__asm__ volatile("mv t0, %0\\n1: addi t0, t0, -1\\n bnez t0, 1b" :: "r"(n) : "t0");'
     src = f"int loop_entry(int i);\nint loop_entry(int i)\n{{\n    unsigned n = {int(iterations)}u;\n    {body}\n    return i;\n}}\n"
     with tempfile.TemporaryDirectory(prefix="sf-cal-") as d:
         p = Path(d) / "loop.c"
@@ -266,8 +339,14 @@ def cache_key(*parts: object) -> str:
 
 def _run(cmd: list[str], timeout: float, what: str) -> str:
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-                              env={**os.environ, "LC_ALL": "C"})
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "LC_ALL": "C"},
+        )
     except subprocess.TimeoutExpired:
         raise SensorflowError(f"{what}: timed out after {timeout:.0f} s") from None
     if proc.returncode != 0:

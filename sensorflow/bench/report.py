@@ -76,13 +76,25 @@ class Section:
             "seconds": round(self.seconds, 1),
             "notes": self.notes,
             "tables": [
-                {"title": t.title, "columns": t.columns, "rows": [[_plain(v) for v in r] for r in t.rows],
-                 "notes": t.notes}
+                {
+                    "title": t.title,
+                    "columns": t.columns,
+                    "rows": [[_plain(v) for v in r] for r in t.rows],
+                    "notes": t.notes,
+                }
                 for t in self.tables
             ],
             "targets": [
-                {"name": t.name, "measured": _plain(t.measured), "limit": t.limit, "unit": t.unit,
-                 "at_least": t.at_least, "status": t.status, "peers": t.peers, "reason": t.reason}
+                {
+                    "name": t.name,
+                    "measured": _plain(t.measured),
+                    "limit": t.limit,
+                    "unit": t.unit,
+                    "at_least": t.at_least,
+                    "status": t.status,
+                    "peers": t.peers,
+                    "reason": t.reason,
+                }
                 for t in self.targets
             ],
         }
@@ -128,9 +140,13 @@ def render_markdown(sections: list[Section], header: list[str]) -> str:
     lines = ["# sensorflow benchmarks", "", *header, ""]
     targets = [(s, t) for s in sections for t in s.targets]
     if targets:
-        lines += ["## Targets (issues 5 and 8)", "", "| target | measured | limit | status | peers, same run |",
-                  "|---|---|---|---|---|"]
-        for s, t in targets:
+        lines += [
+            "## Targets (issues 5 and 8)",
+            "",
+            "| target | measured | limit | status | peers, same run |",
+            "|---|---|---|---|---|",
+        ]
+        for _section, t in targets:
             meas = fmt(t.measured) + (f" {t.unit}" if t.measured is not None and t.unit else "")
             lim = ("≥ " if t.at_least else "≤ ") + fmt(t.limit) + (f" {t.unit}" if t.unit else "")
             status = t.status + (f" ({t.reason})" if t.reason and t.status == "not available" else "")

@@ -12,9 +12,9 @@ import shutil
 import subprocess
 import time
 import traceback
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Callable
 
 from .report import Section, not_available, render_json, render_markdown
 
@@ -26,8 +26,17 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "pipelines": ("sensorflow.bench.pipelines_section", "Whole pipelines on emulated boards"),
     "host_pipelines": ("sensorflow.bench.host_pipelines_section", "Host training and streaming throughput"),
 }
-PEER_PACKAGES = ("emlearn", "m2cgen", "librosa", "python_speech_features", "cmsisdsp", "scikit-learn", "numpy",
-                 "scipy", "aeon")
+PEER_PACKAGES = (
+    "emlearn",
+    "m2cgen",
+    "librosa",
+    "python_speech_features",
+    "cmsisdsp",
+    "scikit-learn",
+    "numpy",
+    "scipy",
+    "aeon",
+)
 
 
 def run_section(name: str, quick: bool, note: Callable[[str], None] = lambda s: None) -> Section:
@@ -42,8 +51,12 @@ def run_section(name: str, quick: bool, note: Callable[[str], None] = lambda s: 
         sec = mod.run(quick=quick)
     except Exception as exc:  # a broken section must not hide the others; say why it failed
         last = traceback.extract_tb(exc.__traceback__)[-1]
-        sec = not_available(name, title, f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-                            f" ({Path(last.filename).name}:{last.lineno})")
+        sec = not_available(
+            name,
+            title,
+            f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+            f" ({Path(last.filename).name}:{last.lineno})",
+        )
     sec.seconds = time.perf_counter() - t0
     note(f"bench: {name} done in {sec.seconds:.0f} s" + ("" if sec.available else f" (not available: {sec.reason})"))
     return sec
@@ -72,8 +85,12 @@ def environment() -> dict:
     }
 
 
-def run(names: list[str] | None = None, quick: bool = False, out_dir: Path | None = None,
-        note: Callable[[str], None] = lambda s: None) -> tuple[list[Section], dict]:
+def run(
+    names: list[str] | None = None,
+    quick: bool = False,
+    out_dir: Path | None = None,
+    note: Callable[[str], None] = lambda s: None,
+) -> tuple[list[Section], dict]:
     names = names or list(SECTIONS)
     sections = [run_section(n, quick, note) for n in names]
     meta = {"quick": quick, "sections": names, **environment()}
@@ -86,7 +103,9 @@ def run(names: list[str] | None = None, quick: bool = False, out_dir: Path | Non
             "`-icount shift=0` (deterministic; instructions are not cycles), host figures are medians of wall time.",
             "",
             "Peers: " + ", ".join(f"{k} {v}" for k, v in meta["packages"].items() if v) + ".",
-            "Tools: " + "; ".join(f"{k} ({v.split(')')[-1].strip() or v})" for k, v in meta["tools"].items() if v) + ".",
+            "Tools: "
+            + "; ".join(f"{k} ({v.split(')')[-1].strip() or v})" for k, v in meta["tools"].items() if v)
+            + ".",
         ]
         (out_dir / "benchmarks.md").write_text(render_markdown(sections, header))
         (out_dir / "benchmarks.json").write_text(render_json(sections, meta) + "\n")

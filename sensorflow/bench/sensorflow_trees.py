@@ -21,11 +21,21 @@ def sensorflow_stage_for(model, feature_names: list[str], X_train, y_train):
     from ..spec import Spec
 
     p = model.get_params()
-    common = dict(max_depth=p["max_depth"], random_state=p["random_state"], criterion=p["criterion"],
-                  min_samples_split=p["min_samples_split"], min_samples_leaf=p["min_samples_leaf"])
+    common = dict(
+        max_depth=p["max_depth"],
+        random_state=p["random_state"],
+        criterion=p["criterion"],
+        min_samples_split=p["min_samples_split"],
+        min_samples_leaf=p["min_samples_leaf"],
+    )
     if isinstance(model, RandomForestClassifier):
-        stage = registry.stage("random_forest", n_estimators=p["n_estimators"], max_features=p["max_features"],
-                               bootstrap=p["bootstrap"], **common)
+        stage = registry.stage(
+            "random_forest",
+            n_estimators=p["n_estimators"],
+            max_features=p["max_features"],
+            bootstrap=p["bootstrap"],
+            **common,
+        )
     else:
         stage = registry.stage("decision_tree", max_features=p["max_features"], **common)
     stage.bind(Spec.vector(list(feature_names)))
@@ -35,7 +45,9 @@ def sensorflow_stage_for(model, feature_names: list[str], X_train, y_train):
         np.array_equal(t.tree_.feature.astype(np.int32), st["feature"]) for t, st in zip(trees, stage.trees())
     )
     if not same:
-        raise NotImplementedError("sensorflow's stage grew different trees from scikit-learn's with the same parameters")
+        raise NotImplementedError(
+            "sensorflow's stage grew different trees from scikit-learn's with the same parameters"
+        )
     return stage
 
 
@@ -45,8 +57,9 @@ def exported_forest(model, feature_names: list[str], X_train, y_train) -> Export
 
     stage = sensorflow_stage_for(model, feature_names, X_train, y_train)
     prefix = "sfb"
-    ctx = CContext(stage=stage, index=0, prefix=prefix, board=None, input_spec=stage.input_spec_,
-                   output_spec=stage.output_spec_)
+    ctx = CContext(
+        stage=stage, index=0, prefix=prefix, board=None, input_spec=stage.input_spec_, output_spec=stage.output_spec_
+    )
     frag = library.emit_stage(stage, ctx)
     runtime = library.runtime_files(["sf_common", *frag.runtime])
     nc = stage.output_spec_.size
@@ -57,7 +70,8 @@ def exported_forest(model, feature_names: list[str], X_train, y_train) -> Export
     if not frag.returns_label:
         body += f"\n    return sf_argmax_f32(out, {nc});"
     src = (
-        "#include <stdint.h>\n#include <string.h>\n" + includes
+        "#include <stdint.h>\n#include <string.h>\n"
+        + includes
         + "".join(t if t.endswith("\n") else t + "\n" for t in frag.tables)
         + f"static struct {{\n{state}    struct {{\n        struct {{\n{scratch}        }} s0;\n    }} scratch;\n}} {prefix}_state;\n"
         + "".join(h if h.endswith("\n") else h + "\n" for h in frag.helpers)

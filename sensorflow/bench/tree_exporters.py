@@ -58,8 +58,9 @@ def vectors_source(model: ExportedModel, X: np.ndarray) -> str:
     )
 
 
-def emlearn_model(model, n_features: int, method: str, dtype: str | None, leaf_bits: int | None = None,
-                  label: str = "") -> ExportedModel:
+def emlearn_model(
+    model, n_features: int, method: str, dtype: str | None, leaf_bits: int | None = None, label: str = ""
+) -> ExportedModel:
     with np.errstate():  # emlearn.bayes calls numpy.seterr(all="raise") at import: keep the caller's settings
         import emlearn
 

@@ -36,12 +36,16 @@ QUICK = [("basic_motions", "random forest 10 x depth 8", "forest", 10, 8)]
 
 # the field notes' figures for the same models (an earlier run of the same method), for orientation
 FIELD_NOTES = {
-    ("japanese_vowels", "random forest 10 x depth 8"):
-        "Field notes, same method, earlier run (552 nodes): emlearn float 14,182 B / 1,293 instr / 0 wrong; emlearn "
-        "default 6,472 B / 780 / 331 wrong; emlearn loadable 3,217 B / 1,441 / 331 wrong; m2cgen 14,748 B / 8,873 / 0.",
-    ("japanese_vowels", "random forest 100 x depth 12"):
-        "Field notes, same method, earlier run (6,386 nodes): emlearn float 110,977 B / 11,814 instr; emlearn default "
-        "50,872 B / 2,672 / 341 wrong; m2cgen 147,144 B / 75,098 / 0.",
+    (
+        "japanese_vowels",
+        "random forest 10 x depth 8",
+    ): "Field notes, same method, earlier run (552 nodes): emlearn float 14,182 B / 1,293 instr / 0 wrong; emlearn "
+    "default 6,472 B / 780 / 331 wrong; emlearn loadable 3,217 B / 1,441 / 331 wrong; m2cgen 14,748 B / 8,873 / 0.",
+    (
+        "japanese_vowels",
+        "random forest 100 x depth 12",
+    ): "Field notes, same method, earlier run (6,386 nodes): emlearn float 110,977 B / 11,814 instr; emlearn default "
+    "50,872 B / 2,672 / 341 wrong; m2cgen 147,144 B / 75,098 / 0.",
 }
 
 # issue 5 targets: (model label, max instructions, max object bytes); 0 mismatches on both sets
@@ -83,14 +87,21 @@ def measure_exporter(exp: ExportedModel, X_test, X_thr, ref_test, ref_thr, work:
         s2 = qh.object_size(qh.compile_object(e, BOARD, include_dirs=exp.include_dirs, out=work / (e.stem + ".o")))
         size = {k: size[k] + s2[k] for k in size}
     objs = [obj] + [work / (e.stem + ".o") for e in extra]
-    m = qh.measure_c([*objs, vec_c], "bench_entry", BOARD, n_inputs=len(X_test), n_results=len(X_test) + len(X_thr),
-                     include_dirs=exp.include_dirs, workdir=work / "image")
+    m = qh.measure_c(
+        [*objs, vec_c],
+        "bench_entry",
+        BOARD,
+        n_inputs=len(X_test),
+        n_results=len(X_test) + len(X_thr),
+        include_dirs=exp.include_dirs,
+        workdir=work / "image",
+    )
     got = np.asarray(m.results)
     return {
         "object_bytes": size["text"] + size["data"],
         "instructions": m.instructions_per_call,
         "mismatch_test": int(np.sum(got[: len(X_test)] != ref_test)),
-        "mismatch_thr": int(np.sum(got[len(X_test):] != ref_thr)),
+        "mismatch_thr": int(np.sum(got[len(X_test) :] != ref_thr)),
         "compile_s": compile_s,
         "image_flash": m.image_sizes["flash"],
     }
@@ -101,8 +112,10 @@ def baseline_flash(ctype: str, X_all, work: Path) -> int:
     work.mkdir(parents=True, exist_ok=True)
     exp = ExportedModel("baseline", "", ctype)
     model_c = work / "model.c"
-    model_c.write_text(f"#include <stdint.h>\nint bench_model_predict(const {ctype} *x);\n"
-                       f"int bench_model_predict(const {ctype} *x) {{ return x[0] > 0; }}\n")
+    model_c.write_text(
+        f"#include <stdint.h>\nint bench_model_predict(const {ctype} *x);\n"
+        f"int bench_model_predict(const {ctype} *x) {{ return x[0] > 0; }}\n"
+    )
     vec_c = work / "vectors.c"
     vec_c.write_text(vectors_source(exp, X_all))
     m = qh.measure_c([model_c, vec_c], "bench_entry", BOARD, n_inputs=1, workdir=work / "image")
@@ -139,7 +152,7 @@ def run(quick: bool = False) -> Section:
     datasets = {}
     work_root = Path(tempfile.mkdtemp(prefix="sf-bench-trees-"))
     try:
-        for ds, label, kind, n_est, depth in (QUICK if quick else FULL):
+        for ds, label, kind, n_est, depth in QUICK if quick else FULL:
             if ds not in datasets:
                 datasets[ds] = load(ds)
             d = datasets[ds]
@@ -152,8 +165,16 @@ def run(quick: bool = False) -> Section:
             table = Table(
                 f"{d.name}: {label} ({node_count(model):,} nodes, {d.X_train.shape[1]} features, {len(classes)} classes,"
                 f" scikit-learn test accuracy {acc:.3f})",
-                ["exporter", "object bytes", "linked flash growth", "instructions / prediction", "test mismatches",
-                 "threshold mismatches", "size × sensorflow", "instructions × sensorflow"],
+                [
+                    "exporter",
+                    "object bytes",
+                    "linked flash growth",
+                    "instructions / prediction",
+                    "test mismatches",
+                    "threshold mismatches",
+                    "size × sensorflow",
+                    "instructions × sensorflow",
+                ],
             )
             exporters: list[ExportedModel | tuple[str, str]] = []
             try:
@@ -167,7 +188,9 @@ def run(quick: bool = False) -> Section:
                     results[exp[0]] = {"error": exp[1]}
                     continue
                 try:
-                    results[exp.exporter] = measure_exporter(exp, d.X_test, X_thr, ref_test, ref_thr, work_root / f"{ds}-{kind}{n_est}-{i}")
+                    results[exp.exporter] = measure_exporter(
+                        exp, d.X_test, X_thr, ref_test, ref_thr, work_root / f"{ds}-{kind}{n_est}-{i}"
+                    )
                 except Exception as exc:  # a peer failing (compiler crash, timeout) is a result too
                     results[exp.exporter] = {"error": f"failed: {str(exc).splitlines()[0][:160]}"}
             ref = results.get("sensorflow", {})
@@ -175,18 +198,26 @@ def run(quick: bool = False) -> Section:
             for exp in exporters:
                 if isinstance(exp, tuple) or "error" in results[exp.exporter] or exp.ctype in base:
                     continue
-                base[exp.ctype] = baseline_flash(exp.ctype, np.concatenate([d.X_test, X_thr]),
-                                                 work_root / f"{ds}-{kind}{n_est}-base-{exp.ctype}")
+                base[exp.ctype] = baseline_flash(
+                    exp.ctype, np.concatenate([d.X_test, X_thr]), work_root / f"{ds}-{kind}{n_est}-base-{exp.ctype}"
+                )
             ctypes = {e.exporter: e.ctype for e in exporters if not isinstance(e, tuple)}
             for name, r in results.items():
                 if "error" in r:
                     table.rows.append([name, r["error"], None, None, None, None, None, None])
                     continue
-                table.rows.append([
-                    name, r["object_bytes"], r["image_flash"] - base[ctypes[name]], round(r["instructions"], 1),
-                    f"{r['mismatch_test']} / {len(d.X_test)}", f"{r['mismatch_thr']} / {len(X_thr)}",
-                    ratio(r["object_bytes"], ref.get("object_bytes")), ratio(r["instructions"], ref.get("instructions")),
-                ])
+                table.rows.append(
+                    [
+                        name,
+                        r["object_bytes"],
+                        r["image_flash"] - base[ctypes[name]],
+                        round(r["instructions"], 1),
+                        f"{r['mismatch_test']} / {len(d.X_test)}",
+                        f"{r['mismatch_thr']} / {len(X_thr)}",
+                        ratio(r["object_bytes"], ref.get("object_bytes")),
+                        ratio(r["instructions"], ref.get("instructions")),
+                    ]
+                )
             if (ds, label) in FIELD_NOTES:
                 table.notes.append(FIELD_NOTES[(ds, label)])
             sec.tables.append(table)
@@ -201,8 +232,11 @@ def _targets(sec: Section, label: str, results: dict, n_test: int, n_thr: int) -
     max_instr, max_bytes = TARGETS[label]
     sf = results.get("sensorflow", {})
     why = sf.get("error", "")
-    ok = {n.replace(" default (int16)", " int16").replace(" (leaf_bits 8)", ""): r
-          for n, r in results.items() if n != "sensorflow" and "error" not in r}
+    ok = {
+        n.replace(" default (int16)", " int16").replace(" (leaf_bits 8)", ""): r
+        for n, r in results.items()
+        if n != "sensorflow" and "error" not in r
+    }
 
     def peers(fmt) -> str:
         return "; ".join(f"{n}: {fmt(r)}" for n, r in ok.items())
@@ -210,10 +244,28 @@ def _targets(sec: Section, label: str, results: dict, n_test: int, n_thr: int) -
     short = "JapaneseVowels " + label.replace("random forest ", "RF ")
     wrong = None if why else sf["mismatch_test"] + sf["mismatch_thr"]
     sec.targets += [
-        Target(f"{short}: mismatches vs scikit-learn ({n_test} test + {n_thr} threshold rows)", wrong, 0, "",
-               peers=peers(lambda r: f"{r['mismatch_test']} + {r['mismatch_thr']}"), reason=why),
-        Target(f"{short}: instructions / prediction (M4F)", None if why else sf["instructions"], max_instr, "",
-               peers=peers(lambda r: f"{r['instructions']:,.0f}"), reason=why),
-        Target(f"{short}: object bytes (M4F -O2)", None if why else sf["object_bytes"], max_bytes, "B",
-               peers=peers(lambda r: f"{r['object_bytes']:,} B"), reason=why),
+        Target(
+            f"{short}: mismatches vs scikit-learn ({n_test} test + {n_thr} threshold rows)",
+            wrong,
+            0,
+            "",
+            peers=peers(lambda r: f"{r['mismatch_test']} + {r['mismatch_thr']}"),
+            reason=why,
+        ),
+        Target(
+            f"{short}: instructions / prediction (M4F)",
+            None if why else sf["instructions"],
+            max_instr,
+            "",
+            peers=peers(lambda r: f"{r['instructions']:,.0f}"),
+            reason=why,
+        ),
+        Target(
+            f"{short}: object bytes (M4F -O2)",
+            None if why else sf["object_bytes"],
+            max_bytes,
+            "B",
+            peers=peers(lambda r: f"{r['object_bytes']:,} B"),
+            reason=why,
+        ),
     ]

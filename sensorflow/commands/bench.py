@@ -14,16 +14,21 @@ def add_arguments(p):
 
     p.add_argument("--quick", action="store_true", help="small versions of each section (smoke run)")
     p.add_argument("--only", nargs="+", metavar="NAME", help=f"run only these sections: {', '.join(SECTIONS)}")
-    p.add_argument("--out", metavar="DIR", help="where to write benchmarks.md/.json (default docs/, --quick: build/bench-quick/)")
+    p.add_argument(
+        "--out", metavar="DIR", help="where to write benchmarks.md/.json (default docs/, --quick: build/bench-quick/)"
+    )
 
 
 def run(args, out) -> int:
-    from ..bench.runner import SECTIONS, run as run_bench
+    from ..bench.runner import SECTIONS
+    from ..bench.runner import run as run_bench
 
     names = args.only or list(SECTIONS)
     unknown = [n for n in names if n not in SECTIONS]
     if unknown:
-        raise ConfigError(f"unknown benchmark section '{unknown[0]}'; choose from {', '.join(SECTIONS)}", key=("--only",))
+        raise ConfigError(
+            f"unknown benchmark section '{unknown[0]}'; choose from {', '.join(SECTIONS)}", key=("--only",)
+        )
     out_dir = Path(args.out) if args.out else Path("build/bench-quick" if args.quick else "docs")
     sections, meta = run_bench(names, quick=args.quick, out_dir=out_dir, note=out.note)
     for s in sections:
@@ -32,7 +37,9 @@ def run(args, out) -> int:
             continue
         out.print(f"{s.name}: {len(s.tables)} table(s) in {s.seconds:.0f} s")
         for t in s.targets:
-            out.print(f"  {t.status:>13}  {t.name}: {t.measured if t.measured is not None else '-'} (limit {t.limit:g})")
+            out.print(
+                f"  {t.status:>13}  {t.name}: {t.measured if t.measured is not None else '-'} (limit {t.limit:g})"
+            )
     out.print(f"wrote {out_dir / 'benchmarks.md'} and {out_dir / 'benchmarks.json'}")
     out.set(out_dir=str(out_dir), sections=[s.to_json() for s in sections], meta=meta)
     return 0

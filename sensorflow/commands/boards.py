@@ -26,18 +26,28 @@ def run(args, out) -> int:
         return 0
     rows = []
     for b in boards.all_boards():
-        rows.append({
-            "name": b.name, "description": b.description, "arch": b.arch, "cpu": b.cpu, "fpu": b.fpu,
-            "clock_hz": b.clock_hz, "ram_bytes": b.ram_bytes, "flash_bytes": b.flash_bytes,
-            "toolchain": Path(b.toolchain.resolve()[0]).name if b.toolchain.resolve() else b.toolchain.cc,
-            "toolchain_installed": b.toolchain.resolve() is not None,
-            "emulator": b.emulator.kind if b.emulator else None,
-        })
+        rows.append(
+            {
+                "name": b.name,
+                "description": b.description,
+                "arch": b.arch,
+                "cpu": b.cpu,
+                "fpu": b.fpu,
+                "clock_hz": b.clock_hz,
+                "ram_bytes": b.ram_bytes,
+                "flash_bytes": b.flash_bytes,
+                "toolchain": Path(b.toolchain.resolve()[0]).name if b.toolchain.resolve() else b.toolchain.cc,
+                "toolchain_installed": b.toolchain.resolve() is not None,
+                "emulator": b.emulator.kind if b.emulator else None,
+            }
+        )
     out.set(boards=rows)
     out.print(f"{'board':17s} {'arch':9s} {'cpu':14s} {'fpu':6s} {'MHz':>5s} {'RAM':>8s} {'flash':>8s}  toolchain")
     for r in rows:
         tc = r["toolchain"] + ("" if r["toolchain_installed"] else " (not installed)")
         emu = f"  [emulated: {r['emulator']}]" if r["emulator"] else ""
-        out.print(f"{r['name']:17s} {r['arch']:9s} {r['cpu']:14s} {r['fpu']:6s} {r['clock_hz'] // 1000000:5d} "
-                  f"{_kb(r['ram_bytes']):>8s} {_kb(r['flash_bytes']):>8s}  {tc}{emu}")
+        out.print(
+            f"{r['name']:17s} {r['arch']:9s} {r['cpu']:14s} {r['fpu']:6s} {r['clock_hz'] // 1000000:5d} "
+            f"{_kb(r['ram_bytes']):>8s} {_kb(r['flash_bytes']):>8s}  {tc}{emu}"
+        )
     return 0

@@ -11,9 +11,14 @@ def add_arguments(p):
 
     p.add_argument("name", metavar="NAME", help=f"demo to run: {', '.join(DEMOS)}")
     p.add_argument("--out", type=Path, default=None, help="output directory (default build/demo/NAME)")
-    p.add_argument("--board", default="qemu-mps2-an386",
-                   help="board for export and HIL: qemu-mps2-an386 (default), qemu-riscv32 or host")
-    p.add_argument("--small", action="store_true", help="shrunken data: a quick end-to-end check, not representative numbers")
+    p.add_argument(
+        "--board",
+        default="qemu-mps2-an386",
+        help="board for export and HIL: qemu-mps2-an386 (default), qemu-riscv32 or host",
+    )
+    p.add_argument(
+        "--small", action="store_true", help="shrunken data: a quick end-to-end check, not representative numbers"
+    )
     p.add_argument("--pipeline", type=Path, default=None, help="use this pipeline YAML instead of pipelines/NAME.yaml")
     p.add_argument("--hil-windows", type=int, default=12, help="held-out windows sent to the board (default 12)")
 
@@ -58,8 +63,10 @@ def _check_board(name: str) -> None:
 
     if name not in TARGETS:
         boards.get(name)  # an unknown name: its own error, with a near-miss hint
-        raise ConfigError(f"--board {name}: the demo runs HIL on a board it can start itself; choose one of: "
-                          f"{', '.join(TARGETS)} (for a real board: sensorflow export, then sensorflow hil --port)")
+        raise ConfigError(
+            f"--board {name}: the demo runs HIL on a board it can start itself; choose one of: "
+            f"{', '.join(TARGETS)} (for a real board: sensorflow export, then sensorflow hil --port)"
+        )
 
 
 def _summary(result: dict) -> dict:

@@ -12,17 +12,22 @@ from pathlib import Path
 from .. import artifact
 from ..datasets import holdout
 from ..errors import ArtifactError
-from ..training import (confusion_text, dataset_windows, evaluate, event_metrics, report_text,
-                        save_confusion_png)
+from ..training import confusion_text, dataset_windows, evaluate, event_metrics, report_text, save_confusion_png
 
 
 def add_arguments(p):
     p.add_argument("artifact", metavar="ARTIFACT", help="trained artifact directory")
     p.add_argument("--data", metavar="PATH", help="data to evaluate on (default: the artifact's held-out windows)")
-    p.add_argument("--no-events", action="store_true",
-                   help="event detectors: skip loading the pipeline's dataset for its continuous streams")
-    p.add_argument("--out", metavar="DIR", help="where to write confusion_matrix.png and metrics.json "
-                   "(default: <ARTIFACT>-eval/ beside the artifact)")
+    p.add_argument(
+        "--no-events",
+        action="store_true",
+        help="event detectors: skip loading the pipeline's dataset for its continuous streams",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where to write confusion_matrix.png and metrics.json (default: <ARTIFACT>-eval/ beside the artifact)",
+    )
 
 
 def run(args, out) -> int:
@@ -56,7 +61,9 @@ def run(args, out) -> int:
         metrics["events"] = events
     art = Path(args.artifact)
     out_dir = Path(args.out) if args.out else art.resolve().parent / f"{art.resolve().name}-eval"
-    png = save_confusion_png(metrics, out_dir / "confusion_matrix.png", f"{pipe.name}: accuracy {metrics['accuracy']:.3f}")
+    png = save_confusion_png(
+        metrics, out_dir / "confusion_matrix.png", f"{pipe.name}: accuracy {metrics['accuracy']:.3f}"
+    )
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
     out.print(f"{pipe.name} on {source}: {metrics['n_test']} windows")
     out.print(f"accuracy {metrics['accuracy']:.3f}, macro F1 {metrics['macro_f1']:.3f}")
@@ -67,8 +74,10 @@ def run(args, out) -> int:
     if events is not None:
         rec = "n/a" if events["recall"] is None else f"{events['recall']:.3f}"
         fah = "n/a" if events["false_accepts_per_hour"] is None else f"{events['false_accepts_per_hour']:.2f}"
-        out.print(f"events: {events['detected']}/{events['n_events']} detected (recall {rec}), "
-                  f"{events['false_accepts']} false accepts in {events['hours'] * 60:.1f} min ({fah} per hour)")
+        out.print(
+            f"events: {events['detected']}/{events['n_events']} detected (recall {rec}), "
+            f"{events['false_accepts']} false accepts in {events['hours'] * 60:.1f} min ({fah} per hour)"
+        )
     out.print(f"confusion matrix plot: {png}")
     out.set(pipeline=pipe.name, **metrics, plot=str(png))
     return 0

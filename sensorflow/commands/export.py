@@ -33,7 +33,7 @@ def run(args, out) -> int:
     if args.lang == "micropython":
         try:
             mod = import_module("sensorflow.codegen.micropython")
-            fn = getattr(mod, "export")
+            fn = mod.export
         except (ModuleNotFoundError, AttributeError):
             raise CodegenError("MicroPython export is not available in this installation; use --lang c") from None
         report = fn(pipeline, meta, board, out_dir)
@@ -48,9 +48,11 @@ def run(args, out) -> int:
     out.print(f"exported '{pipeline.name}' for {board.name} ({board.cpu}, FPU {board.fpu}) to {out_dir}")
     out.print(f"{'part':28s} {'est. flash':>11s} {'meas. flash':>11s} {'est. RAM':>9s} {'RAM':>9s} {'ops/win':>9s}")
     for r in report["stages"]:
-        out.print(f"{str(r['index']) + ' ' + r['type']:28s} {_kb(r['estimated_flash_bytes']):>11s} "
-                  f"{_kb(r.get('measured_flash_bytes')):>11s} {_kb(r['estimated_ram_bytes']):>9s} "
-                  f"{_kb(r['state_bytes'] + r['scratch_bytes']):>9s} {r['ops']:>9d}")
+        out.print(
+            f"{str(r['index']) + ' ' + r['type']:28s} {_kb(r['estimated_flash_bytes']):>11s} "
+            f"{_kb(r.get('measured_flash_bytes')):>11s} {_kb(r['estimated_ram_bytes']):>9s} "
+            f"{_kb(r['state_bytes'] + r['scratch_bytes']):>9s} {r['ops']:>9d}"
+        )
     parts = report["measured"]["parts"] if measured else {}
     for name in ("API code", "runtime (shared)"):
         if name in parts:
@@ -58,9 +60,11 @@ def run(args, out) -> int:
     for name, nb in report["ram_layout"].items():
         out.print(f"{name:28s} {'':>11s} {'':>11s} {'':>9s} {_kb(nb):>9s}")
     src = report["source"]
-    out.print(f"total ({src}): flash {_kb(report['flash_bytes'])} of {_kb(board.flash_bytes)}, "
-              f"RAM {_kb(report['ram_bytes'])} of {_kb(board.ram_bytes)} (state struct {report['state_bytes']} B, "
-              f"stack not included)")
+    out.print(
+        f"total ({src}): flash {_kb(report['flash_bytes'])} of {_kb(board.flash_bytes)}, "
+        f"RAM {_kb(report['ram_bytes'])} of {_kb(board.ram_bytes)} (state struct {report['state_bytes']} B, "
+        f"stack not included)"
+    )
     if report.get("note"):
         out.print(f"note: {report['note']}")
     out.print(f"files: {', '.join(report['files'])}")

@@ -35,8 +35,15 @@ def run(args, out) -> int:
     tmp.replace(target)
     if k < len(pipe.steps) and pipe.steps[k].role not in ("model", "post"):
         out.note(f"stopped before stage '{pipe.steps[k].stages[0].name}': it learns from data (use 'train')")
-    out.print(f"{target}: {F.shape[0]} windows x {F.shape[1] if F.ndim == 2 else F.shape[1:]} features, "
-              f"{len(set(w.y.tolist()))} classes")
-    out.set(path=str(target), n_windows=int(F.shape[0]), n_features=int(np.prod(F.shape[1:])),
-            feature_names=list(names), dataset_fingerprint=ds.fingerprint())
+    out.print(
+        f"{target}: {F.shape[0]} windows x {F.shape[1] if F.ndim == 2 else F.shape[1:]} features, "
+        f"{len(set(w.y.tolist()))} classes"
+    )
+    out.set(
+        path=str(target),
+        n_windows=int(F.shape[0]),
+        n_features=int(np.prod(F.shape[1:])),
+        feature_names=list(names),
+        dataset_fingerprint=ds.fingerprint(),
+    )
     return 0

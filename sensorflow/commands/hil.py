@@ -16,7 +16,9 @@ def add_arguments(p):
     p.add_argument("--port", help="serial port of a real board (any pyserial URL: /dev/ttyUSB0, socket://host:port)")
     p.add_argument("--no-flash", action="store_true", help="with --port: the board already runs this HIL firmware")
     p.add_argument("--limit", type=int, help="only the first N held-out windows")
-    p.add_argument("--windows", help="windows to run instead of the artifact's held-out set (.npy, (n, length, channels))")
+    p.add_argument(
+        "--windows", help="windows to run instead of the artifact's held-out set (.npy, (n, length, channels))"
+    )
     p.add_argument("--recording", help="stream a recording (.npy, (n_samples, channels)) through sf_model_push instead")
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     p.add_argument("--build-dir", default="build/hil", help="where the export and firmware go (default build/hil)")
@@ -24,17 +26,22 @@ def add_arguments(p):
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for each answer (default 2)")
     p.add_argument("--boot-timeout", type=float, default=15.0, help="seconds to wait for the board's hello")
     p.add_argument("--no-features", action="store_true", help="compare labels and scores only")
-    p.add_argument("--lang", choices=["c", "micropython"], default="c",
-                   help="c: HIL firmware over the sensorflow protocol; micropython: copy the module over the raw "
-                        "REPL (no --port: an emulated MicroPython board)")
+    p.add_argument(
+        "--lang",
+        choices=["c", "micropython"],
+        default="c",
+        help="c: HIL firmware over the sensorflow protocol; micropython: copy the module over the raw "
+        "REPL (no --port: an emulated MicroPython board)",
+    )
     p.add_argument("--mpy", action="store_true", help="with --lang micropython: upload the mpy-cross compiled module")
 
 
 def _held_out(artifact: Path, args) -> np.ndarray:
     path = Path(args.windows) if args.windows else artifact / "test_windows.npy"
     if not path.exists():
-        raise ArtifactError(f"{path}: no held-out windows; re-train with 'sensorflow train' (it saves them) "
-                            "or pass --windows FILE.npy")
+        raise ArtifactError(
+            f"{path}: no held-out windows; re-train with 'sensorflow train' (it saves them) or pass --windows FILE.npy"
+        )
     try:
         windows = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as exc:
@@ -62,8 +69,14 @@ def _run_micropython(args, out) -> int:
 
     windows = _held_out(Path(args.artifact), args)
     data = run_micropython_hil(
-        args.artifact, port=args.port, board=args.board, windows=windows, use_mpy=args.mpy,
-        export_dir=args.export_dir, timeout=max(args.timeout, 10.0), progress=out.note,
+        args.artifact,
+        port=args.port,
+        board=args.board,
+        windows=windows,
+        use_mpy=args.mpy,
+        export_dir=args.export_dir,
+        timeout=max(args.timeout, 10.0),
+        progress=out.note,
     )
     if args.junit:
         out.note("--junit is written for C runs only; ignored with --lang micropython")
@@ -97,11 +110,25 @@ def run(args, out) -> int:
 
     def work(sess):
         if stream is not None:
-            res = runner.run_stream(sess.client, stream, pipeline, board=args.board, window_length=pipeline.window_length,
-                                    hop=pipeline.hop, expected_hash=expected_hash)
+            res = runner.run_stream(
+                sess.client,
+                stream,
+                pipeline,
+                board=args.board,
+                window_length=pipeline.window_length,
+                hop=pipeline.hop,
+                expected_hash=expected_hash,
+            )
         else:
-            res = runner.run_windows(sess.client, windows, pipeline, board=args.board, expected_hash=expected_hash,
-                                     check_features=not args.no_features, progress=progress)
+            res = runner.run_windows(
+                sess.client,
+                windows,
+                pipeline,
+                board=args.board,
+                expected_hash=expected_hash,
+                check_features=not args.no_features,
+                progress=progress,
+            )
         res.boot_seconds = sess.boot_seconds
         return res
 
@@ -116,10 +143,15 @@ def run(args, out) -> int:
         if not args.no_flash:
             elf = session.build(args.board, export_dir, build_dir)
             session.flash(args.board, elf, args.port)
-        with session.open_port(args.board, args.port, baudrate=serial_cfg.baudrate if serial_cfg else 115200,
-                               timeout=args.timeout, boot_timeout=args.boot_timeout,
-                               reset_on_open=bool(serial_cfg and serial_cfg.reset_on_open),
-                               boot_delay=serial_cfg.boot_delay_s if serial_cfg else 0.0) as sess:
+        with session.open_port(
+            args.board,
+            args.port,
+            baudrate=serial_cfg.baudrate if serial_cfg else 115200,
+            timeout=args.timeout,
+            boot_timeout=args.boot_timeout,
+            reset_on_open=bool(serial_cfg and serial_cfg.reset_on_open),
+            boot_delay=serial_cfg.boot_delay_s if serial_cfg else 0.0,
+        ) as sess:
             result = work(sess)
     else:
         elf = session.build(args.board, export_dir, build_dir)
@@ -134,8 +166,9 @@ def run(args, out) -> int:
     out.print(report.format_table(data))
     if not result.passed:
         if not out.as_json:
-            out.note(f"sensorflow hil: the board disagrees with the host on {len(data['disagreements'])} window(s) "
-                     f"and is out of tolerance on {len(data['out_of_tolerance'])}")
+            out.note(
+                f"sensorflow hil: the board disagrees with the host on {len(data['disagreements'])} window(s) "
+                f"and is out of tolerance on {len(data['out_of_tolerance'])}"
+            )
         return 1
     return 0
-

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -32,8 +32,13 @@ def add_arguments(p):
     p.add_argument("--baud", type=int, default=115200, help="serial baud rate (default 115200)")
     p.add_argument("--max-samples", type=int, metavar="N", help="stop after N samples")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of samples")
-    p.add_argument("--timeout", type=float, default=5.0, metavar="S",
-                   help="serial: stop when nothing arrives for S seconds (default 5)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="serial: stop when nothing arrives for S seconds (default 5)",
+    )
     p.add_argument("--all-windows", action="store_true", help="print every window, not only events")
 
 
@@ -58,7 +63,9 @@ def read_recording(path: str, pipe: Pipeline) -> np.ndarray:
         if data.ndim == 1 and n_ch == 1:
             data = data[:, None]
         if data.ndim != 2 or data.shape[1] != n_ch or data.dtype.kind not in "fiu":
-            raise DataError(f"{p}: expected a numeric array of shape (n_samples, {n_ch}), got {data.dtype} {data.shape}")
+            raise DataError(
+                f"{p}: expected a numeric array of shape (n_samples, {n_ch}), got {data.dtype} {data.shape}"
+            )
         return _finite(p, (data * sensor.scale).astype(np.float32), sensor.channels)
     if suffix == ".csv":
         from ..datasets.tables import read_csv_table
@@ -69,8 +76,9 @@ def read_recording(path: str, pipe: Pipeline) -> np.ndarray:
         else:
             missing = [c for c in sensor.channels if c not in header]
             if missing:
-                raise DataError(f"{p}: no column '{missing[0]}' (columns: {', '.join(header)}); name the columns "
-                                "as sensor.channels")
+                raise DataError(
+                    f"{p}: no column '{missing[0]}' (columns: {', '.join(header)}); name the columns as sensor.channels"
+                )
             cols = [header.index(c) for c in sensor.channels]
         out = np.empty((len(rows), n_ch))
         for i, row in enumerate(rows):
@@ -152,8 +160,10 @@ def open_port(port: str, baud: int):
     try:
         return serial.serial_for_url(port, baudrate=baud, timeout=0.2)
     except (serial.SerialException, ValueError, OSError) as exc:
-        raise DataError(f"{port}: cannot open serial port ({str(exc).splitlines()[0]}); check the name and that "
-                        "no other program (serial monitor) holds it") from None
+        raise DataError(
+            f"{port}: cannot open serial port ({str(exc).splitlines()[0]}); check the name and that "
+            "no other program (serial monitor) holds it"
+        ) from None
 
 
 # ---------------------------------------------------------------------- streaming
@@ -171,8 +181,14 @@ def stream_records(pipe: Pipeline, chunks, all_windows: bool, emit) -> dict:
             emit({"time": round(float(rec["time"]), 6), "event": classes[c], "score": float(scores[c])})
         if all_windows or not has_post:
             k = int(np.argmax(scores))
-            emit({"time": round(float(rec["time"]), 6), "window": int(rec["window"]), "label": classes[k],
-                  "score": float(scores[k])})
+            emit(
+                {
+                    "time": round(float(rec["time"]), 6),
+                    "window": int(rec["window"]),
+                    "label": classes[k],
+                    "score": float(scores[k]),
+                }
+            )
     return {"n_windows": n_windows, "n_events": n_events}
 
 
@@ -197,7 +213,9 @@ def run(args, out) -> int:
         if limit is not None:
             signal = signal[:limit]
         step = max(pipe.hop, int(sensor.sample_rate))  # about 1 s per chunk; output does not depend on it
-        summary = stream_records(pipe, (signal[i : i + step] for i in range(0, len(signal), step)), args.all_windows, emit)
+        summary = stream_records(
+            pipe, (signal[i : i + step] for i in range(0, len(signal), step)), args.all_windows, emit
+        )
         summary["n_samples"] = int(len(signal))
         source = args.input
     else:

@@ -22,17 +22,23 @@ def run(args, out) -> int:
     out_dir = Path(args.out) if args.out else Path("build") / pipe.name
     result = train(pipe, ds, out_dir=out_dir, progress=not (args.no_progress or out.as_json), note=out.note)
     m = result.metrics
-    out.print(f"{pipe.name}: {len(ds)} recordings from {ds.source}, {m['n_train']} training / {m['n_test']} test "
-              f"windows (split by {m['split']}), {m['n_features']} features")
+    out.print(
+        f"{pipe.name}: {len(ds)} recordings from {ds.source}, {m['n_train']} training / {m['n_test']} test "
+        f"windows (split by {m['split']}), {m['n_features']} features"
+    )
     if m.get("cv"):
         cv = m["cv"]
-        out.print(f"cross-validation ({cv['folds']} folds): accuracy {cv['accuracy_mean']:.3f} "
-                  f"± {cv['accuracy_std']:.3f}, macro F1 {cv['macro_f1_mean']:.3f}")
+        out.print(
+            f"cross-validation ({cv['folds']} folds): accuracy {cv['accuracy_mean']:.3f} "
+            f"± {cv['accuracy_std']:.3f}, macro F1 {cv['macro_f1_mean']:.3f}"
+        )
     if m.get("hard_negatives"):
         hn = m["hard_negatives"]
-        out.print(f"hard negatives: {hn['mined']} of {hn['pool_windows']} background windows added in "
-                  f"{len(hn['rounds'])} round(s), each fitted again ({hn['above_half']} had scored over 0.5 for "
-                  f"another class in the first)")
+        out.print(
+            f"hard negatives: {hn['mined']} of {hn['pool_windows']} background windows added in "
+            f"{len(hn['rounds'])} round(s), each fitted again ({hn['above_half']} had scored over 0.5 for "
+            f"another class in the first)"
+        )
     out.print(f"held-out: accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f}")
     out.print(confusion_text(m))
     out.print(report_text(m))
@@ -43,9 +49,17 @@ def run(args, out) -> int:
         out.print(f"events over {ev['hours'] * 60:.1f} min of streams: recall {rec}, false accepts/hour {fah}")
     out.print(f"artifact: {result.artifact}")
     out.set(
-        pipeline=pipe.name, accuracy=m["accuracy"], macro_f1=m["macro_f1"], n_train=m["n_train"],
-        n_test=m["n_test"], classes=m["classes"], cv=m["cv"], confusion_matrix=m["confusion_matrix"],
-        per_class=m["per_class"], events=m.get("events"), artifact=str(result.artifact),
+        pipeline=pipe.name,
+        accuracy=m["accuracy"],
+        macro_f1=m["macro_f1"],
+        n_train=m["n_train"],
+        n_test=m["n_test"],
+        classes=m["classes"],
+        cv=m["cv"],
+        confusion_matrix=m["confusion_matrix"],
+        per_class=m["per_class"],
+        events=m.get("events"),
+        artifact=str(result.artifact),
         dataset_fingerprint=result.fingerprint,
     )
     return 0

@@ -28,7 +28,9 @@ def run(args, out) -> int:
             continue
         spec = pipe.feature_spec
         results.append({"file": path, "ok": True, "name": pipe.name, "n_features": spec.size})
-        out.print(f"{path}: ok ({pipe.name}: {len(pipe.stages)} stages, window {pipe.window_length} samples, "
-                  f"hop {pipe.hop}, {spec.size} features)")
+        out.print(
+            f"{path}: ok ({pipe.name}: {len(pipe.stages)} stages, window {pipe.window_length} samples, "
+            f"hop {pipe.hop}, {spec.size} features)"
+        )
     out.set(files=results)
     return 2 if failed else 0

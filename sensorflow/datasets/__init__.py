@@ -28,5 +28,13 @@ from .loading import LOADERS, guess_loader, load_dataset
 from .splits import cv_folds, holdout, window_groups
 
 __all__ = [
-    "Dataset", "Stream", "Windows", "LOADERS", "guess_loader", "load_dataset", "cv_folds", "holdout", "window_groups",
+    "Dataset",
+    "Stream",
+    "Windows",
+    "LOADERS",
+    "guess_loader",
+    "load_dataset",
+    "cv_folds",
+    "holdout",
+    "window_groups",
 ]

@@ -30,7 +30,9 @@ def load_npz(path, sensor, options: dict) -> Dataset:
         raise DataError(f"{p}: not a readable .npz file ({str(exc).splitlines()[0]})") from None
     for k in ("X", "y"):
         if keys[k] not in files:
-            raise DataError(f"{p}: no array '{keys[k]}' (has: {', '.join(sorted(files))}); set dataset.options.keys.{k}")
+            raise DataError(
+                f"{p}: no array '{keys[k]}' (has: {', '.join(sorted(files))}); set dataset.options.keys.{k}"
+            )
     try:
         X = data[keys["X"]]
         y = data[keys["y"]]
@@ -48,6 +50,14 @@ def load_npz(path, sensor, options: dict) -> Dataset:
     names = [f"{p}[{i}]" for i in range(len(X))]
     if groups is None:
         groups = [f"{p.name}[{i}]" for i in range(len(X))]
-    ds = Dataset(list(X * sensor.scale), y, groups, rate, sensor.channels if X.shape[2] == len(sensor.channels)
-                 else [f"ch{i}" for i in range(X.shape[2])], names, fold, source=str(p))
+    ds = Dataset(
+        list(X * sensor.scale),
+        y,
+        groups,
+        rate,
+        sensor.channels if X.shape[2] == len(sensor.channels) else [f"ch{i}" for i in range(X.shape[2])],
+        names,
+        fold,
+        source=str(p),
+    )
     return ds

@@ -90,7 +90,7 @@ class Dataset:
     def classes(self) -> list:
         return sorted(set(self.labels.tolist()))
 
-    def subset(self, index) -> "Dataset":
+    def subset(self, index) -> Dataset:
         index = np.asarray(index, dtype=int)
         return Dataset(
             [self.signals[i] for i in index],
@@ -150,8 +150,10 @@ class Dataset:
             gs += [self.groups[i]] * len(w)
             rs += [i] * len(w)
         if padded and note:
-            note(f"{len(padded)} of {len(self)} recordings are shorter than one window ({length} samples; shortest "
-                 f"{min(padded)}, longest {max(padded)}): zero-padded to one window; check window.length")
+            note(
+                f"{len(padded)} of {len(self)} recordings are shorter than one window ({length} samples; shortest "
+                f"{min(padded)}, longest {max(padded)}): zero-padded to one window; check window.length"
+            )
         n_ch = len(self.channels)
         X = np.concatenate(xs).astype(np.float32, copy=False) if xs else np.empty((0, length, n_ch), np.float32)
         if len(X) == 0:

@@ -105,4 +105,3 @@ def load_dataset(config, data: str | None = None) -> Dataset:
         raise DataError(f"unknown dataset.loader '{loader}'; use one of: {', '.join(LOADERS)}")
     ds.check_sensor(sensor.sample_rate, len(sensor.channels))
     return ds
-

@@ -63,7 +63,7 @@ def load_uea(path, name, sensor, options: dict) -> Dataset:
     for f, fold in files:
         try:
             X, y = ad.load_from_ts_file(str(f))
-        except (OSError, ValueError, IOError) as exc:
+        except (OSError, ValueError) as exc:
             raise DataError(f"{f}: not a readable UEA .ts file ({str(exc).splitlines()[0]})") from None
         for i in range(len(X)):
             case = np.asarray(X[i], dtype=np.float64).T  # aeon: (channels, length) -> (length, channels)
@@ -81,5 +81,6 @@ def load_uea(path, name, sensor, options: dict) -> Dataset:
         raise DataError(
             f"{files[0][0]}: {n_ch} channels but the pipeline sensor has {len(sensor.channels)}; fix sensor.channels"
         )
-    return Dataset(signals, labels, groups, sensor.sample_rate, sensor.channels, names, fold_arr,
-                   source=str(path or name))
+    return Dataset(
+        signals, labels, groups, sensor.sample_rate, sensor.channels, names, fold_arr, source=str(path or name)
+    )

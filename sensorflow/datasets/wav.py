@@ -17,7 +17,9 @@ from ..errors import DataError
 from .dataset import Dataset
 
 
-def read_wav(path, sample_rate: float | None = None, n_channels: int | None = None, scale: float = 1.0) -> tuple[np.ndarray, int]:
+def read_wav(
+    path, sample_rate: float | None = None, n_channels: int | None = None, scale: float = 1.0
+) -> tuple[np.ndarray, int]:
     """Read one WAV as ``(n_samples, n_channels)`` float32; check rate and channels when given."""
     path = Path(path)
     try:

@@ -52,12 +52,25 @@ def calibrate(pipe, dev_scored, label, tr, log) -> dict:
         meta = artifact.read_meta(tr.artifact)
         extra = {k: v for k, v in meta.items() if k == "dataset"}
         extra["calibration"] = {"threshold": best["threshold"], "was": before, "dev": best}
-        artifact.save(pipe, tr.artifact, metrics=tr.metrics, dataset_fingerprint=tr.fingerprint, extra=extra,
-                      arrays={"test_windows": tr.test_windows, "test_labels": np.asarray(tr.test_labels)})
-    log(f"threshold {before} -> {best['threshold']} (dev stream: recall {_pct(best['recall'])}, "
-        f"{best['other_false_accepts_per_hour']:.2f} false accepts/hour on other speech and noise)")
-    return {"threshold": best["threshold"], "was": before, "dev_recall": best["recall"],
-            "dev_false_accepts_per_hour": best["other_false_accepts_per_hour"], "met_on_dev": bool(ok)}
+        artifact.save(
+            pipe,
+            tr.artifact,
+            metrics=tr.metrics,
+            dataset_fingerprint=tr.fingerprint,
+            extra=extra,
+            arrays={"test_windows": tr.test_windows, "test_labels": np.asarray(tr.test_labels)},
+        )
+    log(
+        f"threshold {before} -> {best['threshold']} (dev stream: recall {_pct(best['recall'])}, "
+        f"{best['other_false_accepts_per_hour']:.2f} false accepts/hour on other speech and noise)"
+    )
+    return {
+        "threshold": best["threshold"],
+        "was": before,
+        "dev_recall": best["recall"],
+        "dev_false_accepts_per_hour": best["other_false_accepts_per_hour"],
+        "met_on_dev": bool(ok),
+    }
 
 
 def target_class(pipe) -> str:
@@ -111,13 +124,22 @@ def evaluate(pipe, ds, tr, out: Path, result: dict, demo, log) -> dict:
                          s0.end_times[post[:, k] > 0], test[0].events, out / "stream.png")  # fmt: skip
     calib_text = ""
     if calib and "threshold" in calib:
-        calib_text = (f" The detection threshold {calib['threshold']:g} (YAML: {calib['was']}) was chosen on "
-                      f"separate dev streams spoken by held-out dev voices, neither trained on nor tested "
-                      f"(recall {_pct(calib['dev_recall'])}, "
-                      f"{calib['dev_false_accepts_per_hour']:.2f} false accepts/hour on other speech and noise there"
-                      f"{'' if calib['met_on_dev'] else '; no threshold met 1 false accept/hour there'}).")
-    rows = [[f"{c['threshold']:.2f}", _pct(c["recall"]), f"{c['other_false_accepts_per_hour']:.2f}",
-             f"{c['false_accepts_per_hour']:.2f}"] for c in curve]
+        calib_text = (
+            f" The detection threshold {calib['threshold']:g} (YAML: {calib['was']}) was chosen on "
+            f"separate dev streams spoken by held-out dev voices, neither trained on nor tested "
+            f"(recall {_pct(calib['dev_recall'])}, "
+            f"{calib['dev_false_accepts_per_hour']:.2f} false accepts/hour on other speech and noise there"
+            f"{'' if calib['met_on_dev'] else '; no threshold met 1 false accept/hour there'})."
+        )
+    rows = [
+        [
+            f"{c['threshold']:.2f}",
+            _pct(c["recall"]),
+            f"{c['other_false_accepts_per_hour']:.2f}",
+            f"{c['false_accepts_per_hour']:.2f}",
+        ]
+        for c in curve
+    ]
     context_text = _context_text(ev)
     sections.append({
         "title": "Continuous streams (held-out voices)",
@@ -153,7 +175,7 @@ def condition_section(conditions: list[dict]) -> dict:
     return {
         "title": "Held-out streams by condition",
         "text": "The same detections split by how each stream was mixed (false accepts here include "
-                "near-homophone phrases), so a weak condition is not hidden in the total:",
+        "near-homophone phrases), so a weak condition is not hidden in the total:",
         "header": ["condition", "streams", "minutes", "wake phrases found", "recall", "false accepts"],
         "rows": rows,
     }
@@ -177,8 +199,10 @@ def _context_text(ev: dict) -> str:
         return ""
     where = ", ".join(f"{n} on {k}" for k, n in sorted(by.items())) or "none"
     rates = "; ".join(f"{k}: {v['triggered']}/{v['n']}" for k, v in sorted(trig.items()))
-    return (f" False accepts by what was playing: {where}. Utterances that drew a detection, by kind "
-            f"(confusable = near-homophones such as \"pay sensor\", \"hey center\"): {rates}.")
+    return (
+        f" False accepts by what was playing: {where}. Utterances that drew a detection, by kind "
+        f'(confusable = near-homophones such as "pay sensor", "hey center"): {rates}.'
+    )
 
 
 def data_section(ds, tr, group_word: str = "speakers") -> dict:
@@ -207,9 +231,11 @@ def _mining_text(ds, tr) -> str:
     minutes = sum(len(b) for b in ds.background) / ds.sample_rate / 60.0
     rounds = mined.get("rounds") or [mined]
     each = ", then ".join(f"{r['mined']} ({r['above_half']} over 0.5)" for r in rounds)
-    return (f" Hard negatives: the net scored all {mined['pool_windows']:,} windows of {minutes:.0f} min of "
-            f"training voices' other speech, the windows it found least like `{ds.background_label}` were added "
-            f"as `{ds.background_label}` and it trained again, {len(rounds)} time(s): {each}.")
+    return (
+        f" Hard negatives: the net scored all {mined['pool_windows']:,} windows of {minutes:.0f} min of "
+        f"training voices' other speech, the windows it found least like `{ds.background_label}` were added "
+        f"as `{ds.background_label}` and it trained again, {len(rounds)} time(s): {each}."
+    )
 
 
 def _pct(v) -> str:

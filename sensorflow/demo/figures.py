@@ -15,7 +15,9 @@ from .report import target
 def heldout_section(pipe, tr, out: Path, what: str) -> dict:
     m = tr.metrics
     classes = [str(c) for c in m["classes"]]
-    plots.confusion(m["confusion_matrix"], classes, out / "confusion.png", f"{what}: accuracy {100 * m['accuracy']:.1f} %")
+    plots.confusion(
+        m["confusion_matrix"], classes, out / "confusion.png", f"{what}: accuracy {100 * m['accuracy']:.1f} %"
+    )
     X, y = tr.test_windows, np.asarray(tr.test_labels).astype(str)
     idx = np.random.default_rng(0).permutation(len(X))[:400]
     F = pipe.transform(X[idx])
@@ -27,9 +29,11 @@ def heldout_section(pipe, tr, out: Path, what: str) -> dict:
                f"{100 * cv['accuracy_mean']:.1f} ± {100 * cv['accuracy_std']:.1f} %." if cv else "")  # fmt: skip
     return {
         "title": "Held-out windows",
-        "text": (f"{m['n_train']} training and {m['n_test']} held-out windows ({what}), split `{m.get('split')}`, "
-                 f"{m.get('n_features')} features. **Accuracy {100 * m['accuracy']:.1f} %**, macro F1 "
-                 f"{m['macro_f1']:.3f}.{cv_text}"),  # fmt: skip
+        "text": (
+            f"{m['n_train']} training and {m['n_test']} held-out windows ({what}), split `{m.get('split')}`, "
+            f"{m.get('n_features')} features. **Accuracy {100 * m['accuracy']:.1f} %**, macro F1 "
+            f"{m['macro_f1']:.3f}.{cv_text}"
+        ),  # fmt: skip
         "header": ["class", "precision", "recall", "F1", "support"],
         "rows": rows,
         "figures": ["confusion.png", "features.png"],
@@ -114,7 +118,12 @@ def device_section(pipe, s_export, s_hil, s_measure, result: dict) -> dict:
         dev["hil_passed"] = h.get("passed")
         dev["hil_stack_bytes"] = h.get("stack_used")
         unit = h.get("counter_unit")
-        rows.append(["HIL: labels equal to the host", f"{100 * h.get('agreement', 0):.1f} % of {h.get('n', h.get('windows', '?'))} windows"])
+        rows.append(
+            [
+                "HIL: labels equal to the host",
+                f"{100 * h.get('agreement', 0):.1f} % of {h.get('n', h.get('windows', '?'))} windows",
+            ]
+        )
         if dev["hil_stack_bytes"] is not None:
             rows.append(["HIL firmware's stack high-water mark (its serial protocol loop included)",
                          f"{dev['hil_stack_bytes']:,} B"])  # fmt: skip
@@ -123,7 +132,9 @@ def device_section(pipe, s_export, s_hil, s_measure, result: dict) -> dict:
             dev["counter_unit"] = unit
             if unit == "instructions":
                 dev["instr_per_inference"] = per["total"]
-            rows.append([f"HIL: {unit} per window: features / classify", f"{per['features']:,.0f} / {per['classify']:,.0f}"])
+            rows.append(
+                [f"HIL: {unit} per window: features / classify", f"{per['features']:,.0f} / {per['classify']:,.0f}"]
+            )
             if pipe is not None:
                 windows_per_s = float(pipe.config.sensor.sample_rate) / pipe.hop
                 per_second = per["total"] * windows_per_s
@@ -139,8 +150,10 @@ def device_section(pipe, s_export, s_hil, s_measure, result: dict) -> dict:
                      f"{dev['ram_bytes']:,} B"])  # fmt: skip
     text = f"Exported C for `{result['board']}`, run over serial HIL on the emulated board."
     if s_measure is not None and s_measure.ok:
-        text += (" The targets read the last rows: the library alone on `sensorflow bench`'s measuring image "
-                 "(the same figures `make bench` reports).")
+        text += (
+            " The targets read the last rows: the library alone on `sensorflow bench`'s measuring image "
+            "(the same figures `make bench` reports)."
+        )
     if not rows:
         text += " Not measured: the export or HIL step did not run (see Steps)."
     result["sections"].append({"title": "On the device", "text": text, "header": ["figure", "value"], "rows": rows})
@@ -157,12 +170,19 @@ def _measured_rows(m: dict, rows: list, dev: dict) -> None:
                  f"{m['instr_per_second']:,.0f}"])  # fmt: skip
     rows.append(["flash: linked image growth over the image without the pipeline (libm / libgcc routines included)",
                  f"{m['flash']:,} B"])  # fmt: skip
-    rows.append(["stack one inference adds (painted-stack high-water mark over the harness's own)", f"{m['stack']:,} B"])
+    rows.append(
+        ["stack one inference adds (painted-stack high-water mark over the harness's own)", f"{m['stack']:,} B"]
+    )
     rows.append(["RAM total: library static data + bss + that stack", f"{m['ram']:,} B"])
     rows.append(["labels equal to the host on the measuring image", f"{m['agree']} / {m['k']} windows"])
     dev["per_second_from_scratch"] = dev.get("per_second")
-    dev.update(instr_per_inference=m["instr_infer"], per_second=m["instr_per_second"], flash_bytes=m["flash"],
-               stack_bytes=m["stack"], ram_bytes=m["ram"])
+    dev.update(
+        instr_per_inference=m["instr_infer"],
+        per_second=m["instr_per_second"],
+        flash_bytes=m["flash"],
+        stack_bytes=m["stack"],
+        ram_bytes=m["ram"],
+    )
 
 
 TARGET_BOARD = "qemu-mps2-an386"  # the issue's device targets are for the emulated Cortex-M4F
@@ -177,14 +197,33 @@ def targets(name: str, result: dict, _metrics: dict, dev: dict, s_eval) -> None:
         rows.append(target("recall on held-out voices (streams)", ev.get("recall"), 0.95, "%", True))
         other = ev.get("other_audio") or {}
         hours = other.get("hours")
-        note = (f"at the recall above; {hours * 60:.0f} min of other speech and noise; near-homophone phrases "
-                f"(\"pay sensor\", \"hey center\"...) are counted in the next row") if hours else ""
-        rows.append(target("false accepts per hour of other speech and noise", other.get("false_accepts_per_hour"),
-                           1.0, "/h", False, note))
+        note = (
+            (
+                f"at the recall above; {hours * 60:.0f} min of other speech and noise; near-homophone phrases "
+                f'("pay sensor", "hey center"...) are counted in the next row'
+            )
+            if hours
+            else ""
+        )
+        rows.append(
+            target(
+                "false accepts per hour of other speech and noise",
+                other.get("false_accepts_per_hour"),
+                1.0,
+                "/h",
+                False,
+                note,
+            )
+        )
         if ev.get("false_accepts_per_hour") is not None:
-            row = target("false accepts per hour, near-homophone phrases included", ev["false_accepts_per_hour"],
-                         1.0, "/h", False, f"{ev['hours_non_event'] * 60:.0f} min of non-wake audio, a stricter test "
-                         "than the issue's")
+            row = target(
+                "false accepts per hour, near-homophone phrases included",
+                ev["false_accepts_per_hour"],
+                1.0,
+                "/h",
+                False,
+                f"{ev['hours_non_event'] * 60:.0f} min of non-wake audio, a stricter test than the issue's",
+            )
             rows.append(row)
         first_device_row = len(rows)
         rows.append(target("RAM (static + stack)", dev.get("ram_bytes"), 24 * 1024, "B", False))
@@ -202,6 +241,8 @@ def targets(name: str, result: dict, _metrics: dict, dev: dict, s_eval) -> None:
         rows.append(target("instructions per inference", dev.get("instr_per_inference"), 200_000, "", False))
     if first_device_row is not None and result.get("board") != TARGET_BOARD:
         for row in rows[first_device_row:]:  # shown, not judged: another CPU, another compiler
-            row.update(met=None, note=f"the target is for the Cortex-M4F ({TARGET_BOARD}); measured on {result.get('board')}")
+            row.update(
+                met=None, note=f"the target is for the Cortex-M4F ({TARGET_BOARD}); measured on {result.get('board')}"
+            )
     if dev.get("hil_agreement") is not None:
         rows.append(target("HIL labels equal to host", dev["hil_agreement"], 1.0, "%", True))

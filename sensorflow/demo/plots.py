@@ -80,8 +80,10 @@ def features(F: np.ndarray, names, y, path: Path, title: str) -> Path:
 def det_curve(curve: list[dict], operating: dict, path: Path, fa_target: float, recall_target: float) -> Path:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(4.6, 3.4))
-    for key, label, style in (("other_false_accepts_per_hour", "other speech and noise", "o-"),
-                              ("false_accepts_per_hour", "with near-homophones", "s:")):
+    for key, label, style in (
+        ("other_false_accepts_per_hour", "other speech and noise", "o-"),
+        ("false_accepts_per_hour", "with near-homophones", "s:"),
+    ):
         pts = [(c[key], c["recall"]) for c in curve if c["recall"] is not None and key in c]
         if pts:
             fa, rec = zip(*pts)
@@ -107,7 +109,7 @@ def stream_excerpt(signal, sr, end_times, score, detections, events, path: Path,
     t = np.arange(n) / sr
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(9, 3.8), sharex=True)
     a1.plot(t[::4], np.asarray(signal).reshape(-1)[:n:4], lw=0.3, color="k")
-    for s, e, lab in events:
+    for s, e, _label in events:
         if s < seconds:
             a1.axvspan(s, min(e, seconds), color="tab:green", alpha=0.3)
     a1.set_ylabel("audio")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ..errors import DataError
 from .report import target as make_target
-from .steps import StepUnavailable, Steps
+from .steps import Steps, StepUnavailable
 
 REPO_PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
 
@@ -78,7 +78,9 @@ def load_pipeline(path: Path, small: bool):
     pipe = Pipeline.from_yaml(path)
     if small and pipe.config.dataset is not None and pipe.config.dataset.loader == "recipe":
         ds = pipe.config.dataset
-        cfg = pipe.config.model_copy(update={"dataset": ds.model_copy(update={"options": {**ds.options, "small": True}})})
+        cfg = pipe.config.model_copy(
+            update={"dataset": ds.model_copy(update={"options": {**ds.options, "small": True}})}
+        )
         pipe = Pipeline(cfg, pipe._lines, pipe._source)
     return pipe
 
@@ -128,8 +130,9 @@ def export_c(pipe, artifact_dir: Path, board: str, out: Path) -> dict:
     return report
 
 
-def run_hil(pipe, export_dir: Path, board: str, windows: np.ndarray, build_dir: Path, log,
-            expected_hash: str | None = None) -> dict:
+def run_hil(
+    pipe, export_dir: Path, board: str, windows: np.ndarray, build_dir: Path, log, expected_hash: str | None = None
+) -> dict:
     from .steps import require
 
     session = require("sensorflow.hil.session", None, "HIL (sensorflow.hil)")
@@ -194,12 +197,16 @@ def run(opts: DemoOptions) -> dict:
     s_data = steps.run("data", lambda: s_pipe.value.load_data(), needs=(s_pipe,))
     if s_data.ok:
         ds = s_data.value
-        s_data.detail = f"{len(ds)} recordings from {ds.source}" + (f", {len(ds.streams)} streams" if ds.streams else "")
+        s_data.detail = f"{len(ds)} recordings from {ds.source}" + (
+            f", {len(ds.streams)} streams" if ds.streams else ""
+        )
     s_train = steps.run("train", lambda: train(s_pipe.value, s_data.value, out / "artifact", log), needs=(s_data,))
     metrics: dict = {}
     if s_train.ok:
         tr = s_train.value
-        s_train.detail = f"{tr.n_train} training / {tr.n_test} held-out windows, {tr.metrics.get('n_features')} features"
+        s_train.detail = (
+            f"{tr.n_train} training / {tr.n_test} held-out windows, {tr.metrics.get('n_features')} features"
+        )
         metrics["heldout"] = tr.metrics
         result["metrics"] = metrics
     s_eval = steps.run(

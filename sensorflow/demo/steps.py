@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import SensorflowError, ToolMissingError
 
@@ -40,7 +41,9 @@ def require(module: str, attr: str | None = None, what: str = ""):
         mod = import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            raise StepUnavailable(f"{what or module} is not available in this installation ({module} missing)") from None
+            raise StepUnavailable(
+                f"{what or module} is not available in this installation ({module} missing)"
+            ) from None
         raise
     if attr is None:
         return mod
@@ -73,7 +76,9 @@ class Steps:
         except ToolMissingError as exc:
             res = StepResult(name, "unavailable", time.perf_counter() - t0, str(exc).splitlines()[0])
         except SensorflowError as exc:
-            res = StepResult(name, "failed", time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+            res = StepResult(
+                name, "failed", time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            )
         except Exception as exc:  # a bug in a step: reported as a failure of that step, never hidden
             if os.environ.get("SENSORFLOW_DEBUG"):
                 raise

@@ -158,8 +158,11 @@ def evaluate(pipeline, streams, label, post_stages=None, scored: list[StreamScor
     conf_fa = sum(n for kind, n in by_context.items() if kind.startswith("confusable"))
     conf_s = sum(e - b for s in scored for b, e, kind in s.context if str(kind).startswith("confusable"))
     hours = max(out["hours_non_event"] - conf_s / 3600.0, 1e-9)
-    out["other_audio"] = {"false_accepts": out["false_accepts"] - conf_fa, "hours": hours,
-                          "false_accepts_per_hour": (out["false_accepts"] - conf_fa) / hours}
+    out["other_audio"] = {
+        "false_accepts": out["false_accepts"] - conf_fa,
+        "hours": hours,
+        "false_accepts_per_hour": (out["false_accepts"] - conf_fa) / hours,
+    }
     out["false_accepts_by_context"] = by_context
     out["context_triggered"] = stretches
     out["per_stream"] = [
@@ -178,8 +181,9 @@ def by_condition(ev: dict, conditions: list[str], seconds: list[float]) -> list[
     rows: dict[str, dict] = {}
     for c, r, sec in zip(conditions, ev["per_stream"], seconds):
         name = c or "unnamed"
-        row = rows.setdefault(name, {"condition": name, "streams": 0, "seconds": 0.0, "n_events": 0, "hits": 0,
-                                     "false_accepts": 0})
+        row = rows.setdefault(
+            name, {"condition": name, "streams": 0, "seconds": 0.0, "n_events": 0, "hits": 0, "false_accepts": 0}
+        )
         row["streams"] += 1
         row["seconds"] += sec
         for k in ("n_events", "hits", "false_accepts"):
@@ -237,6 +241,12 @@ def sweep(pipeline, scored: list[StreamScores], label, thresholds) -> list[dict]
         stages = list(posts)
         stages[i] = with_param(posts[i], threshold=float(t))
         r = evaluate(pipeline, None, label, stages, scored)
-        curve.append({"threshold": float(t), "recall": r["recall"], "false_accepts_per_hour": r["false_accepts_per_hour"],
-                      "other_false_accepts_per_hour": r["other_audio"]["false_accepts_per_hour"]})
+        curve.append(
+            {
+                "threshold": float(t),
+                "recall": r["recall"],
+                "false_accepts_per_hour": r["false_accepts_per_hour"],
+                "other_false_accepts_per_hour": r["other_audio"]["false_accepts_per_hour"],
+            }
+        )
     return curve

@@ -6,14 +6,27 @@ scipy.fft.dct, librosa.stft framing) so the constants the emitters write are exa
 reference's constants.
 """
 
-from . import mel, synth  # noqa: F401  (submodules used as dsp.mel.*, dsp.synth.*)
+from . import (  # noqa: F401  (submodules used as dsp.mel.*, dsp.synth.*)
+    mel,
+    synth,
+    windows,  # noqa: F401
+)
 from .dct import dct_matrix
 from .mel import fft_frequencies, hz_to_mel, mel_filterbank, mel_frequencies, mel_to_hz
 from .stft import frame_signal, frame_starts, n_frames, power_spectrum
-from . import windows  # noqa: F401
 from .windows import check_window_name, window_vector
 
 __all__ = [
-    "check_window_name", "dct_matrix", "fft_frequencies", "frame_signal", "frame_starts", "hz_to_mel",
-    "mel_filterbank", "mel_frequencies", "mel_to_hz", "n_frames", "power_spectrum", "window_vector",
+    "check_window_name",
+    "dct_matrix",
+    "fft_frequencies",
+    "frame_signal",
+    "frame_starts",
+    "hz_to_mel",
+    "mel_filterbank",
+    "mel_frequencies",
+    "mel_to_hz",
+    "n_frames",
+    "power_spectrum",
+    "window_vector",
 ]

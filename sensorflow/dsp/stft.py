@@ -25,7 +25,9 @@ def frame_starts(length: int, n_fft: int, hop_length: int, center: bool) -> np.n
     return np.arange(n_frames(length, n_fft, hop_length, center), dtype=np.int64) * hop_length - offset
 
 
-def frame_signal(x: np.ndarray, n_fft: int, hop_length: int, center: bool = True, pad_mode: str = "constant") -> np.ndarray:
+def frame_signal(
+    x: np.ndarray, n_fft: int, hop_length: int, center: bool = True, pad_mode: str = "constant"
+) -> np.ndarray:
     """Frames along the last axis: ``(..., length) -> (..., n_frames, n_fft)`` (a strided view
     of the padded signal; copy before writing)."""
     if center:

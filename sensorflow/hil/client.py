@@ -89,8 +89,10 @@ class BoardClient:
 
     def _check_version(self, hello: P.Hello) -> None:
         if hello.proto_version != P.PROTO_VERSION:
-            raise HILError(f"board on {self.port} speaks HIL protocol {hello.proto_version}, this sensorflow "
-                           f"speaks {P.PROTO_VERSION}; rebuild and flash the firmware")
+            raise HILError(
+                f"board on {self.port} speaks HIL protocol {hello.proto_version}, this sensorflow "
+                f"speaks {P.PROTO_VERSION}; rebuild and flash the firmware"
+            )
 
     def request(self, type_: int, body: bytes = b"", timeout: float | None = None) -> P.Frame:
         timeout = self.timeout if timeout is None else timeout
@@ -114,8 +116,9 @@ class BoardClient:
                         if hello.boot:
                             self.hello = hello
                             self.resets += 1
-                            raise BoardReset(f"board on {self.port} reset (boot hello) during "
-                                             f"'{P.NAMES.get(type_, type_)}'", hello)
+                            raise BoardReset(
+                                f"board on {self.port} reset (boot hello) during '{P.NAMES.get(type_, type_)}'", hello
+                            )
                         continue
                     if frame.seq != seq:
                         continue  # an answer to an earlier try or request
@@ -142,12 +145,13 @@ class BoardClient:
         flat = np.ascontiguousarray(window, dtype=np.float32).reshape(-1)
         step = self.hello.floats_per_frame
         for offset in range(0, len(flat), step):
-            chunk = flat[offset:offset + step]
+            chunk = flat[offset : offset + step]
             frame = self.request(P.LOAD, struct.pack("<I", offset) + P.floats(chunk))
             (end,) = struct.unpack("<I", frame.body[:4])
             if end != offset + len(chunk):
-                raise HILError(f"board on {self.port} acknowledged window data up to {end}, "
-                               f"expected {offset + len(chunk)}")
+                raise HILError(
+                    f"board on {self.port} acknowledged window data up to {end}, expected {offset + len(chunk)}"
+                )
 
     def infer(self, check_infer: bool = True) -> P.InferResult:
         frame = self.request(P.INFER, bytes([1 if check_infer else 0]))
@@ -161,7 +165,7 @@ class BoardClient:
             body = self.request(P.FEATURES, struct.pack("<IH", offset, count)).body
             if len(body) != 4 + 4 * count or struct.unpack_from("<I", body)[0] != offset:
                 raise HILError(f"board on {self.port} sent a malformed features answer")
-            out[offset:offset + count] = np.frombuffer(body, "<f4", count, 4)
+            out[offset : offset + count] = np.frombuffer(body, "<f4", count, 4)
         return out
 
     def push(self, frames: np.ndarray) -> P.PushResult:

@@ -31,7 +31,7 @@ from pathlib import Path
 from ..errors import HILError, HILTimeout
 from .targets import Target, require_tools
 
-_LIVE: "weakref.WeakSet[EmulatedBoard]" = weakref.WeakSet()
+_LIVE: weakref.WeakSet[EmulatedBoard] = weakref.WeakSet()
 PTY_LINE = re.compile(rb"char device redirected to (/dev/pts/\d+) \(label serial0\)")
 TCP_WAIT = re.compile(rb"QEMU waiting for connection on")
 
@@ -75,7 +75,7 @@ class EmulatedBoard:
         self.port: str | None = None
         self.boot_seconds: float | None = None
 
-    def __enter__(self) -> "EmulatedBoard":
+    def __enter__(self) -> EmulatedBoard:
         self.start()
         return self
 
@@ -127,9 +127,22 @@ class QemuBoard(EmulatedBoard):
         tcp_port = _free_tcp_port() if self.serial == "tcp" else None
         serial_arg = f"tcp:127.0.0.1:{tcp_port},server=on,wait=on,nodelay=on" if tcp_port else "pty"
         assert self.target.emulator is not None
-        argv = [self.target.emulator, *self.target.emulator_args, "-kernel", str(self.elf),
-                "-display", "none", "-serial", serial_arg, "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
-                "-icount", "shift=0", "-S", *self.extra_args]
+        argv = [
+            self.target.emulator,
+            *self.target.emulator_args,
+            "-kernel",
+            str(self.elf),
+            "-display",
+            "none",
+            "-serial",
+            serial_arg,
+            "-monitor",
+            f"unix:{self.monitor_path},server=on,wait=off",
+            "-icount",
+            "shift=0",
+            "-S",
+            *self.extra_args,
+        ]
         t0 = time.monotonic()
         self.proc = proc = self._spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
@@ -146,8 +159,10 @@ class QemuBoard(EmulatedBoard):
                     self.boot_seconds = time.monotonic() - t0
                     return self.port
                 if self.proc.poll() is not None:
-                    raise HILError(f"{self.target.emulator} for board '{self.target.name}' exited with "
-                                   f"{self.proc.returncode}: {seen.decode(errors='replace').strip()[:300]}")
+                    raise HILError(
+                        f"{self.target.emulator} for board '{self.target.name}' exited with "
+                        f"{self.proc.returncode}: {seen.decode(errors='replace').strip()[:300]}"
+                    )
                 time.sleep(0.01)
             raise HILTimeout(f"{self.target.emulator} did not open a serial pty within {timeout:g} s")
         except BaseException:

@@ -39,7 +39,7 @@ from ..errors import HILError, HILTimeout
 from .runner import Tolerance
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
-CHUNK = 256          # bytes of file data per raw-REPL command (as mpremote)
+CHUNK = 256  # bytes of file data per raw-REPL command (as mpremote)
 PASTE_TIMEOUT = 2.0
 
 
@@ -80,8 +80,10 @@ class RawRepl:
         while ending not in self._buf:
             if time.monotonic() > deadline:
                 seen = self._buf[-80:]
-                raise HILTimeout(f"board on {self.url} did not answer {what or repr(ending)} in time "
-                                 f"(last bytes {seen!r}); is it a MicroPython board, and is the baud rate right?")
+                raise HILTimeout(
+                    f"board on {self.url} did not answer {what or repr(ending)} in time "
+                    f"(last bytes {seen!r}); is it a MicroPython board, and is the baud rate right?"
+                )
             data = self.ser.read(max(1, self.ser.in_waiting))
             self._buf += data
         i = self._buf.index(ending) + len(ending)
@@ -112,8 +114,9 @@ class RawRepl:
             self._drain()
             self.ser.write(b"\r\x01")
             try:
-                self._read_until(RAW_BANNER + b">", timeout=self.timeout / 2 if attempt == 0 else None,
-                                 what="the raw REPL banner")
+                self._read_until(
+                    RAW_BANNER + b">", timeout=self.timeout / 2 if attempt == 0 else None, what="the raw REPL banner"
+                )
                 break
             except HILTimeout:
                 if attempt:
@@ -172,8 +175,9 @@ class RawRepl:
             self.ser.write(b"\x04")
             ok = self._read_exact(2, self.timeout)
             if ok != b"OK":
-                raise HILError(f"board on {self.url} refused the command (answered {ok!r}); "
-                               "reset the board and try again")
+                raise HILError(
+                    f"board on {self.url} refused the command (answered {ok!r}); reset the board and try again"
+                )
         out = self._read_until(b"\x04", timeout, what="the program output")[:-1]
         err = self._read_until(b"\x04", timeout, what="the error output")[:-1]
         self._read_until(b">", timeout, what="the raw REPL prompt")
@@ -222,10 +226,21 @@ def _module_files(export_dir: Path, use_mpy: bool) -> dict[str, bytes]:
     return files
 
 
-def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "esp32", baudrate: int = 115200,
-                        windows=None, max_windows: int | None = None, use_mpy: bool = False,
-                        export_dir=None, tolerance: Tolerance | None = None, timeout: float = 10.0, batch: int = 8,
-                        progress=None) -> dict:
+def run_micropython_hil(
+    artifact_dir,
+    *,
+    port: str | None = None,
+    board: str = "esp32",
+    baudrate: int = 115200,
+    windows=None,
+    max_windows: int | None = None,
+    use_mpy: bool = False,
+    export_dir=None,
+    tolerance: Tolerance | None = None,
+    timeout: float = 10.0,
+    batch: int = 8,
+    progress=None,
+) -> dict:
     from .. import artifact, boards
     from ..codegen.micropython import export
 
@@ -270,8 +285,9 @@ def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "
         # a foo.py on the board would shadow the foo.mpy we copy (and an old foo.mpy is stale)
         other = ".py" if use_mpy else ".mpy"
         stale = ", ".join(repr(Path(n).stem + other) for n in files)
-        repl.exec_(f"import os\nfor _n in ({stale},):\n    try:\n        os.remove(_n)\n    except OSError:\n"
-                   "        pass")
+        repl.exec_(
+            f"import os\nfor _n in ({stale},):\n    try:\n        os.remove(_n)\n    except OSError:\n        pass"
+        )
         for name, data in files.items():
             repl.put_file(name, data)
             if progress:
@@ -289,8 +305,10 @@ def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "
         board_hash = head[4]
         want_hash = str(meta.get("content_hash") or "0" * 16)[:16]
         if (L, C, nc) != (pipeline.window_length, pipeline.input_spec.n_channels, len(classes)):
-            raise HILError(f"module on {port} has window {L}x{C} and {nc} classes, the artifact "
-                           f"{pipeline.window_length}x{pipeline.input_spec.n_channels} and {len(classes)}")
+            raise HILError(
+                f"module on {port} has window {L}x{C} and {nc} classes, the artifact "
+                f"{pipeline.window_length}x{pipeline.input_spec.n_channels} and {len(classes)}"
+            )
         if board_hash != want_hash:
             raise HILError(f"module on {port} is pipeline {board_hash}, the artifact is {want_hash}; copy failed?")
         records = []
@@ -298,7 +316,8 @@ def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "
         for start in range(0, len(windows), batch):
             part = windows[start : start + batch]
             code = "\n".join(
-                f"_run({base64.b64encode(np.ascontiguousarray(w, dtype='<f4').tobytes())!r})" for w in part)
+                f"_run({base64.b64encode(np.ascontiguousarray(w, dtype='<f4').tobytes())!r})" for w in part
+            )
             t0 = time.perf_counter()
             lines = [ln for ln in repl.exec_(code, timeout=max(timeout, 30.0)).splitlines() if ln.strip()]
             elapsed = time.perf_counter() - t0
@@ -311,12 +330,19 @@ def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "
                 scores = np.frombuffer(base64.b64decode(s64), dtype="<f4").astype(np.float64)
                 host_idx = int(np.argmax(host_scores[i]))
                 ok = tol.ok(scores, host_scores[i], "score") and tol.ok(feats, host_feats[i], "feature", feat_scale)
-                records.append({
-                    "index": i, "host": classes[host_idx], "board": classes[int(lab)] if 0 <= int(lab) < nc else lab,
-                    "agree": int(lab) == host_idx, "ok": ok, "device_us": int(dt), "latency_s": elapsed / len(part),
-                    "score_error": float(np.max(np.abs(scores - host_scores[i]))),
-                    "feature_error": float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0,
-                })
+                records.append(
+                    {
+                        "index": i,
+                        "host": classes[host_idx],
+                        "board": classes[int(lab)] if 0 <= int(lab) < nc else lab,
+                        "agree": int(lab) == host_idx,
+                        "ok": ok,
+                        "device_us": int(dt),
+                        "latency_s": elapsed / len(part),
+                        "score_error": float(np.max(np.abs(scores - host_scores[i]))),
+                        "feature_error": float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0,
+                    }
+                )
             if progress:
                 progress(f"{len(records)}/{len(windows)} windows")
         raw_paste = repl.use_raw_paste
@@ -365,4 +391,3 @@ def run_micropython_hil(artifact_dir, *, port: str | None = None, board: str = "
         "retries": 0,
         "bad_frames": 0,
     }
-

@@ -18,8 +18,7 @@ PROTO_VERSION = 1
 HELLO, PING, LOAD, INFER, FEATURES, PUSH, RESET = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07
 RESPONSE = 0x80
 ERROR = 0xFF
-NAMES = {HELLO: "hello", PING: "ping", LOAD: "load", INFER: "infer", FEATURES: "features",
-         PUSH: "push", RESET: "reset"}
+NAMES = {HELLO: "hello", PING: "ping", LOAD: "load", INFER: "infer", FEATURES: "features", PUSH: "push", RESET: "reset"}
 
 ERROR_TEXT = {1: "unknown command", 2: "bad length", 3: "offset out of range", 4: "pipeline returned an error"}
 COUNTER_UNITS = {0: None, 1: "instructions", 2: "cycles", 3: "ns"}
@@ -104,13 +103,30 @@ class Hello:
     board: str
 
     @classmethod
-    def parse(cls, body: bytes) -> "Hello":
+    def parse(cls, body: bytes) -> Hello:
         if len(body) < 104:
             raise FrameError(f"hello body has {len(body)} bytes, expected 104")
         v = struct.unpack_from("<BBH10IB3x", body)
         text = lambda a, b: body[a:b].split(b"\0", 1)[0].decode("ascii", "replace")  # noqa: E731
-        return cls(v[0], bool(v[1]), v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-                   COUNTER_UNITS.get(v[13]), text(48, 64), text(64, 80), text(80, 104))
+        return cls(
+            v[0],
+            bool(v[1]),
+            v[2],
+            v[3],
+            v[4],
+            v[5],
+            v[6],
+            v[7],
+            v[8],
+            v[9],
+            v[10],
+            v[11],
+            v[12],
+            COUNTER_UNITS.get(v[13]),
+            text(48, 64),
+            text(64, 80),
+            text(80, 104),
+        )
 
     @property
     def floats_per_frame(self) -> int:
@@ -127,7 +143,7 @@ class InferResult:
     scores: np.ndarray
 
     @classmethod
-    def parse(cls, body: bytes) -> "InferResult":
+    def parse(cls, body: bytes) -> InferResult:
         if len(body) < 32:
             raise FrameError("infer result too short")
         label, consistent, cf, cc, stack, n = struct.unpack_from("<iiQQII", body)
@@ -146,14 +162,20 @@ class PushResult:
     post: np.ndarray
 
     @classmethod
-    def parse(cls, body: bytes) -> "PushResult":
+    def parse(cls, body: bytes) -> PushResult:
         if len(body) < 24:
             raise FrameError("push result too short")
         done, label, count, stack, n = struct.unpack_from("<iiQII", body)
         if len(body) != 24 + 8 * n:
             raise FrameError(f"push result for {n} classes has {len(body)} bytes")
-        return cls(done, label, count, stack, np.frombuffer(body, "<f4", n, 24).copy(),
-                   np.frombuffer(body, "<f4", n, 24 + 4 * n).copy())
+        return cls(
+            done,
+            label,
+            count,
+            stack,
+            np.frombuffer(body, "<f4", n, 24).copy(),
+            np.frombuffer(body, "<f4", n, 24 + 4 * n).copy(),
+        )
 
 
 def floats(values) -> bytes:

@@ -43,7 +43,9 @@ def to_dict(run: HILRun) -> dict:
         "latency_ms_median": _round(1e3 * float(np.median(latencies))) if latencies else None,
         "ping_ms": _round(1e3 * run.ping_seconds) if run.ping_seconds is not None else None,
         "boot_ms": _round(1e3 * run.boot_seconds) if run.boot_seconds is not None else None,
-        "stack_high_water_bytes": max((r.stack_used for r in run.records), default=h.stack_used) if h.stack_size else None,
+        "stack_high_water_bytes": max((r.stack_used for r in run.records), default=h.stack_used)
+        if h.stack_size
+        else None,
         "stack_size_bytes": h.stack_size or None,
         "state_bytes": h.state_bytes,
         "ram_bytes": h.ram_bytes,
@@ -66,19 +68,26 @@ def format_table(d: dict) -> str:
 
     unit = d["counter_unit"]
     if unit == "instructions":
-        counts = [("instructions / inference", fmt(d["instructions_per_inference"])),
-                  ("  features", fmt(d["instructions_features"])),
-                  ("  classify", fmt(d["instructions_classify"]))]
+        counts = [
+            ("instructions / inference", fmt(d["instructions_per_inference"])),
+            ("  features", fmt(d["instructions_features"])),
+            ("  classify", fmt(d["instructions_classify"])),
+        ]
     elif unit == "ns":
         counts = [("device time / inference", fmt(d["device_ns_per_inference"], " ns"))]
     else:
         counts = [("cycles / inference", fmt(d["cycles_per_inference"]))]
-    stack = "n/a" if d["stack_size_bytes"] is None else f"{d['stack_high_water_bytes']:,} of {d['stack_size_bytes']:,} B"
+    stack = (
+        "n/a" if d["stack_size_bytes"] is None else f"{d['stack_high_water_bytes']:,} of {d['stack_size_bytes']:,} B"
+    )
     rows = [
         ("board", f"{d['board']} on {d['port']}"),
         ("windows", fmt(d["n"])),
-        ("label agreement", f"{100 * d['agreement']:.2f} %" + ("" if not d["disagreements"] else
-                                                               f" (differs at {d['disagreements'][:10]})")),
+        (
+            "label agreement",
+            f"{100 * d['agreement']:.2f} %"
+            + ("" if not d["disagreements"] else f" (differs at {d['disagreements'][:10]})"),
+        ),
         ("max |score error|", fmt(d["max_abs_score_error"])),
         ("max |feature error|", fmt(d["max_abs_feature_error"])),
         ("within tolerance", "all" if not d["out_of_tolerance"] else f"not at {d['out_of_tolerance'][:10]}"),
@@ -102,21 +111,44 @@ def write_junit(runs: list[HILRun], path: str | Path, suite: str = "sensorflow-h
     for run in runs:
         d = to_dict(run)
         failures = sum(1 for r in run.records if not (r.agree and r.within_tolerance))
-        ts = ET.SubElement(root, "testsuite", name=f"{suite}.{run.board}", tests=str(run.n),
-                           failures=str(failures), errors="0",
-                           time=f"{sum(r.latency_s for r in run.records):.3f}")
+        ts = ET.SubElement(
+            root,
+            "testsuite",
+            name=f"{suite}.{run.board}",
+            tests=str(run.n),
+            failures=str(failures),
+            errors="0",
+            time=f"{sum(r.latency_s for r in run.records):.3f}",
+        )
         props = ET.SubElement(ts, "properties")
-        for key in ("port", "agreement", "instructions_per_inference", "max_abs_score_error", "stack_high_water_bytes",
-                    "ram_bytes", "flash_bytes", "pipeline_hash"):
+        for key in (
+            "port",
+            "agreement",
+            "instructions_per_inference",
+            "max_abs_score_error",
+            "stack_high_water_bytes",
+            "ram_bytes",
+            "flash_bytes",
+            "pipeline_hash",
+        ):
             ET.SubElement(props, "property", name=key, value=str(d[key]))
         for r in run.records:
-            tc = ET.SubElement(ts, "testcase", classname=f"{suite}.{run.board}", name=f"window_{r.index:05d}",
-                               time=f"{r.latency_s:.6f}")
+            tc = ET.SubElement(
+                ts,
+                "testcase",
+                classname=f"{suite}.{run.board}",
+                name=f"window_{r.index:05d}",
+                time=f"{r.latency_s:.6f}",
+            )
             if not r.agree:
                 ET.SubElement(tc, "failure", message=f"label {r.board_label} on the board, {r.host_label} on the host")
             elif not r.within_tolerance:
-                ET.SubElement(tc, "failure", message=f"scores/features outside tolerance (max |score error| "
-                                                     f"{r.score_error:.3g}, max |feature error| {r.feature_error})")
+                ET.SubElement(
+                    tc,
+                    "failure",
+                    message=f"scores/features outside tolerance (max |score error| "
+                    f"{r.score_error:.3g}, max |feature error| {r.feature_error})",
+                )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

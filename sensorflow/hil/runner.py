@@ -27,7 +27,9 @@ class Tolerance:
     feature_rtol: float = 1e-3
 
     def ok(self, board: np.ndarray, host: np.ndarray, kind: str, scale: float = 1.0) -> bool:
-        atol, rtol = (self.score_atol, self.score_rtol) if kind == "score" else (self.feature_atol * scale, self.feature_rtol)
+        atol, rtol = (
+            (self.score_atol, self.score_rtol) if kind == "score" else (self.feature_atol * scale, self.feature_rtol)
+        )
         return bool(np.all(np.abs(board.astype(np.float64) - host) <= atol + rtol * np.abs(host)))
 
 
@@ -101,11 +103,15 @@ def check_hello(hello: P.Hello, reference, port: str, expected_hash: str | None 
     }
     for what, (board, host) in want.items():
         if board != host:
-            raise HILError(f"board on {port} runs a pipeline with {what} {board}, the host pipeline has {host}; "
-                           "rebuild and flash the firmware for this artifact")
+            raise HILError(
+                f"board on {port} runs a pipeline with {what} {board}, the host pipeline has {host}; "
+                "rebuild and flash the firmware for this artifact"
+            )
     if expected_hash and hello.pipeline_hash != expected_hash:
-        raise HILError(f"board on {port} runs pipeline {hello.pipeline_hash}, expected {expected_hash}; "
-                       "rebuild and flash the firmware for this artifact")
+        raise HILError(
+            f"board on {port} runs pipeline {hello.pipeline_hash}, expected {expected_hash}; "
+            "rebuild and flash the firmware for this artifact"
+        )
 
 
 def _ref_channels(reference, hello):
@@ -117,9 +123,18 @@ def measure_ping(client: BoardClient, n: int = 10) -> float:
     return statistics.median(client.ping(bytes(range(32))) for _ in range(n))
 
 
-def run_windows(client: BoardClient, windows: np.ndarray, reference, *, board: str,
-                tolerance: Tolerance | None = None, check_features: bool = True, max_resets: int = 3,
-                expected_hash: str | None = None, progress=None) -> HILRun:
+def run_windows(
+    client: BoardClient,
+    windows: np.ndarray,
+    reference,
+    *,
+    board: str,
+    tolerance: Tolerance | None = None,
+    check_features: bool = True,
+    max_resets: int = 3,
+    expected_hash: str | None = None,
+    progress=None,
+) -> HILRun:
     """Upload each window, run the pipeline on the board, compare with the host."""
     tol = tolerance or Tolerance()
     hello = client.hello
@@ -128,8 +143,10 @@ def run_windows(client: BoardClient, windows: np.ndarray, reference, *, board: s
     host_scores = np.asarray(reference.predict_proba(windows), dtype=np.float64)
     host_feats = np.asarray(reference.transform(windows), dtype=np.float64) if check_features else None
     if host_feats is not None and host_feats.shape[1] != hello.n_features:
-        raise HILError(f"board on {client.port} computes {hello.n_features} features, the host pipeline "
-                       f"{host_feats.shape[1]}; rebuild and flash the firmware for this artifact")
+        raise HILError(
+            f"board on {client.port} computes {hello.n_features} features, the host pipeline "
+            f"{host_feats.shape[1]}; rebuild and flash the firmware for this artifact"
+        )
     feat_scale = float(np.max(np.abs(host_feats))) if host_feats is not None and host_feats.size else 1.0
     classes = np.asarray(reference.classes_)
     run = HILRun(board, client.port, hello, expected_hash=expected_hash)
@@ -148,19 +165,27 @@ def run_windows(client: BoardClient, windows: np.ndarray, reference, *, board: s
                 resets_here += 1
                 run.resets += 1
                 if exc.hello.pipeline_hash != hello.pipeline_hash:
-                    raise HILError(f"board on {client.port} came back from a reset with pipeline "
-                                   f"{exc.hello.pipeline_hash} instead of {hello.pipeline_hash}") from None
+                    raise HILError(
+                        f"board on {client.port} came back from a reset with pipeline "
+                        f"{exc.hello.pipeline_hash} instead of {hello.pipeline_hash}"
+                    ) from None
                 if resets_here > max_resets:
-                    raise HILError(f"board on {client.port} reset {resets_here} times while running window {i}; "
-                                   f"the pipeline may crash on it{_stack_note(exc.hello)}") from None
+                    raise HILError(
+                        f"board on {client.port} reset {resets_here} times while running window {i}; "
+                        f"the pipeline may crash on it{_stack_note(exc.hello)}"
+                    ) from None
                 if progress:
                     progress(f"board on {client.port} reset during window {i}; uploading it again")
         if res.infer_consistent == 0:
-            raise HILError(f"board on {client.port}: sf_model_infer and sf_model_features + sf_model_classify "
-                           f"disagree on window {i}; the exported pipeline is inconsistent")
+            raise HILError(
+                f"board on {client.port}: sf_model_infer and sf_model_features + sf_model_classify "
+                f"disagree on window {i}; the exported pipeline is inconsistent"
+            )
         if not 0 <= res.label < len(classes):
-            raise HILError(f"board on {client.port} returned class index {res.label} for window {i}, "
-                           f"but the pipeline has {len(classes)} classes")
+            raise HILError(
+                f"board on {client.port} returned class index {res.label} for window {i}, "
+                f"but the pipeline has {len(classes)} classes"
+            )
         ref = host_scores[i]
         host_idx = int(np.argmax(ref))
         top2 = np.sort(ref)[-2:] if len(ref) > 1 else ref
@@ -171,19 +196,39 @@ def run_windows(client: BoardClient, windows: np.ndarray, reference, *, board: s
             feat_err = float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0
             ok = ok and tol.ok(feats, host_feats[i], "feature", max(1.0, feat_scale))
         unit_counts = hello.counter_unit is not None
-        run.records.append(WindowRecord(
-            i, str(classes[host_idx]), str(classes[res.label]), res.label == host_idx, score_err, feat_err, ok,
-            res.count_features if unit_counts else None, res.count_classify if unit_counts else None,
-            latency, res.stack_used, near_tie=bool(len(ref) > 1 and top2[1] - top2[0] <= tol.score_atol),
-        ))
+        run.records.append(
+            WindowRecord(
+                i,
+                str(classes[host_idx]),
+                str(classes[res.label]),
+                res.label == host_idx,
+                score_err,
+                feat_err,
+                ok,
+                res.count_features if unit_counts else None,
+                res.count_classify if unit_counts else None,
+                latency,
+                res.stack_used,
+                near_tie=bool(len(ref) > 1 and top2[1] - top2[0] <= tol.score_atol),
+            )
+        )
         if progress and (i + 1) % 50 == 0:
             progress(f"{i + 1}/{len(windows)} windows")
     run.retries, run.bad_frames = client.retried, client.decoder.bad_frames
     return run
 
 
-def run_stream(client: BoardClient, signal: np.ndarray, reference, *, board: str, window_length: int, hop: int,
-               tolerance: Tolerance | None = None, expected_hash: str | None = None) -> HILRun:
+def run_stream(
+    client: BoardClient,
+    signal: np.ndarray,
+    reference,
+    *,
+    board: str,
+    window_length: int,
+    hop: int,
+    tolerance: Tolerance | None = None,
+    expected_hash: str | None = None,
+) -> HILRun:
     """Push a continuous recording ``(n_samples, n_channels)`` through ``sf_model_push`` in
     chunks of at most one hop, compare every completed window with the host's windows."""
     tol = tolerance or Tolerance()
@@ -191,7 +236,9 @@ def run_stream(client: BoardClient, signal: np.ndarray, reference, *, board: str
     check_hello(hello, reference, client.port, expected_hash)
     signal = np.asarray(signal, dtype=np.float32)
     host_windows = frame(signal, window_length, hop)
-    host_scores = np.asarray(reference.predict_proba(host_windows), dtype=np.float64) if len(host_windows) else np.empty((0, 0))
+    host_scores = (
+        np.asarray(reference.predict_proba(host_windows), dtype=np.float64) if len(host_windows) else np.empty((0, 0))
+    )
     classes = np.asarray(reference.classes_)
     run = HILRun(board, client.port, hello, mode="stream", expected_hash=expected_hash)
     run.ping_seconds = measure_ping(client)
@@ -201,26 +248,40 @@ def run_stream(client: BoardClient, signal: np.ndarray, reference, *, board: str
         pushed = 0  # device count of every push since the last completed window
         for start in range(0, len(signal), step):
             t0 = time.perf_counter()
-            res = client.push(signal[start:start + step])
+            res = client.push(signal[start : start + step])
             latency = time.perf_counter() - t0
             pushed += res.count
             if res.completed == 0:
                 continue
             i = len(run.records)
             if res.completed != 1 or i >= len(host_windows):
-                raise HILError(f"board on {client.port} completed {res.completed} window(s) at sample {start}; "
-                               f"the host expects window {i} of {len(host_windows)} there")
+                raise HILError(
+                    f"board on {client.port} completed {res.completed} window(s) at sample {start}; "
+                    f"the host expects window {i} of {len(host_windows)} there"
+                )
             ref = host_scores[i]
             host_idx = int(np.argmax(ref))
-            run.records.append(WindowRecord(
-                i, str(classes[host_idx]), str(classes[res.label]) if 0 <= res.label < len(classes) else str(res.label),
-                res.label == host_idx, float(np.max(np.abs(res.scores - ref))), None, tol.ok(res.scores, ref, "score"),
-                pushed if hello.counter_unit else None, 0 if hello.counter_unit else None, latency, res.stack_used,
-            ))
+            run.records.append(
+                WindowRecord(
+                    i,
+                    str(classes[host_idx]),
+                    str(classes[res.label]) if 0 <= res.label < len(classes) else str(res.label),
+                    res.label == host_idx,
+                    float(np.max(np.abs(res.scores - ref))),
+                    None,
+                    tol.ok(res.scores, ref, "score"),
+                    pushed if hello.counter_unit else None,
+                    0 if hello.counter_unit else None,
+                    latency,
+                    res.stack_used,
+                )
+            )
             pushed = 0
     except BoardReset:
-        raise HILError(f"board on {client.port} reset in the middle of the stream after {len(run.records)} "
-                       "windows; its streaming state is lost, so the run cannot resume") from None
+        raise HILError(
+            f"board on {client.port} reset in the middle of the stream after {len(run.records)} "
+            "windows; its streaming state is lost, so the run cannot resume"
+        ) from None
     if len(run.records) != len(host_windows):
         raise HILError(f"board on {client.port} completed {len(run.records)} windows, the host {len(host_windows)}")
     run.retries, run.bad_frames = client.retried, client.decoder.bad_frames

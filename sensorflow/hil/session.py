@@ -7,9 +7,9 @@ import contextlib
 import shlex
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import HILError
 from .client import BoardClient
@@ -43,15 +43,18 @@ def build(board: str, export_dir: Path, build_dir: Path) -> Path:
 
 def _target(board: str) -> Target:
     if board not in TARGETS:
-        raise HILError(f"no HIL firmware port for board '{board}' (hil/firmware/{board}/); boards with one: "
-                       f"{', '.join(TARGETS)}. For another board, flash the HIL firmware yourself and pass "
-                       "--port PORT --no-flash")
+        raise HILError(
+            f"no HIL firmware port for board '{board}' (hil/firmware/{board}/); boards with one: "
+            f"{', '.join(TARGETS)}. For another board, flash the HIL firmware yourself and pass "
+            "--port PORT --no-flash"
+        )
     return TARGETS[board]
 
 
 @contextlib.contextmanager
-def open_emulated(board: str, elf: Path, *, timeout: float = 2.0, boot_timeout: float = 10.0,
-                  wrap=None, serial: str = "pty") -> Iterator[Session]:
+def open_emulated(
+    board: str, elf: Path, *, timeout: float = 2.0, boot_timeout: float = 10.0, wrap=None, serial: str = "pty"
+) -> Iterator[Session]:
     """Start the emulated board, open its serial device, wait for its hello."""
     target = _target(board)
     t0 = time.monotonic()
@@ -75,8 +78,10 @@ def flash(board_name: str, elf: Path, port: str) -> None:
 
     board = boards.get(board_name)
     if board.flash is None:
-        raise HILError(f"board '{board_name}' has no flash command in {board.source}; flash the HIL firmware "
-                       "yourself and pass --no-flash")
+        raise HILError(
+            f"board '{board_name}' has no flash command in {board.source}; flash the HIL firmware "
+            "yourself and pass --no-flash"
+        )
     images = {"elf": elf}
     if board.flash.image in ("bin", "hex"):
         cc = _target(board_name).cc
@@ -88,25 +93,37 @@ def flash(board_name: str, elf: Path, port: str) -> None:
     try:
         cmd = board.flash.command.format(port=port, **{k: str(v) for k, v in images.items()})
     except KeyError as exc:
-        raise HILError(f"{board.source}: flash command needs {{{exc.args[0]}}}, which this runner cannot provide") from None
+        raise HILError(
+            f"{board.source}: flash command needs {{{exc.args[0]}}}, which this runner cannot provide"
+        ) from None
     try:
         proc = subprocess.run(shlex.split(cmd), capture_output=True, text=True)
     except FileNotFoundError:
-        raise HILError(f"flashing {board_name}: '{shlex.split(cmd)[0]}' is not installed (flash.command in "
-                       f"{board.source})") from None
+        raise HILError(
+            f"flashing {board_name}: '{shlex.split(cmd)[0]}' is not installed (flash.command in {board.source})"
+        ) from None
     if proc.returncode != 0:
         last = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
         raise HILError(f"flashing {board_name} on {port} failed (exit {proc.returncode}): {last}; command: {cmd}")
 
 
 @contextlib.contextmanager
-def open_port(board: str, port: str, *, baudrate: int = 115200, timeout: float = 2.0, boot_timeout: float = 10.0,
-              reset_on_open: bool = False, boot_delay: float = 0.0) -> Iterator[Session]:
+def open_port(
+    board: str,
+    port: str,
+    *,
+    baudrate: int = 115200,
+    timeout: float = 2.0,
+    boot_timeout: float = 10.0,
+    reset_on_open: bool = False,
+    boot_delay: float = 0.0,
+) -> Iterator[Session]:
     """A board on a serial port (a real board, or an emulator someone else started). Boards
     that reset when the port opens (DTR/RTS auto-reset) are given ``boot_delay`` to boot; the
     hello is awaited either way, so a reset on open is harmless."""
-    transport = SerialTransport(port, baudrate=baudrate, dtr=False if reset_on_open else None,
-                                rts=False if reset_on_open else None)
+    transport = SerialTransport(
+        port, baudrate=baudrate, dtr=False if reset_on_open else None, rts=False if reset_on_open else None
+    )
     try:
         t0 = time.monotonic()
         if boot_delay:

@@ -29,26 +29,59 @@ class Target:
 
 TARGETS = {
     "host": Target(
-        "host", "cc", ["-O2", "-g", "-DHIL_MAIN_NAME=hil_main"], ["-lm"], ["common/hil_main.c", "common/hil_proto.c", "host/port.c"], None,
+        "host",
+        "cc",
+        ["-O2", "-g", "-DHIL_MAIN_NAME=hil_main"],
+        ["-lm"],
+        ["common/hil_main.c", "common/hil_proto.c", "host/port.c"],
+        None,
         packages="gcc",
     ),
     "qemu-mps2-an386": Target(
-        "qemu-mps2-an386", "arm-none-eabi-gcc",
-        ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-O2", "-g",
-         "-ffunction-sections", "-fdata-sections"],
-        ["--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles", "-Wl,--gc-sections",
-         "-T", "{dir}/link.ld", "-lm"],
+        "qemu-mps2-an386",
+        "arm-none-eabi-gcc",
+        [
+            "-mcpu=cortex-m4",
+            "-mthumb",
+            "-mfloat-abi=hard",
+            "-mfpu=fpv4-sp-d16",
+            "-O2",
+            "-g",
+            "-ffunction-sections",
+            "-fdata-sections",
+        ],
+        [
+            "--specs=nano.specs",
+            "--specs=nosys.specs",
+            "-nostartfiles",
+            "-Wl,--gc-sections",
+            "-T",
+            "{dir}/link.ld",
+            "-lm",
+        ],
         ["common/hil_main.c", "common/hil_proto.c", "qemu-mps2-an386/startup.c", "qemu-mps2-an386/port.c"],
-        "qemu-system-arm", ["-M", "mps2-an386"],
+        "qemu-system-arm",
+        ["-M", "mps2-an386"],
         packages="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm",
     ),
     "qemu-riscv32": Target(
-        "qemu-riscv32", "riscv64-unknown-elf-gcc",
-        ["-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "-mcmodel=medany", "-O2", "-g",
-         "-ffunction-sections", "-fdata-sections", "--specs=picolibc.specs"],
+        "qemu-riscv32",
+        "riscv64-unknown-elf-gcc",
+        [
+            "-march=rv32imc",
+            "-mabi=ilp32",
+            "-misa-spec=2.2",
+            "-mcmodel=medany",
+            "-O2",
+            "-g",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "--specs=picolibc.specs",
+        ],
         ["-nostartfiles", "-Wl,--gc-sections", "-T", "{dir}/link.ld", "-lm"],
         ["common/hil_main.c", "common/hil_proto.c", "qemu-riscv32/start.S", "qemu-riscv32/port.c"],
-        "qemu-system-riscv32", ["-M", "virt", "-cpu", "rv32", "-bios", "none"],
+        "qemu-system-riscv32",
+        ["-M", "virt", "-cpu", "rv32", "-bios", "none"],
         packages="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc",
     ),
 }
@@ -58,16 +91,19 @@ def get_target(name: str) -> Target:
     try:
         return TARGETS[name]
     except KeyError:
-        raise HILError(f"no emulated board '{name}'; emulated boards are {', '.join(TARGETS)} "
-                       "(for a real board pass --port)") from None
+        raise HILError(
+            f"no emulated board '{name}'; emulated boards are {', '.join(TARGETS)} (for a real board pass --port)"
+        ) from None
 
 
 def require_tools(target: Target) -> None:
     tools = [target.cc] + ([target.emulator] if target.emulator else [])
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
-        raise ToolMissingError(f"board '{target.name}' needs {', '.join(missing)}; install with: "
-                               f"apt-get install --no-install-recommends {target.packages}")
+        raise ToolMissingError(
+            f"board '{target.name}' needs {', '.join(missing)}; install with: "
+            f"apt-get install --no-install-recommends {target.packages}"
+        )
 
 
 def pipeline_sources(export_dir: Path) -> list[Path]:
@@ -85,8 +121,10 @@ def pipeline_sources(export_dir: Path) -> list[Path]:
     else:
         sources = sorted(export_dir.glob("sf_*.c"))
     if not (export_dir / "sf_model.h").exists() or export_dir / "sf_model.c" not in sources:
-        raise CodegenError(f"{export_dir}: no exported C pipeline with prefix sf_model (sf_model.c / sf_model.h); "
-                           "export with 'sensorflow export ARTIFACT --board B --prefix sf_model'")
+        raise CodegenError(
+            f"{export_dir}: no exported C pipeline with prefix sf_model (sf_model.c / sf_model.h); "
+            "export with 'sensorflow export ARTIFACT --board B --prefix sf_model'"
+        )
     return sources
 
 
@@ -99,12 +137,18 @@ def build_firmware(target: Target, export_dir: Path, out_dir: Path, extra_cflags
     board_dir = FIRMWARE_DIR / target.name
     sources = pipeline_sources(export_dir)
     include_dirs = [str(FIRMWARE_DIR / "common"), str(export_dir)]
-    cmd = [target.cc, *WARNINGS, *target.cflags, *(extra_cflags or []),
-           *[f"-I{d}" for d in include_dirs],
-           *[str(FIRMWARE_DIR / s) for s in target.sources],
-           *[str(p) for p in sources],
-           "-o", str(elf),
-           *[a.replace("{dir}", str(board_dir)) for a in target.ldflags]]
+    cmd = [
+        target.cc,
+        *WARNINGS,
+        *target.cflags,
+        *(extra_cflags or []),
+        *[f"-I{d}" for d in include_dirs],
+        *[str(FIRMWARE_DIR / s) for s in target.sources],
+        *[str(p) for p in sources],
+        "-o",
+        str(elf),
+        *[a.replace("{dir}", str(board_dir)) for a in target.ldflags],
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         log = out_dir / "build.log"

@@ -43,8 +43,9 @@ class SerialTransport(Transport):
                 self.port.rts = rts
             self.port.open()
         except (serial.SerialException, ValueError, OSError) as exc:
-            raise HILError(f"cannot open serial port {url}: {exc}; check the port name and that no other "
-                           "program holds it") from None
+            raise HILError(
+                f"cannot open serial port {url}: {exc}; check the port name and that no other program holds it"
+            ) from None
         sock = getattr(self.port, "_socket", None)
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

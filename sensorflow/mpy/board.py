@@ -25,7 +25,7 @@ from ..errors import HILError
 from .interp import BOARD_MJS, find_node, find_wasm
 
 DEFAULT_HEAP = 256 * 1024  # bytes of MicroPython heap, about what an ESP32 without PSRAM has
-_LIVE: "weakref.WeakSet[EmulatedMicroPythonBoard]" = weakref.WeakSet()
+_LIVE: weakref.WeakSet[EmulatedMicroPythonBoard] = weakref.WeakSet()
 
 
 def _die_with_parent() -> None:  # in the child between fork and exec: killed if we die
@@ -53,7 +53,10 @@ class EmulatedMicroPythonBoard:
         try:
             self.proc = subprocess.Popen(
                 [node, str(BOARD_MJS), str(wasm), str(self.heapsize)],
-                stdin=master, stdout=master, stderr=subprocess.PIPE, start_new_session=True,
+                stdin=master,
+                stdout=master,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
                 preexec_fn=_die_with_parent,
             )
         except OSError as exc:

@@ -77,10 +77,18 @@ class ModuleRun:
     heap_bytes_pipeline: int  # gc.mem_alloc() growth from Pipeline() (buffers + object)
 
 
-def run_module(files: dict[str, str | bytes], windows: np.ndarray, *, module: str = "sf_model",
-               n_features: int, n_classes: int, stream_chunks: tuple[int, ...] | None = None,
-               stream_signal: np.ndarray | None = None,
-               heapsize: int = 4 << 20, timeout: float = 300.0) -> ModuleRun:
+def run_module(
+    files: dict[str, str | bytes],
+    windows: np.ndarray,
+    *,
+    module: str = "sf_model",
+    n_features: int,
+    n_classes: int,
+    stream_chunks: tuple[int, ...] | None = None,
+    stream_signal: np.ndarray | None = None,
+    heapsize: int = 4 << 20,
+    timeout: float = 300.0,
+) -> ModuleRun:
     """Put ``files`` (name -> source/bytes) in /lib, run ``windows`` (n, length, channels)
     through ``Pipeline.infer``; with ``stream_chunks``, also push all windows' samples in
     chunks of those sizes (cycled) through ``Pipeline.push`` (or ``stream_signal``,
@@ -88,9 +96,17 @@ def run_module(files: dict[str, str | bytes], windows: np.ndarray, *, module: st
     w = np.ascontiguousarray(np.asarray(windows, dtype="<f4"))
     code = _HARNESS.format(module=module, stream=bool(stream_chunks), chunks=tuple(stream_chunks or (1,)))
     sig = w if stream_signal is None else np.ascontiguousarray(np.asarray(stream_signal, dtype="<f4"))
-    res = run(code, files={**{f"/lib/{k}": v for k, v in files.items()}, "/in.bin": w.tobytes(),
-                           "/sig.bin": sig.tobytes() if stream_chunks else b""},
-              collect=["/out.bin", "/labels.bin", "/stream.bin", "/post.bin"], heapsize=heapsize, timeout=timeout)
+    res = run(
+        code,
+        files={
+            **{f"/lib/{k}": v for k, v in files.items()},
+            "/in.bin": w.tobytes(),
+            "/sig.bin": sig.tobytes() if stream_chunks else b"",
+        },
+        collect=["/out.bin", "/labels.bin", "/stream.bin", "/post.bin"],
+        heapsize=heapsize,
+        timeout=timeout,
+    )
     n = len(w)
     per = n_features + n_classes
     vals = np.frombuffer(res.files["/out.bin"], dtype="<f4").reshape(n, per)
@@ -103,7 +119,8 @@ def run_module(files: dict[str, str | bytes], windows: np.ndarray, *, module: st
         scores=vals[:, n_features:].astype(np.float64),
         stream_labels=stream,
         stream_post=np.frombuffer(res.files["/post.bin"], dtype="<f4").reshape(-1, n_classes).astype(np.float64)
-        if stream_chunks else None,
+        if stream_chunks
+        else None,
         heap_bytes_pipeline=after - before,
     )
 

@@ -104,7 +104,8 @@ def run(
     job = {
         "heapsize": int(heapsize),
         "files": {
-            p: base64.b64encode(c.encode() if isinstance(c, str) else bytes(c)).decode() for p, c in (files or {}).items()
+            p: base64.b64encode(c.encode() if isinstance(c, str) else bytes(c)).decode()
+            for p, c in (files or {}).items()
         },
         "code": code,
         "collect": list(collect),

@@ -20,8 +20,8 @@ the cosine schedule): the exported weights are the mean of the end-of-epoch weig
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -66,8 +66,15 @@ def patches(x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
     return view.reshape(n, t_out, kernel * c)
 
 
-def init_network(c_in: int, filters: list[int], kernels: list[int], strides: list[int], n_classes: int,
-                 pool: str, rng: np.random.Generator) -> Network:
+def init_network(
+    c_in: int,
+    filters: list[int],
+    kernels: list[int],
+    strides: list[int],
+    n_classes: int,
+    pool: str,
+    rng: np.random.Generator,
+) -> Network:
     """He-normal kernels, zero biases (Keras' defaults for ReLU layers are close to this)."""
     layers, c = [], c_in
     for f, k, s in zip(filters, kernels, strides):
@@ -182,8 +189,14 @@ def soft_targets(teachers: list[Network], xb: np.ndarray, y: np.ndarray, n_class
     return target
 
 
-def fit(net: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings, rng: np.random.Generator,
-        on_epoch: Callable[[int, float], None] | None = None) -> Network:
+def fit(
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    settings: TrainSettings,
+    rng: np.random.Generator,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> Network:
     """Mini-batch Adam on softmax cross-entropy + ``alpha/2 * |w|^2``; ``y`` are class indices
     (targets blended with ``settings.teachers``' answers when there are teachers).
 
@@ -194,14 +207,24 @@ def fit(net: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings, rng
         return _fit(net, x, y, settings, rng, on_epoch)
 
 
-def _fit(net: Network, x: np.ndarray, y: np.ndarray, settings: TrainSettings, rng: np.random.Generator,
-         on_epoch: Callable[[int, float], None] | None) -> Network:
+def _fit(
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    settings: TrainSettings,
+    rng: np.random.Generator,
+    on_epoch: Callable[[int, float], None] | None,
+) -> Network:
     params = net.params()
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     n = len(x)
     n_classes = net.out_bias.shape[0]
-    weight = np.ones(n_classes, np.float32) if settings.class_weight is None else np.asarray(settings.class_weight, np.float32)
+    weight = (
+        np.ones(n_classes, np.float32)
+        if settings.class_weight is None
+        else np.asarray(settings.class_weight, np.float32)
+    )
     step = 0
     lr0, lr1 = settings.learning_rate, settings.final_learning_rate
     first_averaged = settings.epochs - int(round(settings.average_last * settings.epochs))

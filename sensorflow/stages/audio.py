@@ -47,7 +47,8 @@ class _MelParams(StageParams):
     hop_length: int | None = Field(None, ge=1, description="samples between frames; default win_length // 4")
     window: str = Field("hann", description="window name as scipy.signal.get_window, periodic (fftbins=True)")
     center: bool = Field(
-        True, description="pad n_fft//2 on both sides so frame t is centred on sample t*hop (librosa); False: no padding"
+        True,
+        description="pad n_fft//2 on both sides so frame t is centred on sample t*hop (librosa); False: no padding",
     )
     pad_mode: Literal["constant", "reflect"] = Field(
         "constant", description="padding when center=True: zeros (librosa >= 0.10 default) or reflect"
@@ -113,7 +114,9 @@ class _MelStage(Stage):
         if self.input_spec_ is not None:
             return float(self.input_spec_.sample_rate)
         if self.params.sample_rate is None:
-            raise ConfigError(f"stage '{self.name}' is not bound to an input; pass sample_rate=...", key=("sample_rate",))
+            raise ConfigError(
+                f"stage '{self.name}' is not bound to an input; pass sample_rate=...", key=("sample_rate",)
+            )
         return float(self.params.sample_rate)
 
     @property
@@ -377,8 +380,18 @@ class LogMel(_MelStage):
             {},
             {"n_fft": 512, "hop_length": 160, "n_mels": 40},
             {"n_fft": 256, "win_length": 200, "hop_length": 128, "n_mels": 32, "fmin": 20.0, "fmax": 7600.0},
-            {"n_fft": 512, "hop_length": 256, "n_mels": 40, "center": False, "htk": True, "norm": None,
-             "log": "ln", "floor_mode": "add", "amin": 1e-6, "top_db": None},
+            {
+                "n_fft": 512,
+                "hop_length": 256,
+                "n_mels": 40,
+                "center": False,
+                "htk": True,
+                "norm": None,
+                "log": "ln",
+                "floor_mode": "add",
+                "amin": 1e-6,
+                "top_db": None,
+            },
             {"n_fft": 512, "hop_length": 320, "n_mels": 20, "pad_mode": "reflect", "window": "hamming", "power": 1.0},
         ]
 
@@ -396,7 +409,9 @@ class MFCC(_MelStage):
 
     class Params(_MelParams):
         type: Literal["mfcc"] = "mfcc"
-        n_mfcc: int = Field(20, ge=1, validate_default=True, description="number of coefficients kept, 1..n_mels (librosa default 20)")
+        n_mfcc: int = Field(
+            20, ge=1, validate_default=True, description="number of coefficients kept, 1..n_mels (librosa default 20)"
+        )
         norm: Literal["ortho"] | None = Field("ortho", description="DCT-II normalisation (librosa mfcc norm)")
         mel_norm: Literal["slaney"] | None = Field(
             "slaney", description="mel filter normalisation: 'slaney' (librosa default) or None"
@@ -417,8 +432,20 @@ class MFCC(_MelStage):
             {},
             {"n_fft": 512, "hop_length": 160, "n_mels": 40, "n_mfcc": 13},
             {"n_fft": 400, "hop_length": 160, "n_mels": 26, "n_mfcc": 13, "fmin": 20.0, "lifter": 22.0},
-            {"n_fft": 512, "hop_length": 256, "n_mels": 32, "n_mfcc": 10, "center": False, "htk": True,
-             "mel_norm": None, "log": "ln", "floor_mode": "add", "amin": 1e-6, "top_db": None, "norm": None},
+            {
+                "n_fft": 512,
+                "hop_length": 256,
+                "n_mels": 32,
+                "n_mfcc": 10,
+                "center": False,
+                "htk": True,
+                "mel_norm": None,
+                "log": "ln",
+                "floor_mode": "add",
+                "amin": 1e-6,
+                "top_db": None,
+                "norm": None,
+            },
             {"n_fft": 256, "hop_length": 256, "n_mels": 20, "n_mfcc": 8, "pad_mode": "reflect"},
         ]
 

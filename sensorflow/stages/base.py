@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from ..cost import Cost
-from ..errors import CodegenError, ConfigError, DataError, NotFittedError
+from ..errors import ConfigError, DataError, NotFittedError
 from ..spec import Spec
 
 Role = Literal["signal", "feature", "vector", "model", "post"]
@@ -68,7 +68,7 @@ class Stage:
     def get_params(self, deep: bool = True) -> dict:
         return self.params.model_dump(exclude={"type"})
 
-    def set_params(self, **kwargs) -> "Stage":
+    def set_params(self, **kwargs) -> Stage:
         self.params = self.Params(**{**self.params.model_dump(), **kwargs})
         self.input_spec_ = self.output_spec_ = None
         return self
@@ -109,9 +109,7 @@ class Stage:
         if kind == "signal":
             sr = getattr(self.params, "sample_rate", None)
             if sr is None:
-                raise ConfigError(
-                    f"stage '{self.name}' used alone needs sample_rate=...", key=("sample_rate",)
-                )
+                raise ConfigError(f"stage '{self.name}' used alone needs sample_rate=...", key=("sample_rate",))
             self.bind(Spec.signal(X.shape[1], X.shape[2], sr))
         elif kind == "vector":
             self.bind(Spec.vector([f"f{i}" for i in range(X.shape[1])]))
@@ -146,7 +144,7 @@ class Stage:
         return X
 
     # ------------------------------------------------------------------ reference
-    def fit(self, X, y=None) -> "Stage":
+    def fit(self, X, y=None) -> Stage:
         X = self.check_input(X)
         if self.tags.trainable:
             if self.tags.supervised and y is None:

@@ -31,7 +31,9 @@ class _Post(Stage):
     def process(self, state, chunk):
         chunk = np.asarray(chunk)
         if chunk.ndim != 2:
-            raise DataError(f"stage '{self.name}': expected a chunk of scores (n_windows, n_classes), got {chunk.shape}")
+            raise DataError(
+                f"stage '{self.name}': expected a chunk of scores (n_windows, n_classes), got {chunk.shape}"
+            )
         if self.input_spec_ is None:
             self._auto_bind(chunk)
         return super().process(state, chunk)
@@ -105,7 +107,9 @@ class Threshold(_Post):
 
     class Params(StageParams):
         type: Literal["threshold"] = "threshold"
-        threshold: float | dict[str | int, float] = Field(0.5, description="score a class must reach, or class -> score")
+        threshold: float | dict[str | int, float] = Field(
+            0.5, description="score a class must reach, or class -> score"
+        )
         target: str | int | list[str | int] | None = Field(None, description="classes that may fire (default: all)")
 
     def output_spec(self, input_spec):

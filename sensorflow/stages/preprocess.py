@@ -38,7 +38,9 @@ class Scale(Stage):
         for key in ("gain", "offset"):
             v = getattr(self.params, key)
             if isinstance(v, list) and len(v) != input_spec.n_channels:
-                raise ConfigError(f"has {len(v)} values but the signal has {input_spec.n_channels} channels", key=(key,))
+                raise ConfigError(
+                    f"has {len(v)} values but the signal has {input_spec.n_channels} channels", key=(key,)
+                )
         return input_spec
 
     def _coeffs(self, dtype):
@@ -207,7 +209,9 @@ class Butter(Stage):
             p = self.params
             sr = self.input_spec_.sample_rate if self.input_spec_ is not None else p.sample_rate
             if sr is None:
-                raise ConfigError(f"stage '{self.name}' needs a sample rate; pass sample_rate=...", key=("sample_rate",))
+                raise ConfigError(
+                    f"stage '{self.name}' needs a sample rate; pass sample_rate=...", key=("sample_rate",)
+                )
             sos = _signal().butter(p.order, p.cutoff, p.btype, fs=sr, output="sos")
             cache[key] = sos.astype(dtype)
         return cache[key]
@@ -277,7 +281,11 @@ class Magnitude(RateFree, Stage):
 
     @classmethod
     def examples(cls):
-        return [{}, {"channels": ["ch0"], "mode": "replace", "output_channel": "abs0"}, {"channels": [0, 1], "mode": "replace"}]
+        return [
+            {},
+            {"channels": ["ch0"], "mode": "replace", "output_channel": "abs0"},
+            {"channels": [0, 1], "mode": "replace"},
+        ]
 
     def _indices(self, spec) -> list[int]:
         if self.params.channels is None:

@@ -121,7 +121,11 @@ class FFT(_SpectrumStage):
 
     @classmethod
     def examples(cls):
-        return [{}, {"n_fft": 64, "scaling": "power", "fmax": 200.0, "window": "hamming"}, {"n_fft": 128, "hop_length": 32}]
+        return [
+            {},
+            {"n_fft": 64, "scaling": "power", "fmax": 200.0, "window": "hamming"},
+            {"n_fft": 128, "hop_length": 32},
+        ]
 
     def output_spec(self, input_spec):
         sr = self._bind_spectrum(input_spec)
@@ -162,7 +166,9 @@ class BandEnergy(_SpectrumStage):
             0.0, ge=0, validate_default=True, description="lower edge of the first band (Hz); > 0 for log spacing"
         )
         fmax: float | None = Field(None, gt=0, description="upper edge of the last band (Hz); default Nyquist")
-        edges: list[float] | None = Field(None, description="explicit band edges in Hz, increasing (n_bands + 1 values)")
+        edges: list[float] | None = Field(
+            None, description="explicit band edges in Hz, increasing (n_bands + 1 values)"
+        )
         db: bool = Field(False, description="output 10 log10(max(energy, 1e-10)) instead of the energy")
 
         @field_validator("fmin")
@@ -252,8 +258,11 @@ class BandEnergy(_SpectrumStage):
         c, n_bins = self.input_spec_.n_channels, self.n_fft // 2 + 1
         n_bands = self.band_matrix().shape[0]
         # the C kernel sums each frame's power straight into the bands: no spectrum buffer
-        return Cost(flash_bytes=base.flash_bytes + 8 * n_bands, ram_bytes=4 * self.n_fft,
-                    ops=base.ops + c * (n_bins + 20 * n_bands))
+        return Cost(
+            flash_bytes=base.flash_bytes + 8 * n_bands,
+            ram_bytes=4 * self.n_fft,
+            ops=base.ops + c * (n_bins + 20 * n_bands),
+        )
 
 
 SPECTRAL_FEATURES = ("centroid", "bandwidth", "rolloff", "flatness", "peak_freq", "peak_mag")
@@ -415,15 +424,24 @@ class EnvelopeSpectrum(Stage):
 
     @classmethod
     def examples(cls):
-        return [{}, {"band": [100.0, 400.0], "fmax": 100.0}, {"band": [150.0, 450.0], "frequencies": [17.0, 34.0, 51.0]}]
+        return [
+            {},
+            {"band": [100.0, 400.0], "fmax": 100.0},
+            {"band": [150.0, 450.0], "frequencies": [17.0, 34.0, 51.0]},
+        ]
 
     @classmethod
     def example_input(cls, params, rng):
         sr = params.get("sample_rate") or 1000.0
         X = np.stack(
             [
-                np.stack([dsp.synth.bearing_fault(0.512, sr, rng.uniform(10, 40), 300.0, seed=int(rng.integers(1 << 30)))
-                          for _ in range(2)], -1)
+                np.stack(
+                    [
+                        dsp.synth.bearing_fault(0.512, sr, rng.uniform(10, 40), 300.0, seed=int(rng.integers(1 << 30)))
+                        for _ in range(2)
+                    ],
+                    -1,
+                )
                 for _ in range(12)
             ]
         )

@@ -31,20 +31,53 @@ from ..spec import Spec
 from .base import Stage, StageParams, Tags
 
 FUNCTIONS = (
-    "mean", "std", "var", "rms", "min", "max", "ptp", "abs_mean", "skew", "kurtosis",
-    "zero_crossing_rate", "crest_factor", "energy",
+    "mean",
+    "std",
+    "var",
+    "rms",
+    "min",
+    "max",
+    "ptp",
+    "abs_mean",
+    "skew",
+    "kurtosis",
+    "zero_crossing_rate",
+    "crest_factor",
+    "energy",
 )
 StatName = Literal[
-    "mean", "std", "var", "rms", "min", "max", "ptp", "abs_mean", "skew", "kurtosis",
-    "zero_crossing_rate", "crest_factor", "energy",
+    "mean",
+    "std",
+    "var",
+    "rms",
+    "min",
+    "max",
+    "ptp",
+    "abs_mean",
+    "skew",
+    "kurtosis",
+    "zero_crossing_rate",
+    "crest_factor",
+    "energy",
 ]
 CONSTANT_RTOL = 1e-5  # std <= CONSTANT_RTOL * max|x| means "constant"
 ZCR_THRESHOLD = 1e-10  # |x| at or below this counts as zero (librosa.zero_crossings threshold)
 
 # operations per sample on a device, by function (two-pass moments share the mean pass)
 _OPS_PER_SAMPLE = {
-    "mean": 1, "std": 2, "var": 2, "rms": 2, "min": 1, "max": 1, "ptp": 2, "abs_mean": 2, "skew": 4,
-    "kurtosis": 5, "zero_crossing_rate": 3, "crest_factor": 3, "energy": 2,
+    "mean": 1,
+    "std": 2,
+    "var": 2,
+    "rms": 2,
+    "min": 1,
+    "max": 1,
+    "ptp": 2,
+    "abs_mean": 2,
+    "skew": 4,
+    "kurtosis": 5,
+    "zero_crossing_rate": 3,
+    "crest_factor": 3,
+    "energy": 2,
 }
 
 

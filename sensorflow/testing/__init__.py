@@ -7,7 +7,7 @@ emitted MicroPython == reference) with :func:`register_check`.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -84,7 +84,7 @@ def check_streaming_equals_batch(cls, params, rng):
     stage, spec, X, y = _build(cls, params, rng)
     seq = X[0] if cls.tags.role == "signal" else X
     batch = stage.transform(seq[None])[0] if cls.tags.role == "signal" else stage.transform(seq)
-    for trial in range(3):
+    for _trial in range(3):
         state = stage.init_state()
         outs, i = [], 0
         while i < len(seq):
@@ -130,7 +130,8 @@ def check_stage(cls) -> Iterator[tuple[str, dict, Callable]]:
     """Every (check name, params, runnable) for one stage class."""
     for params in cls.examples():
         for name, fn in list(_CHECKS):
-            def run(fn=fn, params=params, seed=len(name)):
+
+            def run(fn=fn, params=params, seed=len(name)):  # noqa: B008  (the seed is fixed per check at definition)
                 fn(cls, dict(params), np.random.default_rng(seed))
 
             yield name, params, run

@@ -74,7 +74,9 @@ class Harness:
     def features(self, windows) -> np.ndarray:
         """``<prefix>_features`` on each window ``(n, length, n_channels)`` -> ``(n, n_features)``."""
         lines = self._run("features", self._batch(windows))
-        return np.stack([self._floats(ln, "F") for ln in lines]) if lines else np.zeros((0, self.n_features), np.float32)
+        return (
+            np.stack([self._floats(ln, "F") for ln in lines]) if lines else np.zeros((0, self.n_features), np.float32)
+        )
 
     def infer(self, windows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``<prefix>_infer`` on each window -> (labels as class indices, scores, features)."""
@@ -121,8 +123,17 @@ class Harness:
         return out
 
 
-def build(pipeline, out_dir, *, meta: dict | None = None, board=None, prefix: str | None = None,
-          sanitize: bool = False, opt: str = "-O2", extra_cflags: list[str] | None = None) -> Harness:
+def build(
+    pipeline,
+    out_dir,
+    *,
+    meta: dict | None = None,
+    board=None,
+    prefix: str | None = None,
+    sanitize: bool = False,
+    opt: str = "-O2",
+    extra_cflags: list[str] | None = None,
+) -> Harness:
     """Generate C for ``pipeline`` into ``out_dir`` and compile it with the harness."""
     out = Path(out_dir)
     gen = generate(pipeline, meta=meta, board=board, prefix=prefix)
@@ -135,8 +146,20 @@ def build(pipeline, out_dir, *, meta: dict | None = None, board=None, prefix: st
 def compile_harness(gen: GeneratedC, out: Path, *, sanitize=False, opt="-O2", extra_cflags=None) -> Harness:
     exe = out / ("harness_san" if sanitize else "harness")
     srcs = [str(out / s) for s in gen.sources] + [str(out / "harness.c")]
-    cmd = [host_cc(), *STRICT_CFLAGS, opt, "-g", "-I", str(out), *(SANITIZE if sanitize else []),
-           *(extra_cflags or []), *srcs, "-lm", "-o", str(exe)]
+    cmd = [
+        host_cc(),
+        *STRICT_CFLAGS,
+        opt,
+        "-g",
+        "-I",
+        str(out),
+        *(SANITIZE if sanitize else []),
+        *(extra_cflags or []),
+        *srcs,
+        "-lm",
+        "-o",
+        str(exe),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise AssertionError(f"compiling the generated C failed:\n{' '.join(cmd)}\n{res.stderr[:6000]}")
@@ -153,8 +176,19 @@ def run_stage(stage, X, out_dir, *, sanitize: bool = True) -> tuple[np.ndarray, 
     gen = generate_stage(stage, prefix="sf_stage")
     gen.write(out)
     exe = out / "stage"
-    cmd = [host_cc(), *STRICT_CFLAGS, "-O1", "-g", "-I", str(out), *(SANITIZE if sanitize else []),
-           *[str(out / s) for s in gen.sources], "-lm", "-o", str(exe)]
+    cmd = [
+        host_cc(),
+        *STRICT_CFLAGS,
+        "-O1",
+        "-g",
+        "-I",
+        str(out),
+        *(SANITIZE if sanitize else []),
+        *[str(out / s) for s in gen.sources],
+        "-lm",
+        "-o",
+        str(exe),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise AssertionError(f"compiling stage '{stage.name}' failed:\n{res.stderr[:6000]}")

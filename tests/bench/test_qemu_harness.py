@@ -46,7 +46,9 @@ def test_results_and_float_words_come_back(board, tmp_path):
 def test_object_size_counts_const_tables_as_text(tmp_path):
     need_tools("arm-none-eabi-gcc")
     src = tmp_path / "t.c"
-    src.write_text("const float big[1000] = {1.0f};\nfloat ram[10];\nfloat get(int i);\nfloat get(int i) { return big[i] + ram[i]; }\n")
+    src.write_text(
+        "const float big[1000] = {1.0f};\nfloat ram[10];\nfloat get(int i);\nfloat get(int i) { return big[i] + ram[i]; }\n"
+    )
     size = qh.object_size(qh.compile_object(src, "qemu-mps2-an386", out=tmp_path / "t.o"))
     assert size["text"] >= 4000 and size["bss"] >= 40
 

@@ -20,8 +20,9 @@ def test_target_status_and_not_available_rendering():
     assert Target("a", 1100, 1000).status == "short"
     assert Target("a", 0.96, 0.95, at_least=True).status == "pass"
     assert Target("a", None, 1000, reason="no export").status == "not available"
-    sec = Section("x", "X section", tables=[Table("t", ["a", "b"], [[1, None], ["p|q", 2.5]])],
-                  targets=[Target("limit", 5, 4)])
+    sec = Section(
+        "x", "X section", tables=[Table("t", ["a", "b"], [[1, None], ["p|q", 2.5]])], targets=[Target("limit", 5, 4)]
+    )
     md = render_markdown([sec, not_available("y", "Y section", "module missing")], ["header"])
     assert "| 1 | – |" in md and "p\\|q" in md
     assert "not available: module missing" in md and "**short**" in md
@@ -59,7 +60,9 @@ def test_threshold_vectors_bracket_each_split():
 
 
 def test_unknown_section_is_a_one_line_user_error():
-    proc = subprocess.run([sys.executable, "-m", "sensorflow", "bench", "--only", "nope"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sensorflow", "bench", "--only", "nope"], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "unknown benchmark section 'nope'" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -71,8 +74,12 @@ def test_quick_trees_section_runs_end_to_end(tmp_path):
     pytest.importorskip("emlearn")
     pytest.importorskip("m2cgen")
     pytest.importorskip("aeon")
-    proc = subprocess.run([sys.executable, "-m", "sensorflow", "bench", "--quick", "--only", "trees", "--out",
-                           str(tmp_path), "--json"], capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sensorflow", "bench", "--quick", "--only", "trees", "--out", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout)
     sec = result["sections"][0]

@@ -54,8 +54,16 @@ def _recipe(config, options):
     rng = np.random.default_rng(0)
     sig = [_clip(rng, True) for _ in range(20)] + [_clip(rng, False) for _ in range(20)]
     labels = ["yes"] * 20 + ["_background"] * 20
-    ds = Dataset(sig, labels, [f"spk{i % 5}" for i in range(40)], SR, ["mic"], [f"c{i}" for i in range(40)],
-                 streams=[_stream(rng), _stream(rng, false_at=(30.0,))], source="toy")
+    ds = Dataset(
+        sig,
+        labels,
+        [f"spk{i % 5}" for i in range(40)],
+        SR,
+        ["mic"],
+        [f"c{i}" for i in range(40)],
+        streams=[_stream(rng), _stream(rng, false_at=(30.0,))],
+        source="toy",
+    )
     return ds
 
 

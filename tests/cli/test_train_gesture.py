@@ -71,8 +71,14 @@ def test_train_gesture_json(gesture_run):
 @pytest.mark.slow
 def test_gesture_one_command_from_clean_directory(repo, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(repo))
-    proc = subprocess.run([sys.executable, "-m", "sensorflow", "train", str(repo / "pipelines" / "gesture.yaml"), "--json"],
-                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sensorflow", "train", str(repo / "pipelines" / "gesture.yaml"), "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
     assert res["accuracy"] >= 0.95
@@ -91,13 +97,16 @@ def test_eval_saved_test_windows(gesture_artifact, tmp_path, capsys):
 
 
 def test_eval_on_training_data_scores_held_out_part_only(gesture_artifact, tmp_path, capsys):
-    import aeon.datasets as ad
     from pathlib import Path
+
+    import aeon.datasets as ad
 
     src = Path(ad.__file__).parent / "data" / "BasicMotions"
     for name in ("BasicMotions_TRAIN.ts", "BasicMotions_TEST.ts"):
         (tmp_path / name).write_bytes((src / name).read_bytes())
-    rc, res = _json(capsys, ["eval", str(gesture_artifact), "--data", str(tmp_path), "--out", str(tmp_path / "e"), "--json"])
+    rc, res = _json(
+        capsys, ["eval", str(gesture_artifact), "--data", str(tmp_path), "--out", str(tmp_path / "e"), "--json"]
+    )
     assert rc == 0 and res["n_test"] == 40
 
 

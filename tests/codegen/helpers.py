@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import codegen_fakes
 import numpy as np
 
-import codegen_fakes
 from sensorflow.pipeline import Pipeline
 
 codegen_fakes.install()
@@ -13,8 +13,9 @@ codegen_fakes.install()
 SCORE_ATOL = 1e-5  # probabilities: float32 on the device vs float64 in scikit-learn
 
 
-def pipeline_yaml(model: str, params: str = "", post: str = "", hop: int = 10, length: int = 20,
-                  channels=("ax", "ay", "az")) -> str:
+def pipeline_yaml(
+    model: str, params: str = "", post: str = "", hop: int = 10, length: int = 20, channels=("ax", "ay", "az")
+) -> str:
     block = f"  - type: {model}\n" + "".join(f"    {line}\n" for line in params.splitlines() if line.strip())
     return (
         "name: ctest\n"

@@ -35,8 +35,14 @@ def art(tmp_path_factory):
 @pytest.fixture(scope="module")
 def gesture(repo_root=Path(__file__).resolve().parents[2]):
     p = Pipeline.from_yaml(repo_root / "pipelines" / "gesture.yaml")
-    X, y = dataset(np.random.default_rng(4), n=160, n_classes=4, length=p.window_length,
-                   channels=p.input_spec.n_channels, labels=["badminton", "running", "standing", "walking"])
+    X, y = dataset(
+        np.random.default_rng(4),
+        n=160,
+        n_classes=4,
+        length=p.window_length,
+        channels=p.input_spec.n_channels,
+        labels=["badminton", "running", "standing", "walking"],
+    )
     return p.fit(X, y)
 
 
@@ -47,8 +53,18 @@ def test_export_cli_json_report_and_files(art, tmp_path, capsys):
     for key in ("board", "flash_bytes", "ram_bytes", "files", "estimated", "measured", "stages", "state_bytes"):
         assert key in rep
     assert rep["board"] == "host" and rep["source"] == "estimated" and rep["measured"] is None
-    for name in ("sf_model.h", "sf_model.c", "sf_common.h", "sf_tree.h", "sf_post.c", "Makefile", "CMakeLists.txt",
-                 "idf_component.yml", "arduino/sensorflow_sf_model.zip", "export_report.json"):
+    for name in (
+        "sf_model.h",
+        "sf_model.c",
+        "sf_common.h",
+        "sf_tree.h",
+        "sf_post.c",
+        "Makefile",
+        "CMakeLists.txt",
+        "idf_component.yml",
+        "arduino/sensorflow_sf_model.zip",
+        "export_report.json",
+    ):
         assert name in rep["files"] and (out / name).exists(), name
     assert json.loads((out / "export_report.json").read_text())["files"] == rep["files"]
     header = (out / "sf_model.h").read_text()
@@ -74,7 +90,8 @@ def test_export_builds_with_make_and_cmake(art, tmp_path):
         (app / "main.c").write_text('#include "sf_model.h"\nint main(void) { return sf_model_init(); }\n')
         (app / "CMakeLists.txt").write_text(
             "cmake_minimum_required(VERSION 3.13)\nproject(app C)\n"
-            f"add_subdirectory({out.as_posix()} sf)\nadd_executable(app main.c)\ntarget_link_libraries(app sf_model)\n")
+            f"add_subdirectory({out.as_posix()} sf)\nadd_executable(app main.c)\ntarget_link_libraries(app sf_model)\n"
+        )
         build = tmp_path / "build"
         subprocess.run(["cmake", "-S", str(app), "-B", str(build)], check=True, capture_output=True)
         subprocess.run(["cmake", "--build", str(build)], check=True, capture_output=True)
@@ -85,13 +102,16 @@ def test_esp_idf_component_and_arduino_library(art, tmp_path):
     out = tmp_path / "out"
     export(*artifact.load(art), boards.get("esp32"), out, measure=False)
     cm = (out / "CMakeLists.txt").read_text()
-    assert "idf_component_register(SRCS ${SF_SOURCES} INCLUDE_DIRS \".\")" in cm and "sf_model.c" in cm
+    assert 'idf_component_register(SRCS ${SF_SOURCES} INCLUDE_DIRS ".")' in cm and "sf_model.c" in cm
     assert "targets:\n  - esp32" in (out / "idf_component.yml").read_text()
     with zipfile.ZipFile(out / "arduino" / "sensorflow_sf_model.zip") as z:
         names = set(z.namelist())
         props = z.read("sensorflow_sf_model/library.properties").decode()
-    assert {"sensorflow_sf_model/src/sf_model.h", "sensorflow_sf_model/src/sf_model.c",
-            "sensorflow_sf_model/examples/sf_model_stream/sf_model_stream.ino"} <= names
+    assert {
+        "sensorflow_sf_model/src/sf_model.h",
+        "sensorflow_sf_model/src/sf_model.c",
+        "sensorflow_sf_model/examples/sf_model_stream/sf_model_stream.ino",
+    } <= names
     assert "architectures=esp32" in props and "includes=sf_model.h" in props
 
 
@@ -135,15 +155,17 @@ def golden_pipeline() -> Pipeline:
         "  - type: smooth\n    windows: 2\n  - type: threshold\n    threshold: {up: 0.75}\n"
     )
     p = Pipeline.from_string(yaml)
-    p.model.load_learned({
-        "classes_": ["down", "up"],
-        "feature_": np.array([0, 3, -2, -2, -2], np.int32),
-        "threshold_": np.array([0.25, 1.5, -2, -2, -2], np.float32),
-        "left_": np.array([1, 3, -1, -1, -1], np.int32),
-        "right_": np.array([2, 4, -1, -1, -1], np.int32),
-        "value_": np.array([[0.5, 0.5], [0.75, 0.25], [0.0, 1.0], [1.0, 0.0], [1 / 3, 2 / 3]]),
-        "offsets_": np.array([0, 5]),
-    })
+    p.model.load_learned(
+        {
+            "classes_": ["down", "up"],
+            "feature_": np.array([0, 3, -2, -2, -2], np.int32),
+            "threshold_": np.array([0.25, 1.5, -2, -2, -2], np.float32),
+            "left_": np.array([1, 3, -1, -1, -1], np.int32),
+            "right_": np.array([2, 4, -1, -1, -1], np.int32),
+            "value_": np.array([[0.5, 0.5], [0.75, 0.25], [0.0, 1.0], [1.0, 0.0], [1 / 3, 2 / 3]]),
+            "offsets_": np.array([0, 5]),
+        }
+    )
     p.rebind() if hasattr(p, "rebind") else None
     return p
 
@@ -174,9 +196,17 @@ def test_golden_pipeline_runs(tmp_path):
 
 
 # ---------------------------------------------------------------------------- cross-compilation
-MODELS = [("decision_tree", ""), ("random_forest", "n_estimators: 5"), ("extra_trees", "n_estimators: 4"),
-          ("knn", "weights: distance"), ("gaussian_nb", ""), ("logistic", ""), ("mlp", "hidden_layer_sizes: [6]"),
-          ("gaussian_anomaly", "normal_class: a"), ("knn_anomaly", "normal_class: a")]
+MODELS = [
+    ("decision_tree", ""),
+    ("random_forest", "n_estimators: 5"),
+    ("extra_trees", "n_estimators: 4"),
+    ("knn", "weights: distance"),
+    ("gaussian_nb", ""),
+    ("logistic", ""),
+    ("mlp", "hidden_layer_sizes: [6]"),
+    ("gaussian_anomaly", "normal_class: a"),
+    ("knn_anomaly", "normal_class: a"),
+]
 
 
 @pytest.mark.emulator
@@ -218,8 +248,15 @@ def test_gesture_exports_for_every_board_it_fits(gesture, tmp_path):
 
 
 @pytest.mark.emulator
-@pytest.mark.parametrize("model,params", [("random_forest", "n_estimators: 10\nmax_depth: 6"), ("knn", ""),
-                                          ("mlp", "hidden_layer_sizes: [16]"), ("logistic", "")])
+@pytest.mark.parametrize(
+    "model,params",
+    [
+        ("random_forest", "n_estimators: 10\nmax_depth: 6"),
+        ("knn", ""),
+        ("mlp", "hidden_layer_sizes: [16]"),
+        ("logistic", ""),
+    ],
+)
 def test_estimate_and_measured_size_agree(tmp_path, gesture, model, params):
     """Stated margin: the cost model's flash total is within a factor of 2 of the measured
     object sizes (Cortex-M4F, -O2), and its RAM total within 10% + 64 bytes of the measured
@@ -231,9 +268,12 @@ def test_estimate_and_measured_size_agree(tmp_path, gesture, model, params):
         rep = export(pipe, {}, b, tmp_path / pipe.name)
         est, meas = rep["estimated"], rep["measured"]
         ratio = est["flash_bytes"] / meas["flash_bytes"]
-        assert 0.5 <= ratio <= 2.0, f"{pipe.name}: flash estimate {est['flash_bytes']} vs measured {meas['flash_bytes']}"
+        assert 0.5 <= ratio <= 2.0, (
+            f"{pipe.name}: flash estimate {est['flash_bytes']} vs measured {meas['flash_bytes']}"
+        )
         assert abs(est["ram_bytes"] - meas["ram_bytes"]) <= 0.1 * meas["ram_bytes"] + 64, (
-            f"{pipe.name}: RAM estimate {est['ram_bytes']} vs measured {meas['ram_bytes']}")
+            f"{pipe.name}: RAM estimate {est['ram_bytes']} vs measured {meas['ram_bytes']}"
+        )
 
 
 @pytest.mark.slow
@@ -247,7 +287,8 @@ def test_large_forest_exports_compiles_and_agrees(tmp_path):
     p = Pipeline.from_string(
         "name: big\nsensor: {kind: generic, sample_rate: 100, channels: [a, b, c, d, e, f, g, h]}\n"
         "window: {length: 4}\nstages:\n  - type: test_channel_mean\n"
-        "  - type: random_forest\n    n_estimators: 100\n    max_depth: 12\n    max_features: 0.5\n")
+        "  - type: random_forest\n    n_estimators: 100\n    max_depth: 12\n    max_features: 0.5\n"
+    )
     n = 4000
     y = rng.integers(0, 5, n)
     X = (rng.standard_normal((n, 4, 8)) + 0.3 * y[:, None, None]).astype(np.float32)
@@ -259,13 +300,20 @@ def test_large_forest_exports_compiles_and_agrees(tmp_path):
     assert np.array_equal(p.classes_[labels], p.predict(Xt))
     np.testing.assert_allclose(scores, p.predict_proba(Xt), atol=1e-5, rtol=0)
     if shutil.which("arm-none-eabi-gcc"):
-        objs = compile_objects([tmp_path / s for s in h.generated.sources], tmp_path, tmp_path / "m4",
-                               boards.get("qemu-mps2-an386"))
+        objs = compile_objects(
+            [tmp_path / s for s in h.generated.sources], tmp_path, tmp_path / "m4", boards.get("qemu-mps2-an386")
+        )
         assert objs
 
 
-@pytest.mark.parametrize("board", ["host", pytest.param("qemu-mps2-an386", marks=pytest.mark.emulator),
-                                   pytest.param("qemu-riscv32", marks=pytest.mark.emulator)])
+@pytest.mark.parametrize(
+    "board",
+    [
+        "host",
+        pytest.param("qemu-mps2-an386", marks=pytest.mark.emulator),
+        pytest.param("qemu-riscv32", marks=pytest.mark.emulator),
+    ],
+)
 def test_port_header_compiles_for_each_port(tmp_path, board):
     b = boards.get(board)
     tc = b.toolchain.resolve()
@@ -273,12 +321,25 @@ def test_port_header_compiles_for_each_port(tmp_path, board):
         need_tools(b.toolchain.cc)
     cc, cflags = tc
     src = tmp_path / "p.c"
-    src.write_text('#include "sf_port.h"\n#include <stdint.h>\nuint32_t now(void);\n'
-                   'uint32_t now(void) { SF_PORT_LOG("x"); return SF_PORT_CYCLES(); }\n')
-    from sensorflow.cost_measure import STRICT_CFLAGS
+    src.write_text(
+        '#include "sf_port.h"\n#include <stdint.h>\nuint32_t now(void);\n'
+        'uint32_t now(void) { SF_PORT_LOG("x"); return SF_PORT_CYCLES(); }\n'
+    )
     from sensorflow.codegen.c.library import RUNTIME_DIR
+    from sensorflow.cost_measure import STRICT_CFLAGS
 
-    cmd = [cc, *STRICT_CFLAGS, "-O2", *cflags, *[f"-D{d}" for d in b.toolchain.defines], "-I", str(RUNTIME_DIR),
-           "-c", str(src), "-o", str(tmp_path / "p.o")]
+    cmd = [
+        cc,
+        *STRICT_CFLAGS,
+        "-O2",
+        *cflags,
+        *[f"-D{d}" for d in b.toolchain.defines],
+        "-I",
+        str(RUNTIME_DIR),
+        "-c",
+        str(src),
+        "-o",
+        str(tmp_path / "p.o"),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0 and not res.stderr, res.stderr

@@ -61,8 +61,9 @@ def test_model_c_equals_reference(cc, tmp_path, model, params, atol):
 
 def test_binary_models(cc, tmp_path):
     """Two classes: logistic and MLP use scikit-learn's binary decision (d > 0), not argmax."""
-    for i, (model, params) in enumerate([("logistic", ""), ("mlp", "hidden_layer_sizes: [6]\nmax_iter: 300"),
-                                         ("random_forest", "n_estimators: 5")]):
+    for i, (model, params) in enumerate(
+        [("logistic", ""), ("mlp", "hidden_layer_sizes: [6]\nmax_iter: 300"), ("random_forest", "n_estimators: 5")]
+    ):
         rng = np.random.default_rng(3)
         from helpers import dataset, pipeline_yaml
 
@@ -131,18 +132,27 @@ def test_signed_zero_and_tiny_values_at_a_zero_threshold(cc, tmp_path, board):
 
     p = Pipeline.from_string(
         "name: z\nsensor: {kind: generic, sample_rate: 10, channels: [a]}\nwindow: {length: 2}\n"
-        "stages:\n  - type: test_channel_mean\n  - type: decision_tree\n")
+        "stages:\n  - type: test_channel_mean\n  - type: decision_tree\n"
+    )
     for thr in (0.0, -0.0):
-        p.model.load_learned({
-            "classes_": ["left", "right"], "feature_": np.array([0, -2, -2], np.int32),
-            "threshold_": np.array([thr, -2, -2], np.float32), "left_": np.array([1, -1, -1], np.int32),
-            "right_": np.array([2, -1, -1], np.int32), "value_": np.array([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0]]),
-            "offsets_": np.array([0, 3]),
-        })
+        p.model.load_learned(
+            {
+                "classes_": ["left", "right"],
+                "feature_": np.array([0, -2, -2], np.int32),
+                "threshold_": np.array([thr, -2, -2], np.float32),
+                "left_": np.array([1, -1, -1], np.int32),
+                "right_": np.array([2, -1, -1], np.int32),
+                "value_": np.array([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0]]),
+                "offsets_": np.array([0, 3]),
+            }
+        )
         p.rebind()
         tiny = np.float32(1.4e-45)
         rows = np.array([[v, 0.0] for v in (-0.0, 0.0, tiny, -tiny, 1.0, -1.0, -3e38, 3e38)], np.float32)
         h = ccompare.build(p, tmp_path / f"{board}{thr}", board=boards.get(board) if board else None, sanitize=True)
         labels, _ = h.classify(rows)
-        assert list(p.classes_[labels]) == list(p.model.predict(rows)) == ["left", "left", "right", "left", "right",
-                                                                              "left", "left", "right"]
+        assert (
+            list(p.classes_[labels])
+            == list(p.model.predict(rows))
+            == ["left", "left", "right", "left", "right", "left", "left", "right"]
+        )

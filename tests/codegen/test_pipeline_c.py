@@ -11,8 +11,9 @@ from helpers import SCORE_ATOL, dataset, fitted
 from sensorflow.pipeline import Pipeline
 from sensorflow.testing import ccompare
 
-POST = ("  - type: smooth\n    windows: 3\n  - type: threshold\n    threshold: 0.6\n"
-        "  - type: refractory\n    windows: 2\n")
+POST = (
+    "  - type: smooth\n    windows: 3\n  - type: threshold\n    threshold: 0.6\n  - type: refractory\n    windows: 2\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -66,8 +67,14 @@ def test_gesture_pipeline_in_c(tmp_path, repo):
     """The shipped gesture pipeline (stats + random forest), fitted on synthetic IMU windows:
     labels exact, features within float32 tolerance."""
     p = Pipeline.from_yaml(repo / "pipelines" / "gesture.yaml")
-    X, y = dataset(np.random.default_rng(2), n=160, n_classes=4, length=p.window_length,
-                   channels=p.input_spec.n_channels, labels=["badminton", "running", "standing", "walking"])
+    X, y = dataset(
+        np.random.default_rng(2),
+        n=160,
+        n_classes=4,
+        length=p.window_length,
+        channels=p.input_spec.n_channels,
+        labels=["badminton", "running", "standing", "walking"],
+    )
     p.fit(X, y)
     h = ccompare.build(p, tmp_path, sanitize=True)
     labels, scores, feats = h.infer(X)
@@ -124,8 +131,18 @@ def test_api_contract_and_errors(tmp_path):
     gen.write(tmp_path)
     (tmp_path / "api.c").write_text(API_TEST)
     exe = tmp_path / "api"
-    cmd = [ccompare.host_cc(), *ccompare.STRICT_CFLAGS, *ccompare.SANITIZE, "-I", str(tmp_path),
-           *[str(tmp_path / s) for s in gen.sources], str(tmp_path / "api.c"), "-lm", "-o", str(exe)]
+    cmd = [
+        ccompare.host_cc(),
+        *ccompare.STRICT_CFLAGS,
+        *ccompare.SANITIZE,
+        "-I",
+        str(tmp_path),
+        *[str(tmp_path / s) for s in gen.sources],
+        str(tmp_path / "api.c"),
+        "-lm",
+        "-o",
+        str(exe),
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
     res = subprocess.run([str(exe)], capture_output=True, text=True)
     assert res.returncode == 0 and res.stdout.strip() == "OK", res.stdout + res.stderr
@@ -139,10 +156,22 @@ def test_header_links_from_two_translation_units(tmp_path):
     gen = ccompare.generate(p)
     gen.write(tmp_path)
     includes = "".join(f'#include "{n}"\n' for n in sorted(gen.files) if n.endswith(".h"))
-    (tmp_path / "a.c").write_text(includes + "int a(void);\nint a(void) { return sf_argmax_f32((const float[2]){1.0f, 2.0f}, 2); }\n")
+    (tmp_path / "a.c").write_text(
+        includes + "int a(void);\nint a(void) { return sf_argmax_f32((const float[2]){1.0f, 2.0f}, 2); }\n"
+    )
     (tmp_path / "b.c").write_text(includes + "int a(void);\nint main(void) { return a() == 1 ? 0 : 1; }\n")
-    cmd = [ccompare.host_cc(), *ccompare.STRICT_CFLAGS, "-I", str(tmp_path), *[str(tmp_path / s) for s in gen.sources],
-           str(tmp_path / "a.c"), str(tmp_path / "b.c"), "-lm", "-o", str(tmp_path / "two")]
+    cmd = [
+        ccompare.host_cc(),
+        *ccompare.STRICT_CFLAGS,
+        "-I",
+        str(tmp_path),
+        *[str(tmp_path / s) for s in gen.sources],
+        str(tmp_path / "a.c"),
+        str(tmp_path / "b.c"),
+        "-lm",
+        "-o",
+        str(tmp_path / "two"),
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
     assert subprocess.run([str(tmp_path / "two")]).returncode == 0
 
@@ -151,7 +180,8 @@ def test_features_only_pipeline(tmp_path):
     """No model stage: features and streaming still work; classify says there is no model."""
     p = Pipeline.from_string(
         "name: feats\nsensor: {kind: imu, sample_rate: 50, channels: [a, b]}\nwindow: {length: 16, hop: 5}\n"
-        "stages:\n  - type: test_doubler\n  - type: test_channel_mean\n")
+        "stages:\n  - type: test_doubler\n  - type: test_channel_mean\n"
+    )
     X = np.random.default_rng(1).standard_normal((30, 16, 2)).astype(np.float32)
     h = ccompare.build(p, tmp_path, sanitize=True)
     np.testing.assert_array_equal(h.features(X), p.transform(X))

@@ -85,8 +85,12 @@ def test_no_overlay_when_it_saves_nothing(tmp_path):
 def test_overlay_with_signal_and_model_scratch(tmp_path):
     """A signal stage's scratch (butter) shares the union from offset 0 (no feature is live
     yet); a model's scratch (knn) goes after the feature buffers it reads."""
-    stages = ("  - type: butter\n    btype: lowpass\n    cutoff: 3.0\n    order: 2\n" + STATS + BANDS
-              + "  - type: knn\n    n_neighbors: 5\n")
+    stages = (
+        "  - type: butter\n    btype: lowpass\n    cutoff: 3.0\n    order: 2\n"
+        + STATS
+        + BANDS
+        + "  - type: knn\n    n_neighbors: 5\n"
+    )
     p, X = _pipeline(stages, hop=50)
     h = ccompare.build(p, tmp_path, sanitize=True)
     src = h.generated.files["sf_model.c"]
@@ -105,8 +109,7 @@ def test_overlay_with_vector_stages(tmp_path):
 @pytest.mark.parametrize("n_fft,edges", [(100, [0.5, 1.5, 2.0, 4.0]), (64, [1.0, 2.5, 4.9])])
 def test_band_energy_with_gaps_and_any_length(tmp_path, n_fft, edges):
     """Bins outside every band are dropped; n_fft = 100 takes the direct-DFT path."""
-    stage_yaml = (f"  - type: band_energy\n    n_fft: {n_fft}\n    hop_length: 50\n    edges: {edges}\n"
-                  "    db: true\n")
+    stage_yaml = f"  - type: band_energy\n    n_fft: {n_fft}\n    hop_length: 50\n    edges: {edges}\n    db: true\n"
     p, X = _pipeline(stage_yaml + FOREST, length=150, hop=150)
     h = ccompare.build(p, tmp_path, sanitize=True)
     feats = h.features(X)

@@ -6,11 +6,11 @@ absolute floor of 1e-4 x the output's scale; post-processing outputs exact."""
 
 from __future__ import annotations
 
+import codegen_fakes  # noqa: F401  (test-only stages)
 import numpy as np
 import pytest
 from conftest import need_tools
 
-import codegen_fakes  # noqa: F401  (test-only stages)
 from sensorflow import registry
 from sensorflow.codegen.c import registry as c_registry
 from sensorflow.testing import ccompare

@@ -8,8 +8,17 @@ from sensorflow import boards, cli
 from sensorflow.codegen.c import status
 from sensorflow.errors import ConfigError
 
-REQUIRED = {"esp32", "esp32-s3", "esp32-c3", "nrf52840", "stm32f411", "rp2040", "qemu-mps2-an386", "qemu-riscv32",
-            "host"}
+REQUIRED = {
+    "esp32",
+    "esp32-s3",
+    "esp32-c3",
+    "nrf52840",
+    "stm32f411",
+    "rp2040",
+    "qemu-mps2-an386",
+    "qemu-riscv32",
+    "host",
+}
 
 
 def test_committed_sf_common_h_matches_the_status_list():

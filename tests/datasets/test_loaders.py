@@ -103,7 +103,9 @@ def _csv(path: Path, header, rows):
 def test_csv_label_column_runs_become_recordings(tmp_path):
     rows = [[i / 50, i, 2 * i, 3 * i, "walk" if i < 60 else "idle", "s1"] for i in range(100)]
     _csv(tmp_path / "log.csv", ["t", "ax", "ay", "az", "activity", "subject"], rows)
-    ds = load_csv(tmp_path / "log.csv", IMU, {"time_column": "t", "label_column": "activity", "group_column": "subject"})
+    ds = load_csv(
+        tmp_path / "log.csv", IMU, {"time_column": "t", "label_column": "activity", "group_column": "subject"}
+    )
     assert len(ds) == 2 and list(ds.labels) == ["walk", "idle"]
     assert ds.signals[0].shape == (60, 3) and ds.signals[1][0, 0] == 60
     assert list(ds.groups) == ["s1", "s1"]
@@ -190,9 +192,8 @@ def test_uea_unknown_name_and_wrong_channels():
 
 
 def test_uea_ts_folder(tmp_path):
-    from aeon.datasets import load_basic_motions
-
     import aeon.datasets as ad
+    from aeon.datasets import load_basic_motions
 
     src = Path(ad.__file__).parent / "data" / "BasicMotions"
     for name in ("BasicMotions_TRAIN.ts", "BasicMotions_TEST.ts"):
@@ -226,8 +227,15 @@ def test_recipe_hook(monkeypatch):
     def load(config, options):
         seen["config"], seen["options"] = config, options
         sig = [np.full((40, 3), i, np.float32) for i in range(options["n"])]
-        return Dataset(sig, [i % 2 for i in range(6)], [str(i) for i in range(6)], 50.0, ["ax", "ay", "az"],
-                       [f"r{i}" for i in range(6)], source="fake")
+        return Dataset(
+            sig,
+            [i % 2 for i in range(6)],
+            [str(i) for i in range(6)],
+            50.0,
+            ["ax", "ay", "az"],
+            [f"r{i}" for i in range(6)],
+            source="fake",
+        )
 
     mod = types.ModuleType("sensorflow.datasets.recipes.fake_for_tests")
     mod.load = load

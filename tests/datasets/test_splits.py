@@ -60,10 +60,13 @@ def test_predefined_split(rng):
 def test_too_few_examples_of_a_class_names_it(rng):
     ds = _ds(rng)
     sig = ds.signals + [rng.standard_normal((50, 2)).astype(np.float32)]
-    ds = Dataset(sig, list(ds.labels) + ["rare"], list(ds.groups) + ["speakerX"], 100.0, ["x", "y"],
-                 ds.names + ["only_rare.wav"])
+    ds = Dataset(
+        sig, list(ds.labels) + ["rare"], list(ds.groups) + ["speakerX"], 100.0, ["x", "y"], ds.names + ["only_rare.wav"]
+    )
     w = ds.windows(10, 5)
-    with pytest.raises(DataError, match=r"class 'rare' has only 1 recording group\(s\) \(only_rare.wav\); need at least 2"):
+    with pytest.raises(
+        DataError, match=r"class 'rare' has only 1 recording group\(s\) \(only_rare.wav\); need at least 2"
+    ):
         holdout(ds, w, "group", 0.25, 0)
 
 

@@ -12,7 +12,7 @@ from conftest import need_tools
 from sensorflow.cli import main
 from sensorflow.demo import streaming
 from sensorflow.demo.report import target, write
-from sensorflow.demo.steps import StepUnavailable, Steps, require
+from sensorflow.demo.steps import Steps, StepUnavailable, require
 from sensorflow.errors import DataError
 
 
@@ -111,11 +111,21 @@ def _device(s_measure, board="qemu-mps2-an386", unit="instructions"):
     from sensorflow.demo.figures import device_section, targets
     from sensorflow.demo.steps import StepResult
 
-    export = StepResult("export", "ok", value={"state_bytes": 2788, "flash_bytes": 9932, "ram_bytes": 2788,
-                                                "source": "measured"})
-    hil = StepResult("hil", "ok", value={"agreement": 1.0, "passed": True, "stack_used": 356, "n": 12,
-                                          "per_inference": {"features": 61977, "classify": 480, "total": 62457},
-                                          "counter_unit": unit})
+    export = StepResult(
+        "export", "ok", value={"state_bytes": 2788, "flash_bytes": 9932, "ram_bytes": 2788, "source": "measured"}
+    )
+    hil = StepResult(
+        "hil",
+        "ok",
+        value={
+            "agreement": 1.0,
+            "passed": True,
+            "stack_used": 356,
+            "n": 12,
+            "per_inference": {"features": 61977, "classify": 480, "total": 62457},
+            "counter_unit": unit,
+        },
+    )
     result = {"board": board, "sections": [], "targets": [], "metrics": {}}
     dev = device_section(None, export, hil, s_measure, result)
     targets("gesture", result, {}, dev, None)
@@ -125,8 +135,17 @@ def _device(s_measure, board="qemu-mps2-an386", unit="instructions"):
 def test_device_targets_read_the_bench_measurement_not_the_hil_firmware_stack():
     from sensorflow.demo.steps import StepResult
 
-    m = {"instr_infer": 62285.0, "instr_hop": 64785.0, "instr_per_second": 6478.5, "hop_s": 10.0, "flash": 7460,
-         "stack": 264, "ram": 3052, "agree": 8, "k": 8}
+    m = {
+        "instr_infer": 62285.0,
+        "instr_hop": 64785.0,
+        "instr_per_second": 6478.5,
+        "hop_s": 10.0,
+        "flash": 7460,
+        "stack": 264,
+        "ram": 3052,
+        "agree": 8,
+        "k": 8,
+    }
     dev, t = _device(StepResult("measure", "ok", value=m))
     assert (dev["ram_bytes"], dev["flash_bytes"], dev["instr_per_inference"]) == (3052, 7460, 62285.0)
     assert dev["hil_stack_bytes"] == 356 and dev["library_flash_bytes"] == 9932
@@ -160,11 +179,18 @@ def test_unknown_demo_is_a_user_error(capsys):
     assert "unknown demo 'nosuchdemo'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args,fragment", [
-    (["--board", "qemu-mps2-an368"], "unknown board 'qemu-mps2-an368'; did you mean 'qemu-mps2-an386'?"),
-    (["--board", "esp32-c3"], "--board esp32-c3: the demo runs HIL on a board it can start itself; choose one of: "),
-    (["--pipeline", "no/such.yaml"], "--pipeline no/such.yaml: no such file"),
-], ids=["unknown-board", "board-without-hil-port", "missing-pipeline"])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["--board", "qemu-mps2-an368"], "unknown board 'qemu-mps2-an368'; did you mean 'qemu-mps2-an386'?"),
+        (
+            ["--board", "esp32-c3"],
+            "--board esp32-c3: the demo runs HIL on a board it can start itself; choose one of: ",
+        ),
+        (["--pipeline", "no/such.yaml"], "--pipeline no/such.yaml: no such file"),
+    ],
+    ids=["unknown-board", "board-without-hil-port", "missing-pipeline"],
+)
 def test_demo_refuses_bad_arguments_before_training(capsys, tmp_path, args, fragment):
     assert main(["demo", "gesture", "--out", str(tmp_path / "out"), *args]) == 2
     err = capsys.readouterr().err.strip()
@@ -208,7 +234,10 @@ def test_gesture_demo_end_to_end_reads_ram_as_the_bench_does(tmp_path, monkeypat
     measure = json.loads((out / "report.json").read_text())["steps"][-1]
     assert f"RAM {dev['ram_bytes']:,} B (stack {dev['stack_bytes']:,} B)" in measure["detail"]
     # the HIL firmware's stack (its serial protocol loop included) is reported, not counted
-    assert dev["hil_stack_bytes"] > dev["stack_bytes"] and dev["ram_bytes"] < dev["static_ram_bytes"] + dev["hil_stack_bytes"]
+    assert (
+        dev["hil_stack_bytes"] > dev["stack_bytes"]
+        and dev["ram_bytes"] < dev["static_ram_bytes"] + dev["hil_stack_bytes"]
+    )
     ram = next(t for t in res["targets"] if t["name"].startswith("RAM"))
     assert ram["measured"] == dev["ram_bytes"] and ram["met"] is not None
     report = (out / "report.md").read_text()
@@ -224,8 +253,10 @@ def test_by_source_counts_each_voice_from_the_misses():
     unnamed = Stream(np.zeros(1), events[:2])
     ev = {"per_stream": [{"missed_starts": [5.0]}, {"missed_starts": []}, {"missed_starts": [1.0]}]}
     rows = streaming.by_source(ev, [a, b, unnamed], "wake")
-    assert rows == [{"source": "en-029", "n_events": 2, "hits": 1, "recall": 0.5},
-                    {"source": "slt", "n_events": 2, "hits": 2, "recall": 1.0}]
+    assert rows == [
+        {"source": "en-029", "n_events": 2, "hits": 1, "recall": 0.5},
+        {"source": "slt", "n_events": 2, "hits": 2, "recall": 1.0},
+    ]
     assert streaming.by_source({"per_stream": [{}]}, [unnamed], "wake") == []
 
 
@@ -292,8 +323,20 @@ def test_other_audio_rate_leaves_out_confusable_stretches():
     pipe = _ConstPipe()
     sig = np.zeros(3600 * 100, np.float32)  # one hour at 100 Hz, silent: a constant detector
     sig[100 * 100 : 101 * 100] = 1.0  # loud inside a confusable stretch only
-    scored = streaming.score_all(pipe, [type("S", (), {"signal": sig, "events": [], "context": [
-        (100.0, 101.0, "confusable: hey center"), (200.0, 560.0, "speech")]})()])
+    scored = streaming.score_all(
+        pipe,
+        [
+            type(
+                "S",
+                (),
+                {
+                    "signal": sig,
+                    "events": [],
+                    "context": [(100.0, 101.0, "confusable: hey center"), (200.0, 560.0, "speech")],
+                },
+            )()
+        ],
+    )
     posts = [stage_threshold()]
     ev = streaming.evaluate(pipe, None, "wake", posts, scored)
     assert ev["false_accepts"] >= 1
@@ -317,8 +360,15 @@ def test_by_condition_sums_streams_of_one_condition():
                          {"n_events": 5, "hits": 1, "false_accepts": 2}]}  # fmt: skip
     rows = streaming.by_condition(ev, ["SNR 20 dB", "SNR 5 dB", "SNR 20 dB"], [60.0, 120.0, 30.0])
     assert [r["condition"] for r in rows] == ["SNR 20 dB", "SNR 5 dB"]
-    assert rows[0] == {"condition": "SNR 20 dB", "streams": 2, "seconds": 90.0, "n_events": 9, "hits": 4,
-                       "false_accepts": 3, "recall": 4 / 9}
+    assert rows[0] == {
+        "condition": "SNR 20 dB",
+        "streams": 2,
+        "seconds": 90.0,
+        "n_events": 9,
+        "hits": 4,
+        "false_accepts": 3,
+        "recall": 4 / 9,
+    }
     assert rows[1]["recall"] == 1.0
     assert streaming.by_condition(ev, ["", "", ""], [1.0, 1.0, 1.0]) == []
 
@@ -326,7 +376,9 @@ def test_by_condition_sums_streams_of_one_condition():
 def test_measuring_on_a_board_without_the_bench_image_is_unavailable_not_failed(tmp_path):
     from sensorflow.demo.runner import measure_on_board
 
-    with pytest.raises(StepUnavailable, match="cannot measure on 'host': unknown emulated board 'host'; choose one of qemu-mps2-an386"):
+    with pytest.raises(
+        StepUnavailable, match="cannot measure on 'host': unknown emulated board 'host'; choose one of qemu-mps2-an386"
+    ):
         measure_on_board(None, np.zeros((1, 4), np.float32), "host", tmp_path)
 
 

@@ -205,7 +205,12 @@ def test_cwru_folder_labels_groups_and_resampling(tmp_path):
     assert signals["97.mat[0]"].shape == (6000,) and "97.mat[1]" not in signals
     assert sum(n.startswith("98.mat") for n in d["names"]) == 2
     groups = dict(zip(d["names"], d["groups"]))
-    assert groups["97.mat[0]"] == "0hp" and groups["98.mat[0]"] == "1hp" and groups["106.mat[0]"] == "1hp" and groups["outer/7.mat[0]"] == "1772rpm"
+    assert (
+        groups["97.mat[0]"] == "0hp"
+        and groups["98.mat[0]"] == "1hp"
+        and groups["106.mat[0]"] == "1hp"
+        and groups["outer/7.mat[0]"] == "1772rpm"
+    )
     folds = dict(zip(d["names"], d["fold"]))
     assert folds["106.mat[0]"] == "test" and folds["outer/7.mat[0]"] == "train" and folds["97.mat[0]"] == "train"
 
@@ -260,8 +265,13 @@ def test_cwru_options_take_yaml_number_stems_and_refuse_bad_values():
 
 
 def test_wakeword_variants_rotate_over_accents():
-    o = wakeword.WakewordOptions(train_accents=("en-us", "de", "fi"), train_variants=("m1", "m2", "f1", "f2"),
-                                 test_variants=("m3",), variants_per_accent=2, use_flite=False)
+    o = wakeword.WakewordOptions(
+        train_accents=("en-us", "de", "fi"),
+        train_variants=("m1", "m2", "f1", "f2"),
+        test_variants=("m3",),
+        variants_per_accent=2,
+        use_flite=False,
+    )
     spk = wakeword.speakers(o, "train")
     assert spk == ["espeak:en-us+m1", "espeak:en-us+m2", "espeak:de+f1", "espeak:de+f2", "espeak:fi+m1", "espeak:fi+m2"]
     # held-out speakers are every test accent x test variant, not rotated

@@ -49,9 +49,7 @@ def test_log_mel_matches_librosa(signal, params):
     out = stage.transform(y[None, :, None])
     assert out.dtype == np.float32
     lib_kw = {k: v for k, v in params.items() if k != "top_db"}
-    ref = librosa.power_to_db(
-        librosa.feature.melspectrogram(y=y, sr=SR, **lib_kw), top_db=params.get("top_db", 80.0)
-    )
+    ref = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR, **lib_kw), top_db=params.get("top_db", 80.0))
     got = _as_frames(out[0], ref.shape[0])
     assert got.shape == ref.T.shape
     assert np.abs(got - ref.T).max() < TOL
@@ -82,7 +80,9 @@ def test_mfcc_matches_librosa(signal, params):
 def test_mel_norm_none_matches_librosa():
     y = SIGNALS["vowels"]
     stage = sensorflow.stage("log_mel", sample_rate=SR, n_fft=512, hop_length=160, n_mels=40, norm=None)
-    ref = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR, n_fft=512, hop_length=160, n_mels=40, norm=None))
+    ref = librosa.power_to_db(
+        librosa.feature.melspectrogram(y=y, sr=SR, n_fft=512, hop_length=160, n_mels=40, norm=None)
+    )
     assert np.abs(stage.transform(y[None, :, None])[0].reshape(-1, 40) - ref.T).max() < TOL
     mf = sensorflow.stage("mfcc", sample_rate=SR, n_fft=512, hop_length=160, n_mels=40, n_mfcc=13, mel_norm=None)
     S = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=SR, n_fft=512, hop_length=160, n_mels=40, norm=None))

@@ -57,7 +57,13 @@ def test_bad_params_name_the_field(name, params, key, text):
         ("butter", {"cutoff": 600.0}, (256, 1, 1000.0), "cutoff", "at or above the Nyquist frequency (500 Hz"),
         ("envelope_spectrum", {"band": [100.0, 900.0]}, (512, 1, 1000.0), "band", "Nyquist"),
         ("envelope_spectrum", {"frequencies": [30.0], "tolerance_hz": 0.1}, (512, 1, 1000.0), "tolerance_hz", "bin"),
-        ("magnitude", {"channels": ["ax", "q"]}, (64, 2, 100.0), "channels", "no channel named 'q'; channels are ax, ay"),
+        (
+            "magnitude",
+            {"channels": ["ax", "q"]},
+            (64, 2, 100.0),
+            "channels",
+            "no channel named 'q'; channels are ax, ay",
+        ),
         ("magnitude", {"output_channel": "ax", "mode": "append"}, (64, 2, 100.0), "output_channel", "already"),
         ("mfcc", {"sample_rate": 8000.0}, (4000, 1, 16000.0), "sample_rate", "remove sample_rate"),
     ],
@@ -104,8 +110,17 @@ stages:
 
 
 # ---------------------------------------------------------------- data
-@pytest.mark.parametrize("name,params", [("mfcc", {}), ("stats", {}), ("butter", {"cutoff": 100.0}), ("fft", {}),
-                                         ("envelope_spectrum", {}), ("log_mel", {"n_fft": 512})])
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        ("mfcc", {}),
+        ("stats", {}),
+        ("butter", {"cutoff": 100.0}),
+        ("fft", {}),
+        ("envelope_spectrum", {}),
+        ("log_mel", {"n_fft": 512}),
+    ],
+)
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_nan_and_inf_are_refused(name, params, bad):
     X = _x()
@@ -156,7 +171,11 @@ def test_defaults_are_checked_against_other_fields_too():
 
 @pytest.mark.parametrize(
     "name,params",
-    [("log_mel", {"n_fft": 256, "n_mels": 128}), ("band_energy", {"n_bands": 200}), ("envelope_spectrum", {"fmax": 1e4})],
+    [
+        ("log_mel", {"n_fft": 256, "n_mels": 128}),
+        ("band_energy", {"n_bands": 200}),
+        ("envelope_spectrum", {"fmax": 1e4}),
+    ],
 )
 def test_a_refused_binding_is_refused_again(name, params):
     stage = sensorflow.stage(name, sample_rate=1000.0 if name != "log_mel" else 16000.0, **params)

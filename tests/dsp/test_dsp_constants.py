@@ -92,8 +92,9 @@ def test_emitter_constants_shapes_and_dtypes():
     # the lifter is folded into the DCT rows exactly as librosa applies it after the DCT
     x = np.random.default_rng(1).standard_normal((40, 3))
     lift = 1 + 11.0 * np.sin(np.pi * np.arange(1, 14) / 22.0)
-    np.testing.assert_allclose(stage.dct_matrix(np.float64) @ x, lift[:, None] * scipy.fft.dct(x, norm="ortho", axis=0)[:13],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        stage.dct_matrix(np.float64) @ x, lift[:, None] * scipy.fft.dct(x, norm="ortho", axis=0)[:13], rtol=1e-12
+    )
     assert stage.frame_starts()[:3].tolist() == [-256, -96, 64]
     assert stage.log_offset() == 0.0 and stage.clip_range() == 80.0
 

@@ -27,10 +27,19 @@ def _reference(x: np.ndarray) -> dict:
     librosa = pytest.importorskip("librosa")
     zcr = librosa.feature.zero_crossing_rate(x, frame_length=len(x), hop_length=len(x), center=False)[0, 0]
     return {
-        "mean": np.mean(x), "std": np.std(x), "var": np.var(x), "rms": rms, "min": np.min(x), "max": np.max(x),
-        "ptp": np.ptp(x), "abs_mean": np.mean(np.abs(x)), "skew": scipy.stats.skew(x, bias=True),
-        "kurtosis": scipy.stats.kurtosis(x, fisher=True, bias=True), "zero_crossing_rate": zcr,
-        "crest_factor": np.max(np.abs(x)) / rms, "energy": np.sum(x**2),
+        "mean": np.mean(x),
+        "std": np.std(x),
+        "var": np.var(x),
+        "rms": rms,
+        "min": np.min(x),
+        "max": np.max(x),
+        "ptp": np.ptp(x),
+        "abs_mean": np.mean(np.abs(x)),
+        "skew": scipy.stats.skew(x, bias=True),
+        "kurtosis": scipy.stats.kurtosis(x, fisher=True, bias=True),
+        "zero_crossing_rate": zcr,
+        "crest_factor": np.max(np.abs(x)) / rms,
+        "energy": np.sum(x**2),
     }
 
 
@@ -87,7 +96,10 @@ def test_float64_in_float64_out():
 
 def test_rate_free_stages_need_no_sample_rate_alone():
     X = _windows(seed=4)
-    np.testing.assert_allclose(sensorflow.stage("stats", functions=["mean"]).transform(X)[:, 0],
-                               X[:, :, 0].astype(np.float64).mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(
+        sensorflow.stage("stats", functions=["mean"]).transform(X)[:, 0],
+        X[:, :, 0].astype(np.float64).mean(axis=1),
+        rtol=1e-6,
+    )
     for name in ("dc_remove", "pre_emphasis", "magnitude"):
         assert sensorflow.stage(name).transform(X).shape[:2] == X.shape[:2]

@@ -115,8 +115,12 @@ def test_train_refuses_the_destination_before_fitting(tmp_path):
 
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "keep.txt").write_text("x")
-    pipe = Pipeline.from_string(YAML.replace("  - type: scale\n    gain: [2.0, 3.0]\n",
-                                             "  - type: stats\n    functions: [mean]\n  - type: decision_tree\n"))
+    pipe = Pipeline.from_string(
+        YAML.replace(
+            "  - type: scale\n    gain: [2.0, 3.0]\n",
+            "  - type: stats\n    functions: [mean]\n  - type: decision_tree\n",
+        )
+    )
     # no data at all: the refusal comes before any windowing or fitting
     with pytest.raises(ArtifactError, match="taken: a folder that is not a sensorflow artifact"):
         train(pipe, None, out_dir=tmp_path / "taken")

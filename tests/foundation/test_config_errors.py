@@ -39,14 +39,39 @@ export:
 
 # (name, text transform, expected line, fragment of the message)
 BROKEN = [
-    ("stage_typo", lambda s: s.replace("type: scale\n    gain: 2.0", "type: scael\n    gain: 2.0"), 13, "did you mean 'scale'"),
-    ("stage_unknown_far", lambda s: s.replace("type: scale\n    gain: 2.0", "type: zzzzqqq\n    gain: 2.0"), 13, "unknown stage type 'zzzzqqq'"),
-    ("stage_missing_type", lambda s: s.replace("  - type: scale\n    gain: 2.0", "  - gain: 2.0"), 13, "missing 'type'"),
+    (
+        "stage_typo",
+        lambda s: s.replace("type: scale\n    gain: 2.0", "type: scael\n    gain: 2.0"),
+        13,
+        "did you mean 'scale'",
+    ),
+    (
+        "stage_unknown_far",
+        lambda s: s.replace("type: scale\n    gain: 2.0", "type: zzzzqqq\n    gain: 2.0"),
+        13,
+        "unknown stage type 'zzzzqqq'",
+    ),
+    (
+        "stage_missing_type",
+        lambda s: s.replace("  - type: scale\n    gain: 2.0", "  - gain: 2.0"),
+        13,
+        "missing 'type'",
+    ),
     ("stage_not_mapping", lambda s: s.replace("  - type: scale\n    gain: 2.0", "  - scale"), 13, "must be a mapping"),
-    ("stage_type_not_string", lambda s: s.replace("type: scale\n    gain: 2.0", "type: [scale]\n    gain: 2.0"), 13, "unknown stage type"),
+    (
+        "stage_type_not_string",
+        lambda s: s.replace("type: scale\n    gain: 2.0", "type: [scale]\n    gain: 2.0"),
+        13,
+        "unknown stage type",
+    ),
     ("stage_unknown_key", lambda s: s.replace("    gain: 2.0", "    gian: 2.0"), 14, "did you mean 'gain'"),
     ("stage_wrong_type", lambda s: s.replace("    gain: 2.0", "    gain: loud"), 14, "gain"),
-    ("stage_channel_count", lambda s: s.replace("gain: [1.0, 2.0, 3.0]", "gain: [1.0, 2.0]"), 16, "2 values but the signal has 3 channels"),
+    (
+        "stage_channel_count",
+        lambda s: s.replace("gain: [1.0, 2.0, 3.0]", "gain: [1.0, 2.0]"),
+        16,
+        "2 values but the signal has 3 channels",
+    ),
     ("stages_empty", lambda s: s.split("stages:")[0] + "stages: []\nexport: {}\n", 12, "stages"),
     ("stages_missing", lambda s: s.split("stages:")[0], 1, "missing required key 'stages'"),
     ("name_missing", lambda s: s.replace("name: imu_test\n", ""), 1, "missing required key 'name'"),
@@ -57,7 +82,12 @@ BROKEN = [
     ("sample_rate_zero", lambda s: s.replace("sample_rate: 50", "sample_rate: 0"), 5, "greater than 0"),
     ("sample_rate_string", lambda s: s.replace("sample_rate: 50", "sample_rate: fast"), 5, "sample_rate"),
     ("channels_empty", lambda s: s.replace("channels: [ax, ay, az]", "channels: []"), 6, "channels"),
-    ("channels_duplicate", lambda s: s.replace("channels: [ax, ay, az]", "channels: [ax, ax, az]"), 6, "'ax' appears twice"),
+    (
+        "channels_duplicate",
+        lambda s: s.replace("channels: [ax, ay, az]", "channels: [ax, ax, az]"),
+        6,
+        "'ax' appears twice",
+    ),
     ("dtype_bad", lambda s: s.replace("dtype: int16", "dtype: int12"), 7, "dtype"),
     ("scale_zero", lambda s: s.replace("scale: 0.001", "scale: 0"), 8, "scale"),
     ("sensor_unknown_key", lambda s: s.replace("  dtype: int16", "  dtyp: int16"), 7, "did you mean 'dtype'"),
@@ -67,9 +97,19 @@ BROKEN = [
     ("window_unknown_key", lambda s: s.replace("hop_ms: 1000", "hopms: 1000"), 11, "did you mean 'hop_ms'"),
     ("top_unknown_key", lambda s: s + "extra_thing: 1\n", 21, "unknown key 'extra_thing'"),
     ("top_typo", lambda s: s.replace("description:", "descripton:"), 2, "did you mean 'description'"),
-    ("export_target_no_board", lambda s: s.replace("    - board: host", "    - lang: c"), 20, "missing required key 'board'"),
+    (
+        "export_target_no_board",
+        lambda s: s.replace("    - board: host", "    - lang: c"),
+        20,
+        "missing required key 'board'",
+    ),
     ("export_lang_bad", lambda s: s.replace("    - board: host", "    - board: host\n      lang: rust"), 21, "lang"),
-    ("duplicate_key", lambda s: s.replace("  sample_rate: 50\n", "  sample_rate: 50\n  sample_rate: 60\n"), 6, "appears twice"),
+    (
+        "duplicate_key",
+        lambda s: s.replace("  sample_rate: 50\n", "  sample_rate: 50\n  sample_rate: 60\n"),
+        6,
+        "appears twice",
+    ),
     ("yaml_bad_indent", lambda s: s.replace("  kind: imu", " kind: imu"), 5, "YAML syntax error"),
     ("yaml_unclosed_bracket", lambda s: s.replace("[ax, ay, az]", "[ax, ay, az"), 7, "YAML syntax error"),
     ("yaml_tab", lambda s: s.replace("  kind: imu", "\tkind: imu"), 4, "YAML syntax error"),
@@ -160,14 +200,18 @@ def test_every_shipped_pipeline_validates(repo, capsys):
     assert main(["validate", *map(str, files)]) == 0, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name,options,line,fragment", [
-    ("wakeword", "    wake_variant_per_speaker: 2\n", 12, "dataset.options.wake_variant_per_speaker: asks for"),
-    ("wakeword", "    wake_per_speaker: 0\n", 12, "dataset.options.wake_per_speaker:"),
-    ("vibration", "    spead: 3\n", 12, "dataset.options.spead: unknown option 'spead'; allowed: "),
-    ("wakeword", "    test_accents: [en-us]\n", 12, "'en-us' is in both train_accents and test_accents"),
-    ("cwru", "    chanel: FE\n", 12, "dataset.options.chanel: unknown option 'chanel'; did you mean 'channel'?"),
-    ("cwru", "    test_loads: [4]\n", 12, "dataset.options.test_loads: Input should be less than or equal to 3"),
-], ids=["cross-key", "range", "unknown-key", "held-out-voice-in-training", "cwru-near-miss", "cwru-range"])
+@pytest.mark.parametrize(
+    "name,options,line,fragment",
+    [
+        ("wakeword", "    wake_variant_per_speaker: 2\n", 12, "dataset.options.wake_variant_per_speaker: asks for"),
+        ("wakeword", "    wake_per_speaker: 0\n", 12, "dataset.options.wake_per_speaker:"),
+        ("vibration", "    spead: 3\n", 12, "dataset.options.spead: unknown option 'spead'; allowed: "),
+        ("wakeword", "    test_accents: [en-us]\n", 12, "'en-us' is in both train_accents and test_accents"),
+        ("cwru", "    chanel: FE\n", 12, "dataset.options.chanel: unknown option 'chanel'; did you mean 'channel'?"),
+        ("cwru", "    test_loads: [4]\n", 12, "dataset.options.test_loads: Input should be less than or equal to 3"),
+    ],
+    ids=["cross-key", "range", "unknown-key", "held-out-voice-in-training", "cwru-near-miss", "cwru-range"],
+)
 def test_validate_checks_recipe_options_without_building_data(tmp_path, capsys, name, options, line, fragment):
     p = _write(tmp_path, RECIPE_PIPELINE % (name, options))
     assert main(["validate", str(p)]) == 2

@@ -33,9 +33,18 @@ def _dataset(rng, background=True):
     bg = rng.standard_normal((3000, 1)) * 0.05
     for a in range(100, 2900, 400):
         bg[a : a + 100] = rng.standard_normal((100, 1)) * 0.8
-    return Dataset(clips, labels, [f"s{i % 4}" for i in range(40)], 100, ["mic"], [f"c{i}" for i in range(40)],
-                   fold=["train"] * 16 + ["test"] * 4 + ["train"] * 16 + ["test"] * 4, source="toy",
-                   background=[bg, bg[:1234]] if background else [], background_label="no" if background else None)
+    return Dataset(
+        clips,
+        labels,
+        [f"s{i % 4}" for i in range(40)],
+        100,
+        ["mic"],
+        [f"c{i}" for i in range(40)],
+        fold=["train"] * 16 + ["test"] * 4 + ["train"] * 16 + ["test"] * 4,
+        source="toy",
+        background=[bg, bg[:1234]] if background else [],
+        background_label="no" if background else None,
+    )
 
 
 def test_mining_takes_the_highest_scoring_windows_across_chunks_and_recordings(rng):
@@ -99,8 +108,11 @@ def test_train_command_reports_the_mining(tmp_path, capsys, monkeypatch, rng):
     from sensorflow.cli import main
 
     ds = _dataset(rng)
-    monkeypatch.setitem(sys.modules, "sensorflow.datasets.recipes.toy_mining_for_tests",
-                        types.SimpleNamespace(load=lambda config, options: ds))
+    monkeypatch.setitem(
+        sys.modules,
+        "sensorflow.datasets.recipes.toy_mining_for_tests",
+        types.SimpleNamespace(load=lambda config, options: ds),
+    )
     pipe = tmp_path / "pipe.yaml"
     pipe.write_text(PIPE % 30 + "dataset:\n  loader: recipe\n  name: toy_mining_for_tests\n")
     assert main(["train", str(pipe), "--out", str(tmp_path / "art"), "--no-progress"]) == 0

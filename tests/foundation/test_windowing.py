@@ -51,12 +51,20 @@ stages:
   - type: decision_tree
 """
     rng = np.random.default_rng(0)
-    ds = Dataset([rng.standard_normal((n, 1)) for n in (30, 50, 80)], ["a", "b", "a"], ["g1", "g2", "g3"], 10, ["ax"],
-                 ["r1", "r2", "r3"])
+    ds = Dataset(
+        [rng.standard_normal((n, 1)) for n in (30, 50, 80)],
+        ["a", "b", "a"],
+        ["g1", "g2", "g3"],
+        10,
+        ["ax"],
+        ["r1", "r2", "r3"],
+    )
     notes = []
     w = dataset_windows(Pipeline.from_string(yaml % 60), ds, notes.append)
-    assert len(w.X) == 3 and notes == ["2 of 3 recordings are shorter than one window (60 samples; shortest 30, "
-                                       "longest 50): zero-padded to one window; check window.length"]
+    assert len(w.X) == 3 and notes == [
+        "2 of 3 recordings are shorter than one window (60 samples; shortest 30, "
+        "longest 50): zero-padded to one window; check window.length"
+    ]
     notes.clear()
     dataset_windows(Pipeline.from_string(yaml % 30), ds, notes.append)
     assert notes == []

@@ -15,7 +15,9 @@ from sensorflow.hil import protocol as P
 from sensorflow.hil.targets import TARGETS, build_firmware
 from sensorflow.hil.transport import Transport
 
-_spec = importlib.util.spec_from_file_location("sf_hil_linear_fixture", Path(__file__).parent / "fixtures" / "linear_model.py")
+_spec = importlib.util.spec_from_file_location(
+    "sf_hil_linear_fixture", Path(__file__).parent / "fixtures" / "linear_model.py"
+)
 linear_model = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(linear_model)
 LinearReference = linear_model.LinearReference

@@ -49,7 +49,7 @@ def test_qemu_is_killed_when_the_test_fails(firmware):
     with pytest.raises(AssertionError):
         with session.open_emulated("qemu-mps2-an386", firmware("qemu-mps2-an386")) as s:
             pid = s.emulated.proc.pid
-            assert False, "a failing test inside the session"
+            raise AssertionError("a failing test inside the session")
     assert not _alive(pid)
     assert emulators.live_pids() == []
 

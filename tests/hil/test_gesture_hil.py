@@ -26,8 +26,19 @@ def test_gesture_on_board(gesture_artifact, board, tmp_path, capsys):
     need_tools(*BOARD_TOOLS[board])
     capsys.readouterr()
     junit = tmp_path / "junit.xml"
-    status = main(["hil", str(gesture_artifact), "--board", board, "--json", "--build-dir", str(tmp_path / "build"),
-                   "--junit", str(junit)])
+    status = main(
+        [
+            "hil",
+            str(gesture_artifact),
+            "--board",
+            board,
+            "--json",
+            "--build-dir",
+            str(tmp_path / "build"),
+            "--junit",
+            str(junit),
+        ]
+    )
     result = json.loads(capsys.readouterr().out)
     assert status == 0, result
     assert result["board"] == board and result["n"] == 40
@@ -49,8 +60,20 @@ def test_gesture_on_an_already_running_board_via_port(gesture_artifact, tmp_path
     assert main(["hil", str(gesture_artifact), "--board", "host", "--limit", "3", "--build-dir", str(build)]) == 0
     capsys.readouterr()
     with emulators.launch(targets.TARGETS["host"], build / "host" / "hil-host.elf") as board:
-        status = main(["hil", str(gesture_artifact), "--board", "host", "--port", board.port, "--no-flash",
-                       "--limit", "5", "--json"])
+        status = main(
+            [
+                "hil",
+                str(gesture_artifact),
+                "--board",
+                "host",
+                "--port",
+                board.port,
+                "--no-flash",
+                "--limit",
+                "5",
+                "--json",
+            ]
+        )
         result = json.loads(capsys.readouterr().out)
     assert status == 0 and result["port"] == board.port and result["n"] == 5 and result["agreement"] == 1.0
 

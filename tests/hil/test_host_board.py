@@ -38,7 +38,9 @@ def test_host_board_agrees_with_reference(firmware, linear_ref):
 def test_wrong_pipeline_is_refused(firmware, linear_ref):
     with session.open_emulated("host", firmware("host")) as s:
         with pytest.raises(HILError, match="runs pipeline .* expected 0000"):
-            runner.run_windows(s.client, linear_ref.windows(1), linear_ref, board="host", expected_hash="0000000000000000")
+            runner.run_windows(
+                s.client, linear_ref.windows(1), linear_ref, board="host", expected_hash="0000000000000000"
+            )
         other = type(linear_ref).random(seed=1, window_length=41, n_channels=3, n_classes=4)
         with pytest.raises(HILError, match="window length 40.*41"):
             runner.run_windows(s.client, other.windows(1), other, board="host")
@@ -103,8 +105,12 @@ def test_garbage_then_ping(firmware, rng):
 
 def test_garbage_fuzz_under_sanitizers(linear_export, tmp_path, rng):
     """The shared firmware built with ASan/UBSan survives random frames and noise."""
-    elf = build_firmware(TARGETS["host"], linear_export, tmp_path,
-                         extra_cflags=["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"])
+    elf = build_firmware(
+        TARGETS["host"],
+        linear_export,
+        tmp_path,
+        extra_cflags=["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"],
+    )
     with session.open_emulated("host", elf) as s:
         for i in range(200):
             body = rng.integers(0, 256, int(rng.integers(0, 400)), dtype=np.uint8).tobytes()

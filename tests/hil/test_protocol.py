@@ -49,8 +49,11 @@ def test_any_single_bit_flip_is_rejected(frame, pos, bit):
 
 
 @settings(max_examples=200)
-@given(st.lists(st.one_of(frames.map(lambda f: ("frame", f)), st.binary(max_size=80).map(lambda b: ("noise", b))),
-                max_size=12))
+@given(
+    st.lists(
+        st.one_of(frames.map(lambda f: ("frame", f)), st.binary(max_size=80).map(lambda b: ("noise", b))), max_size=12
+    )
+)
 def test_decoder_survives_noise_between_frames(items):
     """Frames separated by arbitrary noise: every frame that was sent intact comes out, and
     nothing comes out that was not sent (CRC-32 lets noise through with p = 2^-32)."""
@@ -88,8 +91,10 @@ def c_proto(tmp_path_factory):
     need_tools("cc")
     out = tmp_path_factory.mktemp("proto") / "libhilproto.so"
     src = REPO / "hil" / "firmware" / "common" / "hil_proto.c"
-    subprocess.run(["cc", "-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", str(src),
-                    "-o", str(out)], check=True)
+    subprocess.run(
+        ["cc", "-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", str(src), "-o", str(out)],
+        check=True,
+    )
     lib = ctypes.CDLL(str(out))
     lib.hil_crc32.restype = ctypes.c_uint32
     lib.hil_crc32.argtypes = [ctypes.c_char_p, ctypes.c_size_t]

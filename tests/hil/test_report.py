@@ -17,8 +17,9 @@ from sensorflow.hil import report, runner, session
 def runs(firmware, linear_ref):
     """A clean run, and a run judged against a different model (the board is 'wrong')."""
     X = linear_ref.windows(20, seed=3)
-    other = LinearReference(linear_ref.weights[::-1].copy(), linear_ref.bias[::-1].copy(), linear_ref.window_length,
-                            linear_ref.hop)
+    other = LinearReference(
+        linear_ref.weights[::-1].copy(), linear_ref.bias[::-1].copy(), linear_ref.window_length, linear_ref.hop
+    )
     with session.open_emulated("host", firmware("host")) as s:
         good = runner.run_windows(s.client, X, linear_ref, board="host")
         bad = runner.run_windows(s.client, X, other, board="host")
@@ -89,8 +90,7 @@ def test_flash_command_from_board_yaml(tmp_path, monkeypatch, linear_export):
     boards.mkdir()
     yaml_text = (REPO / "boards" / "qemu-mps2-an386.yaml").read_text()
     target = tmp_path / "flashed.bin"
-    (boards / "qemu-mps2-an386.yaml").write_text(
-        yaml_text + f"flash:\n  command: cp {{bin}} {target}\n  image: bin\n")
+    (boards / "qemu-mps2-an386.yaml").write_text(yaml_text + f"flash:\n  command: cp {{bin}} {target}\n  image: bin\n")
     monkeypatch.setenv("SENSORFLOW_BOARDS_PATH", str(boards))
     elf = build("qemu-mps2-an386", linear_export, tmp_path / "build")
     flash("qemu-mps2-an386", elf, "/dev/ttyFAKE0")

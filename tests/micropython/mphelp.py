@@ -23,7 +23,7 @@ from sensorflow.mpy.compare import ModuleRun, export_files, run_module
 from sensorflow.pipeline import Pipeline
 
 FEATURE_RTOL = 1e-4
-FEATURE_ATOL = 1e-5   # times max(1, max |feature|)
+FEATURE_ATOL = 1e-5  # times max(1, max |feature|)
 SCORE_ATOL = 1e-4
 
 
@@ -36,11 +36,22 @@ def need_micropython() -> None:
     pytest.skip(reason)
 
 
-def make_pipeline(stages: list[dict], *, channels: int = 3, length: int = 64, sample_rate: float = 100.0,
-                  hop: int | None = None, prefix: str = "c") -> Pipeline:
+def make_pipeline(
+    stages: list[dict],
+    *,
+    channels: int = 3,
+    length: int = 64,
+    sample_rate: float = 100.0,
+    hop: int | None = None,
+    prefix: str = "c",
+) -> Pipeline:
     cfg = {
         "name": "mptest",
-        "sensor": {"kind": "generic", "sample_rate": sample_rate, "channels": [f"{prefix}{i}" for i in range(channels)]},
+        "sensor": {
+            "kind": "generic",
+            "sample_rate": sample_rate,
+            "channels": [f"{prefix}{i}" for i in range(channels)],
+        },
         "window": {"length": length, **({"hop": hop} if hop else {})},
         "stages": stages,
     }
@@ -61,12 +72,19 @@ def synthetic(n: int, length: int, channels: int, n_classes: int, seed: int = 0,
     return X.astype(np.float32), np.array([f"k{v}" for v in y])
 
 
-def export_and_run(pipe: Pipeline, X: np.ndarray, out: Path, *, stream_chunks=None, stream_signal=None,
-                   use_mpy: bool = False) -> tuple[ModuleRun, dict]:
+def export_and_run(
+    pipe: Pipeline, X: np.ndarray, out: Path, *, stream_chunks=None, stream_signal=None, use_mpy: bool = False
+) -> tuple[ModuleRun, dict]:
     report = export(pipe, {"content_hash": "0123456789abcdef" * 4}, None, out, mpy=use_mpy)
     files = export_files(out, use_mpy=use_mpy)
-    run = run_module(files, X, n_features=report["n_features"], n_classes=report["n_classes"],
-                     stream_chunks=stream_chunks, stream_signal=stream_signal)
+    run = run_module(
+        files,
+        X,
+        n_features=report["n_features"],
+        n_classes=report["n_classes"],
+        stream_chunks=stream_chunks,
+        stream_signal=stream_signal,
+    )
     return run, report
 
 
@@ -76,15 +94,22 @@ def assert_agrees(pipe: Pipeline, X: np.ndarray, run: ModuleRun) -> dict:
     host_scores = np.asarray(pipe.predict_proba(X), dtype=np.float64)
     host_labels = np.argmax(host_scores, axis=1)
     scale = max(1.0, float(np.max(np.abs(host_feat))))
-    np.testing.assert_allclose(run.features, host_feat, rtol=FEATURE_RTOL, atol=FEATURE_ATOL * scale,
-                               err_msg="MicroPython features differ from the host reference")
-    np.testing.assert_allclose(run.scores, host_scores, rtol=0, atol=SCORE_ATOL,
-                               err_msg="MicroPython scores differ from the host reference")
+    np.testing.assert_allclose(
+        run.features,
+        host_feat,
+        rtol=FEATURE_RTOL,
+        atol=FEATURE_ATOL * scale,
+        err_msg="MicroPython features differ from the host reference",
+    )
+    np.testing.assert_allclose(
+        run.scores, host_scores, rtol=0, atol=SCORE_ATOL, err_msg="MicroPython scores differ from the host reference"
+    )
     bad = np.flatnonzero(run.labels != host_labels)
     assert len(bad) == 0, f"labels differ on windows {bad.tolist()}: board {run.labels[bad]}, host {host_labels[bad]}"
     return {
         "n": len(X),
         "max_rel_feature_error": float(np.max(np.abs(run.features - host_feat) / np.maximum(np.abs(host_feat), 1e-12)))
-        if host_feat.size else 0.0,
+        if host_feat.size
+        else 0.0,
         "max_abs_score_error": float(np.max(np.abs(run.scores - host_scores))),
     }

@@ -56,8 +56,13 @@ def test_unknown_emitter_is_one_clear_error():
 
 
 def _fitted(stages=None):
-    pipe = make_pipeline(stages or [{"type": "stats", "functions": ["mean", "std", "ptp"]},
-                                    {"type": "random_forest", "n_estimators": 4, "max_depth": 4}])
+    pipe = make_pipeline(
+        stages
+        or [
+            {"type": "stats", "functions": ["mean", "std", "ptp"]},
+            {"type": "random_forest", "n_estimators": 4, "max_depth": 4},
+        ]
+    )
     X, y = synthetic(30, 64, 3, 3, seed=2)
     pipe.fit(X, y)
     return pipe, X
@@ -69,8 +74,9 @@ def test_export_report_and_files(tmp_path):
     on_disk = json.loads((tmp_path / "export_report.json").read_text())
     assert on_disk == report
     assert report["pipeline_hash"] == "ab" * 8 and report["lang"] == "micropython"
-    assert report["ram_bytes"] == report["table_bytes"] + report["state_bytes"] + report["scratch_bytes"] + \
-        sum(report["mpy_bytes"].values())
+    assert report["ram_bytes"] == report["table_bytes"] + report["state_bytes"] + report["scratch_bytes"] + sum(
+        report["mpy_bytes"].values()
+    )
     assert {r["type"] for r in report["stages"]} == {"stats", "random_forest"}
     text = (tmp_path / "sf_model.py").read_text()
     assert "import numpy" not in text and "PIPELINE_HASH = 'abababababababab'" in text
@@ -90,8 +96,14 @@ def test_prefix_clash_refused(tmp_path):
 
 
 def test_generated_module_under_cpython_matches_host(tmp_path):
-    pipe, X = _fitted([{"type": "butter", "cutoff": 20.0, "order": 2}, {"type": "stats"},
-                       {"type": "scaler"}, {"type": "knn", "n_neighbors": 3}])
+    pipe, X = _fitted(
+        [
+            {"type": "butter", "cutoff": 20.0, "order": 2},
+            {"type": "stats"},
+            {"type": "scaler"},
+            {"type": "knn", "n_neighbors": 3},
+        ]
+    )
     export(pipe, {}, None, tmp_path, mpy=False, prefix="cpy_model")
     sys.path.insert(0, str(tmp_path))
     try:
@@ -113,8 +125,10 @@ def test_generated_module_under_cpython_matches_host(tmp_path):
 def test_stub_check_flags_what_esp32_lacks(tmp_path):
     from sensorflow.codegen.micropython.typecheck import check
 
-    errors = check({"bad.py": "import numpy\nimport statistics\nfrom array import array\nimport math\n"
-                               "x = math.sqrt(2.0)\n"}, tmp_path)
+    errors = check(
+        {"bad.py": "import numpy\nimport statistics\nfrom array import array\nimport math\nx = math.sqrt(2.0)\n"},
+        tmp_path,
+    )
     text = "\n".join(errors)
     assert "numpy" in text and "statistics" in text and "math" not in text
 

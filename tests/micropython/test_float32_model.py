@@ -6,6 +6,7 @@ float32 FFTs of bands far below the peak differ most), labels exact."""
 
 from __future__ import annotations
 
+import f32sim
 import numpy as np
 import pytest
 import test_spectral_on_interpreter as spectral
@@ -13,7 +14,6 @@ import test_stages_on_interpreter as stages
 from conftest import REPO
 from mphelp import make_pipeline, synthetic
 
-import f32sim
 from sensorflow import artifact
 from sensorflow.cli import main
 from sensorflow.codegen.micropython import export
@@ -49,13 +49,15 @@ def test_chains_in_float32(name, tmp_path):
 
 @pytest.mark.parametrize("name", list(spectral.AUDIO))
 def test_audio_in_float32(name, tmp_path):
-    pipe = make_pipeline([spectral.AUDIO[name], {"type": "scaler"}, {"type": "gaussian_nb"}], channels=1,
-                         length=800, sample_rate=8000.0)
+    pipe = make_pipeline(
+        [spectral.AUDIO[name], {"type": "scaler"}, {"type": "gaussian_nb"}], channels=1, length=800, sample_rate=8000.0
+    )
     rng = np.random.default_rng(1)
     t = np.arange(800) / 8000.0
     y = np.arange(24) % 3
-    X = np.stack([0.5 * np.sin(2 * np.pi * (300 + 400 * c) * t + rng.uniform(0, 6)) + 0.05 * rng.standard_normal(800)
-                  for c in y])[:, :, None].astype(np.float32)
+    X = np.stack(
+        [0.5 * np.sin(2 * np.pi * (300 + 400 * c) * t + rng.uniform(0, 6)) + 0.05 * rng.standard_normal(800) for c in y]
+    )[:, :, None].astype(np.float32)
     pipe.fit(X, np.array([f"v{c}" for c in y]))
     export(pipe, {}, None, tmp_path, mpy=False)
     print(name, _check(pipe, X[:8], tmp_path, atol_scale=1e-4))

@@ -51,16 +51,23 @@ def test_same_labels_as_host_on_every_held_out_window(gesture, use_mpy):
     pipe, meta, X, art, out = gesture
     assert len(X) == 40
     t0 = time.perf_counter()
-    run = run_module(export_files(out, use_mpy=use_mpy), X, n_features=pipe.feature_spec.size, n_classes=4,
-                     stream_chunks=None if use_mpy else (1, 6, 599, 250, 13))
+    run = run_module(
+        export_files(out, use_mpy=use_mpy),
+        X,
+        n_features=pipe.feature_spec.size,
+        n_classes=4,
+        stream_chunks=None if use_mpy else (1, 6, 599, 250, 13),
+    )
     elapsed = time.perf_counter() - t0
     errors = assert_agrees(pipe, X, run)
     host = np.argmax(pipe.predict_proba(X), axis=1)
     if not use_mpy:  # the streamed path once is enough; the .mpy run checks the compiled module
         np.testing.assert_array_equal(run.stream_labels, host)
     assert 0 < run.heap_bytes_pipeline < 64 * 1024
-    print(f"gesture on MicroPython ({'mpy' if use_mpy else 'py'}): {errors}, heap {run.heap_bytes_pipeline} B, "
-          f"{elapsed:.2f} s for 40 windows + stream")
+    print(
+        f"gesture on MicroPython ({'mpy' if use_mpy else 'py'}): {errors}, heap {run.heap_bytes_pipeline} B, "
+        f"{elapsed:.2f} s for 40 windows + stream"
+    )
 
 
 @pytest.mark.parametrize("use_mpy", [False, True], ids=["py", "mpy"])
@@ -77,8 +84,25 @@ def test_raw_repl_hil_on_emulated_board(gesture, use_mpy):
 
     table = format_table(result)
     assert "100.00 %" in table and "PASS" in table
-    print("HIL", "mpy" if use_mpy else "py", json.dumps({k: result[k] for k in ("n", "agreement", "max_abs_score_error", "max_abs_feature_error",
-                                                   "latency_ms_median", "boot_ms", "upload_seconds", "heap_bytes")}))
+    print(
+        "HIL",
+        "mpy" if use_mpy else "py",
+        json.dumps(
+            {
+                k: result[k]
+                for k in (
+                    "n",
+                    "agreement",
+                    "max_abs_score_error",
+                    "max_abs_feature_error",
+                    "latency_ms_median",
+                    "boot_ms",
+                    "upload_seconds",
+                    "heap_bytes",
+                )
+            }
+        ),
+    )
 
 
 def test_generated_module_type_checks_against_esp32_stubs(gesture, tmp_path):

@@ -65,7 +65,9 @@ def test_exec_and_file_copy(board, raw_paste):
     assert repl.use_raw_paste is raw_paste  # the emulated board offers raw-paste; the plain path still works
     data = bytes(range(256)) * 9 + b"'\"\\\r\n\x04\x03"
     repl.put_file("blob.bin", data)
-    digest = repl.exec_("import hashlib, binascii\nprint(binascii.hexlify(hashlib.sha256(open('blob.bin','rb').read()).digest()).decode())")
+    digest = repl.exec_(
+        "import hashlib, binascii\nprint(binascii.hexlify(hashlib.sha256(open('blob.bin','rb').read()).digest()).decode())"
+    )
     assert digest.strip() == hashlib.sha256(data).hexdigest()
     with pytest.raises(RemoteError, match="NameError"):
         repl.exec_("undefined_name")

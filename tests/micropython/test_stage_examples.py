@@ -24,8 +24,12 @@ STATS = {"type": "stats", "functions": ["mean", "std", "rms", "ptp"]}
 # magnify float32-vs-double rounding of it into a relative error)
 STATS_SIGNAL = {"type": "stats", "functions": ["std", "rms", "ptp", "abs_mean"]}
 # shipped stages only: test-only stages other test modules register are not exported to MicroPython
-CASES = [(name, i, params) for name, cls in registry.all_stages().items()
-         if cls.__module__.startswith("sensorflow.") for i, params in enumerate(cls.examples())]
+CASES = [
+    (name, i, params)
+    for name, cls in registry.all_stages().items()
+    if cls.__module__.startswith("sensorflow.")
+    for i, params in enumerate(cls.examples())
+]
 
 
 def _pipeline_for(cls, params, rng):
@@ -36,8 +40,9 @@ def _pipeline_for(cls, params, rng):
         spec, X, _ = cls.example_input(dict(params), rng)
         tail = [STATS_SIGNAL] if role == "signal" else []
         stages = [entry] + tail + [{"type": "gaussian_nb"}]  # no scaler: it would magnify rounding
-        pipe = make_pipeline(stages, channels=spec.n_channels, length=spec.length, sample_rate=spec.sample_rate,
-                             prefix="ch")
+        pipe = make_pipeline(
+            stages, channels=spec.n_channels, length=spec.length, sample_rate=spec.sample_rate, prefix="ch"
+        )
         X = X[:, :, : spec.n_channels]
         y = np.array([f"k{i % 2}" for i in range(len(X))])
         return pipe, X.astype(np.float32), y

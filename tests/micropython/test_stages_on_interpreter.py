@@ -71,8 +71,11 @@ def test_stage_chain_matches_reference(name, tmp_path):
 @pytest.mark.parametrize("kind", ["mlp_binary_relu", "logistic_multiclass"])
 def test_output_layers(kind, tmp_path):
     need_micropython()
-    model = ({"type": "mlp", "hidden_layer_sizes": [5], "activation": "relu", "max_iter": 300}
-             if kind == "mlp_binary_relu" else {"type": "logistic"})
+    model = (
+        {"type": "mlp", "hidden_layer_sizes": [5], "activation": "relu", "max_iter": 300}
+        if kind == "mlp_binary_relu"
+        else {"type": "logistic"}
+    )
     n_classes = 2 if kind == "mlp_binary_relu" else 4
     pipe = make_pipeline([{"type": "stats", "functions": ["mean", "std", "rms"]}, {"type": "scaler"}, model])
     X, y = synthetic(48, 64, 3, n_classes, seed=5)
@@ -98,13 +101,16 @@ def test_push_and_post_stages_match_host_stream(tmp_path):
     """Overlapping windows streamed through push() in odd chunk sizes: labels and the
     smooth -> threshold -> refractory output equal the host's Pipeline.stream."""
     need_micropython()
-    pipe = make_pipeline([
-        {"type": "stats", "functions": ["mean", "std", "ptp"]},
-        {"type": "random_forest", "n_estimators": 5, "max_depth": 4},
-        {"type": "smooth", "windows": 3},
-        {"type": "threshold", "threshold": 0.5},
-        {"type": "refractory", "windows": 2},
-    ], hop=24)
+    pipe = make_pipeline(
+        [
+            {"type": "stats", "functions": ["mean", "std", "ptp"]},
+            {"type": "random_forest", "n_estimators": 5, "max_depth": 4},
+            {"type": "smooth", "windows": 3},
+            {"type": "threshold", "threshold": 0.5},
+            {"type": "refractory", "windows": 2},
+        ],
+        hop=24,
+    )
     X, y = synthetic(60, 64, 3, 3, seed=3)
     pipe.fit(X, y)
     rng = np.random.default_rng(0)

@@ -47,18 +47,26 @@ DATASETS = ["iris", "wine", "digits", "basic_motions", "synthetic", "binary"]
 MODELS = {
     "decision_tree": ({"max_depth": 8}, lambda: DecisionTreeClassifier(max_depth=8, random_state=0)),
     "random_forest": ({"n_estimators": 15}, lambda: RandomForestClassifier(15, random_state=0, n_jobs=1)),
-    "extra_trees": ({"n_estimators": 15, "max_depth": 6},
-                    lambda: ExtraTreesClassifier(15, max_depth=6, random_state=0)),
+    "extra_trees": (
+        {"n_estimators": 15, "max_depth": 6},
+        lambda: ExtraTreesClassifier(15, max_depth=6, random_state=0),
+    ),
     "knn": ({}, lambda: KNeighborsClassifier()),
-    "knn_distance": ({"weights": "distance", "n_neighbors": 7, "metric": "manhattan"},
-                     lambda: KNeighborsClassifier(7, weights="distance", metric="manhattan")),
+    "knn_distance": (
+        {"weights": "distance", "n_neighbors": 7, "metric": "manhattan"},
+        lambda: KNeighborsClassifier(7, weights="distance", metric="manhattan"),
+    ),
     "gaussian_nb": ({}, lambda: GaussianNB()),
     "logistic": ({"C": 0.5, "max_iter": 150}, lambda: LogisticRegression(C=0.5, max_iter=150)),
     "mlp": ({"hidden_layer_sizes": [16], "max_iter": 200}, lambda: MLPClassifier((16,), max_iter=200, random_state=0)),
-    "mlp_tanh": ({"hidden_layer_sizes": [12, 6], "activation": "tanh", "max_iter": 200},
-                 lambda: MLPClassifier((12, 6), activation="tanh", max_iter=200, random_state=0)),
-    "mlp_logistic": ({"hidden_layer_sizes": [10], "activation": "logistic", "max_iter": 200},
-                     lambda: MLPClassifier((10,), activation="logistic", max_iter=200, random_state=0)),
+    "mlp_tanh": (
+        {"hidden_layer_sizes": [12, 6], "activation": "tanh", "max_iter": 200},
+        lambda: MLPClassifier((12, 6), activation="tanh", max_iter=200, random_state=0),
+    ),
+    "mlp_logistic": (
+        {"hidden_layer_sizes": [10], "activation": "logistic", "max_iter": 200},
+        lambda: MLPClassifier((10,), activation="logistic", max_iter=200, random_state=0),
+    ),
 }
 
 

@@ -20,8 +20,15 @@ def _net(rng, pool="max"):
 
 def _float64(net, pool="max"):
     """The same network in float64 (biases nudged off zero, so every ReLU is live somewhere)."""
-    return nn.Network([nn.ConvLayer(L.weight.astype(np.float64), L.bias.astype(np.float64) + 0.1, L.kernel, L.stride)
-                       for L in net.layers], net.out_weight.astype(np.float64), net.out_bias.astype(np.float64), pool)
+    return nn.Network(
+        [
+            nn.ConvLayer(L.weight.astype(np.float64), L.bias.astype(np.float64) + 0.1, L.kernel, L.stride)
+            for L in net.layers
+        ],
+        net.out_weight.astype(np.float64),
+        net.out_bias.astype(np.float64),
+        pool,
+    )
 
 
 def _assert_gradients_match_finite_differences(net, grads, loss, rng, eps=1e-6):
@@ -262,8 +269,14 @@ def test_weight_averaging_exports_the_mean_of_the_last_epochs_weights():
     y = rng.integers(0, 3, 40)
     snapshots: list = []
     settings = nn.TrainSettings(epochs=6, batch_size=16, average_last=0.5)
-    nn.fit(net, x, y, settings, np.random.default_rng(0),
-           on_epoch=lambda e, loss: snapshots.append([p.copy() for p in net.params()]))
+    nn.fit(
+        net,
+        x,
+        y,
+        settings,
+        np.random.default_rng(0),
+        on_epoch=lambda e, loss: snapshots.append([p.copy() for p in net.params()]),
+    )
     assert len(snapshots) == 6
     for i, p in enumerate(net.params()):
         want = np.mean([s[i].astype(np.float64) for s in snapshots[3:]], axis=0)
@@ -282,7 +295,14 @@ def test_training_runs_on_one_blas_thread_whatever_the_callers_limit():
     y = rng.integers(0, 3, 20)
     seen: list = []
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
-        nn.fit(_net(rng), x, y, nn.TrainSettings(epochs=2, batch_size=8), np.random.default_rng(0),
-               on_epoch=lambda e, loss: seen.append({p["num_threads"] for p in threadpoolctl.threadpool_info()
-                                                     if p["user_api"] == "blas"}))
+        nn.fit(
+            _net(rng),
+            x,
+            y,
+            nn.TrainSettings(epochs=2, batch_size=8),
+            np.random.default_rng(0),
+            on_epoch=lambda e, loss: seen.append(
+                {p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"}
+            ),
+        )
     assert seen == [{1}, {1}]

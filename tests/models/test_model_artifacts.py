@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from sensorflow import artifact
-from sensorflow.pipeline import Pipeline
 from sensorflow.datasets import Dataset
+from sensorflow.pipeline import Pipeline
 from sensorflow.training import train
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -27,8 +27,10 @@ def test_threshold_float32_is_largest_float32_not_above(t):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.floats(width=32, allow_nan=False, allow_infinity=False),
-       st.floats(allow_nan=False, allow_infinity=False, min_value=-3e38, max_value=3e38))
+@given(
+    st.floats(width=32, allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-3e38, max_value=3e38),
+)
 def test_float32_comparison_equals_float64_comparison(x, t):
     """The claim the device code rests on: for float32 x, x <= t (float64) iff x <= t32."""
     x32 = np.float32(x)
@@ -113,7 +115,7 @@ def test_deep_single_tree_depth_without_recursion():
     """A chain-like tree 200+ levels deep: inference is level by level, not recursive."""
     rng = np.random.default_rng(0)
     X = rng.permutation(600).astype(np.float32)[:, None]
-    y = (X[:, 0].astype(int) % 2)
+    y = X[:, 0].astype(int) % 2
     ours = registry.stage("decision_tree").fit(X, y)
     ref = DecisionTreeClassifier(random_state=0).fit(X, y)
     assert ours.depth() == ref.get_depth() > 200

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from cbuild import run
 
 
@@ -22,10 +21,24 @@ def kernel_args(stage, incremental: bool = False, shift_frames: int = 0) -> tupl
         mul = 1.0
     floor, add = (p.amin, 0.0) if p.floor_mode == "max" else (0.0, p.amin)
     args = [
-        "logmel", spec.length, p.n_fft, stage.hop_length, stage.n_frames, -int(starts[0]),
-        1 if p.pad_mode == "reflect" else 0, repr(float(p.power)), p.n_mels, n_mfcc, shift_frames,
-        spec.n_channels, repr(-1.0 if clip is None else float(clip)),
-        repr(mul), repr(float(floor)), repr(float(add)), repr(float(stage.log_offset())), int(incremental),
+        "logmel",
+        spec.length,
+        p.n_fft,
+        stage.hop_length,
+        stage.n_frames,
+        -int(starts[0]),
+        1 if p.pad_mode == "reflect" else 0,
+        repr(float(p.power)),
+        p.n_mels,
+        n_mfcc,
+        shift_frames,
+        spec.n_channels,
+        repr(-1.0 if clip is None else float(clip)),
+        repr(mul),
+        repr(float(floor)),
+        repr(float(add)),
+        repr(float(stage.log_offset())),
+        int(incremental),
     ]
     tables = [stage.window_vector(np.float32), stage.mel_matrix(np.float32).ravel()]
     tables.append(stage.dct_matrix(np.float32).ravel() if n_mfcc else np.zeros(0, np.float32))

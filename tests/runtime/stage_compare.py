@@ -8,8 +8,9 @@ import yaml
 from sensorflow.pipeline import Pipeline
 
 
-def one_stage_pipeline(stage: dict, sample_rate: float, channels, length: int, hop: int | None = None,
-                       before: list[dict] | None = None) -> Pipeline:
+def one_stage_pipeline(
+    stage: dict, sample_rate: float, channels, length: int, hop: int | None = None, before: list[dict] | None = None
+) -> Pipeline:
     """A pipeline of ``before`` stages then ``stage`` on windows of ``length`` samples."""
     cfg = {
         "name": "dsp_compare",

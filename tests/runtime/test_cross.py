@@ -7,19 +7,30 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from cbuild import DSP_KERNELS, RUNTIME, WARN
 from conftest import need_tools
-from sensorflow.codegen.c import generate
 from stage_compare import one_stage_pipeline
+
+from sensorflow.codegen.c import generate
 
 TARGETS = {
     "cortex-m4f": ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]),
-    "rv32imc": ("riscv64-unknown-elf-gcc",
-                ["-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "-mcmodel=medany", "--specs=picolibc.specs"]),
+    "rv32imc": (
+        "riscv64-unknown-elf-gcc",
+        ["-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "-mcmodel=medany", "--specs=picolibc.specs"],
+    ),
 }
-HEADERS = ["sf_fft.h", "sf_window.h", "sf_mel.h", "sf_dct.h", "sf_biquad.h", "sf_stats.h", "sf_spectral.h",
-           "sf_logmel.h", "sf_signal.h"]
+HEADERS = [
+    "sf_fft.h",
+    "sf_window.h",
+    "sf_mel.h",
+    "sf_dct.h",
+    "sf_biquad.h",
+    "sf_stats.h",
+    "sf_spectral.h",
+    "sf_logmel.h",
+    "sf_signal.h",
+]
 
 
 def _compile(cc, flags, src, out, include):
@@ -51,21 +62,46 @@ def test_headers_link_from_two_files(tmp_path, target):
         _compile(cc, flags, tmp_path / f"{name}.c", tmp_path / f"{name}.o", RUNTIME)
         objs.append(str(tmp_path / f"{name}.o"))
     link_flags = [f for f in flags if not f.startswith("--specs")]
-    res = subprocess.run([cc, *link_flags, "-r", "-nostdlib", *objs, "-o", str(tmp_path / "ab.o")], capture_output=True,
-                         text=True)
+    res = subprocess.run(
+        [cc, *link_flags, "-r", "-nostdlib", *objs, "-o", str(tmp_path / "ab.o")], capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr
 
 
 PIPELINES = [
-    ({"type": "mfcc", "n_fft": 512, "hop_length": 160, "n_mels": 40, "n_mfcc": 13, "center": False},
-     [{"type": "pre_emphasis"}], 16000.0, ["mic"], 16000, 4000),
+    (
+        {"type": "mfcc", "n_fft": 512, "hop_length": 160, "n_mels": 40, "n_mfcc": 13, "center": False},
+        [{"type": "pre_emphasis"}],
+        16000.0,
+        ["mic"],
+        16000,
+        4000,
+    ),
     ({"type": "log_mel", "n_fft": 400, "hop_length": 160, "n_mels": 40}, [], 16000.0, ["mic"], 8000, 8000),
-    ({"type": "envelope_spectrum", "band": [150.0, 450.0], "frequencies": [17.0, 34.0]},
-     [{"type": "dc_remove"}], 1000.0, ["x", "y"], 512, 512),
-    ({"type": "spectral", "n_peaks": 2}, [{"type": "butter", "cutoff": 20.0}, {"type": "magnitude"}],
-     100.0, ["ax", "ay", "az"], 100, 50),
-    ({"type": "band_energy", "n_bands": 4, "spacing": "log", "fmin": 1.0, "db": True}, [{"type": "scale", "gain": 2.0}],
-     100.0, ["ax", "ay"], 128, 64),
+    (
+        {"type": "envelope_spectrum", "band": [150.0, 450.0], "frequencies": [17.0, 34.0]},
+        [{"type": "dc_remove"}],
+        1000.0,
+        ["x", "y"],
+        512,
+        512,
+    ),
+    (
+        {"type": "spectral", "n_peaks": 2},
+        [{"type": "butter", "cutoff": 20.0}, {"type": "magnitude"}],
+        100.0,
+        ["ax", "ay", "az"],
+        100,
+        50,
+    ),
+    (
+        {"type": "band_energy", "n_bands": 4, "spacing": "log", "fmin": 1.0, "db": True},
+        [{"type": "scale", "gain": 2.0}],
+        100.0,
+        ["ax", "ay"],
+        128,
+        64,
+    ),
     ({"type": "stats"}, [], 50.0, ["ax", "ay", "az"], 100, 50),
     ({"type": "fft", "n_fft": 64, "scaling": "power"}, [], 100.0, ["ax"], 100, 100),
 ]

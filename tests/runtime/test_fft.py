@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from cbuild import build_driver, pack_rfft, run
 from conftest import need_tools
 

@@ -8,8 +8,8 @@ struct is smaller than the window alone was."""
 import numpy as np
 import pytest
 import yaml
-
 from conftest import need_tools
+
 from sensorflow import dsp
 from sensorflow.codegen.c import library
 from sensorflow.pipeline import Pipeline
@@ -20,20 +20,30 @@ LENGTH, HOP = 4000, 800
 
 CASES = {
     # the wake-word front end's shape: frames apart (hop_length > n_fft), win_length < n_fft, no clip
-    "mfcc_gaps": ({"type": "mfcc", "n_fft": 512, "win_length": 400, "hop_length": 800, "n_mels": 26,
-                   "n_mfcc": 13, "center": False, "top_db": None}, 1),
+    "mfcc_gaps": (
+        {
+            "type": "mfcc",
+            "n_fft": 512,
+            "win_length": 400,
+            "hop_length": 800,
+            "n_mels": 26,
+            "n_mfcc": 13,
+            "center": False,
+            "top_db": None,
+        },
+        1,
+    ),
     # overlapping frames, top_db clip over both channels (interleaved input)
-    "log_mel_overlap_2ch": ({"type": "log_mel", "n_fft": 256, "hop_length": 100, "n_mels": 24,
-                             "center": False}, 2),
+    "log_mel_overlap_2ch": ({"type": "log_mel", "n_fft": 256, "hop_length": 100, "n_mels": 24, "center": False}, 2),
     # n_fft not a power of two (direct DFT), MFCC with the clip, frames just touching
-    "mfcc_dft": ({"type": "mfcc", "n_fft": 200, "hop_length": 200, "n_mels": 20, "n_mfcc": 10,
-                  "center": False}, 1),
+    "mfcc_dft": ({"type": "mfcc", "n_fft": 200, "hop_length": 200, "n_mels": 20, "n_mfcc": 10, "center": False}, 1),
 }
 
 
 def _pipeline(stage: dict, n_ch: int) -> Pipeline:
     cfg = {
-        "name": "frames", "sensor": {"kind": "generic", "sample_rate": SR, "channels": [f"c{i}" for i in range(n_ch)]},
+        "name": "frames",
+        "sensor": {"kind": "generic", "sample_rate": SR, "channels": [f"c{i}" for i in range(n_ch)]},
         "window": {"length": LENGTH, "hop": HOP},
         "stages": [stage, {"type": "scaler"}, {"type": "logistic"}, {"type": "smooth", "windows": 3}],
     }
@@ -54,8 +64,9 @@ def test_frame_stream_matches_pipeline_stream(tmp_path, case, monkeypatch):
     stage, n_ch = CASES[case]
     pipe = _pipeline(stage, n_ch)
     rng = np.random.default_rng(3)
-    X = np.stack([_signal(LENGTH, n_ch, i, rng) if i % 2 else 0.1 * rng.standard_normal((LENGTH, n_ch))
-                  for i in range(24)]).astype(np.float32)
+    X = np.stack(
+        [_signal(LENGTH, n_ch, i, rng) if i % 2 else 0.1 * rng.standard_normal((LENGTH, n_ch)) for i in range(24)]
+    ).astype(np.float32)
     pipe.fit(X, np.arange(24) % 2)
     harness = ccompare.build(pipe, tmp_path, sanitize=True, opt="-O1")
     src = (tmp_path / "sf_model.c").read_text()
@@ -142,8 +153,20 @@ def test_infer_between_pushes_leaves_the_stream_intact(tmp_path):
     gen.write(tmp_path)
     (tmp_path / "main.c").write_text(DRIVER)
     exe = tmp_path / "drv"
-    cmd = [ccompare.host_cc(), *ccompare.STRICT_CFLAGS, "-O1", "-g", *ccompare.SANITIZE, "-I", str(tmp_path),
-           *[str(tmp_path / s) for s in gen.sources], str(tmp_path / "main.c"), "-lm", "-o", str(exe)]
+    cmd = [
+        ccompare.host_cc(),
+        *ccompare.STRICT_CFLAGS,
+        "-O1",
+        "-g",
+        *ccompare.SANITIZE,
+        "-I",
+        str(tmp_path),
+        *[str(tmp_path / s) for s in gen.sources],
+        str(tmp_path / "main.c"),
+        "-lm",
+        "-o",
+        str(exe),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[:4000]
     sig = _signal(5 * LENGTH, 1, 2, rng)[:, 0]
@@ -166,11 +189,17 @@ def test_window_path_kept_when_a_signal_stage_comes_first():
     X = np.stack([_signal(LENGTH, n_ch, i, rng) for i in range(8)])
     y = np.arange(8) % 2
     framed = _pipeline(stage, n_ch).fit(X, y)
-    windowed = Pipeline.from_string(yaml.safe_dump({
-        "name": "frames", "sensor": {"kind": "generic", "sample_rate": SR, "channels": ["c0"]},
-        "window": {"length": LENGTH, "hop": HOP},
-        "stages": [{"type": "scale", "gain": 1.0}, stage, {"type": "scaler"}, {"type": "logistic"}],
-    }, sort_keys=False)).fit(X, y)
+    windowed = Pipeline.from_string(
+        yaml.safe_dump(
+            {
+                "name": "frames",
+                "sensor": {"kind": "generic", "sample_rate": SR, "channels": ["c0"]},
+                "window": {"length": LENGTH, "hop": HOP},
+                "stages": [{"type": "scale", "gain": 1.0}, stage, {"type": "scaler"}, {"type": "logistic"}],
+            },
+            sort_keys=False,
+        )
+    ).fit(X, y)
     g_frames, g_window = generate(framed), generate(windowed)
     assert g_frames.info["streaming"] == "frames" and g_window.info["streaming"] == "window"
     assert "float win[4000]" in g_window.files["sf_model.c"]

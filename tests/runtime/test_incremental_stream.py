@@ -8,8 +8,8 @@ path in more shapes)."""
 import numpy as np
 import pytest
 import yaml
-
 from conftest import need_tools
+
 from sensorflow import dsp
 from sensorflow.pipeline import Pipeline
 from sensorflow.testing import ccompare
@@ -26,21 +26,24 @@ def test_streamed_windows_match_reference(tmp_path, name, front):
     if name == "mfcc":
         stage["n_mfcc"] = 13
     cfg = {
-        "name": "inc", "sensor": {"kind": "generic", "sample_rate": SR, "channels": ["mic"]},
+        "name": "inc",
+        "sensor": {"kind": "generic", "sample_rate": SR, "channels": ["mic"]},
         "window": {"length": 4000, "hop": 800},  # 5 new frames per window
         "stages": ([{"type": "scale", "gain": 1.0}] if front == "window" else [])
         + [stage, {"type": "scaler"}, {"type": "logistic"}],
     }
     pipe = Pipeline.from_string(yaml.safe_dump(cfg, sort_keys=False))
     rng = np.random.default_rng(0)
-    X = np.stack([dsp.synth.vowels(0.26, SR, seed=i)[:4000] if i % 2 else 0.1 * rng.standard_normal(4000)
-                  for i in range(20)]).astype(np.float32)[:, :, None]
+    X = np.stack(
+        [dsp.synth.vowels(0.26, SR, seed=i)[:4000] if i % 2 else 0.1 * rng.standard_normal(4000) for i in range(20)]
+    ).astype(np.float32)[:, :, None]
     pipe.fit(X, np.arange(20) % 2)
     harness = ccompare.build(pipe, tmp_path, sanitize=True, opt="-O1")
     kernel = "sf_logmel_frames_next_f32" if front == "window" else "sf_logmel_push_frame_f32"
     assert kernel in (tmp_path / "sf_model.c").read_text()
-    sig = np.concatenate([dsp.synth.vowels(1.0, SR, seed=7), 0.05 * rng.standard_normal(8000),
-                          dsp.synth.vowels(0.8, SR, seed=8)]).astype(np.float32)[:, None]
+    sig = np.concatenate(
+        [dsp.synth.vowels(1.0, SR, seed=7), 0.05 * rng.standard_normal(8000), dsp.synth.vowels(0.8, SR, seed=8)]
+    ).astype(np.float32)[:, None]
     ref = list(pipe.stream([sig]))
     recs = harness.stream(sig, [int(c) for c in rng.integers(1, 1500, 64)])
     assert recs, "no window completed"

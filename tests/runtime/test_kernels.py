@@ -10,14 +10,27 @@ import pytest
 import scipy.fft
 import scipy.signal
 import scipy.stats
-
 from cbuild import build_driver, run
 from conftest import need_tools
+
 from sensorflow.stages import stats as stats_stage
 from sensorflow.stages.spectral import describe, top_peaks
 
-STAT_ORDER = ["mean", "std", "var", "rms", "min", "max", "ptp", "abs_mean", "skew", "kurtosis",
-              "zero_crossing_rate", "crest_factor", "energy"]
+STAT_ORDER = [
+    "mean",
+    "std",
+    "var",
+    "rms",
+    "min",
+    "max",
+    "ptp",
+    "abs_mean",
+    "skew",
+    "kurtosis",
+    "zero_crossing_rate",
+    "crest_factor",
+    "energy",
+]
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +45,15 @@ def _sos_payload(sos):
     return np.concatenate([sos[:, :3], sos[:, 4:6]], axis=1).ravel().astype(np.float32)
 
 
-@pytest.mark.parametrize("design", [
-    dict(N=4, Wn=100.0, btype="lowpass"), dict(N=2, Wn=20.0, btype="highpass"),
-    dict(N=3, Wn=[50.0, 200.0], btype="bandpass"), dict(N=6, Wn=[45.0, 55.0], btype="bandstop"),
-])
+@pytest.mark.parametrize(
+    "design",
+    [
+        dict(N=4, Wn=100.0, btype="lowpass"),
+        dict(N=2, Wn=20.0, btype="highpass"),
+        dict(N=3, Wn=[50.0, 200.0], btype="bandpass"),
+        dict(N=6, Wn=[45.0, 55.0], btype="bandstop"),
+    ],
+)
 @pytest.mark.parametrize("chunks", [[], [1], [7, 1, 33, 2], [64]])
 def test_biquad_matches_sosfilt(drivers, design, chunks):
     sos = scipy.signal.butter(fs=1000.0, output="sos", **design)
@@ -74,11 +92,13 @@ def _stats(exe, X):
 
 def test_stats_match_reference_and_scipy(drivers):
     rng = np.random.default_rng(2)
-    X = np.concatenate([
-        rng.standard_normal((6, 200, 3)) * 3 + 10,          # offset: checks the two-pass mean
-        rng.exponential(1.0, (3, 200, 3)),                  # skewed
-        np.sin(np.arange(200) * 0.2)[None, :, None] * np.ones((2, 1, 3)) + 1e4,  # large offset, small ripple
-    ]).astype(np.float32)
+    X = np.concatenate(
+        [
+            rng.standard_normal((6, 200, 3)) * 3 + 10,  # offset: checks the two-pass mean
+            rng.exponential(1.0, (3, 200, 3)),  # skewed
+            np.sin(np.arange(200) * 0.2)[None, :, None] * np.ones((2, 1, 3)) + 1e4,  # large offset, small ripple
+        ]
+    ).astype(np.float32)
     got = _stats(drivers["plain"], X)
     ref = stats_stage.compute(X, STAT_ORDER)
     scale = np.maximum(np.abs(ref), 1.0)
@@ -103,8 +123,16 @@ def test_zero_crossing_rate_matches_librosa(drivers):
 
 def test_stats_hostile_inputs(drivers):
     big = np.finfo(np.float32).max
-    X = np.stack([np.zeros(64), np.full(64, 5.0), np.full(64, 1e-42), np.where(np.arange(64) % 2, big, -big),
-                  np.full(64, -big), np.linspace(-1e30, 1e30, 64)]).astype(np.float32)[:, :, None]
+    X = np.stack(
+        [
+            np.zeros(64),
+            np.full(64, 5.0),
+            np.full(64, 1e-42),
+            np.where(np.arange(64) % 2, big, -big),
+            np.full(64, -big),
+            np.linspace(-1e30, 1e30, 64),
+        ]
+    ).astype(np.float32)[:, :, None]
     got = _stats(drivers["san"], X)
     finite = [n for n in STAT_ORDER if n not in ("var", "energy", "ptp")]
     for j, name in enumerate(STAT_ORDER):
@@ -176,8 +204,9 @@ def test_local_peaks_match_reference(drivers):
 def test_hilbert_envelope_matches_scipy(drivers, n):
     rng = np.random.default_rng(n)
     t = np.arange(n)
-    x = ((1 + 0.5 * np.cos(2 * np.pi * 3 * t / n)) * np.sin(2 * np.pi * 0.2 * t)
-         + 0.1 * rng.standard_normal(n)).astype(np.float32)
+    x = ((1 + 0.5 * np.cos(2 * np.pi * 3 * t / n)) * np.sin(2 * np.pi * 0.2 * t) + 0.1 * rng.standard_normal(n)).astype(
+        np.float32
+    )
     got = run(drivers["san"], ["envelope", n], np.stack([x, np.zeros(n, np.float32)])).reshape(2, n)
     ref = np.abs(scipy.signal.hilbert(x.astype(np.float64)))
     assert np.abs(got[0] - ref).max() < 2e-6 * np.abs(ref).max() + 1e-6
@@ -248,10 +277,12 @@ def test_conv1d_relu_bit_exact_per_step(drivers, stride):
             Wt, b = _spread(rng, (filters, kernel * c_in)), _spread(rng, filters)
             X = _spread(rng, (2, steps, c_in))
             exe = drivers["san"] if t_out % 3 == 0 else drivers["plain"]
-            got = run(exe, ["conv1d", steps, c_in, filters, kernel, stride],
-                      np.concatenate([Wt.ravel(), b, X.ravel()])).reshape(2, t_out, filters)
+            got = run(
+                exe, ["conv1d", steps, c_in, filters, kernel, stride], np.concatenate([Wt.ravel(), b, X.ravel()])
+            ).reshape(2, t_out, filters)
             for n in range(2):
                 fields = np.stack([X[n, t * stride : t * stride + kernel].ravel() for t in range(t_out)])
                 want = _dense_ref(fields, Wt, b, ACT_RELU)
-                np.testing.assert_array_equal(got[n].view(np.uint32), want.view(np.uint32),
-                                              err_msg=f"{t_out=} {filters=} {stride=}")
+                np.testing.assert_array_equal(
+                    got[n].view(np.uint32), want.view(np.uint32), err_msg=f"{t_out=} {filters=} {stride=}"
+                )

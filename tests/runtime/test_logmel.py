@@ -5,10 +5,10 @@ when liftering; for unnormalised DCTs of natural logs 1e-5 relative to the large
 
 import numpy as np
 import pytest
-
 from cbuild import build_driver
 from conftest import need_tools
 from logmel_ref import run_stage
+
 from sensorflow import dsp
 from sensorflow.registry import get
 from sensorflow.spec import Spec
@@ -92,8 +92,14 @@ def test_incremental_equals_full(drivers, name):
     L, hop = 16000, 4000
     st = _bound(name, params, L)
     rng = np.random.default_rng(3)
-    sig = np.concatenate([dsp.synth.vowels(0.7, SR, seed=1), 1e-4 * rng.standard_normal(int(SR)),
-                          3 * dsp.synth.vowels(1.0, SR, seed=2)[: int(SR)], dsp.synth.vowels(1.0, SR, seed=5)])
+    sig = np.concatenate(
+        [
+            dsp.synth.vowels(0.7, SR, seed=1),
+            1e-4 * rng.standard_normal(int(SR)),
+            3 * dsp.synth.vowels(1.0, SR, seed=2)[: int(SR)],
+            dsp.synth.vowels(1.0, SR, seed=5),
+        ]
+    )
     starts = range(0, len(sig) - L + 1, hop)
     X = np.stack([sig[s : s + L] for s in starts]).astype(np.float32)[:, :, None]
     ref = st.transform(X)
@@ -106,10 +112,16 @@ def test_incremental_equals_full(drivers, name):
 def test_hostile_inputs_under_sanitizers(drivers):
     st = _bound("mfcc", {"n_fft": 256, "hop_length": 128, "n_mels": 20, "n_mfcc": 8}, 1024)
     big = np.finfo(np.float32).max
-    X = np.stack([
-        np.zeros(1024), np.full(1024, 1e-42), np.full(1024, big), np.where(np.arange(1024) % 2, big, -big),
-        np.full(1024, 1e19), np.random.default_rng(0).standard_normal(1024),
-    ]).astype(np.float32)[:, :, None]
+    X = np.stack(
+        [
+            np.zeros(1024),
+            np.full(1024, 1e-42),
+            np.full(1024, big),
+            np.where(np.arange(1024) % 2, big, -big),
+            np.full(1024, 1e19),
+            np.random.default_rng(0).standard_normal(1024),
+        ]
+    ).astype(np.float32)[:, :, None]
     got = run_stage(drivers["san"], st, X)
     assert np.all(np.isfinite(got)), "log-mel/MFCC must stay finite on zeros, denormals and overflowing input"
     ref = st.transform(X[[0, 1, 5]])

@@ -4,8 +4,8 @@ wake-word windows, read back from QEMU. Instruction counts are reported by the b
 (sensorflow.bench.qemu_kernels), not asserted here."""
 
 import pytest
-
 from conftest import need_tools
+
 from sensorflow.bench import qemu_harness, qemu_kernels
 
 

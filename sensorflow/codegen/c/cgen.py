@@ -52,10 +52,10 @@ def f32(value: float) -> str:
         return "(-SF_INFINITY)" if v < 0 else "SF_INFINITY"
     if v == 0:
         return "-0.0f" if math.copysign(1.0, float(v)) < 0 else "0.0f"
-    text = "%.9g" % float(v)
+    text = f"{float(v):.9g}"
     # shortest text that still round-trips keeps tables small and readable
     for digits in range(6, 10):
-        t = "%.*g" % (digits, float(v))
+        t = f"{float(v):.{digits}g}"
         if np.float32(float(t)) == v:
             text = t
             break
@@ -100,8 +100,16 @@ def int_type(min_value: int, max_value: int) -> str:
 
 
 CTYPE_BYTES = {
-    "float": 4, "int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4,
-    "int": 4, "unsigned": 4, "char": 1,
+    "float": 4,
+    "int8_t": 1,
+    "uint8_t": 1,
+    "int16_t": 2,
+    "uint16_t": 2,
+    "int32_t": 4,
+    "uint32_t": 4,
+    "int": 4,
+    "unsigned": 4,
+    "char": 1,
 }
 
 
@@ -131,8 +139,16 @@ def literal_items(values, ctype: str) -> list[str]:
     return [f"{v}{suffix}" for v in ints]
 
 
-def array(name: str, ctype: str, values, *, static: bool = True, const: bool = True, per_line: int | None = None,
-          comment: str | None = None) -> str:
+def array(
+    name: str,
+    ctype: str,
+    values,
+    *,
+    static: bool = True,
+    const: bool = True,
+    per_line: int | None = None,
+    comment: str | None = None,
+) -> str:
     """``static const <ctype> name[N] = {...};`` for a 1-D (flattened) array of values.
     Empty arrays get one zero element (C forbids zero-length arrays); N stays the real count."""
     items = literal_items(values, ctype)

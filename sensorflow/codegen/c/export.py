@@ -30,15 +30,24 @@ def stage_estimates(gen: GeneratedC, board) -> list[dict]:
             c = None
         if not isinstance(c, Cost):
             raise CodegenError(f"stage {es.ctx.index} '{es.ctx.stage.name}' has no cost model; cannot check the budget")
-        rows.append({"index": es.ctx.index, "type": es.ctx.stage.name, "role": es.ctx.role,
-                     "estimated_flash_bytes": int(c.flash_bytes), "estimated_ram_bytes": int(c.ram_bytes),
-                     "ops": int(c.ops), "state_bytes": es.fragment.state_bytes(),
-                     "scratch_bytes": es.fragment.scratch_bytes()})
+        rows.append(
+            {
+                "index": es.ctx.index,
+                "type": es.ctx.stage.name,
+                "role": es.ctx.role,
+                "estimated_flash_bytes": int(c.flash_bytes),
+                "estimated_ram_bytes": int(c.ram_bytes),
+                "ops": int(c.ops),
+                "state_bytes": es.fragment.state_bytes(),
+                "scratch_bytes": es.fragment.scratch_bytes(),
+            }
+        )
     return rows
 
 
-def check_budget(board, what: str, need: int, have: int, contributors: list[tuple[str, int]], source: str,
-                 pipeline_name: str) -> None:
+def check_budget(
+    board, what: str, need: int, have: int, contributors: list[tuple[str, int]], source: str, pipeline_name: str
+) -> None:
     if need <= have:
         return
     top = sorted(contributors, key=lambda kv: -kv[1])[:3]
@@ -116,11 +125,19 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
         "hop": gen.info["hop"],
         "n_channels": gen.info["n_channels"],
         "stages": rows,
-        "estimated": {"flash_bytes": est_flash, "ram_bytes": est_ram, "glue_flash_bytes": GLUE_FLASH_ESTIMATE,
-                      "glue_ram_bytes": gen.glue_state_bytes},
-        "measured": None if measured is None else {
-            "flash_bytes": measured["total"].flash, "ram_bytes": measured["total"].ram,
-            "sections": measured["total"].to_dict(), "compiler": Path(measured["compiler"]).name,
+        "estimated": {
+            "flash_bytes": est_flash,
+            "ram_bytes": est_ram,
+            "glue_flash_bytes": GLUE_FLASH_ESTIMATE,
+            "glue_ram_bytes": gen.glue_state_bytes,
+        },
+        "measured": None
+        if measured is None
+        else {
+            "flash_bytes": measured["total"].flash,
+            "ram_bytes": measured["total"].ram,
+            "sections": measured["total"].to_dict(),
+            "compiler": Path(measured["compiler"]).name,
             "parts": {k: v.to_dict() for k, v in measured["parts"].items()},
             "objects": measured["objects"],
             "note": "object files at -O2 with -ffunction-sections; RAM excludes the stack",

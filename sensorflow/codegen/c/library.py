@@ -11,7 +11,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ... import __version__
 from ...errors import CodegenError
 from . import cgen
-from . import registry as emitters
 from .fragment import CContext, CFragment, EmittedStage, Field
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime" / "c"
@@ -219,21 +218,42 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     # buffers it holds when they overlay it) is charged to the stage with the largest scratch;
     # padding goes to the stage buffers
     owner_bytes = layout.size - (4 * n_vec_bufs * vec_size if layout.overlay else 0)
-    stage_ram = {es.ctx.index: es.fragment.state_bytes() + (owner_bytes if es.ctx.index == layout.owner else 0)
-                 for es in emitted}
+    stage_ram = {
+        es.ctx.index: es.fragment.state_bytes() + (owner_bytes if es.ctx.index == layout.owner else 0) for es in emitted
+    }
     ram_layout = {} if stream_stage is not None else {"streaming window": 4 * win * nch}
     ram_layout["stage buffers"] = state_bytes - sum(ram_layout.values()) - sum(stage_ram.values())
 
     pipeline_hash = str(meta.get("content_hash") or "0" * 16)[:16]
     values = dict(
-        prefix=prefix, P=prefix.upper(), name=pipeline.name, version=__version__,
-        board=getattr(board, "name", "host"), window_length=win, hop=hop, n_channels=nch,
-        n_features=n_features, n_classes=n_classes, sample_rate=cgen.f32(sr),
-        pipeline_hash=pipeline_hash, state_bytes=state_bytes, class_names=class_names,
+        prefix=prefix,
+        P=prefix.upper(),
+        name=pipeline.name,
+        version=__version__,
+        board=getattr(board, "name", "host"),
+        window_length=win,
+        hop=hop,
+        n_channels=nch,
+        n_features=n_features,
+        n_classes=n_classes,
+        sample_rate=cgen.f32(sr),
+        pipeline_hash=pipeline_hash,
+        state_bytes=state_bytes,
+        class_names=class_names,
         runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
-        sig_buffers=n_sig_bufs, sig_size=max(sig_size, 1), vec_buffers=n_vec_bufs, vec_size=vec_size,
-        post_buffers=min(2, n_post), stages=emitted, scratch_stages=scratch_stages, model=model, layout=layout,
-        feature_code=feature_code, post_code=post_code, last_post=last_post, stream_stage=stream_stage,
+        sig_buffers=n_sig_bufs,
+        sig_size=max(sig_size, 1),
+        vec_buffers=n_vec_bufs,
+        vec_size=vec_size,
+        post_buffers=min(2, n_post),
+        stages=emitted,
+        scratch_stages=scratch_stages,
+        model=model,
+        layout=layout,
+        feature_code=feature_code,
+        post_code=post_code,
+        last_post=last_post,
+        stream_stage=stream_stage,
         stream_feature_code=stream_feature_code,
     )
     env = template_env()
@@ -243,11 +263,25 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     }
     files.update(runtime_files(runtime))
     return GeneratedC(
-        prefix=prefix, files=files, runtime=runtime, stages=emitted, state_bytes=state_bytes,
-        n_features=n_features, n_classes=n_classes, glue_state_bytes=glue_state, board=board,
-        info=dict(window_length=win, hop=hop, n_channels=nch, pipeline_hash=pipeline_hash, name=pipeline.name,
-                  ram_layout=ram_layout, stage_ram=stage_ram,
-                  streaming="frames" if stream_stage is not None else "window"),
+        prefix=prefix,
+        files=files,
+        runtime=runtime,
+        stages=emitted,
+        state_bytes=state_bytes,
+        n_features=n_features,
+        n_classes=n_classes,
+        glue_state_bytes=glue_state,
+        board=board,
+        info=dict(
+            window_length=win,
+            hop=hop,
+            n_channels=nch,
+            pipeline_hash=pipeline_hash,
+            name=pipeline.name,
+            ram_layout=ram_layout,
+            stage_ram=stage_ram,
+            streaming="frames" if stream_stage is not None else "window",
+        ),
     )
 
 
@@ -272,15 +306,20 @@ class ScratchLayout:
     pad: dict = field(default_factory=dict)
 
 
-def scratch_layout(scratch_stages: list[EmittedStage], feature_step: list[EmittedStage], vec_floats: int) -> ScratchLayout:
+def scratch_layout(
+    scratch_stages: list[EmittedStage], feature_step: list[EmittedStage], vec_floats: int
+) -> ScratchLayout:
     """The smaller of the plain union and the feature-buffer overlay (see ScratchLayout)."""
-    sizes = {es.ctx.index: _struct_size([(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.scratch])
-             for es in scratch_stages}
+    sizes = {
+        es.ctx.index: _struct_size([(cgen.ctype_size(f.ctype), f.count) for f in es.fragment.scratch])
+        for es in scratch_stages
+    }
     plain = ScratchLayout()
     if scratch_stages:
         owner = max(scratch_stages, key=lambda es: sizes[es.ctx.index][0]).ctx.index
-        plain = ScratchLayout(size=max(sz for sz, _ in sizes.values()), align=max(a for _, a in sizes.values()),
-                              owner=owner)
+        plain = ScratchLayout(
+            size=max(sz for sz, _ in sizes.values()), align=max(a for _, a in sizes.values()), owner=owner
+        )
     in_step = {es.ctx.index for es in feature_step}
     if not (in_step & set(sizes)):
         return plain
@@ -312,8 +351,16 @@ def may_stream_input(k_step: int, step) -> bool:
 
 def _ctx(stage, pipeline, prefix, board, hop, sr) -> CContext:
     index = pipeline.stages.index(stage)
-    return CContext(stage=stage, index=index, prefix=prefix, board=board, input_spec=stage.input_spec_,
-                    output_spec=stage.output_spec_, hop=hop, sample_rate=sr)
+    return CContext(
+        stage=stage,
+        index=index,
+        prefix=prefix,
+        board=board,
+        input_spec=stage.input_spec_,
+        output_spec=stage.output_spec_,
+        hop=hop,
+        sample_rate=sr,
+    )
 
 
 def _class_names(pipeline) -> list[str]:
@@ -329,8 +376,6 @@ def copy_runtime(names: list[str], out_dir: Path) -> None:
         (out_dir / name).write_text(text)
 
 
-
-
 def generate_model(stage, prefix: str = "sf_model", board=None) -> GeneratedC:
     """C for one fitted model stage alone: ``int <prefix>_predict(const float *x, float *scores)``
     (no init needed; for benchmarks and for embedding a model next to hand-written features)."""
@@ -338,17 +383,34 @@ def generate_model(stage, prefix: str = "sf_model", board=None) -> GeneratedC:
         raise CodegenError(f"stage '{stage.name}' is not a model stage")
     if not cgen.is_identifier(prefix):
         raise CodegenError(f"prefix '{prefix}' is not a C identifier")
-    ctx = CContext(stage=stage, index=0, prefix=prefix, board=board, input_spec=stage.input_spec_,
-                   output_spec=stage.output_spec_)
+    ctx = CContext(
+        stage=stage, index=0, prefix=prefix, board=board, input_spec=stage.input_spec_, output_spec=stage.output_spec_
+    )
     es = EmittedStage(ctx, emit_stage(stage, ctx))
     runtime = list(ALWAYS) + [r for r in es.fragment.runtime if r not in ALWAYS]
-    text = template_env().get_template("model_only.c.j2").render(
-        prefix=prefix, stage_name=stage.name, version=__version__, st=es, n_classes=stage.output_spec_.size,
-        runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
+    text = (
+        template_env()
+        .get_template("model_only.c.j2")
+        .render(
+            prefix=prefix,
+            stage_name=stage.name,
+            version=__version__,
+            st=es,
+            n_classes=stage.output_spec_.size,
+            runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
+        )
     )
     files = {f"{prefix}.c": text, **runtime_files(runtime)}
-    return GeneratedC(prefix=prefix, files=files, runtime=runtime, stages=[es], state_bytes=es.fragment.state_bytes(),
-                      n_features=stage.input_spec_.size, n_classes=stage.output_spec_.size, board=board)
+    return GeneratedC(
+        prefix=prefix,
+        files=files,
+        runtime=runtime,
+        stages=[es],
+        state_bytes=es.fragment.state_bytes(),
+        n_features=stage.input_spec_.size,
+        n_classes=stage.output_spec_.size,
+        board=board,
+    )
 
 
 def generate_stage(stage, prefix: str = "sf_stage", board=None) -> GeneratedC:
@@ -357,19 +419,42 @@ def generate_stage(stage, prefix: str = "sf_stage", board=None) -> GeneratedC:
     spec_in, spec_out = stage.input_spec_, stage.output_spec_
     if spec_in is None or spec_out is None:
         raise CodegenError(f"stage '{stage.name}' is not bound to an input; bind() or fit() it first")
-    ctx = CContext(stage=stage, index=0, prefix=prefix, board=board, input_spec=spec_in, output_spec=spec_out,
-                   hop=spec_in.length if spec_in.kind == "signal" else 1,
-                   sample_rate=float(spec_in.sample_rate or 0.0))
+    ctx = CContext(
+        stage=stage,
+        index=0,
+        prefix=prefix,
+        board=board,
+        input_spec=spec_in,
+        output_spec=spec_out,
+        hop=spec_in.length if spec_in.kind == "signal" else 1,
+        sample_rate=float(spec_in.sample_rate or 0.0),
+    )
     es = EmittedStage(ctx, emit_stage(stage, ctx))
     runtime = list(ALWAYS) + [r for r in es.fragment.runtime if r not in ALWAYS]
-    text = template_env().get_template("stage_only.c.j2").render(
-        prefix=prefix, stage_name=stage.name, version=__version__, st=es, n_in=spec_in.size, n_out=spec_out.size,
-        runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
+    text = (
+        template_env()
+        .get_template("stage_only.c.j2")
+        .render(
+            prefix=prefix,
+            stage_name=stage.name,
+            version=__version__,
+            st=es,
+            n_in=spec_in.size,
+            n_out=spec_out.size,
+            runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
+        )
     )
     files = {f"{prefix}.c": text, **runtime_files(runtime)}
-    return GeneratedC(prefix=prefix, files=files, runtime=runtime, stages=[es], state_bytes=es.fragment.state_bytes(),
-                      n_features=spec_out.size, n_classes=spec_out.size if stage.tags.role == "model" else 0,
-                      board=board)
+    return GeneratedC(
+        prefix=prefix,
+        files=files,
+        runtime=runtime,
+        stages=[es],
+        state_bytes=es.fragment.state_bytes(),
+        n_features=spec_out.size,
+        n_classes=spec_out.size if stage.tags.role == "model" else 0,
+        board=board,
+    )
 
 
 __all__ = ["GeneratedC", "generate", "generate_model", "generate_stage", "emit_stage", "template_env", "Field"]

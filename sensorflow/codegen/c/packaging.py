@@ -22,10 +22,19 @@ def _values(gen: GeneratedC, board, pipeline) -> dict:
     cc = tc.fallback_cc if use_fallback else tc.cc
     archflags = (tc.fallback_cflags or tc.cflags) if use_fallback else tc.cflags
     return dict(
-        prefix=gen.prefix, P=gen.prefix.upper(), name=pipeline.name, board=board, version=__version__,
-        sources=gen.sources, cc=cc, archflags=" ".join(archflags + [f"-D{d}" for d in tc.defines]),
-        n_features=gen.n_features, n_classes=gen.n_classes, window_length=gen.info["window_length"],
-        n_channels=gen.info["n_channels"], library_name=f"sensorflow_{gen.prefix}",
+        prefix=gen.prefix,
+        P=gen.prefix.upper(),
+        name=pipeline.name,
+        board=board,
+        version=__version__,
+        sources=gen.sources,
+        cc=cc,
+        archflags=" ".join(archflags + [f"-D{d}" for d in tc.defines]),
+        n_features=gen.n_features,
+        n_classes=gen.n_classes,
+        window_length=gen.info["window_length"],
+        n_channels=gen.info["n_channels"],
+        library_name=f"sensorflow_{gen.prefix}",
         architectures=",".join(board.arduino_architectures) or "*",
     )
 
@@ -35,6 +44,7 @@ def arduino_zip(gen: GeneratedC, values: dict) -> bytes:
     root = values["library_name"]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+
         def add(name: str, text: str) -> None:
             info = zipfile.ZipInfo(f"{root}/{name}", date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED

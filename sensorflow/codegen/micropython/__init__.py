@@ -57,8 +57,9 @@ def _kb(n: int) -> str:
     return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
 
 
-def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, mpy: bool = True,
-           prune_runtime: bool = True) -> dict:
+def export(
+    pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, mpy: bool = True, prune_runtime: bool = True
+) -> dict:
     """Generate, check against the board's RAM budget, write; returns the export report.
     ``prune_runtime`` keeps only the runtime kernels this pipeline calls (less heap on the
     board); two pipelines on one board then need the runtime exported with ``False``."""
@@ -90,14 +91,23 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
     flash = code_bytes
     rows = []
     for ctx in gen.contexts:
-        rows.append({"index": ctx.index, "type": ctx.stage.name, "role": ctx.role, "table_bytes": ctx.table_bytes,
-                     "state_bytes": ctx.state_bytes, "scratch_bytes": ctx.scratch_bytes})
+        rows.append(
+            {
+                "index": ctx.index,
+                "type": ctx.stage.name,
+                "role": ctx.role,
+                "table_bytes": ctx.table_bytes,
+                "state_bytes": ctx.state_bytes,
+                "scratch_bytes": ctx.scratch_bytes,
+            }
+        )
     if board is not None:
         for what, need, have in (("RAM (MicroPython heap)", ram, board.ram_bytes), ("flash", flash, board.flash_bytes)):
             if need > have:
                 top = sorted(rows, key=lambda r: -(r["table_bytes"] + r["state_bytes"] + r["scratch_bytes"]))[:3]
-                biggest = ", ".join(f"stage {r['index']} {r['type']} {_kb(r['table_bytes'] + r['state_bytes'])}"
-                                    for r in top)
+                biggest = ", ".join(
+                    f"stage {r['index']} {r['type']} {_kb(r['table_bytes'] + r['state_bytes'])}" for r in top
+                )
                 raise BudgetExceededError(
                     f"pipeline '{pipeline.name}' needs {_kb(need)} of {what} but board '{board.name}' has "
                     f"{_kb(have)}; biggest: {biggest}; shrink those stages or pick a larger board"
@@ -128,7 +138,7 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
         "stages": rows,
         "note": note,
         "memory_note": "RAM = tables + state + scratch (array bytes + 32 B per object) + module bytecode, "
-                       "all in the MicroPython heap when imported from the filesystem; flash = module files",
+        "all in the MicroPython heap when imported from the filesystem; flash = module files",
     }
     report["files"] = sorted(written) + [REPORT]
     (out / REPORT).write_text(json.dumps(report, indent=1) + "\n")
@@ -139,8 +149,10 @@ def summary(report: dict) -> list[str]:
     """Human lines for an export report (what ``sensorflow export --lang micropython`` prints)."""
     lines = [f"{'stage':28s} {'tables':>9s} {'state':>9s} {'scratch':>9s}"]
     for r in report["stages"]:
-        lines.append(f"{str(r['index']) + ' ' + r['type']:28s} {_kb(r['table_bytes']):>9s} "
-                     f"{_kb(r['state_bytes']):>9s} {_kb(r['scratch_bytes']):>9s}")
+        lines.append(
+            f"{str(r['index']) + ' ' + r['type']:28s} {_kb(r['table_bytes']):>9s} "
+            f"{_kb(r['state_bytes']):>9s} {_kb(r['scratch_bytes']):>9s}"
+        )
     code = report["mpy_bytes"] or {}
     budget = report.get("budget") or {}
     lines.append(

@@ -16,8 +16,14 @@ import numpy as np
 
 from ...errors import CodegenError
 
-_INT_TYPES = (("b", -(2**7), 2**7 - 1, 1), ("B", 0, 2**8 - 1, 1), ("h", -(2**15), 2**15 - 1, 2),
-              ("H", 0, 2**16 - 1, 2), ("i", -(2**31), 2**31 - 1, 4), ("I", 0, 2**32 - 1, 4))
+_INT_TYPES = (
+    ("b", -(2**7), 2**7 - 1, 1),
+    ("B", 0, 2**8 - 1, 1),
+    ("h", -(2**15), 2**15 - 1, 2),
+    ("H", 0, 2**16 - 1, 2),
+    ("i", -(2**31), 2**31 - 1, 4),
+    ("I", 0, 2**32 - 1, 4),
+)
 ARRAY_OVERHEAD = 32  # bytes of an array object header + its heap block rounding, per table/buffer
 LINE = 96
 
@@ -96,13 +102,13 @@ class MPContext:
     stage: object
     index: int
     role: str
-    n: int = 0              # window length (signal stages and features)
-    channels: int = 0       # channels of the input signal
-    inp: str = ""           # expression of the input buffer
-    out: str = ""           # expression of the output buffer (features: self.feat)
-    off: int = 0            # offset in the output vector (feature stages)
-    n_in: int = 0           # input vector length (vector / model stages)
-    n_out: int = 0          # output length (features of this stage, classes)
+    n: int = 0  # window length (signal stages and features)
+    channels: int = 0  # channels of the input signal
+    inp: str = ""  # expression of the input buffer
+    out: str = ""  # expression of the output buffer (features: self.feat)
+    off: int = 0  # offset in the output vector (feature stages)
+    n_in: int = 0  # input vector length (vector / model stages)
+    n_out: int = 0  # output length (features of this stage, classes)
     tables: list[str] = field(default_factory=list)
     init: list[str] = field(default_factory=list)
     reset: list[str] = field(default_factory=list)

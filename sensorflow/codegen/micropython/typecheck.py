@@ -73,9 +73,19 @@ def check(files: dict[str, str], work: Path) -> list[str]:
         f"[mypy-{','.join(sorted(set(modules)))}]\nignore_errors = True\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", str(cfg), "--cache-dir", str(work / ".mypy_cache"),
-         *[str(src / n) for n in files]],
-        capture_output=True, text=True, cwd=work,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(cfg),
+            "--cache-dir",
+            str(work / ".mypy_cache"),
+            *[str(src / n) for n in files],
+        ],
+        capture_output=True,
+        text=True,
+        cwd=work,
     )
     if proc.returncode not in (0, 1):
         raise ToolMissingError(f"mypy failed to run: {(proc.stderr or proc.stdout).strip().splitlines()[-1:]}")

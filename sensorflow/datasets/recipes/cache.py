@@ -9,8 +9,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -53,12 +53,17 @@ def load_or_build(
     arrays, info = build()
     if use_cache:
         try:
-            _store(directory, arrays, {"recipe": recipe, "version": version, "options": options,
-                                       "arrays": sorted(arrays), "info": info})
+            _store(
+                directory,
+                arrays,
+                {"recipe": recipe, "version": version, "options": options, "arrays": sorted(arrays), "info": info},
+            )
         except OSError as exc:  # full disk, read-only folder: the data in hand is still good
             if log:
-                log(f"{recipe}: could not cache the data in {directory} ({exc.strerror or exc}); using it uncached "
-                    "- free some space or point SENSORFLOW_CACHE at another folder")
+                log(
+                    f"{recipe}: could not cache the data in {directory} ({exc.strerror or exc}); using it uncached "
+                    "- free some space or point SENSORFLOW_CACHE at another folder"
+                )
     return arrays, info
 
 

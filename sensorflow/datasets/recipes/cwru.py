@@ -134,8 +134,9 @@ class CwruOptions(BaseModel):
     path: str | None = Field(None, description="folder of .mat files (else dataset.path or --data)")
     channel: Literal["DE", "FE", "BA"] = Field("DE", description="drive end, fan end or base accelerometer")
     file_rate: float = Field(12000.0, gt=0, description="Hz the files were recorded at")
-    file_rates: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict,
-                                                                 description="Hz per file stem, e.g. {'97': 48000}")
+    file_rates: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict, description="Hz per file stem, e.g. {'97': 48000}"
+    )
     segment_seconds: float | None = Field(2.0, gt=0, description="cut recordings into segments this long (null: whole)")
     test_loads: tuple[Annotated[int, Field(ge=0, le=3)], ...] = Field((), description="motor loads (hp) held out")
 
@@ -159,8 +160,15 @@ def load(config, options: dict | None = None):
     path = opts.path or getattr(config.dataset, "path", None)
     if not path:
         raise DataError("the cwru recipe needs dataset.path (or --data DIR): a folder of CWRU .mat files")
-    d = load_folder(path, float(config.sensor.sample_rate), channel=opts.channel, file_rate=opts.file_rate,
-                    file_rates=opts.file_rates, segment_seconds=opts.segment_seconds, test_loads=opts.test_loads)
+    d = load_folder(
+        path,
+        float(config.sensor.sample_rate),
+        channel=opts.channel,
+        file_rate=opts.file_rate,
+        file_rates=opts.file_rates,
+        segment_seconds=opts.segment_seconds,
+        test_loads=opts.test_loads,
+    )
     fold = d["fold"] if "test" in set(d["fold"].tolist()) else None
     return Dataset([s[:, None] for s in d["signals"]], d["labels"], d["groups"], float(config.sensor.sample_rate),
                    tuple(config.sensor.channels), d["names"], fold=fold, source=f"cwru:{path}")  # fmt: skip

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from difflib import get_close_matches
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -12,8 +13,9 @@ from ...errors import ConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
-def validated(model: type[M], options: dict, key: tuple = ("dataset", "options"),
-              preset: Callable[..., M] | None = None) -> M:
+def validated(
+    model: type[M], options: dict, key: tuple = ("dataset", "options"), preset: Callable[..., M] | None = None
+) -> M:
     """``model(**options)`` (or ``preset(**options)``, a factory of the model with other defaults);
     the first validation error becomes a one-line ConfigError keyed ``<key>.<option>``: pydantic's
     message, or for an unknown option the closest known name (or the list of them)."""

@@ -81,7 +81,7 @@ class VibrationOptions(BaseModel):
     seed: int = 0
 
     @staticmethod
-    def small(**overrides) -> "VibrationOptions":
+    def small(**overrides) -> VibrationOptions:
         base = dict(
             seconds=2.0,
             train_rpm=(1500.0, 1800.0),
@@ -152,8 +152,15 @@ def machine(opts: VibrationOptions, rng) -> tuple[float, float]:
     return main, rng.uniform(0.5, 0.9) * opts.resonance_hz[0]
 
 
-def simulate(label: str, rpm: float, load: int, severity: float, opts: VibrationOptions, rng,
-             resonances: tuple[float, float] | None = None) -> tuple[np.ndarray, dict]:
+def simulate(
+    label: str,
+    rpm: float,
+    load: int,
+    severity: float,
+    opts: VibrationOptions,
+    rng,
+    resonances: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, dict]:
     """One recording (float32, g) of a bearing with fault ``label`` at a speed and load on a
     machine with the given resonances (drawn from the options when None)."""
     fs, n = opts.sample_rate, int(opts.seconds * opts.sample_rate)
@@ -186,12 +193,19 @@ def simulate(label: str, rpm: float, load: int, severity: float, opts: Vibration
         elif label == "inner":
             times = impulse_times(freqs["bpfi"], opts.seconds, opts.slip, rng)
             phase = rng.uniform(0, 2 * np.pi)
-            a = amp * (0.55 + 0.45 * np.cos(2 * np.pi * fr * times + phase)) * (1 + 0.1 * rng.standard_normal(len(times)))
+            a = (
+                amp
+                * (0.55 + 0.45 * np.cos(2 * np.pi * fr * times + phase))
+                * (1 + 0.1 * rng.standard_normal(len(times)))
+            )
         elif label == "ball":
             times = impulse_times(2 * freqs["bsf"], opts.seconds, opts.slip, rng)
             phase = rng.uniform(0, 2 * np.pi)
-            a = 0.7 * amp * (0.5 + 0.5 * np.cos(2 * np.pi * freqs["ftf"] * times + phase)) * (
-                1 + 0.2 * rng.standard_normal(len(times))
+            a = (
+                0.7
+                * amp
+                * (0.5 + 0.5 * np.cos(2 * np.pi * freqs["ftf"] * times + phase))
+                * (1 + 0.2 * rng.standard_normal(len(times)))
             )
         else:
             raise ValueError(label)

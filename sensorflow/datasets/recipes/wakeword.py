@@ -93,19 +93,26 @@ class WakewordOptions(BaseModel):
     train_variants: tuple[str, ...] = DEFAULT_TRAIN_VARIANTS
     test_variants: tuple[str, ...] = DEFAULT_TEST_VARIANTS
     variants_per_accent: int | None = Field(
-        24, ge=1, description="each training accent speaks with this many of the training variants (rotating), "
-        "so every variant is heard in several accents without synthesising every pair")
+        24,
+        ge=1,
+        description="each training accent speaks with this many of the training variants (rotating), "
+        "so every variant is heard in several accents without synthesising every pair",
+    )
     dev_accents: tuple[str, ...] = Field(
-        DEFAULT_DEV_ACCENTS, description="accents of the dev stream that chooses the threshold: like the test "
-        "voices, never heard in training (nor in the test), so the threshold meets unseen voices as the test does")
+        DEFAULT_DEV_ACCENTS,
+        description="accents of the dev stream that chooses the threshold: like the test "
+        "voices, never heard in training (nor in the test), so the threshold meets unseen voices as the test does",
+    )
     dev_variants: tuple[str, ...] = DEFAULT_DEV_VARIANTS
     train_flite: tuple[str, ...] = DEFAULT_TRAIN_FLITE
     test_flite: tuple[str, ...] = DEFAULT_TEST_FLITE
     use_flite: bool = Field(True, description="add flite voices when flite is installed")
     speeds: tuple[int, ...] = (140, 155, 170, 185, 200)
     train_warps: tuple[float, ...] = Field(
-        (1.0,), description="playback-speed factors drawn for each training utterance: formants, pitch and tempo "
-        "scale together (vocal-tract-length perturbation), so a few engine voices stand for many speakers")
+        (1.0,),
+        description="playback-speed factors drawn for each training utterance: formants, pitch and tempo "
+        "scale together (vocal-tract-length perturbation), so a few engine voices stand for many speakers",
+    )
     pitches: tuple[int, ...] = (25, 40, 50, 60, 75)
     wake_per_speaker: int = Field(8, ge=1)
     confusable_per_speaker: int = Field(6, ge=0)
@@ -113,45 +120,69 @@ class WakewordOptions(BaseModel):
     speech_crops: int = Field(3, ge=1, description="1 s crops taken from each synthesised sentence")
     fragment_per_speaker: int = Field(1, ge=0)
     soundalike_per_speaker: int = Field(
-        0, ge=0, description="extra training-only negatives per training speaker: short phrases of one to "
+        0,
+        ge=0,
+        description="extra training-only negatives per training speaker: short phrases of one to "
         "three words holding a word that opens as the wake word does (census, service, sentence ...), placed "
-        "whole in the window; other speech has such a word in few of its 1 s crops")
+        "whole in the window; other speech has such a word in few of its 1 s crops",
+    )
     wake_variants: tuple[str, ...] = Field(
-        (), description="other spellings of the wake phrase, said by the training voices as extra wake examples: "
+        (),
+        description="other spellings of the wake phrase, said by the training voices as extra wake examples: "
         "pronunciations the engines' English voices lack, e.g. 'eh sensor' for the h-dropped 'hey' of many "
-        "English accents (the engines' English voices all sound the h)")
-    wake_variant_per_speaker: int = Field(0, ge=0, description="training-only wake examples per training voice "
-                                          "spoken from wake_variants")
+        "English accents (the engines' English voices all sound the h)",
+    )
+    wake_variant_per_speaker: int = Field(
+        0, ge=0, description="training-only wake examples per training voice spoken from wake_variants"
+    )
     flite_weight: int = Field(6, ge=1, description="flite voices are few: each says this many times as much")
     wake_jitter_s: float = Field(
-        1.0, gt=0, description="a wake phrase starts within this many seconds of the window start (and at "
-        "least 85% of it inside): 1 s puts it anywhere in a 1 s window, for models that pool over time"
+        1.0,
+        gt=0,
+        description="a wake phrase starts within this many seconds of the window start (and at "
+        "least 85% of it inside): 1 s puts it anywhere in a 1 s window, for models that pool over time",
     )
     noise_per_speaker: int = Field(1, ge=0)
     snr_db: tuple[float, ...] = (30.0, 20.0, 10.0, 5.0)
     clean_fraction: float = Field(0.2, ge=0, le=1)
     noise_kinds: tuple[str, ...] = noise.KINDS
     speech_dbfs: tuple[float, float] = (-32.0, -14.0)
-    streams: int = Field(12, ge=0, description="recordings in the test (and in the dev) streams; they cycle "
-                         "through snr_db, so 12 gives each of 4 SNRs three recordings")
-    stream_minutes: float = Field(240.0, ge=0, description="total minutes of evaluation streams: four hours, so "
-                                  "one false accept is about 0.27 per hour of other audio and a 1/hour target "
-                                  "rests on several events, not on one or two")
+    streams: int = Field(
+        12,
+        ge=0,
+        description="recordings in the test (and in the dev) streams; they cycle "
+        "through snr_db, so 12 gives each of 4 SNRs three recordings",
+    )
+    stream_minutes: float = Field(
+        240.0,
+        ge=0,
+        description="total minutes of evaluation streams: four hours, so "
+        "one false accept is about 0.27 per hour of other audio and a 1/hour target "
+        "rests on several events, not on one or two",
+    )
     train_stream_minutes: float = Field(
-        0.0, ge=0, description="minutes of continuous streams by training speakers cut into training clips every "
+        0.0,
+        ge=0,
+        description="minutes of continuous streams by training speakers cut into training clips every "
         "train_stream_hop_s: windows holding a whole wake phrase are 'wake', windows touching none are 'other' "
-        "(pauses, onsets, the ends of sentences: what a detector meets between phrases)")
+        "(pauses, onsets, the ends of sentences: what a detector meets between phrases)",
+    )
     train_stream_hop_s: float = Field(0.5, gt=0)
     background_minutes: float = Field(
-        0.0, ge=0, description="minutes of continuous other speech by the training voices (sentences only: no "
+        0.0,
+        ge=0,
+        description="minutes of continuous other speech by the training voices (sentences only: no "
         "wake phrase, no near-homophones) over noise at the SNRs in turn, as the dataset's background "
         "recordings: the pool train.hard_negatives mines for the windows the first net mistakes for the wake "
-        "phrase")
+        "phrase",
+    )
     dev_minutes: float = Field(
-        640.0, ge=0, description="minutes of streams spoken by the dev voices, to choose the detection threshold "
+        640.0,
+        ge=0,
+        description="minutes of streams spoken by the dev voices, to choose the detection threshold "
         "(as many recordings as the test has, each over its own noise bed and SNR). Long, because the threshold "
         "is the highest-recall one with at most 1 false accept/hour there: on 160 min that rests on one or two "
-        "events and lands well above 1/hour on new voices"
+        "events and lands well above 1/hour on new voices",
     )
     stream_wake_fraction: float = Field(0.25, gt=0, lt=1, description="share of stream events that are the wake phrase")
     max_speakers: int | None = Field(None, ge=2, description="use at most this many training speakers (tests)")
@@ -164,12 +195,14 @@ class WakewordOptions(BaseModel):
     @classmethod
     def _variants_given(cls, v, info):
         if v and not info.data.get("wake_variants"):
-            raise ValueError("asks for wake examples spoken from wake_variants, which is empty; list the "
-                             "spellings in wake_variants (e.g. [eh sensor]) or set it to 0")
+            raise ValueError(
+                "asks for wake examples spoken from wake_variants, which is empty; list the "
+                "spellings in wake_variants (e.g. [eh sensor]) or set it to 0"
+            )
         return v
 
     @staticmethod
-    def small(**overrides) -> "WakewordOptions":
+    def small(**overrides) -> WakewordOptions:
         """A shrunken corpus for tests and ``--small``: a few speakers, one short stream."""
         base = dict(
             train_accents=("en-us", "en-gb-x-rp", "en-gb-scotland"),
@@ -230,7 +263,9 @@ def speakers(opts: WakewordOptions, part: str) -> list[str]:
     if per is None or per >= len(variants):
         out = [f"espeak:{a}+{v}" for a in accents for v in variants]
     else:  # accent i speaks variants i*per, i*per+1, ... (wrapping): every variant in several accents
-        out = [f"espeak:{a}+{variants[(i * per + j) % len(variants)]}" for i, a in enumerate(accents) for j in range(per)]
+        out = [
+            f"espeak:{a}+{variants[(i * per + j) % len(variants)]}" for i, a in enumerate(accents) for j in range(per)
+        ]
     if part != "dev" and opts.use_flite and speech.engine_available("flite"):
         out += [f"flite:{v}" for v in (opts.train_flite if part == "train" else opts.test_flite)]
     if part == "train" and opts.max_speakers:
@@ -371,8 +406,10 @@ def build_clips(opts: WakewordOptions, part: str, rng: np.random.Generator, log=
     if part == "train":
         # each from its own generator, after everything else: the rest of the corpus stays
         # byte-identical with and without them
-        for extra in (_soundalike_clips(opts, n, talkers, np.random.default_rng([opts.seed, 5]), log),
-                      _wake_variant_clips(opts, n, talkers, np.random.default_rng([opts.seed, 7]), log)):
+        for extra in (
+            _soundalike_clips(opts, n, talkers, np.random.default_rng([opts.seed, 5]), log),
+            _wake_variant_clips(opts, n, talkers, np.random.default_rng([opts.seed, 7]), log),
+        ):
             for got, more in zip((X, y, groups, kinds), extra):
                 got.extend(more)
     return (
@@ -391,12 +428,24 @@ def soundalike_phrase(rng: np.random.Generator) -> str:
     return " ".join(words)
 
 
-def _training_phrase_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, per_speaker: int,
-                           text, label: str, kind: str, log=None):
+def _training_phrase_clips(
+    opts: WakewordOptions,
+    n: int,
+    talkers,
+    rng: np.random.Generator,
+    per_speaker: int,
+    text,
+    label: str,
+    kind: str,
+    log=None,
+):
     """``per_speaker`` training clips per training voice of phrases ``text(rng)``, placed whole in
     the window and labelled ``label``: lists X, y, groups, kinds."""
-    plan = [(spk, _utt(rng, opts, spk, text(rng), "train"))
-            for spk in speakers(opts, "train") for _ in range(_times(opts, spk) * per_speaker)]
+    plan = [
+        (spk, _utt(rng, opts, spk, text(rng), "train"))
+        for spk in speakers(opts, "train")
+        for _ in range(_times(opts, spk) * per_speaker)
+    ]
     if log and plan:
         log(f"wakeword: synthesising {len(plan)} {kind} training phrases")
     audio = speech.synthesize_many([u for _, u in plan], opts.sample_rate, opts.workers)
@@ -406,15 +455,24 @@ def _training_phrase_clips(opts: WakewordOptions, n: int, talkers, rng: np.rando
 
 def _soundalike_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, log=None):
     """Training clips of soundalike phrases, labelled ``other``."""
-    return _training_phrase_clips(opts, n, talkers, rng, opts.soundalike_per_speaker, soundalike_phrase,
-                                  "other", "soundalike", log)
+    return _training_phrase_clips(
+        opts, n, talkers, rng, opts.soundalike_per_speaker, soundalike_phrase, "other", "soundalike", log
+    )
 
 
 def _wake_variant_clips(opts: WakewordOptions, n: int, talkers, rng: np.random.Generator, log=None):
     """Training clips of the wake phrase's other spellings (``wake_variants``), labelled ``wake``."""
-    return _training_phrase_clips(opts, n, talkers, rng, opts.wake_variant_per_speaker,
-                                  lambda r: str(r.choice(opts.wake_variants)),
-                                  "wake", "wake-variant", log)
+    return _training_phrase_clips(
+        opts,
+        n,
+        talkers,
+        rng,
+        opts.wake_variant_per_speaker,
+        lambda r: str(r.choice(opts.wake_variants)),
+        "wake",
+        "wake-variant",
+        log,
+    )
 
 
 # ---------------------------------------------------------------------- streams
@@ -433,8 +491,16 @@ def babble_talkers(opts: WakewordOptions, part: str, log=None) -> list[np.ndarra
     return speech.synthesize_many(plan, opts.sample_rate, opts.workers)
 
 
-def build_stream(opts: WakewordOptions, seconds: float, rng: np.random.Generator, talkers, log=None,
-                 part: str = "test", snr_db: float | None = None, sentences_only: bool = False) -> dict:
+def build_stream(
+    opts: WakewordOptions,
+    seconds: float,
+    rng: np.random.Generator,
+    talkers,
+    log=None,
+    part: str = "test",
+    snr_db: float | None = None,
+    sentences_only: bool = False,
+) -> dict:
     """One continuous recording of the ``part``'s speakers: events (wake phrase, confusables,
     sentences; only sentences when ``sentences_only``) separated by pauses of 0.5-4 s over a
     background noise bed at one SNR (``snr_db``, or drawn from the options when None)."""
@@ -576,9 +642,7 @@ def build(opts: WakewordOptions | dict | None = None, log=None) -> WakewordData:
         info["n_background"] = _add_background(arrays, opts, log)
         return arrays, info
 
-    arrays, info = cache.load_or_build(
-        "wakeword", VERSION, _cache_options(opts), make, opts.cache_dir, opts.cache, log
-    )
+    arrays, info = cache.load_or_build("wakeword", VERSION, _cache_options(opts), make, opts.cache_dir, opts.cache, log)
     streams = []
     for i in range(int(info["n_streams"])):
         streams.append(
@@ -623,8 +687,16 @@ def _add_background(arrays: dict, opts: WakewordOptions, log=None) -> int:
     talkers = babble_talkers(opts, "train")
     for j in range(n):
         rng = np.random.default_rng([opts.seed, 8, j])
-        s = build_stream(opts, 60.0 * opts.background_minutes / n, rng, talkers, None, "train",
-                         opts.snr_db[j % len(opts.snr_db)], sentences_only=True)
+        s = build_stream(
+            opts,
+            60.0 * opts.background_minutes / n,
+            rng,
+            talkers,
+            None,
+            "train",
+            opts.snr_db[j % len(opts.snr_db)],
+            sentences_only=True,
+        )
         arrays[f"background{j}"] = s["signal"]
     return n
 
@@ -652,13 +724,24 @@ def to_dataset(data: WakewordData, channels, Dataset, Stream):
         wake = s["event_kind"] == "wake"
         events = [(float(a) / sr, float(b) / sr, "wake") for a, b in zip(s["event_start"][wake], s["event_end"][wake])]
         # confusable stretches are named by their phrase, so the report can say which ones fire
-        context = [(float(a) / sr, float(b) / sr, f"{k}: {t}" if k == "confusable" else str(k))
-                   for a, b, k, t in zip(s["event_start"][~wake], s["event_end"][~wake], s["event_kind"][~wake],
-                                         s["event_text"][~wake])]
+        context = [
+            (float(a) / sr, float(b) / sr, f"{k}: {t}" if k == "confusable" else str(k))
+            for a, b, k, t in zip(
+                s["event_start"][~wake], s["event_end"][~wake], s["event_kind"][~wake], s["event_text"][~wake]
+            )
+        ]
         # per-voice recall is by accent (the voice less its variant: "espeak:en-029", "flite:slt")
         accents = [str(v).split("+")[0] for v in s["event_speaker"][wake]]
-        streams.append(Stream(s["signal"][:, None], events, name=f"wakeword-{s['part']}-stream{i}", context=context,
-                              condition=f"SNR {float(s['snr_db']):g} dB", event_sources=accents))
+        streams.append(
+            Stream(
+                s["signal"][:, None],
+                events,
+                name=f"wakeword-{s['part']}-stream{i}",
+                context=context,
+                condition=f"SNR {float(s['snr_db']):g} dB",
+                event_sources=accents,
+            )
+        )
     names = [f"{k}:{g}:{i}" for i, (k, g) in enumerate(zip(data.kind.tolist(), data.groups.tolist()))]
     return Dataset(
         [x[:, None] for x in data.X], data.y, data.groups, sr, tuple(channels), names,

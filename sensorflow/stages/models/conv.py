@@ -45,17 +45,29 @@ class Conv1D(Model):
 
     class Params(StageParams):
         type: Literal["conv1d"] = "conv1d"
-        frame_size: int | None = Field(None, ge=1, description="features per time step (default: from log_mel/mfcc names)")
-        filters: list[int] = Field(default_factory=lambda: [32, 32, 32], min_length=1, description="filters per conv layer")
+        frame_size: int | None = Field(
+            None, ge=1, description="features per time step (default: from log_mel/mfcc names)"
+        )
+        filters: list[int] = Field(
+            default_factory=lambda: [32, 32, 32], min_length=1, description="filters per conv layer"
+        )
         kernel_size: int = Field(3, ge=1, description="taps of every conv layer (time steps)")
-        strides: list[PositiveInt] | None = Field(None, description="stride per conv layer (default 1, then 2 for the rest)")
+        strides: list[PositiveInt] | None = Field(
+            None, description="stride per conv layer (default 1, then 2 for the rest)"
+        )
         pool: Literal["max", "avg"] = Field("max", description="global pooling over time")
-        center_window: bool = Field(False, description="subtract each feature's (mel band's) mean over the "
-                                    "window's time steps before the network (per-window mean normalisation, as "
-                                    "cepstral mean normalisation does per utterance): a steady noise floor or "
-                                    "channel tilt drops out. On the device a per-window bias of the first layer")
-        standardize: bool = Field(True, description="standardise each feature of a frame (e.g. each mel band) over "
-                                  "the training set, folded into the first layer: no scaler stage, no extra cost")
+        center_window: bool = Field(
+            False,
+            description="subtract each feature's (mel band's) mean over the "
+            "window's time steps before the network (per-window mean normalisation, as "
+            "cepstral mean normalisation does per utterance): a steady noise floor or "
+            "channel tilt drops out. On the device a per-window bias of the first layer",
+        )
+        standardize: bool = Field(
+            True,
+            description="standardise each feature of a frame (e.g. each mel band) over "
+            "the training set, folded into the first layer: no scaler stage, no extra cost",
+        )
         epochs: int = Field(30, ge=1)
         batch_size: int = Field(64, ge=1)
         learning_rate: float = Field(2e-3, gt=0, description="Adam step size at the start (cosine decay)")
@@ -64,27 +76,47 @@ class Conv1D(Model):
         feature_shift: int = Field(0, ge=0, description="augmentation: random shift along the features (mel bands)")
         mask: int = Field(0, ge=0, description="augmentation: SpecAugment time/feature masks up to this wide")
         class_weight: Literal["balanced"] | None = None
-        teachers: int = Field(0, ge=0, description="knowledge distillation: first train this many networks of the "
-                              "same shape (random_state, random_state + 1, ...), then fit the exported one to "
-                              "their mean answers blended with the labels. Costs training time only: the device "
-                              "runs one network, as without")
+        teachers: int = Field(
+            0,
+            ge=0,
+            description="knowledge distillation: first train this many networks of the "
+            "same shape (random_state, random_state + 1, ...), then fit the exported one to "
+            "their mean answers blended with the labels. Costs training time only: the device "
+            "runs one network, as without",
+        )
         teacher_filters: list[PositiveInt] | None = Field(
-            None, min_length=1, description="filters per conv layer of the teachers (default: the exported "
-            "network's); wider teachers cost training time only")
-        teacher_weight: float = Field(0.7, ge=0, le=1, description="share of the teachers' mean softmax in the "
-                                      "training targets (the rest: the labels)")
-        average_last: float = Field(0.0, ge=0, lt=1, description="export the mean of the end-of-epoch weights "
-                                    "over this last share of the epochs (stochastic weight averaging; 0: the "
-                                    "last weights). Costs nothing on the device")
+            None,
+            min_length=1,
+            description="filters per conv layer of the teachers (default: the exported "
+            "network's); wider teachers cost training time only",
+        )
+        teacher_weight: float = Field(
+            0.7,
+            ge=0,
+            le=1,
+            description="share of the teachers' mean softmax in the training targets (the rest: the labels)",
+        )
+        average_last: float = Field(
+            0.0,
+            ge=0,
+            lt=1,
+            description="export the mean of the end-of-epoch weights "
+            "over this last share of the epochs (stochastic weight averaging; 0: the "
+            "last weights). Costs nothing on the device",
+        )
         random_state: int = 0
 
         @model_validator(mode="after")
         def _layer_lists_match(self):
             if self.strides is not None and len(self.strides) != len(self.filters):
-                raise ValueError(f"strides has {len(self.strides)} entries but filters has {len(self.filters)}; give one per layer")
+                raise ValueError(
+                    f"strides has {len(self.strides)} entries but filters has {len(self.filters)}; give one per layer"
+                )
             if self.teacher_filters is not None and len(self.teacher_filters) != len(self.filters):
-                raise ValueError(f"teacher_filters has {len(self.teacher_filters)} entries but filters has "
-                                 f"{len(self.filters)}; the teachers need as many layers (the strides are shared)")
+                raise ValueError(
+                    f"teacher_filters has {len(self.teacher_filters)} entries but filters has "
+                    f"{len(self.filters)}; the teachers need as many layers (the strides are shared)"
+                )
             return self
 
     def __init__(self, params=None, **kwargs):
@@ -110,16 +142,22 @@ class Conv1D(Model):
             if not frames or n % len(frames):
                 raise ConfigError(
                     f"stage '{self.name}': cannot tell the frames of the {n} input features apart; "
-                    "set frame_size (features per time step)", key=("frame_size",))
+                    "set frame_size (features per time step)",
+                    key=("frame_size",),
+                )
             size = n // len(frames)
             first = {m.group(1) for m in map(_FRAME_NAME.search, spec.names[:size]) if m}
             if len(first) != 1:
                 raise ConfigError(
                     f"stage '{self.name}': the input features are not time-major frames (several channels?); "
-                    "use one channel or set frame_size", key=("frame_size",))
+                    "use one channel or set frame_size",
+                    key=("frame_size",),
+                )
         if n % size:
-            raise ConfigError(f"stage '{self.name}': {n} input features are not whole frames of {size}; "
-                              "fix frame_size", key=("frame_size",))
+            raise ConfigError(
+                f"stage '{self.name}': {n} input features are not whole frames of {size}; fix frame_size",
+                key=("frame_size",),
+            )
         return size
 
     def geometry(self, spec: Spec | None = None) -> list[tuple[int, int, int, int, int]]:
@@ -132,7 +170,9 @@ class Conv1D(Model):
             if nn.out_steps(steps, k, s) < 1:
                 raise ConfigError(
                     f"stage '{self.name}': layer {i + 1} gets {steps} time steps, fewer than kernel_size {k}; "
-                    "use fewer layers, smaller strides or a longer window", key=("filters",))
+                    "use fewer layers, smaller strides or a longer window",
+                    key=("filters",),
+                )
             out.append((steps, c, f, k, s))
             steps, c = nn.out_steps(steps, k, s), f
         return out
@@ -162,9 +202,14 @@ class Conv1D(Model):
             counts = np.bincount(codes, minlength=len(self.classes_))
             weight = len(codes) / (len(self.classes_) * np.maximum(counts, 1))
         settings = nn.TrainSettings(
-            epochs=p.epochs, batch_size=p.batch_size, learning_rate=p.learning_rate,
-            final_learning_rate=p.learning_rate / 20.0, alpha=p.alpha, class_weight=weight,
-            augment=nn.Augment(p.time_shift, p.feature_shift, p.mask), average_last=p.average_last,
+            epochs=p.epochs,
+            batch_size=p.batch_size,
+            learning_rate=p.learning_rate,
+            final_learning_rate=p.learning_rate / 20.0,
+            alpha=p.alpha,
+            class_weight=weight,
+            augment=nn.Augment(p.time_shift, p.feature_shift, p.mask),
+            average_last=p.average_last,
         )
         if p.teachers:
             teachers = self._teachers(x, labels, settings, size)
@@ -265,10 +310,25 @@ class Conv1D(Model):
     def examples(cls):
         return [
             {"filters": [6, 6], "kernel_size": 2, "frame_size": 2, "epochs": 20, "time_shift": 1},
-            {"filters": [4], "kernel_size": 2, "pool": "avg", "epochs": 20, "frame_size": 3, "time_shift": 0,
-             "feature_shift": 1, "mask": 1, "class_weight": "balanced"},
-            {"filters": [5, 4], "kernel_size": 2, "strides": [1, 2], "frame_size": 3, "epochs": 20,
-             "center_window": True},
+            {
+                "filters": [4],
+                "kernel_size": 2,
+                "pool": "avg",
+                "epochs": 20,
+                "frame_size": 3,
+                "time_shift": 0,
+                "feature_shift": 1,
+                "mask": 1,
+                "class_weight": "balanced",
+            },
+            {
+                "filters": [5, 4],
+                "kernel_size": 2,
+                "strides": [1, 2],
+                "frame_size": 3,
+                "epochs": 20,
+                "center_window": True,
+            },
         ]
 
     @classmethod

@@ -98,9 +98,11 @@ class KNN(Model):
         return proba / normalizer
 
     def cost(self, board=None) -> Cost:
-        n, d = (self.fit_X_.shape if self.fit_X_ is not None else (60, self.n_features))
+        n, d = self.fit_X_.shape if self.fit_X_ is not None else (60, self.n_features)
         k = self.params.n_neighbors
-        return Cost(flash_bytes=n * (4 * d + 1) + 256, ram_bytes=8 * k + 4 * max(self.n_classes, 1), ops=n * (3 * d + k))
+        return Cost(
+            flash_bytes=n * (4 * d + 1) + 256, ram_bytes=8 * k + 4 * max(self.n_classes, 1), ops=n * (3 * d + k)
+        )
 
     @classmethod
     def examples(cls):

@@ -9,7 +9,8 @@ classes and a single logistic unit for two (``predict_proba = [1 - p, p]``, pred
 
 from __future__ import annotations
 
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 import numpy as np
 from pydantic import Field
@@ -52,8 +53,12 @@ class MLP(Model):
         self._learned_classes(y)
         p = self.params
         est = MLPClassifier(
-            hidden_layer_sizes=tuple(p.hidden_layer_sizes), activation=p.activation, alpha=p.alpha,
-            learning_rate_init=p.learning_rate_init, max_iter=p.max_iter, random_state=p.random_state,
+            hidden_layer_sizes=tuple(p.hidden_layer_sizes),
+            activation=p.activation,
+            alpha=p.alpha,
+            learning_rate_init=p.learning_rate_init,
+            max_iter=p.max_iter,
+            random_state=p.random_state,
         )
         est.fit(X, y)
         self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
@@ -105,4 +110,7 @@ class MLP(Model):
 
     @classmethod
     def examples(cls):
-        return [{"hidden_layer_sizes": [8], "max_iter": 200}, {"hidden_layer_sizes": [6, 4], "activation": "tanh", "max_iter": 200}]
+        return [
+            {"hidden_layer_sizes": [8], "max_iter": 200},
+            {"hidden_layer_sizes": [6, 4], "activation": "tanh", "max_iter": 200},
+        ]

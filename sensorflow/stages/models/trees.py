@@ -15,7 +15,8 @@ probabilities (soft voting, summed in tree order then divided, as scikit-learn d
 
 from __future__ import annotations
 
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 import numpy as np
 from pydantic import Field
@@ -167,9 +168,14 @@ class DecisionTree(_Trees):
 
         p = self.params
         return DecisionTreeClassifier(
-            criterion=p.criterion, max_depth=p.max_depth, min_samples_split=p.min_samples_split,
-            min_samples_leaf=p.min_samples_leaf, max_leaf_nodes=p.max_leaf_nodes, max_features=p.max_features,
-            class_weight=p.class_weight, random_state=p.random_state,
+            criterion=p.criterion,
+            max_depth=p.max_depth,
+            min_samples_split=p.min_samples_split,
+            min_samples_leaf=p.min_samples_leaf,
+            max_leaf_nodes=p.max_leaf_nodes,
+            max_features=p.max_features,
+            class_weight=p.class_weight,
+            random_state=p.random_state,
         )
 
 
@@ -193,10 +199,17 @@ class RandomForest(_Trees):
 
         p = self.params
         return RandomForestClassifier(
-            n_estimators=p.n_estimators, criterion=p.criterion, max_depth=p.max_depth,
-            min_samples_split=p.min_samples_split, min_samples_leaf=p.min_samples_leaf,
-            max_leaf_nodes=p.max_leaf_nodes, max_features=p.max_features, bootstrap=p.bootstrap,
-            class_weight=p.class_weight, random_state=p.random_state, n_jobs=1,
+            n_estimators=p.n_estimators,
+            criterion=p.criterion,
+            max_depth=p.max_depth,
+            min_samples_split=p.min_samples_split,
+            min_samples_leaf=p.min_samples_leaf,
+            max_leaf_nodes=p.max_leaf_nodes,
+            max_features=p.max_features,
+            bootstrap=p.bootstrap,
+            class_weight=p.class_weight,
+            random_state=p.random_state,
+            n_jobs=1,
         )
 
 
@@ -215,8 +228,15 @@ class ExtraTrees(_Trees):
 
         p = self.params
         return ExtraTreesClassifier(
-            n_estimators=p.n_estimators, criterion=p.criterion, max_depth=p.max_depth,
-            min_samples_split=p.min_samples_split, min_samples_leaf=p.min_samples_leaf,
-            max_leaf_nodes=p.max_leaf_nodes, max_features=p.max_features, bootstrap=p.bootstrap,
-            class_weight=p.class_weight, random_state=p.random_state, n_jobs=1,
+            n_estimators=p.n_estimators,
+            criterion=p.criterion,
+            max_depth=p.max_depth,
+            min_samples_split=p.min_samples_split,
+            min_samples_leaf=p.min_samples_leaf,
+            max_leaf_nodes=p.max_leaf_nodes,
+            max_features=p.max_features,
+            bootstrap=p.bootstrap,
+            class_weight=p.class_weight,
+            random_state=p.random_state,
+            n_jobs=1,
         )

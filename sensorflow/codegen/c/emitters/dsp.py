@@ -27,8 +27,11 @@ def _fail(stage, message: str):
 def check_fft_length(stage, n: int, what: str = "n_fft") -> None:
     """The C FFT handles powers of two from 4 to 32768."""
     if n < 4 or n > 32768 or n & (n - 1):
-        _fail(stage, f"{what}={n} is not a power of two between 4 and 32768, which the C FFT needs; "
-                     f"choose {what}={1 << max(2, int(n - 1).bit_length())} or export to MicroPython")
+        _fail(
+            stage,
+            f"{what}={n} is not a power of two between 4 and 32768, which the C FFT needs; "
+            f"choose {what}={1 << max(2, int(n - 1).bit_length())} or export to MicroPython",
+        )
 
 
 def fft_twiddle(n: int) -> np.ndarray:
@@ -103,17 +106,27 @@ class Tables:
             tw, rev, _ = self.fft(n)
             return tw, rev
         if n > 8192:
-            _fail(stage, f"{what}={n} is not a power of two and too long for the C direct DFT (at most 8192); "
-                         f"choose {what}={1 << int(n - 1).bit_length()}")
+            _fail(
+                stage,
+                f"{what}={n} is not a power of two and too long for the C direct DFT (at most 8192); "
+                f"choose {what}={1 << int(n - 1).bit_length()}",
+            )
         k = np.arange(n, dtype=np.float64)
-        tw = self.add(f"dft{n}", "float", np.stack([np.cos(2 * np.pi * k / n), np.sin(2 * np.pi * k / n)], -1).ravel(),
-                      comment=f"cos, sin of 2 pi k / {n} (direct DFT: {what} is not a power of two)")
+        tw = self.add(
+            f"dft{n}",
+            "float",
+            np.stack([np.cos(2 * np.pi * k / n), np.sin(2 * np.pi * k / n)], -1).ravel(),
+            comment=f"cos, sin of 2 pi k / {n} (direct DFT: {what} is not a power of two)",
+        )
         return tw, "0"
 
     def sparse(self, name: str, matrix: np.ndarray) -> tuple[str, str, str]:
         start, length, weights = sparse_rows(matrix)
-        return (self.add(f"{name}_start", "uint16_t", start), self.add(f"{name}_len", "uint16_t", length),
-                self.add(f"{name}_weights", "float", weights))
+        return (
+            self.add(f"{name}_start", "uint16_t", start),
+            self.add(f"{name}_len", "uint16_t", length),
+            self.add(f"{name}_weights", "float", weights),
+        )
 
 
 def f(v: float) -> str:
@@ -168,7 +181,7 @@ def emit_log_mel(stage, ctx) -> CFragment:
         f"}};\n"
     )
     B = 2 * n_fft + p.n_mels + n_mfcc  # per-call buffers of one channel (SF_LOGMEL_BUF_FLOATS)
-    R = T * (p.n_mels + n_mfcc + 3)     # frame ring of one channel (SF_LOGMEL_RING_FLOATS)
+    R = T * (p.n_mels + n_mfcc + 3)  # frame ring of one channel (SF_LOGMEL_RING_FLOATS)
     W = B + R
     work = Field("float", "work", C * W, "sf_logmel rings and frame buffers, per channel")
     frag = CFragment(runtime=["sf_fft", "sf_mel", "sf_dct", "sf_logmel"], tables=t.defs)
@@ -177,7 +190,8 @@ def emit_log_mel(stage, ctx) -> CFragment:
     wk_lvalue = ctx.state("work") if shift and not stream else ctx.scratch("work")
     t.defs.append(  # compile-time check that the buffer is as large as the kernel needs
         f"typedef char {ctx.sym('work_fits')}[(sizeof {wk_lvalue} / sizeof(float) >= "
-        f"{C}u * SF_LOGMEL_WORK_FLOATS({n_fft}u, {T}u, {p.n_mels}u, {n_mfcc}u)) ? 1 : -1];\n")
+        f"{C}u * SF_LOGMEL_WORK_FLOATS({n_fft}u, {T}u, {p.n_mels}u, {n_mfcc}u)) ? 1 : -1];\n"
+    )
     if shift and not stream:
         # state: rings survive between windows; only the streaming path's window buffer
         # follows the previous window by exactly the pipeline hop
@@ -222,8 +236,9 @@ def emit_log_mel(stage, ctx) -> CFragment:
     return frag
 
 
-def _stream_log_mel(frag, ctx, cfg: str, C: int, n_fft: int, hop: int, T: int, n_mels: int, n_mfcc: int,
-                    tail: list[str]):
+def _stream_log_mel(
+    frag, ctx, cfg: str, C: int, n_fft: int, hop: int, T: int, n_mels: int, n_mfcc: int, tail: list[str]
+):
     """Frame-by-frame streaming: keep one frame of pending samples (n_fft x C, interleaved)
     and each channel's ring of the last T frames (sf_logmel_push_frame_f32); a completed
     window reads its T frames from the rings. Frame g of the stream starts at sample
@@ -231,16 +246,19 @@ def _stream_log_mel(frag, ctx, cfg: str, C: int, n_fft: int, hop: int, T: int, n
     T frames completed when the window completes (T * hop_length > window - n_fft)."""
     B = 2 * n_fft + n_mels + n_mfcc
     R = T * (n_mels + n_mfcc + 3)
-    frag.state = [Field("float", "ring", C * R, "last n_frames frames per channel (sf_logmel ring)"),
-                  Field("float", "pend", C * n_fft, "samples of the frame being filled, interleaved"),
-                  Field("uint16_t", "head", 1, "ring slot of the oldest frame"),
-                  Field("uint16_t", "pfill", 1, "samples in pend"),
-                  Field("uint16_t", "pskip", 1, "samples to drop before the next frame starts")]
+    frag.state = [
+        Field("float", "ring", C * R, "last n_frames frames per channel (sf_logmel ring)"),
+        Field("float", "pend", C * n_fft, "samples of the frame being filled, interleaved"),
+        Field("uint16_t", "head", 1, "ring slot of the oldest frame"),
+        Field("uint16_t", "pfill", 1, "samples in pend"),
+        Field("uint16_t", "pskip", 1, "samples to drop before the next frame starts"),
+    ]
     ring, pend, head = ctx.state("ring"), ctx.state("pend"), ctx.state("head")
     pfill, pskip, wk = ctx.state("pfill"), ctx.state("pskip"), ctx.scratch("work")
     frag.tables.append(  # compile-time check that the ring is as large as the kernel needs
         f"typedef char {ctx.sym('ring_fits')}[(sizeof {ring} / sizeof(float) >= "
-        f"{C}u * SF_LOGMEL_RING_FLOATS({T}u, {n_mels}u, {n_mfcc}u)) ? 1 : -1];\n")
+        f"{C}u * SF_LOGMEL_RING_FLOATS({T}u, {n_mels}u, {n_mfcc}u)) ? 1 : -1];\n"
+    )
     keep = n_fft - hop
     frag.stream_sample = [
         "uint32_t ch, m;",
@@ -270,13 +288,17 @@ def _stream_log_mel(frag, ctx, cfg: str, C: int, n_fft: int, hop: int, T: int, n
         "    }",
     ]
     if keep > 0:
-        frag.stream_sample += [f"    memmove({pend}, &{pend}[{hop * C}u], sizeof(float) * {keep * C}u);",
-                               f"    {pfill}[0] = {keep}u;"]
+        frag.stream_sample += [
+            f"    memmove({pend}, &{pend}[{hop * C}u], sizeof(float) * {keep * C}u);",
+            f"    {pfill}[0] = {keep}u;",
+        ]
     else:
         frag.stream_sample += [f"    {pfill}[0] = 0u;", f"    {pskip}[0] = {-keep}u;"]
     frag.stream_sample.append("}")
     frag.stream_output = [
-        f"sf_logmel_inst_f32 S[{C}];", "uint32_t ch;", "float thr = SF_LOGMEL_NO_CLIP;",
+        f"sf_logmel_inst_f32 S[{C}];",
+        "uint32_t ch;",
+        "float thr = SF_LOGMEL_NO_CLIP;",
         f"for (ch = 0; ch < {C}u; ch++) {{",
         f"    sf_logmel_init_split_f32(&S[ch], &{cfg}, &{wk}[ch * {B}u], &{ring}[ch * {R}u]);",
         f"    S[ch].head = {head}[0];",
@@ -299,7 +321,9 @@ def emit_scale(stage, ctx) -> CFragment:
     t = Tables(ctx)
     g = t.add("gain", "float", _floats(stage.params.gain, C))
     o = t.add("offset", "float", _floats(stage.params.offset, C))
-    return CFragment(runtime=["sf_signal"], tables=t.defs, code=[f"sf_scale_process_f32(in, out, {L}u, {C}u, {g}, {o});"])
+    return CFragment(
+        runtime=["sf_signal"], tables=t.defs, code=[f"sf_scale_process_f32(in, out, {L}u, {C}u, {g}, {o});"]
+    )
 
 
 @c_emitter("dc_remove")
@@ -314,8 +338,10 @@ def emit_pre_emphasis(stage, ctx) -> CFragment:
     """sf_pre_emphasis_process_f32 from a fresh state each window (x[-1] = 0 or x[0])."""
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     rep = 1 if stage.params.initial == "repeat" else 0
-    return CFragment(runtime=["sf_signal"],
-                     code=[f"sf_pre_emphasis_process_f32(in, out, {L}u, {C}u, {f(stage.params.coef)}, {rep});"])
+    return CFragment(
+        runtime=["sf_signal"],
+        code=[f"sf_pre_emphasis_process_f32(in, out, {L}u, {C}u, {f(stage.params.coef)}, {rep});"],
+    )
 
 
 @c_emitter("magnitude")
@@ -326,8 +352,12 @@ def emit_magnitude(stage, ctx) -> CFragment:
     idx, keep = list(stage._idx), list(stage._keep)
     t = Tables(ctx)
     sel = t.add("idx", "uint8_t", idx)
-    code = ["uint32_t t;", f"for (t = 0; t < {L}u; t++) {{", f"    const float *x = in + t * {C}u;",
-            f"    float *y = out + t * {Co}u;"]
+    code = [
+        "uint32_t t;",
+        f"for (t = 0; t < {L}u; t++) {{",
+        f"    const float *x = in + t * {C}u;",
+        f"    float *y = out + t * {Co}u;",
+    ]
     code += [f"    y[{j}] = x[{i}];" for j, i in enumerate(keep)]
     code += [f"    y[{len(keep)}] = sf_magnitude_of_f32(x, {sel}, {len(idx)}u);", "}"]
     return CFragment(runtime=["sf_signal"], tables=t.defs, code=code)
@@ -341,10 +371,18 @@ def emit_butter(stage, ctx) -> CFragment:
     sos = stage.sos(np.float64)
     ns = sos.shape[0]
     t = Tables(ctx)
-    coeffs = t.add("sos", "float", np.concatenate([sos[:, :3], sos[:, 4:6]], axis=1).ravel(),
-                   comment="b0 b1 b2 a1 a2 per section (scipy signs, a0 = 1)")
-    code = ["sf_biquad_inst_f32 S;", "uint32_t ch;", f"for (ch = 0; ch < {C}u; ch++) {{",
-            f"    sf_biquad_init_f32(&S, {ns}, {coeffs}, {ctx.scratch('z')});"]
+    coeffs = t.add(
+        "sos",
+        "float",
+        np.concatenate([sos[:, :3], sos[:, 4:6]], axis=1).ravel(),
+        comment="b0 b1 b2 a1 a2 per section (scipy signs, a0 = 1)",
+    )
+    code = [
+        "sf_biquad_inst_f32 S;",
+        "uint32_t ch;",
+        f"for (ch = 0; ch < {C}u; ch++) {{",
+        f"    sf_biquad_init_f32(&S, {ns}, {coeffs}, {ctx.scratch('z')});",
+    ]
     if stage.params.zi == "steady":
         import scipy.signal
 
@@ -358,9 +396,18 @@ def emit_butter(stage, ctx) -> CFragment:
 
 
 _STAT_IDS = {
-    "mean": "SF_STAT_MEAN", "std": "SF_STAT_STD", "var": "SF_STAT_VAR", "rms": "SF_STAT_RMS", "min": "SF_STAT_MIN",
-    "max": "SF_STAT_MAX", "ptp": "SF_STAT_PTP", "abs_mean": "SF_STAT_ABS_MEAN", "skew": "SF_STAT_SKEW",
-    "kurtosis": "SF_STAT_KURTOSIS", "zero_crossing_rate": "SF_STAT_ZCR", "crest_factor": "SF_STAT_CREST",
+    "mean": "SF_STAT_MEAN",
+    "std": "SF_STAT_STD",
+    "var": "SF_STAT_VAR",
+    "rms": "SF_STAT_RMS",
+    "min": "SF_STAT_MIN",
+    "max": "SF_STAT_MAX",
+    "ptp": "SF_STAT_PTP",
+    "abs_mean": "SF_STAT_ABS_MEAN",
+    "skew": "SF_STAT_SKEW",
+    "kurtosis": "SF_STAT_KURTOSIS",
+    "zero_crossing_rate": "SF_STAT_ZCR",
+    "crest_factor": "SF_STAT_CREST",
     "energy": "SF_STAT_ENERGY",
 }
 
@@ -371,22 +418,35 @@ def emit_stats(stage, ctx) -> CFragment:
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     fns = list(stage.params.functions)
     ids = "{" + ", ".join(_STAT_IDS[fn] for fn in fns) + "}"
-    return CFragment(runtime=["sf_stats"], code=[
-        f"static const uint8_t ids[{len(fns)}] = {ids};",
-        "sf_stats_result_f32 m;",
-        "uint32_t ch, k;",
-        f"for (ch = 0; ch < {C}u; ch++) {{",
-        f"    sf_stats_compute_f32(in + ch, {C}u, {L}u, &m);",
-        f"    for (k = 0; k < {len(fns)}u; k++) out[ch * {len(fns)}u + k] = sf_stats_value_f32(&m, ids[k]);",
-        "}",
-    ])
+    return CFragment(
+        runtime=["sf_stats"],
+        code=[
+            f"static const uint8_t ids[{len(fns)}] = {ids};",
+            "sf_stats_result_f32 m;",
+            "uint32_t ch, k;",
+            f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    sf_stats_compute_f32(in + ch, {C}u, {L}u, &m);",
+            f"    for (k = 0; k < {len(fns)}u; k++) out[ch * {len(fns)}u + k] = sf_stats_value_f32(&m, ids[k]);",
+            "}",
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------- spectra
 
 
-def _spectrum_config(stage, ctx, t: Tables, power: int, n_fft: int, hop: int, n_frames: int, window,
-                     slot: str = "0", n_out: int | None = None) -> str:
+def _spectrum_config(
+    stage,
+    ctx,
+    t: Tables,
+    power: int,
+    n_fft: int,
+    hop: int,
+    n_frames: int,
+    window,
+    slot: str = "0",
+    n_out: int | None = None,
+) -> str:
     """A sf_spectrum_config_f32 for the stage's framing (FFT for powers of two, DFT otherwise);
     ``slot``: a bin -> output table (see sf_spectrum_config_f32), "0" for the spectrum itself."""
     if n_fft > 65535 or hop > 65535:
@@ -400,8 +460,8 @@ def _spectrum_config(stage, ctx, t: Tables, power: int, n_fft: int, hop: int, n_
         f"    .n_fft = {n_fft}, .hop = {hop}, .n_frames = {n_frames}, .src_stride = {ctx.input_spec.n_channels},\n"
         f"    .n_out = {n_fft // 2 + 1 if n_out is None else n_out},\n"
         f"    .power = {power}, .use_fft = {1 if pow2 else 0}, .window = {win}, .slot = {slot},\n"
-        + (f"    .fft = SF_RFFT_INIT_F32({n_fft}u, {tw}, {rev}),\n" if pow2 else f"    .twiddle = {tw},\n") +
-        f"}};\n"
+        + (f"    .fft = SF_RFFT_INIT_F32({n_fft}u, {tw}, {rev}),\n" if pow2 else f"    .twiddle = {tw},\n")
+        + "};\n"
     )
     return cfg
 
@@ -410,11 +470,14 @@ def _spectrum_stage(stage, ctx, power: int):
     """Config and scratch of a stage that needs the frame-averaged spectrum itself: the FFT's
     buffer (n_fft floats) and the spectrum summed into (n_fft/2 + 1 floats)."""
     t = Tables(ctx)
-    cfg = _spectrum_config(stage, ctx, t, power, stage.n_fft, stage.hop_length, stage.n_frames,
-                           stage.window_vector(np.float32))
+    cfg = _spectrum_config(
+        stage, ctx, t, power, stage.n_fft, stage.hop_length, stage.n_frames, stage.window_vector(np.float32)
+    )
     nb = stage.n_fft // 2 + 1
-    scratch = [Field("float", "work", stage.n_fft, "FFT buffer of one frame"),
-               Field("float", "spec", nb, "frame-averaged spectrum")]
+    scratch = [
+        Field("float", "work", stage.n_fft, "FFT buffer of one frame"),
+        Field("float", "spec", nb, "frame-averaged spectrum"),
+    ]
     return t, cfg, nb, scratch
 
 
@@ -436,13 +499,18 @@ def emit_fft(stage, ctx) -> CFragment:
     C = ctx.input_spec.n_channels
     t, cfg, nb, scratch = _spectrum_stage(stage, ctx, 2 if stage.params.scaling == "power" else 1)
     n = stage.n_bins
-    return CFragment(runtime=["sf_fft", "sf_spectral"], tables=t.defs, scratch=scratch, code=[
-        "uint32_t ch, k;",
-        f"for (ch = 0; ch < {C}u; ch++) {{",
-        f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, {ctx.scratch('spec')});",
-        f"    for (k = 0; k < {n}u; k++) out[ch * {n}u + k] = {ctx.scratch('spec')}[k];",
-        "}",
-    ])
+    return CFragment(
+        runtime=["sf_fft", "sf_spectral"],
+        tables=t.defs,
+        scratch=scratch,
+        code=[
+            "uint32_t ch, k;",
+            f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, {ctx.scratch('spec')});",
+            f"    for (k = 0; k < {n}u; k++) out[ch * {n}u + k] = {ctx.scratch('spec')}[k];",
+            "}",
+        ],
+    )
 
 
 @c_emitter("band_energy")
@@ -453,19 +521,40 @@ def emit_band_energy(stage, ctx) -> CFragment:
     C = ctx.input_spec.n_channels
     t = Tables(ctx)
     nbands = stage.band_matrix(np.float32).shape[0]
-    slot = t.add("band_of_bin", "uint16_t", band_slots(stage, stage.band_matrix(np.float32)),
-                 comment="band of each rfft bin, 0xFFFF: none")
-    cfg = _spectrum_config(stage, ctx, t, 2, stage.n_fft, stage.hop_length, stage.n_frames,
-                           stage.window_vector(np.float32), slot=slot, n_out=nbands)
+    slot = t.add(
+        "band_of_bin",
+        "uint16_t",
+        band_slots(stage, stage.band_matrix(np.float32)),
+        comment="band of each rfft bin, 0xFFFF: none",
+    )
+    cfg = _spectrum_config(
+        stage,
+        ctx,
+        t,
+        2,
+        stage.n_fft,
+        stage.hop_length,
+        stage.n_frames,
+        stage.window_vector(np.float32),
+        slot=slot,
+        n_out=nbands,
+    )
     scratch = [Field("float", "work", stage.n_fft, "FFT buffer of one frame")]
-    code = ["uint32_t ch;", f"for (ch = 0; ch < {C}u; ch++) {{",
-            f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, out + ch * {nbands}u);"]
+    code = [
+        "uint32_t ch;",
+        f"for (ch = 0; ch < {C}u; ch++) {{",
+        f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, out + ch * {nbands}u);",
+    ]
     if stage.params.db:
-        code += ["    {", "        uint32_t k;",
-                 f"        for (k = 0; k < {nbands}u; k++) {{",
-                 f"            float e = out[ch * {nbands}u + k];",
-                 f"            out[ch * {nbands}u + k] = {f(10.0 / math.log(10.0))} * logf(e > 1e-10f ? e : 1e-10f);",
-                 "        }", "    }"]
+        code += [
+            "    {",
+            "        uint32_t k;",
+            f"        for (k = 0; k < {nbands}u; k++) {{",
+            f"            float e = out[ch * {nbands}u + k];",
+            f"            out[ch * {nbands}u + k] = {f(10.0 / math.log(10.0))} * logf(e > 1e-10f ? e : 1e-10f);",
+            "        }",
+            "    }",
+        ]
     code.append("}")
     return CFragment(runtime=["sf_fft", "sf_spectral"], tables=t.defs, scratch=scratch, code=code)
 
@@ -479,16 +568,22 @@ def emit_spectral(stage, ctx) -> CFragment:
     df = stage.sample_rate / stage.n_fft
     nf = len(p.features) + 2 * p.n_peaks
     S = ctx.scratch("spec")
-    code = ["uint32_t ch;", f"for (ch = 0; ch < {C}u; ch++) {{",
-            f"    float *o = out + ch * {nf}u;",
-            f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, {S});"]
+    code = [
+        "uint32_t ch;",
+        f"for (ch = 0; ch < {C}u; ch++) {{",
+        f"    float *o = out + ch * {nf}u;",
+        f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, {S});",
+    ]
     need_c = any(x in p.features for x in ("centroid", "bandwidth"))
     if need_c:
         code.append(f"    float centroid = sf_spectral_centroid_f32({S}, {nb}u, {f(df)});")
     if any(x in p.features for x in ("peak_freq", "peak_mag")):
-        code += ["    uint16_t pk_i[1] = {0};", "    float pk_v[1] = {0.0f};",
-                 f"    uint32_t pk_n = sf_spectral_top_k_f32({S}, {nb}u, 0u, 1u, pk_i, pk_v);",
-                 "    float silent = (sf_spectral_sum_f32(" + S + f", {nb}u) > 0.0f) ? 1.0f : 0.0f;"]
+        code += [
+            "    uint16_t pk_i[1] = {0};",
+            "    float pk_v[1] = {0.0f};",
+            f"    uint32_t pk_n = sf_spectral_top_k_f32({S}, {nb}u, 0u, 1u, pk_i, pk_v);",
+            "    float silent = (sf_spectral_sum_f32(" + S + f", {nb}u) > 0.0f) ? 1.0f : 0.0f;",
+        ]
     for i, feat in enumerate(p.features):
         expr = {
             "centroid": "centroid",
@@ -502,12 +597,14 @@ def emit_spectral(stage, ctx) -> CFragment:
     if p.n_peaks:
         k = p.n_peaks
         base = len(p.features)
-        code += [f"    {{ uint16_t pi[{k}]; float pv[{k}]; uint32_t j;",
-                 f"      uint32_t found = sf_spectral_peaks_f32({S}, {nb}u, {k}u, pi, pv);",
-                 f"      for (j = 0; j < {k}u; j++) {{",
-                 f"          o[{base}u + 2u * j] = (j < found) ? {f(df)} * (float)pi[j] : 0.0f;",
-                 f"          o[{base}u + 2u * j + 1u] = (j < found) ? pv[j] : 0.0f;",
-                 "      } }"]
+        code += [
+            f"    {{ uint16_t pi[{k}]; float pv[{k}]; uint32_t j;",
+            f"      uint32_t found = sf_spectral_peaks_f32({S}, {nb}u, {k}u, pi, pv);",
+            f"      for (j = 0; j < {k}u; j++) {{",
+            f"          o[{base}u + 2u * j] = (j < found) ? {f(df)} * (float)pi[j] : 0.0f;",
+            f"          o[{base}u + 2u * j + 1u] = (j < found) ? pv[j] : 0.0f;",
+            "      } }",
+        ]
     code.append("}")
     return CFragment(runtime=["sf_fft", "sf_spectral"], tables=t.defs, scratch=scratch, code=code)
 
@@ -526,26 +623,41 @@ def emit_envelope_spectrum(stage, ctx) -> CFragment:
     gain = 2.0 / float(w.sum())
     sos = stage.sos()
     ns = 0 if sos is None else sos.shape[0]
-    scratch = [Field("float", "x", L), Field("float", "env", L), Field("float", "work", 3 * L),
-               Field("float", "z", max(1, 2 * ns))]
+    scratch = [
+        Field("float", "x", L),
+        Field("float", "env", L),
+        Field("float", "work", 3 * L),
+        Field("float", "z", max(1, 2 * ns)),
+    ]
     X, E, Wk = ctx.scratch("x"), ctx.scratch("env"), ctx.scratch("work")
-    code = ["sf_rfft_inst_f32 R;", "sf_cfft_inst_f32 Cf;", "uint32_t ch, k;", "float mean;",
-            f"sf_rfft_init_f32(&R, {L}, {tw}, {rev});", f"sf_cfft_init_f32(&Cf, {L}, {tw}, {rev_full});",
-            f"for (ch = 0; ch < {C}u; ch++) {{"]
+    code = [
+        "sf_rfft_inst_f32 R;",
+        "sf_cfft_inst_f32 Cf;",
+        "uint32_t ch, k;",
+        "float mean;",
+        f"sf_rfft_init_f32(&R, {L}, {tw}, {rev});",
+        f"sf_cfft_init_f32(&Cf, {L}, {tw}, {rev_full});",
+        f"for (ch = 0; ch < {C}u; ch++) {{",
+    ]
     runtime = ["sf_fft", "sf_spectral", "sf_signal"]
     if ns:
         coeffs = t.add("sos", "float", np.concatenate([sos[:, :3], sos[:, 4:6]], axis=1).ravel())
         runtime.append("sf_biquad")
-        code += ["    sf_biquad_inst_f32 B;", f"    sf_biquad_init_f32(&B, {ns}, {coeffs}, {ctx.scratch('z')});",
-                 f"    sf_biquad_process_f32(&B, in + ch, {C}u, {X}, 1u, {L}u);"]
+        code += [
+            "    sf_biquad_inst_f32 B;",
+            f"    sf_biquad_init_f32(&B, {ns}, {coeffs}, {ctx.scratch('z')});",
+            f"    sf_biquad_process_f32(&B, in + ch, {C}u, {X}, 1u, {L}u);",
+        ]
     else:
         code.append(f"    for (k = 0; k < {L}u; k++) {X}[k] = in[k * {C}u + ch];")
-    code += [f"    sf_envelope_process_f32(&R, &Cf, {X}, {Wk}, {E});",
-             f"    mean = sf_signal_mean_f32({E}, 1u, {L}u);",
-             f"    for (k = 0; k < {L}u; k++) {X}[k] = ({E}[k] - mean) * {win}[k];",
-             f"    sf_rfft_process_f32(&R, {X}, {E});",
-             f"    sf_rfft_power_f32({E}, {E}, {L}u);",
-             f"    for (k = 0; k <= {L // 2}u; k++) {E}[k] = {f(gain)} * sqrtf({E}[k]);"]
+    code += [
+        f"    sf_envelope_process_f32(&R, &Cf, {X}, {Wk}, {E});",
+        f"    mean = sf_signal_mean_f32({E}, 1u, {L}u);",
+        f"    for (k = 0; k < {L}u; k++) {X}[k] = ({E}[k] - mean) * {win}[k];",
+        f"    sf_rfft_process_f32(&R, {X}, {E});",
+        f"    sf_rfft_power_f32({E}, {E}, {L}u);",
+        f"    for (k = 0; k <= {L // 2}u; k++) {E}[k] = {f(gain)} * sqrtf({E}[k]);",
+    ]
     if p.frequencies:
         freqs = stage.frequencies()
         lo, hi = [], []
@@ -557,12 +669,14 @@ def emit_envelope_spectrum(stage, ctx) -> CFragment:
             hi.append(int(sel[-1]) + 1)
         nf = len(p.frequencies)
         blo, bhi = t.add("lo", "uint16_t", lo), t.add("hi", "uint16_t", hi)
-        code += [f"    for (k = 0; k < {nf}u; k++) {{",
-                 "        uint32_t b;",
-                 f"        float m = {E}[{blo}[k]];",
-                 f"        for (b = {blo}[k] + 1u; b < {bhi}[k]; b++) if ({E}[b] > m) m = {E}[b];",
-                 f"        out[ch * {nf}u + k] = m;",
-                 "    }"]
+        code += [
+            f"    for (k = 0; k < {nf}u; k++) {{",
+            "        uint32_t b;",
+            f"        float m = {E}[{blo}[k]];",
+            f"        for (b = {blo}[k] + 1u; b < {bhi}[k]; b++) if ({E}[b] > m) m = {E}[b];",
+            f"        out[ch * {nf}u + k] = m;",
+            "    }",
+        ]
     else:
         n = stage.n_bins
         code.append(f"    for (k = 0; k < {n}u; k++) out[ch * {n}u + k] = {E}[k];")

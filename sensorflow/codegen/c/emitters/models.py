@@ -34,7 +34,7 @@ def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCAL
         t32 = np.asarray(tree["threshold"], dtype=np.float32)
         f = np.asarray(tree["feature"])
 
-        def leaf_code(node: int) -> int:
+        def leaf_code(node: int, value=value) -> int:
             v = value[node]
             s = v.sum()
             q = np.rint(v / s * leaf_scale).astype(np.int64) if s > 0 else np.zeros(n_classes, np.int64)
@@ -72,11 +72,21 @@ def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCAL
 
     kids = [fix(c) for c in kids]
     roots = [fix(c) for c in roots]
-    leaf = np.array(sorted(rows, key=lambda r: rows[r]), dtype=np.int64).reshape(-1, n_classes) if rows else np.zeros((0, n_classes))
+    leaf = (
+        np.array(sorted(rows, key=lambda r: rows[r]), dtype=np.int64).reshape(-1, n_classes)
+        if rows
+        else np.zeros((0, n_classes))
+    )
     return dict(
-        n_trees=n_trees, n_internal=n_int, feature=np.array(feat, dtype=np.int64),
-        threshold=np.array(thr, dtype=np.float32), child=np.array(kids, dtype=np.int64),
-        root=np.array(roots, dtype=np.int64), leaf=leaf, leaf_scale=leaf_scale, n_rows=n_classes + len(rows),
+        n_trees=n_trees,
+        n_internal=n_int,
+        feature=np.array(feat, dtype=np.int64),
+        threshold=np.array(thr, dtype=np.float32),
+        child=np.array(kids, dtype=np.int64),
+        root=np.array(roots, dtype=np.int64),
+        leaf=leaf,
+        leaf_scale=leaf_scale,
+        n_rows=n_classes + len(rows),
     )
 
 
@@ -99,6 +109,7 @@ def _node_literals(lay: dict, size: int, keys: bool = False) -> tuple[list[str],
         return code * size if code < lay["n_internal"] else limit + (code - lay["n_internal"])
 
     kids = lay["child"].reshape(-1, 2) if lay["n_internal"] else np.zeros((0, 2), np.int64)
+
     def thr(t) -> str:
         if not keys:
             return cgen.f32(t)
@@ -106,8 +117,8 @@ def _node_literals(lay: dict, size: int, keys: bool = False) -> tuple[list[str],
         return f"(-{-k - 1} - 1)" if k == -(2**31) else str(k)  # INT32_MIN has no literal
 
     nodes = [
-        f"{{{thr(t)}, {int(f)}u, {ref(int(l))}u, {ref(int(r))}u}}"
-        for t, f, (l, r) in zip(lay["threshold"], lay["feature"], kids)
+        f"{{{thr(t)}, {int(f)}u, {ref(int(lo))}u, {ref(int(r))}u}}"
+        for t, f, (lo, r) in zip(lay["threshold"], lay["feature"], kids)
     ]
     return nodes, [ref(int(c)) for c in lay["root"]]
 
@@ -126,7 +137,7 @@ def emit_trees(stage, ctx) -> CFragment:
         node_t = node_t.replace("node", "knode")
     nodes, roots = _node_literals(lay, size, keys)
     s = ctx.sym
-    body = ",\n    ".join(nodes) if nodes else f"{{0.0f, 0u, 0u, 0u}}"
+    body = ",\n    ".join(nodes) if nodes else "{0.0f, 0u, 0u, 0u}"
     tables = [
         f"/* {n_int} internal nodes: threshold (largest float32 <= scikit-learn's{', as an sf_tree_key' if keys else ''}), "
         f"feature, left, right "
@@ -134,8 +145,12 @@ def emit_trees(stage, ctx) -> CFragment:
         f"static const {node_t} {s('nodes')}[{max(n_int, 1)}] = {{\n    {body}\n}};\n",
         cgen.array(s("root"), ref_t, roots),
         # one all-zero row when every leaf is pure: never read, but keeps the table a whole row
-        cgen.array(s("leaf"), "uint16_t", lay["leaf"] if len(lay["leaf"]) else np.zeros(nc, np.int64),
-                   comment=f"mixed leaves, rows sum to ~{lay['leaf_scale']}"),
+        cgen.array(
+            s("leaf"),
+            "uint16_t",
+            lay["leaf"] if len(lay["leaf"]) else np.zeros(nc, np.int64),
+            comment=f"mixed leaves, rows sum to ~{lay['leaf_scale']}",
+        ),
         f"static const sf_forest_f32 {s('forest')} = {{{lay['n_trees']}u, {n_int * size}u, {nc}u, "
         f"{lay['leaf_scale']}u, {s('leaf')}}};\n",
         f"SF_FOREST_DEFINE{'_KEYS' if keys else ''}({s('predict')}, {node_t}, {ref_t}, {nc}u)\n",
@@ -149,8 +164,12 @@ def emit_trees(stage, ctx) -> CFragment:
 
 
 # ---------------------------------------------------------------------------- k-NN
-_METRICS = {"euclidean": "SF_KNN_EUCLIDEAN", "manhattan": "SF_KNN_MANHATTAN", "chebyshev": "SF_KNN_CHEBYSHEV",
-            "minkowski": "SF_KNN_MINKOWSKI"}
+_METRICS = {
+    "euclidean": "SF_KNN_EUCLIDEAN",
+    "manhattan": "SF_KNN_MANHATTAN",
+    "chebyshev": "SF_KNN_CHEBYSHEV",
+    "minkowski": "SF_KNN_MINKOWSKI",
+}
 
 
 def _knn_tables(ctx, X, metric: str, p: float, k: int):
@@ -257,7 +276,9 @@ def emit_mlp(stage, ctx) -> CFragment:
     src = "in"
     for i, (W, bias) in enumerate(layers):
         n_in, n_out = W.shape
-        tables.append(cgen.array(s(f"W{i}"), "float", np.asarray(W).T, comment=f"layer {i}: {n_out} x {n_in} (transposed)"))
+        tables.append(
+            cgen.array(s(f"W{i}"), "float", np.asarray(W).T, comment=f"layer {i}: {n_out} x {n_in} (transposed)")
+        )
         tables.append(cgen.array(s(f"b{i}"), "float", bias))
         last = i == len(layers) - 1
         dst = b if i % 2 else a

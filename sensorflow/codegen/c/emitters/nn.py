@@ -22,20 +22,36 @@ def emit_conv1d(stage, ctx) -> CFragment:
     src, widest, centring = "in", 0, []
     for i, (layer, (steps, c_in, filters, kernel, stride)) in enumerate(zip(net.layers, stage.geometry())):
         widest = max(widest, nn.out_steps(steps, kernel, stride) * filters)
-        tables.append(cgen.array(s(f"W{i}"), "float", np.asarray(layer.weight).T,
-                                 comment=f"conv {i}: {filters} kernels of {kernel} x {c_in} (tap-major)"))
+        tables.append(
+            cgen.array(
+                s(f"W{i}"),
+                "float",
+                np.asarray(layer.weight).T,
+                comment=f"conv {i}: {filters} kernels of {kernel} x {c_in} (tap-major)",
+            )
+        )
         tables.append(cgen.array(s(f"b{i}"), "float", layer.bias))
         bias = s(f"b{i}")
         if i == 0 and stage.params.center_window:
-            tables.append(cgen.array(s("negS0"), "float", -stage.centring_sums().T,
-                                     comment="minus conv 0's weights summed over taps (filter-major): the window-mean bias"))
+            tables.append(
+                cgen.array(
+                    s("negS0"),
+                    "float",
+                    -stage.centring_sums().T,
+                    comment="minus conv 0's weights summed over taps (filter-major): the window-mean bias",
+                )
+            )
             centring = [Field("float", "mean", c_in), Field("float", "bias0", filters)]
             bias = ctx.scratch("bias0")
-            code.append(f"sf_conv1d_centred_bias_f32({src}, {steps}u, {c_in}u, {s('negS0')}, {s('b0')}, {filters}u, "
-                        f"{ctx.scratch('mean')}, {bias});")
+            code.append(
+                f"sf_conv1d_centred_bias_f32({src}, {steps}u, {c_in}u, {s('negS0')}, {s('b0')}, {filters}u, "
+                f"{ctx.scratch('mean')}, {bias});"
+            )
         dst = b if i % 2 else a
-        code.append(f"sf_conv1d_relu_f32({src}, {steps}u, {c_in}u, {s(f'W{i}')}, {bias}, "
-                    f"{filters}u, {kernel}u, {stride}u, {dst});")
+        code.append(
+            f"sf_conv1d_relu_f32({src}, {steps}u, {c_in}u, {s(f'W{i}')}, {bias}, "
+            f"{filters}u, {kernel}u, {stride}u, {dst});"
+        )
         src = dst
     steps, c_in = nn.out_steps(steps, kernel, stride), filters
     n_classes = int(net.out_bias.shape[0])
@@ -49,8 +65,12 @@ def emit_conv1d(stage, ctx) -> CFragment:
     return CFragment(
         runtime=["sf_dense", "sf_conv", "sf_linear"],
         tables=tables,
-        scratch=[Field("float", "a", max(widest, n_classes)), Field("float", "b", widest),
-                 Field("float", "pooled", c_in), *centring],
+        scratch=[
+            Field("float", "a", max(widest, n_classes)),
+            Field("float", "b", widest),
+            Field("float", "pooled", c_in),
+            *centring,
+        ],
         code=code,
         returns_label=True,
     )

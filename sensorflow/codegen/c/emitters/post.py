@@ -15,8 +15,10 @@ def emit_smooth(stage, ctx) -> CFragment:
     n, c = stage.params.windows, ctx.input_spec.size
     return CFragment(
         runtime=["sf_post"],
-        state=[Field("float", "history", max(n - 1, 1) * c, "previous windows, oldest first"),
-               Field("uint32_t", "count", 1, "windows seen (saturates)")],
+        state=[
+            Field("float", "history", max(n - 1, 1) * c, "previous windows, oldest first"),
+            Field("uint32_t", "count", 1, "windows seen (saturates)"),
+        ],
         code=[f"sf_smooth_f32(in, out, {ctx.state('history')}, {ctx.state('count')}, {n}u, {c}u);"],
     )
 

@@ -25,10 +25,12 @@ def emit_scaler(stage, ctx: MPContext) -> MPFragment:
         return MPFragment([f"rt.standardize({ctx.inp}, 0, {n}, {mean}, {scale})"])
     mn = ctx.f32_table("min", stage.min_)
     lo, hi = (float(v) for v in stage.params.feature_range)
-    return MPFragment([
-        f"rt.minmax({ctx.inp}, 0, {n}, {scale}, {mn}, {bool(stage.params.clip)}, "
-        f"{ctx.scalar('lo', lo)}, {ctx.scalar('hi', hi)})"
-    ])
+    return MPFragment(
+        [
+            f"rt.minmax({ctx.inp}, 0, {n}, {scale}, {mn}, {bool(stage.params.clip)}, "
+            f"{ctx.scalar('lo', lo)}, {ctx.scalar('hi', hi)})"
+        ]
+    )
 
 
 # ---------------------------------------------------------------------- spectra
@@ -65,8 +67,10 @@ def _spectrum_call(stage, ctx: MPContext, power: int, nb_full: int) -> tuple[str
     cos_t, sin_t, rev = fft_tables(ctx, n, real_power=True)
     re, im, tre, tim = _fft_scratch(ctx, n, real_power=True)
     acc = ctx.buffer("spec", nb_full)
-    call = (f"rt.spectrum({ctx.inp}, {ctx.channels}, c, {n}, {stage.hop_length}, {stage.n_frames}, {win}, {power}, "
-            f"{nb_full}, {cos_t}, {sin_t}, {rev}, {re}, {im}, {tre}, {tim}, {acc})")
+    call = (
+        f"rt.spectrum({ctx.inp}, {ctx.channels}, c, {n}, {stage.hop_length}, {stage.n_frames}, {win}, {power}, "
+        f"{nb_full}, {cos_t}, {sin_t}, {rev}, {re}, {im}, {tre}, {tim}, {acc})"
+    )
     return call, acc
 
 
@@ -74,12 +78,14 @@ def _spectrum_call(stage, ctx: MPContext, power: int, nb_full: int) -> tuple[str
 def emit_fft(stage, ctx: MPContext) -> MPFragment:
     nb = stage.n_bins
     call, acc = _spectrum_call(stage, ctx, 2 if stage.params.scaling == "power" else 1, nb)
-    return MPFragment([
-        f"for c in range({ctx.channels}):",
-        f"    {call}",
-        f"    for k in range({nb}):",
-        f"        {ctx.out}[{ctx.off} + c * {nb} + k] = {acc}[k]",
-    ])
+    return MPFragment(
+        [
+            f"for c in range({ctx.channels}):",
+            f"    {call}",
+            f"    for k in range({nb}):",
+            f"        {ctx.out}[{ctx.off} + c * {nb} + k] = {acc}[k]",
+        ]
+    )
 
 
 @mp_emitter("band_energy")
@@ -93,12 +99,14 @@ def emit_band_energy(stage, ctx: MPContext) -> MPFragment:
     band_of_bin = np.where(m.any(axis=0), np.argmax(m, axis=0), -1)
     call, acc = _spectrum_call(stage, ctx, 2, nb)
     bob = ctx.int_table("band_of_bin", band_of_bin)
-    return MPFragment([
-        f"o = {ctx.off}",
-        f"for c in range({ctx.channels}):",
-        f"    {call}",
-        f"    o = rt.bands({acc}, {nb}, {bob}, {n_bands}, {bool(stage.params.db)}, {ctx.out}, o)",
-    ])
+    return MPFragment(
+        [
+            f"o = {ctx.off}",
+            f"for c in range({ctx.channels}):",
+            f"    {call}",
+            f"    o = rt.bands({acc}, {nb}, {bob}, {n_bands}, {bool(stage.params.db)}, {ctx.out}, o)",
+        ]
+    )
 
 
 @mp_emitter("spectral")
@@ -113,12 +121,14 @@ def emit_spectral(stage, ctx: MPContext) -> MPFragment:
     k = stage.params.n_peaks
     taken = ctx.buffer("taken", max(k, 1), "i")
     roll = ctx.scalar("roll", stage.params.roll_percent)
-    return MPFragment([
-        f"o = {ctx.off}",
-        f"for c in range({ctx.channels}):",
-        f"    {call}",
-        f"    o = rt.spectral_shape({acc}, {nb}, {freqs}, {codes_expr}, {roll}, {k}, {taken}, {ctx.out}, o)",
-    ])
+    return MPFragment(
+        [
+            f"o = {ctx.off}",
+            f"for c in range({ctx.channels}):",
+            f"    {call}",
+            f"    o = rt.spectral_shape({acc}, {nb}, {freqs}, {codes_expr}, {roll}, {k}, {taken}, {ctx.out}, o)",
+        ]
+    )
 
 
 def _sparse_mel(ctx: MPContext, M: np.ndarray) -> tuple[str, str, str, str]:
@@ -131,8 +141,12 @@ def _sparse_mel(ctx: MPContext, M: np.ndarray) -> tuple[str, str, str, str]:
         lens.append(b - a)
         offs.append(len(w))
         w.extend(row[a:b].tolist())
-    return (ctx.int_table("mel_start", starts), ctx.int_table("mel_len", lens), ctx.int_table("mel_off", offs),
-            ctx.f32_table("mel_w", w if w else [0.0]))
+    return (
+        ctx.int_table("mel_start", starts),
+        ctx.int_table("mel_len", lens),
+        ctx.int_table("mel_off", offs),
+        ctx.f32_table("mel_w", w if w else [0.0]),
+    )
 
 
 @mp_emitter("log_mel", "mfcc")
@@ -186,8 +200,10 @@ def emit_envelope_spectrum(stage, ctx: MPContext) -> MPFragment:
     else:
         sos_t, n_sec, z = "None", 0, "None"
     env = ctx.buffer("env", nb_full)
-    call = (f"rt.envelope_spectrum({ctx.inp}, {n}, {ctx.channels}, c, {sos_t}, {n_sec}, {z}, {cos_t}, {sin_t}, "
-            f"{rev}, {re}, {im}, {tre}, {tim}, {win}, {wsum}, {nb_full}, {env})")
+    call = (
+        f"rt.envelope_spectrum({ctx.inp}, {n}, {ctx.channels}, c, {sos_t}, {n_sec}, {z}, {cos_t}, {sin_t}, "
+        f"{rev}, {re}, {im}, {tre}, {tim}, {win}, {wsum}, {nb_full}, {env})"
+    )
     p = stage.params
     if p.frequencies:
         f = stage.frequencies()
@@ -197,16 +213,20 @@ def emit_envelope_spectrum(stage, ctx: MPContext) -> MPFragment:
             starts.append(int(sel[0]))
             lens.append(int(sel[-1] - sel[0] + 1))
         st, ln = ctx.int_table("f_start", starts), ctx.int_table("f_len", lens)
-        return MPFragment([
-            f"o = {ctx.off}",
+        return MPFragment(
+            [
+                f"o = {ctx.off}",
+                f"for c in range({ctx.channels}):",
+                f"    {call}",
+                f"    o = rt.peaks_near({env}, {st}, {ln}, {len(p.frequencies)}, {ctx.out}, o)",
+            ]
+        )
+    nb = stage.n_bins
+    return MPFragment(
+        [
             f"for c in range({ctx.channels}):",
             f"    {call}",
-            f"    o = rt.peaks_near({env}, {st}, {ln}, {len(p.frequencies)}, {ctx.out}, o)",
-        ])
-    nb = stage.n_bins
-    return MPFragment([
-        f"for c in range({ctx.channels}):",
-        f"    {call}",
-        f"    for k in range({nb}):",
-        f"        {ctx.out}[{ctx.off} + c * {nb} + k] = {env}[k]",
-    ])
+            f"    for k in range({nb}):",
+            f"        {ctx.out}[{ctx.off} + c * {nb} + k] = {env}[k]",
+        ]
+    )

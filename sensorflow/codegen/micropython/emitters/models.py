@@ -27,10 +27,12 @@ def emit_trees(stage, ctx: MPContext) -> MPFragment:
     root = ctx.int_table("root", lay["root"])
     leaf = ctx.int_table("leaf", lay["leaf"].ravel() if lay["leaf"].size else [0])
     acc = ctx.buffer("acc", nc, "I")
-    return MPFragment([
-        f"label = rt.forest({ctx.inp}, {feat}, {thr}, {child}, {root}, {leaf}, {n_int}, {nc}, "
-        f"{lay['leaf_scale']}, {acc}, {ctx.out})"
-    ])
+    return MPFragment(
+        [
+            f"label = rt.forest({ctx.inp}, {feat}, {thr}, {child}, {root}, {leaf}, {n_int}, {nc}, "
+            f"{lay['leaf_scale']}, {acc}, {ctx.out})"
+        ]
+    )
 
 
 def _knn_metric(metric: str, p: float) -> tuple[int, float]:
@@ -53,10 +55,12 @@ def emit_knn(stage, ctx: MPContext) -> MPFragment:
     y = ctx.int_table("y", stage.fit_y_)
     bd = ctx.buffer("best_d", k, "f")
     bi = ctx.buffer("best_i", k, "i")
-    return MPFragment([
-        f"label = rt.knn({ctx.inp}, {Xt}, {y}, {n}, {d}, {k}, {metric}, {p!r}, "
-        f"{stage.params.weights == 'distance'}, {stage.n_classes}, {bd}, {bi}, {ctx.out})"
-    ])
+    return MPFragment(
+        [
+            f"label = rt.knn({ctx.inp}, {Xt}, {y}, {n}, {d}, {k}, {metric}, {p!r}, "
+            f"{stage.params.weights == 'distance'}, {stage.n_classes}, {bd}, {bi}, {ctx.out})"
+        ]
+    )
 
 
 @mp_emitter("logistic")
@@ -118,10 +122,12 @@ def emit_gaussian_anomaly(stage, ctx: MPContext) -> MPFragment:
     pt = ctx.f32_table("precision", stage.precision_)
     tmp = ctx.buffer("tmp", d)
     t = ctx.scalar("threshold", stage.threshold_)
-    return MPFragment([
-        f"m = rt.mahalanobis2({ctx.inp}, {d}, {lt}, {pt}, {tmp})",
-        f"label = rt.anomaly(rt.math.sqrt(m if m > 0.0 else 0.0), {t}, {ctx.out})",
-    ])
+    return MPFragment(
+        [
+            f"m = rt.mahalanobis2({ctx.inp}, {d}, {lt}, {pt}, {tmp})",
+            f"label = rt.anomaly(rt.math.sqrt(m if m > 0.0 else 0.0), {t}, {ctx.out})",
+        ]
+    )
 
 
 @mp_emitter("knn_anomaly")
@@ -133,13 +139,15 @@ def emit_knn_anomaly(stage, ctx: MPContext) -> MPFragment:
     bd = ctx.buffer("best_d", k, "f")
     bi = ctx.buffer("best_i", k, "i")
     t = ctx.scalar("threshold", stage.threshold_)
-    return MPFragment([
-        f"rt.nearest({ctx.inp}, {Xt}, {n}, {d}, {k}, 0, 2.0, {bd}, {bi})",
-        "s = 0.0",
-        f"for j in range({k}):",
-        f"    s += {bd}[j]",
-        f"label = rt.anomaly(s / {k}, {t}, {ctx.out})",
-    ])
+    return MPFragment(
+        [
+            f"rt.nearest({ctx.inp}, {Xt}, {n}, {d}, {k}, 0, 2.0, {bd}, {bi})",
+            "s = 0.0",
+            f"for j in range({k}):",
+            f"    s += {bd}[j]",
+            f"label = rt.anomaly(s / {k}, {t}, {ctx.out})",
+        ]
+    )
 
 
 __all__ = ["LEAF_SCALE"]

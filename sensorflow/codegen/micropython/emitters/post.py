@@ -31,6 +31,8 @@ def emit_threshold(stage, ctx: MPContext) -> MPFragment:
 def emit_refractory(stage, ctx: MPContext) -> MPFragment:
     n = ctx.n_in if stage.params.per_class else 1
     rem = ctx.buffer("remaining", n, "i", state=True)
-    return MPFragment([
-        f"rt.refractory({ctx.inp}, {ctx.n_in}, {rem}, {stage.hold_windows()}, {bool(stage.params.per_class)}, {ctx.out})"
-    ])
+    return MPFragment(
+        [
+            f"rt.refractory({ctx.inp}, {ctx.n_in}, {rem}, {stage.hold_windows()}, {bool(stage.params.per_class)}, {ctx.out})"
+        ]
+    )

@@ -343,8 +343,37 @@ def spectral_shape(S, nb, freqs, codes, roll_percent, n_peaks, taken, dst, off):
     return off
 
 
-def log_mel(x, n, C, ch, n_fft, hop, n_frames, center, reflect, win, power, cos_t, sin_t, rev, re, im, tre, tim,
-            mel_start, mel_len, mel_off, mel_w, n_mels, amin, add_floor, db, offset, dst, off):
+def log_mel(
+    x,
+    n,
+    C,
+    ch,
+    n_fft,
+    hop,
+    n_frames,
+    center,
+    reflect,
+    win,
+    power,
+    cos_t,
+    sin_t,
+    rev,
+    re,
+    im,
+    tre,
+    tim,
+    mel_start,
+    mel_len,
+    mel_off,
+    mel_w,
+    n_mels,
+    amin,
+    add_floor,
+    db,
+    offset,
+    dst,
+    off,
+):
     """Log mel frames of channel ch into dst[off:], frame-major (stages ``log_mel``,
     ``mfcc``; librosa.feature.melspectrogram + power_to_db without the top_db clip):
     frames of n_fft every hop (centred with zero or reflect padding when ``center``),
@@ -431,7 +460,7 @@ def envelope_spectrum(x, n, C, ch, sos, n_sec, z, cos_t, sin_t, rev, re, im, tre
     cfft(re, im, n, cos_t, sin_t, rev, -1, tre, tim, n)
     half = n // 2
     for k in range(1, n):
-        if (n % 2 == 0 and k == half):
+        if n % 2 == 0 and k == half:
             continue
         if k < (n + 1) // 2:
             re[k] *= 2.0
