@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -332,6 +331,3 @@ def load(path: str | os.PathLike):
 def loads(text: str, shown: str = "<string>"):
     data, lines, shown = parse_yaml(text, shown)
     return validate(data, lines, shown), lines, shown
-
-
-IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

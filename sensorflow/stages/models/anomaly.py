@@ -87,6 +87,9 @@ class _Anomaly(Model):
 
 @register
 class GaussianAnomaly(_Anomaly):
+    """Anomaly score: Mahalanobis distance to the normal training windows' mean under a Ledoit-Wolf
+    shrunk covariance (``sklearn.covariance.LedoitWolf``); scores for ``["normal", "anomaly"]``."""
+
     name = "gaussian_anomaly"
 
     class Params(_AnomalyParams):
@@ -120,6 +123,9 @@ class GaussianAnomaly(_Anomaly):
 
 @register
 class KNNAnomaly(_Anomaly):
+    """Anomaly score: mean Euclidean distance to the ``n_neighbors`` nearest normal training windows
+    (each training window leaves itself out when the threshold is set); scores for ``["normal", "anomaly"]``."""
+
     name = "knn_anomaly"
 
     class Params(_AnomalyParams):

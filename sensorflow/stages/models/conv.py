@@ -41,6 +41,10 @@ def fold_standardization(layer: nn.ConvLayer, mean: np.ndarray, scale: np.ndarra
 
 @register
 class Conv1D(Model):
+    """Temporal CNN over a window's log-mel / MFCC frames: valid 1-D convolutions + ReLU, global
+    max or average pooling, dense, softmax (Keras layer conventions; trained in numpy by
+    ``sensorflow.nn.conv1d``, checked against ``scipy.signal.correlate``)."""
+
     name = "conv1d"
 
     class Params(StageParams):

@@ -45,6 +45,9 @@ def logsumexp(a: np.ndarray) -> np.ndarray:
 
 @register
 class Logistic(Model):
+    """``sklearn.linear_model.LogisticRegression`` (L2, ``C``): softmax of ``X @ coef_.T + intercept_``,
+    the logistic of the one decision value for two classes."""
+
     name = "logistic"
 
     class Params(StageParams):
@@ -90,6 +93,9 @@ class Logistic(Model):
 
 @register
 class GaussianNB(Model):
+    """``sklearn.naive_bayes.GaussianNB``: per-class Gaussian likelihoods (``theta_``, ``var_``,
+    ``class_prior_``), normalised by log-sum-exp as scikit-learn does."""
+
     name = "gaussian_nb"
 
     class Params(StageParams):

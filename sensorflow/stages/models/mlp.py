@@ -32,6 +32,9 @@ _HIDDEN = {
 
 @register
 class MLP(Model):
+    """``sklearn.neural_network.MLPClassifier``: dense layers with a relu / tanh / logistic / identity
+    activation, softmax output (one logistic unit for two classes)."""
+
     name = "mlp"
 
     class Params(StageParams):
