@@ -53,7 +53,7 @@ def nearest(A: np.ndarray, B: np.ndarray, k: int, metric: str, p: float) -> tupl
 @register
 class KNN(Model):
     """``sklearn.neighbors.KNeighborsClassifier``: uniform or 1/distance weighted votes of the
-    ``n_neighbors`` nearest training vectors; ties at the k-th neighbour go to the lower index."""
+    ``n_neighbors`` nearest training vectors; ties at the k-th neighbour go to the lower training index."""
 
     name = "knn"
 
