@@ -26,6 +26,7 @@ COMMANDS = {
     "hil": "run an exported pipeline on a board over serial and compare with the host",
     "demo": "run a demo app end to end (wakeword, gesture, vibration)",
     "bench": "benchmarks against peer tools",
+    "report": "write one self-contained HTML report for a trained artifact",
 }
 
 
