@@ -5,7 +5,7 @@ emlearn's FFT + filterbank figure is quoted from the field notes, labelled as su
 
 from __future__ import annotations
 
-from . import qemu_harness as qh
+from ..device import measure as qh
 from .peers import FETCH_HINT, cmsis_dsp_dir
 from .report import Section, Table, Target, not_available, ratio
 

@@ -1,5 +1,5 @@
 """Instruction counts of the DSP runtime kernels on the emulated Cortex-M4F (qemu mps2-an386,
--O2, ``-icount shift=0``), measured with :mod:`sensorflow.bench.qemu_harness`:
+-O2, ``-icount shift=0``), measured with :mod:`sensorflow.device.measure`:
 
 - ``rfft512``: sf_rfft_process_f32 on 512 points (the input copy it needs is measured apart
   and subtracted; CMSIS-DSP's arm_rfft_fast_f32: 24,219);
@@ -27,8 +27,8 @@ import numpy as np
 
 from ..codegen.c import cgen
 from ..codegen.c.emitters.dsp import c_array, fft_bitrev, fft_twiddle, sparse_rows
+from ..device import measure as qemu_harness
 from ..spec import Spec
-from . import qemu_harness
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime" / "c"
 KERNELS = ("sf_fft.c", "sf_mel.c", "sf_dct.c", "sf_logmel.c")
@@ -159,7 +159,7 @@ def measure(board: str = "qemu-mps2-an386") -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--board", default="qemu-mps2-an386", choices=sorted(qemu_harness.BOARDS))
+    ap.add_argument("--board", default="qemu-mps2-an386", choices=sorted(qemu_harness.measuring_boards()))
     args = ap.parse_args(argv)
     r = measure(args.board)
     if args.json:
