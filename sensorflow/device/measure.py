@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SensorflowError
-from . import elf, firmware, toolchain
+from . import boards, elf, firmware, toolchain
 from .boards import Board
 
 
@@ -255,7 +255,6 @@ def _floats(name: str, arr: np.ndarray) -> str:
 
 def _library(pipe, board: str, work: Path):
     from ..codegen.c import generate
-    from . import boards
 
     b = boards.get(board)
     gen = generate(pipe, None, board=b)
