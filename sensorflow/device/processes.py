@@ -110,6 +110,9 @@ class EmulatedBoard:
     def release(self) -> None:
         """Let the board run once the host holds the port open (QEMU waits under -S)."""
 
+    def hard_reset(self) -> None:
+        raise NotImplementedError
+
     def stop(self) -> None:
         kill_group(self.proc)
         forget(self)
@@ -215,6 +218,10 @@ class QemuBoard(EmulatedBoard):
     def release(self) -> None:
         self.monitor("cont")
 
+    def hard_reset(self) -> None:
+        """Press the reset button: the board reboots and sends a fresh boot hello."""
+        self.monitor("system_reset")
+
     def stop(self) -> None:
         super().stop()
         if self.proc is not None and self.proc.stdout is not None:
@@ -244,6 +251,11 @@ class HostBoard(EmulatedBoard):
 
     def _launch(self) -> None:
         self.proc = self._spawn([str(self.elf)], stdin=self._master, stdout=self._master, stderr=subprocess.DEVNULL)
+
+    def hard_reset(self) -> None:
+        """Kill the process and start a fresh one on the same pty (a power cycle)."""
+        kill_group(self.proc)
+        self._launch()
 
     def stop(self) -> None:
         super().stop()
