@@ -12,7 +12,7 @@ inputs against the same passes over an empty function of the same signature. Wit
 
 is deterministic (field-facts: "test vectors compiled into the image; per-prediction =
 (region - empty-loop region) / N"). Arm counts come from SysTick on the processor clock
-(one tick = ``ticks_to_instructions`` instructions, checked by ``calibrate``); RISC-V counts
+(one tick = the board file's ``emulator.instructions_per_tick``, checked by ``calibrate``); RISC-V counts
 come from ``minstret``. Peers (CMSIS-DSP) and sensorflow's own code are measured with this one
 method. ``measure_pipeline`` measures an exported pipeline (as ``sensorflow bench`` and the demos
 report it).
@@ -55,8 +55,6 @@ class Measurement:
 
     def floats(self):
         """The ``bench_out_f32`` words as float32 values."""
-        import numpy as np
-
         return np.array(self.words, dtype=np.uint32).view(np.float32)
 
 
