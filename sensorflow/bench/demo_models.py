@@ -1,5 +1,5 @@
-"""The demo pipelines trained once per benchmark process (``sensorflow.demo``'s pipeline
-lookup and data loading, ``sensorflow.training.train``), shared by the host-throughput and
+"""The demo pipelines trained once per benchmark process (``sensorflow.examples`` finds and
+loads ``pipelines/<name>.yaml``, ``sensorflow.training.train`` fits it), shared by the host-throughput and
 the emulated-board sections. ``small`` uses the demos' shrunken datasets (recipes only)."""
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ def trained(name: str, small: bool = False) -> TrainedDemo:
     key = (name, small)
     if key in _CACHE:
         return _CACHE[key]
-    from ..demo.runner import find_pipeline, load_pipeline
+    from .. import examples
     from ..training import train
 
-    pipe = load_pipeline(find_pipeline(name), small)
+    pipe = examples.load(examples.find(f"{name}.yaml", f"benchmark demo '{name}'"), small)
     t0 = time.perf_counter()
     ds = pipe.load_data()
     t1 = time.perf_counter()

@@ -1,5 +1,6 @@
 """Whole demo pipelines, exported with sensorflow's C generator, on the emulated Cortex-M4F
-(mps2-an386) and rv32imc (riscv32 virt, soft float).
+(mps2-an386) and rv32imc (riscv32 virt, soft float), measured by
+``sensorflow.device.measure.measure_pipeline`` (the demos report the same figures).
 
 Per demo and board: held-out windows compiled into the measuring image;
 ``<prefix>_infer(window)`` per window (instructions per inference, labels checked against
@@ -17,11 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..device import measure as qh
 from ..errors import SensorflowError
-from . import qemu_harness as qh
 from .demo_models import DEMOS, trained
 from .report import Section, Table, Target, not_available
-from .tree_exporters import c_literal
 
 TITLE = "Whole pipelines on emulated boards"
 BOARDS = ("qemu-mps2-an386", "qemu-riscv32")
@@ -39,88 +39,6 @@ PUBLISHED_BYTES = {
     PUBLISHED[0][0]: ("gesture", 6.4 * 1024, 42.5 * 1024),
     PUBLISHED[1][0]: ("wakeword", 10 * 1024, 20 * 1024),
 }
-
-
-def _floats(name: str, arr: np.ndarray) -> str:
-    flat = np.asarray(arr, dtype=np.float32).ravel()
-    return f"static const float {name}[{len(flat)}] = {{{','.join(c_literal(v, 'float') for v in flat)}}};\n"
-
-
-def _library(pipe, board: str, work: Path):
-    from .. import boards
-    from ..codegen.c import generate
-
-    b = boards.get(board)
-    gen = generate(pipe, None, board=b)
-    lib = work / "lib"
-    gen.write(lib)
-    defines = tuple(getattr(getattr(b, "toolchain", None), "defines", ()) or ())
-    return gen, lib, defines
-
-
-def _sizes(gen, lib: Path, board: str, defines, work: Path) -> dict:
-    total = {"text": 0, "data": 0, "bss": 0}
-    for src in gen.sources:
-        s = qh.object_size(
-            qh.compile_object(lib / src, board, include_dirs=[lib], defines=defines, out=work / (Path(src).stem + ".o"))
-        )
-        for k in total:
-            total[k] += s[k]
-    return total
-
-
-def measure_demo(pipe, X: np.ndarray, board: str, work: Path) -> dict:
-    gen, lib, defines = _library(pipe, board, work)
-    p = gen.prefix
-    L, C = pipe.window_length, pipe.input_spec.n_channels
-    hop = pipe.hop
-    k = int(min(len(X), 8 if L * C <= 4000 else 3))
-    Xk = X[:k]
-    stream = np.concatenate([Xk[0]] + [w[-hop:] for w in Xk[1:]]) if hop < L else Xk.reshape(-1, C)
-    # the results pass pushes the whole stream once, then the timed pass pushes it again: with at
-    # least a window's worth of pushes per pass, every timed push completes a window (steady state)
-    n_push = max((len(stream) - L) // hop + 1, -(-L // hop))
-    if len(stream) < n_push * hop:
-        stream = np.concatenate([stream] * -(-n_push * hop // len(stream)))[: n_push * hop]
-    nc = max(1, gen.n_classes)
-    data = _floats("windows", Xk) + _floats("signal", stream)
-    src = work / "bench_pipeline.c"
-    src.write_text(
-        f'#include "{p}.h"\n' + data + f"static float scores[{nc}];\nstatic int ready;\n"
-        f"static void setup(void) {{ if (!ready) {{ {p}_init(); ready = 1; }} }}\n"
-        "int infer_entry(int i);\n"
-        f"int infer_entry(int i) {{ setup(); return {p}_infer(&windows[i * {L * C}], 0, scores); }}\n"
-        "int push_entry(int i);\n"
-        f"int push_entry(int i) {{ setup(); return {p}_push(&signal[i * {hop * C}], {hop}); }}\n"
-    )
-    libsrc = [lib / s for s in gen.sources]
-    kw = dict(include_dirs=[lib], defines=defines)
-    inf = qh.measure_c([src, *libsrc], "infer_entry", board, n_inputs=k, workdir=work / "infer", **kw)
-    push = qh.measure_c([src, *libsrc], "push_entry", board, n_inputs=n_push, workdir=work / "push", **kw)
-    # same window table as the infer image (the stream table is dropped from both by --gc-sections)
-    base_src = work / "bench_base.c"
-    base_src.write_text(
-        data + f"int base_entry(int i);\nint base_entry(int i) {{ return (int)(windows[i * {L * C}] > 0.0f); }}\n"
-    )
-    base = qh.measure_c([base_src], "base_entry", board, n_inputs=k, workdir=work / "base")
-    lib_sizes = _sizes(gen, lib, board, defines, work / "obj")
-    index = {c: i for i, c in enumerate(np.asarray(pipe.classes_).tolist())}
-    host_idx = np.asarray([index[c] for c in np.asarray(pipe.predict(Xk)).tolist()])
-    agree = int(np.sum(np.asarray(inf.results) == host_idx))
-    sr = float(pipe.config.sensor.sample_rate)
-    return {
-        "k": k,
-        "agree": agree,
-        "instr_infer": inf.instructions_per_call,
-        "instr_hop": push.instructions_per_call,
-        "instr_per_second": push.instructions_per_call * sr / hop,
-        "flash": inf.image_sizes["flash"] - base.image_sizes["flash"],
-        "lib_flash": lib_sizes["text"] + lib_sizes["data"],
-        "ram": lib_sizes["data"] + lib_sizes["bss"] + inf.stack_bytes,
-        "stack": inf.stack_bytes,
-        "state": int(gen.state_bytes),
-        "hop_s": hop / sr,
-    }
 
 
 def run(quick: bool = False) -> Section:
@@ -167,7 +85,7 @@ def run(quick: bool = False) -> Section:
             X = np.asarray(d.result.test_windows, dtype=np.float32)
             for board in boards[:1] if quick else boards:
                 try:
-                    r = measure_demo(d.pipeline, X, board, work_root / f"{name}-{board}")
+                    r = qh.measure_pipeline(d.pipeline, X, board, work_root / f"{name}-{board}")
                 except Exception as exc:
                     table.rows.append([name, board, f"failed: {str(exc).splitlines()[0][:160]}"] + [None] * 7)
                     continue

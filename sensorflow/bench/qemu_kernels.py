@@ -1,11 +1,10 @@
 """Instruction counts of the DSP runtime kernels on the emulated Cortex-M4F (qemu mps2-an386,
--O2, ``-icount shift=0``), measured with :mod:`sensorflow.bench.qemu_harness`:
+-O2, ``-icount shift=0``), measured with :mod:`sensorflow.device.measure`:
 
-- ``rfft512``: sf_rfft_process_f32 on 512 points (the input copy it needs is measured apart
-  and subtracted; CMSIS-DSP's arm_rfft_fast_f32: 24,219);
+- ``rfft512``: sf_rfft_process_f32 on 512 points (the input copy it needs is measured in the
+  same image and subtracted, as ``cmsis_kernels`` does for CMSIS-DSP's arm_rfft_fast_f32);
 - ``mfcc_frame``: one 512-sample frame, 40 mels (Slaney), 13 coefficients, librosa
-  conventions (window, rfft, power, mel, dB, top_db, DCT-II ortho), through sf_logmel
-  (CMSIS-DSP arm_mfcc_f32: 52,161 with its own definition);
+  conventions (window, rfft, power, mel, dB, top_db, DCT-II ortho), through sf_logmel;
 - ``wakeword_second``: MFCC of 1 s windows (16 kHz, n_fft 512, hop 160, 40 mels, 13 coeffs,
   center=False) hopping by 250 ms through a 2.5 s stream in incremental mode: 4 x the mean
   instructions per window = instructions per second of audio.
@@ -27,8 +26,8 @@ import numpy as np
 
 from ..codegen.c import cgen
 from ..codegen.c.emitters.dsp import c_array, fft_bitrev, fft_twiddle, sparse_rows
+from ..device import measure as qemu_harness
 from ..spec import Spec
-from . import qemu_harness
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime" / "c"
 KERNELS = ("sf_fft.c", "sf_mel.c", "sf_dct.c", "sf_logmel.c")
@@ -152,14 +151,13 @@ def measure(board: str = "qemu-mps2-an386") -> dict:
         "wakeword_instructions_per_window": results["ww"].instructions_per_call,
         "wakeword_instructions_per_second": 4 * results["ww"].instructions_per_call,
         "wakeword_max_abs_error": ww_err,
-        "peers": {"cmsis_rfft512": 24219, "cmsis_mfcc_frame": 52161, "emlearn_mfcc_frame": 116909},
     }
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--board", default="qemu-mps2-an386", choices=sorted(qemu_harness.BOARDS))
+    ap.add_argument("--board", default="qemu-mps2-an386", choices=sorted(qemu_harness.measuring_boards()))
     args = ap.parse_args(argv)
     r = measure(args.board)
     if args.json:

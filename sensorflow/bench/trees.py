@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..device import elf
+from ..device import measure as qh
 from ..errors import SensorflowError
-from . import qemu_harness as qh
 from .report import Section, Table, Target, not_available, ratio
 from .tree_data import load, threshold_vectors
 from .tree_exporters import ExportedModel, peer_exporters, vectors_source
@@ -82,9 +83,9 @@ def measure_exporter(exp: ExportedModel, X_test, X_thr, ref_test, ref_thr, work:
     t0 = time.perf_counter()
     obj = qh.compile_object(model_c, BOARD, include_dirs=exp.include_dirs, out=work / "model.o")
     compile_s = time.perf_counter() - t0
-    size = qh.object_size(obj)
+    size = elf.sizes(obj)
     for e in extra:
-        s2 = qh.object_size(qh.compile_object(e, BOARD, include_dirs=exp.include_dirs, out=work / (e.stem + ".o")))
+        s2 = elf.sizes(qh.compile_object(e, BOARD, include_dirs=exp.include_dirs, out=work / (e.stem + ".o")))
         size = {k: size[k] + s2[k] for k in size}
     objs = [obj] + [work / (e.stem + ".o") for e in extra]
     m = qh.measure_c(
@@ -98,7 +99,7 @@ def measure_exporter(exp: ExportedModel, X_test, X_thr, ref_test, ref_thr, work:
     )
     got = np.asarray(m.results)
     return {
-        "object_bytes": size["text"] + size["data"],
+        "object_bytes": size["flash"],
         "instructions": m.instructions_per_call,
         "mismatch_test": int(np.sum(got[: len(X_test)] != ref_test)),
         "mismatch_thr": int(np.sum(got[len(X_test) :] != ref_thr)),

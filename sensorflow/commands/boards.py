@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import boards
+from ..device import boards
 
 
 def add_arguments(p):

@@ -57,15 +57,15 @@ def run(args, out) -> int:
 def _check_board(name: str) -> None:
     """Refuse, before any training, a board the demo cannot run HIL on (known to ``sensorflow
     boards`` but without a HIL firmware port, or unknown)."""
-    from .. import boards
+    from ..device import boards, firmware
     from ..errors import ConfigError
-    from ..hil.targets import TARGETS
 
-    if name not in TARGETS:
+    ported = firmware.ported_boards()
+    if name not in ported:
         boards.get(name)  # an unknown name: its own error, with a near-miss hint
         raise ConfigError(
             f"--board {name}: the demo runs HIL on a board it can start itself; choose one of: "
-            f"{', '.join(TARGETS)} (for a real board: sensorflow export, then sensorflow hil --port)"
+            f"{', '.join(sorted(ported))} (for a real board: sensorflow export, then sensorflow hil --port)"
         )
 
 

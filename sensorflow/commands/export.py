@@ -7,7 +7,8 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 
-from .. import artifact, boards
+from .. import artifact
+from ..device import boards
 from ..errors import CodegenError
 
 

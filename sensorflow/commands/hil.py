@@ -56,8 +56,8 @@ def _held_out(artifact: Path, args) -> np.ndarray:
 def export_for_board(pipeline, meta: dict, board: str, out: Path) -> Path:
     """``sensorflow export`` for the board (prefix sf_model, as the firmware expects) into
     ``out``; the export refuses a pipeline that does not fit the board's budget."""
-    from .. import boards
     from ..codegen.c.export import export
+    from ..device import boards
 
     export(pipeline, meta, boards.get(board), out, prefix="sf_model", measure=False)
     return out
@@ -133,7 +133,7 @@ def run(args, out) -> int:
         return res
 
     if args.port:
-        from .. import boards
+        from ..device import boards
 
         try:
             bdef = boards.get(args.board)

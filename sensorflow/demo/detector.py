@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from . import plots, streaming
-from .figures import heldout_section
+from .sections import data_section, heldout_section
 
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 0.95)
 CALIBRATION_GRID = tuple(np.round(np.arange(0.30, 0.995, 0.025), 3))
@@ -202,39 +202,6 @@ def _context_text(ev: dict) -> str:
     return (
         f" False accepts by what was playing: {where}. Utterances that drew a detection, by kind "
         f'(confusable = near-homophones such as "pay sensor", "hey center"): {rates}.'
-    )
-
-
-def data_section(ds, tr, group_word: str = "speakers") -> dict:
-    fold = ds.fold if ds.fold is not None else np.array(["?"] * len(ds))
-    train_spk = sorted(set(ds.groups[fold == "train"].tolist()))
-    test_spk = sorted(set(ds.groups[fold == "test"].tolist()))
-    labels = ds.labels
-    rows = [[c, int(np.sum((labels == c) & (fold == "train"))), int(np.sum((labels == c) & (fold == "test")))]
-            for c in sorted(set(labels.tolist()))]  # fmt: skip
-    return {
-        "title": "Data",
-        "text": (
-            f"Source `{ds.source}`, {ds.sample_rate:g} Hz. {len(train_spk)} training {group_word}, {len(test_spk)} "
-            f"held-out {group_word} never used for training: {', '.join(f'`{s}`' for s in test_spk[:12])}"
-            f"{' ...' if len(test_spk) > 12 else ''}.{_mining_text(ds, tr)}"
-        ),
-        "header": ["class", "training recordings", "held-out recordings"],
-        "rows": rows,
-    }
-
-
-def _mining_text(ds, tr) -> str:
-    mined = tr.metrics.get("hard_negatives") if tr is not None else None
-    if not mined:
-        return ""
-    minutes = sum(len(b) for b in ds.background) / ds.sample_rate / 60.0
-    rounds = mined.get("rounds") or [mined]
-    each = ", then ".join(f"{r['mined']} ({r['above_half']} over 0.5)" for r in rounds)
-    return (
-        f" Hard negatives: the net scored all {mined['pool_windows']:,} windows of {minutes:.0f} min of "
-        f"training voices' other speech, the windows it found least like `{ds.background_label}` were added "
-        f"as `{ds.background_label}` and it trained again, {len(rounds)} time(s): {each}."
     )
 
 

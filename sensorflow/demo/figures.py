@@ -9,42 +9,14 @@ import numpy as np
 
 from . import metrics as M
 from . import plots
+from .catalog import swap_model, train
 from .report import target
-
-
-def heldout_section(pipe, tr, out: Path, what: str) -> dict:
-    m = tr.metrics
-    classes = [str(c) for c in m["classes"]]
-    plots.confusion(
-        m["confusion_matrix"], classes, out / "confusion.png", f"{what}: accuracy {100 * m['accuracy']:.1f} %"
-    )
-    X, y = tr.test_windows, np.asarray(tr.test_labels).astype(str)
-    idx = np.random.default_rng(0).permutation(len(X))[:400]
-    F = pipe.transform(X[idx])
-    plots.features(F, list(pipe.feature_spec.names), y[idx], out / "features.png", f"features the model sees ({what})")
-    rows = [[c, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", v["support"]]
-            for c, v in m["per_class"].items()]  # fmt: skip
-    cv = m.get("cv")
-    cv_text = (f" Grouped {cv['folds']}-fold cross-validation on the training part: accuracy "
-               f"{100 * cv['accuracy_mean']:.1f} ± {100 * cv['accuracy_std']:.1f} %." if cv else "")  # fmt: skip
-    return {
-        "title": "Held-out windows",
-        "text": (
-            f"{m['n_train']} training and {m['n_test']} held-out windows ({what}), split `{m.get('split')}`, "
-            f"{m.get('n_features')} features. **Accuracy {100 * m['accuracy']:.1f} %**, macro F1 "
-            f"{m['macro_f1']:.3f}.{cv_text}"
-        ),  # fmt: skip
-        "header": ["class", "precision", "recall", "F1", "support"],
-        "rows": rows,
-        "figures": ["confusion.png", "features.png"],
-    }
+from .sections import data_section, heldout_section
 
 
 def evaluate_classifier(pipe, ds, tr, out: Path, result: dict, demo, log) -> dict:
     metrics: dict = {"heldout": tr.metrics}
     what = "conditions not seen in training" if ds.fold is not None else "held-out groups"
-    from .detector import data_section
-
     sections = []
     if ds.fold is not None:
         sections.append(data_section(ds, tr, "conditions" if demo.anomaly_model else "groups"))
@@ -72,8 +44,6 @@ def evaluate_classifier(pipe, ds, tr, out: Path, result: dict, demo, log) -> dic
 
 def anomaly(pipe, ds, model_type: str, out: Path, log) -> dict:
     import dataclasses
-
-    from .runner import swap_model, train
 
     apipe = swap_model(pipe, model_type)
     tr = train(apipe, dataclasses.replace(ds, streams=[]), out, log)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,40 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from .catalog import DEMOS, Demo, find_pipeline, load_pipeline, swap_model, train
 from .report import target as make_target
 from .steps import Steps, StepUnavailable
-
-REPO_PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
-
-
-@dataclass(frozen=True)
-class Demo:
-    pipeline: str
-    kind: str  # "detector" (continuous streams) or "classifier"
-    description: str
-    anomaly_model: str | None = None
-
-
-DEMOS: dict[str, Demo] = {
-    "wakeword": Demo(
-        "wakeword.yaml",
-        "detector",
-        "Wake-word detection on 16 kHz audio synthesised offline (espeak-ng/flite voices, noise at several SNRs); "
-        "evaluated on continuous streams of held-out voices.",
-    ),
-    "vibration": Demo(
-        "vibration.yaml",
-        "classifier",
-        "Bearing fault classification (normal / outer / inner / ball) from simulated accelerometer signals, tested "
-        "on speeds and loads never seen in training; plus anomaly detection trained on normal data only.",
-        anomaly_model="gaussian_anomaly",
-    ),
-    "gesture": Demo(
-        "gesture.yaml",
-        "classifier",
-        "Activity recognition from real smartwatch accelerometer + gyroscope recordings (BasicMotions).",
-    ),
-}
 
 
 @dataclass
@@ -58,61 +26,7 @@ class DemoOptions:
     log: Callable[[str], None] = print
 
 
-def find_pipeline(name: str, explicit: Path | None = None) -> Path:
-    """pipelines/<demo>.yaml of this checkout, else of the working directory."""
-    if explicit is not None:
-        return Path(explicit)
-    if name not in DEMOS:
-        raise DataError(f"unknown demo '{name}'; choose one of: {', '.join(DEMOS)}")
-    for base in (REPO_PIPELINES, Path("pipelines")):
-        p = base / DEMOS[name].pipeline
-        if p.is_file():
-            return p
-    raise DataError(f"demo '{name}' needs pipelines/{DEMOS[name].pipeline}, which is not in this checkout")
-
-
 # ---------------------------------------------------------------------- steps
-def load_pipeline(path: Path, small: bool):
-    from ..pipeline import Pipeline
-
-    pipe = Pipeline.from_yaml(path)
-    if small and pipe.config.dataset is not None and pipe.config.dataset.loader == "recipe":
-        ds = pipe.config.dataset
-        cfg = pipe.config.model_copy(
-            update={"dataset": ds.model_copy(update={"options": {**ds.options, "small": True}})}
-        )
-        pipe = Pipeline(cfg, pipe._lines, pipe._source)
-    return pipe
-
-
-def train(pipe, ds, out: Path, log):
-    from .steps import require
-
-    train_fn = require("sensorflow.training", "train", "training (sensorflow.training)")
-    no_streams = dataclasses.replace(ds, streams=[])
-    return train_fn(pipe, no_streams, out_dir=out, progress=False, note=log)
-
-
-def swap_model(pipe, model_type: str):
-    """The same pipeline with its model replaced by ``model_type`` and no post stages."""
-    from ..pipeline import Pipeline
-
-    stages = [s for s in pipe.config.stages if s.type != pipe.model.name and _role(s.type) != "post"]
-    idx = [i for i, s in enumerate(pipe.config.stages) if s.type == pipe.model.name][0]
-    from .. import registry
-
-    model_params = registry.get(model_type).Params()
-    stages.insert(idx, model_params)
-    cfg = pipe.config.model_copy(update={"stages": stages, "name": pipe.config.name + "_anomaly"})
-    return Pipeline(cfg, {}, pipe._source)
-
-
-def _role(stage_type: str) -> str:
-    from .. import registry
-
-    return registry.get(stage_type).tags.role
-
-
 def export_c(pipe, artifact_dir: Path, board: str, out: Path) -> dict:
     """``sensorflow export`` for the board (prefix sf_model, as the HIL firmware expects),
     sizes measured by cross-compiling."""
@@ -120,7 +34,7 @@ def export_c(pipe, artifact_dir: Path, board: str, out: Path) -> dict:
 
     export = require("sensorflow.codegen.c.export", "export", "C export (sensorflow.codegen.c.export)")
     from .. import artifact as art
-    from .. import boards
+    from ..device import boards
 
     meta = art.read_meta(artifact_dir)
     report = export(pipe, meta, boards.get(board), out, prefix="sf_model", measure=True)
@@ -153,9 +67,10 @@ def run_hil(
 
 
 def bench_boards() -> tuple[str, ...]:
-    from ..bench.qemu_harness import BOARDS
+    """Boards the measuring image runs on (sensorflow.device.measure)."""
+    from ..device import measure
 
-    return tuple(BOARDS)
+    return tuple(measure.measuring_boards())
 
 
 def measure_on_board(pipe, windows: np.ndarray, board: str, work: Path) -> dict:
@@ -163,13 +78,12 @@ def measure_on_board(pipe, windows: np.ndarray, board: str, work: Path) -> dict:
     ``sensorflow bench`` measures them: flash = linked image growth, RAM = the library's static
     data + bss plus the stack one inference adds over the harness's own, instructions per
     inference and per hop on the steady-state ``<prefix>_push`` path (every call completing a window)."""
-    from ..bench.pipelines_section import measure_demo
-    from ..bench.qemu_harness import tools_available
+    from ..device import measure
 
-    missing = tools_available(board)
+    missing = measure.tools_available(board)
     if missing:
         raise StepUnavailable(f"cannot measure on '{board}': {missing}")
-    m = measure_demo(pipe, windows, board, Path(work))
+    m = measure.measure_pipeline(pipe, windows, board, Path(work))
     m["detail"] = (f"RAM {m['ram']:,} B (stack {m['stack']:,} B), flash {m['flash']:,} B, "
                    f"{m['instr_infer']:,.0f} instructions per inference, "
                    f"{m['instr_per_second']:,.0f} per second of signal on the streaming path")  # fmt: skip
@@ -264,4 +178,14 @@ def _hil_windows(tr, n: int) -> np.ndarray:
     return X[np.sort(picks)]
 
 
-__all__ = ["DEMOS", "Demo", "DemoOptions", "find_pipeline", "run", "make_target", "swap_model"]
+__all__ = [
+    "DEMOS",
+    "Demo",
+    "DemoOptions",
+    "find_pipeline",
+    "load_pipeline",
+    "run",
+    "make_target",
+    "swap_model",
+    "train",
+]

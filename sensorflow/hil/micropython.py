@@ -241,8 +241,9 @@ def run_micropython_hil(
     batch: int = 8,
     progress=None,
 ) -> dict:
-    from .. import artifact, boards
+    from .. import artifact
     from ..codegen.micropython import export
+    from ..device import boards
 
     pipeline, meta = artifact.load(artifact_dir)
     if windows is None:

@@ -1,4 +1,4 @@
-"""The HIL wire format (mirrors hil/firmware/common/hil_proto.h; described in hil/README.md).
+"""The HIL wire format (mirrors sensorflow/device/firmware/hil/hil_proto.h; described in hil/README.md).
 
 A frame is ``COBS(type u8, seq u16 LE, body, CRC-32 LE) + b"\\x00"``. COBS is Cheshire &
 Baker's byte stuffing (the ``cobs`` package), the CRC is zlib's CRC-32 (IEEE 802.3).

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..device import boards, firmware
+from ..device.processes import EmulatedBoard, launch
 from ..errors import HILError
 from .client import BoardClient
-from .emulators import EmulatedBoard, launch
-from .targets import TARGETS, Target, build_firmware
 from .transport import SerialTransport, Transport
 
 
@@ -26,29 +26,9 @@ class Session:
     boot_seconds: float | None
 
 
-def board_defines(name: str) -> list[str]:
-    """-D flags from boards/<name>.yaml (toolchain.defines), when that board file exists."""
-    try:
-        from .. import boards
-
-        return [f"-D{d}" for d in boards.get(name).toolchain.defines]
-    except Exception:  # no board file (e.g. a test board): the harness needs no defines
-        return []
-
-
 def build(board: str, export_dir: Path, build_dir: Path) -> Path:
-    target = _target(board)
-    return build_firmware(target, export_dir, build_dir, extra_cflags=board_defines(board))
-
-
-def _target(board: str) -> Target:
-    if board not in TARGETS:
-        raise HILError(
-            f"no HIL firmware port for board '{board}' (hil/firmware/{board}/); boards with one: "
-            f"{', '.join(TARGETS)}. For another board, flash the HIL firmware yourself and pass "
-            "--port PORT --no-flash"
-        )
-    return TARGETS[board]
+    """The HIL firmware for ``board`` (its port under sensorflow/device/firmware/) with the export compiled in."""
+    return firmware.build_hil(firmware.ported(board), export_dir, build_dir)
 
 
 @contextlib.contextmanager
@@ -56,9 +36,9 @@ def open_emulated(
     board: str, elf: Path, *, timeout: float = 2.0, boot_timeout: float = 10.0, wrap=None, serial: str = "pty"
 ) -> Iterator[Session]:
     """Start the emulated board, open its serial device, wait for its hello."""
-    target = _target(board)
+    b = firmware.ported(board)
     t0 = time.monotonic()
-    with launch(target, elf, serial=serial) as emu:
+    with launch(b, elf, serial=serial) as emu:
         assert emu.port is not None
         transport: Transport = SerialTransport(emu.port)
         try:
@@ -74,8 +54,6 @@ def open_emulated(
 
 def flash(board_name: str, elf: Path, port: str) -> None:
     """Program a real board with the command from its board YAML."""
-    from .. import boards
-
     board = boards.get(board_name)
     if board.flash is None:
         raise HILError(
@@ -84,7 +62,7 @@ def flash(board_name: str, elf: Path, port: str) -> None:
         )
     images = {"elf": elf}
     if board.flash.image in ("bin", "hex"):
-        cc = _target(board_name).cc
+        cc = board.toolchain.cc
         objcopy = cc[: -len("gcc")] + "objcopy" if cc.endswith("gcc") else "objcopy"
         img = elf.with_suffix(f".{board.flash.image}")
         fmt = "binary" if board.flash.image == "bin" else "ihex"

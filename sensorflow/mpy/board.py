@@ -12,31 +12,14 @@ stopped on exit (also at interpreter exit) and dies with its parent (PR_SET_PDEA
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import ctypes
 import os
-import signal
 import subprocess
-import tty
-import weakref
 
+from ..device import processes
 from ..errors import HILError
 from .interp import BOARD_MJS, find_node, find_wasm
 
 DEFAULT_HEAP = 256 * 1024  # bytes of MicroPython heap, about what an ESP32 without PSRAM has
-_LIVE: weakref.WeakSet[EmulatedMicroPythonBoard] = weakref.WeakSet()
-
-
-def _die_with_parent() -> None:  # in the child between fork and exec: killed if we die
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-@atexit.register
-def stop_all() -> None:
-    for board in list(_LIVE):
-        board.stop()
 
 
 class EmulatedMicroPythonBoard:
@@ -48,23 +31,20 @@ class EmulatedMicroPythonBoard:
 
     def start(self) -> str:
         node, wasm = find_node(), find_wasm()
-        master, slave = os.openpty()
-        tty.setraw(slave)
+        master, slave = processes.raw_pty()
         try:
-            self.proc = subprocess.Popen(
+            self.proc = processes.spawn(
+                self,
                 [node, str(BOARD_MJS), str(wasm), str(self.heapsize)],
                 stdin=master,
                 stdout=master,
                 stderr=subprocess.PIPE,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
             )
         except OSError as exc:
             os.close(master)
             os.close(slave)
             raise HILError(f"could not start the emulated MicroPython board: {exc}") from None
         os.close(master)
-        _LIVE.add(self)
         self._slave = slave  # held open so the board never sees a hang-up between host opens
         self.port = os.ttyname(slave)
         return self.port
@@ -78,17 +58,9 @@ class EmulatedMicroPythonBoard:
         return self.proc.stderr.read().decode(errors="replace").strip()[-500:]
 
     def stop(self) -> None:
+        processes.forget(self)
         if self.proc is not None:
-            if self.proc.poll() is None:
-                try:
-                    os.killpg(self.proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-                try:
-                    self.proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                    self.proc.wait(timeout=5)
+            processes.kill_group(self.proc, timeout=5)
             if self.proc.stderr is not None:
                 self.proc.stderr.close()
             self.proc = None

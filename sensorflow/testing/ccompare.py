@@ -18,9 +18,9 @@ import numpy as np
 
 from ..codegen.c import generate  # noqa: F401  (re-exported for tests)
 from ..codegen.c.library import GeneratedC, template_env
+from ..device.toolchain import STRICT_CFLAGS  # the one set of strict flags
 from ..errors import ToolMissingError
 
-STRICT_CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", "-Wshadow"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
 
 

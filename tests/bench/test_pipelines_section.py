@@ -26,16 +26,16 @@ stages:
 
 
 @pytest.mark.emulator
-def test_measure_demo_on_a_tiny_pipeline(tmp_path):
+def test_measure_pipeline_on_a_tiny_pipeline(tmp_path):
     need_tools("arm-none-eabi-gcc", "qemu-system-arm")
-    from sensorflow.bench.pipelines_section import measure_demo
+    from sensorflow.device.measure import measure_pipeline
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 32, 2)).astype(np.float32)
     y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
     X[y == "up"] += 0.5
     pipe = Pipeline.from_string(YAML).fit(X, y)
-    r = measure_demo(pipe, X[:6], "qemu-mps2-an386", tmp_path)
+    r = measure_pipeline(pipe, X[:6], "qemu-mps2-an386", tmp_path)
     assert r["agree"] == r["k"] == 6
     assert r["instr_infer"] > 0 and r["instr_hop"] > 0
     assert 0 < r["flash"] and r["ram"] >= r["stack"] > 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import need_tools
 
-from sensorflow.bench import qemu_harness as qh
+from sensorflow.device import elf
+from sensorflow.device import measure as qh
 from sensorflow.errors import SensorflowError
 
 TOOLS = {
@@ -20,7 +21,7 @@ def test_counter_matches_a_known_instruction_loop(board):
     need_tools(*TOOLS[board])
     # 2 instructions per iteration; the whole region is read to within one counter tick
     ratio = qh.calibrate(board, iterations=20_000)
-    tick = qh.BOARDS[board].ticks_to_instructions
+    tick = qh.get_board(board).emulator.instructions_per_tick
     assert abs(ratio - 1.0) * 40_000 <= tick + 4
 
 
@@ -43,14 +44,16 @@ def test_results_and_float_words_come_back(board, tmp_path):
 
 
 @pytest.mark.emulator
-def test_object_size_counts_const_tables_as_text(tmp_path):
+def test_elf_sizes_count_const_tables_as_rodata_in_flash(tmp_path):
     need_tools("arm-none-eabi-gcc")
     src = tmp_path / "t.c"
     src.write_text(
         "const float big[1000] = {1.0f};\nfloat ram[10];\nfloat get(int i);\nfloat get(int i) { return big[i] + ram[i]; }\n"
     )
-    size = qh.object_size(qh.compile_object(src, "qemu-mps2-an386", out=tmp_path / "t.o"))
-    assert size["text"] >= 4000 and size["bss"] >= 40
+    size = elf.sizes(qh.compile_object(src, "qemu-mps2-an386", out=tmp_path / "t.o"))
+    assert size["rodata"] >= 4000 and size["bss"] >= 40 and 0 < size["text"] < 100
+    assert size["flash"] == size["text"] + size["rodata"] + size["data"]
+    assert size["ram"] == size["data"] + size["bss"]
 
 
 def test_bad_entry_and_board_are_one_line_errors(tmp_path):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import need_tools
 
+from sensorflow.device.firmware import build_hil, ported
 from sensorflow.hil import protocol as P
-from sensorflow.hil.targets import TARGETS, build_firmware
 from sensorflow.hil.transport import Transport
 
 _spec = importlib.util.spec_from_file_location(
@@ -47,7 +47,7 @@ def firmware(linear_export, tmp_path_factory):
     def get(board: str) -> Path:
         need_tools(*BOARD_TOOLS[board])
         if board not in built:
-            built[board] = build_firmware(TARGETS[board], linear_export, tmp_path_factory.mktemp(f"fw-{board}"))
+            built[board] = build_hil(ported(board), linear_export, tmp_path_factory.mktemp(f"fw-{board}"))
         return built[board]
 
     return get

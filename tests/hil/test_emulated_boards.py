@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from hilfix import ResetAfter, _alive, firmware, linear_export, linear_ref  # noqa: F401  (pytest fixtures)
 
-from sensorflow.hil import emulators, runner, session
+from sensorflow.device import processes
+from sensorflow.hil import runner, session
 
 QEMU_BOARDS = ["qemu-mps2-an386", "qemu-riscv32"]
 pytestmark = pytest.mark.emulator
@@ -51,7 +52,7 @@ def test_qemu_is_killed_when_the_test_fails(firmware):
             pid = s.emulated.proc.pid
             raise AssertionError("a failing test inside the session")
     assert not _alive(pid)
-    assert emulators.live_pids() == []
+    assert processes.live_pids() == []
 
 
 def test_qemu_over_tcp_socket_url(firmware, linear_ref):

@@ -54,12 +54,12 @@ def test_gesture_on_an_already_running_board_via_port(gesture_artifact, tmp_path
     """--port PORT --no-flash: a board someone else started (here the host build on a pty);
     its hello is checked against the artifact before anything runs."""
     need_tools("cc")
-    from sensorflow.hil import emulators, targets
+    from sensorflow.device import firmware, processes
 
     build = tmp_path / "build"
     assert main(["hil", str(gesture_artifact), "--board", "host", "--limit", "3", "--build-dir", str(build)]) == 0
     capsys.readouterr()
-    with emulators.launch(targets.TARGETS["host"], build / "host" / "hil-host.elf") as board:
+    with processes.launch(firmware.ported("host"), build / "host" / "hil-host.elf") as board:
         status = main(
             [
                 "hil",

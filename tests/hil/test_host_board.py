@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from hilfix import ResetAfter, _alive, firmware, linear_export, linear_ref  # noqa: F401  (pytest fixtures)
 
+from sensorflow.device import processes
+from sensorflow.device.firmware import build_hil, ported
 from sensorflow.errors import HILError, HILTimeout
-from sensorflow.hil import emulators, runner, session
 from sensorflow.hil import protocol as P
+from sensorflow.hil import runner, session
 from sensorflow.hil.client import BoardClient
-from sensorflow.hil.targets import TARGETS, build_firmware
 from sensorflow.hil.transport import FaultyTransport, SerialTransport
 
 
@@ -105,8 +106,8 @@ def test_garbage_then_ping(firmware, rng):
 
 def test_garbage_fuzz_under_sanitizers(linear_export, tmp_path, rng):
     """The shared firmware built with ASan/UBSan survives random frames and noise."""
-    elf = build_firmware(
-        TARGETS["host"],
+    elf = build_hil(
+        ported("host"),
         linear_export,
         tmp_path,
         extra_cflags=["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"],
@@ -158,7 +159,7 @@ def test_process_is_killed_when_the_body_raises(firmware):
             pid = s.emulated.proc.pid
             raise RuntimeError("test failure inside the session")
     assert not _alive(pid)
-    assert pid not in emulators.live_pids()
+    assert pid not in processes.live_pids()
 
 
 def test_process_is_killed_on_keyboard_interrupt(firmware):
@@ -175,8 +176,8 @@ def test_board_dies_with_its_parent(firmware, how):
     code = f"""
 import os, signal, sys
 from pathlib import Path
-from sensorflow.hil import emulators, targets
-b = emulators.launch(targets.TARGETS["host"], Path({str(firmware("host"))!r}))
+from sensorflow.device import firmware, processes
+b = processes.launch(firmware.ported("host"), Path({str(firmware("host"))!r}))
 b.start()
 print(b.proc.pid, flush=True)
 {"os.kill(os.getpid(), signal.SIGKILL)" if how == "sigkill" else "sys.exit(0)"}

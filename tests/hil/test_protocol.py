@@ -1,5 +1,5 @@
 """Frame codec: round trips, CRC against zlib, COBS against the cobs package, the firmware's
-C codec (hil/firmware/common/hil_proto.c) against both, and a decoder fuzzed with noise."""
+C codec (sensorflow/device/firmware/hil/hil_proto.c) against both, and a decoder fuzzed with noise."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import zlib
 import numpy as np
 import pytest
 from cobs import cobs
-from conftest import REPO, need_tools
+from conftest import need_tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sensorflow.device.firmware import HIL_DIR
 from sensorflow.hil import protocol as P
 
 frames = st.tuples(st.integers(0, 255), st.integers(0, 0xFFFF), st.binary(max_size=600))
@@ -90,7 +91,7 @@ def test_hello_and_results_parse():
 def c_proto(tmp_path_factory):
     need_tools("cc")
     out = tmp_path_factory.mktemp("proto") / "libhilproto.so"
-    src = REPO / "hil" / "firmware" / "common" / "hil_proto.c"
+    src = HIL_DIR / "hil_proto.c"
     subprocess.run(
         ["cc", "-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", str(src), "-o", str(out)],
         check=True,

@@ -6,7 +6,8 @@ wake-word windows, read back from QEMU. Instruction counts are reported by the b
 import pytest
 from conftest import need_tools
 
-from sensorflow.bench import qemu_harness, qemu_kernels
+from sensorflow.bench import qemu_kernels
+from sensorflow.device import measure as qemu_harness
 
 
 @pytest.mark.emulator
@@ -14,7 +15,7 @@ from sensorflow.bench import qemu_harness, qemu_kernels
 @pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32"])
 def test_kernels_on_emulated_board_match_reference(board):
     b = qemu_harness.get_board(board)
-    need_tools(b.cc, b.qemu[0])
+    need_tools(b.toolchain.cc, b.emulator.program)
     r = qemu_kernels.measure(board)
     assert r["rfft512_relative_error"] < 2e-6
     assert r["mfcc_frame_max_abs_error"] < 1e-3

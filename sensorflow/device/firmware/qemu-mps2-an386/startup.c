@@ -1,22 +1,18 @@
-/* Cortex-M4F startup for QEMU mps2-an386: vector table, FPU enable, .data/.bss set-up.
- * A fault resets the board (SYSRESETREQ), so the host sees a fresh hello instead of a hang. */
+/* Cortex-M4F startup for QEMU mps2-an386, shared by the HIL firmware and the measuring image:
+ * vector table, FPU enable, .data/.bss set-up, main(). A fault calls the image's port_fault():
+ * the HIL port resets the board (a fresh hello instead of a hang), the measuring port prints
+ * FAULT and stops QEMU. Interrupts start masked (PRIMASK=1); a port unmasks what it needs. */
 #include <stdint.h>
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _stack_top;
 extern int main(void);
+void port_fault(void) __attribute__((noreturn));
 void Reset_Handler(void);
 void SysTick_Handler(void);
 
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
-#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
 
-static void Fault_Handler(void)
-{
-    __asm volatile("dsb");
-    SCB_AIRCR = (0x5FAu << 16) | (1u << 2); /* VECTKEY | SYSRESETREQ */
-    for (;;) {
-    }
-}
+static void Fault_Handler(void) { port_fault(); }
 
 __attribute__((section(".isr_vector"), used)) static void (*const vectors[32])(void) = {
     (void (*)(void))(&_stack_top), Reset_Handler, Fault_Handler, Fault_Handler, Fault_Handler,

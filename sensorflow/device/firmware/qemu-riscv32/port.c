@@ -21,17 +21,15 @@
 #define PLIC_CLAIM0 (*(volatile uint32_t *)0x0C200004u)
 #define UART_IRQ 10u
 
-extern uint32_t _stack_bottom, _stack_top, _sdata, _sbss, _ebss, _image_end;
-extern int main(void);
+extern uint32_t _stack_bottom, _stack_top, _sdata, _ebss, _image_end;
 
 static uint64_t count_start;
 
-void _cstart(void)
+/* Called by start.S on any trap: reset through the SiFive test device, so the host sees a fresh hello. */
+void port_fault(void) __attribute__((noreturn));
+void port_fault(void)
 {
-    for (uint32_t *d = &_sbss; d < &_ebss;) {
-        *d++ = 0u;
-    }
-    (void)main();
+    *(volatile uint32_t *)0x00100000u = 0x7777u;
     for (;;) {
     }
 }

@@ -1,5 +1,5 @@
 /* Board port for the batch measuring image: UART output, an instruction counter and exit.
- * One implementation per emulated board (arm/port.c, riscv/port.c). */
+ * One implementation per emulated board: sensorflow/device/firmware/<board>/measure_port.c. */
 #ifndef SF_BENCH_PORT_H
 #define SF_BENCH_PORT_H
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* Batch measuring image: runs BENCH_ENTRY over every input once (results pass, printed),
  * then times BENCH_REPEAT passes over all inputs against the same passes over an empty
- * function with the same signature. Python (sensorflow/bench/qemu_harness.py) parses:
+ * function with the same signature. Python (sensorflow/device/measure.py) parses:
  *   R <i> <result>      one line per input
  *   W <hex>             words from bench_out_*
  *   EMPTY <counter>     counter units of the empty-loop region
@@ -34,17 +34,14 @@ __attribute__((noinline)) static int bench_empty(int i)
     return i;
 }
 
-#ifndef BENCH_STACK_PAINT
-#define BENCH_STACK_PAINT 65536
-#endif
 #define STACK_PATTERN 0xA5C3A5C3u
-extern uint32_t __stack_top;
+extern uint32_t _stack_bottom; /* the board's link.ld: the .stack section */
 
-/* Fill the unused part of the top BENCH_STACK_PAINT bytes of stack with a pattern. */
+/* Fill the unused part of the stack section with a pattern. */
 __attribute__((noinline)) static void stack_paint(void)
 {
     volatile uint32_t here = 0;
-    uint32_t *lo = (uint32_t *)((uintptr_t)&__stack_top - BENCH_STACK_PAINT);
+    uint32_t *lo = &_stack_bottom;
     uint32_t *hi = (uint32_t *)(((uintptr_t)&here - 16u) & ~(uintptr_t)3u);
     for (uint32_t *p = lo; p < hi; ++p) *p = STACK_PATTERN;
 }
@@ -53,7 +50,7 @@ __attribute__((noinline)) static void stack_paint(void)
  * Within a few words for very small users (the painting function's own frame stays unpainted). */
 static uint32_t stack_used(uintptr_t sp)
 {
-    uint32_t *p = (uint32_t *)((uintptr_t)&__stack_top - BENCH_STACK_PAINT);
+    uint32_t *p = &_stack_bottom;
     while ((uintptr_t)p < sp && *p == STACK_PATTERN) ++p;
     return (uint32_t)(sp - (uintptr_t)p);
 }

@@ -1,7 +1,8 @@
-/* riscv32 virt port: NS16550A UART at 0x10000000, minstret as the counter (exact with
+/* riscv32 virt port of the measuring image (measure/harness.c; start.S and link.ld are the
+ * HIL firmware's): NS16550A UART at 0x10000000, minstret as the counter (exact with
  * -icount shift=0), the SiFive test device at 0x100000 to stop QEMU. */
 #include <stdint.h>
-#include "../port.h"
+#include "port.h"
 
 #define UART_THR (*(volatile uint8_t *)0x10000000u)
 #define UART_LSR (*(volatile uint8_t *)0x10000005u)
@@ -32,8 +33,9 @@ void port_exit(int code)
     for (;;) {}
 }
 
-void trap_handler(void);
-void trap_handler(void)
+/* Called by start.S on any trap: say so and stop QEMU (the host reports it). */
+void port_fault(void);
+void port_fault(void)
 {
     const char *msg = "FAULT\n";
     while (*msg) port_putc(*msg++);

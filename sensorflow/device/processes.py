@@ -1,4 +1,5 @@
-"""Start emulated boards on a serial device and always stop them again.
+"""Start emulated boards on a serial device and always stop them again (the one process and
+pseudo-terminal manager: HIL's QEMU and native boards, the MicroPython board).
 
 * QEMU boards: ``-serial pty -S -monitor unix:...``; the pty is opened first, then the
   monitor says ``cont`` (output written before the port is open would be lost). ``-icount
@@ -7,9 +8,9 @@
   before the process starts (else the line discipline echoes the board's output back to
   it); the process gets the master, the runner opens the slave's path with pyserial.
 
-Every process runs in its own process group, dies with its parent (PR_SET_PDEATHSIG), and
-is killed by ``stop()``, by the context manager, and by an atexit hook — also when a test
-fails or the run is interrupted.
+Every process runs in its own process group (:func:`spawn`), dies with its parent
+(PR_SET_PDEATHSIG), and is killed by ``stop()``, by the context manager, and by an atexit hook
+— also when a test fails or the run is interrupted.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ import weakref
 from pathlib import Path
 
 from ..errors import HILError, HILTimeout
-from .targets import Target, require_tools
+from .boards import Board
+from .firmware import require_tools
 
-_LIVE: weakref.WeakSet[EmulatedBoard] = weakref.WeakSet()
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # anything with stop(): stopped at exit
 PTY_LINE = re.compile(rb"char device redirected to (/dev/pts/\d+) \(label serial0\)")
 TCP_WAIT = re.compile(rb"QEMU waiting for connection on")
 
@@ -41,17 +43,37 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _kill_group(proc: subprocess.Popen | None) -> None:
+def spawn(owner, argv: list[str], **kw) -> subprocess.Popen:
+    """Start ``argv`` in its own process group, killed with us; ``owner.stop()`` runs at exit."""
+    proc = subprocess.Popen(argv, start_new_session=True, preexec_fn=_die_with_parent, **kw)
+    _LIVE.add(owner)
+    return proc
+
+
+def forget(owner) -> None:
+    _LIVE.discard(owner)
+
+
+def raw_pty() -> tuple[int, int]:
+    """A pseudo-terminal (master, slave) with the slave in raw mode: set before the process
+    starts, or the line discipline echoes the board's output back to it."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    return master, slave
+
+
+def kill_group(proc: subprocess.Popen | None, timeout: float = 2.0) -> None:
+    """SIGTERM the process group, SIGKILL it if still alive after ``timeout``."""
     if proc is None or proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=2)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=2)
+        proc.wait(timeout=timeout)
 
 
 @atexit.register
@@ -62,14 +84,14 @@ def stop_all() -> None:
 
 
 def live_pids() -> list[int]:
-    return [b.proc.pid for b in list(_LIVE) if b.proc is not None and b.proc.poll() is None]
+    return [b.proc.pid for b in list(_LIVE) if getattr(b, "proc", None) is not None and b.proc.poll() is None]
 
 
 class EmulatedBoard:
     """Base: ``with board:`` starts it and yields itself; ``port`` is its pyserial URL."""
 
-    def __init__(self, target: Target, elf: Path):
-        self.target = target
+    def __init__(self, board: Board, elf: Path):
+        self.board = board
         self.elf = Path(elf)
         self.proc: subprocess.Popen | None = None
         self.port: str | None = None
@@ -92,13 +114,11 @@ class EmulatedBoard:
         raise NotImplementedError
 
     def stop(self) -> None:
-        _kill_group(self.proc)
-        _LIVE.discard(self)
+        kill_group(self.proc)
+        forget(self)
 
     def _spawn(self, argv: list[str], **kw) -> subprocess.Popen:
-        proc = subprocess.Popen(argv, start_new_session=True, preexec_fn=_die_with_parent, **kw)
-        _LIVE.add(self)
-        return proc
+        return spawn(self, argv, **kw)
 
 
 def _free_tcp_port() -> int:
@@ -111,8 +131,8 @@ class QemuBoard(EmulatedBoard):
     """``serial="pty"`` (default) gives a /dev/pts path; ``serial="tcp"`` a socket:// URL
     (QEMU waits for the connection; Nagle is off on both ends)."""
 
-    def __init__(self, target: Target, elf: Path, extra_args: list[str] | None = None, serial: str = "pty"):
-        super().__init__(target, elf)
+    def __init__(self, board: Board, elf: Path, extra_args: list[str] | None = None, serial: str = "pty"):
+        super().__init__(board, elf)
         if serial not in ("pty", "tcp"):
             raise HILError(f"serial must be 'pty' or 'tcp', got {serial!r}")
         self.serial = serial
@@ -121,15 +141,14 @@ class QemuBoard(EmulatedBoard):
         self.monitor_path: str | None = None
 
     def start(self, timeout: float = 10.0) -> str:
-        require_tools(self.target)
+        require_tools(self.board)
         self._tmp = tempfile.TemporaryDirectory(prefix="sf-hil-")
         self.monitor_path = os.path.join(self._tmp.name, "monitor.sock")
         tcp_port = _free_tcp_port() if self.serial == "tcp" else None
         serial_arg = f"tcp:127.0.0.1:{tcp_port},server=on,wait=on,nodelay=on" if tcp_port else "pty"
-        assert self.target.emulator is not None
+        assert self.board.emulator is not None
         argv = [
-            self.target.emulator,
-            *self.target.emulator_args,
+            *self.board.emulator.argv(),
             "-kernel",
             str(self.elf),
             "-display",
@@ -160,11 +179,11 @@ class QemuBoard(EmulatedBoard):
                     return self.port
                 if self.proc.poll() is not None:
                     raise HILError(
-                        f"{self.target.emulator} for board '{self.target.name}' exited with "
+                        f"{self.board.emulator.program} for board '{self.board.name}' exited with "
                         f"{self.proc.returncode}: {seen.decode(errors='replace').strip()[:300]}"
                     )
                 time.sleep(0.01)
-            raise HILTimeout(f"{self.target.emulator} did not open a serial pty within {timeout:g} s")
+            raise HILTimeout(f"{self.board.emulator.program} did not open a serial pty within {timeout:g} s")
         except BaseException:
             self.stop()
             raise
@@ -172,7 +191,7 @@ class QemuBoard(EmulatedBoard):
     def monitor(self, command: str, timeout: float = 5.0) -> str:
         """Run one QEMU monitor command; returns its output."""
         if self.monitor_path is None or self.proc is None:
-            raise HILError(f"board '{self.target.name}' is not running")
+            raise HILError(f"board '{self.board.name}' is not running")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             deadline = time.monotonic() + timeout
@@ -182,7 +201,7 @@ class QemuBoard(EmulatedBoard):
                     break
                 except (FileNotFoundError, ConnectionRefusedError):
                     if time.monotonic() > deadline or self.proc.poll() is not None:
-                        raise HILError(f"the QEMU monitor of board '{self.target.name}' did not come up") from None
+                        raise HILError(f"the QEMU monitor of board '{self.board.name}' did not come up") from None
                     time.sleep(0.01)
             buf = b""
             while not buf.endswith(b"(qemu) "):
@@ -216,15 +235,14 @@ class QemuBoard(EmulatedBoard):
 class HostBoard(EmulatedBoard):
     """The firmware built for the host, on a pseudo-terminal."""
 
-    def __init__(self, target: Target, elf: Path):
-        super().__init__(target, elf)
+    def __init__(self, board: Board, elf: Path):
+        super().__init__(board, elf)
         self._master: int | None = None
         self._slave: int | None = None
 
     def start(self) -> str:
-        require_tools(self.target)
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)  # before the process starts, or it reads its own echo
+        require_tools(self.board)
+        self._master, self._slave = raw_pty()
         self.port = os.ttyname(self._slave)
         t0 = time.monotonic()
         self._launch()
@@ -236,7 +254,7 @@ class HostBoard(EmulatedBoard):
 
     def hard_reset(self) -> None:
         """Kill the process and start a fresh one on the same pty (a power cycle)."""
-        _kill_group(self.proc)
+        kill_group(self.proc)
         self._launch()
 
     def stop(self) -> None:
@@ -248,7 +266,9 @@ class HostBoard(EmulatedBoard):
         self._master = self._slave = None
 
 
-def launch(target: Target, elf: Path, serial: str = "pty") -> EmulatedBoard:
-    """An (unstarted) emulated board for ``target``; use it as a context manager. ``serial``
-    ("pty" or "tcp") applies to QEMU boards; the host board is always on a pty."""
-    return HostBoard(target, elf) if target.emulator is None else QemuBoard(target, elf, serial=serial)
+def launch(board: Board, elf: Path, serial: str = "pty") -> EmulatedBoard:
+    """An (unstarted) emulated board; use it as a context manager. ``serial`` ("pty" or "tcp")
+    applies to QEMU boards; a native board is always on a pty."""
+    if board.emulator is None:
+        raise HILError(f"board '{board.name}' has no emulator: section in {board.source}")
+    return HostBoard(board, elf) if board.emulator.kind == "native" else QemuBoard(board, elf, serial=serial)

@@ -1,4 +1,4 @@
-/* What each board provides to the HIL main loop (hil/firmware/<board>/port.c). */
+/* What each board provides to the HIL main loop (sensorflow/device/firmware/<board>/port.c). */
 #ifndef HIL_PORT_H
 #define HIL_PORT_H
 

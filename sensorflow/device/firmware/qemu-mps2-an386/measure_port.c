@@ -1,8 +1,9 @@
-/* mps2-an386 port: CMSDK APB UART0 for output, SysTick (processor clock) as the counter,
+/* mps2-an386 port of the measuring image (measure/harness.c; startup.c and link.ld are the
+ * HIL firmware's): CMSDK APB UART0 for output, SysTick (processor clock) as the counter,
  * semihosting SYS_EXIT to stop QEMU. With -icount shift=0 one SysTick tick is a fixed
- * number of executed instructions (calibrated by sensorflow.bench.qemu_harness). */
+ * number of executed instructions (calibrated by sensorflow.device.measure.calibrate). */
 #include <stdint.h>
-#include "../port.h"
+#include "port.h"
 
 #define UART0_DATA (*(volatile uint32_t *)0x40004000u)
 #define UART0_STATE (*(volatile uint32_t *)0x40004004u)
@@ -23,6 +24,7 @@ void port_init(void)
     SYST_RVR = 0x00FFFFFFu;
     SYST_CVR = 0u;
     SYST_CSR = 7u; /* enable, interrupt on wrap, processor clock */
+    __asm__ volatile("cpsie i" ::: "memory"); /* startup.c masks; wraps are counted in SysTick_Handler */
 }
 
 void port_putc(char c)
@@ -49,4 +51,13 @@ void port_exit(int code)
     register uint32_t r1 __asm__("r1") = code == 0 ? 0x20026u : 0x20023u;
     __asm__ volatile("bkpt 0xab" : : "r"(r0), "r"(r1) : "memory");
     for (;;) {}
+}
+
+/* Called by startup.c on any fault: say so and stop QEMU (the host reports it). */
+void port_fault(void) __attribute__((noreturn));
+void port_fault(void)
+{
+    const char *msg = "FAULT\n";
+    while (*msg) port_putc(*msg++);
+    port_exit(3);
 }

@@ -18,6 +18,7 @@
 #define SYST_RVR REG(0xE000E014u)
 #define SYST_CVR REG(0xE000E018u)
 #define SCB_ICSR REG(0xE000ED04u)
+#define SCB_AIRCR REG(0xE000ED0Cu)
 #define SYST_RELOAD 0x00FFFFFFu
 #define INSTRUCTIONS_PER_TICK 40u
 
@@ -27,6 +28,16 @@ static volatile uint32_t systick_wraps;
 static uint32_t count_start;
 
 void SysTick_Handler(void) { systick_wraps++; }
+
+/* Called by startup.c on any fault: reset the board (SYSRESETREQ), so the host sees a fresh hello. */
+void port_fault(void) __attribute__((noreturn));
+void port_fault(void)
+{
+    __asm volatile("dsb");
+    SCB_AIRCR = (0x5FAu << 16) | (1u << 2); /* VECTKEY | SYSRESETREQ */
+    for (;;) {
+    }
+}
 
 void port_init(void)
 {
