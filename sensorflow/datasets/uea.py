@@ -1,8 +1,9 @@
-"""``loader: aeon`` — the UEA/UCR time-series classification format (``.ts`` files) read by
-aeon, offline. ``name:`` picks a set that ships inside aeon (BasicMotions, JapaneseVowels,
-GunPoint, ...); ``path:`` a folder holding ``NAME_TRAIN.ts``/``NAME_TEST.ts`` or one ``.ts``
+"""``loader: aeon`` — the UEA/UCR time-series classification format (``.ts`` files), offline.
+``name:`` picks a set that ships inside aeon (BasicMotions, JapaneseVowels, GunPoint, ...; needs
+the ``uea`` extra, which brings aeon); ``path:`` a folder holding ``NAME_TRAIN.ts``/``NAME_TEST.ts`` or one ``.ts``
 file. The train/test files become the ``predefined`` split. UEA files carry no sample rate:
-the sensor's is used. Each case is one recording (its own group).
+the sensor's is used. Each case is one recording (its own group). Files are read by
+:mod:`sensorflow.datasets.ts_format` (numpy only), so ``path:`` needs no aeon.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import numpy as np
 
 from ..errors import DataError
 from .dataset import Dataset
+from .ts_format import read_ts
 
 
 def _aeon():
     try:
         import aeon.datasets as ad
     except ImportError:
-        raise DataError("the aeon loader needs aeon; install it with: pip install 'sensorflow[datasets]'") from None
+        raise DataError(
+            "dataset.name picks a UEA set shipped inside aeon; install it with: pip install 'sensorflow[uea]' "
+            "(or point dataset.path at your own .ts files, which need nothing extra)"
+        ) from None
     return ad
 
 
@@ -57,14 +62,10 @@ def _ts_files(path: Path | None, name: str | None) -> list[tuple[Path, str | Non
 
 
 def load_uea(path, name, sensor, options: dict) -> Dataset:
-    ad = _aeon()
     files = _ts_files(Path(path) if path else None, name)
     signals, labels, groups, names, folds = [], [], [], [], []
     for f, fold in files:
-        try:
-            X, y = ad.load_from_ts_file(str(f))
-        except (OSError, ValueError) as exc:
-            raise DataError(f"{f}: not a readable UEA .ts file ({str(exc).splitlines()[0]})") from None
+        X, y = read_ts(f)
         for i in range(len(X)):
             case = np.asarray(X[i], dtype=np.float64).T  # aeon: (channels, length) -> (length, channels)
             signals.append(case * sensor.scale)
