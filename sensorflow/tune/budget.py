@@ -72,8 +72,9 @@ def estimate(stages, board) -> dict:
 
 
 def model_bound(stage_dict: dict, n_features: int, n_classes: int, n_train: int) -> dict:
-    """An upper bound of a model's cost from its parameters alone (before fitting), or zeros
-    when the family gives none (then only the fitted cost decides)."""
+    """A cost the model cannot go below, from its parameters alone (before fitting): exact for
+    knn / logistic / mlp / naive Bayes, one root-to-leaf path per tree for forests; zeros when the
+    family gives none. Only the fitted cost can accept a trial."""
     t = stage_dict.get("type")
     if t in ("decision_tree", "random_forest", "extra_trees"):
         depth = stage_dict.get("max_depth")

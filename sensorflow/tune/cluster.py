@@ -45,7 +45,7 @@ def client(scheduler: str | None = None, workers: int | None = None):
         n_workers=n,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: several clusters may run on one machine
         silence_logs=logging.ERROR,
         env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
     )

@@ -59,7 +59,11 @@ def evaluate(payload: dict) -> dict:
     split = cfg.dataset.split if cfg.dataset else None
     model_dict = next((s for s in payload["pipeline"]["stages"] if _role(s["type"]) == "model"), {})
     n_features = int(np.prod(pipe.steps[k - 1].output_spec.shape)) if k else int(np.prod(pipe.input_spec.shape))
-    bound = budget_mod.model_bound(model_dict, n_features, len(ds.classes), len(ds))
+    if by == "predefined" and ds.fold is not None:
+        n_train = int(np.sum(ds.fold == "train"))
+    else:
+        n_train = int(len(ds) * (1 - (split.test_size if split else 0.25)))
+    bound = budget_mod.model_bound(model_dict, n_features, len(ds.classes), n_train)  # >= 1 window per recording
     est = {
         "flash_bytes": head["flash_bytes"] + bound["flash_bytes"],
         "ram_bytes": head["ram_bytes"] + bound["ram_bytes"],

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -45,8 +46,8 @@ class TuneOptions:
     sampler: str = "tpe"
     data: str | None = None
     measure: bool = True
-    stop_after: int | None = None  # testing aid: stop (as Ctrl-C would) after this many trials are told
-    extra: dict = field(default_factory=dict)
+    stop_after: int | None = None  # stop as Ctrl-C would once this many trials are told (tests)
+    on_trial: Callable[[dict], None] | None = None  # called in the driver as each trial result arrives
 
 
 def _constraints(frozen) -> list[float]:
@@ -258,6 +259,8 @@ def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, res
         r["summary"] = _summary(payloads[[p["number"] for p in payloads].index(r["number"])]["pipeline"])
         got[r["number"]] = r
         prog.trial(r)
+        if opts.on_trial is not None:
+            opts.on_trial(r)
     for tr, _, number in batch:
         r = got[number]
         r["pipeline"] = next(p["pipeline"] for p in payloads if p["number"] == number)

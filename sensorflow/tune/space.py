@@ -80,8 +80,9 @@ def parse_search(data: dict | None, shown: str, lines: dict | None = None) -> Se
     try:
         spec = SearchSpec.model_validate(data or {})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ("search",) + tuple(err.get("loc", ()))
+        errs = exc.errors()
+        err = next((e for e in errs if e.get("type") == "value_error"), errs[0])  # our own check over "not a list"
+        key = ("search",) + tuple(p for p in err.get("loc", ()) if not str(p).startswith(("list[", "Range")))
         msg = err.get("msg", "invalid value").removeprefix("Value error, ")
         raise ConfigError(msg, key=key, file=shown, line=line_of(lines or {}, key)) from None
     known = registry.names()
@@ -117,6 +118,13 @@ class Context:
     sample_rate: float
     n_channels: int
     window: int
+    overrides: dict = field(default_factory=dict)  # search.params: they replace a family's own range
+
+    def suggest(self, t, name: str, kind: str, *args, **kw):
+        """``t.suggest_<kind>(name, *args)`` unless ``search.params`` gives ``name`` a range of its own."""
+        if name in self.overrides:
+            return _suggest(t, name, self.overrides[name])
+        return getattr(t, f"suggest_{kind}")(name, *args, **kw)
 
 
 @dataclass(frozen=True)
@@ -157,7 +165,7 @@ def _band_energy(t, ctx):
     return [
         {
             "type": "band_energy",
-            "n_bands": t.suggest_int("band_energy.n_bands", 2, 8),
+            "n_bands": ctx.suggest(t, "band_energy.n_bands", "int", 2, 8),
             "n_fft": n_fft,
             "hop_length": max(1, n_fft // 2),
         }
@@ -205,8 +213,8 @@ def _trees(name, lo, hi, max_depth=(2, 8)):
         return [
             {
                 "type": name,
-                "n_estimators": t.suggest_int(f"{name}.n_estimators", lo, hi),
-                "max_depth": t.suggest_int(f"{name}.max_depth", *max_depth),
+                "n_estimators": ctx.suggest(t, f"{name}.n_estimators", "int", lo, hi),
+                "max_depth": ctx.suggest(t, f"{name}.max_depth", "int", *max_depth),
             }
         ]
 
@@ -214,15 +222,15 @@ def _trees(name, lo, hi, max_depth=(2, 8)):
 
 
 def _decision_tree(t, ctx):
-    return [{"type": "decision_tree", "max_depth": t.suggest_int("decision_tree.max_depth", 2, 10)}]
+    return [{"type": "decision_tree", "max_depth": ctx.suggest(t, "decision_tree.max_depth", "int", 2, 10)}]
 
 
 def _knn(t, ctx):
-    return [{"type": "knn", "n_neighbors": t.suggest_int("knn.n_neighbors", 1, 9, step=2)}]
+    return [{"type": "knn", "n_neighbors": ctx.suggest(t, "knn.n_neighbors", "int", 1, 9, step=2)}]
 
 
 def _logistic(t, ctx):
-    return [{"type": "logistic", "C": t.suggest_float("logistic.C", 1e-2, 1e2, log=True)}]
+    return [{"type": "logistic", "C": ctx.suggest(t, "logistic.C", "float", 1e-2, 1e2, log=True)}]
 
 
 def _mlp(t, ctx):
@@ -263,7 +271,7 @@ class Space:
 
     def context(self, window: int) -> Context:
         s = self.base["sensor"]
-        return Context(s.get("kind", "generic"), float(s["sample_rate"]), len(s["channels"]), window)
+        return Context(s.get("kind", "generic"), float(s["sample_rate"]), len(s["channels"]), window, self.spec.params)
 
     def base_window(self) -> int:
         from ..config import WindowConfig
