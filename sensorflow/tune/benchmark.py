@@ -140,13 +140,18 @@ def _stage_types(path) -> list[str]:
 
 
 def featurise_memory(n_windows: int = 100_000, workers: int = 2, per_chunk: int = 20, scheduler=None) -> dict:
-    """Featurise ``n_windows`` synthetic 3-axis windows on Dask; peak RSS per worker."""
+    """Featurise ``n_windows`` synthetic 3-axis windows on Dask; peak RSS per worker at start,
+    after one chunk each (imports and one chunk's windows) and after the whole set: when the
+    last two agree, worker memory is bounded by the chunk, not by the dataset."""
     from . import cluster
     from .featurise import SyntheticChunks, featurise, workers_peak_rss
 
     src = SyntheticChunks(n_windows, per_recording=50, per_chunk=per_chunk)
+    one = SyntheticChunks(per_chunk * 50 * max(1, workers or 1), per_recording=50, per_chunk=per_chunk, seed=1)
     with cluster.client(scheduler, workers) as (client, where):
         before = workers_peak_rss(client)
+        featurise(client, SYNTHETIC, one)  # warm-up: imports and one chunk per worker
+        warm = workers_peak_rss(client)
         r = featurise(client, SYNTHETIC, src)
         after = workers_peak_rss(client)
     raw = n_windows * 100 * 3 * 4
@@ -161,6 +166,7 @@ def featurise_memory(n_windows: int = 100_000, workers: int = 2, per_chunk: int 
         "raw_windows_bytes": raw,
         "worker_peak_rss_bytes": sorted(after.values()),
         "worker_rss_before_bytes": sorted(before.values()),
+        "worker_peak_rss_after_one_chunk_bytes": sorted(warm.values()),
     }
 
 
