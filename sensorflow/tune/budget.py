@@ -60,9 +60,10 @@ def ops_to_instructions(ops: float, board) -> float:
     return float(ops) * (1.0 if getattr(board, "fpu", "single") != "none" else SOFT_FLOAT_FACTOR)
 
 
-def estimate(stages, board) -> dict:
-    """Summed cost of bound (and, for models, fitted) stages on ``board``."""
-    flash, ram, ops = RUNTIME_FLASH, RUNTIME_RAM, 0
+def estimate(stages, board, window_bytes: int = 0) -> dict:
+    """Summed cost of bound (and, for models, fitted) stages on ``board``, plus the runtime
+    allowance and the input window buffer (``window_bytes``: length x channels x 4 in RAM)."""
+    flash, ram, ops = RUNTIME_FLASH, RUNTIME_RAM + int(window_bytes), 0
     for s in stages:
         c = s.cost(board)
         flash += c.flash_bytes

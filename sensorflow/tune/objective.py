@@ -53,7 +53,8 @@ def evaluate(payload: dict) -> dict:
         return _done(out, t0)
     k = _head_length(pipe)
     head_stages = [s for step in pipe.steps[:k] for s in step.stages]
-    head = budget_mod.estimate(head_stages, board)
+    window_bytes = 4 * pipe.window_length * pipe.input_spec.n_channels  # the float32 window the device keeps
+    head = budget_mod.estimate(head_stages, board, window_bytes)
     ds = _dataset(pipe, payload.get("data"))
     by = cfg.dataset.split.by if cfg.dataset else "group"
     split = cfg.dataset.split if cfg.dataset else None
@@ -93,7 +94,7 @@ def evaluate(payload: dict) -> dict:
         out["error"] = str(exc).splitlines()[0]
         out["pruned"] = "failed"
         return _done(out, t0)
-    fitted = budget_mod.estimate([s for s in pipe.stages if s.tags.role != "post"], board)
+    fitted = budget_mod.estimate([s for s in pipe.stages if s.tags.role != "post"], board, window_bytes)
     out.update(fitted)
     out["accuracy_cv"] = float(np.mean(accs)) if accs else 0.0
     out["cv_folds"] = len(accs)

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 POINT_FIELDS = ["accuracy_cv", "accuracy_test", "flash_bytes", "ram_bytes", "instructions_per_inference", "measured"]
+EXTRA_FIELDS = ["within_budget"]  # measured (or estimated) costs inside the budget
 
 
 def pareto(trials: list[dict]) -> list[dict]:
@@ -42,7 +43,16 @@ def write_trials(path: Path, trials: list[dict]) -> None:
 
 
 def write_csv(path: Path, points: list[dict]) -> None:
-    cols = ["trial", *POINT_FIELDS, "flash_estimate", "ram_estimate", "instructions_estimate", "differs", "pipeline"]
+    cols = [
+        "trial",
+        *POINT_FIELDS,
+        *EXTRA_FIELDS,
+        "flash_estimate",
+        "ram_estimate",
+        "instructions_estimate",
+        "differs",
+        "pipeline",
+    ]
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(cols)
@@ -63,6 +73,7 @@ def plot(path: Path, trials: list[dict], front: list[dict], title: str = "") -> 
     colour, infeasible ones grey, the front marked."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import ScalarFormatter
 
     fig = Figure(figsize=(10, 4.2))
     FigureCanvasAgg(fig)
@@ -77,9 +88,12 @@ def plot(path: Path, trials: list[dict], front: list[dict], title: str = "") -> 
         ax.scatter([t[key] / scale for t in bad], [t["accuracy_cv"] for t in bad], c="0.75", s=14, label="infeasible")
         ax.scatter([t[key] / scale for t in ok], [t["accuracy_cv"] for t in ok], c="tab:blue", s=16, label="feasible")
         fx = sorted((p["estimate"][key] / scale, p["accuracy_cv"]) for p in front)
-        if fx:
-            ax.plot(*zip(*fx), "o-", color="tab:red", mfc="none", ms=8, label="Pareto front")
+        if fx:  # a front over three objectives: its points, not a line, in each projection
+            ax.plot(*zip(*fx), "o", color="tab:red", mfc="none", ms=9, label="Pareto front")
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(ScalarFormatter())
+        ax.tick_params(axis="x", which="minor", labelsize=7)
         ax.set_xlabel(label)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("accuracy (cross-validation, training split)")

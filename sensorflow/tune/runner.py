@@ -319,7 +319,7 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
         if not m["measured"]:
             p["measure_note"] = m.get("reason", "")
         p["differs"] = _differs(p) if m["measured"] else []
-        p["feasible_measured"] = budget.fits(p["flash_bytes"], p["ram_bytes"], p["instructions_per_inference"])
+        p["within_budget"] = budget.fits(p["flash_bytes"], p["ram_bytes"], p["instructions_per_inference"])
         points.append(p)
     best = max(
         points,
@@ -344,6 +344,8 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
     for p in points:
         for d in p["differs"]:
             note(f"tune: trial {p['trial']}: {d}")
+        if not p["within_budget"]:
+            note(f"tune: trial {p['trial']}: measured costs exceed the budget (the cost model was too low)")
         if not p["measured"]:
             note(
                 f"tune: trial {p['trial']} not measured on an emulated board ({p.get('measure_note')}); costs are the model's"
@@ -356,7 +358,8 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
         note("tune: no feasible pipeline within the budget; raise the budget or widen the search space")
 
     def public(p):
-        return {k: p[k] for k in (*report.POINT_FIELDS, "pipeline")} | {"trial": p["trial"], "differs": p["differs"]}
+        keep = (*report.POINT_FIELDS, *report.EXTRA_FIELDS, "pipeline", "trial", "differs")
+        return {k: p[k] for k in keep}
 
     return {
         "best": public(best) if best else None,
