@@ -80,6 +80,15 @@ def _optuna():
     return optuna
 
 
+def check_out(out: Path, resume: bool) -> None:
+    """Refuse to start over an existing study, or to resume a missing one."""
+    journal = out / "study.journal"
+    if journal.exists() and not resume:
+        raise ConfigError(f"{out} already holds a study; pass --resume to continue it, or choose another --out")
+    if resume and not journal.exists():
+        raise ConfigError(f"{out}: no study to resume (no study.journal); run without --resume first")
+
+
 def open_study(out: Path, resume: bool, settings: dict):
     optuna = _optuna()
     from optuna.storages import JournalStorage
@@ -87,10 +96,7 @@ def open_study(out: Path, resume: bool, settings: dict):
 
     journal = out / "study.journal"
     meta = out / "study.json"
-    if journal.exists() and not resume:
-        raise ConfigError(f"{out} already holds a study; pass --resume to continue it, or choose another --out")
-    if resume and not journal.exists():
-        raise ConfigError(f"{out}: no study to resume (no study.journal); run without --resume first")
+    check_out(out, resume)
     if resume:
         before = json.loads(meta.read_text())
         for k in ("pipeline_text", "board", "seed", "batch", "sampler", "budget"):
@@ -171,22 +177,23 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
         "budget": budget.to_dict(),
         "trials": opts.trials,
     }
-    study = open_study(out, opts.resume, settings)
     n_startup = max(4, min(10, opts.trials // 3))
     board_dict = board.model_dump(mode="json")
+    check_out(out, opts.resume)
     results: dict[int, dict] = {}
-    for ft in study.get_trials(deepcopy=False):
-        if "result" in ft.user_attrs:
-            results[ft.number] = ft.user_attrs["result"]
-    prog = Progress(opts.trials, progress)
-    for r in sorted(results.values(), key=lambda r: r["number"]):  # resumed: count what is done
-        prog.done += 1
-        if r.get("feasible"):
-            prog.feasible += 1
-            if prog.best is None or r["accuracy_cv"] > prog.best["accuracy_cv"]:
-                prog.best = r
     interrupted = False
-    with cluster.client(opts.scheduler, opts.workers) as (client, where):
+    with cluster.client(opts.scheduler, opts.workers) as (client, where):  # before the study: a bad address leaves none
+        study = open_study(out, opts.resume, settings)
+        for ft in study.get_trials(deepcopy=False):
+            if "result" in ft.user_attrs:
+                results[ft.number] = ft.user_attrs["result"]
+        prog = Progress(opts.trials, progress)
+        for r in sorted(results.values(), key=lambda r: r["number"]):  # resumed: count what is done
+            prog.done += 1
+            if r.get("feasible"):
+                prog.feasible += 1
+                if prog.best is None or r["accuracy_cv"] > prog.best["accuracy_cv"]:
+                    prog.best = r
         n_workers = cluster.n_workers(client)
         note(
             f"tune: {space.shown} on {board.name} (budget: flash {budget.flash_bytes / 1024:.0f} KB, RAM "
