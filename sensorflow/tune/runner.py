@@ -115,6 +115,14 @@ def open_study(out: Path, resume: bool, settings: dict):
     )
 
 
+def _has_post(space: Space) -> bool:
+    from .. import registry
+
+    lists = space.spec.stages or [space.base.get("stages") or []]
+    types = {st.get("type") for stages in lists for st in stages}
+    return any(t in registry.names() and registry.get(t).tags.role == "post" for t in types)
+
+
 def _summary(pipeline: dict) -> str:
     w = pipeline["window"].get("length", pipeline["window"])
     return f"w{w}: " + " + ".join(s["type"] for s in pipeline["stages"])
@@ -195,6 +203,11 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
                 if prog.best is None or r["accuracy_cv"] > prog.best["accuracy_cv"]:
                     prog.best = r
         n_workers = cluster.n_workers(client)
+        if _has_post(space):
+            note(
+                "tune: post stages (detectors) are kept as written and not scored: their event metrics need "
+                "streams of training voices, which the datasets do not provide yet (the test streams are never used)"
+            )
         note(
             f"tune: {space.shown} on {board.name} (budget: flash {budget.flash_bytes / 1024:.0f} KB, RAM "
             f"{budget.ram_bytes / 1024:.0f} KB, {budget.instructions:,} instructions; {budget.source}); "
