@@ -235,12 +235,15 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
             interrupted = True
+    search_s = time.perf_counter() - t0
     trials = [results[k] for k in sorted(results)]
     report.write_trials(out / "trials.jsonl", trials)
     if interrupted:
         note(f"tune: interrupted after {len(trials)} trials; the study is in {out}; continue with --resume")
         raise KeyboardInterrupt
-    return finish(space, board, budget, trials, out, opts, note, progress, n_workers, where, t0)
+    result = finish(space, board, budget, trials, out, opts, note, progress, n_workers, where, t0)
+    result["search_seconds"] = search_s  # cluster start and the trials, before the front is trained and measured
+    return result
 
 
 def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, results, prog, evaluate, fixed=False):
