@@ -346,11 +346,11 @@ def _fields(stage_type) -> dict:
 
 def _suggest(trial, name: str, choice):
     if isinstance(choice, Range):
-        ints = float(choice.low).is_integer() and float(choice.high).is_integer() and choice.step in (None, 1)
-        if ints and not choice.log:
-            return trial.suggest_int(name, int(choice.low), int(choice.high))
-        if ints and choice.log:
-            return trial.suggest_int(name, int(choice.low), int(choice.high), log=True)
+        ends = (choice.low, choice.high) + ((choice.step,) if choice.step is not None else ())
+        if all(float(v).is_integer() for v in ends):
+            if choice.log:
+                return trial.suggest_int(name, int(choice.low), int(choice.high), log=True)
+            return trial.suggest_int(name, int(choice.low), int(choice.high), step=int(choice.step or 1))
         return trial.suggest_float(name, choice.low, choice.high, log=choice.log, step=choice.step)
     values = list(choice)
     if all(isinstance(v, (str, int, float, bool)) or v is None for v in values):

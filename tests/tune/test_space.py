@@ -51,11 +51,13 @@ def test_alternative_stage_lists(tmp_path):
         "dataset: {loader: aeon, name: BasicMotions}\nsearch:\n  stages:\n"
         "    - [{type: stats, functions: [mean]}, {type: decision_tree}]\n"
         "    - [{type: stats, functions: [std]}, {type: knn}]\n"
-        "  params:\n    decision_tree.max_depth: [2, 3]\n    knn.n_neighbors: {low: 1, high: 3}\n"
+        "  params:\n    decision_tree.max_depth: [2, 3]\n    knn.n_neighbors: {low: 1, high: 3, step: 2}\n"
     )
     space = load_space(path)
-    kinds = {p["stages"][1]["type"] for p in _pipelines(space, 10)}
-    assert kinds == {"decision_tree", "knn"}
+    pipes = _pipelines(space, 10)
+    assert {p["stages"][1]["type"] for p in pipes} == {"decision_tree", "knn"}
+    ks = [p["stages"][1]["n_neighbors"] for p in pipes if p["stages"][1]["type"] == "knn"]
+    assert all(type(k) is int and k in (1, 3) for k in ks)  # {low: 1, high: 3, step: 2}
 
 
 def test_search_section_errors_name_the_key(tmp_path):
