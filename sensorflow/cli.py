@@ -27,6 +27,7 @@ COMMANDS = {
     "demo": "run a demo app end to end (wakeword, gesture, vibration)",
     "bench": "benchmarks against peer tools",
     "report": "write one self-contained HTML report for a trained artifact",
+    "tune": "search pipelines under a board's flash, RAM and instruction budget (Optuna on Dask)",
 }
 
 

@@ -155,6 +155,7 @@ def pipeline_schema() -> type[BaseModel]:
             dataset: DatasetConfig | None = None
             train: TrainConfig = Field(default_factory=TrainConfig)
             export: ExportConfig = Field(default_factory=ExportConfig)
+            search: dict[str, Any] | None = Field(None, description="sensorflow tune's search space (docs/tune.md)")
 
         _schema_cache[key] = PipelineConfig
     return _schema_cache[key]

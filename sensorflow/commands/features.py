@@ -16,6 +16,9 @@ def add_arguments(p):
     p.add_argument("pipeline", metavar="PIPELINE", help="pipeline YAML file")
     p.add_argument("--data", metavar="PATH", help="data (overrides dataset.path)")
     p.add_argument("--out", metavar="FILE.npz", required=True, help="where to save the features")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="featurise on an existing Dask scheduler (tcp://HOST:PORT)")
+    p.add_argument("--workers", type=int, metavar="N", help="featurise on N local Dask workers, by recording chunks")
+    p.add_argument("--chunk", type=int, default=64, metavar="K", help="recordings per Dask task (default 64)")
 
 
 def run(args, out) -> int:
@@ -23,10 +26,14 @@ def run(args, out) -> int:
     target = Path(args.out)
     if target.suffix != ".npz":
         raise DataError(f"{target}: --out must end in .npz")
-    ds = pipe.load_data(args.data)
-    w = dataset_windows(pipe, ds, out.note)
-    with progress_bar(not out.as_json) as bar:
-        F = head_features(pipe, w.X, bar)
+    if args.scheduler or args.workers:
+        F, w, fingerprint = _distributed(pipe, args)
+    else:
+        ds = pipe.load_data(args.data)
+        w = dataset_windows(pipe, ds, out.note)
+        with progress_bar(not out.as_json) as bar:
+            F = head_features(pipe, w.X, bar)
+        fingerprint = ds.fingerprint()
     k = _head_length(pipe)
     names = pipe.steps[k - 1].output_spec.names if k else pipe.input_spec.names
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -44,6 +51,20 @@ def run(args, out) -> int:
         n_windows=int(F.shape[0]),
         n_features=int(np.prod(F.shape[1:])),
         feature_names=list(names),
-        dataset_fingerprint=ds.fingerprint(),
+        dataset_fingerprint=fingerprint,
     )
     return 0
+
+
+def _distributed(pipe, args):
+    """Features by recording chunks on Dask workers (``sensorflow.tune.featurise``); the raw
+    signals stay on the workers. No dataset fingerprint (it would need every signal here)."""
+    from types import SimpleNamespace
+
+    from ..tune import cluster
+    from ..tune.featurise import DataChunks, featurise
+
+    text = Path(args.pipeline).read_text()
+    with cluster.client(args.scheduler, args.workers) as (client, _):
+        r = featurise(client, text, DataChunks(args.data, max(1, args.chunk)))
+    return r["X"], SimpleNamespace(y=r["y"], groups=r["groups"], recording=r["recording"]), None

@@ -1,0 +1,189 @@
+"""Benchmarks of ``sensorflow tune`` (for ``make bench``; each function returns plain rows):
+
+- :func:`tuning_table`: per UEA set (aeon, predefined split), the tuned pipeline's held-out
+  accuracy on a board budget beside aeon's ``MiniRocketClassifier`` fitted and scored in the
+  same run, with the search time and the front's measured costs;
+- :func:`featurise_memory`: a synthetic dataset featurised by recording chunks on Dask, with the
+  peak RSS of every worker (bounded by the chunk, not the dataset);
+- :func:`speedups`: 2 workers over 1 for featurisation and for tuning, in one run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+# nominal sample rates: UEA files carry none; the window is the whole case
+UEA = {
+    "GunPoint": {"channels": ["x"], "length": 150, "sample_rate": 50},
+    "JapaneseVowels": {"channels": [f"lpc{i}" for i in range(12)], "length": 29, "sample_rate": 100},
+    "ACSF1": {"channels": ["power"], "length": 1460, "sample_rate": 100},
+    "BasicMotions": {"channels": ["ax", "ay", "az", "gx", "gy", "gz"], "length": 100, "sample_rate": 10},
+}
+
+SYNTHETIC = """\
+name: synthetic_imu
+sensor: {kind: imu, sample_rate: 50, channels: [ax, ay, az]}
+window: {length: 100}
+stages:
+  - {type: stats, functions: [mean, std, min, max, rms, zero_crossing_rate]}
+  - {type: band_energy, n_bands: 4, n_fft: 64, hop_length: 32}
+  - {type: random_forest, n_estimators: 5, max_depth: 4}
+"""
+
+
+def uea_pipeline(name: str) -> str:
+    """A pipeline YAML without stages (the default search space) for a UEA set shipped in aeon."""
+    d = UEA[name]
+    chans = ", ".join(d["channels"])
+    return (
+        f"name: {name.lower()}_tune\nsensor: {{kind: generic, sample_rate: {d['sample_rate']}, channels: [{chans}]}}\n"
+        f"window: {{length: {d['length']}}}\ndataset: {{loader: aeon, name: {name}, split: {{by: predefined}}}}\n"
+        "train: {cv_folds: 3}\nsearch:\n  window:\n    length: [" + str(d["length"]) + "]\n"
+    )
+
+
+def minirocket_accuracy(name: str, seed: int = 0) -> tuple[float, float]:
+    """(held-out accuracy, seconds) of aeon's MiniRocketClassifier on the predefined split."""
+    from aeon.classification.convolution_based import MiniRocketClassifier
+    from aeon.datasets import load_classification
+
+    t0 = time.perf_counter()
+    Xtr, ytr = load_classification(name, split="train")
+    Xte, yte = load_classification(name, split="test")
+    if isinstance(Xtr, list):  # unequal length (JapaneseVowels): zero-pad to the longest, as sensorflow pads
+        n = max(x.shape[-1] for x in Xtr + Xte)
+        Xtr, Xte = ([np.pad(x, ((0, 0), (0, n - x.shape[-1]))) for x in X] for X in (Xtr, Xte))
+        Xtr, Xte = np.stack(Xtr), np.stack(Xte)
+    clf = MiniRocketClassifier(random_state=seed).fit(Xtr, ytr)
+    return float(np.mean(clf.predict(Xte) == yte)), time.perf_counter() - t0
+
+
+def tuning_table(
+    datasets=tuple(UEA),
+    board: str = "stm32f411",
+    trials: int = 24,
+    workers: int = 2,
+    flash_kb: float = 64,
+    ram_kb: float = 16,
+    max_instructions: float = 2e6,
+    measure: bool = True,
+    seed: int = 0,
+    time_budget_min: float | None = 20,
+    work: str | Path | None = None,
+) -> list[dict]:
+    from .runner import TuneOptions, run
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="sf-tune-bench-") as tmp:
+        root = Path(work or tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        for name in datasets:
+            yml = root / f"{name}.yaml"
+            yml.write_text(uea_pipeline(name))
+            out = root / name
+            if out.exists():
+                import shutil
+
+                shutil.rmtree(out)
+            t0 = time.perf_counter()
+            res = run(
+                TuneOptions(
+                    pipeline=str(yml),
+                    board=board,
+                    trials=trials,
+                    workers=workers,
+                    flash_kb=flash_kb,
+                    ram_kb=ram_kb,
+                    max_instructions=max_instructions,
+                    seed=seed,
+                    out=str(out),
+                    measure=measure,
+                    time_budget_min=time_budget_min,
+                ),
+                note=lambda _: None,
+                progress=False,
+            )
+            seconds = time.perf_counter() - t0
+            mr, mr_s = minirocket_accuracy(name, seed)
+            b = res["best"] or {}
+            rows.append(
+                {
+                    "dataset": name,
+                    "board": board,
+                    "trials": res["n_trials"],
+                    "feasible": res["n_feasible"],
+                    "accuracy_cv": b.get("accuracy_cv"),
+                    "accuracy_test": b.get("accuracy_test"),
+                    "minirocket_accuracy": mr,
+                    "gap_points": None if not b else 100 * (mr - b["accuracy_test"]),
+                    "flash_bytes": b.get("flash_bytes"),
+                    "ram_bytes": b.get("ram_bytes"),
+                    "instructions_per_inference": b.get("instructions_per_inference"),
+                    "measured": b.get("measured"),
+                    "pipeline": " + ".join(_stage_types(b["pipeline"])) if b else None,
+                    "search_seconds": seconds,
+                    "tune_seconds": res["search_seconds"],
+                    "minirocket_seconds": mr_s,
+                    "differs": b.get("differs", []),
+                }
+            )
+    return rows
+
+
+def _stage_types(path) -> list[str]:
+    import yaml
+
+    return [s["type"] for s in yaml.safe_load(Path(path).read_text())["stages"]]
+
+
+def featurise_memory(n_windows: int = 100_000, workers: int = 2, per_chunk: int = 20, scheduler=None) -> dict:
+    """Featurise ``n_windows`` synthetic 3-axis windows on Dask; peak RSS per worker at start,
+    after one chunk each (imports and one chunk's windows) and after the whole set: when the
+    last two agree, worker memory is bounded by the chunk, not by the dataset."""
+    from . import cluster
+    from .featurise import SyntheticChunks, featurise, workers_peak_rss
+
+    src = SyntheticChunks(n_windows, per_recording=50, per_chunk=per_chunk)
+    one = SyntheticChunks(per_chunk * 50 * max(1, workers or 1), per_recording=50, per_chunk=per_chunk, seed=1)
+    with cluster.client(scheduler, workers) as (client, where):
+        before = workers_peak_rss(client)
+        featurise(client, SYNTHETIC, one)  # warm-up: imports and one chunk per worker
+        warm = workers_peak_rss(client)
+        r = featurise(client, SYNTHETIC, src)
+        after = workers_peak_rss(client)
+    raw = n_windows * 100 * 3 * 4
+    return {
+        "n_windows": int(len(r["X"])),
+        "n_features": int(r["X"].shape[1]),
+        "workers": len(after),
+        "scheduler": where,
+        "chunks": r["n_chunks"],
+        "chunk_windows": per_chunk * 50,
+        "seconds": r["seconds"],
+        "raw_windows_bytes": raw,
+        "worker_peak_rss_bytes": sorted(after.values()),
+        "worker_rss_before_bytes": sorted(before.values()),
+        "worker_peak_rss_after_one_chunk_bytes": sorted(warm.values()),
+    }
+
+
+def speedups(n_windows: int = 20_000, dataset: str = "BasicMotions", trials: int = 16) -> dict:
+    """Wall time on 1 and on 2 local workers, in one run, for featurisation and for tuning."""
+    feat = {w: featurise_memory(n_windows, workers=w)["seconds"] for w in (1, 2)}
+    tune = {}
+    for w in (1, 2):
+        tune[w] = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0][
+            "tune_seconds"
+        ]
+    return {
+        "featurise_seconds": feat,
+        "featurise_speedup": feat[1] / feat[2],
+        "tune_seconds": tune,
+        "tune_speedup": tune[1] / tune[2],
+        "n_windows": n_windows,
+        "trials": trials,
+    }

@@ -1,0 +1,120 @@
+"""One trial of ``sensorflow tune``: a pure function of (pipeline mapping, data, seed) run on a
+Dask worker. It chooses only on training data: the held-out split is cut as ``sensorflow
+train`` cuts it and left untouched; the score is the mean accuracy of cross-validation by group
+over the training part (``sensorflow.datasets.cv_folds``, as ``train.cv_folds`` does).
+
+Costs prune first: a pipeline whose feature stages (or its model's parameter bound) already
+break the budget is not fitted at all."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+
+import numpy as np
+
+from ..errors import SensorflowError
+from . import budget as budget_mod
+
+_DATA: dict[str, object] = {}  # per worker process: loaded datasets by (dataset section, --data)
+
+
+def _dataset(pipe, data: str | None):
+    key = json.dumps([pipe.config.dataset.model_dump(mode="json") if pipe.config.dataset else None, data])
+    if key not in _DATA:
+        _DATA.clear()  # one dataset per worker at a time
+        _DATA[key] = pipe.load_data(data)
+    return _DATA[key]
+
+
+def evaluate(payload: dict) -> dict:
+    """Score one trial. ``payload``: number, pipeline (mapping), board (mapping of a
+    ``sensorflow.boards.Board``), budget (``Budget`` fields), data (path or None)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import accuracy_score
+
+    from .. import config as config_mod
+    from ..boards import Board
+    from ..datasets import cv_folds, holdout, window_groups
+    from ..pipeline import Pipeline
+    from ..training import _head_length, fit_tail, head_features, model_targets, predict_tail
+
+    t0 = time.perf_counter()
+    out = {"number": payload["number"], "accuracy_cv": 0.0, "feasible": False, "pruned": None, "error": None}
+    board = Board.model_validate(payload["board"])
+    budget = budget_mod.Budget(**payload["budget"])
+    try:
+        cfg = config_mod.validate(payload["pipeline"], {}, f"trial {payload['number']}")
+        pipe = Pipeline(cfg)
+    except SensorflowError as exc:
+        out["error"] = str(exc).splitlines()[0]
+        out["pruned"] = "invalid"
+        return _done(out, t0)
+    k = _head_length(pipe)
+    head_stages = [s for step in pipe.steps[:k] for s in step.stages]
+    window_bytes = 4 * pipe.window_length * pipe.input_spec.n_channels  # the float32 window the device keeps
+    head = budget_mod.estimate(head_stages, board, window_bytes)
+    ds = _dataset(pipe, payload.get("data"))
+    by = cfg.dataset.split.by if cfg.dataset else "group"
+    split = cfg.dataset.split if cfg.dataset else None
+    model_dict = next((s for s in payload["pipeline"]["stages"] if _role(s["type"]) == "model"), {})
+    n_features = int(np.prod(pipe.steps[k - 1].output_spec.shape)) if k else int(np.prod(pipe.input_spec.shape))
+    if by == "predefined" and ds.fold is not None:
+        n_train = int(np.sum(ds.fold == "train"))
+    else:
+        n_train = int(len(ds) * (1 - (split.test_size if split else 0.25)))
+    bound = budget_mod.model_bound(model_dict, n_features, len(ds.classes), n_train)  # >= 1 window per recording
+    est = {
+        "flash_bytes": head["flash_bytes"] + bound["flash_bytes"],
+        "ram_bytes": head["ram_bytes"] + bound["ram_bytes"],
+        "instructions": head["instructions"] + budget_mod.ops_to_instructions(bound["ops"], board),
+    }
+    out.update(est)
+    if not budget.fits(est["flash_bytes"], est["ram_bytes"], est["instructions"]):
+        out["pruned"] = "cost model over budget before fitting"
+        return _done(out, t0)
+    try:
+        w = ds.windows(pipe.window_length, pipe.hop)
+        train_idx, _ = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
+        Xtr, ytr = w.X[train_idx], w.y[train_idx]
+        groups = window_groups(ds, w, by)[train_idx]
+        H = head_features(pipe, Xtr)
+        folds = cv_folds(ytr, groups, cfg.train.cv_folds or 5, cfg.train.seed)
+        accs = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for tr, va in folds:
+                fold = Pipeline(cfg)
+                fit_tail(fold, H[tr], ytr[tr])
+                pred, _ = predict_tail(fold, H[va])
+                accs.append(accuracy_score(model_targets(fold, ytr[va]), pred))
+            fit_tail(pipe, H, ytr)  # the fitted model's own cost (trees: their real node count)
+    except SensorflowError as exc:
+        out["error"] = str(exc).splitlines()[0]
+        out["pruned"] = "failed"
+        return _done(out, t0)
+    fitted = budget_mod.estimate([s for s in pipe.stages if s.tags.role != "post"], board, window_bytes)
+    out.update(fitted)
+    out["accuracy_cv"] = float(np.mean(accs)) if accs else 0.0
+    out["cv_folds"] = len(accs)
+    out["feasible"] = budget.fits(fitted["flash_bytes"], fitted["ram_bytes"], fitted["instructions"])
+    if not out["feasible"]:
+        out["pruned"] = "fitted cost over budget"
+    return _done(out, t0)
+
+
+def _role(stage_type: str) -> str:
+    from .. import registry
+
+    try:
+        return registry.get(stage_type).tags.role
+    except Exception:
+        return ""
+
+
+def _done(out: dict, t0: float) -> dict:
+    out["seconds"] = time.perf_counter() - t0
+    for k in ("flash_bytes", "ram_bytes", "instructions"):
+        out.setdefault(k, None)
+    return out

@@ -1,0 +1,126 @@
+"""Outputs of ``sensorflow tune``: the Pareto front (maximise cross-validated accuracy, minimise
+flash and instructions, among feasible trials), ``pareto.csv``, ``trials.jsonl``, the Pareto
+plot (matplotlib ``Figure`` on the Agg canvas, no pyplot) and the final table (rich)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+POINT_FIELDS = ["accuracy_cv", "accuracy_test", "flash_bytes", "ram_bytes", "instructions_per_inference", "measured"]
+EXTRA_FIELDS = ["within_budget"]  # measured (or estimated) costs inside the budget
+
+
+def pareto(trials: list[dict]) -> list[dict]:
+    """Non-dominated feasible trials (one per distinct objective triple, the lowest number),
+    ordered by accuracy (high first), then flash, instructions, number."""
+    pts = [t for t in trials if t.get("feasible")]
+
+    def key(t):
+        return (-t["accuracy_cv"], t["flash_bytes"], t["instructions"], t["number"])
+
+    def dominates(a, b):
+        ge = a["accuracy_cv"] >= b["accuracy_cv"] and a["flash_bytes"] <= b["flash_bytes"]
+        ge = ge and a["instructions"] <= b["instructions"]
+        gt = a["accuracy_cv"] > b["accuracy_cv"] or a["flash_bytes"] < b["flash_bytes"]
+        return ge and (gt or a["instructions"] < b["instructions"])
+
+    front, seen = [], set()
+    for t in sorted(pts, key=key):
+        triple = (t["accuracy_cv"], t["flash_bytes"], t["instructions"])
+        if triple in seen or any(dominates(o, t) for o in pts):
+            continue
+        seen.add(triple)
+        front.append(t)
+    return front
+
+
+def write_trials(path: Path, trials: list[dict]) -> None:
+    with open(path, "w") as f:
+        for t in trials:
+            f.write(json.dumps(t, sort_keys=True) + "\n")
+
+
+def write_csv(path: Path, points: list[dict]) -> None:
+    cols = [
+        "trial",
+        *POINT_FIELDS,
+        *EXTRA_FIELDS,
+        "flash_estimate",
+        "ram_estimate",
+        "instructions_estimate",
+        "differs",
+        "pipeline",
+    ]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(cols)
+        for p in points:
+            w.writerow(
+                [
+                    p["trial"],
+                    *[p[k] for k in POINT_FIELDS],
+                    *[p["estimate"][k] for k in ("flash_bytes", "ram_bytes", "instructions")],
+                    "; ".join(p.get("differs", [])),
+                    p["pipeline"],
+                ]
+            )
+
+
+def plot(path: Path, trials: list[dict], front: list[dict], title: str = "") -> Path:
+    """Accuracy (CV) against flash and against instructions per inference: feasible trials in
+    colour, infeasible ones grey, the front marked."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import ScalarFormatter
+
+    fig = Figure(figsize=(10, 4.2))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2, sharey=True)
+    ok = [t for t in trials if t.get("flash_bytes") is not None and t.get("feasible")]
+    bad = [t for t in trials if t.get("flash_bytes") is not None and not t.get("feasible")]
+    for ax, key, label in (
+        (axes[0], "flash_bytes", "flash (KB, estimate)"),
+        (axes[1], "instructions", "instructions per inference (estimate)"),
+    ):
+        scale = 1024.0 if key == "flash_bytes" else 1.0
+        ax.scatter([t[key] / scale for t in bad], [t["accuracy_cv"] for t in bad], c="0.75", s=14, label="infeasible")
+        ax.scatter([t[key] / scale for t in ok], [t["accuracy_cv"] for t in ok], c="tab:blue", s=16, label="feasible")
+        fx = sorted((p["estimate"][key] / scale, p["accuracy_cv"]) for p in front)
+        if fx:  # a front over three objectives: its points, not a line, in each projection
+            ax.plot(*zip(*fx), "o", color="tab:red", mfc="none", ms=9, label="Pareto front")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(ScalarFormatter())
+        ax.tick_params(axis="x", which="both", labelsize=8)
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("accuracy (cross-validation, training split)")
+    axes[0].legend(loc="lower right", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    return path
+
+
+def table(points: list[dict], best_trial: int | None):
+    """The final table (rich ``Table``)."""
+    from rich.table import Table
+
+    t = Table(title="Pareto front (held-out accuracy scored once per point)")
+    for col in ("trial", "acc cv", "acc test", "flash", "RAM", "instr/inference", "measured", "pipeline"):
+        t.add_column(col, justify="right" if col not in ("pipeline", "measured") else "left")
+    for p in points:
+        t.add_row(
+            f"{p['trial']}{' *' if p['trial'] == best_trial else ''}",
+            f"{p['accuracy_cv']:.3f}",
+            f"{p['accuracy_test']:.3f}",
+            f"{p['flash_bytes'] / 1024:.1f} KB",
+            f"{p['ram_bytes'] / 1024:.1f} KB",
+            f"{p['instructions_per_inference']:,.0f}",
+            "yes" if p["measured"] else "no (estimate)",
+            p["summary"],
+        )
+    return t

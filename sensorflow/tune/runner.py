@@ -1,0 +1,412 @@
+"""The driver of ``sensorflow tune``: an Optuna study (ask/tell) whose trials run on Dask.
+
+Determinism: the driver asks trials in batches of a fixed size (``batch``, not the worker
+count) from a sampler seeded by ``seed`` and the batch number, the workers evaluate them in any
+order, and the driver tells them back in trial-number order once the batch is in, so a fixed
+``seed`` and trial count give the same study on 1 or N workers. Each trial's models are seeded
+by the trial number. A worker that dies mid-trial costs that trial's run, which Dask runs
+again elsewhere (``retries``). The study lives in ``DIR/study.journal`` (Optuna's
+``JournalStorage``): after Ctrl-C, ``--resume`` re-runs the interrupted batch's trials from
+their stored parameters and continues."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..errors import ConfigError
+from . import budget as budget_mod
+from . import report
+from .space import Space, load_space
+
+STUDY = "sensorflow-tune"
+RETRIES = 3
+
+
+@dataclass
+class TuneOptions:
+    pipeline: str
+    board: str
+    trials: int = 40
+    time_budget_min: float | None = None
+    flash_kb: float | None = None
+    ram_kb: float | None = None
+    max_instructions: float | None = None
+    scheduler: str | None = None
+    workers: int | None = None
+    seed: int = 0
+    resume: bool = False
+    out: str | None = None
+    batch: int = 8
+    sampler: str = "tpe"
+    data: str | None = None
+    measure: bool = True
+    stop_after: int | None = None  # stop as Ctrl-C would once this many trials are told (tests)
+    on_trial: Callable[[dict], None] | None = None  # called in the driver as each trial result arrives
+
+
+def _constraints(frozen) -> list[float]:
+    return list(frozen.user_attrs.get("constraints", [1.0, 1.0, 1.0]))
+
+
+def _new_constraints_api() -> bool:
+    import optuna
+
+    return hasattr(optuna.trial.Trial, "set_constraint")  # Optuna >= 5; constraints_func before
+
+
+def make_sampler(kind: str, seed: int, n_startup: int):
+    import optuna
+
+    kw = {} if _new_constraints_api() else {"constraints_func": _constraints}
+    if kind == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, n_startup), **kw)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=n_startup, **kw)
+
+
+def _optuna():
+    try:
+        import optuna
+    except ImportError:
+        from ..errors import ToolMissingError
+
+        raise ToolMissingError("tune needs optuna; install it with: pip install 'sensorflow[tune]'") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+def check_out(out: Path, resume: bool) -> None:
+    """Refuse to start over an existing study, or to resume a missing one."""
+    journal = out / "study.journal"
+    if journal.exists() and not resume:
+        raise ConfigError(f"{out} already holds a study; pass --resume to continue it, or choose another --out")
+    if resume and not journal.exists():
+        raise ConfigError(f"{out}: no study to resume (no study.journal); run without --resume first")
+
+
+def open_study(out: Path, resume: bool, settings: dict):
+    optuna = _optuna()
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    journal = out / "study.journal"
+    meta = out / "study.json"
+    check_out(out, resume)
+    if resume:
+        before = json.loads(meta.read_text())
+        for k in ("pipeline_text", "board", "seed", "batch", "sampler", "budget"):
+            if before.get(k) != settings.get(k):
+                raise ConfigError(
+                    f"--resume: '{k}' differs from the study in {out}; use the same arguments or a new --out"
+                )
+    out.mkdir(parents=True, exist_ok=True)
+    meta.write_text(json.dumps(settings, indent=1, sort_keys=True))
+    storage = JournalStorage(JournalFileBackend(str(journal)))
+    return optuna.create_study(
+        study_name=STUDY,
+        storage=storage,
+        directions=["maximize", "minimize", "minimize"],
+        load_if_exists=resume,
+    )
+
+
+def _has_post(space: Space) -> bool:
+    from .. import registry
+
+    lists = space.spec.stages or [space.base.get("stages") or []]
+    types = {st.get("type") for stages in lists for st in stages}
+    return any(t in registry.names() and registry.get(t).tags.role == "post" for t in types)
+
+
+def _summary(pipeline: dict) -> str:
+    w = pipeline["window"].get("length", pipeline["window"])
+    return f"w{w}: " + " + ".join(s["type"] for s in pipeline["stages"])
+
+
+class Progress:
+    """One line per finished trial on stderr: its score and costs, the best so far, feasible count."""
+
+    def __init__(self, total: int, enabled: bool):
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False) if enabled else None
+        self.total = total
+        self.best = None
+        self.feasible = 0
+        self.done = 0
+
+    def trial(self, r: dict) -> None:
+        self.done += 1
+        if r.get("feasible"):
+            self.feasible += 1
+            if self.best is None or r["accuracy_cv"] > self.best["accuracy_cv"]:
+                self.best = r
+        if self.console is None:
+            return
+        if r.get("pruned") and r.get("accuracy_cv", 0) == 0:
+            what = f"[grey50]pruned: {r['pruned']}[/]"
+        else:
+            what = (
+                f"acc_cv {r['accuracy_cv']:.3f}  flash {r['flash_bytes'] / 1024:.1f} KB  "
+                f"instr {r['instructions']:,.0f}  {'feasible' if r['feasible'] else '[yellow]over budget[/]'}"
+            )
+        best = f"best {self.best['accuracy_cv']:.3f} (#{self.best['number']})" if self.best else "best -"
+        self.console.print(
+            f"trial {r['number'] + 1:>3}/{self.total}  {what}  | {best}, feasible {self.feasible}/{self.done}"
+            f"  [dim]{r['summary']}[/]"
+        )
+
+
+def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
+    """Run (or resume) a tune; write DIR's outputs; return the ``--json`` object."""
+    from .. import boards
+    from . import cluster
+    from .objective import evaluate
+
+    optuna = _optuna()
+    t0 = time.perf_counter()
+    space = load_space(opts.pipeline)
+    board = boards.get(opts.board)
+    budget = budget_mod.budget_for(board, opts.flash_kb, opts.ram_kb, opts.max_instructions)
+    if opts.trials < 1:
+        raise ConfigError("--trials must be at least 1")
+    out = Path(opts.out) if opts.out else Path("build") / "tune" / space.base["name"]
+    settings = {
+        "pipeline_text": Path(opts.pipeline).read_text(),
+        "board": board.name,
+        "seed": opts.seed,
+        "batch": opts.batch,
+        "sampler": opts.sampler,
+        "budget": budget.to_dict(),
+        "trials": opts.trials,
+    }
+    n_startup = max(4, min(10, opts.trials // 3))
+    board_dict = board.model_dump(mode="json")
+    check_out(out, opts.resume)
+    results: dict[int, dict] = {}
+    interrupted = False
+    with cluster.client(opts.scheduler, opts.workers) as (client, where):  # before the study: a bad address leaves none
+        study = open_study(out, opts.resume, settings)
+        for ft in study.get_trials(deepcopy=False):
+            if "result" in ft.user_attrs:
+                results[ft.number] = ft.user_attrs["result"]
+        prog = Progress(opts.trials, progress)
+        for r in sorted(results.values(), key=lambda r: r["number"]):  # resumed: count what is done
+            prog.done += 1
+            if r.get("feasible"):
+                prog.feasible += 1
+                if prog.best is None or r["accuracy_cv"] > prog.best["accuracy_cv"]:
+                    prog.best = r
+        n_workers = cluster.n_workers(client)
+        if _has_post(space):
+            note(
+                "tune: post stages (detectors) are kept as written and not scored: their event metrics need "
+                "streams of training voices, which the datasets do not provide yet (the test streams are never used)"
+            )
+        note(
+            f"tune: {space.shown} on {board.name} (budget: flash {budget.flash_bytes / 1024:.0f} KB, RAM "
+            f"{budget.ram_bytes / 1024:.0f} KB, {budget.instructions:,} instructions; {budget.source}); "
+            f"{opts.trials} trials on {where}, {n_workers} workers; study in {out}"
+        )
+        try:
+            # trials asked but never told (Ctrl-C in their batch): run them again from their parameters
+            pending = [ft for ft in study.get_trials(deepcopy=False) if ft.state.name == "RUNNING"]
+            if pending:
+                batch = [(optuna.trial.Trial(study, ft._trial_id), ft.params, ft.number) for ft in pending]
+                _run_batch(client, study, space, batch, board_dict, budget, opts, results, prog, evaluate, fixed=True)
+            while len(study.trials) < opts.trials:
+                if opts.time_budget_min and time.perf_counter() - t0 > opts.time_budget_min * 60:
+                    note(f"tune: time budget of {opts.time_budget_min:g} min reached after {len(study.trials)} trials")
+                    break
+                b = len(study.trials) // opts.batch
+                study.sampler = make_sampler(opts.sampler, opts.seed * 1_000_003 + b, n_startup)
+                n = min(opts.batch, opts.trials - len(study.trials))
+                batch = []
+                for _ in range(n):
+                    tr = study.ask()
+                    batch.append((tr, None, tr.number))
+                _run_batch(client, study, space, batch, board_dict, budget, opts, results, prog, evaluate)
+                if opts.stop_after is not None and len(results) >= opts.stop_after:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            interrupted = True
+    search_s = time.perf_counter() - t0
+    trials = [results[k] for k in sorted(results)]
+    report.write_trials(out / "trials.jsonl", trials)
+    if interrupted:
+        note(f"tune: interrupted after {len(trials)} trials; the study is in {out}; continue with --resume")
+        raise KeyboardInterrupt
+    result = finish(space, board, budget, trials, out, opts, note, progress, n_workers, where, t0)
+    result["search_seconds"] = search_s  # cluster start and the trials, before the front is trained and measured
+    return result
+
+
+def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, results, prog, evaluate, fixed=False):
+    """Build each trial's pipeline (in number order, in the driver), evaluate on Dask, tell in order."""
+    import optuna
+    from distributed import as_completed
+
+    payloads = []
+    for tr, params, number in batch:
+        source = optuna.trial.FixedTrial(params, number) if fixed else tr
+        try:
+            pipeline = space.build(source, seed=opts.seed + number)
+        except ValueError as exc:  # a FixedTrial missing a parameter: a changed space
+            if not fixed:
+                raise
+            raise ConfigError(f"--resume: trial {number} no longer fits the search space ({exc})") from None
+        tr.set_user_attr("pipeline", pipeline)
+        payloads.append(
+            {
+                "number": number,
+                "pipeline": pipeline,
+                "board": board_dict,
+                "budget": budget.to_dict(),
+                "data": opts.data,
+            }
+        )
+    futures = [
+        client.submit(
+            evaluate, p, key=f"tune-trial-{study._study_id}-{p['number']}-{opts.seed}", retries=RETRIES, pure=False
+        )
+        for p in payloads
+    ]
+    got = {}
+    for fut in as_completed(futures):
+        r = fut.result()
+        r["summary"] = _summary(payloads[[p["number"] for p in payloads].index(r["number"])]["pipeline"])
+        got[r["number"]] = r
+        prog.trial(r)
+        if opts.on_trial is not None:
+            opts.on_trial(r)
+    for tr, _, number in batch:
+        r = got[number]
+        r["pipeline"] = next(p["pipeline"] for p in payloads if p["number"] == number)
+        results[number] = r
+        tr.set_user_attr("result", r)
+        if r.get("flash_bytes") is None:
+            study.tell(tr, state=optuna.trial.TrialState.FAIL)
+            continue
+        violations = budget.violations(r["flash_bytes"], r["ram_bytes"], r["instructions"])
+        tr.set_user_attr("constraints", violations)
+        if _new_constraints_api():
+            for name, v in zip(("flash", "ram", "instructions"), violations):
+                tr.set_constraint(name, float(v))
+        study.tell(tr, [r["accuracy_cv"], float(r["flash_bytes"]), float(r["instructions"])])
+
+
+def finish(space, board, budget, trials, out: Path, opts, note, progress, n_workers, where, t0) -> dict:
+    """Train every Pareto point on the whole training split, score its held-out split once,
+    export and measure it; write best.yaml, pareto.csv and the plot; return the JSON object."""
+    from .. import config as config_mod
+    from ..pipeline import Pipeline
+    from ..training import train
+    from .measure import measure_pipeline
+
+    front = report.pareto(trials)
+    points = []
+    ds = None
+    for t in front:
+        cfg = config_mod.validate(t["pipeline"], {}, f"trial {t['number']}")
+        pipe = Pipeline(cfg)
+        if ds is None:
+            ds = pipe.load_data(opts.data)
+        art = out / "front" / f"trial-{t['number']:04d}"
+        if art.exists():
+            import shutil
+
+            shutil.rmtree(art)
+        res = train(pipe, ds, out_dir=art, progress=False)
+        est = {k: t[k] for k in ("flash_bytes", "ram_bytes", "instructions")}
+        m = measure_pipeline(art, board) if opts.measure else {"measured": False, "reason": "--no-measure"}
+        p = {
+            "trial": t["number"],
+            "accuracy_cv": t["accuracy_cv"],
+            "accuracy_test": float(res.metrics["accuracy"]),
+            "measured": bool(m["measured"]),
+            "flash_bytes": int(m["flash_bytes"]) if m["measured"] else int(est["flash_bytes"]),
+            "ram_bytes": int(m["ram_bytes"]) if m["measured"] else int(est["ram_bytes"]),
+            "instructions_per_inference": float(
+                m["instructions_per_inference"] if m["measured"] else est["instructions"]
+            ),
+            "estimate": est,
+            "summary": t["summary"],
+            "pipeline_config": t["pipeline"],
+            "artifact": str(art),
+        }
+        if not m["measured"]:
+            p["measure_note"] = m.get("reason", "")
+        p["differs"] = _differs(p) if m["measured"] else []
+        p["within_budget"] = budget.fits(p["flash_bytes"], p["ram_bytes"], p["instructions_per_inference"])
+        points.append(p)
+    best = max(
+        points,
+        key=lambda p: (p["accuracy_cv"], -p["flash_bytes"], -p["instructions_per_inference"], -p["trial"]),
+        default=None,
+    )
+    for p in points:
+        path = out / "front" / f"trial-{p['trial']:04d}.yaml"
+        _write_yaml(path, p["pipeline_config"], f"sensorflow tune: trial {p['trial']} of the Pareto front")
+        p["pipeline"] = str(path)
+    if best is not None:
+        best_path = out / "best.yaml"
+        _write_yaml(
+            best_path,
+            best["pipeline_config"],
+            f"sensorflow tune: best of {len(trials)} trials (trial {best['trial']}); "
+            f"cross-validated accuracy {best['accuracy_cv']:.4f}, held-out {best['accuracy_test']:.4f}",
+        )
+        best = {**best, "pipeline": str(best_path)}
+    report.write_csv(out / "pareto.csv", points)
+    report.plot(out / "pareto.png", trials, points, f"{space.base['name']} on {board.name}: {len(trials)} trials")
+    for p in points:
+        for d in p["differs"]:
+            note(f"tune: trial {p['trial']}: {d}")
+        if not p["within_budget"]:
+            note(f"tune: trial {p['trial']}: measured costs exceed the budget (the cost model was too low)")
+        if not p["measured"]:
+            note(
+                f"tune: trial {p['trial']} not measured on an emulated board ({p.get('measure_note')}); costs are the model's"
+            )
+    if progress:
+        from rich.console import Console
+
+        Console(stderr=True).print(report.table(points, best["trial"] if best else None))
+    if best is None:
+        note("tune: no feasible pipeline within the budget; raise the budget or widen the search space")
+
+    def public(p):
+        keep = (*report.POINT_FIELDS, *report.EXTRA_FIELDS, "pipeline", "trial", "differs")
+        return {k: p[k] for k in keep}
+
+    return {
+        "best": public(best) if best else None,
+        "pareto": [public(p) for p in points],
+        "n_trials": len(trials),
+        "n_feasible": sum(1 for t in trials if t.get("feasible")),
+        "workers": n_workers,
+        "scheduler": where,
+        "seconds": time.perf_counter() - t0,
+        "budget": budget.to_dict(),
+        "out": str(out),
+    }
+
+
+def _differs(p: dict) -> list[str]:
+    out = []
+    for key, name in (("flash_bytes", "flash"), ("ram_bytes", "RAM"), ("instructions", "instructions")):
+        est = float(p["estimate"][key])
+        got = float(p["instructions_per_inference"] if key == "instructions" else p[key])
+        if got > 0 and abs(est - got) / got > 0.10:
+            out.append(f"{name}: cost model {est:,.0f} vs measured {got:,.0f} ({(est - got) / got:+.0%})")
+    return out
+
+
+def _write_yaml(path: Path, data: dict, header: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# {header}\n" + yaml.safe_dump(data, sort_keys=False, default_flow_style=None))

@@ -1,0 +1,109 @@
+"""Search space: the family table, the search: section, budgets refusing infeasible points."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+
+from sensorflow import boards
+from sensorflow.config import validate
+from sensorflow.errors import ConfigError
+from sensorflow.tune import budget as budget_mod
+from sensorflow.tune.objective import evaluate
+from sensorflow.tune.space import FEATURE_FAMILIES, MODEL_FAMILIES, load_space
+
+
+def _pipelines(space, n=12, seed=0):
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    out = []
+    for i in range(n):
+        tr = study.ask()
+        out.append(space.build(tr, seed=i))
+        study.tell(tr, 0.0)
+    return out
+
+
+def test_default_space_builds_valid_pipelines(small_pipeline):
+    space = load_space(small_pipeline)
+    assert space.default
+    seen_models = set()
+    for i, p in enumerate(_pipelines(space, 16)):
+        validate(p)  # every trial is a complete pipeline
+        types = [s["type"] for s in p["stages"]]
+        assert types[-1] in ("decision_tree", "gaussian_nb", "random_forest")
+        assert set(types[:-1]) <= {"stats", "band_energy"}
+        assert p["window"]["length"] in (50, 100)
+        if types[-1] == "random_forest":
+            assert 2 <= p["stages"][-1]["n_estimators"] <= 6 and p["stages"][-1]["random_state"] == i
+        seen_models.add(types[-1])
+    assert len(seen_models) >= 2
+
+
+def test_families_skip_unregistered_stages():
+    assert all(f.available("imu") for n, f in MODEL_FAMILIES.items() if n != "ridge")
+    assert not FEATURE_FAMILIES["mfcc"].available("imu") and FEATURE_FAMILIES["mfcc"].available("audio")
+
+
+def test_alternative_stage_lists(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "name: p\nsensor: {kind: imu, sample_rate: 10, channels: [a]}\nwindow: {length: 32}\n"
+        "dataset: {loader: aeon, name: BasicMotions}\nsearch:\n  stages:\n"
+        "    - [{type: stats, functions: [mean]}, {type: decision_tree}]\n"
+        "    - [{type: stats, functions: [std]}, {type: knn}]\n"
+        "  params:\n    decision_tree.max_depth: [2, 3]\n    knn.n_neighbors: {low: 1, high: 3, step: 2}\n"
+    )
+    space = load_space(path)
+    pipes = _pipelines(space, 10)
+    assert {p["stages"][1]["type"] for p in pipes} == {"decision_tree", "knn"}
+    ks = [p["stages"][1]["n_neighbors"] for p in pipes if p["stages"][1]["type"] == "knn"]
+    assert all(type(k) is int and k in (1, 3) for k in ks)  # {low: 1, high: 3, step: 2}
+
+
+def test_search_section_errors_name_the_key(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "name: p\nsensor: {kind: imu, sample_rate: 10, channels: [a]}\nwindow: {length: 32}\n"
+        "dataset: {loader: aeon, name: BasicMotions}\nsearch:\n  models: [decision_tre]\n"
+    )
+    with pytest.raises(ConfigError, match="unknown model family 'decision_tre'"):
+        load_space(path)
+    path.write_text(path.read_text().replace("models: [decision_tre]", "params: {knn.n_neighbors: {low: 5, high: 1}}"))
+    with pytest.raises(ConfigError, match="high .* is below low"):
+        load_space(path)
+
+
+def test_budget_defaults_and_flags():
+    b = boards.get("stm32f411")
+    d = budget_mod.budget_for(b)
+    assert d.flash_bytes == int(b.flash_bytes * 0.75) and d.ram_bytes == int(b.ram_bytes * 0.75)
+    assert d.instructions == b.clock_hz // 10
+    f = budget_mod.budget_for(b, flash_kb=64, ram_kb=16, max_instructions=2e6)
+    assert (f.flash_bytes, f.ram_bytes, f.instructions) == (65536, 16384, 2_000_000)
+    assert f.fits(65536, 16384, 2e6) and not f.fits(65537, 1, 1)
+
+
+def test_budget_refuses_before_fitting(small_pipeline):
+    """A knn over the raw window cannot fit in 4 KB: refused by the cost model, never fitted."""
+    space = load_space(small_pipeline)
+    pipe = space.build(
+        optuna.trial.FixedTrial(
+            {
+                "window.length": 100,
+                "use.stats": True,
+                "use.band_energy": False,
+                "stats.set": "basic",
+                "model": "gaussian_nb",
+            }
+        ),
+        seed=0,
+    )
+    pipe["stages"] = [{"type": "stats", "functions": ["mean", "std"]}, {"type": "scaler"}, {"type": "knn"}]
+    board = boards.get("stm32f411")
+    tiny = budget_mod.budget_for(board, flash_kb=4, ram_kb=16, max_instructions=2e6)
+    r = evaluate({"number": 0, "pipeline": pipe, "board": board.model_dump(mode="json"), "budget": tiny.to_dict()})
+    assert r["pruned"] == "cost model over budget before fitting" and not r["feasible"]
+    assert r["flash_bytes"] > 4096 and "cv_folds" not in r
+    roomy = budget_mod.budget_for(board)
+    r = evaluate({"number": 0, "pipeline": pipe, "board": board.model_dump(mode="json"), "budget": roomy.to_dict()})
+    assert r["feasible"] and r["cv_folds"] == 2 and 0.5 < r["accuracy_cv"] <= 1.0

@@ -1,0 +1,202 @@
+"""sensorflow tune end to end on BasicMotions: outputs, best.yaml reproduced by train,
+determinism over worker counts, --resume after an interruption, an external Dask cluster
+losing a worker mid-run."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sensorflow.cli import main
+from sensorflow.pipeline import Pipeline
+from sensorflow.training import train
+from sensorflow.tune.runner import TuneOptions, run
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _opts(pipeline, out, **kw):
+    base = dict(pipeline=str(pipeline), board="stm32f411", trials=6, batch=3, seed=3, out=str(out), measure=False)
+    return TuneOptions(**{**base, **kw})
+
+
+def _quiet(_):
+    return None
+
+
+def _trials(out):
+    return [json.loads(line) for line in (Path(out) / "trials.jsonl").read_text().splitlines()]
+
+
+def _objectives(out):
+    return [(t["number"], t["accuracy_cv"], t["flash_bytes"], t["instructions"], t["pipeline"]) for t in _trials(out)]
+
+
+@pytest.mark.slow  # about 30 s on the shared 2-core machine (a Dask cluster, 6 trials, 3 front points trained)
+def test_small_tune_outputs(small_pipeline, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        [
+            "tune",
+            str(small_pipeline),
+            "--board",
+            "stm32f411",
+            "--trials",
+            "6",
+            "--batch",
+            "3",
+            "--workers",
+            "1",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--no-measure",
+            "--flash-kb",
+            "64",
+            "--ram-kb",
+            "16",
+            "--max-instructions",
+            "2000000",
+            "--json",
+        ]
+    )
+    assert code == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["n_trials"] == 6 and res["workers"] == 1 and res["scheduler"].startswith("LocalCluster")
+    best = res["best"]
+    assert set(best) >= {
+        "accuracy_cv",
+        "accuracy_test",
+        "flash_bytes",
+        "ram_bytes",
+        "instructions_per_inference",
+        "measured",
+        "pipeline",
+    }
+    assert best["measured"] is False and best["flash_bytes"] <= 64 * 1024
+    assert best["pipeline"] == str(out / "best.yaml")
+    same = [p for p in res["pareto"] if all(p[k] == best[k] for k in best if k != "pipeline")]
+    assert (
+        len(same) == 1
+        and Path(same[0]["pipeline"]).read_text().split("\n", 1)[1] == (out / "best.yaml").read_text().split("\n", 1)[1]
+    )
+    assert best["accuracy_cv"] == max(p["accuracy_cv"] for p in res["pareto"])
+    for name in ("best.yaml", "pareto.csv", "pareto.png", "trials.jsonl", "study.journal"):
+        assert (out / name).is_file(), name
+    assert len(_trials(out)) == 6
+    rows = list(csv.DictReader(open(out / "pareto.csv")))
+    assert len(rows) == len(res["pareto"])
+    assert (out / "pareto.png").read_bytes()[:4] == b"\x89PNG"
+    # `sensorflow train DIR/best.yaml` reproduces the held-out accuracy exactly
+    pipe = Pipeline.from_yaml(out / "best.yaml")
+    again = train(pipe, pipe.load_data(), out_dir=None, progress=False)
+    assert again.metrics["accuracy"] == best["accuracy_test"]
+    # a second run into the same folder without --resume is refused (exit 2, one line)
+    assert main(["tune", str(small_pipeline), "--board", "stm32f411", "--out", str(out), "--no-measure"]) == 2
+
+
+@pytest.mark.slow
+def test_deterministic_over_worker_counts(small_pipeline, tmp_path):
+    one = run(_opts(small_pipeline, tmp_path / "w1", workers=1), note=_quiet, progress=False)
+    two = run(_opts(small_pipeline, tmp_path / "w2", workers=2), note=_quiet, progress=False)
+    assert _objectives(tmp_path / "w1") == _objectives(tmp_path / "w2")
+    assert (tmp_path / "w1" / "best.yaml").read_text() == (tmp_path / "w2" / "best.yaml").read_text()
+    assert one["best"]["accuracy_test"] == two["best"]["accuracy_test"]
+
+
+@pytest.mark.slow
+def test_resume_continues_the_study(small_pipeline, tmp_path):
+    whole = tmp_path / "whole"
+    run(_opts(small_pipeline, whole, workers=1), note=_quiet, progress=False)
+    part = tmp_path / "part"
+    with pytest.raises(KeyboardInterrupt):
+        run(_opts(small_pipeline, part, workers=1, stop_after=3), note=_quiet, progress=False)
+    assert len(_trials(part)) == 3 and not (part / "best.yaml").exists()
+    res = run(_opts(small_pipeline, part, workers=1, resume=True), note=_quiet, progress=False)
+    assert res["n_trials"] == 6
+    assert _objectives(part) == _objectives(whole)
+    assert (part / "best.yaml").read_text() == (whole / "best.yaml").read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_external_cluster_survives_a_killed_worker(small_pipeline, tmp_path):
+    dask = Path(sys.executable).parent / "dask"
+    if not dask.exists():
+        pytest.skip("no dask command next to this python")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    port = _free_port()
+    addr = f"tcp://127.0.0.1:{port}"
+    procs = [
+        subprocess.Popen(
+            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        time.sleep(2)
+        for _ in range(2):
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(dask),
+                        "worker",
+                        addr,
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        from distributed import Client
+
+        with Client(addr, timeout="30s") as c:
+            c.wait_for_workers(2, timeout=60)
+        killed = []
+
+        def kill_one(result):
+            if not killed and result["number"] >= 1:
+                procs[2].send_signal(signal.SIGKILL)  # mid-batch: its running trial is lost and rescheduled
+                killed.append(result["number"])
+
+        far = run(
+            _opts(small_pipeline, tmp_path / "far", scheduler=addr, on_trial=kill_one), note=_quiet, progress=False
+        )
+        assert killed and procs[2].wait(10) == -signal.SIGKILL
+        assert far["n_trials"] == 6 and far["scheduler"] == addr
+        local = run(_opts(small_pipeline, tmp_path / "local", workers=2), note=_quiet, progress=False)
+        assert (tmp_path / "far" / "best.yaml").read_text() == (tmp_path / "local" / "best.yaml").read_text()
+        assert _objectives(tmp_path / "far") == _objectives(tmp_path / "local")
+        assert far["best"]["accuracy_test"] == local["best"]["accuracy_test"]
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
