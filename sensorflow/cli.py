@@ -27,6 +27,8 @@ COMMANDS = {
     "demo": "run a demo app end to end (wakeword, gesture, vibration)",
     "bench": "benchmarks against peer tools",
     "report": "write one self-contained HTML report for a trained artifact",
+    "pipelines": "list the shipped pipelines, show or copy one",
+    "setup": "install optional tools (the MicroPython interpreter)",
 }
 
 
