@@ -34,7 +34,7 @@ demo: setup system-deps
 # (if that fails, the benchmark still runs and reports the CMSIS-DSP rows as not available).
 bench: setup system-deps
 	-$(PY) -m sensorflow.bench.peers
-	$(SF) bench
+	$(SF) bench --out docs
 
 clean:
 	rm -rf build .pytest_cache

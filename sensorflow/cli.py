@@ -28,6 +28,8 @@ COMMANDS = {
     "bench": "benchmarks against peer tools",
     "report": "write one self-contained HTML report for a trained artifact",
     "tune": "search pipelines under a board's flash, RAM and instruction budget (Optuna on Dask)",
+    "pipelines": "list the shipped pipelines, show or copy one",
+    "setup": "install optional tools (the MicroPython interpreter)",
 }
 
 

@@ -169,12 +169,27 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     pass
 
 
+def shipped_pipeline(name: str) -> Path | None:
+    """A bare name (``gesture``, no folder, no suffix) names a pipeline that ships with sensorflow."""
+    if not name or os.sep in name or "/" in name or name.endswith((".yaml", ".yml")):
+        return None
+    from .resources import shipped
+
+    p = shipped("pipelines") / f"{name}.yaml"
+    return p if p.is_file() else None
+
+
 def read_yaml(path: str | os.PathLike) -> tuple[Any, dict[tuple, int], str]:
     """Read a YAML file; return (data, {key path: line}, display name). One-line errors only."""
     p = Path(path)
     shown = str(path)
     if not p.exists():
-        raise ConfigError("no such file; check the path", file=shown)
+        shipped = shipped_pipeline(shown)
+        if shipped is None:
+            raise ConfigError(
+                "no such file; check the path (or name a shipped pipeline: sensorflow pipelines)", file=shown
+            )
+        p, shown = shipped, str(shipped)
     if p.is_dir():
         raise ConfigError("is a directory, expected a pipeline .yaml file", file=shown)
     raw = p.read_bytes()

@@ -6,17 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import DataError
+from .resources import shipped
 
-REPO_PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
+SHIPPED = shipped("pipelines")
 
 
 def find(filename: str, who: str = "the example") -> Path:
-    """``pipelines/<filename>`` of this checkout, else of the working directory."""
-    for base in (REPO_PIPELINES, Path("pipelines")):
+    """``pipelines/<filename>`` of the working directory (a user's own copy wins), else the shipped one."""
+    for base in (Path("pipelines"), SHIPPED):
         p = base / filename
         if p.is_file():
             return p
-    raise DataError(f"{who} needs pipelines/{filename}, which is not in this checkout")
+    raise DataError(f"{who} needs pipelines/{filename}, which is neither in ./pipelines nor shipped with sensorflow")
+
+
+def shipped_names() -> list[str]:
+    """Names of the pipelines that ship with sensorflow (``sensorflow train NAME`` finds them)."""
+    return sorted(p.stem for p in SHIPPED.glob("*.yaml"))
 
 
 def load(path: Path, small: bool = False):

@@ -1,6 +1,6 @@
 """sensorflow bench [--quick] [--only NAME...] [--out DIR]: benchmarks against peer tools,
 run side by side in this process or on the same emulated CPU; writes DIR/benchmarks.md and
-DIR/benchmarks.json (default docs/, or build/bench-quick/ with --quick)."""
+DIR/benchmarks.json (default build/bench/, or build/bench-quick/ with --quick; `make bench` passes docs/)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def add_arguments(p):
     p.add_argument("--quick", action="store_true", help="small versions of each section (smoke run)")
     p.add_argument("--only", nargs="+", metavar="NAME", help=f"run only these sections: {', '.join(SECTIONS)}")
     p.add_argument(
-        "--out", metavar="DIR", help="where to write benchmarks.md/.json (default docs/, --quick: build/bench-quick/)"
+        "--out",
+        metavar="DIR",
+        help="where to write benchmarks.md/.json (default build/bench/, --quick: build/bench-quick/)",
     )
 
 
@@ -29,7 +31,7 @@ def run(args, out) -> int:
         raise ConfigError(
             f"unknown benchmark section '{unknown[0]}'; choose from {', '.join(SECTIONS)}", key=("--only",)
         )
-    out_dir = Path(args.out) if args.out else Path("build/bench-quick" if args.quick else "docs")
+    out_dir = Path(args.out) if args.out else Path("build/bench-quick" if args.quick else "build/bench")
     sections, meta = run_bench(names, quick=args.quick, out_dir=out_dir, note=out.note)
     for s in sections:
         if not s.available:

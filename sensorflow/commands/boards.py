@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..device import boards
+from ..errors import ConfigError
 
 
 def add_arguments(p):
@@ -24,8 +25,12 @@ def run(args, out) -> int:
         for k, v in data.items():
             out.print(f"{k:22s} {v}")
         return 0
+    found = boards.all_boards()
+    if not found:
+        where = ", ".join(str(d) for d in boards.search_dirs())
+        raise ConfigError(f"no board files (*.yaml) found in {where}; check --boards-dir or ${boards.ENV_PATH}")
     rows = []
-    for b in boards.all_boards():
+    for b in found:
         rows.append(
             {
                 "name": b.name,

@@ -39,7 +39,13 @@ def run(args, out) -> int:
     result = run_demo(
         DemoOptions(args.name, args.out, args.board, args.small, args.pipeline, args.hil_windows, log=out.note)
     )
-    out.set(**{k: result[k] for k in ("demo", "ok", "report", "seconds", "steps", "targets", "device") if k in result})
+    out.set(
+        **{
+            k: result[k]
+            for k in ("demo", "ok", "report", "html_report", "seconds", "steps", "targets", "device")
+            if k in result
+        }
+    )
     out.set(metrics=_summary(result))
     out.print()
     for t in result["targets"]:
@@ -50,7 +56,7 @@ def run(args, out) -> int:
     bad = [s for s in result["steps"] if s["status"] != "ok"]
     for s in bad:
         out.print(f"  step {s['name']}: {s['status']}: {s['detail']}")
-    out.print(f"report: {result['report']}")
+    out.print(f"report: {result['report']}" + (f" and {result['html_report']}" if result.get("html_report") else ""))
     return 0 if result["ok"] else 1
 
 

@@ -41,6 +41,21 @@ def table(rows: list[list], header: list[str]) -> str:
     return "\n".join(out)
 
 
+def write_html(result: dict, out_dir: Path, artifact_dir: Path, export: dict | None, hil: dict | None) -> Path:
+    """``report.html`` (sensorflow.report): the same targets beside the pipeline, data, metrics,
+    device and HIL pages every trained artifact gets."""
+    from ..report import ReportInputs, write_report
+
+    inputs = ReportInputs(
+        Path(artifact_dir),
+        exports=[export] if isinstance(export, dict) and export.get("stages") else [],
+        hil=[hil] if isinstance(hil, dict) else [],
+        demo=result,
+        title=f"sensorflow demo: {result.get('demo', '')}",
+    )
+    return write_report(inputs, Path(out_dir) / "report.html")
+
+
 def write(result: dict, out_dir: Path) -> Path:
     """Write report.md and report.json into ``out_dir``; returns the report.md path."""
     out_dir = Path(out_dir)

@@ -151,10 +151,12 @@ def run(opts: DemoOptions) -> dict:
     result["steps"] = [s.to_dict() for s in steps.results]
     result["ok"] = steps.all_ok
     result["seconds"] = round(time.perf_counter() - t0, 1)
-    from .report import write
+    from .report import write, write_html
 
     report_path = write(result, out)
     result["report"] = str(report_path)
+    if s_train.ok:
+        result["html_report"] = str(write_html(result, out, s_train.value.artifact, s_export.value, s_hil.value))
     return result
 
 

@@ -15,9 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..config import line_of, parse_yaml
 from ..errors import ConfigError
+from ..resources import shipped
 
-BOARDS_DIR = Path(__file__).resolve().parents[2] / "boards"
+BOARDS_DIR = shipped("boards")  # the package's own board files (a wheel carries them)
 ENV_PATH = "SENSORFLOW_BOARDS_PATH"
+_extra_dirs: list[Path] = []  # set by the CLI's --boards-dir
 
 
 class _Strict(BaseModel):
@@ -118,10 +120,21 @@ class Board(_Strict):
         return self.emulator is not None
 
 
+def add_search_dir(path: str | os.PathLike) -> None:
+    """Put a folder of the user's board files first on the search path (``--boards-dir``)."""
+    p = Path(path)
+    if not p.is_dir():
+        raise ConfigError(f"{p}: --boards-dir is not a folder; give the folder that holds your <board>.yaml files")
+    _extra_dirs.insert(0, p)
+
+
 def search_dirs() -> list[Path]:
-    """Where board files are looked for, first wins: $SENSORFLOW_BOARDS_PATH, then boards/."""
-    dirs = [Path(p) for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p]
-    return dirs + [BOARDS_DIR]
+    """Where board files are looked for, first wins: ``--boards-dir``, then $SENSORFLOW_BOARDS_PATH
+    (``os.pathsep``-separated), then ``./boards`` in the working directory, then the shipped ones."""
+    env = [Path(p) for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p]
+    cwd = Path("boards")
+    local = [cwd] if cwd.is_dir() and cwd.resolve() != BOARDS_DIR.resolve() else []
+    return [*_extra_dirs, *env, *local, BOARDS_DIR]
 
 
 def load_file(path: str | os.PathLike) -> Board:

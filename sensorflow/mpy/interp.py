@@ -1,9 +1,10 @@
 """Run code on a real MicroPython interpreter: the WebAssembly port of MicroPython
 (npm package ``@micropython/micropython-webassembly-pyscript``) under Node.js.
 
-``scripts/install-system-deps.sh`` installs the package into ``.tools/mp`` inside the
-checkout; ``SENSORFLOW_MICROPYTHON_WASM`` may point elsewhere (to ``micropython.mjs``, its
-folder, or an npm prefix holding it). That port computes with double-precision floats; an
+``sensorflow setup micropython`` installs the package with npm into the user's data folder
+(``$XDG_DATA_HOME/sensorflow/mp``, default ``~/.local/share/sensorflow/mp``); in a checkout,
+``scripts/install-system-deps.sh`` installs it into ``.tools/mp``. ``SENSORFLOW_MICROPYTHON_WASM``
+may point elsewhere (to ``micropython.mjs``, its folder, or an npm prefix holding it). That port computes with double-precision floats; an
 ESP32 firmware uses float32 (``array('f')`` stores float32 on both).
 """
 
@@ -20,10 +21,45 @@ from pathlib import Path
 from ..errors import SensorflowError, ToolMissingError
 
 NPM_PACKAGE = "@micropython/micropython-webassembly-pyscript"
+NPM_VERSION = "1.27.0"
 ENV_VAR = "SENSORFLOW_MICROPYTHON_WASM"
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-DEFAULT_PREFIX = REPO / ".tools" / "mp"
+CHECKOUT_PREFIX = HERE.parents[1] / ".tools" / "mp"  # scripts/install-system-deps.sh puts it here
+
+
+def user_prefix() -> Path:
+    """Where ``sensorflow setup micropython`` installs the interpreter (XDG base directory spec)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sensorflow" / "mp"
+
+
+def install(prefix: Path | None = None) -> Path:
+    """``npm install`` the pinned interpreter into ``prefix`` (default :func:`user_prefix`); its micropython.mjs."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ToolMissingError("npm is not on PATH; install Node.js and npm (apt-get install nodejs npm)")
+    prefix = prefix or user_prefix()
+    prefix.mkdir(parents=True, exist_ok=True)
+    res = subprocess.run(
+        [
+            npm,
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(prefix),
+            f"{NPM_PACKAGE}@{NPM_VERSION}",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if res.returncode != 0:
+        last = (res.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ToolMissingError(f"npm could not install {NPM_PACKAGE}@{NPM_VERSION} into {prefix}: {last}")
+    return find_wasm([prefix])
+
+
 RUN_MJS = HERE / "run.mjs"
 BOARD_MJS = HERE / "board.mjs"
 
@@ -49,10 +85,11 @@ def _candidates(base: Path) -> list[Path]:
     ]
 
 
-def find_wasm() -> Path:
+def find_wasm(bases: list[Path] | None = None) -> Path:
     """Path of ``micropython.mjs``; a clear ToolMissingError when it is not installed."""
     env = os.environ.get(ENV_VAR)
-    bases = [Path(env)] if env else [DEFAULT_PREFIX]
+    if bases is None:
+        bases = [Path(env)] if env else [CHECKOUT_PREFIX, user_prefix()]
     for base in bases:
         for cand in _candidates(base):
             if cand.is_file() and cand.name == "micropython.mjs" and (cand.parent / "micropython.wasm").is_file():
@@ -60,11 +97,11 @@ def find_wasm() -> Path:
     if env:
         raise ToolMissingError(
             f"{ENV_VAR}={env} does not hold micropython.mjs + micropython.wasm; point it at the folder of "
-            f"{NPM_PACKAGE} or unset it and run scripts/install-system-deps.sh"
+            f"{NPM_PACKAGE} or unset it and run: sensorflow setup micropython"
         )
     raise ToolMissingError(
-        f"the MicroPython WebAssembly interpreter is not installed (looked in .tools/mp); run "
-        f"scripts/install-system-deps.sh (npm install --prefix .tools/mp {NPM_PACKAGE}@1.27.0) or set {ENV_VAR}"
+        f"the MicroPython WebAssembly interpreter is not installed (looked in {', '.join(str(b) for b in bases)}); "
+        f"run: sensorflow setup micropython (needs node and npm), or set {ENV_VAR}"
     )
 
 

@@ -4,6 +4,7 @@ shrunken demos end to end (``sensorflow demo NAME --small``)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,6 +243,8 @@ def test_gesture_demo_end_to_end_reads_ram_as_the_bench_does(tmp_path, monkeypat
     assert ram["measured"] == dev["ram_bytes"] and ram["met"] is not None
     report = (out / "report.md").read_text()
     assert "HIL firmware's stack high-water mark" in report and "RAM total: library static data + bss" in report
+    html = Path(res["html_report"]).read_text()  # the HTML page: the demo's targets, device and HIL sections
+    assert '<section id="targets">' in html and '<section id="device">' in html and '<section id="hil">' in html
 
 
 def test_by_source_counts_each_voice_from_the_misses():

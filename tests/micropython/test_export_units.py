@@ -137,7 +137,7 @@ def test_missing_interpreter_is_a_clear_error(monkeypatch, tmp_path):
     from sensorflow.mpy import find_wasm
 
     monkeypatch.setenv("SENSORFLOW_MICROPYTHON_WASM", str(tmp_path / "nowhere"))
-    with pytest.raises(ToolMissingError, match="SENSORFLOW_MICROPYTHON_WASM=.*install-system-deps.sh"):
+    with pytest.raises(ToolMissingError, match="SENSORFLOW_MICROPYTHON_WASM=.*sensorflow setup micropython"):
         find_wasm()
 
 
