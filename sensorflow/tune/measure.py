@@ -28,11 +28,9 @@ def measure_pipeline(artifact_dir, board) -> dict:
     target = emulated_for(board)
     if target is None:
         return {"measured": False, "reason": f"no emulated measuring board for {board.name} ({board.arch})"}
-    # lead: repoint to sensorflow.device after the device-layer merge
-    from ..bench import qemu_harness
-    from ..bench.pipelines_section import measure_demo
+    from ..device import measure
 
-    missing = qemu_harness.tools_available(target)
+    missing = measure.tools_available(target)
     if missing:
         return {"measured": False, "reason": missing}
     pipe, _ = artifact.load(artifact_dir)
@@ -41,7 +39,7 @@ def measure_pipeline(artifact_dir, board) -> dict:
         return {"measured": False, "reason": f"{artifact_dir}: no test windows to run"}
     try:
         with tempfile.TemporaryDirectory(prefix="sf-tune-measure-") as work:
-            m = measure_demo(pipe, np.asarray(X, dtype=np.float32), target, Path(work))
+            m = measure.measure_pipeline(pipe, np.asarray(X, dtype=np.float32), target, Path(work))
     except (SensorflowError, OSError) as exc:
         return {"measured": False, "reason": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
     return {
