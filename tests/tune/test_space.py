@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import optuna
 import pytest
+from tunefix import small_pipeline  # noqa: F401  (pytest fixture)
 
 from sensorflow import boards
 from sensorflow.config import validate

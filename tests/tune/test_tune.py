@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tunefix import small_pipeline  # noqa: F401  (pytest fixture)
 
 from sensorflow.cli import main
 from sensorflow.pipeline import Pipeline

@@ -1,4 +1,5 @@
-"""Shared fixtures for the tune tests: a small BasicMotions search (aeon ships the data)."""
+"""Shared fixtures of the tune tests (imported by the test modules: a conftest.py here would shadow
+tests/conftest.py): a small BasicMotions search (aeon ships the data)."""
 
 from __future__ import annotations
 
