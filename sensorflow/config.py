@@ -157,8 +157,16 @@ def pipeline_schema() -> type[BaseModel]:
             train: TrainConfig = Field(default_factory=TrainConfig)
             export: ExportConfig = Field(default_factory=ExportConfig)
 
+            def __reduce__(self):  # picklable (joblib workers) although the class is built at run time
+                return _rebuild_config, (self.model_dump(mode="json"),)
+
         _schema_cache[key] = PipelineConfig
     return _schema_cache[key]
+
+
+def _rebuild_config(data: dict):
+    """Unpickle a PipelineConfig: validate its JSON form again with the schema of this process."""
+    return pipeline_schema().model_validate(data)
 
 
 _SECTION_MODELS[()] = None  # filled lazily: the top level is pipeline_schema()

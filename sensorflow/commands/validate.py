@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import ConfigError, DataError
-from ..pipeline import Pipeline
+from ..graph import StageGraph
 
 
 def add_arguments(p):
@@ -17,7 +17,7 @@ def run(args, out) -> int:
     failed = 0
     for path in args.pipelines:
         try:
-            pipe = Pipeline.from_yaml(path)
+            pipe = StageGraph.from_yaml(path)  # binds the stages; no scikit-learn needed
             pipe.check_data_options()
         except (ConfigError, DataError) as exc:
             failed += 1
