@@ -98,6 +98,15 @@ def _artifact_path(artifact) -> str:
     return str(path)
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad option is a ConfigError (argparse would print the usage and exit)."""
+
+    def error(self, message):
+        from .errors import ConfigError
+
+        raise ConfigError(f"{self.prog}: {message}")
+
+
 def _command(name: str, *positional: str, **options) -> dict:
     """Run ``sensorflow NAME`` in this process with its own argument parser (so the defaults and
     checks are the command's); the result is the ``--json`` object without ``ok``."""
@@ -109,15 +118,10 @@ def _command(name: str, *positional: str, **options) -> dict:
             continue
         flag = "--" + key.replace("_", "-")
         argv += [flag] if value is True else [flag, str(value)]
-    parser = argparse.ArgumentParser(prog=f"sensorflow.{name}", exit_on_error=False)
+    parser = _Parser(prog=f"sensorflow {name}")
     mod = import_module(f"sensorflow.commands.{name}")
     mod.add_arguments(parser)
-    try:
-        args = parser.parse_args(argv)
-    except (argparse.ArgumentError, SystemExit) as exc:
-        from .errors import ConfigError
-
-        raise ConfigError(f"sensorflow.{name}({', '.join(map(repr, positional))}, ...): {exc}") from None
+    args = parser.parse_args(argv)
     out = Output(as_json=True)
     status = mod.run(args, out) or 0
     return {"ok": status == 0, **out.result}

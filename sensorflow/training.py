@@ -137,16 +137,17 @@ def report_text(metrics: dict) -> str:
 
 
 def save_confusion_png(metrics: dict, path: Path, title: str = "") -> Path:
-    """Confusion matrix plot (matplotlib, Agg backend: no display needed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Confusion matrix plot, drawn on matplotlib's Agg canvas without pyplot (so the
+    user's backend, e.g. in a notebook, is left as it is; no display needed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     cm = np.asarray(metrics["confusion_matrix"])
     classes = [str(c) for c in metrics["classes"]]
     size = 1.2 + 0.6 * len(classes)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size + 0.5))
+    fig = Figure(figsize=(size + 1.5, size + 0.5))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     ax.imshow(cm, cmap="Blues")
     ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
     ax.set_yticks(range(len(classes)), classes)
@@ -160,7 +161,6 @@ def save_confusion_png(metrics: dict, path: Path, title: str = "") -> Path:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 
