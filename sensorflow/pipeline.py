@@ -86,9 +86,21 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     @property
     def _graph(self) -> StageGraph:
+        """The built stages. Parameters changed (``set_params`` or assignment) rebuild them if
+        unfitted; a fitted pipeline keeps its fitted stages until the next ``fit`` (as in
+        scikit-learn), and a config edited in place becomes theirs (e.g. a new threshold)."""
         built = self.__dict__.get("_built")
-        if built is None or any(a is not b for a, b in zip(built[0], (self.config, self.lines, self.source))):
-            self._build()
+        key = (self.config, self.lines, self.source)
+        if built is None:
+            return self._build()._built[1]
+        if any(a is not b for a, b in zip(built[0], key)):
+            graph = built[1]
+            model = graph.model
+            if model is None or getattr(model, "classes_", None) is None:
+                return self._build()._built[1]
+            if hasattr(self.config, "stages") and hasattr(self.config, "sensor"):
+                graph.config = self.config
+            self._built = (key, graph)
         return self._built[1]
 
     @property
