@@ -249,7 +249,8 @@ def line_of(lines: dict[tuple, int], key: tuple) -> int | None:
 
 # ---------------------------------------------------------------------- validation
 def validate(data: Any, lines: dict[tuple, int] | None = None, shown: str = "<string>"):
-    """Validate parsed YAML against the schema; raise one ConfigError for the first problem."""
+    """Validate parsed YAML against the schema. Raises a ConfigError for the first problem;
+    its ``problems`` attribute lists every problem found (pydantic reports them all)."""
     lines = lines or {}
     if not isinstance(data, dict):
         raise ConfigError(
@@ -257,16 +258,33 @@ def validate(data: Any, lines: dict[tuple, int] | None = None, shown: str = "<st
             file=shown,
             line=1,
         )
+    problems: list[ConfigError] = []
+    bad_stages = set()
     stages = data.get("stages")
     if isinstance(stages, list):
         for i, entry in enumerate(stages):
-            _check_stage_entry(entry, i, lines, shown)
-    schema = pipeline_schema()
+            try:
+                _check_stage_entry(entry, i, lines, shown)
+            except ConfigError as exc:
+                problems.append(exc)
+                bad_stages.add(i)
     try:
-        return schema.model_validate(data)
+        config = pipeline_schema().model_validate(data)
     except ValidationError as exc:
-        key, message = _explain(exc.errors()[0], data)
-        raise ConfigError(message, key=key, file=shown, line=line_of(lines, key)) from None
+        seen = set()
+        for err in exc.errors():
+            loc = tuple(err.get("loc", ()))
+            if loc[:1] == ("stages",) and len(loc) > 1 and loc[1] in bad_stages:
+                continue  # that stage's entry is already reported (no type, unknown type)
+            key, message = _explain(err, data)
+            if (key, message) not in seen:
+                seen.add((key, message))
+                problems.append(ConfigError(message, key=key, file=shown, line=line_of(lines, key)))
+    if problems:
+        first = problems[0]
+        first.problems = problems
+        raise first
+    return config
 
 
 def _check_stage_entry(entry, i: int, lines, shown) -> None:

@@ -50,6 +50,39 @@ def progress_bar(enabled: bool = True):
         yield bar
 
 
+def epochs_on(bar, label: str = "network"):
+    """Within this block, each neural-network epoch (``sensorflow.nn.conv1d``) advances a task
+    of ``bar``; every network trained (a CV fold, a distillation teacher) restarts it."""
+    if bar is None:
+        return contextlib.nullcontext()
+    from .nn.conv1d import reporting_epochs
+
+    state = {"task": None, "runs": 0}
+
+    def listener(epoch: int, n_epochs: int, loss: float) -> None:
+        if epoch == 0:
+            state["runs"] += 1
+            description = f"{label} {state['runs']}: epochs"
+            if state["task"] is None:
+                state["task"] = bar.add_task(description, total=n_epochs)
+            else:
+                bar.reset(state["task"], total=n_epochs, description=description)
+        bar.update(state["task"], completed=epoch + 1)
+
+    return reporting_epochs(listener)
+
+
+@contextlib.contextmanager
+def step(bar, description: str):
+    """An indeterminate task (a pulsing bar with the elapsed time) while a step without a count runs."""
+    task = bar.add_task(description, total=None) if bar is not None else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            bar.update(task, total=1, completed=1)
+
+
 # ---------------------------------------------------------------------- stage plumbing
 def _head_length(pipe: Pipeline) -> int:
     """Number of leading steps that learn nothing (their output can be computed once)."""
@@ -187,12 +220,16 @@ def detect_events(pipe: Pipeline, signal: np.ndarray, chunk_s: float = 1.0) -> l
     return events
 
 
-def event_metrics(pipe: Pipeline, streams: list[Stream], sample_rate: float, tolerance_s: float = 0.25) -> dict:
+def event_metrics(
+    pipe: Pipeline, streams: list[Stream], sample_rate: float, tolerance_s: float = 0.25, bar=None
+) -> dict:
     """Recall of annotated events and false accepts per hour over continuous streams.
 
     A detection matches an annotated event of the same label when its window overlaps the
     event widened by ``tolerance_s``; each event is matched at most once; every other
-    detection (including a repeat on an already-matched event) is a false accept."""
+    detection (including a repeat on an already-matched event) is a false accept. ``bar``: a
+    progress bar (``progress_bar``) advanced per stream."""
+    task = bar.add_task("event streams", total=len(streams)) if bar is not None else None
     n_events = n_hit = n_false = 0
     seconds = 0.0
     per_class: dict[str, dict] = {}
@@ -223,6 +260,8 @@ def event_metrics(pipe: Pipeline, streams: list[Stream], sample_rate: float, tol
                 matched[hit] = True
                 n_hit += 1
                 entry["detected"] += 1
+        if bar is not None:
+            bar.advance(task)
     hours = seconds / 3600.0
     return {
         "n_streams": len(streams),
@@ -360,7 +399,7 @@ def train(
     train_idx, test_idx = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
     timings = {}
     mined = None
-    with progress_bar(progress) as bar:
+    with progress_bar(progress) as bar, epochs_on(bar):
         H = head_features(pipe, w.X, bar)
         timings["features_s"] = time.perf_counter() - t0
         y = w.y
@@ -383,10 +422,12 @@ def train(
                 bar.advance(task)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            fit_tail(pipe, H[train_idx], y[train_idx])
+            with step(bar, f"fitting {pipe.model.name}"):
+                fit_tail(pipe, H[train_idx], y[train_idx])
             if cfg.train.hard_negatives:
                 t_mine = time.perf_counter()
-                mined = _mine_and_refit(pipe, ds, H[train_idx], y[train_idx], cfg.train, note)
+                with step(bar, "mining hard negatives"):
+                    mined = _mine_and_refit(pipe, ds, H[train_idx], y[train_idx], cfg.train, note)
                 timings["mining_s"] = time.perf_counter() - t_mine
         for text in sorted({str(w.message).splitlines()[0] for w in caught if w.category is ConvergenceWarning}):
             note(f"model '{pipe.model.name}': {text} (raise max_iter or scale the features)")
@@ -411,7 +452,8 @@ def train(
         if cfg.train.cv_folds:
             note("cross-validation skipped: a class has fewer than 2 groups in the training part")
     if ds.streams and pipe.post_stages():
-        metrics["events"] = event_metrics(pipe, ds.streams, ds.sample_rate)
+        with progress_bar(progress) as bar:
+            metrics["events"] = event_metrics(pipe, ds.streams, ds.sample_rate, bar=bar)
     timings["total_s"] = time.perf_counter() - t0
     fingerprint = ds.fingerprint()
     X_test = w.X[test_idx]
@@ -436,10 +478,14 @@ def train(
     return result
 
 
-def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray) -> dict:
-    """Metrics of a fitted pipeline on windows ``X`` with labels ``y`` (raw dataset labels)."""
+def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None) -> dict:
+    """Metrics of a fitted pipeline on windows ``X`` with labels ``y`` (raw dataset labels);
+    ``bar``: a progress bar (``progress_bar``) for the features, computed in batches."""
     truth = model_targets(pipe, np.asarray(y))
-    pred = pipe.predict(X)
+    if bar is None:
+        pred = pipe.predict(X)
+    else:
+        pred, _ = predict_tail(pipe, head_features(pipe, X, bar, "evaluating"))
     metrics = classification_metrics(truth, pred, pipe.classes_.tolist())
     metrics["n_test"] = int(len(y))
     unknown = sorted(set(np.asarray(truth).tolist()) - set(pipe.classes_.tolist()), key=str)

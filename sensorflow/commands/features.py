@@ -25,7 +25,7 @@ def run(args, out) -> int:
         raise DataError(f"{target}: --out must end in .npz")
     ds = pipe.load_data(args.data)
     w = dataset_windows(pipe, ds, out.note)
-    with progress_bar(not out.as_json) as bar:
+    with progress_bar(out.progress) as bar:
         F = head_features(pipe, w.X, bar)
     k = _head_length(pipe)
     names = pipe.steps[k - 1].output_spec.names if k else pipe.input_spec.names
