@@ -100,12 +100,20 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is when a record comes (tests and notebooks swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def setup_logging(verbose: int = 0, quiet: int = 0) -> None:
     """The ``sensorflow`` logger to stderr, message only; level from ``-v``/``-q``."""
     level = logging.DEBUG if verbose else {0: logging.INFO, 1: logging.WARNING}.get(quiet, logging.ERROR)
     for h in [h for h in log.handlers if getattr(h, "_sensorflow_cli", False)]:
         log.removeHandler(h)
-    handler = logging.StreamHandler(sys.stderr)  # the stderr of this run (tests swap it)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler._sensorflow_cli = True
     log.addHandler(handler)

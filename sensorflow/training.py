@@ -8,8 +8,6 @@ Used by ``sensorflow train`` / ``eval`` and the demos. Metrics follow scikit-lea
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -24,63 +22,11 @@ from . import artifact
 from .datasets import Dataset, Stream, Windows, cv_folds, holdout, window_groups
 from .errors import DataError
 from .pipeline import Pipeline, run_steps
+from .progress import epochs_on, progress_bar  # noqa: F401  (progress_bar: used by commands)
+from .progress import step as progress_step
 from .windowing import frame
 
 _BATCH = 512  # windows per feature batch (bounds memory, drives the progress bar)
-
-
-# ---------------------------------------------------------------------- progress
-@contextlib.contextmanager
-def progress_bar(enabled: bool = True):
-    """A rich progress bar on stderr (nothing when stderr is not a terminal)."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        yield bar
-
-
-def epochs_on(bar, label: str = "network"):
-    """Within this block, each neural-network epoch (``sensorflow.nn.conv1d``) advances a task
-    of ``bar``; every network trained (a CV fold, a distillation teacher) restarts it."""
-    if bar is None:
-        return contextlib.nullcontext()
-    from .nn.conv1d import reporting_epochs
-
-    state = {"task": None, "runs": 0}
-
-    def listener(epoch: int, n_epochs: int, loss: float) -> None:
-        if epoch == 0:
-            state["runs"] += 1
-            description = f"{label} {state['runs']}: epochs"
-            if state["task"] is None:
-                state["task"] = bar.add_task(description, total=n_epochs)
-            else:
-                bar.reset(state["task"], total=n_epochs, description=description)
-        bar.update(state["task"], completed=epoch + 1)
-
-    return reporting_epochs(listener)
-
-
-@contextlib.contextmanager
-def step(bar, description: str):
-    """An indeterminate task (a pulsing bar with the elapsed time) while a step without a count runs."""
-    task = bar.add_task(description, total=None) if bar is not None else None
-    try:
-        yield
-    finally:
-        if task is not None:
-            bar.update(task, total=1, completed=1)
 
 
 # ---------------------------------------------------------------------- stage plumbing
@@ -422,11 +368,11 @@ def train(
                 bar.advance(task)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            with step(bar, f"fitting {pipe.model.name}"):
+            with progress_step(bar, f"fitting {pipe.model.name}"):
                 fit_tail(pipe, H[train_idx], y[train_idx])
             if cfg.train.hard_negatives:
                 t_mine = time.perf_counter()
-                with step(bar, "mining hard negatives"):
+                with progress_step(bar, "mining hard negatives"):
                     mined = _mine_and_refit(pipe, ds, H[train_idx], y[train_idx], cfg.train, note)
                 timings["mining_s"] = time.perf_counter() - t_mine
         for text in sorted({str(w.message).splitlines()[0] for w in caught if w.category is ConvergenceWarning}):

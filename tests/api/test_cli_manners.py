@@ -16,7 +16,7 @@ from rich.progress import Progress
 from sensorflow import stage
 from sensorflow.cli import build_parser, main
 from sensorflow.nn import conv1d as nn
-from sensorflow.training import epochs_on
+from sensorflow.progress import epochs_on
 
 GESTURE = str(REPO / "pipelines" / "gesture.yaml")
 
