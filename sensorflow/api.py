@@ -28,6 +28,7 @@ def load_windows(pipeline, data: str | os.PathLike | None = None):
     ``.X`` ``(n, length, channels)``, ``.y`` labels, ``.groups`` (keep a group on one side of a split)."""
     from .training import dataset_windows
 
+    pipeline = _resolved(pipeline)
     ds = pipeline.load_data(None if data is None else str(data))
     return dataset_windows(pipeline, ds, _note)
 
@@ -39,6 +40,7 @@ def train(pipeline, data: str | os.PathLike | None = None, out: str | os.PathLik
 
     if isinstance(pipeline, (str, os.PathLike)):
         pipeline = load_pipeline(pipeline)
+    pipeline = _resolved(pipeline)
     ds = pipeline.load_data(None if data is None else str(data))
     return train_fn(pipeline, ds, out_dir=out, progress=False, note=_note)
 
@@ -48,6 +50,7 @@ def save(pipeline, out: str | os.PathLike, X_test=None, y_test=None) -> Path:
     (held-out windows and labels) are what ``hil`` sends to the board by default."""
     from . import artifact
 
+    pipeline = _resolved(pipeline)
     arrays = {}
     if X_test is not None:
         arrays["test_windows"] = pipeline.check_windows(X_test)
@@ -86,6 +89,15 @@ def _note(text: str) -> None:
     import logging
 
     logging.getLogger("sensorflow").info(text)
+
+
+def _resolved(pipeline):
+    """``pipeline`` with its config as the validated model (a Pipeline built from a dict or a
+    YAML path gets the config it was validated to; the fitted stages stay)."""
+    config = pipeline.config
+    if not (hasattr(config, "model_dump") and hasattr(config, "stages")):
+        pipeline.set_params(config=pipeline._graph.config)
+    return pipeline
 
 
 def _artifact_path(artifact) -> str:

@@ -93,7 +93,7 @@ def test_repeated_stage_types_are_numbered():
     assert params["stats-2__functions"] == ["rms"]
 
 
-def test_config_as_dict_and_pickle_round_trip(windows):
+def test_config_as_dict_and_pickle_round_trip(windows, tmp_path):
     X, y, _ = windows
     import yaml
 
@@ -101,6 +101,9 @@ def test_config_as_dict_and_pickle_round_trip(windows):
     again = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(again.predict_proba(X), pipe.predict_proba(X))
     assert again.get_params()["decision_tree__max_depth"] == 1
+    loaded = sf.load_artifact(sf.save(pipe, tmp_path / "art"))  # saved as JSON + .npy, not pickled
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+    assert not list((tmp_path / "art").glob("*.pkl"))
 
 
 def test_fit_forgets_an_earlier_fit(windows):
