@@ -277,14 +277,32 @@ def validate(data: Any, lines: dict[tuple, int] | None = None, shown: str = "<st
             if loc[:1] == ("stages",) and len(loc) > 1 and loc[1] in bad_stages:
                 continue  # that stage's entry is already reported (no type, unknown type)
             key, message = _explain(err, data)
-            if (key, message) not in seen:
-                seen.add((key, message))
+            where = _in_file(key, data)
+            if where not in seen:  # one problem per key: a union's members each report the same value
+                seen.add(where)
                 problems.append(ConfigError(message, key=key, file=shown, line=line_of(lines, key)))
     if problems:
         first = problems[0]
         first.problems = problems
         raise first
     return config
+
+
+def _in_file(key: tuple, data) -> tuple:
+    """The part of an error's key that names places in the file: a key missing from (or unknown
+    in) a mapping is kept, a union member's tag after a value (``gain.float``) is dropped."""
+    node, out = data, []
+    for part in key:
+        if isinstance(node, dict):
+            if part not in node:
+                return (*out, part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+        out.append(part)
+    return tuple(out)
 
 
 def _check_stage_entry(entry, i: int, lines, shown) -> None:
