@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 
 from ..errors import ConfigError, DataError
-from ..graph import StageGraph
 
 
 def add_arguments(p):
@@ -14,6 +13,8 @@ def add_arguments(p):
 
 
 def run(args, out) -> int:
+    from ..graph import StageGraph  # here, not above: `validate --help` stays as fast as `--help`
+
     results = []
     failed = 0
     for path in args.pipelines:

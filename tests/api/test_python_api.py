@@ -135,7 +135,7 @@ print(matplotlib.get_backend())
     assert (tmp_path / "cm.png").read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("module", ["sensorflow", "sensorflow.cli"])
+@pytest.mark.parametrize("module", ["sensorflow", "sensorflow.cli", "sensorflow.commands.validate"])
 def test_import_is_light(module):
     """The CLI starts without scikit-learn, scipy or matplotlib (``--help`` under 0.3 s)."""
     code = f"import sys, {module}; print(sorted({{m.split('.')[0] for m in sys.modules}} & {{'sklearn', 'scipy', 'matplotlib'}}))"
