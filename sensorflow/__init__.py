@@ -1,4 +1,9 @@
-"""sensorflow: machine learning on sensor data at the edge."""
+"""sensorflow: machine learning on sensor data at the edge.
+
+The Python API (see the README): ``load_pipeline``, ``load_windows``, ``train``, ``save``,
+``load_artifact``, ``export``, ``run_hil`` and the scikit-learn estimator ``Pipeline``.
+They are imported on first use, so ``import sensorflow`` stays light (no scikit-learn,
+no matplotlib) and the ``sensorflow`` command starts fast."""
 
 __version__ = "0.1.0"
 
@@ -15,13 +20,23 @@ from .errors import (  # noqa: E402
 )
 from .registry import stage  # noqa: E402
 
+_API = ("load_pipeline", "load_windows", "train", "save", "load_artifact", "export", "run_hil")
+
 
 def __getattr__(name):
     if name == "Pipeline":
         from .pipeline import Pipeline
 
         return Pipeline
-    raise AttributeError(name)
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sensorflow' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"Pipeline", *_API})
 
 
 __all__ = [
@@ -37,4 +52,5 @@ __all__ = [
     "Pipeline",
     "stage",
     "__version__",
+    *_API,
 ]

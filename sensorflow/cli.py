@@ -1,14 +1,22 @@
 """The ``sensorflow`` command. Exit codes: 0 ok, 1 the job failed, 2 user error.
 
 Each sub-command lives in ``sensorflow/commands/<name>.py`` with ``add_arguments(parser)``
-and ``run(args, out)``; ``out`` prints human text, or with ``--json`` one JSON object."""
+and ``run(args, out)``; ``out`` prints human text, or with ``--json`` one JSON object.
+Only the module of the sub-command being run is imported (``--help`` imports none), so the
+command starts without loading numpy, scikit-learn or matplotlib it does not need.
+
+Global flags (before or after the sub-command): ``--json``, ``-q/--quiet``, ``-v/--verbose``.
+Notes and progress go to the standard ``logging`` logger ``sensorflow`` on stderr: INFO by
+default, WARNING with ``-q`` (and no progress bars), ERROR with ``-qq``, DEBUG with ``-v``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
+import time
 from importlib import import_module
 
 from . import __version__
@@ -32,50 +40,103 @@ COMMANDS = {
     "setup": "install optional tools (the MicroPython interpreter)",
 }
 
+log = logging.getLogger("sensorflow")
+
 
 class Output:
-    """Human lines go to stderr-free stdout unless ``--json``; then one JSON object on stdout."""
+    """Human lines go to stdout unless ``--json``; then one JSON object on stdout.
+    Notes (progress, diagnostics) go to the ``sensorflow`` logger on stderr."""
 
-    def __init__(self, as_json: bool):
+    def __init__(self, as_json: bool, quiet: int = 0):
         self.as_json = as_json
+        self.quiet = quiet
         self.result: dict = {}
+
+    @property
+    def progress(self) -> bool:
+        """Whether to draw progress bars (never with ``--json`` or ``-q``)."""
+        return not (self.as_json or self.quiet)
 
     def print(self, *parts, **kw) -> None:
         if not self.as_json:
             print(*parts, **kw)
 
     def note(self, text: str) -> None:
-        """Progress / diagnostics: to stderr so --json stdout stays one object."""
-        print(text, file=sys.stderr)
+        """Progress / diagnostics: to stderr so --json stdout stays one object (hidden by -q)."""
+        log.info(text)
 
     def set(self, **values) -> None:
         self.result.update(values)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_global_flags(p: argparse.ArgumentParser, sub: bool) -> None:
+    """``--json -q -v`` on the main parser and on every sub-command; on a sub-command they
+    default to SUPPRESS so that a flag given before the sub-command is not reset after it."""
+
+    def default(value):
+        return argparse.SUPPRESS if sub else value
+
+    p.add_argument("--json", action="store_true", default=default(False), help="print one JSON object on stdout")
+    p.add_argument(
+        "-q", "--quiet", action="count", default=default(0), help="no notes or progress bars (-qq: errors only)"
+    )
+    p.add_argument("-v", "--verbose", action="count", default=default(0), help="debug log lines on stderr")
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The sub-command named in ``argv`` (global flags take no values, so it is the first word)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; only the sub-command named in ``argv`` gets its arguments (its
+    module is imported), all of them when ``argv`` is None."""
+    wanted = None if argv is None else _command_in(argv)
     parser = argparse.ArgumentParser(prog="sensorflow", description="Machine learning on sensor data at the edge.")
     parser.add_argument("--version", action="version", version=f"sensorflow {__version__}")
+    _add_global_flags(parser, sub=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-        mod = import_module(f"sensorflow.commands.{name}")
-        mod.add_arguments(p)
+        _add_global_flags(p, sub=True)
+        if argv is None or name == wanted:
+            import_module(f"sensorflow.commands.{name}").add_arguments(p)
     return parser
 
 
-class _Parser(argparse.ArgumentParser):
-    pass
+class _StderrHandler(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is when a record comes (tests and notebooks swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def setup_logging(verbose: int = 0, quiet: int = 0) -> None:
+    """The ``sensorflow`` logger to stderr, message only; level from ``-v``/``-q``."""
+    level = logging.DEBUG if verbose else {0: logging.INFO, 1: logging.WARNING}.get(quiet, logging.ERROR)
+    for h in [h for h in log.handlers if getattr(h, "_sensorflow_cli", False)]:
+        log.removeHandler(h)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler._sensorflow_cli = True
+    log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    t0 = time.perf_counter()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
+    setup_logging(args.verbose, args.quiet)
     if not args.command:
         parser.print_help()
         return 2
-    out = Output(getattr(args, "json", False))
+    out = Output(args.json, args.quiet)
     mod = import_module(f"sensorflow.commands.{args.command}")
+    log.debug("sensorflow %s: started in %.2f s", args.command, time.perf_counter() - t0)
     try:
         status = mod.run(args, out) or 0
     except SensorflowError as exc:
@@ -90,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"sensorflow {args.command}: interrupted", file=sys.stderr)
         return 130
+    log.debug("sensorflow %s: done in %.2f s (exit %d)", args.command, time.perf_counter() - t0, status)
     if out.as_json:
         print(json.dumps({"ok": status == 0, **out.result}, default=_json_default))
     return status

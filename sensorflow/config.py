@@ -157,8 +157,16 @@ def pipeline_schema() -> type[BaseModel]:
             export: ExportConfig = Field(default_factory=ExportConfig)
             search: dict[str, Any] | None = Field(None, description="sensorflow tune's search space (docs/tune.md)")
 
+            def __reduce__(self):  # picklable (joblib workers) although the class is built at run time
+                return _rebuild_config, (self.model_dump(mode="json"),)
+
         _schema_cache[key] = PipelineConfig
     return _schema_cache[key]
+
+
+def _rebuild_config(data: dict):
+    """Unpickle a PipelineConfig: validate its JSON form again with the schema of this process."""
+    return pipeline_schema().model_validate(data)
 
 
 _SECTION_MODELS[()] = None  # filled lazily: the top level is pipeline_schema()
@@ -256,7 +264,8 @@ def line_of(lines: dict[tuple, int], key: tuple) -> int | None:
 
 # ---------------------------------------------------------------------- validation
 def validate(data: Any, lines: dict[tuple, int] | None = None, shown: str = "<string>"):
-    """Validate parsed YAML against the schema; raise one ConfigError for the first problem."""
+    """Validate parsed YAML against the schema. Raises a ConfigError for the first problem;
+    its ``problems`` attribute lists every problem found (pydantic reports them all)."""
     lines = lines or {}
     if not isinstance(data, dict):
         raise ConfigError(
@@ -264,16 +273,51 @@ def validate(data: Any, lines: dict[tuple, int] | None = None, shown: str = "<st
             file=shown,
             line=1,
         )
+    problems: list[ConfigError] = []
+    bad_stages = set()
     stages = data.get("stages")
     if isinstance(stages, list):
         for i, entry in enumerate(stages):
-            _check_stage_entry(entry, i, lines, shown)
-    schema = pipeline_schema()
+            try:
+                _check_stage_entry(entry, i, lines, shown)
+            except ConfigError as exc:
+                problems.append(exc)
+                bad_stages.add(i)
     try:
-        return schema.model_validate(data)
+        config = pipeline_schema().model_validate(data)
     except ValidationError as exc:
-        key, message = _explain(exc.errors()[0], data)
-        raise ConfigError(message, key=key, file=shown, line=line_of(lines, key)) from None
+        seen = set()
+        for err in exc.errors():
+            loc = tuple(err.get("loc", ()))
+            if loc[:1] == ("stages",) and len(loc) > 1 and loc[1] in bad_stages:
+                continue  # that stage's entry is already reported (no type, unknown type)
+            key, message = _explain(err, data)
+            where = _in_file(key, data)
+            if where not in seen:  # one problem per key: a union's members each report the same value
+                seen.add(where)
+                problems.append(ConfigError(message, key=key, file=shown, line=line_of(lines, key)))
+    if problems:
+        first = problems[0]
+        first.problems = problems
+        raise first
+    return config
+
+
+def _in_file(key: tuple, data) -> tuple:
+    """The part of an error's key that names places in the file: a key missing from (or unknown
+    in) a mapping is kept, a union member's tag after a value (``gain.float``) is dropped."""
+    node, out = data, []
+    for part in key:
+        if isinstance(node, dict):
+            if part not in node:
+                return (*out, part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+        out.append(part)
+    return tuple(out)
 
 
 def _check_stage_entry(entry, i: int, lines, shown) -> None:

@@ -1,205 +1,318 @@
-"""Pipeline: the stages of a YAML bound together; fit / transform / predict / stream.
+"""Pipeline: a pipeline YAML as a scikit-learn classifier over windows ``(n, length, n_channels)``.
 
-Behaves as a scikit-learn classifier on batches of windows ``(n, length, n_channels)``.
-Consecutive ``feature`` stages read the same signal and their vectors are concatenated
-(as parallel processing blocks); every other stage feeds the next one.
+It follows the scikit-learn estimator contract (``BaseEstimator``/``ClassifierMixin``):
+``__init__`` stores its parameters, ``fit`` builds and fits the stages (see
+:mod:`sensorflow.graph` for how they are bound), ``get_params``/``set_params`` expose each
+stage's parameters as ``<stage>__<param>`` (the stage's ``type``; ``<type>-1``, ``<type>-2``
+when a type appears twice, as ``make_pipeline`` names steps), so ``clone``,
+``cross_val_score`` and ``GridSearchCV`` work. A single-channel pipeline also takes
+``(n, length)``, and one whose windows are a single sample ``(n, channels)``: a feature matrix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.exceptions import DataConversionWarning
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+from sklearn.utils.multiclass import check_classification_targets
 
 from . import config as config_mod
-from . import registry
 from .errors import ConfigError, DataError, NotFittedError
-from .spec import Spec
-from .windowing import Windower, frame
+from .graph import StageGraph, Step, run_steps
+from .windowing import Windower
+
+__all__ = ["Pipeline", "PipelineNotFittedError", "Step", "run_steps"]
 
 
-@dataclass
-class Step:
-    """One node of the bound pipeline: a single stage or a group of parallel feature stages."""
-
-    indices: list[int]
-    stages: list
-    role: str
-    output_spec: Spec
+class PipelineNotFittedError(NotFittedError, _SklearnNotFittedError):
+    """Predicting before ``fit``: a sensorflow error that is also scikit-learn's NotFittedError."""
 
 
-def run_steps(
-    steps: list[Step], X: np.ndarray, y=None, fit: bool = False, upto: tuple[str, ...] = ("model", "post")
-) -> np.ndarray:
-    """Run bound steps in order (feature groups concatenated), stopping at the first step
-    whose role is in ``upto``; with ``fit`` each stage is fitted on what reaches it."""
-    out = X
-    for step in steps:
-        if step.role in upto:
-            break
-        if step.role == "feature":
-            parts = [s.fit_transform(out, y) if fit else s.transform(out) for s in step.stages]
-            out = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
-        else:
-            s = step.stages[0]
-            out = s.fit_transform(out, y) if fit else s.transform(out)
-    return out
+class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
+    """A sensorflow pipeline as a scikit-learn classifier.
 
+    Parameters
+    ----------
+    config : PipelineConfig, dict or path
+        The pipeline: a validated config, the YAML's contents as a dict, or a YAML file.
+        Validated and built when first used (``Pipeline.from_yaml`` does it at once).
+    lines : dict, optional
+        ``{key path: line}`` of the YAML it came from, so that errors name the line.
+    source : str, optional
+        The file name errors show (default ``<pipeline>``).
+    """
 
-class Pipeline:
-    def __init__(self, config, lines: dict | None = None, source: str = "<pipeline>"):
+    def __init__(self, config=None, lines=None, source=None):
         self.config = config
-        self._lines = lines or {}
-        self._source = source
-        self.stages = [registry.get(p.type)(p) for p in config.stages]
-        self.window_length, self.hop = config.window.samples(config.sensor.sample_rate)
-        self.input_spec = Spec.signal(
-            self.window_length, len(config.sensor.channels), config.sensor.sample_rate, config.sensor.channels
-        )
-        self.steps = self._bind()
+        self.lines = lines
+        self.source = source
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_yaml(cls, path) -> Pipeline:
+        """Read, validate and bind a pipeline YAML (errors name the file and line)."""
         cfg, lines, shown = config_mod.load(path)
-        return cls(cfg, lines, shown)
+        return cls(cfg, lines, shown)._build()
 
     @classmethod
     def from_string(cls, text: str, source: str = "<string>") -> Pipeline:
         cfg, lines, shown = config_mod.loads(text, source)
-        return cls(cfg, lines, shown)
+        return cls(cfg, lines, shown)._build()
 
-    def _error(self, exc: ConfigError, index: int) -> ConfigError:
-        return self._located(exc.message, ("stages", index) + exc.key)
+    def _validated(self):
+        """``config`` as a validated PipelineConfig (with the lines and file name of a YAML path)."""
+        cfg = self.config
+        if cfg is None:
+            raise ConfigError("Pipeline() needs a config: use Pipeline.from_yaml(path) or Pipeline(config_dict)")
+        if isinstance(cfg, (str, os.PathLike)):
+            cfg, lines, shown = config_mod.load(cfg)
+            return cfg, lines, shown
+        if isinstance(cfg, Mapping):
+            return config_mod.validate(dict(cfg), self._lines, self._source), self._lines, self._source
+        if not hasattr(cfg, "stages") or not hasattr(cfg, "sensor"):
+            raise ConfigError(f"config must be a PipelineConfig, a dict or a YAML path, got {type(cfg).__name__}")
+        return cfg, self._lines, self._source
+
+    def _build(self) -> Pipeline:
+        """(Re)build the stages from the parameters; fitted state is dropped."""
+        key = (self.config, self.lines, self.source)
+        self._built = (key, StageGraph(*self._validated()))
+        return self
+
+    @property
+    def _graph(self) -> StageGraph:
+        """The built stages. Parameters changed (``set_params`` or assignment) rebuild them if
+        unfitted; a fitted pipeline keeps its fitted stages until the next ``fit`` (as in
+        scikit-learn), and a config edited in place becomes theirs (e.g. a new threshold)."""
+        built = self.__dict__.get("_built")
+        key = (self.config, self.lines, self.source)
+        if built is None:
+            return self._build()._built[1]
+        if any(a is not b for a, b in zip(built[0], key)):
+            graph = built[1]
+            model = graph.model
+            if model is None or getattr(model, "classes_", None) is None:
+                return self._build()._built[1]
+            if hasattr(self.config, "stages") and hasattr(self.config, "sensor"):
+                graph.config = self.config
+            self._built = (key, graph)
+        return self._built[1]
+
+    @property
+    def _lines(self) -> dict:
+        return self.lines or {}
+
+    @property
+    def _source(self) -> str:
+        return self.source or "<pipeline>"
+
+    # ------------------------------------------------------------------ the bound stages
+    @property
+    def stages(self) -> list:
+        return self._graph.stages
+
+    @property
+    def steps(self) -> list[Step]:
+        return self._graph.steps
+
+    @property
+    def window_length(self) -> int:
+        return self._graph.window_length
+
+    @property
+    def hop(self) -> int:
+        return self._graph.hop
+
+    @property
+    def input_spec(self):
+        return self._graph.input_spec
+
+    @property
+    def feature_spec(self):
+        """Spec of what the model receives (or the last pre-model output)."""
+        return self._graph.feature_spec
+
+    @property
+    def name(self) -> str:
+        return self._graph.name
+
+    @property
+    def model(self):
+        return self._graph.model
+
+    @property
+    def classes_(self) -> np.ndarray:
+        m = self.model
+        if m is None or getattr(m, "classes_", None) is None:
+            raise PipelineNotFittedError(f"pipeline '{self.name}' has no fitted model; call fit first")
+        return np.asarray(m.classes_)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        m = self.model
+        return m is not None and getattr(m, "classes_", None) is not None
+
+    def post_stages(self) -> list:
+        return self._graph.post_stages()
+
+    def check_windows(self, X) -> np.ndarray:
+        return self._graph.check_windows(X)
+
+    def frame(self, signal: np.ndarray) -> np.ndarray:
+        """Windows of a continuous recording, as this pipeline cuts them."""
+        return self._graph.frame(signal)
 
     def _located(self, message: str, key: tuple) -> ConfigError:
-        """A ConfigError at ``key``'s line in this pipeline's file."""
-        return ConfigError(message, key=key, file=self._source, line=config_mod.line_of(self._lines, key))
+        return self._graph.located(message, key)
 
     def load_data(self, data: str | None = None):
         """The pipeline's dataset (``sensorflow.datasets.load_dataset``); a bad ``dataset:`` option
         (e.g. a recipe's) is reported at its line in the pipeline file."""
         from .datasets import load_dataset
 
-        return self._locating(load_dataset, self.config, data)
+        return self._graph.locating(load_dataset, self._graph.config, data)
 
     def check_data_options(self) -> None:
         """Check a recipe's ``dataset.options`` without building data (``sensorflow validate``)."""
-        from .datasets.loading import check_recipe_options
-
-        self._locating(check_recipe_options, self.config)
-
-    def _locating(self, fn, *args):
-        """``fn(*args)``, with a ConfigError that names only a key moved to that key's line here."""
-        try:
-            return fn(*args)
-        except ConfigError as exc:
-            if exc.file is not None or not exc.key:
-                raise
-            raise self._located(exc.message, exc.key) from None
-
-    def _bind(self) -> list[Step]:
-        steps: list[Step] = []
-        spec = self.input_spec
-        i = 0
-        roles = [s.tags.role for s in self.stages]
-        seen_model = False
-        while i < len(self.stages):
-            role = roles[i]
-            if role == "feature":
-                j = i
-                while j < len(self.stages) and roles[j] == "feature":
-                    j += 1
-                group, names = [], []
-                for k in range(i, j):
-                    try:
-                        out = self.stages[k].bind(spec)
-                    except ConfigError as exc:
-                        raise self._error(exc, k) from None
-                    prefix = self.stages[k].name
-                    names += [f"{prefix}.{n}" for n in out.names]
-                    group.append(self.stages[k])
-                spec = Spec.vector(names)
-                steps.append(Step(list(range(i, j)), group, "feature", spec))
-                i = j
-                continue
-            if role == "model":
-                if seen_model:
-                    raise self._error(ConfigError("a pipeline has at most one model stage"), i)
-                seen_model = True
-            if role == "post" and not seen_model:
-                raise self._error(ConfigError("post-processing stages go after the model stage"), i)
-            if role == "post":  # scores arrive at the window rate (windows per second)
-                spec = spec.with_(sample_rate=self.config.sensor.sample_rate / self.hop)
-            try:
-                spec = self.stages[i].bind(spec)
-            except ConfigError as exc:
-                raise self._error(exc, i) from None
-            steps.append(Step([i], [self.stages[i]], role, spec))
-            i += 1
-        return steps
-
-    # ------------------------------------------------------------------ properties
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-    @property
-    def model(self):
-        for s in self.stages:
-            if s.tags.role == "model":
-                return s
-        return None
-
-    @property
-    def classes_(self) -> np.ndarray:
-        m = self.model
-        if m is None or getattr(m, "classes_", None) is None:
-            raise NotFittedError(f"pipeline '{self.name}' has no fitted model")
-        return np.asarray(m.classes_)
-
-    @property
-    def feature_spec(self) -> Spec:
-        """Spec of what the model receives (or the last pre-model output)."""
-        spec = self.input_spec
-        for step in self.steps:
-            if step.role in ("model", "post"):
-                break
-            spec = step.output_spec
-        return spec
-
-    # ------------------------------------------------------------------ batch
-    def check_windows(self, X) -> np.ndarray:
-        X = np.asarray(X)
-        if X.ndim == 2 and self.input_spec.n_channels == 1:
-            X = X[:, :, None]
-        if X.ndim != 3 or X.shape[1:] != self.input_spec.shape:
-            raise DataError(
-                f"pipeline '{self.name}' expects windows of shape (n, {self.window_length}, "
-                f"{self.input_spec.n_channels}), got {X.shape}"
-            )
-        if X.dtype.kind != "f":
-            X = X.astype(np.float32)
-        return X
-
-    def _run(self, X, upto: tuple[str, ...], y=None, fit: bool = False) -> np.ndarray:
-        """Run steps until (not including) the first step whose role is in ``upto``."""
-        return run_steps(self.steps, self.check_windows(X), y=y, fit=fit, upto=upto)
-
-    def fit(self, X, y) -> Pipeline:
-        y = np.asarray(y)
-        if len(y) != len(X):
-            raise DataError(f"got {len(X)} windows but {len(y)} labels")
-        feats = self._run(X, upto=("model", "post"), y=y, fit=True)
-        if self.model is not None:
-            self.model.fit(feats, y)
-        return self.rebind()
+        self._graph.check_data_options()
 
     def rebind(self) -> Pipeline:
         """Bind every stage again, e.g. once the model knows its classes (after fit or load)."""
-        self.steps = self._bind()
+        self._graph.steps = self._graph.bind()
         return self
+
+    # ------------------------------------------------------------------ scikit-learn parameters
+    def _stage_names(self) -> list[str]:
+        types = [s.type for s in self._graph.config.stages]
+        seen: dict[str, int] = {}
+        names = []
+        for t in types:
+            seen[t] = seen.get(t, 0) + 1
+            names.append(f"{t}-{seen[t]}" if types.count(t) > 1 else t)
+        return names
+
+    def get_params(self, deep: bool = True) -> dict:
+        """``config``, ``lines``, ``source``; with ``deep``, also ``<stage>__<param>`` per stage parameter."""
+        params = super().get_params(deep=False)
+        if not deep:
+            return params
+        try:
+            graph = self._graph
+        except (ConfigError, DataError):  # not a usable config (yet): only the top-level parameters
+            return params
+        for name, p in zip(self._stage_names(), graph.config.stages):
+            for field in type(p).model_fields:
+                if field != "type":
+                    params[f"{name}__{field}"] = getattr(p, field)
+        return params
+
+    def set_params(self, **params) -> Pipeline:
+        """Set ``config``/``lines``/``source``, or a stage parameter ``<stage>__<param>`` (the
+        config is validated again, so a bad value is a ConfigError naming the stage)."""
+        nested = {k: v for k, v in params.items() if "__" in k}
+        super().set_params(**{k: v for k, v in params.items() if "__" not in k})
+        if not nested:
+            return self
+        graph = self._graph
+        names = self._stage_names()
+        data = graph.config.model_dump()
+        for key, value in nested.items():
+            stage, _, field = key.partition("__")
+            if stage not in names:
+                raise ValueError(f"Invalid parameter {stage!r} for estimator {self!r}; stages: {', '.join(names)}")
+            i = names.index(stage)
+            fields = [f for f in type(graph.config.stages[i]).model_fields if f != "type"]
+            if field not in fields:
+                raise ValueError(f"Invalid parameter {field!r} for stage {stage!r}; parameters: {', '.join(fields)}")
+            data["stages"][i][field] = value
+        self.config = config_mod.validate(data, self._lines, self._source)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            two_d = self._graph.width_2d is not None
+            has_model = self._graph.model is not None
+        except (ConfigError, DataError):
+            two_d, has_model = False, True
+        tags.input_tags.two_d_array = two_d  # (n, length) for one channel, (n, channels) for one-sample windows
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = False
+        tags.requires_fit = True
+        tags.transformer_tags.preserves_dtype = []  # transform: windows -> the model's features (float32)
+        tags.target_tags.required = has_model
+        return tags
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        try:
+            g = self._graph
+            what = f"'{g.name}': " + " -> ".join(s.name for s in g.stages)
+        except (ConfigError, DataError):
+            return super().__repr__(N_CHAR_MAX)
+        return f"Pipeline({what}{', from ' + self.source if self.source else ''})"
+
+    # ------------------------------------------------------------------ batch
+    def _windows(self, X) -> np.ndarray:
+        """Windows as the stages take them; sparse, complex, NaN/inf and empty input refused with
+        the messages scikit-learn's estimator checks look for."""
+        if hasattr(X, "toarray"):
+            raise DataError(f"pipeline '{self.name}': sparse input is not supported; pass dense windows")
+        X = np.asarray(X)
+        if X.dtype.kind == "c":
+            raise DataError(f"pipeline '{self.name}': Complex data not supported; windows are real samples")
+        if X.dtype.kind in "fiub" and not np.isfinite(X).all():
+            raise DataError(f"pipeline '{self.name}': windows contain NaN or infinity; clean the data first")
+        if X.ndim == 2 and X.shape[1] == 0:
+            raise DataError(f"pipeline '{self.name}': 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+        if X.ndim == 1:
+            raise DataError(
+                f"pipeline '{self.name}': got a 1-D array; Reshape your data: X.reshape(1, -1) for one window"
+            )
+        width = self._graph.width_2d
+        if X.ndim == 2 and width is not None and X.shape[1] != width:  # scikit-learn's wording
+            raise DataError(f"X has {X.shape[1]} features, but Pipeline is expecting {width} features as input")
+        return self.check_windows(X)
+
+    def _run(self, X, upto: tuple[str, ...], y=None, fit: bool = False) -> np.ndarray:
+        """Run steps until (not including) the first step whose role is in ``upto``."""
+        return run_steps(self.steps, self._windows(X), y=y, fit=fit, upto=upto)
+
+    def fit(self, X, y) -> Pipeline:
+        """Build the stages afresh from the parameters and fit them on windows ``X``, labels ``y``."""
+        self._build()
+        if y is None:
+            raise DataError(f"pipeline '{self.name}' requires y to be passed, but the target y is None")
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected (one label per window); using y.ravel()",
+                DataConversionWarning,
+                stacklevel=2,
+            )
+            y = y.ravel()
+        if y.ndim != 1:
+            raise DataError(f"labels must be one per window (1-D), got shape {y.shape}")
+        if self.model is not None:
+            check_classification_targets(y)  # "Unknown label type" for a continuous target
+        X = self._windows(X)
+        if len(y) != len(X):
+            raise DataError(f"got {len(X)} windows but {len(y)} labels")
+        feats = run_steps(self.steps, X, y=y, fit=True, upto=("model", "post"))
+        if self.model is not None:
+            self.model.fit(feats, y)
+        self.n_features_in_ = self._graph.width_2d or self.window_length  # X.shape[1], as scikit-learn counts
+        return self.rebind()
+
+    def _fitted(self):
+        if self.model is None:
+            raise NotFittedError(f"pipeline '{self.name}' has no model stage")
+        if not self.__sklearn_is_fitted__():
+            raise PipelineNotFittedError(f"pipeline '{self.name}' is not fitted yet; call fit first")
+        return self.model
 
     def transform(self, X) -> np.ndarray:
         """Features: what the model sees, ``(n, n_features)``."""
@@ -208,33 +321,17 @@ class Pipeline:
     features = transform
 
     def predict_proba(self, X) -> np.ndarray:
-        if self.model is None:
-            raise NotFittedError(f"pipeline '{self.name}' has no model stage")
-        return self.model.transform(self.transform(X))
+        model = self._fitted()
+        return model.transform(self.transform(X))
 
     def decision_scores(self, X) -> np.ndarray:
         return self.predict_proba(X)
 
     def predict(self, X) -> np.ndarray:
-        if self.model is None:
-            raise NotFittedError(f"pipeline '{self.name}' has no model stage")
-        return self.model.predict(self.transform(X))
-
-    def score(self, X, y) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y)))
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {"config": self.config}
-
-    def set_params(self, **params) -> Pipeline:
-        if "config" in params:
-            self.__init__(params["config"], self._lines, self._source)
-        return self
+        model = self._fitted()
+        return model.predict(self.transform(X))
 
     # ------------------------------------------------------------------ streaming
-    def post_stages(self) -> list:
-        return [s for s in self.stages if s.tags.role == "post"]
-
     def stream(self, chunks: Iterable[np.ndarray]) -> Iterator[dict]:
         """Feed chunks of raw samples ``(n, n_channels)`` of any length; yield one record per
         completed window: start time (s), scores, predicted label, and the post-processed
@@ -243,7 +340,7 @@ class Pipeline:
         posts = self.post_stages()
         states = [p.init_state() for p in posts]
         classes = self.classes_
-        sr = self.config.sensor.sample_rate
+        sr = self._graph.config.sensor.sample_rate
         for chunk in chunks:
             windows = windower.push(chunk)
             if not len(windows):
@@ -262,7 +359,3 @@ class Pipeline:
                     "label": classes[int(np.argmax(scores[j]))] if scores.shape[1] == len(classes) else None,
                     "post": post[j],
                 }
-
-    def frame(self, signal: np.ndarray) -> np.ndarray:
-        """Windows of a continuous recording, as this pipeline cuts them."""
-        return frame(signal, self.window_length, self.hop)

@@ -8,8 +8,6 @@ Used by ``sensorflow train`` / ``eval`` and the demos. Metrics follow scikit-lea
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -24,30 +22,11 @@ from . import artifact
 from .datasets import Dataset, Stream, Windows, cv_folds, holdout, window_groups
 from .errors import DataError
 from .pipeline import Pipeline, run_steps
+from .progress import epochs_on, progress_bar  # noqa: F401  (progress_bar: used by commands)
+from .progress import step as progress_step
 from .windowing import frame
 
 _BATCH = 512  # windows per feature batch (bounds memory, drives the progress bar)
-
-
-# ---------------------------------------------------------------------- progress
-@contextlib.contextmanager
-def progress_bar(enabled: bool = True):
-    """A rich progress bar on stderr (nothing when stderr is not a terminal)."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        yield bar
 
 
 # ---------------------------------------------------------------------- stage plumbing
@@ -137,16 +116,17 @@ def report_text(metrics: dict) -> str:
 
 
 def save_confusion_png(metrics: dict, path: Path, title: str = "") -> Path:
-    """Confusion matrix plot (matplotlib, Agg backend: no display needed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Confusion matrix plot, drawn on matplotlib's Agg canvas without pyplot (so the
+    user's backend, e.g. in a notebook, is left as it is; no display needed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     cm = np.asarray(metrics["confusion_matrix"])
     classes = [str(c) for c in metrics["classes"]]
     size = 1.2 + 0.6 * len(classes)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size + 0.5))
+    fig = Figure(figsize=(size + 1.5, size + 0.5))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     ax.imshow(cm, cmap="Blues")
     ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
     ax.set_yticks(range(len(classes)), classes)
@@ -160,7 +140,6 @@ def save_confusion_png(metrics: dict, path: Path, title: str = "") -> Path:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 
@@ -187,12 +166,16 @@ def detect_events(pipe: Pipeline, signal: np.ndarray, chunk_s: float = 1.0) -> l
     return events
 
 
-def event_metrics(pipe: Pipeline, streams: list[Stream], sample_rate: float, tolerance_s: float = 0.25) -> dict:
+def event_metrics(
+    pipe: Pipeline, streams: list[Stream], sample_rate: float, tolerance_s: float = 0.25, bar=None
+) -> dict:
     """Recall of annotated events and false accepts per hour over continuous streams.
 
     A detection matches an annotated event of the same label when its window overlaps the
     event widened by ``tolerance_s``; each event is matched at most once; every other
-    detection (including a repeat on an already-matched event) is a false accept."""
+    detection (including a repeat on an already-matched event) is a false accept. ``bar``: a
+    progress bar (``progress_bar``) advanced per stream."""
+    task = bar.add_task("event streams", total=len(streams)) if bar is not None else None
     n_events = n_hit = n_false = 0
     seconds = 0.0
     per_class: dict[str, dict] = {}
@@ -223,6 +206,8 @@ def event_metrics(pipe: Pipeline, streams: list[Stream], sample_rate: float, tol
                 matched[hit] = True
                 n_hit += 1
                 entry["detected"] += 1
+        if bar is not None:
+            bar.advance(task)
     hours = seconds / 3600.0
     return {
         "n_streams": len(streams),
@@ -360,7 +345,7 @@ def train(
     train_idx, test_idx = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
     timings = {}
     mined = None
-    with progress_bar(progress) as bar:
+    with progress_bar(progress) as bar, epochs_on(bar):
         H = head_features(pipe, w.X, bar)
         timings["features_s"] = time.perf_counter() - t0
         y = w.y
@@ -383,10 +368,12 @@ def train(
                 bar.advance(task)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            fit_tail(pipe, H[train_idx], y[train_idx])
+            with progress_step(bar, f"fitting {pipe.model.name}"):
+                fit_tail(pipe, H[train_idx], y[train_idx])
             if cfg.train.hard_negatives:
                 t_mine = time.perf_counter()
-                mined = _mine_and_refit(pipe, ds, H[train_idx], y[train_idx], cfg.train, note)
+                with progress_step(bar, "mining hard negatives"):
+                    mined = _mine_and_refit(pipe, ds, H[train_idx], y[train_idx], cfg.train, note)
                 timings["mining_s"] = time.perf_counter() - t_mine
         for text in sorted({str(w.message).splitlines()[0] for w in caught if w.category is ConvergenceWarning}):
             note(f"model '{pipe.model.name}': {text} (raise max_iter or scale the features)")
@@ -411,7 +398,8 @@ def train(
         if cfg.train.cv_folds:
             note("cross-validation skipped: a class has fewer than 2 groups in the training part")
     if ds.streams and pipe.post_stages():
-        metrics["events"] = event_metrics(pipe, ds.streams, ds.sample_rate)
+        with progress_bar(progress) as bar:
+            metrics["events"] = event_metrics(pipe, ds.streams, ds.sample_rate, bar=bar)
     timings["total_s"] = time.perf_counter() - t0
     fingerprint = ds.fingerprint()
     X_test = w.X[test_idx]
@@ -436,10 +424,14 @@ def train(
     return result
 
 
-def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray) -> dict:
-    """Metrics of a fitted pipeline on windows ``X`` with labels ``y`` (raw dataset labels)."""
+def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None) -> dict:
+    """Metrics of a fitted pipeline on windows ``X`` with labels ``y`` (raw dataset labels);
+    ``bar``: a progress bar (``progress_bar``) for the features, computed in batches."""
     truth = model_targets(pipe, np.asarray(y))
-    pred = pipe.predict(X)
+    if bar is None:
+        pred = pipe.predict(X)
+    else:
+        pred, _ = predict_tail(pipe, head_features(pipe, X, bar, "evaluating"))
     metrics = classification_metrics(truth, pred, pipe.classes_.tolist())
     metrics["n_test"] = int(len(y))
     unknown = sorted(set(np.asarray(truth).tolist()) - set(pipe.classes_.tolist()), key=str)

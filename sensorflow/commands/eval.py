@@ -12,7 +12,15 @@ from pathlib import Path
 from .. import artifact
 from ..datasets import holdout
 from ..errors import ArtifactError
-from ..training import confusion_text, dataset_windows, evaluate, event_metrics, report_text, save_confusion_png
+from ..training import (
+    confusion_text,
+    dataset_windows,
+    evaluate,
+    event_metrics,
+    progress_bar,
+    report_text,
+    save_confusion_png,
+)
 
 
 def add_arguments(p):
@@ -45,7 +53,7 @@ def run(args, out) -> int:
             X, y = X[test], y[test]
             source += " (the training dataset: its held-out part only)"
         if ds.streams and pipe.post_stages():
-            events = event_metrics(pipe, ds.streams, ds.sample_rate)
+            events = _events(pipe, ds, out)
     else:
         X = artifact.load_array(args.artifact, "test_windows")
         y = artifact.load_array(args.artifact, "test_labels")
@@ -55,8 +63,9 @@ def run(args, out) -> int:
         if pipe.post_stages() and pipe.config.dataset is not None and not args.no_events:
             ds = pipe.load_data()
             if ds.streams:
-                events = event_metrics(pipe, ds.streams, ds.sample_rate)
-    metrics = evaluate(pipe, X, y)
+                events = _events(pipe, ds, out)
+    with progress_bar(out.progress) as bar:
+        metrics = evaluate(pipe, X, y, bar)
     if events is not None:
         metrics["events"] = events
     art = Path(args.artifact)
@@ -81,3 +90,8 @@ def run(args, out) -> int:
     out.print(f"confusion matrix plot: {png}")
     out.set(pipeline=pipe.name, **metrics, plot=str(png))
     return 0
+
+
+def _events(pipe, ds, out) -> dict:
+    with progress_bar(out.progress) as bar:
+        return event_metrics(pipe, ds.streams, ds.sample_rate, bar=bar)

@@ -42,8 +42,10 @@ def run(args, out) -> int:
         out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir}")
         return 0
     from ..codegen.c.export import export
+    from ..progress import progress_bar, step
 
-    report = export(pipeline, meta, board, out_dir, prefix=args.prefix, measure=not args.no_measure)
+    with progress_bar(out.progress and not args.no_measure) as bar, step(bar, f"compiling for {board.name} to measure"):
+        report = export(pipeline, meta, board, out_dir, prefix=args.prefix, measure=not args.no_measure)
     out.set(**report, out=str(out_dir))
     measured = report["measured"] is not None
     out.print(f"exported '{pipeline.name}' for {board.name} ({board.cpu}, FPU {board.fpu}) to {out_dir}")

@@ -31,7 +31,7 @@ def run(args, out) -> int:
     else:
         ds = pipe.load_data(args.data)
         w = dataset_windows(pipe, ds, out.note)
-        with progress_bar(not out.as_json) as bar:
+        with progress_bar(out.progress) as bar:
             F = head_features(pipe, w.X, bar)
         fingerprint = ds.fingerprint()
     k = _head_length(pipe)

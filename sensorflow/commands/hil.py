@@ -154,10 +154,17 @@ def run(args, out) -> int:
         ) as sess:
             result = work(sess)
     else:
-        elf = session.build(args.board, export_dir, build_dir)
-        progress(f"built {elf}")
-        with session.open_emulated(args.board, elf, timeout=args.timeout, boot_timeout=args.boot_timeout) as sess:
-            result = work(sess)
+        from ..progress import progress_bar, step
+
+        with progress_bar(out.progress) as bar:
+            with step(bar, f"building the HIL firmware for {args.board}"):
+                elf = session.build(args.board, export_dir, build_dir)
+            progress(f"built {elf}")
+            with step(bar, f"running on {args.board}"):
+                with session.open_emulated(
+                    args.board, elf, timeout=args.timeout, boot_timeout=args.boot_timeout
+                ) as sess:
+                    result = work(sess)
 
     data = report.to_dict(result)
     if args.junit:

@@ -20,7 +20,7 @@ def run(args, out) -> int:
     pipe = Pipeline.from_yaml(args.pipeline)
     ds = pipe.load_data(args.data)
     out_dir = Path(args.out) if args.out else Path("build") / pipe.name
-    result = train(pipe, ds, out_dir=out_dir, progress=not (args.no_progress or out.as_json), note=out.note)
+    result = train(pipe, ds, out_dir=out_dir, progress=out.progress and not args.no_progress, note=out.note)
     m = result.metrics
     out.print(
         f"{pipe.name}: {len(ds)} recordings from {ds.source}, {m['n_train']} training / {m['n_test']} test "

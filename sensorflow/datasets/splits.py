@@ -13,7 +13,6 @@ import re
 import warnings
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from ..errors import DataError
 from .dataset import Dataset, Windows
@@ -60,6 +59,8 @@ def holdout(ds: Dataset, w: Windows, by: str, test_size: float, seed: int) -> tu
     for i, label in enumerate(ds.labels.tolist()):
         where.setdefault(label, ds.names[i])
     check_enough(w.y, groups, where, 2, "window" if by == "random" else "recording group")
+    from sklearn.model_selection import StratifiedGroupKFold  # here: `sensorflow validate` imports this module
+
     n_splits = max(2, int(round(1.0 / test_size)))  # the first of n grouped folds is the test part
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
@@ -78,6 +79,8 @@ def cv_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int):
     k = min([n_folds] + counts)
     if k < 2:
         return []
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
     if len(set(groups.tolist())) == len(groups):
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
         return list(splitter.split(np.zeros(len(y)), _codes(y)))

@@ -8,7 +8,6 @@ outside it; with ``center=False`` it covers ``[t*hop, t*hop + n_fft)``.
 from __future__ import annotations
 
 import numpy as np
-import scipy.fft
 
 
 def n_frames(length: int, n_fft: int, hop_length: int, center: bool) -> int:
@@ -42,6 +41,8 @@ def power_spectrum(frames: np.ndarray, window: np.ndarray, power: float = 2.0, d
     product and the FFT run in the window's precision (float64 in librosa), the magnitude in
     ``dtype`` (default: the frames' float dtype)."""
     dtype = np.dtype(frames.dtype if dtype is None else dtype)
+    import scipy.fft  # on first use: `sensorflow validate` imports this module
+
     spec = scipy.fft.rfft(frames * window, axis=-1, overwrite_x=True)  # the product is a temporary
     mag = np.abs(spec.astype(np.result_type(dtype, np.complex64), copy=False))
     if power == 1.0:

@@ -20,12 +20,31 @@ the cosine schedule): the exported weights are the mean of the end-of-epoch weig
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..dsp.blas import single_thread_blas
+
+# Who hears about each finished epoch, besides ``fit``'s ``on_epoch``: set with ``reporting_epochs``
+# by code that cannot reach the ``fit`` call (a progress bar around a pipeline's fit).
+_EPOCH_LISTENER: contextvars.ContextVar[Callable[[int, int, float], None] | None] = contextvars.ContextVar(
+    "sensorflow_epoch_listener", default=None
+)
+
+
+@contextlib.contextmanager
+def reporting_epochs(listener: Callable[[int, int, float], None]) -> Iterator[None]:
+    """Within this block every ``fit`` calls ``listener(epoch, n_epochs, mean_loss)`` after each
+    epoch (a progress callback: it only reads, so training gives the same weights)."""
+    token = _EPOCH_LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _EPOCH_LISTENER.reset(token)
 
 
 @dataclass
@@ -228,6 +247,7 @@ def _fit(
     step = 0
     lr0, lr1 = settings.learning_rate, settings.final_learning_rate
     first_averaged = settings.epochs - int(round(settings.average_last * settings.epochs))
+    listener = _EPOCH_LISTENER.get()
     averaged = [np.zeros(p.shape, np.float64) for p in params]
     for epoch in range(settings.epochs):
         lr = lr1 + 0.5 * (lr0 - lr1) * (1.0 + np.cos(np.pi * epoch / max(settings.epochs - 1, 1)))
@@ -264,6 +284,8 @@ def _fit(
                 a += p
         if on_epoch is not None:
             on_epoch(epoch, total / n)
+        if listener is not None:
+            listener(epoch, settings.epochs, total / n)
     if first_averaged < settings.epochs:
         for a, p in zip(averaged, params):
             p[...] = (a / (settings.epochs - first_averaged)).astype(p.dtype)

@@ -14,7 +14,6 @@ import math
 from typing import Literal
 
 import numpy as np
-import scipy.fft
 from pydantic import Field, field_validator
 
 from .. import dsp
@@ -525,6 +524,8 @@ class EnvelopeSpectrum(Stage):
         """``2 |rfft(envelope * w)| / sum(w)``: ``(n, C, n_bins_full)`` float64."""
         w = self.window_vector(np.float64)
         env = self.envelope(X).transpose(0, 2, 1)
+        import scipy.fft  # on first use: `sensorflow validate` imports this module
+
         return 2.0 * np.abs(scipy.fft.rfft(env * w, axis=-1)) / w.sum()
 
     def _transform(self, X):

@@ -14,12 +14,18 @@ from typing import Literal
 
 import numpy as np
 from pydantic import Field
-from scipy.special import expit
 
 from ...cost import Cost
 from ...registry import register
 from ..base import StageParams
 from .base import Model
+
+
+def expit(x, out=None):
+    """``scipy.special.expit``, imported on first use (``sensorflow validate`` imports this module)."""
+    from scipy.special import expit as _expit
+
+    return _expit(x, out=out)
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:

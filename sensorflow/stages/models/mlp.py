@@ -14,13 +14,12 @@ from typing import Literal
 
 import numpy as np
 from pydantic import Field
-from scipy.special import expit
 
 from ...cost import Cost
 from ...registry import register
 from ..base import StageParams
 from .base import Model
-from .linear import softmax
+from .linear import expit, softmax
 
 _HIDDEN = {
     "relu": lambda a: np.maximum(a, 0, out=a),
