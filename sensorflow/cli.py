@@ -81,11 +81,25 @@ def _add_global_flags(p: argparse.ArgumentParser, sub: bool) -> None:
         "-q", "--quiet", action="count", default=default(0), help="no notes or progress bars (-qq: errors only)"
     )
     p.add_argument("-v", "--verbose", action="count", default=default(0), help="debug log lines on stderr")
+    p.add_argument(
+        "--boards-dir",
+        action="append",
+        metavar="DIR",
+        default=default([]),
+        help="a folder of your own board YAMLs, searched first (also $SENSORFLOW_BOARDS_PATH, ./boards)",
+    )
 
 
 def _command_in(argv: list[str]) -> str | None:
-    """The sub-command named in ``argv`` (global flags take no values, so it is the first word)."""
-    return next((a for a in argv if not a.startswith("-")), None)
+    """The sub-command named in ``argv``: the first word that is neither a flag nor the value
+    of ``--boards-dir`` (the one global flag that takes a value)."""
+    words = iter(argv)
+    for a in words:
+        if a == "--boards-dir":
+            next(words, None)
+        elif not a.startswith("-"):
+            return a
+    return None
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -135,6 +149,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     out = Output(args.json, args.quiet)
+    if args.boards_dir:
+        from .device import boards
+        from .errors import ConfigError
+
+        try:
+            for d in args.boards_dir:
+                boards.add_search_dir(d)
+        except ConfigError as exc:
+            return _error(args.command, out, str(exc), type(exc).__name__, exc.exit_code)
     mod = import_module(f"sensorflow.commands.{args.command}")
     log.debug("sensorflow %s: started in %.2f s", args.command, time.perf_counter() - t0)
     try:
