@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ... import __version__
 from ...errors import CodegenError
-from . import cgen
+from . import cgen, registry
 from .fragment import CContext, CFragment, EmittedStage, Field
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime" / "c"
@@ -60,8 +60,8 @@ class GeneratedC:
 
 
 def emit_stage(stage, ctx: CContext) -> CFragment:
-    """The stage's C fragment (through ``Stage.emit_c``, which looks up the registry)."""
-    frag = stage.emit_c(ctx)
+    """The stage's C fragment, from the emitter registered under its name."""
+    frag = registry.get(stage.name)(stage, ctx)
     if not isinstance(frag, CFragment):
         raise CodegenError(f"C emitter of stage '{stage.name}' returned {type(frag).__name__}, not a CFragment")
     return frag

@@ -1,11 +1,7 @@
 /* sf_logmel: log-mel / MFCC frame pipeline with an incremental mode (see sf_logmel.h). */
 #include "sf_logmel.h"
 
-/* Let GCC fuse a * b + c into one multiply-accumulate (VFMA on Cortex-M4F) even in ISO C
- * mode, where its default is off; results change by at most one rounding per product. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
+SF_FP_CONTRACT_FAST /* float results within tolerance of numpy: see sf_common.h */
 
 #include <float.h>
 #include <math.h>
@@ -31,14 +27,7 @@ void sf_logmel_init_split_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 
     S->ring_max = S->ring_cep + nf * cfg->n_mfcc;
     S->ring_min = S->ring_max + nf;
     S->ring_thr = S->ring_min + nf;   /* clip level ring_cep was computed with */
-    {
-        uint32_t k, m;
-        for (k = 0; k < cfg->n_mfcc; k++) {
-            float acc = 0.0f;
-            for (m = 0; m < cfg->n_mels; m++) acc += cfg->dct[k * cfg->n_mels + m];
-            S->dct_sum[k] = acc;
-        }
-    }
+    sf_dct_row_sums_f32(&S->dct, S->dct_sum);
     S->head = 0;
     S->valid = 0;
 }
@@ -200,13 +189,10 @@ void sf_logmel_output_f32(sf_logmel_inst_f32 *S, float thr, float *dst)
                 } else {
                     /* DCT is linear: add the change of the bands the clip level moved across */
                     float hi = (level > prev) ? level : prev;
-                    const float *D = c->dct;
-                    uint32_t k;
                     for (m = 0; m < n_mels; m++) {
-                        float r = row[m], d;
+                        float r = row[m];
                         if (!(r < hi)) continue;
-                        d = ((r > level) ? r : level) - ((r > prev) ? r : prev);
-                        for (k = 0; k < n_mfcc; k++) cep[k] += d * D[k * n_mels + m];
+                        sf_dct_add_column_f32(&S->dct, m, ((r > level) ? r : level) - ((r > prev) ? r : prev), cep);
                     }
                 }
                 S->ring_thr[slot] = level;

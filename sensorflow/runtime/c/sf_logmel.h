@@ -16,9 +16,15 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "sf_common.h"
+
 #include "sf_dct.h"
 #include "sf_fft.h"
 #include "sf_mel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum { SF_PAD_CONSTANT = 0, SF_PAD_REFLECT = 1 };
 
@@ -87,5 +93,9 @@ float sf_logmel_max_f32(const sf_logmel_inst_f32 *S);
 /* thr = SF_LOGMEL_NO_CLIP for no clip */
 #define SF_LOGMEL_NO_CLIP (-INFINITY)
 void sf_logmel_output_f32(sf_logmel_inst_f32 *S, float thr, float *dst);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SF_LOGMEL_H */
