@@ -227,3 +227,42 @@ def check_micropython_equals_reference(cls, params, rng):
     np.testing.assert_allclose(np.array(feats), host, rtol=MP_FEATURE_RTOL, atol=MP_FEATURE_ATOL * scale, err_msg=msg)
     np.testing.assert_allclose(np.array(scores), proba, atol=MP_SCORE_ATOL, err_msg=msg)
     np.testing.assert_array_equal(labels, np.argmax(proba, axis=1), err_msg=msg)
+
+
+def _smallest_example(cls) -> dict:
+    def ram(params):
+        stage, *_ = build_example(cls, params, np.random.default_rng(0))
+        return stage.cost().ram_bytes
+
+    return min(cls.examples(), key=ram)
+
+
+@register_check("micropython_interpreter_equals_reference", applies=_has_mp, slow=True)
+def check_micropython_interpreter_equals_reference(cls, params, rng):
+    """The same module on the real MicroPython interpreter (WebAssembly port under Node), for
+    the example parameter set with the smallest ``cost()`` RAM (one interpreter start per stage;
+    log_mel's librosa defaults, n_fft 2048 x 128 mels, exhaust the WebAssembly port's pystack):
+    features and scores within tolerance, labels exact."""
+    from ..codegen.micropython import export
+    from ..mpy import available
+    from ..mpy.compare import export_files, run_module
+
+    if params != _smallest_example(cls):
+        return  # the other examples run under CPython above
+    reason = available()
+    if reason is not None:
+        if os.environ.get("CI"):
+            raise AssertionError(reason)
+        raise unittest.SkipTest(reason)
+    pipe, X, y = example_pipeline(cls, params, np.random.default_rng(0))
+    pipe.fit(X, y)
+    with tempfile.TemporaryDirectory(prefix="sf_check_mpi_") as tmp:
+        report = export(pipe, {}, None, tmp, mpy=False)
+        run = run_module(export_files(tmp), X, n_features=report["n_features"], n_classes=report["n_classes"])
+    host = np.asarray(pipe.transform(X), dtype=np.float64)
+    proba = np.asarray(pipe.predict_proba(X), dtype=np.float64)
+    scale = max(1.0, float(np.abs(host).max()))
+    msg = f"{cls.name} {params} (MicroPython interpreter)"
+    np.testing.assert_allclose(run.features, host, rtol=MP_FEATURE_RTOL, atol=MP_FEATURE_ATOL * scale, err_msg=msg)
+    np.testing.assert_allclose(run.scores, proba, atol=MP_SCORE_ATOL, err_msg=msg)
+    np.testing.assert_array_equal(run.labels, np.argmax(proba, axis=1), err_msg=msg)
