@@ -258,42 +258,9 @@ def _stream_log_mel(
         f"typedef char {ctx.sym('ring_fits')}[(sizeof {ring} / sizeof(float) >= "
         f"{C}u * SF_LOGMEL_RING_FLOATS({T}u, {n_mels}u, {n_mfcc}u)) ? 1 : -1];\n"
     )
-    keep = n_fft - hop
     frag.stream_sample = [
-        "uint32_t ch, m;",
-        "while (n > 0u) {",
-        f"    if ({pskip}[0] > 0u) {{  /* between frames (hop_length > n_fft) */",
-        f"        m = (n < {pskip}[0]) ? n : {pskip}[0];",
-        f"        {pskip}[0] = (uint16_t)({pskip}[0] - m);",
-        f"        x += m * {C}u;",
-        "        n -= m;",
-        "        continue;",
-        "    }",
-        f"    m = {n_fft}u - {pfill}[0];",
-        "    if (n < m) m = n;",
-        f"    memcpy(&{pend}[{pfill}[0] * {C}u], x, sizeof(float) * m * {C}u);",
-        f"    {pfill}[0] = (uint16_t)({pfill}[0] + m);",
-        f"    x += m * {C}u;",
-        "    n -= m;",
-        f"    if ({pfill}[0] < {n_fft}u) {{",
-        "        break;",
-        "    }",
-        f"    for (ch = 0; ch < {C}u; ch++) {{",
-        "        sf_logmel_inst_f32 S;",
-        f"        sf_logmel_init_split_f32(&S, &{cfg}, {wk}, &{ring}[ch * {R}u]);",
-        f"        S.head = {head}[0];",
-        f"        sf_logmel_push_frame_f32(&S, {pend} + ch);",
-        f"        if (ch + 1u == {C}u) {head}[0] = S.head;",
-        "    }",
+        f"sf_logmel_stream_samples_f32(&{cfg}, {wk}, {ring}, {pend}, {head}, {pfill}, {pskip}, x, n);",
     ]
-    if keep > 0:
-        frag.stream_sample += [
-            f"    memmove({pend}, &{pend}[{hop * C}u], sizeof(float) * {keep * C}u);",
-            f"    {pfill}[0] = {keep}u;",
-        ]
-    else:
-        frag.stream_sample += [f"    {pfill}[0] = 0u;", f"    {pskip}[0] = {-keep}u;"]
-    frag.stream_sample.append("}")
     frag.stream_output = [
         f"sf_logmel_inst_f32 S[{C}];",
         "uint32_t ch;",
