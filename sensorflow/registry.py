@@ -1,25 +1,34 @@
-"""The stage registry: YAML ``type:`` names -> Stage classes. Third-party packages add
-stages through the ``sensorflow.stages`` entry-point group."""
+"""The stage registry: YAML ``type:`` names -> Stage classes. Every module under
+``sensorflow/stages/`` is imported on first look-up (``pkgutil``, no hand-kept list) and
+registers its stages; third-party packages add stages through the ``sensorflow.stages``
+entry-point group."""
 
 from __future__ import annotations
 
 import difflib
+import pkgutil
 from importlib import import_module
 from importlib.metadata import entry_points
 
 from .errors import ConfigError
 
 _STAGES: dict[str, type] = {}
-_BUILTIN_MODULES = (
-    "sensorflow.stages.preprocess",
-    "sensorflow.stages.stats",
-    "sensorflow.stages.spectral",
-    "sensorflow.stages.audio",
-    "sensorflow.stages.scaler",
-    "sensorflow.stages.models",
-    "sensorflow.stages.postprocess",
-)
+_BUILTIN_PACKAGE = "sensorflow.stages"
 _loaded = False
+
+
+def import_all(package: str) -> list[str]:
+    """Import ``package`` and every module below it (``pkgutil.walk_packages``, sorted), so the
+    modules that register themselves on import need no hand-kept list. Names starting with
+    ``_`` are skipped. Returns the imported module names."""
+    pkg = import_module(package)
+    names = []
+    for info in sorted(pkgutil.walk_packages(pkg.__path__, prefix=f"{package}."), key=lambda m: m.name):
+        if info.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        import_module(info.name)
+        names.append(info.name)
+    return names
 
 
 def register(cls):
@@ -36,12 +45,7 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    for mod in _BUILTIN_MODULES:
-        try:
-            import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
+    import_all(_BUILTIN_PACKAGE)
     for ep in entry_points(group="sensorflow.stages"):
         ep.load()
 

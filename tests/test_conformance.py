@@ -1,6 +1,8 @@
 """Conformance: every registered stage x every check of sensorflow.testing.check_stage
-(scikit-learn's parametrize_with_checks pattern). A stage that cannot even list its checks
-shows up as one failing case rather than breaking collection for everyone."""
+(scikit-learn's parametrize_with_checks pattern), the code-generation checks included
+(emitted C == reference, emitted MicroPython == reference, cost() >= measured; slow). A new
+stage gets all of them without a line here. A stage that cannot even list its checks shows
+up as one failing case rather than breaking collection for everyone."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import traceback
 import pytest
 
 from sensorflow import registry
-from sensorflow.testing import check_stage
+from sensorflow.testing import SLOW_CHECKS, check_stage
 
 
 def _cases():
@@ -37,7 +39,8 @@ def _cases():
         seen: dict[str, int] = {}
         for check, _params, run in checks:
             k = seen[check] = seen.get(check, -1) + 1  # k-th example parameter set of this stage
-            cases.append(pytest.param(run, id=f"{name}-{check}-ex{k}"))
+            marks = [pytest.mark.slow] if check in SLOW_CHECKS else []
+            cases.append(pytest.param(run, id=f"{name}-{check}-ex{k}", marks=marks))
     return cases
 
 

@@ -1,20 +1,22 @@
-"""One registry of code emitters per target language, keyed by stage name."""
+"""One registry of code emitters per target language, keyed by stage name. The emitter
+modules are found by ``pkgutil`` in the language's ``emitters`` package: a new module there
+registers itself, no list to edit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 
 from ..errors import CodegenError
+from ..registry import import_all
 
 
 class EmitterRegistry:
-    """Emitters ``fn(stage, ctx) -> fragment`` for one language; the modules that define
-    them are imported on first look-up."""
+    """Emitters ``fn(stage, ctx) -> fragment`` for one language; every module of ``package``
+    (the one that defines them) is imported on first look-up."""
 
-    def __init__(self, language: str, modules: tuple[str, ...], missing_hint: str):
+    def __init__(self, language: str, package: str, missing_hint: str):
         self.language = language
-        self._modules = modules
+        self._package = package
         self._missing_hint = missing_hint
         self._emitters: dict[str, Callable] = {}
         self._loaded = False
@@ -35,12 +37,7 @@ class EmitterRegistry:
         if self._loaded:
             return
         self._loaded = True
-        for mod in self._modules:
-            try:
-                import_module(mod)
-            except ModuleNotFoundError as exc:
-                if exc.name != mod:
-                    raise
+        import_all(self._package)
 
     def find(self, name: str) -> Callable | None:
         self._load()

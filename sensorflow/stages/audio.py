@@ -158,6 +158,17 @@ class _MelStage(Stage):
             offsets.append(offsets[-1] + hi - lo)
         return np.array(first, np.int32), np.array(offsets, np.int32), np.concatenate(weights).astype(dtype)
 
+    def dct_matrix(self, dtype=np.float32) -> np.ndarray | None:
+        """DCT rows applied to each frame's log-mel (``None``: no DCT, the log-mel is the output)."""
+        return None
+
+    def kernel_floats(self) -> tuple[int, int]:
+        """Floats the frame kernel needs per channel: (per-call buffers, ring of frames); the
+        sizes sf_logmel.h checks as SF_LOGMEL_BUF_FLOATS and SF_LOGMEL_RING_FLOATS."""
+        p = self.params
+        n_dct = 0 if self.dct_matrix() is None else self._n_out
+        return 2 * p.n_fft + p.n_mels + n_dct, self.n_frames * (p.n_mels + n_dct + 3)
+
     def frame_starts(self) -> np.ndarray:
         """First sample of every frame in window coordinates (negative: inside the left padding)."""
         return dsp.frame_starts(self._length(), self.params.n_fft, self.hop_length, self.params.center)
@@ -346,9 +357,16 @@ class _MelStage(Stage):
         per_frame = p.n_fft + fft_ops + 3 * n_bins + nnz + 25 * p.n_mels
         ops = n_ch * T * per_frame + (2 * n_ch * T * p.n_mels if p.top_db is not None else 0)
         ops += self._extra_ops(n_ch, T)
-        # window + rfft twiddles + sparse mel weights (values, and first bin / count per band)
-        flash = 4 * p.n_fft + 4 * nnz + 4 * p.n_mels + 4 * p.n_fft + self._extra_flash() + 1536
-        ram = 4 * p.n_fft + 4 * (p.n_fft + 2) + 4 * p.n_mels + self._extra_ram(n_ch, T)
+        # window, FFT twiddles + bit reversal (or the direct DFT's cos/sin table when n_fft is not
+        # a power of two), sparse mel weights with first bin / count per band, the kernel's
+        # configuration, code
+        pow2 = p.n_fft & (p.n_fft - 1) == 0
+        fft_tables = 5 * p.n_fft if pow2 else 8 * p.n_fft
+        flash = 4 * p.n_fft + fft_tables + 4 * nnz + 4 * p.n_mels + self._extra_flash() + 192 + 1536
+        # the kernel's buffers and frame ring per channel (window mode), plus one frame of
+        # pending samples per channel and the ring heads when the export streams frame by frame
+        buf, ring = self.kernel_floats()
+        ram = 4 * n_ch * (buf + ring + p.n_fft) + 4 * n_ch + self._extra_ram(n_ch, T)
         return Cost(flash_bytes=int(flash), ram_bytes=int(ram), ops=int(ops))
 
     def _extra_ops(self, n_ch, T) -> int:

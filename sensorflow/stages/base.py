@@ -1,6 +1,6 @@
 """The Stage base class: one pipeline step with four faces (params, numpy reference,
-emitters, cost). Conventions follow scikit-learn: ``__init__`` only stores params,
-learned state lives in attributes ending in ``_``."""
+emitters registered by name in ``sensorflow.codegen``, cost). Conventions follow
+scikit-learn: ``__init__`` only stores params, learned state lives in attributes ending in ``_``."""
 
 from __future__ import annotations
 
@@ -222,21 +222,9 @@ class Stage:
         X = rng.dirichlet(np.ones(3), size=40).astype(np.float32)
         return Spec.scores(["a", "b", "c"]), X, None
 
-    # ------------------------------------------------------------------ emitters and cost
-    def emit_c(self, ctx):
-        """C fragment for this stage, from the emitter registered under its name
-        (``sensorflow.codegen.c.c_emitter``)."""
-        from ..codegen.c.registry import get
-
-        return get(self.name)(self, ctx)
-
-    def emit_micropython(self, ctx):
-        """MicroPython fragment for this stage, from the emitter registered under its name
-        (``sensorflow.codegen.micropython.mp_emitter``)."""
-        from ..codegen.micropython.registry import get
-
-        return get(self.name)(self, ctx)
-
+    # ------------------------------------------------------------------ cost
+    # (C and MicroPython code come from the emitters registered under the stage's name in
+    # sensorflow.codegen: stages know nothing of code generation)
     def cost(self, board=None) -> Cost:
         """Flash, RAM and operations per window for this stage as bound to its input."""
         raise NotImplementedError

@@ -453,6 +453,21 @@ class EnvelopeSpectrum(Stage):
     def frequencies(self) -> np.ndarray:
         return dsp.fft_frequencies(self.sample_rate, self.input_spec_.length)
 
+    def near_bins(self) -> list[tuple[int, int]]:
+        """For each of ``frequencies``: the bins ``lo:hi`` within ``tolerance`` of it (what
+        emitters read; the output is the largest of them)."""
+        f = self.frequencies()
+        out = []
+        for fc in self.params.frequencies or ():
+            sel = np.flatnonzero(np.abs(f - fc) <= self.tolerance + 1e-9)
+            if len(sel) == 0:
+                raise ConfigError(
+                    f"stage '{self.name}': no bin within {self.tolerance:g} Hz of {fc:g} Hz; raise tolerance_hz",
+                    key=("frequencies",),
+                )
+            out.append((int(sel[0]), int(sel[-1]) + 1))
+        return out
+
     def output_spec(self, input_spec):
         sr = sample_rate_of(self, input_spec)
         p = self.params
@@ -532,12 +547,7 @@ class EnvelopeSpectrum(Stage):
         spec = self.amplitude_spectrum(X)
         p = self.params
         if p.frequencies:
-            f = self.frequencies()
-            cols = []
-            for fc in p.frequencies:
-                sel = np.abs(f - fc) <= self.tolerance + 1e-9
-                cols.append(spec[..., sel].max(axis=-1))
-            out = np.stack(cols, axis=-1)
+            out = np.stack([spec[..., lo:hi].max(axis=-1) for lo, hi in self.near_bins()], axis=-1)
         else:
             out = spec[..., : self.n_bins]
         return out.reshape(len(X), -1).astype(X.dtype)
@@ -551,9 +561,14 @@ class EnvelopeSpectrum(Stage):
         # flash: biquad coefficients, window, twiddles of the length-n complex FFT (the real FFT
         # reuses them with a stride), code; RAM: biquad state and one complex work buffer that
         # holds the analytic signal, then the envelope and its spectrum in place
+        # flash: biquad coefficients, window, twiddles of the length-n complex FFT and its two
+        # bit-reversal tables (the real FFT reuses the twiddles with a stride), the bins near
+        # each frequency, code; RAM: biquad state, the band-passed window, the envelope and the
+        # FFT's work buffer (3 n)
+        n_f = len(self.params.frequencies or ())
         return Cost(
-            flash_bytes=20 * n_sec + 4 * n + 8 * n + 1536,
-            ram_bytes=8 * n_sec * c + 8 * n,
+            flash_bytes=20 * n_sec + 4 * n + 8 * n + 4 * n_f + 1536,
+            ram_bytes=4 * (5 * n + max(1, 2 * n_sec)),
             ops=int(ops),
         )
 

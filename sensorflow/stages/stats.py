@@ -45,21 +45,7 @@ FUNCTIONS = (
     "crest_factor",
     "energy",
 )
-StatName = Literal[
-    "mean",
-    "std",
-    "var",
-    "rms",
-    "min",
-    "max",
-    "ptp",
-    "abs_mean",
-    "skew",
-    "kurtosis",
-    "zero_crossing_rate",
-    "crest_factor",
-    "energy",
-]
+StatName = Literal[FUNCTIONS]  # the names of FUNCTIONS (their order is the C SF_STAT_* enum)
 CONSTANT_RTOL = 1e-5  # std <= CONSTANT_RTOL * max|x| means "constant"
 ZCR_THRESHOLD = 1e-10  # |x| at or below this counts as zero (librosa.zero_crossings threshold)
 

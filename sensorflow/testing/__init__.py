@@ -1,8 +1,11 @@
 """Conformance suite for stages, after scikit-learn's ``parametrize_with_checks``.
 
 ``check_stage(cls)`` yields ``(check_name, params, callable)`` triples; run every one in a
-pytest parametrization. Code generators add their own checks (emitted C == reference,
-emitted MicroPython == reference) with :func:`register_check`.
+pytest parametrization. Besides the reference checks here, :mod:`.codegen_checks` adds
+emitted C == reference, emitted MicroPython == reference and cost() >= measured for every
+stage that has the emitter (as scikit-learn ships ``check_estimator``). Checks that need a
+tool raise ``unittest.SkipTest`` without it; those in :data:`SLOW_CHECKS` compile or run an
+interpreter.
 """
 
 from __future__ import annotations
@@ -14,20 +17,26 @@ import numpy as np
 from ..cost import Cost
 from ..errors import ConfigError, DataError
 
-_CHECKS: list[tuple[str, Callable]] = []
+_CHECKS: list[tuple[str, Callable, Callable]] = []
+SLOW_CHECKS: set[str] = set()
 
 
-def register_check(name: str):
-    """Decorator: ``fn(cls, params, rng)`` is run for every stage and example parameter set."""
+def register_check(name: str, *, applies: Callable | None = None, slow: bool = False):
+    """Decorator: ``fn(cls, params, rng)`` is run for every stage (for which ``applies(cls)``
+    is true, when given) and every example parameter set; ``slow`` ones compile or run tools."""
 
     def deco(fn):
-        _CHECKS.append((name, fn))
+        _CHECKS.append((name, fn, applies or (lambda cls: True)))
+        if slow:
+            SLOW_CHECKS.add(name)
         return fn
 
     return deco
 
 
-def _build(cls, params, rng):
+def build_example(cls, params, rng):
+    """The stage built with ``params``, bound to its example input and fitted on it:
+    ``(stage, spec, X, y)``."""
     spec, X, y = cls.example_input(params, rng)
     stage = cls(**params)
     stage.bind(spec)
@@ -56,7 +65,7 @@ def check_unknown_param_refused(cls, params, rng):
 
 @register_check("transform_shape_and_dtype")
 def check_transform_shape_and_dtype(cls, params, rng):
-    stage, spec, X, y = _build(cls, params, rng)
+    stage, spec, X, y = build_example(cls, params, rng)
     out = stage.transform(X)
     assert out.shape == (len(X),) + tuple(stage.output_spec_.shape), (
         f"{cls.name}: output {out.shape} does not match its spec {stage.output_spec_.shape}"
@@ -69,7 +78,7 @@ def check_transform_shape_and_dtype(cls, params, rng):
 
 @register_check("batch_order_independent")
 def check_batch_order_independent(cls, params, rng):
-    stage, spec, X, y = _build(cls, params, rng)
+    stage, spec, X, y = build_example(cls, params, rng)
     if cls.tags.role == "post":
         return  # post stages run along the window sequence: order is their input
     full = stage.transform(X)
@@ -81,7 +90,7 @@ def check_batch_order_independent(cls, params, rng):
 def check_streaming_equals_batch(cls, params, rng):
     if not cls.tags.streaming:
         return
-    stage, spec, X, y = _build(cls, params, rng)
+    stage, spec, X, y = build_example(cls, params, rng)
     seq = X[0] if cls.tags.role == "signal" else X
     batch = stage.transform(seq[None])[0] if cls.tags.role == "signal" else stage.transform(seq)
     for _trial in range(3):
@@ -99,7 +108,7 @@ def check_streaming_equals_batch(cls, params, rng):
 
 @register_check("nan_refused")
 def check_nan_refused(cls, params, rng):
-    stage, spec, X, y = _build(cls, params, rng)
+    stage, spec, X, y = build_example(cls, params, rng)
     bad = X.copy()
     bad.flat[0] = np.nan
     try:
@@ -111,7 +120,7 @@ def check_nan_refused(cls, params, rng):
 
 @register_check("learned_round_trip")
 def check_learned_round_trip(cls, params, rng):
-    stage, spec, X, y = _build(cls, params, rng)
+    stage, spec, X, y = build_example(cls, params, rng)
     other = cls(**params)
     other.bind(spec)
     other.load_learned({k: (np.array(v) if isinstance(v, np.ndarray) else v) for k, v in stage.learned().items()})
@@ -120,7 +129,7 @@ def check_learned_round_trip(cls, params, rng):
 
 @register_check("cost_model")
 def check_cost_model(cls, params, rng):
-    stage, spec, X, y = _build(cls, params, rng)
+    stage, spec, X, y = build_example(cls, params, rng)
     c = stage.cost()
     assert isinstance(c, Cost), f"{cls.name}: cost() must return a Cost"
     assert c.flash_bytes >= 0 and c.ram_bytes >= 0 and c.ops > 0, f"{cls.name}: cost {c} is not plausible"
@@ -128,10 +137,14 @@ def check_cost_model(cls, params, rng):
 
 def check_stage(cls) -> Iterator[tuple[str, dict, Callable]]:
     """Every (check name, params, runnable) for one stage class."""
+    checks = [(name, fn) for name, fn, applies in list(_CHECKS) if applies(cls)]
     for params in cls.examples():
-        for name, fn in list(_CHECKS):
+        for name, fn in checks:
 
             def run(fn=fn, params=params, seed=len(name)):  # noqa: B008  (the seed is fixed per check at definition)
                 fn(cls, dict(params), np.random.default_rng(seed))
 
             yield name, params, run
+
+
+from . import codegen_checks  # noqa: E402, F401  (registers the code-generation checks)

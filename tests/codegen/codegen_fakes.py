@@ -32,7 +32,7 @@ class ChannelMean(Stage):
         return out.reshape(len(X), -1).astype(X.dtype)
 
     def cost(self, board=None):
-        return Cost(flash_bytes=120, ram_bytes=0, ops=2 * self.input_spec_.size)
+        return Cost(flash_bytes=120, ram_bytes=4, ops=2 * self.input_spec_.size)  # one float of scratch
 
 
 class Doubler(Stage):

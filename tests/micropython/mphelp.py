@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from sensorflow.codegen.micropython import export
 from sensorflow.mpy import available
 from sensorflow.mpy.compare import ModuleRun, export_files, run_module
 from sensorflow.pipeline import Pipeline
+from sensorflow.testing.codegen_checks import make_pipeline, synthetic  # noqa: F401  (shared with the checks)
 
 FEATURE_RTOL = 1e-4
 FEATURE_ATOL = 1e-5  # times max(1, max |feature|)
@@ -34,42 +34,6 @@ def need_micropython() -> None:
     if os.environ.get("CI"):
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def make_pipeline(
-    stages: list[dict],
-    *,
-    channels: int = 3,
-    length: int = 64,
-    sample_rate: float = 100.0,
-    hop: int | None = None,
-    prefix: str = "c",
-) -> Pipeline:
-    cfg = {
-        "name": "mptest",
-        "sensor": {
-            "kind": "generic",
-            "sample_rate": sample_rate,
-            "channels": [f"{prefix}{i}" for i in range(channels)],
-        },
-        "window": {"length": length, **({"hop": hop} if hop else {})},
-        "stages": stages,
-    }
-    return Pipeline.from_string(yaml.safe_dump(cfg, sort_keys=False), source="<mptest>")
-
-
-def synthetic(n: int, length: int, channels: int, n_classes: int, seed: int = 0, sample_rate: float = 100.0):
-    """Windows whose class sets tone frequency, amplitude and offset, plus noise."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % n_classes
-    t = np.arange(length) / sample_rate
-    X = np.empty((n, length, channels), dtype=np.float32)
-    for i in range(n):
-        for c in range(channels):
-            f = 3.0 + 4.0 * y[i] + c + rng.uniform(-0.5, 0.5)
-            X[i, :, c] = (1 + 0.3 * y[i]) * np.sin(2 * np.pi * f * t + rng.uniform(0, 6)) + 0.2 * y[i] * (c - 1)
-        X[i] += 0.3 * rng.standard_normal((length, channels))
-    return X.astype(np.float32), np.array([f"k{v}" for v in y])
 
 
 def export_and_run(

@@ -70,7 +70,7 @@ def test_frame_stream_matches_pipeline_stream(tmp_path, case, monkeypatch):
     pipe.fit(X, np.arange(24) % 2)
     harness = ccompare.build(pipe, tmp_path, sanitize=True, opt="-O1")
     src = (tmp_path / "sf_model.c").read_text()
-    assert "sf_logmel_push_frame_f32" in src and "float win[" not in src
+    assert "sf_logmel_stream_samples_f32" in src and "float win[" not in src
 
     sig = _signal(5 * LENGTH + 1234, n_ch, 11, rng)
     ref = list(pipe.stream([sig]))
@@ -203,7 +203,7 @@ def test_window_path_kept_when_a_signal_stage_comes_first():
     g_frames, g_window = generate(framed), generate(windowed)
     assert g_frames.info["streaming"] == "frames" and g_window.info["streaming"] == "window"
     assert "float win[4000]" in g_window.files["sf_model.c"]
-    assert "sf_logmel_push_frame_f32" not in g_window.files["sf_model.c"]
+    assert "sf_logmel_stream_samples_f32" not in g_window.files["sf_model.c"]
     # the frame-by-frame state (frame ring, one pending frame, scratch for batch calls) is
     # smaller than the window's by most of the window (16,000 B here)
     assert g_window.state_bytes - g_frames.state_bytes > 4 * LENGTH * 3 // 4

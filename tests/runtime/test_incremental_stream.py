@@ -39,7 +39,7 @@ def test_streamed_windows_match_reference(tmp_path, name, front):
     ).astype(np.float32)[:, :, None]
     pipe.fit(X, np.arange(20) % 2)
     harness = ccompare.build(pipe, tmp_path, sanitize=True, opt="-O1")
-    kernel = "sf_logmel_frames_next_f32" if front == "window" else "sf_logmel_push_frame_f32"
+    kernel = "sf_logmel_frames_next_f32" if front == "window" else "sf_logmel_stream_samples_f32"
     assert kernel in (tmp_path / "sf_model.c").read_text()
     sig = np.concatenate(
         [dsp.synth.vowels(1.0, SR, seed=7), 0.05 * rng.standard_normal(8000), dsp.synth.vowels(0.8, SR, seed=8)]

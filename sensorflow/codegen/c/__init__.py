@@ -2,7 +2,7 @@
 
 EMITTER API (how a stage gets into the generated C)
 =====================================================
-An emitter is a function registered by stage name; ``Stage.emit_c(ctx)`` finds it::
+An emitter is a function registered by stage name; the generator looks it up by ``stage.name``::
 
     from sensorflow.codegen.c import c_emitter, CFragment, Field, cgen
 
@@ -35,8 +35,8 @@ and ``out`` hold per role (signal / feature / vector / model / post) is in
 - ``ctx.board`` is the target board (``None`` for host-only builds); ``ctx.fpu`` is
   ``none|single|double``. No double arithmetic: code must build under
   ``-Wall -Wextra -Werror -Wdouble-promotion -Wfloat-conversion -std=c99``.
-- Register the module: emitters live in ``sensorflow/codegen/c/emitters/`` and are imported
-  by ``registry._MODULES`` (``emitters/dsp.py`` for the DSP stages is already listed).
+- Register the module: put it in ``sensorflow/codegen/c/emitters/``; every module there is
+  imported (``pkgutil``) on the first look-up, no list to edit.
 
 Testing an emitter: ``h = sensorflow.testing.ccompare.build(pipeline, tmp_path, sanitize=True)``
 compiles the generated C with the host cc (ASan/UBSan with ``sanitize=True``) and returns a

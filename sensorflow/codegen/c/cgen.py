@@ -162,12 +162,6 @@ def array(
     return f"{head}{qual}{ctype} {name}[{max(n, 1)}] = {{\n    {_format_items(items, per_line)}\n}};\n"
 
 
-def string_array(name: str, strings, *, static: bool = False) -> str:
-    items = [c_string(s) for s in strings]
-    qual = "static " if static else ""
-    return f"{qual}const char *const {name}[{max(len(items), 1)}] = {{\n    {_format_items(items or ['0'], 4)}\n}};\n"
-
-
 def table_bytes(ctype: str, values) -> int:
     """Flash bytes of an emitted table."""
     return ctype_size(ctype) * max(1, int(np.asarray(values).size))

@@ -25,10 +25,6 @@ class Field:
     def nbytes(self) -> int:
         return cgen.ctype_size(self.ctype) * max(1, int(self.count))
 
-    def decl(self) -> str:
-        c = f"  /* {self.comment} */" if self.comment else ""
-        return f"{self.ctype} {self.name}[{max(1, int(self.count))}];{c}"
-
 
 @dataclass
 class CFragment:

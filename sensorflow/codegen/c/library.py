@@ -10,7 +10,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ... import __version__
 from ...errors import CodegenError
-from . import cgen
+from ..plan import may_stream_input, plan
+from . import cgen, registry
 from .fragment import CContext, CFragment, EmittedStage, Field
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime" / "c"
@@ -60,8 +61,8 @@ class GeneratedC:
 
 
 def emit_stage(stage, ctx: CContext) -> CFragment:
-    """The stage's C fragment (through ``Stage.emit_c``, which looks up the registry)."""
-    frag = stage.emit_c(ctx)
+    """The stage's C fragment, from the emitter registered under its name."""
+    frag = registry.get(stage.name)(stage, ctx)
     if not isinstance(frag, CFragment):
         raise CodegenError(f"C emitter of stage '{stage.name}' returned {type(frag).__name__}, not a CFragment")
     return frag
@@ -97,83 +98,62 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     prefix = prefix or pipeline.config.export.prefix
     if not cgen.is_identifier(prefix):
         raise CodegenError(f"export prefix '{prefix}' is not a C identifier; use lowercase letters, digits and _")
-    win, hop, nch = pipeline.window_length, pipeline.hop, pipeline.input_spec.n_channels
-    sr = float(pipeline.config.sensor.sample_rate)
+    pl = plan(pipeline, streams=lambda k_step, step: may_stream_input(k_step, step))
+    win, hop, nch, sr = pl.window_length, pl.hop, pl.n_channels, pl.sample_rate
+    st = f"{prefix}_state"
+
+    def buf(name: str) -> str:  # the plan's logical buffers in the state struct
+        if name in ("window", "scores", ""):
+            return name
+        kind, k = name[:-1], name[-1]
+        return {"sig": f"{st}.sig[{k}]", "vec": f"{VEC}[{k}]", "post": f"{st}.post[{k}]"}[kind]
 
     emitted: list[EmittedStage] = []
     feature_code: list[str] = []
     post_code: list[str] = []
-    cur, cur_size, cur_kind = "window", pipeline.input_spec.size, "signal"
-    sig_sizes: list[int] = []
-    vec_sizes: list[int] = [1]
-    sig_k = vec_k = post_k = 0
-    n_sig_bufs = 0
     model = None
-    st = f"{prefix}_state"
     stream_stage: EmittedStage | None = None  # first stage consuming the stream frame by frame
     stream_feature_code: list[str] = []
     feature_step: list[EmittedStage] = []  # stages of the (one) feature step, in pipeline order
     feature_lines = (0, 0)  # their calls in feature_code
-    for k_step, step in enumerate(pipeline.steps):
-        if step.role == "feature":
-            out = f"{VEC}[{vec_k}]"
-            offset = 0
-            first_line = len(feature_code)
-            for stage in step.stages:
-                ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
-                ctx.streams_input = may_stream_input(k_step, step)
-                es = EmittedStage(ctx, emit_stage(stage, ctx), out_offset=offset)
-                emitted.append(es)
-                feature_step.append(es)
-                feature_code.append(f"{ctx.func}({cur}, &{out}[{offset}]);  /* {stage.name} */")
-                if ctx.streams_input and es.fragment.streams:
-                    stream_stage = es
-                    stream_feature_code.append(f"{ctx.func}_stream(&{out}[{offset}]);  /* {stage.name} */")
-                offset += stage.output_spec_.size
-            vec_sizes.append(offset)
-            feature_lines = (first_line, len(feature_code))
-            cur, cur_size, cur_kind = out, offset, "vector"
-            vec_k = 1 - vec_k
-            continue
-        stage = step.stages[0]
+    step_of_feature_lines = None
+    for ps in pl.stages:
+        stage = ps.stage
         ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
+        line = f"{ctx.func}({buf(ps.src)}, {buf(ps.dst)});  /* {stage.name} */"
+        if ps.role == "feature":
+            if step_of_feature_lines != ps.step:
+                step_of_feature_lines, first_line = ps.step, len(feature_code)
+            ctx.streams_input = ps.streams_input
+            es = EmittedStage(ctx, emit_stage(stage, ctx), out_offset=ps.offset)
+            emitted.append(es)
+            feature_step.append(es)
+            feature_code.append(f"{ctx.func}({buf(ps.src)}, &{buf(ps.dst)}[{ps.offset}]);  /* {stage.name} */")
+            if ctx.streams_input and es.fragment.streams:
+                stream_stage = es
+                stream_feature_code.append(f"{ctx.func}_stream(&{buf(ps.dst)}[{ps.offset}]);  /* {stage.name} */")
+            feature_lines = (first_line, len(feature_code))
+            continue
         es = EmittedStage(ctx, emit_stage(stage, ctx))
         emitted.append(es)
-        size = stage.output_spec_.size
-        if step.role == "signal":
-            out = f"{st}.sig[{sig_k}]"
-            sig_sizes.append(size)
-            n_sig_bufs = max(n_sig_bufs, sig_k + 1)
-            sig_k = 1 - sig_k
-            feature_code.append(f"{ctx.func}({cur}, {out});  /* {stage.name} */")
-            cur, cur_size = out, size
-        elif step.role == "vector":
-            if cur_kind != "vector":
-                raise CodegenError(f"stage '{stage.name}' takes a vector but follows a signal stage")
-            out = f"{VEC}[{vec_k}]"
-            vec_sizes.append(size)
-            vec_k = 1 - vec_k
-            feature_code.append(f"{ctx.func}({cur}, {out});  /* {stage.name} */")
-            cur, cur_size = out, size
-        elif step.role == "model":
+        if ps.role in ("signal", "vector"):
+            feature_code.append(line)
+        elif ps.role == "model":
             model = es
-        elif step.role == "post":
-            out = f"{st}.post[{post_k}]"
-            src = "scores" if post_k == 0 and not post_code else f"{st}.post[{1 - post_k}]"
-            post_code.append(f"{ctx.func}({src}, {out});  /* {stage.name} */")
-            post_k = 1 - post_k
+        else:
+            post_code.append(line)
     if stream_stage is not None:
         stream_feature_code += feature_code[1:]
-    feature_code.append(f"return {cur};")
-    stream_feature_code.append(f"return {cur};")
-    n_features = cur_size
-    n_post = sum(1 for s in emitted if s.ctx.role == "post")
+    feature_code.append(f"return {buf(pl.features)};")
+    stream_feature_code.append(f"return {buf(pl.features)};")
+    n_features = pl.n_features
+    n_post = len(pl.post)
     if model is not None:
         n_classes = model.ctx.output_spec.size
         # what sf_last reports as post: the last post stage's buffer, or the scores themselves
         # (both stay untouched until the next window completes)
-        last_post = f"{st}.post[{1 - post_k}]" if n_post else f"{st}.last_scores"
-        class_names = [cgen.c_string(c) for c in _class_names(pipeline)]
+        last_post = buf(pl.last_post) if n_post else f"{st}.last_scores"
+        class_names = [cgen.c_string(c) for c in pl.class_names]
     else:
         n_classes, class_names, last_post = 0, [], ""
 
@@ -182,9 +162,8 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
         for r in es.fragment.runtime:
             if r not in runtime:
                 runtime.append(r)
-    sig_size = max(sig_sizes) if sig_sizes else 0
-    vec_size = max(vec_sizes)
-    n_vec_bufs = 2 if sum(1 for s in emitted if s.ctx.role == "vector") else 1
+    sig_size, n_sig_bufs = pl.sig_size, pl.sig_buffers
+    vec_size, n_vec_bufs = pl.vec_size, pl.vec_buffers
     scratch_stages = [es for es in emitted if es.fragment.scratch]
     glue_fields = [(4, 5)] if stream_stage is not None else [(4, 5), (4, win * nch)]
     if n_sig_bufs:
@@ -245,7 +224,7 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
         sig_size=max(sig_size, 1),
         vec_buffers=n_vec_bufs,
         vec_size=vec_size,
-        post_buffers=min(2, n_post),
+        post_buffers=pl.post_buffers,
         stages=emitted,
         scratch_stages=scratch_stages,
         model=model,
@@ -343,12 +322,6 @@ def scratch_layout(
     return ScratchLayout(size=size, align=align, owner=plain.owner, overlay=True, head=head, pad=pad)
 
 
-def may_stream_input(k_step: int, step) -> bool:
-    """Whether the step's stage is the only consumer of the raw window (the first step, one
-    feature stage) and so may take the stream frame by frame instead of a whole window."""
-    return k_step == 0 and step.role == "feature" and len(step.stages) == 1
-
-
 def _ctx(stage, pipeline, prefix, board, hop, sr) -> CContext:
     index = pipeline.stages.index(stage)
     return CContext(
@@ -360,56 +333,6 @@ def _ctx(stage, pipeline, prefix, board, hop, sr) -> CContext:
         output_spec=stage.output_spec_,
         hop=hop,
         sample_rate=sr,
-    )
-
-
-def _class_names(pipeline) -> list[str]:
-    m = pipeline.model
-    classes = getattr(m, "classes_", None)
-    if classes is None:
-        return list(m.output_spec_.names)
-    return [str(c) for c in list(classes)]
-
-
-def copy_runtime(names: list[str], out_dir: Path) -> None:
-    for name, text in runtime_files(names).items():
-        (out_dir / name).write_text(text)
-
-
-def generate_model(stage, prefix: str = "sf_model", board=None) -> GeneratedC:
-    """C for one fitted model stage alone: ``int <prefix>_predict(const float *x, float *scores)``
-    (no init needed; for benchmarks and for embedding a model next to hand-written features)."""
-    if stage.tags.role != "model":
-        raise CodegenError(f"stage '{stage.name}' is not a model stage")
-    if not cgen.is_identifier(prefix):
-        raise CodegenError(f"prefix '{prefix}' is not a C identifier")
-    ctx = CContext(
-        stage=stage, index=0, prefix=prefix, board=board, input_spec=stage.input_spec_, output_spec=stage.output_spec_
-    )
-    es = EmittedStage(ctx, emit_stage(stage, ctx))
-    runtime = list(ALWAYS) + [r for r in es.fragment.runtime if r not in ALWAYS]
-    text = (
-        template_env()
-        .get_template("model_only.c.j2")
-        .render(
-            prefix=prefix,
-            stage_name=stage.name,
-            version=__version__,
-            st=es,
-            n_classes=stage.output_spec_.size,
-            runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
-        )
-    )
-    files = {f"{prefix}.c": text, **runtime_files(runtime)}
-    return GeneratedC(
-        prefix=prefix,
-        files=files,
-        runtime=runtime,
-        stages=[es],
-        state_bytes=es.fragment.state_bytes(),
-        n_features=stage.input_spec_.size,
-        n_classes=stage.output_spec_.size,
-        board=board,
     )
 
 
@@ -457,4 +380,4 @@ def generate_stage(stage, prefix: str = "sf_stage", board=None) -> GeneratedC:
     )
 
 
-__all__ = ["GeneratedC", "generate", "generate_model", "generate_stage", "emit_stage", "template_env", "Field"]
+__all__ = ["GeneratedC", "generate", "generate_stage", "emit_stage", "template_env", "Field"]

@@ -7,12 +7,7 @@ from ..emitter_registry import EmitterRegistry
 
 _REGISTRY = EmitterRegistry(
     "C",
-    modules=(
-        "sensorflow.codegen.c.emitters.models",
-        "sensorflow.codegen.c.emitters.nn",
-        "sensorflow.codegen.c.emitters.post",
-        "sensorflow.codegen.c.emitters.dsp",
-    ),
+    package="sensorflow.codegen.c.emitters",
     missing_hint="remove it from the pipeline to export to C",
 )
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ... import __version__
 from ...errors import CodegenError
+from ..plan import plan
 from .fragment import ARRAY_OVERHEAD, MPContext
 from .registry import get
 
@@ -57,22 +58,17 @@ def _indent(lines: list[str], n: int = 8) -> list[str]:
     return out
 
 
-def _class_names(pipeline) -> list[str]:
-    classes = getattr(pipeline.model, "classes_", None)
-    return [str(c) for c in (classes if classes is not None else pipeline.model.output_spec_.names)]
-
-
 def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> GeneratedModule:
     """The MicroPython source of a fitted pipeline (one window at a time, fresh signal state
     per window as the host pipeline runs it)."""
     if pipeline.model is None:
         raise CodegenError(f"pipeline '{pipeline.name}' has no model stage; nothing to export")
     meta = meta or {}
-    L, C = pipeline.window_length, pipeline.input_spec.n_channels
-    hop = pipeline.hop
-    classes = _class_names(pipeline)
+    pl = plan(pipeline)
+    L, C, hop = pl.window_length, pl.n_channels, pl.hop
+    classes = pl.class_names
     nc = len(classes)
-    n_features = pipeline.feature_spec.size
+    n_features = pl.n_features
     contexts: list[MPContext] = []
     feat_code: list[str] = []
     model_code: list[str] = []
@@ -80,46 +76,47 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
     glue_init: list[str] = []
 
     cur, cur_c = "window", C
-    has_signal = any(step.role == "signal" for step in pipeline.steps)
+    has_signal = bool(pl.of_role("signal"))
     if has_signal:
         glue_init.append(f"self._x = array('f', bytearray({4 * L * C}))")
         feat_code.append(f"rt.copy(window, self._x, {L * C})")
         cur = "self._x"
     post_in = "self.scores"
     n_post = 0
-    for step in pipeline.steps:
-        for stage in step.stages:
-            index = pipeline.stages.index(stage)
-            ctx = MPContext(stage=stage, index=index, role=step.role)
-            if step.role == "signal":
-                ctx.n, ctx.channels, ctx.inp, ctx.out = L, cur_c, cur, cur
-                ctx.n_out = stage.output_spec_.n_channels
-                frag = get(stage.name)(stage, ctx)
-                feat_code += [f"# stage {index}: {stage.name}"] + frag.code
-                cur, cur_c = ctx.out, ctx.n_out
-            elif step.role == "feature":
-                off = sum(s.output_spec_.size for s in step.stages[: step.stages.index(stage)])
-                ctx.n, ctx.channels, ctx.inp, ctx.out, ctx.off = L, cur_c, cur, "self.feat", off
-                ctx.n_out = stage.output_spec_.size
-                frag = get(stage.name)(stage, ctx)
-                feat_code += [f"# stage {index}: {stage.name} -> feat[{off}:{off + ctx.n_out}]"] + frag.code
-            elif step.role == "vector":
-                ctx.inp = ctx.out = "self.feat"
-                ctx.n_in = ctx.n_out = stage.output_spec_.size
-                frag = get(stage.name)(stage, ctx)
-                feat_code += [f"# stage {index}: {stage.name}"] + frag.code
-            elif step.role == "model":
-                ctx.inp, ctx.out, ctx.n_in, ctx.n_out = "feat", "self.scores", n_features, nc
-                frag = get(stage.name)(stage, ctx)
-                model_code += [f"# stage {index}: {stage.name}"] + frag.code
-            else:  # post
-                n_post += 1
-                ctx.inp, ctx.n_in, ctx.n_out = post_in, nc, nc
-                ctx.out = ctx.buffer("out", nc)
-                frag = get(stage.name)(stage, ctx)
-                post_code += [f"# stage {index}: {stage.name}"] + frag.code
-                post_in = ctx.out
-            contexts.append(ctx)
+    # the plan's placement; signal stages run in place on one window copy and vector stages
+    # on self.feat (see codegen.plan)
+    for ps in pl.stages:
+        stage, index = ps.stage, ps.index
+        ctx = MPContext(stage=stage, index=index, role=ps.role)
+        if ps.role == "signal":
+            ctx.n, ctx.channels, ctx.inp, ctx.out = L, cur_c, cur, cur
+            ctx.n_out = stage.output_spec_.n_channels
+            frag = get(stage.name)(stage, ctx)
+            feat_code += [f"# stage {index}: {stage.name}"] + frag.code
+            cur, cur_c = ctx.out, ctx.n_out
+        elif ps.role == "feature":
+            off = ps.offset
+            ctx.n, ctx.channels, ctx.inp, ctx.out, ctx.off = L, cur_c, cur, "self.feat", off
+            ctx.n_out = stage.output_spec_.size
+            frag = get(stage.name)(stage, ctx)
+            feat_code += [f"# stage {index}: {stage.name} -> feat[{off}:{off + ctx.n_out}]"] + frag.code
+        elif ps.role == "vector":
+            ctx.inp = ctx.out = "self.feat"
+            ctx.n_in = ctx.n_out = stage.output_spec_.size
+            frag = get(stage.name)(stage, ctx)
+            feat_code += [f"# stage {index}: {stage.name}"] + frag.code
+        elif ps.role == "model":
+            ctx.inp, ctx.out, ctx.n_in, ctx.n_out = "feat", "self.scores", n_features, nc
+            frag = get(stage.name)(stage, ctx)
+            model_code += [f"# stage {index}: {stage.name}"] + frag.code
+        else:  # post
+            n_post += 1
+            ctx.inp, ctx.n_in, ctx.n_out = post_in, nc, nc
+            ctx.out = ctx.buffer("out", nc)
+            frag = get(stage.name)(stage, ctx)
+            post_code += [f"# stage {index}: {stage.name}"] + frag.code
+            post_in = ctx.out
+        contexts.append(ctx)
     if not any("label =" in line for line in model_code):
         raise CodegenError(f"the emitter of model stage '{pipeline.model.name}' did not assign a label")
     post_code.append(f"rt.copy({post_in}, self.post, {nc})")
@@ -146,10 +143,10 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         f"N_CHANNELS = {C}",
         f"N_FEATURES = {n_features}",
         f"N_CLASSES = {nc}",
-        f"SAMPLE_RATE = {float(pipeline.config.sensor.sample_rate)!r}",
+        f"SAMPLE_RATE = {pl.sample_rate!r}",
         f"PIPELINE_HASH = {pipeline_hash!r}",
         f"CLASS_NAMES = ({', '.join(repr(c) for c in classes)}{',' if nc == 1 else ''})",
-        f"CHANNELS = ({', '.join(repr(c) for c in pipeline.input_spec.names)}{',' if C == 1 else ''})",
+        f"CHANNELS = ({', '.join(repr(c) for c in pl.channel_names)}{',' if C == 1 else ''})",
         "",
     ]
     for ctx in contexts:

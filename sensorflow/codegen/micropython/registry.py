@@ -7,13 +7,7 @@ from ..emitter_registry import EmitterRegistry
 
 _REGISTRY = EmitterRegistry(
     "MicroPython",
-    modules=(
-        "sensorflow.codegen.micropython.emitters.signal",
-        "sensorflow.codegen.micropython.emitters.features",
-        "sensorflow.codegen.micropython.emitters.models",
-        "sensorflow.codegen.micropython.emitters.nn",
-        "sensorflow.codegen.micropython.emitters.post",
-    ),
+    package="sensorflow.codegen.micropython.emitters",
     missing_hint="remove it from the pipeline or export with --lang c",
 )
 

@@ -8,6 +8,12 @@
 
 #include <stdint.h>
 
+#include "sf_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     uint16_t n_sections;
     const float *coeffs;  /* 5 per section */
@@ -24,5 +30,9 @@ void sf_biquad_set_state_f32(sf_biquad_inst_f32 *S, const float *zi_unit, float 
  * strides are equal). */
 void sf_biquad_process_f32(sf_biquad_inst_f32 *S, const float *src, uint32_t src_stride, float *dst,
                            uint32_t dst_stride, uint32_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SF_BIQUAD_H */

@@ -51,6 +51,18 @@ static inline const char *sf_status_str(int status)
 #define SF_UNUSED
 #endif
 
+/* The one fp-contract switch of the runtime. A kernel whose float results are compared with
+ * the numpy reference within a tolerance writes SF_FP_CONTRACT_FAST once, after its
+ * #includes: GCC may then fuse a * b + c into one multiply-accumulate (VFMA on Cortex-M4F)
+ * even in ISO C mode, where its default is off; results change by at most one rounding per
+ * product. Generated pipeline code and the header-only kernels never use it, so the steps
+ * numpy computes without fusing (scale, scaler, statistics) stay bit-exact. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SF_FP_CONTRACT_FAST _Pragma("GCC optimize(\"fp-contract=fast\")")
+#else
+#define SF_FP_CONTRACT_FAST
+#endif
+
 /* Index of the first largest value (numpy.argmax's tie rule). n >= 1. */
 static inline int sf_argmax_f32(const float *x, int n)
 {

@@ -1,11 +1,7 @@
 /* sf_dct: DCT-II ortho by a constant matrix (see sf_dct.h). */
 #include "sf_dct.h"
 
-/* Let GCC fuse a * b + c into one multiply-accumulate (VFMA on Cortex-M4F) even in ISO C
- * mode, where its default is off; results change by at most one rounding per product. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
+SF_FP_CONTRACT_FAST /* float results within tolerance of numpy: see sf_common.h */
 
 #include <math.h>
 
@@ -32,6 +28,23 @@ void sf_dct_process_f32(const sf_dct_inst_f32 *S, const float *src, float *dst)
         }
         while (rest--) a0 += *row++ * *x++;
         dst[k] = (a0 + a1) + (a2 + a3);
+    }
+}
+
+void sf_dct_add_column_f32(const sf_dct_inst_f32 *S, uint32_t m, float d, float *dst)
+{
+    const float *col = S->matrix + m;
+    uint32_t k;
+    for (k = 0; k < S->n_out; k++) dst[k] += d * col[k * S->n_in];
+}
+
+void sf_dct_row_sums_f32(const sf_dct_inst_f32 *S, float *sums)
+{
+    uint32_t k, m;
+    for (k = 0; k < S->n_out; k++) {
+        float acc = 0.0f;
+        for (m = 0; m < S->n_in; m++) acc += S->matrix[k * S->n_in + m];
+        sums[k] = acc;
     }
 }
 

@@ -1,16 +1,7 @@
 /* sf_fft: radix-2^2 DIF complex FFT and the real FFT built on it (see sf_fft.h). */
 #include "sf_fft.h"
 
-/* Let GCC fuse a * b + c into one multiply-accumulate (VFMA on Cortex-M4F) even in ISO C
- * mode, where its default is off; results change by at most one rounding per product. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
-#if defined(__GNUC__)
-#define SF_NOINLINE __attribute__((noinline))
-#else
-#define SF_NOINLINE
-#endif
+SF_FP_CONTRACT_FAST /* float results within tolerance of numpy: see sf_common.h */
 
 #include <math.h>
 

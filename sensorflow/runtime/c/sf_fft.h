@@ -18,6 +18,8 @@
 
 #include <stdint.h>
 
+#include "sf_common.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

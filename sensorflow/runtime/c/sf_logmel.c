@@ -1,14 +1,11 @@
 /* sf_logmel: log-mel / MFCC frame pipeline with an incremental mode (see sf_logmel.h). */
 #include "sf_logmel.h"
 
-/* Let GCC fuse a * b + c into one multiply-accumulate (VFMA on Cortex-M4F) even in ISO C
- * mode, where its default is off; results change by at most one rounding per product. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
+SF_FP_CONTRACT_FAST /* float results within tolerance of numpy: see sf_common.h */
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 void sf_logmel_init_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, float *work)
 {
@@ -31,14 +28,7 @@ void sf_logmel_init_split_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 
     S->ring_max = S->ring_cep + nf * cfg->n_mfcc;
     S->ring_min = S->ring_max + nf;
     S->ring_thr = S->ring_min + nf;   /* clip level ring_cep was computed with */
-    {
-        uint32_t k, m;
-        for (k = 0; k < cfg->n_mfcc; k++) {
-            float acc = 0.0f;
-            for (m = 0; m < cfg->n_mels; m++) acc += cfg->dct[k * cfg->n_mels + m];
-            S->dct_sum[k] = acc;
-        }
-    }
+    sf_dct_row_sums_f32(&S->dct, S->dct_sum);
     S->head = 0;
     S->valid = 0;
 }
@@ -200,13 +190,10 @@ void sf_logmel_output_f32(sf_logmel_inst_f32 *S, float thr, float *dst)
                 } else {
                     /* DCT is linear: add the change of the bands the clip level moved across */
                     float hi = (level > prev) ? level : prev;
-                    const float *D = c->dct;
-                    uint32_t k;
                     for (m = 0; m < n_mels; m++) {
-                        float r = row[m], d;
+                        float r = row[m];
                         if (!(r < hi)) continue;
-                        d = ((r > level) ? r : level) - ((r > prev) ? r : prev);
-                        for (k = 0; k < n_mfcc; k++) cep[k] += d * D[k * n_mels + m];
+                        sf_dct_add_column_f32(&S->dct, m, ((r > level) ? r : level) - ((r > prev) ? r : prev), cep);
                     }
                 }
                 S->ring_thr[slot] = level;
@@ -253,4 +240,44 @@ void sf_logmel_process_next_f32(sf_logmel_inst_f32 *S, const float *src, float *
 {
     sf_logmel_frames_next_f32(S, src);
     sf_logmel_output_f32(S, clip_threshold(S), dst);
+}
+
+void sf_logmel_stream_samples_f32(const sf_logmel_config_f32 *cfg, float *buf, float *ring, float *pend,
+                                  uint16_t *head, uint16_t *pfill, uint16_t *pskip, const float *x, uint32_t n)
+{
+    const uint32_t C = cfg->src_stride, n_fft = cfg->n_fft, hop = cfg->hop_length;
+    const uint32_t R = SF_LOGMEL_RING_FLOATS(cfg->n_frames, cfg->n_mels, cfg->n_mfcc);
+    uint32_t ch, m;
+    while (n > 0u) {
+        if (*pskip > 0u) { /* between frames (hop_length > n_fft) */
+            m = (n < *pskip) ? n : *pskip;
+            *pskip = (uint16_t)(*pskip - m);
+            x += m * C;
+            n -= m;
+            continue;
+        }
+        m = n_fft - *pfill;
+        if (n < m) m = n;
+        memcpy(&pend[*pfill * C], x, sizeof(float) * m * C);
+        *pfill = (uint16_t)(*pfill + m);
+        x += m * C;
+        n -= m;
+        if (*pfill < n_fft) {
+            break;
+        }
+        for (ch = 0; ch < C; ch++) {
+            sf_logmel_inst_f32 S;
+            sf_logmel_init_split_f32(&S, cfg, buf, &ring[ch * R]);
+            S.head = *head;
+            sf_logmel_push_frame_f32(&S, pend + ch);
+            if (ch + 1u == C) *head = S.head;
+        }
+        if (n_fft > hop) { /* keep the overlap with the next frame */
+            memmove(pend, &pend[hop * C], sizeof(float) * (n_fft - hop) * C);
+            *pfill = (uint16_t)(n_fft - hop);
+        } else {
+            *pfill = 0u;
+            *pskip = (uint16_t)(hop - n_fft);
+        }
+    }
 }

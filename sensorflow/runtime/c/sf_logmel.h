@@ -16,9 +16,15 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "sf_common.h"
+
 #include "sf_dct.h"
 #include "sf_fft.h"
 #include "sf_mel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum { SF_PAD_CONSTANT = 0, SF_PAD_REFLECT = 1 };
 
@@ -65,6 +71,14 @@ void sf_logmel_init_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, 
 /* The same with the two parts apart: buf (SF_LOGMEL_BUF_FLOATS, may be scratch memory) and
  * ring (SF_LOGMEL_RING_FLOATS, kept across calls by frame-by-frame streaming). */
 void sf_logmel_init_split_f32(sf_logmel_inst_f32 *S, const sf_logmel_config_f32 *cfg, float *buf, float *ring);
+/* Frame-by-frame streaming (the sample-buffering step of an export that keeps no window of raw
+ * samples): take the next n frames of src_stride interleaved samples `x`. `pend` (n_fft *
+ * src_stride floats) holds the samples of the frame being filled, *pfill of them; *pskip samples
+ * are still to drop before the next frame starts (hop_length > n_fft). Each completed frame is
+ * pushed into every channel's ring (`ring`, SF_LOGMEL_RING_FLOATS per channel, slot *head of
+ * the oldest frame) with sf_logmel_push_frame_f32, `buf` (SF_LOGMEL_BUF_FLOATS) as scratch. */
+void sf_logmel_stream_samples_f32(const sf_logmel_config_f32 *cfg, float *buf, float *ring, float *pend,
+                                  uint16_t *head, uint16_t *pfill, uint16_t *pskip, const float *x, uint32_t n);
 /* Forget the previous window (next call of process_next computes every frame). */
 static inline void sf_logmel_reset_f32(sf_logmel_inst_f32 *S) { S->valid = 0; }
 /* One channel, one window, clip over this channel: src[i * src_stride], i < window_length. */
@@ -87,5 +101,9 @@ float sf_logmel_max_f32(const sf_logmel_inst_f32 *S);
 /* thr = SF_LOGMEL_NO_CLIP for no clip */
 #define SF_LOGMEL_NO_CLIP (-INFINITY)
 void sf_logmel_output_f32(sf_logmel_inst_f32 *S, float thr, float *dst);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SF_LOGMEL_H */

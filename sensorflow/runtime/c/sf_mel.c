@@ -1,11 +1,7 @@
 /* sf_mel: sparse mel filterbank (see sf_mel.h). */
 #include "sf_mel.h"
 
-/* Let GCC fuse a * b + c into one multiply-accumulate (VFMA on Cortex-M4F) even in ISO C
- * mode, where its default is off; results change by at most one rounding per product. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
+SF_FP_CONTRACT_FAST /* float results within tolerance of numpy: see sf_common.h */
 
 void sf_mel_init_f32(sf_mel_inst_f32 *S, uint16_t n_mels, const uint16_t *start, const uint16_t *len,
                      const float *weights)

@@ -6,6 +6,12 @@
 
 #include <stdint.h>
 
+#include "sf_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     uint16_t n_mels;
     const uint16_t *start;  /* first bin of filter m */
@@ -17,5 +23,9 @@ void sf_mel_init_f32(sf_mel_inst_f32 *S, uint16_t n_mels, const uint16_t *start,
                      const float *weights);
 /* mel[m] = sum_k weights_m[k] * spec[start[m] + k] */
 void sf_mel_process_f32(const sf_mel_inst_f32 *S, const float *spec, float *mel);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SF_MEL_H */

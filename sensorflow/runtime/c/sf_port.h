@@ -12,6 +12,19 @@
 
 #include <stdint.h>
 
+#include "sf_common.h"
+
+#if defined(SF_PORT_ESP_IDF) && !defined(SF_PORT_CYCLES)
+#include "esp_cpu.h"
+#endif
+#if defined(SF_PORT_HOST) && !defined(SF_PORT_CYCLES)
+#include <time.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #if defined(SF_PORT_CORTEX_M) && !defined(SF_PORT_CYCLES)
 /* DWT->CYCCNT; the application enables it (CoreDebug->DEMCR |= TRCENA; DWT->CTRL |= 1). */
 #define SF_PORT_CYCLES() (*(volatile uint32_t *)0xE0001004u)
@@ -28,12 +41,10 @@ static inline uint32_t sf_port_rdcycle(void)
 #endif
 
 #if defined(SF_PORT_ESP_IDF) && !defined(SF_PORT_CYCLES)
-#include "esp_cpu.h"
 #define SF_PORT_CYCLES() ((uint32_t)esp_cpu_get_cycle_count())
 #endif
 
 #if defined(SF_PORT_HOST) && !defined(SF_PORT_CYCLES)
-#include <time.h>
 static inline uint32_t sf_port_host_ticks(void) { return (uint32_t)clock(); }
 #define SF_PORT_CYCLES() sf_port_host_ticks()
 #endif
@@ -44,6 +55,10 @@ static inline uint32_t sf_port_host_ticks(void) { return (uint32_t)clock(); }
 
 #ifndef SF_PORT_LOG
 #define SF_PORT_LOG(msg) ((void)(msg))
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif /* SF_PORT_H */

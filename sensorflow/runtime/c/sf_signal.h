@@ -9,6 +9,12 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "sf_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* dst[t*C + c] = src[t*C + c] * gain[c] + offset[c] */
 static inline void sf_scale_process_f32(const float *src, float *dst, uint32_t n, uint32_t C, const float *gain,
                                         const float *offset)
@@ -97,5 +103,9 @@ static inline void sf_scaler_minmax_f32(const float *src, float *dst, uint32_t n
         dst[i] = v;
     }
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SF_SIGNAL_H */

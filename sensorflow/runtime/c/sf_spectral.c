@@ -1,11 +1,7 @@
 /* sf_spectral: spectrum shape features and Hilbert envelope (see sf_spectral.h). */
 #include "sf_spectral.h"
 
-/* Let GCC fuse a * b + c into one multiply-accumulate (VFMA on Cortex-M4F) even in ISO C
- * mode, where its default is off; results change by at most one rounding per product. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
+SF_FP_CONTRACT_FAST /* float results within tolerance of numpy: see sf_common.h */
 
 #include <math.h>
 
@@ -157,5 +153,25 @@ void sf_spectrum_process_f32(const sf_spectrum_config_f32 *c, const float *src, 
     if (c->n_frames > 1u) {
         float inv = 1.0f / (float)c->n_frames;
         for (k = 0; k < c->n_out; k++) dst[k] *= inv;
+    }
+}
+
+void sf_spectral_max_in_ranges_f32(const float *spec, const uint16_t *lo, const uint16_t *hi, uint32_t n, float *out)
+{
+    uint32_t k, b;
+    for (k = 0; k < n; k++) {
+        float m = spec[lo[k]];
+        for (b = lo[k] + 1u; b < hi[k]; b++)
+            if (spec[b] > m) m = spec[b];
+        out[k] = m;
+    }
+}
+
+void sf_spectral_db_f32(float *x, uint32_t n)
+{
+    uint32_t k;
+    for (k = 0; k < n; k++) {
+        float e = x[k];
+        x[k] = 4.3429446f * logf(e > 1e-10f ? e : 1e-10f); /* 10 / ln 10 */
     }
 }

@@ -10,7 +10,12 @@
 
 #include <math.h>
 
+#include "sf_common.h"
 #include "sf_fft.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* mag[k] = sqrt(power[k]), may run in place */
 static inline void sf_spectral_sqrt_f32(const float *power, float *mag, uint32_t n)
@@ -30,6 +35,11 @@ float sf_spectral_flatness_f32(const float *spec, uint32_t n_bins, float amin, i
 /* The k largest local maxima (spec[b-1] < spec[b] >= spec[b+1], 0 < b < n_bins - 1, value > 0),
  * largest first, ties to the lower bin; returns how many were found (the rest is untouched). */
 uint32_t sf_spectral_peaks_f32(const float *spec, uint32_t n_bins, uint32_t k, uint16_t *idx, float *val);
+/* out[i] = max(spec[lo[i]] .. spec[hi[i] - 1]), lo[i] < hi[i]: the largest bin near each of n
+ * frequencies (the bins within a tolerance of it). */
+void sf_spectral_max_in_ranges_f32(const float *spec, const uint16_t *lo, const uint16_t *hi, uint32_t n, float *out);
+/* x[k] = 10 log10(max(x[k], 1e-10)) in place (power to dB, librosa.power_to_db with ref 1, amin 1e-10). */
+void sf_spectral_db_f32(float *x, uint32_t n);
 
 /* Frame-averaged spectrum |rfft(frame * window)|^power (power 1 or 2) of one channel:
  * n_frames frames of n_fft samples every hop samples, no padding. Power-of-two n_fft uses
@@ -58,5 +68,9 @@ uint32_t sf_spectral_top_k_f32(const float *spec, uint32_t n_bins, uint32_t firs
  *   bitrev of n entries); work: 3n floats scratch; x is destroyed; env: n floats. */
 void sf_envelope_process_f32(const sf_rfft_inst_f32 *rfft, const sf_cfft_inst_f32 *cfft, float *x, float *work,
                              float *env);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SF_SPECTRAL_H */

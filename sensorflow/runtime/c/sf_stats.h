@@ -14,6 +14,12 @@
 
 #include <stdint.h>
 
+#include "sf_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     float mean, var, min, max, abs_mean, max_abs;
     float scale;                /* moments below are of x / scale (scale = max|x|, or 1) */
@@ -45,5 +51,9 @@ enum {
 
 /* Value of statistic `id` (SF_STAT_*) from the moments; never NaN for finite input. */
 float sf_stats_value_f32(const sf_stats_result_f32 *m, int id);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SF_STATS_H */

@@ -18,11 +18,6 @@ UNFITTED_SCORES = Spec("scores", (0,), None, ())
 """Output spec of a model whose classes are not known yet (before ``fit``)."""
 
 
-def classes_json(values) -> list:
-    """Sorted unique labels as plain JSON values (str or int), as ``np.unique`` orders them."""
-    return np.unique(np.asarray(values)).tolist()
-
-
 class Model(Stage):
     tags = Tags(role="model", trainable=True, supervised=True)
 

@@ -17,7 +17,6 @@
 #include "sf_mel.h"
 #include "sf_spectral.h"
 #include "sf_stats.h"
-#include "sf_window.h"
 
 #define MAXN 4096
 #define GUARD 16
@@ -332,20 +331,6 @@ static int cmd_envelope(int argc, char **argv)
     return 0;
 }
 
-/* window N STRIDE: window table (N) then frames of N * STRIDE; channel 0 windowed. */
-static int cmd_window(int argc, char **argv)
-{
-    uint32_t n = (uint32_t)atoi(argv[2]), stride = (uint32_t)atoi(argv[3]);
-    static float w[MAXN];
-    (void)argc;
-    need(read_floats(w, n), n);
-    while (read_floats(g_in, n * stride) == n * stride) {
-        sf_window_apply_f32(g_in, stride, w, g_out, n);
-        write_floats(g_out, n);
-    }
-    return 0;
-}
-
 /* Exactly sized heap blocks, so that ASan sees any read past the end of an operand. */
 static float *alloc_floats(size_t n)
 {
@@ -415,7 +400,6 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "logmel")) return cmd_logmel(argc, argv);
     if (!strcmp(argv[1], "spectral")) return cmd_spectral(argc, argv);
     if (!strcmp(argv[1], "envelope")) return cmd_envelope(argc, argv);
-    if (!strcmp(argv[1], "window")) return cmd_window(argc, argv);
     if (!strcmp(argv[1], "dense")) return cmd_dense(argc, argv);
     if (!strcmp(argv[1], "conv1d")) return cmd_conv1d(argc, argv);
     die("unknown kernel");

@@ -3,7 +3,7 @@
 Every table is taken from the numpy reference stage itself (its window, mel matrix, DCT
 matrix, filter sections...) so host and device use the same constants; the per-window
 work is done by the hand-written kernels in ``sensorflow/runtime/c`` (sf_fft, sf_mel,
-sf_dct, sf_logmel, sf_biquad, sf_stats, sf_spectral, sf_window).
+sf_dct, sf_logmel, sf_biquad, sf_stats, sf_spectral, sf_signal).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ....errors import CodegenError
+from ....stages.stats import FUNCTIONS
 from .. import cgen
 from ..fragment import CFragment, Field
 from ..registry import c_emitter
@@ -120,11 +121,12 @@ class Tables:
         )
         return tw, "0"
 
-    def sparse(self, name: str, matrix: np.ndarray) -> tuple[str, str, str]:
-        start, length, weights = sparse_rows(matrix)
+    def sparse(self, name: str, first, offsets, weights) -> tuple[str, str, str]:
+        """Tables of a sparse-row matrix as ``mel_bands()`` gives it: first column, run length
+        per row, the runs back to back."""
         return (
-            self.add(f"{name}_start", "uint16_t", start),
-            self.add(f"{name}_len", "uint16_t", length),
+            self.add(f"{name}_start", "uint16_t", first),
+            self.add(f"{name}_len", "uint16_t", np.diff(offsets)),
             self.add(f"{name}_weights", "float", weights),
         )
 
@@ -151,8 +153,8 @@ def emit_log_mel(stage, ctx) -> CFragment:
     C, T = spec.n_channels, stage.n_frames
     starts = stage.frame_starts()
     pad = -int(starts[0])
-    is_mfcc = stage.name == "mfcc"
-    n_mfcc = p.n_mfcc if is_mfcc else 0
+    dct_rows = stage.dct_matrix(np.float32)  # None: log-mel out, no DCT
+    n_mfcc = 0 if dct_rows is None else dct_rows.shape[0]
     n_out = n_mfcc or p.n_mels
     clip = stage.clip_range()
     floor, add = (p.amin, 0.0) if p.floor_mode == "max" else (0.0, p.amin)
@@ -165,8 +167,8 @@ def emit_log_mel(stage, ctx) -> CFragment:
     t = Tables(ctx)
     win = t.add("window", "float", stage.window_vector(np.float32))
     tw, rev = t.spectrum_tables(stage, n_fft)
-    ms, ml, mw = t.sparse("mel", stage.mel_matrix(np.float32))
-    dct = t.add("dct", "float", stage.dct_matrix(np.float32)) if is_mfcc else "0"
+    ms, ml, mw = t.sparse("mel", *stage.mel_bands(np.float32))
+    dct = "0" if dct_rows is None else t.add("dct", "float", dct_rows)
     cfg = ctx.sym("cfg")
     t.defs.append(
         f"static const sf_logmel_config_f32 {cfg} = {{\n"
@@ -180,8 +182,7 @@ def emit_log_mel(stage, ctx) -> CFragment:
         f"    .mel_start = {ms}, .mel_len = {ml}, .mel_weights = {mw}, .dct = {dct},\n"
         f"}};\n"
     )
-    B = 2 * n_fft + p.n_mels + n_mfcc  # per-call buffers of one channel (SF_LOGMEL_BUF_FLOATS)
-    R = T * (p.n_mels + n_mfcc + 3)  # frame ring of one channel (SF_LOGMEL_RING_FLOATS)
+    B, R = stage.kernel_floats()  # per-call buffers and frame ring of one channel (checked below)
     W = B + R
     work = Field("float", "work", C * W, "sf_logmel rings and frame buffers, per channel")
     frag = CFragment(runtime=["sf_fft", "sf_mel", "sf_dct", "sf_logmel"], tables=t.defs)
@@ -232,20 +233,18 @@ def emit_log_mel(stage, ctx) -> CFragment:
     tail += [f"for (ch = 0; ch < {C}u; ch++) sf_logmel_output_f32(&S[ch], thr, out + ch * {T * n_out}u);"]
     frag.code = code + tail
     if stream:
-        _stream_log_mel(frag, ctx, cfg, C, n_fft, hop, T, p.n_mels, n_mfcc, tail)
+        _stream_log_mel(frag, ctx, cfg, C, n_fft, hop, T, p.n_mels, n_mfcc, tail, B, R)
     return frag
 
 
 def _stream_log_mel(
-    frag, ctx, cfg: str, C: int, n_fft: int, hop: int, T: int, n_mels: int, n_mfcc: int, tail: list[str]
+    frag, ctx, cfg: str, C: int, n_fft: int, hop: int, T: int, n_mels: int, n_mfcc: int, tail: list[str], B: int, R: int
 ):
     """Frame-by-frame streaming: keep one frame of pending samples (n_fft x C, interleaved)
     and each channel's ring of the last T frames (sf_logmel_push_frame_f32); a completed
     window reads its T frames from the rings. Frame g of the stream starts at sample
     g * hop_length, so window k's frames are frames k * shift ... k * shift + T - 1, the last
     T frames completed when the window completes (T * hop_length > window - n_fft)."""
-    B = 2 * n_fft + n_mels + n_mfcc
-    R = T * (n_mels + n_mfcc + 3)
     frag.state = [
         Field("float", "ring", C * R, "last n_frames frames per channel (sf_logmel ring)"),
         Field("float", "pend", C * n_fft, "samples of the frame being filled, interleaved"),
@@ -259,42 +258,9 @@ def _stream_log_mel(
         f"typedef char {ctx.sym('ring_fits')}[(sizeof {ring} / sizeof(float) >= "
         f"{C}u * SF_LOGMEL_RING_FLOATS({T}u, {n_mels}u, {n_mfcc}u)) ? 1 : -1];\n"
     )
-    keep = n_fft - hop
     frag.stream_sample = [
-        "uint32_t ch, m;",
-        "while (n > 0u) {",
-        f"    if ({pskip}[0] > 0u) {{  /* between frames (hop_length > n_fft) */",
-        f"        m = (n < {pskip}[0]) ? n : {pskip}[0];",
-        f"        {pskip}[0] = (uint16_t)({pskip}[0] - m);",
-        f"        x += m * {C}u;",
-        "        n -= m;",
-        "        continue;",
-        "    }",
-        f"    m = {n_fft}u - {pfill}[0];",
-        "    if (n < m) m = n;",
-        f"    memcpy(&{pend}[{pfill}[0] * {C}u], x, sizeof(float) * m * {C}u);",
-        f"    {pfill}[0] = (uint16_t)({pfill}[0] + m);",
-        f"    x += m * {C}u;",
-        "    n -= m;",
-        f"    if ({pfill}[0] < {n_fft}u) {{",
-        "        break;",
-        "    }",
-        f"    for (ch = 0; ch < {C}u; ch++) {{",
-        "        sf_logmel_inst_f32 S;",
-        f"        sf_logmel_init_split_f32(&S, &{cfg}, {wk}, &{ring}[ch * {R}u]);",
-        f"        S.head = {head}[0];",
-        f"        sf_logmel_push_frame_f32(&S, {pend} + ch);",
-        f"        if (ch + 1u == {C}u) {head}[0] = S.head;",
-        "    }",
+        f"sf_logmel_stream_samples_f32(&{cfg}, {wk}, {ring}, {pend}, {head}, {pfill}, {pskip}, x, n);",
     ]
-    if keep > 0:
-        frag.stream_sample += [
-            f"    memmove({pend}, &{pend}[{hop * C}u], sizeof(float) * {keep * C}u);",
-            f"    {pfill}[0] = {keep}u;",
-        ]
-    else:
-        frag.stream_sample += [f"    {pfill}[0] = 0u;", f"    {pskip}[0] = {-keep}u;"]
-    frag.stream_sample.append("}")
     frag.stream_output = [
         f"sf_logmel_inst_f32 S[{C}];",
         "uint32_t ch;",
@@ -395,29 +361,12 @@ def emit_butter(stage, ctx) -> CFragment:
 # ---------------------------------------------------------------------------- stats
 
 
-_STAT_IDS = {
-    "mean": "SF_STAT_MEAN",
-    "std": "SF_STAT_STD",
-    "var": "SF_STAT_VAR",
-    "rms": "SF_STAT_RMS",
-    "min": "SF_STAT_MIN",
-    "max": "SF_STAT_MAX",
-    "ptp": "SF_STAT_PTP",
-    "abs_mean": "SF_STAT_ABS_MEAN",
-    "skew": "SF_STAT_SKEW",
-    "kurtosis": "SF_STAT_KURTOSIS",
-    "zero_crossing_rate": "SF_STAT_ZCR",
-    "crest_factor": "SF_STAT_CREST",
-    "energy": "SF_STAT_ENERGY",
-}
-
-
 @c_emitter("stats")
 def emit_stats(stage, ctx) -> CFragment:
     """sf_stats_compute_f32 per channel, then the requested statistics in order."""
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     fns = list(stage.params.functions)
-    ids = "{" + ", ".join(_STAT_IDS[fn] for fn in fns) + "}"
+    ids = "{" + ", ".join(f"{FUNCTIONS.index(fn)}u" for fn in fns) + "}"  # the SF_STAT_* order
     return CFragment(
         runtime=["sf_stats"],
         code=[
@@ -546,15 +495,7 @@ def emit_band_energy(stage, ctx) -> CFragment:
         f"    sf_spectrum_process_f32(&{cfg}, in + ch, {ctx.scratch('work')}, out + ch * {nbands}u);",
     ]
     if stage.params.db:
-        code += [
-            "    {",
-            "        uint32_t k;",
-            f"        for (k = 0; k < {nbands}u; k++) {{",
-            f"            float e = out[ch * {nbands}u + k];",
-            f"            out[ch * {nbands}u + k] = {f(10.0 / math.log(10.0))} * logf(e > 1e-10f ? e : 1e-10f);",
-            "        }",
-            "    }",
-        ]
+        code.append(f"    sf_spectral_db_f32(out + ch * {nbands}u, {nbands}u);")
     code.append("}")
     return CFragment(runtime=["sf_fft", "sf_spectral"], tables=t.defs, scratch=scratch, code=code)
 
@@ -659,24 +600,10 @@ def emit_envelope_spectrum(stage, ctx) -> CFragment:
         f"    for (k = 0; k <= {L // 2}u; k++) {E}[k] = {f(gain)} * sqrtf({E}[k]);",
     ]
     if p.frequencies:
-        freqs = stage.frequencies()
-        lo, hi = [], []
-        for fc in p.frequencies:
-            sel = np.flatnonzero(np.abs(freqs - fc) <= stage.tolerance + 1e-9)
-            if len(sel) == 0:
-                _fail(stage, f"no bin within {stage.tolerance:g} Hz of {fc:g} Hz")
-            lo.append(int(sel[0]))
-            hi.append(int(sel[-1]) + 1)
-        nf = len(p.frequencies)
-        blo, bhi = t.add("lo", "uint16_t", lo), t.add("hi", "uint16_t", hi)
-        code += [
-            f"    for (k = 0; k < {nf}u; k++) {{",
-            "        uint32_t b;",
-            f"        float m = {E}[{blo}[k]];",
-            f"        for (b = {blo}[k] + 1u; b < {bhi}[k]; b++) if ({E}[b] > m) m = {E}[b];",
-            f"        out[ch * {nf}u + k] = m;",
-            "    }",
-        ]
+        near = stage.near_bins()
+        nf = len(near)
+        blo, bhi = t.add("lo", "uint16_t", [a for a, _ in near]), t.add("hi", "uint16_t", [b for _, b in near])
+        code.append(f"    sf_spectral_max_in_ranges_f32({E}, {blo}, {bhi}, {nf}u, out + ch * {nf}u);")
     else:
         n = stage.n_bins
         code.append(f"    for (k = 0; k < {n}u; k++) out[ch * {n}u + k] = {E}[k];")

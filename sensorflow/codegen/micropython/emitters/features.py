@@ -131,21 +131,14 @@ def emit_spectral(stage, ctx: MPContext) -> MPFragment:
     )
 
 
-def _sparse_mel(ctx: MPContext, M: np.ndarray) -> tuple[str, str, str, str]:
-    """Per band: first nonzero bin, count, offset into the packed weights."""
-    starts, lens, offs, w = [], [], [], []
-    for row in np.asarray(M, dtype=np.float32):
-        nz = np.flatnonzero(row)
-        a, b = (int(nz[0]), int(nz[-1]) + 1) if len(nz) else (0, 0)
-        starts.append(a)
-        lens.append(b - a)
-        offs.append(len(w))
-        w.extend(row[a:b].tolist())
+def _sparse_mel(ctx: MPContext, stage) -> tuple[str, str, str, str]:
+    """The stage's ``mel_bands()``: per band first bin, count, offset into the packed weights."""
+    first, offsets, w = stage.mel_bands(np.float32)
     return (
-        ctx.int_table("mel_start", starts),
-        ctx.int_table("mel_len", lens),
-        ctx.int_table("mel_off", offs),
-        ctx.f32_table("mel_w", w if w else [0.0]),
+        ctx.int_table("mel_start", first),
+        ctx.int_table("mel_len", np.diff(offsets)),
+        ctx.int_table("mel_off", offsets[:-1]),
+        ctx.f32_table("mel_w", w if len(w) else [0.0]),
     )
 
 
@@ -157,10 +150,11 @@ def emit_mel(stage, ctx: MPContext) -> MPFragment:
     win = ctx.f32_table("window", stage.window_vector(np.float64))
     cos_t, sin_t, rev = fft_tables(ctx, n, real_power=True)
     re, im, tre, tim = _fft_scratch(ctx, n, real_power=True)
-    start, length, off_t, w = _sparse_mel(ctx, stage.mel_matrix(np.float32))
+    start, length, off_t, w = _sparse_mel(ctx, stage)
     amin = ctx.scalar("amin", p.amin)
     offset = ctx.scalar("offset", stage.log_offset())
-    is_mfcc = stage.name == "mfcc"
+    dct_rows = stage.dct_matrix(np.float64)  # None: log-mel out, no DCT
+    is_mfcc = dct_rows is not None
     dst, base = (ctx.buffer("logmel", C * T * n_mels), 0) if is_mfcc else (ctx.out, ctx.off)
     code = [
         f"o = {base}",
@@ -174,11 +168,11 @@ def emit_mel(stage, ctx: MPContext) -> MPFragment:
     if rng is not None:
         code.append(f"rt.clip_below_max({dst}, {base}, {C * T * n_mels}, {ctx.scalar('top_db', rng)})")
     if is_mfcc:
-        D = ctx.f32_table("dct", stage.dct_matrix(np.float64))
+        D, n_dct = ctx.f32_table("dct", dct_rows), dct_rows.shape[0]
         code += [
             f"for c in range({C}):",
-            f"    rt.dct_frames({dst}, c * {T * n_mels}, {T}, {n_mels}, {D}, {p.n_mfcc}, {ctx.out}, "
-            f"{ctx.off} + c * {T * p.n_mfcc})",
+            f"    rt.dct_frames({dst}, c * {T * n_mels}, {T}, {n_mels}, {D}, {n_dct}, {ctx.out}, "
+            f"{ctx.off} + c * {T * n_dct})",
         ]
     return MPFragment(code)
 
@@ -206,12 +200,8 @@ def emit_envelope_spectrum(stage, ctx: MPContext) -> MPFragment:
     )
     p = stage.params
     if p.frequencies:
-        f = stage.frequencies()
-        starts, lens = [], []
-        for fc in p.frequencies:
-            sel = np.flatnonzero(np.abs(f - fc) <= stage.tolerance + 1e-9)
-            starts.append(int(sel[0]))
-            lens.append(int(sel[-1] - sel[0] + 1))
+        near = stage.near_bins()
+        starts, lens = [lo for lo, _ in near], [hi - lo for lo, hi in near]
         st, ln = ctx.int_table("f_start", starts), ctx.int_table("f_len", lens)
         return MPFragment(
             [
