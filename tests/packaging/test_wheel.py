@@ -51,10 +51,10 @@ def test_wheel_and_sdist_carry_the_data(dists):
 def installed(dists, tmp_path_factory) -> tuple[Path, dict]:
     env_dir = tmp_path_factory.mktemp("venv") / "v"
     venv.create(env_dir, with_pip=True)
-    pip = env_dir / "bin" / "pip"
-    _run([str(pip), "install", "-q", f"{dists['wheel']}[uea]"], cwd=env_dir)
+    # nothing of the checkout may leak in: no PYTHONPATH (a sensorflow.egg-info there reads as installed)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{env_dir / 'bin'}{os.pathsep}{env['PATH']}"
+    _run([str(env_dir / "bin" / "pip"), "install", "-q", f"{dists['wheel']}[uea]"], cwd=env_dir, env=env)
     return env_dir / "bin" / "sensorflow", env
 
 
