@@ -35,7 +35,7 @@ def _header(fp) -> tuple[tuple, bool, np.dtype]:
     except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
         raise NpyError(f"not a .npy array ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
     if dtype.hasobject or dtype.kind in "OV":
-        raise NpyError(f"holds {dtype} values (objects or records); only plain numeric arrays are read")
+        raise NpyError(f"holds {dtype} values: object arrays are refused (save plain arrays)")
     return tuple(int(s) for s in shape), bool(fortran), dtype
 
 

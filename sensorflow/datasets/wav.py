@@ -26,8 +26,16 @@ def read_wav(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", wavfile.WavFileWarning)
             rate, data = wavfile.read(path)
-    except (ValueError, EOFError, OSError) as exc:
-        raise DataError(f"{path}: not a readable WAV file ({str(exc).splitlines()[0]})") from None
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except (ValueError, EOFError, OSError, UnboundLocalError, KeyError, IndexError, TypeError, MemoryError) as exc:
+        # scipy's header parser raises all of these on corrupt headers
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+        raise DataError(f"{path}: not a readable WAV file ({detail})") from None
+    if data.ndim not in (1, 2) or data.dtype.kind not in "fiu" or (data.ndim == 2 and data.shape[1] == 0):
+        raise DataError(f"{path}: not a readable WAV file (unusual sample layout {data.dtype} {data.shape})")
+    if not rate or rate <= 0:
+        raise DataError(f"{path}: header gives sample rate {rate} Hz; the file is damaged")
     if data.ndim == 1:
         data = data[:, None]
     if sample_rate is not None and abs(rate - float(sample_rate)) > 1e-6:
