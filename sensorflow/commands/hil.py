@@ -48,6 +48,10 @@ def _held_out(artifact: Path, args) -> np.ndarray:
         windows = read_npy(path)
     except (NpyError, OSError) as exc:
         raise DataError(f"{path}: not a readable .npy array ({str(exc).splitlines()[0]})") from None
+    if windows.dtype.kind not in "fiu" or windows.ndim not in (2, 3) or len(windows) == 0:
+        raise DataError(
+            f"{path}: expected numeric windows of shape (n, length, channels), got {windows.dtype} {windows.shape}"
+        )
     if args.limit is not None:
         if args.limit <= 0:
             raise DataError(f"--limit must be positive, got {args.limit}")

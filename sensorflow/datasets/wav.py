@@ -28,8 +28,8 @@ def read_wav(
             rate, data = wavfile.read(path)
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
-    except (ValueError, EOFError, OSError, UnboundLocalError, KeyError, IndexError, TypeError, MemoryError) as exc:
-        # scipy's header parser raises all of these on corrupt headers
+    except Exception as exc:  # noqa: BLE001 scipy's header parser raises almost any type on a damaged header
+        # (ValueError, EOFError, UnboundLocalError, ZeroDivisionError, KeyError, MemoryError...)
         detail = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
         raise DataError(f"{path}: not a readable WAV file ({detail})") from None
     if data.ndim not in (1, 2) or data.dtype.kind not in "fiu" or (data.ndim == 2 and data.shape[1] == 0):
