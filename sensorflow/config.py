@@ -369,14 +369,16 @@ def validate(data: Any, lines: dict[tuple, int] | None = None, shown: str = "<st
 
 
 def _check_numbers(value, key: tuple, lines, shown) -> None:
-    """Every number finite (no .nan/.inf), and in a stage an integer at most MAX_PARAM_INT
-    (a seed below 2**32): one ConfigError naming the key and its line."""
+    """Every key a printable string, every number finite (no .nan/.inf), and in a stage an integer
+    at most MAX_PARAM_INT (a seed below 2**32): one ConfigError naming the key and its line."""
 
     def fail(message: str):
         raise ConfigError(message, key=key, file=shown, line=line_of(lines, key))
 
     if isinstance(value, dict):
         for k, v in value.items():
+            if not isinstance(k, str) or not k.isprintable():
+                fail(f"key {k!r} is not a plain name; keys are names like 'sample_rate'")
             _check_numbers(v, key + (k,), lines, shown)
     elif isinstance(value, list):
         for i, v in enumerate(value):
@@ -428,7 +430,8 @@ def _check_stage_entry(entry, i: int, lines, shown) -> None:
         )
     if not isinstance(entry["type"], str) or entry["type"] not in registry.names():
         key = key + ("type",)
-        raise ConfigError(registry.unknown_stage_message(entry["type"]), key=key, file=shown, line=line_of(lines, key))
+        name = entry["type"] if isinstance(entry["type"], str) and entry["type"].isprintable() else repr(entry["type"])
+        raise ConfigError(registry.unknown_stage_message(name), key=key, file=shown, line=line_of(lines, key))
 
 
 def _allowed_keys(parent: tuple, data: dict) -> list[str]:

@@ -39,7 +39,10 @@ def read_csv_table(path: Path, delimiter: str = ",") -> tuple[list[str], list[li
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(f"{path}: not UTF-8 text; is it a CSV file?") from None
-    rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter)]
+    try:
+        rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter)]
+    except csv.Error as exc:  # a NUL byte, a field over the csv module's size limit
+        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
     body_start = 0
     while body_start < len(rows) and not any(c.strip() for c in rows[body_start]):
         body_start += 1
