@@ -47,7 +47,9 @@ def content_hash(directory: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != META):
         h.update(path.relative_to(directory).as_posix().encode() + b"\0")
-        h.update(path.read_bytes())
+        with open(path, "rb") as f:  # in blocks: a large file added to the folder costs no memory
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()
 
 

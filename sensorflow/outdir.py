@@ -85,8 +85,11 @@ class Staging:
     def __init__(self, out: str | os.PathLike):
         self.out = Path(out)
         parent = self.out.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.staging.", dir=parent))
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.staging.", dir=parent))
+        except OSError as exc:
+            raise OutputConflict(f"{self.out}: cannot write there ({exc.strerror}); choose another --out") from None
 
     def publish(self) -> list[str]:
         return publish(self.path, self.out)

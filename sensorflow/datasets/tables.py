@@ -35,6 +35,8 @@ def _csv_files(root: Path) -> list[tuple[Path, str | None]]:
 
 def read_csv_table(path: Path, delimiter: str = ",") -> tuple[list[str], list[list[str]], int]:
     """Header, rows and the line number of the first data row."""
+    if not path.is_file():
+        raise DataError(f"{path}: not a regular file (a folder, device or FIFO); give a .csv file")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

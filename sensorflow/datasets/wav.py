@@ -22,6 +22,8 @@ def read_wav(
 ) -> tuple[np.ndarray, int]:
     """Read one WAV as ``(n_samples, n_channels)`` float32; check rate and channels when given."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise DataError(f"{path}: not a regular file (a folder, device or FIFO); give a .wav file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", wavfile.WavFileWarning)

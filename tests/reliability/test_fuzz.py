@@ -159,9 +159,14 @@ def _mutate_artifact(art: Path, data) -> None:
             data.draw(st.binary(max_size=64))
         )
     else:
-        entries = json.loads((art / "stages.json").read_text())
-        entry = entries[data.draw(st.integers(0, len(entries) - 1))]
-        section = data.draw(st.sampled_from(["arrays", "values"]))
+        try:
+            entries = json.loads((art / "stages.json").read_text())
+            entry = entries[data.draw(st.integers(0, len(entries) - 1))] if entries else None
+            section = data.draw(st.sampled_from(["arrays", "values"]))
+            if not isinstance(entry, dict) or not isinstance(entry.get(section), dict):
+                return  # an earlier mutation already broke stages.json
+        except (OSError, ValueError, TypeError, KeyError):
+            return
         if entry[section]:
             key = data.draw(st.sampled_from(sorted(entry[section])))
             entry[section][key] = data.draw(hostile_values)
