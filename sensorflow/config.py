@@ -21,11 +21,11 @@ from . import registry
 from .errors import ConfigError, format_key
 
 # ---------------------------------------------------------------------- resource limits
-MAX_YAML_BYTES = 1 << 20
-"""Largest pipeline / board YAML read (1 MiB; the shipped pipelines are under 4 KB)."""
+MAX_YAML_BYTES = 256 << 10
+"""Largest pipeline / board YAML read (256 KiB; the shipped pipelines are under 4 KB)."""
 MAX_YAML_DEPTH = 32
 """Deepest nesting of mappings and lists (a pipeline needs 5)."""
-MAX_YAML_NODES = 100_000
+MAX_YAML_NODES = 20_000
 """Most values a YAML may hold once its aliases are expanded (refuses a "billion laughs")."""
 MAX_WINDOW_VALUES = 1 << 20
 """Most values in one window (length x channels): 4 MiB of float32, the RAM of the largest board
@@ -270,9 +270,22 @@ def parse_yaml(raw: bytes | str, shown: str = "<string>") -> tuple[Any, dict[tup
     return data, lines, shown
 
 
+_EVENT_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: the check stays fast
+
+
 def _check_structure(text: str, shown: str) -> None:
     """Nesting depth and alias-expanded size, from the event stream (before any node is built):
-    a ConfigError past MAX_YAML_DEPTH or MAX_YAML_NODES, at the line where it happens."""
+    a ConfigError past MAX_YAML_DEPTH or MAX_YAML_NODES, at the line where it happens. A syntax
+    error libyaml finds is checked again with PyYAML's parser, which reports it as the loader does."""
+    try:
+        _walk_events(text, shown, _EVENT_LOADER)
+    except yaml.YAMLError:
+        if _EVENT_LOADER is yaml.SafeLoader:
+            raise
+        _walk_events(text, shown, yaml.SafeLoader)
+
+
+def _walk_events(text: str, shown: str, loader) -> None:
     sizes: dict[str, int] = {}  # anchor -> values it stands for
     stack: list[list] = []  # open collections: [anchor, values so far]
     total = 0
@@ -290,7 +303,7 @@ def _check_structure(text: str, shown: str) -> None:
                 line=event.start_mark.line + 1,
             )
 
-    for event in yaml.parse(text, Loader=_UniqueKeyLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
             if len(stack) >= MAX_YAML_DEPTH:
                 raise ConfigError(

@@ -160,6 +160,18 @@ def test_window_cap_matches_the_largest_board():
     assert config.MAX_WINDOW_VALUES * 4 == largest
 
 
+def test_our_depth_limit_below_libyamls(tmp_path, capsys):
+    line, _ = _validate(tmp_path, capsys, "x: " + "[" * 40 + "1" + "]" * 40 + "\n")
+    assert "nested deeper than 32 levels" in line
+
+
+def test_wide_yaml_refused_quickly():
+    t = time.perf_counter()
+    with pytest.raises(ConfigError, match="values"):
+        config.parse_yaml("a:\n" + "- 1\n" * (config.MAX_YAML_BYTES // 4 - 2))
+    assert time.perf_counter() - t < 5.0
+
+
 def test_limits_reach_parse_yaml_for_strings():
     with pytest.raises(ConfigError, match="aliases"):
         config.parse_yaml(billion_laughs())
