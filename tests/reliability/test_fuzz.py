@@ -140,15 +140,11 @@ def _mutate_artifact(art: Path, data) -> None:
         target.write_bytes(raw[:i] + bytes([raw[i] ^ data.draw(st.integers(1, 255))]) + raw[i + 1 :])
     elif kind == "array":
         dtype, shape = data.draw(array_dtypes), data.draw(array_shapes)
-        values = (
-            np.zeros(shape, dtype=dtype)
-            if dtype in ("<U3",)
-            else np.full(
-                shape,
-                data.draw(hostile_scalars.filter(lambda v: isinstance(v, (int, float)) and abs(v) < 1e6 and v == v)),
-                dtype=dtype,
-            )
-        )
+        fill = data.draw(hostile_scalars)
+        try:
+            values = np.full(shape, fill, dtype=dtype)
+        except (ValueError, TypeError, OverflowError):
+            values = np.zeros(shape, dtype=dtype)
         np.save(target.with_suffix(".npy"), values, allow_pickle=False)
     elif kind == "json":
         target.write_text(json.dumps(data.draw(hostile_values)))
