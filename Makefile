@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 SF     := $(VENV)/bin/sensorflow
 EXTRAS ?= dev,uea,micropython,tune,bench
 
-.PHONY: setup system-deps test test-fast demo bench clean
+.PHONY: setup system-deps test test-fast fuzz demo bench clean
 
 setup: $(VENV)/.installed
 
@@ -26,6 +26,10 @@ test: setup system-deps
 # Fast inner loop: no slow or emulator tests.
 test-fast: setup
 	$(PY) -m pytest
+
+# Longer property-based fuzzing of YAML, artifacts and recordings (CI runs the same tests briefly).
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/reliability/test_fuzz.py -p no:cacheprovider
 
 demo: setup system-deps
 	$(SF) demo wakeword

@@ -7,7 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
+import stat
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,12 +19,17 @@ import numpy as np
 import yaml
 
 from . import __version__
-from .errors import ArtifactError, ConfigError
+from .errors import ArtifactError, ConfigError, SensorflowError
+from .npyfile import NpyError, read_npy
 from .pipeline import Pipeline
 
 FORMAT_VERSION = 1
 META = "meta.json"
 PIPELINE = "pipeline.yaml"
+STAGES = "stages.json"
+MAX_JSON_BYTES = 64 << 20
+"""Largest meta.json / stages.json read (64 MiB; learned arrays live in .npy files, not there)."""
+_ARRAY_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.npy$")
 
 
 def _jsonable(value):
@@ -39,21 +47,45 @@ def content_hash(directory: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != META):
         h.update(path.relative_to(directory).as_posix().encode() + b"\0")
-        h.update(path.read_bytes())
+        with open(path, "rb") as f:  # in blocks: a large file added to the folder costs no memory
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()
 
 
 def check_destination(out_dir: str | os.PathLike) -> None:
     """Refuse a destination whose contents saving would destroy: a file, or a folder that is
-    neither empty nor an artifact (replacing an artifact is the one overwrite allowed)."""
+    neither empty nor an artifact whose manifest (``files`` in meta.json) lists exactly what is
+    in it (replacing such an artifact is the one overwrite allowed). The error names the file."""
     out = Path(out_dir)
-    if out.is_file():
-        raise ArtifactError(f"{out}: is a file; the artifact is a folder: choose a new path")
-    if out.is_dir() and not (out / META).is_file() and any(out.iterdir()):
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise ArtifactError(f"{out}: is a file (or a link); the artifact is a folder: choose a new path")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    meta_path = out / META
+    if not meta_path.is_file() or meta_path.is_symlink():
+        first = sorted(p.name for p in out.iterdir())[0]
         raise ArtifactError(
-            f"{out}: a folder that is not a sensorflow artifact (no {META}) and not empty; "
-            "choose a new path (nothing there was touched)"
+            f"{out}: a folder that is not a sensorflow artifact (no {META}; it holds {first}); nothing was "
+            "touched: choose a new or empty --out folder"
         )
+    try:
+        files = read_meta(out).get("files")
+    except ArtifactError:
+        files = None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise ArtifactError(
+            f"{meta_path}: lists no files written by sensorflow (an artifact from an older version, or not one); "
+            "nothing was touched: choose a new --out folder or delete this one yourself"
+        )
+    expected = set(files) | {META}
+    for p in sorted(out.rglob("*")):
+        rel = p.relative_to(out).as_posix()
+        if rel not in expected or p.is_symlink() or not p.is_file():
+            raise ArtifactError(
+                f"{p}: not written by sensorflow (not in the artifact's manifest); nothing was touched: "
+                "move it or choose a new --out folder"
+            )
 
 
 def save(
@@ -93,7 +125,7 @@ def save(
                 else:
                     entry["values"][key] = _jsonable(value)
             stages_meta.append(entry)
-        (tmp / "stages.json").write_text(json.dumps(stages_meta, indent=1))
+        (tmp / STAGES).write_text(json.dumps(stages_meta, indent=1))
         for name, value in (arrays or {}).items():
             value = np.asarray(value)
             if value.dtype == object or not name.isidentifier():
@@ -109,12 +141,12 @@ def save(
             "metrics": _jsonable(metrics or {}),
             **_jsonable(extra or {}),
         }
+        meta["files"] = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         meta["content_hash"] = content_hash(tmp)
         (tmp / META).write_text(json.dumps(meta, indent=1))
         if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
+            check_destination(out)  # again, just before replacing it
+            old = out.with_name(f".{out.name}.old-{secrets.token_hex(6)}")  # a fresh name: never a user's folder
             out.rename(old)
             tmp.rename(out)
             shutil.rmtree(old)
@@ -126,35 +158,93 @@ def save(
     return out
 
 
+def _read_json(path: Path, what: str):
+    """A JSON file of the artifact: regular, at most MAX_JSON_BYTES, valid UTF-8 JSON."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        raise ArtifactError(
+            f"{path}: missing; not a complete sensorflow artifact (train one with 'sensorflow train')"
+        ) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ArtifactError(f"{path}: not a regular file; the artifact is damaged, re-train the pipeline")
+    if st.st_size > MAX_JSON_BYTES:
+        raise ArtifactError(f"{path}: {st.st_size} bytes, over the {MAX_JSON_BYTES}-byte limit for {what}")
+    try:
+        return json.loads(path.read_bytes())
+    except (ValueError, RecursionError):
+        raise ArtifactError(f"{path}: corrupt JSON; re-train the pipeline") from None
+
+
 def read_meta(path: str | os.PathLike) -> dict:
     d = Path(path)
     if not d.is_dir():
         raise ArtifactError(f"{path}: not an artifact directory; train one with 'sensorflow train PIPELINE'")
-    try:
-        meta = json.loads((d / META).read_text())
-    except FileNotFoundError:
-        raise ArtifactError(
-            f"{path}: no {META}; not a sensorflow artifact (train one with 'sensorflow train')"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ArtifactError(f"{d / META}: corrupt JSON; re-train the pipeline") from None
+    if not (d / META).exists():
+        raise ArtifactError(f"{path}: no {META}; not a sensorflow artifact (train one with 'sensorflow train')")
+    meta = _read_json(d / META, META)
+    if not isinstance(meta, dict):
+        raise ArtifactError(f"{d / META}: holds a {type(meta).__name__}, not an object; re-train the pipeline")
     return meta
+
+
+def _array(d: Path, fname, what: str) -> np.ndarray:
+    """A .npy file named in the artifact: a plain file name inside ``d`` (no path), read safely."""
+    if not isinstance(fname, str) or not _ARRAY_FILE.match(fname) or fname in (META, PIPELINE, STAGES):
+        raise ArtifactError(f"{d / STAGES}: {what} names {fname!r:.80}, not a .npy file of this artifact folder")
+    path = d / fname
+    if path.is_symlink() or path.resolve().parent != d.resolve():
+        raise ArtifactError(f"{path}: outside the artifact folder (a link); re-train the pipeline")
+    try:
+        return read_npy(path)
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: missing; the artifact is incomplete, re-train the pipeline") from None
+    except NpyError as exc:
+        raise ArtifactError(f"{path}: {exc}; re-train the pipeline") from None
 
 
 def load_array(path: str | os.PathLike, name: str) -> np.ndarray | None:
     """An extra array saved with ``save(arrays=...)``, or None if the artifact has none by that name."""
-    f = Path(path) / f"{name}.npy"
-    return np.load(f, allow_pickle=False) if f.is_file() else None
+    d = Path(path)
+    if not (d / f"{name}.npy").exists():
+        return None
+    return _array(d, f"{name}.npy", f"array '{name}'")
+
+
+def _stage_entries(d: Path, n_stages: int) -> list[dict]:
+    entries = _read_json(d / STAGES, STAGES)
+    if not isinstance(entries, list) or len(entries) != n_stages:
+        raise ArtifactError(f"{d / STAGES}: does not list one entry per stage of pipeline.yaml; re-train the pipeline")
+    for i, e in enumerate(entries):
+        ok = (
+            isinstance(e, dict)
+            and isinstance(e.get("type"), str)
+            and isinstance(e.get("arrays"), dict)
+            and isinstance(e.get("values"), dict)
+            and not set(e["arrays"]) & set(e["values"])
+        )
+        if not ok:
+            raise ArtifactError(
+                f"{d / STAGES}: entry {i} is not {{type, arrays: {{name: file}}, values: {{name: value}}}}; "
+                "re-train the pipeline"
+            )
+    return entries
 
 
 def load(path: str | os.PathLike) -> tuple[Pipeline, dict]:
-    """Load and verify an artifact; returns (fitted pipeline, meta)."""
+    """Load and verify an artifact; returns (fitted pipeline, meta).
+
+    The content hash only detects accidental change (anyone can recompute it). What makes loading
+    safe is the validation: plain JSON and .npy files read with size limits (never pickle), array
+    files only inside the folder, and every stage's learned values checked against its schema
+    (``Stage.check_learned``: dtypes, shapes, index ranges, class counts, finite values) before
+    anything uses them."""
     d = Path(path)
     meta = read_meta(d)
     if meta.get("format_version") != FORMAT_VERSION:
         raise ArtifactError(
-            f"{path}: artifact format {meta.get('format_version')} but this sensorflow reads format {FORMAT_VERSION}; "
-            "re-train with this version"
+            f"{path}: artifact format {meta.get('format_version')!r:.20} but this sensorflow reads format "
+            f"{FORMAT_VERSION}; re-train with this version"
         )
     if meta.get("content_hash") != content_hash(d):
         raise ArtifactError(f"{path}: content hash mismatch, files were changed after training; re-train the pipeline")
@@ -164,17 +254,31 @@ def load(path: str | os.PathLike) -> tuple[Pipeline, dict]:
         raise ArtifactError(
             f"{path}: stored pipeline no longer validates ({exc}); re-train with this version"
         ) from None
-    stages_meta = json.loads((d / "stages.json").read_text())
-    if len(stages_meta) != len(pipe.stages):
-        raise ArtifactError(f"{path}: stages.json does not match pipeline.yaml; re-train the pipeline")
-    for entry, stage in zip(stages_meta, pipe.stages):
+    for i, (entry, stage) in enumerate(zip(_stage_entries(d, len(pipe.stages)), pipe.stages)):
         if entry["type"] != stage.name:
             raise ArtifactError(
-                f"{path}: stage {entry['index']} is '{entry['type']}' in stages.json but '{stage.name}' in pipeline.yaml"
+                f"{path}: stage {i} is '{entry['type']:.40}' in stages.json but '{stage.name}' in pipeline.yaml"
             )
         values = dict(entry["values"])
         for key, fname in entry["arrays"].items():
-            values[key] = np.load(d / fname, allow_pickle=False)
+            values[key] = _array(d, fname, f"stage {i} array {key!r:.40}")
+        try:
+            stage.check_learned(values)
+        except SensorflowError as exc:
+            raise ArtifactError(f"{path}: stage {i} ({stage.name}): {exc}; re-train the pipeline") from None
         stage.load_learned(values)
-    pipe.rebind()
+    try:
+        pipe.rebind()
+    except SensorflowError as exc:
+        raise ArtifactError(f"{path}: learned values do not fit the pipeline ({exc}); re-train it") from None
+    _check_meta(d, meta, pipe)
     return pipe, meta
+
+
+def _check_meta(d: Path, meta: dict, pipe: Pipeline) -> None:
+    """The meta.json fields other code reads: types, and the class list equal to the model's."""
+    for key, kind in (("metrics", dict), ("classes", list)):
+        if key in meta and not isinstance(meta[key], kind):
+            raise ArtifactError(f"{d / META}: '{key}' should be a {kind.__name__}; re-train the pipeline")
+    if pipe.model is not None and meta.get("classes") != [_jsonable(c) for c in pipe.classes_]:
+        raise ArtifactError(f"{d / META}: 'classes' differs from the model's classes; re-train the pipeline")

@@ -7,7 +7,9 @@ The schema's ``stages`` list is a discriminated union over every registered stag
 from __future__ import annotations
 
 import difflib
+import math
 import os
+import stat
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -16,6 +18,37 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import registry
 from .errors import ConfigError, format_key
+
+# ---------------------------------------------------------------------- resource limits
+MAX_YAML_BYTES = 256 << 10
+"""Largest pipeline / board YAML read (256 KiB; the shipped pipelines are under 4 KB)."""
+MAX_YAML_DEPTH = 32
+"""Deepest nesting of mappings and lists (a pipeline needs 5)."""
+MAX_YAML_NODES = 20_000
+"""Most values a YAML may hold once its aliases are expanded (refuses a "billion laughs")."""
+MAX_WINDOW_VALUES = 1 << 20
+"""Most values in one window (length x channels): 4 MiB of float32, the RAM of the largest board
+sensorflow ships a definition for (the emulated qemu-mps2-an386 and qemu-riscv32; real boards have
+less), so no window that no board could hold is ever allocated."""
+MAX_SAMPLE_RATE = 10_000_000.0
+MIN_SAMPLE_RATE = 1e-3
+"""Sample rates between one sample per 1000 s and 10 MHz."""
+MAX_PARAM_INT = 1 << 24
+"""Largest integer a stage parameter may hold (sizes, counts); seeds go up to 2**32 - 1."""
+_SEED_KEYS = ("random_state", "seed")
+STAGE_PARAM_CAPS = {
+    "epochs": 10_000,
+    "max_iter": 100_000,
+    "teachers": 32,
+    "batch_size": 1 << 16,
+    "hidden_layer_sizes": 4096,
+    "filters": 4096,
+    "teacher_filters": 4096,
+    "windows": 100_000,
+}
+"""Tighter caps for stage parameters that set training time or model size, by key name."""
+MAX_STAGE_BYTES = 64 << 20
+"""Most flash or RAM one stage may need (its cost estimate): 64 MiB, above any board sensorflow targets."""
 
 
 class _Section(BaseModel):
@@ -26,11 +59,18 @@ class SensorConfig(_Section):
     """Where samples come from. Physical value = raw sample * ``scale``."""
 
     kind: Literal["audio", "imu", "vibration", "generic"]
-    sample_rate: float = Field(gt=0, description="samples per second per channel (Hz)")
+    sample_rate: float = Field(gt=0, description="samples per second per channel (Hz), 0.001 to 10 MHz")
     channels: list[str] = Field(min_length=1, description="channel names, in the order samples arrive")
     dtype: Literal["float32", "int8", "int16", "int32", "uint8", "uint16"] = "float32"
     scale: float = Field(1.0, gt=0, description="physical units per raw count, e.g. 1/32768 for int16 PCM")
     units: str | None = None
+
+    @field_validator("sample_rate")
+    @classmethod
+    def _rate_in_range(cls, v):
+        if not MIN_SAMPLE_RATE <= v <= MAX_SAMPLE_RATE:
+            raise ValueError(f"must be between {MIN_SAMPLE_RATE:g} Hz and {MAX_SAMPLE_RATE:g} Hz, got {v:g}")
+        return v
 
     @field_validator("channels")
     @classmethod
@@ -44,10 +84,10 @@ class SensorConfig(_Section):
 class WindowConfig(_Section):
     """Windowing: length and hop in samples, or in milliseconds (``length_ms``/``hop_ms``)."""
 
-    length: int | None = Field(None, gt=0)
-    hop: int | None = Field(None, gt=0)
-    length_ms: float | None = Field(None, gt=0)
-    hop_ms: float | None = Field(None, gt=0)
+    length: int | None = Field(None, gt=0, le=MAX_WINDOW_VALUES)
+    hop: int | None = Field(None, gt=0, le=MAX_WINDOW_VALUES)
+    length_ms: float | None = Field(None, gt=0, le=1e9)
+    hop_ms: float | None = Field(None, gt=0, le=1e9)
 
     @model_validator(mode="after")
     def _one_of(self):
@@ -76,7 +116,7 @@ class SplitConfig(_Section):
 
     by: Literal["group", "file", "random", "predefined"] = "group"
     test_size: float = Field(0.25, gt=0, lt=1)
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**32)
 
 
 class DatasetConfig(_Section):
@@ -92,10 +132,11 @@ class DatasetConfig(_Section):
 
 class TrainConfig(_Section):
     cv_folds: int = Field(5, ge=0, le=20, description="cross-validation folds on the training split (0 = off)")
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**32)
     hard_negatives: int = Field(
         0,
         ge=0,
+        le=MAX_PARAM_INT,
         description="hard-negative mining: after the first fit, score every window of the dataset's "
         "background recordings (training-part audio holding only one class, e.g. other speech), add this many "
         "of the windows most unlike that class as its examples and fit again (0 = off)",
@@ -188,23 +229,38 @@ def shipped_pipeline(name: str) -> Path | None:
 
 
 def read_yaml(path: str | os.PathLike) -> tuple[Any, dict[tuple, int], str]:
-    """Read a YAML file; return (data, {key path: line}, display name). One-line errors only."""
+    """Read a YAML file; return (data, {key path: line}, display name). One-line errors only.
+    Only a regular file of at most MAX_YAML_BYTES is read (never a device, FIFO or socket)."""
     p = Path(path)
     shown = str(path)
-    if not p.exists():
+    try:
+        st = p.stat()
+    except FileNotFoundError:
         shipped = shipped_pipeline(shown)
         if shipped is None:
             raise ConfigError(
                 "no such file; check the path (or name a shipped pipeline: sensorflow pipelines)", file=shown
-            )
+            ) from None
         p, shown = shipped, str(shipped)
-    if p.is_dir():
+        st = p.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot read it ({exc.strerror}); check the path", file=shown) from None
+    if stat.S_ISDIR(st.st_mode):
         raise ConfigError("is a directory, expected a pipeline .yaml file", file=shown)
-    raw = p.read_bytes()
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError("is not a regular file (a device, FIFO or socket); give a .yaml file", file=shown)
+    if st.st_size > MAX_YAML_BYTES:
+        raise ConfigError(f"is {st.st_size} bytes, over the {MAX_YAML_BYTES}-byte limit for a YAML file", file=shown)
+    with open(p, "rb") as f:
+        raw = f.read(MAX_YAML_BYTES + 1)
+    if len(raw) > MAX_YAML_BYTES:
+        raise ConfigError(f"is over the {MAX_YAML_BYTES}-byte limit for a YAML file", file=shown)
     return parse_yaml(raw, shown)
 
 
 def parse_yaml(raw: bytes | str, shown: str = "<string>") -> tuple[Any, dict[tuple, int], str]:
+    if len(raw) > MAX_YAML_BYTES:
+        raise ConfigError(f"is over the {MAX_YAML_BYTES}-byte limit for a YAML file", file=shown)
     if isinstance(raw, bytes):
         if b"\x00" in raw:
             raise ConfigError("is a binary file, not YAML text", file=shown)
@@ -218,6 +274,7 @@ def parse_yaml(raw: bytes | str, shown: str = "<string>") -> tuple[Any, dict[tup
     if not text.strip():
         raise ConfigError("is empty; a pipeline needs at least name, sensor, window and stages", file=shown)
     try:
+        _check_structure(text, shown)
         node = yaml.compose(text, Loader=_UniqueKeyLoader)
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
@@ -227,10 +284,71 @@ def parse_yaml(raw: bytes | str, shown: str = "<string>") -> tuple[Any, dict[tup
         raise ConfigError(f"YAML syntax error: {problem}", file=shown, line=line) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML error: {exc}".splitlines()[0], file=shown) from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. an integer of 5000 digits
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"YAML value error: {str(exc).splitlines()[0][:120]}", file=shown) from None
     lines: dict[tuple, int] = {}
     if node is not None:
         _index_lines(node, (), lines, shown)
     return data, lines, shown
+
+
+_EVENT_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: the check stays fast
+
+
+def _check_structure(text: str, shown: str) -> None:
+    """Nesting depth and alias-expanded size, from the event stream (before any node is built):
+    a ConfigError past MAX_YAML_DEPTH or MAX_YAML_NODES, at the line where it happens. A syntax
+    error libyaml finds is checked again with PyYAML's parser, which reports it as the loader does."""
+    try:
+        _walk_events(text, shown, _EVENT_LOADER)
+    except yaml.YAMLError:
+        if _EVENT_LOADER is yaml.SafeLoader:
+            raise
+        _walk_events(text, shown, yaml.SafeLoader)
+
+
+def _walk_events(text: str, shown: str, loader) -> None:
+    sizes: dict[str, int] = {}  # anchor -> values it stands for
+    stack: list[list] = []  # open collections: [anchor, values so far]
+    total = 0
+
+    def add(n: int, event) -> None:
+        nonlocal total
+        total += n
+        if stack:
+            stack[-1][1] += n
+        if total > MAX_YAML_NODES:
+            raise ConfigError(
+                f"holds over {MAX_YAML_NODES} values once its aliases (*name) are expanded; "
+                "a pipeline needs far fewer (alias bomb?)",
+                file=shown,
+                line=event.start_mark.line + 1,
+            )
+
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) >= MAX_YAML_DEPTH:
+                raise ConfigError(
+                    f"nested deeper than {MAX_YAML_DEPTH} levels; a pipeline needs a handful",
+                    file=shown,
+                    line=event.start_mark.line + 1,
+                )
+            stack.append([event.anchor, 1])
+            total += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, n = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = n
+            if stack:
+                stack[-1][1] += n
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+            add(1, event)
+        elif isinstance(event, yaml.AliasEvent):
+            add(sizes.get(event.anchor, 1), event)
 
 
 def _index_lines(node, path: tuple, lines: dict, shown: str) -> None:
@@ -273,6 +391,7 @@ def validate(data: Any, lines: dict[tuple, int] | None = None, shown: str = "<st
             file=shown,
             line=1,
         )
+    _check_numbers(data, (), lines, shown)
     problems: list[ConfigError] = []
     bad_stages = set()
     stages = data.get("stages")
@@ -300,6 +419,7 @@ def validate(data: Any, lines: dict[tuple, int] | None = None, shown: str = "<st
         first = problems[0]
         first.problems = problems
         raise first
+    _check_window(config, lines, shown)
     return config
 
 
@@ -320,6 +440,53 @@ def _in_file(key: tuple, data) -> tuple:
     return tuple(out)
 
 
+def _check_numbers(value, key: tuple, lines, shown) -> None:
+    """Every key a printable string, every number finite (no .nan/.inf), and in a stage an integer
+    at most MAX_PARAM_INT (a seed below 2**32): one ConfigError naming the key and its line."""
+
+    def fail(message: str):
+        raise ConfigError(message, key=key, file=shown, line=line_of(lines, key))
+
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str) or not k.isprintable():
+                fail(f"key {k!r} is not a plain name; keys are names like 'sample_rate'")
+            _check_numbers(v, key + (k,), lines, shown)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_numbers(v, key + (i,), lines, shown)
+    elif isinstance(value, float) and not math.isfinite(value):
+        fail(f"{value} is not a finite number; give a real value")
+    elif isinstance(value, int) and not isinstance(value, bool) and key[:1] == ("stages",):
+        seed = any(k in _SEED_KEYS for k in key if isinstance(k, str))
+        if seed and not 0 <= value < 2**32:
+            fail(f"a seed must be between 0 and 2**32 - 1, got {value}")
+        cap = next((STAGE_PARAM_CAPS[k] for k in reversed(key) if isinstance(k, str) and k in STAGE_PARAM_CAPS), None)
+        if not seed and abs(value) > (cap or MAX_PARAM_INT):
+            fail(f"{value} is over the limit of {cap or MAX_PARAM_INT} for this stage parameter")
+
+
+def _check_window(cfg, lines, shown) -> None:
+    """The window in samples: at least one, and length x channels at most MAX_WINDOW_VALUES."""
+    w = cfg.window
+    key = ("window", "length" if w.length is not None else "length_ms")
+    try:
+        length, hop = w.samples(cfg.sensor.sample_rate)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, key=key, file=shown, line=line_of(lines, key)) from None
+    n_ch = len(cfg.sensor.channels)
+    if length * n_ch > MAX_WINDOW_VALUES or hop > MAX_WINDOW_VALUES:
+        if hop > MAX_WINDOW_VALUES and length * n_ch <= MAX_WINDOW_VALUES:
+            key = ("window", "hop" if w.hop is not None else "hop_ms")
+        raise ConfigError(
+            f"window of {length} samples x {n_ch} channel(s) (hop {hop}) is over the limit of "
+            f"{MAX_WINDOW_VALUES} values (4 MiB of float32, the RAM of the largest supported board); shorten it",
+            key=key,
+            file=shown,
+            line=line_of(lines, key),
+        )
+
+
 def _check_stage_entry(entry, i: int, lines, shown) -> None:
     key = ("stages", i)
     if not isinstance(entry, dict):
@@ -335,7 +502,8 @@ def _check_stage_entry(entry, i: int, lines, shown) -> None:
         )
     if not isinstance(entry["type"], str) or entry["type"] not in registry.names():
         key = key + ("type",)
-        raise ConfigError(registry.unknown_stage_message(entry["type"]), key=key, file=shown, line=line_of(lines, key))
+        name = entry["type"] if isinstance(entry["type"], str) and entry["type"].isprintable() else repr(entry["type"])
+        raise ConfigError(registry.unknown_stage_message(name), key=key, file=shown, line=line_of(lines, key))
 
 
 def _allowed_keys(parent: tuple, data: dict) -> list[str]:

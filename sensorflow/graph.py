@@ -61,6 +61,23 @@ class StageGraph:
             self.window_length, len(config.sensor.channels), config.sensor.sample_rate, config.sensor.channels
         )
         self.steps = self.bind()
+        self._check_cost()
+
+    def _check_cost(self) -> None:
+        """Refuse a stage whose estimated flash or RAM is over ``config.MAX_STAGE_BYTES`` (e.g. an MLP
+        layer of millions of units), at its line, before anything is allocated for it."""
+        for i, stage in enumerate(self.stages):
+            try:
+                cost = stage.cost()
+            except Exception:  # an estimate some stages can only give once fitted
+                continue
+            need = max(cost.flash_bytes or 0, cost.ram_bytes or 0)
+            if need > config_mod.MAX_STAGE_BYTES:
+                raise self.located(
+                    f"stage '{stage.name}' would need about {need / 2**20:.0f} MiB of flash or RAM, over the "
+                    f"limit of {config_mod.MAX_STAGE_BYTES >> 20} MiB; make it smaller",
+                    ("stages", i),
+                )
 
     @classmethod
     def from_yaml(cls, path) -> StageGraph:

@@ -427,12 +427,25 @@ def train(
 def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None) -> dict:
     """Metrics of a fitted pipeline on windows ``X`` with labels ``y`` (raw dataset labels);
     ``bar``: a progress bar (``progress_bar``) for the features, computed in batches."""
-    truth = model_targets(pipe, np.asarray(y))
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != len(X):
+        raise DataError(f"got {len(X)} windows but labels of shape {y.shape}; give one label per window")
+    truth = model_targets(pipe, y)
+    classes = pipe.classes_.tolist()
+    if not np.isin(np.asarray(truth).astype(str), np.asarray(classes).astype(str)).any():
+        shown = ", ".join(sorted({str(v) for v in np.asarray(truth).tolist()})[:5])
+        raise DataError(
+            f"none of the labels ({shown}) is a class of the model ({', '.join(map(str, classes))}); "
+            "evaluate on data labelled like the training data"
+        )
     if bar is None:
         pred = pipe.predict(X)
     else:
         pred, _ = predict_tail(pipe, head_features(pipe, X, bar, "evaluating"))
-    metrics = classification_metrics(truth, pred, pipe.classes_.tolist())
+    try:
+        metrics = classification_metrics(truth, pred, classes)
+    except (ValueError, TypeError) as exc:  # scikit-learn on labels of mixed types
+        raise DataError(f"labels cannot be scored against the model's classes ({str(exc).splitlines()[0]})") from None
     metrics["n_test"] = int(len(y))
     unknown = sorted(set(np.asarray(truth).tolist()) - set(pipe.classes_.tolist()), key=str)
     if unknown:

@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import artifact
 from ..datasets import holdout
 from ..errors import ArtifactError
+from ..outdir import Staging, check_free
 from ..training import (
     confusion_text,
     dataset_windows,
@@ -70,10 +71,14 @@ def run(args, out) -> int:
         metrics["events"] = events
     art = Path(args.artifact)
     out_dir = Path(args.out) if args.out else art.resolve().parent / f"{art.resolve().name}-eval"
-    png = save_confusion_png(
-        metrics, out_dir / "confusion_matrix.png", f"{pipe.name}: accuracy {metrics['accuracy']:.3f}"
-    )
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    check_free(out_dir, ["confusion_matrix.png", "metrics.json"])
+    with Staging(out_dir) as staging:  # written aside, then moved in: never over a file sensorflow did not write
+        save_confusion_png(
+            metrics, staging.path / "confusion_matrix.png", f"{pipe.name}: accuracy {metrics['accuracy']:.3f}"
+        )
+        (staging.path / "metrics.json").write_text(json.dumps(metrics, indent=1))
+        staging.publish()
+    png = out_dir / "confusion_matrix.png"
     out.print(f"{pipe.name} on {source}: {metrics['n_test']} windows")
     out.print(f"accuracy {metrics['accuracy']:.3f}, macro F1 {metrics['macro_f1']:.3f}")
     out.print(confusion_text(metrics))

@@ -10,6 +10,7 @@ from pathlib import Path
 from .. import artifact
 from ..device import boards
 from ..errors import CodegenError
+from ..outdir import Staging, check_free
 
 
 def add_arguments(p):
@@ -31,13 +32,21 @@ def run(args, out) -> int:
     board = boards.get(args.board)
     pipeline, meta = artifact.load(args.artifact)
     out_dir = Path(args.out or Path("build") / pipeline.name / f"{board.name}-{args.lang}")
+    check_free(out_dir, [])  # a file given as --out: refused before any work
+    with Staging(out_dir) as staging:  # written aside, then moved in: never over a file sensorflow did not write
+        status = _export(args, out, pipeline, meta, board, staging.path, out_dir)
+        staging.publish()
+    return status
+
+
+def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> int:
     if args.lang == "micropython":
         try:
             mod = import_module("sensorflow.codegen.micropython")
             fn = mod.export
         except (ModuleNotFoundError, AttributeError):
             raise CodegenError("MicroPython export is not available in this installation; use --lang c") from None
-        report = fn(pipeline, meta, board, out_dir)
+        report = fn(pipeline, meta, board, staging)
         out.set(**report)
         out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir}")
         return 0
@@ -45,7 +54,7 @@ def run(args, out) -> int:
     from ..progress import progress_bar, step
 
     with progress_bar(out.progress and not args.no_measure) as bar, step(bar, f"compiling for {board.name} to measure"):
-        report = export(pipeline, meta, board, out_dir, prefix=args.prefix, measure=not args.no_measure)
+        report = export(pipeline, meta, board, staging, prefix=args.prefix, measure=not args.no_measure)
     out.set(**report, out=str(out_dir))
     measured = report["measured"] is not None
     out.print(f"exported '{pipeline.name}' for {board.name} ({board.cpu}, FPU {board.fpu}) to {out_dir}")

@@ -42,10 +42,16 @@ def _held_out(artifact: Path, args) -> np.ndarray:
         raise ArtifactError(
             f"{path}: no held-out windows; re-train with 'sensorflow train' (it saves them) or pass --windows FILE.npy"
         )
+    from ..npyfile import NpyError, read_npy
+
     try:
-        windows = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise DataError(f"{path}: not a readable .npy array ({exc})") from None
+        windows = read_npy(path)
+    except (NpyError, OSError) as exc:
+        raise DataError(f"{path}: not a readable .npy array ({str(exc).splitlines()[0]})") from None
+    if windows.dtype.kind not in "fiu" or windows.ndim not in (2, 3) or len(windows) == 0:
+        raise DataError(
+            f"{path}: expected numeric windows of shape (n, length, channels), got {windows.dtype} {windows.shape}"
+        )
     if args.limit is not None:
         if args.limit <= 0:
             raise DataError(f"--limit must be positive, got {args.limit}")
@@ -85,7 +91,39 @@ def _run_micropython(args, out) -> int:
     return 0 if data.get("passed") else 1
 
 
+def check_options(args) -> None:
+    """Numeric options: finite and positive (NaN, Inf, 0 or negative refused, exit 2)."""
+    from .options import finite_positive, positive_int
+
+    finite_positive("--timeout", args.timeout)
+    finite_positive("--boot-timeout", args.boot_timeout)
+    positive_int("--limit", args.limit)
+
+
+def _recording(path: str) -> np.ndarray:
+    """``--recording``: a plain numeric .npy of shape (n_samples,) or (n_samples, channels), as float32."""
+    from ..npyfile import NpyError, read_npy
+
+    try:
+        stream = read_npy(path)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except NpyError as exc:
+        raise DataError(f"{path}: not a plain numeric .npy array ({exc})") from None
+    if stream.ndim == 1:
+        stream = stream[:, None]
+    if stream.ndim != 2 or stream.dtype.kind not in "fiu" or len(stream) == 0:
+        raise DataError(
+            f"{path}: expected a numeric array of shape (n_samples, channels), got {stream.dtype} {stream.shape}"
+        )
+    stream = stream.astype(np.float32)
+    if not np.all(np.isfinite(stream)):
+        raise DataError(f"{path}: holds NaN or Inf; clean or interpolate the recording first")
+    return stream
+
+
 def run(args, out) -> int:
+    check_options(args)
     if args.lang == "micropython":
         return _run_micropython(args, out)
     from ..artifact import load
@@ -102,9 +140,7 @@ def run(args, out) -> int:
     progress = out.note
     stream = None
     if args.recording:
-        stream = np.load(args.recording, allow_pickle=False).astype(np.float32)
-        if stream.ndim == 1:
-            stream = stream[:, None]
+        stream = _recording(args.recording)
     else:
         windows = _held_out(artifact, args)
 

@@ -56,10 +56,12 @@ def read_recording(path: str, pipe: Pipeline) -> np.ndarray:
 
         return _finite(p, read_wav(p, sensor.sample_rate, n_ch, sensor.scale)[0], sensor.channels)
     if suffix == ".npy":
+        from ..npyfile import NpyError, read_npy
+
         try:
-            data = np.load(p, allow_pickle=False)
-        except ValueError as exc:
-            raise DataError(f"{p}: not a plain numeric .npy array ({str(exc).splitlines()[0]})") from None
+            data = read_npy(p)
+        except NpyError as exc:
+            raise DataError(f"{p}: not a plain numeric .npy array ({exc})") from None
         if data.ndim == 1 and n_ch == 1:
             data = data[:, None]
         if data.ndim != 2 or data.shape[1] != n_ch or data.dtype.kind not in "fiu":
@@ -192,7 +194,18 @@ def stream_records(pipe: Pipeline, chunks, all_windows: bool, emit) -> dict:
     return {"n_windows": n_windows, "n_events": n_events}
 
 
+def check_options(args) -> None:
+    """Numeric options: finite and positive (NaN, Inf, 0 or negative refused, exit 2)."""
+    from .options import finite_positive, positive_int
+
+    positive_int("--max-samples", args.max_samples)
+    positive_int("--baud", args.baud)
+    finite_positive("--duration", args.duration)
+    finite_positive("--timeout", args.timeout)
+
+
 def run(args, out) -> int:
+    check_options(args)
     pipe, meta = artifact.load(args.artifact)
     sensor = pipe.config.sensor
     records: list[dict] = []

@@ -11,9 +11,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import DataError
+from ..npyfile import read_npz
 from .dataset import Dataset
 
 
@@ -24,8 +23,8 @@ def load_npz(path, sensor, options: dict) -> Dataset:
     keys = {"X": "X", "y": "y", "groups": "groups", "fold": "fold", "sample_rate": "sample_rate"}
     keys.update(options.get("keys") or {})
     try:
-        data = np.load(p, allow_pickle=False)
-        files = set(data.files)
+        data = read_npz(p)  # every array's header checked before it is allocated
+        files = set(data)
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         raise DataError(f"{p}: not a readable .npz file ({str(exc).splitlines()[0]})") from None
     for k in ("X", "y"):
@@ -39,8 +38,12 @@ def load_npz(path, sensor, options: dict) -> Dataset:
         groups = data[keys["groups"]] if keys["groups"] in files else None
         fold = data[keys["fold"]] if keys["fold"] in files else None
         rate = float(data[keys["sample_rate"]]) if keys["sample_rate"] in files else float(sensor.sample_rate)
-    except ValueError as exc:
-        raise DataError(f"{p}: {str(exc).splitlines()[0]} (object arrays are refused; save plain arrays)") from None
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{p}: {str(exc).splitlines()[0]} (save plain arrays; sample_rate one number)") from None
+    if X.dtype.kind not in "fiu":
+        raise DataError(f"{p}: '{keys['X']}' holds {X.dtype} values; save numbers")
+    if y.ndim != 1:
+        raise DataError(f"{p}: '{keys['y']}' should be one label per recording, shape (n,), got {y.shape}")
     if X.ndim == 2:
         X = X[:, :, None]
     if X.ndim != 3:

@@ -138,6 +138,7 @@ class Dataset:
         shorter than one window is zero-padded at the end to one window when ``pad_short``, and
         ``note`` is told how many were (a window far longer than the data is a config mistake
         the accuracy alone would not show)."""
+        _check_window_memory(self, length, hop, pad_short)
         xs, ys, gs, rs = [], [], [], []
         padded = []
         for i, s in enumerate(self.signals):
@@ -161,6 +162,23 @@ class Dataset:
                 f"{self.source or 'dataset'}: no recording is long enough for one window of {length} samples"
             )
         return Windows(X, _labels_array(ys), np.asarray(gs), np.asarray(rs, dtype=int))
+
+
+MAX_WINDOW_BYTES = 1 << 30
+"""Most memory the windows of one dataset may take as float32 (1 GiB): more means a hop far
+shorter than the window over long recordings, which would exhaust the machine instead."""
+
+
+def _check_window_memory(ds: Dataset, length: int, hop: int, pad_short: bool) -> None:
+    """A DataError, before any window is cut, if they would take more than MAX_WINDOW_BYTES."""
+    n = sum((len(s) - length) // hop + 1 if len(s) >= length else int(pad_short and len(s) > 0) for s in ds.signals)
+    nbytes = n * length * len(ds.channels) * 4
+    if nbytes > MAX_WINDOW_BYTES:
+        raise DataError(
+            f"{ds.source or 'dataset'}: {n} windows of {length} samples (hop {hop}) would take "
+            f"{nbytes / 2**30:.1f} GiB, over the {MAX_WINDOW_BYTES >> 30} GiB limit; raise window.hop or "
+            "shorten window.length"
+        )
 
 
 def _as_signal(s, name) -> np.ndarray:

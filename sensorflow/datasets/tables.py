@@ -35,11 +35,16 @@ def _csv_files(root: Path) -> list[tuple[Path, str | None]]:
 
 def read_csv_table(path: Path, delimiter: str = ",") -> tuple[list[str], list[list[str]], int]:
     """Header, rows and the line number of the first data row."""
+    if not path.is_file():
+        raise DataError(f"{path}: not a regular file (a folder, device or FIFO); give a .csv file")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(f"{path}: not UTF-8 text; is it a CSV file?") from None
-    rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter)]
+    try:
+        rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter)]
+    except csv.Error as exc:  # a NUL byte, a field over the csv module's size limit
+        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
     body_start = 0
     while body_start < len(rows) and not any(c.strip() for c in rows[body_start]):
         body_start += 1

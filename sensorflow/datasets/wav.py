@@ -22,12 +22,22 @@ def read_wav(
 ) -> tuple[np.ndarray, int]:
     """Read one WAV as ``(n_samples, n_channels)`` float32; check rate and channels when given."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise DataError(f"{path}: not a regular file (a folder, device or FIFO); give a .wav file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", wavfile.WavFileWarning)
             rate, data = wavfile.read(path)
-    except (ValueError, EOFError, OSError) as exc:
-        raise DataError(f"{path}: not a readable WAV file ({str(exc).splitlines()[0]})") from None
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except Exception as exc:  # noqa: BLE001 scipy's header parser raises almost any type on a damaged header
+        # (ValueError, EOFError, UnboundLocalError, ZeroDivisionError, KeyError, MemoryError...)
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+        raise DataError(f"{path}: not a readable WAV file ({detail})") from None
+    if data.ndim not in (1, 2) or data.dtype.kind not in "fiu" or (data.ndim == 2 and data.shape[1] == 0):
+        raise DataError(f"{path}: not a readable WAV file (unusual sample layout {data.dtype} {data.shape})")
+    if not rate or rate <= 0:
+        raise DataError(f"{path}: header gives sample rate {rate} Hz; the file is damaged")
     if data.ndim == 1:
         data = data[:, None]
     if sample_rate is not None and abs(rate - float(sample_rate)) > 1e-6:

@@ -199,6 +199,20 @@ class Stage:
         for k, v in values.items():
             setattr(self, k, v)
 
+    def check_learned(self, values: dict[str, Any]) -> None:
+        """Check learned values read from an artifact, before ``load_learned`` sets them
+        (``artifact.load`` calls it): names are learned-attribute names, arrays hold finite
+        numbers, JSON values are plain. Stages with a schema (shapes, index ranges) extend it.
+        Raises ArtifactError."""
+        from .learned import check_array, check_json, check_name
+
+        for key, value in values.items():
+            check_name(type(self), key)
+            if isinstance(value, np.ndarray):
+                check_array(key, value)
+            else:
+                check_json(key, value)
+
     # ------------------------------------------------------------------ conformance examples
     @classmethod
     def examples(cls) -> list[dict]:

@@ -63,6 +63,19 @@ class Scaler(Stage):
             self.scale_ = (hi - lo) / np.where(data_range < 10 * _EPS, 1.0, data_range)
             self.min_ = lo - self.data_min_ * self.scale_
 
+    def check_learned(self, values) -> None:
+        """The arrays of the configured method, one entry per feature."""
+        super().check_learned(values)
+        if not values:  # not fitted (saved before training)
+            return
+        from . import learned as L
+
+        spec = self.input_spec_
+        n = int(spec.shape[0]) if spec is not None and len(spec.shape) == 1 else None
+        keys = ("mean_", "var_", "scale_") if self.params.method == "standard" else ("min_", "scale_")
+        for key in keys:
+            L.array(values, key, "f", shape=(n,))
+
     def _transform(self, X):
         need = ("mean_", "scale_") if self.params.method == "standard" else ("min_", "scale_")
         for k in need:

@@ -67,6 +67,16 @@ class _Anomaly(Model):
         self.classes_ = list(CLASSES)
         self._after_fit()
 
+    def check_learned(self, values) -> None:
+        """Classes exactly ["normal", "anomaly"]; ``threshold_`` a positive number."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        if values["classes_"] != CLASSES:
+            raise ArtifactError(f"'classes_' of an anomaly model must be {CLASSES}")
+        L.finite_number(values, "threshold_", positive=True)
+
     def score(self, X) -> np.ndarray:
         """Distance of each row from the normal data."""
         raise NotImplementedError
@@ -98,6 +108,14 @@ class GaussianAnomaly(_Anomaly):
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
         self.location_ = self.precision_ = None
+
+    def check_learned(self, values) -> None:
+        """``location_`` ``(n_features,)`` and ``precision_`` ``(n_features, n_features)``."""
+        super().check_learned(values)
+        from .. import learned as L
+
+        n = L.array(values, "location_", "f", shape=(self._learned_n_features(),)).shape[0]
+        L.array(values, "precision_", "f", shape=(n, n))
 
     def _fit_normal(self, X):
         from sklearn.covariance import LedoitWolf
@@ -135,6 +153,16 @@ class KNNAnomaly(_Anomaly):
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
         self.fit_X_ = None
+
+    def check_learned(self, values) -> None:
+        """``fit_X_`` ``(n, n_features)`` with n > n_neighbors."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        fit_x = L.array(values, "fit_X_", "f", shape=(None, self._learned_n_features()))
+        if len(fit_x) <= self.params.n_neighbors:
+            raise ArtifactError(f"'fit_X_' has {len(fit_x)} rows; needs more than n_neighbors")
 
     def _fit_normal(self, X):
         if len(X) <= self.params.n_neighbors:

@@ -52,6 +52,26 @@ class Model(Stage):
             self.classes_ = self.classes_.tolist()
         self._after_fit()
 
+    def check_learned(self, values) -> None:
+        """The base checks, then ``classes_``: two or more unique labels, all strings or all integers."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+
+        classes = values.get("classes_")
+        if isinstance(classes, np.ndarray):
+            classes = classes.tolist()
+        if not isinstance(classes, list) or len(classes) < 2:
+            raise ArtifactError(f"'classes_' should list two or more class labels, got {classes!r:.60}")
+        if not (all(isinstance(c, str) for c in classes) or all(type(c) is int for c in classes)):
+            raise ArtifactError("'classes_' should hold only strings or only integers")
+        if len(set(classes)) != len(classes):
+            raise ArtifactError("'classes_' lists a class twice")
+
+    def _learned_n_features(self) -> int | None:
+        """Features the model receives as bound in its pipeline (None when used alone, unbound)."""
+        spec = self.input_spec_
+        return int(spec.shape[0]) if spec is not None and len(spec.shape) == 1 else None
+
     # ------------------------------------------------------------------ inference
     def _checked(self, X) -> np.ndarray:
         X = self.check_input(X)

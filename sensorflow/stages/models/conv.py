@@ -250,6 +250,32 @@ class Conv1D(Model):
         self.out_bias_ = np.asarray(net.out_bias, np.float32)
         self._after_fit()
 
+    def check_learned(self, values) -> None:
+        """``layer_shapes_`` rows/filters/kernel/stride per layer, rows = kernel x the layer's input
+        channels (``frame_size_`` for the first); flat ``weights_``/``biases_`` exactly that long;
+        ``out_weight_`` ``(last filters, n_classes)``, ``out_bias_`` ``(n_classes,)``."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        size = L.positive_int(values, "frame_size_")
+        shapes = L.int_list(values, "layer_shapes_")
+        n_features = self._learned_n_features()
+        if n_features is not None and n_features % size:
+            raise ArtifactError(f"'frame_size_' {size} does not divide the model's {n_features} features")
+        channels = size
+        for shape in shapes:
+            if not isinstance(shape, list) or len(shape) != 4 or shape[0] != shape[2] * channels:
+                raise ArtifactError(
+                    f"'layer_shapes_' entry {shape!r:.40} is not [kernel x inputs, filters, kernel, stride]"
+                )
+            channels = shape[1]
+        L.array(values, "weights_", "f", shape=(sum(s[0] * s[1] for s in shapes),))
+        L.array(values, "biases_", "f", shape=(sum(s[1] for s in shapes),))
+        n_classes = len(values["classes_"])
+        L.array(values, "out_weight_", "f", shape=(channels, n_classes))
+        L.array(values, "out_bias_", "f", shape=(n_classes,))
+
     def network(self) -> nn.Network:
         """The learned network (views into the stored arrays)."""
         layers, wo, bo = [], 0, 0

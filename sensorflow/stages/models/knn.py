@@ -78,6 +78,19 @@ class KNN(Model):
         self.fit_y_ = codes.astype(np.int32)
         self._after_fit()
 
+    def check_learned(self, values) -> None:
+        """``fit_X_`` ``(n, n_features)`` with n >= n_neighbors; ``fit_y_`` ``(n,)`` class indices."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        fit_x = L.array(values, "fit_X_", "f", shape=(None, self._learned_n_features()))
+        fit_y = L.array(values, "fit_y_", "iu", shape=(len(fit_x),))
+        if len(fit_x) < self.params.n_neighbors:
+            raise ArtifactError(f"'fit_X_' has {len(fit_x)} rows, fewer than n_neighbors={self.params.n_neighbors}")
+        if np.any(fit_y < 0) or np.any(fit_y >= len(values["classes_"])):
+            raise ArtifactError("'fit_y_': a class index is outside the class list")
+
     def kneighbors(self, X) -> tuple[np.ndarray, np.ndarray]:
         p = self.params
         return nearest(np.asarray(X), self.fit_X_, p.n_neighbors, p.metric, p.p)

@@ -76,6 +76,16 @@ class Logistic(Model):
         self.intercept_ = np.asarray(est.intercept_)
         self._after_fit()
 
+    def check_learned(self, values) -> None:
+        """``coef_`` ``(k, n_features)`` and ``intercept_`` ``(k,)``, k = 1 for two classes else one per class."""
+        super().check_learned(values)
+        from .. import learned as L
+
+        n_classes = len(values["classes_"])
+        k = 1 if n_classes == 2 else n_classes
+        L.array(values, "coef_", "f", shape=(k, self._learned_n_features()))
+        L.array(values, "intercept_", "f", shape=(k,))
+
     def decision_function(self, X) -> np.ndarray:
         d = np.asarray(X) @ self.coef_.T + self.intercept_
         return d.ravel() if d.shape[1] == 1 else d
@@ -121,6 +131,19 @@ class GaussianNB(Model):
         self.var_ = np.asarray(est.var_)
         self.class_prior_ = np.asarray(est.class_prior_)
         self._after_fit()
+
+    def check_learned(self, values) -> None:
+        """``theta_``/``var_`` ``(n_classes, n_features)`` with ``var_`` > 0, ``class_prior_`` > 0 per class."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        shape = (len(values["classes_"]), self._learned_n_features())
+        L.array(values, "theta_", "f", shape=shape)
+        if np.any(L.array(values, "var_", "f", shape=shape) <= 0):
+            raise ArtifactError("'var_': variances must be positive")
+        if np.any(L.array(values, "class_prior_", "f", shape=shape[:1]) <= 0):
+            raise ArtifactError("'class_prior_': priors must be positive")
 
     def joint_log_likelihood(self, X) -> np.ndarray:
         X = np.asarray(X)

@@ -68,6 +68,22 @@ class MLP(Model):
         self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
         self._after_fit()
 
+    def check_learned(self, values) -> None:
+        """``layer_sizes_`` from n_features to the outputs (1 for two classes, else one per class);
+        ``weights_``/``biases_`` flat, exactly as long as those layers need."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        sizes = L.int_list(values, "layer_sizes_")
+        n_classes, n_features = len(values["classes_"]), self._learned_n_features()
+        if len(sizes) < 2 or sizes[-1] != (1 if n_classes == 2 else n_classes):
+            raise ArtifactError(f"'layer_sizes_' {sizes} does not end in the output layer for {n_classes} classes")
+        if n_features is not None and sizes[0] != n_features:
+            raise ArtifactError(f"'layer_sizes_' starts at {sizes[0]} inputs but the model gets {n_features} features")
+        L.array(values, "weights_", "f", shape=(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])),))
+        L.array(values, "biases_", "f", shape=(sum(sizes[1:]),))
+
     def layers(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """``(W (n_in, n_out), b (n_out,))`` per layer, input to output."""
         wo = bo = 0

@@ -80,7 +80,40 @@ class _Trees(Model):
         self.offsets_ = np.asarray(offsets, dtype=np.int64)
         self._after_fit()
 
-    # ------------------------------------------------------------------ accessors
+    def check_learned(self, values) -> None:
+        """Node tables of equal length, ``offsets_`` from 0 rising to it; per tree, an inner node's
+        children lie after it and inside its tree (so every walk ends at a leaf), a leaf has -1
+        for both, features index the model's input; ``value_`` has one column per class."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        offsets = L.array(values, "offsets_", "iu", ndim=1).astype(np.int64)
+        if len(offsets) < 2 or offsets[0] != 0 or np.any(np.diff(offsets) < 1):
+            raise ArtifactError("'offsets_' should start at 0 and rise by at least one node per tree")
+        n = int(offsets[-1])
+        feature = L.array(values, "feature_", "iu", shape=(n,)).astype(np.int64)
+        L.array(values, "threshold_", "f", shape=(n,))
+        left = L.array(values, "left_", "iu", shape=(n,)).astype(np.int64)
+        right = L.array(values, "right_", "iu", shape=(n,)).astype(np.int64)
+        value = L.array(values, "value_", "f", shape=(n, len(values["classes_"])))
+        sizes = np.diff(offsets)
+        local = np.arange(n) - np.repeat(offsets[:-1], sizes)
+        size = np.repeat(sizes, sizes)
+        leaf = left < 0
+        if np.any(leaf != (right < 0)) or np.any(left[leaf] != -1) or np.any(right[leaf] != -1):
+            raise ArtifactError("'left_'/'right_': a node has one child, or a leaf is not marked -1")
+        inner = ~leaf
+        for name, child in (("left_", left), ("right_", right)):
+            if np.any(child[inner] <= local[inner]) or np.any(child[inner] >= size[inner]):
+                raise ArtifactError(f"'{name}': a child index points outside its tree or back to an earlier node")
+        n_features = self._learned_n_features()
+        if np.any(feature[inner] < 0) or (n_features is not None and np.any(feature[inner] >= n_features)):
+            raise ArtifactError(f"'feature_': a feature index is outside 0..{(n_features or 1) - 1}")
+        if np.any(value < 0):
+            raise ArtifactError("'value_': class fractions must not be negative")
+
+    # ------------------------------------------------------------------ accessors    # ------------------------------------------------------------------ accessors
     @property
     def n_trees(self) -> int:
         return len(self.offsets_) - 1
