@@ -13,6 +13,7 @@ _STAGES: dict[str, type] = {}
 _BUILTIN_MODULES = (
     "sensorflow.stages.preprocess",
     "sensorflow.stages.stats",
+    "sensorflow.stages.catch22",
     "sensorflow.stages.spectral",
     "sensorflow.stages.audio",
     "sensorflow.stages.scaler",
