@@ -436,12 +436,15 @@ def fluct_prop_r1(x: np.ndarray, method: str) -> float:
 
 
 def masked_values(n: int) -> np.ndarray:
-    """pycatch22's masked value of each feature for a series of n samples."""
+    """pycatch22's masked value of each feature for a series of n samples, but for
+    ``embedding_dist`` of a constant series: pycatch22 gives a sentinel near 706 + n/sqrt(2) whose
+    exact form we could not derive; ours is 0 (no distances at all)."""
     out = np.zeros(len(NAMES))
     out[NAMES.index("CO_FirstCrossing_acf_1e_pointOfCrossing")] = n - 1
     out[NAMES.index("CO_FirstMin_ac")] = n
     out[NAMES.index("SP_Summaries_fft_area_5_1")] = 1.0
     out[NAMES.index("IN_AutoMutualInfoStats_40_gaussian_fmmi")] = math.ceil(n / 2)
+    out[NAMES.index("SB_TransitionMatrix_quantile_3_ac_sumdiagcov")] = 1 / 9
     out[NAMES.index("SC_FluctAnal_2_rsrangefit_50_1_logi_prop_r1")] = 1.0
     out[NAMES.index("SC_FluctAnal_2_dfa_50_1_2_logi_prop_r1")] = 1.0
     return out

@@ -658,6 +658,7 @@ static void masked(uint32_t n, float *out)
     out[SF_C22_ACF_FIRST_MIN] = (float)n;
     out[SF_C22_LOW_FREQ_POWER] = 1.0f;
     out[SF_C22_AMI_TIMESCALE] = (float)((n + 1u) / 2u);
+    out[SF_C22_TRANSITION_VARIANCE] = 1.0f / 9.0f;
     out[SF_C22_RS_RANGE] = 1.0f;
     out[SF_C22_DFA] = 1.0f;
 }
