@@ -45,6 +45,7 @@ CONTINUOUS_RTOL = 1e-4
 DISCRETE_FLIP = 1e-3
 MAX_FLIP_FRACTION = 0.01
 GUARD = 256
+ALL = (1 << 22) - 1
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,7 @@ def kernel(tmp_path_factory):
         ctypes.c_void_p,
         ctypes.c_uint32,
         ctypes.c_uint32,
+        ctypes.c_uint32,
         ctypes.c_int,
         ctypes.c_void_p,
         ctypes.c_void_p,
@@ -68,14 +70,14 @@ def kernel(tmp_path_factory):
     return lib
 
 
-def run_c(lib, x: np.ndarray, stride: int = 1, n: int | None = None) -> np.ndarray:
+def run_c(lib, x: np.ndarray, stride: int = 1, n: int | None = None, features: int = ALL) -> np.ndarray:
     x = np.ascontiguousarray(x, dtype=np.float32)
     n = len(x) if n is None else n
     size = lib.sf_catch22_scratch_floats(n)
     scratch = np.full(size + GUARD, np.nan, dtype=np.float32)
     scratch[size:] = 1234.5  # a guard: the kernel must stay inside the scratch it asked for
     out = np.zeros(24, dtype=np.float32)
-    rc = lib.sf_catch22_f32(x.ctypes.data, stride, n, 1, scratch.ctypes.data, out.ctypes.data)
+    rc = lib.sf_catch22_f32(x.ctypes.data, stride, n, features, 1, scratch.ctypes.data, out.ctypes.data)
     assert rc == 0
     assert np.all(scratch[size:] == 1234.5), f"scratch overrun (n={n})"
     return out.astype(np.float64)
@@ -128,8 +130,19 @@ def test_c_kernel_masks_a_constant_channel_and_refuses_bad_arguments(kernel):
     x = np.zeros(4, dtype=np.float32)
     scratch = np.zeros(64, dtype=np.float32)
     res = np.zeros(24, dtype=np.float32)
-    assert kernel.sf_catch22_f32(x.ctypes.data, 1, 4, 0, scratch.ctypes.data, res.ctypes.data) == -2  # SF_ERR_ARG
-    assert kernel.sf_catch22_f32(None, 1, 40, 0, scratch.ctypes.data, res.ctypes.data) == -1  # SF_ERR_NULL
+    assert kernel.sf_catch22_f32(x.ctypes.data, 1, 4, ALL, 0, scratch.ctypes.data, res.ctypes.data) == -2  # SF_ERR_ARG
+    assert kernel.sf_catch22_f32(None, 1, 40, ALL, 0, scratch.ctypes.data, res.ctypes.data) == -1  # SF_ERR_NULL
+
+
+def test_feature_mask_computes_only_the_chosen_features(kernel):
+    rng = np.random.default_rng(4)
+    x = np.cumsum(rng.standard_normal(300)).astype(np.float32)
+    full = run_c(kernel, x)
+    for chosen in ([0], [18, 20], [5, 9, 17, 19], list(range(22))):
+        mask = sum(1 << k for k in chosen)
+        got = run_c(kernel, x, features=mask)
+        want = np.where(np.isin(np.arange(24), chosen + [22, 23]), full, 0.0)
+        np.testing.assert_array_equal(got, want)
 
 
 def test_scratch_size_macro_matches_function_and_bounds_the_outlier_sweep(kernel):

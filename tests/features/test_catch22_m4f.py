@@ -30,6 +30,9 @@ static int one_feature(const float *x, uint32_t n)
     zscore_inplace(y, n);
     minmax_f(y, n, &lo, &hi);
     denom = dot_lag(y, n, 0);
+    feats[1] = lo; /* kept, so every variant pays the same prefix and the baseline subtracts it */
+    feats[2] = hi;
+    feats[3] = denom;
     switch (C22_FEATURE) {
     case SF_C22_MODE_5: feats[0] = histogram_mode(y, n, 5, lo, hi); break;
     case SF_C22_MODE_10: feats[0] = histogram_mode(y, n, 10, lo, hi); break;
@@ -98,7 +101,7 @@ int c22_entry(int i)
 {{
     (void)i;
 #if C22_FEATURE < 0
-    return sf_catch22_f32(SIGNAL, 1u, N, 1, scratch, feats);
+    return sf_catch22_f32(SIGNAL, 1u, N, SF_C22_ALL, 1, scratch, feats);
 #else
     return one_feature(SIGNAL, N);
 #endif

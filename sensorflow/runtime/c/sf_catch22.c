@@ -650,6 +650,8 @@ static float fluct_prop_r1(const float *y, uint32_t n, int dfa, float *work)
 
 /* ------------------------------------------------------------------ all features */
 
+#define C22_WANT(k) ((features >> (uint32_t)(k)) & 1u)
+
 static void masked(uint32_t n, float *out)
 {
     int k;
@@ -663,11 +665,12 @@ static void masked(uint32_t n, float *out)
     out[SF_C22_DFA] = 1.0f;
 }
 
-int sf_catch22_f32(const float *src, uint32_t stride, uint32_t n, int catch24, float *scratch, float *out)
+int sf_catch22_f32(const float *src, uint32_t stride, uint32_t n, uint32_t features, int catch24, float *scratch,
+                   float *out)
 {
-    float *y, *work, lo, hi, denom, point, m, sd, tmp;
-    uint32_t i, tau0;
-    int constant = 1;
+    float *y, *work, lo, hi, denom, point, m, sd, tmp, ty = 0.0f;
+    uint32_t i, tau0 = 0;
+    int constant = 1, k;
     if (!src || !scratch || !out) return SF_ERR_NULL;
     if (n < 5u || n > 8192u || stride < 1u) return SF_ERR_ARG;
     y = scratch;
@@ -684,30 +687,43 @@ int sf_catch22_f32(const float *src, uint32_t stride, uint32_t n, int catch24, f
     }
     if (constant) {
         masked(n, out);
+        for (k = 0; k < SF_C22_COUNT; k++) {
+            if (!C22_WANT(k)) out[k] = 0.0f;
+        }
         return SF_OK;
     }
+    for (k = 0; k < SF_C22_COUNT; k++) out[k] = 0.0f;
     zscore_inplace(y, n);
     minmax_f(y, n, &lo, &hi);
     denom = dot_lag(y, n, 0);
 
-    out[SF_C22_MODE_5] = histogram_mode(y, n, 5, lo, hi);
-    out[SF_C22_MODE_10] = histogram_mode(y, n, 10, lo, hi);
-    out[SF_C22_OUTLIER_TIMING_POS] = outlier_include(y, n, 1.0f, work, work + n);
-    out[SF_C22_OUTLIER_TIMING_NEG] = outlier_include(y, n, -1.0f, work, work + n);
-    first_crossing(y, n, denom, 0.36787944117144233f, &point);
-    out[SF_C22_ACF_TIMESCALE] = point;
-    out[SF_C22_ACF_FIRST_MIN] = first_min_ac(y, n, denom);
-    spectrum_features(y, n, work, &out[SF_C22_LOW_FREQ_POWER], &out[SF_C22_MEDIAN_FREQ]);
-    {   /* forecast_error: std (ddof 1) of mean-of-3 forecast residuals */
-        float em = 0.0f, ev = 0.0f;
+    if (C22_WANT(SF_C22_MODE_5)) out[SF_C22_MODE_5] = histogram_mode(y, n, 5, lo, hi);
+    if (C22_WANT(SF_C22_MODE_10)) out[SF_C22_MODE_10] = histogram_mode(y, n, 10, lo, hi);
+    if (C22_WANT(SF_C22_OUTLIER_TIMING_POS)) out[SF_C22_OUTLIER_TIMING_POS] = outlier_include(y, n, 1.0f, work, work + n);
+    if (C22_WANT(SF_C22_OUTLIER_TIMING_NEG)) out[SF_C22_OUTLIER_TIMING_NEG] = outlier_include(y, n, -1.0f, work, work + n);
+    if (C22_WANT(SF_C22_ACF_TIMESCALE)) {
+        first_crossing(y, n, denom, 0.36787944117144233f, &point);
+        out[SF_C22_ACF_TIMESCALE] = point;
+    }
+    if (C22_WANT(SF_C22_ACF_FIRST_MIN)) out[SF_C22_ACF_FIRST_MIN] = first_min_ac(y, n, denom);
+    if (C22_WANT(SF_C22_LOW_FREQ_POWER) || C22_WANT(SF_C22_MEDIAN_FREQ)) {
+        float area, wq;
+        spectrum_features(y, n, work, &area, &wq);
+        if (C22_WANT(SF_C22_LOW_FREQ_POWER)) out[SF_C22_LOW_FREQ_POWER] = area;
+        if (C22_WANT(SF_C22_MEDIAN_FREQ)) out[SF_C22_MEDIAN_FREQ] = wq;
+    }
+    if (C22_WANT(SF_C22_FORECAST_ERROR)) { /* std (ddof 1) of mean-of-3 forecast residuals */
+        float em, ev;
         for (i = 0; i + 3u < n; i++) work[i] = (y[i] + y[i + 1] + y[i + 2]) / 3.0f - y[i + 3];
         em = sum_f(work, n - 3u) / (float)(n - 3u);
         ev = ssd_f(work, n - 3u, em);
         out[SF_C22_FORECAST_ERROR] = sqrtf(ev / (float)(n - 4u));
     }
-    {   /* whiten_timescale: first zero of the ACF of the lag-1 residuals over that of y */
-        float ty, te, esd;
+    if (C22_WANT(SF_C22_WHITEN_TIMESCALE) || C22_WANT(SF_C22_TRANSITION_VARIANCE) || C22_WANT(SF_C22_EMBEDDING_DIST)) {
         tau0 = first_crossing(y, n, denom, 0.0f, &ty);
+    }
+    if (C22_WANT(SF_C22_WHITEN_TIMESCALE)) { /* first zero of the ACF of lag-1 residuals over y's */
+        float te, esd;
         for (i = 0; i + 1u < n; i++) work[i] = y[i] - y[i + 1];
         tmp = sum_f(work, n - 1u) / (float)(n - 1u);
         esd = ssd_f(work, n - 1u, tmp);
@@ -715,31 +731,29 @@ int sf_catch22_f32(const float *src, uint32_t stride, uint32_t n, int catch24, f
             zscore_inplace(work, n - 1u);
             first_crossing(work, n - 1u, dot_lag(work, n - 1u, 0), 0.0f, &te);
             out[SF_C22_WHITEN_TIMESCALE] = te / ty;
-        } else {
-            out[SF_C22_WHITEN_TIMESCALE] = 0.0f;
         }
     }
-    {
+    if (C22_WANT(SF_C22_HIGH_FLUCTUATION)) {
         uint32_t cnt = 0;
         for (i = 0; i + 1u < n; i++) cnt += fabsf(y[i + 1] - y[i]) * 1000.0f > 40.0f;
         out[SF_C22_HIGH_FLUCTUATION] = (float)cnt / (float)(n - 1u);
     }
-    out[SF_C22_STRETCH_HIGH] = longest_run(y, n, 0, sum_f(y, n) / (float)n, 1);
-    out[SF_C22_STRETCH_DECREASING] = longest_run(y, n, 1, 0.0f, 0);
-    out[SF_C22_ENTROPY_PAIRS] = entropy_pairs(y, n, work);
-    out[SF_C22_AMI2] = histogram_ami2(y, n, lo, hi);
-    {
+    if (C22_WANT(SF_C22_STRETCH_HIGH)) out[SF_C22_STRETCH_HIGH] = longest_run(y, n, 0, sum_f(y, n) / (float)n, 1);
+    if (C22_WANT(SF_C22_STRETCH_DECREASING)) out[SF_C22_STRETCH_DECREASING] = longest_run(y, n, 1, 0.0f, 0);
+    if (C22_WANT(SF_C22_ENTROPY_PAIRS)) out[SF_C22_ENTROPY_PAIRS] = entropy_pairs(y, n, work);
+    if (C22_WANT(SF_C22_AMI2)) out[SF_C22_AMI2] = histogram_ami2(y, n, lo, hi);
+    if (C22_WANT(SF_C22_TREV)) {
         for (i = 0; i + 1u < n; i++) {
             float d = y[i + 1] - y[i];
             work[i] = d * d * d;
         }
         out[SF_C22_TREV] = sum_f(work, n - 1u) / (float)(n - 1u);
     }
-    out[SF_C22_AMI_TIMESCALE] = ami_timescale(y, n);
-    out[SF_C22_TRANSITION_VARIANCE] = transition_variance(y, n, tau0, work);
-    out[SF_C22_PERIODICITY] = periodicity_wang(y, n, work);
-    out[SF_C22_EMBEDDING_DIST] = embedding_dist(y, n, tau0, work);
-    out[SF_C22_RS_RANGE] = fluct_prop_r1(y, n, 0, work);
-    out[SF_C22_DFA] = fluct_prop_r1(y, n, 1, work);
+    if (C22_WANT(SF_C22_AMI_TIMESCALE)) out[SF_C22_AMI_TIMESCALE] = ami_timescale(y, n);
+    if (C22_WANT(SF_C22_TRANSITION_VARIANCE)) out[SF_C22_TRANSITION_VARIANCE] = transition_variance(y, n, tau0, work);
+    if (C22_WANT(SF_C22_PERIODICITY)) out[SF_C22_PERIODICITY] = periodicity_wang(y, n, work);
+    if (C22_WANT(SF_C22_EMBEDDING_DIST)) out[SF_C22_EMBEDDING_DIST] = embedding_dist(y, n, tau0, work);
+    if (C22_WANT(SF_C22_RS_RANGE)) out[SF_C22_RS_RANGE] = fluct_prop_r1(y, n, 0, work);
+    if (C22_WANT(SF_C22_DFA)) out[SF_C22_DFA] = fluct_prop_r1(y, n, 1, work);
     return SF_OK;
 }

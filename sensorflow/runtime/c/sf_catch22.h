@@ -64,10 +64,14 @@ enum {
 
 uint32_t sf_catch22_scratch_floats(uint32_t n);
 
+#define SF_C22_ALL ((1u << SF_C22_COUNT) - 1u)
+
 /* Features of src[i * stride], i < n (5 <= n <= 8192), into out[0..21] (+ out[22] mean,
- * out[23] std if catch24). scratch: sf_catch22_scratch_floats(n) floats. Returns SF_OK or
- * SF_ERR_ARG / SF_ERR_NULL. */
-int sf_catch22_f32(const float *src, uint32_t stride, uint32_t n, int catch24, float *scratch, float *out);
+ * out[23] std if catch24). features: bit k set computes feature k (SF_C22_ALL for all); the
+ * others are written as 0 and cost nothing. scratch: sf_catch22_scratch_floats(n) floats.
+ * Returns SF_OK or SF_ERR_ARG / SF_ERR_NULL. */
+int sf_catch22_f32(const float *src, uint32_t stride, uint32_t n, uint32_t features, int catch24, float *scratch,
+                   float *out);
 
 #ifdef __cplusplus
 }
