@@ -495,11 +495,13 @@ static void spline_basis(uint32_t t, uint32_t n, float f[5])
     f[4] = p * p * p;
 }
 
-/* hctsa PD_PeriodicityWang(y).th2 (threshold 0.01); work: n + ceil(n/3) floats */
+/* hctsa PD_PeriodicityWang(y).th2 (threshold 0.01). The ACF of the detrended series up to lag
+ * ceil(n/3) comes from one FFT of the zero-padded series and one of its power spectrum (padded to
+ * SF_CATCH22_NFFT(n + ceil(n/3)) so no lag wraps); work: 2 * that many floats */
 static float periodicity_wang(const float *y, uint32_t n, float *work)
 {
-    float g[5][5] = {{0}}, r[5] = {0}, c[5], f[5], *z = work, *acf = work + n, last_trough = 0.0f;
-    uint32_t acmax = (n + 2u) / 3u, t, i, b;
+    float g[5][5] = {{0}}, r[5] = {0}, c[5], f[5], last_trough = 0.0f, scale;
+    uint32_t acmax = (n + 2u) / 3u, nfft = SF_CATCH22_NFFT(n + acmax), t, i, b;
     int have_trough = 0, a, q;
     for (b = 0; b < n; b += C22_BLOCK) { /* normal equations, blocked */
         uint32_t end = (n - b < C22_BLOCK) ? n : b + C22_BLOCK;
@@ -520,21 +522,34 @@ static float periodicity_wang(const float *y, uint32_t n, float *work)
         for (q = a + 1; q < 5; q++) g[a][q] = g[q][a];
     }
     solve5(g, r, c);
-    for (t = 0; t < n; t++) {
-        spline_basis(t, n, f);
-        z[t] = y[t] - (c[0] * f[0] + c[1] * f[1] + c[2] * f[2] + c[3] * f[3] + c[4] * f[4]);
-    }
-    for (i = 1; i <= acmax; i++) acf[i - 1] = dot_lag(z, n, i) / (float)(n - i);
-    for (i = 1; i + 1 < acmax; i++) {
-        float din = acf[i] - acf[i - 1], dout = acf[i + 1] - acf[i];
-        int sin_ = (din > 0.0f) - (din < 0.0f), sout = (dout > 0.0f) - (dout < 0.0f);
-        if (sout - sin_ == 2) {
-            last_trough = acf[i];
-            have_trough = 1;
-        } else if (sout - sin_ == -2 && have_trough) {
-            if (acf[i] - last_trough >= 0.01f && acf[i] >= 0.0f) return (float)(i + 1u);
+    for (t = 0; t < nfft; t++) {
+        work[2 * t] = 0.0f;
+        work[2 * t + 1] = 0.0f;
+        if (t < n) {
+            spline_basis(t, n, f);
+            work[2 * t] = y[t] - (c[0] * f[0] + c[1] * f[1] + c[2] * f[2] + c[3] * f[3] + c[4] * f[4]);
         }
     }
+    fft_f32(work, nfft);
+    for (t = 0; t < nfft; t++) {
+        work[2 * t] = work[2 * t] * work[2 * t] + work[2 * t + 1] * work[2 * t + 1];
+        work[2 * t + 1] = 0.0f;
+    }
+    fft_f32(work, nfft); /* real, even spectrum: the forward transform is nfft times the inverse */
+    scale = 1.0f / (float)nfft;
+#define C22_WANG_ACF(lag) (work[2u * (lag)] * scale / (float)(n - (lag)))
+    for (i = 1; i + 1 < acmax; i++) { /* acf index i holds lag i + 1 */
+        float prev = C22_WANG_ACF(i), cur = C22_WANG_ACF(i + 1u), next = C22_WANG_ACF(i + 2u);
+        float din = cur - prev, dout = next - cur;
+        int sin_ = (din > 0.0f) - (din < 0.0f), sout = (dout > 0.0f) - (dout < 0.0f);
+        if (sout - sin_ == 2) {
+            last_trough = cur;
+            have_trough = 1;
+        } else if (sout - sin_ == -2 && have_trough) {
+            if (cur - last_trough >= 0.01f && cur >= 0.0f) return (float)(i + 1u);
+        }
+    }
+#undef C22_WANG_ACF
     return 0.0f;
 }
 

@@ -53,14 +53,15 @@ enum {
 /* 2^ceil(log2(n)), the spectrum's FFT length. */
 #define SF_CATCH22_NFFT(n) \
     ((n) <= 8 ? 8u : (n) <= 16 ? 16u : (n) <= 32 ? 32u : (n) <= 64 ? 64u : (n) <= 128 ? 128u : (n) <= 256 ? 256u : \
-     (n) <= 512 ? 512u : (n) <= 1024 ? 1024u : (n) <= 2048 ? 2048u : (n) <= 4096 ? 4096u : 8192u)
+     (n) <= 512 ? 512u : (n) <= 1024 ? 1024u : (n) <= 2048 ? 2048u : (n) <= 4096 ? 4096u : (n) <= 8192 ? 8192u : 16384u)
 #define SF_C22_MAX_(a, b) ((a) > (b) ? (a) : (b))
 /* Scratch floats for a series of n samples (n <= 8192): the z-scored series, then the largest of
- * the FFT buffer, three work arrays, and the outlier sweep's thresholds (at most
+ * the FFT buffer (the periodicity ACF pads to n + ceil(n/3)), three work arrays, and the outlier sweep's thresholds (at most
  * 100 (n-1)/sqrt(n) + 2 <= 100 sqrt(n) + 2, bounded here by 100 * (n/64 + 17), since
  * sqrt(n) <= n/64 + 16, and +1 for the integer division). */
 #define SF_CATCH22_SCRATCH_FLOATS(n) \
-    ((n) + SF_C22_MAX_(2u * SF_CATCH22_NFFT(n), SF_C22_MAX_(3u * (n) + 64u, (n) + 100u * ((n) / 64u + 17u) + 2u)))
+    ((n) + SF_C22_MAX_(2u * SF_CATCH22_NFFT((n) + ((n) + 2u) / 3u), \
+                       SF_C22_MAX_(3u * (n) + 64u, (n) + 100u * ((n) / 64u + 17u) + 2u)))
 
 uint32_t sf_catch22_scratch_floats(uint32_t n);
 
