@@ -12,7 +12,6 @@ input's dtype.
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 import numpy as np
@@ -51,6 +50,35 @@ FeatureName = Literal[
     "dfa",
 ]
 MIN_LENGTH = 10  # shorter windows leave most features undefined
+
+# Cortex-M4F instructions per sample of sf_catch22 (qemu-mps2-an386 -icount, one 1460-sample ACSF1
+# window, tests/features/test_catch22_m4f.py); the outlier sweeps, rs_range and dfa depend on the
+# data, so a window can cost 25% more or less (a 150-sample GunPoint window: 7,900 per sample).
+_ZSCORE_PER_SAMPLE = 37
+_PER_SAMPLE = {
+    "mode_5": 37,
+    "mode_10": 37,
+    "outlier_timing_pos": 690,
+    "outlier_timing_neg": 680,
+    "acf_timescale": 7,
+    "acf_first_min": 20,
+    "low_freq_power": 300,
+    "median_freq": 0,
+    "forecast_error": 24,
+    "whiten_timescale": 43,
+    "high_fluctuation": 13,
+    "stretch_high": 14,
+    "stretch_decreasing": 11,
+    "entropy_pairs": 152,
+    "ami2": 64,
+    "trev": 8,
+    "ami_timescale": 88,
+    "transition_variance": 158,
+    "periodicity": 855,
+    "embedding_dist": 279,
+    "rs_range": 1790,
+    "dfa": 880,
+}
 
 
 @register
@@ -114,10 +142,10 @@ class Catch22(RateFree, Stage):
 
     def cost(self, board=None):
         n, c = self.input_spec_.length, self.input_spec_.n_channels
-        k = len(self.params.features)
-        # z-score, FFT ACF (2 FFTs of 2^(nextpow2(n)+1)), the O(n^2/3) Wang ACF, the outlier
-        # sweep (at most 100 sqrt(n) thresholds over n samples) and about 40 n for the rest
-        nfft = 2 ** (c22.nextpow2(n) + 1)
-        ops = 4 * n + 10 * nfft * math.log2(nfft) + n * math.ceil(n / 3) + 2 * 100 * math.sqrt(n) * n + 40 * n * k
-        scratch = 4 * (2 * nfft + 4 * n)
-        return Cost(flash_bytes=6000 + 200 * k, ram_bytes=int(scratch), ops=int(c * ops))
+        fs = set(self.params.features)
+        per_sample = _ZSCORE_PER_SAMPLE + sum(_PER_SAMPLE[f] for f in fs - {"median_freq"})
+        if "median_freq" in fs and "low_freq_power" not in fs:
+            per_sample += _PER_SAMPLE["low_freq_power"]  # one spectrum serves both
+        nfft = 2 ** c22.nextpow2(n + (n + 2) // 3)
+        scratch = 4 * (n + max(2 * nfft, 3 * n + 64, n + 100 * (n // 64 + 17) + 2))
+        return Cost(flash_bytes=10_500, ram_bytes=int(scratch), ops=int(c * n * per_sample))

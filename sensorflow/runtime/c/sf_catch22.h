@@ -6,12 +6,15 @@
  * fluctuation analyses, gets pycatch22's masked values.
  *
  * Arithmetic is float32 throughout (no double: the Cortex-M4F has a single-precision FPU):
- * sums in blocks of 32, the autocorrelation lag by lag (only up to the lag a feature needs), a
- * radix-2 FFT for the spectrum, heapsort for quantiles. Continuous features agree with the
- * float64 reference to float32 rounding (about 1e-5 relative); features decided by a comparison
- * (a histogram bin, a threshold crossing, an argmin) are exact unless a value lies within float32
- * rounding of the decision boundary, where they can move to the neighbouring bin or lag. The
- * measured agreement on real windows is in tests/features/test_catch22_c.py.
+ * sums in blocks of 32, the autocorrelation lag by lag (only up to the lag a feature needs; the
+ * periodicity ACF to n/3 by FFT), a radix-2 FFT for the spectrum, heapsort for quantiles.
+ * Continuous features agree with the float64 reference to float32 rounding (measured at most
+ * 2e-5 relative); features decided by a comparison (a histogram bin, a quantile threshold, a
+ * crossing lag, an argmin) are exact unless a value lies within float32 rounding of the
+ * boundary, where they move to the neighbouring bin or lag (measured: at most 1% of windows, at
+ * quantile ties). The measured agreement on real windows is in tests/features/test_catch22_c.py;
+ * M4F instructions per feature in tests/features/test_catch22_m4f.py (catch24 of one channel:
+ * 0.53 M at n = 100, 1.18 M at n = 150, 9.06 M at n = 1460).
  *
  * Scratch: sf_catch22_scratch_floats(n) floats, chosen by the caller at export from the window
  * length (SF_CATCH22_SCRATCH_FLOATS(n) as a constant expression). */
