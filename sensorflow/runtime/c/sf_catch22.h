@@ -9,7 +9,7 @@
  * sums in blocks of 32, the autocorrelation lag by lag (only up to the lag a feature needs; the
  * periodicity ACF to n/3 by FFT), a radix-2 FFT for the spectrum, heapsort for quantiles.
  * Continuous features agree with the float64 reference to float32 rounding (measured at most
- * 2e-5 relative); features decided by a comparison (a histogram bin, a quantile threshold, a
+ * 6e-5 relative); features decided by a comparison (a histogram bin, a quantile threshold, a
  * crossing lag, an argmin) are exact unless a value lies within float32 rounding of the
  * boundary, where they move to the neighbouring bin or lag (measured: at most 1% of windows, at
  * quantile ties). The measured agreement on real windows is in tests/features/test_catch22_c.py;
