@@ -33,7 +33,9 @@ def test_help_builds_no_command_module():
     parser = build_parser(["--help"])
     sub = next(a for a in parser._actions if a.dest == "command")
     assert set(sub.choices) >= {"train", "export", "hil"}
-    assert all({a.dest for a in p._actions} <= {"help", "json", "quiet", "verbose", "boards_dir"} for p in sub.choices.values())
+    assert all(
+        {a.dest for a in p._actions} <= {"help", "json", "quiet", "verbose", "boards_dir"} for p in sub.choices.values()
+    )
     full = build_parser()
     assert "pipelines" in {a.dest for a in full._subparsers._group_actions[0].choices["validate"]._actions}
 
