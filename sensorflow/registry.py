@@ -16,6 +16,7 @@ _BUILTIN_MODULES = (
     "sensorflow.stages.spectral",
     "sensorflow.stages.audio",
     "sensorflow.stages.scaler",
+    "sensorflow.stages.minirocket",
     "sensorflow.stages.models",
     "sensorflow.stages.postprocess",
 )
