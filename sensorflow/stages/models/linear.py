@@ -165,3 +165,14 @@ class RidgeClassifier(Logistic):
         self.intercept_ = np.atleast_1d(np.asarray(est.intercept_))
         self.alpha_ = float(est.alpha_)
         self._after_fit()
+
+    def decision_function(self, X) -> np.ndarray:
+        """``X @ coef_.T + intercept_`` as scikit-learn computes it (two classes: ``coef_`` is
+        one row, kept 1-D as scikit-learn keeps it, so the product is the same BLAS call)."""
+        d = np.asarray(X) @ self.coef_.T + self.intercept_
+        return d.ravel() if d.ndim == 2 and d.shape[1] == 1 else d
+
+    def cost(self, board=None) -> Cost:
+        k = np.atleast_2d(self.coef_).shape[0] if self.coef_ is not None else 1
+        d = self.n_features
+        return Cost(flash_bytes=4 * k * (d + 1) + 256, ram_bytes=4 * max(k, 2), ops=k * (d + 4))

@@ -1,0 +1,96 @@
+#include "sf_minirocket.h"
+
+const uint8_t sf_minirocket_kernels[84][3] = {
+    {0, 1, 2}, {0, 1, 3}, {0, 1, 4}, {0, 1, 5}, {0, 1, 6}, {0, 1, 7}, {0, 1, 8},
+    {0, 2, 3}, {0, 2, 4}, {0, 2, 5}, {0, 2, 6}, {0, 2, 7}, {0, 2, 8}, {0, 3, 4},
+    {0, 3, 5}, {0, 3, 6}, {0, 3, 7}, {0, 3, 8}, {0, 4, 5}, {0, 4, 6}, {0, 4, 7},
+    {0, 4, 8}, {0, 5, 6}, {0, 5, 7}, {0, 5, 8}, {0, 6, 7}, {0, 6, 8}, {0, 7, 8},
+    {1, 2, 3}, {1, 2, 4}, {1, 2, 5}, {1, 2, 6}, {1, 2, 7}, {1, 2, 8}, {1, 3, 4},
+    {1, 3, 5}, {1, 3, 6}, {1, 3, 7}, {1, 3, 8}, {1, 4, 5}, {1, 4, 6}, {1, 4, 7},
+    {1, 4, 8}, {1, 5, 6}, {1, 5, 7}, {1, 5, 8}, {1, 6, 7}, {1, 6, 8}, {1, 7, 8},
+    {2, 3, 4}, {2, 3, 5}, {2, 3, 6}, {2, 3, 7}, {2, 3, 8}, {2, 4, 5}, {2, 4, 6},
+    {2, 4, 7}, {2, 4, 8}, {2, 5, 6}, {2, 5, 7}, {2, 5, 8}, {2, 6, 7}, {2, 6, 8},
+    {2, 7, 8}, {3, 4, 5}, {3, 4, 6}, {3, 4, 7}, {3, 4, 8}, {3, 5, 6}, {3, 5, 7},
+    {3, 5, 8}, {3, 6, 7}, {3, 6, 8}, {3, 7, 8}, {4, 5, 6}, {4, 5, 7}, {4, 5, 8},
+    {4, 6, 7}, {4, 6, 8}, {4, 7, 8}, {5, 6, 7}, {5, 6, 8}, {5, 7, 8}, {6, 7, 8}
+};
+
+/* Convolution of kernel k at dilation d over one channel, added into (first: stored in) acc. */
+static void conv_channel(const float *x, uint32_t stride, int32_t n, int32_t d, const uint8_t *taps, float *acc,
+                         int first)
+{
+    static const int8_t alpha_order[8] = {0, 1, 2, 3, 5, 6, 7, 8};
+    int32_t t, i;
+    for (t = 0; t < n; t++) {
+        float alpha = -x[(uint32_t)t * stride];
+        float v;
+        for (i = 0; i < 8; i++) {
+            int32_t u = t + ((int32_t)alpha_order[i] - 4) * d;
+            if (u >= 0 && u < n) {
+                alpha = alpha - x[(uint32_t)u * stride];
+            }
+        }
+        v = alpha;
+        for (i = 0; i < 3; i++) {
+            int32_t u = t + ((int32_t)taps[i] - 4) * d;
+            float g = 0.0f;
+            if (u >= 0 && u < n) {
+                float xu = x[(uint32_t)u * stride];
+                g = (xu + xu) + xu;
+            }
+            v = v + g;
+        }
+        acc[t] = first ? v : acc[t] + v;
+    }
+}
+
+int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
+                      const sf_minirocket_feature *features, uint32_t n_features, const uint16_t *comb_offsets,
+                      const uint16_t *comb_channels, float *scratch, float *out)
+{
+    uint32_t f;
+    int have = 0;
+    const sf_minirocket_feature *prev = 0;
+    if (!window || !features || !comb_offsets || !comb_channels || !scratch || !out) {
+        return SF_ERR_NULL;
+    }
+    if (length == 0 || length > 0x7fffffffu || n_channels == 0) {
+        return SF_ERR_ARG;
+    }
+    for (f = 0; f < n_features; f++) {
+        const sf_minirocket_feature *e = &features[f];
+        uint32_t lo = 0, hi = length, t, count = 0;
+        if (e->kernel > 83 || e->dilation == 0) {
+            return SF_ERR_ARG;
+        }
+        if (!e->padding) {
+            lo = 4u * e->dilation;
+            if (2u * lo >= length) {
+                return SF_ERR_ARG;
+            }
+            hi = length - lo;
+        }
+        if (!have || e->kernel != prev->kernel || e->dilation != prev->dilation ||
+            e->combination != prev->combination) {
+            uint32_t c0 = comb_offsets[e->combination], c1 = comb_offsets[e->combination + 1u], c;
+            if (c1 <= c0) {
+                return SF_ERR_ARG;
+            }
+            for (c = c0; c < c1; c++) {
+                uint32_t ch = comb_channels[c];
+                if (ch >= n_channels) {
+                    return SF_ERR_ARG;
+                }
+                conv_channel(window + ch, n_channels, (int32_t)length, (int32_t)e->dilation,
+                             sf_minirocket_kernels[e->kernel], scratch, c == c0);
+            }
+            have = 1;
+            prev = e;
+        }
+        for (t = lo; t < hi; t++) {
+            count += scratch[t] > e->bias;
+        }
+        out[f] = (float)count / (float)(hi - lo);
+    }
+    return SF_OK;
+}
