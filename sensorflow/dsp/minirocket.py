@@ -41,9 +41,7 @@ def fit_dilations(length: int, n_features: int, max_dilations_per_kernel: int = 
     true_max = min(per_kernel, max_dilations_per_kernel)
     multiplier = per_kernel / true_max
     max_exponent = np.log2((length - 1) / (9 - 1))
-    dilations, counts = np.unique(
-        np.logspace(0, max_exponent, true_max, base=2).astype(np.int32), return_counts=True
-    )
+    dilations, counts = np.unique(np.logspace(0, max_exponent, true_max, base=2).astype(np.int32), return_counts=True)
     counts = (counts * multiplier).astype(np.int32)
     remainder = per_kernel - int(np.sum(counts))
     i = 0

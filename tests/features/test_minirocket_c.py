@@ -47,18 +47,20 @@ def run_c(lib, X, learned) -> np.ndarray:
     e = entries(learned)
     offs = np.asarray(learned["combination_offsets_"], dtype=np.uint16)
     chans = np.asarray(learned["combination_channels_"], dtype=np.uint16)
-    scratch = np.zeros(L + 8, dtype=np.float32)
-    scratch[L:] = 12345.0  # guard: the kernel must not write past `length` floats
+    need = 2 * L + 8 * int(np.max(learned["dilation_"]))
+    scratch = np.zeros(need + 8, dtype=np.float32)
+    scratch[need:] = 12345.0  # guard: the kernel must not write past the scratch it was given
     out = np.zeros((n, len(e)), dtype=np.float32)
     p = ctypes.c_void_p
     for i in range(n):
         w = np.ascontiguousarray(X[i], dtype=np.float32)
         rc = lib.sf_minirocket_f32(
             p(w.ctypes.data), ctypes.c_uint32(L), ctypes.c_uint32(C), p(e.ctypes.data), ctypes.c_uint32(len(e)),
-            p(offs.ctypes.data), p(chans.ctypes.data), p(scratch.ctypes.data), p(out[i].ctypes.data),
+            p(offs.ctypes.data), p(chans.ctypes.data), p(scratch.ctypes.data), ctypes.c_uint32(need),
+            p(out[i].ctypes.data),
         )  # fmt: skip
         assert rc == 0
-    assert np.all(scratch[L:] == 12345.0)
+    assert np.all(scratch[need:] == 12345.0)
     return out
 
 
@@ -106,7 +108,11 @@ def test_c_ties_count_as_not_above(lib):
 def test_c_refuses_bad_entries(lib):
     X = np.zeros((1, 20, 1), np.float32)
     learned = mr.fit(X + 1, 84, 1, seed=0)
-    bad = {**learned, "padding_": np.zeros_like(learned["padding_"]), "dilation_": np.full_like(learned["dilation_"], 3)}
+    bad = {
+        **learned,
+        "padding_": np.zeros_like(learned["padding_"]),
+        "dilation_": np.full_like(learned["dilation_"], 3),
+    }
     with pytest.raises(AssertionError):
         run_c(lib, X, bad)  # 8 * 3 >= 20: the valid part is empty -> SF_ERR_ARG
 

@@ -15,38 +15,45 @@ const uint8_t sf_minirocket_kernels[84][3] = {
     {4, 6, 7}, {4, 6, 8}, {4, 7, 8}, {5, 6, 7}, {5, 6, 8}, {5, 7, 8}, {6, 7, 8}
 };
 
-/* Convolution of kernel k at dilation d over one channel, added into (first: stored in) acc. */
-static void conv_channel(const float *x, uint32_t stride, int32_t n, int32_t d, const uint8_t *taps, float *acc,
-                         int first)
+/* Convolution of kernel `taps` at dilation d over one channel, added into (first: stored in)
+ * acc[0..n). `pad` (n + 8d floats) receives the channel with 4d zeros on each side, so every
+ * output is the same unrolled sum: a tap outside the window subtracts or adds +0.0f, which
+ * leaves the value as the reference's skipped tap does (at most the sign of a zero differs,
+ * which no comparison with a bias sees). */
+static void conv_channel(const float *x, uint32_t stride, uint32_t n, uint32_t d, const uint8_t *taps, float *pad,
+                         float *acc, int first)
 {
-    static const int8_t alpha_order[8] = {0, 1, 2, 3, 5, 6, 7, 8};
-    int32_t t, i;
+    const uint32_t h = 4u * d;
+    const int32_t o = (int32_t)d;
+    const int32_t oa = ((int32_t)taps[0] - 4) * o, ob = ((int32_t)taps[1] - 4) * o, oc = ((int32_t)taps[2] - 4) * o;
+    uint32_t t;
+    for (t = 0; t < h; t++) {
+        pad[t] = 0.0f;
+        pad[h + n + t] = 0.0f;
+    }
     for (t = 0; t < n; t++) {
-        float alpha = -x[(uint32_t)t * stride];
-        float v;
-        for (i = 0; i < 8; i++) {
-            int32_t u = t + ((int32_t)alpha_order[i] - 4) * d;
-            if (u >= 0 && u < n) {
-                alpha = alpha - x[(uint32_t)u * stride];
-            }
-        }
-        v = alpha;
-        for (i = 0; i < 3; i++) {
-            int32_t u = t + ((int32_t)taps[i] - 4) * d;
-            float g = 0.0f;
-            if (u >= 0 && u < n) {
-                float xu = x[(uint32_t)u * stride];
-                g = (xu + xu) + xu;
-            }
-            v = v + g;
-        }
+        pad[h + t] = x[t * stride];
+    }
+    for (t = 0; t < n; t++) {
+        const float *p = pad + h + t;
+        float alpha = -p[0];
+        float xa = p[oa], xb = p[ob], xc = p[oc], v;
+        alpha = alpha - p[-4 * o];
+        alpha = alpha - p[-3 * o];
+        alpha = alpha - p[-2 * o];
+        alpha = alpha - p[-o];
+        alpha = alpha - p[o];
+        alpha = alpha - p[2 * o];
+        alpha = alpha - p[3 * o];
+        alpha = alpha - p[4 * o];
+        v = ((alpha + ((xa + xa) + xa)) + ((xb + xb) + xb)) + ((xc + xc) + xc);
         acc[t] = first ? v : acc[t] + v;
     }
 }
 
 int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
                       const sf_minirocket_feature *features, uint32_t n_features, const uint16_t *comb_offsets,
-                      const uint16_t *comb_channels, float *scratch, float *out)
+                      const uint16_t *comb_channels, float *scratch, uint32_t scratch_floats, float *out)
 {
     uint32_t f;
     int have = 0;
@@ -54,13 +61,13 @@ int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
     if (!window || !features || !comb_offsets || !comb_channels || !scratch || !out) {
         return SF_ERR_NULL;
     }
-    if (length == 0 || length > 0x7fffffffu || n_channels == 0) {
+    if (length == 0 || length > 0x3fffffffu || n_channels == 0) {
         return SF_ERR_ARG;
     }
     for (f = 0; f < n_features; f++) {
         const sf_minirocket_feature *e = &features[f];
         uint32_t lo = 0, hi = length, t, count = 0;
-        if (e->kernel > 83 || e->dilation == 0) {
+        if (e->kernel > 83 || e->dilation == 0 || scratch_floats < SF_MINIROCKET_SCRATCH(length, e->dilation)) {
             return SF_ERR_ARG;
         }
         if (!e->padding) {
@@ -81,8 +88,8 @@ int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
                 if (ch >= n_channels) {
                     return SF_ERR_ARG;
                 }
-                conv_channel(window + ch, n_channels, (int32_t)length, (int32_t)e->dilation,
-                             sf_minirocket_kernels[e->kernel], scratch, c == c0);
+                conv_channel(window + ch, n_channels, length, e->dilation, sf_minirocket_kernels[e->kernel],
+                             scratch + length, scratch, c == c0);
             }
             have = 1;
             prev = e;

@@ -15,7 +15,8 @@
  *
  * Consecutive entries with the same kernel, dilation and combination share one convolution
  * (order the entries so that they are adjacent). C99, no malloc: the caller passes `scratch`
- * of `length` floats. */
+ * of SF_MINIROCKET_SCRATCH(length, largest dilation) floats (the convolution output and one
+ * channel with 4d zeros on each side). */
 #ifndef SF_MINIROCKET_H
 #define SF_MINIROCKET_H
 
@@ -26,6 +27,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#define SF_MINIROCKET_SCRATCH(length, max_dilation) (2u * (uint32_t)(length) + 8u * (uint32_t)(max_dilation))
 
 typedef struct {
     float bias;
@@ -40,10 +43,11 @@ extern const uint8_t sf_minirocket_kernels[84][3];
 
 /* out[f] = PPV of entry f on window[t * n_channels + ch] (t < length), f < n_features.
  * Returns SF_OK, SF_ERR_NULL, or SF_ERR_ARG (kernel > 83, dilation 0, a channel index out of
- * range, or a padding-0 entry whose valid part is empty: 8 d >= length). */
+ * range, scratch_floats below SF_MINIROCKET_SCRATCH(length, dilation), or a padding-0 entry whose
+ * valid part is empty: 8 d >= length). */
 int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
                       const sf_minirocket_feature *features, uint32_t n_features, const uint16_t *comb_offsets,
-                      const uint16_t *comb_channels, float *scratch, float *out);
+                      const uint16_t *comb_channels, float *scratch, uint32_t scratch_floats, float *out);
 
 #ifdef __cplusplus
 }
