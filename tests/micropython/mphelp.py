@@ -22,6 +22,9 @@ from sensorflow.mpy import available
 from sensorflow.mpy.compare import ModuleRun, export_files, run_module
 from sensorflow.pipeline import Pipeline
 
+# stages whose C and MicroPython emitters wait for the code generator rewrite (issue 25 item 2):
+# the emitter checks skip them until then
+EMITTERS_PENDING = frozenset({"minirocket", "ridge_classifier"})
 FEATURE_RTOL = 1e-4
 FEATURE_ATOL = 1e-5  # times max(1, max |feature|)
 SCORE_ATOL = 1e-4
