@@ -44,7 +44,7 @@ static const sf_minirocket_feature entries[{n}] = {{
 static const uint16_t offs[] = {{{offs}}};
 static const uint16_t chans[] = {{{chans}}};
 static const float window[{L * C}] = {{{_floats(window.ravel())}}};
-static float scratch[{2 * L + 8 * int(np.max(stage.dilation_))}];
+static float scratch[{L + C * (2 * L + 8 * int(np.max(stage.dilation_)))}];
 static float out[{n}];
 int bench_entry(int i);
 int bench_entry(int i)

@@ -47,7 +47,7 @@ def run_c(lib, X, learned) -> np.ndarray:
     e = entries(learned)
     offs = np.asarray(learned["combination_offsets_"], dtype=np.uint16)
     chans = np.asarray(learned["combination_channels_"], dtype=np.uint16)
-    need = 2 * L + 8 * int(np.max(learned["dilation_"]))
+    need = L + C * (2 * L + 8 * int(np.max(learned["dilation_"])))
     scratch = np.zeros(need + 8, dtype=np.float32)
     scratch[need:] = 12345.0  # guard: the kernel must not write past the scratch it was given
     out = np.zeros((n, len(e)), dtype=np.float32)

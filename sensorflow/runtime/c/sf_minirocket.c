@@ -15,38 +15,50 @@ const uint8_t sf_minirocket_kernels[84][3] = {
     {4, 6, 7}, {4, 6, 8}, {4, 7, 8}, {5, 6, 7}, {5, 6, 8}, {5, 7, 8}, {6, 7, 8}
 };
 
-/* Convolution of kernel `taps` at dilation d over one channel, added into (first: stored in)
- * acc[0..n). `pad` (n + 8d floats) receives the channel with 4d zeros on each side, so every
- * output is the same unrolled sum: a tap outside the window subtracts or adds +0.0f, which
- * leaves the value as the reference's skipped tap does (at most the sign of a zero differs,
- * which no comparison with a bias sees). */
-static void conv_channel(const float *x, uint32_t stride, uint32_t n, uint32_t d, const uint8_t *taps, float *pad,
-                         float *acc, int first)
+/* For dilation d and every channel: pad[c] = the channel with 4d zeros on each side (n + 8d
+ * floats) and alpha[c][t] = -x[t] - x[t - 4d] - x[t - 3d] - x[t - 2d] - x[t - d] - x[t + d] - ...
+ * - x[t + 4d] in that order. A tap outside the window subtracts +0.0f, which leaves the value as
+ * the reference's skipped tap does (at most the sign of a zero differs, which no comparison with
+ * a bias sees). */
+static void dilation_setup(const float *window, uint32_t n, uint32_t n_channels, uint32_t d, float *alpha, float *pad)
 {
-    const uint32_t h = 4u * d;
+    const uint32_t h = 4u * d, w = n + 8u * d;
     const int32_t o = (int32_t)d;
-    const int32_t oa = ((int32_t)taps[0] - 4) * o, ob = ((int32_t)taps[1] - 4) * o, oc = ((int32_t)taps[2] - 4) * o;
+    uint32_t c, t;
+    for (c = 0; c < n_channels; c++) {
+        float *q = pad + c * w, *a = alpha + c * n;
+        for (t = 0; t < h; t++) {
+            q[t] = 0.0f;
+            q[h + n + t] = 0.0f;
+        }
+        for (t = 0; t < n; t++) {
+            q[h + t] = window[t * n_channels + c];
+        }
+        for (t = 0; t < n; t++) {
+            const float *p = q + h + t;
+            float v = -p[0];
+            v = v - p[-4 * o];
+            v = v - p[-3 * o];
+            v = v - p[-2 * o];
+            v = v - p[-o];
+            v = v - p[o];
+            v = v - p[2 * o];
+            v = v - p[3 * o];
+            v = v - p[4 * o];
+            a[t] = v;
+        }
+    }
+}
+
+/* acc (first: =, else +=) ((alpha + 3 x_a) + 3 x_b) + 3 x_c over one channel, 3 x as (x + x) + x. */
+static void kernel_channel(const float *alpha, const float *q, uint32_t n, int32_t d, const uint8_t *taps, float *acc,
+                           int first)
+{
+    const int32_t oa = ((int32_t)taps[0] - 4) * d, ob = ((int32_t)taps[1] - 4) * d, oc = ((int32_t)taps[2] - 4) * d;
     uint32_t t;
-    for (t = 0; t < h; t++) {
-        pad[t] = 0.0f;
-        pad[h + n + t] = 0.0f;
-    }
     for (t = 0; t < n; t++) {
-        pad[h + t] = x[t * stride];
-    }
-    for (t = 0; t < n; t++) {
-        const float *p = pad + h + t;
-        float alpha = -p[0];
-        float xa = p[oa], xb = p[ob], xc = p[oc], v;
-        alpha = alpha - p[-4 * o];
-        alpha = alpha - p[-3 * o];
-        alpha = alpha - p[-2 * o];
-        alpha = alpha - p[-o];
-        alpha = alpha - p[o];
-        alpha = alpha - p[2 * o];
-        alpha = alpha - p[3 * o];
-        alpha = alpha - p[4 * o];
-        v = ((alpha + ((xa + xa) + xa)) + ((xb + xb) + xb)) + ((xc + xc) + xc);
+        float xa = q[(int32_t)t + oa], xb = q[(int32_t)t + ob], xc = q[(int32_t)t + oc];
+        float v = ((alpha[t] + ((xa + xa) + xa)) + ((xb + xb) + xb)) + ((xc + xc) + xc);
         acc[t] = first ? v : acc[t] + v;
     }
 }
@@ -55,19 +67,21 @@ int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
                       const sf_minirocket_feature *features, uint32_t n_features, const uint16_t *comb_offsets,
                       const uint16_t *comb_channels, float *scratch, uint32_t scratch_floats, float *out)
 {
-    uint32_t f;
+    uint32_t f, dilation = 0;
     int have = 0;
     const sf_minirocket_feature *prev = 0;
+    float *acc = scratch, *alpha = scratch + length, *pad = scratch + length + n_channels * length;
     if (!window || !features || !comb_offsets || !comb_channels || !scratch || !out) {
         return SF_ERR_NULL;
     }
-    if (length == 0 || length > 0x3fffffffu || n_channels == 0) {
+    if (length == 0 || length > 0xffffu || n_channels == 0 || n_channels > 0xffffu) {
         return SF_ERR_ARG;
     }
     for (f = 0; f < n_features; f++) {
         const sf_minirocket_feature *e = &features[f];
         uint32_t lo = 0, hi = length, t, count = 0;
-        if (e->kernel > 83 || e->dilation == 0 || scratch_floats < SF_MINIROCKET_SCRATCH(length, e->dilation)) {
+        if (e->kernel > 83 || e->dilation == 0 ||
+            scratch_floats < SF_MINIROCKET_SCRATCH(length, n_channels, e->dilation)) {
             return SF_ERR_ARG;
         }
         if (!e->padding) {
@@ -80,22 +94,27 @@ int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
         if (!have || e->kernel != prev->kernel || e->dilation != prev->dilation ||
             e->combination != prev->combination) {
             uint32_t c0 = comb_offsets[e->combination], c1 = comb_offsets[e->combination + 1u], c;
+            const uint32_t h = 4u * e->dilation, w = length + 8u * e->dilation;
             if (c1 <= c0) {
                 return SF_ERR_ARG;
+            }
+            if (e->dilation != dilation) {
+                dilation_setup(window, length, n_channels, e->dilation, alpha, pad);
+                dilation = e->dilation;
             }
             for (c = c0; c < c1; c++) {
                 uint32_t ch = comb_channels[c];
                 if (ch >= n_channels) {
                     return SF_ERR_ARG;
                 }
-                conv_channel(window + ch, n_channels, length, e->dilation, sf_minirocket_kernels[e->kernel],
-                             scratch + length, scratch, c == c0);
+                kernel_channel(alpha + ch * length, pad + ch * w + h, length, (int32_t)e->dilation,
+                               sf_minirocket_kernels[e->kernel], acc, c == c0);
             }
             have = 1;
             prev = e;
         }
         for (t = lo; t < hi; t++) {
-            count += scratch[t] > e->bias;
+            count += acc[t] > e->bias;
         }
         out[f] = (float)count / (float)(hi - lo);
     }

@@ -6,17 +6,22 @@
  * sf_minirocket_kernels[k] (itertools.combinations(range(9), 3) order) and -1 on the other six;
  * tap i at dilation d reads x[t + (i - 4) d], zero outside the window; the output has the
  * window's length. Convolutions are additions in float32, in this order, so the host's numpy
- * float32 path gives the same values bit for bit: alpha = -x[t] then minus the taps 0, 1, 2, 3,
- * 5, 6, 7, 8 that fall inside the window; g_i = (x + x) + x at tap i (0 outside);
- * v = ((alpha + g_a) + g_b) + g_c per channel; the channels of the combination summed in their
- * listed order. The feature is count(v > bias) / m over all n outputs (padding = 1) or over the
- * valid part [4d, n - 4d) (padding = 0); the count is an integer, so it is exact whenever v is,
- * and a v equal to the bias counts as not above it.
+ * float32 path gives the same values (up to the sign of a zero): alpha = -x[t] - x[t - 4d]
+ * - x[t - 3d] - x[t - 2d] - x[t - d] - x[t + d] - ... - x[t + 4d] (a tap outside the window is a
+ * zero: subtracting +0.0f leaves the value as the reference's skipped tap does);
+ * g_i = (x + x) + x at tap i (0 outside); v = ((alpha + g_a) + g_b) + g_c per channel; the
+ * channels of the combination summed in their listed order. The feature is count(v > bias) / m
+ * over all n outputs (padding = 1) or over the valid part [4d, n - 4d) (padding = 0), divided in
+ * float32 (equal to numpy's float64 division rounded to float32). Counts equal the host's
+ * exactly because every v does; a v equal to the bias counts as not above it (strict >), on both
+ * sides. A count could only flip where v and the bias are within rounding of each other AND the
+ * two sides sum in different orders or precisions (an FMA, float64, another channel order):
+ * keep this order and build without -ffast-math.
  *
- * Consecutive entries with the same kernel, dilation and combination share one convolution
- * (order the entries so that they are adjacent). C99, no malloc: the caller passes `scratch`
- * of SF_MINIROCKET_SCRATCH(length, largest dilation) floats (the convolution output and one
- * channel with 4d zeros on each side). */
+ * Consecutive entries with the same dilation share the tap sums alpha of every channel, and with
+ * the same kernel and combination too, one convolution: order the entries by dilation, then
+ * kernel and combination (the stage's feature order is). C99, no malloc: the caller passes
+ * `scratch` of SF_MINIROCKET_SCRATCH(length, n_channels, largest dilation) floats. */
 #ifndef SF_MINIROCKET_H
 #define SF_MINIROCKET_H
 
@@ -28,7 +33,11 @@
 extern "C" {
 #endif
 
-#define SF_MINIROCKET_SCRATCH(length, max_dilation) (2u * (uint32_t)(length) + 8u * (uint32_t)(max_dilation))
+/* Scratch floats for a window of `length` x `n_channels` and dilations up to `max_dilation`:
+ * the convolution output (length), per channel the tap sum alpha (length) and the channel with
+ * 4 d zeros on each side (length + 8 d). */
+#define SF_MINIROCKET_SCRATCH(length, n_channels, max_dilation) \
+    ((uint32_t)(length) + (uint32_t)(n_channels) * (2u * (uint32_t)(length) + 8u * (uint32_t)(max_dilation)))
 
 typedef struct {
     float bias;
@@ -43,7 +52,7 @@ extern const uint8_t sf_minirocket_kernels[84][3];
 
 /* out[f] = PPV of entry f on window[t * n_channels + ch] (t < length), f < n_features.
  * Returns SF_OK, SF_ERR_NULL, or SF_ERR_ARG (kernel > 83, dilation 0, a channel index out of
- * range, scratch_floats below SF_MINIROCKET_SCRATCH(length, dilation), or a padding-0 entry whose
+ * range, length or n_channels above 65535, scratch_floats below SF_MINIROCKET_SCRATCH(length, n_channels, dilation), or a padding-0 entry whose
  * valid part is empty: 8 d >= length). */
 int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
                       const sf_minirocket_feature *features, uint32_t n_features, const uint16_t *comb_offsets,
