@@ -129,3 +129,32 @@ def test_ridge_classifier_equals_sklearn(n_classes):
     p = stage.predict_proba(Xt)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
     assert np.array_equal(np.argmax(p, axis=1), np.searchsorted(stage.classes_, stage.predict(Xt)))
+
+
+def test_pipeline_yaml_and_artifact_round_trip(tmp_path):
+    """minirocket (pruned) -> scaler -> ridge_classifier from YAML, saved and loaded (JSON + .npy):
+    the loaded pipeline predicts the same labels and scores."""
+    from sensorflow import artifact
+    from sensorflow.pipeline import Pipeline
+
+    text = """name: mr
+sensor: {kind: generic, sample_rate: 50, channels: [a, b]}
+window: {length: 60}
+stages:
+  - type: minirocket
+    n_features: 840
+    keep: 40
+  - type: scaler
+  - type: ridge_classifier
+"""
+    rng = np.random.default_rng(4)
+    y = np.array(["slow", "fast"])[np.arange(48) % 2]
+    f = np.where(y == "fast", 0.5, 0.2)[:, None, None]
+    X = (np.sin(np.arange(60)[None, :, None] * f) + 0.5 * rng.standard_normal((48, 60, 2))).astype(np.float32)
+    pipe = Pipeline.from_string(text, source="<mr>").fit(X[:36], y[:36])
+    assert pipe.transform(X).shape == (48, 40)
+    artifact.save(pipe, tmp_path / "art")
+    again, _ = artifact.load(tmp_path / "art")
+    np.testing.assert_array_equal(again.predict(X[36:]), pipe.predict(X[36:]))
+    np.testing.assert_array_equal(again.predict_proba(X[36:]), pipe.predict_proba(X[36:]))
+    assert np.mean(pipe.predict(X[36:]) == y[36:]) >= 0.9
