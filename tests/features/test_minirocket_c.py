@@ -124,3 +124,61 @@ def test_cross_compiles_clean_for_cortex_m4f(tmp_path):
     subprocess.run(cmd, check=True, capture_output=True)
     nm = subprocess.run(["arm-none-eabi-nm", "-u", str(tmp_path / "m.o")], capture_output=True, text=True).stdout
     assert not any(s in nm for s in ("__aeabi_d", "__aeabi_f2d", "malloc")), nm
+
+
+def _c_program(learned, X) -> str:
+    """A C program holding the entries and windows X (n, L, C) that prints every feature as hex."""
+    n, L, C = X.shape
+    e = entries(learned)
+    rows = ",\n".join(
+        f"    {{{float(r['bias'])!r}f, {r['dilation']}u, {r['combination']}u, {r['kernel']}u, {r['padding']}u}}"
+        for r in e
+    )
+    offs = ", ".join(str(int(v)) for v in learned["combination_offsets_"])
+    chans = ", ".join(str(int(v)) for v in learned["combination_channels_"])
+    xs = ", ".join(f"{float(v)!r}f" for v in X.ravel())
+    need = L + C * (2 * L + 8 * int(np.max(learned["dilation_"])))
+    return f"""#include <stdio.h>
+#include <string.h>
+#include "sf_minirocket.h"
+static const sf_minirocket_feature entries[] = {{
+{rows}
+}};
+static const uint16_t offs[] = {{{offs}}};
+static const uint16_t chans[] = {{{chans}}};
+static const float windows[] = {{{xs}}};
+int main(void)
+{{
+    static float scratch[{need}];
+    static float out[{len(e)}];
+    int i, f;
+    for (i = 0; i < {n}; i++) {{
+        if (sf_minirocket_f32(windows + i * {L * C}, {L}u, {C}u, entries, {len(e)}u, offs, chans, scratch, {need}u,
+                              out) != SF_OK) return 1;
+        for (f = 0; f < {len(e)}; f++) {{
+            unsigned int w;
+            memcpy(&w, &out[f], sizeof w);
+            printf("%08x\\n", w);
+        }}
+    }}
+    return 0;
+}}
+"""
+
+
+def test_c_under_sanitizers(tmp_path):
+    """ASan/UBSan build (exact-size static scratch) on multichannel windows with large dilations."""
+    need_tools("cc")
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((3, 37, 3)).astype(np.float32)
+    learned = mr.fit(X, 840, 32, seed=2)
+    src = tmp_path / "main.c"
+    src.write_text(_c_program(learned, X))
+    exe = tmp_path / "mr"
+    san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+    cmd = [shutil.which("cc"), *STRICT, "-O1", "-g", *san, "-I", str(RUNTIME), str(src)]
+    subprocess.run([*cmd, str(RUNTIME / "sf_minirocket.c"), "-o", str(exe)], check=True, capture_output=True)
+    res = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and not res.stderr, res.stderr[:2000]
+    got = np.array([int(w, 16) for w in res.stdout.split()], dtype=np.uint32).view(np.float32)
+    np.testing.assert_array_equal(got.reshape(len(X), -1), mr.transform(X, learned))
