@@ -15,8 +15,8 @@ const uint8_t sf_minirocket_kernels[84][3] = {
     {4, 6, 7}, {4, 6, 8}, {4, 7, 8}, {5, 6, 7}, {5, 6, 8}, {5, 7, 8}, {6, 7, 8}
 };
 
-/* For dilation d and every channel: pad[c] = the channel with 4d zeros on each side (n + 8d
- * floats) and alpha[c][t] = -x[t] - x[t - 4d] - x[t - 3d] - x[t - 2d] - x[t - d] - x[t + d] - ...
+/* For dilation d and every channel: pad[c] = 3 x of the channel with 4d zeros on each side
+ * (n + 8d floats) and alpha[c][t] = -x[t] - x[t - 4d] - x[t - 3d] - x[t - 2d] - x[t - d] - x[t + d] - ...
  * - x[t + 4d] in that order. A tap outside the window subtracts +0.0f, which leaves the value as
  * the reference's skipped tap does (at most the sign of a zero differs, which no comparison with
  * a bias sees). */
@@ -47,19 +47,27 @@ static void dilation_setup(const float *window, uint32_t n, uint32_t n_channels,
             v = v - p[4 * o];
             a[t] = v;
         }
+        for (t = h; t < h + n; t++) {
+            q[t] = (q[t] + q[t]) + q[t]; /* g = 3 x, as the reference's x + x + x */
+        }
     }
 }
 
-/* acc (first: =, else +=) ((alpha + 3 x_a) + 3 x_b) + 3 x_c over one channel, 3 x as (x + x) + x. */
-static void kernel_channel(const float *alpha, const float *q, uint32_t n, int32_t d, const uint8_t *taps, float *acc,
+/* acc (first: =, else +=) ((alpha + g_a) + g_b) + g_c over one channel (g = 3 x, padded). */
+static void kernel_channel(const float *alpha, const float *g, uint32_t n, int32_t d, const uint8_t *taps, float *acc,
                            int first)
 {
-    const int32_t oa = ((int32_t)taps[0] - 4) * d, ob = ((int32_t)taps[1] - 4) * d, oc = ((int32_t)taps[2] - 4) * d;
+    const float *ga = g + ((int32_t)taps[0] - 4) * d, *gb = g + ((int32_t)taps[1] - 4) * d;
+    const float *gc = g + ((int32_t)taps[2] - 4) * d;
     uint32_t t;
-    for (t = 0; t < n; t++) {
-        float xa = q[(int32_t)t + oa], xb = q[(int32_t)t + ob], xc = q[(int32_t)t + oc];
-        float v = ((alpha[t] + ((xa + xa) + xa)) + ((xb + xb) + xb)) + ((xc + xc) + xc);
-        acc[t] = first ? v : acc[t] + v;
+    if (first) {
+        for (t = 0; t < n; t++) {
+            acc[t] = ((alpha[t] + ga[t]) + gb[t]) + gc[t];
+        }
+    } else {
+        for (t = 0; t < n; t++) {
+            acc[t] = acc[t] + (((alpha[t] + ga[t]) + gb[t]) + gc[t]);
+        }
     }
 }
 
