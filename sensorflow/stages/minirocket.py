@@ -110,8 +110,8 @@ class MiniRocket(RateFree, Stage):
         return mr.transform(X, self.learned_arrays()).astype(X.dtype, copy=False)
 
     def cost(self, board=None):
-        """As sf_minirocket.c computes, in M4F instructions measured: per dilation and channel the tap sums (25
-        a sample), per convolution and channel 20, per feature 6 (compare, count)."""
+        """As sf_minirocket.c computes, in M4F instructions measured: per dilation and channel the tap sums and 3 x (26
+        a sample), per convolution and channel 12, per feature 6 (compare, count)."""
         L, C = self.input_spec_.length, self.input_spec_.n_channels
         m = self._n_out()
         if self.kernel_ is None:  # before fit: one channel per combination, 4 biases per convolution
@@ -122,7 +122,7 @@ class MiniRocket(RateFree, Stage):
             first = np.unique(keys, axis=1, return_index=True)[1]
             groups = len(first)
             chans = int(np.sum(np.diff(self.combination_offsets_)[self.combination_[first]]))
-        ops = n_dil * C * L * 25 + chans * L * 20 + m * L * 6
+        ops = n_dil * C * L * 26 + chans * L * 12 + m * L * 6
         flash = 12 * m + 2 * (int(np.size(self.combination_channels_)) if self.kernel_ is not None else chans)
         flash += 2 * (groups + 1) + 252 + 1000
         return Cost(flash_bytes=int(flash), ram_bytes=4 * (L + C * (2 * L + 8 * d_max)), ops=int(ops))

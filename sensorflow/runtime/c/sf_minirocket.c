@@ -53,31 +53,67 @@ static void dilation_setup(const float *window, uint32_t n, uint32_t n_channels,
     }
 }
 
-/* acc (first: =, else +=) ((alpha + g_a) + g_b) + g_c over one channel (g = 3 x, padded). */
-static void kernel_channel(const float *alpha, const float *g, uint32_t n, int32_t d, const uint8_t *taps, float *acc,
-                           int first)
+/* acc[t] (first: =, else +=) ((alpha + g_a) + g_b) + g_c over one channel, t in [lo, hi). */
+static void kernel_channel(const float *alpha, const float *g, int32_t d, const uint8_t *taps, uint32_t lo, uint32_t hi,
+                           float *acc, int first)
 {
     const float *ga = g + ((int32_t)taps[0] - 4) * d, *gb = g + ((int32_t)taps[1] - 4) * d;
     const float *gc = g + ((int32_t)taps[2] - 4) * d;
     uint32_t t;
     if (first) {
-        for (t = 0; t < n; t++) {
+        for (t = lo; t < hi; t++) {
             acc[t] = ((alpha[t] + ga[t]) + gb[t]) + gc[t];
         }
     } else {
-        for (t = 0; t < n; t++) {
+        for (t = lo; t < hi; t++) {
             acc[t] = acc[t] + (((alpha[t] + ga[t]) + gb[t]) + gc[t]);
         }
     }
+}
+
+/* As kernel_channel for the last channel of a convolution that one entry reads: counts
+ * (acc[t] +) v > bias without storing v. */
+static uint32_t kernel_count(const float *alpha, const float *g, int32_t d, const uint8_t *taps, uint32_t lo,
+                             uint32_t hi, const float *acc, float bias)
+{
+    const float *ga = g + ((int32_t)taps[0] - 4) * d, *gb = g + ((int32_t)taps[1] - 4) * d;
+    const float *gc = g + ((int32_t)taps[2] - 4) * d;
+    uint32_t t, count = 0;
+    if (!acc) {
+        for (t = lo; t < hi; t++) {
+            count += (((alpha[t] + ga[t]) + gb[t]) + gc[t]) > bias;
+        }
+    } else {
+        for (t = lo; t < hi; t++) {
+            count += (acc[t] + (((alpha[t] + ga[t]) + gb[t]) + gc[t])) > bias;
+        }
+    }
+    return count;
+}
+
+/* 0 when the entry is usable with this window and scratch, else SF_ERR_ARG. */
+static int check_entry(const sf_minirocket_feature *e, uint32_t length, uint32_t n_channels, uint32_t scratch_floats)
+{
+    if (e->kernel > 83 || e->dilation == 0 ||
+        scratch_floats < SF_MINIROCKET_SCRATCH(length, n_channels, e->dilation)) {
+        return SF_ERR_ARG;
+    }
+    if (!e->padding && 8u * e->dilation >= length) {
+        return SF_ERR_ARG;
+    }
+    return SF_OK;
+}
+
+static int same_convolution(const sf_minirocket_feature *a, const sf_minirocket_feature *b)
+{
+    return a->kernel == b->kernel && a->dilation == b->dilation && a->combination == b->combination;
 }
 
 int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
                       const sf_minirocket_feature *features, uint32_t n_features, const uint16_t *comb_offsets,
                       const uint16_t *comb_channels, float *scratch, uint32_t scratch_floats, float *out)
 {
-    uint32_t f, dilation = 0;
-    int have = 0;
-    const sf_minirocket_feature *prev = 0;
+    uint32_t f = 0, dilation = 0;
     float *acc = scratch, *alpha = scratch + length, *pad = scratch + length + n_channels * length;
     if (!window || !features || !comb_offsets || !comb_channels || !scratch || !out) {
         return SF_ERR_NULL;
@@ -85,46 +121,60 @@ int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
     if (length == 0 || length > 0xffffu || n_channels == 0 || n_channels > 0xffffu) {
         return SF_ERR_ARG;
     }
-    for (f = 0; f < n_features; f++) {
+    while (f < n_features) {
         const sf_minirocket_feature *e = &features[f];
-        uint32_t lo = 0, hi = length, t, count = 0;
-        if (e->kernel > 83 || e->dilation == 0 ||
-            scratch_floats < SF_MINIROCKET_SCRATCH(length, n_channels, e->dilation)) {
+        const uint32_t d = e->dilation, h = 4u * d, w = length + 8u * d;
+        const uint8_t *taps;
+        uint32_t end = f + 1, full = e->padding, lo, hi, c0, c1, c, g;
+        if (check_entry(e, length, n_channels, scratch_floats) != SF_OK) {
             return SF_ERR_ARG;
         }
-        if (!e->padding) {
-            lo = 4u * e->dilation;
-            if (2u * lo >= length) {
+        while (end < n_features && same_convolution(&features[end], e)) {
+            if (check_entry(&features[end], length, n_channels, scratch_floats) != SF_OK) {
                 return SF_ERR_ARG;
             }
-            hi = length - lo;
+            full |= features[end].padding;
+            end++;
         }
-        if (!have || e->kernel != prev->kernel || e->dilation != prev->dilation ||
-            e->combination != prev->combination) {
-            uint32_t c0 = comb_offsets[e->combination], c1 = comb_offsets[e->combination + 1u], c;
-            const uint32_t h = 4u * e->dilation, w = length + 8u * e->dilation;
-            if (c1 <= c0) {
+        c0 = comb_offsets[e->combination];
+        c1 = comb_offsets[e->combination + 1u];
+        if (c1 <= c0) {
+            return SF_ERR_ARG;
+        }
+        for (c = c0; c < c1; c++) {
+            if (comb_channels[c] >= n_channels) {
                 return SF_ERR_ARG;
             }
-            if (e->dilation != dilation) {
-                dilation_setup(window, length, n_channels, e->dilation, alpha, pad);
-                dilation = e->dilation;
+        }
+        if (d != dilation) {
+            dilation_setup(window, length, n_channels, d, alpha, pad);
+            dilation = d;
+        }
+        taps = sf_minirocket_kernels[e->kernel];
+        lo = full ? 0u : h; /* outputs any entry of this convolution reads */
+        hi = full ? length : length - h;
+        for (c = c0; c < c1; c++) {
+            const uint32_t ch = comb_channels[c];
+            const float *a = alpha + ch * length, *q = pad + ch * w + h;
+            if (end == f + 1 && c + 1u == c1) { /* one entry: count as the last channel is added */
+                uint32_t count = kernel_count(a, q, (int32_t)d, taps, lo, hi, c == c0 ? 0 : acc, e->bias);
+                out[f] = (float)count / (float)(hi - lo);
+                break;
             }
-            for (c = c0; c < c1; c++) {
-                uint32_t ch = comb_channels[c];
-                if (ch >= n_channels) {
-                    return SF_ERR_ARG;
+            kernel_channel(a, q, (int32_t)d, taps, lo, hi, acc, c == c0);
+        }
+        if (end > f + 1) {
+            for (g = f; g < end; g++) {
+                const sf_minirocket_feature *x = &features[g];
+                const uint32_t l0 = x->padding ? 0u : h, l1 = x->padding ? length : length - h;
+                uint32_t t, count = 0;
+                for (t = l0; t < l1; t++) {
+                    count += acc[t] > x->bias;
                 }
-                kernel_channel(alpha + ch * length, pad + ch * w + h, length, (int32_t)e->dilation,
-                               sf_minirocket_kernels[e->kernel], acc, c == c0);
+                out[g] = (float)count / (float)(l1 - l0);
             }
-            have = 1;
-            prev = e;
         }
-        for (t = lo; t < hi; t++) {
-            count += acc[t] > e->bias;
-        }
-        out[f] = (float)count / (float)(hi - lo);
+        f = end;
     }
     return SF_OK;
 }
