@@ -1,7 +1,18 @@
 """Held-out accuracy of minirocket + ridge_classifier against the number of kept features k, on
 aeon's bundled UEA/UCR sets (predefined splits), beside aeon's MiniRocketClassifier in the same
 run. k and the head's alpha are chosen on the training data only (5-fold stratified CV for k,
-leave-one-out GCV for alpha). Run: python tests/features/minirocket_accuracy.py [DATASET ...]"""
+leave-one-out GCV for alpha). Run: python tests/features/minirocket_accuracy.py [DATASET ...]
+
+Measured 2026-12-06 (test accuracy ridge / logistic head; random_state 0; JapaneseVowels
+zero-padded at the end to 29 samples, the same padded series given to aeon):
+
+| dataset | aeon | all 9,996 | k=2000 | k=500 | k=100 | chosen by CV (k, head) |
+|---|---|---|---|---|---|---|
+| GunPoint | 0.993 | 0.993 / 0.993 | 0.993 / 0.993 | 1.000 / 0.993 | 1.000 / 1.000 | 100 ridge: 1.000 |
+| JapaneseVowels | 0.989 | 0.989 / 0.962 | 0.986 / 0.986 | 0.984 / 0.984 | 0.978 / 0.981 | all ridge: 0.989 |
+| ACSF1 | 0.910 | 0.910 / 0.920 | 0.890 / 0.920 | 0.890 / 0.900 | 0.860 / 0.880 | all ridge: 0.910 |
+| BasicMotions | 1.000 | 1.000 / 1.000 | 1.000 / 1.000 | 1.000 / 1.000 | 1.000 / 1.000 | 100 ridge: 1.000 |
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,17 @@
 """Instructions per window of sf_minirocket_f32 on the emulated Cortex-M4F (qemu-mps2-an386,
 -icount) against the number of kept features k, and agreement of its features with the numpy
 reference (the image prints them). Uses the bench measuring image (qemu_harness.measure_c).
-Run: python tests/features/minirocket_device_cost.py [DATASET ...]"""
+Run: python tests/features/minirocket_device_cost.py [DATASET ...]
+
+Measured 2026-12-06 (M4F instructions per window, features equal to numpy's in every case):
+
+| dataset (length x channels) | all 9,996 | k=2000 | k=500 | k=100 |
+|---|---|---|---|---|
+| GunPoint (150 x 1) | 13.9 M | 3.48 M | 1.04 M | 283 k |
+| JapaneseVowels (29 x 12) | 2.87 M | 827 k | 400 k | 159 k |
+| ACSF1 (1460 x 1) | 150 M | 35.2 M | 9.70 M | 2.89 M |
+| BasicMotions (100 x 6) | 10.8 M | 3.17 M | 1.17 M | 498 k |
+"""
 
 from __future__ import annotations
 

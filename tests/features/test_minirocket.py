@@ -12,8 +12,11 @@ from sensorflow.errors import ConfigError, DataError
 from sensorflow.stages.minirocket import MiniRocket, detach
 from sensorflow.stages.models.linear import RidgeClassifier
 
-aeon_mr = pytest.importorskip("aeon.transformations.collection.convolution_based._minirocket")
 DATASETS = ("GunPoint", "JapaneseVowels", "ACSF1", "BasicMotions")
+
+
+def aeon_minirocket():
+    return pytest.importorskip("aeon.transformations.collection.convolution_based._minirocket")
 
 
 def load(name, split):
@@ -38,6 +41,7 @@ def _stage_from_aeon(tr, length, channels):
 @pytest.mark.parametrize("name", DATASETS)
 @pytest.mark.parametrize("n_kernels", [84, 1000])
 def test_features_equal_aeon(name, n_kernels):
+    aeon_mr = aeon_minirocket()
     Xtr, _ = load(name, "train")
     Xte, _ = load(name, "test")
     tr = aeon_mr.MiniRocket(n_kernels=n_kernels, random_state=1).fit(Xtr)
@@ -51,6 +55,7 @@ def test_features_equal_aeon(name, n_kernels):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", DATASETS)
 def test_features_equal_aeon_10000(name):
+    aeon_mr = aeon_minirocket()
     Xtr, _ = load(name, "train")
     tr = aeon_mr.MiniRocket(random_state=0).fit(Xtr)
     stage = _stage_from_aeon(tr, Xtr.shape[2], Xtr.shape[1])
@@ -59,6 +64,7 @@ def test_features_equal_aeon_10000(name):
 
 @pytest.mark.parametrize("length,n_features,max_d", [(150, 10_000, 32), (29, 10_000, 32), (1460, 840, 32), (9, 84, 1)])
 def test_dilations_and_quantiles_as_aeon(length, n_features, max_d):
+    aeon_mr = aeon_minirocket()
     d, n = mr.fit_dilations(length, n_features, max_d)
     d2, n2 = aeon_mr._fit_dilations(length, n_features, max_d)
     np.testing.assert_array_equal(d, d2)
