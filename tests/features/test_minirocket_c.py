@@ -117,13 +117,36 @@ def test_c_refuses_bad_entries(lib):
         run_c(lib, X, bad)  # 8 * 3 >= 20: the valid part is empty -> SF_ERR_ARG
 
 
-def test_cross_compiles_clean_for_cortex_m4f(tmp_path):
-    need_tools("arm-none-eabi-gcc")
-    cmd = ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", *STRICT]
-    cmd += ["-Wconversion", "-pedantic", "-O2", "-c", str(RUNTIME / "sf_minirocket.c"), "-o", str(tmp_path / "m.o")]
+CROSS = {
+    "cortex-m4f": ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]),
+    "rv32imc": (
+        "riscv64-unknown-elf-gcc",
+        ["-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "--specs=picolibc.specs"],
+    ),
+}
+
+
+@pytest.mark.parametrize("target", sorted(CROSS))
+def test_cross_compiles_clean(tmp_path, target):
+    """Strict flags, no double-precision helpers (M4F: single-precision FPU; rv32imc: soft float)."""
+    cc, flags = CROSS[target]
+    need_tools(cc)
+    obj = tmp_path / "m.o"
+    cmd = [
+        cc,
+        *flags,
+        *STRICT,
+        "-Wconversion",
+        "-pedantic",
+        "-O2",
+        "-c",
+        str(RUNTIME / "sf_minirocket.c"),
+        "-o",
+        str(obj),
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
-    nm = subprocess.run(["arm-none-eabi-nm", "-u", str(tmp_path / "m.o")], capture_output=True, text=True).stdout
-    assert not any(s in nm for s in ("__aeabi_d", "__aeabi_f2d", "malloc")), nm
+    nm = subprocess.run([cc.replace("gcc", "nm"), "-u", str(obj)], capture_output=True, text=True).stdout
+    assert not any(s in nm for s in ("__aeabi_d", "__aeabi_f2d", "df3", "df2", "malloc")), nm
 
 
 def _c_program(learned, X) -> str:
