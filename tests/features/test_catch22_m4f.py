@@ -1,5 +1,5 @@
 """sf_catch22 on the emulated Cortex-M4F (qemu-mps2-an386, QEMU -icount through
-sensorflow.bench.qemu_harness.measure_c): the features of real windows computed on the device
+sensorflow.device.measure.measure_c): the features of real windows computed on the device
 agree with the float64 reference as on the host (tests/features/test_catch22_c.py), and the
 instructions per window, in total and feature by feature, are printed (``-s``) for the report.
 
@@ -116,7 +116,7 @@ void bench_report(int i)
 
 
 def measure(x: np.ndarray, feature: int, work: Path):
-    from sensorflow.bench import qemu_harness as qh
+    from sensorflow.device import measure as qh
 
     work.mkdir(parents=True, exist_ok=True)
     src = work / "c22_bench.c"

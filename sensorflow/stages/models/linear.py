@@ -165,3 +165,56 @@ class GaussianNB(Model):
     def cost(self, board=None) -> Cost:
         k, d = max(self.n_classes, 1), self.n_features
         return Cost(flash_bytes=4 * k * (2 * d + 1) + 256, ram_bytes=4 * k, ops=k * (3 * d + 4))
+
+
+@register
+class RidgeClassifier(Logistic):
+    """``sklearn.linear_model.RidgeClassifierCV``: ridge regression on {-1, 1} class targets,
+    alpha chosen by efficient leave-one-out cross-validation over ``alphas``; keeps ``coef_``,
+    ``intercept_`` and ``alpha_``. Prediction is scikit-learn's (``d > 0`` for two classes,
+    else argmax of ``X @ coef_.T + intercept_``); scikit-learn gives no probabilities, so the
+    scores are the softmax of the decision values (expit for two classes), as ``logistic``'s."""
+
+    name = "ridge_classifier"
+
+    class Params(StageParams):
+        type: Literal["ridge_classifier"] = "ridge_classifier"
+        alphas: list[float] = Field(
+            default_factory=lambda: np.logspace(-3, 3, 10).tolist(),
+            min_length=1,
+            description="regularisation strengths tried (aeon's MiniRocket: 10^-3 .. 10^3, 10 values)",
+        )
+        class_weight: Literal["balanced"] | None = None
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.alpha_ = None
+
+    def _fit(self, X, y):
+        from sklearn.linear_model import RidgeClassifierCV
+
+        self._learned_classes(y)
+        p = self.params
+        est = RidgeClassifierCV(alphas=np.asarray(p.alphas), class_weight=p.class_weight).fit(X, y)
+        self.coef_ = np.asarray(est.coef_)
+        self.intercept_ = np.atleast_1d(np.asarray(est.intercept_))
+        self.alpha_ = float(est.alpha_)
+        self._after_fit()
+
+    def check_learned(self, values) -> None:
+        """As ``logistic``'s; for two classes scikit-learn's 1-D ``coef_`` counts as one row."""
+        coef = values.get("coef_")
+        if isinstance(coef, np.ndarray) and coef.ndim == 1:
+            values = {**values, "coef_": coef[None, :]}
+        super().check_learned(values)
+
+    def decision_function(self, X) -> np.ndarray:
+        """``X @ coef_.T + intercept_`` as scikit-learn computes it (two classes: ``coef_`` is
+        one row, kept 1-D as scikit-learn keeps it, so the product is the same BLAS call)."""
+        d = np.asarray(X) @ self.coef_.T + self.intercept_
+        return d.ravel() if d.ndim == 2 and d.shape[1] == 1 else d
+
+    def cost(self, board=None) -> Cost:
+        k = np.atleast_2d(self.coef_).shape[0] if self.coef_ is not None else 1
+        d = self.n_features
+        return Cost(flash_bytes=4 * k * (d + 1) + 256, ram_bytes=4 * max(k, 2), ops=k * (d + 4))

@@ -249,9 +249,9 @@ def emit_gaussian_nb(stage, ctx) -> CFragment:
 
 
 # ---------------------------------------------------------------------------- logistic
-@c_emitter("logistic")
+@c_emitter("logistic", "ridge_classifier")  # ridge: the same linear decision, softmax/expit scores
 def emit_logistic(stage, ctx) -> CFragment:
-    coef = np.asarray(stage.coef_, dtype=np.float64)
+    coef = np.atleast_2d(np.asarray(stage.coef_, dtype=np.float64))
     k, d = coef.shape
     s = ctx.sym
     tables = [cgen.array(s("coef"), "float", coef), cgen.array(s("intercept"), "float", stage.intercept_)]

@@ -63,9 +63,9 @@ def emit_knn(stage, ctx: MPContext) -> MPFragment:
     )
 
 
-@mp_emitter("logistic")
+@mp_emitter("logistic", "ridge_classifier")  # ridge: the same linear decision, softmax/expit scores
 def emit_logistic(stage, ctx: MPContext) -> MPFragment:
-    coef = np.asarray(stage.coef_, dtype=np.float64)
+    coef = np.atleast_2d(np.asarray(stage.coef_, dtype=np.float64))
     k, d = coef.shape
     W = ctx.f32_table("coef", coef)
     b = ctx.f32_table("intercept", stage.intercept_)
