@@ -84,6 +84,29 @@ TARGETS = {
         ["-M", "virt", "-cpu", "rv32", "-bios", "none"],
         packages="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc",
     ),
+    "qemu-xtensa-lx106": Target(
+        "qemu-xtensa-lx106",
+        "xtensa-lx106-elf-gcc",
+        [
+            "-O2",
+            "-g",
+            "-ffunction-sections",
+            "-fdata-sections",
+            # Debian installs this spec file outside the search path of its gcc-xtensa-lx106
+            "--specs=/usr/lib/xtensa-lx106-elf/picolibc.specs",
+        ],
+        ["-nostartfiles", "-Wl,--gc-sections", "-T", "{dir}/link.ld", "-lm"],
+        [
+            "common/hil_main.c",
+            "common/hil_proto.c",
+            "qemu-xtensa-lx106/start.S",
+            "qemu-xtensa-lx106/port.c",
+            "qemu-xtensa-lx106/rt_helpers.c",
+        ],
+        "qemu-system-xtensa",
+        ["-M", "lx60", "-cpu", "lx106"],
+        packages="gcc-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-system-misc",
+    ),
 }
 
 
