@@ -17,6 +17,12 @@
 #ifndef UART_IRQ
 #define UART_IRQ 0u
 #endif
+#ifndef UART_DIVISOR
+#define UART_DIVISOR 1u
+#endif
+#ifndef UART_FCR_VALUE
+#define UART_FCR_VALUE 0xC7u
+#endif
 
 extern uint32_t _stack_bottom, _stack_top, _sdata, _edata, _sbss, _ebss;
 extern uint8_t _text_start, _text_end, _rodata_start, _rodata_end;
@@ -25,6 +31,7 @@ extern int main(void);
 /* ICOUNT wraps (start.S's debug handler), then two words where it saves a2/a3 */
 volatile uint32_t sf_icount_wraps[3];
 static uint64_t count_start;
+static int early_byte = -1; /* received before the FIFO was switched on (which empties it) */
 
 void _cstart(void)
 {
@@ -57,14 +64,28 @@ void port_init(void)
 {
     uint32_t *sp = (uint32_t *)__builtin_frame_address(0);
     hil_stack_paint(&_stack_bottom, sp - 64);
+    /* Until the FIFO is on, QEMU's 16550 holds one received byte and makes the host wait
+     * with the rest; switching the FIFO on empties the UART, so keep that byte. */
+    if (UART_LSR & 0x01u) {
+        early_byte = (int)(UART_RBR & 0xFFu);
+    }
+    UART_LCR = 0x83u; /* DLAB: the divisor sets the 16550's character time, and QEMU's RX
+                       * timeout interrupt (4 characters) with it: 1 = 115200 baud = 0.35 ms */
+    UART_REG(0) = UART_DIVISOR & 0xFFu;
+    UART_REG(1) = UART_DIVISOR >> 8;
     UART_LCR = 0x03u; /* 8N1 */
-    UART_FCR = 0xC7u; /* FIFO on, clear both, RX trigger 14 (else one byte per read) */
+    UART_FCR = UART_FCR_VALUE;
     UART_MCR = 0x08u; /* OUT2 */
     UART_IER = 0x01u; /* received-data interrupt */
 }
 
 int port_getc(void)
 {
+    if (early_byte >= 0) {
+        int c = early_byte;
+        early_byte = -1;
+        return c;
+    }
     if (UART_LSR & 0x01u) {
         return (int)(UART_RBR & 0xFFu);
     }
@@ -73,12 +94,15 @@ int port_getc(void)
 
 void port_wait_input(void)
 {
-    if (UART_LSR & 0x01u) {
+    if (early_byte >= 0 || (UART_LSR & 0x01u)) {
         return;
     }
     /* A pending RX interrupt is taken at once (waiti lowers PS.INTLEVEL to 0); start.S's
      * handler sets INTENABLE back to 0 and returns here. */
+    uint32_t ps;
+    __asm volatile("rsil %0, 1" : "=a"(ps)::"memory"); /* hold it until waiti */
     __asm volatile("wsr.intenable %0\n\trsync\n\twaiti 0" ::"a"(1u << UART_IRQ) : "memory");
+    (void)ps;
 }
 
 void port_write(const uint8_t *data, uint32_t n)

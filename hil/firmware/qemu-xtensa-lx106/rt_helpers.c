@@ -1,7 +1,8 @@
 /* Compiler run-time helpers that Debian's lx106 libgcc leaves out because the ESP8266 ROM
  * provides them: integer division (__udivsi3, __umodsi3, __divsi3, 64-bit __udivdi3,
  * __umoddi3, __divdi3, __muldi3) and IEEE 754 binary32 arithmetic (__addsf3, __subsf3,
- * __mulsf3, __floatsisf, __floatunsisf, __fixunssfsi). Float results are correctly rounded
+ * __mulsf3, __floatsisf, __floatunsisf, __fixunssfsi, and the conversions __truncdfsf2 and
+ * __extendsfdf2 that picolibc's logf/powf/log2f/log10f/exp2f reference). Float results are correctly rounded
  * (round to nearest, ties to even) with subnormals, infinities and signed zeros, so they
  * equal a host FPU's bit for bit; a NaN operand gives that NaN made quiet, an invalid
  * operation the default NaN 0x7FC00000. Division by zero gives quotient 0 and remainder n (the C
@@ -54,6 +55,8 @@ float RT_FN(__mulsf3)(float a, float b);
 float RT_FN(__floatsisf)(int32_t i);
 float RT_FN(__floatunsisf)(uint32_t u);
 uint32_t RT_FN(__fixunssfsi)(float a);
+float RT_FN(__truncdfsf2)(double d);
+double RT_FN(__extendsfdf2)(float f);
 
 uint32_t RT_FN(__udivsi3)(uint32_t n, uint32_t d)
 {
@@ -360,4 +363,59 @@ uint32_t RT_FN(__fixunssfsi)(float f)
     }
     uint32_t m = (a & 0x7FFFFFu) | 0x800000u;
     return e >= 23 ? m << (e - 23) : m >> (23 - e);
+}
+
+typedef union {
+    double d;
+    uint64_t u;
+} dbits;
+
+/* double -> float, correctly rounded. */
+float RT_FN(__truncdfsf2)(double d)
+{
+    dbits b;
+    b.d = d;
+    uint32_t sign = (uint32_t)(b.u >> 32) & F_SIGN;
+    int e = (int)((b.u >> 52) & 0x7FFu);
+    uint64_t m = b.u & 0xFFFFFFFFFFFFFull;
+    if (e == 0x7FF) {
+        return float_of(m ? sign | F_INF | F_QNAN | (uint32_t)(m >> 29) : sign | F_INF);
+    }
+    if (e == 0 && m == 0u) {
+        return float_of(sign);
+    }
+    if (e == 0) {
+        e = 1; /* a double subnormal: far below the float range, round_pack makes it 0 */
+    } else {
+        m |= 1ull << 52;
+    }
+    /* value = m * 2^(e - 1075); keep the top bits with the leading 1 at bit 30 */
+    uint32_t sig = (uint32_t)(m >> 22) | ((m & 0x3FFFFFu) != 0u);
+    if (sig == 0u) {
+        return float_of(sign);
+    }
+    return float_of(round_pack(sign, e - 896, sig)); /* float exponent = double exponent - 896 */
+}
+
+/* float -> double, exact. */
+double RT_FN(__extendsfdf2)(float f)
+{
+    uint32_t a = bits_of(f);
+    uint64_t sign = (uint64_t)(a & F_SIGN) << 32;
+    int e = (int)((a >> 23) & 0xFFu);
+    uint32_t m = a & 0x7FFFFFu;
+    dbits b;
+    if (e == 0xFF) {
+        b.u = sign | 0x7FF0000000000000ull | ((uint64_t)m << 29) | (m ? 1ull << 51 : 0u);
+    } else if (e == 0 && m == 0u) {
+        b.u = sign;
+    } else {
+        if (e == 0) { /* subnormal float: normalise (every one is a normal double) */
+            int s = __builtin_clz(m) - 8;
+            m = (m << s) & 0x7FFFFFu;
+            e = 1 - s;
+        }
+        b.u = sign | ((uint64_t)(e + 896) << 52) | ((uint64_t)m << 29);
+    }
+    return b.d;
 }
