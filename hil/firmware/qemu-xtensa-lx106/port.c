@@ -31,7 +31,7 @@ extern int main(void);
 /* ICOUNT wraps (start.S's debug handler), then two words where it saves a2/a3 */
 volatile uint32_t sf_icount_wraps[3];
 static uint64_t count_start;
-static int early_byte = -1; /* received before the FIFO was switched on (which empties it) */
+static int early_byte = -1; /* read in port_init, handed out by the first port_getc */
 
 void _cstart(void)
 {
@@ -62,21 +62,22 @@ static uint64_t read_count(void)
 
 void port_init(void)
 {
-    uint32_t *sp = (uint32_t *)__builtin_frame_address(0);
-    hil_stack_paint(&_stack_bottom, sp - 64);
-    /* Until the FIFO is on, QEMU's 16550 holds one received byte and makes the host wait
-     * with the rest; switching the FIFO on empties the UART, so keep that byte. */
-    if (UART_LSR & 0x01u) {
-        early_byte = (int)(UART_RBR & 0xFFu);
-    }
     UART_LCR = 0x83u; /* DLAB: the divisor sets the 16550's character time, and QEMU's RX
                        * timeout interrupt (4 characters) with it: 1 = 115200 baud = 0.35 ms */
     UART_REG(0) = UART_DIVISOR & 0xFFu;
     UART_REG(1) = UART_DIVISOR >> 8;
     UART_LCR = 0x03u; /* 8N1 */
     UART_FCR = UART_FCR_VALUE;
+    /* Switching the FIFO on empties it without telling QEMU's character back end, which
+     * stops passing bytes on while the UART (FIFO off) holds one unread byte: bytes the
+     * host sent during boot would then wait until something else wakes QEMU's main loop
+     * (about 1 s). Reading RBR tells it to go on; an empty FIFO reads 0, which the HIL
+     * protocol takes as one more frame delimiter. */
+    early_byte = (int)(UART_RBR & 0xFFu);
     UART_MCR = 0x08u; /* OUT2 */
     UART_IER = 0x01u; /* received-data interrupt */
+    uint32_t *sp = (uint32_t *)__builtin_frame_address(0);
+    hil_stack_paint(&_stack_bottom, sp - 64);
 }
 
 int port_getc(void)
