@@ -106,6 +106,7 @@ DEVICE_MAIN = r"""
 #include <stdint.h>
 #include "hil_port.h"
 uint32_t arith_hash(uint32_t n);
+extern volatile uint32_t sf_icount_wraps[3];
 static void put(const char *s) { uint32_t n = 0; while (s[n]) n++; port_write((const uint8_t *)s, n); }
 static void put_u32(uint32_t v) {
     char b[11]; int i = 10; b[i] = 0;
@@ -125,6 +126,12 @@ int main(void) {
     static const uint32_t lengths[] = {1000u, 3000u, 1000u, 3000u};
     put("loop");
     for (int i = 0; i < 4; i++) { put(" "); put_u32(timed_loop(lengths[i])); }
+    /* ICOUNT 256 short of its wrap: the debug handler in start.S must keep the count whole */
+    __asm volatile("wsr.icount %0\n\tisync" ::"a"(0xFFFFFF00u));
+    put("\nwrap ");
+    put_u32(timed_loop(1000u));
+    put(" ");
+    put_u32(sf_icount_wraps[0]);
     put("\nhash ");
     put_hex(arith_hash(N_CASES));
     put("\nend\n");
@@ -222,7 +229,8 @@ def test_lx106_counts_instructions_exactly_and_computes_like_the_host(tmp_path):
     short1, long1, short2, long2 = (int(v) for v in got["loop"])
     assert (short1, long1) == (short2, long2), "the counter is not deterministic"
     assert long1 - short1 == 2 * (3000 - 1000)  # two instructions per iteration, exactly
-    assert 2000 <= short1 < 2000 + 100  # the loop plus the counter calls (59 instructions here)
+    assert 2000 <= short1 < 2000 + 100  # the loop plus the counter calls (23 instructions here)
+    assert got["wrap"] == [str(short1), "1"]  # counted across ICOUNT's wrap, exactly
     host = tmp_path / "host_arith"
     (tmp_path / "host_main.c").write_text(HOST_MAIN)
     subprocess.run(

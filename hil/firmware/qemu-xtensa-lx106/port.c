@@ -57,7 +57,8 @@ static uint64_t read_count(void)
         w = sf_icount_wraps[0];
         c = read_icount();
     } while (w != sf_icount_wraps[0]);
-    return (uint64_t)w * 0xFFFFFFFFull + c; /* a wrap restarts ICOUNT at 0 before the next instruction */
+    /* w x (2^32 - 1) + c: a wrap restarts ICOUNT at 0 before the next instruction counts */
+    return ((uint64_t)w << 32) - w + c;
 }
 
 void port_init(void)
