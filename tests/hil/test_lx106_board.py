@@ -4,6 +4,7 @@ length, and the real HIL firmware with an exported pipeline over a pty."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import serial
+from conftest import REPO
 from hilfix import linear_export, linear_ref  # noqa: F401  (pytest fixtures)
 
+from sensorflow.cli import main
 from sensorflow.hil import emulators, runner, session
 from sensorflow.hil.targets import FIRMWARE_DIR, TARGETS, build_firmware
 
@@ -264,3 +267,20 @@ def test_lx106_hil_firmware_agrees_and_counts(linear_export, linear_ref, rng, tm
     per = run.per_inference()
     assert per["features"] > 100 and per["classify"] > 20
     assert [r.count_features for r in again.records] == [r.count_features for r in run.records[:2]]
+
+
+@pytest.mark.emulator
+@pytest.mark.slow
+def test_gesture_pipeline_on_lx106(tmp_path, capsys):
+    """The gesture pipeline (libm, soft float through rt_helpers.c), trained here, exported and
+    run by `sensorflow hil`: the host's label and scores on every held-out window."""
+    need("xtensa-lx106-elf-gcc", "qemu-system-xtensa")
+    art = tmp_path / "artifact"
+    assert main(["train", str(REPO / "pipelines" / "gesture.yaml"), "--out", str(art)]) == 0
+    capsys.readouterr()
+    status = main(["hil", str(art), "--board", BOARD, "--json", "--build-dir", str(tmp_path / "build")])
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0, result
+    assert result["n"] == 40 and result["agreement"] == 1.0 and result["passed"]
+    assert result["max_abs_score_error"] < 1e-4 and not result["out_of_tolerance"]
+    assert result["counter_unit"] == "instructions" and result["instructions_per_inference"] > 0
