@@ -57,11 +57,25 @@ void port_exit(int code)
     }
 }
 
-/* Called by start.S on any exception it does not handle: say so and stop QEMU (the host reports it). */
+static void put_text(const char *msg)
+{
+    while (*msg) port_putc(*msg++);
+}
+
+/* Called by start.S on any exception it does not handle: say so and stop QEMU (the host
+ * reports it). Without semihosting, simcall itself raises an exception and lands here again:
+ * say that once and sleep (interrupts are off) instead of faulting in a loop. */
 void port_fault(void);
 void port_fault(void)
 {
-    const char *msg = "FAULT\n";
-    while (*msg) port_putc(*msg++);
+    static volatile int entered;
+    if (entered) {
+        put_text("FAULT: simcall failed; run QEMU with -semihosting-config enable=on\n");
+        for (;;) {
+            __asm__ volatile("waiti 15");
+        }
+    }
+    entered = 1;
+    put_text("FAULT\n");
     port_exit(3);
 }
