@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEB_PKGS=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc
-          gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf espeak-ng sox flite
-          chromium chromium-driver)
+          gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-xtensa-lx106 picolibc-xtensa-lx106-elf
+          espeak-ng sox flite chromium chromium-driver)
 declare -A PROBE=([gcc-arm-none-eabi]=arm-none-eabi-gcc [qemu-system-arm]=qemu-system-arm
                   [qemu-system-misc]=qemu-system-riscv32 [gcc-riscv64-unknown-elf]=riscv64-unknown-elf-gcc
-                  [espeak-ng]=espeak-ng [sox]=sox [flite]=flite
+                  [gcc-xtensa-lx106]=xtensa-lx106-elf-gcc [espeak-ng]=espeak-ng [sox]=sox [flite]=flite
                   [chromium]=chromium [chromium-driver]=chromedriver)
 
 missing=()

@@ -32,6 +32,8 @@ TOOL_PACKAGES = {
     "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
     "qemu-system-arm": "qemu-system-arm",
     "qemu-system-riscv32": "qemu-system-misc",
+    "xtensa-lx106-elf-gcc": "gcc-xtensa-lx106 picolibc-xtensa-lx106-elf",
+    "qemu-system-xtensa": "qemu-system-misc",
     "espeak-ng": "espeak-ng",
     "sox": "sox",
     "node": "nodejs",

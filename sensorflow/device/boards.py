@@ -71,7 +71,7 @@ class Emulator(_Strict):
     cpu: str | None = None
     args: list[str] = Field(default_factory=list, description="further emulator arguments (e.g. -bios none)")
     packages: str = Field("", description="Debian packages that provide the compiler and the emulator")
-    semihosting: bool = Field(False, description="the measuring image stops QEMU through Arm semihosting")
+    semihosting: bool = Field(False, description="the measuring image stops QEMU through semihosting (Arm, Xtensa)")
     instructions_per_tick: int = Field(
         1, gt=0, description="instructions per counter tick under -icount shift=0 (SysTick at 25 MHz: 40)"
     )

@@ -3,9 +3,9 @@
 ``measure_c(sources, entry, board)`` compiles the given C files together with the board's
 firmware port (``sensorflow/device/firmware/<board>/``: the HIL firmware's start-up, vector
 table, FPU enable and link script, plus ``measure_port.c``: UART output, counter, exit through
-semihosting or the SiFive test device) and ``firmware/measure/harness.c``, runs ``entry(i)``
-for every input ``i`` once (results pass, printed), then times ``repeat`` passes over all
-inputs against the same passes over an empty function of the same signature. With
+semihosting (Arm, Xtensa ``simcall``) or the SiFive test device) and ``firmware/measure/harness.c``,
+runs ``entry(i)`` for every input ``i`` once (results pass, printed), then times ``repeat`` passes
+over all inputs against the same passes over an empty function of the same signature. With
 ``-icount shift=0`` QEMU executes exactly one instruction per virtual nanosecond, so
 
     instructions per call = (region - empty region) / calls
@@ -13,9 +13,9 @@ inputs against the same passes over an empty function of the same signature. Wit
 is deterministic (field-facts: "test vectors compiled into the image; per-prediction =
 (region - empty-loop region) / N"). Arm counts come from SysTick on the processor clock
 (one tick = the board file's ``emulator.instructions_per_tick``, checked by ``calibrate``); RISC-V counts
-come from ``minstret``. Peers (CMSIS-DSP) and sensorflow's own code are measured with this one
-method. ``measure_pipeline`` measures an exported pipeline (as ``sensorflow bench`` and the demos
-report it).
+come from ``minstret``, Xtensa lx106 counts from the debug option's ``ICOUNT``. Peers (CMSIS-DSP)
+and sensorflow's own code are measured with this one method. ``measure_pipeline`` measures an
+exported pipeline (as ``sensorflow bench`` and the demos report it).
 """
 
 from __future__ import annotations
@@ -230,6 +230,8 @@ def calibrate(board: str = "qemu-mps2-an386", iterations: int = 100_000) -> floa
     b = get_board(board)
     if b.arch == "cortex-m":
         body = '__asm__ volatile("mov r0, %0\\n1: subs r0, r0, #1\\n bne 1b" :: "r"(n) : "r0", "cc");'
+    elif b.arch == "xtensa":
+        body = '__asm__ volatile("mov a9, %0\\n1: addi a9, a9, -1\\n bnez a9, 1b" :: "a"(n) : "a9");'
     else:
         body = '__asm__ volatile("mv t0, %0\\n1: addi t0, t0, -1\\n bnez t0, 1b" :: "r"(n) : "t0");'
     src = f"int loop_entry(int i);\nint loop_entry(int i)\n{{\n    unsigned n = {int(iterations)}u;\n    {body}\n    return i;\n}}\n"

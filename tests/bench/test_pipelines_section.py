@@ -1,5 +1,5 @@
-"""The whole-pipeline measurement on a tiny pipeline (emulated M4F): labels agree with the
-host, and the size/RAM figures are consistent with each other. No timing assertions."""
+"""The whole-pipeline measurement on a tiny pipeline (emulated M4F and Xtensa lx106): labels
+agree with the host, and the size/RAM figures are consistent with each other. No timing assertions."""
 
 from __future__ import annotations
 
@@ -25,9 +25,16 @@ stages:
 """
 
 
+TOOLS = {
+    "qemu-mps2-an386": ("arm-none-eabi-gcc", "qemu-system-arm"),
+    "qemu-xtensa-lx106": ("xtensa-lx106-elf-gcc", "qemu-system-xtensa"),
+}
+
+
 @pytest.mark.emulator
-def test_measure_pipeline_on_a_tiny_pipeline(tmp_path):
-    need_tools("arm-none-eabi-gcc", "qemu-system-arm")
+@pytest.mark.parametrize("board", sorted(TOOLS))
+def test_measure_pipeline_on_a_tiny_pipeline(tmp_path, board):
+    need_tools(*TOOLS[board])
     from sensorflow.device.measure import measure_pipeline
 
     rng = np.random.default_rng(0)
@@ -35,7 +42,7 @@ def test_measure_pipeline_on_a_tiny_pipeline(tmp_path):
     y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
     X[y == "up"] += 0.5
     pipe = Pipeline.from_string(YAML).fit(X, y)
-    r = measure_pipeline(pipe, X[:6], "qemu-mps2-an386", tmp_path)
+    r = measure_pipeline(pipe, X[:6], board, tmp_path)
     assert r["agree"] == r["k"] == 6
     assert r["instr_infer"] > 0 and r["instr_hop"] > 0
     assert 0 < r["flash"] and r["ram"] >= r["stack"] > 0

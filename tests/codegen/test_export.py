@@ -210,7 +210,7 @@ MODELS = [
 
 
 @pytest.mark.emulator
-@pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "rp2040"])
+@pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106", "rp2040"])
 def test_every_model_cross_compiles_without_warnings(tmp_path, board):
     b = boards.get(board)
     need_tools(b.toolchain.cc)

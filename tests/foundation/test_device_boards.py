@@ -24,7 +24,7 @@ def test_every_firmware_port_named_in_a_board_file_exists():
 
 
 def test_measuring_image_runs_on_the_qemu_boards_only():
-    assert sorted(measure.measuring_boards()) == ["qemu-mps2-an386", "qemu-riscv32"]
+    assert sorted(measure.measuring_boards()) == ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"]
     with pytest.raises(SensorflowError, match="unknown emulated board 'host'"):
         measure.get_board("host")
 
@@ -37,6 +37,9 @@ def test_qemu_command_lines_come_from_the_board_files():
     assert rv[:7] == ["qemu-system-riscv32", "-M", "virt", "-cpu", "rv32", "-bios", "none"]
     assert "-semihosting-config" not in rv
     assert boards.get("qemu-mps2-an386").emulator.instructions_per_tick == 40
+    lx = measure.qemu_argv(boards.get("qemu-xtensa-lx106"))
+    assert lx[:5] == ["qemu-system-xtensa", "-M", "lx60", "-cpu", "lx106"]
+    assert "-semihosting-config" in lx  # the measuring image exits through simcall SYS_exit
 
 
 def test_a_misspelt_firmware_key_names_file_line_and_the_near_miss(tmp_path):

@@ -26,6 +26,7 @@ BOARD_TOOLS = {
     "host": ("cc",),
     "qemu-mps2-an386": ("arm-none-eabi-gcc", "qemu-system-arm"),
     "qemu-riscv32": ("riscv64-unknown-elf-gcc", "qemu-system-riscv32"),
+    "qemu-xtensa-lx106": ("xtensa-lx106-elf-gcc", "qemu-system-xtensa"),
 }
 
 

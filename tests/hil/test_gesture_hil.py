@@ -1,5 +1,5 @@
 """CI proof: the gesture pipeline, trained here, exported to C and run by `sensorflow hil` on
-qemu-mps2-an386, qemu-riscv32 and host, gives the host's label on every held-out window."""
+qemu-mps2-an386, qemu-riscv32, qemu-xtensa-lx106 and host, gives the host's label on every held-out window."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def gesture_artifact(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("board", ["host", "qemu-mps2-an386", "qemu-riscv32"])
+@pytest.mark.parametrize("board", ["host", "qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])
 def test_gesture_on_board(gesture_artifact, board, tmp_path, capsys):
     need_tools(*BOARD_TOOLS[board])
     capsys.readouterr()
