@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SF     := $(VENV)/bin/sensorflow
-EXTRAS ?= dev,audio,datasets,micropython,bench
+EXTRAS ?= dev,audio,datasets,micropython,bench,onnx
 
 .PHONY: setup system-deps test test-fast demo bench clean
 

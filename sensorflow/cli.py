@@ -27,7 +27,9 @@ COMMANDS = {
     "demo": "run a demo app end to end (wakeword, gesture, vibration)",
     "bench": "benchmarks against peer tools",
     "report": "write one self-contained HTML report for a trained artifact",
+    "import": "import a model trained elsewhere (ONNX) onto a pipeline's features as an artifact",
 }
+_MODULE = {"import": "import_model"}  # command names that are Python keywords
 
 
 class Output:
@@ -56,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-        mod = import_module(f"sensorflow.commands.{name}")
+        mod = import_module(f"sensorflow.commands.{_MODULE.get(name, name)}")
         mod.add_arguments(p)
     return parser
 
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     out = Output(getattr(args, "json", False))
-    mod = import_module(f"sensorflow.commands.{args.command}")
+    mod = import_module(f"sensorflow.commands.{_MODULE.get(args.command, args.command)}")
     try:
         status = mod.run(args, out) or 0
     except SensorflowError as exc:

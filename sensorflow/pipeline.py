@@ -53,6 +53,8 @@ class Pipeline:
         self._lines = lines or {}
         self._source = source
         self.stages = [registry.get(p.type)(p) for p in config.stages]
+        if any(hasattr(s, "resolve") for s in self.stages):
+            self._resolve_imported()
         self.window_length, self.hop = config.window.samples(config.sensor.sample_rate)
         self.input_spec = Spec.signal(
             self.window_length, len(config.sensor.channels), config.sensor.sample_rate, config.sensor.channels
@@ -69,6 +71,21 @@ class Pipeline:
     def from_string(cls, text: str, source: str = "<string>") -> Pipeline:
         cfg, lines, shown = config_mod.loads(text, source)
         return cls(cfg, lines, shown)
+
+    def _resolve_imported(self) -> None:
+        """Replace stages that load a model from a file (``type: onnx``) by the stages it maps to;
+        the config then names those stages, so an artifact stores their arrays."""
+        from pathlib import Path
+
+        base = Path(self._source).parent if not self._source.startswith("<") else Path.cwd()
+        stages = []
+        for i, s in enumerate(self.stages):
+            try:
+                stages += s.resolve(base) if hasattr(s, "resolve") else [s]
+            except ConfigError as exc:
+                raise self._error(exc, i) from None
+        self.stages = stages
+        self.config = self.config.model_copy(update={"stages": [s.params for s in stages]})
 
     def _error(self, exc: ConfigError, index: int) -> ConfigError:
         return self._located(exc.message, ("stages", index) + exc.key)
