@@ -21,6 +21,10 @@ def __getattr__(name):
         from .pipeline import Pipeline
 
         return Pipeline
+    if name == "from_sklearn":
+        from .interop.sklearn import from_sklearn
+
+        return from_sklearn
     raise AttributeError(name)
 
 
@@ -35,6 +39,7 @@ __all__ = [
     "NotFittedError",
     "SensorflowError",
     "Pipeline",
+    "from_sklearn",
     "stage",
     "__version__",
 ]

@@ -9,11 +9,16 @@ followed, the label being the argmax of the scores as in the stages. Mapped patt
   -> ``mlp`` (one hidden activation for all hidden layers, BatchNormalization folded into the
   layer before it); a single layer -> ``logistic``. Logits without a final Softmax are mapped
   to the softmax of them (same argmax).
+* ``[Transpose] (Conv [BatchNormalization] Relu)+ [Transpose] GlobalAveragePool|GlobalMaxPool|ReduceMean|ReduceMax
+  (Gemm | MatMul + Add) [Softmax]`` -> ``conv1d`` (valid convolutions, one kernel size, kernels
+  stored im2col-style ``(kernel * c_in, filters)``). The stage reads its input vector as
+  time-major frames ``(steps, channels)`` flattened: the graph's ``(N, C, L)`` input transposed,
+  or its ``(N, L, C)`` input when the graph starts with ``Transpose(perm=[0, 2, 1])`` (tf2onnx).
 * ``TreeEnsembleClassifier`` (BRANCH_LEQ / BRANCH_LT, post_transform NONE) -> ``decision_tree``
   (one tree) or ``random_forest`` (mean of the trees' leaf weights).
 * ``LinearClassifier`` -> ``logistic``; ``SVMClassifier`` with a LINEAR kernel and two classes
   -> ``logistic`` (its primal weights). ``Scaler`` -> a ``scaler`` stage in front of the model
-  (folded into the first layer of an mlp / logistic when one stage is needed).
+  (``mean_`` = offset, ``scale_`` = 1 / scale).
 * Layout-only ops are passed: Identity, Cast, Flatten, Reshape, Dropout, ZipMap, a Normalizer
   after a LinearClassifier (its output is already normalised).
 """
@@ -28,11 +33,12 @@ import numpy as np
 from ..errors import ConfigError
 
 SUPPORTED = (
-    "Gemm, MatMul, Add, BatchNormalization, Relu, Tanh, Sigmoid, Clip, Softmax, Identity, Cast, Flatten, "
-    "Reshape, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear kernel), Scaler, "
+    "Gemm, MatMul, Add, Mul, BatchNormalization, Relu, Tanh, Sigmoid, Clip, Softmax, Conv (1-D, valid), "
+    "GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax (over time), Transpose (layout), Identity, Cast, "
+    "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear kernel), Scaler, "
     "Normalizer (after LinearClassifier), ZipMap"
 )
-_PASS = {"Identity", "Cast", "Flatten", "Reshape", "Dropout", "ZipMap"}
+_PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
 
 
@@ -43,32 +49,6 @@ class Imported:
     model: object
     pre: list = field(default_factory=list)
     n_features: int | None = None
-
-    def single_stage(self, source: str = "the ONNX model"):
-        """The model with any leading Scaler folded in (mlp / logistic only)."""
-        if not self.pre:
-            return self.model
-        m = self.model
-        if m.name not in ("mlp", "logistic"):
-            raise ConfigError(
-                f"{source}: a Scaler in front of a '{m.name}' cannot be folded into one stage; "
-                "use 'sensorflow import' (it adds a scaler stage) or scale in the pipeline"
-            )
-        mean = np.zeros(self.n_features)
-        scale = np.ones(self.n_features)
-        for s in self.pre:  # y = (x - mean_) / scale_, applied in order
-            mean, scale = mean + s.mean_ * scale, scale * s.scale_
-        if m.name == "logistic":
-            W = m.coef_.T / scale[:, None]
-            m.intercept_ = m.intercept_ - mean @ W
-            m.coef_ = W.T
-        else:
-            n0, n1 = m.layer_sizes_[0], m.layer_sizes_[1]
-            W = m.weights_[: n0 * n1].reshape(n0, n1) / scale[:, None]
-            m.biases_ = np.concatenate([m.biases_[:n1] - mean @ W, m.biases_[n1:]])
-            m.weights_ = np.concatenate([W.ravel(), m.weights_[n0 * n1 :]])
-        self.pre = []
-        return m
 
 
 def load(path, classes=None) -> Imported:
@@ -196,6 +176,8 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     elif head.op_type == "SVMClassifier":
         _only(g, nodes[1:], set())
         model_stage, labels = _svm(g, head)
+    elif any(n.op_type == "Conv" for n in nodes):
+        model_stage, labels = _conv(g, nodes), _class_labels(g)
     else:
         model_stage, labels = _dense(g, nodes), _class_labels(g)
     if classes is not None:
@@ -320,6 +302,89 @@ def _dense(g: _Graph, nodes) -> _Mapped:
     return _Mapped(s, max(n_out, 2), n_in)
 
 
+def _conv(g: _Graph, nodes) -> _Mapped:
+    from ..registry import stage as make
+
+    layout = "nlc" if nodes[0].op_type == "Transpose" else "ncl"  # of the graph input; a Transpose swaps it
+    convs: list[list] = []  # [W (kernel * c_in, filters), b, kernel, stride]
+    relu_ok: list[bool] = []
+    pool = None
+    dense = []
+    final = False
+    for i, n in enumerate(nodes):
+        a = _attrs(n)
+        op = n.op_type
+        if op == "Transpose":
+            if list(a.get("perm", [])) != [0, 2, 1]:
+                raise g.err(n, f"perm {list(a.get('perm', []))}; only the (N, L, C) <-> (N, C, L) swap [0, 2, 1] maps")
+            layout = "nlc" if layout == "ncl" else "ncl"
+        elif op == "Conv":
+            if pool is not None or layout != "ncl":
+                raise g.err(n, "a Conv must read (N, C, L) before the pooling")
+            W = _const_operand(g, n, 1).astype(np.float64)
+            if W.ndim != 3:
+                raise g.err(n, f"kernel of shape {W.shape}; 1-D convolutions (F, C, K) map")
+            if any(a.get("pads", [0])) or a.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID", "NOTSET", "VALID"):
+                raise g.err(n, "padding; the conv1d stage runs valid convolutions (pads 0)")
+            if a.get("group", 1) != 1 or any(d != 1 for d in a.get("dilations", [1])):
+                raise g.err(n, "groups or dilations; plain convolutions map")
+            f, c, k = W.shape
+            b = np.asarray(g.consts[n.input[2]], np.float64) if len(n.input) > 2 and n.input[2] else np.zeros(f)
+            convs.append([W.transpose(2, 1, 0).reshape(k * c, f), b, k, int(a.get("strides", [1])[0])])
+            relu_ok.append(False)
+        elif op == "BatchNormalization" and convs and not relu_ok[-1]:
+            scale, bias, mean, var = (np.asarray(g.consts[x], dtype=np.float64) for x in n.input[1:5])
+            sc = scale / np.sqrt(var + a.get("epsilon", 1e-5))
+            convs[-1][0] = convs[-1][0] * sc
+            convs[-1][1] = (convs[-1][1] - mean) * sc + bias
+        elif (op == "Relu" or (op == "Clip" and _clip_relu(g, n, a) == "relu")) and convs and pool is None:
+            relu_ok[-1] = True
+        elif op in ("GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax") and convs and pool is None:
+            if op.startswith("Reduce"):
+                axes = list(a.get("axes", [])) or (
+                    np.asarray(g.consts[n.input[1]]).ravel().tolist() if len(n.input) > 1 else []
+                )
+                time_axis = 2 if layout == "ncl" else 1
+                if [x % 3 for x in axes] != [time_axis]:
+                    raise g.err(n, f"reduces axes {axes}; only the time axis ({time_axis} here) maps")
+            elif layout != "ncl":
+                raise g.err(n, "global pooling of (N, L, C); it pools (N, C, L)")
+            pool = "avg" if op in ("GlobalAveragePool", "ReduceMean") else "max"
+        elif op in ("Gemm", "MatMul", "Add") and pool is not None:
+            dense.append(n)
+        elif op == "Softmax" and i == len(nodes) - 1 and dense:
+            final = True
+        else:
+            raise g.err(n, "not supported here (conv1d pattern: (Conv Relu)+ global pooling Gemm [Softmax])")
+    if not all(relu_ok):
+        raise ConfigError(f"{g.source}: every Conv must be followed by Relu (the conv1d stage's activation)")
+    if pool is None or not dense:
+        raise ConfigError(f"{g.source}: a conv1d network needs global pooling over time and a dense layer after it")
+    if len({k for *_, k, _s in convs}) != 1:
+        raise ConfigError(f"{g.source}: the convolutions use different kernel sizes; the conv1d stage has one")
+    head = _dense(g, dense)
+    if head.stage.name != "logistic":
+        raise ConfigError(f"{g.source}: one dense layer after the pooling maps (found {len(dense)} operators)")
+    _ = final
+    frame = convs[0][0].shape[0] // convs[0][2]
+    s = make(
+        "conv1d",
+        frame_size=frame,
+        filters=[int(w.shape[1]) for w, *_ in convs],
+        kernel_size=convs[0][2],
+        strides=[st for *_, st in convs],
+        pool=pool,
+        standardize=False,
+    )
+    s.frame_size_ = frame
+    s.layer_shapes_ = [[int(w.shape[0]), int(w.shape[1]), k, st] for w, _b, k, st in convs]
+    s.weights_ = np.concatenate([w.astype(np.float32).ravel() for w, *_ in convs])
+    s.biases_ = np.concatenate([b.astype(np.float32) for _w, b, *_ in convs])
+    s.out_weight_ = np.asarray(head.stage.coef_.T, np.float32)
+    s.out_bias_ = np.asarray(head.stage.intercept_, np.float32)
+    return _Mapped(s, head.n_outputs, None)
+
+
 def _const_operand(g, n, idx) -> np.ndarray:
     if len(n.input) <= idx or n.input[idx] not in g.consts:
         raise g.err(n, f"input {idx} must be a constant (initializer)")
@@ -403,14 +468,17 @@ def _trees(g: _Graph, node) -> tuple[_Mapped, list]:
         sel = np.flatnonzero(ct == t)
         for r in sel:
             val[local[int(cn[r])], 1 if binary_one else int(ci[r])] += cw[r]
+        # leaf fractions: the weights (fraction / n_trees in float32) times n_trees, rounded to
+        # float32 so that 1/6 * 6 is 1 again (ties then break as onnxruntime and scikit-learn do)
+        val = (val.astype(np.float32) * np.float32(len(trees))).astype(np.float64)
         if binary_one:
             leaf = left < 0
-            val[leaf, 0] = 1.0 / len(trees) - val[leaf, 1]
+            val[leaf, 0] = 1.0 - val[leaf, 1]
         F.append(f)
         T.append(th)
         L.append(left)
         R.append(right)
-        V.append(val * len(trees))
+        V.append(val)
         offsets.append(offsets[-1] + m)
     s = make("decision_tree") if len(trees) == 1 else make("random_forest", n_estimators=len(trees))
     s.feature_, s.threshold_ = np.concatenate(F), np.concatenate(T)

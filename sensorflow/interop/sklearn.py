@@ -73,7 +73,7 @@ def to_stage(est):
         if kind == "LogisticRegression" and len(classes) > 2 and getattr(est, "multi_class", "auto") == "ovr":
             raise ConfigError("LogisticRegression(multi_class='ovr') has no stage; use the default (multinomial)")
         s = make("logistic")
-        s.coef_ = np.asarray(est.coef_)
+        s.coef_ = np.atleast_2d(np.asarray(est.coef_))
         s.intercept_ = np.atleast_1d(np.asarray(est.intercept_))
     elif kind == "MLPClassifier":
         if est.out_activation_ not in ("softmax", "logistic") or (est.out_activation_ == "logistic") != (

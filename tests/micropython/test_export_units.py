@@ -42,7 +42,11 @@ def test_every_stage_has_an_emitter_and_an_interpreter_test():
     import test_spectral_on_interpreter as spectral
     import test_stages_on_interpreter as stages
 
-    shipped = {n for n, cls in registry.all_stages().items() if cls.__module__.startswith("sensorflow.")}
+    shipped = {
+        n
+        for n, cls in registry.all_stages().items()
+        if cls.__module__.startswith("sensorflow.") and not hasattr(cls, "resolve")  # `onnx` becomes other stages
+    }
     assert shipped <= set(mp_registry.names())
     used = {s["type"] for case in list(stages.CASES.values()) + list(spectral.CASES.values()) for s in case}
     used |= {a["type"] for a in spectral.AUDIO.values()}
