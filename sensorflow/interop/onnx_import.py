@@ -18,7 +18,8 @@ followed, the label being the argmax of the scores as in the stages. Mapped patt
   (one tree) or ``random_forest`` (mean of the trees' leaf weights).
 * ``LinearClassifier`` -> ``logistic``; ``SVMClassifier`` with a LINEAR kernel and two classes
   -> ``logistic`` (its primal weights). ``Scaler`` -> a ``scaler`` stage in front of the model
-  (``mean_`` = offset, ``scale_`` = 1 / scale).
+  (``mean_`` = offset, ``scale_`` = 1 / scale); so do the Sub/Div and Mul/Add[/Clip] forms
+  ``sensorflow export --lang onnx`` writes for the standard and minmax scalers.
 * Layout-only ops are passed: Identity, Cast, Flatten, Reshape, Dropout, ZipMap, a Normalizer
   after a LinearClassifier (its output is already normalised).
 """
@@ -35,8 +36,8 @@ from ..errors import ConfigError
 SUPPORTED = (
     "Gemm, MatMul, Add, Mul, BatchNormalization, Relu, Tanh, Sigmoid, Clip, Softmax, Conv (1-D, valid), "
     "GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax (over time), Transpose (layout), Identity, Cast, "
-    "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear kernel), Scaler, "
-    "Normalizer (after LinearClassifier), ZipMap"
+    "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear kernel), "
+    "Scaler (or Sub+Div / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap"
 )
 _PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
@@ -161,9 +162,11 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     nodes = [n for n in g.chain(_score_output(g)) if n.op_type not in _PASS]
     n_features = _n_features(g)
     pre = []
-    while nodes and nodes[0].op_type == "Scaler":
-        a = _attrs(nodes.pop(0))
-        pre.append(_scaler(np.asarray(a["offset"], dtype=np.float64), np.asarray(a["scale"], dtype=np.float64)))
+    while nodes:
+        scaler = _leading_scaler(g, nodes)
+        if scaler is None:
+            break
+        pre.append(scaler)
     if not nodes:
         raise ConfigError(f"{source}: the graph has no model operator; supported operators: {SUPPORTED}")
     head = nodes[0]
@@ -209,6 +212,34 @@ def _only(g, rest, allowed) -> None:
     for n in rest:
         if n.op_type not in allowed:
             raise g.err(n, "follows a classifier operator; nothing may come after it except label/layout operators")
+
+
+def _leading_scaler(g: _Graph, nodes):
+    """Pop a scaler at the head of ``nodes``: ai.onnx.ml Scaler, ``Sub(mean) Div(scale)``
+    (sensorflow's standard scaler) or ``Mul(scale) Add(min) [Clip(lo, hi)]`` (its minmax)."""
+    from ..registry import stage as make
+
+    ops = [n.op_type for n in nodes[:3]]
+
+    def const(n):
+        return np.asarray(g.consts[next(x for x in n.input if x in g.consts)], dtype=np.float64)
+
+    if ops[:1] == ["Scaler"]:
+        a = _attrs(nodes.pop(0))
+        return _scaler(np.asarray(a["offset"], dtype=np.float64), np.asarray(a["scale"], dtype=np.float64))
+    if ops[:2] == ["Sub", "Div"] and nodes[0].input[1] in g.consts and nodes[1].input[1] in g.consts:
+        s = make("scaler")
+        s.mean_, s.scale_ = const(nodes.pop(0)), const(nodes.pop(0))
+        return s
+    if ops[:2] == ["Mul", "Add"] and nodes[0].input[1] in g.consts and nodes[1].input[1] in g.consts:
+        scale, low = const(nodes[0]), const(nodes[1])
+        clip = len(nodes) > 2 and nodes[2].op_type == "Clip" and all(x in g.consts for x in nodes[2].input[1:3])
+        rng = (float(g.consts[nodes[2].input[1]]), float(g.consts[nodes[2].input[2]])) if clip else (0.0, 1.0)
+        del nodes[: 3 if clip else 2]
+        s = make("scaler", method="minmax", feature_range=rng, clip=clip)
+        s.scale_, s.min_ = scale, low
+        return s
+    return None
 
 
 def _scaler(offset, scale):
