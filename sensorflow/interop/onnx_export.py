@@ -10,7 +10,9 @@ Stages: ``scaler`` (Sub/Div, or Mul/Add[/Clip] for minmax); ``decision_tree`` / 
 ``extra_trees`` -> TreeEnsembleClassifier (thresholds already float32, BRANCH_LEQ; leaf weights
 the class fractions / n_trees); ``logistic`` -> Gemm + Softmax (two classes: Sigmoid, [1 - p, p]);
 ``mlp`` -> Gemm + activation per layer + Softmax / Sigmoid; ``conv1d`` -> Reshape to frames,
-Transpose to (N, C, L), Conv + Relu per layer, ReduceMax/ReduceMean over time, Gemm, Softmax.
+Transpose to (N, C, L), Conv + Relu per layer, ReduceMax/ReduceMean over time, Gemm, Softmax;
+``gaussian_nb`` -> the joint log-likelihood (Unsqueeze, Sub, Mul, Div, ReduceSum, Add) and
+Softmax (= exp(jll - logsumexp(jll))); its graph does not import back (no ONNX op maps onto it).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 
 from ..errors import CodegenError
 
-EXPORTABLE = ("scaler", "decision_tree", "random_forest", "extra_trees", "logistic", "mlp", "conv1d")
+EXPORTABLE = ("scaler", "decision_tree", "random_forest", "extra_trees", "logistic", "mlp", "conv1d", "gaussian_nb")
 _ACT = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}
 
 
@@ -72,9 +74,8 @@ def to_onnx(pipeline):
     cur = "features"
     for s in inside[:-1]:
         cur = _scaler(b, s, cur)
-    proba = globals()[f"_{'trees' if model.name in ('decision_tree', 'random_forest', 'extra_trees') else model.name}"](
-        b, model, cur
-    )
+    kind = "trees" if model.name in ("decision_tree", "random_forest", "extra_trees") else model.name
+    proba = globals()[f"_{kind}"](b, model, cur)
     b.op("Identity", [proba], out="probabilities")
     classes = np.asarray(model.classes_)
     idx = b.op("ArgMax", ["probabilities"], axis=1, keepdims=0)
@@ -215,3 +216,16 @@ def _conv1d(b: _Builder, s, cur: str) -> str:
     pooled = b.op("ReduceMax" if net.pool == "max" else "ReduceMean", [h], axes=[2], keepdims=0)
     z = b.op("Gemm", [pooled, b.const(net.out_weight), b.const(net.out_bias)])
     return b.op("Softmax", [z], axis=-1)
+
+
+def _gaussian_nb(b: _Builder, s, cur: str) -> str:
+    var = np.asarray(s.var_, np.float64)
+    const = np.log(s.class_prior_) - 0.5 * np.sum(np.log(2.0 * np.pi * var), axis=1)
+    x = b.op("Unsqueeze", [cur, b.const([1], np.int64)])  # (N, 1, d)
+    diff = b.op("Sub", [x, b.const(s.theta_)])  # (N, k, d)
+    sq = b.op("Div", [b.op("Mul", [diff, diff]), b.const(var)])
+    jll = b.op(
+        "Add",
+        [b.op("Mul", [b.op("ReduceSum", [sq, b.const([2], np.int64)], keepdims=0), b.const(-0.5)]), b.const(const)],
+    )
+    return b.op("Softmax", [jll], axis=-1)

@@ -71,6 +71,15 @@ def test_export_runs_in_onnxruntime_and_round_trips(model, scaler, n_classes):
     assert [s.name for s in back.pre] == [s["type"] for s in SCALERS[scaler]]
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_gaussian_nb_export(n_classes):
+    pipe, W = fitted_pipeline({"type": "gaussian_nb"}, "standard", n_classes)
+    model, _ = to_onnx(pipe)
+    label, proba = run_ort(model, run_steps(pipe.steps[:1], W))
+    np.testing.assert_array_equal(label, pipe.predict(W))
+    np.testing.assert_allclose(proba, pipe.predict_proba(W), rtol=0, atol=1e-5)
+
+
 def test_string_labels():
     pipe, W = fitted_pipeline({"type": "random_forest", "n_estimators": 3}, "none", 3, labels=["idle", "run", "walk"])
     back = check(pipe, W)
