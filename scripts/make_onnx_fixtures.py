@@ -1,10 +1,12 @@
 """Write the small ONNX networks under tests/fixtures/onnx/ (run from the repository root:
 ``python scripts/make_onnx_fixtures.py``).
 
-Honest provenance: PyTorch and TensorFlow are not installed where these were made (2 shared CPU
-cores, a deadline), so these graphs were NOT exported by torch.onnx.export or tf2onnx. They are
-built with ``onnx.helper`` to reproduce the operator patterns those exporters emit for a small
-Conv1d / dense network, with seeded random weights:
+Honest provenance: these graphs were NOT exported by torch.onnx.export or tf2onnx. Where they
+were made, PyTorch could not run (the default torch 2.14.1 wheel, 555 MB, imports CUDA libraries
+such as libcudnn that come as several GB of separate packages; the CPU-only wheel index was not
+reachable) and TensorFlow was not tried. They are built with ``onnx.helper`` to reproduce the
+operator patterns those exporters emit for a small Conv1d / dense network, with seeded random
+weights:
 
 * ``torch_conv1d.onnx``: input (N, C, L); Conv+BatchNormalization+Relu, Conv+Relu,
   GlobalAveragePool, Flatten, Gemm(transB=1) -- logits, as ``torch.onnx.export`` of
