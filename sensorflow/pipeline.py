@@ -85,7 +85,9 @@ class Pipeline:
             except ConfigError as exc:
                 raise self._error(exc, i) from None
         self.stages = stages
-        self.config = self.config.model_copy(update={"stages": [s.params for s in stages]})
+        # cross-validation / hard-negative mining would fit the mapped stage type from scratch: off
+        train = self.config.train.model_copy(update={"cv_folds": 0, "hard_negatives": 0})
+        self.config = self.config.model_copy(update={"stages": [s.params for s in stages], "train": train})
 
     def _error(self, exc: ConfigError, index: int) -> ConfigError:
         return self._located(exc.message, ("stages", index) + exc.key)

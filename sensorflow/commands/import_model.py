@@ -36,6 +36,12 @@ def run(args, out) -> int:
         ds = pipe.load_data(args.data)
         result = train(pipe, ds, out_dir=Path(args.out), progress=False, note=out.note)
         m = result.metrics
+        unknown = sorted({str(v) for v in result.test_labels.tolist()} - {str(c) for c in pipe.classes_})
+        if unknown:
+            out.note(
+                f"note: held-out labels {unknown[:5]} are not among the model's classes "
+                f"{[str(c) for c in pipe.classes_]}; pass --classes in the model's score order"
+            )
         out.print(
             f"held-out ({m['n_test']} windows of {ds.source}): accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f}"
         )

@@ -10,8 +10,7 @@ from ..errors import ConfigError
 
 def pipeline_with_onnx(base, onnx_path, classes=None):
     """``base`` (a Pipeline) with its model stage replaced by ``type: onnx`` at ``onnx_path``
-    (resolved at once). Cross-validation and hard-negative mining are turned off in the config:
-    they would re-fit the mapped stage type from scratch, which is not the imported model."""
+    (resolved at once by ``Pipeline``, which also turns cross-validation off)."""
     from ..pipeline import Pipeline
     from ..stages.models.imported import OnnxModel
 
@@ -23,8 +22,7 @@ def pipeline_with_onnx(base, onnx_path, classes=None):
         stages[roles.index("model")] = entry
     else:
         stages.insert(roles.index("post") if "post" in roles else len(stages), entry)
-    train = cfg.train.model_copy(update={"cv_folds": 0, "hard_negatives": 0})
-    cfg = cfg.model_copy(update={"stages": stages, "train": train})
+    cfg = cfg.model_copy(update={"stages": stages})
     try:
         return Pipeline(cfg, base._lines, base._source)
     except ConfigError as exc:

@@ -338,3 +338,19 @@ def test_import_command_builds_an_artifact_with_held_out_windows(tmp_path, capsy
     np.testing.assert_array_equal(pipe.predict(Xt), est.predict(F[100:]))
     rc = main(["import", str(tmp_path / "nope.onnx"), "--pipeline", str(base), "--out", str(tmp_path / "x")])
     assert rc == 2
+
+
+def test_train_command_on_a_type_onnx_pipeline_keeps_the_model(tmp_path, capsys):
+    import json
+
+    from sensorflow.cli import main
+
+    base, onnx_path, est, F, y = make_import_case(tmp_path, lambda: LogisticRegression(max_iter=2000))
+    cfg = yaml.safe_load(base.read_text())
+    cfg["stages"][1] = {"type": "onnx", "path": onnx_path.name}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(cfg))
+    rc = main(["train", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "art"), "--json", "--no-progress"])
+    result = json.loads(capsys.readouterr().out)
+    assert rc == 0, result
+    assert result["cv"] is None  # cross-validation would re-fit a fresh logistic, not the imported one
+    assert result["accuracy"] == pytest.approx(float(np.mean(run_ort(to_onnx(est, F), F[100:])[0] == y[100:])))
