@@ -41,6 +41,8 @@ SUPPORTED = (
 )
 _PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
+_REGRESSORS = {"TreeEnsembleRegressor", "LinearRegressor", "SVMRegressor", "TreeEnsemble"}
+_QUANTISED = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger"}
 
 
 @dataclass
@@ -170,6 +172,11 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     if not nodes:
         raise ConfigError(f"{source}: the graph has no model operator; supported operators: {SUPPORTED}")
     head = nodes[0]
+    for n in nodes:
+        if n.op_type in _REGRESSORS:
+            raise g.err(n, "a regression model; sensorflow's model stages are classifiers (no regression stage yet)")
+        if n.op_type in _QUANTISED:
+            raise g.err(n, "a quantised graph; there is no integer model path to import it into yet")
     if head.op_type == "TreeEnsembleClassifier":
         _only(g, nodes[1:], set())
         model_stage, labels = _trees(g, head)
