@@ -1,11 +1,11 @@
 """``type: onnx``: a model trained elsewhere, read from an ONNX file when the pipeline is built.
 
 The stage never runs itself: ``Pipeline`` replaces it by what the graph maps to (see
-``sensorflow.interop.onnx_import``: an ``mlp``, ``logistic``, ``decision_tree`` or
-``random_forest`` stage with its learned arrays, plus ``scaler`` stages for a leading ONNX
-Scaler). The path is relative to the pipeline YAML. Training the pipeline fits the feature
-stages and keeps the imported model as it is; the artifact stores the mapped stage's arrays,
-not the .onnx file.
+``sensorflow.interop.onnx_import``: an ``mlp``, ``logistic``, ``decision_tree``,
+``random_forest`` or ``conv1d`` stage with its learned arrays, plus ``scaler`` stages for a
+leading ONNX Scaler). The path is relative to the pipeline YAML. Training the pipeline fits the
+feature stages and keeps the imported model as it is (cross-validation is turned off: it would
+fit a fresh stage); the artifact stores the mapped stages' arrays, not the .onnx file.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .base import Model
 
 @register
 class OnnxModel(Model):
-    """A classifier read from an ONNX file (mapped onto an mlp / logistic / tree / forest stage at load)."""
+    """A classifier read from an ONNX file (mapped at load onto an mlp / logistic / tree / forest / conv1d stage)."""
 
     name = "onnx"
 
