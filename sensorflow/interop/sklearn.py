@@ -25,12 +25,18 @@ SUPPORTED = (
 
 def from_sklearn(estimator, pipeline=None):
     """The sensorflow stage equal to a fitted scikit-learn ``estimator``; with ``pipeline`` (a
-    Pipeline or a YAML path) a new Pipeline whose model stage is that stage."""
+    Pipeline or a YAML path) a new Pipeline whose model stage is that stage (``fit`` of that
+    pipeline then fits its feature stages and keeps the estimator's model)."""
     stage = to_stage(estimator)
     if pipeline is None:
         return stage
+    import types
+
     from ..pipeline import Pipeline
+    from ..stages.models.imported import _keep
     from .place import with_model
+
+    stage.fit = types.MethodType(_keep, stage)
 
     if not isinstance(pipeline, Pipeline):
         pipeline = Pipeline.from_yaml(pipeline)

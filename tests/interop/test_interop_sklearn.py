@@ -86,6 +86,8 @@ def test_into_a_pipeline_predicts_like_the_estimator_on_its_features(tmp_path):
     pipe = sensorflow.from_sklearn(est, pipeline=base)
     assert [s.name for s in pipe.stages] == ["stats", "random_forest"]
     np.testing.assert_array_equal(pipe.predict(W), est.predict(F))
+    pipe.fit(W[:30], y[:30])  # fits the feature stages only; the estimator's trees stay
+    np.testing.assert_array_equal(pipe.predict(W), est.predict(F))
     again, _ = artifact.load(artifact.save(pipe, tmp_path / "art"))
     np.testing.assert_array_equal(again.predict(W), est.predict(F))
     narrow = fitted(GaussianNB(), F[:, :2], y)
