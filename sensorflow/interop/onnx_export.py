@@ -12,7 +12,9 @@ the class fractions / n_trees); ``logistic`` -> Gemm + Softmax (two classes: Sig
 ``mlp`` -> Gemm + activation per layer + Softmax / Sigmoid; ``conv1d`` -> Reshape to frames,
 Transpose to (N, C, L), Conv + Relu per layer, ReduceMax/ReduceMean over time, Gemm, Softmax;
 ``gaussian_nb`` -> the joint log-likelihood (Unsqueeze, Sub, Mul, Div, ReduceSum, Add) and
-Softmax (= exp(jll - logsumexp(jll))); its graph does not import back (no ONNX op maps onto it).
+Softmax (= exp(jll - logsumexp(jll))); ``knn`` -> distances to the stored vectors (in float32),
+TopK (ties to the lower index, as the stage), one-hot votes weighted uniformly or by 1/distance.
+The gaussian_nb and knn graphs do not import back (no ONNX operator pattern maps onto them).
 """
 
 from __future__ import annotations
@@ -23,7 +25,17 @@ import numpy as np
 
 from ..errors import CodegenError
 
-EXPORTABLE = ("scaler", "decision_tree", "random_forest", "extra_trees", "logistic", "mlp", "conv1d", "gaussian_nb")
+EXPORTABLE = (
+    "scaler",
+    "decision_tree",
+    "random_forest",
+    "extra_trees",
+    "logistic",
+    "mlp",
+    "conv1d",
+    "gaussian_nb",
+    "knn",
+)
 _ACT = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}
 
 
@@ -229,3 +241,31 @@ def _gaussian_nb(b: _Builder, s, cur: str) -> str:
         [b.op("Mul", [b.op("ReduceSum", [sq, b.const([2], np.int64)], keepdims=0), b.const(-0.5)]), b.const(const)],
     )
     return b.op("Softmax", [jll], axis=-1)
+
+
+def _knn(b: _Builder, s, cur: str) -> str:
+    p = s.params
+    x = b.op("Unsqueeze", [cur, b.const([1], np.int64)])
+    diff = b.op("Abs", [b.op("Sub", [x, b.const(s.fit_X_)])])  # (N, n, d)
+    axis = b.const([2], np.int64)
+    if p.metric == "euclidean" or (p.metric == "minkowski" and p.p == 2):
+        dist = b.op("Sqrt", [b.op("ReduceSum", [b.op("Mul", [diff, diff]), axis], keepdims=0)])
+    elif p.metric == "manhattan" or (p.metric == "minkowski" and p.p == 1):
+        dist = b.op("ReduceSum", [diff, axis], keepdims=0)
+    elif p.metric == "chebyshev":
+        dist = b.op("ReduceMax", [diff], axes=[2], keepdims=0)  # axes an attribute up to opset 17
+    else:
+        powered = b.op("ReduceSum", [b.op("Pow", [diff, b.const(p.p)]), axis], keepdims=0)
+        dist = b.op("Pow", [powered, b.const(1.0 / p.p)])
+    values, indices = b.op("TopK", [dist, b.const([p.n_neighbors], np.int64)], n_out=2, largest=0, sorted=1)
+    onehot = np.eye(s.n_classes, dtype=np.float32)[np.asarray(s.fit_y_)]
+    votes = b.op("Gather", [b.const(onehot), indices], axis=0)  # (N, k, n_classes)
+    if p.weights == "distance":
+        zero = b.op("Equal", [values, b.const(0.0)])
+        any_zero = b.op(
+            "Greater", [b.op("ReduceMax", [b.op("Cast", [zero], to=1)], axes=[1], keepdims=1), b.const(0.0)]
+        )
+        w = b.op("Where", [any_zero, b.op("Cast", [zero], to=1), b.op("Reciprocal", [values])])
+        votes = b.op("Mul", [votes, b.op("Unsqueeze", [w, b.const([2], np.int64)])])
+    total = b.op("ReduceSum", [votes, b.const([1], np.int64)], keepdims=0)
+    return b.op("Div", [total, b.op("ReduceSum", [total, b.const([1], np.int64)], keepdims=1)])

@@ -46,6 +46,15 @@ def fitted_pipeline(model, scaler, n_classes, labels=None):
     return Pipeline.from_string(yaml.safe_dump(cfg)).fit(W[:100], y[:100]), W[100:]
 
 
+def trained_windows(pipe):
+    """The windows ``fitted_pipeline`` trained ``pipe`` on (same seed)."""
+    n_classes = len(pipe.classes_)
+    rng = np.random.default_rng(n_classes)
+    y = np.arange(150) % n_classes
+    W = (rng.standard_normal((150, 64, 2)) * (1 + 0.5 * y[:, None, None]) + 0.3 * y[:, None, None]).astype(np.float32)
+    return W[:100]
+
+
 def check(pipe, W):
     model, outside = to_onnx(pipe)
     assert outside == ["stats"]
@@ -76,6 +85,25 @@ def test_gaussian_nb_export(n_classes):
     pipe, W = fitted_pipeline({"type": "gaussian_nb"}, "standard", n_classes)
     model, _ = to_onnx(pipe)
     label, proba = run_ort(model, run_steps(pipe.steps[:1], W))
+    np.testing.assert_array_equal(label, pipe.predict(W))
+    np.testing.assert_allclose(proba, pipe.predict_proba(W), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"n_neighbors": 3, "weights": "distance", "metric": "manhattan"},
+        {"n_neighbors": 4, "metric": "chebyshev"},
+        {"n_neighbors": 5, "weights": "distance", "metric": "minkowski", "p": 3.0},
+    ],
+)
+def test_knn_export(params):
+    pipe, W = fitted_pipeline({"type": "knn", **params}, "standard", 3)
+    model, _ = to_onnx(pipe)
+    W = np.concatenate([W, trained_windows(pipe)[:10]])  # training windows: distance 0 to a neighbour
+    F = run_steps(pipe.steps[:1], W)
+    label, proba = run_ort(model, F)
     np.testing.assert_array_equal(label, pipe.predict(W))
     np.testing.assert_allclose(proba, pipe.predict_proba(W), rtol=0, atol=1e-5)
 
@@ -111,10 +139,10 @@ def test_export_command(tmp_path, capsys):
 
     label, _ = run_ort(onnx.load(result["file"]), run_steps(pipe.steps[:1], W))
     np.testing.assert_array_equal(label, pipe.predict(W))
-    knn, _ = fitted_pipeline({"type": "knn"}, "none", 2)
-    art2 = artifact.save(knn, tmp_path / "knn")
+    anomaly, _ = fitted_pipeline({"type": "gaussian_anomaly"}, "none", 2, labels=["normal", "fault"])
+    art2 = artifact.save(anomaly, tmp_path / "anomaly")
     assert main(["export", str(art2), "--lang", "onnx", "--out", str(tmp_path / "k")]) != 0
     err = capsys.readouterr().err
-    assert "model stage 'knn' has no ONNX export; exportable:" in err
+    assert "model stage 'gaussian_anomaly' has no ONNX export; exportable:" in err
     assert main(["export", str(art), "--out", str(tmp_path / "c")]) == 2
     assert "--board is required" in capsys.readouterr().err
