@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SF     := $(VENV)/bin/sensorflow
-EXTRAS ?= dev,uea,micropython,tune,bench
+EXTRAS ?= dev,uea,micropython,tune,onnx,bench
 
 .PHONY: setup system-deps test test-fast fuzz demo bench clean
 

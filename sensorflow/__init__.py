@@ -28,6 +28,10 @@ def __getattr__(name):
         from .pipeline import Pipeline
 
         return Pipeline
+    if name == "from_sklearn":
+        from .interop.sklearn import from_sklearn
+
+        return from_sklearn
     if name in _API:
         from . import api
 
@@ -36,7 +40,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | {"Pipeline", *_API})
+    return sorted(set(globals()) | {"Pipeline", "from_sklearn", *_API})
 
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "NotFittedError",
     "SensorflowError",
     "Pipeline",
+    "from_sklearn",
     "stage",
     "__version__",
     *_API,

@@ -38,7 +38,9 @@ COMMANDS = {
     "tune": "search pipelines under a board's flash, RAM and instruction budget (Optuna on Dask)",
     "pipelines": "list the shipped pipelines, show or copy one",
     "setup": "install optional tools (the MicroPython interpreter)",
+    "import": "import a model trained elsewhere (ONNX) onto a pipeline's features as an artifact",
 }
+_MODULE = {"import": "import_model"}  # command names that are Python keywords
 
 log = logging.getLogger("sensorflow")
 
@@ -114,7 +116,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         _add_global_flags(p, sub=True)
         if argv is None or name == wanted:
-            import_module(f"sensorflow.commands.{name}").add_arguments(p)
+            import_module(f"sensorflow.commands.{_MODULE.get(name, name)}").add_arguments(p)
     return parser
 
 
@@ -158,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                 boards.add_search_dir(d)
         except ConfigError as exc:
             return _error(args.command, out, str(exc), type(exc).__name__, exc.exit_code)
-    mod = import_module(f"sensorflow.commands.{args.command}")
+    mod = import_module(f"sensorflow.commands.{_MODULE.get(args.command, args.command)}")
     log.debug("sensorflow %s: started in %.2f s", args.command, time.perf_counter() - t0)
     try:
         status = mod.run(args, out) or 0

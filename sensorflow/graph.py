@@ -56,12 +56,32 @@ class StageGraph:
         self.lines = lines or {}
         self.source = source or "<pipeline>"
         self.stages = [registry.get(p.type)(p) for p in config.stages]
+        self.resolved = any(hasattr(s, "resolve") for s in self.stages)
+        if self.resolved:
+            self._resolve_imported()
         self.window_length, self.hop = config.window.samples(config.sensor.sample_rate)
         self.input_spec = Spec.signal(
             self.window_length, len(config.sensor.channels), config.sensor.sample_rate, config.sensor.channels
         )
         self.steps = self.bind()
         self._check_cost()
+
+    def _resolve_imported(self) -> None:
+        """Replace stages that load a model from a file (``type: onnx``) by the stages it maps to;
+        the config then names those stages, so an artifact stores their arrays."""
+        from pathlib import Path
+
+        base = Path(self.source).parent if not self.source.startswith("<") else Path.cwd()
+        stages = []
+        for i, s in enumerate(self.stages):
+            try:
+                stages += s.resolve(base) if hasattr(s, "resolve") else [s]
+            except ConfigError as exc:
+                raise self._error(exc, i) from None
+        self.stages = stages
+        # cross-validation / hard-negative mining would fit the mapped stage type from scratch: off
+        train = self.config.train.model_copy(update={"cv_folds": 0, "hard_negatives": 0})
+        self.config = self.config.model_copy(update={"stages": [s.params for s in stages], "train": train})
 
     def _check_cost(self) -> None:
         """Refuse a stage whose estimated flash or RAM is over ``config.MAX_STAGE_BYTES`` (e.g. an MLP

@@ -80,8 +80,10 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def _build(self) -> Pipeline:
         """(Re)build the stages from the parameters; fitted state is dropped."""
-        key = (self.config, self.lines, self.source)
-        self._built = (key, StageGraph(*self._validated()))
+        graph = StageGraph(*self._validated())
+        if graph.resolved:  # a `type: onnx` stage became the stages it maps to: they are the config now
+            self.config = graph.config
+        self._built = ((self.config, self.lines, self.source), graph)
         return self
 
     @property

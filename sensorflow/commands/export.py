@@ -9,15 +9,15 @@ from pathlib import Path
 
 from .. import artifact
 from ..device import boards
-from ..errors import CodegenError
+from ..errors import CodegenError, ConfigError
 from ..outdir import Staging, check_free
 
 
 def add_arguments(p):
     p.add_argument("artifact", help="trained artifact directory (from 'sensorflow train')")
-    p.add_argument("--board", required=True, help="board name (see 'sensorflow boards') or a board .yaml file")
+    p.add_argument("--board", help="board name (see 'sensorflow boards') or a board .yaml file (not for onnx)")
     p.add_argument("--out", help="output directory (default: build/<pipeline>/<board>-<lang>)")
-    p.add_argument("--lang", choices=["c", "micropython"], default="c")
+    p.add_argument("--lang", choices=["c", "micropython", "onnx"], default="c")
     p.add_argument("--prefix", help="C symbol prefix (default: export.prefix of the pipeline, sf_model)")
     p.add_argument("--no-measure", action="store_true", help="skip cross-compiling to measure sizes")
 
@@ -29,6 +29,10 @@ def _kb(n) -> str:
 
 
 def run(args, out) -> int:
+    if args.lang == "onnx":
+        return _onnx(args, out)
+    if not args.board:
+        raise ConfigError("--board is required for --lang c and micropython; see 'sensorflow boards'")
     board = boards.get(args.board)
     pipeline, meta = artifact.load(args.artifact)
     out_dir = Path(args.out or Path("build") / pipeline.name / f"{board.name}-{args.lang}")
@@ -80,4 +84,17 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
     if report.get("note"):
         out.print(f"note: {report['note']}")
     out.print(f"files: {', '.join(report['files'])}")
+    return 0
+
+
+def _onnx(args, out) -> int:
+    """The model (and the scalers before it) as an ONNX graph (``sensorflow.interop.onnx_export``)."""
+    from ..interop.onnx_export import export as onnx_export
+
+    pipeline, _ = artifact.load(args.artifact)
+    report = onnx_export(pipeline, Path(args.out or Path("build") / pipeline.name / "onnx"))
+    out.set(**report)
+    out.print(f"wrote {report['file']} ({report['bytes']} B): stages {', '.join(report['inside'])}")
+    if report["note"]:
+        out.print(f"note: {report['note']}")
     return 0

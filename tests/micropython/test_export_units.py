@@ -44,7 +44,9 @@ def test_every_stage_has_an_emitter():
     shipped = {
         n
         for n, cls in registry.all_stages().items()
-        if cls.__module__.startswith("sensorflow.") and not getattr(cls, "emit_pending", False)
+        if cls.__module__.startswith("sensorflow.")
+        and not getattr(cls, "emit_pending", False)
+        and not hasattr(cls, "resolve")  # `onnx` becomes other stages
     }
     assert shipped <= set(mp_registry.names()), sorted(shipped - set(mp_registry.names()))
 
