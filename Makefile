@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 SF     := $(VENV)/bin/sensorflow
 EXTRAS ?= dev,uea,micropython,tune,onnx,bench
 
-.PHONY: setup system-deps test test-fast fuzz demo bench clean
+.PHONY: setup system-deps lint test test-fast fuzz demo bench clean
 
 setup: $(VENV)/.installed
 
@@ -19,8 +19,15 @@ $(VENV)/.installed: pyproject.toml
 system-deps:
 	@scripts/install-system-deps.sh
 
+# House rules: ruff (lint + format), the layer contracts (.importlinter), no dead code (vulture).
+lint: setup
+	$(VENV)/bin/ruff check sensorflow tests
+	$(VENV)/bin/ruff format --check sensorflow tests
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/vulture
+
 # Whole suite: unit, oracle, conformance, compile-and-compare, emulated-board HIL.
-test: setup system-deps
+test: setup system-deps lint
 	$(PY) -m pytest -m "" -p no:cacheprovider
 
 # Fast inner loop: no slow or emulator tests.

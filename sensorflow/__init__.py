@@ -5,8 +5,6 @@ The Python API (see the README): ``load_pipeline``, ``load_windows``, ``train``,
 They are imported on first use, so ``import sensorflow`` stays light (no scikit-learn,
 no matplotlib) and the ``sensorflow`` command starts fast."""
 
-__version__ = "0.1.0"
-
 from .errors import (  # noqa: E402
     ArtifactError,
     BudgetExceededError,
@@ -19,6 +17,7 @@ from .errors import (  # noqa: E402
     SensorflowError,
 )
 from .registry import stage  # noqa: E402
+from .version import __version__
 
 _API = ("load_pipeline", "load_windows", "train", "save", "load_artifact", "export", "run_hil")
 

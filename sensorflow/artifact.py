@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import __version__
 from .errors import ArtifactError, ConfigError, SensorflowError
 from .npyfile import NpyError, read_npy
 from .pipeline import Pipeline
+from .version import __version__
 
 FORMAT_VERSION = 1
 META = "meta.json"

@@ -19,8 +19,8 @@ import sys
 import time
 from importlib import import_module
 
-from . import __version__
 from .errors import SensorflowError
+from .version import __version__
 
 COMMANDS = {
     "validate": "check pipeline YAML files: schema, stages, recipe options",

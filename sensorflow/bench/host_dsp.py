@@ -35,11 +35,11 @@ kw = json.loads(sys.argv[4])
 y = (0.1 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * 16000)) / 16000)).astype(np.float32)
 t1 = time.perf_counter()
 if lib == "sensorflow":
-    import sensorflow
+    from sensorflow.registry import stage as make_stage
     if kind == "log_mel":
         kw.pop("n_mfcc", None)
     t2 = time.perf_counter()
-    sensorflow.stage(kind, sample_rate=16000, **kw).transform(y[None, :, None])
+    make_stage(kind, sample_rate=16000, **kw).transform(y[None, :, None])
 else:
     import librosa
     t2 = time.perf_counter()
@@ -97,8 +97,8 @@ def _ratio(a, b):
 
 def run(seconds: float = 60, repeats: int = 7, quick: bool = False, fresh_process: bool = True) -> dict:
     """Measure and return numbers (ms, s, dB / MFCC units) and ratios (> 1: sensorflow faster)."""
-    import sensorflow
     from sensorflow.dsp import synth
+    from sensorflow.registry import stage as make_stage
 
     if quick:
         repeats = min(repeats, 3)
@@ -117,8 +117,8 @@ def run(seconds: float = 60, repeats: int = 7, quick: bool = False, fresh_proces
     rows = []
     for cname, kw in CONFIGS.items():
         mel_kw = {k: v for k, v in kw.items() if k != "n_mfcc"}
-        ours_mfcc = sensorflow.stage("mfcc", sample_rate=SR, **kw)
-        ours_mel = sensorflow.stage("log_mel", sample_rate=SR, **mel_kw)
+        ours_mfcc = make_stage("mfcc", sample_rate=SR, **kw)
+        ours_mel = make_stage("log_mel", sample_rate=SR, **mel_kw)
         fns = {"sensorflow_mfcc": lambda: ours_mfcc.transform(X), "sensorflow_log_mel": lambda: ours_mel.transform(X)}
         cfg: dict = {"params": kw}
         if librosa is not None:

@@ -54,7 +54,7 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
         out.set(**report)
         out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir}")
         return 0
-    from ..codegen.c.export import export
+    from ..device.export import export
     from ..progress import progress_bar, step
 
     with progress_bar(out.progress and not args.no_measure) as bar, step(bar, f"compiling for {board.name} to measure"):

@@ -62,8 +62,8 @@ def _held_out(artifact: Path, args) -> np.ndarray:
 def export_for_board(pipeline, meta: dict, board: str, out: Path) -> Path:
     """``sensorflow export`` for the board (prefix sf_model, as the firmware expects) into
     ``out``; the export refuses a pipeline that does not fit the board's budget."""
-    from ..codegen.c.export import export
     from ..device import boards
+    from ..device.export import export
 
     export(pipeline, meta, boards.get(board), out, prefix="sf_model", measure=False)
     return out

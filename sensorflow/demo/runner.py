@@ -32,7 +32,7 @@ def export_c(pipe, artifact_dir: Path, board: str, out: Path) -> dict:
     sizes measured by cross-compiling."""
     from .steps import require
 
-    export = require("sensorflow.codegen.c.export", "export", "C export (sensorflow.codegen.c.export)")
+    export = require("sensorflow.device.export", "export", "C export (sensorflow.device.export)")
     from .. import artifact as art
     from ..device import boards
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, PackageLoader
 
-from .. import __version__, artifact
+from .. import artifact
+from ..version import __version__
 from . import diagram, figures
 from .inputs import bench_rows
 

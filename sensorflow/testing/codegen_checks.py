@@ -83,7 +83,7 @@ def measured_stage_bytes(stage) -> tuple[int, int]:
     cc (``-O2 -c``, one section per object) and read from the object file: the ``.rodata`` /
     ``.data`` sections of the stage's own tables, the ``.bss`` of its state struct."""
     from ..codegen.c.library import generate_stage
-    from ..cost_measure import read_object
+    from ..device.footprint import read_object
     from .ccompare import STRICT_CFLAGS, host_cc
 
     prefix = "sf_stage"

@@ -47,7 +47,7 @@ class Budget:
 
 
 def budget_for(board, flash_kb: float | None = None, ram_kb: float | None = None, max_instructions=None) -> Budget:
-    """The budget on ``board`` (a ``sensorflow.boards.Board``), flags overriding."""
+    """The budget on ``board`` (a ``sensorflow.device.boards.Board``), flags overriding."""
     flash = int(flash_kb * 1024) if flash_kb else int(board.flash_bytes * (1 - RESERVE))
     ram = int(ram_kb * 1024) if ram_kb else int(board.ram_bytes * (1 - RESERVE))
     instr = int(max_instructions) if max_instructions else int(board.clock_hz // 10)

@@ -30,7 +30,7 @@ def _dataset(pipe, data: str | None):
 
 def evaluate(payload: dict) -> dict:
     """Score one trial. ``payload``: number, pipeline (mapping), board (mapping of a
-    ``sensorflow.boards.Board``), budget (``Budget`` fields), data (path or None)."""
+    ``sensorflow.device.boards.Board``), budget (``Budget`` fields), data (path or None)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import accuracy_score
 

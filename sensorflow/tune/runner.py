@@ -164,7 +164,7 @@ class Progress:
 
 def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
     """Run (or resume) a tune; write DIR's outputs; return the ``--json`` object."""
-    from .. import boards
+    from ..device import boards
     from . import cluster
     from .objective import evaluate
 

@@ -14,10 +14,12 @@ import pytest
 from conftest import need_tools
 from helpers import dataset, fitted
 
-from sensorflow import artifact, boards, cli
-from sensorflow.codegen.c.export import export
+from sensorflow import artifact, cli
 from sensorflow.codegen.c.library import generate
-from sensorflow.cost_measure import compile_objects, double_precision_symbols, read_object
+from sensorflow.device import boards
+from sensorflow.device.elf import double_precision_symbols, read_object
+from sensorflow.device.export import export
+from sensorflow.device.footprint import compile_objects
 from sensorflow.errors import BudgetExceededError
 from sensorflow.pipeline import Pipeline
 
@@ -326,7 +328,7 @@ def test_port_header_compiles_for_each_port(tmp_path, board):
         'uint32_t now(void) { SF_PORT_LOG("x"); return SF_PORT_CYCLES(); }\n'
     )
     from sensorflow.codegen.c.library import RUNTIME_DIR
-    from sensorflow.cost_measure import STRICT_CFLAGS
+    from sensorflow.device.toolchain import STRICT_CFLAGS
 
     cmd = [
         cc,

@@ -111,7 +111,7 @@ def test_forest_probabilities_tie_break_like_numpy(cc, tmp_path):
 def test_trees_integer_key_variant_for_fpu_less_boards(cc, tmp_path, model, params):
     """On boards without an FPU the forest compares order-preserving integer keys of the
     floats; same labels and scores, also exactly on thresholds."""
-    from sensorflow import boards
+    from sensorflow.device import boards
 
     p, X, y = fitted(model, params)
     feats = p.transform(X)
@@ -127,7 +127,7 @@ def test_trees_integer_key_variant_for_fpu_less_boards(cc, tmp_path, model, para
 def test_signed_zero_and_tiny_values_at_a_zero_threshold(cc, tmp_path, board):
     """A split at exactly 0.0 (or -0.0): x = -0.0 and +0.0 go left (IEEE: equal to the
     threshold), the smallest positive subnormal goes right, for float and integer-key nodes."""
-    from sensorflow import boards
+    from sensorflow.device import boards
     from sensorflow.pipeline import Pipeline
 
     p = Pipeline.from_string(

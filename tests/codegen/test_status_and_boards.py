@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from sensorflow import boards, cli
+from sensorflow import cli
 from sensorflow.codegen.c import status
+from sensorflow.device import boards
 from sensorflow.errors import ConfigError
 
 REQUIRED = {

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 from mphelp import make_pipeline, synthetic
 
-from sensorflow import boards, registry
+from sensorflow import registry
 from sensorflow.codegen.micropython import export
 from sensorflow.codegen.micropython import registry as mp_registry
 from sensorflow.codegen.micropython.fragment import f32_bytes_literal, int_literal, int_typecode
+from sensorflow.device import boards
 from sensorflow.errors import BudgetExceededError, CodegenError, ToolMissingError
 
 

@@ -154,7 +154,7 @@ def test_sizes_and_numbers_bounded(tmp_path, capsys, old, new, where, words):
 
 def test_window_cap_matches_the_largest_board():
     """The documented cap: one float32 window fits the RAM of the largest non-host board shipped."""
-    from sensorflow import boards
+    from sensorflow.device import boards
 
     largest = max(b.ram_bytes for b in boards.all_boards() if b.name != "host")
     assert config.MAX_WINDOW_VALUES * 4 == largest

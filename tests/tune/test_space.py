@@ -6,8 +6,8 @@ import optuna
 import pytest
 from tunefix import small_pipeline  # noqa: F401  (pytest fixture)
 
-from sensorflow import boards
 from sensorflow.config import validate
+from sensorflow.device import boards
 from sensorflow.errors import ConfigError
 from sensorflow.tune import budget as budget_mod
 from sensorflow.tune.objective import evaluate

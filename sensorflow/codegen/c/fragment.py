@@ -102,7 +102,7 @@ class CContext:
     stage: Any
     index: int
     prefix: str
-    board: Any = None  # sensorflow.boards.Board or None (host)
+    board: Any = None  # sensorflow.device.boards.Board or None (host)
     input_spec: Spec | None = None
     output_spec: Spec | None = None
     hop: int = 0  # samples between windows (post stages measure time in windows * hop)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ... import __version__
 from ...errors import CodegenError
+from ...version import __version__
 from ..plan import may_stream_input, plan
 from . import cgen, registry
 from .fragment import CContext, CFragment, EmittedStage, Field

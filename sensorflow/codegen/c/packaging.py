@@ -10,7 +10,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from ... import __version__
+from ...version import __version__
 from .library import GeneratedC, template_env
 
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same export gives the same bytes

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ... import __version__
 from ...errors import CodegenError
+from ...version import __version__
 from ..plan import plan
 from .fragment import ARRAY_OVERHEAD, MPContext
 from .registry import get

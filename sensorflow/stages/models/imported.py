@@ -41,7 +41,7 @@ class OnnxModel(Model):
 
     def resolve(self, base_dir: Path) -> list:
         """The fitted stages this file maps to, in order (scalers, then the model)."""
-        from ...interop.onnx_import import load
+        from .onnx_mapping import load
 
         path = Path(self.params.path)
         if not path.is_absolute():

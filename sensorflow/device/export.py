@@ -10,10 +10,10 @@ import json
 import tempfile
 from pathlib import Path
 
-from ...cost import Cost
-from ...errors import BudgetExceededError, CodegenError, ToolMissingError
-from .library import GeneratedC, generate
-from .packaging import package
+from ..codegen.c.library import GeneratedC, generate
+from ..codegen.c.packaging import package
+from ..cost import Cost
+from ..errors import BudgetExceededError, CodegenError, ToolMissingError
 
 REPORT = "export_report.json"
 # Flash of the API functions, streaming and buffers in <prefix>.c (measured: 0.8-1.6 KB on
@@ -76,7 +76,7 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
     measured = None
     note = None
     if measure:
-        from ...cost_measure import measure_generated
+        from .footprint import measure_generated
 
         with tempfile.TemporaryDirectory(prefix="sf-export-") as tmp:
             src = Path(tmp) / "src"
