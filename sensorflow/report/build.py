@@ -42,6 +42,13 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _fmt_unit(v, unit: str) -> str:
+    """A target's figure with its unit; ``%`` targets hold fractions (0.95 = 95 %), as demo reports do."""
+    if unit == "%" and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return f"{100 * v:.1f} %"
+    return f"{_fmt(v)} {unit}".strip()
+
+
 def _held_out(art_dir: Path, pipe, meta: dict):
     X = artifact.load_array(art_dir, "test_windows")
     y = artifact.load_array(art_dir, "test_labels")
@@ -168,6 +175,7 @@ def render(inputs: ReportInputs) -> str:
         bench=bench_rows(inputs.bench, pipe.name) if inputs.bench else [],
         demo=inputs.demo,
         fmt=_fmt,
+        fmt_unit=_fmt_unit,
     )
 
 

@@ -121,6 +121,13 @@ def test_cli_writes_beside_the_artifact_with_exports_hil_and_bench(gesture_artif
     assert artifact.load(gesture_artifact)  # the artifact's hash still holds
 
 
+def test_percent_targets_read_as_percentages(audio_artifact, tmp_path):
+    demo = {"targets": [{"name": "held-out accuracy", "measured": 0.9625, "goal": 0.95, "unit": "%",
+                         "direction": ">=", "met": True, "note": ""}]}  # fmt: skip
+    html = write_report(ReportInputs(audio_artifact, demo=demo), tmp_path / "r.html").read_text()
+    assert "96.2 %" in html and "&gt;= 95.0 %" in html
+
+
 def test_cli_refuses_a_bad_input_file_in_one_line(gesture_artifact, tmp_path, capsys):
     (tmp_path / "hil.json").write_text("[1, 2]")
     assert main(["report", str(gesture_artifact), "--hil", str(tmp_path / "hil.json")]) == 2
