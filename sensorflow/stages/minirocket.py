@@ -55,9 +55,6 @@ class MiniRocket(RateFree, Stage):
 
     name = "minirocket"
     tags = Tags(role="feature", trainable=True)
-    # No C/MicroPython emitter yet (the C kernel sf_minirocket is ready); the emitter
-    # conformance tests skip stages that set this.
-    emit_pending = True
 
     class Params(StageParams):
         type: Literal["minirocket"] = "minirocket"
