@@ -87,8 +87,8 @@ class Catch22(RateFree, Stage):
 
     name = "catch22"
     tags = Tags(role="feature")
-    # No C/MicroPython emitter yet (they follow the code-generator rewrite); the emitter
-    # conformance tests skip stages that set this.
+    # C exports (codegen/c/emitters/catch22.py); no MicroPython emitter yet, which
+    # tests/micropython/test_export_units.py allows only for stages that set this.
     emit_pending = True
 
     class Params(StageParams):
