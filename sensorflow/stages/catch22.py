@@ -87,9 +87,6 @@ class Catch22(RateFree, Stage):
 
     name = "catch22"
     tags = Tags(role="feature")
-    # C exports (codegen/c/emitters/catch22.py); no MicroPython emitter yet, which
-    # tests/micropython/test_export_units.py allows only for stages that set this.
-    emit_pending = True
 
     class Params(StageParams):
         type: Literal["catch22"] = "catch22"
