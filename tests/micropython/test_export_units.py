@@ -51,7 +51,7 @@ def _shipped() -> dict:
 
 def test_every_stage_has_an_emitter():
     """Every shipped stage exports to C, and to MicroPython unless its class says
-    ``emit_pending = True`` (MicroPython emitter not written yet: catch22); the compares on
+    ``emit_pending = True`` (MicroPython emitter not written yet; no stage sets it now); the compares on
     CPython and on the real interpreter are generated for it by tests/test_conformance.py
     (sensorflow.testing). A stage that gets its MicroPython emitter must drop the flag."""
     shipped = _shipped()
