@@ -1,0 +1,90 @@
+"""MicroPython emitter of ``minirocket``: the kernel ``_minirocket`` (as sf_minirocket.c) is
+printed once into the generated module and computes the stage's kept entries.
+
+Every partial sum is stored into an ``array('f')`` item, which rounds it to float32, in the
+order of ``sensorflow.dsp.minirocket`` (alpha = -x at tap 4 then the other taps in
+``ALPHA_ORDER``, v = ((alpha + g_a) + g_b) + g_c, the channels summed in their listed order), so
+the convolution values and hence the PPV counts equal the host's on a double-precision port
+(the WebAssembly one, CPython) as on a float32 one."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ....dsp import minirocket as mr
+from ..fragment import MPContext, MPFragment
+from ..registry import mp_emitter
+
+KERNEL = '''def _minirocket(x, n, C, m, dil, taps, pad, bias, comb, offs, chans, al, g, conv, r, dst, off):
+    """PPV of the m entries of window x (as sf_minirocket_f32), float32 at every step."""
+    d_prev = -1
+    key = None
+    for f in range(m):
+        d = dil[f]
+        if d != d_prev:
+            for c in range(C):
+                o = c * n
+                for t in range(n):
+                    v = x[t * C + c]
+                    al[o + t] = -v
+                    g[o + t] = v + v
+                    g[o + t] = g[o + t] + v
+                for i in (0, 1, 2, 3, 5, 6, 7, 8):
+                    s = (i - 4) * d
+                    for t in range(max(0, -s), min(n, n - s)):
+                        al[o + t] = al[o + t] - x[(t + s) * C + c]
+            d_prev = d
+            key = None
+        a = (taps[3 * f] - 4) * d
+        b = (taps[3 * f + 1] - 4) * d
+        e = (taps[3 * f + 2] - 4) * d
+        k = (d, a, b, e, comb[f])
+        if k != key:
+            first = True
+            for j in range(offs[comb[f]], offs[comb[f] + 1]):
+                o = chans[j] * n
+                for t in range(n):
+                    r[0] = al[o + t]
+                    if 0 <= t + a < n:
+                        r[0] = r[0] + g[o + t + a]
+                    if 0 <= t + b < n:
+                        r[0] = r[0] + g[o + t + b]
+                    if 0 <= t + e < n:
+                        r[0] = r[0] + g[o + t + e]
+                    if first:
+                        conv[t] = r[0]
+                    else:
+                        conv[t] = conv[t] + r[0]
+                first = False
+            key = k
+        lo, hi = (0, n) if pad[f] else (4 * d, n - 4 * d)
+        thr = bias[f]
+        cnt = 0
+        for t in range(lo, hi):
+            if conv[t] > thr:
+                cnt += 1
+        dst[off + f] = cnt / (hi - lo)
+    return off + m
+'''
+
+
+@mp_emitter("minirocket")
+def emit_minirocket(stage, ctx: MPContext) -> MPFragment:
+    if not any(t.startswith("def _minirocket(") for t in ctx.tables):
+        ctx.tables.append(KERNEL)
+    n, C, m = ctx.n, ctx.channels, len(stage.bias_)
+    taps = mr.KERNELS[np.asarray(stage.kernel_, dtype=np.int64)].ravel()
+    args = [
+        ctx.int_table("dilation", stage.dilation_),
+        ctx.int_table("taps", taps),
+        ctx.int_table("padding", stage.padding_),
+        ctx.f32_table("bias", stage.bias_),
+        ctx.int_table("combination", stage.combination_),
+        ctx.int_table("comb_offsets", stage.combination_offsets_),
+        ctx.int_table("comb_channels", stage.combination_channels_),
+        ctx.buffer("alpha", C * n),
+        ctx.buffer("g", C * n),
+        ctx.buffer("conv", n),
+        ctx.buffer("r", 1),
+    ]
+    return MPFragment([f"_minirocket({ctx.inp}, {n}, {C}, {m}, {', '.join(args)}, {ctx.out}, {ctx.off})"])
