@@ -20,6 +20,7 @@ class EmitterRegistry:
         self._missing_hint = missing_hint
         self._emitters: dict[str, Callable] = {}
         self._loaded = False
+        self._loading = False
 
     def decorator(self, *names: str):
         """``@emitter("stats", "fft")``: register ``fn`` for the stages ``names``."""
@@ -34,10 +35,16 @@ class EmitterRegistry:
         return deco
 
     def _load(self) -> None:
-        if self._loaded:
+        """Import every emitter module once. Loaded only when all imported: a module that fails
+        to import fails every lookup (not just the first), so its emitters cannot go missing quietly."""
+        if self._loaded or self._loading:
             return
-        self._loaded = True
-        import_all(self._package)
+        self._loading = True
+        try:
+            import_all(self._package)
+            self._loaded = True
+        finally:
+            self._loading = False
 
     def find(self, name: str) -> Callable | None:
         self._load()
