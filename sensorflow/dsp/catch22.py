@@ -283,6 +283,14 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(a * b) / math.sqrt(np.sum(a * a) * np.sum(b * b)))
 
 
+def _gaussian_ami(one_minus_r2: float) -> float:
+    """``-log(1 - r^2) / 2`` as C's ``logf`` gives it: +inf at |r| = 1 and NaN where rounding puts
+    r^2 above 1 (a clean step series); both stop the minimum search, as in pycatch22."""
+    if one_minus_r2 > 0:
+        return -0.5 * math.log(one_minus_r2)
+    return math.inf if one_minus_r2 == 0 else math.nan
+
+
 def ami_timescale(y: np.ndarray, max_tau: int = 40) -> float:
     """hctsa ``IN_AutoMutualInfoStats(y, 40, 'gaussian').fmmi``: first minimum of the Gaussian AMI."""
     n = len(y)
@@ -290,7 +298,7 @@ def ami_timescale(y: np.ndarray, max_tau: int = 40) -> float:
     ami = []
     for tau in range(1, max_tau + 1):
         r = pearson(y[:-tau], y[tau:])
-        ami.append(-0.5 * math.log(1 - r * r))
+        ami.append(_gaussian_ami(1 - r * r))
     ami = np.array(ami)
     d = np.diff(ami)
     for j in range(len(d) - 1):  # d[j] < 0 < d[j+1]: minimum at lag j + 2

@@ -149,3 +149,12 @@ def test_stage_refuses_bad_params_and_short_windows():
         Catch22(features=["not_a_feature"])
     with pytest.raises(ConfigError, match="at least 10 samples"):
         Catch22().transform(np.zeros((1, 6, 1), dtype=np.float32))
+
+
+def test_step_series_ami_timescale_as_pycatch22():
+    """A clean 0/1 step puts r^2 at or over 1 by rounding: no math domain error, pycatch22's answer."""
+    pycatch22 = pytest.importorskip("pycatch22")
+    from sensorflow.dsp.catch22 import ami_timescale
+
+    y = np.r_[np.zeros(50), np.ones(50)]
+    assert ami_timescale(y) == pycatch22.IN_AutoMutualInfoStats_40_gaussian_fmmi(y.tolist())

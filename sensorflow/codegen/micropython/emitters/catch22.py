@@ -292,7 +292,8 @@ def _c22_ami_timescale(y):
     ami = []
     for tau in range(1, mt + 1):
         r = _c22_pearson(y[:-tau], y[tau:])
-        ami.append(-0.5 * math.log(1 - r * r))
+        x = 1 - r * r  # as C's logf: +inf at |r| = 1, NaN past it (a clean step series)
+        ami.append(-0.5 * math.log(x) if x > 0 else (float("inf") if x == 0 else float("nan")))
     d = [ami[j + 1] - ami[j] for j in range(len(ami) - 1)]
     for j in range(len(d) - 1):
         if d[j] * d[j + 1] < 0 and d[j] < 0:
