@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DataError
+from ..labels import natural_sorted
 from ..windowing import frame
 
 
@@ -88,7 +89,7 @@ class Dataset:
 
     @property
     def classes(self) -> list:
-        return sorted(set(self.labels.tolist()))
+        return natural_sorted(self.labels.tolist())
 
     def subset(self, index) -> Dataset:
         index = np.asarray(index, dtype=int)

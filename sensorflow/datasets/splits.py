@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from ..errors import DataError
+from ..labels import natural_sorted
 from .dataset import Dataset, Windows
 
 _ROWS = re.compile(r":\d+-\d+$")
@@ -32,7 +33,7 @@ def window_groups(ds: Dataset, w: Windows, by: str) -> np.ndarray:
 
 def check_enough(y: np.ndarray, groups: np.ndarray, where: dict, need: int = 2, what: str = "group") -> None:
     """Every class needs ``need`` distinct groups, or it cannot be both trained and tested."""
-    for c in sorted(set(y.tolist()), key=str):
+    for c in natural_sorted(y.tolist()):
         g = set(groups[y == c].tolist())
         if len(g) < need:
             example = where.get(c, "")
@@ -66,7 +67,7 @@ def holdout(ds: Dataset, w: Windows, by: str, test_size: float, seed: int) -> tu
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         train, test = next(splitter.split(np.zeros(len(w.y)), _codes(w.y), groups))
-    missing = sorted(set(w.y.tolist()) - set(w.y[train].tolist()), key=str)
+    missing = natural_sorted(set(w.y.tolist()) - set(w.y[train].tolist()))
     if missing:
         raise DataError(f"class '{missing[0]}' ended up only in the test set; add recordings of it")
     return np.sort(train), np.sort(test)

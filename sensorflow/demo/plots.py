@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..labels import natural_sorted
+
 
 def _plt():
     import matplotlib
@@ -46,7 +48,7 @@ def features(F: np.ndarray, names, y, path: Path, title: str) -> Path:
     features (ANOVA F, sklearn.feature_selection.f_classif) as per-class box plots."""
     plt = _plt()
     y = np.asarray(y).astype(str)
-    classes = sorted(set(y.tolist()))
+    classes = natural_sorted(y.tolist())
     grid = [_GRID.match(str(n)) for n in names]
     if names and all(grid):
         frames = 1 + max(int(m.group(1)) for m in grid)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..labels import natural_sorted
 from .catalog import DEMOS, Demo, find_pipeline, load_pipeline, swap_model, train
 from .report import target as make_target
 from .steps import Steps, StepUnavailable
@@ -173,7 +174,7 @@ def _hil_windows(tr, n: int) -> np.ndarray:
     X, y = tr.test_windows, np.asarray(tr.test_labels).astype(str)
     rng = np.random.default_rng(0)
     picks: list[int] = []
-    classes = sorted(set(y.tolist()))
+    classes = natural_sorted(y.tolist())
     for c in classes:
         idx = np.flatnonzero(y == c)
         picks += rng.choice(idx, size=min(len(idx), max(1, n // len(classes))), replace=False).tolist()

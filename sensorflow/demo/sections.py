@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..labels import natural_sorted
 from . import plots
 
 
@@ -44,7 +45,7 @@ def data_section(ds, tr, group_word: str = "speakers") -> dict:
     test_spk = sorted(set(ds.groups[fold == "test"].tolist()))
     labels = ds.labels
     rows = [[c, int(np.sum((labels == c) & (fold == "train"))), int(np.sum((labels == c) & (fold == "test")))]
-            for c in sorted(set(labels.tolist()))]  # fmt: skip
+            for c in natural_sorted(labels.tolist())]  # fmt: skip
     return {
         "title": "Data",
         "text": (

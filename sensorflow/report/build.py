@@ -10,6 +10,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader
 
 from .. import artifact
+from ..labels import natural_sorted
 from ..version import __version__
 from . import diagram, figures
 from .inputs import bench_rows
@@ -71,7 +72,7 @@ def _figures(pipe, meta: dict, X, y) -> dict:
     if X is None:
         return out
     labels = np.asarray([str(v) for v in y])
-    present = [c for c in classes if c in set(labels)] or sorted(set(labels))
+    present = [c for c in classes if c in set(labels)] or natural_sorted(labels)
     sensor = pipe.config.sensor
     if sensor.kind == "audio":
         out["spectrogram"] = figures.spectrograms(X, labels, present, sensor.sample_rate)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import DataError, NotFittedError
+from ...labels import unique_natural
 from ...spec import Spec
 from ..base import Stage, Tags
 
@@ -32,11 +33,12 @@ class Model(Stage):
         return Spec.scores(self.classes_)
 
     def _learned_classes(self, y: np.ndarray) -> np.ndarray:
-        """Set ``classes_`` from the labels; return the class index of each label."""
+        """Set ``classes_`` from the labels in natural order (``sensorflow.labels``); return the class
+        index of each label. Estimators are fitted on these indices so their class order is ours."""
         y = np.asarray(y)
         if y.ndim != 1:
             raise DataError(f"stage '{self.name}': labels must be one per window, got shape {y.shape}")
-        classes, codes = np.unique(y, return_inverse=True)
+        classes, codes = unique_natural(y)
         if len(classes) < 2:
             raise DataError(f"stage '{self.name}': needs at least two classes to learn, got {classes.tolist()}")
         self.classes_ = classes.tolist()

@@ -69,9 +69,9 @@ class Logistic(Model):
     def _fit(self, X, y):
         from sklearn.linear_model import LogisticRegression
 
-        self._learned_classes(y)
+        codes = self._learned_classes(y)
         p = self.params
-        est = LogisticRegression(C=p.C, max_iter=p.max_iter, class_weight=p.class_weight).fit(X, y)
+        est = LogisticRegression(C=p.C, max_iter=p.max_iter, class_weight=p.class_weight).fit(X, codes)
         self.coef_ = np.asarray(est.coef_)
         self.intercept_ = np.asarray(est.intercept_)
         self._after_fit()
@@ -125,8 +125,8 @@ class GaussianNB(Model):
     def _fit(self, X, y):
         from sklearn.naive_bayes import GaussianNB as SkGaussianNB
 
-        self._learned_classes(y)
-        est = SkGaussianNB(var_smoothing=self.params.var_smoothing).fit(X, y)
+        codes = self._learned_classes(y)
+        est = SkGaussianNB(var_smoothing=self.params.var_smoothing).fit(X, codes)
         self.theta_ = np.asarray(est.theta_)
         self.var_ = np.asarray(est.var_)
         self.class_prior_ = np.asarray(est.class_prior_)
@@ -193,9 +193,9 @@ class RidgeClassifier(Logistic):
     def _fit(self, X, y):
         from sklearn.linear_model import RidgeClassifierCV
 
-        self._learned_classes(y)
+        codes = self._learned_classes(y)
         p = self.params
-        est = RidgeClassifierCV(alphas=np.asarray(p.alphas), class_weight=p.class_weight).fit(X, y)
+        est = RidgeClassifierCV(alphas=np.asarray(p.alphas), class_weight=p.class_weight).fit(X, codes)
         self.coef_ = np.asarray(est.coef_)
         self.intercept_ = np.atleast_1d(np.asarray(est.intercept_))
         self.alpha_ = float(est.alpha_)

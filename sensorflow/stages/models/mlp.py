@@ -52,7 +52,7 @@ class MLP(Model):
     def _fit(self, X, y):
         from sklearn.neural_network import MLPClassifier
 
-        self._learned_classes(y)
+        codes = self._learned_classes(y)
         p = self.params
         est = MLPClassifier(
             hidden_layer_sizes=tuple(p.hidden_layer_sizes),
@@ -62,7 +62,7 @@ class MLP(Model):
             max_iter=p.max_iter,
             random_state=p.random_state,
         )
-        est.fit(X, y)
+        est.fit(X, codes)
         self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
         self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
         self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])

@@ -61,7 +61,7 @@ class _Trees(Model):
 
     def _fit(self, X, y):
         codes = self._learned_classes(y)
-        est = self._estimator().fit(X, np.asarray(self.classes_)[codes])
+        est = self._estimator().fit(X, codes)
         trees = getattr(est, "estimators_", [est])
         feats, thrs, lefts, rights, values, offsets = [], [], [], [], [], [0]
         for t in trees:
