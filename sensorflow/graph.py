@@ -55,6 +55,7 @@ class StageGraph:
         self.config = config
         self.lines = lines or {}
         self.source = source or "<pipeline>"
+        self.source_config = config  # as given: `type: onnx` stages not yet replaced
         self.stages = [registry.get(p.type)(p) for p in config.stages]
         self.resolved = any(hasattr(s, "resolve") for s in self.stages)
         if self.resolved:

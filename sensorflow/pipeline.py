@@ -80,8 +80,13 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def _build(self) -> Pipeline:
         """(Re)build the stages from the parameters; fitted state is dropped."""
-        graph = StageGraph(*self._validated())
+        imported = self.__dict__.get("_imported")
+        if imported is not None and self.config is imported[-1]:
+            graph = StageGraph(*imported[:-1])  # fit again: read the model file again, never train it
+        else:
+            graph = StageGraph(*self._validated())
         if graph.resolved:  # a `type: onnx` stage became the stages it maps to: they are the config now
+            self._imported = (graph.source_config, graph.lines, graph.source, graph.config)
             self.config = graph.config
         self._built = ((self.config, self.lines, self.source), graph)
         return self

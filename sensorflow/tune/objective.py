@@ -35,8 +35,8 @@ def evaluate(payload: dict) -> dict:
     from sklearn.metrics import accuracy_score
 
     from .. import config as config_mod
-    from ..boards import Board
     from ..datasets import cv_folds, holdout, window_groups
+    from ..device.boards import Board
     from ..pipeline import Pipeline
     from ..training import _head_length, fit_tail, head_features, model_targets, predict_tail
 
