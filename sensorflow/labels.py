@@ -30,7 +30,8 @@ def unique_natural(y) -> tuple[np.ndarray, np.ndarray]:
     """As ``np.unique(y, return_inverse=True)`` with the classes in natural order."""
     y = np.asarray(y)
     classes, codes = np.unique(y, return_inverse=True)
-    order = sorted(range(len(classes)), key=lambda i: natural_key(classes[i].item()))
+    plain = [c.item() if isinstance(c, np.generic) else c for c in classes]  # object arrays hold str
+    order = sorted(range(len(classes)), key=lambda i: natural_key(plain[i]))
     rank = np.empty(len(classes), dtype=np.intp)
     rank[order] = np.arange(len(classes))
     return classes[order], rank[codes.ravel()]

@@ -59,3 +59,10 @@ def test_models_order_classes_naturally_and_predict_as_sklearn(cls, sk, n_classe
     np.testing.assert_array_equal(model.predict(X), [back[v] for v in ref.predict(X)])
     if hasattr(ref, "predict_proba"):
         np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+
+
+def test_object_label_arrays_sort_naturally():
+    from sensorflow.labels import unique_natural
+
+    classes, codes = unique_natural(np.asarray(["b10", "b2", "a", "b2"], dtype=object))
+    assert classes.tolist() == ["a", "b2", "b10"] and codes.tolist() == [2, 1, 0, 1]
