@@ -25,30 +25,7 @@ from ..registry import register
 from ..spec import Spec
 from .base import Stage, StageParams, Tags
 
-FeatureName = Literal[
-    "mode_5",
-    "mode_10",
-    "outlier_timing_pos",
-    "outlier_timing_neg",
-    "acf_timescale",
-    "acf_first_min",
-    "low_freq_power",
-    "median_freq",
-    "forecast_error",
-    "whiten_timescale",
-    "high_fluctuation",
-    "stretch_high",
-    "stretch_decreasing",
-    "entropy_pairs",
-    "ami2",
-    "trev",
-    "ami_timescale",
-    "transition_variance",
-    "periodicity",
-    "embedding_dist",
-    "rs_range",
-    "dfa",
-]
+FeatureName = Literal[c22.SHORT_NAMES]  # the one list of short names (dsp.catch22), in pycatch22 order
 MIN_LENGTH = 10  # shorter windows leave most features undefined
 
 # Cortex-M4F instructions per sample of sf_catch22 (qemu-mps2-an386 -icount, one 1460-sample ACSF1
