@@ -123,6 +123,35 @@ def test_garbage_fuzz_under_sanitizers(linear_export, tmp_path, rng):
         assert s.emulated.proc.poll() is None
 
 
+def test_length_boundaries_under_sanitizers(linear_export, tmp_path):
+    """Every body length at the firmware's limit (max - 1, max, max + 1, max + 2), on purpose:
+    a 261-262 byte PING used to be echoed past the end of tx_raw (ASan: global-buffer-overflow)."""
+    elf = build_hil(
+        ported("host"),
+        linear_export,
+        tmp_path,
+        extra_cflags=["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"],
+    )
+    limit = 260  # HIL_RX_BODY_MAX: u32 offset + 64 floats
+    with session.open_emulated("host", elf) as s:
+        for n in (limit - 1, limit):
+            body = bytes(range(256)) * 2
+            assert s.client.request(P.PING, body[:n]).body == body[:n]
+        s.client.retries = 0
+        for n in (limit + 1, limit + 2):
+            for type_ in (P.PING, P.LOAD, P.PUSH, P.INFER):
+                # zeros cost COBS no code bytes, so such a frame always reaches the handler: refused by
+                # length; without zeros a 262-byte body is one code byte over the receive buffer and is
+                # dropped unanswered (the host times out), as any over-long frame is
+                for fill in (b"\0", b"\x01"):
+                    with pytest.raises(HILError) as err:
+                        s.client.request(type_, fill * n, timeout=2.0)
+                    refused = f"bad length ({n})" in str(err.value)
+                    assert refused or (fill == b"\x01" and isinstance(err.value, HILTimeout)), str(err.value)
+                    assert s.emulated.proc.poll() is None, f"firmware died on a {n}-byte body"
+        assert s.client.ping(b"after the boundaries") > 0
+
+
 def test_streaming_matches_host_windows(firmware, linear_ref, rng):
     signal = rng.normal(size=(205, 3)).astype(np.float32)
     with session.open_emulated("host", firmware("host")) as s:

@@ -266,6 +266,12 @@ static void handle_frame(uint8_t *raw, uint32_t n)
     uint16_t seq = hil_get_u16(raw + 1);
     const uint8_t *body = raw + 3;
     uint32_t body_len = n - HIL_FRAME_OVERHEAD;
+    if (body_len > HIL_RX_BODY_MAX) {
+        /* COBS lets a frame decode a few bytes past the longest request; echoing or reading such a
+         * body would run past tx_raw or a command's buffer: refuse it by its length */
+        respond_error(type, seq, HIL_ERR_BAD_LENGTH, (int32_t)body_len);
+        return;
+    }
     if (type == HIL_MSG_HELLO) {
         cache_valid = 0; /* a new session: forget the last request */
         send_hello(seq, 0);
