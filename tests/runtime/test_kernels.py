@@ -16,21 +16,7 @@ from conftest import need_tools
 from sensorflow.stages import stats as stats_stage
 from sensorflow.stages.spectral import describe, top_peaks
 
-STAT_ORDER = [
-    "mean",
-    "std",
-    "var",
-    "rms",
-    "min",
-    "max",
-    "ptp",
-    "abs_mean",
-    "skew",
-    "kurtosis",
-    "zero_crossing_rate",
-    "crest_factor",
-    "energy",
-]
+STAT_ORDER = list(stats_stage.FUNCTIONS)  # the order of the C SF_STAT_* enum (checked in test_stage_c.py)
 
 
 @pytest.fixture(scope="module")

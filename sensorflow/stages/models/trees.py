@@ -217,6 +217,23 @@ class _ForestParams(_TreeParams):
     max_features: MaxFeatures = "sqrt"
 
 
+def _forest_kwargs(p) -> dict:
+    """The scikit-learn keyword arguments both forests take from their params."""
+    return dict(
+        n_estimators=p.n_estimators,
+        criterion=p.criterion,
+        max_depth=p.max_depth,
+        min_samples_split=p.min_samples_split,
+        min_samples_leaf=p.min_samples_leaf,
+        max_leaf_nodes=p.max_leaf_nodes,
+        max_features=p.max_features,
+        bootstrap=p.bootstrap,
+        class_weight=p.class_weight,
+        random_state=p.random_state,
+        n_jobs=1,
+    )
+
+
 @register
 class RandomForest(_Trees):
     """``sklearn.ensemble.RandomForestClassifier`` (bootstrap, soft voting)."""
@@ -230,20 +247,7 @@ class RandomForest(_Trees):
     def _estimator(self):
         from sklearn.ensemble import RandomForestClassifier
 
-        p = self.params
-        return RandomForestClassifier(
-            n_estimators=p.n_estimators,
-            criterion=p.criterion,
-            max_depth=p.max_depth,
-            min_samples_split=p.min_samples_split,
-            min_samples_leaf=p.min_samples_leaf,
-            max_leaf_nodes=p.max_leaf_nodes,
-            max_features=p.max_features,
-            bootstrap=p.bootstrap,
-            class_weight=p.class_weight,
-            random_state=p.random_state,
-            n_jobs=1,
-        )
+        return RandomForestClassifier(**_forest_kwargs(self.params))
 
 
 @register
@@ -259,17 +263,4 @@ class ExtraTrees(_Trees):
     def _estimator(self):
         from sklearn.ensemble import ExtraTreesClassifier
 
-        p = self.params
-        return ExtraTreesClassifier(
-            n_estimators=p.n_estimators,
-            criterion=p.criterion,
-            max_depth=p.max_depth,
-            min_samples_split=p.min_samples_split,
-            min_samples_leaf=p.min_samples_leaf,
-            max_leaf_nodes=p.max_leaf_nodes,
-            max_features=p.max_features,
-            bootstrap=p.bootstrap,
-            class_weight=p.class_weight,
-            random_state=p.random_state,
-            n_jobs=1,
-        )
+        return ExtraTreesClassifier(**_forest_kwargs(self.params))
