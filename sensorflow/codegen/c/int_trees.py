@@ -41,7 +41,9 @@ def forest_source(forest, name: str, static: bool = False) -> str:
         out.append(f"static void {name}_add(uint32_t *s, const uint16_t *w)\n{{\n    {loop}\n}}\n")
     out.append(f"{storage}int {name}(const {ctype} *x, uint32_t *sums);\n")
     out.append(f"{storage}int {name}(const {ctype} *x, uint32_t *sums)\n{{\n")
-    out.append(f"    uint32_t c, top;\n    int best = 0;\n    for (c = 0; c < {nc}u; c++) {{\n        sums[c] = 0u;\n    }}\n")
+    out.append(
+        f"    uint32_t c, top;\n    int best = 0;\n    for (c = 0; c < {nc}u; c++) {{\n        sums[c] = 0u;\n    }}\n"
+    )
     for t, tree in enumerate(forest.trees):
         out += _tree_lines(forest, tree, t, name)
     out.append(
