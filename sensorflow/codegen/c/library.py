@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ...errors import CodegenError
 from ...version import __version__
+from ..numeric import check as check_numeric
 from ..plan import may_stream_input, plan
 from . import cgen, registry
 from .fragment import CContext, CFragment, EmittedStage, Field
@@ -92,9 +93,13 @@ def runtime_files(names: list[str]) -> dict[str, str]:
     return out
 
 
-def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None = None) -> GeneratedC:
-    """Emit every stage of a fitted pipeline and render the C library."""
+def generate(
+    pipeline, meta: dict | None = None, board=None, prefix: str | None = None, numeric: str = "auto"
+) -> GeneratedC:
+    """Emit every stage of a fitted pipeline and render the C library; ``numeric``: which
+    numeric path stages take (``sensorflow.codegen.numeric``)."""
     meta = meta or {}
+    check_numeric(numeric)
     prefix = prefix or pipeline.config.export.prefix
     if not cgen.is_identifier(prefix):
         raise CodegenError(f"export prefix '{prefix}' is not a C identifier; use lowercase letters, digits and _")
@@ -120,6 +125,7 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     for ps in pl.stages:
         stage = ps.stage
         ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
+        ctx.numeric = numeric
         line = f"{ctx.func}({buf(ps.src)}, {buf(ps.dst)});  /* {stage.name} */"
         if ps.role == "feature":
             if step_of_feature_lines != ps.step:
