@@ -41,17 +41,28 @@ def forest_source(forest, name: str, static: bool = False) -> str:
         out.append(f"static void {name}_add(uint32_t *s, const uint16_t *w)\n{{\n    {loop}\n}}\n")
     out.append(f"{storage}int {name}(const {ctype} *x, uint32_t *sums);\n")
     out.append(f"{storage}int {name}(const {ctype} *x, uint32_t *sums)\n{{\n")
-    out.append(
-        f"    uint32_t c, top;\n    int best = 0;\n    for (c = 0; c < {nc}u; c++) {{\n        sums[c] = 0u;\n    }}\n"
-    )
+    unroll = nc <= 16  # short class loops written out (a loop of zero stores becomes a memset call)
+    if unroll:
+        out.append("    uint32_t top;\n    int best = 0;\n")
+        out += [f"    sums[{c}] = 0u;\n" for c in range(nc)]
+    else:
+        out.append(
+            f"    uint32_t c, top;\n    int best = 0;\n    for (c = 0; c < {nc}u; c++) {{\n        sums[c] = 0u;\n    }}\n"
+        )
     for t, tree in enumerate(forest.trees):
         out += _tree_lines(forest, tree, t, name)
-    out.append(
-        "    top = sums[0];\n"
-        f"    for (c = 1; c < {nc}u; c++) {{\n"
-        "        if (sums[c] > top) {\n            top = sums[c];\n            best = (int)c;\n        }\n    }\n"
-        "    return best;\n}\n"
-    )
+    out.append("    top = sums[0];\n")
+    if unroll:
+        out += [
+            f"    if (sums[{c}] > top) {{\n        top = sums[{c}];\n        best = {c};\n    }}\n"
+            for c in range(1, nc)
+        ]
+    else:
+        out.append(
+            f"    for (c = 1; c < {nc}u; c++) {{\n"
+            "        if (sums[c] > top) {\n            top = sums[c];\n            best = (int)c;\n        }\n    }\n"
+        )
+    out.append("    return best;\n}\n")
     return "".join(out)
 
 
