@@ -233,7 +233,7 @@ def run(quick: bool = False) -> Section:
             if ds == "japanese_vowels" and label in TARGETS:
                 _targets(sec, label, results, len(d.X_test), len(X_thr))
             if ds == "japanese_vowels" and label in INT_TARGETS and int_exp is not None:
-                _int_targets(sec, label, results[int_exp.exporter])
+                _int_targets(sec, label, results, int_exp.exporter)
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
     return sec
@@ -275,16 +275,22 @@ def _integer_path(model, d, results: dict, work: Path) -> ExportedModel | None:
     return exp
 
 
-def _int_targets(sec: Section, label: str, r: dict) -> None:
+def _int_targets(sec: Section, label: str, results: dict, name: str) -> None:
     short = "JapaneseVowels " + label.replace("random forest ", "RF ") + ", integer path"
+    r = results[name]
     why = r.get("error", "")
+    others = {n: o for n, o in results.items() if n != name and "error" not in o}
+
+    def peers(fmt) -> str:
+        return "; ".join(f"{n}: {fmt(o)}" for n, o in others.items() if n == "sensorflow" or "int16" in n)
+
     sec.targets += [
         Target(
             f"{short}: mismatches vs scikit-learn (test + threshold rows)",
             None if why else r["mismatch_test"] + r["mismatch_thr"],
             0,
             "",
-            peers="emlearn int16 (its own truncation): see the table",
+            peers=peers(lambda o: f"{o['mismatch_test']} + {o['mismatch_thr']} (its own threshold rows)"),
             reason=why,
         ),
         Target(
@@ -292,7 +298,7 @@ def _int_targets(sec: Section, label: str, r: dict) -> None:
             None if why else r["instructions"],
             INT_TARGETS[label],
             "",
-            peers="float path: the sensorflow row",
+            peers=peers(lambda o: f"{o['instructions']:,.0f}"),
             reason=why,
         ),
     ]
