@@ -93,3 +93,13 @@ def test_summary_when_nothing_has_an_integer_path():
     assert numeric.summary(numeric.plan([(0, "mlp")], "auto", "single"), "auto", "single") == (
         "float (--numeric auto, board FPU single)"
     )
+
+
+def test_html_report_shows_the_path(art, tmp_path, capsys):
+    exp = tmp_path / "exp"
+    assert cli.main(["export", str(art), "--board", "qemu-riscv32", "--out", str(exp), "--no-measure"]) == 0
+    page = tmp_path / "report.html"
+    assert cli.main(["report", str(art), "--export", str(exp), "--out", str(page)]) == 0
+    html = page.read_text()
+    assert "numeric path: integer for stages" in html
+    assert "<td>integer: integer compares" in html and "<td>float (soft-float: no integer path for stage 0" in html
