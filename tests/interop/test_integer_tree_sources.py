@@ -70,6 +70,15 @@ def test_float_features_with_fitted_codes(tmp_path):
     assert np.array_equal(got, est.predict(forest.codes.dequantize(Q)))
 
 
+def test_one_class_forest_of_single_leaves(tmp_path):
+    X = np.arange(20).reshape(-1, 2)
+    est = RandomForestClassifier(n_estimators=2, random_state=0).fit(X, ["only"] * 10)
+    files, forest = integer_tree_sources(est, name="one")
+    assert forest.n_nodes == 0
+    got = _run_c(files, "one", X.astype(np.int16), tmp_path)
+    assert np.array_equal(est.classes_[got], est.predict(X))
+
+
 def test_other_estimators_are_refused():
     est = LogisticRegression().fit(np.eye(3), [0, 1, 1])
     with pytest.raises(ConfigError, match="integer trees take"):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from int_tree_cases import integer_case, odd_codes, quantised_case
 
-from sensorflow.errors import ConfigError
+from sensorflow.errors import ConfigError, DataError
 from sensorflow.stages.models.int_trees import (
     boundary_codes,
     code_thresholds,
@@ -103,3 +103,6 @@ def test_bad_codes_are_refused():
         integer_codes(3, "int8")
     with pytest.raises(ConfigError, match="finite"):
         fit_codes(np.array([[np.nan]]))
+    with pytest.raises(DataError, match="NaN"):
+        integer_codes(2).quantize(np.array([[1.0, np.nan]]))
+    assert integer_codes(2).quantize(np.array([[np.inf, -np.inf]])).tolist() == [[32767, -32768]]

@@ -68,6 +68,25 @@ def test_c_equals_reference_and_sklearn(tmp_path, case):
     assert np.array_equal(labels, want)
 
 
+@pytest.mark.parametrize("n_classes", [2, 20])
+def test_class_counts(tmp_path, n_classes):
+    """Two classes, and more than 16 (class loops kept as loops); one class: tests/interop."""
+    from int_tree_cases import fitted_stage
+
+    from sensorflow.stages.models.int_trees import integer_codes
+
+    rng = np.random.default_rng(n_classes)
+    X = rng.integers(-100, 100, size=(400, 4))
+    y = (X[:, 0] + 100) * n_classes // 200
+    stage = fitted_stage("random_forest", X, y, n_estimators=3, max_depth=8)
+    codes = integer_codes(4)
+    forest = integer_forest(stage, codes)
+    rows = np.concatenate([X, boundary_codes(forest, X[:20])])
+    labels, sums = run(build(forest, 4, tmp_path), rows, "int16")
+    assert np.array_equal(sums, forest.sums(rows))
+    assert np.array_equal(labels, np.argmax(stage.predict_proba(rows.astype(np.float32)), axis=1))
+
+
 def test_source_is_float_free_and_names_are_checked():
     stage, codes, _ = integer_case()
     src = forest_source(integer_forest(stage, codes), "f")

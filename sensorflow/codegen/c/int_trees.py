@@ -43,14 +43,19 @@ def forest_source(forest, name: str, static: bool = False) -> str:
     out.append(f"{storage}int {name}(const {ctype} *x, uint32_t *sums)\n{{\n")
     unroll = nc <= 16  # short class loops written out (a loop of zero stores becomes a memset call)
     if unroll:
-        out.append("    uint32_t top;\n    int best = 0;\n")
+        out.append("    uint32_t top;\n    int best = 0;\n" if nc > 1 else "")
         out += [f"    sums[{c}] = 0u;\n" for c in range(nc)]
     else:
         out.append(
             f"    uint32_t c, top;\n    int best = 0;\n    for (c = 0; c < {nc}u; c++) {{\n        sums[c] = 0u;\n    }}\n"
         )
+    if forest.n_nodes == 0:
+        out.append("    (void)x;  /* every tree is one leaf */\n")
     for t, tree in enumerate(forest.trees):
         out += _tree_lines(forest, tree, t, name)
+    if nc == 1:  # one class: nothing to compare
+        out.append("    return 0;\n}\n")
+        return "".join(out)
     out.append("    top = sums[0];\n")
     if unroll:
         out += [

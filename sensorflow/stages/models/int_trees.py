@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...errors import ConfigError
+from ...errors import ConfigError, DataError
 
 LEAF_SCALE = 65520  # as sf_tree.h: pure, half, third ... leaves scale exactly; fits uint16
 RANGES = {"int16": (-32768, 32767), "int32": (-(2**31), 2**31 - 1)}
@@ -40,8 +40,10 @@ class FeatureCodes:
         return RANGES[self.dtype][1]
 
     def quantize(self, X) -> np.ndarray:
-        """Nearest code of each value, saturated to the dtype's range."""
+        """Nearest code of each value, saturated to the dtype's range (+-inf to its ends)."""
         X = np.asarray(X, dtype=np.float64)
+        if np.any(np.isnan(X)):
+            raise DataError("a feature is NaN: it has no integer code; clean or impute it before quantising")
         q = np.rint(X / self.scale.astype(np.float64)) + self.zero_point
         return np.clip(q, self.qmin, self.qmax).astype(np.int64)
 
