@@ -61,6 +61,7 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
         report["numeric"] = f"float (MicroPython computes in float; --numeric {args.numeric}, board FPU {board.fpu})"
         out.set(**report)
         out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir}")
+        out.print(f"numeric path: {report['numeric']}")
         return 0
     from ..device.export import export
     from ..progress import progress_bar, step

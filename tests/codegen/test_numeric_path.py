@@ -103,3 +103,17 @@ def test_html_report_shows_the_path(art, tmp_path, capsys):
     html = page.read_text()
     assert "numeric path: integer for stages" in html
     assert "<td>integer: integer compares" in html and "<td>float (soft-float: no integer path for stage 0" in html
+
+
+def test_micropython_export_says_it_computes_in_float(tmp_path, capsys):
+    from sensorflow.testing.codegen_checks import make_pipeline, synthetic
+
+    p = make_pipeline([{"type": "stats", "functions": ["mean", "std"]}, {"type": "random_forest", "n_estimators": 2}])
+    X, y = synthetic(40, p.window_length, 3, 2)
+    a = artifact.save(p.fit(X, y), tmp_path / "mpart")
+    out = tmp_path / "mp"
+    rc = cli.main(
+        ["export", str(a), "--board", "rp2040", "--lang", "micropython", "--out", str(out), "--numeric", "int8"]
+    )
+    text = capsys.readouterr().out
+    assert rc == 0 and "numeric path: float (MicroPython computes in float; --numeric int8, board FPU none)" in text
