@@ -173,6 +173,20 @@ def test_cmake_builds_the_export_on_its_own(tmp_path):
     assert (tmp_path / "b" / "libsf_model.a").exists()
 
 
+@pytest.mark.emulator
+def test_cmake_with_the_exported_toolchain_file_cross_compiles(tmp_path):
+    need_tools("cmake", "arm-none-eabi-gcc")
+    p, X, y = fitted("mlp", "hidden_layer_sizes: [4]")
+    out = tmp_path / "out"
+    export(p, {}, boards.get(ARM), out, measure=False)
+    b = tmp_path / "b"
+    _run(["cmake", "-S", out, "-B", b, f"-DCMAKE_TOOLCHAIN_FILE={out / 'toolchain.cmake'}"])
+    res = _run(["cmake", "--build", b, "--verbose"])
+    assert "arm-none-eabi-gcc" in res.stdout and "-mcpu=cortex-m4" in res.stdout
+    members = _run(["arm-none-eabi-readelf", "-h", b / "libsf_model.a"]).stdout
+    assert members.count("Machine:                           ARM") == len(list(out.glob("*.c")))
+
+
 def test_esp_idf_branch_registers_a_component(tmp_path):
     """ESP-IDF is not installed here: a stand-in idf_component_register, as IDF's does it,
     creates ${COMPONENT_LIB} from SRCS with INCLUDE_DIRS public, and the branch must add
@@ -190,13 +204,13 @@ def test_esp_idf_branch_registers_a_component(tmp_path):
         "cmake_minimum_required(VERSION 3.16)\nproject(idfapp C)\nset(ESP_PLATFORM 1)\n"
         "set(COMPONENT_LIB __idf_sf_model)\n"
         "function(idf_component_register)\n"
-        "  cmake_parse_arguments(arg \"\" \"\" \"SRCS;INCLUDE_DIRS\" ${ARGN})\n"
+        '  cmake_parse_arguments(arg "" "" "SRCS;INCLUDE_DIRS" ${ARGN})\n'
         "  add_library(${COMPONENT_LIB} STATIC ${arg_SRCS})\n"
         "  target_include_directories(${COMPONENT_LIB} PUBLIC ${arg_INCLUDE_DIRS})\n"
         "  target_link_libraries(${COMPONENT_LIB} PUBLIC m)\n"
         "endfunction()\n"
         f"add_subdirectory({out.as_posix()} component)\n"
-        "if(TARGET sf_model)\n  message(FATAL_ERROR \"the IDF branch also made the plain library\")\nendif()\n"
+        'if(TARGET sf_model)\n  message(FATAL_ERROR "the IDF branch also made the plain library")\nendif()\n'
         "add_executable(app main.c)\ntarget_link_libraries(app ${COMPONENT_LIB})\n"
     )
     _run(["cmake", "-S", app, "-B", tmp_path / "b"])
@@ -329,8 +343,10 @@ def test_arduino_example_compiles_and_guards_the_label(tmp_path):
         '#include "Arduino.h"\n' + ino + "\nint main() { setup(); for (int i = 0; i < 20; i++) loop(); return 0; }\n"
     )
     exe = tmp_path / "sketch"
-    _run(["g++", "-Wall", "-Wextra", "-Werror", "-I", tmp_path, "-I", out, tmp_path / "sketch.cpp"]
-         + [out / "libsf_model.a", "-lm", "-o", exe])
+    _run(
+        ["g++", "-Wall", "-Wextra", "-Werror", "-I", tmp_path, "-I", out, tmp_path / "sketch.cpp"]
+        + [out / "libsf_model.a", "-lm", "-o", exe]
+    )
     lines = _run([exe]).stdout.splitlines()  # one frame per loop(): windows end at frames 10, 15 and 20
     assert len(lines) == 3 and set(lines) <= set(p.classes_), lines
 

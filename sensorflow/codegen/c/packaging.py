@@ -1,8 +1,9 @@
 """Build files around the generated sources so they drop into real projects: a Makefile
 (GNU make, ``CROSS_COMPILE`` convention), a CMakeLists.txt that builds on its own, under
-``add_subdirectory`` and as an ESP-IDF component, the ESP-IDF component manifest, a
-PlatformIO ``library.json``, and an Arduino library (library.properties + src/ + an example)
-as a zip that the Arduino IDE installs with "Add .ZIP Library"."""
+``add_subdirectory`` and as an ESP-IDF component, a CMake toolchain file for a board, the
+ESP-IDF component manifest, a PlatformIO ``library.json``, and an Arduino library
+(library.properties + src/ + an example) as a zip that the Arduino IDE installs with
+"Add .ZIP Library"."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ...version import __version__
 from .library import GeneratedC, template_env
 
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same export gives the same bytes
+PROCESSOR = {"cortex-m": "arm", "riscv": "riscv32", "xtensa": "xtensa"}  # CMAKE_SYSTEM_PROCESSOR of a board arch
 
 
 def cross_compile(cc: str) -> tuple[str, str]:
@@ -109,6 +111,10 @@ def package(gen: GeneratedC, out: Path, board, pipeline) -> list[Path]:
         "idf_component.yml": env.get_template("idf_component.yml.j2").render(**values),
         "library.json": platformio_json(gen, values),
     }
+    if board.arch != "host":
+        files["toolchain.cmake"] = env.get_template("toolchain.cmake.j2").render(
+            processor=PROCESSOR[board.arch], **values
+        )
     written = []
     for name, text in files.items():
         (out / name).write_text(text)
