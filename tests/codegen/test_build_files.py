@@ -137,7 +137,7 @@ def test_plain_make_builds_the_host_library(tmp_path):
     out = tmp_path / "out"
     export(p, {}, boards.get("host"), out, measure=False)
     mk = (out / "Makefile").read_text()
-    assert "CROSS_COMPILE ?= \n" in mk and "CC = $(CROSS_COMPILE)gcc" in mk
+    assert "CROSS_COMPILE ?=\n" in mk and "CC = $(CROSS_COMPILE)gcc" in mk
     res = _run(["make", "-C", out])
     assert "gcc -std=c99" in res.stdout and (out / "libsf_model.a").exists()
 
