@@ -190,7 +190,8 @@ def test_cmake_with_the_exported_toolchain_file_cross_compiles(tmp_path):
 def test_esp_idf_branch_registers_a_component(tmp_path):
     """ESP-IDF is not installed here: a stand-in idf_component_register, as IDF's does it,
     creates ${COMPONENT_LIB} from SRCS with INCLUDE_DIRS public, and the branch must add
-    nothing else (no project(), no second library)."""
+    nothing else (no project(), no second library); then IDF's script-mode requirements pass
+    (where project() or add_library() would stop the build: "not scriptable")."""
     need_tools("cmake", "cc")
     p, X, y = fitted("gaussian_nb")
     out = tmp_path / "components" / "sf_model"
@@ -217,6 +218,24 @@ def test_esp_idf_branch_registers_a_component(tmp_path):
     _run(["cmake", "--build", tmp_path / "b"])
     _run([tmp_path / "b" / "app"])
     assert "targets:\n  - esp32" in (out / "idf_component.yml").read_text()
+
+    # IDF's early expansion: the file is include()d by a `cmake -D ESP_PLATFORM=1 -P` script whose
+    # idf_component_register macro records the arguments and returns; nothing unscriptable may run
+    early = tmp_path / "early.cmake"
+    early.write_text(
+        "macro(idf_component_register)\n"
+        '  cmake_parse_arguments(_ "" "" "SRCS;INCLUDE_DIRS;REQUIRES;PRIV_REQUIRES" ${ARGN})\n'
+        '  message(STATUS "registered SRCS=${__SRCS} INCLUDE_DIRS=${__INCLUDE_DIRS}")\n'
+        "  return()\n"
+        "endmacro()\n"
+        "set(CMAKE_BUILD_EARLY_EXPANSION 1)\n"
+        f"include({out.as_posix()}/CMakeLists.txt)\n"
+    )
+    res = _run(["cmake", "-D", "ESP_PLATFORM=1", "-P", early])
+    assert (
+        f"registered SRCS={';'.join(sorted(n for n in os.listdir(out) if n.endswith('.c')))} INCLUDE_DIRS=."
+        in res.stdout
+    )
 
 
 # ------------------------------------------------------------------------------ two models, one program
