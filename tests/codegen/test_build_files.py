@@ -142,23 +142,35 @@ def test_plain_make_builds_the_host_library(tmp_path):
     assert "gcc -std=c99" in res.stdout and (out / "libsf_model.a").exists()
 
 
+def _machine(obj: Path) -> str:
+    line = next(x for x in _run(["readelf", "-h", obj]).stdout.splitlines() if x.strip().startswith("Machine:"))
+    return line.split(":", 1)[1].strip()
+
+
 @pytest.mark.emulator
-def test_plain_make_cross_compiles_for_the_board(tmp_path):
+@pytest.mark.parametrize(
+    "board,machine",
+    [(ARM, "ARM"), ("rp2040", "ARM"), ("qemu-riscv32", "RISC-V"), ("qemu-xtensa-lx106", "Tensilica Xtensa Processor")],
+)
+def test_plain_make_cross_compiles_for_the_board(tmp_path, board, machine):
     """`make` with no arguments uses the board's toolchain: make's built-in CC=cc must not win."""
-    need_tools("arm-none-eabi-gcc", "make")
+    tc = boards.get(board).toolchain
+    need_tools(tc.cc, "make", "readelf")
+    prefix = tc.cc[: -len("gcc")]
     p, X, y = fitted("knn", "")
     out = tmp_path / "out"
-    export(p, {}, boards.get(ARM), out, measure=False)
-    assert "CROSS_COMPILE ?= arm-none-eabi-\n" in (out / "Makefile").read_text()
+    export(p, {}, boards.get(board), out, measure=False)
+    assert f"CROSS_COMPILE ?= {prefix}\n" in (out / "Makefile").read_text()
     res = _run(["make", "-C", out])
-    assert "arm-none-eabi-gcc -std=c99 -mcpu=cortex-m4" in res.stdout
-    assert "arm-none-eabi-ar rcs libsf_model.a" in res.stdout
-    header = _run(["arm-none-eabi-readelf", "-h", out / "sf_model.o"]).stdout
-    assert "Machine:                           ARM" in header
-    # the same export for the host: make CROSS_COMPILE= TARGET_ARCH=
+    assert f"{tc.cc} -std=c99 {' '.join(tc.cflags)}" in res.stdout
+    assert f"{prefix}ar rcs libsf_model.a" in res.stdout
+    assert _machine(out / "sf_model.o") == machine
+    # the same export for the host compiler: make CROSS_COMPILE= TARGET_ARCH=
+    (tmp_path / "empty.c").write_text("int sf_empty;\n")
+    _run(["gcc", "-c", tmp_path / "empty.c", "-o", tmp_path / "empty.o"])
     _run(["make", "-C", out, "clean"])
     _run(["make", "-C", out, "CROSS_COMPILE=", "TARGET_ARCH=", "PORT_DEFINES=-DSF_PORT_HOST"])
-    assert "X86-64" in _run(["readelf", "-h", out / "sf_model.o"]).stdout
+    assert _machine(out / "sf_model.o") == _machine(tmp_path / "empty.o") != machine
 
 
 # ------------------------------------------------------------------------------ CMake
