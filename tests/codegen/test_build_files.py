@@ -327,6 +327,7 @@ def test_two_exports_link_into_one_arm_firmware(models, tmp_path):
         assert f" {name}\n" in syms, name
 
 
+@pytest.mark.slow
 def test_every_runtime_symbol_is_renamed(tmp_path):
     """All runtime kernels under a prefixed sf_names.h define only <prefix>_ symbols: the
     header-reading in codegen.c.namespace misses no function or table."""
