@@ -187,3 +187,29 @@ def speedups(n_windows: int = 20_000, dataset: str = "BasicMotions", trials: int
         "n_windows": n_windows,
         "trials": trials,
     }
+
+
+def main(argv=None) -> int:
+    """``python -m sensorflow.tune.benchmark [--quick]``: the tuning benchmark as one JSON object
+    on stdout ({table, memory, speedups}); ``sensorflow bench`` runs it in a subprocess, so the
+    bench layer never imports the tune layer and a Dask cluster's workers die with it."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(prog="python -m sensorflow.tune.benchmark")
+    ap.add_argument("--quick", action="store_true", help="BasicMotions only, 8 trials, smaller datasets")
+    args = ap.parse_args(argv)
+    if args.quick:
+        table = tuning_table(("BasicMotions",), trials=8, time_budget_min=5)
+        memory = featurise_memory(10_000)
+        speed = speedups(n_windows=10_000, trials=8)
+    else:
+        table = tuning_table()
+        memory = featurise_memory(100_000)
+        speed = speedups()
+    print(json.dumps({"table": table, "memory": memory, "speedups": speed}, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
