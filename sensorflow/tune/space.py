@@ -51,6 +51,8 @@ class SearchSpec(BaseModel):
     - ``params``: ``STAGE_TYPE.PARAM: [choices] | {low, high, log, step}`` for every stage of that type
     - ``features`` / ``models``: family names of the default space (used when neither the pipeline
       nor ``search.stages`` gives stages)
+    - ``max_false_accepts_per_hour``: detectors (post stages) are scored by recall on the dataset's
+      dev streams at this false-accept limit
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -60,6 +62,9 @@ class SearchSpec(BaseModel):
     features: list[str] | None = None
     models: list[str] | None = None
     max_features: int = Field(3, ge=1, description="at most this many feature families per trial")
+    max_false_accepts_per_hour: float = Field(
+        1.0, gt=0, allow_inf_nan=False, description="detectors: the false-accept limit their recall is scored at"
+    )
 
     @model_validator(mode="after")
     def _keys(self):
