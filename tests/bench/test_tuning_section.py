@@ -51,6 +51,8 @@ RESULT = {
         "tune_seconds": {"1": 40.0, "2": 30.0},
         "tune_speedup": 40 / 30,
         "n_windows": 1000,
+        "featurise_pipeline": "catch22 (3 channels, 100 samples)",
+        "dataset": "BasicMotions",
         "trials": 8,
     },
 }
@@ -70,6 +72,7 @@ def test_section_judges_each_set_against_minirocket(monkeypatch):
     assert [t.status for t in sec.targets[-2:]] == ["pass", "short"]  # 1.82x featurise, 1.33x tune
     md = render_markdown([sec], [])
     assert "minirocket + scaler + ridge_classifier" in md and "differ by more than 10%" in md
+    assert "featurise 1,000 windows: catch22" in md
 
 
 def test_a_failed_benchmark_is_reported_not_hidden(monkeypatch):
