@@ -134,6 +134,16 @@ def tuning_table(
     return rows
 
 
+def board_fronts(dataset: str = "GunPoint", boards=("stm32f411", "esp32-c3"), trials: int = 48) -> list[dict]:
+    """The same search (seed, trials, flash/RAM budget and instruction limit) on an M4F board and
+    on an FPU-less rv32imc board: each board's best point, measured on its emulated core."""
+    rows = []
+    for b in boards:
+        r = tuning_table((dataset,), board=b, trials=trials)[0]
+        rows.append(r)
+    return rows
+
+
 def _stage_types(path) -> list[str]:
     import yaml
 
@@ -233,13 +243,15 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.quick:
         table = tuning_table(("BasicMotions",), trials=8, time_budget_min=5)
+        boards = []
         memory = featurise_memory(10_000)
         speed = speedups(n_windows=400, dataset="BasicMotions", trials=8)
     else:
         table = tuning_table()
+        boards = board_fronts()
         memory = featurise_memory(100_000)
         speed = speedups()
-    print(json.dumps({"table": table, "memory": memory, "speedups": speed}, default=str))
+    print(json.dumps({"table": table, "boards": boards, "memory": memory, "speedups": speed}, default=str))
     return 0
 
 

@@ -34,6 +34,7 @@ def _row(name, tuned, minirocket):
 
 RESULT = {
     "table": [_row("GunPoint", 0.98, 0.993), _row("ACSF1", 0.80, 0.91)],
+    "boards": [_row("GunPoint", 0.98, 0.993), {**_row("GunPoint", 0.9, 0.993), "board": "esp32-c3"}],
     "memory": {
         "n_windows": 1000,
         "n_features": 30,
@@ -72,7 +73,7 @@ def test_section_judges_each_set_against_minirocket(monkeypatch):
     assert [t.status for t in sec.targets[-2:]] == ["pass", "short"]  # 1.82x featurise, 1.33x tune
     md = render_markdown([sec], [])
     assert "minirocket + scaler + ridge_classifier" in md and "differ by more than 10%" in md
-    assert "featurise 1,000 windows: catch22" in md
+    assert "featurise 1,000 windows: catch22" in md and "esp32-c3" in md
 
 
 def test_a_failed_benchmark_is_reported_not_hidden(monkeypatch):
