@@ -1,6 +1,7 @@
 """A CNN on raw IMU channels (issue 25 item 3): the ``frames`` stage hands ``conv1d`` the window
 as time-major frames, and ``pipelines/gesture_cnn.yaml`` trains on BasicMotions, exports and gives
-the host's label on every held-out window on the emulated Cortex-M4F, in C and in MicroPython."""
+the host's label on every held-out window on the emulated Cortex-M4F and rv32imc (C) and in
+MicroPython."""
 
 from __future__ import annotations
 
@@ -58,11 +59,18 @@ def cnn_artifact(tmp_path_factory):
     return out
 
 
+BOARD_TOOLS = {
+    "qemu-mps2-an386": ("arm-none-eabi-gcc", "qemu-system-arm"),
+    "qemu-riscv32": ("riscv64-unknown-elf-gcc", "qemu-system-riscv32"),
+}
+
+
 @pytest.mark.slow
 @pytest.mark.emulator
-def test_gesture_cnn_c_on_the_emulated_m4f(cnn_artifact, tmp_path):
-    need_tools("arm-none-eabi-gcc", "qemu-system-arm")
-    rc, res = _run(["hil", str(cnn_artifact), "--board", "qemu-mps2-an386", "--build-dir", str(tmp_path / "b")])
+@pytest.mark.parametrize("board", sorted(BOARD_TOOLS))
+def test_gesture_cnn_c_on_emulated_boards(cnn_artifact, board, tmp_path):
+    need_tools(*BOARD_TOOLS[board])
+    rc, res = _run(["hil", str(cnn_artifact), "--board", board, "--build-dir", str(tmp_path / "b")])
     assert rc == 0, res
     assert res["n"] == 40 and res["agreement"] == 1.0 and res["passed"] and not res["out_of_tolerance"]
     assert res["max_abs_feature_error"] == 0.0  # frames is a copy
