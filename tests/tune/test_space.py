@@ -108,3 +108,14 @@ def test_budget_refuses_before_fitting(small_pipeline):
     roomy = budget_mod.budget_for(board)
     r = evaluate({"number": 0, "pipeline": pipe, "board": board.model_dump(mode="json"), "budget": roomy.to_dict()})
     assert r["feasible"] and r["cv_folds"] == 2 and 0.5 < r["accuracy_cv"] <= 1.0
+
+
+def test_a_searched_window_keeps_the_pad_mode(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "name: p\nsensor: {kind: imu, sample_rate: 10, channels: [a]}\nwindow: {length: 32, pad: edge}\n"
+        "dataset: {loader: aeon, name: BasicMotions}\nsearch:\n  window: {length: [16, 32]}\n"
+        "  stages:\n    - [{type: stats, functions: [mean]}, {type: decision_tree}]\n"
+    )
+    pipes = _pipelines(load_space(path), 4)
+    assert {p["window"]["length"] for p in pipes} <= {16, 32} and all(p["window"]["pad"] == "edge" for p in pipes)
