@@ -84,6 +84,10 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
     if report.get("note"):
         out.print(f"note: {report['note']}")
     out.print(f"files: {', '.join(report['files'])}")
+    cmake = f"cmake -S {out_dir} -B build"
+    if "toolchain.cmake" in report["files"]:
+        cmake += f" -DCMAKE_TOOLCHAIN_FILE={Path(out_dir) / 'toolchain.cmake'}"
+    out.print(f"build: make -C {out_dir}  (lib{report['prefix']}.a), or {cmake}")
     return 0
 
 
