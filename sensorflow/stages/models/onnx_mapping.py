@@ -43,7 +43,10 @@ SUPPORTED = (
 )
 _SVM_KERNELS = {"LINEAR": "linear", "RBF": "rbf", "POLY": "poly"}
 # what skl2onnx computes from SVMClassifier's pair scores: SVC.decision_function's ovr shape
-_SVM_OVR_OPS = {"Cast", "Less", "Neg", "ArrayFeatureExtractor", "Sum", "Add", "Concat", "Abs", "Mul", "Div", "Identity"}
+# (skl2onnx's nodes, and those ``export --lang onnx`` writes, with its label branch)
+_SVM_OVR_OPS = {"Cast", "Less", "Neg", "ArrayFeatureExtractor", "Sum", "Add", "Concat", "Abs", "Mul", "Div"}
+_SVM_OVR_OPS |= {"Sub", "MatMul", "Greater", "GreaterOrEqual", "LessOrEqual", "Equal", "ReduceMax", "CumSum"}
+_SVM_OVR_OPS |= {"ArgMax", "Gather"}
 _PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
 _REGRESSORS = {"TreeEnsembleRegressor", "LinearRegressor", "SVMRegressor", "TreeEnsemble"}
@@ -224,6 +227,13 @@ def _model_chain(g: _Graph) -> list:
         if n is not node and n.op_type not in _SVM_OVR_OPS | _PASS | {"Constant"} and _downstream(g, node, n):
             raise g.err(n, "follows a classifier operator; nothing may come after it except label/layout operators")
     return g.chain(node.input[0]) + [node]
+
+
+def _argmax_labels(g: _Graph, node) -> bool:
+    """An SVM graph whose label is the argmax of the scores with no tie demotion (CumSum):
+    ``export --lang onnx`` of an ``svm`` with ``break_ties``; skl2onnx's label is the node's vote."""
+    after = [n.op_type for n in g.nodes if n is not node and _downstream(g, node, n)]
+    return "ArgMax" in after and "CumSum" not in after
 
 
 def _downstream(g: _Graph, src, node) -> bool:
@@ -606,6 +616,7 @@ def _svm(g: _Graph, node) -> tuple[_Mapped, list]:
         gamma=float(gamma) if gamma > 0 else "scale",
         coef0=float(coef0),
         degree=min(max(int(degree), 1), 10),
+        break_ties=_argmax_labels(g, node),
     )
     sign = -1.0 if k == 2 else 1.0  # back to scikit-learn's public convention, which the stage keeps
     s.support_vectors_, s.dual_coef_, s.intercept_ = sv, sign * dual, sign * rho
