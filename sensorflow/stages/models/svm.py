@@ -232,17 +232,19 @@ class SVM(Model):
     def cost(self, board=None) -> Cost:
         """linear: one weight row per class pair (the support vectors are summed at export);
         rbf/poly: every support vector (d floats) and its k - 1 coefficients, one kernel value
-        (d multiply-adds, one exp or pow) per support vector, then one multiply-add per
-        coefficient and the k (k - 1) / 2 votes."""
+        per support vector (rbf: d differences and squares and one expf; poly: a compensated
+        dot product, about 5 operations a term, and degree multiplies), then a compensated
+        multiply-add per coefficient and the k (k - 1) / 2 votes."""
         k = max(self.n_classes, 2)
         pairs = k * (k - 1) // 2
         d = self.n_features
         n_sv = len(self.support_vectors_) if self.support_vectors_ is not None else 30
         if self.params.kernel == "linear":
-            return Cost(flash_bytes=4 * pairs * (d + 1) + 256, ram_bytes=4 * (pairs + 2 * k), ops=pairs * (d + 4))
+            return Cost(flash_bytes=4 * pairs * (d + 1) + 256, ram_bytes=4 * (pairs + 2 * k), ops=pairs * (5 * d + 4))
         flash = 4 * n_sv * d + 4 * (k - 1) * n_sv + 4 * pairs + 4 * (k + 1) + 384
-        exp_ops = 20  # an expf / powf call, counted as about 20 multiply-adds
-        ops = n_sv * (2 * d + exp_ops) + (k - 1) * n_sv + 4 * pairs + 4 * k
+        exp_ops = 20  # one expf call, counted as about 20 multiply-adds
+        per_sv = 3 * d + exp_ops if self.params.kernel == "rbf" else 5 * d + self.params.degree
+        ops = n_sv * per_sv + 5 * (k - 1) * n_sv + 4 * pairs + 4 * k
         return Cost(flash_bytes=flash, ram_bytes=4 * (n_sv + pairs + 2 * k), ops=ops)
 
     @classmethod
