@@ -616,7 +616,7 @@ def _svm(g: _Graph, node) -> tuple[_Mapped, list]:
         gamma=float(gamma) if gamma > 0 else "scale",
         coef0=float(coef0),
         degree=min(max(int(degree), 1), 10),
-        break_ties=_argmax_labels(g, node),
+        break_ties=k > 2 and _argmax_labels(g, node),
     )
     sign = -1.0 if k == 2 else 1.0  # back to scikit-learn's public convention, which the stage keeps
     s.support_vectors_, s.dual_coef_, s.intercept_ = sv, sign * dual, sign * rho
