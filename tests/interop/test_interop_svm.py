@@ -248,7 +248,7 @@ def test_micropython_export_of_imported_svm_gives_onnxruntime_answers(tmp_path, 
 @pytest.fixture(scope="module", params=["onnx_import", "yaml_trained"])
 def svm_artifact(request, tmp_path_factory):
     """An SVM artifact with 50 held-out windows: `sensorflow import` of a skl2onnx scaler + RBF
-    SVC, or `sensorflow train` of a YAML pipeline with an `svm` stage (3 classes, rbf)."""
+    SVC, or `sensorflow train` of a YAML pipeline with a linear-kernel `svm` stage (3 classes)."""
     from sensorflow import artifact
     from sensorflow.cli import main
 
@@ -258,7 +258,7 @@ def svm_artifact(request, tmp_path_factory):
         assert main(["import", str(onnx_path), "--pipeline", str(base), "--out", str(tmp / "art")]) == 0
     else:
         cfg = yaml.safe_load(base.read_text())
-        cfg["stages"] = [cfg["stages"][0], {"type": "scaler"}, {"type": "svm", "C": 3.0}]
+        cfg["stages"] = [cfg["stages"][0], {"type": "scaler"}, {"type": "svm", "kernel": "linear"}]
         (tmp / "svm.yaml").write_text(yaml.safe_dump(cfg))
         assert main(["train", str(tmp / "svm.yaml"), "--out", str(tmp / "art"), "--no-progress"]) == 0
     pipe, _ = artifact.load(tmp / "art")

@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.svm import SVC
 from sklearn_cases import dataset, split
 
 from sensorflow import registry

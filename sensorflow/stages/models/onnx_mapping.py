@@ -603,7 +603,9 @@ def _svm(g: _Graph, node) -> tuple[_Mapped, list]:
     per_class = np.asarray(a.get("vectors_per_class", []), dtype=np.int64)
     k = len(labels)
     if len(per_class) != k or not len(a.get("support_vectors", [])):
-        raise g.err(node, "a support vector machine without vectors_per_class / support_vectors (an SVM regressor form)")
+        raise g.err(
+            node, "a support vector machine without vectors_per_class / support_vectors (an SVM regressor form)"
+        )
     dual = np.asarray(a["coefficients"], dtype=np.float64).reshape(k - 1, -1)
     sv = np.asarray(a["support_vectors"], dtype=np.float64).reshape(dual.shape[1], -1)
     rho = np.asarray(a["rho"], dtype=np.float64)
