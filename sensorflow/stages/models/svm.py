@@ -25,10 +25,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ...cost import Cost
-from ...errors import ConfigError
 from ...registry import register
 from ..base import StageParams
 from .base import Model
@@ -107,7 +106,7 @@ class SVM(Model):
         type: Literal["svm"] = "svm"
         kernel: Literal["linear", "rbf", "poly"] = "rbf"
         C: float = Field(1.0, gt=0, description="penalty of the soft margin")
-        gamma: Literal["scale", "auto"] | float = Field(
+        gamma: str | float = Field(
             "scale", description="kernel coefficient: scale = 1 / (d X.var()), auto = 1 / d, or a positive number"
         )
         degree: int = Field(3, ge=1, le=10, description="poly kernel degree")
@@ -116,10 +115,15 @@ class SVM(Model):
         break_ties: bool = Field(False, description="label = argmax of the decision function, not libsvm's vote")
         max_iter: int = Field(-1, ge=-1, description="libsvm iterations (-1: until tol)")
 
+        @field_validator("gamma")
+        @classmethod
+        def _gamma(cls, v):
+            if (isinstance(v, str) and v not in ("scale", "auto")) or (not isinstance(v, str) and not v > 0):
+                raise ValueError(f"gamma should be 'scale', 'auto' or a positive number, got {v!r}")
+            return v
+
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
-        if isinstance(self.params.gamma, float) and self.params.gamma <= 0:
-            raise ConfigError(f"gamma must be 'scale', 'auto' or positive, got {self.params.gamma}", key=("gamma",))
         self.support_vectors_ = self.dual_coef_ = self.intercept_ = self.n_support_ = None
         self.gamma_ = None
 
