@@ -140,3 +140,16 @@ def test_c_equals_svc(data, config, tmp_path):
         assert tie.sum() > 0, "the probe should hold vote ties, so the C's tie rule is checked"
     plain = ~tie | bool(ours.params.break_ties)
     np.testing.assert_allclose(scores[plain], d_ref[plain], rtol=0, atol=1e-5)
+
+
+def test_bad_gamma_in_yaml_is_one_line_naming_the_key():
+    from sensorflow.pipeline import Pipeline
+
+    text = (
+        "name: bad\nsensor: {kind: generic, sample_rate: 10.0, channels: [a, b]}\nwindow: {length: 4}\n"
+        "stages:\n  - type: stats\n    functions: [mean]\n  - type: svm\n    gamma: -2\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        Pipeline.from_string(text, source="p.yaml")
+    msg = str(err.value)
+    assert "stages[1].gamma" in msg and "positive number" in msg and "\n" not in msg
