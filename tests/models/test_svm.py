@@ -153,3 +153,35 @@ def test_bad_gamma_in_yaml_is_one_line_naming_the_key():
         Pipeline.from_string(text, source="p.yaml")
     msg = str(err.value)
     assert "stages[1].gamma" in msg and "positive number" in msg and "\n" not in msg
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data,config", [("binary", "poly"), ("synthetic", "rbf"), ("digits", "linear")])
+def test_micropython_in_float32_equals_svc(data, config, tmp_path):
+    """The MicroPython export computed as a float32 port (ESP32) does (tests/micropython/f32sim.py):
+    labels exact, decision values within 1e-5 (compensated sums, as the C)."""
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "micropython"))
+    import f32sim
+
+    from sensorflow.codegen.micropython import export
+    from sensorflow.pipeline import Pipeline
+
+    Xtr, ytr, Xte, _ = _standardised(data)
+    d = Xtr.shape[1]
+    cfg = {  # windows of two equal samples whose mean is the vector: the model sees chosen vectors
+        "name": "f32svm",
+        "sensor": {"kind": "generic", "sample_rate": 10.0, "channels": [f"c{i}" for i in range(d)]},
+        "window": {"length": 2},
+        "stages": [{"type": "stats", "functions": ["mean"]}, {"type": "svm", **CONFIGS[config]}],
+    }
+    pipe = Pipeline.from_string(yaml.safe_dump(cfg)).fit(np.repeat(Xtr[:, None, :], 2, axis=1), ytr)
+    W = np.repeat(Xte[:, None, :], 2, axis=1)
+    export(pipe, {}, None, tmp_path, mpy=False)
+    labels, _, scores = f32sim.run(tmp_path, W)
+    np.testing.assert_array_equal(np.asarray(pipe.classes_)[labels], pipe.predict(W))
+    np.testing.assert_allclose(scores, pipe.predict_proba(W), rtol=0, atol=1e-5)

@@ -1,7 +1,8 @@
 """MicroPython emitter of ``svm``: the kernels (as ``sf_svm.c``) are printed once into the
 generated module, next to the tables: kernel values against the support vectors (a linear
 kernel summed into one weight row per class pair at export), one-vs-one decision values and
-libsvm's vote (ties to the lowest class index unless ``break_ties``)."""
+libsvm's vote (ties to the lowest class index unless ``break_ties``). Sums are compensated as in
+the C, so a float32 port (ESP32) keeps the C's accuracy."""
 
 from __future__ import annotations
 
@@ -10,16 +11,44 @@ import numpy as np
 from ..fragment import MPContext, MPFragment
 from ..registry import mp_emitter
 
-KERNEL = '''def _svm_kernel(x, sv, off, d, kind, gamma, coef0, degree):
+KERNEL = '''def _svm_sum(s, c, v, vo, w, o, n):
+    """(s, c) after adding v[vo + i] * w[i] for o <= i < o + n by Neumaier's compensated sum
+    (as sf_svm.c's acc_add); written out rather than a call per term (calls are slow here)."""
+    for i in range(o, o + n):
+        p = v[vo + i] * w[i]
+        t = s + p
+        if abs(s) >= abs(p):
+            c += (s - t) + p
+        else:
+            c += (p - t) + s
+        s = t
+    return s, c
+
+
+def _svm_dot(a, ao, b, d):
+    """Compensated sum of a[ao + i] * b[i], i < d (as sf_svm.c's dot)."""
+    s = 0.0
+    c = 0.0
+    for i in range(d):
+        p = a[ao + i] * b[i]
+        t = s + p
+        if abs(s) >= abs(p):
+            c += (s - t) + p
+        else:
+            c += (p - t) + s
+        s = t
+    return s + c
+
+
+def _svm_kernel(x, sv, off, d, kind, gamma, coef0, degree):
     """K(x, sv[off:off + d]) (as sf_svm_kernel_value_f32): 0 linear, 1 rbf, 2 poly."""
-    acc = 0.0
     if kind == 1:
+        acc = 0.0
         for i in range(d):
             t = x[i] - sv[off + i]
             acc += t * t
         return rt.math.exp(-gamma * acc)
-    for i in range(d):
-        acc += x[i] * sv[off + i]
+    acc = _svm_dot(sv, off, x, d)
     if kind == 2:
         b = gamma * acc + coef0
         acc = 1.0
@@ -35,25 +64,23 @@ def _svm_decisions(x, d, sv, n_sv, kind, gamma, coef0, degree, coef, start, rho,
     p = 0
     for i in range(k):
         for j in range(i + 1, k):
-            acc = 0.0
-            ci = (j - 1) * n_sv
-            for s in range(start[i], start[i + 1]):
-                acc += coef[ci + s] * kv[s]
-            cj = i * n_sv
-            for s in range(start[j], start[j + 1]):
-                acc += coef[cj + s] * kv[s]
-            dec[p] = acc + rho[p]
+            a = start[i]
+            acc, comp = _svm_sum(0.0, 0.0, coef, (j - 1) * n_sv, kv, a, start[i + 1] - a)
+            a = start[j]
+            acc, comp = _svm_sum(acc, comp, coef, i * n_sv, kv, a, start[j + 1] - a)
+            t = acc + rho[p]
+            if abs(acc) >= abs(rho[p]):
+                comp += (acc - t) + rho[p]
+            else:
+                comp += (rho[p] - t) + acc
+            dec[p] = t + comp
             p += 1
 
 
 def _svm_linear(x, d, W, rho, n_pairs, dec):
     """dec[p] = W[p] . x + rho[p] (as sf_svm_ovo_linear_f32)."""
     for p in range(n_pairs):
-        acc = 0.0
-        o = p * d
-        for i in range(d):
-            acc += W[o + i] * x[i]
-        dec[p] = acc + rho[p]
+        dec[p] = _svm_dot(W, p * d, x, d) + rho[p]
 
 
 def _svm_vote(dec, k, break_ties, votes, out):
@@ -110,7 +137,7 @@ def emit_svm(stage, ctx: MPContext) -> MPFragment:
     p = stage.params
     k = stage.n_classes
     pairs = k * (k - 1) // 2
-    if not any(t.startswith("def _svm_kernel(") for t in ctx.tables):
+    if not any(t.startswith("def _svm_sum(") for t in ctx.tables):
         ctx.tables.append(KERNEL)
     rho = ctx.f32_table("rho", stage.pair_intercepts())
     dec = ctx.buffer("dec", pairs)
