@@ -1,4 +1,4 @@
-"""An ``svm`` pipeline on the emulated boards, on vectors where the one-vs-one votes tie: the
+"""An ``svm`` pipeline on the emulated boards (and the emulated MicroPython board), on vectors where the one-vs-one votes tie: the
 device gives the host's label on every window, and the host's label is ``SVC.predict``'s (the
 lowest tied class index, as libsvm). The pipeline's windows are two equal samples of 4
 channels and its only feature is their mean, so the windows are chosen feature vectors."""
@@ -70,3 +70,20 @@ def test_svm_vote_ties_on_emulated_board(tie_case, board, tmp_path, capsys):
     assert status == 0, result
     assert result["n"] == 100 and result["agreement"] == 1.0 and result["passed"]
     assert result["max_abs_score_error"] < 1e-5
+
+
+def test_svm_vote_ties_on_emulated_micropython(tie_case, capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "micropython"))
+    from mphelp import need_micropython
+
+    need_micropython()
+    art, probe = tie_case
+    capsys.readouterr()
+    argv = ["hil", str(art), "--board", "esp32", "--lang", "micropython", "--windows", str(probe), "--json"]
+    status = main(argv)
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0, result
+    assert result["n"] == 100 and result["agreement"] == 1.0 and result["passed"]
