@@ -1,7 +1,8 @@
-"""An ``svm`` pipeline on the emulated boards (and the emulated MicroPython board), on vectors where the one-vs-one votes tie: the
-device gives the host's label on every window, and the host's label is ``SVC.predict``'s (the
-lowest tied class index, as libsvm). The pipeline's windows are two equal samples of 4
-channels and its only feature is their mean, so the windows are chosen feature vectors."""
+"""An ``svm`` pipeline on the emulated boards (and the emulated MicroPython board), on vectors
+where the one-vs-one votes tie: the device gives the host's label on every window, and the
+host's label is ``SVC.predict``'s (the lowest tied class index, as libsvm). The pipeline's
+windows are two equal samples of 4 channels and its only feature is their mean, so the
+windows are chosen feature vectors."""
 
 from __future__ import annotations
 
