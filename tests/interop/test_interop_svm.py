@@ -288,3 +288,50 @@ def test_svm_on_emulated_board(svm_artifact, board, tmp_path, capsys):
     assert result["n"] == 50
     assert result["agreement"] == 1.0 and result["passed"] and not result["out_of_tolerance"]
     assert result["max_abs_score_error"] < 1e-5
+
+
+def _helper_svm(**attrs):
+    from onnx import TensorProto, helper
+
+    base = dict(
+        classlabels_ints=[0, 1, 2],
+        coefficients=[1.0] * 8,
+        kernel_params=[0.5, 0.0, 3.0],
+        kernel_type="RBF",
+        post_transform="NONE",
+        rho=[0.1, 0.2, 0.3],
+        support_vectors=[0.0, 1.0, 1.0, 0.0, 2.0, 2.0, -1.0, 0.5],
+        vectors_per_class=[1, 2, 1],
+    )
+    base = {k: v for k, v in {**base, **attrs}.items() if v is not None}
+    node = helper.make_node("SVMClassifier", ["x"], ["label", "scores"], domain="ai.onnx.ml", **base)
+    graph = helper.make_graph(
+        [node],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
+        [
+            helper.make_tensor_value_info("label", TensorProto.INT64, ["N"]),
+            helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["N", 3]),
+        ],
+    )
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)])
+    m.ir_version = 8
+    return m
+
+
+def test_helper_built_svm_classifier_equals_onnxruntime_and_malformed_ones_are_named():
+    X = np.random.default_rng(0).standard_normal((300, 2)).astype(np.float32)
+    for labels in ([0, 1, 2], None):
+        model = _helper_svm(classlabels_ints=labels)
+        stage = from_model(model).model
+        assert stage.classes_ == [0, 1, 2]
+        if labels is not None:
+            np.testing.assert_array_equal(stage.predict(X), run_ort(model, X)[0])
+    for attrs, why in (
+        ({"rho": [0.1]}, "need 8 coefficients, 3 rho values"),
+        ({"coefficients": [1.0] * 5}, "got 5, 3, 8"),
+        ({"vectors_per_class": [1, 3]}, "without vectors_per_class"),
+        ({"kernel_params": [0.0, 0.0, 3.0]}, "a positive gamma"),
+    ):
+        with pytest.raises(ConfigError, match=rf"node '.*' \(SVMClassifier\): .*{why}.*; supported operators"):
+            from_model(_helper_svm(**attrs))

@@ -601,14 +601,29 @@ def _svm(g: _Graph, node) -> tuple[_Mapped, list]:
     if (post.decode() if isinstance(post, bytes) else post) != "NONE":
         raise g.err(node, f"post_transform {post!r}; only NONE maps")
     per_class = np.asarray(a.get("vectors_per_class", []), dtype=np.int64)
-    k = len(labels)
-    if len(per_class) != k or not len(a.get("support_vectors", [])):
+    k = len(labels) if labels is not None else len(per_class)
+    labels = labels if labels is not None else list(range(k))
+    if k < 2 or len(per_class) != k or not len(a.get("support_vectors", [])):
         raise g.err(
             node, "a support vector machine without vectors_per_class / support_vectors (an SVM regressor form)"
         )
-    dual = np.asarray(a["coefficients"], dtype=np.float64).reshape(k - 1, -1)
-    sv = np.asarray(a["support_vectors"], dtype=np.float64).reshape(dual.shape[1], -1)
-    rho = np.asarray(a["rho"], dtype=np.float64)
+    n_sv = int(per_class.sum())
+    dual = np.asarray(a.get("coefficients", []), dtype=np.float64)
+    sv = np.asarray(a["support_vectors"], dtype=np.float64)
+    rho = np.asarray(a.get("rho", []), dtype=np.float64)
+    if (
+        np.any(per_class < 0)
+        or dual.size != (k - 1) * n_sv
+        or n_sv == 0
+        or sv.size % n_sv
+        or len(rho) != k * (k - 1) // 2
+    ):
+        raise g.err(
+            node,
+            f"{k} classes and {n_sv} support vectors need {(k - 1) * n_sv} coefficients, {k * (k - 1) // 2} rho values "
+            f"and a multiple of {n_sv} vector values; got {dual.size}, {len(rho)}, {sv.size}",
+        )
+    dual, sv = dual.reshape(k - 1, n_sv), sv.reshape(n_sv, -1)
     gamma, coef0, degree = (list(a.get("kernel_params", [])) + [0.0, 0.0, 3.0])[:3]
     if kernel != "LINEAR" and not gamma > 0:
         raise g.err(node, f"kernel_params gamma {gamma}; a positive gamma is needed")
