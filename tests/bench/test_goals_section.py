@@ -11,7 +11,14 @@ from sensorflow.errors import SensorflowError
 
 MEASURED = {
     "gunpoint": {"accuracy": 1.0, "flash": 9_000, "ram": 2_500, "instr_infer": 290_000, "agree": 8, "k": 8},
-    "japanese_vowels": {"accuracy": 0.989, "flash": 340_000, "ram": 4_000, "instr_infer": 1_500_000, "agree": 8, "k": 8},
+    "japanese_vowels": {
+        "accuracy": 0.989,
+        "flash": 340_000,
+        "ram": 4_000,
+        "instr_infer": 1_500_000,
+        "agree": 8,
+        "k": 8,
+    },
     "acsf1": {"accuracy": 0.91, "flash": 30_000, "ram": 20_000, "instr_infer": 11_000_000, "agree": 3, "k": 3},
 }
 PEERS = {
