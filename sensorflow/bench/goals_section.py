@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 from ..device import measure as qh
-from ..errors import SensorflowError
 from .demo_models import trained
 from .report import Section, Table, Target, not_available
 
@@ -142,14 +141,14 @@ def run(quick: bool = False) -> Section:
             pipeline = GOALS[dataset][0]
             sf, peers, why = None, None, ""
             t0 = time.perf_counter()
-            try:
+            try:  # one dataset that fails (data, compiler, emulator) must not hide the others: say why
                 sf = sensorflow_result(pipeline, work_root / pipeline)
-            except (ImportError, SensorflowError, RuntimeError, OSError) as exc:
+            except Exception as exc:
                 why = f"sensorflow: {first_line(exc)}"
             t1 = time.perf_counter()
             try:
                 peers = peer_accuracy(dataset)
-            except (ImportError, ValueError, RuntimeError) as exc:
+            except Exception as exc:
                 why = (why + "; " if why else "") + f"peers: {first_line(exc)}"
             table.rows.append(row(dataset, pipeline, sf, peers))
             if why:
@@ -161,8 +160,8 @@ def run(quick: bool = False) -> Section:
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
     sec.notes.append(
-        "Accuracy on aeon's predefined train/test split; the pipeline's settings were chosen by cross-validation on "
-        "the training split. Peers fitted and scored in this run with random_state 0 (JapaneseVowels zero-padded "
+        "Held-out accuracy on aeon's predefined split (fitted on the train file, scored once on the test file). "
+        "Peers fitted and scored in this run with random_state 0 (JapaneseVowels zero-padded "
         f"at the end for them as for the pipeline). Device: {BOARD} (Cortex-M4F) at -O2, QEMU -icount; flash and "
         f"RAM targets are the {BUDGET_BOARD} board's ({limits[0]:,} B flash, {limits[1]:,} B RAM)."
         + (" Quick run: GunPoint only." if quick else "")
