@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,7 +21,8 @@ typedef enum {
     SF_ERR_ARG = -2,  /* argument out of range */
     SF_ERR_NOT_READY = -3,  /* no window has completed yet */
     SF_ERR_NO_MODEL = -4,  /* the pipeline has no model stage */
-    SF_ERR_NOT_INIT = -5  /* init() was not called */
+    SF_ERR_NOT_INIT = -5,  /* init() was not called */
+    SF_ERR_NONFINITE = -6  /* input holds NaN or Inf */
 } sf_status;
 
 /* Message of a status code ("unknown status" for anything else). */
@@ -32,7 +34,8 @@ static inline const char *sf_status_str(int status)
         "argument out of range",  /* SF_ERR_ARG */
         "no window has completed yet",  /* SF_ERR_NOT_READY */
         "the pipeline has no model stage",  /* SF_ERR_NO_MODEL */
-        "init() was not called"  /* SF_ERR_NOT_INIT */
+        "init() was not called",  /* SF_ERR_NOT_INIT */
+        "input holds NaN or Inf"  /* SF_ERR_NONFINITE */
     };
     int i = -status;
     if (status > 0 || i >= (int)(sizeof messages / sizeof messages[0])) {
@@ -62,6 +65,21 @@ static inline const char *sf_status_str(int status)
 #else
 #define SF_FP_CONTRACT_FAST
 #endif
+
+/* 1 when none of the n values is NaN or +-Inf, else 0. Reads the IEEE 754 exponent bits, so
+ * it holds under -ffast-math / -ffinite-math-only too and needs no libm. */
+static inline int sf_all_finite_f32(const float *x, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
+        if ((bits & 0x7f800000u) == 0x7f800000u) {
+            return 0;
+        }
+    }
+    return 1;
+}
 
 /* Index of the first largest value (numpy.argmax's tie rule). n >= 1. */
 static inline int sf_argmax_f32(const float *x, int n)
