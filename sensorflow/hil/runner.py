@@ -21,7 +21,6 @@ from ..windowing import frame
 from . import protocol as P
 from .client import BoardClient, BoardReset
 
-
 NONFINITE = next(v for name, v, _ in STATUSES if name == "SF_ERR_NONFINITE")  # the board's label for NaN/Inf
 NONFINITE_LABEL = "nonfinite"
 
@@ -174,7 +173,9 @@ def run_windows(
             f"board on {client.port} computes {hello.n_features} features, the host pipeline "
             f"{host_feats.shape[1]}; rebuild and flash the firmware for this artifact"
         )
-    feat_scale = float(np.max(np.abs(host_feats[finite]))) if host_feats is not None and host_feats[finite].size else 1.0
+    feat_scale = (
+        float(np.max(np.abs(host_feats[finite]))) if host_feats is not None and host_feats[finite].size else 1.0
+    )
     classes = np.asarray(reference.classes_)
     run = HILRun(board, client.port, hello, expected_hash=expected_hash)
     run.ping_seconds = measure_ping(client)

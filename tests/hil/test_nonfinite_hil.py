@@ -40,7 +40,9 @@ def test_windows_with_nan_and_inf_agree_as_nonfinite(board):
     for i in (2, 5, 9):
         assert labels[i] == ("nonfinite", "nonfinite"), labels[i]
     assert run.agreement == 1.0 and run.passed
-    assert [r.board_label for r in run.records if r.host_label != "nonfinite"] == list(p.predict(np.delete(W, [2, 5, 9], 0)))
+    assert [r.board_label for r in run.records if r.host_label != "nonfinite"] == list(
+        p.predict(np.delete(W, [2, 5, 9], 0))
+    )
 
 
 def test_stream_with_a_nan_sample_agrees(board):

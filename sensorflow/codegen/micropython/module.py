@@ -238,7 +238,7 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         "",
         "    def push(self, samples):",
         '        """Stream interleaved samples (any count); returns one (window_index, label, scores, post)',
-        '        tuple per window completed, scores/post copied (post > 0 marks an event); a window holding',
+        "        tuple per window completed, scores/post copied (post > 0 marks an event); a window holding",
         '        NaN or Inf gives (window_index, NONFINITE, None, None) and does not advance the post stages."""',
         "        out = []",
         "        ring = self._ring",
