@@ -25,7 +25,7 @@ NONFINITE = next(v for name, v, _ in STATUSES if name == "SF_ERR_NONFINITE")  # 
 NONFINITE_LABEL = "nonfinite"
 
 
-def _host_answers(reference, windows: np.ndarray, features: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+def host_answers(reference, windows: np.ndarray, features: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Host scores and features of the finite windows (NaN rows for the others), and which are finite."""
     finite = np.isfinite(windows).reshape(len(windows), -1).all(axis=1)
     scores = np.full((len(windows), len(reference.classes_)), np.nan)
@@ -167,7 +167,7 @@ def run_windows(
     hello = client.hello
     check_hello(hello, reference, client.port, expected_hash)
     windows = np.asarray(windows, dtype=np.float32)
-    host_scores, host_feats, finite = _host_answers(reference, windows, check_features)
+    host_scores, host_feats, finite = host_answers(reference, windows, check_features)
     if host_feats is not None and finite.any() and host_feats.shape[1] != hello.n_features:
         raise HILError(
             f"board on {client.port} computes {hello.n_features} features, the host pipeline "
@@ -282,7 +282,7 @@ def run_stream(
     check_hello(hello, reference, client.port, expected_hash)
     signal = np.asarray(signal, dtype=np.float32)
     host_windows = frame(signal, window_length, hop)
-    host_scores, _, finite = _host_answers(reference, host_windows, False)
+    host_scores, _, finite = host_answers(reference, host_windows, False)
     classes = np.asarray(reference.classes_)
     run = HILRun(board, client.port, hello, mode="stream", expected_hash=expected_hash)
     run.ping_seconds = measure_ping(client)

@@ -9,6 +9,7 @@ import json
 from array import array
 
 import numpy as np
+import pytest
 from mphelp import SCORE_ATOL, make_pipeline, need_micropython, synthetic
 
 from sensorflow.codegen.c.status import STATUSES
@@ -116,3 +117,18 @@ def test_real_interpreter(tmp_path):
     assert out["labels"][:4] == [NONFINITE] * 4, "a window with NaN/Inf got a class on the interpreter"
     np.testing.assert_array_equal(out["labels"][4:], np.argmax(pipe.predict_proba(X[4:12]), axis=1))
     _check_stream(pipe, sig, [tuple(r) for r in out["recs"]])
+
+
+@pytest.mark.emulator
+def test_raw_repl_hil_compares_nonfinite(tmp_path):
+    """HIL over the raw REPL on the emulated MicroPython board: windows holding NaN/Inf agree
+    as 'nonfinite' (the module answers NONFINITE, the host has no class), the others by class."""
+    need_micropython()
+    from sensorflow import artifact
+    from sensorflow.hil.micropython import run_micropython_hil
+
+    pipe, X = _fitted()
+    art = artifact.save(pipe, tmp_path / "art")
+    windows = np.concatenate([_bad_windows(X), X[4:10]])
+    result = run_micropython_hil(art, windows=windows, board="esp32")
+    assert result["n"] == 10 and result["agreement"] == 1.0 and result["passed"], result
