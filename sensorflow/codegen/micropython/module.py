@@ -240,7 +240,7 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         '        """Stream interleaved samples (any count); returns one (window_index, label, scores, post)',
         "        tuple per window completed, scores/post copied (post > 0 marks an event); a window holding",
         '        NaN or Inf gives (window_index, NONFINITE, None, None) and does not advance the post stages."""',
-        "        out = []",
+        "        out = []  # type: list",  # tuples with arrays, or with None for a NaN/Inf window
         "        ring = self._ring",
         "        for v in samples:",
         f"            ring[self._pos * {C} + self._ch] = v",
