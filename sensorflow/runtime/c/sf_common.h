@@ -72,18 +72,18 @@ static inline const char *sf_status_str(int status)
 #endif
 
 /* 1 when none of the n values is NaN or +-Inf, else 0. Reads the IEEE 754 exponent bits, so
- * it holds under -ffast-math / -ffinite-math-only too and needs no libm. */
+ * it holds under -ffast-math / -ffinite-math-only too and needs no libm; one branch-free pass
+ * (the exponent field plus one LSB of it carries into bit 31 only when the field is all ones). */
 static inline int sf_all_finite_f32(const float *x, int n)
 {
+    uint32_t carry = 0u;
     int i;
     for (i = 0; i < n; i++) {
         uint32_t bits;
         memcpy(&bits, &x[i], sizeof bits);
-        if ((bits & 0x7f800000u) == 0x7f800000u) {
-            return 0;
-        }
+        carry |= (bits & 0x7f800000u) + 0x00800000u;
     }
-    return 1;
+    return (carry & 0x80000000u) == 0u;
 }
 
 /* Index of the first largest value (numpy.argmax's tie rule). n >= 1. */
