@@ -34,9 +34,9 @@ test: setup system-deps lint
 test-fast: setup
 	$(PY) -m pytest
 
-# Longer property-based fuzzing of YAML, artifacts and recordings (CI runs the same tests briefly).
+# Longer property-based fuzzing of YAML, artifacts, recordings and HIL frames (CI runs the same tests briefly).
 fuzz: setup
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/reliability/test_fuzz.py -p no:cacheprovider
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/reliability/test_fuzz.py tests/reliability/test_fuzz_frames.py -p no:cacheprovider
 
 demo: setup system-deps
 	$(SF) demo wakeword

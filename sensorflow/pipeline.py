@@ -352,7 +352,10 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
     def stream(self, chunks: Iterable[np.ndarray]) -> Iterator[dict]:
         """Feed chunks of raw samples ``(n, n_channels)`` of any length; yield one record per
         completed window: start time (s), scores, predicted label, and the post-processed
-        output (``post``), in which a non-zero entry is an event for that class."""
+        output (``post``), in which a non-zero entry is an event for that class; ``status`` is
+        ``"ok"``. A window holding a NaN or Inf sample gets ``status`` ``"nonfinite"`` and None
+        for scores, label and post, and does not advance the post stages, as the exported C
+        (``SF_ERR_NONFINITE``) and MicroPython (``NONFINITE``) do (docs/design.md)."""
         windower = Windower(self.window_length, self.hop, self.input_spec.n_channels)
         posts = self.post_stages()
         states = [p.init_state() for p in posts]
@@ -363,16 +366,24 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
             if not len(windows):
                 continue
             first = windower.n_windows - len(windows)
-            scores = self.predict_proba(windows)
-            post = scores
-            for k, p in enumerate(posts):
-                states[k], post = p.process(states[k], post)
+            ok = np.isfinite(windows).all(axis=(1, 2))
+            if ok.any():
+                scores = self.predict_proba(windows[ok])
+                post = scores
+                for k, p in enumerate(posts):
+                    states[k], post = p.process(states[k], post)
+            row = 0  # row of scores/post: finite windows only
             for j in range(len(windows)):
                 idx = first + j
+                rec = {"window": idx, "time": idx * self.hop / sr}
+                if not ok[j]:
+                    yield {**rec, "status": "nonfinite", "scores": None, "label": None, "post": None}
+                    continue
                 yield {
-                    "window": idx,
-                    "time": idx * self.hop / sr,
-                    "scores": scores[j],
-                    "label": classes[int(np.argmax(scores[j]))] if scores.shape[1] == len(classes) else None,
-                    "post": post[j],
+                    **rec,
+                    "status": "ok",
+                    "scores": scores[row],
+                    "label": classes[int(np.argmax(scores[row]))] if scores.shape[1] == len(classes) else None,
+                    "post": post[row],
                 }
+                row += 1

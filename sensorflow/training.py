@@ -154,6 +154,8 @@ def detect_events(pipe: Pipeline, signal: np.ndarray, chunk_s: float = 1.0) -> l
     events = []
     chunks = (signal[i : i + step] for i in range(0, len(signal), step))
     for rec in pipe.stream(chunks):
+        if rec["status"] != "ok":
+            continue
         for c in np.flatnonzero(np.asarray(rec["post"]) > 0):
             events.append(
                 {

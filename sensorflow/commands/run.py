@@ -112,7 +112,8 @@ def _is_number(text: str) -> bool:
 
 
 def parse_line(line: bytes | str, n_channels: int) -> list[float] | None:
-    """Channel values of one serial line, or None if it is not one sample."""
+    """Channel values of one serial line, or None if it is not one sample. ``nan``/``inf`` are
+    values (a sensor's way to say it has none): the windows holding them get no class."""
     if isinstance(line, bytes):
         line = line.decode("ascii", errors="replace")
     parts = [x for x in _SEP.split(line.strip()) if x]
@@ -122,7 +123,7 @@ def parse_line(line: bytes | str, n_channels: int) -> list[float] | None:
         values = [float(x) for x in parts]
     except ValueError:
         return None
-    return values if all(np.isfinite(values)) else None
+    return values
 
 
 class SerialSamples:
@@ -171,12 +172,19 @@ def open_port(port: str, baud: int):
 
 # ---------------------------------------------------------------------- streaming
 def stream_records(pipe: Pipeline, chunks, all_windows: bool, emit) -> dict:
-    """Feed chunks through the pipeline; call ``emit(record)`` per event (or per window)."""
+    """Feed chunks through the pipeline; call ``emit(record)`` per event (or per window). A window
+    holding a NaN/Inf sample (a serial sensor may send ``nan``) has no class: its record is
+    ``status: nonfinite``, as the device's SF_ERR_NONFINITE, and it is counted in ``n_nonfinite``."""
     classes = [str(c) for c in pipe.classes_]
     has_post = bool(pipe.post_stages())
-    n_windows = n_events = 0
+    n_windows = n_events = n_nonfinite = 0
     for rec in pipe.stream(chunks):
         n_windows += 1
+        if rec["status"] != "ok":
+            n_nonfinite += 1
+            if all_windows or not has_post:
+                emit({"time": round(float(rec["time"]), 6), "window": int(rec["window"]), "status": rec["status"]})
+            continue
         scores = np.asarray(rec["scores"], dtype=float)
         fired = np.flatnonzero(np.asarray(rec["post"]) > 0) if has_post else []
         for c in fired:
@@ -192,7 +200,7 @@ def stream_records(pipe: Pipeline, chunks, all_windows: bool, emit) -> dict:
                     "score": float(scores[k]),
                 }
             )
-    return {"n_windows": n_windows, "n_events": n_events}
+    return {"n_windows": n_windows, "n_events": n_events, "n_nonfinite": n_nonfinite}
 
 
 def check_options(args) -> None:
@@ -215,6 +223,8 @@ def run(args, out) -> int:
         records.append(rec)
         if "event" in rec:
             out.print(f"{rec['time']:10.3f} s  EVENT {rec['event']}  (score {rec['score']:.3f})", flush=True)
+        elif "status" in rec:
+            out.print(f"{rec['time']:10.3f} s  no class: the window holds NaN or Inf", flush=True)
         else:
             out.print(f"{rec['time']:10.3f} s  {rec['label']}  {rec['score']:.3f}", flush=True)
 
@@ -252,6 +262,8 @@ def run(args, out) -> int:
         if samples.skipped:
             out.note(f"{args.port}: skipped {samples.skipped} line(s) that were not {len(sensor.channels)} numbers")
         source = args.port
+    if summary["n_nonfinite"]:
+        out.note(f"{source}: {summary['n_nonfinite']} window(s) held NaN or Inf samples and got no class")
     if summary["n_windows"] == 0:
         out.note(f"{source}: {summary['n_samples']} samples, fewer than one window of {pipe.window_length}")
     out.print(f"{source}: {summary['n_samples']} samples, {summary['n_windows']} windows, {summary['n_events']} events")

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HILError, HILTimeout
-from .runner import Tolerance
+from .runner import NONFINITE, NONFINITE_LABEL, Tolerance, host_answers
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 CHUNK = 256  # bytes of file data per raw-REPL command (as mpremote)
@@ -255,8 +255,7 @@ def run_micropython_hil(
     if max_windows is not None:
         windows = windows[:max_windows]
     tol = tolerance or Tolerance()
-    host_scores = np.asarray(pipeline.predict_proba(windows), dtype=np.float64)
-    host_feats = np.asarray(pipeline.transform(windows), dtype=np.float64)
+    host_scores, host_feats, finite = host_answers(pipeline, windows, True)
     classes = [str(c) for c in pipeline.classes_]
 
     tmp = None
@@ -313,7 +312,7 @@ def run_micropython_hil(
         if board_hash != want_hash:
             raise HILError(f"module on {port} is pipeline {board_hash}, the artifact is {want_hash}; copy failed?")
         records = []
-        feat_scale = max(1.0, float(np.max(np.abs(host_feats))) if host_feats.size else 1.0)
+        feat_scale = max(1.0, float(np.max(np.abs(host_feats[finite]))) if host_feats[finite].size else 1.0)
         for start in range(0, len(windows), batch):
             part = windows[start : start + batch]
             code = "\n".join(
@@ -327,6 +326,22 @@ def run_micropython_hil(
             for j, line in enumerate(lines):
                 i = start + j
                 lab, dt, f64, s64 = line.split()
+                if not finite[i]:  # no class on either side: the module must answer NONFINITE
+                    agree = int(lab) == NONFINITE
+                    records.append(
+                        {
+                            "index": i,
+                            "host": NONFINITE_LABEL,
+                            "board": NONFINITE_LABEL if agree else (classes[int(lab)] if 0 <= int(lab) < nc else lab),
+                            "agree": agree,
+                            "ok": agree,
+                            "device_us": int(dt),
+                            "latency_s": elapsed / len(part),
+                            "score_error": 0.0,
+                            "feature_error": 0.0,
+                        }
+                    )
+                    continue
                 feats = np.frombuffer(base64.b64decode(f64), dtype="<f4").astype(np.float64)
                 scores = np.frombuffer(base64.b64decode(s64), dtype="<f4").astype(np.float64)
                 host_idx = int(np.argmax(host_scores[i]))

@@ -107,6 +107,8 @@ class Hello:
         if len(body) < 104:
             raise FrameError(f"hello body has {len(body)} bytes, expected 104")
         v = struct.unpack_from("<BBH10IB3x", body)
+        if v[2] < 8:  # a LOAD carries an offset u32 and at least one float
+            raise FrameError(f"hello advertises a receive body of {v[2]} bytes; a LOAD needs at least 8")
         text = lambda a, b: body[a:b].split(b"\0", 1)[0].decode("ascii", "replace")  # noqa: E731
         return cls(
             v[0],

@@ -3,7 +3,9 @@ with the host reference, collect the measurements.
 
 The reference is anything with ``predict_proba(X)``, ``transform(X)`` and ``classes_``
 (a fitted ``Pipeline``). Labels must agree exactly; scores and features within tolerance
-(``|board - host| <= atol + rtol * |host|``)."""
+(``|board - host| <= atol + rtol * |host|``). A window holding NaN or Inf has no class on
+either side: the board answers SF_ERR_NONFINITE, the host expects it, and both are recorded
+as the label ``nonfinite`` (docs/design.md, "Non-finite input")."""
 
 from __future__ import annotations
 
@@ -13,10 +15,35 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..codegen.c.status import STATUSES
 from ..errors import HILError
 from ..windowing import frame
 from . import protocol as P
 from .client import BoardClient, BoardReset
+
+NONFINITE = next(v for name, v, _ in STATUSES if name == "SF_ERR_NONFINITE")  # the board's label for NaN/Inf
+NONFINITE_LABEL = "nonfinite"
+
+
+def host_answers(reference, windows: np.ndarray, features: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Host scores and features of the finite windows (NaN rows for the others), and which are finite."""
+    finite = np.isfinite(windows).reshape(len(windows), -1).all(axis=1)
+    scores = np.full((len(windows), len(reference.classes_)), np.nan)
+    feats = None
+    if finite.any():
+        scores[finite] = reference.predict_proba(windows[finite])
+    if features:
+        ok = np.asarray(reference.transform(windows[finite]), dtype=np.float64) if finite.any() else None
+        feats = np.full((len(windows), ok.shape[1] if ok is not None else 0), np.nan)
+        if ok is not None:
+            feats[finite] = ok
+    return scores, feats, finite
+
+
+def _board_label(label: int, classes) -> str:
+    if label == NONFINITE:
+        return NONFINITE_LABEL
+    return str(classes[label]) if 0 <= label < len(classes) else str(label)
 
 
 @dataclass
@@ -140,14 +167,15 @@ def run_windows(
     hello = client.hello
     check_hello(hello, reference, client.port, expected_hash)
     windows = np.asarray(windows, dtype=np.float32)
-    host_scores = np.asarray(reference.predict_proba(windows), dtype=np.float64)
-    host_feats = np.asarray(reference.transform(windows), dtype=np.float64) if check_features else None
-    if host_feats is not None and host_feats.shape[1] != hello.n_features:
+    host_scores, host_feats, finite = host_answers(reference, windows, check_features)
+    if host_feats is not None and finite.any() and host_feats.shape[1] != hello.n_features:
         raise HILError(
             f"board on {client.port} computes {hello.n_features} features, the host pipeline "
             f"{host_feats.shape[1]}; rebuild and flash the firmware for this artifact"
         )
-    feat_scale = float(np.max(np.abs(host_feats))) if host_feats is not None and host_feats.size else 1.0
+    feat_scale = (
+        float(np.max(np.abs(host_feats[finite]))) if host_feats is not None and host_feats[finite].size else 1.0
+    )
     classes = np.asarray(reference.classes_)
     run = HILRun(board, client.port, hello, expected_hash=expected_hash)
     run.ping_seconds = measure_ping(client)
@@ -159,7 +187,7 @@ def run_windows(
                 t0 = time.perf_counter()
                 res = client.infer(check_infer=True)
                 latency = time.perf_counter() - t0
-                feats = client.features() if host_feats is not None else None
+                feats = client.features() if host_feats is not None and finite[i] else None
                 break
             except BoardReset as exc:
                 resets_here += 1
@@ -181,6 +209,25 @@ def run_windows(
                 f"board on {client.port}: sf_model_infer and sf_model_features + sf_model_classify "
                 f"disagree on window {i}; the exported pipeline is inconsistent"
             )
+        unit_counts = hello.counter_unit is not None
+        if not finite[i]:  # no class on either side; the board must say so
+            agree = res.label == NONFINITE
+            run.records.append(
+                WindowRecord(
+                    i,
+                    NONFINITE_LABEL,
+                    _board_label(res.label, classes),
+                    agree,
+                    0.0,
+                    None,
+                    agree,
+                    res.count_features if unit_counts else None,
+                    res.count_classify if unit_counts else None,
+                    latency,
+                    res.stack_used,
+                )
+            )
+            continue
         if not 0 <= res.label < len(classes):
             raise HILError(
                 f"board on {client.port} returned class index {res.label} for window {i}, "
@@ -195,7 +242,6 @@ def run_windows(
         if feats is not None and host_feats is not None:
             feat_err = float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0
             ok = ok and tol.ok(feats, host_feats[i], "feature", max(1.0, feat_scale))
-        unit_counts = hello.counter_unit is not None
         run.records.append(
             WindowRecord(
                 i,
@@ -236,9 +282,7 @@ def run_stream(
     check_hello(hello, reference, client.port, expected_hash)
     signal = np.asarray(signal, dtype=np.float32)
     host_windows = frame(signal, window_length, hop)
-    host_scores = (
-        np.asarray(reference.predict_proba(host_windows), dtype=np.float64) if len(host_windows) else np.empty((0, 0))
-    )
+    host_scores, _, finite = host_answers(reference, host_windows, False)
     classes = np.asarray(reference.classes_)
     run = HILRun(board, client.port, hello, mode="stream", expected_hash=expected_hash)
     run.ping_seconds = measure_ping(client)
@@ -260,16 +304,17 @@ def run_stream(
                     f"the host expects window {i} of {len(host_windows)} there"
                 )
             ref = host_scores[i]
-            host_idx = int(np.argmax(ref))
+            host_idx = int(np.argmax(ref)) if finite[i] else NONFINITE
+            agree = res.label == host_idx
             run.records.append(
                 WindowRecord(
                     i,
-                    str(classes[host_idx]),
-                    str(classes[res.label]) if 0 <= res.label < len(classes) else str(res.label),
-                    res.label == host_idx,
-                    float(np.max(np.abs(res.scores - ref))),
+                    str(classes[host_idx]) if finite[i] else NONFINITE_LABEL,
+                    _board_label(res.label, classes),
+                    agree,
+                    float(np.max(np.abs(res.scores - ref))) if finite[i] else 0.0,
                     None,
-                    tol.ok(res.scores, ref, "score"),
+                    tol.ok(res.scores, ref, "score") if finite[i] else agree,
                     pushed if hello.counter_unit else None,
                     0 if hello.counter_unit else None,
                     latency,

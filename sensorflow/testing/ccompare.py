@@ -108,7 +108,8 @@ class Harness:
 
     def stream(self, samples, chunk_sizes) -> list[dict]:
         """Push ``samples`` ``(n, n_channels)`` in chunks of the given sizes (cycled); one record
-        per push that completed windows: ``n_windows`` and the last window's label/scores/post."""
+        per push that completed windows: ``n_windows`` and the last window's label/scores/post
+        (label -6, SF_ERR_NONFINITE, and None scores/post for a window holding NaN/Inf)."""
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         if samples.ndim == 1:
             samples = samples[:, None]
@@ -124,9 +125,10 @@ class Harness:
         while j < len(lines):
             parts = lines[j].split()
             rec = {"n_windows": int(parts[1]), "label": int(parts[2])}
-            if self.n_classes:
-                rec["scores"] = np.array([float(v) for v in parts[3:]], dtype=np.float32)
-                rec["post"] = self._floats(lines[j + 1], "P")
+            if self.n_classes:  # a non-finite window (label SF_ERR_NONFINITE): no scores, no post
+                finite = rec["label"] >= 0
+                rec["scores"] = np.array([float(v) for v in parts[3:]], dtype=np.float32) if finite else None
+                rec["post"] = self._floats(lines[j + 1], "P") if finite else None
                 j += 2
             else:
                 j += 1

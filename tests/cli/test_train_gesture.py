@@ -171,6 +171,26 @@ def test_run_on_a_serial_stream_loop(gesture_artifact, monkeypatch, capsys):
     assert [r["label"] for r in res["records"]] == list(pipe.predict(X[:10]))
 
 
+def test_run_on_a_serial_stream_with_nan_values(gesture_artifact, monkeypatch, capsys):
+    """A sensor that sends 'nan' or 'inf' for a channel: the window holding it has no class
+    (status nonfinite, as SF_ERR_NONFINITE on the device), every other window is unchanged."""
+    import serial
+
+    X, signal = _test_signal(gesture_artifact)
+    lines = [",".join(f"{v:.9g}" for v in row) for row in signal[:600]]
+    lines[250] = "nan," + lines[250].split(",", 1)[1]
+    lines[430] = lines[430].rsplit(",", 1)[0] + ",-inf"
+    port = _loop_port(lines)
+    monkeypatch.setattr(serial, "serial_for_url", lambda url, **kw: port)
+    rc, res = _json(capsys, ["run", str(gesture_artifact), "--port", "loop://", "--timeout", "0.3", "--json"])
+    assert rc == 0 and res["n_samples"] == 600 and res["skipped_lines"] == 0
+    assert res["n_windows"] == 6 and res["n_nonfinite"] == 2
+    pipe, _ = artifact.load(gesture_artifact)
+    expected = list(pipe.predict(X[:6]))
+    got = [r.get("label", r.get("status")) for r in res["records"]]
+    assert got == [*expected[:2], "nonfinite", expected[3], "nonfinite", expected[5]]
+
+
 def test_serial_samples_reader_on_loop_url():
     """SerialSamples on a real pyserial loop:// port: chunking, max samples, skipped lines."""
     from sensorflow.commands.run import SerialSamples

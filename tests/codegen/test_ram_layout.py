@@ -69,7 +69,7 @@ def test_fft_buffer_overlays_the_stats_slice(tmp_path):
     src = h.generated.files["sf_model.c"]
     assert "float head[28];" in src and "sf_model_state.scratch.fv.vec" in src
     _check(p, X, h)
-    header, window, feats, scores = 5 * 4, 100 * 6 * 4, 60 * 4, 3 * 4
+    header, window, feats, scores = 7 * 4, 100 * 6 * 4, 60 * 4, 3 * 4  # header: the state struct's seven ints
     separate = header + window + feats + scores + 64 * 4  # FFT buffer beside the feature vector
     assert h.generated.state_bytes == separate - 36 * 4
 

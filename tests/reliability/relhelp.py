@@ -4,14 +4,27 @@ a tamperer would), and running the CLI in-process with its exit code and stderr.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
 import numpy as np
+from hypothesis import HealthCheck, settings
 
 from sensorflow import artifact
 from sensorflow.cli import main
 from sensorflow.pipeline import Pipeline
+
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
+
+
+def fuzz_settings(name: str, ci_examples: int, fuzz_examples: int):
+    """Hypothesis settings for a fuzz module: ``ci_examples`` in CI (bounded), ``fuzz_examples``
+    under ``HYPOTHESIS_PROFILE=fuzz`` (``make fuzz``); no deadline."""
+    settings.register_profile(f"{name}-ci", max_examples=ci_examples, deadline=None, suppress_health_check=_SLOW_OK)
+    settings.register_profile(f"{name}-fuzz", max_examples=fuzz_examples, deadline=None, suppress_health_check=_SLOW_OK)
+    return settings.get_profile(f"{name}-fuzz" if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else f"{name}-ci")
+
 
 PIPELINE = """\
 name: rel

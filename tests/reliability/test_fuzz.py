@@ -8,7 +8,6 @@ CI runs a short profile; ``HYPOTHESIS_PROFILE=fuzz`` (``make fuzz``) runs many m
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import struct
 import tempfile
@@ -17,19 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from relhelp import pipeline_text, rehash, saved
+from relhelp import fuzz_settings, pipeline_text, rehash, saved
 
 from sensorflow import artifact, config
 from sensorflow.commands.run import read_recording
 from sensorflow.errors import ArtifactError, DataError, SensorflowError
 from sensorflow.pipeline import Pipeline
 
-_SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
-settings.register_profile("reliability-ci", max_examples=40, deadline=None, suppress_health_check=_SLOW_OK)
-settings.register_profile("fuzz", max_examples=2000, deadline=None, suppress_health_check=_SLOW_OK)
-FUZZ = settings.get_profile("fuzz" if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else "reliability-ci")
+FUZZ = fuzz_settings("reliability", 40, 2000)
 
 VALID = yaml.safe_load(pipeline_text("decision_tree", scaler=True))
 

@@ -181,7 +181,8 @@ def generate(
     sig_size, n_sig_bufs = pl.sig_size, pl.sig_buffers
     vec_size, n_vec_bufs = pl.vec_size, pl.vec_buffers
     scratch_stages = [es for es in emitted if es.fragment.scratch]
-    glue_fields = [(4, 5)] if stream_stage is not None else [(4, 5), (4, win * nch)]
+    # the seven ints of the state struct (ready, fill, skip, bad, skipped, last_label, has_last)
+    glue_fields = [(4, 7)] if stream_stage is not None else [(4, 7), (4, win * nch)]
     if n_sig_bufs:
         glue_fields.append((4, n_sig_bufs * sig_size))
     vec_field = (4, n_vec_bufs * vec_size)

@@ -16,6 +16,7 @@ STATUSES: list[tuple[str, int, str]] = [
     ("SF_ERR_NOT_READY", -3, "no window has completed yet"),
     ("SF_ERR_NO_MODEL", -4, "the pipeline has no model stage"),
     ("SF_ERR_NOT_INIT", -5, "init() was not called"),
+    ("SF_ERR_NONFINITE", -6, "input holds NaN or Inf"),
 ]
 
 HEADER = Path(__file__).resolve().parents[2] / "runtime" / "c" / "sf_common.h"

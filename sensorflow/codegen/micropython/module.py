@@ -11,6 +11,11 @@ The module's API mirrors the C export (docs/design.md)::
                                      # (window_index, label, scores, post) per completed window
     p.reset()                        # forget streamed samples and post-processing state
 
+Non-finite input gets the C export's answer: a window (or feature vector) holding NaN or
++-Inf has label ``NONFINITE`` (-6, the C ``SF_ERR_NONFINITE``) and no scores: ``features``
+returns None, ``classify`` returns NONFINITE, ``infer`` returns ``(NONFINITE, None)``, ``push``
+gives ``(window_index, NONFINITE, None, None)`` and leaves the post-processing state as it was.
+
 Buffers (``p.feat``, ``p.scores``, ``p.post``) are allocated once in ``Pipeline()`` and
 reused: copy them if you keep results across calls. ``push`` copies ``scores``/``post``
 into its result tuples (one small allocation per completed window).
@@ -23,11 +28,14 @@ from dataclasses import dataclass, field
 from ...errors import CodegenError
 from ...version import __version__
 from ...windowing import PAD_DESCRIPTION, PAD_MODES
+from ..c.status import STATUSES
 from ..plan import plan
 from .fragment import ARRAY_OVERHEAD, MPContext
 from .registry import get
 
 RUNTIME_MODULE = "sf_runtime"
+# label of a window holding NaN or Inf: the C runtime's SF_ERR_NONFINITE, from the one status list
+NONFINITE = next(value for name, value, _ in STATUSES if name == "SF_ERR_NONFINITE")
 
 
 @dataclass
@@ -148,6 +156,15 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         f"PIPELINE_HASH = {pipeline_hash!r}",
         f"CLASS_NAMES = ({', '.join(repr(c) for c in classes)}{',' if nc == 1 else ''})",
         f"CHANNELS = ({', '.join(repr(c) for c in pl.channel_names)}{',' if C == 1 else ''})",
+        f"NONFINITE = {NONFINITE}  # label of a window holding NaN or Inf (C: SF_ERR_NONFINITE)",
+        "",
+        "",
+        "def _finite(x):",
+        '    """False if any value is NaN or +-Inf (v - v is then NaN, which is true)."""',
+        "    for v in x:",
+        "        if v - v:",
+        "            return False",
+        "    return True",
         "",
     ]
     for ctx in contexts:
@@ -185,6 +202,8 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         "        self._ch = 0",
         "        self._seen = 0",
         f"        self._next = {L}",
+        "        self._bad = 0",
+        "        self._frame_bad = 0",
         "        self.windows = 0",
     ]
     for ctx in contexts:
@@ -192,20 +211,27 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
     lines += [
         "",
         "    def features(self, window):",
-        f'        """Feature vector ({n_features} floats, self.feat) of one window of {L} x {C} interleaved samples."""',
+        f'        """Feature vector ({n_features} floats, self.feat) of one window of {L} x {C} interleaved samples;',
+        '        None if it holds NaN or Inf."""',
+        "        if not _finite(window):",
+        "            return None",
     ]
     lines += _indent(feat_code) + [
         "        return self.feat",
         "",
         "    def classify(self, feat):",
-        '        """Class index for a feature vector; the probabilities are in self.scores."""',
+        '        """Class index for a feature vector; the probabilities are in self.scores. NONFINITE for None or a',
+        '        vector holding NaN or Inf (self.scores untouched)."""',
+        "        if feat is None or not _finite(feat):",
+        "            return NONFINITE",
     ]
     lines += _indent(model_code) + [
         "        return label",
         "",
         "    def infer(self, window):",
-        '        """(class index, probabilities) of one window."""',
-        "        return self.classify(self.features(window)), self.scores",
+        '        """(class index, probabilities) of one window; (NONFINITE, None) if it holds NaN or Inf."""',
+        "        label = self.classify(self.features(window))",
+        "        return label, (self.scores if label >= 0 else None)",
         "",
         "    def _post_step(self):",
     ]
@@ -213,20 +239,31 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         "",
         "    def push(self, samples):",
         '        """Stream interleaved samples (any count); returns one (window_index, label, scores, post)',
-        '        tuple per window completed, scores/post copied (post > 0 marks an event)."""',
-        "        out = []",
+        "        tuple per window completed, scores/post copied (post > 0 marks an event); a window holding",
+        '        NaN or Inf gives (window_index, NONFINITE, None, None) and does not advance the post stages."""',
+        "        out = []  # type: list",  # tuples with arrays, or with None for a NaN/Inf window
         "        ring = self._ring",
         "        for v in samples:",
         f"            ring[self._pos * {C} + self._ch] = v",
+        "            if v - v:",
+        "                self._frame_bad = 1",
         "            self._ch += 1",
         f"            if self._ch < {C}:",
         "                continue",
         "            self._ch = 0",
+        "            if self._frame_bad:  # frames until the last NaN/Inf one leaves the window",
+        f"                self._bad, self._frame_bad = {L}, 0",
+        "            elif self._bad:",
+        "                self._bad -= 1",
         f"            self._pos = (self._pos + 1) % {L}",
         "            self._seen += 1",
         "            if self._seen != self._next:",
         "                continue",
         f"            self._next += {hop}",
+        "            if self._bad:",
+        "                out.append((self.windows, NONFINITE, None, None))",
+        "                self.windows += 1",
+        "                continue",
         "            win = self._win",
         "            p = self._pos",
         f"            for i in range({L * C}):",

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,7 +26,8 @@ typedef enum {
     SF_ERR_ARG = -2,  /* argument out of range */
     SF_ERR_NOT_READY = -3,  /* no window has completed yet */
     SF_ERR_NO_MODEL = -4,  /* the pipeline has no model stage */
-    SF_ERR_NOT_INIT = -5  /* init() was not called */
+    SF_ERR_NOT_INIT = -5,  /* init() was not called */
+    SF_ERR_NONFINITE = -6  /* input holds NaN or Inf */
 } sf_status;
 
 /* Message of a status code ("unknown status" for anything else). */
@@ -37,7 +39,8 @@ static inline const char *sf_status_str(int status)
         "argument out of range",  /* SF_ERR_ARG */
         "no window has completed yet",  /* SF_ERR_NOT_READY */
         "the pipeline has no model stage",  /* SF_ERR_NO_MODEL */
-        "init() was not called"  /* SF_ERR_NOT_INIT */
+        "init() was not called",  /* SF_ERR_NOT_INIT */
+        "input holds NaN or Inf"  /* SF_ERR_NONFINITE */
     };
     int i = -status;
     if (status > 0 || i >= (int)(sizeof messages / sizeof messages[0])) {
@@ -67,6 +70,21 @@ static inline const char *sf_status_str(int status)
 #else
 #define SF_FP_CONTRACT_FAST
 #endif
+
+/* 1 when none of the n values is NaN or +-Inf, else 0. Reads the IEEE 754 exponent bits, so
+ * it holds under -ffast-math / -ffinite-math-only too and needs no libm; one branch-free pass
+ * (the exponent field plus one LSB of it carries into bit 31 only when the field is all ones). */
+static inline int sf_all_finite_f32(const float *x, int n)
+{
+    uint32_t carry = 0u;
+    int i;
+    for (i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
+        carry |= (bits & 0x7f800000u) + 0x00800000u;
+    }
+    return (carry & 0x80000000u) == 0u;
+}
 
 /* Index of the first largest value (numpy.argmax's tie rule). n >= 1. */
 static inline int sf_argmax_f32(const float *x, int n)

@@ -17,7 +17,9 @@ typedef struct {
     int ready;                      /* set by init */
     int fill;                       /* samples in win (streaming) */
     int skip;                       /* samples still to drop (hop > window length) */
-    int last_label;
+    int bad;                        /* window samples still to push before the last NaN/Inf one leaves the window */
+    int skipped;                    /* the last streamed window held NaN/Inf and was not run: nothing may reuse its work */
+    int last_label;                 /* class index, or SF_ERR_NONFINITE */
     int has_last;
     float win[16];        /* streaming window */
     float sig[1][16];       /* signal stage outputs (ping-pong) */
@@ -113,6 +115,13 @@ static SF_NOINLINE void sf_model_s4(const float *in, float *out)
 }
 
 /* ------------------------------------------------------------------ pipeline */
+/* 1 if none of the n values is NaN or Inf: the one out-of-line copy of the input check. */
+static SF_NOINLINE int sf_model_all_finite(const float *x, int n)
+{
+    return sf_all_finite_f32(x, n);
+}
+
+
 /* Features of one window; returns a pointer into the state (N_FEATURES floats). */
 static const float *sf_model_run_features(const float *window)
 {
@@ -144,6 +153,9 @@ int sf_model_features(const float *window, float *features)
     if (window == NULL || features == NULL) {
         return SF_ERR_NULL;
     }
+    if (!sf_model_all_finite(window, SF_MODEL_WINDOW_LENGTH * SF_MODEL_N_CHANNELS)) {
+        return SF_ERR_NONFINITE;
+    }
     memcpy(features, sf_model_run_features(window), sizeof(float) * SF_MODEL_N_FEATURES);
     return SF_OK;
 }
@@ -155,6 +167,9 @@ int sf_model_classify(const float *features, float *scores)
     }
     if (features == NULL || scores == NULL) {
         return SF_ERR_NULL;
+    }
+    if (!sf_model_all_finite(features, SF_MODEL_N_FEATURES)) {
+        return SF_ERR_NONFINITE;
     }
     return sf_model_s2(features, scores);
 }
@@ -180,6 +195,9 @@ int sf_model_infer(const float *window, float *features_or_null, float *scores_o
     if (window == NULL) {
         return SF_ERR_NULL;
     }
+    if (!sf_model_all_finite(window, SF_MODEL_WINDOW_LENGTH * SF_MODEL_N_CHANNELS)) {
+        return SF_ERR_NONFINITE;
+    }
     feats = sf_model_run_features(window);
     if (features_or_null != NULL) {
         memcpy(features_or_null, feats, sizeof(float) * SF_MODEL_N_FEATURES);
@@ -187,12 +205,30 @@ int sf_model_infer(const float *window, float *features_or_null, float *scores_o
     return sf_model_classify_window(feats, scores_or_null);
 }
 
+/* Counts one pushed window sample for the non-finite check (state.bad). */
+static void sf_model_track_finite(const float *frame)
+{
+    if (!sf_model_all_finite(frame, SF_MODEL_N_CHANNELS)) {
+        sf_model_state.bad = SF_MODEL_WINDOW_LENGTH;
+    } else if (sf_model_state.bad > 0) {
+        sf_model_state.bad--;
+    }
+}
+
+/* A window completed: run the pipeline on it, unless it holds a NaN/Inf sample; then its label
+ * is SF_ERR_NONFINITE and neither the features nor the post-processing state are touched. */
 static void sf_model_on_window(void)
 {
+    sf_model_state.has_last = 1;
+    if (sf_model_state.bad > 0) {
+        sf_model_state.last_label = SF_ERR_NONFINITE;
+        sf_model_state.skipped = 1;
+        return;
+    }
     const float *feats = sf_model_run_features(sf_model_state.win);
+    sf_model_state.skipped = 0;
     sf_model_state.last_label = sf_model_s2(feats, sf_model_state.last_scores);
     sf_model_run_post(sf_model_state.last_scores);
-    sf_model_state.has_last = 1;
 }
 
 int sf_model_push(const float *samples, int n_frames)
@@ -212,6 +248,7 @@ int sf_model_push(const float *samples, int n_frames)
             sf_model_state.skip--;
             continue;
         }
+        sf_model_track_finite(&samples[i * SF_MODEL_N_CHANNELS]);
         memcpy(&sf_model_state.win[sf_model_state.fill * SF_MODEL_N_CHANNELS], &samples[i * SF_MODEL_N_CHANNELS],
                sizeof(float) * SF_MODEL_N_CHANNELS);
         if (++sf_model_state.fill == SF_MODEL_WINDOW_LENGTH) {
@@ -232,6 +269,12 @@ int sf_model_last(float *scores, int *label, float *post)
     }
     if (!sf_model_state.has_last) {
         return SF_ERR_NOT_READY;
+    }
+    if (sf_model_state.last_label == SF_ERR_NONFINITE) {
+        if (label != NULL) {
+            *label = SF_ERR_NONFINITE;
+        }
+        return SF_ERR_NONFINITE;
     }
     if (scores != NULL) {
         memcpy(scores, sf_model_state.last_scores, sizeof sf_model_state.last_scores);

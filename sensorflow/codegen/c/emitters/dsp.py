@@ -195,11 +195,12 @@ def emit_log_mel(stage, ctx) -> CFragment:
     )
     if shift and not stream:
         # state: rings survive between windows; only the streaming path's window buffer
-        # follows the previous window by exactly the pipeline hop
+        # follows the previous window by exactly the pipeline hop, unless that window was
+        # skipped (it held NaN/Inf; model.c.j2 sets state.skipped)
         frag.state = [work, Field("uint16_t", "head", C), Field("uint8_t", "valid", C)]
         head, valid, wk = ctx.state("head"), ctx.state("valid"), ctx.state("work")
         code += [
-            f"const int next = (in == {ctx.prefix}_state.win);",
+            f"const int next = (in == {ctx.prefix}_state.win && !{ctx.prefix}_state.skipped);",
             f"for (ch = 0; ch < {C}u; ch++) {{",
             f"    sf_logmel_init_f32(&S[ch], &{cfg}, &{wk}[ch * {W}u]);",
             f"    S[ch].head = {head}[ch];",

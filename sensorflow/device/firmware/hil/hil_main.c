@@ -5,6 +5,7 @@
 
 #include "hil_port.h"
 #include "hil_proto.h"
+#include "sf_common.h"
 #include "sf_model.h"
 
 #ifndef HIL_FW_VERSION
@@ -147,7 +148,8 @@ static void cmd_load(uint16_t seq, const uint8_t *body, uint32_t n)
     respond(HIL_MSG_LOAD | HIL_MSG_RESPONSE, seq, 4u);
 }
 
-/* Body: flags u8 (bit0: also run sf_model_infer and report whether it agrees). */
+/* Body: flags u8 (bit0: also run sf_model_infer and report whether it agrees).
+ * A window holding NaN/Inf is answered, not refused: label SF_ERR_NONFINITE, scores 0. */
 static void cmd_infer(uint16_t seq, const uint8_t *body, uint32_t n)
 {
     if (n != 1u) {
@@ -157,22 +159,29 @@ static void cmd_infer(uint16_t seq, const uint8_t *body, uint32_t n)
     port_counter_start();
     int fstatus = sf_model_features(window_buf, features_buf);
     uint64_t feat_count = port_counter_stop();
-    if (fstatus != 0) {
+    uint64_t cls_count = 0u;
+    int label = fstatus;
+    if (fstatus != SF_OK && fstatus != SF_ERR_NONFINITE) {
         respond_error(HIL_MSG_INFER, seq, HIL_ERR_MODEL, fstatus);
         return;
     }
-    port_counter_start();
-    int label = sf_model_classify(features_buf, scores_buf);
-    uint64_t cls_count = port_counter_stop();
-    if (label < 0) {
-        respond_error(HIL_MSG_INFER, seq, HIL_ERR_MODEL, label);
-        return;
+    if (fstatus == SF_OK) {
+        port_counter_start();
+        label = sf_model_classify(features_buf, scores_buf);
+        cls_count = port_counter_stop();
+        if (label < 0) {
+            respond_error(HIL_MSG_INFER, seq, HIL_ERR_MODEL, label);
+            return;
+        }
+    } else {
+        memset(scores_buf, 0, sizeof scores_buf);
+        memset(features_buf, 0, sizeof features_buf);
     }
     int32_t consistent = -1;
     if (body[0] & 1u) {
         int label2 = sf_model_infer(window_buf, check_features, check_scores);
-        consistent = (label2 == label && memcmp(check_scores, scores_buf, sizeof scores_buf) == 0 &&
-                      memcmp(check_features, features_buf, sizeof features_buf) == 0)
+        consistent = (label2 == label && (label < 0 || (memcmp(check_scores, scores_buf, sizeof scores_buf) == 0 &&
+                                                        memcmp(check_features, features_buf, sizeof features_buf) == 0)))
                          ? 1
                          : 0;
     }
@@ -235,7 +244,10 @@ static void cmd_push(uint16_t seq, const uint8_t *body, uint32_t n)
     }
     if (done > 0) {
         int status = sf_model_last(scores_buf, &label, post_buf);
-        if (status < 0) {
+        if (status == SF_ERR_NONFINITE) { /* the last window held NaN/Inf: label says so, no scores */
+            memset(scores_buf, 0, sizeof scores_buf);
+            memset(post_buf, 0, sizeof post_buf);
+        } else if (status < 0) {
             respond_error(HIL_MSG_PUSH, seq, HIL_ERR_MODEL, status);
             return;
         }
