@@ -97,3 +97,4 @@ check_micropython_interpreter_equals_reference  # unused function (sensorflow/te
 speedups  # unused function (sensorflow/tune/benchmark.py:174)
 _.n_seen  # unused attribute (sensorflow/windowing.py:36)
 _.n_seen  # unused attribute (sensorflow/windowing.py:45)
+integer_tree_sources  # public library function (sensorflow/interop/int_trees.py), called by users and tests

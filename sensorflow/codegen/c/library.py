@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ...errors import CodegenError
 from ...version import __version__
+from ..numeric import check as check_numeric
 from ..plan import may_stream_input, plan
 from . import cgen, namespace, registry
 from .fragment import CContext, CFragment, EmittedStage, Field
@@ -101,9 +102,13 @@ def prefixed(prefix: str, files: dict[str, str]) -> dict[str, str]:
     return {**files, namespace.NAMES_HEADER: namespace.names_header(prefix, files)}
 
 
-def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None = None) -> GeneratedC:
-    """Emit every stage of a fitted pipeline and render the C library."""
+def generate(
+    pipeline, meta: dict | None = None, board=None, prefix: str | None = None, numeric: str = "auto"
+) -> GeneratedC:
+    """Emit every stage of a fitted pipeline and render the C library; ``numeric``: which
+    numeric path stages take (``sensorflow.codegen.numeric``)."""
     meta = meta or {}
+    check_numeric(numeric)
     prefix = prefix or pipeline.config.export.prefix
     if not cgen.is_identifier(prefix):
         raise CodegenError(f"export prefix '{prefix}' is not a C identifier; use lowercase letters, digits and _")
@@ -129,6 +134,7 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     for ps in pl.stages:
         stage = ps.stage
         ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
+        ctx.numeric = numeric
         line = f"{ctx.func}({buf(ps.src)}, {buf(ps.dst)});  /* {stage.name} */"
         if ps.role == "feature":
             if step_of_feature_lines != ps.step:
