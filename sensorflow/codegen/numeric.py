@@ -7,7 +7,9 @@ in float; on a board without an FPU that float is software floating point (libgc
 the export says so stage by stage rather than failing.
 
 Integer paths today: the tree models (integer compares of order-preserving int32 keys of the
-float32 features and thresholds: exact, no float operation in the walk).
+float32 features and thresholds: exact, no float operation in the walk) and the dense models
+``mlp``, ``logistic``, ``ridge_classifier`` (int8 post-training quantisation,
+``sensorflow.stages.models.int8``; the scores after the integer label are float).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ CHOICES = ("auto", "float", "int8")
 INTEGER_PATHS = {
     name: "integer compares (int32 keys of the float32 features and thresholds, exact)"
     for name in ("decision_tree", "random_forest", "extra_trees")
+} | {
+    name: "int8 (per-channel int8 weights, int8 activations, int32 accumulators; TFLite requantisation)"
+    for name in ("mlp", "logistic", "ridge_classifier")
 }
 
 

@@ -1,0 +1,47 @@
+/* sf_q8: int8 dense layers (TFLite's int8 scheme, as TFLM / CMSIS-NN): int8 activations with a
+ * zero point per tensor, int8 weights symmetric per output channel, int32 biases (input zero
+ * point folded in) and accumulators, requantisation by a fixed-point multiplier and shift per
+ * output channel with gemmlowp's SaturatingRoundingDoublingHighMul + RoundingDivideByPOT.
+ * Integer only: no float, no division; the one 64-bit product per output is a mul/mulh pair on
+ * RV32IM, UMULL/SMULL on Cortex-M3/M4. The exact reference: sensorflow.stages.models.int8. */
+#ifndef SF_Q8_H
+#define SF_Q8_H
+
+#include <stdint.h>
+
+#include "sf_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const int8_t *w;       /* n_out rows of n_in weights */
+    const int32_t *bias;   /* bias - z_in * sum_i w[j][i] */
+    const int32_t *mult;   /* per output channel: multiplier in [2^30, 2^31) (or 0) ... */
+    const int8_t *shift;   /* ... and shift: y = acc * mult * 2^(shift - 31) */
+    const int8_t *lut;     /* NULL, or 256 entries: tanh/logistic of the requantised code */
+    uint16_t n_in, n_out;
+    int8_t zp;             /* zero point added after requantisation */
+    int8_t lo;             /* clamp: -128, or the zero point for relu */
+} sf_q8_layer;
+
+/* int8 codes of float features: -128 + the number of the 255 boundary keys (ascending int32
+ * keys of float32 boundaries) <= the key of x[i]; integer compares only (8 per feature). */
+void sf_q8_quantize(const float *x, const int32_t *bound_keys, int8_t *q, uint32_t n);
+
+/* TFLite MultiplyByQuantizedMultiplier (a left shift saturates to int32 instead of overflowing). */
+int32_t sf_q8_requantize(int32_t acc, int32_t mult, int shift);
+
+/* y = clamp(zp + requantize(bias[j] + sum_i w[j][i] * x[i]), lo, 127), then lut if set.
+ * x and y must not overlap. */
+void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
+
+/* Label from int8 logits: first maximum, or (one logit) logit > zero point. */
+int sf_q8_argmax(const int8_t *z, uint32_t n, int8_t zp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SF_Q8_H */
