@@ -73,7 +73,20 @@ def build(stage, net, out: Path) -> Path:
     (out / "main.c").write_text(src)
     exe = out / "q8test"
     cs = [str(out / n) for n in files if n.endswith(".c")] + [str(out / "main.c")]
-    cmd = [host_cc(), *STRICT_CFLAGS, "-Wconversion", "-O1", "-g", *SANITIZE, "-I", str(out), *cs, "-lm", "-o", str(exe)]
+    cmd = [
+        host_cc(),
+        *STRICT_CFLAGS,
+        "-Wconversion",
+        "-O1",
+        "-g",
+        *SANITIZE,
+        "-I",
+        str(out),
+        *cs,
+        "-lm",
+        "-o",
+        str(exe),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[:4000]
     return exe

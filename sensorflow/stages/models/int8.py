@@ -120,6 +120,7 @@ class QLayer:
     scale: float  # of what this layer's requantisation writes (pre-activation when lut is set)
     zp: int
     lo: int  # clamp (relu: the zero point)
+    act: str = "identity"  # relu / tanh / logistic / identity
     lut: np.ndarray | None = None  # int8 (256,): tanh/logistic code -> code
     out_scale: float = 0.0  # after the table (== scale without one)
     out_zp: int = 0
@@ -148,15 +149,10 @@ class QNet:
 
     def forward(self, Q) -> np.ndarray:
         """int8 logits ``(n, n_out)`` from int8 input codes, exactly as ``sf_q8_dense``."""
-        a = np.asarray(Q, dtype=np.int64)
+        a = np.asarray(Q, dtype=np.int8)
         for L in self.layers:
-            acc = a @ L.w.astype(np.int64).T + L.folded.astype(np.int64)
-            y = requantize(acc, L.mult, L.shift) + L.zp
-            y = np.clip(y, L.lo, QMAX)
-            if L.lut is not None:
-                y = L.lut.astype(np.int64)[y - QMIN]
-            a = y
-        return a.astype(np.int8)
+            a = layer_forward(L, a)
+        return a
 
     def dequantize_logits(self, logits) -> np.ndarray:
         L = self.layers[-1]
@@ -167,6 +163,15 @@ class QNet:
         if self.binary:
             return (z[:, 0] > self.layers[-1].out_zp).astype(np.int64)
         return np.argmax(z, axis=1)
+
+
+def layer_forward(L: QLayer, q) -> np.ndarray:
+    """One layer on int8 codes ``(n, n_in)`` -> int8 ``(n, n_out)``, as ``sf_q8_dense``."""
+    acc = np.asarray(q, np.int64) @ L.w.astype(np.int64).T + L.folded.astype(np.int64)
+    y = np.clip(requantize(acc, L.mult, L.shift) + L.zp, L.lo, QMAX)
+    if L.lut is not None:
+        y = L.lut.astype(np.int64)[y - QMIN]
+    return y.astype(np.int8)
 
 
 def float_keys(x: np.ndarray) -> np.ndarray:
@@ -281,6 +286,7 @@ def _layer(W, b, s_in, z_in, pre, post, act) -> QLayer:
         scale=float(scale),
         zp=int(zp),
         lo=int(zp) if act == "relu" else QMIN,
+        act=act,
         lut=lut,
         out_scale=float(out_scale),
         out_zp=int(out_zp),
