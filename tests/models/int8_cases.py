@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sensorflow.stages.models.int8 import QNet
 from sensorflow.stages.models.linear import Logistic, RidgeClassifier
 from sensorflow.stages.models.mlp import MLP
-from sensorflow.stages.models.int8 import QNet
 
 CASES = {
     "mlp-relu": (MLP, {"hidden_layer_sizes": [16], "max_iter": 300}),
