@@ -1,0 +1,72 @@
+"""The int8 path inside a whole exported pipeline (stats -> scaler -> mlp / logistic):
+``generate(..., numeric="int8")`` built with the harness under ASan/UBSan gives the labels of the
+numpy reference on every window, the scores are the softmax of the dequantised logits, and
+``export --numeric`` picks the path per board (int8 on the FPU-less rv32imc by default)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sensorflow import artifact, cli
+from sensorflow.pipeline import Pipeline
+from sensorflow.stages.models.int8 import quantize, scores
+from sensorflow.testing.ccompare import build
+
+YAML = """name: q8test
+sensor: {{kind: imu, sample_rate: 50, channels: [ax, ay, az]}}
+window: {{length: 32, hop: 32}}
+stages:
+  - type: stats
+    functions: [mean, std, ptp, rms]
+  - type: scaler
+  - type: {model}
+{params}"""
+
+
+def pipeline(model: str, params: str = "", n_classes: int = 3):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, n_classes, 300)
+    X = rng.standard_normal((300, 32, 3)).astype(np.float32) * (1 + 0.4 * y[:, None, None]) + 0.3 * y[:, None, None]
+    p = Pipeline.from_string(YAML.format(model=model, params=params))
+    labels = np.array(["a", "b", "c", "d"])[y]
+    p.fit(X[:200], labels[:200])
+    return p, X[200:].astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    "model, params, n_classes",
+    [("mlp", "    hidden_layer_sizes: [12]\n    max_iter: 300", 3), ("logistic", "", 2), ("ridge_classifier", "", 4)],
+    ids=["mlp", "logistic", "ridge"],
+)
+def test_exported_int8_pipeline_equals_reference(tmp_path, model, params, n_classes):
+    p, X = pipeline(model, params, n_classes)
+    net = quantize(p.stages[-1])
+    h = build(p, tmp_path, sanitize=True, numeric="int8")
+    labels, sc, feats = h.infer(X)
+    want = net.predict_index(feats)
+    assert np.array_equal(labels, want)
+    ref = scores(net, net.forward(net.quantize_input(feats)))
+    np.testing.assert_allclose(sc, ref, atol=1e-5)
+    src = (tmp_path / "sf_model.c").read_text()
+    assert "sf_q8_dense" in src and "sf_dense_f32" not in src
+
+
+def test_export_numeric_path_per_board(tmp_path, capsys):
+    p, _ = pipeline("mlp", "    hidden_layer_sizes: [8]\n    max_iter: 200")
+    art = artifact.save(p, tmp_path / "art")
+    for board, extra, integer in [
+        ("qemu-riscv32", (), True),
+        ("qemu-mps2-an386", (), False),
+        ("qemu-mps2-an386", ("--numeric", "int8"), True),
+        ("qemu-riscv32", ("--numeric", "float"), False),
+    ]:
+        out = tmp_path / f"{board}{len(extra)}"
+        assert cli.main(["export", str(art), "--board", board, "--out", str(out), "--json", "--no-measure", *extra]) == 0
+        rep = json.loads(capsys.readouterr().out)
+        src = (out / "sf_model.c").read_text()
+        assert ("sf_q8_dense" in src) == integer
+        row = next(r for r in rep["stages"] if r["type"] == "mlp")
+        assert row["numeric"].startswith("integer: int8") == integer
