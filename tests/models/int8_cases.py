@@ -53,3 +53,49 @@ def boundary_rows(net: QNet, X: np.ndarray, n: int = 64) -> np.ndarray:
     special = np.array([np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, 3e38, -3e38], np.float32)
     extra = np.resize(special, (4, d)).astype(np.float32)
     return np.concatenate([rows, extra]).astype(np.float32)
+
+
+def stage_program(stage, rows: np.ndarray, numeric: str = "int8") -> tuple[str, dict[str, str]]:
+    """A C program around the model stage's emitted code alone (``numeric`` int8 or float) for
+    the measuring image: ``q8_entry(i)`` classifies ``rows[i]``; ``bench_report`` prints the int8
+    logits of the last call (int8 path) as ``W`` words. Returns (main source, runtime files)."""
+    from sensorflow.codegen.c import registry
+    from sensorflow.codegen.c.fragment import CContext
+    from sensorflow.codegen.c.library import runtime_files
+
+    ctx = CContext(stage=stage, index=0, prefix="t")
+    ctx.numeric = numeric
+    frag = registry.get(stage.name)(stage, ctx)
+    fields = "".join(f"        {f.ctype} {f.name}[{f.count}];\n" for f in frag.scratch) or "        int unused;\n"
+    n_out = max(2, len(stage.classes_))
+    d = rows.shape[1]
+    bits = np.ascontiguousarray(rows, np.float32).view(np.uint32)
+    body = ",\n".join("  {" + ", ".join(f"{int(v)}u" for v in r) + "}" for r in bits)
+    report = ""
+    if numeric == "int8":
+        from sensorflow.stages.models.int8 import quantize
+
+        net = quantize(stage)
+        last = "qa" if len(net.layers) % 2 else "qb"
+        report = (
+            "void bench_out_u32(uint32_t word);\nvoid bench_report(int i);\n"
+            "void bench_report(int i)\n{\n    uint32_t j;\n    (void)i;\n"
+            f"    for (j = 0; j < {net.n_out}u; j++) {{\n"
+            f"        bench_out_u32((uint32_t)(int32_t)t_state.scratch.s0.{last}[j]);\n    }}\n}}\n"
+        )
+    src = (
+        "#include <stdint.h>\n#include <string.h>\n"
+        + "".join(f'#include "{r}.h"\n' for r in frag.runtime)
+        + f"static struct {{\n    struct {{\n    struct {{\n{fields}    }} s0;\n    }} scratch;\n}} t_state;\n"
+        + "".join(frag.tables)
+        + "static int stage(const float *in, float *out)\n{\n"
+        + "".join(f"    {c}\n" for c in frag.code)
+        + "}\n"
+        + f"static const uint32_t q8_rows[{len(rows)}][{d}] = {{\n{body}\n}};\n"
+        + f"static float q8_out[{n_out}], q8_x[{d}];\n"
+        + "int q8_entry(int i);\nint q8_entry(int i)\n{\n"
+        + "    memcpy(q8_x, q8_rows[i], sizeof q8_x); /* float32 bits: NaN and inf rows too */\n"
+        + "    return stage(q8_x, q8_out);\n}\n"
+        + report
+    )
+    return src, runtime_files(["sf_common", *frag.runtime])

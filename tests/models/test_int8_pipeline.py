@@ -64,7 +64,9 @@ def test_export_numeric_path_per_board(tmp_path, capsys):
         ("qemu-riscv32", ("--numeric", "float"), False),
     ]:
         out = tmp_path / f"{board}{len(extra)}"
-        assert cli.main(["export", str(art), "--board", board, "--out", str(out), "--json", "--no-measure", *extra]) == 0
+        assert (
+            cli.main(["export", str(art), "--board", board, "--out", str(out), "--json", "--no-measure", *extra]) == 0
+        )
         rep = json.loads(capsys.readouterr().out)
         src = (out / "sf_model.c").read_text()
         assert ("sf_q8_dense" in src) == integer

@@ -63,43 +63,75 @@ static int8_t finish(int32_t acc, const sf_q8_layer *L, uint32_t j)
     return L->lut != 0 ? L->lut[v + 128] : (int8_t)v;
 }
 
-#if defined(SF_Q8_USE_DSP) && defined(__ARM_FEATURE_DSP)
+#if defined(__ARM_FEATURE_DSP) && !defined(SF_Q8_PORTABLE)
 #include <arm_acle.h>
-/* Cortex-M4/M7 (opt-in): two int8 pairs per SMLAD after SXTB16 sign-extends them to int16. */
-static int32_t dot(const int8_t *x, const int8_t *w, uint32_t n)
+/* Cortex-M4/M7/M33 with the DSP extension: SXTB16 sign-extends bytes 0, 2 (and, rotated, 1, 3)
+ * of four int8 to two int16 lanes; SMLAD multiplies both lane pairs and adds them to the sum:
+ * two multiply-accumulates per instruction. Same sums as the portable loop (exact int32).
+ * -DSF_Q8_PORTABLE forces the portable C. */
+#define SF_Q8_SIMD 1
+static uint32_t load4(const int8_t *p)
 {
-    int32_t acc = 0;
-    uint32_t i = 0;
-    for (; i + 4u <= n; i += 4u) {
-        uint32_t xa, wa;
-        memcpy(&xa, &x[i], 4);
-        memcpy(&wa, &w[i], 4);
-        acc = __smlad(__sxtb16(xa), __sxtb16(wa), (uint32_t)acc);
-        acc = __smlad(__sxtb16(__ror(xa, 8)), __sxtb16(__ror(wa, 8)), (uint32_t)acc);
-    }
-    for (; i < n; i++) {
-        acc += (int32_t)x[i] * (int32_t)w[i];
-    }
-    return acc;
+    uint32_t v;
+    memcpy(&v, p, 4); /* one LDR: Cortex-M4 loads unaligned words */
+    return v;
 }
-#else
-/* Portable C (RV32, Xtensa, Cortex-M0+; GCC maps the multiply-add to SMLABB/MLA on Cortex-M). */
-static int32_t dot(const int8_t *x, const int8_t *w, uint32_t n)
+
+static uint32_t ror8(uint32_t v)
 {
-    int32_t acc = 0;
-    uint32_t i;
-    for (i = 0; i < n; i++) {
-        acc += (int32_t)x[i] * (int32_t)w[i];
-    }
-    return acc;
+    return (v >> 8) | (v << 24); /* one ROR (GCC 12's arm_acle.h has no __ror) */
+}
+
+static int32_t mac4(int32_t acc, uint32_t x02, uint32_t x13, uint32_t w)
+{
+    acc = (int32_t)__smlad(x02, __sxtb16(w), (uint32_t)acc);
+    return (int32_t)__smlad(x13, __sxtb16(ror8(w)), (uint32_t)acc);
 }
 #endif
 
+/* Four outputs per pass: each input load serves four weight rows (as sf_dense_f32). */
 void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y)
 {
-    uint32_t j, n_in = layer->n_in;
-    for (j = 0; j < layer->n_out; j++) {
-        y[j] = finish(layer->bias[j] + dot(x, &layer->w[j * n_in], n_in), layer, j);
+    uint32_t i, j = 0, n_in = layer->n_in, n_out = layer->n_out;
+    for (; j + 4u <= n_out; j += 4u) {
+        const int8_t *w0 = &layer->w[j * n_in], *w1 = w0 + n_in, *w2 = w1 + n_in, *w3 = w2 + n_in;
+        int32_t a0 = layer->bias[j], a1 = layer->bias[j + 1u], a2 = layer->bias[j + 2u], a3 = layer->bias[j + 3u];
+        i = 0;
+#ifdef SF_Q8_SIMD
+        for (; i + 4u <= n_in; i += 4u) {
+            uint32_t xv = load4(&x[i]), x02 = __sxtb16(xv), x13 = __sxtb16(ror8(xv));
+            a0 = mac4(a0, x02, x13, load4(&w0[i]));
+            a1 = mac4(a1, x02, x13, load4(&w1[i]));
+            a2 = mac4(a2, x02, x13, load4(&w2[i]));
+            a3 = mac4(a3, x02, x13, load4(&w3[i]));
+        }
+#endif
+        for (; i < n_in; i++) {
+            int32_t u = x[i];
+            a0 += u * w0[i];
+            a1 += u * w1[i];
+            a2 += u * w2[i];
+            a3 += u * w3[i];
+        }
+        y[j] = finish(a0, layer, j);
+        y[j + 1u] = finish(a1, layer, j + 1u);
+        y[j + 2u] = finish(a2, layer, j + 2u);
+        y[j + 3u] = finish(a3, layer, j + 3u);
+    }
+    for (; j < n_out; j++) {
+        const int8_t *w = &layer->w[j * n_in];
+        int32_t a = layer->bias[j];
+        i = 0;
+#ifdef SF_Q8_SIMD
+        for (; i + 4u <= n_in; i += 4u) {
+            uint32_t xv = load4(&x[i]);
+            a = mac4(a, __sxtb16(xv), __sxtb16(ror8(xv)), load4(&w[i]));
+        }
+#endif
+        for (; i < n_in; i++) {
+            a += (int32_t)x[i] * w[i];
+        }
+        y[j] = finish(a, layer, j);
     }
 }
 
