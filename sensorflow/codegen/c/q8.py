@@ -1,7 +1,7 @@
 """C of the int8 path of a dense model stage (``mlp``, ``logistic``, ``ridge_classifier``):
 the :class:`sensorflow.stages.models.int8.QNet` as ``sf_q8`` tables and calls.
 
-The stage quantises its float features with integer compares (``sf_q8_quantize``), runs the int8
+The stage quantises its float features in fixed point (``sf_q8_quantize``), runs the int8
 layers (``sf_q8_dense``), takes the label from the int8 logits (``sf_q8_argmax``) and writes as
 scores the softmax (logistic for one logit) of the dequantised logits. Everything up to the label
 is integer and equals :meth:`QNet.forward` bit for bit; only the scores use float.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...stages.models.int8 import float_keys, quantize
+from ...stages.models.int8 import quantize
 from . import cgen
 from .fragment import CFragment, Field
 
@@ -21,18 +21,12 @@ def emit_q8(stage, ctx) -> CFragment:
     s = ctx.sym
     d = int(net.layers[0].w.shape[1])
     tables = [
-        cgen.array(
-            s("qbounds"),
-            "int32_t",
-            float_keys(net.bounds),
-            comment=f"int8 input codes: keys of the 255 float32 code boundaries (scale {net.in_scale:.6g}, "
-            f"zero point {net.in_zp})",
-            per_line=8,
-        )
+        f"/* int8 input: scale {net.in_scale:.6g}, zero point {net.in_zp} "
+        f"(1 / scale = {net.in_mult} * 2^({net.in_shift} - 31)) */\n"
     ]
     widest = max(int(L.w.shape[0]) for L in net.layers)
     bufs = [ctx.scratch("qa"), ctx.scratch("qb")]
-    code = [f"sf_q8_quantize(in, {s('qbounds')}, {ctx.scratch('qin')}, {d}u);"]
+    code = [f"sf_q8_quantize(in, {net.in_mult}, {net.in_shift}, {net.in_zp}, {ctx.scratch('qin')}, {d}u);"]
     src = ctx.scratch("qin")
     for i, L in enumerate(net.layers):
         n_out, n_in = L.w.shape

@@ -1,7 +1,7 @@
 """MicroPython for the int8 path of a dense model (:class:`sensorflow.stages.models.int8.QNet`).
 
 A self-contained module: ``predict(x, logits)`` quantises the float features ``x`` (any
-sequence; ``array('f')`` on a device) by integer compares of their float32 bit keys, runs the
+sequence; ``array('f')`` on a device) in fixed point from their float32 bits, runs the
 int8 layers with Python integers (gemmlowp's rounding: truncating division written out, ``>>``
 is arithmetic as in C), fills ``logits`` (``array('b')``, ``N_OUT`` entries) and returns the
 label, exactly as the C (``sf_q8``) and :meth:`QNet.forward`. Tables are ``array`` objects.
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...stages.models.int8 import float_keys
-
 
 def _array(code: str, values) -> str:
     vals = [int(v) for v in np.asarray(values).ravel()] or [0]
@@ -21,21 +19,27 @@ def _array(code: str, values) -> str:
 
 RUNTIME = """
 
-def _key(v):
-    b = unpack('<i', pack('<f', v))[0]
-    return b ^ 0x7FFFFFFF if b < 0 else b
-
-
 def quantize(x, q):
     for i in range(len(x)):
-        k = _key(x[i])
-        pos = 0
-        step = 128
-        while step:
-            if BOUNDS[pos + step - 1] <= k:
-                pos += step
-            step >>= 1
-        q[i] = pos - 128
+        b = unpack('<I', pack('<f', x[i]))[0]
+        e = (b >> 23) & 0xFF
+        m = b & 0x7FFFFF
+        if e == 0xFF:
+            r = 1024
+        else:
+            if e:
+                m |= 0x800000
+            else:
+                e = 1
+            sh = 181 - e - IN_SHIFT
+            if m == 0 or sh >= 57:
+                r = 0
+            elif sh <= 0:
+                r = 1024
+            else:
+                r = min((m * IN_MULT + (1 << (sh - 1))) >> sh, 1024)
+        r = (-r if b >> 31 else r) + IN_ZP
+        q[i] = -128 if r < -128 else (127 if r > 127 else r)
 
 
 def _requantize(acc, m, s):
@@ -91,7 +95,7 @@ def q8_module(net) -> str:
         "from array import array\nfrom struct import pack, unpack\n\n",
         f"N_IN = {int(net.layers[0].w.shape[1])}\nN_OUT = {net.n_out}\n",
         f"OUT_ZP = {net.layers[-1].out_zp}\nOUT_SCALE = {net.layers[-1].out_scale!r}\n",
-        f"BOUNDS = {_array('i', float_keys(net.bounds))}\n",
+        f"IN_MULT = {net.in_mult}\nIN_SHIFT = {net.in_shift}\nIN_ZP = {net.in_zp}\n",
     ]
     rows = []
     for i, L in enumerate(net.layers):

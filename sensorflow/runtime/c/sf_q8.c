@@ -2,26 +2,40 @@
 
 #include <string.h>
 
-/* An int32 that orders like the float32 *v (as sf_tree_key). */
-static int32_t key(const float *v)
-{
-    int32_t b;
-    memcpy(&b, v, sizeof b);
-    return b ^ (int32_t)((uint32_t)(b >> 31) >> 1);
-}
+#define SF_Q8_BIG 1024 /* saturates whatever the zero point */
 
-void sf_q8_quantize(const float *x, const int32_t *bound_keys, int8_t *q, uint32_t n)
+void sf_q8_quantize(const float *x, int32_t mult, int shift, int zp, int8_t *q, uint32_t n)
 {
-    uint32_t i, step, pos;
+    uint32_t i;
     for (i = 0; i < n; i++) {
-        int32_t k = key(&x[i]);
-        pos = 0u;
-        for (step = 128u; step > 0u; step >>= 1) { /* binary search: pos = #(bounds <= k) */
-            if (bound_keys[pos + step - 1u] <= k) {
-                pos += step;
+        uint32_t b, e, m;
+        int32_t r;
+        memcpy(&b, &x[i], sizeof b);
+        e = (b >> 23) & 0xFFu;
+        m = b & 0x7FFFFFu;
+        if (e == 0xFFu) {
+            r = SF_Q8_BIG; /* inf and NaN saturate by their sign */
+        } else {
+            int sh;
+            if (e != 0u) {
+                m |= 0x800000u;
+            } else {
+                e = 1u; /* subnormal */
+            }
+            /* |x| / scale = m * mult * 2^-sh */
+            sh = 181 - (int)e - shift;
+            if (m == 0u || sh >= 57) {
+                r = 0; /* m * mult < 2^55: below half a step */
+            } else if (sh <= 0) {
+                r = SF_Q8_BIG;
+            } else {
+                uint64_t p = (uint64_t)m * (uint32_t)mult;
+                p = (p + ((uint64_t)1 << (sh - 1))) >> sh; /* round half away from zero */
+                r = p > (uint64_t)SF_Q8_BIG ? SF_Q8_BIG : (int32_t)p;
             }
         }
-        q[i] = (int8_t)((int32_t)pos - 128);
+        r = ((b >> 31) != 0u ? -r : r) + zp;
+        q[i] = (int8_t)(r < -128 ? -128 : (r > 127 ? 127 : r));
     }
 }
 

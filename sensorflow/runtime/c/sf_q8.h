@@ -26,9 +26,10 @@ typedef struct {
     int8_t lo;             /* clamp: -128, or the zero point for relu */
 } sf_q8_layer;
 
-/* int8 codes of float features: -128 + the number of the 255 boundary keys (ascending int32
- * keys of float32 boundaries) <= the key of x[i]; integer compares only (8 per feature). */
-void sf_q8_quantize(const float *x, const int32_t *bound_keys, int8_t *q, uint32_t n);
+/* int8 codes of float features, integer only: q = clamp(zp + sign(x) * round(|x| / scale)),
+ * |x| / scale = mantissa(x) * mult * 2^(exponent(x) - 181 + shift) in 64-bit fixed point (1 / scale
+ * = mult * 2^(shift - 31)), rounded half away from zero; inf and NaN saturate by their sign. */
+void sf_q8_quantize(const float *x, int32_t mult, int shift, int zp, int8_t *q, uint32_t n);
 
 /* TFLite MultiplyByQuantizedMultiplier (a left shift saturates to int32 instead of overflowing). */
 int32_t sf_q8_requantize(int32_t acc, int32_t mult, int shift);

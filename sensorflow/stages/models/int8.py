@@ -16,9 +16,10 @@ TFLM and CMSIS-NN): real value = (q - zero_point) * scale.
   saturated to int32, where TFLite's C++ would overflow;
 - tanh / logistic hidden layers: requantised to an int8 pre-activation, then a 256-entry table
   (TFLite's int8 LUT approach);
-- the model input: the float features are quantised by comparing with 255 float32 boundaries
-  (the code is -128 + the number of boundaries <= x, ties round up), which the C does as integer
-  compares of order-preserving int32 keys: no float operation, exact;
+- the model input: the float features are quantised in fixed point from their float32 bits:
+  ``q = clamp(zp + sign(x) * round(|x| * inv_scale))`` with ``inv_scale`` a 31-bit multiplier and
+  shift (as the requantisation's), the product of the 24-bit mantissa and the multiplier
+  rounded half away from zero: integer only, exact, about TFLite's ``round(x / scale) + zp``;
 - output: int8 logits; the label is their first maximum (two classes: logit code > zero point,
   i.e. the dequantised logit > 0); scores are the softmax / logistic of the dequantised logits.
 
@@ -130,9 +131,15 @@ class QLayer:
 class QNet:
     in_scale: float
     in_zp: int
-    bounds: np.ndarray  # float32 (255,): code = -128 + #(bounds <= x)
+    in_mult: int  # 1 / in_scale = in_mult * 2^(in_shift - 31)
+    in_shift: int
     layers: list[QLayer]
     activation: str
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """float32 values near the input code boundaries ((c - 0.5 - zp) * scale), for tests."""
+        return input_bounds(self.in_scale, self.in_zp)
 
     @property
     def n_out(self) -> int:
@@ -143,9 +150,8 @@ class QNet:
         return self.n_out == 1
 
     def quantize_input(self, X) -> np.ndarray:
-        """int8 codes of float features (as the C's key compares: NaN saturates by its sign)."""
-        keys = float_keys(np.asarray(X, dtype=np.float32))
-        return (np.searchsorted(float_keys(self.bounds), keys, side="right") + QMIN).astype(np.int8)
+        """int8 codes of float features, exactly as ``sf_q8_quantize``."""
+        return quantize_floats(X, self.in_mult, self.in_shift, self.in_zp)
 
     def forward(self, Q) -> np.ndarray:
         """int8 logits ``(n, n_out)`` from int8 input codes, exactly as ``sf_q8_dense``."""
@@ -174,10 +180,23 @@ def layer_forward(L: QLayer, q) -> np.ndarray:
     return y.astype(np.int8)
 
 
-def float_keys(x: np.ndarray) -> np.ndarray:
-    """int32 keys ordered as the float32 values, ``sf_q8_key`` (= ``sf_tree_key``; no boundary is 0)."""
-    b = np.ascontiguousarray(x, np.float32).view(np.int32).astype(np.int64)
-    return np.where(b < 0, b ^ 0x7FFFFFFF, b).astype(np.int32)
+BIG = 1024  # SF_Q8_BIG: a magnitude that saturates whatever the zero point
+
+
+def quantize_floats(X, mult: int, shift: int, zp: int) -> np.ndarray:
+    """``sf_q8_quantize``: from the float32 bits, ``|x| / scale = m * mult * 2^-sh`` with
+    ``sh = 181 - exponent - shift``, rounded half away from zero; inf/NaN saturate by sign."""
+    b = np.ascontiguousarray(X, np.float32).view(np.uint32).astype(np.int64)
+    e = (b >> 23) & 0xFF
+    m = b & 0x7FFFFF
+    m = np.where(e != 0, m | 0x800000, m)
+    e = np.where(e != 0, e, 1)
+    sh = 181 - e - shift
+    p = (m * int(mult) + (np.int64(1) << np.clip(sh - 1, 0, 62))) >> np.clip(sh, 0, 62)
+    r = np.where((m == 0) | (sh >= 57), 0, np.where(sh <= 0, BIG, np.minimum(p, BIG)))
+    r = np.where(e == 0xFF, BIG, r)
+    r = np.where(b >> 31 != 0, -r, r) + zp
+    return np.clip(r, QMIN, QMAX).astype(np.int8)
 
 
 def input_bounds(scale: float, zp: int) -> np.ndarray:
@@ -248,7 +267,8 @@ def quantize(stage) -> QNet:
         layer_act = "identity" if last else act
         out.append(_layer(np.asarray(W, np.float64), np.asarray(b, np.float64), s_in, z_in, pre, post, layer_act))
         s_in, z_in = out[-1].out_scale, out[-1].out_zp
-    return QNet(net_in[0], net_in[1], input_bounds(*net_in), out, act)
+    in_mult, in_shift = quantize_multiplier(1.0 / net_in[0])
+    return QNet(net_in[0], net_in[1], in_mult, in_shift, out, act)
 
 
 def _layer(W, b, s_in, z_in, pre, post, act) -> QLayer:
