@@ -18,14 +18,13 @@ from sensorflow.codegen.c.fragment import CContext
 from sensorflow.codegen.c.library import runtime_files
 from sensorflow.codegen.c.q8 import emit_q8
 from sensorflow.device.toolchain import STRICT_CFLAGS
-from sensorflow.stages.models.int8 import quantize
+from sensorflow.stages.models.int8 import quantize, scores
 from sensorflow.testing.ccompare import SANITIZE, host_cc
 
 DRIVER = """
 #include <stdio.h>
 #include <string.h>
 #include "sf_q8.h"
-#include "sf_linear.h"
 {state}
 {tables}
 static int stage(const float *in, float *out)
@@ -43,6 +42,11 @@ int main(void)
     while (n-- > 0 && fread(x, sizeof x, 1, stdin) == 1) {{
         int label = stage(x, out);
         printf("%d", label);
+        for (j = 0; j < ({k} < 2u ? 2u : {k}); j++) {{
+            uint32_t bits;
+            memcpy(&bits, &out[j], sizeof bits);
+            printf(" %lu", (unsigned long)bits);
+        }}
         for (j = 0; j < {k}u; j++) {{
             printf(" %d", (int)t_state.scratch.s0.{last}[j]);
         }}
@@ -67,7 +71,7 @@ def build(stage, net, out: Path) -> Path:
         k=net.n_out,
         last=last,
     )
-    files = runtime_files(["sf_common", "sf_q8", "sf_linear"])
+    files = runtime_files(["sf_common", "sf_q8"])
     for name, text in files.items():
         (out / name).write_text(text)
     (out / "main.c").write_text(src)
@@ -106,6 +110,9 @@ def test_c_equals_numpy_reference_bit_for_bit(tmp_path, case, n_classes):
     net = quantize(stage)
     rows = np.concatenate([Xte, boundary_rows(net, Xte)])
     got = run(build(stage, net, tmp_path), rows)
-    logits = net.forward(net.quantize_input(rows)).astype(np.int64)
-    assert np.array_equal(got[:, 1:], logits)
+    logits = net.forward(net.quantize_input(rows))
+    n_sc = max(2, net.n_out)
+    assert np.array_equal(got[:, 1 + n_sc :], logits.astype(np.int64))
+    want_scores = scores(net, logits).view(np.uint32).astype(np.int64)
+    assert np.array_equal(got[:, 1 : 1 + n_sc], want_scores)  # scores bit for bit too
     assert np.array_equal(got[:, 0], net.predict_index(rows))

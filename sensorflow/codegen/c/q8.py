@@ -3,15 +3,14 @@ the :class:`sensorflow.stages.models.int8.QNet` as ``sf_q8`` tables and calls.
 
 The stage quantises its float features in fixed point (``sf_q8_quantize``), runs the int8
 layers (``sf_q8_dense``), takes the label from the int8 logits (``sf_q8_argmax``) and writes as
-scores the softmax (logistic for one logit) of the dequantised logits. Everything up to the label
-is integer and equals :meth:`QNet.forward` bit for bit; only the scores use float.
+scores the softmax (logistic for one logit) of the dequantised logits from a float32 table
+(``sf_q8_scores``: float adds and divides, no ``exp``). Everything up to the label is integer and
+equals :meth:`QNet.forward` bit for bit; the scores equal :func:`int8.scores` bit for bit.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from ...stages.models.int8 import quantize
+from ...stages.models.int8 import quantize, score_table
 from . import cgen
 from .fragment import CFragment, Field
 
@@ -47,20 +46,15 @@ def emit_q8(stage, ctx) -> CFragment:
         src = dst
     last = net.layers[-1]
     n_out = net.n_out
+    table = score_table(net)
+    what = "logistic of each logit code" if net.binary else f"exp(-d * {last.out_scale:.6g}), d = 0..255"
+    tables.append(cgen.array(s("qscore"), "float", table, comment=f"scores: {what}"))
     code += [
-        f"int label = sf_q8_argmax({src}, {n_out}u, {last.out_zp});",
-        "uint32_t c;",
-        f"for (c = 0; c < {n_out}u; c++) {{",
-        f"    out[c] = (float)((int32_t){src}[c] - {last.out_zp}) * {cgen.f32(np.float32(last.out_scale))};",
-        "}",
+        f"sf_q8_scores({src}, {n_out}u, {s('qscore')}, out);",
+        f"return sf_q8_argmax({src}, {n_out}u, {last.out_zp});",
     ]
-    if n_out == 1:
-        code.append("(void)sf_binary_logit_f32(out[0], out);")
-    else:
-        code.append(f"(void)sf_softmax_f32(out, out, {n_out}u);")
-    code.append("return label;")
     return CFragment(
-        runtime=["sf_q8", "sf_linear"],
+        runtime=["sf_q8"],
         tables=tables,
         scratch=[Field("int8_t", "qin", d), Field("int8_t", "qa", widest), Field("int8_t", "qb", widest)],
         code=code,

@@ -22,16 +22,17 @@ void sf_q8_quantize(const float *x, int32_t mult, int shift, int zp, int8_t *q, 
             } else {
                 e = 1u; /* subnormal */
             }
-            /* |x| / scale = m * mult * 2^-sh */
+            /* |x| / scale = m * mult * 2^-sh; m * mult < 2^55 and, for a normal x, >= 2^53 */
             sh = 181 - (int)e - shift;
             if (m == 0u || sh >= 57) {
-                r = 0; /* m * mult < 2^55: below half a step */
-            } else if (sh <= 0) {
-                r = SF_Q8_BIG;
+                r = 0; /* below half a step */
+            } else if (sh <= 32) {
+                r = SF_Q8_BIG; /* >= 2^21 steps */
             } else {
-                uint64_t p = (uint64_t)m * (uint32_t)mult;
-                p = (p + ((uint64_t)1 << (sh - 1))) >> sh; /* round half away from zero */
-                r = p > (uint64_t)SF_Q8_BIG ? SF_Q8_BIG : (int32_t)p;
+                /* round half away from zero on the high word: (P + 2^(sh-1)) >> sh, exact */
+                uint32_t hi = (uint32_t)(((uint64_t)m * (uint32_t)mult) >> 32);
+                hi = (hi + (1u << (sh - 33))) >> (sh - 32);
+                r = hi > (uint32_t)SF_Q8_BIG ? SF_Q8_BIG : (int32_t)hi;
             }
         }
         r = ((b >> 31) != 0u ? -r : r) + zp;
@@ -162,4 +163,23 @@ int sf_q8_argmax(const int8_t *z, uint32_t n, int8_t zp)
         }
     }
     return best;
+}
+
+void sf_q8_scores(const int8_t *z, uint32_t n, const float *table, float *scores)
+{
+    uint32_t c;
+    if (n == 1u) {
+        scores[1] = table[z[0] + 128];
+        scores[0] = 1.0f - scores[1];
+    } else {
+        int32_t top = z[sf_q8_argmax(z, n, 0)];
+        float sum = 0.0f;
+        for (c = 0; c < n; c++) {
+            scores[c] = table[top - z[c]];
+            sum += scores[c];
+        }
+        for (c = 0; c < n; c++) {
+            scores[c] /= sum;
+        }
+    }
 }

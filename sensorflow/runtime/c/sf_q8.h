@@ -41,6 +41,11 @@ void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
 /* Label from int8 logits: first maximum, or (one logit) logit > zero point. */
 int sf_q8_argmax(const int8_t *z, uint32_t n, int8_t zp);
 
+/* Scores from int8 logits without exp: n > 1: softmax, scores[c] = table[max - z[c]] / sum in
+ * class order (table[d] = float32 exp(-d * scale)); n == 1: scores[1] = table[z + 128] (the
+ * logistic of the dequantised logit), scores[0] = 1 - scores[1]. Float adds and divides only. */
+void sf_q8_scores(const int8_t *z, uint32_t n, const float *table, float *scores);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,8 @@ TFLM and CMSIS-NN): real value = (q - zero_point) * scale.
   shift (as the requantisation's), the product of the 24-bit mantissa and the multiplier
   rounded half away from zero: integer only, exact, about TFLite's ``round(x / scale) + zp``;
 - output: int8 logits; the label is their first maximum (two classes: logit code > zero point,
-  i.e. the dequantised logit > 0); scores are the softmax / logistic of the dequantised logits.
+  i.e. the dequantised logit > 0); scores are the softmax / logistic of the dequantised logits
+  from a 256-entry float32 table (no ``exp`` on the device), bit for bit as :func:`scores`.
 
 :func:`quantize` builds a :class:`QNet` from a fitted stage; :meth:`QNet.forward` computes every
 integer exactly as ``sf_q8.c`` does (int64 numpy, C's truncating division and arithmetic shifts).
@@ -313,12 +314,25 @@ def _layer(W, b, s_in, z_in, pre, post, act) -> QLayer:
     )
 
 
-def scores(net: QNet, logits) -> np.ndarray:
-    """Probabilities from int8 logits: softmax (logistic for one logit) of the dequantised logits."""
-    z = net.dequantize_logits(logits).astype(np.float64)
+def score_table(net: QNet) -> np.ndarray:
+    """float32 (256,): ``exp(-d * scale)`` for d = 0..255 (softmax), or for one logit the
+    logistic of each code's value (``sf_q8_scores``)."""
+    L = net.layers[-1]
     if net.binary:
-        p = 1.0 / (1.0 + np.exp(-z[:, 0]))
-        return np.stack([1 - p, p], axis=1)
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+        z = (np.arange(QMIN, QMAX + 1) - L.out_zp) * L.out_scale
+        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+    return np.exp(-np.arange(256) * L.out_scale).astype(np.float32)
+
+
+def scores(net: QNet, logits) -> np.ndarray:
+    """``sf_q8_scores`` in float32, the same operations in the same order (bit for bit)."""
+    z = np.asarray(logits, np.int64)
+    T = score_table(net)
+    if net.binary:
+        p1 = T[z[:, 0] - QMIN]
+        return np.stack([np.float32(1.0) - p1, p1], axis=1)
+    e = T[z.max(axis=1, keepdims=True) - z]
+    total = np.zeros(len(z), np.float32)
+    for c in range(z.shape[1]):
+        total = (total + e[:, c]).astype(np.float32)
+    return (e / total[:, None]).astype(np.float32)
