@@ -40,7 +40,8 @@ void sf_q8_quantize(const float *x, int32_t mult, int shift, int zp, int8_t *q, 
     }
 }
 
-/* gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), saturating the one overflow. */
+/* gemmlowp SaturatingRoundingDoublingHighMul: a * b / 2^31 to nearest (ties toward +inf),
+ * saturating the one overflow. */
 static int32_t srdhm(int32_t a, int32_t b)
 {
     int64_t ab = (int64_t)a * (int64_t)b;

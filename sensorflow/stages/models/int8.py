@@ -215,7 +215,8 @@ def _div_trunc(v: np.ndarray, d: int) -> np.ndarray:
 
 
 def saturating_rounding_doubling_high_mul(a, b) -> np.ndarray:
-    """gemmlowp ``SaturatingRoundingDoublingHighMul`` on int32 (held in int64)."""
+    """gemmlowp ``SaturatingRoundingDoublingHighMul`` on int32 (held in int64): a * b / 2^31
+    rounded to nearest, ties toward +infinity (its nudge then truncation)."""
     a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
     ab = a * b
     nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
