@@ -161,10 +161,6 @@ class QNet:
             a = layer_forward(L, a)
         return a
 
-    def dequantize_logits(self, logits) -> np.ndarray:
-        L = self.layers[-1]
-        return (np.asarray(logits, np.float32) - np.float32(L.out_zp)) * np.float32(L.out_scale)
-
     def predict_index(self, X) -> np.ndarray:
         z = self.forward(self.quantize_input(X)).astype(np.int64)
         if self.binary:
