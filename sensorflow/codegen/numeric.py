@@ -40,9 +40,19 @@ def wants_integer(requested: str, fpu: str) -> bool:
     return requested == "int8" or (requested == "auto" and fpu == "none")
 
 
-def integer_for(stage_name: str, requested: str, fpu: str) -> bool:
-    """Does this stage's code take its integer path? (The emitters ask this.)"""
-    return stage_name in INTEGER_PATHS and wants_integer(requested, fpu)
+def integer_for(stage_name: str, requested: str, fpu: str, stage=None) -> bool:
+    """Does this stage's code take its integer path? (The emitters ask this.) With ``auto`` a
+    fitted dense model without int8 calibration (an artifact from before it was recorded) stays
+    float; ``--numeric int8`` asks for it anyway and the export says to retrain."""
+    if not (stage_name in INTEGER_PATHS and wants_integer(requested, fpu)):
+        return False
+    return requested != "auto" or stage is None or not _uncalibrated(stage)
+
+
+def _uncalibrated(stage) -> bool:
+    from ..stages.models.int8 import STAGES, has_calibration
+
+    return stage.name in STAGES and not has_calibration(stage)
 
 
 @dataclass(frozen=True)
@@ -53,13 +63,16 @@ class StagePath:
     label: str  # e.g. "integer: integer compares ..." or "float (soft-float: no integer path for stage 2 fft)"
 
 
-def plan(stages: list[tuple[int, str]], requested: str, fpu: str) -> list[StagePath]:
-    """The path of each ``(index, stage type)``."""
+def plan(stages: list[tuple], requested: str, fpu: str) -> list[StagePath]:
+    """The path of each ``(index, stage type)`` or ``(index, stage type, fitted stage)``."""
     soft = fpu == "none"
     out = []
-    for index, name in stages:
-        if integer_for(name, requested, fpu):
+    for index, name, *rest in stages:
+        stage = rest[0] if rest else None
+        if integer_for(name, requested, fpu, stage):
             out.append(StagePath(index, name, True, f"integer: {INTEGER_PATHS[name]}"))
+        elif name in INTEGER_PATHS and wants_integer(requested, fpu):
+            out.append(StagePath(index, name, False, "float (no int8 calibration in this artifact: retrain for int8)"))
         elif not soft:
             out.append(StagePath(index, name, False, "float"))
         elif name in INTEGER_PATHS:

@@ -89,7 +89,7 @@ def export(
         raise CodegenError(f"{out}: exists and is not a directory; pick another --out")
     gen = generate(pipeline, meta=meta, board=board, prefix=prefix, numeric=numeric)
     rows = stage_estimates(gen, board)
-    paths = numeric_plan([(r["index"], r["type"]) for r in rows], numeric, board.fpu)
+    paths = numeric_plan([(r["index"], r["type"], es.ctx.stage) for r, es in zip(rows, gen.stages)], numeric, board.fpu)
     for r, p in zip(rows, paths):
         r["numeric"] = p.label
     path_line = numeric_summary(paths, numeric, board.fpu)

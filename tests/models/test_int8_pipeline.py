@@ -72,3 +72,18 @@ def test_export_numeric_path_per_board(tmp_path, capsys):
         assert ("sf_q8_dense" in src) == integer
         row = next(r for r in rep["stages"] if r["type"] == "mlp")
         assert row["numeric"].startswith("integer: int8") == integer
+
+
+def test_auto_keeps_float_for_an_artifact_without_calibration(tmp_path, capsys):
+    p, _ = pipeline("logistic", "", 2)
+    p.stages[-1].int8_ranges_ = None  # as an artifact saved before int8 calibration was recorded
+    art = artifact.save(p, tmp_path / "art")
+    out = tmp_path / "auto"
+    assert cli.main(["export", str(art), "--board", "qemu-riscv32", "--out", str(out), "--json", "--no-measure"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    row = next(r for r in rep["stages"] if r["type"] == "logistic")
+    assert row["numeric"].startswith("float (no int8 calibration") and "sf_q8" not in (out / "sf_model.c").read_text()
+    args = ["export", str(art), "--board", "qemu-riscv32", "--out", str(tmp_path / "i8"), "--no-measure"]
+    assert cli.main([*args, "--numeric", "int8"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "retrain" in err
