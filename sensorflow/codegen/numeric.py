@@ -7,9 +7,9 @@ in float; on a board without an FPU that float is software floating point (libgc
 the export says so stage by stage rather than failing.
 
 Integer paths today: the tree models (integer compares of order-preserving int32 keys of the
-float32 features and thresholds: exact, no float operation in the walk) and the dense models
+float32 features and thresholds: exact, no float operation in the walk), the dense models
 ``mlp``, ``logistic``, ``ridge_classifier`` (int8 post-training quantisation,
-``sensorflow.stages.models.int8``; the scores after the integer label are float).
+``sensorflow.stages.models.int8``) and ``conv1d`` with max pooling (``int8_conv``).
 """
 
 from __future__ import annotations
@@ -19,13 +19,17 @@ from dataclasses import dataclass
 from ..errors import ConfigError
 
 CHOICES = ("auto", "float", "int8")
-INTEGER_PATHS = {
-    name: "integer compares (int32 keys of the float32 features and thresholds, exact)"
-    for name in ("decision_tree", "random_forest", "extra_trees")
-} | {
-    name: "int8 (per-channel int8 weights, int8 activations, int32 accumulators; TFLite requantisation)"
-    for name in ("mlp", "logistic", "ridge_classifier")
-}
+INTEGER_PATHS = (
+    {
+        name: "integer compares (int32 keys of the float32 features and thresholds, exact)"
+        for name in ("decision_tree", "random_forest", "extra_trees")
+    }
+    | {
+        name: "int8 (per-channel int8 weights, int8 activations, int32 accumulators; TFLite requantisation)"
+        for name in ("mlp", "logistic", "ridge_classifier")
+    }
+    | {"conv1d": "int8 (int8 convolutions as per-step dense layers, int8 max pooling; TFLite requantisation)"}
+)
 
 
 def check(requested: str) -> str:
@@ -46,13 +50,19 @@ def integer_for(stage_name: str, requested: str, fpu: str, stage=None) -> bool:
     float; ``--numeric int8`` asks for it anyway and the export says to retrain."""
     if not (stage_name in INTEGER_PATHS and wants_integer(requested, fpu)):
         return False
-    return requested != "auto" or stage is None or not _uncalibrated(stage)
+    return requested != "auto" or stage is None or unavailable(stage) is None
 
 
-def _uncalibrated(stage) -> bool:
+def unavailable(stage) -> str | None:
+    """Why a fitted stage listed in INTEGER_PATHS cannot take it (None: it can)."""
     from ..stages.models.int8 import STAGES, has_calibration
+    from ..stages.models.int8_conv import unsupported
 
-    return stage.name in STAGES and not has_calibration(stage)
+    if stage.name == "conv1d":
+        return unsupported(stage)
+    if stage.name in STAGES and not has_calibration(stage):
+        return "no int8 calibration in this artifact: retrain for int8"
+    return None
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ def plan(stages: list[tuple], requested: str, fpu: str) -> list[StagePath]:
         if integer_for(name, requested, fpu, stage):
             out.append(StagePath(index, name, True, f"integer: {INTEGER_PATHS[name]}"))
         elif name in INTEGER_PATHS and wants_integer(requested, fpu):
-            out.append(StagePath(index, name, False, "float (no int8 calibration in this artifact: retrain for int8)"))
+            out.append(StagePath(index, name, False, f"float ({unavailable(stage)})"))
         elif not soft:
             out.append(StagePath(index, name, False, "float"))
         elif name in INTEGER_PATHS:

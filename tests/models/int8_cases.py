@@ -73,9 +73,9 @@ def stage_program(stage, rows: np.ndarray, numeric: str = "int8") -> tuple[str, 
     body = ",\n".join("  {" + ", ".join(f"{int(v)}u" for v in r) + "}" for r in bits)
     report = ""
     if numeric == "int8":
-        from sensorflow.stages.models.int8 import quantize
+        from sensorflow.stages.models.int8_conv import quantize_model
 
-        net = quantize(stage)
+        net = quantize_model(stage)
         last = "qa" if len(net.layers) % 2 else "qb"
         report = (
             "void bench_out_u32(uint32_t word);\nvoid bench_report(int i);\n"
@@ -99,3 +99,26 @@ def stage_program(stage, rows: np.ndarray, numeric: str = "int8") -> tuple[str, 
         + report
     )
     return src, runtime_files(["sf_common", *frag.runtime])
+
+
+def order_task(rng, n=360, steps=20, size=4, n_classes=3):
+    """Windows (n, steps * size) with a 3-step diagonal pattern at a random time: forwards,
+    backwards or flat (one class each), plus noise (as tests/models/test_conv1d.py's task)."""
+    y = rng.integers(0, n_classes, n)
+    x = 0.3 * rng.standard_normal((n, steps, size)).astype(np.float32)
+    eye = np.eye(size, dtype=np.float32)[:3] * 2
+    patterns = [eye, eye[::-1], np.full_like(eye, 0.7)]
+    for i in range(n):
+        t = rng.integers(0, steps - 3)
+        x[i, t : t + 3] += patterns[y[i]]
+    return x.reshape(n, -1), y
+
+
+def fitted_conv(filters=(8, 8), strides=(1, 1)):
+    """A conv1d stage (max pooling) fitted on :func:`order_task`; train/test rows."""
+    from sensorflow import stage as make_stage
+
+    X, y = order_task(np.random.default_rng(3))
+    m = make_stage("conv1d", filters=list(filters), strides=list(strides), frame_size=4, epochs=40, time_shift=0)
+    m.fit(X[:240], y[:240])
+    return m, X[:240], X[240:], y[240:]

@@ -151,6 +151,28 @@ void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y)
     }
 }
 
+void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
+                  const sf_q8_layer *layer, int8_t *y)
+{
+    uint32_t t, n_t = (steps - kernel) / stride + 1u;
+    for (t = 0; t < n_t; t++) {
+        sf_q8_dense(&x[t * stride * c_in], layer, &y[t * layer->n_out]);
+    }
+}
+
+void sf_q8_maxpool(const int8_t *x, uint32_t steps, uint32_t n_c, int8_t *y)
+{
+    uint32_t t, c;
+    for (c = 0; c < n_c; c++) {
+        y[c] = x[c];
+    }
+    for (t = 1; t < steps; t++) {
+        for (c = 0; c < n_c; c++) {
+            y[c] = x[t * n_c + c] > y[c] ? x[t * n_c + c] : y[c];
+        }
+    }
+}
+
 int sf_q8_argmax(const int8_t *z, uint32_t n, int8_t zp)
 {
     uint32_t i;

@@ -38,6 +38,15 @@ int32_t sf_q8_requantize(int32_t acc, int32_t mult, int shift);
  * x and y must not overlap. */
 void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
 
+/* Valid 1-D convolution over time-major int8 frames x (steps x c_in): layer->n_in = kernel * c_in,
+ * layer->n_out = filters; y (steps_out x filters, time-major) gets the dense layer applied to the
+ * contiguous patch of each output step (steps_out = (steps - kernel) / stride + 1). */
+void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
+                  const sf_q8_layer *layer, int8_t *y);
+
+/* Global max pooling over time: y[c] = max over t of x[t * n_c + c]. */
+void sf_q8_maxpool(const int8_t *x, uint32_t steps, uint32_t n_c, int8_t *y);
+
 /* Label from int8 logits: first maximum, or (one logit) logit > zero point. */
 int sf_q8_argmax(const int8_t *z, uint32_t n, int8_t zp);
 
