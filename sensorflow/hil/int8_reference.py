@@ -1,6 +1,6 @@
 """The host reference of an export whose model stage took the int8 path (``export --numeric``,
 ``sensorflow.stages.models.int8``): the pipeline's float features, then the int8 network's
-labels and scores (:meth:`QNet.forward`, :func:`int8.scores`), which the device computes bit for
+labels and scores (``QNet`` / ``QConvNet`` forward, :func:`int8.scores`), which the device computes bit for
 bit. HIL compares a board with this instead of the float model's probabilities."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ class Int8Reference:
     """A fitted pipeline whose ``predict_proba`` is the int8 model's (everything else delegated)."""
 
     def __init__(self, pipeline):
-        from ..stages.models.int8 import quantize
+        from ..stages.models.int8_conv import quantize_model
 
         self._pipeline = pipeline
-        self._net = quantize(pipeline.model)
+        self._net = quantize_model(pipeline.model)
 
     def __getattr__(self, name):
         return getattr(self._pipeline, name)

@@ -149,3 +149,23 @@ def test_emulated_boards_equal_reference(conv, board, tmp_path):
 
 def test_runtime_files_are_shipped():
     assert "sf_q8.c" in runtime_files(["sf_q8"])
+
+
+def test_hil_reference_of_an_int8_export(conv, tmp_path):
+    import json
+
+    from sensorflow.hil.int8_reference import Int8Reference, reference_for
+
+    m, _, Xte, _ = conv
+    pipe = SimpleNamespace(model=m, classes_=np.asarray(m.classes_), transform=lambda X: X)
+    assert reference_for(pipe, tmp_path) is pipe  # no export report: the float pipeline
+    (tmp_path / "export_report.json").write_text(json.dumps({"stages": [{"type": "conv1d", "numeric": "float"}]}))
+    assert reference_for(pipe, tmp_path) is pipe
+    row = {"type": "conv1d", "numeric": "integer: " + numeric.INTEGER_PATHS["conv1d"]}
+    (tmp_path / "export_report.json").write_text(json.dumps({"stages": [row]}))
+    ref = reference_for(pipe, tmp_path)
+    assert isinstance(ref, Int8Reference)
+    net = quantize_conv(m)
+    want = scores(net, net.forward(net.quantize_input(Xte)))
+    assert np.array_equal(ref.predict_proba(Xte), want.astype(np.float64))
+    assert np.array_equal(ref.predict(Xte), np.asarray(m.classes_)[net.predict_index(Xte)])
