@@ -61,3 +61,24 @@ def test_int8_mlp_on_board(mlp_artifact, board, extra, tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert status == 0, json.dumps(result)[:3000]
     assert result["n"] == 40 and result["agreement"] == 1.0 and result["passed"]
+
+
+def test_int8_cnn_by_default_on_rv32imc(tmp_path_factory, tmp_path, capsys):
+    """pipelines/gesture_cnn.yaml (frames + conv1d, max pooling) on the FPU-less rv32imc: ``auto``
+    takes the int8 conv path, HIL agrees on every held-out window."""
+    board = "qemu-riscv32"
+    need_tools(*BOARD_TOOLS[board])
+    art = tmp_path_factory.mktemp("gesture_cnn") / "artifact"
+    assert main(["train", str(REPO / "pipelines" / "gesture_cnn.yaml"), "--out", str(art)]) == 0
+    capsys.readouterr()
+    exp = tmp_path / "export"
+    args = ["export", str(art), "--board", board, "--out", str(exp), "--prefix", "sf_model", "--no-measure", "--json"]
+    assert main(args) == 0
+    conv = next(r for r in json.loads(capsys.readouterr().out)["stages"] if r["type"] == "conv1d")
+    assert conv["numeric"].startswith("integer: int8")
+    status = main(
+        ["hil", str(art), "--board", board, "--export-dir", str(exp), "--json", "--build-dir", str(tmp_path / "b")]
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0, json.dumps(result)[:3000]
+    assert result["n"] == 40 and result["agreement"] == 1.0 and result["passed"]
