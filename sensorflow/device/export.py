@@ -16,6 +16,7 @@ from ..codegen.numeric import plan as numeric_plan
 from ..codegen.numeric import summary as numeric_summary
 from ..cost import Cost
 from ..errors import BudgetExceededError, CodegenError, ToolMissingError
+from ..stages.models.int8_conv import int8_cost
 
 REPORT = "export_report.json"
 # Flash of the API functions, streaming and buffers in <prefix>.c (measured: 0.8-1.6 KB on
@@ -32,6 +33,8 @@ def stage_estimates(gen: GeneratedC, board) -> list[dict]:
             c = None
         if not isinstance(c, Cost):
             raise CodegenError(f"stage {es.ctx.index} '{es.ctx.stage.name}' has no cost model; cannot check the budget")
+        if es.ctx.integer:  # the int8 models' path: int8 tables and buffers (others: unchanged)
+            c = int8_cost(es.ctx.stage, c)
         rows.append(
             {
                 "index": es.ctx.index,

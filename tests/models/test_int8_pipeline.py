@@ -87,3 +87,26 @@ def test_auto_keeps_float_for_an_artifact_without_calibration(tmp_path, capsys):
     assert cli.main([*args, "--numeric", "int8"]) != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "retrain" in err
+
+
+def test_budget_estimate_of_the_int8_path(tmp_path, capsys):
+    """The budget check counts int8 tables on the int8 path: below the float estimate for a net
+    whose weights outweigh the int8 path's fixed 2.6 KB (kernel code and score table), and not
+    below the stage's compiled size on the M4F where its compiler is installed."""
+    from sensorflow.device import measure
+
+    p, _ = pipeline("mlp", "    hidden_layer_sizes: [64, 64]\n    max_iter: 200")
+    art = artifact.save(p, tmp_path / "art")
+    rows = {}
+    board = "qemu-mps2-an386"
+    can_measure = measure.tools_available(board) is None
+    for numeric in ("float", "int8"):
+        out = tmp_path / numeric
+        extra = [] if can_measure else ["--no-measure"]
+        args = ["export", str(art), "--board", board, "--out", str(out), "--json", "--numeric", numeric, *extra]
+        assert cli.main(args) == 0
+        rows[numeric] = next(r for r in json.loads(capsys.readouterr().out)["stages"] if r["type"] == "mlp")
+    assert rows["int8"]["estimated_flash_bytes"] < rows["float"]["estimated_flash_bytes"]
+    assert rows["int8"]["estimated_ram_bytes"] < rows["float"]["estimated_ram_bytes"]
+    if can_measure and rows["int8"].get("measured_flash_bytes"):
+        assert rows["int8"]["estimated_flash_bytes"] >= rows["int8"]["measured_flash_bytes"]
