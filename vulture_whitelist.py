@@ -97,3 +97,8 @@ check_micropython_interpreter_equals_reference  # unused function (sensorflow/te
 _.n_seen  # unused attribute (sensorflow/windowing.py:36)
 _.n_seen  # unused attribute (sensorflow/windowing.py:45)
 integer_tree_sources  # public library function (sensorflow/interop/int_trees.py), called by users and tests
+q8_module  # public library function (sensorflow/codegen/micropython/q8.py): the int8 net as a MicroPython module; tests run it
+layer_graph  # public library function (sensorflow/interop/onnx_q8.py): the int8 net as ONNX for onnxruntime, the oracle tests
+table_graph  # public library function (sensorflow/interop/onnx_q8.py), the oracle tests
+explain  # public library function (sensorflow/interop/onnx_q8.py): why onnxruntime differs by 1 LSB, the oracle tests
+_.predict_index  # QNet.predict_index (sensorflow/stages/models/int8.py): the int8 labels, tests and experiments

@@ -7,7 +7,9 @@ in float; on a board without an FPU that float is software floating point (libgc
 the export says so stage by stage rather than failing.
 
 Integer paths today: the tree models (integer compares of order-preserving int32 keys of the
-float32 features and thresholds: exact, no float operation in the walk).
+float32 features and thresholds: exact, no float operation in the walk), the dense models
+``mlp``, ``logistic``, ``ridge_classifier`` (int8 post-training quantisation,
+``sensorflow.stages.models.int8``) and ``conv1d`` with max pooling (``int8_conv``).
 """
 
 from __future__ import annotations
@@ -17,10 +19,17 @@ from dataclasses import dataclass
 from ..errors import ConfigError
 
 CHOICES = ("auto", "float", "int8")
-INTEGER_PATHS = {
-    name: "integer compares (int32 keys of the float32 features and thresholds, exact)"
-    for name in ("decision_tree", "random_forest", "extra_trees")
-}
+INTEGER_PATHS = (
+    {
+        name: "integer compares (int32 keys of the float32 features and thresholds, exact)"
+        for name in ("decision_tree", "random_forest", "extra_trees")
+    }
+    | {
+        name: "int8 (per-channel int8 weights, int8 activations, int32 accumulators; TFLite requantisation)"
+        for name in ("mlp", "logistic", "ridge_classifier")
+    }
+    | {"conv1d": "int8 (int8 convolutions as per-step dense layers, int8 max pooling; TFLite requantisation)"}
+)
 
 
 def check(requested: str) -> str:
@@ -35,9 +44,25 @@ def wants_integer(requested: str, fpu: str) -> bool:
     return requested == "int8" or (requested == "auto" and fpu == "none")
 
 
-def integer_for(stage_name: str, requested: str, fpu: str) -> bool:
-    """Does this stage's code take its integer path? (The emitters ask this.)"""
-    return stage_name in INTEGER_PATHS and wants_integer(requested, fpu)
+def integer_for(stage_name: str, requested: str, fpu: str, stage=None) -> bool:
+    """Does this stage's code take its integer path? (The emitters ask this.) With ``auto`` a
+    fitted dense model without int8 calibration (an artifact from before it was recorded) stays
+    float; ``--numeric int8`` asks for it anyway and the export says to retrain."""
+    if not (stage_name in INTEGER_PATHS and wants_integer(requested, fpu)):
+        return False
+    return requested != "auto" or stage is None or unavailable(stage) is None
+
+
+def unavailable(stage) -> str | None:
+    """Why a fitted stage listed in INTEGER_PATHS cannot take it (None: it can)."""
+    from ..stages.models.int8 import STAGES, has_calibration
+    from ..stages.models.int8_conv import unsupported
+
+    if stage.name == "conv1d":
+        return unsupported(stage)
+    if stage.name in STAGES and not has_calibration(stage):
+        return "no int8 calibration in this artifact: retrain for int8"
+    return None
 
 
 @dataclass(frozen=True)
@@ -48,13 +73,16 @@ class StagePath:
     label: str  # e.g. "integer: integer compares ..." or "float (soft-float: no integer path for stage 2 fft)"
 
 
-def plan(stages: list[tuple[int, str]], requested: str, fpu: str) -> list[StagePath]:
-    """The path of each ``(index, stage type)``."""
+def plan(stages: list[tuple], requested: str, fpu: str) -> list[StagePath]:
+    """The path of each ``(index, stage type)`` or ``(index, stage type, fitted stage)``."""
     soft = fpu == "none"
     out = []
-    for index, name in stages:
-        if integer_for(name, requested, fpu):
+    for index, name, *rest in stages:
+        stage = rest[0] if rest else None
+        if integer_for(name, requested, fpu, stage):
             out.append(StagePath(index, name, True, f"integer: {INTEGER_PATHS[name]}"))
+        elif name in INTEGER_PATHS and wants_integer(requested, fpu):
+            out.append(StagePath(index, name, False, f"float ({unavailable(stage)})"))
         elif not soft:
             out.append(StagePath(index, name, False, "float"))
         elif name in INTEGER_PATHS:

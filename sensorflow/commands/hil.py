@@ -133,10 +133,14 @@ def run(args, out) -> int:
     pipeline, meta = load(artifact)
     expected_hash = str(meta.get("content_hash", ""))[:16] or None
     build_dir = Path(args.build_dir) / args.board
+    export_dir = None
     if args.export_dir:
         export_dir = Path(args.export_dir)  # must be this artifact's export: the hello's hash is checked
     elif not (args.port and args.no_flash):
         export_dir = export_for_board(pipeline, meta, args.board, build_dir / "export")
+    from ..hil.int8_reference import reference_for
+
+    reference = reference_for(pipeline, export_dir)  # an int8 model stage: compare with the int8 reference
     progress = out.note
     stream = None
     if args.recording:
@@ -149,7 +153,7 @@ def run(args, out) -> int:
             res = runner.run_stream(
                 sess.client,
                 stream,
-                pipeline,
+                reference,
                 board=args.board,
                 window_length=pipeline.window_length,
                 hop=pipeline.hop,
@@ -159,7 +163,7 @@ def run(args, out) -> int:
             res = runner.run_windows(
                 sess.client,
                 windows,
-                pipeline,
+                reference,
                 board=args.board,
                 expected_hash=expected_hash,
                 check_features=not args.no_features,

@@ -16,6 +16,7 @@ from ..codegen.numeric import plan as numeric_plan
 from ..codegen.numeric import summary as numeric_summary
 from ..cost import Cost
 from ..errors import BudgetExceededError, CodegenError, ToolMissingError
+from ..stages.models.int8_conv import int8_cost
 
 REPORT = "export_report.json"
 # Flash of the API functions, streaming and buffers in <prefix>.c (measured: 0.8-1.6 KB on
@@ -33,6 +34,8 @@ def stage_estimates(gen: GeneratedC, board) -> list[dict]:
             c = None
         if not isinstance(c, Cost):
             raise CodegenError(f"stage {es.ctx.index} '{es.ctx.stage.name}' has no cost model; cannot check the budget")
+        if es.ctx.integer:  # the int8 models' path: int8 tables and buffers (others: unchanged)
+            c = int8_cost(es.ctx.stage, c)
         rows.append(
             {
                 "index": es.ctx.index,
@@ -90,7 +93,7 @@ def export(
         raise CodegenError(f"{out}: exists and is not a directory; pick another --out")
     gen = generate(pipeline, meta=meta, board=board, prefix=prefix, numeric=numeric)
     rows = stage_estimates(gen, board)
-    paths = numeric_plan([(r["index"], r["type"]) for r in rows], numeric, board.fpu)
+    paths = numeric_plan([(r["index"], r["type"], es.ctx.stage) for r, es in zip(rows, gen.stages)], numeric, board.fpu)
     for r, p in zip(rows, paths):
         r["numeric"] = p.label
     path_line = numeric_summary(paths, numeric, board.fpu)

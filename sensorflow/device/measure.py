@@ -253,11 +253,11 @@ def _floats(name: str, arr: np.ndarray) -> str:
     return f"static const float {name}[{len(flat)}] = {{{body}}};\n"
 
 
-def _library(pipe, board: str, work: Path):
+def _library(pipe, board: str, work: Path, numeric: str = "auto"):
     from ..codegen.c import generate
 
     b = boards.get(board)
-    gen = generate(pipe, None, board=b)
+    gen = generate(pipe, None, board=b, numeric=numeric)
     lib = work / "lib"
     gen.write(lib)
     return gen, lib, tuple(b.toolchain.defines)
@@ -273,7 +273,7 @@ def _library_sizes(gen, lib: Path, board: str, defines, work: Path) -> elf.Secti
     return total
 
 
-def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path) -> dict:
+def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path, numeric: str = "auto") -> dict:
     """Flash, RAM and instructions of ``pipe`` exported with the C generator for ``board``.
 
     Held-out windows ``X`` are compiled into the measuring image: ``<prefix>_infer(window)``
@@ -281,8 +281,9 @@ def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path) -> dict:
     ``<prefix>_push(hop samples)`` in steady state (instructions per hop and per second).
     flash = growth of the linked image over the same image without the pipeline (libm / libgcc
     routines it pulls in count); lib_flash = flash of the library's objects; RAM = the
-    library's data + bss plus the stack one inference adds (painted-stack high-water mark)."""
-    gen, lib, defines = _library(pipe, board, work)
+    library's data + bss plus the stack one inference adds (painted-stack high-water mark).
+    ``numeric``: as ``export --numeric``; ``labels`` are the device's class indices per window."""
+    gen, lib, defines = _library(pipe, board, work, numeric)
     p = gen.prefix
     L, C = pipe.window_length, pipe.input_spec.n_channels
     hop = pipe.hop
@@ -323,6 +324,7 @@ def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path) -> dict:
     return {
         "k": k,
         "agree": agree,
+        "labels": [int(v) for v in inf.results],
         "instr_infer": inf.instructions_per_call,
         "instr_hop": push.instructions_per_call,
         "instr_per_second": push.instructions_per_call * sr / hop,

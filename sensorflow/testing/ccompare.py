@@ -146,10 +146,12 @@ def build(
     sanitize: bool = False,
     opt: str = "-O2",
     extra_cflags: list[str] | None = None,
+    numeric: str = "auto",
 ) -> Harness:
-    """Generate C for ``pipeline`` into ``out_dir`` and compile it with the harness."""
+    """Generate C for ``pipeline`` into ``out_dir`` (``numeric``: as ``export --numeric``) and
+    compile it with the harness."""
     out = Path(out_dir)
-    gen = generate(pipeline, meta=meta, board=board, prefix=prefix)
+    gen = generate(pipeline, meta=meta, board=board, prefix=prefix, numeric=numeric)
     gen.write(out)
     values = dict(prefix=gen.prefix, P=gen.prefix.upper(), n_classes=gen.n_classes)
     (out / "harness.c").write_text(template_env().get_template("harness.c.j2").render(**values))

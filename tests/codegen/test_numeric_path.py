@@ -85,12 +85,12 @@ def test_bad_choice_is_refused():
 
 
 def test_summary_when_nothing_has_an_integer_path():
-    paths = numeric.plan([(0, "fft"), (1, "mlp")], "auto", "none")
+    paths = numeric.plan([(0, "fft"), (1, "knn")], "auto", "none")
     assert [p.integer for p in paths] == [False, False]
     assert numeric.summary(paths, "auto", "none") == (
-        "float (soft-float): no integer path for stages 0 fft, 1 mlp (--numeric auto, board FPU none)"
+        "float (soft-float): no integer path for stages 0 fft, 1 knn (--numeric auto, board FPU none)"
     )
-    assert numeric.summary(numeric.plan([(0, "mlp")], "auto", "single"), "auto", "single") == (
+    assert numeric.summary(numeric.plan([(0, "knn")], "auto", "single"), "auto", "single") == (
         "float (--numeric auto, board FPU single)"
     )
 

@@ -124,7 +124,7 @@ class CContext:
     @property
     def integer(self) -> bool:
         """Take this stage's integer path, if it has one (``codegen.numeric.integer_for``)."""
-        return integer_for(self.stage.name, self.numeric, self.fpu)
+        return integer_for(self.stage.name, self.numeric, self.fpu, self.stage)
 
     def sym(self, name: str) -> str:
         """File-scope identifier for this stage's table or helper: ``<prefix>_s<i>_<name>``."""

@@ -27,6 +27,7 @@ from ...registry import register
 from ...spec import Spec
 from ..base import StageParams
 from .base import Model
+from .int8_conv import conv_calibration_ranges
 
 _FRAME_NAME = re.compile(r"(?:^|[._])f(\d+)_")
 # code of the C kernels the export calls, measured on the Cortex-M4F at -O2 (2026-12-06:
@@ -131,6 +132,7 @@ class Conv1D(Model):
         super().__init__(params, **kwargs)
         self.frame_size_ = self.layer_shapes_ = self.weights_ = self.biases_ = None
         self.out_weight_ = self.out_bias_ = None
+        self.int8_ranges_ = None  # calibration for the int8 path (stages.models.int8_conv)
 
     # ------------------------------------------------------------------ geometry
     @property
@@ -224,6 +226,7 @@ class Conv1D(Model):
             settings = dataclasses.replace(settings, teachers=teachers, teacher_weight=p.teacher_weight)
         nn.fit(net, x, labels, settings, rng)
         fold_standardization(net.layers[0], mean, scale)
+        self.int8_ranges_ = conv_calibration_ranges(net, self._frames(X, size))
         self._store(net, size)
 
     def _new_network(self, size: int, rng: np.random.Generator, filters: list[int] | None = None) -> nn.Network:

@@ -19,6 +19,7 @@ from ...cost import Cost
 from ...registry import register
 from ..base import StageParams
 from .base import Model
+from .int8 import calibration_ranges
 
 
 def expit(x, out=None):
@@ -65,6 +66,7 @@ class Logistic(Model):
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
         self.coef_ = self.intercept_ = None
+        self.int8_ranges_ = None  # calibration for the int8 path (stages.models.int8)
 
     def _fit(self, X, y):
         from sklearn.linear_model import LogisticRegression
@@ -74,6 +76,7 @@ class Logistic(Model):
         est = LogisticRegression(C=p.C, max_iter=p.max_iter, class_weight=p.class_weight).fit(X, codes)
         self.coef_ = np.asarray(est.coef_)
         self.intercept_ = np.asarray(est.intercept_)
+        self.int8_ranges_ = calibration_ranges(self, X)
         self._after_fit()
 
     def check_learned(self, values) -> None:
@@ -199,6 +202,7 @@ class RidgeClassifier(Logistic):
         self.coef_ = np.asarray(est.coef_)
         self.intercept_ = np.atleast_1d(np.asarray(est.intercept_))
         self.alpha_ = float(est.alpha_)
+        self.int8_ranges_ = calibration_ranges(self, X)
         self._after_fit()
 
     def check_learned(self, values) -> None:

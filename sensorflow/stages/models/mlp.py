@@ -19,6 +19,7 @@ from ...cost import Cost
 from ...registry import register
 from ..base import StageParams
 from .base import Model
+from .int8 import calibration_ranges
 from .linear import expit, softmax
 
 _HIDDEN = {
@@ -48,6 +49,7 @@ class MLP(Model):
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
         self.layer_sizes_ = self.weights_ = self.biases_ = None
+        self.int8_ranges_ = None  # calibration for the int8 path (stages.models.int8)
 
     def _fit(self, X, y):
         from sklearn.neural_network import MLPClassifier
@@ -66,6 +68,7 @@ class MLP(Model):
         self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
         self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
         self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
+        self.int8_ranges_ = calibration_ranges(self, X)
         self._after_fit()
 
     def check_learned(self, values) -> None:

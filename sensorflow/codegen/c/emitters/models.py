@@ -9,6 +9,7 @@ import numpy as np
 from ....errors import CodegenError
 from .. import cgen
 from ..fragment import CFragment, Field
+from ..q8 import emit_q8
 from ..registry import c_emitter
 
 LEAF_SCALE = 65520  # = 2^4 3^2 5 7 13: pure, half, third ... leaves scale exactly; fits uint16
@@ -251,6 +252,8 @@ def emit_gaussian_nb(stage, ctx) -> CFragment:
 # ---------------------------------------------------------------------------- logistic
 @c_emitter("logistic", "ridge_classifier")  # ridge: the same linear decision, softmax/expit scores
 def emit_logistic(stage, ctx) -> CFragment:
+    if ctx.integer:
+        return emit_q8(stage, ctx)
     coef = np.atleast_2d(np.asarray(stage.coef_, dtype=np.float64))
     k, d = coef.shape
     s = ctx.sym
@@ -268,6 +271,8 @@ _ACT = {"relu": "SF_ACT_RELU", "tanh": "SF_ACT_TANH", "logistic": "SF_ACT_LOGIST
 
 @c_emitter("mlp")
 def emit_mlp(stage, ctx) -> CFragment:
+    if ctx.integer:
+        return emit_q8(stage, ctx)
     layers = list(stage.layers())
     s = ctx.sym
     widest = max(W.shape[1] for W, _ in layers)

@@ -10,11 +10,14 @@ import numpy as np
 from ....nn import conv1d as nn
 from .. import cgen
 from ..fragment import CFragment, Field
+from ..q8 import emit_q8_conv
 from ..registry import c_emitter
 
 
 @c_emitter("conv1d")
 def emit_conv1d(stage, ctx) -> CFragment:
+    if ctx.integer:
+        return emit_q8_conv(stage, ctx)
     net = stage.network()
     s = ctx.sym
     tables, code = [], []

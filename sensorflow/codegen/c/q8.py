@@ -1,0 +1,118 @@
+"""C of the int8 path of a dense model stage (``mlp``, ``logistic``, ``ridge_classifier``):
+the :class:`sensorflow.stages.models.int8.QNet` as ``sf_q8`` tables and calls.
+
+The stage quantises its float features in fixed point (``sf_q8_quantize``), runs the int8
+layers (``sf_q8_dense``), takes the label from the int8 logits (``sf_q8_argmax``) and writes as
+scores the softmax (logistic for one logit) of the dequantised logits from a float32 table
+(``sf_q8_scores``: float adds and divides, no ``exp``). Everything up to the label is integer and
+equals :meth:`QNet.forward` bit for bit; the scores equal :func:`int8.scores` bit for bit.
+"""
+
+from __future__ import annotations
+
+from ...stages.models.int8 import quantize, score_table
+from ...stages.models.int8_conv import quantize_conv
+from . import cgen
+from .fragment import CFragment, Field
+
+
+def _layer_tables(ctx, L, i: int, what: str) -> tuple[list[str], str]:
+    """The tables of int8 layer ``i`` and the name of its ``sf_q8_layer``."""
+    s = ctx.sym
+    n_out, n_in = L.w.shape
+    tables = [
+        cgen.array(s(f"qw{i}"), "int8_t", L.w, comment=f"{what} {i}: {n_out} x {n_in} int8 weights"),
+        cgen.array(s(f"qbias{i}"), "int32_t", L.folded, per_line=8),
+        cgen.array(s(f"qmult{i}"), "int32_t", L.mult, per_line=8),
+        cgen.array(s(f"qshift{i}"), "int8_t", L.shift),
+    ]
+    lut = "0"
+    if L.lut is not None:
+        tables.append(cgen.array(s(f"qlut{i}"), "int8_t", L.lut, comment=f"layer {i}: {L.act} table"))
+        lut = s(f"qlut{i}")
+    tables.append(
+        f"static const sf_q8_layer {s(f'qlayer{i}')} = {{{s(f'qw{i}')}, {s(f'qbias{i}')}, {s(f'qmult{i}')}, "
+        f"{s(f'qshift{i}')}, {lut}, {n_in}u, {n_out}u, {L.zp}, {L.lo}}};\n"
+    )
+    return tables, s(f"qlayer{i}")
+
+
+def _input_comment(net) -> str:
+    return (
+        f"/* int8 input: scale {net.in_scale:.6g}, zero point {net.in_zp} "
+        f"(1 / scale = {net.in_mult} * 2^({net.in_shift} - 31)) */\n"
+    )
+
+
+def _finish(ctx, net, src: str, tables: list[str], code: list[str]) -> None:
+    """Scores from the int8 logits in ``src`` (table, no exp) and the label."""
+    last = net.layers[-1]
+    what = "logistic of each logit code" if net.binary else f"exp(-d * {last.out_scale:.6g}), d = 0..255"
+    tables.append(cgen.array(ctx.sym("qscore"), "float", score_table(net), comment=f"scores: {what}"))
+    code += [
+        f"sf_q8_scores({src}, {net.n_out}u, {ctx.sym('qscore')}, out);",
+        f"return sf_q8_argmax({src}, {net.n_out}u, {last.out_zp});",
+    ]
+
+
+def emit_q8(stage, ctx) -> CFragment:
+    net = quantize(stage)
+    d = int(net.layers[0].w.shape[1])
+    tables = [_input_comment(net)]
+    widest = max(int(L.w.shape[0]) for L in net.layers)
+    bufs = [ctx.scratch("qa"), ctx.scratch("qb")]
+    code = [f"sf_q8_quantize(in, {net.in_mult}, {net.in_shift}, {net.in_zp}, {ctx.scratch('qin')}, {d}u);"]
+    src = ctx.scratch("qin")
+    for i, L in enumerate(net.layers):
+        t, layer = _layer_tables(ctx, L, i, "layer")
+        tables += t
+        dst = bufs[i % 2]
+        code.append(f"sf_q8_dense({src}, &{layer}, {dst});")
+        src = dst
+    _finish(ctx, net, src, tables, code)
+    return CFragment(
+        runtime=["sf_q8"],
+        tables=tables,
+        scratch=[Field("int8_t", "qin", d), Field("int8_t", "qa", widest), Field("int8_t", "qb", widest)],
+        code=code,
+        returns_label=True,
+    )
+
+
+def emit_q8_conv(stage, ctx) -> CFragment:
+    """``conv1d`` (max pooling): ``sf_q8_conv1d`` per layer on ping-pong int8 buffers,
+    ``sf_q8_maxpool``, the dense layer, table scores."""
+    net = quantize_conv(stage)
+    first = net.convs[0]
+    d = first.steps_in * first.c_in
+    tables = [_input_comment(net)]
+    bufs = [ctx.scratch("qa"), ctx.scratch("qb")]
+    widest = max([c.steps_out * int(c.layer.w.shape[0]) for c in net.convs] + [net.n_out])
+    code = [f"sf_q8_quantize(in, {net.in_mult}, {net.in_shift}, {net.in_zp}, {ctx.scratch('qin')}, {d}u);"]
+    src = ctx.scratch("qin")
+    for i, c in enumerate(net.convs):
+        t, layer = _layer_tables(ctx, c.layer, i, "conv")
+        tables += t
+        dst = bufs[i % 2]
+        code.append(f"sf_q8_conv1d({src}, {c.steps_in}u, {c.c_in}u, {c.kernel}u, {c.stride}u, &{layer}, {dst});")
+        src = dst
+    last = net.convs[-1]
+    filters = int(last.layer.w.shape[0])
+    code.append(f"sf_q8_maxpool({src}, {last.steps_out}u, {filters}u, {ctx.scratch('qpool')});")
+    t, layer = _layer_tables(ctx, net.dense, len(net.convs), "dense")
+    tables += t
+    dst = bufs[len(net.convs) % 2]
+    code.append(f"sf_q8_dense({ctx.scratch('qpool')}, &{layer}, {dst});")
+    _finish(ctx, net, dst, tables, code)
+    return CFragment(
+        runtime=["sf_q8"],
+        tables=tables,
+        scratch=[
+            Field("int8_t", "qin", d),
+            Field("int8_t", "qa", widest),
+            Field("int8_t", "qb", widest),
+            Field("int8_t", "qpool", filters),
+        ],
+        code=code,
+        returns_label=True,
+    )

@@ -1,0 +1,62 @@
+/* sf_q8: int8 dense layers (TFLite's int8 scheme, as TFLM / CMSIS-NN): int8 activations with a
+ * zero point per tensor, int8 weights symmetric per output channel, int32 biases (input zero
+ * point folded in) and accumulators, requantisation by a fixed-point multiplier and shift per
+ * output channel with gemmlowp's SaturatingRoundingDoublingHighMul + RoundingDivideByPOT.
+ * Integer only: no float, no division; the one 64-bit product per output is a mul/mulh pair on
+ * RV32IM, UMULL/SMULL on Cortex-M3/M4. The exact reference: sensorflow.stages.models.int8. */
+#ifndef SF_Q8_H
+#define SF_Q8_H
+
+#include <stdint.h>
+
+#include "sf_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const int8_t *w;       /* n_out rows of n_in weights */
+    const int32_t *bias;   /* bias - z_in * sum_i w[j][i] */
+    const int32_t *mult;   /* per output channel: multiplier in [2^30, 2^31) (or 0) ... */
+    const int8_t *shift;   /* ... and shift: y = acc * mult * 2^(shift - 31) */
+    const int8_t *lut;     /* NULL, or 256 entries: tanh/logistic of the requantised code */
+    uint16_t n_in, n_out;
+    int8_t zp;             /* zero point added after requantisation */
+    int8_t lo;             /* clamp: -128, or the zero point for relu */
+} sf_q8_layer;
+
+/* int8 codes of float features, integer only: q = clamp(zp + sign(x) * round(|x| / scale)),
+ * |x| / scale = mantissa(x) * mult * 2^(exponent(x) - 181 + shift) in 64-bit fixed point (1 / scale
+ * = mult * 2^(shift - 31)), rounded half away from zero; inf and NaN saturate by their sign. */
+void sf_q8_quantize(const float *x, int32_t mult, int shift, int zp, int8_t *q, uint32_t n);
+
+/* TFLite MultiplyByQuantizedMultiplier (a left shift saturates to int32 instead of overflowing). */
+int32_t sf_q8_requantize(int32_t acc, int32_t mult, int shift);
+
+/* y = clamp(zp + requantize(bias[j] + sum_i w[j][i] * x[i]), lo, 127), then lut if set.
+ * x and y must not overlap. */
+void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
+
+/* Valid 1-D convolution over time-major int8 frames x (steps x c_in): layer->n_in = kernel * c_in,
+ * layer->n_out = filters; y (steps_out x filters, time-major) gets the dense layer applied to the
+ * contiguous patch of each output step (steps_out = (steps - kernel) / stride + 1). */
+void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
+                  const sf_q8_layer *layer, int8_t *y);
+
+/* Global max pooling over time: y[c] = max over t of x[t * n_c + c]. */
+void sf_q8_maxpool(const int8_t *x, uint32_t steps, uint32_t n_c, int8_t *y);
+
+/* Label from int8 logits: first maximum, or (one logit) logit > zero point. */
+int sf_q8_argmax(const int8_t *z, uint32_t n, int8_t zp);
+
+/* Scores from int8 logits without exp: n > 1: softmax, scores[c] = table[max - z[c]] / sum in
+ * class order (table[d] = float32 exp(-d * scale)); n == 1: scores[1] = table[z + 128] (the
+ * logistic of the dequantised logit), scores[0] = 1 - scores[1]. Float adds and divides only. */
+void sf_q8_scores(const int8_t *z, uint32_t n, const float *table, float *scores);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SF_Q8_H */

@@ -1,0 +1,161 @@
+"""int8 post-training quantisation of the ``conv1d`` model stage, with the exact reference of
+what the device computes (the scheme of :mod:`sensorflow.stages.models.int8`: TFLite's int8).
+
+Each valid 1-D convolution is the int8 dense layer of ``int8`` applied at every output step to
+the ``kernel x c_in`` codes of its receptive field (frames are time-major, so that patch is
+contiguous: ``sf_q8_conv1d`` calls the dense kernel on a sliding pointer), ReLU clamping at the
+zero point; global max pooling takes the int8 maximum over time (exact: requantisation is
+monotone, so it commutes with max); the dense output layer gives int8 logits. Supported:
+``pool: max`` without ``center_window`` (average pooling would need one more requantisation,
+the centred first layer a per-window bias; both stay float).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...errors import ConfigError
+from ...nn import conv1d as nn
+from .int8 import QLayer, _layer, choose_params, layer_forward, quantize_floats, quantize_multiplier
+
+
+def conv_calibration_ranges(net: nn.Network, frames: np.ndarray) -> np.ndarray:
+    """``(1 + 2 * n_conv + 2, 2)`` [min, max] over the training frames: the input, each conv
+    layer's pre- and post-ReLU output, the pooled vector and the logits (float forward pass)."""
+    trace: list = []
+    logits = nn.forward(net, frames, trace)
+    out = [(float(frames.min()), float(frames.max()))]
+    for _, _, z in trace[:-1]:
+        out.append((float(z.min()), float(z.max())))
+        out.append((0.0, float(max(z.max(), 0.0))))
+    h = trace[-1]
+    pooled = h.max(axis=1) if net.pool == "max" else h.mean(axis=1)
+    out.append((float(pooled.min()), float(pooled.max())))
+    out.append((float(logits.min()), float(logits.max())))
+    return np.array(out, dtype=np.float64)
+
+
+def unsupported(stage) -> str | None:
+    """Why this fitted ``conv1d`` stage has no int8 path (None: it has one)."""
+    if stage.params.pool != "max":
+        return "the int8 conv1d supports pool: max only (avg stays float)"
+    if stage.params.center_window:
+        return "the int8 conv1d does not support center_window (its per-window bias stays float)"
+    if getattr(stage, "int8_ranges_", None) is None:
+        return "no int8 calibration in this artifact: retrain the pipeline (sensorflow train)"
+    return None
+
+
+@dataclass
+class QConv:
+    layer: QLayer  # n_in = kernel * c_in, n_out = filters
+    kernel: int
+    stride: int
+    c_in: int
+    steps_in: int
+
+    @property
+    def steps_out(self) -> int:
+        return nn.out_steps(self.steps_in, self.kernel, self.stride)
+
+
+@dataclass
+class QConvNet:
+    in_scale: float
+    in_zp: int
+    in_mult: int
+    in_shift: int
+    convs: list[QConv]
+    dense: QLayer
+
+    @property
+    def layers(self) -> list[QLayer]:
+        """Every int8 layer, input to output (the conv layers as their per-step dense layer)."""
+        return [c.layer for c in self.convs] + [self.dense]
+
+    @property
+    def n_out(self) -> int:
+        return int(self.dense.w.shape[0])
+
+    @property
+    def binary(self) -> bool:
+        return False
+
+    def quantize_input(self, X) -> np.ndarray:
+        return quantize_floats(X, self.in_mult, self.in_shift, self.in_zp)
+
+    def forward(self, Q) -> np.ndarray:
+        """int8 logits from int8 input codes ``(n, steps * c_in)``, exactly as the C."""
+        q = np.asarray(Q, np.int8)
+        h = q.reshape(len(q), self.convs[0].steps_in, self.convs[0].c_in)
+        for c in self.convs:
+            p = nn.patches(h, c.kernel, c.stride)  # (n, t_out, kernel * c_in)
+            y = layer_forward(c.layer, p.reshape(-1, p.shape[-1]))
+            h = y.reshape(len(q), c.steps_out, -1)
+        pooled = h.max(axis=1)
+        return layer_forward(self.dense, pooled)
+
+    def predict_index(self, X) -> np.ndarray:
+        return np.argmax(self.forward(self.quantize_input(X)).astype(np.int64), axis=1)
+
+
+def quantize_conv(stage) -> QConvNet:
+    """The int8 network of a fitted ``conv1d`` stage."""
+    why = unsupported(stage)
+    if why is not None:
+        raise ConfigError(f"stage 'conv1d': {why}")
+    r = np.asarray(stage.int8_ranges_, np.float64)
+    net = stage.network()
+    geo = stage.geometry()
+    if r.shape != (1 + 2 * len(net.layers) + 2, 2):
+        raise ConfigError("stage 'conv1d': int8_ranges_ does not match the layers; retrain the pipeline")
+    s_in, z_in = choose_params(*r[0])
+    first = (s_in, z_in)
+    convs = []
+    for i, (L, (steps, c_in, _, kernel, stride)) in enumerate(zip(net.layers, geo)):
+        W = np.asarray(L.weight, np.float64).T  # (filters, kernel * c_in), tap-major rows
+        q = _layer(W, np.asarray(L.bias, np.float64), s_in, z_in, r[1 + 2 * i], r[2 + 2 * i], "relu")
+        convs.append(QConv(q, kernel, stride, c_in, steps))
+        s_in, z_in = q.out_scale, q.out_zp
+    # max pooling keeps the last conv layer's codes: the dense layer reads them at that scale
+    W = np.asarray(net.out_weight, np.float64).T
+    dense = _layer(W, np.asarray(net.out_bias, np.float64), s_in, z_in, r[-1], r[-1], "identity")
+    mult, shift = quantize_multiplier(1.0 / first[0])
+    return QConvNet(first[0], first[1], mult, shift, convs, dense)
+
+
+def quantize_model(stage):
+    """The int8 network of any stage with an int8 path (``conv1d`` or a dense model)."""
+    from .int8 import quantize
+
+    return quantize_conv(stage) if stage.name == "conv1d" else quantize(stage)
+
+
+Q8_KERNEL_CODE_BYTES = 1600  # sf_q8.o text: 1,452 B measured on the Cortex-M4F at -O2
+
+
+def int8_cost(stage, float_cost):
+    """The ``Cost`` of a stage on its int8 path (the budget check uses it when the export takes
+    that path): int8 weights, per-channel int32 bias and multiplier and int8 shift, 256-byte
+    tables, the 1 KB score table, the ``sf_q8`` code and the stage function in flash; the int8 input codes and two
+    ping-pong int8 buffers (plus the pooled vector) in RAM; the float model's operation count.
+    Stages without an int8 path get ``float_cost`` back."""
+    from dataclasses import replace
+
+    from .int8 import STAGES
+
+    if stage.name not in (*STAGES, "conv1d"):
+        return float_cost
+    net = quantize_model(stage)
+    flash = Q8_KERNEL_CODE_BYTES + 4 * 256 + 256  # kernels, score table, the stage function
+    for L in net.layers:  # weights, bias + multiplier + shift per channel, table, sf_q8_layer
+        flash += int(L.w.size) + 9 * int(L.w.shape[0]) + (256 if L.lut is not None else 0) + 24
+    if stage.name == "conv1d":
+        first = net.convs[0]
+        widest = max([c.steps_out * int(c.layer.w.shape[0]) for c in net.convs] + [net.n_out])
+        ram = first.steps_in * first.c_in + 2 * widest + int(net.convs[-1].layer.w.shape[0])
+    else:
+        ram = int(net.layers[0].w.shape[1]) + 2 * max(int(L.w.shape[0]) for L in net.layers)
+    return replace(float_cost, flash_bytes=flash, ram_bytes=ram)

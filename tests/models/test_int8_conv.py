@@ -1,0 +1,171 @@
+"""The int8 ``conv1d`` (``stages.models.int8_conv``, C ``sf_q8_conv1d`` / ``sf_q8_maxpool``):
+calibration recorded at fit, accuracy within 3 points of float, the generated C (strict flags,
+ASan/UBSan) and the emulated boards give the numpy reference's int8 logits and labels bit for
+bit, each conv layer equals onnxruntime's MatMulInteger graph on its im2col patches within 1 LSB
+(differences explained), unsupported settings stay float with ``auto``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from int8_cases import fitted_conv, stage_program
+
+from sensorflow import stage as make_stage
+from sensorflow.codegen import numeric
+from sensorflow.codegen.c.library import runtime_files
+from sensorflow.device import measure
+from sensorflow.device.toolchain import STRICT_CFLAGS
+from sensorflow.errors import ConfigError, ToolMissingError
+from sensorflow.nn import conv1d as nn
+from sensorflow.stages.models.int8 import layer_forward, scores
+from sensorflow.stages.models.int8_conv import quantize_conv
+from sensorflow.testing.ccompare import SANITIZE, host_cc
+
+MAIN = """
+#include <stdio.h>
+#include <stdint.h>
+int q8_entry(int i);
+void bench_report(int i);
+void bench_out_u32(uint32_t word);
+void bench_out_u32(uint32_t word)
+{
+    printf(" %ld", (long)(int32_t)word);
+}
+int main(void)
+{
+    int i;
+    for (i = 0; i < N_ROWS; i++) {
+        printf("%d", q8_entry(i));
+        bench_report(i);
+        printf("\\n");
+    }
+    return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module", params=[(1, 1), (1, 2)], ids=["stride1", "stride2"])
+def conv(request):
+    return fitted_conv(strides=request.param)
+
+
+def test_calibration_and_accuracy(conv):
+    m, Xtr, Xte, yte = conv
+    assert m.int8_ranges_.shape == (1 + 2 * 2 + 2, 2)
+    net = quantize_conv(m)
+    acc_f = np.mean(m.predict(Xte) == yte)
+    acc_q = np.mean(np.asarray(m.classes_)[net.predict_index(Xte)] == yte)
+    assert acc_f >= 0.8 and acc_q >= acc_f - 0.03, (acc_f, acc_q)
+
+
+def test_c_equals_reference_bit_for_bit(conv, tmp_path):
+    m, _, Xte, _ = conv
+    net = quantize_conv(m)
+    rows = np.concatenate([Xte, np.full((1, Xte.shape[1]), np.nan, np.float32)]).astype(np.float32)
+    src, files = stage_program(m, rows, "int8")
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "stage.c").write_text(src)
+    (tmp_path / "main.c").write_text(MAIN)
+    cs = [str(tmp_path / n) for n in files if n.endswith(".c")] + [str(tmp_path / "stage.c"), str(tmp_path / "main.c")]
+    exe = tmp_path / "conv"
+    cmd = [host_cc(), *STRICT_CFLAGS, "-O1", "-g", *SANITIZE, f"-DN_ROWS={len(rows)}", "-I", str(tmp_path), *cs]
+    res = subprocess.run([*cmd, "-lm", "-o", str(exe)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[:4000]
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and not run.stderr, run.stderr[:3000]
+    got = np.array([[int(v) for v in ln.split()] for ln in run.stdout.splitlines()], np.int64)
+    logits = net.forward(net.quantize_input(rows))
+    assert np.array_equal(got[:, 1:], logits.astype(np.int64))
+    assert np.array_equal(got[:, 0], net.predict_index(rows))
+    assert np.all(np.isfinite(scores(net, logits)))
+
+
+def test_each_conv_layer_equals_onnxruntime(conv):
+    pytest.importorskip("onnxruntime")
+    from sensorflow.interop.onnx_q8 import explain, layer_graph, run
+
+    m, Xtr, _, _ = conv
+    net = quantize_conv(m)
+    q = net.quantize_input(Xtr)
+    h = q.reshape(len(q), net.convs[0].steps_in, net.convs[0].c_in)
+    for c in net.convs:
+        p = nn.patches(h, c.kernel, c.stride).reshape(-1, c.kernel * c.c_in)
+        want = layer_forward(c.layer, p)
+        got = run(layer_graph(SimpleNamespace(layers=[c.layer]), 0), np.ascontiguousarray(p))
+        diff = got.astype(np.int64) - want
+        assert np.abs(diff).max() <= 1
+        tie, near = explain(c.layer, p)
+        assert np.all((tie | near)[diff != 0])
+        h = want.reshape(len(q), c.steps_out, -1)
+
+
+def test_unsupported_settings_stay_float_with_auto(conv):
+    m, Xtr, _, _ = conv
+    y = np.arange(len(Xtr)) % 2
+    avg = make_stage("conv1d", filters=[4], frame_size=4, epochs=2, pool="avg").fit(Xtr, y)
+    centred = make_stage("conv1d", filters=[4], frame_size=4, epochs=2, center_window=True).fit(Xtr, y)
+    for s, word in [(avg, "pool: max"), (centred, "center_window")]:
+        assert not numeric.integer_for("conv1d", "auto", "none", s)
+        assert numeric.integer_for("conv1d", "int8", "none", s)
+        with pytest.raises(ConfigError, match=word):
+            quantize_conv(s)
+        (label,) = numeric.plan([(3, "conv1d", s)], "auto", "none")
+        assert not label.integer and word in label.label
+    assert numeric.integer_for("conv1d", "auto", "none", m)
+
+
+@pytest.mark.emulator
+@pytest.mark.slow
+@pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])
+def test_emulated_boards_equal_reference(conv, board, tmp_path):
+    why = measure.tools_available(board)
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    m, _, Xte, _ = conv
+    net = quantize_conv(m)
+    rows = Xte[:16].astype(np.float32)
+    src, files = stage_program(m, rows, "int8")
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "stage.c").write_text(src)
+    cs = [tmp_path / "stage.c"] + [tmp_path / n for n in files if n.endswith(".c")]
+    try:
+        res = measure.measure_c(
+            cs, "q8_entry", board, n_inputs=len(rows), include_dirs=[tmp_path], workdir=tmp_path / "i"
+        )
+    except ToolMissingError as exc:
+        pytest.skip(str(exc))
+    assert np.array_equal(np.asarray(res.results), net.predict_index(rows))
+    words = np.array(res.words, dtype=np.uint32).view(np.int32).reshape(len(rows), net.n_out)
+    assert np.array_equal(words, net.forward(net.quantize_input(rows)).astype(np.int32))
+
+
+def test_runtime_files_are_shipped():
+    assert "sf_q8.c" in runtime_files(["sf_q8"])
+
+
+def test_hil_reference_of_an_int8_export(conv, tmp_path):
+    import json
+
+    from sensorflow.hil.int8_reference import Int8Reference, reference_for
+
+    m, _, Xte, _ = conv
+    pipe = SimpleNamespace(model=m, classes_=np.asarray(m.classes_), transform=lambda X: X)
+    assert reference_for(pipe, tmp_path) is pipe  # no export report: the float pipeline
+    (tmp_path / "export_report.json").write_text(json.dumps({"stages": [{"type": "conv1d", "numeric": "float"}]}))
+    assert reference_for(pipe, tmp_path) is pipe
+    row = {"type": "conv1d", "numeric": "integer: " + numeric.INTEGER_PATHS["conv1d"]}
+    (tmp_path / "export_report.json").write_text(json.dumps({"stages": [row]}))
+    ref = reference_for(pipe, tmp_path)
+    assert isinstance(ref, Int8Reference)
+    net = quantize_conv(m)
+    want = scores(net, net.forward(net.quantize_input(Xte)))
+    assert np.array_equal(ref.predict_proba(Xte), want.astype(np.float64))
+    assert np.array_equal(ref.predict(Xte), np.asarray(m.classes_)[net.predict_index(Xte)])
