@@ -240,7 +240,8 @@ def requantize(acc, mult, shift) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- quantise a stage
 def has_calibration(stage) -> bool:
-    return getattr(stage, "int8_ranges_", None) is not None
+    """Calibrated at fit, or imported from a quantised ONNX graph (``int8_import_``)."""
+    return getattr(stage, "int8_ranges_", None) is not None or getattr(stage, "int8_import_", None) is not None
 
 
 def quantize(stage) -> QNet:
@@ -252,6 +253,10 @@ def quantize(stage) -> QNet:
             f"stage '{stage.name}' was trained before int8 calibration was recorded; "
             "retrain the pipeline (sensorflow train) to export it with --numeric int8"
         )
+    if getattr(stage, "int8_import_", None) is not None:  # the graph's own scales (onnx_quantised)
+        from .onnx_quantised import build
+
+        return build(stage.int8_import_)
     ranges = np.asarray(stage.int8_ranges_, np.float64)
     act = _activation(stage)
     layers_f = dense_layers(stage)

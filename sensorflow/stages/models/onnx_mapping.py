@@ -39,7 +39,8 @@ SUPPORTED = (
     "Gemm, MatMul, Add, Mul, BatchNormalization, Relu, Tanh, Sigmoid, Clip, Softmax, Conv (1-D, valid), "
     "GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax (over time), Transpose (layout), Identity, Cast, "
     "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear, rbf, poly kernels), "
-    "Scaler (or Sub+Div / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap"
+    "Scaler (or Sub+Div / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap; "
+    "quantised dense layers: QuantizeLinear/DequantizeLinear (QDQ) around Gemm/MatMul, QLinearMatMul, QGemm"
 )
 _SVM_KERNELS = {"LINEAR": "linear", "RBF": "rbf", "POLY": "poly"}
 # what skl2onnx computes from SVMClassifier's pair scores: SVC.decision_function's ovr shape
@@ -50,7 +51,6 @@ _SVM_OVR_OPS |= {"ArgMax", "Gather"}
 _PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
 _REGRESSORS = {"TreeEnsembleRegressor", "LinearRegressor", "SVMRegressor", "TreeEnsemble"}
-_QUANTISED = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger"}
 
 
 @dataclass
@@ -168,7 +168,10 @@ def _class_labels(g: _Graph, node=None) -> list | None:
 
 def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     """Map a loaded ``onnx.ModelProto``."""
+    from . import onnx_quantised as oq
+
     g = _Graph(model, source)
+    qconst = oq.fold_constant_dequantize(g) if oq.is_quantised(g) else None
     nodes = [n for n in _model_chain(g) if n.op_type not in _PASS]
     n_features = _n_features(g)
     pre = []
@@ -183,9 +186,9 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     for n in nodes:
         if n.op_type in _REGRESSORS:
             raise g.err(n, "a regression model; sensorflow's model stages are classifiers (no regression stage yet)")
-        if n.op_type in _QUANTISED:
-            raise g.err(n, "a quantised graph; there is no integer model path to import it into yet")
-    if head.op_type == "TreeEnsembleClassifier":
+    if qconst is not None:
+        model_stage, labels = _Mapped(*oq.dense(g, nodes, qconst)), _class_labels(g)
+    elif head.op_type == "TreeEnsembleClassifier":
         _only(g, nodes[1:], set())
         model_stage, labels = _trees(g, head)
     elif head.op_type == "LinearClassifier":
