@@ -89,10 +89,10 @@ def dense(g, nodes, qconst: dict):
         if op == "QuantizeLinear":
             s, z = _qparams(g, n, 1, 2)
             if pending is not None:
-                layers.append(_layer_dict(g, pending, s, z))
+                layers.append(_layer_dict(pending, s, z, n.output[0]))
                 pending = None
             elif net_in is None and not layers:
-                net_in = (s, z)
+                net_in = (s, z, n.output[0])
             else:
                 raise g.err(n, "quantises a tensor that is not a layer output")
             cur = (s, z)
@@ -227,10 +227,10 @@ def _qop_layer(g, n, a, cur) -> dict:
     if len(n.input) <= y[0] or not n.input[y[0]]:
         raise g.err(n, "a float output; the int8 path needs int8 outputs (y_scale, y_zero_point)")
     s, z = _qparams(g, n, *y)
-    return _layer_dict(g, [w, w_scale, bias, (s_in, z_in), False, n], s, z)
+    return _layer_dict([w, w_scale, bias, (s_in, z_in), False, n], s, z, n.output[0])
 
 
-def _layer_dict(g, pending, s_out, z_out) -> dict:
+def _layer_dict(pending, s_out, z_out, tensor: str) -> dict:
     w, w_scale, bias, (s_in, z_in), relu, node = pending
     bias = np.zeros(w.shape[0], np.int64) if bias is None else bias
     return {
@@ -243,12 +243,13 @@ def _layer_dict(g, pending, s_out, z_out) -> dict:
         "zp": z_out,
         "relu": bool(relu),
         "node": node.name or node.output[0],
+        "tensor": tensor,  # the graph's int8 output of this layer (tests compare with it)
     }
 
 
 def _stage(g, make, net_in, layers):
     """The float stage (dequantised arrays) carrying ``int8_import_``."""
-    qnet = {"in_scale": net_in[0], "in_zp": net_in[1], "layers": layers}
+    qnet = {"in_scale": net_in[0], "in_zp": net_in[1], "in_tensor": net_in[2], "layers": layers}
     net = build(qnet, g.source)  # every check now, not at export
     hidden = [L.act for L in net.layers[:-1]]
     if len(set(hidden)) > 1:
