@@ -358,7 +358,7 @@ def test_train_command_on_a_type_onnx_pipeline_keeps_the_model(tmp_path, capsys)
     assert result["accuracy"] == pytest.approx(float(np.mean(run_ort(to_onnx(est, F), F[100:])[0] == y[100:])))
 
 
-def test_regressors_and_quantised_graphs_are_named_errors():
+def test_regressors_and_unsupported_quantisation_are_named_errors():
     from sklearn.ensemble import RandomForestRegressor
 
     X, y = data(2)
@@ -366,4 +366,4 @@ def test_regressors_and_quantised_graphs_are_named_errors():
     _err(to_onnx(reg, X), "(TreeEnsembleRegressor)", "no regression stage yet")
     q = _graph([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="q")], {"s": 0.1}, k=5)
     q.graph.initializer.append(numpy_helper.from_array(np.uint8(0), "z"))
-    _err(q, "node 'q' (QuantizeLinear)", "no integer model path")
+    _err(q, "node 'q' (QuantizeLinear)", "uint8 activations")  # quantised graphs: tests/interop/test_onnx_quantised.py

@@ -153,9 +153,7 @@ def test_quantised_convolution_is_refused_naming_the_node():
 
     nodes = [
         helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"], name="q_in"),
-        helper.make_node(
-            "QLinearConv", ["xq", "s", "z", "w", "s", "z", "s", "z"], ["yq"], name="conv_q"
-        ),
+        helper.make_node("QLinearConv", ["xq", "s", "z", "w", "s", "z", "s", "z"], ["yq"], name="conv_q"),
         helper.make_node("DequantizeLinear", ["yq", "s", "z"], ["y"], name="dq_out"),
     ]
     inits = [c("s", np.float32(0.1)), c("z", np.int8(0)), c("w", np.ones((2, 3, 3), np.int8))]

@@ -51,7 +51,17 @@ def test_quantised_import_on_board(quantised_artifact, board, extra, tmp_path, c
     rep = json.loads(capsys.readouterr().out)
     assert next(r for r in rep["stages"] if r["type"] == "mlp")["numeric"].startswith("integer: int8")
     status = main(
-        ["hil", str(quantised_artifact), "--board", board, "--export-dir", str(exp), "--json", "--build-dir", str(tmp_path / "b")]
+        [
+            "hil",
+            str(quantised_artifact),
+            "--board",
+            board,
+            "--export-dir",
+            str(exp),
+            "--json",
+            "--build-dir",
+            str(tmp_path / "b"),
+        ]
     )
     result = json.loads(capsys.readouterr().out)
     assert status == 0, json.dumps(result)[:3000]

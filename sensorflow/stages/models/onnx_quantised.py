@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ConfigError
-from .int8 import INT32_MAX, QMIN, QLayer, QNet, quantize_multiplier
+from .int8 import QMIN, imported_net
 
 OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearMatMul", "QGemm", "QLinearConv", "MatMulInteger", "ConvInteger"}
 _SCALE_RTOL = 1e-5  # bias scale vs s_in * s_w (float32 products)
@@ -43,8 +43,6 @@ def is_quantised(g) -> bool:
 def fold_constant_dequantize(g) -> dict:
     """Every ``DequantizeLinear`` of a constant (weights, biases) becomes a float constant of the
     graph; returns ``{output: (q, scale, zero_point, axis)}`` of those, for the layers to read."""
-    from .onnx_mapping import _attrs
-
     out = {}
     for n in g.nodes:
         if n.op_type == "DequantizeLinear" and n.input[0] in g.consts:
@@ -73,7 +71,6 @@ def dense(g, nodes, qconst: dict):
     """``(stage, n_outputs, n_in)``: a ``logistic`` (one layer) or ``mlp`` stage whose
     ``int8_import_`` holds the graph's int8 network."""
     from ...registry import stage as make
-    from .onnx_mapping import _attrs
 
     cur = None  # (scale, zp) of the int8 tensor the chain holds, or None while it is float
     net_in = None
@@ -192,14 +189,27 @@ def _bias(g, n, name, qconst, s_in, w_scale) -> np.ndarray:
     if q.dtype != np.int32 or np.any(np.asarray(z) != 0):
         raise g.err(n, f"a {q.dtype} bias with zero point {np.asarray(z).ravel()[:1]}; int32 at zero point 0 maps")
     if q.size not in (1, w_scale.size) or not np.allclose(s, want, rtol=_SCALE_RTOL, atol=0):
-        raise g.err(n, "a bias scale other than input scale x weight scale; the int8 path adds the bias to the accumulator")
+        raise g.err(
+            n, "a bias scale other than input scale x weight scale; the int8 path adds the bias to the accumulator"
+        )
     return np.broadcast_to(q.astype(np.int64), w_scale.shape).copy()
 
 
-def _clip_is_relu(g, n, a) -> bool:
-    from .onnx_mapping import _clip_relu
+def _attrs(node) -> dict:
+    from onnx import helper
 
-    return _clip_relu(g, n, a) == "relu"
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _clip_is_relu(g, n, a) -> bool:
+    lo, hi = a.get("min"), a.get("max")
+    if len(n.input) > 1 and n.input[1]:
+        lo = float(g.consts[n.input[1]])
+    if len(n.input) > 2 and n.input[2]:
+        hi = float(g.consts[n.input[2]])
+    if lo == 0 and (hi is None or np.isinf(hi)):
+        return True
+    raise g.err(n, f"Clip({lo}, {hi}); in a quantised graph Clip(0, inf) maps (to relu)")
 
 
 def _qop_layer(g, n, a, cur) -> dict:
@@ -250,7 +260,7 @@ def _layer_dict(pending, s_out, z_out, tensor: str) -> dict:
 def _stage(g, make, net_in, layers):
     """The float stage (dequantised arrays) carrying ``int8_import_``."""
     qnet = {"in_scale": net_in[0], "in_zp": net_in[1], "in_tensor": net_in[2], "layers": layers}
-    net = build(qnet, g.source)  # every check now, not at export
+    net = imported_net(qnet, g.source)  # every check now, not at export
     hidden = [L.act for L in net.layers[:-1]]
     if len(set(hidden)) > 1:
         raise ConfigError(f"{g.source}: hidden layers mix relu and identity {hidden}; the mlp stage has one activation")
@@ -271,48 +281,3 @@ def _stage(g, make, net_in, layers):
         s.biases_ = np.concatenate([b.astype(np.float32) for _, b in float_layers])
     s.int8_import_ = qnet
     return s, max(n_out, 2), int(n_in)
-
-
-def build(qnet: dict, source: str = "int8_import_") -> QNet:
-    """The :class:`QNet` of an imported graph's int8 parameters (``int8_import_``)."""
-    layers = []
-    n = len(qnet["layers"])
-    for i, d in enumerate(qnet["layers"]):
-        w = np.asarray(d["w"], np.int64)
-        w_scale = np.asarray(d["w_scale"], np.float64)
-        bias = np.asarray(d["bias"], np.int64)
-        s_in, z_in, s, z = float(d["in_scale"]), int(d["in_zp"]), float(d["scale"]), int(d["zp"])
-        if i and (s_in, z_in) != (layers[-1].scale, layers[-1].zp):
-            raise ConfigError(f"{source}: layer '{d['node']}' reads another scale than the layer before writes")
-        relu = i < n - 1 and (d["relu"] or z == QMIN)
-        folded = bias - z_in * w.sum(axis=1)
-        if np.any(np.abs(w).sum(axis=1) * 128 + np.abs(folded) > INT32_MAX):
-            raise ConfigError(f"{source}: layer '{d['node']}' could overflow its int32 accumulator")
-        try:
-            mq = [quantize_multiplier(np.float64(np.float32(s_in)) * ws / np.float64(np.float32(s))) for ws in w_scale]
-        except ConfigError as exc:
-            raise ConfigError(f"{source}: layer '{d['node']}': {exc.message}") from None
-        layers.append(
-            QLayer(
-                w=w.astype(np.int8),
-                w_scale=w_scale,
-                bias=bias.astype(np.int32),
-                folded=folded.astype(np.int32),
-                mult=np.array([m for m, _ in mq], np.int32),
-                shift=np.array([sh for _, sh in mq], np.int32),
-                in_scale=s_in,
-                in_zp=z_in,
-                scale=s,
-                zp=z,
-                lo=z if relu else QMIN,
-                act="relu" if relu else "identity",
-                out_scale=s,
-                out_zp=z,
-            )
-        )
-    s0, z0 = float(qnet["in_scale"]), int(qnet["in_zp"])
-    if layers and (s0, z0) != (layers[0].in_scale, layers[0].in_zp):
-        raise ConfigError(f"{source}: the first layer reads another scale than the input QuantizeLinear writes")
-    in_mult, in_shift = quantize_multiplier(1.0 / np.float64(np.float32(s0)))
-    act = layers[0].act if len(layers) > 1 else "identity"
-    return QNet(s0, z0, in_mult, in_shift, layers, act)
