@@ -57,8 +57,12 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
             fn = mod.export
         except (ModuleNotFoundError, AttributeError):
             raise CodegenError("MicroPython export is not available in this installation; use --lang c") from None
-        report = fn(pipeline, meta, board, staging)
-        report["numeric"] = f"float (MicroPython computes in float; --numeric {args.numeric}, board FPU {board.fpu})"
+        report = fn(pipeline, meta, board, staging, numeric=args.numeric)
+        why = f"--numeric {args.numeric}, board FPU {board.fpu}"
+        floats = report["numeric"].startswith("float")
+        report["numeric"] = (
+            f"float (MicroPython computes in float; {why})" if floats else f"{report['numeric']} ({why})"
+        )
         out.set(**report)
         out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir}")
         out.print(f"numeric path: {report['numeric']}")
