@@ -166,3 +166,50 @@ def test_quantised_convolution_is_refused_naming_the_node():
     )
     with pytest.raises(ConfigError, match="conv_q.*QLinearConv.*quantised convolution"):
         from_model(helper.make_model(g), source="m.onnx")
+
+
+def _matmul_add(tmp_path):
+    """tf2onnx's Dense: MatMul + Add (random weights), as a float graph file."""
+    from onnx import TensorProto, helper
+
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((64, 10)).astype(np.float32) * 0.1
+    b = rng.standard_normal(10).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["input", "W"], ["mm"], name="dense/MatMul")]
+    nodes.append(helper.make_node("Add", ["mm", "b"], ["logits"], name="dense/BiasAdd"))
+    g = helper.make_graph(
+        nodes,
+        "keras",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["n", 64])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", 10])],
+        [numpy_helper.from_array(W, "W"), numpy_helper.from_array(b, "b")],
+    )
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, tmp_path / "f.onnx")
+    return tmp_path / "f.onnx"
+
+
+@pytest.mark.parametrize("fmt, node", [("qdq", "dense/BiasAdd"), ("qop", "QLinearAdd")])
+def test_matmul_and_add_quantised_apart_say_to_preprocess(tmp_path, fmt, node):
+    from qcases import mq
+
+    X, _ = mq.digits()
+    mq.quantised(onnx.load(str(_matmul_add(tmp_path))), X, fmt, False, tmp_path / "q.onnx")
+    with pytest.raises(ConfigError, match=f"{node}.*quant_pre_process") as e:
+        load(tmp_path / "q.onnx")
+    assert "\n" not in str(e.value)
+
+
+def test_preprocessed_matmul_add_imports_as_one_layer(tmp_path):
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+    from qcases import mq
+
+    X, _ = mq.digits()
+    quant_pre_process(str(_matmul_add(tmp_path)), str(tmp_path / "pre.onnx"), skip_symbolic_shape=True)
+    mq.quantised(onnx.load(str(tmp_path / "pre.onnx")), X, "qdq", False, tmp_path / "q.onnx")
+    net = quantize(load(tmp_path / "q.onnx").model)
+    Xt = held_out_rows()
+    np.testing.assert_array_equal(
+        net.predict_index(Xt), np.argmax(run_ort(onnx.load(str(tmp_path / "q.onnx")), Xt)[0], 1)
+    )

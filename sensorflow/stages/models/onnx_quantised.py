@@ -117,6 +117,12 @@ def dense(g, nodes, qconst: dict):
             pending[2] = _bias(g, n, name, qconst, pending[3][0], pending[1])
         elif (op == "Relu" or (op == "Clip" and _clip_is_relu(g, n, a))) and pending is not None:
             pending[4] = True
+        elif op in ("Add", "QLinearAdd") and layers and pending is None:
+            raise g.err(
+                n,
+                "an int8 Add after a layer's requantisation (MatMul and Add quantised apart: two roundings, not one "
+                "int8 layer); run onnxruntime.quantization.quant_pre_process before quantize_static (it fuses them into Gemm)",
+            )
         elif op in ("QLinearMatMul", "QGemm"):
             if cur is None or cur[0] == "dq":
                 raise g.err(n, "reads a tensor that is not int8")
