@@ -74,7 +74,7 @@ class Rows:
         return next(self.batches, None)
 
 
-def quantised(model, X, fmt: str, per_channel: bool, path: Path) -> None:
+def quantised(model, X, fmt: str, per_channel: bool, path: Path, activations: str = "QInt8") -> None:
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     CalibrationDataReader.register(Rows)
@@ -86,7 +86,7 @@ def quantised(model, X, fmt: str, per_channel: bool, path: Path) -> None:
             str(path),
             Rows(X),
             quant_format=QuantFormat.QDQ if fmt == "qdq" else QuantFormat.QOperator,
-            activation_type=QuantType.QInt8,
+            activation_type=getattr(QuantType, activations),
             weight_type=QuantType.QInt8,
             per_channel=per_channel,
         )

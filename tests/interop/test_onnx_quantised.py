@@ -104,8 +104,8 @@ def _uint8_weights(m, inits):
     _set(inits, "fc0.weight_zero_point", np.uint8(128))
 
 
-def _uint8_activations(m, inits):
-    _set(inits, "input_zero_point", np.uint8(18))
+def _int16_activations(m, inits):
+    _set(inits, "input_zero_point", np.int16(18))
 
 
 def _weight_zero_point(m, inits):
@@ -131,7 +131,7 @@ def _vector_activation_scale(m, inits):
     "edit, node, words",
     [
         (_uint8_weights, "/fc0/Gemm", "uint8 weights"),
-        (_uint8_activations, "input_QuantizeLinear", "uint8 activations"),
+        (_int16_activations, "input_QuantizeLinear", "int16 activations"),
         (_weight_zero_point, "/fc1/Gemm", "weight zero points"),
         (_per_input_channel, "/fc0/Gemm", "along the input axis"),
         (_bias_scale, "/fc1/Gemm", "bias scale"),
@@ -213,3 +213,24 @@ def test_preprocessed_matmul_add_imports_as_one_layer(tmp_path):
     np.testing.assert_array_equal(
         net.predict_index(Xt), np.argmax(run_ort(onnx.load(str(tmp_path / "q.onnx")), Xt)[0], 1)
     )
+
+
+@pytest.mark.parametrize("fmt", ["qdq", "qop"])
+def test_uint8_activations_map_exactly(tmp_path, fmt):
+    """quantize_static with activation_type=QUInt8: the codes are the int8 ones + 128."""
+    from qcases import mq
+
+    X, y = mq.digits()
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(max_iter=300).fit(X, y)
+    mq.quantised(mq.float_graph([(lr.coef_.T, lr.intercept_)]), X, fmt, False, tmp_path / "q.onnx", "QUInt8")
+    model = onnx.load(str(tmp_path / "q.onnx"))
+    assert any(t.data_type == onnx.TensorProto.UINT8 for t in model.graph.initializer)
+    net = quantize(load(tmp_path / "q.onnx").model)
+    Xt = held_out_rows()
+    ref = run_ort(model, Xt)[0]
+    np.testing.assert_array_equal(net.predict_index(Xt), np.argmax(ref, axis=1))
+    L = net.layers[-1]
+    codes = np.round(ref / L.out_scale).astype(np.int64) + L.out_zp
+    assert np.abs(net.forward(net.quantize_input(Xt)).astype(np.int64) - codes).max() <= 1

@@ -18,7 +18,9 @@ scale as one float32 product rounded half to even; the device's fixed point roun
 away from zero, so an output may differ by 1 LSB where the exact value is at (or within float32
 error of) a half-way point (``sensorflow.interop.onnx_q8.explain``). The float input is
 quantised as ``sf_q8_quantize`` does (fixed-point ``1 / scale``, ties away from zero) where
-``QuantizeLinear`` rounds ``x / scale`` half to even: again at most 1 LSB, at ties.
+``QuantizeLinear`` rounds ``x / scale`` half to even: again at most 1 LSB, at ties. uint8
+activations (zero point ``z``) are the int8 codes shifted by 128 (zero point ``z - 128``): the
+same values and the same saturation, so they map exactly.
 
 A hidden layer whose output zero point is -128 clamps at 0 whether or not the graph kept its
 ``Relu`` (quantize_static removes it): that is a relu layer. The stage's float arrays are the
@@ -151,11 +153,12 @@ def _qparams(g, n, si, zi) -> tuple[float, int]:
     z = np.asarray(g.consts[n.input[zi]]) if len(n.input) > zi and n.input[zi] else np.zeros((), np.uint8)
     if s.size != 1:
         raise g.err(n, f"{s.size} activation scales; the int8 path has one scale per activation tensor")
-    if z.dtype != np.int8:
-        raise g.err(n, f"{z.dtype} activations; the int8 path takes int8 (quantize with activation_type=QInt8)")
+    if z.dtype not in (np.int8, np.uint8):
+        raise g.err(n, f"{z.dtype} activations; int8 and uint8 activations map")
     if not s.ravel()[0] > 0:
         raise g.err(n, f"scale {s.ravel()[0]}; a positive scale is needed")
-    return float(s.ravel()[0]), int(z.ravel()[0])
+    shift = 128 if z.dtype == np.uint8 else 0  # uint8 code c is int8 code c - 128 (zero point too): exact
+    return float(s.ravel()[0]), int(z.ravel()[0]) - shift
 
 
 def _weights(g, n, qconst, idx, trans) -> tuple[np.ndarray, np.ndarray]:
