@@ -7,7 +7,10 @@ in float; on a board without an FPU that float is software floating point (libgc
 the export says so stage by stage rather than failing.
 
 Integer paths today: the tree models (integer compares of order-preserving int32 keys of the
-float32 features and thresholds: exact, no float operation in the walk).
+float32 features and thresholds: exact, no float operation in the walk). ``stats`` and
+``band_energy`` given ``q15_scale`` compute in fixed point (``sensorflow.dsp.fixed``) on the
+host as on every board: that is the pipeline's definition, trained on, so they take their
+integer path whatever ``--numeric`` says (``fixed`` indices of :func:`plan`).
 """
 
 from __future__ import annotations
@@ -48,12 +51,17 @@ class StagePath:
     label: str  # e.g. "integer: integer compares ..." or "float (soft-float: no integer path for stage 2 fft)"
 
 
-def plan(stages: list[tuple[int, str]], requested: str, fpu: str) -> list[StagePath]:
-    """The path of each ``(index, stage type)``."""
+FIXED_POINT = "q15 fixed point (q15_scale: the pipeline computes these features in fixed point everywhere)"
+
+
+def plan(stages: list[tuple[int, str]], requested: str, fpu: str, fixed=frozenset()) -> list[StagePath]:
+    """The path of each ``(index, stage type)``; ``fixed``: indices of fixed-point stages."""
     soft = fpu == "none"
     out = []
     for index, name in stages:
-        if integer_for(name, requested, fpu):
+        if index in fixed:
+            out.append(StagePath(index, name, True, f"integer: {FIXED_POINT}"))
+        elif integer_for(name, requested, fpu):
             out.append(StagePath(index, name, True, f"integer: {INTEGER_PATHS[name]}"))
         elif not soft:
             out.append(StagePath(index, name, False, "float"))

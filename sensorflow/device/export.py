@@ -15,6 +15,7 @@ from ..codegen.c.packaging import package
 from ..codegen.numeric import plan as numeric_plan
 from ..codegen.numeric import summary as numeric_summary
 from ..cost import Cost
+from ..stages.fixed_point import is_fixed
 from ..errors import BudgetExceededError, CodegenError, ToolMissingError
 
 REPORT = "export_report.json"
@@ -89,7 +90,8 @@ def export(
         raise CodegenError(f"{out}: exists and is not a directory; pick another --out")
     gen = generate(pipeline, meta=meta, board=board, prefix=prefix, numeric=numeric)
     rows = stage_estimates(gen, board)
-    paths = numeric_plan([(r["index"], r["type"]) for r in rows], numeric, board.fpu)
+    fixed = {es.ctx.index for es in gen.stages if is_fixed(es.ctx.stage)}
+    paths = numeric_plan([(r["index"], r["type"]) for r in rows], numeric, board.fpu, fixed)
     for r, p in zip(rows, paths):
         r["numeric"] = p.label
     path_line = numeric_summary(paths, numeric, board.fpu)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ....errors import CodegenError
+from ....stages.fixed_point import is_fixed
 from ....stages.stats import FUNCTIONS
 from .. import cgen
 from ..fragment import CFragment, Field
@@ -363,7 +364,12 @@ def emit_butter(stage, ctx) -> CFragment:
 
 @c_emitter("stats")
 def emit_stats(stage, ctx) -> CFragment:
-    """sf_stats_compute_f32 per channel, then the requested statistics in order."""
+    """sf_stats_compute_f32 per channel, then the requested statistics in order
+    (fixed point when the stage has ``q15_scale``: emitters/fixed.py)."""
+    if is_fixed(stage):
+        from .fixed import emit_stats_q15  # fixed.py builds on this module's Tables
+
+        return emit_stats_q15(stage, ctx)
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     fns = list(stage.params.functions)
     ids = "{" + ", ".join(f"{FUNCTIONS.index(fn)}u" for fn in fns) + "}"  # the SF_STAT_* order
@@ -466,7 +472,11 @@ def emit_fft(stage, ctx) -> CFragment:
 def emit_band_energy(stage, ctx) -> CFragment:
     """Each frame's power spectrum summed straight into its bands (a bin -> band table; the
     bands are disjoint 0/1 rows of band_matrix) and averaged over the frames, so only the FFT
-    buffer is scratch; optional 10 log10(max(e, 1e-10))."""
+    buffer is scratch; optional 10 log10(max(e, 1e-10)). Fixed point with ``q15_scale``."""
+    if is_fixed(stage):
+        from .fixed import emit_band_energy_q15  # fixed.py builds on this module's Tables
+
+        return emit_band_energy_q15(stage, ctx)
     C = ctx.input_spec.n_channels
     t = Tables(ctx)
     nbands = stage.band_matrix(np.float32).shape[0]
