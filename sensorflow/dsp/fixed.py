@@ -8,11 +8,11 @@ features are bit-identical. Conventions:
   from zero, saturated to -32768..32767, NaN -> 0): the sensor's scale is ``2**-k`` physical
   units per count, a power of two so the device converts with integer operations only.
 - **Window.** q15 taps ``round(w * 32768)`` clipped to 32767; ``xw = (q * w + 16384) >> 15``.
-- **FFT.** Radix-2 decimation-in-time complex FFT of the windowed frame (imaginary part 0),
-  bit-reversed input, every stage scaled by 1/2 (``(a +- b*W) >> 1``, as CMSIS-DSP's
-  arm_cfft_q15 / arm_rfft_q15 scale per stage) so the output is ``FFT(x) / N`` in counts;
-  twiddles q15 ``round(cos), round(-sin)`` (x 32768, clipped), products ``>> 15``; the
-  twiddle 1 (index 0) is exact (no multiply).
+- **FFT.** A real FFT as CMSIS-DSP's arm_rfft_q15 builds it: the N/2-point complex FFT of
+  ``x[2i] + j x[2i+1]`` (radix-2 decimation in time, bit-reversed input, every stage scaled by
+  1/2: ``(a +- b*W) >> 1``; q15 twiddles ``round(cos), round(-sin)`` x 32768 clipped, products
+  ``>> 15``, the twiddle 1 exact), then the split with q15 coefficients A, B and ``>> 16``
+  (one more halving): the output is ``FFT(x) / N`` in counts.
 - **Power.** ``re*re + im*im`` (fits uint32: |X| <= 32767 plus the truncation of 6-16 stages);
   bands sum power over their bins and frames in uint64 (q31-and-wider accumulators).
 - **Output.** A feature is ``float32(code) * float32(fscale)`` (one correctly rounded int ->
@@ -60,17 +60,18 @@ def bitrev(n: int) -> np.ndarray:
     return np.array([int(format(i, f"0{bits}b")[::-1], 2) for i in range(n)], dtype=np.int64)
 
 
-def fft_q15(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Scaled complex FFT of real q15 ``frames (..., n)``: ``(re, im)`` int64 arrays (values
-    fit int32), bins ``0..n-1``, each ``FFT / n`` with the per-stage truncations of sf_q15.c."""
-    n = frames.shape[-1]
+def cfft_q15(re: np.ndarray, im: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled complex FFT of ``re + j im (..., n)`` in natural order: ``FFT / n`` with the
+    per-stage truncations of sf_q15_fft (int64 arrays whose values fit int32)."""
+    n = re.shape[-1]
+    lead = re.shape[:-1]
     wr_all, wi_all = (t.astype(np.int64) for t in twiddles(n))
-    re = frames.astype(np.int64)[..., bitrev(n)]
-    im = np.zeros_like(re)
+    rev = bitrev(n)
+    re, im = re.astype(np.int64)[..., rev], im.astype(np.int64)[..., rev]
     half = 1
     while half < n:
         step = n // (2 * half)
-        re = re.reshape(*re.shape[:-1], n // (2 * half), 2, half)
+        re = re.reshape(*lead, n // (2 * half), 2, half)
         im = im.reshape(re.shape)
         ar, br = re[..., 0, :], re[..., 1, :]
         ai, bi = im[..., 0, :], im[..., 1, :]
@@ -79,10 +80,34 @@ def fft_q15(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         tr = (br * wr - bi * wi) >> 15
         ti = (br * wi + bi * wr) >> 15
         tr[..., 0], ti[..., 0] = br[..., 0], bi[..., 0]  # twiddle 1: exact
-        re = np.stack([(ar + tr) >> 1, (ar - tr) >> 1], axis=-2).reshape(*frames.shape[:-1], n)
-        im = np.stack([(ai + ti) >> 1, (ai - ti) >> 1], axis=-2).reshape(*frames.shape[:-1], n)
+        re = np.stack([(ar + tr) >> 1, (ar - tr) >> 1], axis=-2).reshape(*lead, n)
+        im = np.stack([(ai + ti) >> 1, (ai - ti) >> 1], axis=-2).reshape(*lead, n)
         half *= 2
     return re, im
+
+
+def split_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """q15 ``A = (1 - j W^k) / 2`` and ``B = (1 + j W^k) / 2``, ``W = exp(-2 pi j / n)``,
+    ``k = 0 .. n/2`` (CMSIS-DSP's arm_rfft_q15 split coefficients): Ar, Ai, Br, Bi."""
+    a = 2 * np.pi * np.arange(n // 2 + 1) / n
+    return q15((1 - np.sin(a)) / 2), q15(-np.cos(a) / 2), q15((1 + np.sin(a)) / 2), q15(np.cos(a) / 2)
+
+
+def rfft_q15(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled real FFT of real q15 ``frames (..., n)``, as arm_rfft_q15 computes it: the n/2-point
+    complex FFT of ``x[2i] + j x[2i+1]`` then the split ``X[k] = (A[k] Z[k] + B[k] conj(Z[n/2-k])) >> 16``
+    (int64). Returns ``(re, im)`` of bins ``0..n/2``, each ``FFT / n``."""
+    n = frames.shape[-1]
+    h = n // 2
+    zr, zi = cfft_q15(frames[..., 0::2], frames[..., 1::2])
+    k = np.arange(h + 1)
+    m = (h - k) % h
+    kk = k % h
+    ar, ai, br, bi = (t.astype(np.int64) for t in split_tables(n))
+    a_r, a_i, b_r, b_i = zr[..., kk], zi[..., kk], zr[..., m], zi[..., m]
+    xr = (a_r * ar - a_i * ai + b_r * br + b_i * bi) >> 16
+    xi = (a_r * ai + a_i * ar + b_r * bi - b_i * br) >> 16
+    return xr, xi
 
 
 def windowed(counts: np.ndarray, window_q15: np.ndarray) -> np.ndarray:
@@ -97,9 +122,8 @@ def band_codes(counts: np.ndarray, n_fft: int, hop: int, window_q15: np.ndarray,
     starts = range(0, length - n_fft + 1, hop)
     x = np.ascontiguousarray(counts.transpose(0, 2, 1))
     frames = np.stack([x[..., s : s + n_fft] for s in starts], axis=-2)  # (n, C, T, n_fft)
-    re, im = fft_q15(windowed(frames, window_q15))
-    nb = n_fft // 2 + 1
-    p = (re[..., :nb] * re[..., :nb] + im[..., :nb] * im[..., :nb]).astype(np.uint64).sum(axis=-2)
+    re, im = rfft_q15(windowed(frames, window_q15))
+    p = (re * re + im * im).astype(np.uint64).sum(axis=-2)
     out = np.zeros((n, C, n_bands), dtype=np.uint64)
     for b in range(n_bands):
         out[..., b] = p[..., band_of_bin == b].sum(axis=-1, dtype=np.uint64)

@@ -130,20 +130,25 @@ void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const i
 
 void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands)
 {
-    uint32_t n = cfg->n_fft, t, i;
-    int32_t *re = work, *im = work + n;
+    uint32_t h = cfg->n_fft / 2u, t, i;
+    int32_t *re = work, *im = work + h;
     for (i = 0; i < cfg->n_bands; i++) bands[i] = 0u;
     for (t = 0; t < cfg->n_frames; t++) {
         const int16_t *f = x + t * cfg->hop;
-        for (i = 0; i < n; i++) {
-            uint32_t j = cfg->bitrev[i];
+        for (i = 0; i < h; i++) {
+            uint32_t j = 2u * cfg->bitrev[i];
             re[i] = ((int32_t)f[j] * cfg->window[j] + 16384) >> 15;
-            im[i] = 0;
+            im[i] = ((int32_t)f[j + 1u] * cfg->window[j + 1u] + 16384) >> 15;
         }
-        sf_q15_fft(re, im, n, cfg->wr, cfg->wi);
-        for (i = 0; i <= n / 2u; i++) {
-            uint32_t b = cfg->band_of_bin[i];
-            if (b != 0xFFFFu) bands[b] += (uint64_t)((uint32_t)(re[i] * re[i]) + (uint32_t)(im[i] * im[i]));
+        sf_q15_fft(re, im, h, cfg->wr, cfg->wi);
+        for (i = 0; i <= h; i++) {
+            uint32_t b = cfg->band_of_bin[i], k = (i == h) ? 0u : i, m = (i == 0u) ? 0u : h - i;
+            int64_t zr = re[k], zi = im[k], yr = re[m], yi = im[m];
+            int32_t xr, xi;
+            if (b == 0xFFFFu) continue;
+            xr = (int32_t)((zr * cfg->ar[i] - zi * cfg->ai[i] + yr * cfg->br[i] + yi * cfg->bi[i]) >> 16);
+            xi = (int32_t)((zr * cfg->ai[i] + zi * cfg->ar[i] + yr * cfg->bi[i] - yi * cfg->br[i]) >> 16);
+            bands[b] += (uint64_t)((uint32_t)(xr * xr) + (uint32_t)(xi * xi));
         }
     }
 }

@@ -3,8 +3,10 @@
  * - counts: round(x * 2^k) half away from zero, saturated to int16, NaN -> 0, from the float
  *   bits (no floating-point operation);
  * - window: (q * w + 16384) >> 15 with q15 taps;
- * - FFT: radix-2 decimation in time, every stage scaled by 1/2 as CMSIS-DSP's arm_cfft_q15
- *   does (output FFT / n), q15 twiddles, products >> 15, the twiddle 1 exact;
+ * - real FFT as CMSIS-DSP's arm_rfft_q15: the n/2-point complex FFT of x[2i] + j x[2i+1]
+ *   (radix-2 decimation in time, every stage scaled by 1/2, q15 twiddles, products >> 15,
+ *   the twiddle 1 exact), then the split X[k] = (A[k] Z[k] + B[k] conj Z[n/2-k]) >> 16 in
+ *   64 bits: output FFT / n;
  * - power re^2 + im^2 in uint32, band sums over frames and bins in uint64;
  * - a feature is (float)code * fscale (one int -> float conversion, one multiply). */
 #ifndef SF_Q15_H
@@ -37,19 +39,20 @@ int64_t sf_q15_stat_code(const sf_q15_sums *s, uint32_t id);
 /* floor(sqrt(v)), exact. */
 uint32_t sf_q15_isqrt64(uint64_t v);
 
-/* In-place scaled radix-2 FFT of n (a power of two) bit-reversed points. */
+/* In-place scaled radix-2 complex FFT of n (a power of two) bit-reversed points. */
 void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const int16_t *wi);
 
 typedef struct {
     uint16_t n_fft, hop, n_frames, n_bands;
-    const int16_t *window;      /* n_fft q15 taps */
-    const int16_t *wr, *wi;     /* n_fft / 2 q15 twiddles: cos, -sin */
-    const uint16_t *bitrev;     /* n_fft */
+    const int16_t *window;       /* n_fft q15 taps */
+    const int16_t *wr, *wi;      /* n_fft / 4 q15 twiddles of the n_fft / 2-point FFT: cos, -sin */
+    const uint16_t *bitrev;      /* n_fft / 2 */
+    const int16_t *ar, *ai, *br, *bi; /* n_fft / 2 + 1 q15 split coefficients */
     const uint16_t *band_of_bin; /* n_fft / 2 + 1; 0xFFFF: in no band */
 } sf_q15_bands_config;
 
 /* bands[b]: power of the frames of x summed over band b's bins and the frames.
- * work: 2 * n_fft int32. */
+ * work: n_fft int32. */
 void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands);
 
 /* (float)code * fscale */

@@ -40,16 +40,17 @@ def emit_stats_q15(stage, ctx) -> CFragment:
 
 
 def emit_band_energy_q15(stage, ctx) -> CFragment:
-    """Per channel: counts, then sf_q15_band_energy (q15 FFT per frame, power summed into bands)."""
+    """Per channel: counts, then sf_q15_band_energy (q15 real FFT per frame, power summed into bands)."""
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     n = stage.n_fft
     nb = stage.band_matrix().shape[0]
     t = Tables(ctx)
     win = t.add("window", "int16_t", stage.fixed_window(), comment="q15 window taps")
-    wr, wi = fixed.twiddles(n)
-    twr = t.add("wr", "int16_t", wr, comment="q15 cos(2 pi j / n_fft)")
-    twi = t.add("wi", "int16_t", wi, comment="q15 -sin(2 pi j / n_fft)")
-    rev = t.add("bitrev", "uint16_t", fixed.bitrev(n))
+    wr, wi = fixed.twiddles(n // 2)
+    twr = t.add("wr", "int16_t", wr, comment="q15 cos(4 pi j / n_fft)")
+    twi = t.add("wi", "int16_t", wi, comment="q15 -sin(4 pi j / n_fft)")
+    rev = t.add("bitrev", "uint16_t", fixed.bitrev(n // 2))
+    split = [t.add(nm, "int16_t", v, comment=f"q15 split coefficient {nm}") for nm, v in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))]
     slot = np.where(stage.band_of_bin() < 0, 0xFFFF, stage.band_of_bin())
     band = t.add("band_of_bin", "uint16_t", slot, comment="band of each rfft bin, 0xFFFF: none")
     ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
@@ -58,7 +59,8 @@ def emit_band_energy_q15(stage, ctx) -> CFragment:
     t.defs.append(
         f"static const sf_q15_bands_config {cfg} = {{\n"
         f"    .n_fft = {n}, .hop = {stage.hop_length}, .n_frames = {stage.n_frames}, .n_bands = {nb},\n"
-        f"    .window = {win}, .wr = {twr}, .wi = {twi}, .bitrev = {rev}, .band_of_bin = {band},\n"
+        f"    .window = {win}, .wr = {twr}, .wi = {twi}, .bitrev = {rev},\n"
+        f"    .ar = {split[0]}, .ai = {split[1]}, .br = {split[2]}, .bi = {split[3]}, .band_of_bin = {band},\n"
         "};\n"
     )
     cnt, work, acc = ctx.scratch("counts"), ctx.scratch("work"), ctx.scratch("bands")
@@ -67,7 +69,7 @@ def emit_band_energy_q15(stage, ctx) -> CFragment:
         tables=t.defs,
         scratch=[
             Field("int16_t", "counts", L, "one channel's int16 counts"),
-            Field("int32_t", "work", 2 * n, "FFT buffer (re, im)"),
+            Field("int32_t", "work", n, "FFT buffer (n_fft / 2 complex points)"),
             Field("uint64_t", "bands", nb, "band sums"),
         ],
         code=[
