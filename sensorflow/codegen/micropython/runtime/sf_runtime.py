@@ -9,6 +9,7 @@ Each kernel follows the numpy reference of the stage named in its docstring
 """
 
 import math
+import struct
 from array import array
 
 # ---------------------------------------------------------------------- signal stages
@@ -821,3 +822,166 @@ def copy(src, dst, n):
 def zeros(n):
     """A float32 buffer of n zeros (allocated once, at construction)."""
     return array("f", bytearray(4 * n))
+
+
+# ---------------------------------------------------------------------- fixed point (q15)
+# stats / band_energy with q15_scale: the same integers as sensorflow/dsp/fixed.py and the C
+# runtime sf_q15.c (Python ints: >> is an arithmetic shift, sums never overflow).
+
+
+def q15_counts(x, n, C, c, k, dst):
+    """dst[i] = int16 count of x[i * C + c], round(v * 2^k) half away from zero, saturated,
+    NaN -> 0, from the float32 bits (no float arithmetic: exact on every port)."""
+    for i in range(n):
+        u = struct.unpack_from("<I", x, 4 * (i * C + c))[0]
+        e = (u >> 23) & 0xFF
+        m = u & 0x7FFFFF
+        if e == 0xFF:
+            if m:
+                dst[i] = 0
+                continue
+            a = 32768
+        else:
+            if e == 0:
+                e = 1
+            else:
+                m |= 0x800000
+            s = 150 - k - e
+            if s <= 0:
+                a = 32768 if s < -8 else min(m << -s, 32768)
+            elif s > 24:
+                a = 0
+            else:
+                a = min((m + (1 << (s - 1))) >> s, 32768)
+        dst[i] = -a if u >> 31 else min(a, 32767)
+
+
+def q15_feature(code, fscale):
+    """float32(code) * fscale: the int rounded to 24 bits (to nearest, ties to even) and
+    built with ldexp (exact), so float32 and float64 ports agree with the C."""
+    neg = code < 0
+    v = -code if neg else code
+    e = 0
+    while v >> (e + 24):
+        e += 1
+    if e:
+        r = v & ((1 << e) - 1)
+        v >>= e
+        h = 1 << (e - 1)
+        if r > h or (r == h and v & 1):
+            v += 1
+    f = math.ldexp(v, e)
+    return (-f if neg else f) * fscale
+
+
+def _isqrt(v):
+    r = 0
+    bit = 1 << 62
+    while bit > v:
+        bit >>= 2
+    while bit:
+        if v >= r + bit:
+            v -= r + bit
+            r = (r >> 1) + bit
+        else:
+            r >>= 1
+        bit >>= 2
+    return r
+
+
+def q15_stats(q, n, ids, fscale, fo, dst, off):
+    """The statistics ``ids`` (SF_STAT_* order) of int16 counts q[0:n] as scaled integer codes
+    (stage ``stats`` with q15_scale). Returns the next offset."""
+    s = a = sq = cross = 0
+    lo = hi = q[0]
+    prev = q[0] < 0
+    for i in range(n):
+        v = q[i]
+        neg = v < 0
+        s += v
+        a += -v if neg else v
+        sq += v * v
+        if v < lo:
+            lo = v
+        if v > hi:
+            hi = v
+        if neg != prev:
+            cross += 1
+        prev = neg
+    var = n * sq - s * s
+    for j in range(len(ids)):
+        f = ids[j]
+        if f == 0:
+            c = s
+        elif f == 1:
+            c = _isqrt(var)
+        elif f == 2:
+            c = var
+        elif f == 3:
+            c = _isqrt(n * sq)
+        elif f == 4:
+            c = lo
+        elif f == 5:
+            c = hi
+        elif f == 6:
+            c = hi - lo
+        elif f == 7:
+            c = a
+        elif f == 10:
+            c = cross
+        else:
+            c = sq
+        dst[off] = q15_feature(c, fscale[fo + j])
+        off += 1
+    return off
+
+
+def q15_fft(re, im, n, wr, wi):
+    """In place scaled radix-2 complex FFT of n bit-reversed points (sf_q15_fft)."""
+    half = 1
+    while half < n:
+        step = n // (2 * half)
+        for j in range(half):
+            c = wr[j * step]
+            s = wi[j * step]
+            for i in range(j, n, 2 * half):
+                b = i + half
+                if j == 0:
+                    tr = re[b]
+                    ti = im[b]
+                else:
+                    tr = (re[b] * c - im[b] * s) >> 15
+                    ti = (re[b] * s + im[b] * c) >> 15
+                ar = re[i]
+                ai = im[i]
+                re[i] = (ar + tr) >> 1
+                im[i] = (ai + ti) >> 1
+                re[b] = (ar - tr) >> 1
+                im[b] = (ai - ti) >> 1
+        half *= 2
+
+
+def q15_bands(q, n_fft, hop, n_frames, win, wr, wi, rev, split, band_of_bin, n_bands, re, im, acc):
+    """acc[b] = power summed over band b's bins and the frames of counts q (sf_q15_band_energy:
+    real FFT as the n/2-point complex FFT of x[2i] + j x[2i+1] and the q15 split ``split`` =
+    (ar, ai, br, bi))."""
+    h = n_fft // 2
+    ar, ai, br, bi = split
+    for b in range(n_bands):
+        acc[b] = 0
+    for t in range(n_frames):
+        o = t * hop
+        for i in range(h):
+            j = 2 * rev[i]
+            re[i] = (q[o + j] * win[j] + 16384) >> 15
+            im[i] = (q[o + j + 1] * win[j + 1] + 16384) >> 15
+        q15_fft(re, im, h, wr, wi)
+        for i in range(h + 1):
+            b = band_of_bin[i]
+            if b < 0:
+                continue
+            k = 0 if i == h else i
+            m = 0 if i == 0 else h - i
+            xr = (re[k] * ar[i] - im[k] * ai[i] + re[m] * br[i] + im[m] * bi[i]) >> 16
+            xi = (re[k] * ai[i] + im[k] * ar[i] + re[m] * bi[i] - im[m] * br[i]) >> 16
+            acc[b] += xr * xr + xi * xi
