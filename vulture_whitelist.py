@@ -97,3 +97,6 @@ check_micropython_interpreter_equals_reference  # unused function (sensorflow/te
 _.n_seen  # unused attribute (sensorflow/windowing.py:36)
 _.n_seen  # unused attribute (sensorflow/windowing.py:45)
 integer_tree_sources  # public library function (sensorflow/interop/int_trees.py), called by users and tests
+q15_counts  # MicroPython runtime kernel called as rt.q15_counts by generated modules (sf_runtime.py)
+q15_stats  # MicroPython runtime kernel called as rt.q15_stats by generated modules (sf_runtime.py)
+q15_bands  # MicroPython runtime kernel called as rt.q15_bands by generated modules (sf_runtime.py)

@@ -15,8 +15,8 @@ from ..codegen.c.packaging import package
 from ..codegen.numeric import plan as numeric_plan
 from ..codegen.numeric import summary as numeric_summary
 from ..cost import Cost
-from ..stages.fixed_point import is_fixed
 from ..errors import BudgetExceededError, CodegenError, ToolMissingError
+from ..stages.fixed_point import is_fixed
 
 REPORT = "export_report.json"
 # Flash of the API functions, streaming and buffers in <prefix>.c (measured: 0.8-1.6 KB on

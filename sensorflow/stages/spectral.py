@@ -18,9 +18,9 @@ from pydantic import Field, field_validator
 
 from .. import dsp
 from ..cost import Cost
+from ..dsp import fixed
 from ..dsp.params import check_below_nyquist, check_min_length, sample_rate_of
 from ..errors import ConfigError
-from ..dsp import fixed
 from ..registry import register
 from ..spec import Spec
 from . import fixed_point
@@ -204,6 +204,7 @@ class BandEnergy(_SpectrumStage):
             {},
             {"n_bands": 4, "spacing": "log", "fmin": 10.0, "fmax": 400.0, "db": True},
             {"edges": [0.0, 50.0, 120.0, 300.0], "n_fft": 128},
+            {"n_bands": 4, "n_fft": 64, "hop_length": 48, "q15_scale": 2**-12},
         ]
 
     def band_edges(self) -> np.ndarray:
@@ -301,6 +302,15 @@ class BandEnergy(_SpectrumStage):
         base = self._spectrum_cost()
         c, n_bins = self.input_spec_.n_channels, self.n_fft // 2 + 1
         n_bands = self.band_matrix().shape[0]
+        if getattr(self, "q15_k_", None) is not None:
+            # sf_q15: int16 counts of the window, n_fft int32 FFT buffer, uint64 band sums; tables:
+            # window, bitrev, split (int16), twiddles, band of bin; a real FFT of half the length
+            L, n = self.input_spec_.length, self.n_fft
+            return Cost(
+                flash_bytes=2 * n + 2 * (n // 2) + 8 * n_bins + 2 * (n // 2) + 2 * n_bins + 5 * c + 1024,
+                ram_bytes=2 * L + 4 * n + 8 * n_bands + 8,  # + alignment of the uint64 sums
+                ops=c * (L + self.n_frames * (n + int(1.25 * n * math.log2(max(n // 2, 2))) + 8 * n_bins)),
+            )
         # the C kernel sums each frame's power straight into the bands: no spectrum buffer
         return Cost(
             flash_bytes=base.flash_bytes + 8 * n_bands,

@@ -97,7 +97,11 @@ class Stats(RateFree, Stage):
 
     @classmethod
     def examples(cls):
-        return [{}, {"functions": ["rms", "skew", "kurtosis", "zero_crossing_rate"]}]
+        return [
+            {},
+            {"functions": ["rms", "skew", "kurtosis", "zero_crossing_rate"]},
+            {"functions": ["mean", "std", "rms", "ptp", "abs_mean", "zero_crossing_rate"], "q15_scale": 2**-10},
+        ]
 
     def output_spec(self, input_spec):
         sample_rate_of(self, input_spec)
@@ -137,6 +141,8 @@ class Stats(RateFree, Stage):
         n, c = self.input_spec_.length, self.input_spec_.n_channels
         fs = self.params.functions
         ops = c * n * (1 + sum(_OPS_PER_SAMPLE[f] for f in fs)) + c * 20 * len(fs)
+        if getattr(self, "q15_k_", None) is not None:  # sf_q15: the channel's int16 counts
+            return Cost(flash_bytes=160 + 96 * len(fs) + 5 * c * len(fs), ram_bytes=2 * n + 48, ops=int(ops))
         return Cost(flash_bytes=160 + 96 * len(fs), ram_bytes=8 * 6, ops=int(ops))
 
 

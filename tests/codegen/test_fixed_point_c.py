@@ -24,7 +24,18 @@ def _pipeline() -> Pipeline:
         "stages": [
             {
                 "type": "stats",
-                "functions": ["mean", "std", "var", "rms", "min", "max", "ptp", "abs_mean", "zero_crossing_rate", "energy"],
+                "functions": [
+                    "mean",
+                    "std",
+                    "var",
+                    "rms",
+                    "min",
+                    "max",
+                    "ptp",
+                    "abs_mean",
+                    "zero_crossing_rate",
+                    "energy",
+                ],
                 "q15_scale": SCALES,
             },
             {"type": "band_energy", "n_bands": 4, "n_fft": 64, "hop_length": 36, "q15_scale": SCALES},

@@ -35,7 +35,17 @@ def test_fixed_point_gesture_on_board(q15_artifact, board, numeric, tmp_path, ca
     assert paths["random_forest"].startswith("integer") == (numeric == "auto")
     assert "sf_q15_band_energy" in (exp / "sf_model.c").read_text()
     status = main(
-        ["hil", str(q15_artifact), "--board", board, "--export-dir", str(exp), "--json", "--build-dir", str(tmp_path / "b")]
+        [
+            "hil",
+            str(q15_artifact),
+            "--board",
+            board,
+            "--export-dir",
+            str(exp),
+            "--json",
+            "--build-dir",
+            str(tmp_path / "b"),
+        ]
     )
     result = json.loads(capsys.readouterr().out)
     assert status == 0, result

@@ -24,7 +24,18 @@ def test_fixed_point_features_bit_identical(tmp_path):
         "stages": [
             {
                 "type": "stats",
-                "functions": ["mean", "std", "var", "rms", "min", "max", "ptp", "abs_mean", "zero_crossing_rate", "energy"],
+                "functions": [
+                    "mean",
+                    "std",
+                    "var",
+                    "rms",
+                    "min",
+                    "max",
+                    "ptp",
+                    "abs_mean",
+                    "zero_crossing_rate",
+                    "energy",
+                ],
                 "q15_scale": [2**-9, 2**-4],
             },
             {"type": "band_energy", "n_bands": 4, "n_fft": 64, "hop_length": 36, "q15_scale": [2**-9, 2**-4]},

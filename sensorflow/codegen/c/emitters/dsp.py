@@ -18,6 +18,7 @@ from ....stages.stats import FUNCTIONS
 from .. import cgen
 from ..fragment import CFragment, Field
 from ..registry import c_emitter
+from .fixed import emit_band_energy_q15, emit_stats_q15
 
 # ---------------------------------------------------------------------------- table helpers
 
@@ -367,8 +368,6 @@ def emit_stats(stage, ctx) -> CFragment:
     """sf_stats_compute_f32 per channel, then the requested statistics in order
     (fixed point when the stage has ``q15_scale``: emitters/fixed.py)."""
     if is_fixed(stage):
-        from .fixed import emit_stats_q15  # fixed.py builds on this module's Tables
-
         return emit_stats_q15(stage, ctx)
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     fns = list(stage.params.functions)
@@ -474,8 +473,6 @@ def emit_band_energy(stage, ctx) -> CFragment:
     bands are disjoint 0/1 rows of band_matrix) and averaged over the frames, so only the FFT
     buffer is scratch; optional 10 log10(max(e, 1e-10)). Fixed point with ``q15_scale``."""
     if is_fixed(stage):
-        from .fixed import emit_band_energy_q15  # fixed.py builds on this module's Tables
-
         return emit_band_energy_q15(stage, ctx)
     C = ctx.input_spec.n_channels
     t = Tables(ctx)

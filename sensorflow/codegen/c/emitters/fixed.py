@@ -8,8 +8,21 @@ import numpy as np
 
 from ....dsp import fixed
 from ....stages.stats import FUNCTIONS
+from .. import cgen
 from ..fragment import CFragment, Field
-from .dsp import Tables
+
+
+class Tables:
+    """A stage's ``static const`` tables under ``ctx.sym`` names."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.defs: list[str] = []
+
+    def add(self, name: str, ctype: str, values, comment: str | None = None) -> str:
+        sym = self.ctx.sym(name)
+        self.defs.append(cgen.array(sym, ctype, values, comment=comment))
+        return sym
 
 
 def emit_stats_q15(stage, ctx) -> CFragment:
@@ -50,7 +63,10 @@ def emit_band_energy_q15(stage, ctx) -> CFragment:
     twr = t.add("wr", "int16_t", wr, comment="q15 cos(4 pi j / n_fft)")
     twi = t.add("wi", "int16_t", wi, comment="q15 -sin(4 pi j / n_fft)")
     rev = t.add("bitrev", "uint16_t", fixed.bitrev(n // 2))
-    split = [t.add(nm, "int16_t", v, comment=f"q15 split coefficient {nm}") for nm, v in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))]
+    split = [
+        t.add(nm, "int16_t", v, comment=f"q15 split coefficient {nm}")
+        for nm, v in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))
+    ]
     slot = np.where(stage.band_of_bin() < 0, 0xFFFF, stage.band_of_bin())
     band = t.add("band_of_bin", "uint16_t", slot, comment="band of each rfft bin, 0xFFFF: none")
     ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
