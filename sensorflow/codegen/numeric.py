@@ -51,7 +51,7 @@ class StagePath:
     label: str  # e.g. "integer: integer compares ..." or "float (soft-float: no integer path for stage 2 fft)"
 
 
-FIXED_POINT = "q15 fixed point (q15_scale: the pipeline computes these features in fixed point everywhere)"
+FIXED_POINT = "q15 fixed point (q15_scale: the same integers on the host and every board)"
 
 
 def plan(stages: list[tuple[int, str]], requested: str, fpu: str, fixed=frozenset()) -> list[StagePath]:

@@ -11,8 +11,8 @@ features are bit-identical. Conventions:
 - **FFT.** A real FFT as CMSIS-DSP's arm_rfft_q15 builds it: the N/2-point complex FFT of
   ``x[2i] + j x[2i+1]`` (radix-2 decimation in time, bit-reversed input, every stage scaled by
   1/2: ``(a +- b*W) >> 1``; q15 twiddles ``round(cos), round(-sin)`` x 32768 clipped, products
-  ``>> 15``, the twiddle 1 exact), then the split with q15 coefficients A, B and ``>> 16``
-  (one more halving): the output is ``FFT(x) / N`` in counts.
+  ``>> 15``, the twiddle 1 exact), then the split with q15 coefficients A, B (each complex
+  product ``>> 1``, their sum ``>> 15``: one more halving, all in int32): the output is ``FFT(x) / N`` in counts.
 - **Power.** ``re*re + im*im`` (fits uint32: |X| <= 32767 plus the truncation of 6-16 stages);
   bands sum power over their bins and frames in uint64 (q31-and-wider accumulators).
 - **Output.** A feature is ``float32(code) * float32(fscale)`` (one correctly rounded int ->
@@ -95,8 +95,8 @@ def split_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
 
 def rfft_q15(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Scaled real FFT of real q15 ``frames (..., n)``, as arm_rfft_q15 computes it: the n/2-point
-    complex FFT of ``x[2i] + j x[2i+1]`` then the split ``X[k] = (A[k] Z[k] + B[k] conj(Z[n/2-k])) >> 16``
-    (int64). Returns ``(re, im)`` of bins ``0..n/2``, each ``FFT / n``."""
+    complex FFT of ``x[2i] + j x[2i+1]`` then the split ``X[k] = A[k] Z[k] + B[k] conj(Z[n/2-k])``,
+    each of the two products halved (``>> 1``, so every sum fits int32) and their sum ``>> 15``. Returns ``(re, im)`` of bins ``0..n/2``, each ``FFT / n``."""
     n = frames.shape[-1]
     h = n // 2
     zr, zi = cfft_q15(frames[..., 0::2], frames[..., 1::2])
@@ -105,8 +105,8 @@ def rfft_q15(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     kk = k % h
     ar, ai, br, bi = (t.astype(np.int64) for t in split_tables(n))
     a_r, a_i, b_r, b_i = zr[..., kk], zi[..., kk], zr[..., m], zi[..., m]
-    xr = (a_r * ar - a_i * ai + b_r * br + b_i * bi) >> 16
-    xi = (a_r * ai + a_i * ar + b_r * bi - b_i * br) >> 16
+    xr = (((a_r * ar - a_i * ai) >> 1) + ((b_r * br + b_i * bi) >> 1)) >> 15
+    xi = (((a_r * ai + a_i * ar) >> 1) + ((b_r * bi - b_i * br) >> 1)) >> 15
     return xr, xi
 
 

@@ -107,18 +107,20 @@ void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const i
     uint32_t half, i, j;
     for (half = 1u; half < n; half <<= 1) {
         uint32_t step = n / (2u * half);
-        for (j = 0; j < half; j++) {
+        for (i = 0; i < n; i += 2u * half) { /* twiddle 1: exact, no multiply */
+            uint32_t b = i + half;
+            int32_t ar = re[i], ai = im[i], tr = re[b], ti = im[b];
+            re[i] = (ar + tr) >> 1;
+            im[i] = (ai + ti) >> 1;
+            re[b] = (ar - tr) >> 1;
+            im[b] = (ai - ti) >> 1;
+        }
+        for (j = 1u; j < half; j++) {
             int32_t c = wr[j * step], s = wi[j * step];
             for (i = j; i < n; i += 2u * half) {
                 uint32_t b = i + half;
-                int32_t tr, ti, ar = re[i], ai = im[i];
-                if (j == 0u) {
-                    tr = re[b];
-                    ti = im[b];
-                } else {
-                    tr = (re[b] * c - im[b] * s) >> 15;
-                    ti = (re[b] * s + im[b] * c) >> 15;
-                }
+                int32_t ar = re[i], ai = im[i];
+                int32_t tr = (re[b] * c - im[b] * s) >> 15, ti = (re[b] * s + im[b] * c) >> 15;
                 re[i] = (ar + tr) >> 1;
                 im[i] = (ai + ti) >> 1;
                 re[b] = (ar - tr) >> 1;
@@ -143,11 +145,11 @@ void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_
         sf_q15_fft(re, im, h, cfg->wr, cfg->wi);
         for (i = 0; i <= h; i++) {
             uint32_t b = cfg->band_of_bin[i], k = (i == h) ? 0u : i, m = (i == 0u) ? 0u : h - i;
-            int64_t zr = re[k], zi = im[k], yr = re[m], yi = im[m];
-            int32_t xr, xi;
+            int32_t zr = re[k], zi = im[k], yr = re[m], yi = im[m], xr, xi;
             if (b == 0xFFFFu) continue;
-            xr = (int32_t)((zr * cfg->ar[i] - zi * cfg->ai[i] + yr * cfg->br[i] + yi * cfg->bi[i]) >> 16);
-            xi = (int32_t)((zr * cfg->ai[i] + zi * cfg->ar[i] + yr * cfg->bi[i] - yi * cfg->br[i]) >> 16);
+            /* |Z| <= 46341 and |A|, |B| <= 1 in q15: each complex product fits int32 */
+            xr = (((zr * cfg->ar[i] - zi * cfg->ai[i]) >> 1) + ((yr * cfg->br[i] + yi * cfg->bi[i]) >> 1)) >> 15;
+            xi = (((zr * cfg->ai[i] + zi * cfg->ar[i]) >> 1) + ((yr * cfg->bi[i] - yi * cfg->br[i]) >> 1)) >> 15;
             bands[b] += (uint64_t)((uint32_t)(xr * xr) + (uint32_t)(xi * xi));
         }
     }

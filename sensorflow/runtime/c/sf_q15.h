@@ -5,8 +5,8 @@
  * - window: (q * w + 16384) >> 15 with q15 taps;
  * - real FFT as CMSIS-DSP's arm_rfft_q15: the n/2-point complex FFT of x[2i] + j x[2i+1]
  *   (radix-2 decimation in time, every stage scaled by 1/2, q15 twiddles, products >> 15,
- *   the twiddle 1 exact), then the split X[k] = (A[k] Z[k] + B[k] conj Z[n/2-k]) >> 16 in
- *   64 bits: output FFT / n;
+ *   the twiddle 1 exact), then the split X[k] = A[k] Z[k] + B[k] conj Z[n/2-k], each
+ *   product >> 1 and the sum >> 15, in int32: output FFT / n;
  * - power re^2 + im^2 in uint32, band sums over frames and bins in uint64;
  * - a feature is (float)code * fscale (one int -> float conversion, one multiply). */
 #ifndef SF_Q15_H

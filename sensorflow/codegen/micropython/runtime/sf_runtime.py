@@ -982,6 +982,6 @@ def q15_bands(q, n_fft, hop, n_frames, win, wr, wi, rev, split, band_of_bin, n_b
                 continue
             k = 0 if i == h else i
             m = 0 if i == 0 else h - i
-            xr = (re[k] * ar[i] - im[k] * ai[i] + re[m] * br[i] + im[m] * bi[i]) >> 16
-            xi = (re[k] * ai[i] + im[k] * ar[i] + re[m] * bi[i] - im[m] * br[i]) >> 16
+            xr = (((re[k] * ar[i] - im[k] * ai[i]) >> 1) + ((re[m] * br[i] + im[m] * bi[i]) >> 1)) >> 15
+            xi = (((re[k] * ai[i] + im[k] * ar[i]) >> 1) + ((re[m] * bi[i] - im[m] * br[i]) >> 1)) >> 15
             acc[b] += xr * xr + xi * xi
