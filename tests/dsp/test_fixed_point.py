@@ -104,3 +104,54 @@ def test_bad_fixed_point_params(stage, key, match):
     with pytest.raises(ConfigError, match=match) as e:
         stage.fit(np.zeros((2, 100, 2), np.float32))
     assert e.value.key == (key,)
+
+
+@pytest.mark.parametrize("amplitude", [0.3, 0.03, 0.003])
+def test_mfcc_at_least_cmsis_snr(amplitude):
+    """Log-mel and MFCC (sensorflow.dsp.fixed_mel) against the float computation of the same
+    definition (power, Slaney mel, 10 log10, orthonormal DCT) on the same int16 frames, and
+    CMSIS-DSP's arm_mfcc_q15 against its own arm_mfcc_f32 (magnitude, its mel, ln)."""
+    dsp = pytest.importorskip("cmsisdsp")
+    cm = pytest.importorskip("cmsisdsp.mfcc")
+    from cmsisdsp.datatype import F32, Q15
+
+    from sensorflow.dsp import dct_matrix, mel_filterbank, window_vector
+    from sensorflow.dsp import fixed_mel as fm
+
+    n, m, d, fs = 512, 40, 13, 16000
+    rng = np.random.default_rng(int(amplitude * 1000))
+    t = np.arange(n) / fs
+    x = amplitude * (0.5 * rng.standard_normal((50, n)) + np.sin(2 * np.pi * rng.uniform(100, 4000, (50, 1)) * t))
+    q = np.clip(np.rint(x * 32768), -32768, 32767).astype(np.int16)
+    win = window_vector("hann", n).astype(np.float64)
+    mel, dct = mel_filterbank(fs, n, m), dct_matrix(d, m).astype(np.float64)
+    spec = np.abs(np.fft.rfft(q / 32768 * win)) ** 2
+    ref_db = 10 * np.log10(np.maximum(spec @ mel.T, 1e-10))
+    wq, wmax = fm.weights_q15(mel)
+    db = fm.logmel_db_q16(q, fixed.q15(win), wq, fm.db_offset_q16(n, 15, wmax))
+    ours = fm.dct_q16(db, fixed.q15(dct)) / 65536
+
+    f_inst, q_inst = dsp.arm_mfcc_instance_f32(), dsp.arm_mfcc_instance_q15()
+    assert dsp.arm_mfcc_init_f32(f_inst, n, m, d, cm.dctMatrix(F32, d, m), *_cmsis_mel(cm, F32, m, fs, n), win) == 0
+    args = (cm.dctMatrix(Q15, d, m), *_cmsis_mel(cm, Q15, m, fs, n), fixed.q15(win))
+    assert dsp.arm_mfcc_init_q15(q_inst, n, m, d, *args) == 0
+    c_f = np.array([dsp.arm_mfcc_f32(f_inst, (r / 32768).astype(np.float32), np.zeros(n + 2, np.float32)) for r in q])
+    c_q = np.array([dsp.arm_mfcc_q15(q_inst, r, np.zeros(n + 2, np.int32))[1] / 128.0 for r in q])  # Q8.7
+    ours_db, cmsis_db = snr_db(ref_db @ dct.T, ours), snr_db(c_f, c_q)
+    assert ours_db >= cmsis_db, f"ours {ours_db:.1f} dB < CMSIS-DSP {cmsis_db:.1f} dB"
+    assert snr_db(ref_db, db / 65536) > 50
+
+
+def _cmsis_mel(cm, dtype, m, fs, n):
+    lengths, positions, packed = cm.melFilterMatrix(dtype, 20, fs / 2, m, fs, n)
+    return positions, lengths, packed
+
+
+def test_log2_q16_is_close_and_exact_at_powers_of_two():
+    from sensorflow.dsp import fixed_mel as fm
+
+    v = np.array([0, 1, 2, 3, 1000, 2**31, 2**32 + 12345, 2**50 + 7, 2**64 - 1], dtype=np.uint64)
+    got = fm.log2_q16(v)
+    assert got[0] == 0 and got[1] == 0 and got[2] == 65536 and got[5] == 31 * 65536
+    want = np.log2(np.maximum(v.astype(np.float64), 1.0)) * 65536
+    assert np.abs(got - want).max() <= 1.0
