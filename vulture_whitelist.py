@@ -100,3 +100,6 @@ integer_tree_sources  # public library function (sensorflow/interop/int_trees.py
 q15_counts  # MicroPython runtime kernel called as rt.q15_counts by generated modules (sf_runtime.py)
 q15_stats  # MicroPython runtime kernel called as rt.q15_stats by generated modules (sf_runtime.py)
 q15_bands  # MicroPython runtime kernel called as rt.q15_bands by generated modules (sf_runtime.py)
+q15_logmel  # MicroPython runtime kernel called as rt.q15_logmel by generated modules (sf_runtime.py)
+q15_clip  # MicroPython runtime kernel called as rt.q15_clip by generated modules (sf_runtime.py)
+q15_dct  # MicroPython runtime kernel called as rt.q15_dct by generated modules (sf_runtime.py)

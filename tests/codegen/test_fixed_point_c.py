@@ -64,3 +64,49 @@ def test_fixed_point_c_is_bit_identical(tmp_path, sanitize):
     ref = pipe.transform(X).astype(np.float32)
     got = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2").features(X)
     np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
+
+
+@pytest.mark.parametrize("top_db", [None, 80.0])
+@pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
+def test_fixed_point_log_mel_c_is_bit_identical(tmp_path, sanitize, top_db):
+    need_tools("cc")
+    from sensorflow.dsp import synth
+
+    sr = 16000
+    stage = {"type": "log_mel", "n_fft": 512, "win_length": 400, "hop_length": 400, "center": False}
+    stage.update({"n_mels": 32, "fmin": 20, "fmax": 7600, "top_db": top_db, "q15_scale": 2**-15})
+    cfg = {
+        "name": "fixed_mel_c",
+        "sensor": {"kind": "audio", "sample_rate": sr, "channels": ["a", "b"]},
+        "window": {"length": 4000, "hop": 4000},
+        "stages": [stage],
+    }
+    pipe = Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
+    X = np.stack([synth.vowels(0.25, sr, seed=i)[:4000] for i in range(8)]).reshape(4, 4000, 2).astype(np.float32)
+    X[1] = 0.0  # silence
+    X[2, :, 1] = np.where(np.arange(4000) % 40 < 20, 2.0, -2.0)  # saturating square wave
+    ref = pipe.transform(X).astype(np.float32)
+    got = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2").features(X)
+    np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
+
+
+@pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
+def test_fixed_point_mfcc_c_is_bit_identical(tmp_path, sanitize):
+    need_tools("cc")
+    from sensorflow.dsp import synth
+
+    sr = 16000
+    stage = {"type": "mfcc", "n_fft": 512, "win_length": 400, "hop_length": 400, "center": False}
+    stage.update({"n_mels": 32, "n_mfcc": 13, "fmin": 20, "fmax": 7600, "top_db": 60.0, "q15_scale": 2**-15})
+    cfg = {
+        "name": "fixed_mfcc_c",
+        "sensor": {"kind": "audio", "sample_rate": sr, "channels": ["a"]},
+        "window": {"length": 4000, "hop": 4000},
+        "stages": [stage],
+    }
+    pipe = Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
+    X = np.stack([synth.vowels(0.25, sr, seed=i)[:4000] for i in range(4)])[:, :, None].astype(np.float32)
+    X[1] = 0.0
+    ref = pipe.transform(X).astype(np.float32)
+    got = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2").features(X)
+    np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))

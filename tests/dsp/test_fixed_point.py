@@ -10,6 +10,7 @@ import pytest
 
 from sensorflow.dsp import fixed
 from sensorflow.errors import ConfigError
+from sensorflow.stages.audio import LogMel
 from sensorflow.stages.spectral import BandEnergy
 from sensorflow.stages.stats import Stats
 
@@ -98,6 +99,9 @@ def test_stages_close_to_float():
         (Stats(functions=["mean"], q15_scale=[0.25, 0.5, 1.0], sample_rate=10), "q15_scale", "3 values for 2"),
         (BandEnergy(n_bands=2, n_fft=64, db=True, q15_scale=0.25, sample_rate=10), "q15_scale", "db"),
         (BandEnergy(n_bands=2, n_fft=96, q15_scale=0.25, sample_rate=10), "q15_scale", "power of two"),
+        (LogMel(n_fft=64, n_mels=4, q15_scale=0.25, sample_rate=8000), "q15_scale", "center: false"),
+        (LogMel(n_fft=60, n_mels=4, center=False, q15_scale=0.25, sample_rate=8000), "q15_scale", "n_fft a power"),
+        (LogMel(n_fft=64, n_mels=4, center=False, q15_scale=[0.25, 0.5], sample_rate=8000), "q15_scale", "one scale"),
     ],
 )
 def test_bad_fixed_point_params(stage, key, match):

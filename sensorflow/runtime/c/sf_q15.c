@@ -251,6 +251,15 @@ void sf_q15_dct(const int16_t *d, uint32_t n_out, uint32_t n_in, const int32_t *
     }
 }
 
+int32_t sf_q15_rint(float w)
+{
+    int32_t c = (int32_t)w; /* toward zero */
+    float d = w - (float)c; /* exact */
+    if (d > 0.5f || (d == 0.5f && (c & 1))) c++;
+    else if (d < -0.5f || (d == -0.5f && (c & 1))) c--;
+    return c;
+}
+
 float sf_q15_feature(int64_t code, float fscale)
 {
     if (code >= INT32_MIN && code <= INT32_MAX) return (float)(int32_t)code * fscale;

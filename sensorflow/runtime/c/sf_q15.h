@@ -78,6 +78,9 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
 /* out[i] = (sum_j d[i * n_in + j] * x[j]) >> 15 (q15 matrix, Q16 in and out). */
 void sf_q15_dct(const int16_t *d, uint32_t n_out, uint32_t n_in, const int32_t *x, int32_t *out);
 
+/* round(w) to nearest, ties to even, |w| < 2^31 (numpy.rint), with no libm call. */
+int32_t sf_q15_rint(float w);
+
 /* (float)code * fscale */
 float sf_q15_feature(int64_t code, float fscale);
 

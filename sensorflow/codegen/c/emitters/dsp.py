@@ -18,7 +18,7 @@ from ....stages.stats import FUNCTIONS
 from .. import cgen
 from ..fragment import CFragment, Field
 from ..registry import c_emitter
-from .fixed import emit_band_energy_q15, emit_stats_q15
+from .fixed import emit_band_energy_q15, emit_log_mel_q15, emit_stats_q15
 
 # ---------------------------------------------------------------------------- table helpers
 
@@ -146,7 +146,10 @@ def emit_log_mel(stage, ctx) -> CFragment:
     """sf_logmel: frames -> window -> rfft -> power -> sparse mel -> log -> top_db clip over the
     whole window (all channels, as the reference) -> DCT (mfcc). When frames are not centred
     and the pipeline hop is a multiple of hop_length, windows that the streaming path hands
-    over one after the other reuse the frames they share (incremental mode)."""
+    over one after the other reuse the frames they share (incremental mode). Fixed point with
+    ``q15_scale`` (log_mel only): emitters/fixed.py."""
+    if getattr(stage, "q15_k_", None) is not None:
+        return emit_log_mel_q15(stage, ctx)
     p = stage.params
     spec = ctx.input_spec
     n_fft, hop = p.n_fft, stage.hop_length

@@ -97,3 +97,83 @@ def emit_band_energy_q15(stage, ctx) -> CFragment:
             "}",
         ],
     )
+
+
+def emit_log_mel_q15(stage, ctx) -> CFragment:
+    """Per channel and frame: counts, sf_q15_logmel (Q16 dB), minus the log offset, as float;
+    then the top_db clip over the whole window in float32, as the reference; mfcc: back to Q16
+    (exact: the values are Q16 codes), sf_q15_dct per frame, as float."""
+
+    C = ctx.input_spec.n_channels
+    p = stage.params
+    n, M, T = p.n_fft, p.n_mels, stage.n_frames
+    t = Tables(ctx)
+    window, wq, offset = stage.q15_tables()
+    win = t.add("window", "int16_t", window, comment="q15 window taps")
+    wr, wi = fixed.twiddles(n // 2)
+    twr, twi = t.add("wr", "int16_t", wr), t.add("wi", "int16_t", wi)
+    rev = t.add("bitrev", "uint16_t", fixed.bitrev(n // 2))
+    split = [t.add(nm, "int16_t", v) for nm, v in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))]
+    start = [int(np.flatnonzero(r)[0]) if r.any() else 0 for r in wq]
+    length = [int(np.flatnonzero(r)[-1]) + 1 - s if r.any() else 0 for r, s in zip(wq, start)]
+    runs = np.concatenate([r[s : s + k] for r, s, k in zip(wq, start, length)] + [np.zeros(0, np.int16)])
+    ms, ml = t.add("mel_start", "uint16_t", start), t.add("mel_len", "uint16_t", length)
+    mw = t.add("mel_w", "int16_t", runs, comment="q15 mel weights relative to the largest")
+    starts = t.add("starts", "uint32_t", stage.frame_starts(), comment="first sample of each frame")
+    cfg = ctx.sym("logmel")
+    t.defs.append(
+        f"static const sf_q15_logmel_config {cfg} = {{\n"
+        f"    .n_fft = {n}, .n_mels = {M}, .window = {win}, .wr = {twr}, .wi = {twi}, .bitrev = {rev},\n"
+        f"    .ar = {split[0]}, .ai = {split[1]}, .br = {split[2]}, .bi = {split[3]},\n"
+        f"    .mel_start = {ms}, .mel_len = {ml}, .mel_w = {mw}, .offset_q16 = {offset},\n"
+        "};\n"
+    )
+    cnt, sh, work, db = (ctx.scratch(x) for x in ("counts", "shifted", "work", "db"))
+    mfcc = stage.name == "mfcc"
+    dst = ctx.scratch("logmel") if mfcc else "out"
+    code = [
+        "uint32_t ch, t, m;",
+        f"for (ch = 0; ch < {C}u; ch++) {{",
+        f"    for (t = 0; t < {T}u; t++) {{",
+        f"        float *row = {dst} + (ch * {T}u + t) * {M}u;",
+        f"        sf_q15_quantize(in + {starts}[t] * {C}u + ch, {C}u, {n}u, {int(stage.q15_k_[0])}, {cnt});",
+        f"        sf_q15_logmel(&{cfg}, {cnt}, {work}, {sh}, {db});",
+        f"        for (m = 0; m < {M}u; m++) row[m] = sf_q15_feature((int64_t){db}[m] - {stage.q15_log_offset()}, "
+        f"{cgen.f32(2.0**-16)});",
+        "    }",
+        "}",
+    ]
+    rng = stage.clip_range()
+    if rng is not None:
+        N = C * T * M
+        code += [
+            "{",
+            f"    float top = {dst}[0], floor;",
+            f"    for (m = 1; m < {N}u; m++) if ({dst}[m] > top) top = {dst}[m];",
+            f"    floor = top - {cgen.f32(rng)};",
+            f"    for (m = 0; m < {N}u; m++) if ({dst}[m] < floor) {dst}[m] = floor;",
+            "}",
+        ]
+    scratch = [
+        Field("int16_t", "counts", n, "one frame's int16 counts"),
+        Field("int16_t", "shifted", n, "the frame after the block-floating-point shift"),
+        Field("int32_t", "work", n + n // 2 + 1, "FFT buffer, then the power spectrum"),
+        Field("int32_t", "db", M, "one frame's Q16 dB (mfcc: its Q16 DCT input)"),
+    ]
+    if mfcc:
+        D = stage.q15_dct()
+        dct = t.add("dct", "int16_t", D, comment="q15 DCT rows (orthonormal)")
+        nd = D.shape[0]
+        scratch += [
+            Field("float", "logmel", C * T * M, "the clipped log-mel of the window"),
+            Field("int32_t", "cep", nd, "one frame's Q16 MFCC"),
+        ]
+        cep = ctx.scratch("cep")
+        code += [
+            f"for (t = 0; t < {C * T}u; t++) {{",
+            f"    for (m = 0; m < {M}u; m++) {db}[m] = sf_q15_rint({dst}[t * {M}u + m] * 65536.0f);",
+            f"    sf_q15_dct({dct}, {nd}u, {M}u, {db}, {cep});",
+            f"    for (m = 0; m < {nd}u; m++) out[t * {nd}u + m] = sf_q15_feature({cep}[m], {cgen.f32(2.0**-16)});",
+            "}",
+        ]
+    return CFragment(runtime=["sf_q15"], tables=t.defs, scratch=scratch, code=code)

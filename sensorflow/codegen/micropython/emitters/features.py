@@ -9,7 +9,7 @@ from ....stages.fixed_point import is_fixed
 from ....stages.stats import FUNCTIONS
 from ..fragment import MPContext, MPFragment
 from ..registry import mp_emitter
-from .fixed import emit_band_energy_q15, emit_stats_q15
+from .fixed import emit_band_energy_q15, emit_log_mel_q15, emit_stats_q15
 
 
 @mp_emitter("stats")
@@ -150,6 +150,8 @@ def _sparse_mel(ctx: MPContext, stage) -> tuple[str, str, str, str]:
 
 @mp_emitter("log_mel", "mfcc")
 def emit_mel(stage, ctx: MPContext) -> MPFragment:
+    if getattr(stage, "q15_k_", None) is not None:
+        return emit_log_mel_q15(stage, ctx)
     p = stage.params
     n = p.n_fft
     T, n_mels, C = stage.n_frames, p.n_mels, ctx.channels

@@ -56,3 +56,53 @@ def emit_band_energy_q15(stage, ctx: MPContext) -> MPFragment:
             "        o += 1",
         ]
     )
+
+
+def emit_log_mel_q15(stage, ctx: MPContext) -> MPFragment:
+    """Per channel and frame: counts, rt.q15_logmel (Q16 dB), minus the log offset, as float32;
+    then the top_db clip over the whole window; mfcc: rt.q15_dct per frame."""
+    p = stage.params
+    n, M, T, C = p.n_fft, p.n_mels, stage.n_frames, ctx.channels
+    h = n // 2
+    window, wq, offset = stage.q15_tables()
+    cnt = ctx.buffer("counts", n, "h")
+    re, im, pw = ctx.buffer("re", h, "i"), ctx.buffer("im", h, "i"), ctx.buffer("power", h + 1, "I")
+    db = ctx.buffer("db", M, "i")
+    win = ctx.int_table("window", window)
+    wr, wi = (ctx.int_table(name, t) for name, t in zip(("wr", "wi"), fixed.twiddles(h)))
+    rev = ctx.int_table("bitrev", fixed.bitrev(h))
+    split = [ctx.int_table(name, t) for name, t in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))]
+    sym = "_" + ctx._name("split").upper()
+    ctx.tables.append(f"{sym} = ({', '.join(split)})")
+    start = [int(np.flatnonzero(r)[0]) if r.any() else 0 for r in wq]
+    length = [int(np.flatnonzero(r)[-1]) + 1 - s if r.any() else 0 for r, s in zip(wq, start)]
+    runs = np.concatenate([r[s : s + k] for r, s, k in zip(wq, start, length)] + [np.zeros(0, np.int16)])
+    ms, ml, mw = ctx.int_table("mel_start", start), ctx.int_table("mel_len", length), ctx.int_table("mel_w", runs)
+    starts = ctx.int_table("starts", stage.frame_starts())
+    unit = ctx.scalar("unit", 2.0**-16)
+    mfcc = stage.name == "mfcc"
+    dst, base = (ctx.buffer("logmel", C * T * M), 0) if mfcc else (ctx.out, ctx.off)
+    code = [
+        f"o = {base}",
+        f"for c in range({C}):",
+        f"    for t in range({T}):",
+        f"        rt.q15_counts({ctx.inp}, {n}, {C}, c, {int(stage.q15_k_[0])}, {cnt}, {starts}[t])",
+        f"        rt.q15_logmel({cnt}, {n}, {win}, {wr}, {wi}, {rev}, {sym}, {ms}, {ml}, {mw}, {M}, {offset}, "
+        f"{re}, {im}, {pw}, {db})",
+        f"        for m in range({M}):",
+        f"            {dst}[o] = rt.q15_feature({db}[m] - {stage.q15_log_offset()}, {unit})",
+        "            o += 1",
+    ]
+    rng = stage.clip_range()
+    if rng is not None:
+        tmp = ctx.buffer("tmp", 1, "f")
+        code.append(f"rt.q15_clip({dst}, {base}, {C * T * M}, {ctx.scalar('top_db', rng)}, {tmp})")
+    if mfcc:
+        D = stage.q15_dct()
+        nd = D.shape[0]
+        dct, codes = ctx.int_table("dct", D), ctx.buffer("codes", M, "i")
+        code += [
+            f"for t in range({C * T}):",
+            f"    rt.q15_dct({dst}, t * {M}, {M}, {dct}, {nd}, {ctx.out}, {ctx.off} + t * {nd}, {unit}, {codes})",
+        ]
+    return MPFragment(code)
