@@ -7,10 +7,11 @@ in float; on a board without an FPU that float is software floating point (libgc
 the export says so stage by stage rather than failing.
 
 Integer paths today: the tree models (integer compares of order-preserving int32 keys of the
-float32 features and thresholds: exact, no float operation in the walk). ``stats`` and
-``band_energy`` given ``q15_scale`` compute in fixed point (``sensorflow.dsp.fixed``) on the
-host as on every board: that is the pipeline's definition, trained on, so they take their
-integer path whatever ``--numeric`` says (``fixed`` indices of :func:`plan`).
+float32 features and thresholds: exact, no float operation in the walk). ``stats``,
+``band_energy``, ``log_mel`` and ``mfcc`` given ``q15_scale`` compute in fixed point
+(``sensorflow.dsp.fixed``, ``fixed_mel``) on the host as on every board: that is the
+pipeline's definition, trained on, so they take their integer path whatever ``--numeric``
+says (``fixed`` indices of :func:`plan`).
 """
 
 from __future__ import annotations

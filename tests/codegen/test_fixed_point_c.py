@@ -110,3 +110,37 @@ def test_fixed_point_mfcc_c_is_bit_identical(tmp_path, sanitize):
     ref = pipe.transform(X).astype(np.float32)
     got = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2").features(X)
     np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
+
+
+@pytest.mark.parametrize("kind", ["log_mel", "mfcc"])
+def test_fixed_point_log_mel_streams_frame_by_frame(tmp_path, kind):
+    """The streaming path keeps the int16 counts of the frame being filled and a ring of the
+    last n_frames frames' Q16 dB (no window buffer of floats): every window it completes gives
+    the scores the batch path gives for that window, bit for bit, whatever the push sizes."""
+    need_tools("cc")
+    from sensorflow.dsp import synth
+
+    sr = 16000
+    stage = {"type": kind, "n_fft": 256, "win_length": 200, "hop_length": 200, "center": False, "n_mels": 20}
+    stage.update({"fmin": 20, "fmax": 7600, "top_db": 60.0, "q15_scale": 2**-15})
+    if kind == "mfcc":
+        stage["n_mfcc"] = 8
+    cfg = {
+        "name": "fixed_mel_stream",
+        "sensor": {"kind": "audio", "sample_rate": sr, "channels": ["a", "b"]},
+        "window": {"length": 2000, "hop": 400},
+        "stages": [stage, {"type": "logistic"}],
+    }
+    pipe = Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
+    signal = np.stack([synth.vowels(1.0, sr, seed=s)[:12000] for s in (1, 2)], axis=1).astype(np.float32)
+    windows = np.stack([signal[i : i + 2000] for i in range(0, 12000 - 2000 + 1, 400)])
+    pipe.fit(windows, np.arange(len(windows)) % 2)
+    h = ccompare.build(pipe, tmp_path, sanitize=True, opt="-O1")
+    assert "_pend" in (tmp_path / "sf_model.c").read_text()  # the frame-streaming state, no float window
+    _, batch_scores, feats = h.infer(windows)
+    np.testing.assert_array_equal(feats.view(np.uint32), pipe.transform(windows).astype(np.float32).view(np.uint32))
+    out = h.stream(signal, np.random.default_rng(3).integers(1, 900, 60))
+    last = np.cumsum([o["n_windows"] for o in out]) - 1
+    assert last[-1] == len(windows) - 1
+    for o, w in zip(out, last):
+        np.testing.assert_array_equal(o["scores"], batch_scores[w], err_msg=f"window {w}")

@@ -131,18 +131,67 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
     cnt, sh, work, db = (ctx.scratch(x) for x in ("counts", "shifted", "work", "db"))
     mfcc = stage.name == "mfcc"
     dst = ctx.scratch("logmel") if mfcc else "out"
+    unit, logoff, k = cgen.f32(2.0**-16), stage.q15_log_offset(), int(stage.q15_k_[0])
     code = [
         "uint32_t ch, t, m;",
         f"for (ch = 0; ch < {C}u; ch++) {{",
         f"    for (t = 0; t < {T}u; t++) {{",
         f"        float *row = {dst} + (ch * {T}u + t) * {M}u;",
-        f"        sf_q15_quantize(in + {starts}[t] * {C}u + ch, {C}u, {n}u, {int(stage.q15_k_[0])}, {cnt});",
+        f"        sf_q15_quantize(in + {starts}[t] * {C}u + ch, {C}u, {n}u, {k}, {cnt});",
         f"        sf_q15_logmel(&{cfg}, {cnt}, {work}, {sh}, {db});",
-        f"        for (m = 0; m < {M}u; m++) row[m] = sf_q15_feature((int64_t){db}[m] - {stage.q15_log_offset()}, "
-        f"{cgen.f32(2.0**-16)});",
+        f"        for (m = 0; m < {M}u; m++) row[m] = sf_q15_feature((int64_t){db}[m] - {logoff}, {unit});",
         "    }",
         "}",
     ]
+    hop, L = stage.hop_length, ctx.input_spec.length
+    stream = ctx.streams_input and 0 < ctx.hop < L and ctx.hop % hop == 0 and ctx.hop // hop < T
+    out_code: list[str] = []  # the stream's window output: the ring's frames, oldest first
+    if stream:
+        state = [
+            Field("int32_t", "ring", C * T * M, "Q16 dB (less the log offset) of the last n_frames frames"),
+            Field("int16_t", "pend", C * n, "int16 counts of the frame being filled, per channel"),
+            Field("uint16_t", "head", 1, "ring slot of the oldest frame"),
+            Field("uint16_t", "pfill", 1, "samples in pend"),
+            Field("uint16_t", "pskip", 1, "samples to drop before the next frame starts"),
+        ]
+        ring, pend, head, pfill, pskip = (ctx.state(x) for x in ("ring", "pend", "head", "pfill", "pskip"))
+        keep = max(0, n - hop)
+        sample = [
+            "uint32_t i, ch, m;" if keep == 0 else "uint32_t i, ch, j, m;",
+            "for (i = 0; i < n; i++) {",
+            f"    if ({pskip}[0] != 0u) {{",
+            f"        {pskip}[0]--;",
+            "        continue;",
+            "    }",
+            f"    for (ch = 0; ch < {C}u; ch++) sf_q15_quantize(x + i * {C}u + ch, 1u, 1u, {k}, "
+            f"&{pend}[ch * {n}u + {pfill}[0]]);",
+            f"    if (++{pfill}[0] < {n}u) continue;",
+            f"    for (ch = 0; ch < {C}u; ch++) {{",
+            f"        int32_t *slot = &{ring}[(ch * {T}u + {head}[0]) * {M}u];",
+            f"        sf_q15_logmel(&{cfg}, &{pend}[ch * {n}u], {work}, {sh}, {db});",
+            f"        for (m = 0; m < {M}u; m++) slot[m] = {db}[m] - {logoff};",
+            *(
+                [f"        for (j = 0; j < {keep}u; j++) {pend}[ch * {n}u + j] = {pend}[ch * {n}u + j + {hop}u];"]
+                if keep
+                else []
+            ),
+            "    }",
+            f"    {head}[0] = (uint16_t)(({head}[0] + 1u) % {T}u);",
+            f"    {pfill}[0] = {keep}u;",
+            f"    {pskip}[0] = {max(0, hop - n)}u;",
+            "}",
+        ]
+        out_code = [
+            "uint32_t ch, t, m;",
+            f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    for (t = 0; t < {T}u; t++) {{",
+            f"        const int32_t *slot = &{ring}[(ch * {T}u + ({head}[0] + t) % {T}u) * {M}u];",
+            f"        float *row = {dst} + (ch * {T}u + t) * {M}u;",
+            f"        for (m = 0; m < {M}u; m++) row[m] = sf_q15_feature(slot[m], {unit});",
+            "    }",
+            "}",
+        ]
+    n_loop = len(code)
     rng = stage.clip_range()
     if rng is not None:
         N = C * T * M
@@ -176,4 +225,9 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
             f"    for (m = 0; m < {nd}u; m++) out[t * {nd}u + m] = sf_q15_feature({cep}[m], {cgen.f32(2.0**-16)});",
             "}",
         ]
-    return CFragment(runtime=["sf_q15"], tables=t.defs, scratch=scratch, code=code)
+    post = code[n_loop:]  # clip, DCT: shared by the window path and the stream's output
+    frag = CFragment(runtime=["sf_q15"], tables=t.defs, scratch=scratch, code=code)
+    if stream:
+        frag.state, frag.stream_sample = state, sample
+        frag.stream_output = out_code + post
+    return frag
