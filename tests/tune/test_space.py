@@ -111,25 +111,26 @@ def test_budget_refuses_before_fitting(small_pipeline):
 
 
 @pytest.mark.parametrize(
-    "feature, params",
+    "feature, params, model",
     [
-        ("catch22", {"catch22.catch24": True}),
-        ("minirocket", {"minirocket.n_features": 840, "minirocket.keep": 50}),
+        ("catch22", {"catch22.catch24": True}, "ridge_classifier"),
+        ("minirocket", {"minirocket.n_features": 840, "minirocket.keep": 50}, "ridge_classifier"),
+        ("stats", {"stats.set": "shape", "svm.kernel": "rbf", "svm.C": 10.0}, "svm"),
     ],
 )
-def test_time_series_families_build_and_score(small_pipeline, feature, params):
-    """catch22 and MiniRocket (with the ridge head they are paired with) are families of the default
-    space: a trial builds a valid pipeline, the cost model admits it and cross-validation scores it."""
+def test_time_series_families_build_and_score(small_pipeline, feature, params, model):
+    """catch22 and MiniRocket (with the ridge head they are paired with) and the kernel SVM are
+    families of the default space: a trial builds a valid pipeline, the cost model admits it and
+    cross-validation scores it."""
     space = load_space(small_pipeline)
-    fixed = {"window.length": 100, "use.stats": False, "use.band_energy": False, **params}
+    fixed = {"window.length": 100, **params}
     fixed.update({f"use.{n}": n == feature for n in FEATURE_FAMILIES})
-    fixed["model"] = "ridge_classifier"
-    spec = space.spec.model_copy(update={"features": [feature], "models": ["ridge_classifier"]})
-    space.spec = spec
+    fixed["model"] = model
+    space.spec = space.spec.model_copy(update={"features": [feature], "models": [model]})
     pipe = space.build(optuna.trial.FixedTrial(fixed), seed=3)
     validate(pipe)
     types = [s["type"] for s in pipe["stages"]]
-    assert types == [feature, "scaler", "ridge_classifier"]
+    assert types == [feature, "scaler", model]
     board = boards.get("stm32f411")
     r = evaluate(
         {
@@ -141,3 +142,14 @@ def test_time_series_families_build_and_score(small_pipeline, feature, params):
     )
     assert r["error"] is None and r["feasible"], r
     assert r["accuracy_cv"] >= 0.75 and r["instructions"] > 0
+
+
+def test_a_searched_window_keeps_the_pad_mode(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "name: p\nsensor: {kind: imu, sample_rate: 10, channels: [a]}\nwindow: {length: 32, pad: edge}\n"
+        "dataset: {loader: aeon, name: BasicMotions}\nsearch:\n  window: {length: [16, 32]}\n"
+        "  stages:\n    - [{type: stats, functions: [mean]}, {type: decision_tree}]\n"
+    )
+    pipes = _pipelines(load_space(path), 4)
+    assert {p["window"]["length"] for p in pipes} <= {16, 32} and all(p["window"]["pad"] == "edge" for p in pipes)
