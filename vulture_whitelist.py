@@ -102,3 +102,9 @@ layer_graph  # public library function (sensorflow/interop/onnx_q8.py): the int8
 table_graph  # public library function (sensorflow/interop/onnx_q8.py), the oracle tests
 explain  # public library function (sensorflow/interop/onnx_q8.py): why onnxruntime differs by 1 LSB, the oracle tests
 _.predict_index  # QNet.predict_index (sensorflow/stages/models/int8.py): the int8 labels, tests and experiments
+q15_counts  # MicroPython runtime kernel called as rt.q15_counts by generated modules (sf_runtime.py)
+q15_stats  # MicroPython runtime kernel called as rt.q15_stats by generated modules (sf_runtime.py)
+q15_bands  # MicroPython runtime kernel called as rt.q15_bands by generated modules (sf_runtime.py)
+q15_logmel  # MicroPython runtime kernel called as rt.q15_logmel by generated modules (sf_runtime.py)
+q15_clip  # MicroPython runtime kernel called as rt.q15_clip by generated modules (sf_runtime.py)
+q15_dct  # MicroPython runtime kernel called as rt.q15_dct by generated modules (sf_runtime.py)
