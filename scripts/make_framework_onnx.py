@@ -136,6 +136,7 @@ def torch_models(X, F, y, train):
             output_names=["logits"],
             dynamic_shapes=({0: torch.export.Dim("batch")},),
             dynamo=True,
+            external_data=False,  # weights inside the .onnx (torch writes a .onnx.data beside it by default)
             verbose=False,
         )
         drop_stack_traces(path)
