@@ -192,7 +192,7 @@ def main() -> None:
     X, F, y, train, classes = load(data)
     print(f"BasicMotions: {train.sum()} training / {(~train).sum()} test windows, classes {classes}")
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, (pred, path) in {**torch_models(X, F, y, train), **keras_models(X, F, y, train)}.items():
+    for pred, path in {**torch_models(X, F, y, train), **keras_models(X, F, y, train)}.values():
         acc_tr, acc_te = (float(np.mean(pred[m] == y[m])) for m in (train, ~train))
         print(f"{path.name}: {path.stat().st_size} bytes, accuracy train {acc_tr:.3f} test {acc_te:.3f}")
 
