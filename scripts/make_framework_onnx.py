@@ -11,6 +11,15 @@ throwaway venv, never sensorflow's own (neither framework is a sensorflow depend
         numpy scipy scikit-learn pyyaml pydantic pyserial cobs pyelftools matplotlib
     KERAS_BACKEND=torch PYTHONPATH=. fw/bin/python scripts/make_framework_onnx.py --data DIR
 
+With TensorFlow instead (Keras 3.15.1 on TensorFlow 2.21.0, whose ONNX export is tf2onnx 1.17.0),
+the same Keras models become ``keras_tf_{mlp,conv1d}.onnx`` (the MLP with its Normalization folded
+into the first Dense layer: see ``fold_normalization``)::
+
+    python3 -m venv tf
+    tf/bin/pip install tensorflow==2.21.0 tf2onnx==1.17.0 onnx \
+        scipy scikit-learn pyyaml pydantic pyserial cobs pyelftools matplotlib
+    KERAS_BACKEND=tensorflow PYTHONPATH=. tf/bin/python scripts/make_framework_onnx.py --data DIR
+
 ``DIR`` holds BasicMotions_TRAIN.ts and BasicMotions_TEST.ts (aeon ships them in
 ``aeon/datasets/data/BasicMotions``; the default when aeon is importable). Only the training part
 (40 recordings) is used to train; the tests replay the test part.
@@ -144,7 +153,7 @@ def torch_models(X, F, y, train):
     return out
 
 
-def keras_models(X, F, y, train):
+def keras_models(X, F, y, train, prefix="keras"):
     import keras
 
     keras.utils.set_random_seed(SEED)
@@ -170,14 +179,30 @@ def keras_models(X, F, y, train):
         ]
     )
     out = {}
-    for name, model, inputs, epochs in [("keras_mlp", mlp, F, 300), ("keras_conv1d", conv, X, 200)]:
+    for name, model, inputs, epochs in [(f"{prefix}_mlp", mlp, F, 300), (f"{prefix}_conv1d", conv, X, 200)]:
         model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
         model.fit(inputs[train], y[train], epochs=epochs, batch_size=40, verbose=0, shuffle=False)
+        if name == "keras_tf_mlp":
+            model = fold_normalization(keras, model)
         pred = np.argmax(model.predict(inputs, verbose=0), axis=1)
         path = OUT / f"{name}.onnx"
         model.export(str(path), format="onnx", verbose=False)
         out[name] = (pred, path)
     return out
+
+
+def fold_normalization(keras, model):
+    """The same network with its Normalization folded into the first Dense layer. Through
+    tf2onnx 1.17 (Keras 3.15 on TensorFlow 2.21) the Normalization's mean stays an extra graph
+    input that nobody feeds (onnxruntime asks for it), so the TensorFlow MLP is exported folded."""
+    norm, first, *rest = model.layers
+    mean = np.asarray(norm.mean, dtype=np.float64).ravel()
+    std = np.maximum(np.sqrt(np.asarray(norm.variance, dtype=np.float64).ravel()), 1e-7)  # as Keras divides
+    W, b = (np.asarray(v, dtype=np.float64) for v in first.get_weights())
+    dense = keras.layers.Dense(W.shape[1], activation=first.activation)
+    folded = keras.Sequential([keras.Input((len(mean),), name="features"), dense, *rest])
+    dense.set_weights([(W / std[:, None]).astype(np.float32), (b - (mean / std) @ W).astype(np.float32)])
+    return folded
 
 
 def main() -> None:
@@ -192,7 +217,11 @@ def main() -> None:
     X, F, y, train, classes = load(data)
     print(f"BasicMotions: {train.sum()} training / {(~train).sum()} test windows, classes {classes}")
     OUT.mkdir(parents=True, exist_ok=True)
-    for pred, path in {**torch_models(X, F, y, train), **keras_models(X, F, y, train)}.values():
+    if os.environ["KERAS_BACKEND"] == "tensorflow":
+        made = keras_models(X, F, y, train, prefix="keras_tf")
+    else:
+        made = {**torch_models(X, F, y, train), **keras_models(X, F, y, train)}
+    for pred, path in made.values():
         acc_tr, acc_te = (float(np.mean(pred[m] == y[m])) for m in (train, ~train))
         print(f"{path.name}: {path.stat().st_size} bytes, accuracy train {acc_tr:.3f} test {acc_te:.3f}")
 

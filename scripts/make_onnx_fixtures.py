@@ -2,19 +2,21 @@
 root: ``python scripts/make_onnx_fixtures.py``).
 
 These graphs were NOT exported by torch.onnx.export or tf2onnx: they are built with
-``onnx.helper`` to reproduce the operator patterns of torch's TorchScript exporter (with the
-BatchNormalization of a training-mode export kept) and of tf2onnx for a small Conv1d / dense
+``onnx.helper`` to reproduce the operator patterns of torch's TorchScript exporter (with a
+BatchNormalization kept) and the pattern assumed for tf2onnx (tf2onnx 1.17 in fact writes Keras'
+Conv1D as a 2-D Conv over a unit axis, see keras_tf_conv1d.onnx) for a small Conv1d / dense
 network, with seeded random weights. The networks the real frameworks trained and exported
-(PyTorch 2.13, Keras 3.15) are ``torch_*.onnx`` / ``keras_*.onnx``, made by
+(PyTorch 2.13, Keras 3.15 on torch and on TensorFlow 2.21) are ``torch_*.onnx`` / ``keras_*.onnx``, made by
 scripts/make_framework_onnx.py.
 
 * ``pattern_torch_conv1d.onnx``: input (N, C, L); Conv+BatchNormalization+Relu, Conv+Relu,
-  GlobalAveragePool, Flatten, Gemm(transB=1) -- logits, as ``torch.onnx.export`` of
-  ``nn.Conv1d / nn.BatchNorm1d / nn.ReLU / nn.AdaptiveAvgPool1d(1) / nn.Flatten / nn.Linear``.
+  GlobalAveragePool, Flatten, Gemm(transB=1) -- logits, as ``torch.onnx.export(dynamo=False)`` of
+  ``nn.Conv1d / nn.BatchNorm1d / nn.ReLU / nn.AdaptiveAvgPool1d(1) / nn.Flatten / nn.Linear``
+  writes them, but with the BatchNormalization kept (torch 2.13 folds it into the Conv).
 * ``pattern_torch_mlp.onnx``: Gemm(transB=1)+Relu, Gemm(transB=1)+Relu, Gemm(transB=1) -- logits.
 * ``pattern_tf2onnx_conv1d.onnx``: input (N, L, C); Transpose(0,2,1), Conv, Relu, Transpose(0,2,1),
-  ReduceMean(axes=[1]), MatMul, Add, Softmax -- as tf2onnx writes ``Conv1D`` (channels-last,
-  transposed around the NCL Conv), ``GlobalAveragePooling1D`` and ``Dense(softmax)``.
+  ReduceMean(axes=[1]), MatMul, Add, Softmax -- ``Conv1D`` channels-last, transposed around
+  an NCL Conv; ``GlobalAveragePooling1D`` and ``Dense(softmax)``.
 * ``pattern_tf2onnx_mlp.onnx``: MatMul+Add+Relu twice, then
   MatMul+Add+Softmax -- as tf2onnx writes ``Dense`` layers.
 

@@ -114,7 +114,9 @@ def test_string_labels():
     assert back.model.classes_ == ["idle", "run", "walk"]
 
 
-@pytest.mark.parametrize("name", ["pattern_torch_conv1d", "pattern_tf2onnx_conv1d", "torch_conv1d", "keras_conv1d"])
+@pytest.mark.parametrize(
+    "name", ["pattern_torch_conv1d", "pattern_tf2onnx_conv1d", "torch_conv1d", "keras_conv1d", "keras_tf_conv1d"]
+)
 def test_conv1d_round_trip(name):
     imported = load(FIXTURES / f"{name}.onnx")
     stage = imported.model

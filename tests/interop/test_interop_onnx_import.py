@@ -84,13 +84,15 @@ def _softmax(z):
         ("torch_mlp", "mlp", True),
         ("keras_conv1d", "conv1d", False),
         ("keras_mlp", "mlp", False),
+        ("keras_tf_conv1d", "conv1d", False),
+        ("keras_tf_mlp", "mlp", False),
     ],
 )
 def test_network_fixtures_equal_onnxruntime(name, stage, logits):
     """``pattern_*``: graphs in the op patterns of torch.onnx.export (TorchScript, with
     BatchNormalization kept) and tf2onnx, built with onnx.helper (scripts/make_onnx_fixtures.py).
-    The others were trained and exported by PyTorch 2.13 and Keras 3.15
-    (scripts/make_framework_onnx.py; on BasicMotions in test_interop_frameworks.py); here on
+    The others were trained and exported by PyTorch 2.13 and Keras 3.15 on torch (``keras_``)
+    and on TensorFlow 2.21 through tf2onnx 1.17 (``keras_tf_``) (scripts/make_framework_onnx.py; on BasicMotions in test_interop_frameworks.py); here on
     random inputs of the graph's shape, a few times the training data's scale."""
     import onnx
 

@@ -16,14 +16,15 @@ followed, the label being the argmax of the scores as in the stages. Mapped patt
   must read ``(N, C, L)``, an Add after a bias-less Conv must be a per-channel constant (Keras
   on torch writes it after the Transpose back to ``(N, L, C)``), the pooling must reduce the
   time axis and unit axes only (torch 2.13's exporter writes ``AdaptiveAvgPool1d(1)`` as
-  Unsqueeze, ReduceMean over the last two axes, Squeeze). The stage reads its input vector as
+  Unsqueeze, ReduceMean over the last two axes, Squeeze). tf2onnx writes Keras' Conv1D as a 2-D
+  Conv with kernel ``(F, C, 1, K)`` on an Unsqueezed ``(N, C, 1, L)``: a unit spatial axis maps. The stage reads its input vector as
   time-major frames ``(steps, channels)`` flattened: the graph's ``(N, C, L)`` input transposed,
   or its ``(N, L, C)`` input when the graph starts with ``Transpose(perm=[0, 2, 1])`` (tf2onnx).
 * ``TreeEnsembleClassifier`` (BRANCH_LEQ / BRANCH_LT, post_transform NONE) -> ``decision_tree``
   (one tree) or ``random_forest`` (mean of the trees' leaf weights).
 * ``LinearClassifier`` -> ``logistic``; ``SVMClassifier`` with a LINEAR kernel and two classes
   -> ``logistic`` (its primal weights). ``Scaler`` -> a ``scaler`` stage in front of the model
-  (``mean_`` = offset, ``scale_`` = 1 / scale); so do the Sub/Div and Mul/Add[/Clip] forms
+  (``mean_`` = offset, ``scale_`` = 1 / scale); so do the Sub/Div (Sub/Mul by 1 / std, as tf2onnx folds Keras' Normalization) and Mul/Add[/Clip] forms
   ``sensorflow export --lang onnx`` writes for the standard and minmax scalers.
 * Layout-only ops are passed: Identity (of a constant: that constant), Cast, Flatten, Reshape, Dropout, ZipMap, a Normalizer
   after a LinearClassifier (its output is already normalised).
@@ -41,9 +42,9 @@ from ...errors import ConfigError
 SUPPORTED = (
     "Gemm, MatMul, Add, Mul, BatchNormalization, Relu, Tanh, Sigmoid, Clip, Softmax, Conv (1-D, valid), "
     "GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax (over time), Transpose (layout), Unsqueeze (before "
-    "the pooling), Identity, Cast, "
+    "the pooling), Conv 2-D over a unit axis, Identity, Cast, "
     "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear kernel), "
-    "Scaler (or Sub+Div / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap"
+    "Scaler (or Sub+Div / Sub+Mul / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap"
 )
 _PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
@@ -170,7 +171,8 @@ def _class_labels(g: _Graph, node=None) -> list | None:
 def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     """Map a loaded ``onnx.ModelProto``."""
     g = _Graph(model, source)
-    nodes = [n for n in g.chain(_score_output(g)) if n.op_type not in _PASS]
+    chain = g.chain(_score_output(g))
+    nodes = [n for n in chain if n.op_type not in _PASS]
     n_features = _n_features(g)
     pre = []
     while nodes:
@@ -196,7 +198,8 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
         _only(g, nodes[1:], set())
         model_stage, labels = _svm(g, head)
     elif any(n.op_type == "Conv" for n in nodes):
-        model_stage, labels = _conv(g, nodes), _class_labels(g)
+        kept = {id(n) for n in nodes}  # the conv path follows the axes, so it also reads the Squeezes
+        model_stage, labels = _conv(g, [n for n in chain if id(n) in kept or n.op_type == "Squeeze"]), _class_labels(g)
     else:
         model_stage, labels = _dense(g, nodes), _class_labels(g)
     if classes is not None:
@@ -246,9 +249,10 @@ def _leading_scaler(g: _Graph, nodes):
     if ops[:1] == ["Scaler"]:
         a = _attrs(nodes.pop(0))
         return _scaler(np.asarray(a["offset"], dtype=np.float64), np.asarray(a["scale"], dtype=np.float64))
-    if ops[:2] == ["Sub", "Div"] and nodes[0].input[1] in g.consts and nodes[1].input[1] in g.consts:
-        s = make("scaler")
-        s.mean_, s.scale_ = const(nodes.pop(0)), const(nodes.pop(0))
+    if ops[:2] in (["Sub", "Div"], ["Sub", "Mul"]) and nodes[0].input[1] in g.consts and nodes[1].input[1] in g.consts:
+        s = make("scaler")  # (x - mean) / std, or (x - mean) * (1 / std) as tf2onnx folds Keras' Normalization
+        s.mean_, s.scale_ = const(nodes.pop(0)), const(nodes[0])
+        s.scale_ = 1.0 / s.scale_ if nodes.pop(0).op_type == "Mul" else s.scale_
         s.var_ = s.scale_**2  # learned state the artifact checks, as the fitted scaler keeps it
         return s
     if ops[:2] == ["Mul", "Add"] and nodes[0].input[1] in g.consts and nodes[1].input[1] in g.consts:
@@ -357,8 +361,9 @@ def _conv(g: _Graph, nodes) -> _Mapped:
     from ...registry import stage as make
 
     # what each axis of the current tensor holds: batch, channels, time or an inserted "1"; the
-    # graph input is (N, C, L), or (N, L, C) when the graph starts with a Transpose (tf2onnx, Keras)
-    axes = ["n", "t", "c"] if nodes[0].op_type == "Transpose" else ["n", "c", "t"]
+    # graph input is (N, C, L) or (N, L, C), whichever the layout operators before the first Conv
+    # turn into the (N, C, [1,] L) it reads
+    axes = _input_axes(g, nodes)
     convs: list[list] = []  # [W (kernel * c_in, filters), b, kernel, stride]
     relu_ok: list[bool] = []
     pool = None
@@ -372,23 +377,24 @@ def _conv(g: _Graph, nodes) -> _Mapped:
             if sorted(perm) != list(range(len(axes))):
                 raise g.err(n, f"perm {perm} over {len(axes)} axes")
             axes = [axes[p] for p in perm]
-        elif op == "Unsqueeze" and pool is None:
-            where = _axes(g, n, a, len(axes) + len(_axes(g, n, a, 0)))
-            for x in sorted(where):
-                axes.insert(x, "1")
+        elif op in ("Unsqueeze", "Squeeze") and pool is None:
+            axes = _reshaped(g, n, a, axes)
         elif op == "Conv":
-            if pool is not None or axes != ["n", "c", "t"]:
-                raise g.err(n, "a Conv must read (N, C, L) before the pooling")
+            if pool is not None or not _conv_reads(axes):
+                raise g.err(n, f"a Conv must read (N, C, L) before the pooling, not {axes}")
             W = _const_operand(g, n, 1).astype(np.float64)
-            if W.ndim != 3:
-                raise g.err(n, f"kernel of shape {W.shape}; 1-D convolutions (F, C, K) map")
+            t = axes.index("t") - 2  # the kernel's time axis among its spatial ones
+            if W.ndim != len(axes) or any(d != 1 for j, d in enumerate(W.shape[2:]) if j != t):
+                raise g.err(n, f"kernel of shape {W.shape}; 1-D convolutions (F, C, K) map (or (F, C, 1, K))")
             if any(a.get("pads", [0])) or a.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID", "NOTSET", "VALID"):
                 raise g.err(n, "padding; the conv1d stage runs valid convolutions (pads 0)")
             if a.get("group", 1) != 1 or any(d != 1 for d in a.get("dilations", [1])):
                 raise g.err(n, "groups or dilations; plain convolutions map")
-            f, c, k = W.shape
+            f, c, k = W.shape[0], W.shape[1], W.shape[2 + t]
+            W = W.reshape(f, c, k)
             b = np.asarray(g.consts[n.input[2]], np.float64) if len(n.input) > 2 and n.input[2] else np.zeros(f)
-            convs.append([W.transpose(2, 1, 0).reshape(k * c, f), b, k, int(a.get("strides", [1])[0])])
+            stride = int(a.get("strides", [1] * (len(axes) - 2))[t])
+            convs.append([W.transpose(2, 1, 0).reshape(k * c, f), b, k, stride])
             relu_ok.append(False)
         elif op == "Add" and convs and not relu_ok[-1] and pool is None:
             convs[-1][1] = convs[-1][1] + _channel_bias(g, n, axes, convs[-1][0].shape[1])
@@ -416,6 +422,8 @@ def _conv(g: _Graph, nodes) -> _Mapped:
             pool = "avg" if op in ("GlobalAveragePool", "ReduceMean") else "max"
         elif op in ("Gemm", "MatMul", "Add") and pool is not None:
             dense.append(n)
+        elif op == "Squeeze":  # after the pooling: layout only
+            continue
         elif op == "Softmax" and i == len(nodes) - 1 and dense:
             final = True
         else:
@@ -447,6 +455,48 @@ def _conv(g: _Graph, nodes) -> _Mapped:
     s.out_weight_ = np.asarray(head.stage.coef_.T, np.float32)
     s.out_bias_ = np.asarray(head.stage.intercept_, np.float32)
     return _Mapped(s, head.n_outputs, None)
+
+
+def _conv_reads(axes) -> bool:
+    """The tensor is (N, C, L), or (N, C, 1, L) / (N, C, L, 1) as a 2-D conv over a unit axis."""
+    return axes[:2] == ["n", "c"] and sorted(axes[2:]) == ["1"] * (len(axes) - 3) + ["t"] and len(axes) <= 4
+
+
+def _reshaped(g, n, a, axes) -> list:
+    """The axes after an Unsqueeze (unit axes inserted) or a Squeeze (unit axes removed)."""
+    if n.op_type == "Unsqueeze":
+        where = _axes(g, n, a, len(axes) + len(_axes(g, n, a, 0)))
+        out = list(axes)
+        for x in sorted(where):
+            out.insert(x, "1")
+        return out
+    where = _axes(g, n, a, len(axes)) or [x for x, ax in enumerate(axes) if ax == "1"]
+    if any(axes[x] != "1" for x in where):
+        raise g.err(n, f"squeezes axes {where} of the {axes} tensor; only unit axes can go")
+    return [ax for x, ax in enumerate(axes) if x not in where]
+
+
+def _input_axes(g, nodes) -> list:
+    """(N, C, L) or (N, L, C): the input layout under which the layout operators before the first
+    Conv hand it a tensor it reads (N, C, L) when neither does: the Conv then names the problem."""
+    for start in (["n", "c", "t"], ["n", "t", "c"]):
+        axes = list(start)
+        for n in nodes:
+            if n.op_type == "Conv":
+                if _conv_reads(axes):
+                    return start
+                break
+            if n.op_type == "Transpose":
+                perm = list(_attrs(n).get("perm", range(len(axes) - 1, -1, -1)))
+                if sorted(perm) != list(range(len(axes))):
+                    break
+                axes = [axes[p] for p in perm]
+            elif n.op_type in ("Unsqueeze", "Squeeze"):
+                try:
+                    axes = _reshaped(g, n, _attrs(n), axes)
+                except ConfigError:
+                    break
+    return ["n", "c", "t"]
 
 
 def _axes(g, n, a, rank) -> list:
