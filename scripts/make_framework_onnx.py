@@ -1,5 +1,5 @@
-"""Train four small networks with the real frameworks on BasicMotions and export them to ONNX
-with the frameworks' own exporters, as tests/fixtures/onnx/{torch,keras}_{mlp,conv1d}.onnx.
+"""Train small networks with the real frameworks on BasicMotions and export them to ONNX with the
+frameworks' own exporters, as tests/fixtures/onnx/{torch,keras,keras_tf}_{mlp,conv1d}.onnx.
 
 Made with torch 2.13.0+cpu (``torch.onnx.export(..., dynamo=True)``, its default exporter, with
 onnxscript 0.7.2) and Keras 3.15.1 on its torch backend (``model.export(path, format="onnx")``,
@@ -11,7 +11,7 @@ throwaway venv, never sensorflow's own (neither framework is a sensorflow depend
         numpy scipy scikit-learn pyyaml pydantic pyserial cobs pyelftools matplotlib
     KERAS_BACKEND=torch PYTHONPATH=. fw/bin/python scripts/make_framework_onnx.py --data DIR
 
-With TensorFlow instead (Keras 3.15.1 on TensorFlow 2.21.0, whose ONNX export is tf2onnx 1.17.0),
+(the torch used was its CPU build, ``2.13.0+cpu``). With TensorFlow instead (Keras 3.15.1 on TensorFlow 2.21.0, whose ONNX export is tf2onnx 1.17.0),
 the same Keras models become ``keras_tf_{mlp,conv1d}.onnx`` (the MLP with its Normalization folded
 into the first Dense layer: see ``fold_normalization``)::
 
@@ -25,7 +25,8 @@ into the first Dense layer: see ``fold_normalization``)::
 (40 recordings) is used to train; the tests replay the test part.
 
 The stack traces torch stores in node metadata are dropped (they hold the paths of the machine
-that ran this). Running it again writes the same bytes.
+that ran this). Running it again writes the same bytes for the torch and Keras-on-torch files;
+tf2onnx writes the same weights but numbers its folded constants differently on each run.
 
 * ``*_mlp.onnx``: on the 60 features of the ``gesture`` pipeline's feature stages (stats +
   band_energy); standardisation by the training features' mean and std inside the network
