@@ -24,6 +24,8 @@ peaks_near  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime
 minmax  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:509)
 forest  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:530)
 knn  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:596)
+forest_value  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:559)
+knn_value  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:639)
 conv1d_relu  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:654)
 conv1d_centred_bias  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:671)
 global_pool  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:683)

@@ -153,6 +153,12 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
         return self._graph.model
 
     @property
+    def task(self) -> str | None:
+        """``classification`` or ``regression`` (from the model stage), None without a model."""
+        m = self.model
+        return None if m is None else m.task
+
+    @property
     def classes_(self) -> np.ndarray:
         m = self.model
         if m is None or getattr(m, "classes_", None) is None:
@@ -303,7 +309,7 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
             y = y.ravel()
         if y.ndim != 1:
             raise DataError(f"labels must be one per window (1-D), got shape {y.shape}")
-        if self.model is not None:
+        if self.model is not None and self.task == "classification":
             check_classification_targets(y)  # "Unknown label type" for a continuous target
         X = self._windows(X)
         if len(y) != len(X):

@@ -361,7 +361,7 @@ def test_regressors_and_quantised_graphs_are_named_errors():
 
     X, y = data(2)
     reg = fitted(RandomForestRegressor(3, max_depth=3, random_state=0), X, y.astype(float))
-    _err(to_onnx(reg, X), "(TreeEnsembleRegressor)", "no regression stage yet")
+    _err(to_onnx(reg, X), "(TreeEnsembleRegressor)", "ONNX import maps classifiers only")
     q = _graph([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="q")], {"s": 0.1}, k=5)
     q.graph.initializer.append(numpy_helper.from_array(np.uint8(0), "z"))
     _err(q, "node 'q' (QuantizeLinear)", "no integer model path")

@@ -174,7 +174,10 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     head = nodes[0]
     for n in nodes:
         if n.op_type in _REGRESSORS:
-            raise g.err(n, "a regression model; sensorflow's model stages are classifiers (no regression stage yet)")
+            raise g.err(
+                n,
+                "a regression model; ONNX import maps classifiers only (train a regression stage such as random_forest_regressor in the pipeline instead)",
+            )
         if n.op_type in _QUANTISED:
             raise g.err(n, "a quantised graph; there is no integer model path to import it into yet")
     if head.op_type == "TreeEnsembleClassifier":
