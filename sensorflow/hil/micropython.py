@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HILError, HILTimeout
-from .runner import Tolerance
+from .runner import Tolerance, compare_answer, value_scale
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 CHUNK = 256  # bytes of file data per raw-REPL command (as mpremote)
@@ -258,6 +258,7 @@ def run_micropython_hil(
     host_scores = np.asarray(pipeline.predict_proba(windows), dtype=np.float64)
     host_feats = np.asarray(pipeline.transform(windows), dtype=np.float64)
     classes = [str(c) for c in pipeline.classes_]
+    regression, scale = value_scale(pipeline, host_scores)
 
     tmp = None
     if export_dir is None:
@@ -329,14 +330,16 @@ def run_micropython_hil(
                 lab, dt, f64, s64 = line.split()
                 feats = np.frombuffer(base64.b64decode(f64), dtype="<f4").astype(np.float64)
                 scores = np.frombuffer(base64.b64decode(s64), dtype="<f4").astype(np.float64)
-                host_idx = int(np.argmax(host_scores[i]))
-                ok = tol.ok(scores, host_scores[i], "score") and tol.ok(feats, host_feats[i], "feature", feat_scale)
+                host, answer, agree = compare_answer(regression, classes, host_scores[i], scores, int(lab), tol, scale)
+                ok = (agree if regression else tol.ok(scores, host_scores[i], "score")) and tol.ok(
+                    feats, host_feats[i], "feature", feat_scale
+                )
                 records.append(
                     {
                         "index": i,
-                        "host": classes[host_idx],
-                        "board": classes[int(lab)] if 0 <= int(lab) < nc else lab,
-                        "agree": int(lab) == host_idx,
+                        "host": host,
+                        "board": answer,
+                        "agree": agree,
                         "ok": ok,
                         "device_us": int(dt),
                         "latency_s": elapsed / len(part),
@@ -364,6 +367,7 @@ def run_micropython_hil(
         "mode": "windows",
         "n": n,
         "agreement": agreement,
+        "value_rtol": tol.value_rtol if regression else None,
         "passed": bool(records) and all(r["agree"] and r["ok"] for r in records),
         "disagreements": [r["index"] for r in records if not r["agree"]],
         "out_of_tolerance": [r["index"] for r in records if not r["ok"]],

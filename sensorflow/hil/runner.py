@@ -3,7 +3,9 @@ with the host reference, collect the measurements.
 
 The reference is anything with ``predict_proba(X)``, ``transform(X)`` and ``classes_``
 (a fitted ``Pipeline``). Labels must agree exactly; scores and features within tolerance
-(``|board - host| <= atol + rtol * |host|``)."""
+(``|board - host| <= atol + rtol * |host|``). A regression model (``reference.task ==
+"regression"``) has no label: its value agrees when ``|board - host| <= value_rtol *
+max(|host|, scale)``, scale being the largest |host value| of the run (``Tolerance.value_ok``)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,15 @@ class Tolerance:
     score_rtol: float = 1e-3
     feature_atol: float = 1e-4
     feature_rtol: float = 1e-3
+    value_rtol: float = 1e-4
+    """Regression: relative to the value, with a floor of this times the run's largest |value|
+    (the board's features are float32 computations of the host's, each within the feature tolerance)."""
+
+    def value_ok(self, board: np.ndarray, host: np.ndarray, scale: float) -> bool:
+        """A regression value within ``value_rtol`` of the host's (see the class docstring)."""
+        host = np.asarray(host, dtype=np.float64)
+        bound = self.value_rtol * np.maximum(np.abs(host), scale)
+        return bool(np.all(np.abs(np.asarray(board, dtype=np.float64) - host) <= bound))
 
     def ok(self, board: np.ndarray, host: np.ndarray, kind: str, scale: float = 1.0) -> bool:
         atol, rtol = (
@@ -62,6 +73,7 @@ class HILRun:
     retries: int = 0
     bad_frames: int = 0
     expected_hash: str | None = None
+    value_rtol: float | None = None  # set for a regression model: agreement means values within it
 
     @property
     def n(self) -> int:
@@ -88,6 +100,24 @@ class HILRun:
         c = self._mean(r.count_classify for r in self.records)
         total = None if f is None or c is None else f + c
         return {"features": f, "classify": c, "total": total}
+
+
+def compare_answer(
+    regression: bool, classes, ref: np.ndarray, scores: np.ndarray, label: int, tol: Tolerance, scale: float
+) -> tuple[str, str, bool]:
+    """(host answer, board answer, agree) of one window: the class names and label equality, or
+    for a regression model the two values and ``tol.value_ok``."""
+    if regression:
+        return f"{ref[0]:.7g}", f"{scores[0]:.7g}", tol.value_ok(scores[:1], ref[:1], scale)
+    host_idx = int(np.argmax(ref))
+    board = str(classes[label]) if 0 <= label < len(classes) else str(label)
+    return str(classes[host_idx]), board, label == host_idx
+
+
+def value_scale(reference, host_scores: np.ndarray) -> tuple[bool, float]:
+    """(is a regression model, the largest |host value|) for ``compare_answer``."""
+    regression = getattr(reference, "task", None) == "regression"
+    return regression, float(np.max(np.abs(host_scores))) if regression and host_scores.size else 0.0
 
 
 def _stack_note(hello: P.Hello) -> str:
@@ -149,7 +179,9 @@ def run_windows(
         )
     feat_scale = float(np.max(np.abs(host_feats))) if host_feats is not None and host_feats.size else 1.0
     classes = np.asarray(reference.classes_)
+    regression, scale = value_scale(reference, host_scores)
     run = HILRun(board, client.port, hello, expected_hash=expected_hash)
+    run.value_rtol = tol.value_rtol if regression else None
     run.ping_seconds = measure_ping(client)
     for i, window in enumerate(windows):
         resets_here = 0
@@ -187,10 +219,10 @@ def run_windows(
                 f"but the pipeline has {len(classes)} classes"
             )
         ref = host_scores[i]
-        host_idx = int(np.argmax(ref))
         top2 = np.sort(ref)[-2:] if len(ref) > 1 else ref
         score_err = float(np.max(np.abs(res.scores - ref)))
-        ok = tol.ok(res.scores, ref, "score")
+        host_answer, board_answer, agree = compare_answer(regression, classes, ref, res.scores, res.label, tol, scale)
+        ok = agree if regression else tol.ok(res.scores, ref, "score")
         feat_err = None
         if feats is not None and host_feats is not None:
             feat_err = float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0
@@ -199,9 +231,9 @@ def run_windows(
         run.records.append(
             WindowRecord(
                 i,
-                str(classes[host_idx]),
-                str(classes[res.label]),
-                res.label == host_idx,
+                host_answer,
+                board_answer,
+                agree,
                 score_err,
                 feat_err,
                 ok,
@@ -240,7 +272,9 @@ def run_stream(
         np.asarray(reference.predict_proba(host_windows), dtype=np.float64) if len(host_windows) else np.empty((0, 0))
     )
     classes = np.asarray(reference.classes_)
+    regression, scale = value_scale(reference, host_scores)
     run = HILRun(board, client.port, hello, mode="stream", expected_hash=expected_hash)
+    run.value_rtol = tol.value_rtol if regression else None
     run.ping_seconds = measure_ping(client)
     step = max(1, min(hop, hello.floats_per_frame // hello.n_channels))
     try:
@@ -260,16 +294,18 @@ def run_stream(
                     f"the host expects window {i} of {len(host_windows)} there"
                 )
             ref = host_scores[i]
-            host_idx = int(np.argmax(ref))
+            host_answer, board_answer, agree = compare_answer(
+                regression, classes, ref, res.scores, res.label, tol, scale
+            )
             run.records.append(
                 WindowRecord(
                     i,
-                    str(classes[host_idx]),
-                    str(classes[res.label]) if 0 <= res.label < len(classes) else str(res.label),
-                    res.label == host_idx,
+                    host_answer,
+                    board_answer,
+                    agree,
                     float(np.max(np.abs(res.scores - ref))),
                     None,
-                    tol.ok(res.scores, ref, "score"),
+                    agree if regression else tol.ok(res.scores, ref, "score"),
                     pushed if hello.counter_unit else None,
                     0 if hello.counter_unit else None,
                     latency,
