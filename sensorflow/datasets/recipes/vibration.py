@@ -16,7 +16,10 @@ transients and broadband noise; loads scale impact and imbalance amplitudes.
 Classes ``normal / outer / inner / ball``; conditions are (speed, load) pairs and the
 held-out conditions use speeds *and* loads never used in training (``groups`` = condition).
 Option ``target``: ``fault`` (the class, default), ``shaft_rpm`` (the shaft speed, rpm, with
-the motor's slip under load: a regression target) or ``load`` (hp).
+the motor's slip under load: a regression target) or ``load`` (hp). For ``shaft_rpm`` the
+groups are the nominal speeds (``1500rpm``) and for ``load`` the loads, so that grouped
+cross-validation on the training part leaves out whole speeds (loads), as the held-out part does:
+with conditions as groups a fold would keep the held-out speed at another load in training.
 """
 
 from __future__ import annotations
@@ -263,8 +266,12 @@ def load(config, options: dict | None = None):
     opts = parse_options(options)
     data = build(opts)
     names = [f"{lab}:{g}:{i}" for i, (lab, g) in enumerate(zip(data.labels.tolist(), data.groups.tolist()))]
-    labels = data.labels if opts.target == "fault" else np.array([m[opts.target] for m in data.meta])
+    labels, groups = data.labels, data.groups
+    if opts.target != "fault":
+        labels = np.array([m[opts.target] for m in data.meta])
+        key = "rpm" if opts.target == "shaft_rpm" else "load"
+        groups = np.array([f"{m[key]:g}{'rpm' if key == 'rpm' else 'hp'}" for m in data.meta])
     return Dataset(
-        [x[:, None] for x in data.signals], labels, data.groups, data.sample_rate,
+        [x[:, None] for x in data.signals], labels, groups, data.sample_rate,
         tuple(config.sensor.channels), names, fold=data.split, source="recipe:vibration",
     )  # fmt: skip
