@@ -28,6 +28,7 @@ class Stream:
     condition: str = ""  # how it was recorded or mixed (e.g. "SNR 5 dB"), for per-condition figures
     event_sources: list[str] = field(default_factory=list)  # who made each event (e.g. the speaker's accent),
     # in the order of ``events``, for per-source recall; empty when unknown
+    part: str = ""  # "dev": held out to choose settings (a threshold, a tune search); otherwise evaluation only
 
 
 @dataclass

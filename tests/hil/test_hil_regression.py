@@ -1,6 +1,7 @@
 """HIL of a regression model: the board's value agrees with the host's when within
 ``Tolerance.value_rtol`` (relative, floored at the run's largest value); the shaft-speed
-forest of the small vibration recipe on host, qemu-mps2-an386 and qemu-riscv32 (C) and on the
+forest of the small vibration recipe on host, qemu-mps2-an386, qemu-riscv32 and qemu-xtensa-lx106
+(C; the last two without an FPU: integer-key walk, soft-float sum) and on the
 emulated MicroPython board agrees on every held-out window."""
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def speed_artifact(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.emulator
-@pytest.mark.parametrize("board", ["host", "qemu-mps2-an386", "qemu-riscv32", "micropython"])
+@pytest.mark.parametrize("board", ["host", "qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106", "micropython"])
 def test_speed_forest_on_board(speed_artifact, board, tmp_path, capsys):
     lang = ["--lang", "micropython"] if board == "micropython" else []
     if board == "micropython":
