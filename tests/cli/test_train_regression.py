@@ -57,7 +57,7 @@ def test_train_and_eval_report_regression_metrics(trained, capsys):
     assert res["mae"] == pytest.approx(mean_absolute_error(y, pred))
     assert res["rmse"] == pytest.approx(root_mean_squared_error(y, pred))
     assert res["r2"] == pytest.approx(r2_score(y, pred))
-    assert set(res["per_group"]) == {"1650rpm-1hp"}  # the held-out condition (unseen speed and load)
+    assert set(res["per_group"]) == {"1650rpm"}  # the held-out speed (at a load not trained on either)
     assert res["cv"]["folds"] == 2 and res["cv"]["mae_mean"] > 0
     assert 1400 < y.min() and y.max() < 1900  # shaft rpm, not fault classes
 
@@ -85,3 +85,11 @@ def test_regression_metrics_per_group():
     assert m["per_group"]["b"]["bias"] == pytest.approx(-0.5)
     assert regression_metrics([2.0, 2.0], [1.0, 3.0])["r2"] is None  # undefined for a constant truth
     assert np.isfinite(m["rmse"])
+
+
+def test_tune_refuses_a_regression_model_by_name(tmp_path, capsys):
+    path = tmp_path / "speed.yaml"
+    path.write_text(PIPE)
+    assert main(["tune", str(path), "--board", "qemu-mps2-an386", "--trials", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "stages[3].type: 'ridge' is a regression model" in err[0] and "speed.yaml:12:" in err[0]

@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import pytest
 from sklearn import ensemble, linear_model, neighbors, neural_network, tree
+from sklearn.base import is_classifier, is_regressor
+from sklearn.metrics import r2_score
 
 from sensorflow import registry
 from sensorflow.errors import ArtifactError, DataError
@@ -95,6 +97,8 @@ def test_pipeline_fits_numbers_and_refuses_words():
     pipe.fit(X, y)
     assert pipe.task == "regression" and pipe.predict(X).dtype == np.float64
     assert np.corrcoef(pipe.predict(X), y)[0, 1] > 0.9
+    assert is_regressor(pipe) and not is_classifier(pipe)  # scikit-learn sees a regressor
+    assert pipe.score(X, y) == pytest.approx(r2_score(y, pipe.predict(X)))
     pipe.fit(X, y.astype(str))  # dataset labels keep non-integer numbers as strings
     with pytest.raises(DataError, match="'k0' .* is not a number"):
         pipe.fit(X, labels)
