@@ -153,6 +153,8 @@ HIL_FIELDS = [("agreement", "label agreement"), ("n", "windows"), ("instructions
 
 def _hil_view(result: dict) -> dict:
     rows = [(label, _fmt(result.get(key))) for key, label in HIL_FIELDS if key in result]
+    if result.get("value_rtol") is not None:  # a regression model: values compared, not labels
+        rows = [(f"values within rtol {result['value_rtol']:g}" if k == "label agreement" else k, v) for k, v in rows]
     unit = result.get("counter_unit")
     rows = [(f"{lab} ({unit})" if lab == "per inference" and unit else lab, v) for lab, v in rows]
     return {"board": result.get("board", "?"), "passed": bool(result.get("passed")), "rows": rows,
