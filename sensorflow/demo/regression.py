@@ -50,6 +50,14 @@ def evaluate_regressor(pipe, ds, tr, out: Path, result: dict, demo, log) -> dict
         ],  # fmt: skip
         "figures": ["residuals.png"],
     }
+    conditions = by_condition(pipe, ds)
+    if conditions:
+        m["per_condition"] = conditions
+        held["text"] += (
+            " Per held-out operating condition (speed and load) and fault class of the recordings: "
+            + "; ".join(f"`{c}` MAE {v['mae']:.3g} (mean residual {v['bias']:+.3g})" for c, v in conditions.items())
+            + "."
+        )
     result["sections"] += [data, held]
     result["metrics"] = {"heldout": m}
     return {"detail": f"MAE {m['mae']:.3g}, RMSE {m['rmse']:.3g}, R² {r2} on unseen groups"}
@@ -70,3 +78,25 @@ def targets(rows: list, metrics: dict) -> None:
     half_bin_rpm = 60.0 * 12000.0 / 8192 / 2
     rows.append(target("shaft speed MAE, unseen speeds and loads (rpm)", m.get("mae"), half_bin_rpm, "", False,
                        "target: half an FFT bin of the 8192-sample window"))  # fmt: skip
+
+
+def by_condition(pipe, ds) -> dict:
+    """MAE and mean residual of the held-out recordings per operating condition and per fault
+    class, read from the recipe's recording names (``class:condition:index``); empty when the
+    names do not carry them."""
+    parts = [str(n).split(":") for n in ds.names]
+    if ds.fold is None or any(len(p) != 3 for p in parts):
+        return {}
+    errors: dict[str, list[np.ndarray]] = {}
+    for i in np.flatnonzero(ds.fold == "test"):
+        windows = pipe.frame(ds.signals[i])
+        if not len(windows):
+            continue
+        r = pipe.predict(windows) - float(ds.labels[i])
+        for key in (parts[i][1], f"class {parts[i][0]}"):
+            errors.setdefault(key, []).append(r)
+    out = {}
+    for key in sorted(errors, key=lambda k: (k.startswith("class "), k)):
+        r = np.concatenate(errors[key])
+        out[key] = {"n": int(len(r)), "mae": float(np.mean(np.abs(r))), "bias": float(np.mean(r))}
+    return out
