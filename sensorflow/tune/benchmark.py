@@ -54,7 +54,7 @@ def minirocket_accuracy(name: str, seed: int = 0) -> tuple[float, float]:
     t0 = time.perf_counter()
     Xtr, ytr = load_classification(name, split="train")
     Xte, yte = load_classification(name, split="test")
-    if isinstance(Xtr, list):  # unequal length (JapaneseVowels): zero-pad to the longest, as sensorflow pads
+    if isinstance(Xtr, list):  # unequal length (JapaneseVowels): zero-pad to the longest (the peer needs equal lengths)
         n = max(x.shape[-1] for x in Xtr + Xte)
         Xtr, Xte = ([np.pad(x, ((0, 0), (0, n - x.shape[-1]))) for x in X] for X in (Xtr, Xte))
         Xtr, Xte = np.stack(Xtr), np.stack(Xte)

@@ -87,7 +87,7 @@ def chunk_features(pipeline_text: str, source, i: int) -> dict:
 
     pipe = Pipeline.from_string(pipeline_text)
     ds, ids = source.load(pipe, i)
-    w = ds.windows(pipe.window_length, pipe.hop)
+    w = ds.windows(pipe.window_length, pipe.hop, pipe.pad)
     F = head_features(pipe, w.X)
     return {"i": i, "F": F, "y": w.y, "groups": w.groups, "recording": np.asarray(ids)[w.recording]}
 

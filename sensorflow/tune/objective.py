@@ -89,7 +89,7 @@ def evaluate(payload: dict) -> dict:
         out["pruned"] = "cost model over budget before fitting"
         return _done(out, t0)
     try:
-        w = ds.windows(pipe.window_length, pipe.hop)
+        w = ds.windows(pipe.window_length, pipe.hop, pipe.pad)
         train_idx, _ = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
         Xtr, ytr = w.X[train_idx], w.y[train_idx]
         groups = window_groups(ds, w, by)[train_idx]

@@ -310,7 +310,7 @@ class Space:
         if "length" in self.spec.window or self.default:
             choices = self.spec.window.get("length") or sorted({max(8, length // 2), length})
             length = _suggest(trial, "window.length", choices)
-            window = {"length": int(length)}
+            window = {"length": int(length), **({"pad": window["pad"]} if "pad" in window else {})}
         if "hop" in self.spec.window:
             window["hop"] = int(_suggest(trial, "window.hop", self.spec.window["hop"]))
             window.pop("hop_ms", None)

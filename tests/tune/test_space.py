@@ -141,3 +141,14 @@ def test_time_series_families_build_and_score(small_pipeline, feature, params):
     )
     assert r["error"] is None and r["feasible"], r
     assert r["accuracy_cv"] >= 0.75 and r["instructions"] > 0
+
+
+def test_a_searched_window_keeps_the_pad_mode(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "name: p\nsensor: {kind: imu, sample_rate: 10, channels: [a]}\nwindow: {length: 32, pad: edge}\n"
+        "dataset: {loader: aeon, name: BasicMotions}\nsearch:\n  window: {length: [16, 32]}\n"
+        "  stages:\n    - [{type: stats, functions: [mean]}, {type: decision_tree}]\n"
+    )
+    pipes = _pipelines(load_space(path), 4)
+    assert {p["window"]["length"] for p in pipes} <= {16, 32} and all(p["window"]["pad"] == "edge" for p in pipes)

@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ...errors import CodegenError
 from ...version import __version__
+from ...windowing import PAD_DESCRIPTION
 from ..numeric import check as check_numeric
 from ..plan import may_stream_input, plan
 from . import cgen, namespace, registry
@@ -17,7 +18,7 @@ from .fragment import CContext, CFragment, EmittedStage, Field
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime" / "c"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-ALWAYS = ("sf_common", "sf_port")  # copied into every export; sf_port.h is for applications
+ALWAYS = ("sf_common", "sf_port", "sf_pad")  # copied into every export; sf_port.h is for applications
 VEC = "@VEC@"  # where the feature / vector buffers are, until the layout is chosen
 
 
@@ -233,6 +234,9 @@ def generate(
         sample_rate=cgen.f32(sr),
         pipeline_hash=pipeline_hash,
         state_bytes=state_bytes,
+        pad=pipeline.pad,
+        pad_enum=f"SF_PAD_{pipeline.pad.upper()}",
+        pad_doc=PAD_DESCRIPTION[pipeline.pad],
         class_names=class_names,
         runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
         sig_buffers=n_sig_bufs,
