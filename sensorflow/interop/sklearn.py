@@ -24,7 +24,7 @@ SUPPORTED = (
     "DecisionTreeClassifier, RandomForestClassifier, ExtraTreesClassifier, KNeighborsClassifier, GaussianNB, "
     "LogisticRegression, LinearSVC, SVC (linear, rbf, poly kernels), RidgeClassifier, SGDClassifier, MLPClassifier; "
     "regressors: DecisionTreeRegressor, RandomForestRegressor, ExtraTreesRegressor, KNeighborsRegressor, "
-    "LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor, LinearSVR, MLPRegressor"
+    "LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor, LinearSVR, MLPRegressor, SVR (linear, rbf, poly)"
 )
 
 

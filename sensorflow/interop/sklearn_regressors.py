@@ -4,7 +4,8 @@ with the same learned arrays: ``DecisionTreeRegressor`` / ``RandomForestRegresso
 ``KNeighborsRegressor`` -> ``knn_regressor``, ``LinearRegression`` -> ``linear``, ``Ridge`` ->
 ``ridge``, and the other linear models whose ``predict`` is ``X @ coef_ + intercept_`` (``Lasso``,
 ``ElasticNet``, ``SGDRegressor``, ``LinearSVR``) -> ``linear`` with their ``coef_``/``intercept_``;
-``MLPRegressor`` -> ``mlp_regressor``. One output only (a 1-D target)."""
+``MLPRegressor`` -> ``mlp_regressor``, ``SVR`` (linear, rbf, poly kernels) -> ``svr``. One
+output only (a 1-D target)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ _TREES = {
     "ExtraTreesRegressor": "extra_trees_regressor",
 }
 _LINEAR = ("LinearRegression", "Ridge", "Lasso", "ElasticNet", "SGDRegressor", "LinearSVR")
-REGRESSORS = (*_TREES, "KNeighborsRegressor", *_LINEAR, "MLPRegressor")
+REGRESSORS = (*_TREES, "KNeighborsRegressor", *_LINEAR, "MLPRegressor", "SVR")
 
 
 def regressor_stage(est):
@@ -29,7 +30,8 @@ def regressor_stage(est):
     kind = type(est).__name__
     if not hasattr(est, "n_features_in_"):
         raise ConfigError(f"{kind} is not fitted; fit it first")
-    if getattr(est, "n_outputs_", 1) != 1 or np.ndim(getattr(est, "coef_", np.zeros(1))) > 1:
+    coef = np.atleast_2d(getattr(est, "coef_", np.zeros(1)))
+    if getattr(est, "n_outputs_", 1) != 1 or coef.shape[0] > 1:
         raise ConfigError(f"{kind} predicts several outputs; the regression stages give one value per window")
     if kind in _TREES:
         trees = getattr(est, "estimators_", [est])
@@ -58,6 +60,12 @@ def regressor_stage(est):
         s.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
         s.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
         s.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
+    elif kind == "SVR":
+        if est.kernel not in ("linear", "rbf", "poly"):
+            raise ConfigError(f"SVR(kernel={est.kernel!r}) has no stage; linear, rbf and poly do")
+        s = make("svr", kernel=est.kernel, C=est.C, epsilon=est.epsilon, gamma=float(est._gamma),
+                 degree=est.degree, coef0=est.coef0)  # fmt: skip
+        s.load_estimator(est)
     else:  # pragma: no cover - the caller dispatches on REGRESSORS
         raise ConfigError(f"no sensorflow stage mirrors {kind}")
     s.classes_ = [TARGET]

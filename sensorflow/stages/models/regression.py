@@ -2,8 +2,9 @@
 
 ``decision_tree_regressor``, ``random_forest_regressor``, ``extra_trees_regressor`` (trees
 whose leaves hold values: the node tables of the classifier trees, ``value_`` one column),
-``knn_regressor``, ``linear`` (``LinearRegression``), ``ridge`` (``Ridge``) and
-``mlp_regressor`` (``MLPRegressor``). The target is one float per window.
+``knn_regressor``, ``linear`` (``LinearRegression``), ``ridge`` (``Ridge``),
+``mlp_regressor`` (``MLPRegressor``) and ``svr`` (``SVR``, linear / rbf / poly kernels, sharing
+the ``svm`` stage's kernel). The target is one float per window.
 
 Contract (the classifiers' API with one output): ``classes_`` is ``["value"]``, the output spec
 ``scores`` of shape ``(1,)``; ``predict(X)`` gives float64 values equal to scikit-learn's
@@ -18,7 +19,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ...cost import Cost
 from ...errors import ConfigError, DataError
@@ -28,6 +29,7 @@ from ..base import StageParams
 from .base import Model
 from .knn import nearest
 from .mlp import _HIDDEN, MLP
+from .svm import kernel_values
 from .trees import MaxFeatures, _forest_kwargs, _Trees
 
 TARGET = "value"
@@ -444,3 +446,92 @@ class MLPRegressor(Regressor):
             {"hidden_layer_sizes": [8], "max_iter": 300},
             {"hidden_layer_sizes": [6, 4], "activation": "tanh", "max_iter": 300},
         ]
+
+
+# ---------------------------------------------------------------------------- SVR
+@register
+class SVR(Regressor):
+    """``sklearn.svm.SVR`` (epsilon-SVR): ``sum_s dual_coef_[s] K(x, sv_s) + intercept_`` with the
+    ``svm`` stage's kernels (linear, rbf, poly; ``gamma`` scale / auto / a number), in float64 as
+    libsvm; equal to ``SVR.predict`` to float64 rounding (libsvm sums in support-vector order)."""
+
+    name = "svr"
+
+    class Params(StageParams):
+        type: Literal["svr"] = "svr"
+        kernel: Literal["linear", "rbf", "poly"] = "rbf"
+        C: float = Field(1.0, gt=0, description="penalty of errors beyond epsilon")
+        epsilon: float = Field(0.1, ge=0, description="half width of the tube where errors cost nothing")
+        gamma: str | float = Field(
+            "scale", description="kernel coefficient: scale = 1 / (d X.var()), auto = 1 / d, or a positive number"
+        )
+        degree: int = Field(3, ge=1, le=10, description="poly kernel degree")
+        coef0: float = Field(0.0, description="poly kernel constant")
+        max_iter: int = Field(-1, ge=-1, description="libsvm iterations (-1: until tol)")
+
+        @field_validator("gamma")
+        @classmethod
+        def _gamma(cls, v):
+            if (isinstance(v, str) and v not in ("scale", "auto")) or (not isinstance(v, str) and not v > 0):
+                raise ValueError(f"gamma should be 'scale', 'auto' or a positive number, got {v!r}")
+            return v
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.support_vectors_ = self.dual_coef_ = self.intercept_ = self.gamma_ = None
+
+    def estimator(self):
+        """The unfitted ``sklearn.svm.SVR`` these params describe."""
+        from sklearn.svm import SVR as Sk
+
+        p = self.params
+        return Sk(
+            kernel=p.kernel, C=p.C, epsilon=p.epsilon, gamma=p.gamma, degree=p.degree, coef0=p.coef0,
+            max_iter=p.max_iter,
+        )  # fmt: skip
+
+    def _fit(self, X, y):
+        values = self._learned_target(y)
+        self.load_estimator(self.estimator().fit(X, values))
+        self._after_fit()
+
+    def load_estimator(self, est) -> None:
+        """Copy a fitted SVR's arrays (``dual_coef_`` as one row of n_sv)."""
+        self.support_vectors_ = np.asarray(est.support_vectors_, dtype=np.float64)
+        self.dual_coef_ = np.asarray(est.dual_coef_, dtype=np.float64).ravel()
+        self.intercept_ = np.atleast_1d(np.asarray(est.intercept_, dtype=np.float64))
+        self.gamma_ = float(est._gamma)
+
+    def check_learned(self, values) -> None:
+        """``support_vectors_`` ``(n_sv, n_features)``, ``dual_coef_`` ``(n_sv,)``, ``intercept_``
+        ``(1,)``, ``gamma_`` a positive number."""
+        super().check_learned(values)
+        from .. import learned as L
+
+        sv = L.array(values, "support_vectors_", "f", shape=(None, self._learned_n_features()))
+        L.array(values, "dual_coef_", "f", shape=(len(sv),))
+        L.array(values, "intercept_", "f", shape=(1,))
+        L.finite_number(values, "gamma_", positive=True)
+
+    def primal(self) -> np.ndarray:
+        """A linear kernel's weights ``dual_coef_ @ support_vectors_`` (float64), ``(n_features,)``."""
+        return self.dual_coef_ @ self.support_vectors_
+
+    def _values(self, X):
+        p = self.params
+        K = kernel_values(X, self.support_vectors_, p.kernel, self.gamma_, p.coef0, p.degree)
+        return K @ self.dual_coef_ + self.intercept_[0]
+
+    def cost(self, board=None) -> Cost:
+        """As the ``svm`` stage's for one class pair: linear one weight row; rbf/poly every
+        support vector, its coefficient and one kernel value (rbf: one expf, ~120 instructions)."""
+        d = self.n_features
+        n_sv = len(self.support_vectors_) if self.support_vectors_ is not None else 30
+        if self.params.kernel == "linear":
+            return Cost(flash_bytes=4 * (d + 1) + 1400, ram_bytes=8, ops=5 * d + 4)
+        per_sv = 3 * d + 120 if self.params.kernel == "rbf" else 5 * d + self.params.degree
+        return Cost(flash_bytes=4 * n_sv * (d + 1) + 24 + 1400, ram_bytes=4 * n_sv + 8, ops=n_sv * (per_sv + 8))
+
+    @classmethod
+    def examples(cls):
+        return [{}, {"kernel": "linear", "C": 10.0}, {"kernel": "poly", "degree": 2, "gamma": 0.3, "coef0": 1.0}]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import cgen
-from ..fragment import CFragment
+from ..fragment import CFragment, Field
 from ..registry import c_emitter
 from .models import dense_layers, knn_tables, node_tables, tree_layout
 
@@ -87,3 +87,45 @@ def emit_mlp_regressor(stage, ctx) -> CFragment:
     tables, code, src, scratch = dense_layers(stage, ctx)
     code += [f"out[0] = {src}[0];", "return 0;"]
     return CFragment(runtime=["sf_dense"], tables=tables, scratch=scratch, code=code, returns_label=True)
+
+
+_SVM_KERNELS = {"linear": "SF_SVM_LINEAR", "rbf": "SF_SVM_RBF", "poly": "SF_SVM_POLY"}
+
+
+@c_emitter("svr")
+def emit_svr(stage, ctx) -> CFragment:
+    """The ``svm`` kernel (``sf_svm.h``) as one class pair: class 0 holds every support vector, so
+    ``sf_svm_ovo_f32`` gives ``sum coef K + intercept`` with its compensated sums; a linear kernel
+    is one weight row summed at export (``sf_svm_ovo_linear_f32``)."""
+    p = stage.params
+    s = ctx.sym
+    tables = [cgen.array(s("b"), "float", stage.intercept_, comment="intercept")]
+    if p.kernel == "linear":
+        W = stage.primal()
+        tables.insert(0, cgen.array(s("W"), "float", W, comment="dual_coef_ @ support_vectors_"))
+        return CFragment(
+            runtime=["sf_svm"],
+            tables=tables,
+            code=[f"sf_svm_ovo_linear_f32(in, {s('W')}, {s('b')}, 1u, {len(W)}u, out);", "return 0;"],
+            returns_label=True,
+        )
+    sv = np.asarray(stage.support_vectors_, dtype=np.float64)
+    n_sv, d = sv.shape
+    tables += [
+        cgen.array(s("sv"), "float", sv, comment=f"{n_sv} support vectors x {d}"),
+        cgen.array(s("coef"), "float", stage.dual_coef_, comment="dual coefficients"),
+        cgen.array(s("start"), "uint32_t", [0, n_sv, n_sv], comment="all support vectors in the one pair"),
+        f"static const sf_svm_kernel {s('kernel')} = {{{s('sv')}, {n_sv}u, {d}u, {_SVM_KERNELS[p.kernel]}, "
+        f"{cgen.f32(stage.gamma_)}, {cgen.f32(p.coef0)}, {int(p.degree)}u}};\n",
+    ]
+    return CFragment(
+        runtime=["sf_svm"],
+        tables=tables,
+        scratch=[Field("float", "kv", n_sv)],
+        code=[
+            f"sf_svm_kernel_values_f32(&{s('kernel')}, in, {ctx.scratch('kv')});",
+            f"sf_svm_ovo_f32({ctx.scratch('kv')}, {s('coef')}, {s('b')}, {s('start')}, 2u, {n_sv}u, out);",
+            "return 0;",
+        ],
+        returns_label=True,
+    )

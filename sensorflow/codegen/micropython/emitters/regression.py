@@ -10,6 +10,8 @@ from ...c.emitters.regression import value_rows
 from ..fragment import MPContext, MPFragment
 from ..registry import mp_emitter
 from .models import dense_layers, knn_metric
+from .svm import _KINDS as SVM_KINDS
+from .svm import KERNEL as SVM_KERNEL
 
 
 @mp_emitter("decision_tree_regressor", "random_forest_regressor", "extra_trees_regressor")
@@ -62,3 +64,27 @@ def emit_linear_regressor(stage, ctx: MPContext) -> MPFragment:
 def emit_mlp_regressor(stage, ctx: MPContext) -> MPFragment:
     code, src = dense_layers(stage, ctx)
     return MPFragment([*code, f"{ctx.out}[0] = {src}[0]", "label = 0"])
+
+
+@mp_emitter("svr")
+def emit_svr(stage, ctx: MPContext) -> MPFragment:
+    """The ``svm`` emitter's kernels (``svm.KERNEL``, printed once per module) as one class pair
+    holding every support vector: ``sum coef K + intercept`` with compensated sums."""
+    p = stage.params
+    if not any(t.startswith("def _svm_sum(") for t in ctx.tables):
+        ctx.tables.append(SVM_KERNEL)
+    b = ctx.f32_table("b", stage.intercept_)
+    dec = ctx.buffer("dec", 1)
+    if p.kernel == "linear":
+        W = stage.primal()
+        code = [f"_svm_linear({ctx.inp}, {len(W)}, {ctx.f32_table('W', W)}, {b}, 1, {dec})"]
+    else:
+        sv = np.asarray(stage.support_vectors_, dtype=np.float64)
+        n_sv, d = sv.shape
+        code = [
+            f"_svm_decisions({ctx.inp}, {d}, {ctx.f32_table('sv', sv)}, {n_sv}, {SVM_KINDS[p.kernel]}, "
+            f"{ctx.scalar('gamma', stage.gamma_)}, {ctx.scalar('coef0', p.coef0)}, {int(p.degree)}, "
+            f"{ctx.f32_table('coef', stage.dual_coef_)}, {ctx.int_table('start', [0, n_sv, n_sv])}, {b}, 2, "
+            f"{ctx.buffer('kv', n_sv)}, {dec})"
+        ]
+    return MPFragment([*code, f"{ctx.out}[0] = {dec}[0]", "label = 0"])
