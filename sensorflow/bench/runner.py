@@ -26,6 +26,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "pipelines": ("sensorflow.bench.pipelines_section", "Whole pipelines on emulated boards"),
     "host_pipelines": ("sensorflow.bench.host_pipelines_section", "Host training and streaming throughput"),
     "tuning": ("sensorflow.bench.tuning_section", "Pipeline search (sensorflow tune) against MiniRocket"),
+    "goals": ("sensorflow.bench.goals_section", "Goal datasets beside MiniRocket and catch22 + random forest"),
 }
 PEER_PACKAGES = (
     "emlearn",

@@ -76,7 +76,7 @@ def estimate(stages, board, window_bytes: int = 0) -> dict:
 
 def model_bound(stage_dict: dict, n_features: int, n_classes: int, n_train: int) -> dict:
     """A cost the model cannot go below, from its parameters alone (before fitting): exact for
-    knn / logistic / mlp / naive Bayes, one root-to-leaf path per tree for forests; zeros when the
+    knn / logistic / ridge / mlp / naive Bayes, one root-to-leaf path per tree for forests; zeros when the
     family gives none. Only the fitted cost can accept a trial."""
     t = stage_dict.get("type")
     if t in ("decision_tree", "random_forest", "extra_trees"):
@@ -93,7 +93,13 @@ def model_bound(stage_dict: dict, n_features: int, n_classes: int, n_train: int)
         }
     if t == "knn":
         return {"flash_bytes": 4 * n_train * n_features, "ram_bytes": 4 * n_classes, "ops": 3 * n_train * n_features}
-    if t == "logistic":
+    if t == "svm":  # at least one support vector per class, each a kernel evaluation over the features
+        return {
+            "flash_bytes": 4 * n_classes * n_features,
+            "ram_bytes": 4 * n_classes,
+            "ops": n_classes * n_features,
+        }
+    if t in ("logistic", "ridge_classifier"):
         return {
             "flash_bytes": 4 * n_classes * (n_features + 1),
             "ram_bytes": 4 * n_classes,

@@ -262,6 +262,16 @@ def _gaussian_nb(t, ctx):
     return [{"type": "gaussian_nb"}]
 
 
+def _svm(t, ctx):
+    return [
+        {
+            "type": "svm",
+            "kernel": t.suggest_categorical("svm.kernel", ["linear", "rbf"]),
+            "C": ctx.suggest(t, "svm.C", "float", 1e-1, 1e2, log=True),
+        }
+    ]
+
+
 def _ridge_classifier(t, ctx):
     return [{"type": "ridge_classifier", "alphas": [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]}]
 
@@ -275,6 +285,7 @@ MODEL_FAMILIES: dict[str, Family] = {
     "mlp": Family("mlp", _mlp, needs_scaler=True),
     "gaussian_nb": Family("gaussian_nb", _gaussian_nb),
     "ridge_classifier": Family("ridge_classifier", _ridge_classifier, needs_scaler=True),
+    "svm": Family("svm", _svm, needs_scaler=True),
 }
 
 

@@ -1,6 +1,8 @@
 """The issue-25 goal pipelines (``pipelines/gunpoint.yaml``, ``japanese_vowels.yaml``,
 ``acsf1.yaml``): they validate, and GunPoint trains on aeon's predefined split to the goal's
-held-out accuracy (>= 0.98; aeon's MiniRocket reaches 0.993) within 10 M M4F instructions."""
+held-out accuracy (>= 0.98; aeon's MiniRocket reaches 0.993) within 10 M M4F instructions; ACSF1
+trains to its measured held-out accuracy within the same limit. Device agreement on the emulated
+boards: tests/hil/test_goal_pipelines_hil.py."""
 
 from __future__ import annotations
 
@@ -40,4 +42,18 @@ def test_gunpoint_reaches_goal(tmp_path):
     assert res["n_train"] == 50 and res["n_test"] == 150  # the UCR predefined split
     assert res["accuracy"] >= 0.98
     pipe, _ = artifact.load(tmp_path / "gp")
+    assert sum(s.cost().ops for s in pipe.stages) <= 10_000_000
+
+
+@pytest.mark.slow
+def test_acsf1_trains_within_the_device_limit(tmp_path):
+    """ACSF1 keeps the 300 features 5-fold cross-validation chose among those under 10 M M4F
+    instructions (docs/experiments/2026-12-06-acsf1-minirocket-under-10m.md). Its held-out
+    accuracy, 0.870, is short of the goal (0.90); this guards against falling below it."""
+    pytest.importorskip("aeon.datasets")
+    rc, res = _run(["train", str(PIPELINES / "acsf1.yaml"), "--out", str(tmp_path / "acsf1")])
+    assert rc == 0, res
+    assert res["n_train"] == 100 and res["n_test"] == 100  # the UCR predefined split
+    assert res["accuracy"] >= 0.87
+    pipe, _ = artifact.load(tmp_path / "acsf1")
     assert sum(s.cost().ops for s in pipe.stages) <= 10_000_000

@@ -111,25 +111,26 @@ def test_budget_refuses_before_fitting(small_pipeline):
 
 
 @pytest.mark.parametrize(
-    "feature, params",
+    "feature, params, model",
     [
-        ("catch22", {"catch22.catch24": True}),
-        ("minirocket", {"minirocket.n_features": 840, "minirocket.keep": 50}),
+        ("catch22", {"catch22.catch24": True}, "ridge_classifier"),
+        ("minirocket", {"minirocket.n_features": 840, "minirocket.keep": 50}, "ridge_classifier"),
+        ("stats", {"stats.set": "shape", "svm.kernel": "rbf", "svm.C": 10.0}, "svm"),
     ],
 )
-def test_time_series_families_build_and_score(small_pipeline, feature, params):
-    """catch22 and MiniRocket (with the ridge head they are paired with) are families of the default
-    space: a trial builds a valid pipeline, the cost model admits it and cross-validation scores it."""
+def test_time_series_families_build_and_score(small_pipeline, feature, params, model):
+    """catch22 and MiniRocket (with the ridge head they are paired with) and the kernel SVM are
+    families of the default space: a trial builds a valid pipeline, the cost model admits it and
+    cross-validation scores it."""
     space = load_space(small_pipeline)
-    fixed = {"window.length": 100, "use.stats": False, "use.band_energy": False, **params}
+    fixed = {"window.length": 100, **params}
     fixed.update({f"use.{n}": n == feature for n in FEATURE_FAMILIES})
-    fixed["model"] = "ridge_classifier"
-    spec = space.spec.model_copy(update={"features": [feature], "models": ["ridge_classifier"]})
-    space.spec = spec
+    fixed["model"] = model
+    space.spec = space.spec.model_copy(update={"features": [feature], "models": [model]})
     pipe = space.build(optuna.trial.FixedTrial(fixed), seed=3)
     validate(pipe)
     types = [s["type"] for s in pipe["stages"]]
-    assert types == [feature, "scaler", "ridge_classifier"]
+    assert types == [feature, "scaler", model]
     board = boards.get("stm32f411")
     r = evaluate(
         {
