@@ -29,6 +29,9 @@ followed, the label being the argmax of the scores as in the stages. Mapped patt
   (``mean_`` = offset, ``scale_`` = 1 / scale); so do the Sub/Div (Sub/Mul by 1 / std, as tf2onnx folds Keras'
   Normalization) and Mul/Add[/Clip] forms
   ``sensorflow export --lang onnx`` writes for the standard and minmax scalers.
+* Regressors, one target: ``TreeEnsembleRegressor`` (SUM or AVERAGE) -> ``decision_tree_regressor``
+  / ``random_forest_regressor`` (leaf value = weight x n_trees for SUM), ``LinearRegressor`` ->
+  ``linear``, ``SVMRegressor`` -> ``svr`` (rho = the intercept); ``classes_`` is ``["value"]``.
 * Layout-only ops are passed: Identity (of a constant: that constant), Cast, Flatten, Reshape, Dropout, ZipMap, a Normalizer
   after a LinearClassifier (its output is already normalised).
 """
@@ -47,6 +50,7 @@ SUPPORTED = (
     "GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax (over time), Transpose (layout), Unsqueeze (before "
     "the pooling), Conv 2-D over a unit axis, Identity, Cast, "
     "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear, rbf, poly kernels), "
+    "TreeEnsembleRegressor, LinearRegressor, SVMRegressor (one target), "
     "Scaler (or Sub+Div / Sub+Mul / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap"
 )
 _SVM_KERNELS = {"LINEAR": "linear", "RBF": "rbf", "POLY": "poly"}
@@ -57,7 +61,7 @@ _SVM_OVR_OPS |= {"Sub", "MatMul", "Greater", "GreaterOrEqual", "LessOrEqual", "E
 _SVM_OVR_OPS |= {"ArgMax", "Gather"}
 _PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
-_REGRESSORS = {"TreeEnsembleRegressor", "LinearRegressor", "SVMRegressor", "TreeEnsemble"}
+_REGRESSORS = {"TreeEnsembleRegressor", "LinearRegressor", "SVMRegressor"}
 _QUANTISED = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger"}
 
 
@@ -193,11 +197,17 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
         raise ConfigError(f"{source}: the graph has no model operator; supported operators: {SUPPORTED}")
     head = nodes[0]
     for n in nodes:
-        if n.op_type in _REGRESSORS:
-            raise g.err(n, "a regression model; sensorflow's model stages are classifiers (no regression stage yet)")
+        if n.op_type == "TreeEnsemble":
+            raise g.err(n, "ai.onnx.ml opset 5's TreeEnsemble; TreeEnsembleClassifier/Regressor are supported")
         if n.op_type in _QUANTISED:
             raise g.err(n, "a quantised graph; there is no integer model path to import it into yet")
-    if head.op_type == "TreeEnsembleClassifier":
+    if head.op_type in _REGRESSORS:
+        _only(g, nodes[1:], set())
+        mapped = {"TreeEnsembleRegressor": _tree_regressor, "LinearRegressor": _linear_regressor}.get(
+            head.op_type, _svm_regressor
+        )(g, head)
+        model_stage, labels, classes = mapped, ["value"], None  # one value per window, no classes
+    elif head.op_type == "TreeEnsembleClassifier":
         _only(g, nodes[1:], set())
         model_stage, labels = _trees(g, head)
     elif head.op_type == "LinearClassifier":
@@ -603,12 +613,30 @@ def _trees(g: _Graph, node) -> tuple[_Mapped, list]:
     from ...registry import stage as make
 
     a = _attrs(node)
+    labels = _class_labels(g, node)
+    k = len(labels)
+    binary_one = k == 2 and len(set(np.asarray(a["class_ids"]).tolist())) == 1  # one weight per leaf: class 1
+    t = _tree_tables(g, node, a, "class", k, (lambda c: 1) if binary_one else int)
+    # leaf fractions: the weights (fraction / n_trees in float32) times n_trees, rounded to
+    # float32 so that 1/6 * 6 is 1 again (ties then break as onnxruntime and scikit-learn do)
+    val = (t["value"].astype(np.float32) * np.float32(t["n_trees"])).astype(np.float64)
+    if binary_one:
+        leaf = t["left"] < 0
+        val[leaf, 0] = 1.0 - val[leaf, 1]
+    s = make("decision_tree") if t["n_trees"] == 1 else make("random_forest", n_estimators=t["n_trees"])
+    s.feature_, s.threshold_, s.left_, s.right_ = t["feature"], t["threshold"], t["left"], t["right"]
+    s.value_, s.offsets_ = val, t["offsets"]
+    return _Mapped(s, k, t["n_in"]), labels
+
+
+def _tree_tables(g: _Graph, node, a: dict, prefix: str, k: int, column) -> dict:
+    """The stage's flat node tables from a TreeEnsemble{Classifier,Regressor}'s attributes
+    (``prefix``: ``class`` or ``target`` for the leaf weights; ``column(id)``: a weight's column
+    of ``value``, k columns), each tree in preorder; ``value`` holds the summed leaf weights."""
     if a.get("post_transform", b"NONE") not in (b"NONE", "NONE"):
         raise g.err(node, f"post_transform {a['post_transform']!r}; NONE is supported")
     if any(v != 0 for v in a.get("base_values", []) or []):
         raise g.err(node, "non-zero base_values are not supported")
-    labels = _class_labels(g, node)
-    k = len(labels)
     tids = np.asarray(a["nodes_treeids"])
     nids = np.asarray(a["nodes_nodeids"])
     feats = np.asarray(a["nodes_featureids"])
@@ -616,10 +644,9 @@ def _trees(g: _Graph, node) -> tuple[_Mapped, list]:
     modes = [m.decode() if isinstance(m, bytes) else m for m in a["nodes_modes"]]
     tnode = np.asarray(a["nodes_truenodeids"])
     fnode = np.asarray(a["nodes_falsenodeids"])
-    ct, cn, ci = (np.asarray(a[x]) for x in ("class_treeids", "class_nodeids", "class_ids"))
-    cw = np.asarray(a["class_weights"], dtype=np.float32).astype(np.float64)
+    ct, cn, ci = (np.asarray(a[f"{prefix}_{x}"]) for x in ("treeids", "nodeids", "ids"))
+    cw = np.asarray(a[f"{prefix}_weights"], dtype=np.float32).astype(np.float64)
     trees = sorted(set(tids.tolist()))
-    binary_one = k == 2 and len(set(ci.tolist())) == 1  # one weight per leaf: the score of class 1
     F, T, L, R, V, offsets = [], [], [], [], [], [0]
     for t in trees:
         rows = np.flatnonzero(tids == t)
@@ -650,26 +677,72 @@ def _trees(g: _Graph, node) -> tuple[_Mapped, list]:
             f[j] = feats[r]
             th[j] = thr[r] if mode == "BRANCH_LEQ" else np.nextafter(thr[r], np.float32(-np.inf))
             left[j], right[j] = local[int(tnode[r])], local[int(fnode[r])]
-        sel = np.flatnonzero(ct == t)
-        for r in sel:
-            val[local[int(cn[r])], 1 if binary_one else int(ci[r])] += cw[r]
-        # leaf fractions: the weights (fraction / n_trees in float32) times n_trees, rounded to
-        # float32 so that 1/6 * 6 is 1 again (ties then break as onnxruntime and scikit-learn do)
-        val = (val.astype(np.float32) * np.float32(len(trees))).astype(np.float64)
-        if binary_one:
-            leaf = left < 0
-            val[leaf, 0] = 1.0 - val[leaf, 1]
+        for r in np.flatnonzero(ct == t):
+            val[local[int(cn[r])], column(int(ci[r]))] += cw[r]
         F.append(f)
         T.append(th)
         L.append(left)
         R.append(right)
         V.append(val)
         offsets.append(offsets[-1] + m)
-    s = make("decision_tree") if len(trees) == 1 else make("random_forest", n_estimators=len(trees))
-    s.feature_, s.threshold_ = np.concatenate(F), np.concatenate(T)
-    s.left_, s.right_, s.value_ = np.concatenate(L), np.concatenate(R), np.concatenate(V)
-    s.offsets_ = np.asarray(offsets, dtype=np.int64)
-    return _Mapped(s, k, int(feats.max()) + 1), labels
+    return {
+        "feature": np.concatenate(F), "threshold": np.concatenate(T), "left": np.concatenate(L),
+        "right": np.concatenate(R), "value": np.concatenate(V), "offsets": np.asarray(offsets, dtype=np.int64),
+        "n_trees": len(trees), "n_in": int(feats.max()) + 1,
+    }  # fmt: skip
+
+
+def _tree_regressor(g: _Graph, node) -> _Mapped:
+    """TreeEnsembleRegressor (one target, SUM or AVERAGE) -> a tree regressor whose leaf values
+    are the weights times the number of trees for SUM (skl2onnx writes value / n_trees)."""
+    from ...registry import stage as make
+
+    a = _attrs(node)
+    if int(a.get("n_targets", 1)) != 1:
+        raise g.err(node, f"{a['n_targets']} targets; the regression stages give one value")
+    agg = a.get("aggregate_function", b"SUM")
+    agg = agg.decode() if isinstance(agg, bytes) else agg
+    if agg not in ("SUM", "AVERAGE"):
+        raise g.err(node, f"aggregate_function {agg}; SUM and AVERAGE are supported")
+    t = _tree_tables(g, node, a, "target", 1, lambda c: 0)
+    n = t["n_trees"]
+    val = t["value"] * n if agg == "SUM" else t["value"]
+    s = make("decision_tree_regressor") if n == 1 else make("random_forest_regressor", n_estimators=n)
+    s.feature_, s.threshold_, s.left_, s.right_ = t["feature"], t["threshold"], t["left"], t["right"]
+    s.value_, s.offsets_ = val, t["offsets"]
+    return _Mapped(s, 1, t["n_in"])
+
+
+def _linear_regressor(g: _Graph, node) -> _Mapped:
+    """LinearRegressor (one target, post_transform NONE) -> ``linear``."""
+    from ...registry import stage as make
+
+    a = _attrs(node)
+    if int(a.get("targets", 1)) != 1 or a.get("post_transform", b"NONE") not in (b"NONE", "NONE"):
+        raise g.err(node, "several targets or a post_transform; one target without transform is supported")
+    s = make("linear")
+    s.coef_ = np.asarray(a["coefficients"], dtype=np.float32)
+    s.intercept_ = np.asarray(a.get("intercepts", [0.0]) or [0.0], dtype=np.float32)[:1]
+    return _Mapped(s, 1, len(s.coef_))
+
+
+def _svm_regressor(g: _Graph, node) -> _Mapped:
+    """SVMRegressor (``sum coef K + rho``) -> ``svr`` (rho is scikit-learn's intercept)."""
+    from ...registry import stage as make
+
+    a = _attrs(node)
+    kernel = a.get("kernel_type", b"LINEAR")
+    kernel = (kernel.decode() if isinstance(kernel, bytes) else kernel).upper()
+    if kernel not in _SVM_KERNELS or int(a.get("one_class", 0)):
+        raise g.err(node, f"kernel {kernel} (or a one-class SVM): svr has LINEAR, RBF and POLY kernels")
+    gamma, coef0, degree = (list(a.get("kernel_params", [])) + [0.0, 0.0, 3.0])[:3]
+    sv = np.asarray(a["support_vectors"], dtype=np.float64).reshape(int(a["n_supports"]), -1)
+    s = make("svr", kernel=_SVM_KERNELS[kernel], gamma=float(gamma) if gamma > 0 else "scale", coef0=float(coef0),
+             degree=int(degree))  # fmt: skip
+    s.support_vectors_, s.dual_coef_ = sv, np.asarray(a["coefficients"], dtype=np.float64)
+    s.intercept_ = np.asarray(a["rho"], dtype=np.float64)[:1]
+    s.gamma_ = float(gamma) if gamma > 0 else 1.0 / sv.shape[1]
+    return _Mapped(s, 1, sv.shape[1])
 
 
 def _linear(g: _Graph, node) -> tuple[_Mapped, list]:

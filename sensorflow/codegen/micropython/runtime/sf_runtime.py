@@ -557,6 +557,23 @@ def forest(x, feature, threshold, child, root, leaf, n_int, nc, leaf_scale, acc,
     return argmax(acc, nc)
 
 
+def forest_value(x, feature, threshold, child, root, hi, lo, n_int):
+    """Regression trees and forests (stages ``*_regressor``): the walk of ``forest``, then the
+    sum of each tree's leaf value, stored as float32 pairs hi + lo of value / n_trees (exact in
+    a double port; a float32 port rounds to hi). Returns the value."""
+    s = 0.0
+    for r in root:
+        node = r
+        while node < n_int:
+            if x[feature[node]] <= threshold[node]:
+                node = child[2 * node]
+            else:
+                node = child[2 * node + 1]
+        row = node - n_int
+        s += hi[row] + lo[row]
+    return s
+
+
 EUCLIDEAN, MANHATTAN, CHEBYSHEV, MINKOWSKI = range(4)
 
 
@@ -618,6 +635,26 @@ def knn(x, X, y, n, d, k, metric, p, distance_weights, nc, best_d, best_i, out):
     for c in range(nc):
         out[c] = out[c] / total
     return argmax(out, nc)
+
+
+def knn_value(x, X, y, n, d, k, metric, p, distance_weights, best_d, best_i):
+    """k nearest neighbours regression (stage ``knn_regressor``): the mean of the k nearest
+    targets y, or their 1/distance weighted mean (a query equal to training rows: those rows
+    only). Returns the value."""
+    nearest(x, X, n, d, k, metric, p, best_d, best_i)
+    exact = distance_weights and best_d[0] == 0.0
+    num = 0.0
+    den = 0.0
+    for j in range(k):
+        if exact:
+            w = 1.0 if best_d[j] == 0.0 else 0.0
+        elif distance_weights:
+            w = 1.0 / best_d[j]
+        else:
+            w = 1.0
+        num += w * y[best_i[j]]
+        den += w
+    return num / den
 
 
 def anomaly(score, threshold, out):
