@@ -24,6 +24,8 @@ peaks_near  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime
 minmax  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:509)
 forest  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:530)
 knn  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:596)
+forest_value  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:559)
+knn_value  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:639)
 conv1d_relu  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:654)
 conv1d_centred_bias  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:671)
 global_pool  # unused function (sensorflow/codegen/micropython/runtime/sf_runtime.py:683)
@@ -68,6 +70,9 @@ _._located  # unused method (sensorflow/pipeline.py:171)
 _.two_d_array  # unused attribute (sensorflow/pipeline.py:244)
 _.three_d_array  # unused attribute (sensorflow/pipeline.py:245)
 _.allow_nan  # unused attribute (sensorflow/pipeline.py:246)
+_.estimator_type  # unused attribute (sensorflow/pipeline.py:268)
+_.classifier_tags  # unused attribute (sensorflow/pipeline.py:268)
+_.regressor_tags  # unused attribute (sensorflow/pipeline.py:268)
 _.requires_fit  # unused attribute (sensorflow/pipeline.py:247)
 _.preserves_dtype  # unused attribute (sensorflow/pipeline.py:248)
 _.required  # unused attribute (sensorflow/pipeline.py:249)
@@ -102,3 +107,9 @@ layer_graph  # public library function (sensorflow/interop/onnx_q8.py): the int8
 table_graph  # public library function (sensorflow/interop/onnx_q8.py), the oracle tests
 explain  # public library function (sensorflow/interop/onnx_q8.py): why onnxruntime differs by 1 LSB, the oracle tests
 _.predict_index  # QNet.predict_index (sensorflow/stages/models/int8.py): the int8 labels, tests and experiments
+q15_counts  # MicroPython runtime kernel called as rt.q15_counts by generated modules (sf_runtime.py)
+q15_stats  # MicroPython runtime kernel called as rt.q15_stats by generated modules (sf_runtime.py)
+q15_bands  # MicroPython runtime kernel called as rt.q15_bands by generated modules (sf_runtime.py)
+q15_logmel  # MicroPython runtime kernel called as rt.q15_logmel by generated modules (sf_runtime.py)
+q15_clip  # MicroPython runtime kernel called as rt.q15_clip by generated modules (sf_runtime.py)
+q15_dct  # MicroPython runtime kernel called as rt.q15_dct by generated modules (sf_runtime.py)

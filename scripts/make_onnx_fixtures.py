@@ -1,25 +1,26 @@
-"""Write the small ONNX networks under tests/fixtures/onnx/ (run from the repository root:
-``python scripts/make_onnx_fixtures.py``).
+"""Write the ``pattern_*.onnx`` networks under tests/fixtures/onnx/ (run from the repository
+root: ``python scripts/make_onnx_fixtures.py``).
 
-Honest provenance: these graphs were NOT exported by torch.onnx.export or tf2onnx. Where they
-were made, PyTorch could not run (the default torch 2.14.1 wheel, 555 MB, imports CUDA libraries
-such as libcudnn that come as several GB of separate packages; the CPU-only wheel index was not
-reachable) and TensorFlow was not tried. They are built with ``onnx.helper`` to reproduce the
-operator patterns those exporters emit for a small Conv1d / dense network, with seeded random
-weights:
+These graphs were NOT exported by torch.onnx.export or tf2onnx: they are built with
+``onnx.helper`` to reproduce the operator patterns of torch's TorchScript exporter (with a
+BatchNormalization kept) and the pattern assumed for tf2onnx (tf2onnx 1.17 in fact writes Keras'
+Conv1D as a 2-D Conv over a unit axis, see keras_tf_conv1d.onnx) for a small Conv1d / dense
+network, with seeded random weights. The networks the real frameworks trained and exported
+(PyTorch 2.13, Keras 3.15 on torch and on TensorFlow 2.21) are ``torch_*.onnx`` / ``keras_*.onnx``, made by
+scripts/make_framework_onnx.py.
 
-* ``torch_conv1d.onnx``: input (N, C, L); Conv+BatchNormalization+Relu, Conv+Relu,
-  GlobalAveragePool, Flatten, Gemm(transB=1) -- logits, as ``torch.onnx.export`` of
-  ``nn.Conv1d / nn.BatchNorm1d / nn.ReLU / nn.AdaptiveAvgPool1d(1) / nn.Flatten / nn.Linear``.
-* ``torch_mlp.onnx``: Gemm(transB=1)+Relu, Gemm(transB=1)+Relu, Gemm(transB=1) -- logits.
-* ``keras_conv1d.onnx``: input (N, L, C); Transpose(0,2,1), Conv, Relu, Transpose(0,2,1),
-  ReduceMean(axes=[1]), MatMul, Add, Softmax -- as tf2onnx writes ``Conv1D`` (channels-last,
-  transposed around the NCL Conv), ``GlobalAveragePooling1D`` and ``Dense(softmax)``.
-* ``keras_mlp.onnx``: MatMul+Add+Relu twice, then
+* ``pattern_torch_conv1d.onnx``: input (N, C, L); Conv+BatchNormalization+Relu, Conv+Relu,
+  GlobalAveragePool, Flatten, Gemm(transB=1) -- logits, as ``torch.onnx.export(dynamo=False)`` of
+  ``nn.Conv1d / nn.BatchNorm1d / nn.ReLU / nn.AdaptiveAvgPool1d(1) / nn.Flatten / nn.Linear``
+  writes them, but with the BatchNormalization kept (torch 2.13 folds it into the Conv).
+* ``pattern_torch_mlp.onnx``: Gemm(transB=1)+Relu, Gemm(transB=1)+Relu, Gemm(transB=1) -- logits.
+* ``pattern_tf2onnx_conv1d.onnx``: input (N, L, C); Transpose(0,2,1), Conv, Relu, Transpose(0,2,1),
+  ReduceMean(axes=[1]), MatMul, Add, Softmax -- ``Conv1D`` channels-last, transposed around
+  an NCL Conv; ``GlobalAveragePooling1D`` and ``Dense(softmax)``.
+* ``pattern_tf2onnx_mlp.onnx``: MatMul+Add+Relu twice, then
   MatMul+Add+Softmax -- as tf2onnx writes ``Dense`` layers.
 
-Replace them by real exports with ``torch.onnx.export`` / ``tf2onnx.convert.from_keras`` when those
-frameworks are at hand; the tests only rely on onnxruntime running the file.
+The tests only rely on onnxruntime running the file.
 """
 
 from __future__ import annotations
@@ -192,9 +193,10 @@ def keras_mlp(rng, d=6, classes=3):
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for i, fn in enumerate([torch_conv1d, torch_mlp, keras_conv1d, keras_mlp]):
+    names = ["pattern_torch_conv1d", "pattern_torch_mlp", "pattern_tf2onnx_conv1d", "pattern_tf2onnx_mlp"]
+    for i, (fn, name) in enumerate(zip([torch_conv1d, torch_mlp, keras_conv1d, keras_mlp], names)):
         model = fn(np.random.default_rng(100 + i))
-        path = OUT / f"{fn.__name__}.onnx"
+        path = OUT / f"{name}.onnx"
         onnx.save(model, str(path))
         print(f"wrote {path.name} ({path.stat().st_size} bytes)")
 

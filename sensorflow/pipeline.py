@@ -163,6 +163,12 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
         return self._graph.model
 
     @property
+    def task(self) -> str | None:
+        """``classification`` or ``regression`` (from the model stage), None without a model."""
+        m = self.model
+        return None if m is None else m.task
+
+    @property
     def classes_(self) -> np.ndarray:
         m = self.model
         if m is None or getattr(m, "classes_", None) is None:
@@ -262,7 +268,25 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
         tags.requires_fit = True
         tags.transformer_tags.preserves_dtype = []  # transform: windows -> the model's features (float32)
         tags.target_tags.required = has_model
+        try:
+            regression = self._graph.model is not None and self._graph.model.task == "regression"
+        except (ConfigError, DataError):
+            regression = False
+        if regression:  # a regression model: scikit-learn's is_regressor, R² as score
+            from sklearn.utils import RegressorTags
+
+            tags.estimator_type, tags.classifier_tags, tags.regressor_tags = "regressor", None, RegressorTags()
         return tags
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy (``ClassifierMixin.score``); R² for a regression model, as scikit-learn's regressors."""
+        if self.task == "regression":
+            from sklearn.metrics import r2_score
+
+            from .stages.models.regression import regression_targets
+
+            return float(r2_score(regression_targets(y), self.predict(X), sample_weight=sample_weight))
+        return super().score(X, y, sample_weight=sample_weight)
 
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:
         try:
@@ -313,7 +337,7 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
             y = y.ravel()
         if y.ndim != 1:
             raise DataError(f"labels must be one per window (1-D), got shape {y.shape}")
-        if self.model is not None:
+        if self.model is not None and self.task == "classification":
             check_classification_targets(y)  # "Unknown label type" for a continuous target
         X = self._windows(X)
         if len(y) != len(X):

@@ -3,7 +3,7 @@ cross-validation, held-out metrics, event metrics over continuous streams, artif
 
 Used by ``sensorflow train`` / ``eval`` and the demos. Metrics follow scikit-learn
 (``accuracy_score``, ``f1_score(average="macro")``, ``confusion_matrix``,
-``precision_recall_fscore_support``).
+``precision_recall_fscore_support``; regression models: ``sensorflow.regression_metrics``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from .errors import DataError
 from .pipeline import Pipeline, run_steps
 from .progress import epochs_on, progress_bar  # noqa: F401  (progress_bar: used by commands)
 from .progress import step as progress_step
+from .regression_metrics import cv_summary, fold_scores, regression_metrics
+from .stages.models.regression import regression_targets
 from .windowing import frame
 
 _BATCH = 512  # windows per feature batch (bounds memory, drives the progress bar)
@@ -68,9 +70,12 @@ def predict_tail(pipe: Pipeline, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return pipe.model.predict(feats), pipe.model.transform(feats)
 
 
-def model_targets(pipe: Pipeline, y: np.ndarray) -> np.ndarray:
-    """Labels in the model's class space (anomaly models map labels to normal/anomaly)."""
+def model_targets(pipe: Pipeline, y: np.ndarray, where: str = "") -> np.ndarray:
+    """Labels in the model's class space (anomaly models map labels to normal/anomaly; regression
+    models read them as numbers, ``regression_targets``)."""
     model = pipe.model
+    if model.task == "regression":
+        return regression_targets(y, where)
     return model.encode_target(y) if hasattr(model, "encode_target") else np.asarray(y)
 
 
@@ -343,8 +348,15 @@ def train(
     cfg = pipe.config
     split = cfg.dataset.split if cfg.dataset is not None else None
     by = split.by if split else "group"
+    regression = pipe.task == "regression"
+    if regression and cfg.train.hard_negatives:
+        raise DataError(f"pipeline '{pipe.name}': train.hard_negatives mines classes; a regression model has none")
     w = dataset_windows(pipe, ds, note)
-    train_idx, test_idx = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
+    if regression:
+        w.y = regression_targets(w.y, ds.source)
+    train_idx, test_idx = holdout(
+        ds, w, by, split.test_size if split else 0.25, split.seed if split else 0, stratify=not regression
+    )
     timings = {}
     mined = None
     with progress_bar(progress) as bar, epochs_on(bar):
@@ -355,7 +367,9 @@ def train(
         # cross-validation on the training part, fresh stages per fold
         cv = []
         folds = (
-            cv_folds(y[train_idx], groups[train_idx], cfg.train.cv_folds, cfg.train.seed) if cfg.train.cv_folds else []
+            cv_folds(y[train_idx], groups[train_idx], cfg.train.cv_folds, cfg.train.seed, stratify=not regression)
+            if cfg.train.cv_folds
+            else []
         )
         task = bar.add_task("cross-validation", total=len(folds)) if bar is not None and folds else None
         for tr, va in folds:
@@ -365,7 +379,10 @@ def train(
                 fit_tail(fold_pipe, H[train_idx][tr], y[train_idx][tr])
             pred, _ = predict_tail(fold_pipe, H[train_idx][va])
             truth = model_targets(fold_pipe, y[train_idx][va])
-            cv.append((accuracy_score(truth, pred), f1_score(truth, pred, average="macro", zero_division=0)))
+            if regression:
+                cv.append(fold_scores(truth, pred))
+            else:
+                cv.append((accuracy_score(truth, pred), f1_score(truth, pred, average="macro", zero_division=0)))
             if bar is not None:
                 bar.advance(task)
         with warnings.catch_warnings(record=True) as caught:
@@ -381,13 +398,18 @@ def train(
             note(f"model '{pipe.model.name}': {text} (raise max_iter or scale the features)")
         pred, _ = predict_tail(pipe, H[test_idx])
     truth = model_targets(pipe, y[test_idx])
-    metrics = classification_metrics(truth, pred, pipe.classes_.tolist())
+    if regression:
+        metrics = regression_metrics(truth, pred, groups[test_idx])
+    else:
+        metrics = classification_metrics(truth, pred, pipe.classes_.tolist())
     metrics["n_train"], metrics["n_test"] = int(len(train_idx)), int(len(test_idx))
     metrics["n_features"] = int(H.shape[1]) if H.ndim == 2 else int(np.prod(H.shape[1:]))
     metrics["split"] = by
     if mined:
         metrics["hard_negatives"] = mined
-    if cv:
+    if cv and regression:
+        metrics["cv"] = cv_summary(cv)
+    elif cv:
         acc, f1 = np.asarray(cv).T
         metrics["cv"] = {
             "folds": len(cv),
@@ -398,8 +420,12 @@ def train(
     else:
         metrics["cv"] = None
         if cfg.train.cv_folds:
-            note("cross-validation skipped: a class has fewer than 2 groups in the training part")
-    if ds.streams and pipe.post_stages():
+            note(
+                "cross-validation skipped: "
+                + ("fewer than 2 groups" if regression else "a class has fewer than 2 groups")
+                + " in the training part"
+            )
+    if ds.streams and pipe.post_stages() and not regression:
         with progress_bar(progress) as bar:
             metrics["events"] = event_metrics(pipe, ds.streams, ds.sample_rate, bar=bar)
     timings["total_s"] = time.perf_counter() - t0
@@ -421,17 +447,26 @@ def train(
                     "n_windows": int(len(w.y)),
                 }
             },
-            arrays={"test_windows": X_test, "test_labels": np.asarray(truth)},
+            arrays={
+                "test_windows": X_test,
+                "test_labels": np.asarray(truth),
+                **({"test_groups": np.asarray(groups[test_idx]).astype(str)} if regression else {}),
+            },
         )
     return result
 
 
-def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None) -> dict:
+def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None, groups=None) -> dict:
     """Metrics of a fitted pipeline on windows ``X`` with labels ``y`` (raw dataset labels);
-    ``bar``: a progress bar (``progress_bar``) for the features, computed in batches."""
+    ``bar``: a progress bar (``progress_bar``) for the features, computed in batches. Regression
+    models: ``regression_metrics`` (per group when ``groups`` is given)."""
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(X):
         raise DataError(f"got {len(X)} windows but labels of shape {y.shape}; give one label per window")
+    if pipe.task == "regression":
+        truth = model_targets(pipe, y, "evaluation data")
+        pred = pipe.predict(X) if bar is None else predict_tail(pipe, head_features(pipe, X, bar, "evaluating"))[0]
+        return regression_metrics(truth, pred, groups)
     truth = model_targets(pipe, y)
     classes = pipe.classes_.tolist()
     if not np.isin(np.asarray(truth).astype(str), np.asarray(classes).astype(str)).any():

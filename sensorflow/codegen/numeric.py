@@ -7,9 +7,13 @@ in float; on a board without an FPU that float is software floating point (libgc
 the export says so stage by stage rather than failing.
 
 Integer paths today: the tree models (integer compares of order-preserving int32 keys of the
-float32 features and thresholds: exact, no float operation in the walk), the dense models
-``mlp``, ``logistic``, ``ridge_classifier`` (int8 post-training quantisation,
-``sensorflow.stages.models.int8``) and ``conv1d`` with max pooling (``int8_conv``).
+float32 features and thresholds: exact, no float operation in the walk; the tree regressors then
+sum their leaf values in float32), the dense models ``mlp``, ``logistic``, ``ridge_classifier``
+(int8 post-training quantisation, ``sensorflow.stages.models.int8``) and ``conv1d`` with max
+pooling (``int8_conv``). ``stats``, ``band_energy``, ``log_mel`` and ``mfcc`` given
+``q15_scale`` compute in fixed point (``sensorflow.dsp.fixed``, ``fixed_mel``) on the host as on
+every board: that is the pipeline's definition, trained on, so they take their integer path
+whatever ``--numeric`` says (``fixed`` indices of :func:`plan`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ INTEGER_PATHS = (
     {
         name: "integer compares (int32 keys of the float32 features and thresholds, exact)"
         for name in ("decision_tree", "random_forest", "extra_trees")
+    }
+    | {
+        name: "integer compares in the walk (int32 keys, exact); leaf values summed in float32"
+        for name in ("decision_tree_regressor", "random_forest_regressor", "extra_trees_regressor")
     }
     | {
         name: "int8 (per-channel int8 weights, int8 activations, int32 accumulators; TFLite requantisation)"
@@ -73,13 +81,19 @@ class StagePath:
     label: str  # e.g. "integer: integer compares ..." or "float (soft-float: no integer path for stage 2 fft)"
 
 
-def plan(stages: list[tuple], requested: str, fpu: str) -> list[StagePath]:
-    """The path of each ``(index, stage type)`` or ``(index, stage type, fitted stage)``."""
+FIXED_POINT = "q15 fixed point (q15_scale: the same integers on the host and every board)"
+
+
+def plan(stages: list[tuple], requested: str, fpu: str, fixed=frozenset()) -> list[StagePath]:
+    """The path of each ``(index, stage type)`` or ``(index, stage type, fitted stage)``;
+    ``fixed``: indices of fixed-point stages."""
     soft = fpu == "none"
     out = []
     for index, name, *rest in stages:
         stage = rest[0] if rest else None
-        if integer_for(name, requested, fpu, stage):
+        if index in fixed:
+            out.append(StagePath(index, name, True, f"integer: {FIXED_POINT}"))
+        elif integer_for(name, requested, fpu, stage):
             out.append(StagePath(index, name, True, f"integer: {INTEGER_PATHS[name]}"))
         elif name in INTEGER_PATHS and wants_integer(requested, fpu):
             out.append(StagePath(index, name, False, f"float ({unavailable(stage)})"))

@@ -78,7 +78,9 @@ def _check_board(name: str) -> None:
 def _summary(result: dict) -> dict:
     m = result.get("metrics", {})
     s = {}
-    if "heldout" in m:
+    if "heldout" in m and m["heldout"].get("task") == "regression":
+        s.update({f"heldout_{k}": m["heldout"].get(k) for k in ("mae", "rmse", "r2")})
+    elif "heldout" in m:
         s["heldout_accuracy"] = m["heldout"].get("accuracy")
     if "stream" in m:
         s["recall"] = m["stream"].get("recall")

@@ -1,5 +1,5 @@
 """sensorflow eval ARTIFACT [--data PATH]: metrics, confusion matrix (text and PNG), per-class
-report; for event detectors (pipelines with post stages) on data with continuous streams,
+report (regression models: MAE, RMSE, R² overall and per group, and a residual plot); for event detectors (pipelines with post stages) on data with continuous streams,
 recall and false accepts per hour. Without --data the artifact's held-out windows are used
 (and an event detector's streams come from its configured dataset);
 with the very dataset it was trained on, only that dataset's held-out part is scored."""
@@ -13,6 +13,7 @@ from .. import artifact
 from ..datasets import holdout
 from ..errors import ArtifactError
 from ..outdir import Staging, check_free
+from ..regression_metrics import regression_text, save_residuals_png
 from ..training import (
     confusion_text,
     dataset_windows,
@@ -42,22 +43,27 @@ def add_arguments(p):
 def run(args, out) -> int:
     pipe, meta = artifact.load(args.artifact)
     events = None
+    regression = pipe.task == "regression"
+    groups = None
     if args.data:
         ds = pipe.load_data(args.data)
         w = dataset_windows(pipe, ds, out.note)
-        X, y = w.X, w.y
+        X, y, groups = w.X, w.y, ds.groups[w.recording]
         source = ds.source
         if ds.fingerprint() == meta.get("dataset_fingerprint"):
             split = pipe.config.dataset.split if pipe.config.dataset else None
             by = split.by if split else "group"
-            _, test = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
-            X, y = X[test], y[test]
+            _, test = holdout(
+                ds, w, by, split.test_size if split else 0.25, split.seed if split else 0, stratify=not regression
+            )
+            X, y, groups = X[test], y[test], groups[test]
             source += " (the training dataset: its held-out part only)"
         if ds.streams and pipe.post_stages():
             events = _events(pipe, ds, out)
     else:
         X = artifact.load_array(args.artifact, "test_windows")
         y = artifact.load_array(args.artifact, "test_labels")
+        groups = artifact.load_array(args.artifact, "test_groups")
         if X is None or y is None:
             raise ArtifactError(f"{args.artifact}: has no held-out windows saved; pass --data PATH")
         source = "held-out windows saved with the artifact"
@@ -66,7 +72,9 @@ def run(args, out) -> int:
             if ds.streams:
                 events = _events(pipe, ds, out)
     with progress_bar(out.progress) as bar:
-        metrics = evaluate(pipe, X, y, bar)
+        metrics = evaluate(pipe, X, y, bar, groups if regression else None)
+    if metrics.get("task") == "regression":
+        return _regression(args, pipe, metrics, source, out)
     if events is not None:
         metrics["events"] = events
     art = Path(args.artifact)
@@ -100,3 +108,20 @@ def run(args, out) -> int:
 def _events(pipe, ds, out) -> dict:
     with progress_bar(out.progress) as bar:
         return event_metrics(pipe, ds.streams, ds.sample_rate, bar=bar)
+
+
+def _regression(args, pipe, metrics: dict, source: str, out) -> int:
+    """Write residuals.png and metrics.json, print MAE, RMSE and R²."""
+    art = Path(args.artifact)
+    out_dir = Path(args.out) if args.out else art.resolve().parent / f"{art.resolve().name}-eval"
+    check_free(out_dir, ["residuals.png", "metrics.json"])
+    with Staging(out_dir) as staging:
+        save_residuals_png(metrics, staging.path / "residuals.png", f"{pipe.name}: held-out residuals")
+        (staging.path / "metrics.json").write_text(json.dumps(metrics, indent=1))
+        staging.publish()
+    png = out_dir / "residuals.png"
+    out.print(f"{pipe.name} on {source}: {metrics['n_test']} windows")
+    out.print(regression_text(metrics))
+    out.print(f"residual plot: {png}")
+    out.set(pipeline=pipe.name, **metrics, plot=str(png))
+    return 0

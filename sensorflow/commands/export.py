@@ -11,6 +11,7 @@ from .. import artifact
 from ..device import boards
 from ..errors import CodegenError, ConfigError
 from ..outdir import Staging, check_free
+from ..stages.fixed_point import is_fixed
 
 
 def add_arguments(p):
@@ -58,10 +59,15 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
         except (ModuleNotFoundError, AttributeError):
             raise CodegenError("MicroPython export is not available in this installation; use --lang c") from None
         report = fn(pipeline, meta, board, staging, numeric=args.numeric)
+        fixed = [f"{i} {s.name}" for i, s in enumerate(pipeline.stages) if is_fixed(s)]
         why = f"--numeric {args.numeric}, board FPU {board.fpu}"
-        floats = report["numeric"].startswith("float")
+        parts = [f"integer for stages {', '.join(fixed)} (q15 fixed point)"] if fixed else []
+        if not report["numeric"].startswith("float"):
+            parts.append(report["numeric"])
         report["numeric"] = (
-            f"float (MicroPython computes in float; {why})" if floats else f"{report['numeric']} ({why})"
+            f"{'; '.join(parts)}; float for the rest ({why})"
+            if parts
+            else f"float (MicroPython computes in float; {why})"
         )
         out.set(**report)
         out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir}")

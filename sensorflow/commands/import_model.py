@@ -36,6 +36,14 @@ def run(args, out) -> int:
         ds = pipe.load_data(args.data)
         result = train(pipe, ds, out_dir=Path(args.out), progress=False, note=out.note)
         m = result.metrics
+        if m.get("task") == "regression":
+            from ..regression_metrics import regression_text
+
+            out.print(f"held-out ({m['n_test']} windows of {ds.source}): " + regression_text(m))
+            out.set(mae=m["mae"], rmse=m["rmse"], r2=m["r2"], n_test=m["n_test"])
+            out.print(f"artifact: {args.out}")
+            out.set(artifact=str(args.out), stage=pipe.model.name, classes=[str(c) for c in pipe.classes_])
+            return 0
         unknown = sorted({str(v) for v in result.test_labels.tolist()} - {str(c) for c in pipe.classes_})
         if unknown:
             out.note(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..pipeline import Pipeline
+from ..regression_metrics import regression_text
 from ..training import confusion_text, report_text, train
 
 
@@ -26,6 +27,8 @@ def run(args, out) -> int:
         f"{pipe.name}: {len(ds)} recordings from {ds.source}, {m['n_train']} training / {m['n_test']} test "
         f"windows (split by {m['split']}), {m['n_features']} features"
     )
+    if m.get("task") == "regression":
+        return _regression(pipe, result, out)
     if m.get("cv"):
         cv = m["cv"]
         out.print(
@@ -59,6 +62,34 @@ def run(args, out) -> int:
         confusion_matrix=m["confusion_matrix"],
         per_class=m["per_class"],
         events=m.get("events"),
+        artifact=str(result.artifact),
+        dataset_fingerprint=result.fingerprint,
+    )
+    return 0
+
+
+def _regression(pipe, result, out) -> int:
+    """Print and return the scores of a regression model (MAE, RMSE, R², per held-out group)."""
+    m = result.metrics
+    if m.get("cv"):
+        cv = m["cv"]
+        r2 = "n/a" if cv["r2_mean"] is None else f"{cv['r2_mean']:.3f}"
+        out.print(
+            f"cross-validation ({cv['folds']} folds): MAE {cv['mae_mean']:.4g} ± {cv['mae_std']:.2g}, "
+            f"RMSE {cv['rmse_mean']:.4g}, R² {r2}"
+        )
+    out.print("held-out: " + regression_text(m))
+    out.print(f"artifact: {result.artifact}")
+    out.set(
+        pipeline=pipe.name,
+        task="regression",
+        mae=m["mae"],
+        rmse=m["rmse"],
+        r2=m["r2"],
+        n_train=m["n_train"],
+        n_test=m["n_test"],
+        cv=m["cv"],
+        per_group=m.get("per_group"),
         artifact=str(result.artifact),
         dataset_fingerprint=result.fingerprint,
     )

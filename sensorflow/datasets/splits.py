@@ -2,7 +2,7 @@
 
 ``by: group`` (default) and ``by: file`` keep every window of one group (speaker, subject,
 recording) / one file on the same side, stratified by class (scikit-learn's
-``StratifiedGroupKFold``); ``by: random`` splits windows at random (only honest when the
+``StratifiedGroupKFold``; for regression, ``stratify=False``, ``GroupKFold``); ``by: random`` splits windows at random (only honest when the
 windows are independent recordings); ``by: predefined`` uses the dataset's own train/test
 folds (UEA sets).
 """
@@ -43,8 +43,11 @@ def check_enough(y: np.ndarray, groups: np.ndarray, where: dict, need: int = 2, 
             )
 
 
-def holdout(ds: Dataset, w: Windows, by: str, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of training and test windows."""
+def holdout(
+    ds: Dataset, w: Windows, by: str, test_size: float, seed: int, stratify: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of training and test windows; ``stratify=False`` (numeric targets): grouped
+    folds without class balance."""
     if by == "predefined":
         if ds.fold is None:
             raise DataError(
@@ -56,6 +59,8 @@ def holdout(ds: Dataset, w: Windows, by: str, test_size: float, seed: int) -> tu
             raise DataError(f"{ds.source or 'dataset'}: predefined split has an empty train or test part")
         return train, test
     groups = window_groups(ds, w, by)
+    if not stratify:
+        return _grouped_first_fold(groups, max(2, int(round(1.0 / test_size))), seed)
     where = {}
     for i, label in enumerate(ds.labels.tolist()):
         where.setdefault(label, ds.names[i])
@@ -73,9 +78,28 @@ def holdout(ds: Dataset, w: Windows, by: str, test_size: float, seed: int) -> tu
     return np.sort(train), np.sort(test)
 
 
-def cv_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int):
+def _grouped_first_fold(groups: np.ndarray, n_splits: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test) of the first of ``n_splits`` shuffled ``GroupKFold`` folds."""
+    from sklearn.model_selection import GroupKFold
+
+    if len(set(groups.tolist())) < 2:
+        raise DataError("the data has one group only; a held-out split needs at least two groups")
+    k = min(n_splits, len(set(groups.tolist())))
+    train, test = next(GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(groups, groups=groups))
+    return np.sort(train), np.sort(test)
+
+
+def cv_folds(y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int, stratify: bool = True):
     """Cross-validation folds over training windows (grouped, stratified); fewer folds when a
-    class has fewer groups than ``n_folds``; empty when that is below 2."""
+    class has fewer groups than ``n_folds``; empty when that is below 2. ``stratify=False``
+    (numeric targets): ``GroupKFold`` over the groups, as many folds as groups allow."""
+    if not stratify:
+        from sklearn.model_selection import GroupKFold
+
+        k = min(n_folds, len(set(groups.tolist())))
+        return (
+            list(GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(groups, groups=groups)) if k >= 2 else []
+        )
     counts = [len(set(groups[y == c].tolist())) for c in set(y.tolist())]
     k = min([n_folds] + counts)
     if k < 2:

@@ -14,7 +14,7 @@ from ..errors import DataError
 @dataclass(frozen=True)
 class Demo:
     pipeline: str
-    kind: str  # "detector" (continuous streams) or "classifier"
+    kind: str  # "detector" (continuous streams), "classifier" or "regressor"
     description: str
     anomaly_model: str | None = None
 
@@ -32,6 +32,12 @@ DEMOS: dict[str, Demo] = {
         "Bearing fault classification (normal / outer / inner / ball) from simulated accelerometer signals, tested "
         "on speeds and loads never seen in training; plus anomaly detection trained on normal data only.",
         anomaly_model="gaussian_anomaly",
+    ),
+    "vibration_speed": Demo(
+        "vibration_speed.yaml",
+        "regressor",
+        "Shaft speed (rpm) from the same simulated bearing vibration, estimated at speeds and loads never seen in "
+        "training (a regression model; its error per held-out condition).",
     ),
     "gesture": Demo(
         "gesture.yaml",

@@ -86,11 +86,14 @@ def device_section(pipe, s_export, s_hil, s_measure, result: dict) -> dict:
         per = h.get("per_inference") or {}
         dev["hil_agreement"] = h.get("agreement")
         dev["hil_passed"] = h.get("passed")
+        dev["hil_value_rtol"] = h.get("value_rtol")
         dev["hil_stack_bytes"] = h.get("stack_used")
         unit = h.get("counter_unit")
         rows.append(
             [
-                "HIL: labels equal to the host",
+                "HIL: labels equal to the host"
+                if h.get("value_rtol") is None
+                else f"HIL: values within rtol {h['value_rtol']:g} of the host",
                 f"{100 * h.get('agreement', 0):.1f} % of {h.get('n', h.get('windows', '?'))} windows",
             ]
         )
@@ -203,6 +206,10 @@ def targets(name: str, result: dict, _metrics: dict, dev: dict, s_eval) -> None:
         rows.append(target("fault-class accuracy, unseen conditions", (m.get("heldout") or {}).get("accuracy"),
                            0.95, "%", True))  # fmt: skip
         rows.append(target("anomaly ROC AUC", (m.get("anomaly") or {}).get("auc"), 0.95, "", True))
+    elif name == "vibration_speed":
+        from .regression import targets as regression_targets
+
+        regression_targets(rows, m)
     elif name == "gesture":
         rows.append(target("held-out accuracy", (m.get("heldout") or {}).get("accuracy"), 0.95, "%", True))
         first_device_row = len(rows)
@@ -215,4 +222,6 @@ def targets(name: str, result: dict, _metrics: dict, dev: dict, s_eval) -> None:
                 met=None, note=f"the target is for the Cortex-M4F ({TARGET_BOARD}); measured on {result.get('board')}"
             )
     if dev.get("hil_agreement") is not None:
-        rows.append(target("HIL labels equal to host", dev["hil_agreement"], 1.0, "%", True))
+        rtol = dev.get("hil_value_rtol")
+        what = "HIL labels equal to host" if rtol is None else f"HIL values within rtol {rtol:g} of host"
+        rows.append(target(what, dev["hil_agreement"], 1.0, "%", True))

@@ -63,7 +63,8 @@ def run_hil(
     d["stack_used"] = max((r.stack_used for r in run.records), default=None)
     d["agreement"] = run.agreement
     d["passed"] = run.passed
-    d["detail"] = f"{run.n} windows, labels agree {100 * run.agreement:.1f} %"
+    what = "labels agree" if run.value_rtol is None else f"values within rtol {run.value_rtol:g}"
+    d["detail"] = f"{run.n} windows, {what} {100 * run.agreement:.1f} %"
     return d
 
 
@@ -94,7 +95,7 @@ def measure_on_board(pipe, windows: np.ndarray, board: str, work: Path) -> dict:
 # ---------------------------------------------------------------------- the demo
 def run(opts: DemoOptions) -> dict:
     """Run the demo; returns the report dict (with ``report`` = path of report.md)."""
-    from . import detector, figures
+    from . import detector, figures, regression
 
     demo = DEMOS.get(opts.name)
     if demo is None:
@@ -124,11 +125,14 @@ def run(opts: DemoOptions) -> dict:
         )
         metrics["heldout"] = tr.metrics
         result["metrics"] = metrics
+    evaluate = {
+        "detector": detector.evaluate,
+        "classifier": figures.evaluate_classifier,
+        "regressor": regression.evaluate_regressor,
+    }[demo.kind]
     s_eval = steps.run(
         "evaluate",
-        lambda: (detector.evaluate if demo.kind == "detector" else figures.evaluate_classifier)(
-            s_pipe.value, s_data.value, s_train.value, out, result, demo, log
-        ),
+        lambda: evaluate(s_pipe.value, s_data.value, s_train.value, out, result, demo, log),
         needs=(s_train,),
     )
     s_export = steps.run(
@@ -170,7 +174,10 @@ def _shown(path: Path) -> str:
 
 
 def _hil_windows(tr, n: int) -> np.ndarray:
-    """Up to ``n`` held-out windows spread over the test set (every class represented)."""
+    """Up to ``n`` held-out windows spread over the test set (every class represented; for a
+    regression model, evenly spaced over the held-out windows)."""
+    if tr.metrics.get("task") == "regression":
+        return tr.test_windows[np.unique(np.linspace(0, len(tr.test_windows) - 1, n).round().astype(int))]
     X, y = tr.test_windows, np.asarray(tr.test_labels).astype(str)
     rng = np.random.default_rng(0)
     picks: list[int] = []

@@ -16,6 +16,7 @@ from ..codegen.numeric import plan as numeric_plan
 from ..codegen.numeric import summary as numeric_summary
 from ..cost import Cost
 from ..errors import BudgetExceededError, CodegenError, ToolMissingError
+from ..stages.fixed_point import is_fixed
 from ..stages.models.int8_conv import int8_cost
 
 REPORT = "export_report.json"
@@ -93,7 +94,10 @@ def export(
         raise CodegenError(f"{out}: exists and is not a directory; pick another --out")
     gen = generate(pipeline, meta=meta, board=board, prefix=prefix, numeric=numeric)
     rows = stage_estimates(gen, board)
-    paths = numeric_plan([(r["index"], r["type"], es.ctx.stage) for r, es in zip(rows, gen.stages)], numeric, board.fpu)
+    fixed = {es.ctx.index for es in gen.stages if is_fixed(es.ctx.stage)}
+    paths = numeric_plan(
+        [(r["index"], r["type"], es.ctx.stage) for r, es in zip(rows, gen.stages)], numeric, board.fpu, fixed
+    )
     for r, p in zip(rows, paths):
         r["numeric"] = p.label
     path_line = numeric_summary(paths, numeric, board.fpu)

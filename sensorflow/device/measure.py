@@ -317,8 +317,11 @@ def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path, numeric: str =
     )
     base = measure_c([base_src], "base_entry", board, n_inputs=k, workdir=work / "base")
     lib_sizes = _library_sizes(gen, lib, board, defines, work / "obj")
-    index = {c: i for i, c in enumerate(np.asarray(pipe.classes_).tolist())}
-    host_idx = np.asarray([index[c] for c in np.asarray(pipe.predict(Xk)).tolist()])
+    if getattr(pipe, "task", None) == "regression":  # one value, class index 0 (stages/models/regression.py)
+        host_idx = np.zeros(len(Xk), dtype=int)
+    else:
+        index = {c: i for i, c in enumerate(np.asarray(pipe.classes_).tolist())}
+        host_idx = np.asarray([index[c] for c in np.asarray(pipe.predict(Xk)).tolist()])
     agree = int(np.sum(np.asarray(inf.results) == host_idx))
     sr = float(pipe.config.sensor.sample_rate)
     return {

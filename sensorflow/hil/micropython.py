@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HILError, HILTimeout
-from .runner import NONFINITE, NONFINITE_LABEL, Tolerance, host_answers
+from .runner import NONFINITE, NONFINITE_LABEL, Tolerance, compare_answer, host_answers, value_scale
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 CHUNK = 256  # bytes of file data per raw-REPL command (as mpremote)
@@ -257,6 +257,7 @@ def run_micropython_hil(
     tol = tolerance or Tolerance()
     host_scores, host_feats, finite = host_answers(pipeline, windows, True)
     classes = [str(c) for c in pipeline.classes_]
+    regression, scale = value_scale(pipeline, host_scores)
 
     tmp = None
     if export_dir is None:
@@ -344,14 +345,16 @@ def run_micropython_hil(
                     continue
                 feats = np.frombuffer(base64.b64decode(f64), dtype="<f4").astype(np.float64)
                 scores = np.frombuffer(base64.b64decode(s64), dtype="<f4").astype(np.float64)
-                host_idx = int(np.argmax(host_scores[i]))
-                ok = tol.ok(scores, host_scores[i], "score") and tol.ok(feats, host_feats[i], "feature", feat_scale)
+                host, answer, agree = compare_answer(regression, classes, host_scores[i], scores, int(lab), tol, scale)
+                ok = (agree if regression else tol.ok(scores, host_scores[i], "score")) and tol.ok(
+                    feats, host_feats[i], "feature", feat_scale
+                )
                 records.append(
                     {
                         "index": i,
-                        "host": classes[host_idx],
-                        "board": classes[int(lab)] if 0 <= int(lab) < nc else lab,
-                        "agree": int(lab) == host_idx,
+                        "host": host,
+                        "board": answer,
+                        "agree": agree,
                         "ok": ok,
                         "device_us": int(dt),
                         "latency_s": elapsed / len(part),
@@ -379,6 +382,7 @@ def run_micropython_hil(
         "mode": "windows",
         "n": n,
         "agreement": agreement,
+        "value_rtol": tol.value_rtol if regression else None,
         "passed": bool(records) and all(r["agree"] and r["ok"] for r in records),
         "disagreements": [r["index"] for r in records if not r["agree"]],
         "out_of_tolerance": [r["index"] for r in records if not r["ok"]],

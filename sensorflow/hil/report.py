@@ -29,6 +29,7 @@ def to_dict(run: HILRun) -> dict:
         "mode": run.mode,
         "n": run.n,
         "agreement": run.agreement,
+        "value_rtol": run.value_rtol,
         "passed": run.passed,
         "disagreements": [r.index for r in run.records if not r.agree],
         "out_of_tolerance": [r.index for r in run.records if not r.within_tolerance],
@@ -84,7 +85,7 @@ def format_table(d: dict) -> str:
         ("board", f"{d['board']} on {d['port']}"),
         ("windows", fmt(d["n"])),
         (
-            "label agreement",
+            "label agreement" if d.get("value_rtol") is None else f"values within rtol {d['value_rtol']:g}",
             f"{100 * d['agreement']:.2f} %"
             + ("" if not d["disagreements"] else f" (differs at {d['disagreements'][:10]})"),
         ),

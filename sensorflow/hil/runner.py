@@ -5,7 +5,10 @@ The reference is anything with ``predict_proba(X)``, ``transform(X)`` and ``clas
 (a fitted ``Pipeline``). Labels must agree exactly; scores and features within tolerance
 (``|board - host| <= atol + rtol * |host|``). A window holding NaN or Inf has no class on
 either side: the board answers SF_ERR_NONFINITE, the host expects it, and both are recorded
-as the label ``nonfinite`` (docs/design.md, "Non-finite input")."""
+as the label ``nonfinite`` (docs/design.md, "Non-finite input"). A regression model
+(``reference.task == "regression"``) has no label: its value agrees when ``|board - host| <=
+value_rtol * max(|host|, scale)``, scale being the largest |host value| of the run
+(``Tolerance.value_ok``)."""
 
 from __future__ import annotations
 
@@ -52,6 +55,15 @@ class Tolerance:
     score_rtol: float = 1e-3
     feature_atol: float = 1e-4
     feature_rtol: float = 1e-3
+    value_rtol: float = 1e-4
+    """Regression: relative to the value, with a floor of this times the run's largest |value|
+    (the board's features are float32 computations of the host's, each within the feature tolerance)."""
+
+    def value_ok(self, board: np.ndarray, host: np.ndarray, scale: float) -> bool:
+        """A regression value within ``value_rtol`` of the host's (see the class docstring)."""
+        host = np.asarray(host, dtype=np.float64)
+        bound = self.value_rtol * np.maximum(np.abs(host), scale)
+        return bool(np.all(np.abs(np.asarray(board, dtype=np.float64) - host) <= bound))
 
     def ok(self, board: np.ndarray, host: np.ndarray, kind: str, scale: float = 1.0) -> bool:
         atol, rtol = (
@@ -89,6 +101,7 @@ class HILRun:
     retries: int = 0
     bad_frames: int = 0
     expected_hash: str | None = None
+    value_rtol: float | None = None  # set for a regression model: agreement means values within it
 
     @property
     def n(self) -> int:
@@ -115,6 +128,34 @@ class HILRun:
         c = self._mean(r.count_classify for r in self.records)
         total = None if f is None or c is None else f + c
         return {"features": f, "classify": c, "total": total}
+
+
+def compare_answer(
+    regression: bool,
+    classes,
+    ref: np.ndarray,
+    scores: np.ndarray,
+    label: int,
+    tol: Tolerance,
+    scale: float,
+    finite: bool = True,
+) -> tuple[str, str, bool]:
+    """(host answer, board answer, agree) of one window: the class names and label equality, or
+    for a regression model the two values and ``tol.value_ok``; a non-finite window agrees only
+    when the board answers SF_ERR_NONFINITE."""
+    if not finite:
+        return NONFINITE_LABEL, _board_label(label, classes), label == NONFINITE
+    if regression:
+        return f"{ref[0]:.7g}", f"{scores[0]:.7g}", tol.value_ok(scores[:1], ref[:1], scale)
+    host_idx = int(np.argmax(ref))
+    return str(classes[host_idx]), _board_label(label, classes), label == host_idx
+
+
+def value_scale(reference, host_scores: np.ndarray) -> tuple[bool, float]:
+    """(is a regression model, the largest |host value| of the finite windows) for ``compare_answer``."""
+    regression = getattr(reference, "task", None) == "regression"
+    seen = np.abs(host_scores[np.isfinite(host_scores)]) if regression else np.empty(0)
+    return regression, float(np.max(seen)) if seen.size else 0.0
 
 
 def _stack_note(hello: P.Hello) -> str:
@@ -177,7 +218,9 @@ def run_windows(
         float(np.max(np.abs(host_feats[finite]))) if host_feats is not None and host_feats[finite].size else 1.0
     )
     classes = np.asarray(reference.classes_)
+    regression, scale = value_scale(reference, host_scores)
     run = HILRun(board, client.port, hello, expected_hash=expected_hash)
+    run.value_rtol = tol.value_rtol if regression else None
     run.ping_seconds = measure_ping(client)
     for i, window in enumerate(windows):
         resets_here = 0
@@ -234,10 +277,10 @@ def run_windows(
                 f"but the pipeline has {len(classes)} classes"
             )
         ref = host_scores[i]
-        host_idx = int(np.argmax(ref))
         top2 = np.sort(ref)[-2:] if len(ref) > 1 else ref
         score_err = float(np.max(np.abs(res.scores - ref)))
-        ok = tol.ok(res.scores, ref, "score")
+        host_answer, board_answer, agree = compare_answer(regression, classes, ref, res.scores, res.label, tol, scale)
+        ok = agree if regression else tol.ok(res.scores, ref, "score")
         feat_err = None
         if feats is not None and host_feats is not None:
             feat_err = float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0
@@ -245,9 +288,9 @@ def run_windows(
         run.records.append(
             WindowRecord(
                 i,
-                str(classes[host_idx]),
-                str(classes[res.label]),
-                res.label == host_idx,
+                host_answer,
+                board_answer,
+                agree,
                 score_err,
                 feat_err,
                 ok,
@@ -284,7 +327,9 @@ def run_stream(
     host_windows = frame(signal, window_length, hop)
     host_scores, _, finite = host_answers(reference, host_windows, False)
     classes = np.asarray(reference.classes_)
+    regression, scale = value_scale(reference, host_scores)
     run = HILRun(board, client.port, hello, mode="stream", expected_hash=expected_hash)
+    run.value_rtol = tol.value_rtol if regression else None
     run.ping_seconds = measure_ping(client)
     step = max(1, min(hop, hello.floats_per_frame // hello.n_channels))
     try:
@@ -304,17 +349,18 @@ def run_stream(
                     f"the host expects window {i} of {len(host_windows)} there"
                 )
             ref = host_scores[i]
-            host_idx = int(np.argmax(ref)) if finite[i] else NONFINITE
-            agree = res.label == host_idx
+            host_answer, board_answer, agree = compare_answer(
+                regression, classes, ref, res.scores, res.label, tol, scale, bool(finite[i])
+            )
             run.records.append(
                 WindowRecord(
                     i,
-                    str(classes[host_idx]) if finite[i] else NONFINITE_LABEL,
-                    _board_label(res.label, classes),
+                    host_answer,
+                    board_answer,
                     agree,
                     float(np.max(np.abs(res.scores - ref))) if finite[i] else 0.0,
                     None,
-                    tol.ok(res.scores, ref, "score") if finite[i] else agree,
+                    agree if regression or not finite[i] else tol.ok(res.scores, ref, "score"),
                     pushed if hello.counter_unit else None,
                     0 if hello.counter_unit else None,
                     latency,

@@ -20,6 +20,11 @@ for the pair decision values, then the stage's scores from them (two classes: ``
 more: votes + confidences / (3 (|conf| + 1)) by MatMul with one-hot pair matrices, the classes
 tied at the top vote count after the first one less one vote unless ``break_ties``: Equal,
 CumSum); it imports back to ``svm``.
+
+Regression stages have one output ``value`` ``(N, 1)`` float32 instead of ``label`` and
+``probabilities``: ``linear`` / ``ridge`` -> Gemm; ``mlp_regressor`` -> Gemm + activation per layer;
+the tree regressors -> TreeEnsembleRegressor (SUM of leaf value / n_trees); ``svr`` ->
+SVMRegressor (rho = the intercept). ``knn_regressor`` has no ONNX form here.
 """
 
 from __future__ import annotations
@@ -41,6 +46,13 @@ EXPORTABLE = (
     "gaussian_nb",
     "knn",
     "svm",
+    "linear",
+    "ridge",
+    "mlp_regressor",
+    "decision_tree_regressor",
+    "random_forest_regressor",
+    "extra_trees_regressor",
+    "svr",
 )
 _ACT = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}
 
@@ -92,6 +104,8 @@ def to_onnx(pipeline):
     cur = "features"
     for s in inside[:-1]:
         cur = _scaler(b, s, cur)
+    if getattr(model, "task", "") == "regression":
+        return _regression_graph(b, pipeline, model, cur, d), outside
     kind = "trees" if model.name in ("decision_tree", "random_forest", "extra_trees") else model.name
     proba = globals()[f"_{kind}"](b, model, cur)
     b.op("Identity", [proba], out="probabilities")
@@ -323,3 +337,80 @@ def _svm(b: _Builder, s, cur: str) -> str:
     tied = b.op("Cast", [b.op("Equal", [lib, b.op("ReduceMax", [lib], axes=[1], keepdims=1)])], to=1)
     later = b.op("Cast", [b.op("Greater", [b.op("CumSum", [tied, b.const(1, np.int64)]), b.const(1.0)])], to=1)
     return b.op("Sub", [scores, b.op("Mul", [tied, later])])
+
+
+# ---------------------------------------------------------------------- regression
+def _regression_graph(b: _Builder, pipeline, model, cur: str, d: int):
+    """The graph of a regression stage: input ``features``, output ``value`` ``(N, 1)``."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    if model.name in ("linear", "ridge"):
+        v = b.op("Gemm", [cur, b.const(model.coef_[None, :]), b.const(model.intercept_)], transB=1)
+    elif model.name == "mlp_regressor":
+        layers = list(model.layers())
+        for i, (W, bias) in enumerate(layers):
+            cur = b.op("Gemm", [cur, b.const(W), b.const(bias)])
+            if i < len(layers) - 1 and model.params.activation != "identity":
+                cur = b.op(_ACT[model.params.activation], [cur])
+        v = cur
+    elif model.name == "svr":
+        p = model.params
+        v = b.op(
+            "SVMRegressor",
+            [cur],
+            domain="ai.onnx.ml",
+            coefficients=[float(c) for c in model.dual_coef_],
+            support_vectors=[float(x) for x in np.asarray(model.support_vectors_).ravel()],
+            n_supports=len(model.support_vectors_),
+            rho=[float(model.intercept_[0])],
+            kernel_type=p.kernel.upper(),
+            kernel_params=[float(model.gamma_), float(p.coef0), float(p.degree)],
+            post_transform="NONE",
+        )
+    else:
+        v = _tree_regressor(b, model, cur)
+    b.op("Identity", [v], out="value")
+    graph = helper.make_graph(
+        b.nodes,
+        pipeline.name,
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", d])],
+        [helper.make_tensor_value_info("value", TensorProto.FLOAT, ["N", 1])],
+        b.inits,
+    )
+    m = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)],
+        producer_name="sensorflow",
+    )
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m
+
+
+def _tree_regressor(b: _Builder, s, cur: str) -> str:
+    """TreeEnsembleRegressor: the stage's nodes (float32 thresholds, BRANCH_LEQ), each leaf's
+    value / n_trees as its weight, summed."""
+    n_trees = s.n_trees
+    attrs = {k: [] for k in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_values", "nodes_modes")}
+    attrs |= {"nodes_truenodeids": [], "nodes_falsenodeids": []}
+    tgt = {"target_treeids": [], "target_nodeids": [], "target_ids": [], "target_weights": []}
+    for t, tree in enumerate(s.trees()):
+        for j in range(len(tree["left"])):
+            leaf = tree["left"][j] < 0
+            attrs["nodes_treeids"].append(t)
+            attrs["nodes_nodeids"].append(j)
+            attrs["nodes_featureids"].append(0 if leaf else int(tree["feature"][j]))
+            attrs["nodes_values"].append(0.0 if leaf else float(tree["threshold"][j]))
+            attrs["nodes_modes"].append("LEAF" if leaf else "BRANCH_LEQ")
+            attrs["nodes_truenodeids"].append(0 if leaf else int(tree["left"][j]))
+            attrs["nodes_falsenodeids"].append(0 if leaf else int(tree["right"][j]))
+            if leaf:
+                tgt["target_treeids"].append(t)
+                tgt["target_nodeids"].append(j)
+                tgt["target_ids"].append(0)
+                tgt["target_weights"].append(float(tree["value"][j][0]) / n_trees)
+    return b.op(
+        "TreeEnsembleRegressor", [cur], domain="ai.onnx.ml", n_targets=1, aggregate_function="SUM",
+        post_transform="NONE", **attrs, **tgt,
+    )  # fmt: skip

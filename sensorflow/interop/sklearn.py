@@ -10,6 +10,7 @@ classifiers without probabilities (``LinearSVC``, ``RidgeClassifier``, ``SGDClas
 ``logistic`` with their ``coef_``/``intercept_``:
 ``predict`` is the same (argmax / sign of the decision function); the stage's probabilities are
 the logistic (softmax) of that decision function, which those estimators do not define.
+Regressors map onto the regression stages (``sklearn_regressors.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from ..stages.models.trees import threshold_float32
 
 SUPPORTED = (
     "DecisionTreeClassifier, RandomForestClassifier, ExtraTreesClassifier, KNeighborsClassifier, GaussianNB, "
-    "LogisticRegression, LinearSVC, SVC (linear, rbf, poly kernels), RidgeClassifier, SGDClassifier, MLPClassifier"
+    "LogisticRegression, LinearSVC, SVC (linear, rbf, poly kernels), RidgeClassifier, SGDClassifier, MLPClassifier; "
+    "regressors: DecisionTreeRegressor, RandomForestRegressor, ExtraTreesRegressor, KNeighborsRegressor, "
+    "LinearRegression, Ridge, Lasso, ElasticNet, SGDRegressor, LinearSVR, MLPRegressor, SVR (linear, rbf, poly)"
 )
 
 
@@ -47,8 +50,13 @@ def from_sklearn(estimator, pipeline=None):
 
 def to_stage(est):
     from ..registry import stage as make
+    from .sklearn_regressors import REGRESSORS, regressor_stage
 
     kind = type(est).__name__
+    if kind in REGRESSORS:  # one value per window: the regression stages
+        s = regressor_stage(est)
+        _bind_vector(s, int(est.n_features_in_))
+        return s
     if not hasattr(est, "classes_"):
         raise ConfigError(f"{kind} is not a fitted classifier; fit it first (supported: {SUPPORTED})")
     classes = np.asarray(est.classes_).tolist()

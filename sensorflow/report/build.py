@@ -69,7 +69,9 @@ def _figures(pipe, meta: dict, X, y) -> dict:
         out["confusion"] = figures.confusion(metrics["confusion_matrix"], classes)
     if metrics.get("per_class"):
         out["per_class"] = figures.per_class(metrics["per_class"])
-    if X is None:
+    if metrics.get("residuals"):
+        out["residuals"] = figures.residuals(metrics["residuals"]["true"], metrics["residuals"]["predicted"])
+    if X is None or metrics.get("task") == "regression":  # the class figures need classes
         return out
     labels = np.asarray([str(v) for v in y])
     present = [c for c in classes if c in set(labels)] or natural_sorted(labels)
@@ -88,7 +90,9 @@ def _data_rows(meta: dict, y) -> list[tuple[str, str]]:
     ds, m = meta.get("dataset") or {}, meta.get("metrics") or {}
     rows = [(k.replace("_", " "), _fmt(ds[k])) for k in ("source", "n_recordings", "sample_rate", "split") if k in ds]
     rows += [(k.replace("_", " "), _fmt(m[k])) for k in ("n_train", "n_test", "n_features") if k in m]
-    if y is not None:
+    if y is not None and m.get("task") == "regression":
+        rows.append(("held-out target range", f"{_fmt(float(np.min(y)))} .. {_fmt(float(np.max(y)))}"))
+    elif y is not None:
         values, counts = np.unique(np.asarray([str(v) for v in y]), return_counts=True)
         rows.append(("held-out windows per class", ", ".join(f"{v}: {c}" for v, c in zip(values, counts))))
     if meta.get("dataset_fingerprint"):
@@ -105,7 +109,10 @@ def _metric_rows(meta: dict) -> list[tuple[str, str]]:
     rows = [(k.replace("_", " "), _metric(v)) for k, v in m.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
             and k not in ("n_train", "n_test", "n_features")]  # fmt: skip
     cv = m.get("cv") or {}
-    if cv:
+    if cv and m.get("task") == "regression":
+        rows.append(("cross-validation", f"{cv.get('folds', '?')} folds: MAE {_metric(cv.get('mae_mean'))} "
+                     f"± {_metric(cv.get('mae_std'))}, R² {_metric(cv.get('r2_mean'))}"))  # fmt: skip
+    elif cv:
         rows.append(("cross-validation", f"{cv.get('folds', '?')} folds: accuracy {_metric(cv.get('accuracy_mean'))} "
                      f"± {_metric(cv.get('accuracy_std'))}, macro F1 {_metric(cv.get('macro_f1_mean'))}"))  # fmt: skip
     return rows
@@ -146,6 +153,8 @@ HIL_FIELDS = [("agreement", "label agreement"), ("n", "windows"), ("instructions
 
 def _hil_view(result: dict) -> dict:
     rows = [(label, _fmt(result.get(key))) for key, label in HIL_FIELDS if key in result]
+    if result.get("value_rtol") is not None:  # a regression model: values compared, not labels
+        rows = [(f"values within rtol {result['value_rtol']:g}" if k == "label agreement" else k, v) for k, v in rows]
     unit = result.get("counter_unit")
     rows = [(f"{lab} ({unit})" if lab == "per inference" and unit else lab, v) for lab, v in rows]
     return {"board": result.get("board", "?"), "passed": bool(result.get("passed")), "rows": rows,
@@ -171,6 +180,7 @@ def render(inputs: ReportInputs) -> str:
         data_rows=_data_rows(meta, y),
         metric_rows=_metric_rows(meta),
         per_class=(meta.get("metrics") or {}).get("per_class") or {},
+        per_group=(meta.get("metrics") or {}).get("per_group") or {},
         figs=_figures(pipe, meta, X, y),
         exports=[_export_view(e) for e in inputs.exports],
         hil=[_hil_view(h) for h in inputs.hil],

@@ -45,6 +45,24 @@ def confusion(matrix, classes) -> str:
     return to_data_uri(fig)
 
 
+def residuals(true, predicted) -> str:
+    """A regression model's held-out answers: predicted against true (the diagonal is perfect)
+    and the residual (predicted - true) against true."""
+    t, p = np.asarray(true, dtype=float), np.asarray(predicted, dtype=float)
+    fig = _figure(7.5, 3.0)
+    a, b = fig.subplots(1, 2)
+    lo, hi = float(min(t.min(), p.min())), float(max(t.max(), p.max()))
+    a.plot([lo, hi], [lo, hi], color="0.6", lw=1)
+    a.scatter(t, p, s=5, alpha=0.5, color=CLASS_COLOURS[0])
+    a.set_xlabel("true", fontsize=8)
+    a.set_ylabel("predicted", fontsize=8)
+    b.axhline(0.0, color="0.6", lw=1)
+    b.scatter(t, p - t, s=5, alpha=0.5, color=CLASS_COLOURS[1])
+    b.set_xlabel("true", fontsize=8)
+    b.set_ylabel("residual", fontsize=8)
+    return to_data_uri(fig)
+
+
 def per_class(per_class: dict) -> str:
     """Precision, recall and F1 per class as grouped bars."""
     classes = list(per_class)

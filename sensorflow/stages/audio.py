@@ -25,11 +25,13 @@ from pydantic import Field, field_validator
 
 from .. import dsp
 from ..cost import Cost
+from ..dsp import fixed, fixed_mel
 from ..dsp.blas import single_thread_blas
 from ..dsp.params import check_below_nyquist, check_min_length, sample_rate_of
 from ..errors import ConfigError
 from ..registry import register
 from ..spec import Spec
+from . import fixed_point
 from .base import Stage, StageParams, Tags
 
 _MAX_BLOCK = 1 << 22  # samples of frames materialised at once (bounds memory on big batches)
@@ -213,6 +215,8 @@ class _MelStage(Stage):
         frames = np.asarray(frames)
         if frames.dtype.kind != "f":
             frames = frames.astype(np.float32)
+        if getattr(self, "q15_k_", None) is not None:
+            return self._frame_features_q15(frames)
         n_fft = self.params.n_fft
         if frames.shape[-1] != n_fft:
             raise ValueError(f"frames must have n_fft={n_fft} samples, got {frames.shape[-1]}")
@@ -227,6 +231,41 @@ class _MelStage(Stage):
                 spec = dsp.power_spectrum(rows[i : i + block], window, self.params.power, dtype=frames.dtype)
                 dst[i : i + block] = self._log((mel @ spec.T).T)
         return out
+
+    def _frame_features_q15(self, frames) -> np.ndarray:
+        """The fixed-point path (``q15_scale``): int16 counts, ``sensorflow.dsp.fixed_mel``'s
+        Q16 dB, minus :meth:`log_offset` in Q16, as float32 ``code * 2^-16``."""
+        window, wq, offset = self.q15_tables()
+        counts = fixed.quantize(frames, int(self.q15_k_[0]))
+        db = fixed_mel.logmel_db_q16(counts, window, wq, offset) - self.q15_log_offset()
+        return fixed.to_features(db, 2.0**-16)
+
+    def q15_tables(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """(q15 window, q15 mel weights relative to the largest, Q16 dB offset of the mel sums)."""
+        wq, wmax = fixed_mel.weights_q15(self.mel_matrix(np.float64))
+        win = fixed.q15(self.window_vector(np.float64))
+        return win, wq, fixed_mel.db_offset_q16(self.params.n_fft, int(self.q15_k_[0]), wmax)
+
+    def q15_log_offset(self) -> int:
+        return int(round(self.log_offset() * 65536))
+
+    def _check_q15(self, input_spec: Spec) -> None:
+        p = self.params
+        k = fixed_point.exponents(self, input_spec.n_channels)
+        why = None
+        if len(set(k.tolist())) > 1:
+            why = "takes one scale for every channel"
+        elif p.center or p.power != 2.0 or p.log != "db" or p.floor_mode != "max":
+            why = "needs center: false, power: 2, log: db and floor_mode: max"
+        elif p.n_fft & (p.n_fft - 1) or p.n_fft > 4096:
+            why = f"needs n_fft a power of two up to 4096, got {p.n_fft}"
+        elif p.top_db is not None and float(np.float32(p.top_db)) * 65536 % 1:
+            why = f"needs top_db a multiple of 2^-16 dB (e.g. 80), got {p.top_db}"
+        elif self.name == "mfcc" and (p.lifter or p.norm != "ortho"):
+            why = "needs norm: ortho and no lifter (q15 DCT rows below 1)"
+        if why:
+            raise ConfigError(f"stage '{self.name}': the fixed-point path (q15_scale) {why}", key=("q15_scale",))
+        self.q15_k_ = k
 
     def _log(self, mel: np.ndarray) -> np.ndarray:
         p = self.params
@@ -296,6 +335,9 @@ class _MelStage(Stage):
                 key=("fmin",),
             )
         check_min_length(self, "n_fft", p.n_fft, input_spec.length, f"n_fft={p.n_fft}")
+        self.q15_k_ = None
+        if getattr(p, "q15_scale", None) is not None:
+            self._check_q15(input_spec)
         self.input_spec_ = input_spec
         self.__dict__.pop("_const_cache", None)
         empty = dsp.mel.empty_mel_bands(self.mel_matrix(np.float64))
@@ -391,6 +433,7 @@ class LogMel(_MelStage):
         norm: Literal["slaney"] | None = Field(
             "slaney", description="mel filter normalisation: 'slaney' (area, librosa default) or None (peak 1)"
         )
+        q15_scale: float | list[float] | None = fixed_point.Q15_SCALE
 
     @classmethod
     def examples(cls):
@@ -411,6 +454,7 @@ class LogMel(_MelStage):
                 "top_db": None,
             },
             {"n_fft": 512, "hop_length": 320, "n_mels": 20, "pad_mode": "reflect", "window": "hamming", "power": 1.0},
+            {"n_fft": 512, "win_length": 400, "hop_length": 400, "n_mels": 32, "center": False, "q15_scale": 2**-15},
         ]
 
     def _extra_ram(self, n_ch, T):
@@ -435,6 +479,7 @@ class MFCC(_MelStage):
             "slaney", description="mel filter normalisation: 'slaney' (librosa default) or None"
         )
         lifter: float = Field(0.0, ge=0, description="cepstral liftering 1 + lifter/2 sin(pi (k+1) / lifter); 0: off")
+        q15_scale: float | list[float] | None = fixed_point.Q15_SCALE
 
         @field_validator("n_mfcc")
         @classmethod
@@ -465,6 +510,7 @@ class MFCC(_MelStage):
                 "norm": None,
             },
             {"n_fft": 256, "hop_length": 256, "n_mels": 20, "n_mfcc": 8, "pad_mode": "reflect"},
+            {"n_fft": 512, "hop_length": 400, "n_mels": 32, "n_mfcc": 13, "center": False, "q15_scale": 2**-15},
         ]
 
     def _mel_norm(self):
@@ -498,9 +544,16 @@ class MFCC(_MelStage):
         """DCT (and lifter) of each frame: ``(..., n_mels) -> (..., n_mfcc)``, in the input dtype.
         The sums accumulate in float64 (as a correctly rounded DCT would): a plain float32 sum
         of 128 values near -80 dB drifts by ~4e-4, a 1e-6 relative error a device may show."""
+        if getattr(self, "q15_k_", None) is not None:  # the log-mel is Q16 codes * 2^-16 exactly
+            codes = np.rint(np.asarray(log_mel, np.float64) * 65536).astype(np.int64)
+            return fixed.to_features(fixed_mel.dct_q16(codes, self.q15_dct()), 2.0**-16)
         d = self._dct_t()
         flat = log_mel.reshape(-1, d.shape[0]).astype(np.float64)
         return (flat @ d).astype(log_mel.dtype).reshape(log_mel.shape[:-1] + (d.shape[1],))
+
+    def q15_dct(self) -> np.ndarray:
+        """The q15 DCT rows of the fixed-point path (orthonormal, no lifter: entries below 1)."""
+        return fixed.q15(self.dct_matrix(np.float64))
 
     def window_post(self, log_mel: np.ndarray) -> np.ndarray:
         """top_db clip over the window, then the DCT of each frame: ``(n_frames, n_mels) -> (n_frames, n_mfcc)``."""

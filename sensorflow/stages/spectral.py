@@ -18,10 +18,12 @@ from pydantic import Field, field_validator
 
 from .. import dsp
 from ..cost import Cost
+from ..dsp import fixed
 from ..dsp.params import check_below_nyquist, check_min_length, sample_rate_of
 from ..errors import ConfigError
 from ..registry import register
 from ..spec import Spec
+from . import fixed_point
 from .base import Stage, StageParams, Tags
 
 
@@ -169,6 +171,7 @@ class BandEnergy(_SpectrumStage):
             None, description="explicit band edges in Hz, increasing (n_bands + 1 values)"
         )
         db: bool = Field(False, description="output 10 log10(max(energy, 1e-10)) instead of the energy")
+        q15_scale: float | list[float] | None = fixed_point.Q15_SCALE
 
         @field_validator("fmin")
         @classmethod
@@ -201,6 +204,7 @@ class BandEnergy(_SpectrumStage):
             {},
             {"n_bands": 4, "spacing": "log", "fmin": 10.0, "fmax": 400.0, "db": True},
             {"edges": [0.0, 50.0, 120.0, 300.0], "n_fft": 128},
+            {"n_bands": 4, "n_fft": 64, "hop_length": 48, "q15_scale": 2**-12},
         ]
 
     def band_edges(self) -> np.ndarray:
@@ -244,9 +248,51 @@ class BandEnergy(_SpectrumStage):
                 f"{sr / self.n_fft:g} Hz apart with n_fft={self.n_fft}); use fewer or wider bands or a longer n_fft",
                 key=("edges",) if p.edges is not None else ("n_bands",),
             )
+        self.q15_k_ = fixed_point.exponents(self, input_spec.n_channels)
+        if self.q15_k_ is not None:
+            self._check_fixed(input_spec.length, m)
         return Spec.vector([f"{ch}_band{i}" for ch in input_spec.names for i in range(m.shape[0])])
 
+    def _check_fixed(self, length: int, matrix: np.ndarray) -> None:
+        fixed_point.check_length(self, length)
+        n = self.n_fft
+        why = None
+        if n & (n - 1) or n > 4096:
+            why = f"n_fft={n} is not a power of two up to 4096"
+        elif self.params.db:
+            why = "db: true has no fixed-point path"
+        elif np.any(matrix.sum(axis=0) > 1):
+            why = "its bands overlap"
+        if why:
+            raise ConfigError(f"stage 'band_energy': {why}; drop q15_scale or change it", key=("q15_scale",))
+
+    def band_of_bin(self) -> np.ndarray:
+        """The band of every rfft bin, -1 for none (disjoint bands)."""
+        m = self.band_matrix(np.float64)
+        out = np.full(m.shape[1], -1, dtype=np.int64)
+        band, k = np.nonzero(m)
+        out[k] = band
+        return out
+
+    def fixed_window(self) -> np.ndarray:
+        return fixed.q15(self.window_vector(np.float64))
+
+    def fixed_fscales(self) -> np.ndarray:
+        """Physical energy per band code, per channel."""
+        return np.array([fixed.band_fscale(self.n_fft, int(k), self.n_frames) for k in self.q15_k_])
+
     def _transform(self, X):
+        if getattr(self, "q15_k_", None) is not None:
+            nb = self.band_matrix().shape[0]
+            codes = fixed.band_codes(
+                fixed_point.counts(X, self.q15_k_),
+                self.n_fft,
+                self.hop_length,
+                self.fixed_window(),
+                self.band_of_bin(),
+                nb,
+            )
+            return fixed.to_features(codes, self.fixed_fscales()[None, :, None]).reshape(len(X), -1)
         energy = self.spectrum(X, 2.0) @ self.band_matrix(np.float64).T
         if self.params.db:
             energy = 10.0 * np.log10(np.maximum(energy, 1e-10))
@@ -256,6 +302,15 @@ class BandEnergy(_SpectrumStage):
         base = self._spectrum_cost()
         c, n_bins = self.input_spec_.n_channels, self.n_fft // 2 + 1
         n_bands = self.band_matrix().shape[0]
+        if getattr(self, "q15_k_", None) is not None:
+            # sf_q15: int16 counts of the window, n_fft int32 FFT buffer, uint64 band sums; tables:
+            # window, bitrev, split (int16), twiddles, band of bin; a real FFT of half the length
+            L, n = self.input_spec_.length, self.n_fft
+            return Cost(
+                flash_bytes=2 * n + 2 * (n // 2) + 8 * n_bins + 2 * (n // 2) + 2 * n_bins + 5 * c + 1024,
+                ram_bytes=2 * L + 4 * n + 8 * n_bands + 8,  # + alignment of the uint64 sums
+                ops=c * (L + self.n_frames * (n + int(1.25 * n * math.log2(max(n // 2, 2))) + 8 * n_bins)),
+            )
         # the C kernel sums each frame's power straight into the bands: no spectrum buffer
         return Cost(
             flash_bytes=base.flash_bytes + 8 * n_bands,

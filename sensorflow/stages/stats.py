@@ -25,9 +25,12 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from ..cost import Cost
+from ..dsp import fixed
 from ..dsp.params import RateFree, sample_rate_of
+from ..errors import ConfigError
 from ..registry import register
 from ..spec import Spec
+from . import fixed_point
 from .base import Stage, StageParams, Tags
 
 FUNCTIONS = (
@@ -82,6 +85,7 @@ class Stats(RateFree, Stage):
             description="statistics to compute per channel, in this order: " + ", ".join(FUNCTIONS),
         )
         sample_rate: float | None = Field(None, gt=0, description="only when used alone (Hz)")
+        q15_scale: float | list[float] | None = fixed_point.Q15_SCALE
 
         @field_validator("functions")
         @classmethod
@@ -93,19 +97,52 @@ class Stats(RateFree, Stage):
 
     @classmethod
     def examples(cls):
-        return [{}, {"functions": ["rms", "skew", "kurtosis", "zero_crossing_rate"]}]
+        return [
+            {},
+            {"functions": ["rms", "skew", "kurtosis", "zero_crossing_rate"]},
+            {"functions": ["mean", "std", "rms", "ptp", "abs_mean", "zero_crossing_rate"], "q15_scale": 2**-10},
+        ]
 
     def output_spec(self, input_spec):
         sample_rate_of(self, input_spec)
+        self.q15_k_ = fixed_point.exponents(self, input_spec.n_channels)
+        if self.q15_k_ is not None:
+            self._check_fixed(input_spec.length)
         return Spec.vector([f"{ch}_{f}" for ch in input_spec.names for f in self.params.functions])
 
+    def _check_fixed(self, length: int) -> None:
+        fixed_point.check_length(self, length)
+        other = [f for f in self.params.functions if f not in fixed.FIXED_STATS]
+        if other:
+            raise ConfigError(
+                f"stage 'stats': '{other[0]}' has no fixed-point path (q15_scale); it has "
+                + ", ".join(fixed.FIXED_STATS),
+                key=("functions",),
+            )
+        if fixed.max_code_bits(self.params.functions, length) > 53:
+            raise ConfigError(
+                f"stage 'stats': var/energy of {length}-sample windows overflow the fixed-point codes; "
+                "drop them or shorten the window",
+                key=("functions",),
+            )
+
+    def fixed_fscales(self) -> np.ndarray:
+        """``(C, n_functions)`` physical value per code (fixed-point path)."""
+        n = self.input_spec_.length
+        return np.stack([fixed.stat_fscales(self.params.functions, n, int(k)) for k in self.q15_k_])
+
     def _transform(self, X):
+        if getattr(self, "q15_k_", None) is not None:
+            codes = fixed.stat_codes(fixed_point.counts(X, self.q15_k_), self.params.functions)
+            return fixed.to_features(codes, self.fixed_fscales()[None]).reshape(len(X), -1)
         return compute(X, self.params.functions).reshape(len(X), -1).astype(X.dtype, copy=False)
 
     def cost(self, board=None):
         n, c = self.input_spec_.length, self.input_spec_.n_channels
         fs = self.params.functions
         ops = c * n * (1 + sum(_OPS_PER_SAMPLE[f] for f in fs)) + c * 20 * len(fs)
+        if getattr(self, "q15_k_", None) is not None:  # sf_q15: the channel's int16 counts
+            return Cost(flash_bytes=160 + 96 * len(fs) + 5 * c * len(fs), ram_bytes=2 * n + 48, ops=int(ops))
         return Cost(flash_bytes=160 + 96 * len(fs), ram_bytes=8 * 6, ops=int(ops))
 
 

@@ -5,9 +5,11 @@ pipeline around it (run by CPython, double precision like the WebAssembly port) 
 host pipeline; ``cost()`` is not below the tables and state the compiled C really holds.
 
 Tolerances: model labels exact, model scores 1e-5 (Gaussian NB 1e-4: float32
-log-likelihoods); features and signals rtol 1e-4 with an absolute floor of 1e-4 x the
-output's scale; post-processing outputs exact. MicroPython: features rtol 1e-4 / atol 1e-5
-x scale, scores 1e-4, labels exact.
+log-likelihoods); regression values: trees bit-exact (the float32 of scikit-learn's value),
+the others rtol 1e-5 with an absolute floor of 1e-5 x the values' scale; features and signals
+rtol 1e-4 with an absolute floor of 1e-4 x the output's scale; post-processing outputs exact.
+MicroPython: features rtol 1e-4 / atol 1e-5 x scale, scores 1e-4, regression values as in C
+(trees bit-exact on a double port), labels exact.
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ def check_c_equals_reference(cls, params, rng):
     with tempfile.TemporaryDirectory(prefix="sf_check_c_") as tmp:
         labels, out = ccompare.run_stage(stage, X.reshape(len(X), -1), tmp)
     role = cls.tags.role
-    if role == "model":
+    if role == "model" and getattr(cls, "task", "") == "regression":
+        assert np.array_equal(labels, np.zeros(len(X))), f"{cls.name}: a regressor's label is not 0"
+        check_values(cls, out, ref, f"{cls.name} {params}")
+    elif role == "model":
         assert np.array_equal(labels, np.asarray(stage._predict_index(X))), f"{cls.name}: labels differ"
         atol = 1e-4 if cls.name == "gaussian_nb" else 1e-5
         np.testing.assert_allclose(out, ref, atol=atol, rtol=0, err_msg=f"{cls.name} {params}")
@@ -76,6 +81,21 @@ def check_c_equals_reference(cls, params, rng):
     else:
         scale = max(1.0, float(np.max(np.abs(ref))))
         np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4 * scale, err_msg=f"{cls.name} {params}")
+
+
+REGRESSION_RTOL = 1e-5
+
+
+def check_values(cls, got, want, msg: str) -> None:
+    """Regression values against the reference: trees bit-exact (float32), the others
+    within ``REGRESSION_RTOL`` relative, with a floor of that times the values' scale."""
+    got = np.asarray(got, dtype=np.float32)
+    want = np.asarray(want, dtype=np.float32).reshape(got.shape)
+    if getattr(cls, "bit_exact", False):
+        np.testing.assert_array_equal(got, want, err_msg=f"{msg}: tree values are not bit-exact")
+        return
+    scale = max(1e-30, float(np.max(np.abs(want))))
+    np.testing.assert_allclose(got, want, rtol=REGRESSION_RTOL, atol=REGRESSION_RTOL * scale, err_msg=msg)
 
 
 def measured_stage_bytes(stage) -> tuple[int, int]:
@@ -183,6 +203,9 @@ def example_pipeline(cls, params, rng):
     elif role == "model":
         if cls.name.endswith("anomaly"):
             entry.setdefault("normal_class", "k0")
+        if getattr(cls, "task", "") == "regression":  # a number per window, from its class and noise
+            noise = np.random.default_rng(5).standard_normal(len(y))
+            y = 1000.0 + 150.0 * np.array([int(v[1:]) for v in y]) + 20.0 * noise
         stages = [_STATS, entry]
     else:
         stages = [_STATS, {"type": "random_forest", "n_estimators": 4, "max_depth": 3}, entry]
@@ -225,7 +248,15 @@ def check_micropython_equals_reference(cls, params, rng):
     scale = max(1.0, float(np.abs(host).max()))
     msg = f"{cls.name} {params}"
     np.testing.assert_allclose(np.array(feats), host, rtol=MP_FEATURE_RTOL, atol=MP_FEATURE_ATOL * scale, err_msg=msg)
-    np.testing.assert_allclose(np.array(scores), proba, atol=MP_SCORE_ATOL, err_msg=msg)
+    _check_scores(cls, np.array(scores), proba, labels, msg)
+
+
+def _check_scores(cls, scores: np.ndarray, proba: np.ndarray, labels, msg: str) -> None:
+    """Scores within ``MP_SCORE_ATOL`` and labels exact; a regressor's values as ``check_values``."""
+    if getattr(cls, "task", "") == "regression":
+        check_values(cls, scores, proba, msg)
+    else:
+        np.testing.assert_allclose(scores, proba, atol=MP_SCORE_ATOL, err_msg=msg)
     np.testing.assert_array_equal(labels, np.argmax(proba, axis=1), err_msg=msg)
 
 
@@ -264,5 +295,4 @@ def check_micropython_interpreter_equals_reference(cls, params, rng):
     scale = max(1.0, float(np.abs(host).max()))
     msg = f"{cls.name} {params} (MicroPython interpreter)"
     np.testing.assert_allclose(run.features, host, rtol=MP_FEATURE_RTOL, atol=MP_FEATURE_ATOL * scale, err_msg=msg)
-    np.testing.assert_allclose(run.scores, proba, atol=MP_SCORE_ATOL, err_msg=msg)
-    np.testing.assert_array_equal(run.labels, np.argmax(proba, axis=1), err_msg=msg)
+    _check_scores(cls, np.asarray(run.scores), proba, run.labels, msg)

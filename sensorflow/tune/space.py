@@ -414,5 +414,21 @@ def load_space(path) -> Space:
     if data.get("stages"):  # a fixed pipeline must be valid as written
         from ..config import validate
 
-        validate({**data, "stages": data["stages"]}, lines, shown)
+        cfg = validate({**data, "stages": data["stages"]}, lines, shown)
+        _refuse_regression(cfg, lines, shown)
     return space
+
+
+def _refuse_regression(cfg, lines: dict, shown: str) -> None:
+    """Tuning scores classifiers (cross-validated accuracy); a regression model is refused by name."""
+    from ..config import line_of
+
+    for i, st in enumerate(cfg.stages):
+        if getattr(registry.get(st.type), "task", "") == "regression":
+            raise ConfigError(
+                f"'{st.type}' is a regression model; tune searches classifiers (it scores cross-validated "
+                "accuracy), so train this pipeline with 'sensorflow train' instead",
+                key=("stages", i, "type"),
+                file=shown,
+                line=line_of(lines or {}, ("stages", i, "type")),
+            )

@@ -223,6 +223,30 @@ def test_vibration_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.slow
 @pytest.mark.emulator
+def test_vibration_speed_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
+    """The regression demo: shaft speed on an unseen speed and load, residual plot, per-group
+    error, HIL values within the stated tolerance on the emulated Cortex-M4F."""
+    need_tools("arm-none-eabi-gcc", "qemu-system-arm")
+    code, out = _run_small("vibration_speed", tmp_path, monkeypatch)
+    res = json.loads(capsys.readouterr().out)
+    steps = {s["name"]: s["status"] for s in res["steps"]}
+    assert steps == dict.fromkeys(("pipeline", "data", "train", "evaluate", "export", "hil", "measure"), "ok")
+    assert (
+        code == 0
+        and res["metrics"]["heldout_mae"] > 0
+        and res["metrics"]["heldout_rmse"] >= res["metrics"]["heldout_mae"]
+    )
+    report = (out / "report.md").read_text()
+    assert "shaft speed MAE, unseen speeds and loads" in report and "| 1650rpm | 32 |" in report
+    assert (out / "residuals.png").stat().st_size > 1000
+    hil = next(t for t in res["targets"] if t["name"].startswith("HIL values within rtol"))
+    assert hil["measured"] == 1.0 and hil["met"]
+    html = Path(res["html_report"]).read_text()
+    assert 'alt="residual plot"' in html and "Per held-out group" in html
+
+
+@pytest.mark.slow
+@pytest.mark.emulator
 def test_gesture_demo_end_to_end_reads_ram_as_the_bench_does(tmp_path, monkeypatch, capsys):
     need_tools("arm-none-eabi-gcc", "qemu-system-arm")
     pytest.importorskip("aeon")

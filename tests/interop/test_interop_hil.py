@@ -1,6 +1,7 @@
-"""`sensorflow import` of a skl2onnx forest and MLP (and the torch / tf2onnx-pattern MLP fixtures), then `sensorflow hil` on the emulated boards:
+"""`sensorflow import` of a skl2onnx forest and MLP, then `sensorflow hil` on the emulated boards:
 the board gives the host's label on every held-out window (and the host gives onnxruntime's,
-see test_interop_exports.py)."""
+see test_interop_exports.py). The networks PyTorch and Keras exported are on the boards in
+test_interop_frameworks.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from test_interop_onnx_import import FIXTURES, make_import_case
+from test_interop_onnx_import import make_import_case
 
 from sensorflow import artifact
 from sensorflow.cli import main
@@ -32,23 +33,18 @@ MODELS = {
 }
 
 
-@pytest.fixture(scope="module", params=[*MODELS, "torch_mlp", "keras_mlp"])
+@pytest.fixture(scope="module", params=list(MODELS))
 def imported_artifact(request, tmp_path_factory):
-    """skl2onnx models, and the network fixtures in torch / tf2onnx op patterns (built with
-    onnx.helper, random weights, 6 inputs = the base pipeline's 6 stats features)."""
+    """skl2onnx models trained on the base pipeline's 6 stats features."""
     import onnx
 
     tmp = tmp_path_factory.mktemp(request.param)
-    fixture = FIXTURES / f"{request.param}.onnx"
-    base, onnx_path, est, F, y = make_import_case(tmp, MODELS.get(request.param, MODELS["forest"]))
-    if fixture.exists():
-        onnx_path.write_bytes(fixture.read_bytes())
+    base, onnx_path, est, F, y = make_import_case(tmp, MODELS[request.param])
     assert main(["import", str(onnx_path), "--pipeline", str(base), "--out", str(tmp / "art")]) == 0
     pipe, _ = artifact.load(tmp / "art")
     Xt = artifact.load_array(tmp / "art", "test_windows")
     out = run_ort(onnx.load(str(onnx_path)), F[100:])
-    expected = np.argmax(out[0], axis=1) if fixture.exists() else out[0]
-    np.testing.assert_array_equal(pipe.predict(Xt), expected)
+    np.testing.assert_array_equal(pipe.predict(Xt), out[0])
     return tmp / "art"
 
 

@@ -114,11 +114,14 @@ def test_string_labels():
     assert back.model.classes_ == ["idle", "run", "walk"]
 
 
-@pytest.mark.parametrize("name", ["torch_conv1d", "keras_conv1d"])
+@pytest.mark.parametrize(
+    "name", ["pattern_torch_conv1d", "pattern_tf2onnx_conv1d", "torch_conv1d", "keras_conv1d", "keras_tf_conv1d"]
+)
 def test_conv1d_round_trip(name):
-    stage = load(FIXTURES / f"{name}.onnx").model
+    imported = load(FIXTURES / f"{name}.onnx")
+    stage = imported.model
     model, _ = to_onnx(stage)
-    X = np.random.default_rng(2).standard_normal((50, 64)).astype(np.float32)
+    X = np.random.default_rng(2).standard_normal((50, imported.n_features)).astype(np.float32)
     label, proba = run_ort(model, X)
     np.testing.assert_array_equal(label, stage.predict(X))
     np.testing.assert_allclose(proba, stage.predict_proba(X), rtol=0, atol=1e-5)

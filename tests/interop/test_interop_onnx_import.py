@@ -78,28 +78,40 @@ def _softmax(z):
 @pytest.mark.parametrize(
     "name,stage,logits",
     [
+        ("pattern_torch_conv1d", "conv1d", True),
+        ("pattern_torch_mlp", "mlp", True),
+        ("pattern_tf2onnx_conv1d", "conv1d", False),
+        ("pattern_tf2onnx_mlp", "mlp", False),
         ("torch_conv1d", "conv1d", True),
         ("torch_mlp", "mlp", True),
         ("keras_conv1d", "conv1d", False),
         ("keras_mlp", "mlp", False),
+        ("keras_tf_conv1d", "conv1d", False),
+        ("keras_tf_mlp", "mlp", False),
     ],
 )
 def test_network_fixtures_equal_onnxruntime(name, stage, logits):
-    """Graphs in the op patterns of torch.onnx.export / tf2onnx (built with onnx.helper, see
-    scripts/make_onnx_fixtures.py; not exported by those frameworks)."""
+    """``pattern_*``: graphs in the op patterns of torch.onnx.export (TorchScript, with
+    BatchNormalization kept) and tf2onnx, built with onnx.helper (scripts/make_onnx_fixtures.py).
+    The others were trained and exported by PyTorch 2.13 and Keras 3.15 on torch (``keras_``)
+    and on TensorFlow 2.21 through tf2onnx 1.17 (``keras_tf_``) (scripts/make_framework_onnx.py; on BasicMotions in test_interop_frameworks.py); here on
+    random inputs of the graph's shape, a few times the training data's scale."""
     import onnx
 
     path = FIXTURES / f"{name}.onnx"
+    model = onnx.load(str(path))
     imported = load(path)
     assert imported.model.name == stage
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]
     rng = np.random.default_rng(3)
     if stage == "conv1d":
-        frames = rng.standard_normal((80, 16, 4)).astype(np.float32)  # (n, steps, channels)
-        feed = frames.transpose(0, 2, 1) if name.startswith("torch") else frames
+        steps, channels = (dims[1], dims[0]) if "torch" in name else dims
+        frames = (rng.standard_normal((80, steps, channels)) * 3).astype(np.float32)  # (n, steps, channels)
+        feed = frames.transpose(0, 2, 1) if "torch" in name else frames
         vectors = frames.reshape(len(frames), -1)
     else:
-        vectors = feed = rng.standard_normal((80, 6)).astype(np.float32)
-    out = run_ort(onnx.load(str(path)), feed)[0]
+        vectors = feed = (rng.standard_normal((80, dims[0])) * 3).astype(np.float32)
+    out = run_ort(model, feed)[0]
     labels, proba = apply(imported, vectors)
     np.testing.assert_array_equal(labels, np.argmax(out, axis=1))
     np.testing.assert_allclose(proba, _softmax(out.astype(np.float64)) if logits else out, rtol=0, atol=1e-5)
@@ -233,6 +245,66 @@ def test_global_max_pool_conv_network():
     np.testing.assert_allclose(proba, _softmax(out.astype(np.float64)), rtol=0, atol=1e-5)
 
 
+def _pooled_conv_graph(pool_nodes, bias_shape=None):
+    """onnx_conv_graph with its pooling replaced by ``pool_nodes`` (reading "r", writing "p"), and
+    with ``bias_shape`` the conv bias moved to an Add of that shape after the conv."""
+    model = onnx_conv_graph()
+    g = model.graph
+    nodes = list(g.node)
+    nodes[2:3] = pool_nodes
+    if bias_shape is not None:
+        nodes[0] = helper.make_node("Conv", ["x", "W"], ["c0"], name="conv", kernel_shape=[3], pads=[0, 0])
+        nodes.insert(1, helper.make_node("Add", ["c0", "bb"], ["c"], name="bias_add"))
+        b = next(numpy_helper.to_array(t) for t in g.initializer if t.name == "b")
+        g.initializer.append(numpy_helper.from_array(np.resize(b, bias_shape).astype(np.float32), "bb"))
+    del g.node[:]
+    g.node.extend(nodes)
+    return model
+
+
+def _const_i64(model, name, values):
+    model.graph.initializer.append(numpy_helper.from_array(np.asarray(values, dtype=np.int64), name))
+    return model
+
+
+def test_unsqueeze_reduce_pooling_as_torch_writes_it_and_axis_errors():
+    """torch 2.13's exporter writes AdaptiveAvgPool1d(1) as Unsqueeze(-2), ReduceMean(-1, -2),
+    Squeeze(-2): pooling over time and a unit axis maps; over the channels it is a named error."""
+    frames = np.random.default_rng(1).standard_normal((30, 12, 3)).astype(np.float32)
+    ok = _pooled_conv_graph(
+        [
+            helper.make_node("Unsqueeze", ["r", "ax"], ["u"]),
+            helper.make_node("ReduceMean", ["u", "rax"], ["m"], keepdims=1),
+            helper.make_node("Squeeze", ["m", "ax"], ["p"]),
+        ]
+    )
+    ok = _const_i64(_const_i64(ok, "ax", [-2]), "rax", [-1, -2])
+    ok.opset_import[0].version = 18
+    out = run_ort(ok, frames.transpose(0, 2, 1))[0]
+    imported = from_model(ok)
+    assert imported.model.params.pool == "avg"
+    np.testing.assert_allclose(apply(imported, frames.reshape(30, -1))[1], _softmax(out.astype(np.float64)), atol=1e-5)
+    over_c = _pooled_conv_graph(
+        [helper.make_node("ReduceMean", ["r", "rax"], ["p"], name="mean_c", keepdims=0)],
+    )
+    over_c = _const_i64(over_c, "rax", [1])
+    over_c.opset_import[0].version = 18
+    _err(over_c, "node 'mean_c' (ReduceMean)", "reduces axes [1]; only the time axis (2 here) and unit axes map")
+
+
+def test_conv_bias_added_after_the_conv_per_channel_only():
+    """Keras on torch exports a bias-less Conv and adds the bias after it: a per-channel constant
+    folds into the conv; one that varies along time is a named error."""
+    frames = np.random.default_rng(2).standard_normal((30, 12, 3)).astype(np.float32)
+    pool = [helper.make_node("GlobalMaxPool", ["r"], ["p"])]
+    ok = _pooled_conv_graph(pool, bias_shape=(1, 4, 1))
+    out = run_ort(ok, frames.transpose(0, 2, 1))[0]
+    np.testing.assert_allclose(
+        apply(from_model(ok), frames.reshape(30, -1))[1], _softmax(out.astype(np.float64)), atol=1e-5
+    )
+    _err(_pooled_conv_graph(pool, bias_shape=(4, 10)), "node 'bias_add' (Add)", "not a per-channel bias")
+
+
 def test_missing_and_corrupt_files(tmp_path):
     with pytest.raises(ConfigError, match="no such ONNX file"):
         load(tmp_path / "none.onnx")
@@ -285,6 +357,33 @@ def test_type_onnx_in_yaml_trains_and_saves_arrays_not_the_file(tmp_path):
     (tmp_path / "model.onnx").unlink()
     again, _ = artifact.load(art)
     np.testing.assert_array_equal(again.predict(W[100:]), ort_labels)
+
+
+def test_sub_div_standardisation_survives_the_artifact(tmp_path):
+    """``(x - mean) / std`` by constants at the input (torch modules, Keras' Normalization with
+    its (1, d) constants) becomes a scaler stage whose learned state the artifact saves and loads."""
+    from sensorflow import artifact
+    from sensorflow.pipeline import Pipeline
+
+    W, y = windows(60)
+    F = features(W)
+    rng = np.random.default_rng(4)
+    model = _dense_graph([("Relu",)], rng, d=6)
+    mean, std = F.mean(0, keepdims=True), F.std(0, keepdims=True)
+    model.graph.initializer.extend(
+        [numpy_helper.from_array(v.astype(np.float32), n) for n, v in (("mu", mean), ("sd", std))]
+    )
+    model.graph.node[0].input[0] = "xs"
+    model.graph.node.insert(0, helper.make_node("Div", ["xc", "sd"], ["xs"]))
+    model.graph.node.insert(0, helper.make_node("Sub", ["x", "mu"], ["xc"]))
+    model.graph.input[0].type.tensor_type.shape.dim[1].dim_value = 6
+    (tmp_path / "model.onnx").write_bytes(model.SerializeToString())
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(PIPE))
+    pipe = Pipeline.from_yaml(tmp_path / "p.yaml").fit(W, y)
+    assert [s.name for s in pipe.stages] == ["stats", "scaler", "mlp"]
+    again, _ = artifact.load(artifact.save(pipe, tmp_path / "art"))
+    out = run_ort(model, F)[0]
+    np.testing.assert_allclose(again.predict_proba(W), out, rtol=0, atol=1e-5)
 
 
 def test_type_onnx_width_mismatch_is_located(tmp_path):
@@ -358,12 +457,8 @@ def test_train_command_on_a_type_onnx_pipeline_keeps_the_model(tmp_path, capsys)
     assert result["accuracy"] == pytest.approx(float(np.mean(run_ort(to_onnx(est, F), F[100:])[0] == y[100:])))
 
 
-def test_regressors_and_unsupported_quantisation_are_named_errors():
-    from sklearn.ensemble import RandomForestRegressor
-
-    X, y = data(2)
-    reg = fitted(RandomForestRegressor(3, max_depth=3, random_state=0), X, y.astype(float))
-    _err(to_onnx(reg, X), "(TreeEnsembleRegressor)", "no regression stage yet")
+def test_unsupported_quantisation_is_a_named_error():
+    # (regressors import: tests/interop/test_interop_onnx_import_regressors.py)
     q = _graph([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="q")], {"s": 0.1}, k=5)
     q.graph.initializer.append(numpy_helper.from_array(np.int16(0), "z"))
     _err(q, "node 'q' (QuantizeLinear)", "int16 activations")  # quantised graphs: tests/interop/test_onnx_quantised.py

@@ -107,6 +107,8 @@ CTYPE_BYTES = {
     "uint16_t": 2,
     "int32_t": 4,
     "uint32_t": 4,
+    "int64_t": 8,
+    "uint64_t": 8,
     "int": 4,
     "unsigned": 4,
     "char": 1,

@@ -9,6 +9,7 @@ from typing import Any
 from ...cost import Cost
 from ...errors import CodegenError
 from ...spec import Spec
+from ...stages.fixed_point import is_fixed
 from ..numeric import integer_for
 from . import cgen
 
@@ -123,8 +124,9 @@ class CContext:
 
     @property
     def integer(self) -> bool:
-        """Take this stage's integer path, if it has one (``codegen.numeric.integer_for``)."""
-        return integer_for(self.stage.name, self.numeric, self.fpu, self.stage)
+        """Take this stage's integer path, if it has one (``codegen.numeric.integer_for``; a
+        fixed-point stage, ``q15_scale``, always does)."""
+        return is_fixed(self.stage) or integer_for(self.stage.name, self.numeric, self.fpu, self.stage)
 
     def sym(self, name: str) -> str:
         """File-scope identifier for this stage's table or helper: ``<prefix>_s<i>_<name>``."""

@@ -128,11 +128,7 @@ def export(
         "prefix": prefix,
         "module": f"{prefix}.py",
         "numeric": next(
-            (
-                f"int8 model stage ({prefix}_q8.py), float features"
-                for v in gen.numeric.values()
-                if v.startswith("integer")
-            ),
+            (f"int8 model stage ({prefix}_q8.py)" for v in gen.numeric.values() if v.startswith("integer")),
             "float",
         ),
         "runtime_module": f"{RUNTIME_MODULE}.py",

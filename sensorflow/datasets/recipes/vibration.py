@@ -15,11 +15,17 @@ transients and broadband noise; loads scale impact and imbalance amplitudes.
 
 Classes ``normal / outer / inner / ball``; conditions are (speed, load) pairs and the
 held-out conditions use speeds *and* loads never used in training (``groups`` = condition).
+Option ``target``: ``fault`` (the class, default), ``shaft_rpm`` (the shaft speed, rpm, with
+the motor's slip under load: a regression target) or ``load`` (hp). For ``shaft_rpm`` the
+groups are the nominal speeds (``1500rpm``) and for ``load`` the loads, so that grouped
+cross-validation on the training part leaves out whole speeds (loads), as the held-out part does:
+with conditions as groups a fold would keep the held-out speed at another load in training.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,6 +85,9 @@ class VibrationOptions(BaseModel):
     slip: float = Field(0.015, ge=0, lt=0.2, description="std of the impulse spacing, as a fraction of the period")
     noise_g: tuple[float, float] = (0.03, 0.12)
     seed: int = 0
+    target: Literal["fault", "shaft_rpm", "load"] = Field(
+        "fault", description="what each recording is labelled with: its fault class, its shaft speed (rpm) or load"
+    )
 
     @staticmethod
     def small(**overrides) -> VibrationOptions:
@@ -216,6 +225,7 @@ def simulate(
         x += gain * fftconvolve(pulses, h)[:n]
     x += rng.uniform(*opts.noise_g) * rng.standard_normal(n)
     return x.astype(np.float32), {"rpm": rpm, "load": load, "severity": severity if label != "normal" else 0.0,
+                                  "shaft_rpm": round(60.0 * fr, 3),
                                   **{k: round(float(v), 3) for k, v in freqs.items()}}  # fmt: skip
 
 
@@ -247,14 +257,21 @@ def build(opts: VibrationOptions | dict | None = None) -> VibrationData:
 
 def load(config, options: dict | None = None):
     """Recipe hook for ``dataset: {loader: recipe, name: vibration}``: one recording per
-    class x condition x repetition, ``fold`` = train/test by held-out condition."""
+    class x condition x repetition, ``fold`` = train/test by held-out condition, labelled with
+    the ``target`` option (the fault class, or the shaft speed or load as numbers)."""
     from ..dataset import Dataset
 
     options = dict(options or {})
     options.setdefault("sample_rate", float(config.sensor.sample_rate))
-    data = build(parse_options(options))
+    opts = parse_options(options)
+    data = build(opts)
     names = [f"{lab}:{g}:{i}" for i, (lab, g) in enumerate(zip(data.labels.tolist(), data.groups.tolist()))]
+    labels, groups = data.labels, data.groups
+    if opts.target != "fault":
+        labels = np.array([m[opts.target] for m in data.meta])
+        key = "rpm" if opts.target == "shaft_rpm" else "load"
+        groups = np.array([f"{m[key]:g}{'rpm' if key == 'rpm' else 'hp'}" for m in data.meta])
     return Dataset(
-        [x[:, None] for x in data.signals], data.labels, data.groups, data.sample_rate,
+        [x[:, None] for x in data.signals], labels, groups, data.sample_rate,
         tuple(config.sensor.channels), names, fold=data.split, source="recipe:vibration",
     )  # fmt: skip

@@ -98,6 +98,27 @@ void sf_knn_nearest_f32(const sf_knn_f32 *K, const float *x, float *dist, uint32
 SF_KNN_VOTE(sf_knn_vote_u8_f32, uint8_t)
 SF_KNN_VOTE(sf_knn_vote_u16_f32, uint16_t)
 
+float sf_knn_value_f32(const float *y, const float *dist, const uint32_t *idx, uint32_t k, sf_knn_weights w)
+{
+    uint32_t i;
+    int exact = 0;
+    float num = 0.0f, den = 0.0f;
+    if (w == SF_KNN_DISTANCE) {
+        for (i = 0; i < k; i++) {
+            exact |= dist[i] == 0.0f;
+        }
+    }
+    for (i = 0; i < k; i++) {
+        float wt = 1.0f;
+        if (w == SF_KNN_DISTANCE) {
+            wt = exact ? (dist[i] == 0.0f ? 1.0f : 0.0f) : 1.0f / dist[i];
+        }
+        num += wt * y[idx[i]];
+        den += wt;
+    }
+    return num / den;
+}
+
 float sf_knn_mean_distance_f32(const float *dist, uint32_t k)
 {
     float s = 0.0f;

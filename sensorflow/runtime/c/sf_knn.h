@@ -30,6 +30,10 @@ int sf_knn_vote_u8_f32(const uint8_t *y, const float *dist, const uint32_t *idx,
                        uint32_t n_classes, float *scores);
 int sf_knn_vote_u16_f32(const uint16_t *y, const float *dist, const uint32_t *idx, uint32_t k, sf_knn_weights w,
                         uint32_t n_classes, float *scores);
+/* Regression (sklearn.neighbors.KNeighborsRegressor): the mean of the k neighbours' targets
+ * y[idx], or their 1/distance weighted mean (a query equal to training vectors: the mean of
+ * those only). */
+float sf_knn_value_f32(const float *y, const float *dist, const uint32_t *idx, uint32_t k, sf_knn_weights w);
 /* Mean of k distances. */
 float sf_knn_mean_distance_f32(const float *dist, uint32_t k);
 

@@ -8,6 +8,8 @@ probabilities in the input dtype (float32 in pipelines), in the order of ``class
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from ...errors import DataError, NotFittedError
@@ -21,6 +23,8 @@ UNFITTED_SCORES = Spec("scores", (0,), None, ())
 
 class Model(Stage):
     tags = Tags(role="model", trainable=True, supervised=True)
+    task: ClassVar[str] = "classification"
+    """``classification`` (scores are class probabilities) or ``regression`` (one value, ``regression.py``)."""
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)

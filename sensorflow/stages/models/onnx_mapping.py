@@ -9,9 +9,15 @@ followed, the label being the argmax of the scores as in the stages. Mapped patt
   -> ``mlp`` (one hidden activation for all hidden layers, BatchNormalization folded into the
   layer before it); a single layer -> ``logistic``. Logits without a final Softmax are mapped
   to the softmax of them (same argmax).
-* ``[Transpose] (Conv [BatchNormalization] Relu)+ [Transpose] GlobalAveragePool|GlobalMaxPool|ReduceMean|ReduceMax
-  (Gemm | MatMul + Add) [Softmax]`` -> ``conv1d`` (valid convolutions, one kernel size, kernels
-  stored im2col-style ``(kernel * c_in, filters)``). The stage reads its input vector as
+* ``([Transpose] Conv [Transpose] [Add] [BatchNormalization] Relu)+ [Transpose|Unsqueeze]
+  GlobalAveragePool|GlobalMaxPool|ReduceMean|ReduceMax (Gemm | MatMul + Add) [Softmax]`` ->
+  ``conv1d`` (valid convolutions, one kernel size, kernels stored im2col-style
+  ``(kernel * c_in, filters)``). The axes are followed through Transpose and Unsqueeze: a Conv
+  must read ``(N, C, L)``, an Add after a bias-less Conv must be a per-channel constant (Keras
+  on torch writes it after the Transpose back to ``(N, L, C)``), the pooling must reduce the
+  time axis and unit axes only (torch 2.13's exporter writes ``AdaptiveAvgPool1d(1)`` as
+  Unsqueeze, ReduceMean over the last two axes, Squeeze). tf2onnx writes Keras' Conv1D as a 2-D
+  Conv with kernel ``(F, C, 1, K)`` on an Unsqueezed ``(N, C, 1, L)``: a unit spatial axis maps. The stage reads its input vector as
   time-major frames ``(steps, channels)`` flattened: the graph's ``(N, C, L)`` input transposed,
   or its ``(N, L, C)`` input when the graph starts with ``Transpose(perm=[0, 2, 1])`` (tf2onnx).
 * ``TreeEnsembleClassifier`` (BRANCH_LEQ / BRANCH_LT, post_transform NONE) -> ``decision_tree``
@@ -20,9 +26,13 @@ followed, the label being the argmax of the scores as in the stages. Mapped patt
   of classes, no Platt probabilities) -> ``svm``; the nodes skl2onnx adds after it (the ovr
   decision function from the pair scores: Less, Neg, Sum, Abs, Div...) are not followed, the
   stage computing the same. ``Scaler`` -> a ``scaler`` stage in front of the model
-  (``mean_`` = offset, ``scale_`` = 1 / scale); so do the Sub/Div and Mul/Add[/Clip] forms
+  (``mean_`` = offset, ``scale_`` = 1 / scale); so do the Sub/Div (Sub/Mul by 1 / std, as tf2onnx folds Keras'
+  Normalization) and Mul/Add[/Clip] forms
   ``sensorflow export --lang onnx`` writes for the standard and minmax scalers.
-* Layout-only ops are passed: Identity, Cast, Flatten, Reshape, Dropout, ZipMap, a Normalizer
+* Regressors, one target: ``TreeEnsembleRegressor`` (SUM or AVERAGE) -> ``decision_tree_regressor``
+  / ``random_forest_regressor`` (leaf value = weight x n_trees for SUM), ``LinearRegressor`` ->
+  ``linear``, ``SVMRegressor`` -> ``svr`` (rho = the intercept); ``classes_`` is ``["value"]``.
+* Layout-only ops are passed: Identity (of a constant: that constant), Cast, Flatten, Reshape, Dropout, ZipMap, a Normalizer
   after a LinearClassifier (its output is already normalised).
 """
 
@@ -37,9 +47,11 @@ from ...errors import ConfigError
 
 SUPPORTED = (
     "Gemm, MatMul, Add, Mul, BatchNormalization, Relu, Tanh, Sigmoid, Clip, Softmax, Conv (1-D, valid), "
-    "GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax (over time), Transpose (layout), Identity, Cast, "
+    "GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax (over time), Transpose (layout), Unsqueeze (before "
+    "the pooling), Conv 2-D over a unit axis, Identity, Cast, "
     "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear, rbf, poly kernels), "
-    "Scaler (or Sub+Div / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap; "
+    "TreeEnsembleRegressor, LinearRegressor, SVMRegressor (one target), "
+    "Scaler (or Sub+Div / Sub+Mul / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap; "
     "quantised dense layers: QuantizeLinear/DequantizeLinear (QDQ) around Gemm/MatMul, QLinearMatMul, QGemm"
 )
 _SVM_KERNELS = {"LINEAR": "linear", "RBF": "rbf", "POLY": "poly"}
@@ -50,7 +62,7 @@ _SVM_OVR_OPS |= {"Sub", "MatMul", "Greater", "GreaterOrEqual", "LessOrEqual", "E
 _SVM_OVR_OPS |= {"ArgMax", "Gather"}
 _PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
-_REGRESSORS = {"TreeEnsembleRegressor", "LinearRegressor", "SVMRegressor", "TreeEnsemble"}
+_REGRESSORS = {"TreeEnsembleRegressor", "LinearRegressor", "SVMRegressor"}
 
 
 @dataclass
@@ -87,6 +99,9 @@ class _Graph:
         for n in g.node:
             if n.op_type == "Constant":
                 self.consts[n.output[0]] = numpy_helper.to_array(_attrs(n)["value"])
+                continue
+            if n.op_type == "Identity" and n.input[0] in self.consts:
+                self.consts[n.output[0]] = self.consts[n.input[0]]
                 continue
             for o in n.output:
                 self.producer[o] = n
@@ -172,7 +187,8 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
 
     g = _Graph(model, source)
     qconst = oq.fold_constant_dequantize(g) if oq.is_quantised(g) else None
-    nodes = [n for n in _model_chain(g) if n.op_type not in _PASS]
+    chain = _model_chain(g)
+    nodes = [n for n in chain if n.op_type not in _PASS]
     n_features = _n_features(g)
     pre = []
     while nodes:
@@ -184,10 +200,16 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
         raise ConfigError(f"{source}: the graph has no model operator; supported operators: {SUPPORTED}")
     head = nodes[0]
     for n in nodes:
-        if n.op_type in _REGRESSORS:
-            raise g.err(n, "a regression model; sensorflow's model stages are classifiers (no regression stage yet)")
+        if n.op_type == "TreeEnsemble":
+            raise g.err(n, "ai.onnx.ml opset 5's TreeEnsemble; TreeEnsembleClassifier/Regressor are supported")
     if qconst is not None:
         model_stage, labels = _Mapped(*oq.dense(g, nodes, qconst)), _class_labels(g)
+    elif head.op_type in _REGRESSORS:
+        _only(g, nodes[1:], set())
+        mapped = {"TreeEnsembleRegressor": _tree_regressor, "LinearRegressor": _linear_regressor}.get(
+            head.op_type, _svm_regressor
+        )(g, head)
+        model_stage, labels, classes = mapped, ["value"], None  # one value per window, no classes
     elif head.op_type == "TreeEnsembleClassifier":
         _only(g, nodes[1:], set())
         model_stage, labels = _trees(g, head)
@@ -198,7 +220,8 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
         _only(g, nodes[1:], set())
         model_stage, labels = _svm(g, head)
     elif any(n.op_type == "Conv" for n in nodes):
-        model_stage, labels = _conv(g, nodes), _class_labels(g)
+        kept = {id(n) for n in nodes}  # the conv path follows the axes, so it also reads the Squeezes
+        model_stage, labels = _conv(g, [n for n in chain if id(n) in kept or n.op_type == "Squeeze"]), _class_labels(g)
     else:
         model_stage, labels = _dense(g, nodes), _class_labels(g)
     if classes is not None:
@@ -273,15 +296,20 @@ def _leading_scaler(g: _Graph, nodes):
 
     ops = [n.op_type for n in nodes[:3]]
 
-    def const(n):
-        return np.asarray(g.consts[next(x for x in n.input if x in g.consts)], dtype=np.float64)
+    def const(n):  # per feature: (d,) or (1, d) as Keras' Normalization writes it
+        v = np.asarray(g.consts[next(x for x in n.input if x in g.consts)], dtype=np.float64)
+        if v.ndim > 1 and any(d != 1 for d in v.shape[:-1]):
+            raise g.err(n, f"constant of shape {v.shape} is not one value per feature")
+        return v.reshape(-1) if v.ndim > 1 else v
 
     if ops[:1] == ["Scaler"]:
         a = _attrs(nodes.pop(0))
         return _scaler(np.asarray(a["offset"], dtype=np.float64), np.asarray(a["scale"], dtype=np.float64))
-    if ops[:2] == ["Sub", "Div"] and nodes[0].input[1] in g.consts and nodes[1].input[1] in g.consts:
-        s = make("scaler")
-        s.mean_, s.scale_ = const(nodes.pop(0)), const(nodes.pop(0))
+    if ops[:2] in (["Sub", "Div"], ["Sub", "Mul"]) and nodes[0].input[1] in g.consts and nodes[1].input[1] in g.consts:
+        s = make("scaler")  # (x - mean) / std, or (x - mean) * (1 / std) as tf2onnx folds Keras' Normalization
+        s.mean_, s.scale_ = const(nodes.pop(0)), const(nodes[0])
+        s.scale_ = 1.0 / s.scale_ if nodes.pop(0).op_type == "Mul" else s.scale_
+        s.var_ = s.scale_**2  # learned state the artifact checks, as the fitted scaler keeps it
         return s
     if ops[:2] == ["Mul", "Add"] and nodes[0].input[1] in g.consts and nodes[1].input[1] in g.consts:
         scale, low = const(nodes[0]), const(nodes[1])
@@ -388,7 +416,10 @@ def _dense(g: _Graph, nodes) -> _Mapped:
 def _conv(g: _Graph, nodes) -> _Mapped:
     from ...registry import stage as make
 
-    layout = "nlc" if nodes[0].op_type == "Transpose" else "ncl"  # of the graph input; a Transpose swaps it
+    # what each axis of the current tensor holds: batch, channels, time or an inserted "1"; the
+    # graph input is (N, C, L) or (N, L, C), whichever the layout operators before the first Conv
+    # turn into the (N, C, [1,] L) it reads
+    axes = _input_axes(g, nodes)
     convs: list[list] = []  # [W (kernel * c_in, filters), b, kernel, stride]
     relu_ok: list[bool] = []
     pool = None
@@ -397,25 +428,35 @@ def _conv(g: _Graph, nodes) -> _Mapped:
     for i, n in enumerate(nodes):
         a = _attrs(n)
         op = n.op_type
-        if op == "Transpose":
-            if list(a.get("perm", [])) != [0, 2, 1]:
-                raise g.err(n, f"perm {list(a.get('perm', []))}; only the (N, L, C) <-> (N, C, L) swap [0, 2, 1] maps")
-            layout = "nlc" if layout == "ncl" else "ncl"
+        if op == "Transpose" and pool is None:
+            perm = list(a.get("perm", range(len(axes) - 1, -1, -1)))
+            if sorted(perm) != list(range(len(axes))):
+                raise g.err(n, f"perm {perm} over {len(axes)} axes")
+            axes = [axes[p] for p in perm]
+        elif op in ("Unsqueeze", "Squeeze") and pool is None:
+            axes = _reshaped(g, n, a, axes)
         elif op == "Conv":
-            if pool is not None or layout != "ncl":
-                raise g.err(n, "a Conv must read (N, C, L) before the pooling")
+            if pool is not None or not _conv_reads(axes):
+                raise g.err(n, f"a Conv must read (N, C, L) before the pooling, not {axes}")
             W = _const_operand(g, n, 1).astype(np.float64)
-            if W.ndim != 3:
-                raise g.err(n, f"kernel of shape {W.shape}; 1-D convolutions (F, C, K) map")
+            t = axes.index("t") - 2  # the kernel's time axis among its spatial ones
+            if W.ndim != len(axes) or any(d != 1 for j, d in enumerate(W.shape[2:]) if j != t):
+                raise g.err(n, f"kernel of shape {W.shape}; 1-D convolutions (F, C, K) map (or (F, C, 1, K))")
             if any(a.get("pads", [0])) or a.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID", "NOTSET", "VALID"):
                 raise g.err(n, "padding; the conv1d stage runs valid convolutions (pads 0)")
             if a.get("group", 1) != 1 or any(d != 1 for d in a.get("dilations", [1])):
                 raise g.err(n, "groups or dilations; plain convolutions map")
-            f, c, k = W.shape
+            f, c, k = W.shape[0], W.shape[1], W.shape[2 + t]
+            W = W.reshape(f, c, k)
             b = np.asarray(g.consts[n.input[2]], np.float64) if len(n.input) > 2 and n.input[2] else np.zeros(f)
-            convs.append([W.transpose(2, 1, 0).reshape(k * c, f), b, k, int(a.get("strides", [1])[0])])
+            stride = int(a.get("strides", [1] * (len(axes) - 2))[t])
+            convs.append([W.transpose(2, 1, 0).reshape(k * c, f), b, k, stride])
             relu_ok.append(False)
+        elif op == "Add" and convs and not relu_ok[-1] and pool is None:
+            convs[-1][1] = convs[-1][1] + _channel_bias(g, n, axes, convs[-1][0].shape[1])
         elif op == "BatchNormalization" and convs and not relu_ok[-1]:
+            if axes[1] != "c":
+                raise g.err(n, "normalises axis 1, which does not hold the channels here")
             scale, bias, mean, var = (np.asarray(g.consts[x], dtype=np.float64) for x in n.input[1:5])
             sc = scale / np.sqrt(var + a.get("epsilon", 1e-5))
             convs[-1][0] = convs[-1][0] * sc
@@ -424,17 +465,21 @@ def _conv(g: _Graph, nodes) -> _Mapped:
             relu_ok[-1] = True
         elif op in ("GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax") and convs and pool is None:
             if op.startswith("Reduce"):
-                axes = list(a.get("axes", [])) or (
-                    np.asarray(g.consts[n.input[1]]).ravel().tolist() if len(n.input) > 1 else []
-                )
-                time_axis = 2 if layout == "ncl" else 1
-                if [x % 3 for x in axes] != [time_axis]:
-                    raise g.err(n, f"reduces axes {axes}; only the time axis ({time_axis} here) maps")
-            elif layout != "ncl":
-                raise g.err(n, "global pooling of (N, L, C); it pools (N, C, L)")
+                where = _axes(g, n, a, len(axes)) or list(range(len(axes)))
+            else:
+                if axes[:2] != ["n", "c"]:
+                    raise g.err(n, "global pooling of a tensor that is not (N, C, L...)")
+                where = list(range(2, len(axes)))
+            pooled = sorted(axes[x] for x in where)
+            if "t" not in pooled or set(pooled) - {"t", "1"}:
+                raise g.err(n, f"reduces axes {where}; only the time axis ({axes.index('t')} here) and unit axes map")
+            keep = op.startswith("Global") or a.get("keepdims", 1)
+            axes = [("1" if x in where else ax) for x, ax in enumerate(axes) if keep or x not in where]
             pool = "avg" if op in ("GlobalAveragePool", "ReduceMean") else "max"
         elif op in ("Gemm", "MatMul", "Add") and pool is not None:
             dense.append(n)
+        elif op == "Squeeze":  # after the pooling: layout only
+            continue
         elif op == "Softmax" and i == len(nodes) - 1 and dense:
             final = True
         else:
@@ -468,6 +513,79 @@ def _conv(g: _Graph, nodes) -> _Mapped:
     return _Mapped(s, head.n_outputs, None)
 
 
+def _conv_reads(axes) -> bool:
+    """The tensor is (N, C, L), or (N, C, 1, L) / (N, C, L, 1) as a 2-D conv over a unit axis."""
+    return axes[:2] == ["n", "c"] and sorted(axes[2:]) == ["1"] * (len(axes) - 3) + ["t"] and len(axes) <= 4
+
+
+def _reshaped(g, n, a, axes) -> list:
+    """The axes after an Unsqueeze (unit axes inserted) or a Squeeze (unit axes removed)."""
+    if n.op_type == "Unsqueeze":
+        where = _axes(g, n, a, len(axes) + len(_axes(g, n, a, 0)))
+        out = list(axes)
+        for x in sorted(where):
+            out.insert(x, "1")
+        return out
+    where = _axes(g, n, a, len(axes)) or [x for x, ax in enumerate(axes) if ax == "1"]
+    if any(axes[x] != "1" for x in where):
+        raise g.err(n, f"squeezes axes {where} of the {axes} tensor; only unit axes can go")
+    return [ax for x, ax in enumerate(axes) if x not in where]
+
+
+def _input_axes(g, nodes) -> list:
+    """(N, C, L) or (N, L, C): the input layout under which the layout operators before the first
+    Conv hand it a tensor it reads (N, C, L) when neither does: the Conv then names the problem."""
+    for start in (["n", "c", "t"], ["n", "t", "c"]):
+        axes = list(start)
+        for n in nodes:
+            if n.op_type == "Conv":
+                if _conv_reads(axes):
+                    return start
+                break
+            if n.op_type == "Transpose":
+                perm = list(_attrs(n).get("perm", range(len(axes) - 1, -1, -1)))
+                if sorted(perm) != list(range(len(axes))):
+                    break
+                axes = [axes[p] for p in perm]
+            elif n.op_type in ("Unsqueeze", "Squeeze"):
+                try:
+                    axes = _reshaped(g, n, _attrs(n), axes)
+                except ConfigError:
+                    break
+    return ["n", "c", "t"]
+
+
+def _axes(g, n, a, rank) -> list:
+    """A node's ``axes`` (attribute before opset 13/18, else its constant second input), made
+    non-negative for a tensor of ``rank`` axes (``rank`` 0: as written)."""
+    if "axes" in a:
+        where = list(a["axes"])
+    elif len(n.input) > 1 and n.input[1]:
+        if n.input[1] not in g.consts:
+            raise g.err(n, "axes must be a constant")
+        where = np.asarray(g.consts[n.input[1]]).ravel().tolist()
+    else:
+        where = []
+    return [int(x) % rank if rank else int(x) for x in where]
+
+
+def _channel_bias(g, n, axes, filters) -> np.ndarray:
+    """A constant added after a Conv without bias (Keras on torch writes the bias after the
+    Transpose back to (N, L, C)): it must vary along the channel axis only."""
+    v = np.asarray(_bias_operand(g, n), dtype=np.float64)
+    shape = (1,) * (len(axes) - v.ndim) + v.shape
+    if v.ndim > len(axes) or any(d != 1 and ax != "c" for d, ax in zip(shape, axes)) or v.size not in (1, filters):
+        raise g.err(n, f"constant of shape {v.shape} is not a per-channel bias of the {axes} tensor")
+    return np.broadcast_to(v.ravel(), (filters,)).copy()
+
+
+def _bias_operand(g, n):
+    name = next((x for x in n.input if x in g.consts), None)
+    if name is None:
+        raise g.err(n, "needs one constant operand")
+    return g.consts[name]
+
+
 def _const_operand(g, n, idx) -> np.ndarray:
     if len(n.input) <= idx or n.input[idx] not in g.consts:
         raise g.err(n, f"input {idx} must be a constant (initializer)")
@@ -475,10 +593,7 @@ def _const_operand(g, n, idx) -> np.ndarray:
 
 
 def _bias(g, n, width) -> np.ndarray:
-    name = next((x for x in n.input if x in g.consts), None)
-    if name is None:
-        raise g.err(n, "needs one constant operand")
-    v = np.asarray(g.consts[name], dtype=np.float64)
+    v = np.asarray(_bias_operand(g, n), dtype=np.float64)
     if v.size not in (1, width):
         raise g.err(n, f"constant of shape {v.shape} does not broadcast over {width} units")
     return np.broadcast_to(v.ravel(), (width,)).copy()
@@ -501,12 +616,30 @@ def _trees(g: _Graph, node) -> tuple[_Mapped, list]:
     from ...registry import stage as make
 
     a = _attrs(node)
+    labels = _class_labels(g, node)
+    k = len(labels)
+    binary_one = k == 2 and len(set(np.asarray(a["class_ids"]).tolist())) == 1  # one weight per leaf: class 1
+    t = _tree_tables(g, node, a, "class", k, (lambda c: 1) if binary_one else int)
+    # leaf fractions: the weights (fraction / n_trees in float32) times n_trees, rounded to
+    # float32 so that 1/6 * 6 is 1 again (ties then break as onnxruntime and scikit-learn do)
+    val = (t["value"].astype(np.float32) * np.float32(t["n_trees"])).astype(np.float64)
+    if binary_one:
+        leaf = t["left"] < 0
+        val[leaf, 0] = 1.0 - val[leaf, 1]
+    s = make("decision_tree") if t["n_trees"] == 1 else make("random_forest", n_estimators=t["n_trees"])
+    s.feature_, s.threshold_, s.left_, s.right_ = t["feature"], t["threshold"], t["left"], t["right"]
+    s.value_, s.offsets_ = val, t["offsets"]
+    return _Mapped(s, k, t["n_in"]), labels
+
+
+def _tree_tables(g: _Graph, node, a: dict, prefix: str, k: int, column) -> dict:
+    """The stage's flat node tables from a TreeEnsemble{Classifier,Regressor}'s attributes
+    (``prefix``: ``class`` or ``target`` for the leaf weights; ``column(id)``: a weight's column
+    of ``value``, k columns), each tree in preorder; ``value`` holds the summed leaf weights."""
     if a.get("post_transform", b"NONE") not in (b"NONE", "NONE"):
         raise g.err(node, f"post_transform {a['post_transform']!r}; NONE is supported")
     if any(v != 0 for v in a.get("base_values", []) or []):
         raise g.err(node, "non-zero base_values are not supported")
-    labels = _class_labels(g, node)
-    k = len(labels)
     tids = np.asarray(a["nodes_treeids"])
     nids = np.asarray(a["nodes_nodeids"])
     feats = np.asarray(a["nodes_featureids"])
@@ -514,10 +647,9 @@ def _trees(g: _Graph, node) -> tuple[_Mapped, list]:
     modes = [m.decode() if isinstance(m, bytes) else m for m in a["nodes_modes"]]
     tnode = np.asarray(a["nodes_truenodeids"])
     fnode = np.asarray(a["nodes_falsenodeids"])
-    ct, cn, ci = (np.asarray(a[x]) for x in ("class_treeids", "class_nodeids", "class_ids"))
-    cw = np.asarray(a["class_weights"], dtype=np.float32).astype(np.float64)
+    ct, cn, ci = (np.asarray(a[f"{prefix}_{x}"]) for x in ("treeids", "nodeids", "ids"))
+    cw = np.asarray(a[f"{prefix}_weights"], dtype=np.float32).astype(np.float64)
     trees = sorted(set(tids.tolist()))
-    binary_one = k == 2 and len(set(ci.tolist())) == 1  # one weight per leaf: the score of class 1
     F, T, L, R, V, offsets = [], [], [], [], [], [0]
     for t in trees:
         rows = np.flatnonzero(tids == t)
@@ -548,26 +680,72 @@ def _trees(g: _Graph, node) -> tuple[_Mapped, list]:
             f[j] = feats[r]
             th[j] = thr[r] if mode == "BRANCH_LEQ" else np.nextafter(thr[r], np.float32(-np.inf))
             left[j], right[j] = local[int(tnode[r])], local[int(fnode[r])]
-        sel = np.flatnonzero(ct == t)
-        for r in sel:
-            val[local[int(cn[r])], 1 if binary_one else int(ci[r])] += cw[r]
-        # leaf fractions: the weights (fraction / n_trees in float32) times n_trees, rounded to
-        # float32 so that 1/6 * 6 is 1 again (ties then break as onnxruntime and scikit-learn do)
-        val = (val.astype(np.float32) * np.float32(len(trees))).astype(np.float64)
-        if binary_one:
-            leaf = left < 0
-            val[leaf, 0] = 1.0 - val[leaf, 1]
+        for r in np.flatnonzero(ct == t):
+            val[local[int(cn[r])], column(int(ci[r]))] += cw[r]
         F.append(f)
         T.append(th)
         L.append(left)
         R.append(right)
         V.append(val)
         offsets.append(offsets[-1] + m)
-    s = make("decision_tree") if len(trees) == 1 else make("random_forest", n_estimators=len(trees))
-    s.feature_, s.threshold_ = np.concatenate(F), np.concatenate(T)
-    s.left_, s.right_, s.value_ = np.concatenate(L), np.concatenate(R), np.concatenate(V)
-    s.offsets_ = np.asarray(offsets, dtype=np.int64)
-    return _Mapped(s, k, int(feats.max()) + 1), labels
+    return {
+        "feature": np.concatenate(F), "threshold": np.concatenate(T), "left": np.concatenate(L),
+        "right": np.concatenate(R), "value": np.concatenate(V), "offsets": np.asarray(offsets, dtype=np.int64),
+        "n_trees": len(trees), "n_in": int(feats.max()) + 1,
+    }  # fmt: skip
+
+
+def _tree_regressor(g: _Graph, node) -> _Mapped:
+    """TreeEnsembleRegressor (one target, SUM or AVERAGE) -> a tree regressor whose leaf values
+    are the weights times the number of trees for SUM (skl2onnx writes value / n_trees)."""
+    from ...registry import stage as make
+
+    a = _attrs(node)
+    if int(a.get("n_targets", 1)) != 1:
+        raise g.err(node, f"{a['n_targets']} targets; the regression stages give one value")
+    agg = a.get("aggregate_function", b"SUM")
+    agg = agg.decode() if isinstance(agg, bytes) else agg
+    if agg not in ("SUM", "AVERAGE"):
+        raise g.err(node, f"aggregate_function {agg}; SUM and AVERAGE are supported")
+    t = _tree_tables(g, node, a, "target", 1, lambda c: 0)
+    n = t["n_trees"]
+    val = t["value"] * n if agg == "SUM" else t["value"]
+    s = make("decision_tree_regressor") if n == 1 else make("random_forest_regressor", n_estimators=n)
+    s.feature_, s.threshold_, s.left_, s.right_ = t["feature"], t["threshold"], t["left"], t["right"]
+    s.value_, s.offsets_ = val, t["offsets"]
+    return _Mapped(s, 1, t["n_in"])
+
+
+def _linear_regressor(g: _Graph, node) -> _Mapped:
+    """LinearRegressor (one target, post_transform NONE) -> ``linear``."""
+    from ...registry import stage as make
+
+    a = _attrs(node)
+    if int(a.get("targets", 1)) != 1 or a.get("post_transform", b"NONE") not in (b"NONE", "NONE"):
+        raise g.err(node, "several targets or a post_transform; one target without transform is supported")
+    s = make("linear")
+    s.coef_ = np.asarray(a["coefficients"], dtype=np.float32)
+    s.intercept_ = np.asarray(a.get("intercepts", [0.0]) or [0.0], dtype=np.float32)[:1]
+    return _Mapped(s, 1, len(s.coef_))
+
+
+def _svm_regressor(g: _Graph, node) -> _Mapped:
+    """SVMRegressor (``sum coef K + rho``) -> ``svr`` (rho is scikit-learn's intercept)."""
+    from ...registry import stage as make
+
+    a = _attrs(node)
+    kernel = a.get("kernel_type", b"LINEAR")
+    kernel = (kernel.decode() if isinstance(kernel, bytes) else kernel).upper()
+    if kernel not in _SVM_KERNELS or int(a.get("one_class", 0)):
+        raise g.err(node, f"kernel {kernel} (or a one-class SVM): svr has LINEAR, RBF and POLY kernels")
+    gamma, coef0, degree = (list(a.get("kernel_params", [])) + [0.0, 0.0, 3.0])[:3]
+    sv = np.asarray(a["support_vectors"], dtype=np.float64).reshape(int(a["n_supports"]), -1)
+    s = make("svr", kernel=_SVM_KERNELS[kernel], gamma=float(gamma) if gamma > 0 else "scale", coef0=float(coef0),
+             degree=int(degree))  # fmt: skip
+    s.support_vectors_, s.dual_coef_ = sv, np.asarray(a["coefficients"], dtype=np.float64)
+    s.intercept_ = np.asarray(a["rho"], dtype=np.float64)[:1]
+    s.gamma_ = float(gamma) if gamma > 0 else 1.0 / sv.shape[1]
+    return _Mapped(s, 1, sv.shape[1])
 
 
 def _linear(g: _Graph, node) -> tuple[_Mapped, list]:

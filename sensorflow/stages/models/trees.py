@@ -62,7 +62,11 @@ class _Trees(Model):
     def _fit(self, X, y):
         codes = self._learned_classes(y)
         est = self._estimator().fit(X, codes)
-        trees = getattr(est, "estimators_", [est])
+        self._store_trees(getattr(est, "estimators_", [est]))
+        self._after_fit()
+
+    def _store_trees(self, trees) -> None:
+        """Flat node tables of fitted scikit-learn trees (``tree_``), in tree order."""
         feats, thrs, lefts, rights, values, offsets = [], [], [], [], [], [0]
         for t in trees:
             tr = t.tree_
@@ -78,13 +82,17 @@ class _Trees(Model):
         self.right_ = np.concatenate(rights)
         self.value_ = np.concatenate(values)
         self.offsets_ = np.asarray(offsets, dtype=np.int64)
-        self._after_fit()
 
     def check_learned(self, values) -> None:
         """Node tables of equal length, ``offsets_`` from 0 rising to it; per tree, an inner node's
         children lie after it and inside its tree (so every walk ends at a leaf), a leaf has -1
         for both, features index the model's input; ``value_`` has one column per class."""
         super().check_learned(values)
+        self._check_tables(values, len(values["classes_"]))
+
+    def _check_tables(self, values, n_columns: int, fractions: bool = True) -> None:
+        """The node tables (see ``check_learned``), ``value_`` with ``n_columns`` columns
+        (class fractions, never negative, when ``fractions``)."""
         from ...errors import ArtifactError
         from .. import learned as L
 
@@ -96,7 +104,7 @@ class _Trees(Model):
         L.array(values, "threshold_", "f", shape=(n,))
         left = L.array(values, "left_", "iu", shape=(n,)).astype(np.int64)
         right = L.array(values, "right_", "iu", shape=(n,)).astype(np.int64)
-        value = L.array(values, "value_", "f", shape=(n, len(values["classes_"])))
+        value = L.array(values, "value_", "f", shape=(n, n_columns))
         sizes = np.diff(offsets)
         local = np.arange(n) - np.repeat(offsets[:-1], sizes)
         size = np.repeat(sizes, sizes)
@@ -110,10 +118,10 @@ class _Trees(Model):
         n_features = self._learned_n_features()
         if np.any(feature[inner] < 0) or (n_features is not None and np.any(feature[inner] >= n_features)):
             raise ArtifactError(f"'feature_': a feature index is outside 0..{(n_features or 1) - 1}")
-        if np.any(value < 0):
+        if fractions and np.any(value < 0):
             raise ArtifactError("'value_': class fractions must not be negative")
 
-    # ------------------------------------------------------------------ accessors    # ------------------------------------------------------------------ accessors
+    # ------------------------------------------------------------------ accessors
     @property
     def n_trees(self) -> int:
         return len(self.offsets_) - 1
@@ -217,9 +225,10 @@ class _ForestParams(_TreeParams):
     max_features: MaxFeatures = "sqrt"
 
 
-def _forest_kwargs(p) -> dict:
-    """The scikit-learn keyword arguments both forests take from their params."""
-    return dict(
+def _forest_kwargs(p, classifier: bool = True) -> dict:
+    """The scikit-learn keyword arguments the forests take from their params (the regressors
+    have no ``class_weight``)."""
+    kwargs = dict(
         n_estimators=p.n_estimators,
         criterion=p.criterion,
         max_depth=p.max_depth,
@@ -228,10 +237,12 @@ def _forest_kwargs(p) -> dict:
         max_leaf_nodes=p.max_leaf_nodes,
         max_features=p.max_features,
         bootstrap=p.bootstrap,
-        class_weight=p.class_weight,
         random_state=p.random_state,
         n_jobs=1,
     )
+    if classifier:
+        kwargs["class_weight"] = p.class_weight
+    return kwargs
 
 
 @register

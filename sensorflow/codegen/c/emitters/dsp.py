@@ -13,10 +13,12 @@ import math
 import numpy as np
 
 from ....errors import CodegenError
+from ....stages.fixed_point import is_fixed
 from ....stages.stats import FUNCTIONS
 from .. import cgen
 from ..fragment import CFragment, Field
 from ..registry import c_emitter
+from .fixed import emit_band_energy_q15, emit_log_mel_q15, emit_stats_q15
 
 # ---------------------------------------------------------------------------- table helpers
 
@@ -144,7 +146,10 @@ def emit_log_mel(stage, ctx) -> CFragment:
     """sf_logmel: frames -> window -> rfft -> power -> sparse mel -> log -> top_db clip over the
     whole window (all channels, as the reference) -> DCT (mfcc). When frames are not centred
     and the pipeline hop is a multiple of hop_length, windows that the streaming path hands
-    over one after the other reuse the frames they share (incremental mode)."""
+    over one after the other reuse the frames they share (incremental mode). Fixed point with
+    ``q15_scale`` (log_mel only): emitters/fixed.py."""
+    if getattr(stage, "q15_k_", None) is not None:
+        return emit_log_mel_q15(stage, ctx)
     p = stage.params
     spec = ctx.input_spec
     n_fft, hop = p.n_fft, stage.hop_length
@@ -364,7 +369,10 @@ def emit_butter(stage, ctx) -> CFragment:
 
 @c_emitter("stats")
 def emit_stats(stage, ctx) -> CFragment:
-    """sf_stats_compute_f32 per channel, then the requested statistics in order."""
+    """sf_stats_compute_f32 per channel, then the requested statistics in order
+    (fixed point when the stage has ``q15_scale``: emitters/fixed.py)."""
+    if is_fixed(stage):
+        return emit_stats_q15(stage, ctx)
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     fns = list(stage.params.functions)
     ids = "{" + ", ".join(f"{FUNCTIONS.index(fn)}u" for fn in fns) + "}"  # the SF_STAT_* order
@@ -467,7 +475,9 @@ def emit_fft(stage, ctx) -> CFragment:
 def emit_band_energy(stage, ctx) -> CFragment:
     """Each frame's power spectrum summed straight into its bands (a bin -> band table; the
     bands are disjoint 0/1 rows of band_matrix) and averaged over the frames, so only the FFT
-    buffer is scratch; optional 10 log10(max(e, 1e-10))."""
+    buffer is scratch; optional 10 log10(max(e, 1e-10)). Fixed point with ``q15_scale``."""
+    if is_fixed(stage):
+        return emit_band_energy_q15(stage, ctx)
     C = ctx.input_spec.n_channels
     t = Tables(ctx)
     nbands = stage.band_matrix(np.float32).shape[0]

@@ -16,39 +16,23 @@ LEAF_SCALE = 65520  # = 2^4 3^2 5 7 13: pure, half, third ... leaves scale exact
 
 
 # ---------------------------------------------------------------------------- trees
-def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCALE) -> dict:
+def tree_layout(trees: list[dict], leaf_row) -> dict:
     """Flatten scikit-learn-style trees (local ``left``/``right``/``feature``/``threshold``/
-    ``value``) into the ``sf_tree.h`` layout: internal nodes in depth-first order, leaves as
-    rows of scaled probabilities (pure rows implicit, the others deduplicated)."""
-    n_trees = len(trees)
-    if n_trees * (leaf_scale + n_classes) >= 2**32:
-        raise CodegenError(f"{n_trees} trees overflow the 32-bit class sums; use fewer than 65000 trees")
+    ``value``) into the ``sf_tree.h`` layout: internal nodes in depth-first order, children and
+    roots as node indices or ``n_internal + row`` for a leaf. ``leaf_row(value, node)`` gives a
+    leaf's row (the caller keeps the rows)."""
     feat: list[int] = []
     thr: list[np.float32] = []
     kids: list[int] = []
     roots: list[int] = []
-    rows: dict[tuple, int] = {}
     LEAF = 1 << 40  # marker added to leaf rows until n_internal is known
     for tree in trees:
         left, right = np.asarray(tree["left"]), np.asarray(tree["right"])
         value = np.asarray(tree["value"], dtype=np.float64)
         t32 = np.asarray(tree["threshold"], dtype=np.float32)
         f = np.asarray(tree["feature"])
-
-        def leaf_code(node: int, value=value) -> int:
-            v = value[node]
-            s = v.sum()
-            q = np.rint(v / s * leaf_scale).astype(np.int64) if s > 0 else np.zeros(n_classes, np.int64)
-            nz = np.flatnonzero(q)
-            if len(nz) == 1 and q[nz[0]] == leaf_scale:
-                return LEAF + int(nz[0])
-            key = tuple(int(a) for a in q)
-            if key not in rows:
-                rows[key] = n_classes + len(rows)
-            return LEAF + rows[key]
-
         if left[0] < 0:
-            roots.append(leaf_code(0))
+            roots.append(LEAF + leaf_row(value, 0))
             continue
         ids: dict[int, int] = {}
         order: list[int] = []
@@ -65,30 +49,50 @@ def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCAL
             feat.append(int(f[n]))
             thr.append(t32[n])
             for c in (left[n], right[n]):
-                kids.append(ids[int(c)] if left[c] >= 0 else leaf_code(int(c)))
+                kids.append(ids[int(c)] if left[c] >= 0 else LEAF + leaf_row(value, int(c)))
     n_int = len(feat)
 
     def fix(code: int) -> int:
         return n_int + (code - LEAF) if code >= LEAF else code
 
-    kids = [fix(c) for c in kids]
-    roots = [fix(c) for c in roots]
-    leaf = (
+    return dict(
+        n_trees=len(trees),
+        n_internal=n_int,
+        feature=np.array(feat, dtype=np.int64),
+        threshold=np.array(thr, dtype=np.float32),
+        child=np.array([fix(c) for c in kids], dtype=np.int64),
+        root=np.array([fix(c) for c in roots], dtype=np.int64),
+    )
+
+
+def forest_layout(trees: list[dict], n_classes: int, leaf_scale: int = LEAF_SCALE) -> dict:
+    """``tree_layout`` of classifier trees: leaves as rows of scaled probabilities (rows
+    0..n_classes-1 the pure leaves, implicit; the others deduplicated in ``leaf``)."""
+    if len(trees) * (leaf_scale + n_classes) >= 2**32:
+        raise CodegenError(f"{len(trees)} trees overflow the 32-bit class sums; use fewer than 65000 trees")
+    rows: dict[tuple, int] = {}
+
+    def leaf_row(value: np.ndarray, node: int) -> int:
+        v = value[node]
+        s = v.sum()
+        q = np.rint(v / s * leaf_scale).astype(np.int64) if s > 0 else np.zeros(n_classes, np.int64)
+        nz = np.flatnonzero(q)
+        if len(nz) == 1 and q[nz[0]] == leaf_scale:
+            return int(nz[0])
+        key = tuple(int(a) for a in q)
+        if key not in rows:
+            rows[key] = n_classes + len(rows)
+        return rows[key]
+
+    lay = tree_layout(trees, leaf_row)
+    lay["leaf"] = (
         np.array(sorted(rows, key=lambda r: rows[r]), dtype=np.int64).reshape(-1, n_classes)
         if rows
         else np.zeros((0, n_classes))
     )
-    return dict(
-        n_trees=n_trees,
-        n_internal=n_int,
-        feature=np.array(feat, dtype=np.int64),
-        threshold=np.array(thr, dtype=np.float32),
-        child=np.array(kids, dtype=np.int64),
-        root=np.array(roots, dtype=np.int64),
-        leaf=leaf,
-        leaf_scale=leaf_scale,
-        n_rows=n_classes + len(rows),
-    )
+    lay["leaf_scale"] = leaf_scale
+    lay["n_rows"] = n_classes + len(rows)
+    return lay
 
 
 def float_key(v: np.float32) -> int:
@@ -124,27 +128,38 @@ def _node_literals(lay: dict, size: int, keys: bool = False) -> tuple[list[str],
     return nodes, [ref(int(c)) for c in lay["root"]]
 
 
-@c_emitter("decision_tree", "random_forest", "extra_trees")
-def emit_trees(stage, ctx) -> CFragment:
-    nc = stage.n_classes
-    lay = forest_layout(list(stage.trees()), nc)
+def node_tables(lay: dict, n_rows: int, ctx) -> tuple[list[str], str, str, int, bool]:
+    """The ``nodes`` and ``root`` tables of a ``tree_layout`` with ``n_rows`` leaf rows:
+    ``(tables, node type, reference type, node size, keys)``; 16-bit references while they
+    fit, integer-key thresholds when the target has no FPU."""
     n_int = lay["n_internal"]
     if n_int and int(lay["feature"].max()) > 0xFFFF:
         raise CodegenError("more than 65536 features are not supported by the tree kernel")
-    wide = n_int * 12 + lay["n_rows"] > 0xFFFF
+    wide = n_int * 12 + n_rows > 0xFFFF
     keys = ctx.integer  # integer path (auto: boards without an FPU): integer compares, no soft-float calls
     node_t, ref_t, size = ("sf_tree_node32", "uint32_t", 16) if wide else ("sf_tree_node16", "uint16_t", 12)
     if keys:
         node_t = node_t.replace("node", "knode")
     nodes, roots = _node_literals(lay, size, keys)
-    s = ctx.sym
     body = ",\n    ".join(nodes) if nodes else "{0.0f, 0u, 0u, 0u}"
     tables = [
         f"/* {n_int} internal nodes: threshold (largest float32 <= scikit-learn's{', as an sf_tree_key' if keys else ''}), "
         f"feature, left, right "
         f"(byte offsets; >= {n_int * size} is a leaf row) */\n"
-        f"static const {node_t} {s('nodes')}[{max(n_int, 1)}] = {{\n    {body}\n}};\n",
-        cgen.array(s("root"), ref_t, roots),
+        f"static const {node_t} {ctx.sym('nodes')}[{max(n_int, 1)}] = {{\n    {body}\n}};\n",
+        cgen.array(ctx.sym("root"), ref_t, roots),
+    ]
+    return tables, node_t, ref_t, size, keys
+
+
+@c_emitter("decision_tree", "random_forest", "extra_trees")
+def emit_trees(stage, ctx) -> CFragment:
+    nc = stage.n_classes
+    lay = forest_layout(list(stage.trees()), nc)
+    n_int = lay["n_internal"]
+    s = ctx.sym
+    tables, node_t, ref_t, size, keys = node_tables(lay, lay["n_rows"], ctx)
+    tables += [
         # one all-zero row when every leaf is pure: never read, but keeps the table a whole row
         cgen.array(
             s("leaf"),
@@ -173,7 +188,7 @@ _METRICS = {
 }
 
 
-def _knn_tables(ctx, X, metric: str, p: float, k: int):
+def knn_tables(ctx, X, metric: str, p: float, k: int):
     X = np.asarray(X, dtype=np.float32)
     if metric == "minkowski" and p == 2:
         metric = "euclidean"
@@ -194,7 +209,7 @@ def _knn_tables(ctx, X, metric: str, p: float, k: int):
 def emit_knn(stage, ctx) -> CFragment:
     p = stage.params
     nc = stage.n_classes
-    tables, scratch, call = _knn_tables(ctx, stage.fit_X_, p.metric, p.p, p.n_neighbors)
+    tables, scratch, call = knn_tables(ctx, stage.fit_X_, p.metric, p.p, p.n_neighbors)
     y = np.asarray(stage.fit_y_)
     y_t = cgen.uint_type(max(nc - 1, 0))
     tables.insert(1, cgen.array(ctx.sym("y"), y_t, y, comment="class index of each training vector"))
@@ -215,7 +230,7 @@ def emit_knn(stage, ctx) -> CFragment:
 @c_emitter("knn_anomaly")
 def emit_knn_anomaly(stage, ctx) -> CFragment:
     k = stage.params.n_neighbors
-    tables, scratch, call = _knn_tables(ctx, stage.fit_X_, "euclidean", 2.0, k)
+    tables, scratch, call = knn_tables(ctx, stage.fit_X_, "euclidean", 2.0, k)
     return CFragment(
         runtime=["sf_knn", "sf_linear"],
         tables=tables,
@@ -269,10 +284,9 @@ def emit_logistic(stage, ctx) -> CFragment:
 _ACT = {"relu": "SF_ACT_RELU", "tanh": "SF_ACT_TANH", "logistic": "SF_ACT_LOGISTIC", "identity": "SF_ACT_IDENTITY"}
 
 
-@c_emitter("mlp")
-def emit_mlp(stage, ctx) -> CFragment:
-    if ctx.integer:
-        return emit_q8(stage, ctx)
+def dense_layers(stage, ctx) -> tuple[list[str], list[str], str, list[Field]]:
+    """``sf_dense_f32`` calls for the layers of an MLP stage (``layers()``, ``params.activation``),
+    the last one linear: ``(tables, code, name of the output buffer, scratch)``."""
     layers = list(stage.layers())
     s = ctx.sym
     widest = max(W.shape[1] for W, _ in layers)
@@ -290,18 +304,20 @@ def emit_mlp(stage, ctx) -> CFragment:
         act = "SF_ACT_IDENTITY" if last else _ACT[stage.params.activation]
         code.append(f"sf_dense_f32({src}, {s(f'W{i}')}, {s(f'b{i}')}, {dst}, {n_in}u, {n_out}u, {act});")
         src = dst
-    n_out = layers[-1][0].shape[1]
+    return tables, code, src, [Field("float", "a", widest), Field("float", "b", widest)]
+
+
+@c_emitter("mlp")
+def emit_mlp(stage, ctx) -> CFragment:
+    if ctx.integer:
+        return emit_q8(stage, ctx)
+    tables, code, src, scratch = dense_layers(stage, ctx)
+    n_out = int(stage.layer_sizes_[-1])
     if n_out == 1:
         code.append(f"return sf_binary_logit_f32({src}[0], out);")
     else:
         code.append(f"return sf_softmax_f32({src}, out, {n_out}u);")
-    return CFragment(
-        runtime=["sf_dense", "sf_linear"],
-        tables=tables,
-        scratch=[Field("float", "a", widest), Field("float", "b", widest)],
-        code=code,
-        returns_label=True,
-    )
+    return CFragment(runtime=["sf_dense", "sf_linear"], tables=tables, scratch=scratch, code=code, returns_label=True)
 
 
 # ---------------------------------------------------------------------------- Gaussian anomaly

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....stages.fixed_point import is_fixed
 from ....stages.stats import FUNCTIONS
 from ..fragment import MPContext, MPFragment
 from ..registry import mp_emitter
+from .fixed import emit_band_energy_q15, emit_log_mel_q15, emit_stats_q15
 
 
 @mp_emitter("stats")
 def emit_stats(stage, ctx: MPContext) -> MPFragment:
+    if is_fixed(stage):
+        return emit_stats_q15(stage, ctx)
     codes = ctx.int_table("codes", [FUNCTIONS.index(f) for f in stage.params.functions])
     return MPFragment([f"rt.stats({ctx.inp}, {ctx.n}, {ctx.channels}, {codes}, {ctx.out}, {ctx.off})"])
 
@@ -90,6 +94,8 @@ def emit_fft(stage, ctx: MPContext) -> MPFragment:
 
 @mp_emitter("band_energy")
 def emit_band_energy(stage, ctx: MPContext) -> MPFragment:
+    if is_fixed(stage):
+        return emit_band_energy_q15(stage, ctx)
     m = stage.band_matrix(np.float64)
     n_bands, nb = m.shape
     if np.any(m.sum(axis=0) > 1):
@@ -144,6 +150,8 @@ def _sparse_mel(ctx: MPContext, stage) -> tuple[str, str, str, str]:
 
 @mp_emitter("log_mel", "mfcc")
 def emit_mel(stage, ctx: MPContext) -> MPFragment:
+    if getattr(stage, "q15_k_", None) is not None:
+        return emit_log_mel_q15(stage, ctx)
     p = stage.params
     n = p.n_fft
     T, n_mels, C = stage.n_frames, p.n_mels, ctx.channels

@@ -35,7 +35,7 @@ def emit_trees(stage, ctx: MPContext) -> MPFragment:
     )
 
 
-def _knn_metric(metric: str, p: float) -> tuple[int, float]:
+def knn_metric(metric: str, p: float) -> tuple[int, float]:
     if metric == "minkowski" and p == 2:
         return _METRICS["euclidean"], 2.0
     if metric == "minkowski" and p == 1:
@@ -50,7 +50,7 @@ def emit_knn(stage, ctx: MPContext) -> MPFragment:
     k = stage.params.n_neighbors
     if k > n:
         raise CodegenError(f"knn: n_neighbors={k} but only {n} training rows")
-    metric, p = _knn_metric(stage.params.metric, getattr(stage.params, "p", 2.0))
+    metric, p = knn_metric(stage.params.metric, getattr(stage.params, "p", 2.0))
     Xt = ctx.f32_table("X", X)
     y = ctx.int_table("y", stage.fit_y_)
     bd = ctx.buffer("best_d", k, "f")
@@ -91,8 +91,8 @@ def emit_gaussian_nb(stage, ctx: MPContext) -> MPFragment:
     return MPFragment([f"label = rt.gaussian_nb({ctx.inp}, {d}, {th}, {vt}, {ct}, {nc}, {jll}, {ctx.out})"])
 
 
-@mp_emitter("mlp")
-def emit_mlp(stage, ctx: MPContext) -> MPFragment:
+def dense_layers(stage, ctx: MPContext) -> tuple[list[str], str]:
+    """``rt.dense`` calls for the layers of an MLP stage, the last one linear: (code, output buffer)."""
     sizes = [int(s) for s in stage.layer_sizes_]
     width = max(sizes[1:])
     a = ctx.buffer("a", width)
@@ -107,6 +107,13 @@ def emit_mlp(stage, ctx: MPContext) -> MPFragment:
         last = i == len(layers) - 1
         code.append(f"rt.dense({src}, {W.shape[0]}, {Wt}, {bt}, {W.shape[1]}, {dst}, {0 if last else act})")
         src = dst
+    return code, src
+
+
+@mp_emitter("mlp")
+def emit_mlp(stage, ctx: MPContext) -> MPFragment:
+    code, src = dense_layers(stage, ctx)
+    sizes = [int(s) for s in stage.layer_sizes_]
     if sizes[-1] == 1:
         code.append(f"label = rt.binary_proba({src}[0], {ctx.out})")
     else:

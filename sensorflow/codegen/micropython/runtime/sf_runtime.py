@@ -9,6 +9,7 @@ Each kernel follows the numpy reference of the stage named in its docstring
 """
 
 import math
+import struct
 from array import array
 
 # ---------------------------------------------------------------------- signal stages
@@ -556,6 +557,23 @@ def forest(x, feature, threshold, child, root, leaf, n_int, nc, leaf_scale, acc,
     return argmax(acc, nc)
 
 
+def forest_value(x, feature, threshold, child, root, hi, lo, n_int):
+    """Regression trees and forests (stages ``*_regressor``): the walk of ``forest``, then the
+    sum of each tree's leaf value, stored as float32 pairs hi + lo of value / n_trees (exact in
+    a double port; a float32 port rounds to hi). Returns the value."""
+    s = 0.0
+    for r in root:
+        node = r
+        while node < n_int:
+            if x[feature[node]] <= threshold[node]:
+                node = child[2 * node]
+            else:
+                node = child[2 * node + 1]
+        row = node - n_int
+        s += hi[row] + lo[row]
+    return s
+
+
 EUCLIDEAN, MANHATTAN, CHEBYSHEV, MINKOWSKI = range(4)
 
 
@@ -617,6 +635,26 @@ def knn(x, X, y, n, d, k, metric, p, distance_weights, nc, best_d, best_i, out):
     for c in range(nc):
         out[c] = out[c] / total
     return argmax(out, nc)
+
+
+def knn_value(x, X, y, n, d, k, metric, p, distance_weights, best_d, best_i):
+    """k nearest neighbours regression (stage ``knn_regressor``): the mean of the k nearest
+    targets y, or their 1/distance weighted mean (a query equal to training rows: those rows
+    only). Returns the value."""
+    nearest(x, X, n, d, k, metric, p, best_d, best_i)
+    exact = distance_weights and best_d[0] == 0.0
+    num = 0.0
+    den = 0.0
+    for j in range(k):
+        if exact:
+            w = 1.0 if best_d[j] == 0.0 else 0.0
+        elif distance_weights:
+            w = 1.0 / best_d[j]
+        else:
+            w = 1.0
+        num += w * y[best_i[j]]
+        den += w
+    return num / den
 
 
 def anomaly(score, threshold, out):
@@ -857,3 +895,517 @@ def copy(src, dst, n):
 def zeros(n):
     """A float32 buffer of n zeros (allocated once, at construction)."""
     return array("f", bytearray(4 * n))
+
+
+# ---------------------------------------------------------------------- fixed point (q15)
+# stats / band_energy with q15_scale: the same integers as sensorflow/dsp/fixed.py and the C
+# runtime sf_q15.c (Python ints: >> is an arithmetic shift, sums never overflow).
+
+
+def q15_counts(x, n, C, c, k, dst, base=0):
+    """dst[i] = int16 count of x[(base + i) * C + c], round(v * 2^k) half away from zero,
+    saturated, NaN -> 0, from the float32 bits (no float arithmetic: exact on every port)."""
+    for i in range(n):
+        u = struct.unpack_from("<I", x, 4 * ((base + i) * C + c))[0]
+        e = (u >> 23) & 0xFF
+        m = u & 0x7FFFFF
+        if e == 0xFF:
+            if m:
+                dst[i] = 0
+                continue
+            a = 32768
+        else:
+            if e == 0:
+                e = 1
+            else:
+                m |= 0x800000
+            s = 150 - k - e
+            if s <= 0:
+                a = 32768 if s < -8 else min(m << -s, 32768)
+            elif s > 24:
+                a = 0
+            else:
+                a = min((m + (1 << (s - 1))) >> s, 32768)
+        dst[i] = -a if u >> 31 else min(a, 32767)
+
+
+def q15_feature(code, fscale):
+    """float32(code) * fscale: the int rounded to 24 bits (to nearest, ties to even) and
+    built with ldexp (exact), so float32 and float64 ports agree with the C."""
+    neg = code < 0
+    v = -code if neg else code
+    e = 0
+    while v >> (e + 24):
+        e += 1
+    if e:
+        r = v & ((1 << e) - 1)
+        v >>= e
+        h = 1 << (e - 1)
+        if r > h or (r == h and v & 1):
+            v += 1
+    f = math.ldexp(v, e)
+    return (-f if neg else f) * fscale
+
+
+def _isqrt(v):
+    r = 0
+    bit = 1 << 62
+    while bit > v:
+        bit >>= 2
+    while bit:
+        if v >= r + bit:
+            v -= r + bit
+            r = (r >> 1) + bit
+        else:
+            r >>= 1
+        bit >>= 2
+    return r
+
+
+def q15_stats(q, n, ids, fscale, fo, dst, off):
+    """The statistics ``ids`` (SF_STAT_* order) of int16 counts q[0:n] as scaled integer codes
+    (stage ``stats`` with q15_scale). Returns the next offset."""
+    s = a = sq = cross = 0
+    lo = hi = q[0]
+    prev = q[0] < 0
+    for i in range(n):
+        v = q[i]
+        neg = v < 0
+        s += v
+        a += -v if neg else v
+        sq += v * v
+        if v < lo:
+            lo = v
+        if v > hi:
+            hi = v
+        if neg != prev:
+            cross += 1
+        prev = neg
+    var = n * sq - s * s
+    for j in range(len(ids)):
+        f = ids[j]
+        if f == 0:
+            c = s
+        elif f == 1:
+            c = _isqrt(var)
+        elif f == 2:
+            c = var
+        elif f == 3:
+            c = _isqrt(n * sq)
+        elif f == 4:
+            c = lo
+        elif f == 5:
+            c = hi
+        elif f == 6:
+            c = hi - lo
+        elif f == 7:
+            c = a
+        elif f == 10:
+            c = cross
+        else:
+            c = sq
+        dst[off] = q15_feature(c, fscale[fo + j])
+        off += 1
+    return off
+
+
+def q15_fft(re, im, n, wr, wi):
+    """In place scaled radix-2 complex FFT of n bit-reversed points (sf_q15_fft)."""
+    half = 1
+    while half < n:
+        step = n // (2 * half)
+        for j in range(half):
+            c = wr[j * step]
+            s = wi[j * step]
+            for i in range(j, n, 2 * half):
+                b = i + half
+                if j == 0:
+                    tr = re[b]
+                    ti = im[b]
+                else:
+                    tr = (re[b] * c - im[b] * s) >> 15
+                    ti = (re[b] * s + im[b] * c) >> 15
+                ar = re[i]
+                ai = im[i]
+                re[i] = (ar + tr) >> 1
+                im[i] = (ai + ti) >> 1
+                re[b] = (ar - tr) >> 1
+                im[b] = (ai - ti) >> 1
+        half *= 2
+
+
+def q15_bands(q, n_fft, hop, n_frames, win, wr, wi, rev, split, band_of_bin, n_bands, re, im, acc):
+    """acc[b] = power summed over band b's bins and the frames of counts q (sf_q15_band_energy:
+    real FFT as the n/2-point complex FFT of x[2i] + j x[2i+1] and the q15 split ``split`` =
+    (ar, ai, br, bi))."""
+    h = n_fft // 2
+    ar, ai, br, bi = split
+    for b in range(n_bands):
+        acc[b] = 0
+    for t in range(n_frames):
+        o = t * hop
+        for i in range(h):
+            j = 2 * rev[i]
+            re[i] = (q[o + j] * win[j] + 16384) >> 15
+            im[i] = (q[o + j + 1] * win[j + 1] + 16384) >> 15
+        q15_fft(re, im, h, wr, wi)
+        for i in range(h + 1):
+            b = band_of_bin[i]
+            if b < 0:
+                continue
+            k = 0 if i == h else i
+            m = 0 if i == 0 else h - i
+            xr = (((re[k] * ar[i] - im[k] * ai[i]) >> 1) + ((re[m] * br[i] + im[m] * bi[i]) >> 1)) >> 15
+            xi = (((re[k] * ai[i] + im[k] * ar[i]) >> 1) + ((re[m] * bi[i] - im[m] * br[i]) >> 1)) >> 15
+            acc[b] += xr * xr + xi * xi
+
+
+_Q15_LOG2 = array(
+    "i",
+    [
+        0,
+        369,
+        736,
+        1102,
+        1466,
+        1829,
+        2190,
+        2551,
+        2909,
+        3267,
+        3623,
+        3978,
+        4331,
+        4683,
+        5034,
+        5384,
+        5732,
+        6079,
+        6425,
+        6769,
+        7112,
+        7454,
+        7795,
+        8134,
+        8473,
+        8810,
+        9146,
+        9480,
+        9814,
+        10146,
+        10477,
+        10807,
+        11136,
+        11464,
+        11791,
+        12116,
+        12440,
+        12764,
+        13086,
+        13407,
+        13727,
+        14046,
+        14363,
+        14680,
+        14996,
+        15310,
+        15624,
+        15937,
+        16248,
+        16559,
+        16868,
+        17177,
+        17484,
+        17791,
+        18096,
+        18401,
+        18704,
+        19007,
+        19308,
+        19609,
+        19909,
+        20207,
+        20505,
+        20802,
+        21098,
+        21393,
+        21687,
+        21980,
+        22272,
+        22564,
+        22854,
+        23144,
+        23433,
+        23720,
+        24007,
+        24293,
+        24579,
+        24863,
+        25146,
+        25429,
+        25711,
+        25992,
+        26272,
+        26551,
+        26830,
+        27108,
+        27384,
+        27660,
+        27936,
+        28210,
+        28484,
+        28757,
+        29029,
+        29300,
+        29571,
+        29840,
+        30109,
+        30378,
+        30645,
+        30912,
+        31178,
+        31443,
+        31707,
+        31971,
+        32234,
+        32496,
+        32758,
+        33019,
+        33279,
+        33538,
+        33797,
+        34055,
+        34312,
+        34569,
+        34825,
+        35080,
+        35334,
+        35588,
+        35841,
+        36094,
+        36346,
+        36597,
+        36847,
+        37097,
+        37346,
+        37595,
+        37842,
+        38090,
+        38336,
+        38582,
+        38827,
+        39072,
+        39316,
+        39559,
+        39802,
+        40044,
+        40286,
+        40527,
+        40767,
+        41006,
+        41246,
+        41484,
+        41722,
+        41959,
+        42196,
+        42432,
+        42667,
+        42902,
+        43137,
+        43370,
+        43603,
+        43836,
+        44068,
+        44300,
+        44530,
+        44761,
+        44990,
+        45220,
+        45448,
+        45676,
+        45904,
+        46131,
+        46357,
+        46583,
+        46809,
+        47034,
+        47258,
+        47482,
+        47705,
+        47928,
+        48150,
+        48372,
+        48593,
+        48813,
+        49034,
+        49253,
+        49472,
+        49691,
+        49909,
+        50127,
+        50344,
+        50560,
+        50776,
+        50992,
+        51207,
+        51422,
+        51636,
+        51850,
+        52063,
+        52276,
+        52488,
+        52700,
+        52911,
+        53122,
+        53332,
+        53542,
+        53751,
+        53960,
+        54169,
+        54377,
+        54584,
+        54791,
+        54998,
+        55204,
+        55410,
+        55615,
+        55820,
+        56025,
+        56229,
+        56432,
+        56635,
+        56838,
+        57040,
+        57242,
+        57443,
+        57644,
+        57845,
+        58045,
+        58245,
+        58444,
+        58643,
+        58841,
+        59039,
+        59237,
+        59434,
+        59631,
+        59827,
+        60023,
+        60219,
+        60414,
+        60609,
+        60803,
+        60997,
+        61190,
+        61384,
+        61576,
+        61769,
+        61961,
+        62152,
+        62343,
+        62534,
+        62725,
+        62915,
+        63104,
+        63294,
+        63483,
+        63671,
+        63859,
+        64047,
+        64234,
+        64421,
+        64608,
+        64794,
+        64980,
+        65166,
+        65351,
+        65536,
+    ],
+)
+
+
+def q15_log2(v):
+    """Q16 log2(v), 0 for v <= 1 (sf_q15_log2_q16: table + linear interpolation)."""
+    if v <= 0:
+        return 0
+    w = v
+    e = 0
+    for b in (32, 16, 8, 4, 2, 1):
+        if w >> b:
+            w >>= b
+            e += b
+    y = (v << (31 - e)) if e <= 31 else (v >> (e - 31))
+    f = y - 0x80000000
+    i = f >> 23
+    r = (f >> 7) & 0xFFFF
+    return (e << 16) + _Q15_LOG2[i] + (((_Q15_LOG2[i + 1] - _Q15_LOG2[i]) * r) >> 16)
+
+
+def q15_logmel(q, n_fft, win, wr, wi, rev, split, mstart, mlen, mw, n_mels, offset, re, im, pw, db):
+    """db[j]: Q16 dB of the mel power of the int16 counts q[0:n_fft] (sf_q15_logmel: shift to
+    the frame's peak, q15 window, real FFT, power, q15 mel weights, Q16 log2)."""
+    h = n_fft // 2
+    ar, ai, br, bi = split
+    peak = 0
+    for i in range(n_fft):
+        a = q[i] if q[i] >= 0 else -q[i]
+        if a > peak:
+            peak = a
+    s = 0
+    if peak:
+        bits = 0
+        while peak > 1:
+            peak >>= 1
+            bits += 1
+        s = 14 - bits if bits < 14 else 0
+    for i in range(h):
+        j = 2 * rev[i]
+        re[i] = ((q[j] << s) * win[j] + 16384) >> 15
+        im[i] = ((q[j + 1] << s) * win[j + 1] + 16384) >> 15
+    q15_fft(re, im, h, wr, wi)
+    for i in range(h + 1):
+        k = 0 if i == h else i
+        m = 0 if i == 0 else h - i
+        xr = (((re[k] * ar[i] - im[k] * ai[i]) >> 1) + ((re[m] * br[i] + im[m] * bi[i]) >> 1)) >> 15
+        xi = (((re[k] * ai[i] + im[k] * ar[i]) >> 1) + ((re[m] * bi[i] - im[m] * br[i]) >> 1)) >> 15
+        pw[i] = xr * xr + xi * xi
+    pos = 0
+    for j in range(n_mels):
+        acc = 0
+        b0 = mstart[j]
+        for t in range(mlen[j]):
+            acc += pw[b0 + t] * mw[pos + t]
+        pos += mlen[j]
+        db[j] = ((q15_log2(acc) + offset - (s << 17)) * 98642) >> 15
+
+
+def q15_clip(v, off, n, rng, tmp):
+    """In place: v = max(v, float32(max(v) - rng)) over v[off:off+n] (top_db, float32 as the C)."""
+    top = v[off]
+    for i in range(off, off + n):
+        if v[i] > top:
+            top = v[i]
+    tmp[0] = top - rng
+    floor = tmp[0]
+    for i in range(off, off + n):
+        if v[i] < floor:
+            v[i] = floor
+
+
+def q15_dct(src, off, n_in, D, n_out, dst, doff, unit, codes):
+    """One frame of MFCC from its clipped log-mel src[off:off+n_in] (Q16 codes as float32):
+    codes = rint(v * 65536), dst[doff + i] = float32(((D @ codes) >> 15)) * unit (sf_q15_dct)."""
+    for j in range(n_in):
+        w = src[off + j] * 65536
+        c = int(w)
+        d = w - c
+        if d > 0.5 or (d == 0.5 and c & 1):
+            c += 1
+        elif d < -0.5 or (d == -0.5 and c & 1):
+            c -= 1
+        codes[j] = c
+    for i in range(n_out):
+        acc = 0
+        for j in range(n_in):
+            acc += D[i * n_in + j] * codes[j]
+        dst[doff + i] = q15_feature(acc >> 15, unit)

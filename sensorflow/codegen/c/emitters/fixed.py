@@ -1,0 +1,233 @@
+"""C for the fixed-point path of ``stats`` and ``band_energy`` (stages given ``q15_scale``):
+sf_q15 kernels over the window's int16 counts; tables from the numpy reference
+(``sensorflow.dsp.fixed``) so host and device features agree bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ....dsp import fixed
+from ....stages.stats import FUNCTIONS
+from .. import cgen
+from ..fragment import CFragment, Field
+
+
+class Tables:
+    """A stage's ``static const`` tables under ``ctx.sym`` names."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.defs: list[str] = []
+
+    def add(self, name: str, ctype: str, values, comment: str | None = None) -> str:
+        sym = self.ctx.sym(name)
+        self.defs.append(cgen.array(sym, ctype, values, comment=comment))
+        return sym
+
+
+def emit_stats_q15(stage, ctx) -> CFragment:
+    """Per channel: counts, the sums, then each statistic's code times its scale."""
+    L, C = ctx.input_spec.length, ctx.input_spec.n_channels
+    fns = list(stage.params.functions)
+    F = len(fns)
+    t = Tables(ctx)
+    ids = t.add("ids", "uint8_t", [FUNCTIONS.index(fn) for fn in fns], comment="SF_STAT_* order")
+    ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
+    fs = t.add("fscale", "float", stage.fixed_fscales().ravel().astype(np.float32), comment="physical value per code")
+    cnt = ctx.scratch("counts")
+    return CFragment(
+        runtime=["sf_q15"],
+        tables=t.defs,
+        scratch=[Field("int16_t", "counts", L, "one channel's int16 counts")],
+        code=[
+            "sf_q15_sums m;",
+            "uint32_t ch, k;",
+            f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    sf_q15_quantize(in + ch, {C}u, {L}u, {ks}[ch], {cnt});",
+            f"    sf_q15_stats_sums({cnt}, {L}u, &m);",
+            f"    for (k = 0; k < {F}u; k++)",
+            f"        out[ch * {F}u + k] = sf_q15_feature(sf_q15_stat_code(&m, {ids}[k]), {fs}[ch * {F}u + k]);",
+            "}",
+        ],
+    )
+
+
+def emit_band_energy_q15(stage, ctx) -> CFragment:
+    """Per channel: counts, then sf_q15_band_energy (q15 real FFT per frame, power summed into bands)."""
+    L, C = ctx.input_spec.length, ctx.input_spec.n_channels
+    n = stage.n_fft
+    nb = stage.band_matrix().shape[0]
+    t = Tables(ctx)
+    win = t.add("window", "int16_t", stage.fixed_window(), comment="q15 window taps")
+    wr, wi = fixed.twiddles(n // 2)
+    twr = t.add("wr", "int16_t", wr, comment="q15 cos(4 pi j / n_fft)")
+    twi = t.add("wi", "int16_t", wi, comment="q15 -sin(4 pi j / n_fft)")
+    rev = t.add("bitrev", "uint16_t", fixed.bitrev(n // 2))
+    split = [
+        t.add(nm, "int16_t", v, comment=f"q15 split coefficient {nm}")
+        for nm, v in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))
+    ]
+    slot = np.where(stage.band_of_bin() < 0, 0xFFFF, stage.band_of_bin())
+    band = t.add("band_of_bin", "uint16_t", slot, comment="band of each rfft bin, 0xFFFF: none")
+    ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
+    fs = t.add("fscale", "float", stage.fixed_fscales().astype(np.float32), comment="physical energy per code")
+    cfg = ctx.sym("bands")
+    t.defs.append(
+        f"static const sf_q15_bands_config {cfg} = {{\n"
+        f"    .n_fft = {n}, .hop = {stage.hop_length}, .n_frames = {stage.n_frames}, .n_bands = {nb},\n"
+        f"    .window = {win}, .wr = {twr}, .wi = {twi}, .bitrev = {rev},\n"
+        f"    .ar = {split[0]}, .ai = {split[1]}, .br = {split[2]}, .bi = {split[3]}, .band_of_bin = {band},\n"
+        "};\n"
+    )
+    cnt, work, acc = ctx.scratch("counts"), ctx.scratch("work"), ctx.scratch("bands")
+    return CFragment(
+        runtime=["sf_q15"],
+        tables=t.defs,
+        scratch=[
+            Field("int16_t", "counts", L, "one channel's int16 counts"),
+            Field("int32_t", "work", n, "FFT buffer (n_fft / 2 complex points)"),
+            Field("uint64_t", "bands", nb, "band sums"),
+        ],
+        code=[
+            "uint32_t ch, b;",
+            f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    sf_q15_quantize(in + ch, {C}u, {L}u, {ks}[ch], {cnt});",
+            f"    sf_q15_band_energy(&{cfg}, {cnt}, {work}, {acc});",
+            f"    for (b = 0; b < {nb}u; b++) out[ch * {nb}u + b] = sf_q15_feature((int64_t){acc}[b], {fs}[ch]);",
+            "}",
+        ],
+    )
+
+
+def emit_log_mel_q15(stage, ctx) -> CFragment:
+    """Per channel and frame: counts, sf_q15_logmel (Q16 dB), minus the log offset, as float;
+    then the top_db clip over the whole window in float32, as the reference; mfcc: back to Q16
+    (exact: the values are Q16 codes), sf_q15_dct per frame, as float."""
+
+    C = ctx.input_spec.n_channels
+    p = stage.params
+    n, M, T = p.n_fft, p.n_mels, stage.n_frames
+    t = Tables(ctx)
+    window, wq, offset = stage.q15_tables()
+    win = t.add("window", "int16_t", window, comment="q15 window taps")
+    wr, wi = fixed.twiddles(n // 2)
+    twr, twi = t.add("wr", "int16_t", wr), t.add("wi", "int16_t", wi)
+    rev = t.add("bitrev", "uint16_t", fixed.bitrev(n // 2))
+    split = [t.add(nm, "int16_t", v) for nm, v in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))]
+    start = [int(np.flatnonzero(r)[0]) if r.any() else 0 for r in wq]
+    length = [int(np.flatnonzero(r)[-1]) + 1 - s if r.any() else 0 for r, s in zip(wq, start)]
+    runs = np.concatenate([r[s : s + k] for r, s, k in zip(wq, start, length)] + [np.zeros(0, np.int16)])
+    ms, ml = t.add("mel_start", "uint16_t", start), t.add("mel_len", "uint16_t", length)
+    mw = t.add("mel_w", "int16_t", runs, comment="q15 mel weights relative to the largest")
+    starts = t.add("starts", "uint32_t", stage.frame_starts(), comment="first sample of each frame")
+    cfg = ctx.sym("logmel")
+    t.defs.append(
+        f"static const sf_q15_logmel_config {cfg} = {{\n"
+        f"    .n_fft = {n}, .n_mels = {M}, .window = {win}, .wr = {twr}, .wi = {twi}, .bitrev = {rev},\n"
+        f"    .ar = {split[0]}, .ai = {split[1]}, .br = {split[2]}, .bi = {split[3]},\n"
+        f"    .mel_start = {ms}, .mel_len = {ml}, .mel_w = {mw}, .offset_q16 = {offset},\n"
+        "};\n"
+    )
+    cnt, sh, work, db = (ctx.scratch(x) for x in ("counts", "shifted", "work", "db"))
+    mfcc = stage.name == "mfcc"
+    dst = ctx.scratch("logmel") if mfcc else "out"
+    unit, logoff, k = cgen.f32(2.0**-16), stage.q15_log_offset(), int(stage.q15_k_[0])
+    code = [
+        "uint32_t ch, t, m;",
+        f"for (ch = 0; ch < {C}u; ch++) {{",
+        f"    for (t = 0; t < {T}u; t++) {{",
+        f"        float *row = {dst} + (ch * {T}u + t) * {M}u;",
+        f"        sf_q15_quantize(in + {starts}[t] * {C}u + ch, {C}u, {n}u, {k}, {cnt});",
+        f"        sf_q15_logmel(&{cfg}, {cnt}, {work}, {sh}, {db});",
+        f"        for (m = 0; m < {M}u; m++) row[m] = sf_q15_feature((int64_t){db}[m] - {logoff}, {unit});",
+        "    }",
+        "}",
+    ]
+    hop, L = stage.hop_length, ctx.input_spec.length
+    stream = ctx.streams_input and 0 < ctx.hop < L and ctx.hop % hop == 0 and ctx.hop // hop < T
+    out_code: list[str] = []  # the stream's window output: the ring's frames, oldest first
+    if stream:
+        state = [
+            Field("int32_t", "ring", C * T * M, "Q16 dB (less the log offset) of the last n_frames frames"),
+            Field("int16_t", "pend", C * n, "int16 counts of the frame being filled, per channel"),
+            Field("uint16_t", "head", 1, "ring slot of the oldest frame"),
+            Field("uint16_t", "pfill", 1, "samples in pend"),
+            Field("uint16_t", "pskip", 1, "samples to drop before the next frame starts"),
+        ]
+        ring, pend, head, pfill, pskip = (ctx.state(x) for x in ("ring", "pend", "head", "pfill", "pskip"))
+        keep = max(0, n - hop)
+        sample = [
+            "uint32_t i, ch, m;" if keep == 0 else "uint32_t i, ch, j, m;",
+            "for (i = 0; i < n; i++) {",
+            f"    if ({pskip}[0] != 0u) {{",
+            f"        {pskip}[0]--;",
+            "        continue;",
+            "    }",
+            f"    for (ch = 0; ch < {C}u; ch++) sf_q15_quantize(x + i * {C}u + ch, 1u, 1u, {k}, "
+            f"&{pend}[ch * {n}u + {pfill}[0]]);",
+            f"    if (++{pfill}[0] < {n}u) continue;",
+            f"    for (ch = 0; ch < {C}u; ch++) {{",
+            f"        int32_t *slot = &{ring}[(ch * {T}u + {head}[0]) * {M}u];",
+            f"        sf_q15_logmel(&{cfg}, &{pend}[ch * {n}u], {work}, {sh}, {db});",
+            f"        for (m = 0; m < {M}u; m++) slot[m] = {db}[m] - {logoff};",
+            *(
+                [f"        for (j = 0; j < {keep}u; j++) {pend}[ch * {n}u + j] = {pend}[ch * {n}u + j + {hop}u];"]
+                if keep
+                else []
+            ),
+            "    }",
+            f"    {head}[0] = (uint16_t)(({head}[0] + 1u) % {T}u);",
+            f"    {pfill}[0] = {keep}u;",
+            f"    {pskip}[0] = {max(0, hop - n)}u;",
+            "}",
+        ]
+        out_code = [
+            "uint32_t ch, t, m;",
+            f"for (ch = 0; ch < {C}u; ch++) {{",
+            f"    for (t = 0; t < {T}u; t++) {{",
+            f"        const int32_t *slot = &{ring}[(ch * {T}u + ({head}[0] + t) % {T}u) * {M}u];",
+            f"        float *row = {dst} + (ch * {T}u + t) * {M}u;",
+            f"        for (m = 0; m < {M}u; m++) row[m] = sf_q15_feature(slot[m], {unit});",
+            "    }",
+            "}",
+        ]
+    n_loop = len(code)
+    rng = stage.clip_range()
+    if rng is not None:
+        N = C * T * M
+        code += [
+            "{",
+            f"    float top = {dst}[0], floor;",
+            f"    for (m = 1; m < {N}u; m++) if ({dst}[m] > top) top = {dst}[m];",
+            f"    floor = top - {cgen.f32(rng)};",
+            f"    for (m = 0; m < {N}u; m++) if ({dst}[m] < floor) {dst}[m] = floor;",
+            "}",
+        ]
+    scratch = [
+        Field("int16_t", "counts", n, "one frame's int16 counts"),
+        Field("int16_t", "shifted", n, "the frame after the block-floating-point shift"),
+        Field("int32_t", "work", n + n // 2 + 1, "FFT buffer, then the power spectrum"),
+        Field("int32_t", "db", M, "one frame's Q16 dB (mfcc: its Q16 DCT input)"),
+    ]
+    if mfcc:
+        D = stage.q15_dct()
+        dct = t.add("dct", "int16_t", D, comment="q15 DCT rows (orthonormal)")
+        nd = D.shape[0]
+        scratch += [
+            Field("float", "logmel", C * T * M, "the clipped log-mel of the window"),
+            Field("int32_t", "cep", nd, "one frame's Q16 MFCC"),
+        ]
+        cep = ctx.scratch("cep")
+        code += [
+            f"for (t = 0; t < {C * T}u; t++) {{",
+            f"    for (m = 0; m < {M}u; m++) {db}[m] = sf_q15_rint({dst}[t * {M}u + m] * 65536.0f);",
+            f"    sf_q15_dct({dct}, {nd}u, {M}u, {db}, {cep});",
+            f"    for (m = 0; m < {nd}u; m++) out[t * {nd}u + m] = sf_q15_feature({cep}[m], {cgen.f32(2.0**-16)});",
+            "}",
+        ]
+    post = code[n_loop:]  # clip, DCT: shared by the window path and the stream's output
+    frag = CFragment(runtime=["sf_q15"], tables=t.defs, scratch=scratch, code=code)
+    if stream:
+        frag.state, frag.stream_sample = state, sample
+        frag.stream_output = out_code + post
+    return frag

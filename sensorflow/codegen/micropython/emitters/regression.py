@@ -1,0 +1,90 @@
+"""MicroPython emitters of the regression stages (``sensorflow/stages/models/regression.py``):
+the classifiers' kernels (tree walk, k-NN search, dense layers) with one value written to
+``out[0]`` and class index 0."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...c.emitters.regression import value_rows
+from ..fragment import MPContext, MPFragment
+from ..registry import mp_emitter
+from .models import dense_layers, knn_metric
+from .svm import _KINDS as SVM_KINDS
+from .svm import KERNEL as SVM_KERNEL
+
+
+@mp_emitter("decision_tree_regressor", "random_forest_regressor", "extra_trees_regressor")
+def emit_tree_regressor(stage, ctx: MPContext) -> MPFragment:
+    """The node layout of the C export; leaf values as float32 pairs (``sf_tree_value.h``)."""
+    lay, hi, lo = value_rows(list(stage.trees()))
+    n_int = lay["n_internal"]
+    thr = ctx.f32_table("threshold", lay["threshold"] if n_int else [0.0])
+    feat = ctx.int_table("feature", lay["feature"] if n_int else [0])
+    child = ctx.int_table("child", lay["child"] if n_int else [0])
+    root = ctx.int_table("root", lay["root"])
+    hit, lot = ctx.f32_table("hi", hi), ctx.f32_table("lo", lo)
+    return MPFragment(
+        [
+            f"{ctx.out}[0] = rt.forest_value({ctx.inp}, {feat}, {thr}, {child}, {root}, {hit}, {lot}, {n_int})",
+            "label = 0",
+        ]
+    )
+
+
+@mp_emitter("knn_regressor")
+def emit_knn_regressor(stage, ctx: MPContext) -> MPFragment:
+    X = np.asarray(stage.fit_X_, dtype=np.float32)
+    n, d = X.shape
+    p = stage.params
+    k = p.n_neighbors
+    metric, power = knn_metric(p.metric, p.p)
+    Xt = ctx.f32_table("X", X)
+    y = ctx.f32_table("y", stage.fit_y_)
+    bd = ctx.buffer("best_d", k, "f")
+    bi = ctx.buffer("best_i", k, "i")
+    return MPFragment(
+        [
+            f"{ctx.out}[0] = rt.knn_value({ctx.inp}, {Xt}, {y}, {n}, {d}, {k}, {metric}, {power!r}, "
+            f"{p.weights == 'distance'}, {bd}, {bi})",
+            "label = 0",
+        ]
+    )
+
+
+@mp_emitter("linear", "ridge")
+def emit_linear_regressor(stage, ctx: MPContext) -> MPFragment:
+    coef = np.asarray(stage.coef_, dtype=np.float64)
+    W = ctx.f32_table("coef", coef)
+    b = ctx.f32_table("intercept", stage.intercept_)
+    return MPFragment([f"rt.dense({ctx.inp}, {len(coef)}, {W}, {b}, 1, {ctx.out}, 0)", "label = 0"])
+
+
+@mp_emitter("mlp_regressor")
+def emit_mlp_regressor(stage, ctx: MPContext) -> MPFragment:
+    code, src = dense_layers(stage, ctx)
+    return MPFragment([*code, f"{ctx.out}[0] = {src}[0]", "label = 0"])
+
+
+@mp_emitter("svr")
+def emit_svr(stage, ctx: MPContext) -> MPFragment:
+    """The ``svm`` emitter's kernels (``svm.KERNEL``, printed once per module) as one class pair
+    holding every support vector: ``sum coef K + intercept`` with compensated sums."""
+    p = stage.params
+    if not any(t.startswith("def _svm_sum(") for t in ctx.tables):
+        ctx.tables.append(SVM_KERNEL)
+    b = ctx.f32_table("b", stage.intercept_)
+    dec = ctx.buffer("dec", 1)
+    if p.kernel == "linear":
+        W = stage.primal()
+        code = [f"_svm_linear({ctx.inp}, {len(W)}, {ctx.f32_table('W', W)}, {b}, 1, {dec})"]
+    else:
+        sv = np.asarray(stage.support_vectors_, dtype=np.float64)
+        n_sv, d = sv.shape
+        code = [
+            f"_svm_decisions({ctx.inp}, {d}, {ctx.f32_table('sv', sv)}, {n_sv}, {SVM_KINDS[p.kernel]}, "
+            f"{ctx.scalar('gamma', stage.gamma_)}, {ctx.scalar('coef0', p.coef0)}, {int(p.degree)}, "
+            f"{ctx.f32_table('coef', stage.dual_coef_)}, {ctx.int_table('start', [0, n_sv, n_sv])}, {b}, 2, "
+            f"{ctx.buffer('kv', n_sv)}, {dec})"
+        ]
+    return MPFragment([*code, f"{ctx.out}[0] = {dec}[0]", "label = 0"])

@@ -1,0 +1,267 @@
+/* sf_q15: fixed-point front end (see sf_q15.h; numpy reference sensorflow/dsp/fixed.py). */
+#include "sf_q15.h"
+
+#include <string.h>
+
+static int16_t sf_q15_count(float v, int32_t k)
+{
+    uint32_t u, e, m;
+    int32_t shift;
+    uint32_t a;
+    memcpy(&u, &v, sizeof u);
+    e = (u >> 23) & 0xFFu;
+    m = u & 0x7FFFFFu;
+    if (e == 0xFFu) {
+        if (m != 0u) return 0; /* NaN */
+        a = 32768u;            /* +-inf saturate */
+    } else {
+        if (e == 0u) {
+            e = 1u; /* subnormal: no implicit bit */
+        } else {
+            m |= 0x800000u;
+        }
+        shift = 150 - k - (int32_t)e; /* |v| * 2^k = m * 2^-shift */
+        if (shift <= 0) {
+            a = (shift < -8) ? 32768u : m << (uint32_t)(-shift);
+            if (a > 32768u) a = 32768u;
+        } else if (shift > 24) {
+            a = 0u;
+        } else {
+            a = (m + (1u << (uint32_t)(shift - 1))) >> (uint32_t)shift;
+            if (a > 32768u) a = 32768u;
+        }
+    }
+    if (u >> 31) return (int16_t)(-(int32_t)a);
+    return (int16_t)(a > 32767u ? 32767u : a);
+}
+
+void sf_q15_quantize(const float *src, uint32_t stride, uint32_t n, int32_t k, int16_t *dst)
+{
+    uint32_t i;
+    for (i = 0; i < n; i++) dst[i] = sf_q15_count(src[i * stride], k);
+}
+
+void sf_q15_stats_sums(const int16_t *x, uint32_t n, sf_q15_sums *s)
+{
+    uint32_t i;
+    int32_t sum = 0, abs_sum = 0, lo = x[0], hi = x[0];
+    int64_t sq = 0;
+    uint32_t cross = 0;
+    int prev = x[0] < 0;
+    for (i = 0; i < n; i++) {
+        int32_t v = x[i];
+        int neg = v < 0;
+        sum += v;
+        abs_sum += neg ? -v : v;
+        sq += (int64_t)(v * v);
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        cross += (uint32_t)(neg != prev);
+        prev = neg;
+    }
+    s->sum = sum;
+    s->abs_sum = abs_sum;
+    s->min = lo;
+    s->max = hi;
+    s->sum_sq = sq;
+    s->crossings = cross;
+    s->n = n;
+}
+
+uint32_t sf_q15_isqrt64(uint64_t v)
+{
+    uint64_t r = 0, bit = (uint64_t)1 << 62;
+    while (bit > v) bit >>= 2;
+    while (bit != 0u) {
+        if (v >= r + bit) {
+            v -= r + bit;
+            r = (r >> 1) + bit;
+        } else {
+            r >>= 1;
+        }
+        bit >>= 2;
+    }
+    return (uint32_t)r;
+}
+
+int64_t sf_q15_stat_code(const sf_q15_sums *s, uint32_t id)
+{
+    int64_t n = (int64_t)s->n, var = n * s->sum_sq - (int64_t)s->sum * s->sum;
+    switch (id) {
+    case 0u: return s->sum;
+    case 1u: return sf_q15_isqrt64((uint64_t)var);
+    case 2u: return var;
+    case 3u: return sf_q15_isqrt64((uint64_t)(n * s->sum_sq));
+    case 4u: return s->min;
+    case 5u: return s->max;
+    case 6u: return (int64_t)s->max - s->min;
+    case 7u: return s->abs_sum;
+    case 10u: return s->crossings;
+    case 12u: return s->sum_sq;
+    default: return 0;
+    }
+}
+
+void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const int16_t *wi)
+{
+    uint32_t half, i, j;
+    for (half = 1u; half < n; half <<= 1) {
+        uint32_t step = n / (2u * half);
+        for (i = 0; i < n; i += 2u * half) { /* twiddle 1: exact, no multiply */
+            uint32_t b = i + half;
+            int32_t ar = re[i], ai = im[i], tr = re[b], ti = im[b];
+            re[i] = (ar + tr) >> 1;
+            im[i] = (ai + ti) >> 1;
+            re[b] = (ar - tr) >> 1;
+            im[b] = (ai - ti) >> 1;
+        }
+        for (j = 1u; j < half; j++) {
+            int32_t c = wr[j * step], s = wi[j * step];
+            for (i = j; i < n; i += 2u * half) {
+                uint32_t b = i + half;
+                int32_t ar = re[i], ai = im[i];
+                int32_t tr = (re[b] * c - im[b] * s) >> 15, ti = (re[b] * s + im[b] * c) >> 15;
+                re[i] = (ar + tr) >> 1;
+                im[i] = (ai + ti) >> 1;
+                re[b] = (ar - tr) >> 1;
+                im[b] = (ai - ti) >> 1;
+            }
+        }
+    }
+}
+
+void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands)
+{
+    uint32_t h = cfg->n_fft / 2u, t, i;
+    int32_t *re = work, *im = work + h;
+    for (i = 0; i < cfg->n_bands; i++) bands[i] = 0u;
+    for (t = 0; t < cfg->n_frames; t++) {
+        const int16_t *f = x + t * cfg->hop;
+        for (i = 0; i < h; i++) {
+            uint32_t j = 2u * cfg->bitrev[i];
+            re[i] = ((int32_t)f[j] * cfg->window[j] + 16384) >> 15;
+            im[i] = ((int32_t)f[j + 1u] * cfg->window[j + 1u] + 16384) >> 15;
+        }
+        sf_q15_fft(re, im, h, cfg->wr, cfg->wi);
+        for (i = 0; i <= h; i++) {
+            uint32_t b = cfg->band_of_bin[i], k = (i == h) ? 0u : i, m = (i == 0u) ? 0u : h - i;
+            int32_t zr = re[k], zi = im[k], yr = re[m], yi = im[m], xr, xi;
+            if (b == 0xFFFFu) continue;
+            /* |Z| <= 46341 and |A|, |B| <= 1 in q15: each complex product fits int32 */
+            xr = (((zr * cfg->ar[i] - zi * cfg->ai[i]) >> 1) + ((yr * cfg->br[i] + yi * cfg->bi[i]) >> 1)) >> 15;
+            xi = (((zr * cfg->ai[i] + zi * cfg->ar[i]) >> 1) + ((yr * cfg->bi[i] - yi * cfg->br[i]) >> 1)) >> 15;
+            bands[b] += (uint64_t)((uint32_t)(xr * xr) + (uint32_t)(xi * xi));
+        }
+    }
+}
+
+/* round(log2(1 + i / 256) * 65536), i = 0..256 */
+static const int32_t sf_q15_log2_table[257] = {
+    0, 369, 736, 1102, 1466, 1829, 2190, 2551, 2909, 3267, 3623, 3978,
+    4331, 4683, 5034, 5384, 5732, 6079, 6425, 6769, 7112, 7454, 7795, 8134,
+    8473, 8810, 9146, 9480, 9814, 10146, 10477, 10807, 11136, 11464, 11791, 12116,
+    12440, 12764, 13086, 13407, 13727, 14046, 14363, 14680, 14996, 15310, 15624, 15937,
+    16248, 16559, 16868, 17177, 17484, 17791, 18096, 18401, 18704, 19007, 19308, 19609,
+    19909, 20207, 20505, 20802, 21098, 21393, 21687, 21980, 22272, 22564, 22854, 23144,
+    23433, 23720, 24007, 24293, 24579, 24863, 25146, 25429, 25711, 25992, 26272, 26551,
+    26830, 27108, 27384, 27660, 27936, 28210, 28484, 28757, 29029, 29300, 29571, 29840,
+    30109, 30378, 30645, 30912, 31178, 31443, 31707, 31971, 32234, 32496, 32758, 33019,
+    33279, 33538, 33797, 34055, 34312, 34569, 34825, 35080, 35334, 35588, 35841, 36094,
+    36346, 36597, 36847, 37097, 37346, 37595, 37842, 38090, 38336, 38582, 38827, 39072,
+    39316, 39559, 39802, 40044, 40286, 40527, 40767, 41006, 41246, 41484, 41722, 41959,
+    42196, 42432, 42667, 42902, 43137, 43370, 43603, 43836, 44068, 44300, 44530, 44761,
+    44990, 45220, 45448, 45676, 45904, 46131, 46357, 46583, 46809, 47034, 47258, 47482,
+    47705, 47928, 48150, 48372, 48593, 48813, 49034, 49253, 49472, 49691, 49909, 50127,
+    50344, 50560, 50776, 50992, 51207, 51422, 51636, 51850, 52063, 52276, 52488, 52700,
+    52911, 53122, 53332, 53542, 53751, 53960, 54169, 54377, 54584, 54791, 54998, 55204,
+    55410, 55615, 55820, 56025, 56229, 56432, 56635, 56838, 57040, 57242, 57443, 57644,
+    57845, 58045, 58245, 58444, 58643, 58841, 59039, 59237, 59434, 59631, 59827, 60023,
+    60219, 60414, 60609, 60803, 60997, 61190, 61384, 61576, 61769, 61961, 62152, 62343,
+    62534, 62725, 62915, 63104, 63294, 63483, 63671, 63859, 64047, 64234, 64421, 64608,
+    64794, 64980, 65166, 65351, 65536
+};
+
+int32_t sf_q15_log2_q16(uint64_t v)
+{
+    uint64_t w = v;
+    uint32_t e = 0, b, y, f, i, r;
+    if (v == 0u) return 0;
+    for (b = 32u; b != 0u; b >>= 1) {
+        if ((w >> b) != 0u) {
+            w >>= b;
+            e += b;
+        }
+    }
+    y = (e <= 31u) ? (uint32_t)(v << (31u - e)) : (uint32_t)(v >> (e - 31u));
+    f = y - 0x80000000u;
+    i = f >> 23;
+    r = (f >> 7) & 0xFFFFu;
+    return (int32_t)(e << 16) + sf_q15_log2_table[i] +
+           (((sf_q15_log2_table[i + 1u] - sf_q15_log2_table[i]) * (int32_t)r) >> 16);
+}
+
+void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_t *work, int16_t *shifted,
+                   int32_t *db)
+{
+    uint32_t n = cfg->n_fft, h = n / 2u, i, j, k, peak = 0, bits = 0, s = 0, pos = 0;
+    int32_t *re = work, *im = work + h;
+    uint32_t *power = (uint32_t *)work + n; /* h + 1 words after the FFT buffer */
+    for (i = 0; i < n; i++) {
+        int32_t v = frame[i];
+        uint32_t a = (uint32_t)(v < 0 ? -v : v);
+        if (a > peak) peak = a;
+    }
+    if (peak != 0u) {
+        uint32_t p = peak;
+        while (p > 1u) {
+            p >>= 1;
+            bits++;
+        }
+        s = bits < 14u ? 14u - bits : 0u;
+    }
+    for (i = 0; i < n; i++) shifted[i] = (int16_t)(frame[i] * (1 << s));
+    for (i = 0; i < h; i++) {
+        uint32_t t = 2u * cfg->bitrev[i];
+        re[i] = ((int32_t)shifted[t] * cfg->window[t] + 16384) >> 15;
+        im[i] = ((int32_t)shifted[t + 1u] * cfg->window[t + 1u] + 16384) >> 15;
+    }
+    sf_q15_fft(re, im, h, cfg->wr, cfg->wi);
+    for (i = 0; i <= h; i++) {
+        uint32_t kk = (i == h) ? 0u : i, m = (i == 0u) ? 0u : h - i;
+        int32_t zr = re[kk], zi = im[kk], yr = re[m], yi = im[m], xr, xi;
+        xr = (((zr * cfg->ar[i] - zi * cfg->ai[i]) >> 1) + ((yr * cfg->br[i] + yi * cfg->bi[i]) >> 1)) >> 15;
+        xi = (((zr * cfg->ai[i] + zi * cfg->ar[i]) >> 1) + ((yr * cfg->bi[i] - yi * cfg->br[i]) >> 1)) >> 15;
+        power[i] = (uint32_t)(xr * xr) + (uint32_t)(xi * xi);
+    }
+    for (j = 0; j < cfg->n_mels; j++) {
+        uint64_t acc = 0;
+        for (k = 0; k < cfg->mel_len[j]; k++) acc += (uint64_t)power[cfg->mel_start[j] + k] * (uint16_t)cfg->mel_w[pos + k];
+        pos += cfg->mel_len[j];
+        db[j] = (int32_t)(((int64_t)(sf_q15_log2_q16(acc) + cfg->offset_q16 - (int32_t)(s << 17)) * 98642) >> 15);
+    }
+}
+
+void sf_q15_dct(const int16_t *d, uint32_t n_out, uint32_t n_in, const int32_t *x, int32_t *out)
+{
+    uint32_t i, j;
+    for (i = 0; i < n_out; i++) {
+        int64_t acc = 0;
+        for (j = 0; j < n_in; j++) acc += (int64_t)d[i * n_in + j] * x[j];
+        out[i] = (int32_t)(acc >> 15);
+    }
+}
+
+int32_t sf_q15_rint(float w)
+{
+    int32_t c = (int32_t)w; /* toward zero */
+    float d = w - (float)c; /* exact */
+    if (d > 0.5f || (d == 0.5f && (c & 1))) c++;
+    else if (d < -0.5f || (d == -0.5f && (c & 1))) c--;
+    return c;
+}
+
+float sf_q15_feature(int64_t code, float fscale)
+{
+    if (code >= INT32_MIN && code <= INT32_MAX) return (float)(int32_t)code * fscale;
+    return (float)code * fscale;
+}

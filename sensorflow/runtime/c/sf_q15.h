@@ -1,0 +1,91 @@
+/* sf_q15: fixed-point front end (q15 samples, q31 and wider accumulators) for boards without
+ * an FPU. sensorflow/dsp/fixed.py is its numpy reference and computes the same integers:
+ * - counts: round(x * 2^k) half away from zero, saturated to int16, NaN -> 0, from the float
+ *   bits (no floating-point operation);
+ * - window: (q * w + 16384) >> 15 with q15 taps;
+ * - real FFT as CMSIS-DSP's arm_rfft_q15: the n/2-point complex FFT of x[2i] + j x[2i+1]
+ *   (radix-2 decimation in time, every stage scaled by 1/2, q15 twiddles, products >> 15,
+ *   the twiddle 1 exact), then the split X[k] = A[k] Z[k] + B[k] conj Z[n/2-k], each
+ *   product >> 1 and the sum >> 15, in int32: output FFT / n;
+ * - power re^2 + im^2 in uint32, band sums over frames and bins in uint64;
+ * - a feature is (float)code * fscale (one int -> float conversion, one multiply). */
+#ifndef SF_Q15_H
+#define SF_Q15_H
+
+#include <stdint.h>
+
+#include "sf_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* dst[i] = counts of src[i * stride], i < n (2^-k physical units per count). */
+void sf_q15_quantize(const float *src, uint32_t stride, uint32_t n, int32_t k, int16_t *dst);
+
+/* Sums of one channel of int16 counts, from which every statistic's code follows. */
+typedef struct {
+    int32_t sum, abs_sum, min, max;
+    int64_t sum_sq;
+    uint32_t crossings; /* sign changes between neighbours, 0 counting as positive */
+    uint32_t n;
+} sf_q15_sums;
+
+void sf_q15_stats_sums(const int16_t *x, uint32_t n, sf_q15_sums *s);
+/* The integer code of statistic `id` (sf_stats' SF_STAT_* order: mean 0, std 1, var 2, rms 3,
+ * min 4, max 5, ptp 6, abs_mean 7, zero_crossing_rate 10, energy 12). */
+int64_t sf_q15_stat_code(const sf_q15_sums *s, uint32_t id);
+
+/* floor(sqrt(v)), exact. */
+uint32_t sf_q15_isqrt64(uint64_t v);
+
+/* In-place scaled radix-2 complex FFT of n (a power of two) bit-reversed points. */
+void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const int16_t *wi);
+
+typedef struct {
+    uint16_t n_fft, hop, n_frames, n_bands;
+    const int16_t *window;       /* n_fft q15 taps */
+    const int16_t *wr, *wi;      /* n_fft / 4 q15 twiddles of the n_fft / 2-point FFT: cos, -sin */
+    const uint16_t *bitrev;      /* n_fft / 2 */
+    const int16_t *ar, *ai, *br, *bi; /* n_fft / 2 + 1 q15 split coefficients */
+    const uint16_t *band_of_bin; /* n_fft / 2 + 1; 0xFFFF: in no band */
+} sf_q15_bands_config;
+
+/* bands[b]: power of the frames of x summed over band b's bins and the frames.
+ * work: n_fft int32. */
+void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands);
+
+/* Log-mel of one frame (numpy reference sensorflow/dsp/fixed_mel.py): block-floating-point
+ * shift to the frame's peak, q15 window, real FFT, power, sparse q15 mel weights summed in
+ * uint64, Q16 log2 (table + linear interpolation), dB in Q16. */
+typedef struct {
+    uint16_t n_fft, n_mels;
+    const int16_t *window;            /* n_fft q15 taps */
+    const int16_t *wr, *wi;           /* n_fft / 4 twiddles of the n_fft / 2-point FFT */
+    const uint16_t *bitrev;           /* n_fft / 2 */
+    const int16_t *ar, *ai, *br, *bi; /* n_fft / 2 + 1 split coefficients */
+    const uint16_t *mel_start, *mel_len; /* first bin and bins of each mel band */
+    const int16_t *mel_w;             /* the bands' q15 weights back to back */
+    int32_t offset_q16;               /* Q16 log2 of the physical power per unit of a mel sum */
+} sf_q15_logmel_config;
+
+/* Q16 log2(v), 0 for v <= 1. */
+int32_t sf_q15_log2_q16(uint64_t v);
+/* db[j] (Q16 dB) of the n_fft int16 counts of frame; work: n_fft + n_fft / 2 + 1 int32 (FFT
+ * buffer, then the power spectrum), shifted: n_fft int16. */
+void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_t *work, int16_t *shifted,
+                   int32_t *db);
+/* out[i] = (sum_j d[i * n_in + j] * x[j]) >> 15 (q15 matrix, Q16 in and out). */
+void sf_q15_dct(const int16_t *d, uint32_t n_out, uint32_t n_in, const int32_t *x, int32_t *out);
+
+/* round(w) to nearest, ties to even, |w| < 2^31 (numpy.rint), with no libm call. */
+int32_t sf_q15_rint(float w);
+
+/* (float)code * fscale */
+float sf_q15_feature(int64_t code, float fscale);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SF_Q15_H */

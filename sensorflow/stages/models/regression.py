@@ -1,0 +1,537 @@
+"""Regression model stages: vector -> one number per window, after scikit-learn's regressors.
+
+``decision_tree_regressor``, ``random_forest_regressor``, ``extra_trees_regressor`` (trees
+whose leaves hold values: the node tables of the classifier trees, ``value_`` one column),
+``knn_regressor``, ``linear`` (``LinearRegression``), ``ridge`` (``Ridge``),
+``mlp_regressor`` (``MLPRegressor``) and ``svr`` (``SVR``, linear / rbf / poly kernels, sharing
+the ``svm`` stage's kernel). The target is one float per window.
+
+Contract (the classifiers' API with one output): ``classes_`` is ``["value"]``, the output spec
+``scores`` of shape ``(1,)``; ``predict(X)`` gives float64 values equal to scikit-learn's
+``predict``; ``transform(X)`` the same as ``(n, 1)`` in the input dtype; the "label" of every
+window is 0. Trees: a forest's value is the sum of its trees' leaf values in tree order divided
+by the number of trees (``RandomForestRegressor.predict``). k-NN: the mean (or 1/distance
+weighted mean) of the k nearest training targets, ties at the k-th neighbour to the lower index.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from ...cost import Cost
+from ...errors import ConfigError, DataError
+from ...registry import register
+from ...spec import Spec
+from ..base import StageParams
+from .base import Model
+from .knn import nearest
+from .mlp import _HIDDEN, MLP
+from .svm import kernel_values
+from .trees import MaxFeatures, _forest_kwargs, _Trees
+
+TARGET = "value"
+
+
+def regression_targets(y, where: str = "") -> np.ndarray:
+    """``y`` as float64 values (numbers, or strings of numbers as datasets keep non-integer
+    labels), one per window; a DataError naming the first label that is not a number."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise DataError(f"{where or 'regression'}: targets must be one number per window, got shape {y.shape}")
+    if y.dtype.kind in "iufb":
+        out = y.astype(np.float64)
+    else:
+        out = np.empty(len(y), dtype=np.float64)
+        for i, v in enumerate(y.tolist()):
+            try:
+                out[i] = float(v)
+            except (TypeError, ValueError):
+                raise DataError(
+                    f"{where or 'regression'}: target {v!r} (window {i}) is not a number; a regression model "
+                    "needs numeric targets (dataset labels or the recipe's target option)"
+                ) from None
+    if not np.all(np.isfinite(out)):
+        raise DataError(f"{where or 'regression'}: a target is NaN or infinite")
+    return out
+
+
+class Regressor(Model):
+    """A model with one numeric output (see the module docstring)."""
+
+    task: ClassVar[str] = "regression"
+    bit_exact: ClassVar[bool] = False
+    """True when the exports give the float32 of scikit-learn's value bit for bit (trees)."""
+
+    def _learned_target(self, y) -> np.ndarray:
+        values = regression_targets(y, f"stage '{self.name}'")
+        if len(values) < 2:
+            raise DataError(f"stage '{self.name}': needs at least two windows to learn")
+        self.classes_ = [TARGET]
+        return values
+
+    def _after_fit(self) -> None:
+        if self.input_spec_ is not None:
+            self.output_spec_ = Spec.scores([TARGET])
+
+    def check_learned(self, values) -> None:
+        """The base checks, and ``classes_`` exactly ``["value"]``."""
+        from ...errors import ArtifactError
+
+        classes = values.get("classes_")
+        if isinstance(classes, np.ndarray):
+            classes = classes.tolist()
+        if classes != [TARGET]:
+            raise ArtifactError(f"'classes_' of a regression model must be {[TARGET]}, got {classes!r:.60}")
+        super(Model, self).check_learned(values)
+
+    def predict(self, X) -> np.ndarray:
+        """Values (float64), equal to scikit-learn's ``predict``."""
+        return self._values(self._checked(X))
+
+    def _values(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _proba(self, X):
+        """The value as one score column (float64)."""
+        return self._values(X)[:, None]
+
+    def _predict_index(self, X):
+        return np.zeros(len(X), dtype=np.int64)
+
+    @classmethod
+    def example_input(cls, params, rng):
+        """Five features and a smooth target around 1000 (so relative tolerances are tested)."""
+        n = 60
+        X = rng.standard_normal((n, 5)).astype(np.float32)
+        y = 1000.0 + 40.0 * X[:, 0] - 25.0 * X[:, 1] * X[:, 2] + 10.0 * np.sin(X[:, 3]) + rng.standard_normal(n)
+        return Spec.vector([f"f{i}" for i in range(5)]), X, y
+
+
+# ---------------------------------------------------------------------------- trees
+class _RegTreeParams(StageParams):
+    max_depth: int | None = Field(None, ge=1, description="deepest split level (None = grow until pure)")
+    min_samples_split: int = Field(2, ge=2)
+    min_samples_leaf: int = Field(1, ge=1)
+    max_leaf_nodes: int | None = Field(None, ge=2)
+    criterion: Literal["squared_error", "friedman_mse", "absolute_error", "poisson"] = "squared_error"
+    random_state: int = 0
+
+
+class _RegTrees(Regressor, _Trees):
+    """Trees with one value per leaf: ``value_`` ``(n_nodes, 1)``, scikit-learn's ``tree_.value``."""
+
+    bit_exact = True
+
+    def _fit(self, X, y):
+        values = self._learned_target(y)
+        est = self._estimator().fit(X, values)
+        self._store_trees(getattr(est, "estimators_", [est]))
+        self._after_fit()
+
+    def check_learned(self, values) -> None:
+        """The tree tables (as the classifiers'), ``value_`` one column of values."""
+        Regressor.check_learned(self, values)
+        _Trees._check_tables(self, values, 1, fractions=False)
+
+    def _values(self, X):
+        leaves = self.apply(X)
+        out = self.value_[self.offsets_[0] + leaves[:, 0], 0].copy()
+        if self.n_trees == 1:
+            return out
+        for t in range(1, self.n_trees):
+            out += self.value_[self.offsets_[t] + leaves[:, t], 0]
+        out /= self.n_trees
+        return out
+
+    def cost(self, board=None) -> Cost:
+        n_nodes = int(self.offsets_[-1]) if self.offsets_ is not None else 1
+        n_leaves = int(np.sum(self.left_ < 0)) if self.left_ is not None else 1
+        depth = self.depth() if self.offsets_ is not None else 1
+        n_trees = self.n_trees if self.offsets_ is not None else 1
+        # inner node: threshold f32 + feature + two children (16 B at most); leaf: value as two f32
+        flash = (n_nodes - n_leaves) * 16 + n_leaves * 8 + 4 * n_trees + 256
+        return Cost(flash_bytes=flash, ram_bytes=16, ops=n_trees * (2 * depth + 8))
+
+    @classmethod
+    def examples(cls):
+        return [{"max_depth": 6}, {}]
+
+
+@register
+class DecisionTreeRegressor(_RegTrees):
+    """``sklearn.tree.DecisionTreeRegressor``: the value of the leaf reached."""
+
+    name = "decision_tree_regressor"
+
+    class Params(_RegTreeParams):
+        type: Literal["decision_tree_regressor"] = "decision_tree_regressor"
+        max_features: MaxFeatures = None
+
+    def _estimator(self):
+        from sklearn.tree import DecisionTreeRegressor as Sk
+
+        p = self.params
+        return Sk(
+            criterion=p.criterion,
+            max_depth=p.max_depth,
+            min_samples_split=p.min_samples_split,
+            min_samples_leaf=p.min_samples_leaf,
+            max_leaf_nodes=p.max_leaf_nodes,
+            max_features=p.max_features,
+            random_state=p.random_state,
+        )
+
+
+class _RegForestParams(_RegTreeParams):
+    n_estimators: int = Field(10, ge=1, le=1000, description="number of trees")
+    max_features: MaxFeatures = 1.0
+
+
+@register
+class RandomForestRegressor(_RegTrees):
+    """``sklearn.ensemble.RandomForestRegressor``: the mean of the trees' leaf values."""
+
+    name = "random_forest_regressor"
+
+    class Params(_RegForestParams):
+        type: Literal["random_forest_regressor"] = "random_forest_regressor"
+        bootstrap: bool = True
+
+    def _estimator(self):
+        from sklearn.ensemble import RandomForestRegressor as Sk
+
+        return Sk(**_forest_kwargs(self.params, classifier=False))
+
+    @classmethod
+    def examples(cls):
+        return [{"n_estimators": 6, "max_depth": 5}, {"n_estimators": 3}]
+
+
+@register
+class ExtraTreesRegressor(_RegTrees):
+    """``sklearn.ensemble.ExtraTreesRegressor`` (random thresholds): the mean of the trees' leaf values."""
+
+    name = "extra_trees_regressor"
+
+    class Params(_RegForestParams):
+        type: Literal["extra_trees_regressor"] = "extra_trees_regressor"
+        bootstrap: bool = False
+
+    def _estimator(self):
+        from sklearn.ensemble import ExtraTreesRegressor as Sk
+
+        return Sk(**_forest_kwargs(self.params, classifier=False))
+
+    @classmethod
+    def examples(cls):
+        return [{"n_estimators": 6, "max_depth": 5}, {"n_estimators": 3}]
+
+
+# ---------------------------------------------------------------------------- k-NN
+@register
+class KNNRegressor(Regressor):
+    """``sklearn.neighbors.KNeighborsRegressor``: the mean (uniform) or 1/distance weighted mean
+    of the ``n_neighbors`` nearest training targets; ties at the k-th neighbour to the lower index."""
+
+    name = "knn_regressor"
+
+    class Params(StageParams):
+        type: Literal["knn_regressor"] = "knn_regressor"
+        n_neighbors: int = Field(5, ge=1)
+        weights: Literal["uniform", "distance"] = "uniform"
+        metric: Literal["euclidean", "manhattan", "chebyshev", "minkowski"] = "euclidean"
+        p: float = Field(2.0, ge=1, description="power of the minkowski metric")
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.fit_X_ = self.fit_y_ = None
+
+    def _fit(self, X, y):
+        values = self._learned_target(y)
+        if len(X) < self.params.n_neighbors:
+            raise ConfigError(
+                f"n_neighbors={self.params.n_neighbors} but only {len(X)} training windows", key=("n_neighbors",)
+            )
+        self.fit_X_ = np.array(X)
+        self.fit_y_ = values
+        self._after_fit()
+
+    def check_learned(self, values) -> None:
+        """``fit_X_`` ``(n, n_features)`` with n >= n_neighbors; ``fit_y_`` ``(n,)`` targets."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        fit_x = L.array(values, "fit_X_", "f", shape=(None, self._learned_n_features()))
+        L.array(values, "fit_y_", "f", shape=(len(fit_x),))
+        if len(fit_x) < self.params.n_neighbors:
+            raise ArtifactError(f"'fit_X_' has {len(fit_x)} rows, fewer than n_neighbors={self.params.n_neighbors}")
+
+    def _values(self, X):
+        p = self.params
+        dist, ind = nearest(np.asarray(X), self.fit_X_, p.n_neighbors, p.metric, p.p)
+        y = self.fit_y_[ind]
+        if p.weights == "uniform":
+            return np.mean(y, axis=1)
+        with np.errstate(divide="ignore"):
+            w = 1.0 / dist
+        inf_mask = np.isinf(w)
+        inf_row = np.any(inf_mask, axis=1)
+        w[inf_row] = inf_mask[inf_row]
+        return np.sum(y * w, axis=1) / np.sum(w, axis=1)
+
+    def cost(self, board=None) -> Cost:
+        n, d = self.fit_X_.shape if self.fit_X_ is not None else (60, self.n_features)
+        k = self.params.n_neighbors
+        return Cost(flash_bytes=n * (4 * d + 4) + 256, ram_bytes=8 * k + 8, ops=n * (3 * d + k))
+
+    @classmethod
+    def examples(cls):
+        return [{}, {"n_neighbors": 3, "weights": "distance", "metric": "manhattan"}]
+
+
+# ---------------------------------------------------------------------------- linear
+class _LinearRegressor(Regressor):
+    """``X @ coef_ + intercept_`` as scikit-learn's ``LinearModel.predict`` (``coef_`` 1-D, kept
+    in the dtype scikit-learn fitted it in)."""
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.coef_ = self.intercept_ = None
+
+    def _estimator(self):
+        raise NotImplementedError
+
+    def _fit(self, X, y):
+        values = self._learned_target(y)
+        est = self._estimator().fit(X, values)
+        self.coef_ = np.asarray(est.coef_).ravel()
+        self.intercept_ = np.atleast_1d(np.asarray(est.intercept_))
+        self._after_fit()
+
+    def check_learned(self, values) -> None:
+        """``coef_`` ``(n_features,)`` and ``intercept_`` ``(1,)``."""
+        super().check_learned(values)
+        from .. import learned as L
+
+        L.array(values, "coef_", "f", shape=(self._learned_n_features(),))
+        L.array(values, "intercept_", "f", shape=(1,))
+
+    def _values(self, X):
+        return np.asarray(np.asarray(X) @ self.coef_ + self.intercept_[0], dtype=np.float64)
+
+    def cost(self, board=None) -> Cost:
+        d = self.n_features
+        return Cost(flash_bytes=4 * (d + 1) + 256, ram_bytes=8, ops=2 * d + 2)
+
+
+@register
+class Linear(_LinearRegressor):
+    """``sklearn.linear_model.LinearRegression`` (ordinary least squares)."""
+
+    name = "linear"
+
+    class Params(StageParams):
+        type: Literal["linear"] = "linear"
+        fit_intercept: bool = True
+
+    def _estimator(self):
+        from sklearn.linear_model import LinearRegression
+
+        return LinearRegression(fit_intercept=self.params.fit_intercept)
+
+
+@register
+class Ridge(_LinearRegressor):
+    """``sklearn.linear_model.Ridge`` (least squares with an L2 penalty ``alpha``)."""
+
+    name = "ridge"
+
+    class Params(StageParams):
+        type: Literal["ridge"] = "ridge"
+        alpha: float = Field(1.0, ge=0, description="L2 penalty")
+        fit_intercept: bool = True
+
+    def _estimator(self):
+        from sklearn.linear_model import Ridge as Sk
+
+        return Sk(alpha=self.params.alpha, fit_intercept=self.params.fit_intercept)
+
+    @classmethod
+    def examples(cls):
+        return [{}, {"alpha": 10.0}]
+
+
+# ---------------------------------------------------------------------------- MLP
+@register
+class MLPRegressor(Regressor):
+    """``sklearn.neural_network.MLPRegressor``: dense layers with a relu / tanh / logistic /
+    identity activation and one linear output unit (weights as the ``mlp`` stage keeps them)."""
+
+    name = "mlp_regressor"
+
+    class Params(StageParams):
+        type: Literal["mlp_regressor"] = "mlp_regressor"
+        hidden_layer_sizes: list[int] = Field(default_factory=lambda: [32], description="width of each hidden layer")
+        activation: Literal["relu", "tanh", "logistic", "identity"] = "relu"
+        alpha: float = Field(1e-4, ge=0, description="L2 penalty")
+        learning_rate_init: float = Field(1e-3, gt=0)
+        max_iter: int = Field(500, ge=1)
+        random_state: int = 0
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.layer_sizes_ = self.weights_ = self.biases_ = None
+
+    def _fit(self, X, y):
+        from sklearn.neural_network import MLPRegressor as Sk
+
+        values = self._learned_target(y)
+        p = self.params
+        est = Sk(
+            hidden_layer_sizes=tuple(p.hidden_layer_sizes),
+            activation=p.activation,
+            alpha=p.alpha,
+            learning_rate_init=p.learning_rate_init,
+            max_iter=p.max_iter,
+            random_state=p.random_state,
+        )
+        est.fit(X, values)
+        self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
+        self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
+        self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
+        self._after_fit()
+
+    def check_learned(self, values) -> None:
+        """``layer_sizes_`` from n_features to one output; ``weights_``/``biases_`` flat, exactly
+        as long as those layers need."""
+        super().check_learned(values)
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        sizes = L.int_list(values, "layer_sizes_")
+        n_features = self._learned_n_features()
+        if len(sizes) < 2 or sizes[-1] != 1:
+            raise ArtifactError(f"'layer_sizes_' {sizes} does not end in one output")
+        if n_features is not None and sizes[0] != n_features:
+            raise ArtifactError(f"'layer_sizes_' starts at {sizes[0]} inputs but the model gets {n_features} features")
+        L.array(values, "weights_", "f", shape=(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])),))
+        L.array(values, "biases_", "f", shape=(sum(sizes[1:]),))
+
+    layers = MLP.layers  # (W, b) per layer, the same flat arrays
+
+    def _values(self, X):
+        a = np.asarray(X)
+        layers = list(self.layers())
+        hidden = _HIDDEN[self.params.activation]
+        for i, (W, b) in enumerate(layers):
+            a = a @ W
+            a += b
+            if i != len(layers) - 1:
+                hidden(a)
+        return a.ravel().astype(np.float64)
+
+    def cost(self, board=None) -> Cost:
+        sizes = self.layer_sizes_ or [self.n_features] + list(self.params.hidden_layer_sizes) + [1]
+        n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        n_b = sum(sizes[1:])
+        return Cost(flash_bytes=4 * (n_w + n_b) + 256, ram_bytes=4 * 2 * max(sizes), ops=n_w + 2 * n_b)
+
+    @classmethod
+    def examples(cls):
+        return [
+            {"hidden_layer_sizes": [8], "max_iter": 300},
+            {"hidden_layer_sizes": [6, 4], "activation": "tanh", "max_iter": 300},
+        ]
+
+
+# ---------------------------------------------------------------------------- SVR
+@register
+class SVR(Regressor):
+    """``sklearn.svm.SVR`` (epsilon-SVR): ``sum_s dual_coef_[s] K(x, sv_s) + intercept_`` with the
+    ``svm`` stage's kernels (linear, rbf, poly; ``gamma`` scale / auto / a number), in float64 as
+    libsvm; equal to ``SVR.predict`` to float64 rounding (libsvm sums in support-vector order)."""
+
+    name = "svr"
+
+    class Params(StageParams):
+        type: Literal["svr"] = "svr"
+        kernel: Literal["linear", "rbf", "poly"] = "rbf"
+        C: float = Field(1.0, gt=0, description="penalty of errors beyond epsilon")
+        epsilon: float = Field(0.1, ge=0, description="half width of the tube where errors cost nothing")
+        gamma: str | float = Field(
+            "scale", description="kernel coefficient: scale = 1 / (d X.var()), auto = 1 / d, or a positive number"
+        )
+        degree: int = Field(3, ge=1, le=10, description="poly kernel degree")
+        coef0: float = Field(0.0, description="poly kernel constant")
+        max_iter: int = Field(-1, ge=-1, description="libsvm iterations (-1: until tol)")
+
+        @field_validator("gamma")
+        @classmethod
+        def _gamma(cls, v):
+            if (isinstance(v, str) and v not in ("scale", "auto")) or (not isinstance(v, str) and not v > 0):
+                raise ValueError(f"gamma should be 'scale', 'auto' or a positive number, got {v!r}")
+            return v
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.support_vectors_ = self.dual_coef_ = self.intercept_ = self.gamma_ = None
+
+    def estimator(self):
+        """The unfitted ``sklearn.svm.SVR`` these params describe."""
+        from sklearn.svm import SVR as Sk
+
+        p = self.params
+        return Sk(
+            kernel=p.kernel, C=p.C, epsilon=p.epsilon, gamma=p.gamma, degree=p.degree, coef0=p.coef0,
+            max_iter=p.max_iter,
+        )  # fmt: skip
+
+    def _fit(self, X, y):
+        values = self._learned_target(y)
+        self.load_estimator(self.estimator().fit(X, values))
+        self._after_fit()
+
+    def load_estimator(self, est) -> None:
+        """Copy a fitted SVR's arrays (``dual_coef_`` as one row of n_sv)."""
+        self.support_vectors_ = np.asarray(est.support_vectors_, dtype=np.float64)
+        self.dual_coef_ = np.asarray(est.dual_coef_, dtype=np.float64).ravel()
+        self.intercept_ = np.atleast_1d(np.asarray(est.intercept_, dtype=np.float64))
+        self.gamma_ = float(est._gamma)
+
+    def check_learned(self, values) -> None:
+        """``support_vectors_`` ``(n_sv, n_features)``, ``dual_coef_`` ``(n_sv,)``, ``intercept_``
+        ``(1,)``, ``gamma_`` a positive number."""
+        super().check_learned(values)
+        from .. import learned as L
+
+        sv = L.array(values, "support_vectors_", "f", shape=(None, self._learned_n_features()))
+        L.array(values, "dual_coef_", "f", shape=(len(sv),))
+        L.array(values, "intercept_", "f", shape=(1,))
+        L.finite_number(values, "gamma_", positive=True)
+
+    def primal(self) -> np.ndarray:
+        """A linear kernel's weights ``dual_coef_ @ support_vectors_`` (float64), ``(n_features,)``."""
+        return self.dual_coef_ @ self.support_vectors_
+
+    def _values(self, X):
+        p = self.params
+        K = kernel_values(X, self.support_vectors_, p.kernel, self.gamma_, p.coef0, p.degree)
+        return K @ self.dual_coef_ + self.intercept_[0]
+
+    def cost(self, board=None) -> Cost:
+        """As the ``svm`` stage's for one class pair: linear one weight row; rbf/poly every
+        support vector, its coefficient and one kernel value (rbf: one expf, ~120 instructions)."""
+        d = self.n_features
+        n_sv = len(self.support_vectors_) if self.support_vectors_ is not None else 30
+        if self.params.kernel == "linear":
+            return Cost(flash_bytes=4 * (d + 1) + 1400, ram_bytes=8, ops=5 * d + 4)
+        per_sv = 3 * d + 120 if self.params.kernel == "rbf" else 5 * d + self.params.degree
+        return Cost(flash_bytes=4 * n_sv * (d + 1) + 24 + 1400, ram_bytes=4 * n_sv + 8, ops=n_sv * (per_sv + 8))
+
+    @classmethod
+    def examples(cls):
+        return [{}, {"kernel": "linear", "C": 10.0}, {"kernel": "poly", "degree": 2, "gamma": 0.3, "coef0": 1.0}]

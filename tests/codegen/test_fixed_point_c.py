@@ -1,0 +1,146 @@
+"""The generated C of the fixed-point stages (stats and band_energy with q15_scale) against
+their numpy reference (sensorflow.dsp.fixed): bit for bit, under the strict flags at -O2 and
+under ASan/UBSan, on noise, silence, full-scale alternation, values past int16 saturation,
+subnormals and exact half-count ties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+from conftest import need_tools
+
+from sensorflow.pipeline import Pipeline
+from sensorflow.testing import ccompare
+
+SCALES = [2**-9, 2**-4]
+
+
+def _pipeline() -> Pipeline:
+    cfg = {
+        "name": "fixed_c",
+        "sensor": {"kind": "imu", "sample_rate": 10, "channels": ["a", "b"]},
+        "window": {"length": 100, "hop": 100},
+        "stages": [
+            {
+                "type": "stats",
+                "functions": [
+                    "mean",
+                    "std",
+                    "var",
+                    "rms",
+                    "min",
+                    "max",
+                    "ptp",
+                    "abs_mean",
+                    "zero_crossing_rate",
+                    "energy",
+                ],
+                "q15_scale": SCALES,
+            },
+            {"type": "band_energy", "n_bands": 4, "n_fft": 64, "hop_length": 36, "q15_scale": SCALES},
+        ],
+    }
+    return Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
+
+
+def _windows() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((7, 100, 2)) * [10, 1000]).astype(np.float32)
+    X[1] = 0.0
+    X[2] = np.where(np.arange(100)[:, None] % 2, 1e6, -1e6)
+    X[3, :, 0], X[3, :, 1] = 3e38, 1e-40  # saturation, subnormal
+    X[4, ::2, 0] = 2**-10  # exactly half a count: rounds away from zero
+    X[4, 1::2, 0] = -(2**-10) * 3
+    X[5, :, 1] = -32768 * 2**-4  # the most negative count
+    return X
+
+
+@pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
+def test_fixed_point_c_is_bit_identical(tmp_path, sanitize):
+    need_tools("cc")
+    pipe = _pipeline()
+    X = _windows()
+    ref = pipe.transform(X).astype(np.float32)
+    got = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2").features(X)
+    np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
+
+
+@pytest.mark.parametrize("top_db", [None, 80.0])
+@pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
+def test_fixed_point_log_mel_c_is_bit_identical(tmp_path, sanitize, top_db):
+    need_tools("cc")
+    from sensorflow.dsp import synth
+
+    sr = 16000
+    stage = {"type": "log_mel", "n_fft": 512, "win_length": 400, "hop_length": 400, "center": False}
+    stage.update({"n_mels": 32, "fmin": 20, "fmax": 7600, "top_db": top_db, "q15_scale": 2**-15})
+    cfg = {
+        "name": "fixed_mel_c",
+        "sensor": {"kind": "audio", "sample_rate": sr, "channels": ["a", "b"]},
+        "window": {"length": 4000, "hop": 4000},
+        "stages": [stage],
+    }
+    pipe = Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
+    X = np.stack([synth.vowels(0.25, sr, seed=i)[:4000] for i in range(8)]).reshape(4, 4000, 2).astype(np.float32)
+    X[1] = 0.0  # silence
+    X[2, :, 1] = np.where(np.arange(4000) % 40 < 20, 2.0, -2.0)  # saturating square wave
+    ref = pipe.transform(X).astype(np.float32)
+    got = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2").features(X)
+    np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
+
+
+@pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
+def test_fixed_point_mfcc_c_is_bit_identical(tmp_path, sanitize):
+    need_tools("cc")
+    from sensorflow.dsp import synth
+
+    sr = 16000
+    stage = {"type": "mfcc", "n_fft": 512, "win_length": 400, "hop_length": 400, "center": False}
+    stage.update({"n_mels": 32, "n_mfcc": 13, "fmin": 20, "fmax": 7600, "top_db": 60.0, "q15_scale": 2**-15})
+    cfg = {
+        "name": "fixed_mfcc_c",
+        "sensor": {"kind": "audio", "sample_rate": sr, "channels": ["a"]},
+        "window": {"length": 4000, "hop": 4000},
+        "stages": [stage],
+    }
+    pipe = Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
+    X = np.stack([synth.vowels(0.25, sr, seed=i)[:4000] for i in range(4)])[:, :, None].astype(np.float32)
+    X[1] = 0.0
+    ref = pipe.transform(X).astype(np.float32)
+    got = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2").features(X)
+    np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
+
+
+@pytest.mark.parametrize("kind", ["log_mel", "mfcc"])
+def test_fixed_point_log_mel_streams_frame_by_frame(tmp_path, kind):
+    """The streaming path keeps the int16 counts of the frame being filled and a ring of the
+    last n_frames frames' Q16 dB (no window buffer of floats): every window it completes gives
+    the scores the batch path gives for that window, bit for bit, whatever the push sizes."""
+    need_tools("cc")
+    from sensorflow.dsp import synth
+
+    sr = 16000
+    stage = {"type": kind, "n_fft": 256, "win_length": 200, "hop_length": 200, "center": False, "n_mels": 20}
+    stage.update({"fmin": 20, "fmax": 7600, "top_db": 60.0, "q15_scale": 2**-15})
+    if kind == "mfcc":
+        stage["n_mfcc"] = 8
+    cfg = {
+        "name": "fixed_mel_stream",
+        "sensor": {"kind": "audio", "sample_rate": sr, "channels": ["a", "b"]},
+        "window": {"length": 2000, "hop": 400},
+        "stages": [stage, {"type": "logistic"}],
+    }
+    pipe = Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
+    signal = np.stack([synth.vowels(1.0, sr, seed=s)[:12000] for s in (1, 2)], axis=1).astype(np.float32)
+    windows = np.stack([signal[i : i + 2000] for i in range(0, 12000 - 2000 + 1, 400)])
+    pipe.fit(windows, np.arange(len(windows)) % 2)
+    h = ccompare.build(pipe, tmp_path, sanitize=True, opt="-O1")
+    assert "_pend" in (tmp_path / "sf_model.c").read_text()  # the frame-streaming state, no float window
+    _, batch_scores, feats = h.infer(windows)
+    np.testing.assert_array_equal(feats.view(np.uint32), pipe.transform(windows).astype(np.float32).view(np.uint32))
+    out = h.stream(signal, np.random.default_rng(3).integers(1, 900, 60))
+    last = np.cumsum([o["n_windows"] for o in out]) - 1
+    assert last[-1] == len(windows) - 1
+    for o, w in zip(out, last):
+        np.testing.assert_array_equal(o["scores"], batch_scores[w], err_msg=f"window {w}")
