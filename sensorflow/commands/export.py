@@ -58,12 +58,15 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
             fn = mod.export
         except (ModuleNotFoundError, AttributeError):
             raise CodegenError("MicroPython export is not available in this installation; use --lang c") from None
-        report = fn(pipeline, meta, board, staging)
+        report = fn(pipeline, meta, board, staging, numeric=args.numeric)
         fixed = [f"{i} {s.name}" for i, s in enumerate(pipeline.stages) if is_fixed(s)]
         why = f"--numeric {args.numeric}, board FPU {board.fpu}"
+        parts = [f"integer for stages {', '.join(fixed)} (q15 fixed point)"] if fixed else []
+        if not report["numeric"].startswith("float"):
+            parts.append(report["numeric"])
         report["numeric"] = (
-            f"integer for stages {', '.join(fixed)} (q15 fixed point); float for the rest ({why})"
-            if fixed
+            f"{'; '.join(parts)}; float for the rest ({why})"
+            if parts
             else f"float (MicroPython computes in float; {why})"
         )
         out.set(**report)

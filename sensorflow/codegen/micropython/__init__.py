@@ -58,7 +58,15 @@ def _kb(n: int) -> str:
 
 
 def export(
-    pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, mpy: bool = True, prune_runtime: bool = True
+    pipeline,
+    meta: dict,
+    board,
+    out_dir,
+    *,
+    prefix: str | None = None,
+    mpy: bool = True,
+    prune_runtime: bool = True,
+    numeric: str = "float",
 ) -> dict:
     """Generate, check against the board's RAM budget, write; returns the export report.
     ``prune_runtime`` keeps only the runtime kernels this pipeline calls (less heap on the
@@ -66,11 +74,11 @@ def export(
     prefix = prefix or getattr(getattr(pipeline.config, "export", None), "prefix", None) or "sf_model"
     if prefix == RUNTIME_MODULE:
         raise CodegenError(f"prefix '{prefix}' clashes with the runtime module; choose another export.prefix")
-    gen: GeneratedModule = generate(pipeline, meta, prefix)
+    gen: GeneratedModule = generate(pipeline, meta, prefix, numeric=numeric)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     runtime = prune(runtime_source(), gen.text) if prune_runtime else runtime_source()
-    files = {f"{prefix}.py": gen.text, f"{RUNTIME_MODULE}.py": runtime}
+    files = {f"{prefix}.py": gen.text, f"{RUNTIME_MODULE}.py": runtime, **gen.files}
     for name, text in files.items():
         (out / name).write_text(text)
     written = list(files)
@@ -99,6 +107,7 @@ def export(
                 "table_bytes": ctx.table_bytes,
                 "state_bytes": ctx.state_bytes,
                 "scratch_bytes": ctx.scratch_bytes,
+                **({"numeric": gen.numeric[ctx.index]} if ctx.index in gen.numeric else {}),
             }
         )
     if board is not None:
@@ -118,6 +127,10 @@ def export(
         "pipeline": pipeline.name,
         "prefix": prefix,
         "module": f"{prefix}.py",
+        "numeric": next(
+            (f"int8 model stage ({prefix}_q8.py)" for v in gen.numeric.values() if v.startswith("integer")),
+            "float",
+        ),
         "runtime_module": f"{RUNTIME_MODULE}.py",
         "pipeline_hash": gen.info["pipeline_hash"],
         "window_length": gen.info["window_length"],

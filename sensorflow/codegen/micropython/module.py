@@ -45,6 +45,8 @@ class GeneratedModule:
     contexts: list[MPContext] = field(default_factory=list)
     info: dict = field(default_factory=dict)
     glue_bytes: int = 0
+    files: dict = field(default_factory=dict)  # more modules beside it (the int8 network)
+    numeric: dict = field(default_factory=dict)  # stage index -> numeric path label
 
     @property
     def table_bytes(self) -> int:
@@ -67,9 +69,11 @@ def _indent(lines: list[str], n: int = 8) -> list[str]:
     return out
 
 
-def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> GeneratedModule:
+def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numeric: str = "float") -> GeneratedModule:
     """The MicroPython source of a fitted pipeline (one window at a time, fresh signal state
-    per window as the host pipeline runs it)."""
+    per window as the host pipeline runs it). ``numeric="int8"``: a dense model stage with an
+    int8 network runs it from ``<prefix>_q8.py`` (``codegen.micropython.q8``); everything else,
+    and every stage with ``auto``/``float``, computes in float."""
     if pipeline.model is None:
         raise CodegenError(f"pipeline '{pipeline.name}' has no model stage; nothing to export")
     meta = meta or {}
@@ -92,6 +96,8 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         cur = "self._x"
     post_in = "self.scores"
     n_post = 0
+    files: dict = {}
+    paths: dict = {}
     # the plan's placement; signal stages run in place on one window copy and vector stages
     # on self.feat (see codegen.plan)
     for ps in pl.stages:
@@ -116,7 +122,15 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
             feat_code += [f"# stage {index}: {stage.name}"] + frag.code
         elif ps.role == "model":
             ctx.inp, ctx.out, ctx.n_in, ctx.n_out = "feat", "self.scores", n_features, nc
-            frag = get(stage.name)(stage, ctx)
+            paths[index] = _model_path(stage, numeric)
+            if paths[index].startswith("integer"):
+                from ...stages.models.int8 import quantize
+                from .q8 import emit, q8_module
+
+                files[f"{prefix}_q8.py"] = q8_module(quantize(stage))
+                frag = emit(stage, ctx, f"{prefix}_q8")
+            else:
+                frag = get(stage.name)(stage, ctx)
             model_code += [f"# stage {index}: {stage.name}"] + frag.code
         else:  # post
             n_post += 1
@@ -146,6 +160,7 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         "from array import array",
         "",
         f"import {RUNTIME_MODULE} as rt",
+        *([f"import {prefix}_q8 as _q8"] if files else []),
         "",
         f"WINDOW_LENGTH = {L}",
         f"HOP = {hop}",
@@ -297,4 +312,29 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         name=pipeline.name,
         n_post=n_post,
     )
-    return GeneratedModule(prefix=prefix, text="\n".join(lines), contexts=contexts, info=info, glue_bytes=glue_bytes)
+    return GeneratedModule(
+        prefix=prefix,
+        text="\n".join(lines),
+        contexts=contexts,
+        info=info,
+        glue_bytes=glue_bytes,
+        files=files,
+        numeric=paths,
+    )
+
+
+def _model_path(stage, numeric: str) -> str:
+    """The model stage's numeric path in MicroPython: the int8 dense network with ``int8``
+    (``--numeric auto`` keeps float here: MicroPython's integers are heap objects past 30 bits)."""
+    from ...stages.models.int8 import STAGES
+    from ..numeric import INTEGER_PATHS, check, unavailable
+
+    check(numeric)
+    if numeric != "int8":
+        return f"float (MicroPython computes in float; --numeric {numeric})"
+    if stage.name not in STAGES:
+        return f"float (no int8 MicroPython path for {stage.name}; the dense models {', '.join(STAGES)} have one)"
+    why = unavailable(stage)
+    if why is not None:
+        raise CodegenError(f"--numeric int8: stage '{stage.name}': {why}")
+    return f"integer: {INTEGER_PATHS[stage.name]}"

@@ -240,7 +240,8 @@ def requantize(acc, mult, shift) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- quantise a stage
 def has_calibration(stage) -> bool:
-    return getattr(stage, "int8_ranges_", None) is not None
+    """Calibrated at fit, or imported from a quantised ONNX graph (``int8_import_``)."""
+    return getattr(stage, "int8_ranges_", None) is not None or getattr(stage, "int8_import_", None) is not None
 
 
 def quantize(stage) -> QNet:
@@ -252,6 +253,8 @@ def quantize(stage) -> QNet:
             f"stage '{stage.name}' was trained before int8 calibration was recorded; "
             "retrain the pipeline (sensorflow train) to export it with --numeric int8"
         )
+    if getattr(stage, "int8_import_", None) is not None:  # the graph's own scales (onnx_quantised)
+        return imported_net(stage.int8_import_)
     ranges = np.asarray(stage.int8_ranges_, np.float64)
     act = _activation(stage)
     layers_f = dense_layers(stage)
@@ -333,3 +336,48 @@ def scores(net: QNet, logits) -> np.ndarray:
     for c in range(z.shape[1]):
         total = (total + e[:, c]).astype(np.float32)
     return (e / total[:, None]).astype(np.float32)
+
+
+def imported_net(qnet: dict, source: str = "int8_import_") -> QNet:
+    """The :class:`QNet` of an imported graph's int8 parameters (``int8_import_``, built by ``onnx_quantised`` from the graph)."""
+    layers = []
+    n = len(qnet["layers"])
+    for i, d in enumerate(qnet["layers"]):
+        w = np.asarray(d["w"], np.int64)
+        w_scale = np.asarray(d["w_scale"], np.float64)
+        bias = np.asarray(d["bias"], np.int64)
+        s_in, z_in, s, z = float(d["in_scale"]), int(d["in_zp"]), float(d["scale"]), int(d["zp"])
+        if i and (s_in, z_in) != (layers[-1].scale, layers[-1].zp):
+            raise ConfigError(f"{source}: layer '{d['node']}' reads another scale than the layer before writes")
+        relu = i < n - 1 and (d["relu"] or z == QMIN)
+        folded = bias - z_in * w.sum(axis=1)
+        if np.any(np.abs(w).sum(axis=1) * 128 + np.abs(folded) > INT32_MAX):
+            raise ConfigError(f"{source}: layer '{d['node']}' could overflow its int32 accumulator")
+        try:
+            mq = [quantize_multiplier(np.float64(np.float32(s_in)) * ws / np.float64(np.float32(s))) for ws in w_scale]
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: layer '{d['node']}': {exc.message}") from None
+        layers.append(
+            QLayer(
+                w=w.astype(np.int8),
+                w_scale=w_scale,
+                bias=bias.astype(np.int32),
+                folded=folded.astype(np.int32),
+                mult=np.array([m for m, _ in mq], np.int32),
+                shift=np.array([sh for _, sh in mq], np.int32),
+                in_scale=s_in,
+                in_zp=z_in,
+                scale=s,
+                zp=z,
+                lo=z if relu else QMIN,
+                act="relu" if relu else "identity",
+                out_scale=s,
+                out_zp=z,
+            )
+        )
+    s0, z0 = float(qnet["in_scale"]), int(qnet["in_zp"])
+    if layers and (s0, z0) != (layers[0].in_scale, layers[0].in_zp):
+        raise ConfigError(f"{source}: the first layer reads another scale than the input QuantizeLinear writes")
+    in_mult, in_shift = quantize_multiplier(1.0 / np.float64(np.float32(s0)))
+    act = layers[0].act if len(layers) > 1 else "identity"
+    return QNet(s0, z0, in_mult, in_shift, layers, act)

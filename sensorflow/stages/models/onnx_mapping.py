@@ -51,7 +51,8 @@ SUPPORTED = (
     "the pooling), Conv 2-D over a unit axis, Identity, Cast, "
     "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear, rbf, poly kernels), "
     "TreeEnsembleRegressor, LinearRegressor, SVMRegressor (one target), "
-    "Scaler (or Sub+Div / Sub+Mul / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap"
+    "Scaler (or Sub+Div / Sub+Mul / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap; "
+    "quantised dense layers: QuantizeLinear/DequantizeLinear (QDQ) around Gemm/MatMul, QLinearMatMul, QGemm"
 )
 _SVM_KERNELS = {"LINEAR": "linear", "RBF": "rbf", "POLY": "poly"}
 # what skl2onnx computes from SVMClassifier's pair scores: SVC.decision_function's ovr shape
@@ -62,7 +63,6 @@ _SVM_OVR_OPS |= {"ArgMax", "Gather"}
 _PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
 _REGRESSORS = {"TreeEnsembleRegressor", "LinearRegressor", "SVMRegressor"}
-_QUANTISED = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger"}
 
 
 @dataclass
@@ -183,7 +183,10 @@ def _class_labels(g: _Graph, node=None) -> list | None:
 
 def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     """Map a loaded ``onnx.ModelProto``."""
+    from . import onnx_quantised as oq
+
     g = _Graph(model, source)
+    qconst = oq.fold_constant_dequantize(g) if oq.is_quantised(g) else None
     chain = _model_chain(g)
     nodes = [n for n in chain if n.op_type not in _PASS]
     n_features = _n_features(g)
@@ -199,9 +202,9 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     for n in nodes:
         if n.op_type == "TreeEnsemble":
             raise g.err(n, "ai.onnx.ml opset 5's TreeEnsemble; TreeEnsembleClassifier/Regressor are supported")
-        if n.op_type in _QUANTISED:
-            raise g.err(n, "a quantised graph; there is no integer model path to import it into yet")
-    if head.op_type in _REGRESSORS:
+    if qconst is not None:
+        model_stage, labels = _Mapped(*oq.dense(g, nodes, qconst)), _class_labels(g)
+    elif head.op_type in _REGRESSORS:
         _only(g, nodes[1:], set())
         mapped = {"TreeEnsembleRegressor": _tree_regressor, "LinearRegressor": _linear_regressor}.get(
             head.op_type, _svm_regressor
