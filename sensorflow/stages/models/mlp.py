@@ -30,8 +30,69 @@ _HIDDEN = {
 }
 
 
+class _DenseLayers:
+    """The flat layer arrays shared by ``mlp`` and ``mlp_regressor``: loading them from a fitted
+    scikit-learn MLP, checking them, and the forward pass up to the output activation."""
+
+    def _estimator_kwargs(self) -> dict:
+        p = self.params
+        return dict(
+            hidden_layer_sizes=tuple(p.hidden_layer_sizes),
+            activation=p.activation,
+            alpha=p.alpha,
+            learning_rate_init=p.learning_rate_init,
+            max_iter=p.max_iter,
+            random_state=p.random_state,
+        )
+
+    def _load_layers(self, est) -> None:
+        """``coefs_``/``intercepts_`` of a fitted scikit-learn MLP as the flat arrays."""
+        self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
+        self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
+        self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
+
+    def _check_layers(self, values, n_out: int, outputs: str) -> None:
+        """``layer_sizes_`` from n_features to ``n_out`` outputs (``outputs`` names them in the
+        error); ``weights_``/``biases_`` flat, exactly as long as those layers need."""
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        sizes = L.int_list(values, "layer_sizes_")
+        n_features = self._learned_n_features()
+        if len(sizes) < 2 or sizes[-1] != n_out:
+            raise ArtifactError(f"'layer_sizes_' {sizes} does not end in {outputs}")
+        if n_features is not None and sizes[0] != n_features:
+            raise ArtifactError(f"'layer_sizes_' starts at {sizes[0]} inputs but the model gets {n_features} features")
+        L.array(values, "weights_", "f", shape=(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])),))
+        L.array(values, "biases_", "f", shape=(sum(sizes[1:]),))
+
+    def layers(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(W (n_in, n_out), b (n_out,))`` per layer, input to output."""
+        wo = bo = 0
+        sizes = list(self.layer_sizes_)
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            W = self.weights_[wo : wo + n_in * n_out].reshape(n_in, n_out)
+            b = self.biases_[bo : bo + n_out]
+            wo += n_in * n_out
+            bo += n_out
+            yield W, b
+
+    def _output_layer(self, X) -> np.ndarray:
+        """The output layer before its activation, ``(n, n_out)``: ``a @ W + b`` per layer with the
+        hidden activation in place between them (scikit-learn's ``_forward_pass_fast``)."""
+        a = np.asarray(X)
+        layers = list(self.layers())
+        hidden = _HIDDEN[self.params.activation]
+        for i, (W, b) in enumerate(layers):
+            a = a @ W
+            a += b
+            if i != len(layers) - 1:
+                hidden(a)
+        return a
+
+
 @register
-class MLP(Model):
+class MLP(_DenseLayers, Model):
     """``sklearn.neural_network.MLPClassifier``: dense layers with a relu / tanh / logistic / identity
     activation, softmax output (one logistic unit for two classes)."""
 
@@ -55,19 +116,7 @@ class MLP(Model):
         from sklearn.neural_network import MLPClassifier
 
         codes = self._learned_classes(y)
-        p = self.params
-        est = MLPClassifier(
-            hidden_layer_sizes=tuple(p.hidden_layer_sizes),
-            activation=p.activation,
-            alpha=p.alpha,
-            learning_rate_init=p.learning_rate_init,
-            max_iter=p.max_iter,
-            random_state=p.random_state,
-        )
-        est.fit(X, codes)
-        self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
-        self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
-        self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
+        self._load_layers(MLPClassifier(**self._estimator_kwargs()).fit(X, codes))
         self.int8_ranges_ = calibration_ranges(self, X)
         self._after_fit()
 
@@ -75,39 +124,12 @@ class MLP(Model):
         """``layer_sizes_`` from n_features to the outputs (1 for two classes, else one per class);
         ``weights_``/``biases_`` flat, exactly as long as those layers need."""
         super().check_learned(values)
-        from ...errors import ArtifactError
-        from .. import learned as L
-
-        sizes = L.int_list(values, "layer_sizes_")
-        n_classes, n_features = len(values["classes_"]), self._learned_n_features()
-        if len(sizes) < 2 or sizes[-1] != (1 if n_classes == 2 else n_classes):
-            raise ArtifactError(f"'layer_sizes_' {sizes} does not end in the output layer for {n_classes} classes")
-        if n_features is not None and sizes[0] != n_features:
-            raise ArtifactError(f"'layer_sizes_' starts at {sizes[0]} inputs but the model gets {n_features} features")
-        L.array(values, "weights_", "f", shape=(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])),))
-        L.array(values, "biases_", "f", shape=(sum(sizes[1:]),))
-
-    def layers(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """``(W (n_in, n_out), b (n_out,))`` per layer, input to output."""
-        wo = bo = 0
-        sizes = list(self.layer_sizes_)
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            W = self.weights_[wo : wo + n_in * n_out].reshape(n_in, n_out)
-            b = self.biases_[bo : bo + n_out]
-            wo += n_in * n_out
-            bo += n_out
-            yield W, b
+        n_classes = len(values["classes_"])
+        self._check_layers(values, 1 if n_classes == 2 else n_classes, f"the output layer for {n_classes} classes")
 
     def forward(self, X) -> np.ndarray:
         """Output layer activations: softmax ``(n, n_classes)``, or ``(n,)`` logistic for two classes."""
-        a = np.asarray(X)
-        layers = list(self.layers())
-        hidden = _HIDDEN[self.params.activation]
-        for i, (W, b) in enumerate(layers):
-            a = a @ W
-            a += b
-            if i != len(layers) - 1:
-                hidden(a)
+        a = self._output_layer(X)
         if a.shape[1] == 1:
             expit(a, out=a)
             return a.ravel()
