@@ -45,7 +45,7 @@ class _DenseLayers:
             random_state=p.random_state,
         )
 
-    def _load_layers(self, est) -> None:
+    def load_layers(self, est) -> None:
         """``coefs_``/``intercepts_`` of a fitted scikit-learn MLP as the flat arrays."""
         self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
         self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
@@ -116,7 +116,7 @@ class MLP(_DenseLayers, Model):
         from sklearn.neural_network import MLPClassifier
 
         codes = self._learned_classes(y)
-        self._load_layers(MLPClassifier(**self._estimator_kwargs()).fit(X, codes))
+        self.load_layers(MLPClassifier(**self._estimator_kwargs()).fit(X, codes))
         self.int8_ranges_ = calibration_ranges(self, X)
         self._after_fit()
 

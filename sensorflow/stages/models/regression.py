@@ -366,7 +366,7 @@ class MLPRegressor(Regressor, _DenseLayers):
         from sklearn.neural_network import MLPRegressor as Sk
 
         values = self._learned_target(y)
-        self._load_layers(Sk(**self._estimator_kwargs()).fit(X, values))
+        self.load_layers(Sk(**self._estimator_kwargs()).fit(X, values))
         self._after_fit()
 
     def check_learned(self, values) -> None:
