@@ -61,6 +61,16 @@ def distance_weights(dist: np.ndarray) -> np.ndarray:
     return w
 
 
+class KNNParams(StageParams):
+    """The params of ``knn`` and ``knn_regressor``; each stage's ``Params`` sets ``type``."""
+
+    type: str
+    n_neighbors: int = Field(5, ge=1)
+    weights: Literal["uniform", "distance"] = "uniform"
+    metric: Literal["euclidean", "manhattan", "chebyshev", "minkowski"] = "euclidean"
+    p: float = Field(2.0, ge=1, description="power of the minkowski metric")
+
+
 class _Neighbours:
     """The training vectors shared by ``knn`` and ``knn_regressor``: storing and checking
     ``fit_X_``/``fit_y_`` and finding the nearest."""
@@ -97,12 +107,8 @@ class KNN(_Neighbours, Model):
 
     name = "knn"
 
-    class Params(StageParams):
+    class Params(KNNParams):
         type: Literal["knn"] = "knn"
-        n_neighbors: int = Field(5, ge=1)
-        weights: Literal["uniform", "distance"] = "uniform"
-        metric: Literal["euclidean", "manhattan", "chebyshev", "minkowski"] = "euclidean"
-        p: float = Field(2.0, ge=1, description="power of the minkowski metric")
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)

@@ -30,6 +30,19 @@ _HIDDEN = {
 }
 
 
+class MLPParams(StageParams):
+    """The params of ``mlp`` and ``mlp_regressor`` (scikit-learn's ``MLPClassifier`` /
+    ``MLPRegressor``); each stage's ``Params`` sets ``type``."""
+
+    type: str
+    hidden_layer_sizes: list[int] = Field(default_factory=lambda: [32], description="width of each hidden layer")
+    activation: Literal["relu", "tanh", "logistic", "identity"] = "relu"
+    alpha: float = Field(1e-4, ge=0, description="L2 penalty")
+    learning_rate_init: float = Field(1e-3, gt=0)
+    max_iter: int = Field(500, ge=1)
+    random_state: int = 0
+
+
 class _DenseLayers:
     """The flat layer arrays shared by ``mlp`` and ``mlp_regressor``: loading them from a fitted
     scikit-learn MLP, checking them, and the forward pass up to the output activation."""
@@ -77,6 +90,13 @@ class _DenseLayers:
             bo += n_out
             yield W, b
 
+    def _dense_cost(self, n_out: int) -> Cost:
+        """Flash, RAM and operations of the layers (``n_out`` outputs before fitting)."""
+        sizes = self.layer_sizes_ or [self.n_features] + list(self.params.hidden_layer_sizes) + [n_out]
+        n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        n_b = sum(sizes[1:])
+        return Cost(flash_bytes=4 * (n_w + n_b) + 256, ram_bytes=4 * 2 * max(sizes), ops=n_w + 2 * n_b)
+
     def _output_layer(self, X) -> np.ndarray:
         """The output layer before its activation, ``(n, n_out)``: ``a @ W + b`` per layer with the
         hidden activation in place between them (scikit-learn's ``_forward_pass_fast``)."""
@@ -98,14 +118,8 @@ class MLP(_DenseLayers, Model):
 
     name = "mlp"
 
-    class Params(StageParams):
+    class Params(MLPParams):
         type: Literal["mlp"] = "mlp"
-        hidden_layer_sizes: list[int] = Field(default_factory=lambda: [32], description="width of each hidden layer")
-        activation: Literal["relu", "tanh", "logistic", "identity"] = "relu"
-        alpha: float = Field(1e-4, ge=0, description="L2 penalty")
-        learning_rate_init: float = Field(1e-3, gt=0)
-        max_iter: int = Field(500, ge=1)
-        random_state: int = 0
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
@@ -146,10 +160,7 @@ class MLP(_DenseLayers, Model):
         return (out > 0.5).astype(np.int64) if out.ndim == 1 else np.argmax(out, axis=1)
 
     def cost(self, board=None) -> Cost:
-        sizes = self.layer_sizes_ or [self.n_features] + list(self.params.hidden_layer_sizes) + [max(self.n_classes, 2)]
-        n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        n_b = sum(sizes[1:])
-        return Cost(flash_bytes=4 * (n_w + n_b) + 256, ram_bytes=4 * 2 * max(sizes), ops=n_w + 2 * n_b)
+        return self._dense_cost(max(self.n_classes, 2))
 
     @classmethod
     def examples(cls):

@@ -27,8 +27,8 @@ from ...registry import register
 from ...spec import Spec
 from ..base import StageParams
 from .base import Model
-from .knn import _Neighbours, distance_weights
-from .mlp import _DenseLayers
+from .knn import KNNParams, _Neighbours, distance_weights
+from .mlp import MLPParams, _DenseLayers
 from .svm import Gamma, kernel_values
 from .trees import MaxFeatures, _forest_kwargs, _tree_kwargs, _Trees
 
@@ -231,12 +231,8 @@ class KNNRegressor(Regressor, _Neighbours):
 
     name = "knn_regressor"
 
-    class Params(StageParams):
+    class Params(KNNParams):
         type: Literal["knn_regressor"] = "knn_regressor"
-        n_neighbors: int = Field(5, ge=1)
-        weights: Literal["uniform", "distance"] = "uniform"
-        metric: Literal["euclidean", "manhattan", "chebyshev", "minkowski"] = "euclidean"
-        p: float = Field(2.0, ge=1, description="power of the minkowski metric")
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
@@ -349,14 +345,8 @@ class MLPRegressor(Regressor, _DenseLayers):
 
     name = "mlp_regressor"
 
-    class Params(StageParams):
+    class Params(MLPParams):
         type: Literal["mlp_regressor"] = "mlp_regressor"
-        hidden_layer_sizes: list[int] = Field(default_factory=lambda: [32], description="width of each hidden layer")
-        activation: Literal["relu", "tanh", "logistic", "identity"] = "relu"
-        alpha: float = Field(1e-4, ge=0, description="L2 penalty")
-        learning_rate_init: float = Field(1e-3, gt=0)
-        max_iter: int = Field(500, ge=1)
-        random_state: int = 0
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
@@ -379,10 +369,7 @@ class MLPRegressor(Regressor, _DenseLayers):
         return self._output_layer(X).ravel().astype(np.float64)
 
     def cost(self, board=None) -> Cost:
-        sizes = self.layer_sizes_ or [self.n_features] + list(self.params.hidden_layer_sizes) + [1]
-        n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        n_b = sum(sizes[1:])
-        return Cost(flash_bytes=4 * (n_w + n_b) + 256, ram_bytes=4 * 2 * max(sizes), ops=n_w + 2 * n_b)
+        return self._dense_cost(1)
 
     @classmethod
     def examples(cls):
