@@ -80,7 +80,6 @@ class _Builder:
 def to_onnx(pipeline):
     """(onnx.ModelProto, names of the stages left outside the graph) for a fitted Pipeline or one
     fitted, bound model stage."""
-    import onnx
     from onnx import TensorProto, helper
 
     if not hasattr(pipeline, "stages"):  # a lone model stage
@@ -121,15 +120,21 @@ def to_onnx(pipeline):
         b.inits.append(h.make_tensor(name, TensorProto.STRING, [len(classes)], [str(c).encode() for c in classes]))
         b.op("Gather", [name, idx], out="label")
         label_type = TensorProto.STRING
+    outputs = [
+        helper.make_tensor_value_info("label", label_type, ["N"]),
+        helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", len(classes)]),
+    ]
+    return _checked_model(b, pipeline.name, d, outputs), outside
+
+
+def _checked_model(b: _Builder, name: str, d: int, outputs: list):
+    """The checked ``onnx.ModelProto`` of the built nodes: input ``features`` ``(N, d)`` float,
+    the given outputs, opsets 17 and ai.onnx.ml 3, IR version 8."""
+    import onnx
+    from onnx import TensorProto, helper
+
     graph = helper.make_graph(
-        b.nodes,
-        pipeline.name,
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", d])],
-        [
-            helper.make_tensor_value_info("label", label_type, ["N"]),
-            helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", len(classes)]),
-        ],
-        b.inits,
+        b.nodes, name, [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", d])], outputs, b.inits
     )
     m = helper.make_model(
         graph,
@@ -138,7 +143,7 @@ def to_onnx(pipeline):
     )
     m.ir_version = 8
     onnx.checker.check_model(m)
-    return m, outside
+    return m
 
 
 def export(pipeline, out_dir) -> dict:
@@ -180,13 +185,19 @@ def _logistic(b: _Builder, s, cur: str) -> str:
     return b.op("Softmax", [z], axis=-1)
 
 
-def _mlp(b: _Builder, s, cur: str) -> str:
+def _dense_layers(b: _Builder, s, cur: str) -> str:
+    """An MLP stage's layers up to the output layer before its activation (``mlp``, ``mlp_regressor``)."""
     layers = list(s.layers())
     for i, (W, bias) in enumerate(layers):
         cur = b.op("Gemm", [cur, b.const(W), b.const(bias)])
         if i < len(layers) - 1 and s.params.activation != "identity":
             cur = b.op(_ACT[s.params.activation], [cur])
-    if layers[-1][0].shape[1] == 1:
+    return cur
+
+
+def _mlp(b: _Builder, s, cur: str) -> str:
+    cur = _dense_layers(b, s, cur)
+    if s.layer_sizes_[-1] == 1:
         return _two_class(b, b.op("Sigmoid", [cur]))
     return b.op("Softmax", [cur], axis=-1)
 
@@ -194,26 +205,7 @@ def _mlp(b: _Builder, s, cur: str) -> str:
 def _trees(b: _Builder, s, cur: str) -> str:
     from onnx import TensorProto  # noqa: F401  (ai.onnx.ml attributes are plain lists)
 
-    n_trees = s.n_trees
-    attrs = {k: [] for k in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_values", "nodes_modes")}
-    attrs |= {"nodes_truenodeids": [], "nodes_falsenodeids": []}
-    cls = {"class_treeids": [], "class_nodeids": [], "class_ids": [], "class_weights": []}
-    for t, tree in enumerate(s.trees()):
-        for j in range(len(tree["left"])):
-            leaf = tree["left"][j] < 0
-            attrs["nodes_treeids"].append(t)
-            attrs["nodes_nodeids"].append(j)
-            attrs["nodes_featureids"].append(0 if leaf else int(tree["feature"][j]))
-            attrs["nodes_values"].append(0.0 if leaf else float(tree["threshold"][j]))
-            attrs["nodes_modes"].append("LEAF" if leaf else "BRANCH_LEQ")
-            attrs["nodes_truenodeids"].append(0 if leaf else int(tree["left"][j]))
-            attrs["nodes_falsenodeids"].append(0 if leaf else int(tree["right"][j]))
-            if leaf:
-                for c, v in enumerate(tree["value"][j]):
-                    cls["class_treeids"].append(t)
-                    cls["class_nodeids"].append(j)
-                    cls["class_ids"].append(c)
-                    cls["class_weights"].append(float(v) / n_trees)
+    attrs = _tree_ensemble_attrs(s, "class")
     classes = np.asarray(s.classes_)
     labels = (
         {"classlabels_int64s": [int(c) for c in classes]}
@@ -228,9 +220,35 @@ def _trees(b: _Builder, s, cur: str) -> str:
         **labels,
         post_transform="NONE",
         **attrs,
-        **cls,
     )
     return proba
+
+
+def _tree_ensemble_attrs(s, leaf: str) -> dict:
+    """The ai.onnx.ml TreeEnsemble attributes of a tree stage: its nodes (float32 thresholds,
+    BRANCH_LEQ), and per leaf and ``value_`` column ``<leaf>_treeids/_nodeids/_ids/_weights``
+    with the value / n_trees as the weight (``leaf`` is ``class`` or ``target``)."""
+    n_trees = s.n_trees
+    attrs = {k: [] for k in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_values", "nodes_modes")}
+    attrs |= {"nodes_truenodeids": [], "nodes_falsenodeids": []}
+    attrs |= {f"{leaf}_{k}": [] for k in ("treeids", "nodeids", "ids", "weights")}
+    for t, tree in enumerate(s.trees()):
+        for j in range(len(tree["left"])):
+            is_leaf = tree["left"][j] < 0
+            attrs["nodes_treeids"].append(t)
+            attrs["nodes_nodeids"].append(j)
+            attrs["nodes_featureids"].append(0 if is_leaf else int(tree["feature"][j]))
+            attrs["nodes_values"].append(0.0 if is_leaf else float(tree["threshold"][j]))
+            attrs["nodes_modes"].append("LEAF" if is_leaf else "BRANCH_LEQ")
+            attrs["nodes_truenodeids"].append(0 if is_leaf else int(tree["left"][j]))
+            attrs["nodes_falsenodeids"].append(0 if is_leaf else int(tree["right"][j]))
+            if is_leaf:
+                for c, v in enumerate(tree["value"][j]):
+                    attrs[f"{leaf}_treeids"].append(t)
+                    attrs[f"{leaf}_nodeids"].append(j)
+                    attrs[f"{leaf}_ids"].append(c)
+                    attrs[f"{leaf}_weights"].append(float(v) / n_trees)
+    return attrs
 
 
 def _conv1d(b: _Builder, s, cur: str) -> str:
@@ -342,18 +360,12 @@ def _svm(b: _Builder, s, cur: str) -> str:
 # ---------------------------------------------------------------------- regression
 def _regression_graph(b: _Builder, pipeline, model, cur: str, d: int):
     """The graph of a regression stage: input ``features``, output ``value`` ``(N, 1)``."""
-    import onnx
     from onnx import TensorProto, helper
 
     if model.name in ("linear", "ridge"):
         v = b.op("Gemm", [cur, b.const(model.coef_[None, :]), b.const(model.intercept_)], transB=1)
     elif model.name == "mlp_regressor":
-        layers = list(model.layers())
-        for i, (W, bias) in enumerate(layers):
-            cur = b.op("Gemm", [cur, b.const(W), b.const(bias)])
-            if i < len(layers) - 1 and model.params.activation != "identity":
-                cur = b.op(_ACT[model.params.activation], [cur])
-        v = cur
+        v = _dense_layers(b, model, cur)
     elif model.name == "svr":
         p = model.params
         v = b.op(
@@ -371,46 +383,13 @@ def _regression_graph(b: _Builder, pipeline, model, cur: str, d: int):
     else:
         v = _tree_regressor(b, model, cur)
     b.op("Identity", [v], out="value")
-    graph = helper.make_graph(
-        b.nodes,
-        pipeline.name,
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", d])],
-        [helper.make_tensor_value_info("value", TensorProto.FLOAT, ["N", 1])],
-        b.inits,
-    )
-    m = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)],
-        producer_name="sensorflow",
-    )
-    m.ir_version = 8
-    onnx.checker.check_model(m)
-    return m
+    return _checked_model(b, pipeline.name, d, [helper.make_tensor_value_info("value", TensorProto.FLOAT, ["N", 1])])
 
 
 def _tree_regressor(b: _Builder, s, cur: str) -> str:
     """TreeEnsembleRegressor: the stage's nodes (float32 thresholds, BRANCH_LEQ), each leaf's
     value / n_trees as its weight, summed."""
-    n_trees = s.n_trees
-    attrs = {k: [] for k in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_values", "nodes_modes")}
-    attrs |= {"nodes_truenodeids": [], "nodes_falsenodeids": []}
-    tgt = {"target_treeids": [], "target_nodeids": [], "target_ids": [], "target_weights": []}
-    for t, tree in enumerate(s.trees()):
-        for j in range(len(tree["left"])):
-            leaf = tree["left"][j] < 0
-            attrs["nodes_treeids"].append(t)
-            attrs["nodes_nodeids"].append(j)
-            attrs["nodes_featureids"].append(0 if leaf else int(tree["feature"][j]))
-            attrs["nodes_values"].append(0.0 if leaf else float(tree["threshold"][j]))
-            attrs["nodes_modes"].append("LEAF" if leaf else "BRANCH_LEQ")
-            attrs["nodes_truenodeids"].append(0 if leaf else int(tree["left"][j]))
-            attrs["nodes_falsenodeids"].append(0 if leaf else int(tree["right"][j]))
-            if leaf:
-                tgt["target_treeids"].append(t)
-                tgt["target_nodeids"].append(j)
-                tgt["target_ids"].append(0)
-                tgt["target_weights"].append(float(tree["value"][j][0]) / n_trees)
     return b.op(
         "TreeEnsembleRegressor", [cur], domain="ai.onnx.ml", n_targets=1, aggregate_function="SUM",
-        post_transform="NONE", **attrs, **tgt,
+        post_transform="NONE", **_tree_ensemble_attrs(s, "target"),
     )  # fmt: skip

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..stages.models.trees import threshold_float32
+from .sklearn_knn import knn_params
 
 SUPPORTED = (
     "DecisionTreeClassifier, RandomForestClassifier, ExtraTreesClassifier, KNeighborsClassifier, GaussianNB, "
@@ -68,14 +69,7 @@ def to_stage(est):
         s = make(name, max_depth=est.max_depth, **params)
         _fill_trees(s, getattr(est, "estimators_", [est]))
     elif kind == "KNeighborsClassifier":
-        metric = est.effective_metric_
-        p = float(est.effective_metric_params_.get("p", 2.0))
-        if metric not in ("euclidean", "manhattan", "chebyshev", "minkowski") or est.weights not in (
-            "uniform",
-            "distance",
-        ):
-            raise ConfigError(f"KNeighborsClassifier with metric={metric!r}, weights={est.weights!r} has no stage")
-        s = make("knn", n_neighbors=est.n_neighbors, weights=est.weights, metric=metric, p=p)
+        s = make("knn", **knn_params(est))
         s.fit_X_ = np.array(est._fit_X)
         s.fit_y_ = np.asarray(est._y, dtype=np.int32)
     elif kind == "GaussianNB":
@@ -95,9 +89,7 @@ def to_stage(est):
         ):
             raise ConfigError("MLPClassifier with multi-label output has no stage")
         s = make("mlp", hidden_layer_sizes=list(est.hidden_layer_sizes), activation=est.activation)
-        s.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
-        s.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
-        s.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
+        s.load_layers(est)
     else:
         raise ConfigError(f"no sensorflow stage mirrors {kind}; supported: {SUPPORTED}")
     s.classes_ = classes

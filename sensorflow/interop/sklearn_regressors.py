@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..stages.models.regression import TARGET
+from .sklearn_knn import knn_params
 
 _TREES = {
     "DecisionTreeRegressor": "decision_tree_regressor",
@@ -39,14 +40,7 @@ def regressor_stage(est):
         s = make(_TREES[kind], max_depth=est.max_depth, **params)
         s._store_trees(trees)
     elif kind == "KNeighborsRegressor":
-        metric = est.effective_metric_
-        p = float(est.effective_metric_params_.get("p", 2.0))
-        if metric not in ("euclidean", "manhattan", "chebyshev", "minkowski") or est.weights not in (
-            "uniform",
-            "distance",
-        ):
-            raise ConfigError(f"KNeighborsRegressor with metric={metric!r}, weights={est.weights!r} has no stage")
-        s = make("knn_regressor", n_neighbors=est.n_neighbors, weights=est.weights, metric=metric, p=p)
+        s = make("knn_regressor", **knn_params(est))
         s.fit_X_ = np.array(est._fit_X)
         s.fit_y_ = np.asarray(est._y, dtype=np.float64).ravel()
     elif kind in _LINEAR:
@@ -57,9 +51,7 @@ def regressor_stage(est):
         if est.out_activation_ != "identity":
             raise ConfigError(f"MLPRegressor with output activation {est.out_activation_!r} has no stage")
         s = make("mlp_regressor", hidden_layer_sizes=list(est.hidden_layer_sizes), activation=est.activation)
-        s.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
-        s.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
-        s.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
+        s.load_layers(est)
     elif kind == "SVR":
         if est.kernel not in ("linear", "rbf", "poly"):
             raise ConfigError(f"SVR(kernel={est.kernel!r}) has no stage; linear, rbf and poly do")

@@ -9,30 +9,13 @@ import json
 import numpy as np
 import pytest
 from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+from speedpipe import speed_pipeline
 
 from sensorflow import artifact
 from sensorflow.cli import main
 from sensorflow.errors import DataError
 
-PIPE = """
-name: speed_small
-sensor: {kind: vibration, sample_rate: 12000, channels: [acc], units: g}
-window: {length: 4096, hop: 4096}
-stages:
-  - type: butter
-    btype: lowpass
-    cutoff: 80
-  - type: spectral
-    features: [centroid, peak_freq]
-  - type: scaler
-  - type: ridge
-dataset:
-  loader: recipe
-  name: vibration
-  options: {small: true, target: shaft_rpm}
-  split: {by: predefined}
-train: {cv_folds: 2}
-"""
+PIPE = speed_pipeline("speed_small", "{length: 4096, hop: 4096}", "  - type: scaler\n  - type: ridge\n", cv_folds=2)
 
 
 def _json(capsys, argv):
@@ -92,4 +75,7 @@ def test_tune_refuses_a_regression_model_by_name(tmp_path, capsys):
     path.write_text(PIPE)
     assert main(["tune", str(path), "--board", "qemu-mps2-an386", "--trials", "1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "stages[3].type: 'ridge' is a regression model" in err[0] and "speed.yaml:12:" in err[0]
+    line = PIPE.splitlines().index("  - type: ridge") + 1
+    assert (
+        len(err) == 1 and "stages[3].type: 'ridge' is a regression model" in err[0] and f"speed.yaml:{line}:" in err[0]
+    )

@@ -9,38 +9,14 @@ import numpy as np
 import pytest
 import yaml
 from conftest import need_tools
+from fixedcases import fixed_point_config
 
 from sensorflow.pipeline import Pipeline
 from sensorflow.testing import ccompare
 
-SCALES = [2**-9, 2**-4]
-
 
 def _pipeline() -> Pipeline:
-    cfg = {
-        "name": "fixed_c",
-        "sensor": {"kind": "imu", "sample_rate": 10, "channels": ["a", "b"]},
-        "window": {"length": 100, "hop": 100},
-        "stages": [
-            {
-                "type": "stats",
-                "functions": [
-                    "mean",
-                    "std",
-                    "var",
-                    "rms",
-                    "min",
-                    "max",
-                    "ptp",
-                    "abs_mean",
-                    "zero_crossing_rate",
-                    "energy",
-                ],
-                "q15_scale": SCALES,
-            },
-            {"type": "band_energy", "n_bands": 4, "n_fft": 64, "hop_length": 36, "q15_scale": SCALES},
-        ],
-    }
+    cfg = fixed_point_config("fixed_c")
     return Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
 
 

@@ -1,16 +1,20 @@
 """Shared fixtures of the HIL tests (imported by the test modules; tests/hil has no conftest
 so it cannot clash with tests/conftest.py): the linear test pipeline of
-tests/hil/fixtures/linear_model.py, its C export, and its firmware built once per board."""
+tests/hil/fixtures/linear_model.py, its C export, and its firmware built once per board; the
+trained gesture pipeline; and the CLI steps the end-to-end tests repeat (export with a JSON
+report, ``hil --export-dir`` agreeing on all 40 held-out windows)."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from pathlib import Path
 
 import pytest
-from conftest import need_tools
+from conftest import REPO, need_tools
 
+from sensorflow.cli import main
 from sensorflow.device.firmware import build_hil, ported
 from sensorflow.hil import protocol as P
 from sensorflow.hil.transport import Transport
@@ -28,6 +32,37 @@ BOARD_TOOLS = {
     "qemu-riscv32": ("riscv64-unknown-elf-gcc", "qemu-system-riscv32"),
     "qemu-xtensa-lx106": ("xtensa-lx106-elf-gcc", "qemu-system-xtensa"),
 }
+
+
+def train(pipeline: str, work: Path) -> Path:
+    """``sensorflow train pipelines/<pipeline>.yaml --out <work>/artifact``; the artifact folder."""
+    out = work / "artifact"
+    assert main(["train", str(REPO / "pipelines" / f"{pipeline}.yaml"), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def gesture_artifact(tmp_path_factory):
+    """pipelines/gesture.yaml trained once per test module."""
+    return train("gesture", tmp_path_factory.mktemp("gesture"))
+
+
+def export_report(artifact: Path, board: str, out: Path, capsys, *extra: str) -> dict:
+    """``sensorflow export`` (prefix sf_model, ``--no-measure --json``) for ``board`` into ``out``;
+    the JSON report."""
+    args = ["export", str(artifact), "--board", board, "--out", str(out), "--prefix", "sf_model"]
+    assert main([*args, *extra, "--no-measure", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def assert_hil_agrees(artifact: Path, board: str, export_dir: Path, tmp_path: Path, capsys) -> None:
+    """``sensorflow hil --export-dir`` on ``board`` exits 0 and gives the host's answer on all
+    40 held-out windows."""
+    args = ["hil", str(artifact), "--board", board, "--export-dir", str(export_dir), "--json"]
+    status = main([*args, "--build-dir", str(tmp_path / "b")])
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0, json.dumps(result)[:3000]
+    assert result["n"] == 40 and result["agreement"] == 1.0 and result["passed"]
 
 
 @pytest.fixture(scope="session")

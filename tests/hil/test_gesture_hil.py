@@ -6,19 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import REPO, need_tools
-from hilfix import BOARD_TOOLS
+from conftest import need_tools
+from hilfix import BOARD_TOOLS, gesture_artifact  # noqa: F401  (fixture)
 
 from sensorflow.cli import main
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def gesture_artifact(tmp_path_factory):
-    out = tmp_path_factory.mktemp("gesture") / "artifact"
-    assert main(["train", str(REPO / "pipelines" / "gesture.yaml"), "--out", str(out)]) == 0
-    return out
 
 
 @pytest.mark.parametrize("board", ["host", "qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])

@@ -12,32 +12,16 @@ import numpy as np
 import pytest
 from conftest import need_tools
 from hilfix import BOARD_TOOLS
+from speedpipe import speed_pipeline
 
 from sensorflow.cli import main
 from sensorflow.hil.runner import Tolerance, compare_answer
 
-PIPE = """
-name: speed_forest
-sensor: {kind: vibration, sample_rate: 12000, channels: [acc], units: g}
-window: {length: 1024, hop: 2048}
-stages:
-  - type: butter
-    btype: lowpass
-    cutoff: 80
-  - type: spectral
-    features: [centroid, peak_freq]
-  - type: fft
-    fmax: 80
-  - type: random_forest_regressor
-    n_estimators: 8
-    max_depth: 6
-dataset:
-  loader: recipe
-  name: vibration
-  options: {small: true, target: shaft_rpm}
-  split: {by: predefined}
-train: {cv_folds: 0}
-"""
+PIPE = speed_pipeline(
+    "speed_forest",
+    "{length: 1024, hop: 2048}",
+    "  - type: fft\n    fmax: 80\n  - type: random_forest_regressor\n    n_estimators: 8\n    max_depth: 6\n",
+)
 
 
 def test_values_agree_within_the_stated_tolerance():

@@ -7,11 +7,9 @@ held-out windows and scores within HIL's tolerance (the float model's scores dif
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from conftest import REPO, need_tools
-from hilfix import BOARD_TOOLS
+from hilfix import BOARD_TOOLS, assert_hil_agrees, export_report, train
 
 from sensorflow.cli import main
 
@@ -39,28 +37,11 @@ def mlp_artifact(tmp_path_factory):
 def test_int8_mlp_on_board(mlp_artifact, board, extra, tmp_path, capsys):
     need_tools(*BOARD_TOOLS[board])
     exp = tmp_path / "export"
-    args = ["export", str(mlp_artifact), "--board", board, "--out", str(exp), "--prefix", "sf_model"]
-    assert main([*args, *extra, "--no-measure", "--json"]) == 0
-    rep = json.loads(capsys.readouterr().out)
+    rep = export_report(mlp_artifact, board, exp, capsys, *extra)
     mlp = next(r for r in rep["stages"] if r["type"] == "mlp")
     assert mlp["numeric"].startswith("integer: int8")
     assert "sf_q8_dense" in (exp / "sf_model.c").read_text()
-    status = main(
-        [
-            "hil",
-            str(mlp_artifact),
-            "--board",
-            board,
-            "--export-dir",
-            str(exp),
-            "--json",
-            "--build-dir",
-            str(tmp_path / "b"),
-        ]
-    )
-    result = json.loads(capsys.readouterr().out)
-    assert status == 0, json.dumps(result)[:3000]
-    assert result["n"] == 40 and result["agreement"] == 1.0 and result["passed"]
+    assert_hil_agrees(mlp_artifact, board, exp, tmp_path, capsys)
 
 
 def test_int8_cnn_by_default_on_rv32imc(tmp_path_factory, tmp_path, capsys):
@@ -68,17 +49,9 @@ def test_int8_cnn_by_default_on_rv32imc(tmp_path_factory, tmp_path, capsys):
     takes the int8 conv path, HIL agrees on every held-out window."""
     board = "qemu-riscv32"
     need_tools(*BOARD_TOOLS[board])
-    art = tmp_path_factory.mktemp("gesture_cnn") / "artifact"
-    assert main(["train", str(REPO / "pipelines" / "gesture_cnn.yaml"), "--out", str(art)]) == 0
+    art = train("gesture_cnn", tmp_path_factory.mktemp("gesture_cnn"))
     capsys.readouterr()
     exp = tmp_path / "export"
-    args = ["export", str(art), "--board", board, "--out", str(exp), "--prefix", "sf_model", "--no-measure", "--json"]
-    assert main(args) == 0
-    conv = next(r for r in json.loads(capsys.readouterr().out)["stages"] if r["type"] == "conv1d")
+    conv = next(r for r in export_report(art, board, exp, capsys)["stages"] if r["type"] == "conv1d")
     assert conv["numeric"].startswith("integer: int8")
-    status = main(
-        ["hil", str(art), "--board", board, "--export-dir", str(exp), "--json", "--build-dir", str(tmp_path / "b")]
-    )
-    result = json.loads(capsys.readouterr().out)
-    assert status == 0, json.dumps(result)[:3000]
-    assert result["n"] == 40 and result["agreement"] == 1.0 and result["passed"]
+    assert_hil_agrees(art, board, exp, tmp_path, capsys)

@@ -5,48 +5,25 @@ was trained on), run by `sensorflow hil --export-dir`: the host's label on every
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from conftest import REPO, need_tools
-from hilfix import BOARD_TOOLS
-
-from sensorflow.cli import main
+from conftest import need_tools
+from hilfix import BOARD_TOOLS, assert_hil_agrees, export_report, train
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def q15_artifact(tmp_path_factory):
-    out = tmp_path_factory.mktemp("gesture_q15") / "artifact"
-    assert main(["train", str(REPO / "pipelines" / "gesture_q15.yaml"), "--out", str(out)]) == 0
-    return out
+    return train("gesture_q15", tmp_path_factory.mktemp("gesture_q15"))
 
 
 @pytest.mark.parametrize("board, numeric", [("qemu-riscv32", "auto"), ("qemu-mps2-an386", "float")])
 def test_fixed_point_gesture_on_board(q15_artifact, board, numeric, tmp_path, capsys):
     need_tools(*BOARD_TOOLS[board])
     exp = tmp_path / "export"
-    args = ["export", str(q15_artifact), "--board", board, "--out", str(exp), "--prefix", "sf_model"]
-    assert main([*args, "--numeric", numeric, "--no-measure", "--json"]) == 0
-    rep = json.loads(capsys.readouterr().out)
+    rep = export_report(q15_artifact, board, exp, capsys, "--numeric", numeric)
     paths = {r["type"]: r["numeric"] for r in rep["stages"]}
     assert paths["stats"].startswith("integer: q15") and paths["band_energy"].startswith("integer: q15")
     assert paths["random_forest"].startswith("integer") == (numeric == "auto")
     assert "sf_q15_band_energy" in (exp / "sf_model.c").read_text()
-    status = main(
-        [
-            "hil",
-            str(q15_artifact),
-            "--board",
-            board,
-            "--export-dir",
-            str(exp),
-            "--json",
-            "--build-dir",
-            str(tmp_path / "b"),
-        ]
-    )
-    result = json.loads(capsys.readouterr().out)
-    assert status == 0, result
-    assert result["n"] == 40 and result["agreement"] == 1.0 and result["passed"]
+    assert_hil_agrees(q15_artifact, board, exp, tmp_path, capsys)

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn import ensemble, linear_model, svm, tree
+from speedpipe import speed_pipeline
 
 from sensorflow.errors import ConfigError
 
@@ -79,19 +80,7 @@ def test_two_targets_are_a_named_error():
         from_model(_onnx(est, X))
 
 
-BASE = """
-name: imp_speed
-sensor: {kind: vibration, sample_rate: 12000, channels: [acc], units: g}
-window: {length: 4096, hop: 4096}
-stages:
-  - type: butter
-    btype: lowpass
-    cutoff: 80
-  - type: spectral
-    features: [centroid, peak_freq]
-dataset: {loader: recipe, name: vibration, options: {small: true, target: shaft_rpm}, split: {by: predefined}}
-train: {cv_folds: 0}
-"""
+BASE = speed_pipeline("imp_speed", "{length: 4096, hop: 4096}")
 
 
 def test_import_command_scores_a_regressor(tmp_path, capsys):

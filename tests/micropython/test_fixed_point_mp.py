@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import yaml
+from fixedcases import fixed_point_config
 from mphelp import assert_agrees, export_and_run, need_micropython
 
 from sensorflow.codegen.micropython.typecheck import check
@@ -17,31 +18,7 @@ pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
 def test_fixed_point_features_bit_identical(tmp_path):
     need_micropython()
-    cfg = {
-        "name": "fixed_mp",
-        "sensor": {"kind": "imu", "sample_rate": 10, "channels": ["a", "b"]},
-        "window": {"length": 100, "hop": 100},
-        "stages": [
-            {
-                "type": "stats",
-                "functions": [
-                    "mean",
-                    "std",
-                    "var",
-                    "rms",
-                    "min",
-                    "max",
-                    "ptp",
-                    "abs_mean",
-                    "zero_crossing_rate",
-                    "energy",
-                ],
-                "q15_scale": [2**-9, 2**-4],
-            },
-            {"type": "band_energy", "n_bands": 4, "n_fft": 64, "hop_length": 36, "q15_scale": [2**-9, 2**-4]},
-            {"type": "random_forest", "n_estimators": 5, "max_depth": 4},
-        ],
-    }
+    cfg = fixed_point_config("fixed_mp", {"type": "random_forest", "n_estimators": 5, "max_depth": 4})
     pipe = Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
     rng = np.random.default_rng(0)
     y = np.arange(40) % 2

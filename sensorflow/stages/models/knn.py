@@ -50,19 +50,65 @@ def nearest(A: np.ndarray, B: np.ndarray, k: int, metric: str, p: float) -> tupl
     return np.concatenate(dists), np.concatenate(idxs)
 
 
+def distance_weights(dist: np.ndarray) -> np.ndarray:
+    """scikit-learn's ``weights="distance"``: 1 / distance, and where a query equals training
+    points (a distance of 0) weight 1 on those points and 0 on the others."""
+    with np.errstate(divide="ignore"):
+        w = 1.0 / dist
+    inf_mask = np.isinf(w)
+    inf_row = np.any(inf_mask, axis=1)
+    w[inf_row] = inf_mask[inf_row]
+    return w
+
+
+class KNNParams(StageParams):
+    """The params of ``knn`` and ``knn_regressor``; each stage's ``Params`` sets ``type``."""
+
+    type: str
+    n_neighbors: int = Field(5, ge=1)
+    weights: Literal["uniform", "distance"] = "uniform"
+    metric: Literal["euclidean", "manhattan", "chebyshev", "minkowski"] = "euclidean"
+    p: float = Field(2.0, ge=1, description="power of the minkowski metric")
+
+
+class _Neighbours:
+    """The training vectors shared by ``knn`` and ``knn_regressor``: storing and checking
+    ``fit_X_``/``fit_y_`` and finding the nearest."""
+
+    def _store_neighbours(self, X, fit_y) -> None:
+        if len(X) < self.params.n_neighbors:
+            raise ConfigError(
+                f"n_neighbors={self.params.n_neighbors} but only {len(X)} training windows", key=("n_neighbors",)
+            )
+        self.fit_X_ = np.array(X)
+        self.fit_y_ = fit_y
+
+    def _check_neighbours(self, values, y_kind: str) -> np.ndarray:
+        """``fit_X_`` ``(n, n_features)`` with n >= n_neighbors, ``fit_y_`` ``(n,)`` of dtype kind
+        ``y_kind``; gives ``fit_y_``."""
+        from ...errors import ArtifactError
+        from .. import learned as L
+
+        fit_x = L.array(values, "fit_X_", "f", shape=(None, self._learned_n_features()))
+        fit_y = L.array(values, "fit_y_", y_kind, shape=(len(fit_x),))
+        if len(fit_x) < self.params.n_neighbors:
+            raise ArtifactError(f"'fit_X_' has {len(fit_x)} rows, fewer than n_neighbors={self.params.n_neighbors}")
+        return fit_y
+
+    def kneighbors(self, X) -> tuple[np.ndarray, np.ndarray]:
+        p = self.params
+        return nearest(np.asarray(X), self.fit_X_, p.n_neighbors, p.metric, p.p)
+
+
 @register
-class KNN(Model):
+class KNN(_Neighbours, Model):
     """``sklearn.neighbors.KNeighborsClassifier``: uniform or 1/distance weighted votes of the
     ``n_neighbors`` nearest training vectors; ties at the k-th neighbour go to the lower training index."""
 
     name = "knn"
 
-    class Params(StageParams):
+    class Params(KNNParams):
         type: Literal["knn"] = "knn"
-        n_neighbors: int = Field(5, ge=1)
-        weights: Literal["uniform", "distance"] = "uniform"
-        metric: Literal["euclidean", "manhattan", "chebyshev", "minkowski"] = "euclidean"
-        p: float = Field(2.0, ge=1, description="power of the minkowski metric")
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
@@ -70,41 +116,21 @@ class KNN(Model):
 
     def _fit(self, X, y):
         codes = self._learned_classes(y)
-        if len(X) < self.params.n_neighbors:
-            raise ConfigError(
-                f"n_neighbors={self.params.n_neighbors} but only {len(X)} training windows", key=("n_neighbors",)
-            )
-        self.fit_X_ = np.array(X)
-        self.fit_y_ = codes.astype(np.int32)
+        self._store_neighbours(X, codes.astype(np.int32))
         self._after_fit()
 
     def check_learned(self, values) -> None:
         """``fit_X_`` ``(n, n_features)`` with n >= n_neighbors; ``fit_y_`` ``(n,)`` class indices."""
         super().check_learned(values)
         from ...errors import ArtifactError
-        from .. import learned as L
 
-        fit_x = L.array(values, "fit_X_", "f", shape=(None, self._learned_n_features()))
-        fit_y = L.array(values, "fit_y_", "iu", shape=(len(fit_x),))
-        if len(fit_x) < self.params.n_neighbors:
-            raise ArtifactError(f"'fit_X_' has {len(fit_x)} rows, fewer than n_neighbors={self.params.n_neighbors}")
+        fit_y = self._check_neighbours(values, "iu")
         if np.any(fit_y < 0) or np.any(fit_y >= len(values["classes_"])):
             raise ArtifactError("'fit_y_': a class index is outside the class list")
 
-    def kneighbors(self, X) -> tuple[np.ndarray, np.ndarray]:
-        p = self.params
-        return nearest(np.asarray(X), self.fit_X_, p.n_neighbors, p.metric, p.p)
-
     def _proba(self, X):
         dist, ind = self.kneighbors(X)
-        if self.params.weights == "uniform":
-            w = np.ones_like(dist)
-        else:
-            with np.errstate(divide="ignore"):
-                w = 1.0 / dist
-            inf_mask = np.isinf(w)
-            inf_row = np.any(inf_mask, axis=1)
-            w[inf_row] = inf_mask[inf_row]
+        w = np.ones_like(dist) if self.params.weights == "uniform" else distance_weights(dist)
         proba = np.zeros((len(dist), self.n_classes), dtype=np.float64)
         rows = np.arange(len(dist))
         for i in range(ind.shape[1]):

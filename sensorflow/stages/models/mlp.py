@@ -30,33 +30,26 @@ _HIDDEN = {
 }
 
 
-@register
-class MLP(Model):
-    """``sklearn.neural_network.MLPClassifier``: dense layers with a relu / tanh / logistic / identity
-    activation, softmax output (one logistic unit for two classes)."""
+class MLPParams(StageParams):
+    """The params of ``mlp`` and ``mlp_regressor`` (scikit-learn's ``MLPClassifier`` /
+    ``MLPRegressor``); each stage's ``Params`` sets ``type``."""
 
-    name = "mlp"
+    type: str
+    hidden_layer_sizes: list[int] = Field(default_factory=lambda: [32], description="width of each hidden layer")
+    activation: Literal["relu", "tanh", "logistic", "identity"] = "relu"
+    alpha: float = Field(1e-4, ge=0, description="L2 penalty")
+    learning_rate_init: float = Field(1e-3, gt=0)
+    max_iter: int = Field(500, ge=1)
+    random_state: int = 0
 
-    class Params(StageParams):
-        type: Literal["mlp"] = "mlp"
-        hidden_layer_sizes: list[int] = Field(default_factory=lambda: [32], description="width of each hidden layer")
-        activation: Literal["relu", "tanh", "logistic", "identity"] = "relu"
-        alpha: float = Field(1e-4, ge=0, description="L2 penalty")
-        learning_rate_init: float = Field(1e-3, gt=0)
-        max_iter: int = Field(500, ge=1)
-        random_state: int = 0
 
-    def __init__(self, params=None, **kwargs):
-        super().__init__(params, **kwargs)
-        self.layer_sizes_ = self.weights_ = self.biases_ = None
-        self.int8_ranges_ = None  # calibration for the int8 path (stages.models.int8)
+class _DenseLayers:
+    """The flat layer arrays shared by ``mlp`` and ``mlp_regressor``: loading them from a fitted
+    scikit-learn MLP, checking them, and the forward pass up to the output activation."""
 
-    def _fit(self, X, y):
-        from sklearn.neural_network import MLPClassifier
-
-        codes = self._learned_classes(y)
+    def _estimator_kwargs(self) -> dict:
         p = self.params
-        est = MLPClassifier(
+        return dict(
             hidden_layer_sizes=tuple(p.hidden_layer_sizes),
             activation=p.activation,
             alpha=p.alpha,
@@ -64,24 +57,23 @@ class MLP(Model):
             max_iter=p.max_iter,
             random_state=p.random_state,
         )
-        est.fit(X, codes)
+
+    def load_layers(self, est) -> None:
+        """``coefs_``/``intercepts_`` of a fitted scikit-learn MLP as the flat arrays."""
         self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
         self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
         self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
-        self.int8_ranges_ = calibration_ranges(self, X)
-        self._after_fit()
 
-    def check_learned(self, values) -> None:
-        """``layer_sizes_`` from n_features to the outputs (1 for two classes, else one per class);
-        ``weights_``/``biases_`` flat, exactly as long as those layers need."""
-        super().check_learned(values)
+    def _check_layers(self, values, n_out: int, outputs: str) -> None:
+        """``layer_sizes_`` from n_features to ``n_out`` outputs (``outputs`` names them in the
+        error); ``weights_``/``biases_`` flat, exactly as long as those layers need."""
         from ...errors import ArtifactError
         from .. import learned as L
 
         sizes = L.int_list(values, "layer_sizes_")
-        n_classes, n_features = len(values["classes_"]), self._learned_n_features()
-        if len(sizes) < 2 or sizes[-1] != (1 if n_classes == 2 else n_classes):
-            raise ArtifactError(f"'layer_sizes_' {sizes} does not end in the output layer for {n_classes} classes")
+        n_features = self._learned_n_features()
+        if len(sizes) < 2 or sizes[-1] != n_out:
+            raise ArtifactError(f"'layer_sizes_' {sizes} does not end in {outputs}")
         if n_features is not None and sizes[0] != n_features:
             raise ArtifactError(f"'layer_sizes_' starts at {sizes[0]} inputs but the model gets {n_features} features")
         L.array(values, "weights_", "f", shape=(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])),))
@@ -98,8 +90,16 @@ class MLP(Model):
             bo += n_out
             yield W, b
 
-    def forward(self, X) -> np.ndarray:
-        """Output layer activations: softmax ``(n, n_classes)``, or ``(n,)`` logistic for two classes."""
+    def _dense_cost(self, n_out: int) -> Cost:
+        """Flash, RAM and operations of the layers (``n_out`` outputs before fitting)."""
+        sizes = self.layer_sizes_ or [self.n_features] + list(self.params.hidden_layer_sizes) + [n_out]
+        n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        n_b = sum(sizes[1:])
+        return Cost(flash_bytes=4 * (n_w + n_b) + 256, ram_bytes=4 * 2 * max(sizes), ops=n_w + 2 * n_b)
+
+    def _output_layer(self, X) -> np.ndarray:
+        """The output layer before its activation, ``(n, n_out)``: ``a @ W + b`` per layer with the
+        hidden activation in place between them (scikit-learn's ``_forward_pass_fast``)."""
         a = np.asarray(X)
         layers = list(self.layers())
         hidden = _HIDDEN[self.params.activation]
@@ -108,6 +108,42 @@ class MLP(Model):
             a += b
             if i != len(layers) - 1:
                 hidden(a)
+        return a
+
+
+@register
+class MLP(_DenseLayers, Model):
+    """``sklearn.neural_network.MLPClassifier``: dense layers with a relu / tanh / logistic / identity
+    activation, softmax output (one logistic unit for two classes)."""
+
+    name = "mlp"
+
+    class Params(MLPParams):
+        type: Literal["mlp"] = "mlp"
+
+    def __init__(self, params=None, **kwargs):
+        super().__init__(params, **kwargs)
+        self.layer_sizes_ = self.weights_ = self.biases_ = None
+        self.int8_ranges_ = None  # calibration for the int8 path (stages.models.int8)
+
+    def _fit(self, X, y):
+        from sklearn.neural_network import MLPClassifier
+
+        codes = self._learned_classes(y)
+        self.load_layers(MLPClassifier(**self._estimator_kwargs()).fit(X, codes))
+        self.int8_ranges_ = calibration_ranges(self, X)
+        self._after_fit()
+
+    def check_learned(self, values) -> None:
+        """``layer_sizes_`` from n_features to the outputs (1 for two classes, else one per class);
+        ``weights_``/``biases_`` flat, exactly as long as those layers need."""
+        super().check_learned(values)
+        n_classes = len(values["classes_"])
+        self._check_layers(values, 1 if n_classes == 2 else n_classes, f"the output layer for {n_classes} classes")
+
+    def forward(self, X) -> np.ndarray:
+        """Output layer activations: softmax ``(n, n_classes)``, or ``(n,)`` logistic for two classes."""
+        a = self._output_layer(X)
         if a.shape[1] == 1:
             expit(a, out=a)
             return a.ravel()
@@ -124,10 +160,7 @@ class MLP(Model):
         return (out > 0.5).astype(np.int64) if out.ndim == 1 else np.argmax(out, axis=1)
 
     def cost(self, board=None) -> Cost:
-        sizes = self.layer_sizes_ or [self.n_features] + list(self.params.hidden_layer_sizes) + [max(self.n_classes, 2)]
-        n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        n_b = sum(sizes[1:])
-        return Cost(flash_bytes=4 * (n_w + n_b) + 256, ram_bytes=4 * 2 * max(sizes), ops=n_w + 2 * n_b)
+        return self._dense_cost(max(self.n_classes, 2))
 
     @classmethod
     def examples(cls):

@@ -19,18 +19,18 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from ...cost import Cost
-from ...errors import ConfigError, DataError
+from ...errors import DataError
 from ...registry import register
 from ...spec import Spec
 from ..base import StageParams
 from .base import Model
-from .knn import nearest
-from .mlp import _HIDDEN, MLP
-from .svm import kernel_values
-from .trees import MaxFeatures, _forest_kwargs, _Trees
+from .knn import KNNParams, _Neighbours, distance_weights
+from .mlp import MLPParams, _DenseLayers
+from .svm import Gamma, kernel_values
+from .trees import MaxFeatures, _forest_kwargs, _tree_kwargs, _Trees
 
 TARGET = "value"
 
@@ -137,14 +137,7 @@ class _RegTrees(Regressor, _Trees):
         _Trees._check_tables(self, values, 1, fractions=False)
 
     def _values(self, X):
-        leaves = self.apply(X)
-        out = self.value_[self.offsets_[0] + leaves[:, 0], 0].copy()
-        if self.n_trees == 1:
-            return out
-        for t in range(1, self.n_trees):
-            out += self.value_[self.offsets_[t] + leaves[:, t], 0]
-        out /= self.n_trees
-        return out
+        return self._leaf_mean(X)[:, 0]
 
     def cost(self, board=None) -> Cost:
         n_nodes = int(self.offsets_[-1]) if self.offsets_ is not None else 1
@@ -173,16 +166,7 @@ class DecisionTreeRegressor(_RegTrees):
     def _estimator(self):
         from sklearn.tree import DecisionTreeRegressor as Sk
 
-        p = self.params
-        return Sk(
-            criterion=p.criterion,
-            max_depth=p.max_depth,
-            min_samples_split=p.min_samples_split,
-            min_samples_leaf=p.min_samples_leaf,
-            max_leaf_nodes=p.max_leaf_nodes,
-            max_features=p.max_features,
-            random_state=p.random_state,
-        )
+        return Sk(**_tree_kwargs(self.params, classifier=False))
 
 
 class _RegForestParams(_RegTreeParams):
@@ -190,8 +174,23 @@ class _RegForestParams(_RegTreeParams):
     max_features: MaxFeatures = 1.0
 
 
+class _RegForest(_RegTrees):
+    """A forest regressor: ``_sklearn_class`` fitted with the forests' keyword arguments."""
+
+    @staticmethod
+    def _sklearn_class():
+        raise NotImplementedError
+
+    def _estimator(self):
+        return self._sklearn_class()(**_forest_kwargs(self.params, classifier=False))
+
+    @classmethod
+    def examples(cls):
+        return [{"n_estimators": 6, "max_depth": 5}, {"n_estimators": 3}]
+
+
 @register
-class RandomForestRegressor(_RegTrees):
+class RandomForestRegressor(_RegForest):
     """``sklearn.ensemble.RandomForestRegressor``: the mean of the trees' leaf values."""
 
     name = "random_forest_regressor"
@@ -200,18 +199,15 @@ class RandomForestRegressor(_RegTrees):
         type: Literal["random_forest_regressor"] = "random_forest_regressor"
         bootstrap: bool = True
 
-    def _estimator(self):
-        from sklearn.ensemble import RandomForestRegressor as Sk
+    @staticmethod
+    def _sklearn_class():
+        from sklearn.ensemble import RandomForestRegressor
 
-        return Sk(**_forest_kwargs(self.params, classifier=False))
-
-    @classmethod
-    def examples(cls):
-        return [{"n_estimators": 6, "max_depth": 5}, {"n_estimators": 3}]
+        return RandomForestRegressor
 
 
 @register
-class ExtraTreesRegressor(_RegTrees):
+class ExtraTreesRegressor(_RegForest):
     """``sklearn.ensemble.ExtraTreesRegressor`` (random thresholds): the mean of the trees' leaf values."""
 
     name = "extra_trees_regressor"
@@ -220,67 +216,43 @@ class ExtraTreesRegressor(_RegTrees):
         type: Literal["extra_trees_regressor"] = "extra_trees_regressor"
         bootstrap: bool = False
 
-    def _estimator(self):
-        from sklearn.ensemble import ExtraTreesRegressor as Sk
+    @staticmethod
+    def _sklearn_class():
+        from sklearn.ensemble import ExtraTreesRegressor
 
-        return Sk(**_forest_kwargs(self.params, classifier=False))
-
-    @classmethod
-    def examples(cls):
-        return [{"n_estimators": 6, "max_depth": 5}, {"n_estimators": 3}]
+        return ExtraTreesRegressor
 
 
 # ---------------------------------------------------------------------------- k-NN
 @register
-class KNNRegressor(Regressor):
+class KNNRegressor(Regressor, _Neighbours):
     """``sklearn.neighbors.KNeighborsRegressor``: the mean (uniform) or 1/distance weighted mean
     of the ``n_neighbors`` nearest training targets; ties at the k-th neighbour to the lower index."""
 
     name = "knn_regressor"
 
-    class Params(StageParams):
+    class Params(KNNParams):
         type: Literal["knn_regressor"] = "knn_regressor"
-        n_neighbors: int = Field(5, ge=1)
-        weights: Literal["uniform", "distance"] = "uniform"
-        metric: Literal["euclidean", "manhattan", "chebyshev", "minkowski"] = "euclidean"
-        p: float = Field(2.0, ge=1, description="power of the minkowski metric")
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
         self.fit_X_ = self.fit_y_ = None
 
     def _fit(self, X, y):
-        values = self._learned_target(y)
-        if len(X) < self.params.n_neighbors:
-            raise ConfigError(
-                f"n_neighbors={self.params.n_neighbors} but only {len(X)} training windows", key=("n_neighbors",)
-            )
-        self.fit_X_ = np.array(X)
-        self.fit_y_ = values
+        self._store_neighbours(X, self._learned_target(y))
         self._after_fit()
 
     def check_learned(self, values) -> None:
         """``fit_X_`` ``(n, n_features)`` with n >= n_neighbors; ``fit_y_`` ``(n,)`` targets."""
         super().check_learned(values)
-        from ...errors import ArtifactError
-        from .. import learned as L
-
-        fit_x = L.array(values, "fit_X_", "f", shape=(None, self._learned_n_features()))
-        L.array(values, "fit_y_", "f", shape=(len(fit_x),))
-        if len(fit_x) < self.params.n_neighbors:
-            raise ArtifactError(f"'fit_X_' has {len(fit_x)} rows, fewer than n_neighbors={self.params.n_neighbors}")
+        self._check_neighbours(values, "f")
 
     def _values(self, X):
-        p = self.params
-        dist, ind = nearest(np.asarray(X), self.fit_X_, p.n_neighbors, p.metric, p.p)
+        dist, ind = self.kneighbors(X)
         y = self.fit_y_[ind]
-        if p.weights == "uniform":
+        if self.params.weights == "uniform":
             return np.mean(y, axis=1)
-        with np.errstate(divide="ignore"):
-            w = 1.0 / dist
-        inf_mask = np.isinf(w)
-        inf_row = np.any(inf_mask, axis=1)
-        w[inf_row] = inf_mask[inf_row]
+        w = distance_weights(dist)
         return np.sum(y * w, axis=1) / np.sum(w, axis=1)
 
     def cost(self, board=None) -> Cost:
@@ -367,20 +339,14 @@ class Ridge(_LinearRegressor):
 
 # ---------------------------------------------------------------------------- MLP
 @register
-class MLPRegressor(Regressor):
+class MLPRegressor(Regressor, _DenseLayers):
     """``sklearn.neural_network.MLPRegressor``: dense layers with a relu / tanh / logistic /
     identity activation and one linear output unit (weights as the ``mlp`` stage keeps them)."""
 
     name = "mlp_regressor"
 
-    class Params(StageParams):
+    class Params(MLPParams):
         type: Literal["mlp_regressor"] = "mlp_regressor"
-        hidden_layer_sizes: list[int] = Field(default_factory=lambda: [32], description="width of each hidden layer")
-        activation: Literal["relu", "tanh", "logistic", "identity"] = "relu"
-        alpha: float = Field(1e-4, ge=0, description="L2 penalty")
-        learning_rate_init: float = Field(1e-3, gt=0)
-        max_iter: int = Field(500, ge=1)
-        random_state: int = 0
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)
@@ -390,55 +356,20 @@ class MLPRegressor(Regressor):
         from sklearn.neural_network import MLPRegressor as Sk
 
         values = self._learned_target(y)
-        p = self.params
-        est = Sk(
-            hidden_layer_sizes=tuple(p.hidden_layer_sizes),
-            activation=p.activation,
-            alpha=p.alpha,
-            learning_rate_init=p.learning_rate_init,
-            max_iter=p.max_iter,
-            random_state=p.random_state,
-        )
-        est.fit(X, values)
-        self.layer_sizes_ = [int(est.coefs_[0].shape[0])] + [int(W.shape[1]) for W in est.coefs_]
-        self.weights_ = np.concatenate([W.ravel() for W in est.coefs_])
-        self.biases_ = np.concatenate([b.ravel() for b in est.intercepts_])
+        self.load_layers(Sk(**self._estimator_kwargs()).fit(X, values))
         self._after_fit()
 
     def check_learned(self, values) -> None:
         """``layer_sizes_`` from n_features to one output; ``weights_``/``biases_`` flat, exactly
         as long as those layers need."""
         super().check_learned(values)
-        from ...errors import ArtifactError
-        from .. import learned as L
-
-        sizes = L.int_list(values, "layer_sizes_")
-        n_features = self._learned_n_features()
-        if len(sizes) < 2 or sizes[-1] != 1:
-            raise ArtifactError(f"'layer_sizes_' {sizes} does not end in one output")
-        if n_features is not None and sizes[0] != n_features:
-            raise ArtifactError(f"'layer_sizes_' starts at {sizes[0]} inputs but the model gets {n_features} features")
-        L.array(values, "weights_", "f", shape=(sum(a * b for a, b in zip(sizes[:-1], sizes[1:])),))
-        L.array(values, "biases_", "f", shape=(sum(sizes[1:]),))
-
-    layers = MLP.layers  # (W, b) per layer, the same flat arrays
+        self._check_layers(values, 1, "one output")
 
     def _values(self, X):
-        a = np.asarray(X)
-        layers = list(self.layers())
-        hidden = _HIDDEN[self.params.activation]
-        for i, (W, b) in enumerate(layers):
-            a = a @ W
-            a += b
-            if i != len(layers) - 1:
-                hidden(a)
-        return a.ravel().astype(np.float64)
+        return self._output_layer(X).ravel().astype(np.float64)
 
     def cost(self, board=None) -> Cost:
-        sizes = self.layer_sizes_ or [self.n_features] + list(self.params.hidden_layer_sizes) + [1]
-        n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        n_b = sum(sizes[1:])
-        return Cost(flash_bytes=4 * (n_w + n_b) + 256, ram_bytes=4 * 2 * max(sizes), ops=n_w + 2 * n_b)
+        return self._dense_cost(1)
 
     @classmethod
     def examples(cls):
@@ -462,19 +393,10 @@ class SVR(Regressor):
         kernel: Literal["linear", "rbf", "poly"] = "rbf"
         C: float = Field(1.0, gt=0, description="penalty of errors beyond epsilon")
         epsilon: float = Field(0.1, ge=0, description="half width of the tube where errors cost nothing")
-        gamma: str | float = Field(
-            "scale", description="kernel coefficient: scale = 1 / (d X.var()), auto = 1 / d, or a positive number"
-        )
+        gamma: Gamma = "scale"
         degree: int = Field(3, ge=1, le=10, description="poly kernel degree")
         coef0: float = Field(0.0, description="poly kernel constant")
         max_iter: int = Field(-1, ge=-1, description="libsvm iterations (-1: until tol)")
-
-        @field_validator("gamma")
-        @classmethod
-        def _gamma(cls, v):
-            if (isinstance(v, str) and v not in ("scale", "auto")) or (not isinstance(v, str) and not v > 0):
-                raise ValueError(f"gamma should be 'scale', 'auto' or a positive number, got {v!r}")
-            return v
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)

@@ -22,10 +22,10 @@ label as that argmax). ``decision_function`` gives scikit-learn's values unchang
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from ...cost import Cost
 from ...registry import register
@@ -36,6 +36,20 @@ KERNELS = ("linear", "rbf", "poly")
 # bytes of sf_svm.c's code (arm-none-eabi-gcc -O2, Cortex-M4F: 1,420), which the export report
 # measures as a whole object (a linker dropping unused sections keeps ~900 for a linear kernel)
 _CODE = 1400
+
+
+def _valid_gamma(v):
+    if (isinstance(v, str) and v not in ("scale", "auto")) or (not isinstance(v, str) and not v > 0):
+        raise ValueError(f"gamma should be 'scale', 'auto' or a positive number, got {v!r}")
+    return v
+
+
+Gamma = Annotated[
+    str | float,
+    Field(description="kernel coefficient: scale = 1 / (d X.var()), auto = 1 / d, or a positive number"),
+    AfterValidator(_valid_gamma),
+]
+"""The ``gamma`` param of the ``svm`` and ``svr`` stages (scikit-learn's ``SVC``/``SVR``)."""
 
 
 def kernel_values(X: np.ndarray, SV: np.ndarray, kernel: str, gamma: float, coef0: float, degree: int) -> np.ndarray:
@@ -106,21 +120,12 @@ class SVM(Model):
         type: Literal["svm"] = "svm"
         kernel: Literal["linear", "rbf", "poly"] = "rbf"
         C: float = Field(1.0, gt=0, description="penalty of the soft margin")
-        gamma: str | float = Field(
-            "scale", description="kernel coefficient: scale = 1 / (d X.var()), auto = 1 / d, or a positive number"
-        )
+        gamma: Gamma = "scale"
         degree: int = Field(3, ge=1, le=10, description="poly kernel degree")
         coef0: float = Field(0.0, description="poly kernel constant")
         class_weight: Literal["balanced"] | None = None
         break_ties: bool = Field(False, description="label = argmax of the decision function, not libsvm's vote")
         max_iter: int = Field(-1, ge=-1, description="libsvm iterations (-1: until tol)")
-
-        @field_validator("gamma")
-        @classmethod
-        def _gamma(cls, v):
-            if (isinstance(v, str) and v not in ("scale", "auto")) or (not isinstance(v, str) and not v > 0):
-                raise ValueError(f"gamma should be 'scale', 'auto' or a positive number, got {v!r}")
-            return v
 
     def __init__(self, params=None, **kwargs):
         super().__init__(params, **kwargs)

@@ -169,14 +169,19 @@ class _Trees(Model):
         return out
 
     def _proba(self, X):
+        return self._leaf_mean(X)
+
+    def _leaf_mean(self, X) -> np.ndarray:
+        """The ``value_`` rows of the leaves reached, summed in tree order and divided by the
+        number of trees (scikit-learn's forest ``predict_proba`` / ``predict``): ``(n, columns)``."""
         leaves = self.apply(X)
         if self.n_trees == 1:
             return self.value_[leaves[:, 0]].copy()
-        proba = np.zeros((len(X), self.n_classes), dtype=np.float64)
+        out = np.zeros((len(X), self.value_.shape[1]), dtype=np.float64)
         for t in range(self.n_trees):
-            proba += self.value_[self.offsets_[t] + leaves[:, t]]
-        proba /= self.n_trees
-        return proba
+            out += self.value_[self.offsets_[t] + leaves[:, t]]
+        out /= self.n_trees
+        return out
 
     # ------------------------------------------------------------------ cost
     def cost(self, board=None) -> Cost:
@@ -207,17 +212,7 @@ class DecisionTree(_Trees):
     def _estimator(self):
         from sklearn.tree import DecisionTreeClassifier
 
-        p = self.params
-        return DecisionTreeClassifier(
-            criterion=p.criterion,
-            max_depth=p.max_depth,
-            min_samples_split=p.min_samples_split,
-            min_samples_leaf=p.min_samples_leaf,
-            max_leaf_nodes=p.max_leaf_nodes,
-            max_features=p.max_features,
-            class_weight=p.class_weight,
-            random_state=p.random_state,
-        )
+        return DecisionTreeClassifier(**_tree_kwargs(self.params))
 
 
 class _ForestParams(_TreeParams):
@@ -225,24 +220,27 @@ class _ForestParams(_TreeParams):
     max_features: MaxFeatures = "sqrt"
 
 
-def _forest_kwargs(p, classifier: bool = True) -> dict:
-    """The scikit-learn keyword arguments the forests take from their params (the regressors
+def _tree_kwargs(p, classifier: bool = True) -> dict:
+    """The scikit-learn keyword arguments a single tree takes from its params (the regressors
     have no ``class_weight``)."""
     kwargs = dict(
-        n_estimators=p.n_estimators,
         criterion=p.criterion,
         max_depth=p.max_depth,
         min_samples_split=p.min_samples_split,
         min_samples_leaf=p.min_samples_leaf,
         max_leaf_nodes=p.max_leaf_nodes,
         max_features=p.max_features,
-        bootstrap=p.bootstrap,
         random_state=p.random_state,
-        n_jobs=1,
     )
     if classifier:
         kwargs["class_weight"] = p.class_weight
     return kwargs
+
+
+def _forest_kwargs(p, classifier: bool = True) -> dict:
+    """The scikit-learn keyword arguments the forests take from their params: a tree's, and
+    ``n_estimators``, ``bootstrap`` and ``n_jobs=1``."""
+    return dict(_tree_kwargs(p, classifier), n_estimators=p.n_estimators, bootstrap=p.bootstrap, n_jobs=1)
 
 
 @register

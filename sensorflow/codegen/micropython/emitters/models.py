@@ -43,24 +43,28 @@ def knn_metric(metric: str, p: float) -> tuple[int, float]:
     return _METRICS[metric], float(p)
 
 
-@mp_emitter("knn")
-def emit_knn(stage, ctx: MPContext) -> MPFragment:
+def knn_search(stage, ctx: MPContext, y_table) -> tuple[str, str]:
+    """Tables and buffers of a k-NN search over ``fit_X_`` with ``fit_y_`` as ``y_table`` (the
+    context's ``f32_table`` or ``int_table``): the leading arguments ``inp, X, y, n, d, k,
+    metric, p, distance`` and the trailing ``best_d, best_i`` of ``rt.knn`` / ``rt.knn_value``."""
     X = np.asarray(stage.fit_X_, dtype=np.float32)
     n, d = X.shape
     k = stage.params.n_neighbors
     if k > n:
-        raise CodegenError(f"knn: n_neighbors={k} but only {n} training rows")
+        raise CodegenError(f"{stage.name}: n_neighbors={k} but only {n} training rows")
     metric, p = knn_metric(stage.params.metric, getattr(stage.params, "p", 2.0))
     Xt = ctx.f32_table("X", X)
-    y = ctx.int_table("y", stage.fit_y_)
+    y = y_table("y", stage.fit_y_)
     bd = ctx.buffer("best_d", k, "f")
     bi = ctx.buffer("best_i", k, "i")
-    return MPFragment(
-        [
-            f"label = rt.knn({ctx.inp}, {Xt}, {y}, {n}, {d}, {k}, {metric}, {p!r}, "
-            f"{stage.params.weights == 'distance'}, {stage.n_classes}, {bd}, {bi}, {ctx.out})"
-        ]
-    )
+    distance = stage.params.weights == "distance"
+    return f"{ctx.inp}, {Xt}, {y}, {n}, {d}, {k}, {metric}, {p!r}, {distance}", f"{bd}, {bi}"
+
+
+@mp_emitter("knn")
+def emit_knn(stage, ctx: MPContext) -> MPFragment:
+    head, best = knn_search(stage, ctx, ctx.int_table)
+    return MPFragment([f"label = rt.knn({head}, {stage.n_classes}, {best}, {ctx.out})"])
 
 
 @mp_emitter("logistic", "ridge_classifier")  # ridge: the same linear decision, softmax/expit scores

@@ -9,9 +9,8 @@ import numpy as np
 from ...c.emitters.regression import value_rows
 from ..fragment import MPContext, MPFragment
 from ..registry import mp_emitter
-from .models import dense_layers, knn_metric
-from .svm import _KINDS as SVM_KINDS
-from .svm import KERNEL as SVM_KERNEL
+from .models import dense_layers, knn_search
+from .svm import add_kernel, kernel_decisions
 
 
 @mp_emitter("decision_tree_regressor", "random_forest_regressor", "extra_trees_regressor")
@@ -34,22 +33,8 @@ def emit_tree_regressor(stage, ctx: MPContext) -> MPFragment:
 
 @mp_emitter("knn_regressor")
 def emit_knn_regressor(stage, ctx: MPContext) -> MPFragment:
-    X = np.asarray(stage.fit_X_, dtype=np.float32)
-    n, d = X.shape
-    p = stage.params
-    k = p.n_neighbors
-    metric, power = knn_metric(p.metric, p.p)
-    Xt = ctx.f32_table("X", X)
-    y = ctx.f32_table("y", stage.fit_y_)
-    bd = ctx.buffer("best_d", k, "f")
-    bi = ctx.buffer("best_i", k, "i")
-    return MPFragment(
-        [
-            f"{ctx.out}[0] = rt.knn_value({ctx.inp}, {Xt}, {y}, {n}, {d}, {k}, {metric}, {power!r}, "
-            f"{p.weights == 'distance'}, {bd}, {bi})",
-            "label = 0",
-        ]
-    )
+    head, best = knn_search(stage, ctx, ctx.f32_table)
+    return MPFragment([f"{ctx.out}[0] = rt.knn_value({head}, {best})", "label = 0"])
 
 
 @mp_emitter("linear", "ridge")
@@ -70,21 +55,13 @@ def emit_mlp_regressor(stage, ctx: MPContext) -> MPFragment:
 def emit_svr(stage, ctx: MPContext) -> MPFragment:
     """The ``svm`` emitter's kernels (``svm.KERNEL``, printed once per module) as one class pair
     holding every support vector: ``sum coef K + intercept`` with compensated sums."""
-    p = stage.params
-    if not any(t.startswith("def _svm_sum(") for t in ctx.tables):
-        ctx.tables.append(SVM_KERNEL)
+    add_kernel(ctx)
     b = ctx.f32_table("b", stage.intercept_)
     dec = ctx.buffer("dec", 1)
-    if p.kernel == "linear":
+    if stage.params.kernel == "linear":
         W = stage.primal()
         code = [f"_svm_linear({ctx.inp}, {len(W)}, {ctx.f32_table('W', W)}, {b}, 1, {dec})"]
     else:
-        sv = np.asarray(stage.support_vectors_, dtype=np.float64)
-        n_sv, d = sv.shape
-        code = [
-            f"_svm_decisions({ctx.inp}, {d}, {ctx.f32_table('sv', sv)}, {n_sv}, {SVM_KINDS[p.kernel]}, "
-            f"{ctx.scalar('gamma', stage.gamma_)}, {ctx.scalar('coef0', p.coef0)}, {int(p.degree)}, "
-            f"{ctx.f32_table('coef', stage.dual_coef_)}, {ctx.int_table('start', [0, n_sv, n_sv])}, {b}, 2, "
-            f"{ctx.buffer('kv', n_sv)}, {dec})"
-        ]
+        n_sv = len(stage.support_vectors_)
+        code = [kernel_decisions(stage, ctx, stage.dual_coef_, [0, n_sv, n_sv], b, 2, dec)]
     return MPFragment([*code, f"{ctx.out}[0] = {dec}[0]", "label = 0"])

@@ -132,13 +132,33 @@ def _svm_vote(dec, k, break_ties, votes, out):
 _KINDS = {"linear": 0, "rbf": 1, "poly": 2}
 
 
+def add_kernel(ctx: MPContext) -> None:
+    """Print ``KERNEL`` into the module once (``svm`` and ``svr`` stages share it)."""
+    if not any(t.startswith("def _svm_sum(") for t in ctx.tables):
+        ctx.tables.append(KERNEL)
+
+
+def kernel_decisions(stage, ctx: MPContext, coef, start, rho: str, n_classes: int, dec: str) -> str:
+    """The ``_svm_decisions`` call of a kernel (rbf / poly) stage: support vectors, ``gamma``,
+    ``coef0``, ``degree`` of ``stage``, the given dual coefficients and per-class ``start``
+    offsets, intercepts ``rho`` and decision buffer ``dec``."""
+    p = stage.params
+    sv = np.asarray(stage.support_vectors_, dtype=np.float64)
+    n_sv, d = sv.shape
+    return (
+        f"_svm_decisions({ctx.inp}, {d}, {ctx.f32_table('sv', sv)}, {n_sv}, {_KINDS[p.kernel]}, "
+        f"{ctx.scalar('gamma', stage.gamma_)}, {ctx.scalar('coef0', p.coef0)}, {int(p.degree)}, "
+        f"{ctx.f32_table('coef', coef)}, {ctx.int_table('start', start)}, {rho}, {n_classes}, "
+        f"{ctx.buffer('kv', n_sv)}, {dec})"
+    )
+
+
 @mp_emitter("svm")
 def emit_svm(stage, ctx: MPContext) -> MPFragment:
     p = stage.params
     k = stage.n_classes
     pairs = k * (k - 1) // 2
-    if not any(t.startswith("def _svm_sum(") for t in ctx.tables):
-        ctx.tables.append(KERNEL)
+    add_kernel(ctx)
     rho = ctx.f32_table("rho", stage.pair_intercepts())
     dec = ctx.buffer("dec", pairs)
     votes = ctx.buffer("votes", k, "i")
@@ -146,17 +166,10 @@ def emit_svm(stage, ctx: MPContext) -> MPFragment:
         W = stage.primal()
         code = [f"_svm_linear({ctx.inp}, {W.shape[1]}, {ctx.f32_table('W', W)}, {rho}, {pairs}, {dec})"]
     else:
-        sv = np.asarray(stage.support_vectors_, dtype=np.float64)
-        n_sv, d = sv.shape
         coef = np.asarray(stage.dual_coef_, dtype=np.float64)
         if k == 2:
             coef = -coef
         start = np.concatenate([[0], np.cumsum(stage.n_support_)]).astype(np.int64)
-        kv = ctx.buffer("kv", n_sv)
-        code = [
-            f"_svm_decisions({ctx.inp}, {d}, {ctx.f32_table('sv', sv)}, {n_sv}, {_KINDS[p.kernel]}, "
-            f"{ctx.scalar('gamma', stage.gamma_)}, {ctx.scalar('coef0', p.coef0)}, {int(p.degree)}, "
-            f"{ctx.f32_table('coef', coef)}, {ctx.int_table('start', start)}, {rho}, {k}, {kv}, {dec})"
-        ]
+        code = [kernel_decisions(stage, ctx, coef, start, rho, k, dec)]
     code.append(f"label = _svm_vote({dec}, {k}, {bool(p.break_ties)}, {votes}, {ctx.out})")
     return MPFragment(code)
