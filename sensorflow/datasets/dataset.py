@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -169,20 +170,37 @@ class Dataset:
         return Windows(X, _labels_array(ys), np.asarray(gs), np.asarray(rs, dtype=int))
 
 
-MAX_WINDOW_BYTES = 1 << 30
-"""Most memory the windows of one dataset may take as float32 (1 GiB): more means a hop far
-shorter than the window over long recordings, which would exhaust the machine instead."""
+def window_memory_limit() -> int:
+    """Most memory the windows of one dataset may take as float32: half of this process's
+    memory (the physical memory, or the address-space limit ``RLIMIT_AS`` when one is set and
+    lower), 1 GiB where neither can be read. More means a hop far shorter than the window over
+    long recordings, which would exhaust the machine instead."""
+    limits = []
+    try:
+        limits.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        pass
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft)
+    except (ImportError, AttributeError, ValueError, OSError):
+        pass
+    return min(limits) // 2 if limits else 1 << 30
 
 
 def _check_window_memory(ds: Dataset, length: int, hop: int, pad_short: bool) -> None:
-    """A DataError, before any window is cut, if they would take more than MAX_WINDOW_BYTES."""
+    """A DataError, before any window is cut, if they would take more than ``window_memory_limit()``."""
     n = sum((len(s) - length) // hop + 1 if len(s) >= length else int(pad_short and len(s) > 0) for s in ds.signals)
     nbytes = n * length * len(ds.channels) * 4
-    if nbytes > MAX_WINDOW_BYTES:
+    limit = window_memory_limit()
+    if nbytes > limit:
         raise DataError(
             f"{ds.source or 'dataset'}: {n} windows of {length} samples (hop {hop}) would take "
-            f"{nbytes / 2**30:.1f} GiB, over the {MAX_WINDOW_BYTES >> 30} GiB limit; raise window.hop or "
-            "shorten window.length"
+            f"{nbytes / 2**30:.1f} GiB, over the {limit / 2**30:.1f} GiB limit (half of this machine's memory); "
+            "raise window.hop or shorten window.length"
         )
 
 
