@@ -48,7 +48,11 @@ def _tolerance(st, ref):
     return 1e-3
 
 
-CASES = [(name, params) for name in ("log_mel", "mfcc") for params in get(name).examples()]
+# the float kernel's cases; stages given q15_scale compute in fixed point (sf_q15, tested
+# bit for bit against their own reference in tests/codegen/test_fixed_mel_c.py)
+CASES = [
+    (name, params) for name in ("log_mel", "mfcc") for params in get(name).examples() if not params.get("q15_scale")
+]
 
 
 @pytest.mark.parametrize("name,params", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
