@@ -160,6 +160,27 @@ void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kerne
     }
 }
 
+void sf_q8_centre_bias(const int8_t *x, uint32_t steps, uint32_t c_in, const int16_t *sums, const int32_t *bias,
+                       uint32_t filters, int32_t mult, int shift, int32_t *out)
+{
+    uint32_t t, c, f;
+    for (f = 0; f < filters; f++) {
+        out[f] = 0;
+    }
+    for (c = 0; c < c_in; c++) {
+        int32_t total = 0;
+        for (t = 0; t < steps; t++) {
+            total += x[t * c_in + c];
+        }
+        for (f = 0; f < filters; f++) {
+            out[f] += (int32_t)sums[c * filters + f] * total;
+        }
+    }
+    for (f = 0; f < filters; f++) {
+        out[f] = bias[f] - sf_q8_requantize(out[f], mult, shift);
+    }
+}
+
 void sf_q8_maxpool(const int8_t *x, uint32_t steps, uint32_t n_c, int8_t *y)
 {
     uint32_t t, c;

@@ -44,6 +44,14 @@ void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
 void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
                   const sf_q8_layer *layer, int8_t *y);
 
+/* The first conv layer's bias for a centred window (conv1d center_window): x (steps x c_in) the
+ * uncentred int8 codes, sums (c_in x filters) its int8 weights summed over the taps, bias its
+ * int32 bias without the zero point folded in; out[f] = bias[f] - requantize(sum_c sums[c][f] *
+ * sum_t x[t][c], mult, shift) with mult/shift = 1 / steps (the layer on x with this bias equals
+ * the layer on x less its window means, the zero point cancelling). */
+void sf_q8_centre_bias(const int8_t *x, uint32_t steps, uint32_t c_in, const int16_t *sums, const int32_t *bias,
+                       uint32_t filters, int32_t mult, int shift, int32_t *out);
+
 /* Global max pooling over time: y[c] = max over t of x[t * n_c + c]. */
 void sf_q8_maxpool(const int8_t *x, uint32_t steps, uint32_t n_c, int8_t *y);
 
