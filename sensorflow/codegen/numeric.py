@@ -9,7 +9,7 @@ the export says so stage by stage rather than failing.
 Integer paths today: the tree models (integer compares of order-preserving int32 keys of the
 float32 features and thresholds: exact, no float operation in the walk), the dense models
 ``mlp``, ``logistic``, ``ridge_classifier`` (int8 post-training quantisation,
-``sensorflow.stages.models.int8``) and ``conv1d`` with max pooling (``int8_conv``).
+``sensorflow.stages.models.int8``) and ``conv1d`` with max pooling, centred or not (``int8_conv``).
 """
 
 from __future__ import annotations

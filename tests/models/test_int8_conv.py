@@ -189,3 +189,19 @@ def test_hil_reference_of_an_int8_export(conv, tmp_path):
     want = scores(net, net.forward(net.quantize_input(Xte)))
     assert np.array_equal(ref.predict_proba(Xte), want.astype(np.float64))
     assert np.array_equal(ref.predict(Xte), np.asarray(m.classes_)[net.predict_index(Xte)])
+
+
+def test_demo_scores_with_what_the_board_runs(conv):
+    """``sensorflow demo --numeric``: auto = the int8 reference on an FPU-less board, the float
+    pipeline on the M4F; int8 everywhere when asked; float never int8."""
+    from sensorflow.demo.runner import model_path
+    from sensorflow.hil.int8_reference import Int8Reference
+
+    m, _, Xte, _ = conv
+    pipe = SimpleNamespace(model=m, classes_=np.asarray(m.classes_), transform=lambda X: X)
+    assert isinstance(model_path(pipe, "qemu-riscv32", "auto"), Int8Reference)
+    assert model_path(pipe, "qemu-mps2-an386", "auto") is pipe
+    assert model_path(pipe, "qemu-riscv32", "float") is pipe
+    ref = model_path(pipe, "qemu-mps2-an386", "int8")
+    net = quantize_conv(m)
+    assert np.array_equal(ref.predict(Xte), np.asarray(m.classes_)[net.predict_index(Xte)])

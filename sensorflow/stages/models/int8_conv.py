@@ -163,7 +163,9 @@ def _centring(first: QConv) -> Centring:
     totals = np.abs(sums).sum(axis=0) * 128 * first.steps_in
     acc = np.abs(L.w.astype(np.int64)).sum(axis=1) * 128 + np.abs(L.bias.astype(np.int64)) + totals
     if np.any(acc > INT32_MAX):
-        raise ConfigError("stage 'conv1d': center_window with this many steps could overflow the int8 path's int32 sums")
+        raise ConfigError(
+            "stage 'conv1d': center_window with this many steps could overflow the int8 path's int32 sums"
+        )
     mult, shift = quantize_multiplier(1.0 / first.steps_in)
     return Centring(sums.astype(np.int16), L.bias.astype(np.int32), mult, shift)
 
@@ -224,6 +226,10 @@ def int8_cost(stage, float_cost):
         first = net.convs[0]
         widest = max([c.steps_out * int(c.layer.w.shape[0]) for c in net.convs] + [net.n_out])
         ram = first.steps_in * first.c_in + 2 * widest + int(net.convs[-1].layer.w.shape[0])
+        if net.centring is not None:  # int16 tap sums + int32 bias in flash, the window's bias in RAM
+            filters = int(first.layer.w.shape[0])
+            flash += 2 * net.centring.sums.size + 4 * filters + 64
+            ram += 4 * filters
     else:
         ram = int(net.layers[0].w.shape[1]) + 2 * max(int(L.w.shape[0]) for L in net.layers)
     return replace(float_cost, flash_bytes=flash, ram_bytes=ram)
