@@ -121,14 +121,10 @@ class QConvNet:
     def forward(self, Q) -> np.ndarray:
         """int8 logits from int8 input codes ``(n, steps * c_in)``, exactly as the C."""
         q = np.asarray(Q, np.int8)
-        h = q.reshape(len(q), self.convs[0].steps_in, self.convs[0].c_in)
-        for i, c in enumerate(self.convs):
+        h = self.first_layer(q)
+        for c in self.convs[1:]:
             p = nn.patches(h, c.kernel, c.stride)  # (n, t_out, kernel * c_in)
-            if i == 0 and self.centring is not None:
-                y = _centred_forward(c.layer, p, self.centring.window_bias(h))
-            else:
-                y = layer_forward(c.layer, p.reshape(-1, p.shape[-1]))
-            h = y.reshape(len(q), c.steps_out, -1)
+            h = layer_forward(c.layer, p.reshape(-1, p.shape[-1])).reshape(len(q), c.steps_out, -1)
         pooled = h.max(axis=1)
         return layer_forward(self.dense, pooled)
 
