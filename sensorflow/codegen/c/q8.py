@@ -80,20 +80,17 @@ def emit_q8(stage, ctx) -> CFragment:
 
 
 def _centring_tables(ctx, cen) -> list[str]:
-    s = ctx.sym
-    return [
-        cgen.array(s("qcsum"), "int16_t", cen.sums, comment="center_window: first-layer weights summed over taps"),
-        cgen.array(s("qcbias"), "int32_t", cen.bias, per_line=8),
-    ]
+    """The first layer's bias without the zero point folded in (the tap sums are computed on the
+    device from its weights: 1.5 k MACs per window instead of a c_in x filters table)."""
+    return [cgen.array(ctx.sym("qcbias"), "int32_t", cen.bias, per_line=8, comment="center_window: first-layer bias")]
 
 
 def _centred_call(ctx, cen, c, layer: str, src: str, call: str) -> list[str]:
     """The first conv layer on a centred window: its per-window bias, then the layer with it."""
     cen_bias, local = ctx.scratch("qcb"), f"{layer}_c"
-    filters = int(c.layer.w.shape[0])
     return [
-        f"sf_q8_centre_bias({src}, {c.steps_in}u, {c.c_in}u, {ctx.sym('qcsum')}, {ctx.sym('qcbias')}, "
-        f"{filters}u, {cen.mult}, {cen.shift}, {cen_bias});",
+        f"sf_q8_centre_bias({src}, {c.steps_in}u, {c.c_in}u, &{layer}, {ctx.sym('qcbias')}, "
+        f"{cen.mult}, {cen.shift}, {ctx.scratch('qctot')}, {cen_bias});",
         "{",
         f"    sf_q8_layer {local} = {layer};",
         f"    {local}.bias = {cen_bias};",
@@ -121,7 +118,7 @@ def emit_q8_conv(stage, ctx) -> CFragment:
         call = f"sf_q8_conv1d({src}, {c.steps_in}u, {c.c_in}u, {c.kernel}u, {c.stride}u, &{{}}, {dst});"
         if i == 0 and net.centring is not None:
             tables += _centring_tables(ctx, net.centring)
-            scratch.append(Field("int32_t", "qcb", int(c.layer.w.shape[0])))
+            scratch += [Field("int32_t", "qcb", int(c.layer.w.shape[0])), Field("int32_t", "qctot", c.c_in)]
             code += _centred_call(ctx, net.centring, c, layer, src, call)
         else:
             code.append(call.format(layer))

@@ -13,7 +13,7 @@ the uncentred features (calibrated on their range) and the first layer, being li
 per-window int32 bias instead of a centred copy of the window:
 ``bias[f] - R(sum_c S[c, f] * sum_t q[t, c])`` with ``S[c, f]`` the int8 weights summed over the
 taps and ``R`` the requantisation by ``1 / steps`` (gemmlowp rounding); the input zero point
-cancels (``sf_q8_centre_bias``).
+cancels (``sf_q8_centre_bias``, which sums the weights against the channel totals on the device).
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def _centring(first: QConv) -> Centring:
     L = first.layer
     filters = int(L.w.shape[0])
     sums = L.w.astype(np.int64).reshape(filters, first.kernel, first.c_in).sum(axis=1).T
-    totals = np.abs(sums).sum(axis=0) * 128 * first.steps_in
+    totals = np.abs(L.w.astype(np.int64)).sum(axis=1) * 128 * first.steps_in  # sf_q8_centre_bias's partial sums
     acc = np.abs(L.w.astype(np.int64)).sum(axis=1) * 128 + np.abs(L.bias.astype(np.int64)) + totals
     if np.any(acc > INT32_MAX):
         raise ConfigError(
@@ -222,10 +222,10 @@ def int8_cost(stage, float_cost):
         first = net.convs[0]
         widest = max([c.steps_out * int(c.layer.w.shape[0]) for c in net.convs] + [net.n_out])
         ram = first.steps_in * first.c_in + 2 * widest + int(net.convs[-1].layer.w.shape[0])
-        if net.centring is not None:  # int16 tap sums + int32 bias in flash, the window's bias in RAM
+        if net.centring is not None:  # int32 bias + code in flash; channel totals and the window's bias in RAM
             filters = int(first.layer.w.shape[0])
-            flash += 2 * net.centring.sums.size + 4 * filters + 64
-            ram += 4 * filters
+            flash += 4 * filters + 96
+            ram += 4 * (filters + first.c_in)
     else:
         ram = int(net.layers[0].w.shape[1]) + 2 * max(int(L.w.shape[0]) for L in net.layers)
     return replace(float_cost, flash_bytes=flash, ram_bytes=ram)
