@@ -174,9 +174,10 @@ void sf_q8_centre_bias(const int8_t *x, uint32_t steps, uint32_t c_in, const sf_
     for (f = 0; f < layer->n_out; f++) {
         const int8_t *w = &layer->w[f * layer->n_in];
         int32_t acc = 0;
-        for (i = 0, c = 0; i < layer->n_in; i++) {
-            acc += (int32_t)w[i] * totals[c];
-            c = c + 1u == c_in ? 0u : c + 1u;
+        for (i = 0; i < layer->n_in; i += c_in) { /* each tap */
+            for (c = 0; c < c_in; c++) {
+                acc += (int32_t)w[i + c] * totals[c];
+            }
         }
         out[f] = bias[f] - sf_q8_requantize(acc, mult, shift);
     }
