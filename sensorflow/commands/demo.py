@@ -20,6 +20,13 @@ def add_arguments(p):
         "--small", action="store_true", help="shrunken data: a quick end-to-end check, not representative numbers"
     )
     p.add_argument("--pipeline", type=Path, default=None, help="use this pipeline YAML instead of pipelines/NAME.yaml")
+    p.add_argument(
+        "--numeric",
+        choices=("auto", "float", "int8"),
+        default="auto",
+        help="the model's numeric path, as export --numeric: auto (default) = int8 on boards without an FPU, "
+        "float elsewhere; the evaluation scores with what the board runs",
+    )
     p.add_argument("--hil-windows", type=int, default=12, help="held-out windows sent to the board (default 12)")
 
 
@@ -37,7 +44,16 @@ def run(args, out) -> int:
     if args.pipeline is not None and not args.pipeline.is_file():
         raise ConfigError(f"--pipeline {args.pipeline}: no such file; check the path")
     result = run_demo(
-        DemoOptions(args.name, args.out, args.board, args.small, args.pipeline, args.hil_windows, log=out.note)
+        DemoOptions(
+            args.name,
+            args.out,
+            args.board,
+            args.small,
+            args.pipeline,
+            args.hil_windows,
+            log=out.note,
+            numeric=args.numeric,
+        )
     )
     out.set(
         **{

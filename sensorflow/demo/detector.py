@@ -85,10 +85,22 @@ def target_class(pipe) -> str:
     return fg[0] if fg else classes[-1]
 
 
-def evaluate(pipe, ds, tr, out: Path, result: dict, demo, log) -> dict:
+def evaluate(pipe, ds, tr, out: Path, result: dict, demo, log, scorer=None) -> dict:
+    """``scorer``: what scores the windows (the board's path, e.g. the int8 model's reference);
+    the threshold and the other post stages stay ``pipe``'s."""
+    scorer = pipe if scorer is None else scorer
     metrics: dict = {"heldout": tr.metrics}
     sections = [data_section(ds, tr)]
     sections.append(heldout_section(pipe, tr, out, "held-out voices, 1 s windows"))
+    if scorer is not pipe:  # the int8 model on the same held-out windows
+        y = np.asarray(tr.test_labels).astype(str)
+        same = np.asarray(scorer.predict(tr.test_windows)).astype(str)
+        metrics["heldout_int8"] = {"accuracy": float(np.mean(same == y)), "n": len(y)}
+        sections[-1]["text"] += (
+            f" The int8 model (what the board runs): accuracy {100 * metrics['heldout_int8']['accuracy']:.1f} %, "
+            f"labels equal to float on {int(np.sum(same == np.asarray(pipe.predict(tr.test_windows)).astype(str)))}"
+            f"/{len(y)} windows."
+        )
     if not ds.streams:
         result["sections"] += sections
         result["metrics"] = metrics
@@ -102,10 +114,10 @@ def evaluate(pipe, ds, tr, out: Path, result: dict, demo, log) -> dict:
     calib = None
     if dev:
         log(f"choosing the threshold on {len(dev)} dev stream(s) of held-out dev voices")
-        calib = calibrate(pipe, streaming.score_all(pipe, dev), label, tr, log)
+        calib = calibrate(pipe, streaming.score_all(scorer, dev), label, tr, log)
         metrics["calibration"] = calib
     log(f"scoring {len(test)} streams ({sum(len(s.signal) for s in test) / ds.sample_rate / 60:.1f} min)")
-    scored = streaming.score_all(pipe, test)
+    scored = streaming.score_all(scorer, test)
     ev = streaming.evaluate(pipe, None, label, scored=scored)
     curve = streaming.sweep(pipe, scored, label, THRESHOLDS)
     conditions = streaming.by_condition(ev, [st.condition for st in test], [s.seconds for s in scored])

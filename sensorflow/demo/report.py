@@ -65,6 +65,7 @@ def write(result: dict, out_dir: Path) -> Path:
         lines += [result["description"], ""]
     lines += [
         f"Pipeline `{result.get('pipeline', '?')}`, board `{result.get('board', '?')}`"
+        + (f", model numeric path **{result['numeric']}**" if result.get("numeric") else "")
         + (", **small data (--small)**: numbers are not representative" if result.get("small") else "")
         + ".",
         "",

@@ -25,10 +25,11 @@ class DemoOptions:
     pipeline: Path | None = None
     hil_windows: int = 12
     log: Callable[[str], None] = print
+    numeric: str = "auto"  # as export --numeric: auto = int8 model on FPU-less boards, float elsewhere
 
 
 # ---------------------------------------------------------------------- steps
-def export_c(pipe, artifact_dir: Path, board: str, out: Path) -> dict:
+def export_c(pipe, artifact_dir: Path, board: str, out: Path, numeric: str = "auto") -> dict:
     """``sensorflow export`` for the board (prefix sf_model, as the HIL firmware expects),
     sizes measured by cross-compiling."""
     from .steps import require
@@ -38,7 +39,7 @@ def export_c(pipe, artifact_dir: Path, board: str, out: Path) -> dict:
     from ..device import boards
 
     meta = art.read_meta(artifact_dir)
-    report = export(pipe, meta, boards.get(board), out, prefix="sf_model", measure=True)
+    report = export(pipe, meta, boards.get(board), out, prefix="sf_model", measure=True, numeric=numeric)
     report["expected_hash"] = str(meta.get("content_hash", ""))[:16] or None
     report["detail"] = (f"flash {report['flash_bytes']:,} B, RAM {report['ram_bytes']:,} B ({report['source']}, "
                         "stack not included)")  # fmt: skip
@@ -48,8 +49,10 @@ def export_c(pipe, artifact_dir: Path, board: str, out: Path) -> dict:
 def run_hil(
     pipe, export_dir: Path, board: str, windows: np.ndarray, build_dir: Path, log, expected_hash: str | None = None
 ) -> dict:
+    from ..hil.int8_reference import reference_for
     from .steps import require
 
+    pipe = reference_for(pipe, export_dir)  # an int8 model stage: compare with the int8 reference
     session = require("sensorflow.hil.session", None, "HIL (sensorflow.hil)")
     runner = require("sensorflow.hil.runner", "run_windows", "HIL (sensorflow.hil.runner)")
     report = require("sensorflow.hil.report", "to_dict", "HIL report (sensorflow.hil.report)")
@@ -75,7 +78,7 @@ def bench_boards() -> tuple[str, ...]:
     return tuple(measure.measuring_boards())
 
 
-def measure_on_board(pipe, windows: np.ndarray, board: str, work: Path) -> dict:
+def measure_on_board(pipe, windows: np.ndarray, board: str, work: Path, numeric: str = "auto") -> dict:
     """Flash, RAM and instructions of the exported library on the bench's measuring image, as
     ``sensorflow bench`` measures them: flash = linked image growth, RAM = the library's static
     data + bss plus the stack one inference adds over the harness's own, instructions per
@@ -85,7 +88,7 @@ def measure_on_board(pipe, windows: np.ndarray, board: str, work: Path) -> dict:
     missing = measure.tools_available(board)
     if missing:
         raise StepUnavailable(f"cannot measure on '{board}': {missing}")
-    m = measure.measure_pipeline(pipe, windows, board, Path(work))
+    m = measure.measure_pipeline(pipe, windows, board, Path(work), numeric)
     m["detail"] = (f"RAM {m['ram']:,} B (stack {m['stack']:,} B), flash {m['flash']:,} B, "
                    f"{m['instr_infer']:,.0f} instructions per inference, "
                    f"{m['instr_per_second']:,.0f} per second of signal on the streaming path")  # fmt: skip
@@ -117,6 +120,10 @@ def run(opts: DemoOptions) -> dict:
             f", {len(ds.streams)} streams" if ds.streams else ""
         )
     s_train = steps.run("train", lambda: train(s_pipe.value, s_data.value, out / "artifact", log), needs=(s_data,))
+    scorer = None  # what the board computes: the float pipeline, or its int8 model's reference
+    if s_train.ok:
+        scorer = model_path(s_pipe.value, opts.board, opts.numeric)
+        result["numeric"] = "int8" if scorer is not s_pipe.value else "float"
     metrics: dict = {}
     if s_train.ok:
         tr = s_train.value
@@ -132,11 +139,17 @@ def run(opts: DemoOptions) -> dict:
     }[demo.kind]
     s_eval = steps.run(
         "evaluate",
-        lambda: evaluate(s_pipe.value, s_data.value, s_train.value, out, result, demo, log),
+        lambda: (
+            evaluate(s_pipe.value, s_data.value, s_train.value, out, result, demo, log, scorer)
+            if demo.kind == "detector"
+            else evaluate(s_pipe.value, s_data.value, s_train.value, out, result, demo, log)
+        ),
         needs=(s_train,),
     )
     s_export = steps.run(
-        "export", lambda: export_c(s_pipe.value, s_train.value.artifact, opts.board, out / "export"), needs=(s_train,)
+        "export",
+        lambda: export_c(s_pipe.value, s_train.value.artifact, opts.board, out / "export", opts.numeric),
+        needs=(s_train,),
     )
     s_hil = steps.run(
         "hil",
@@ -148,7 +161,9 @@ def run(opts: DemoOptions) -> dict:
     if opts.board in bench_boards():
         s_measure = steps.run(
             "measure",
-            lambda: measure_on_board(s_pipe.value, s_train.value.test_windows[:8], opts.board, out / "measure"),
+            lambda: measure_on_board(
+                s_pipe.value, s_train.value.test_windows[:8], opts.board, out / "measure", opts.numeric
+            ),
             needs=(s_export,),
         )
     device = figures.device_section(s_pipe.value if s_pipe.ok else None, s_export, s_hil, s_measure, result)
@@ -163,6 +178,19 @@ def run(opts: DemoOptions) -> dict:
     if s_train.ok:
         result["html_report"] = str(write_html(result, out, s_train.value.artifact, s_export.value, s_hil.value))
     return result
+
+
+def model_path(pipe, board: str, numeric: str):
+    """The pipeline whose scores the board's export computes: ``pipe``, or (its model stage on
+    the int8 path for this board and ``numeric``, as ``export`` decides) its int8 reference."""
+    from ..codegen.numeric import integer_for
+    from ..device import boards
+    from ..hil.int8_reference import Int8Reference
+
+    model = pipe.model
+    if model is None or not integer_for(model.name, numeric, boards.get(board).fpu, model):
+        return pipe
+    return Int8Reference(pipe)
 
 
 def _shown(path: Path) -> str:

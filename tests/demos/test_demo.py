@@ -200,10 +200,10 @@ def test_demo_refuses_bad_arguments_before_training(capsys, tmp_path, args, frag
 
 
 # ---------------------------------------------------------------------- demos end to end
-def _run_small(name, tmp_path, monkeypatch):
+def _run_small(name, tmp_path, monkeypatch, *extra):
     monkeypatch.setenv("SENSORFLOW_CACHE", str(tmp_path / "cache"))
     out = tmp_path / name
-    code = main(["demo", name, "--small", "--out", str(out), "--json", "--hil-windows", "4"])
+    code = main(["demo", name, "--small", "--out", str(out), "--json", "--hil-windows", "4", *extra])
     return code, out
 
 
@@ -289,9 +289,10 @@ def test_by_source_counts_each_voice_from_the_misses():
 
 @pytest.mark.slow
 @pytest.mark.emulator
-def test_wakeword_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("numeric", ["auto", "int8"])
+def test_wakeword_demo_small_end_to_end(tmp_path, monkeypatch, capsys, numeric):
     need_tools("espeak-ng", "arm-none-eabi-gcc", "qemu-system-arm")
-    code, out = _run_small("wakeword", tmp_path, monkeypatch)
+    code, out = _run_small("wakeword", tmp_path, monkeypatch, "--numeric", numeric)
     res = json.loads(capsys.readouterr().out)
     report = (out / "report.md").read_text()
     assert "recall on held-out voices" in report and "false accepts per hour" in report
@@ -310,6 +311,19 @@ def test_wakeword_demo_small_end_to_end(tmp_path, monkeypatch, capsys):
     dev = res["device"]
     assert dev["flash_bytes"] > 0 and dev["ram_bytes"] > 0 and dev["per_second"] > 0
     assert dev["hil_agreement"] == 1.0
+    # auto on the M4F (fpu: single) keeps float; --numeric int8 exports, HILs, measures and
+    # scores the streams with the int8 model (the board's labels equal its reference)
+    want = "float" if numeric == "auto" else "int8"
+    assert res_json(out)["numeric"] == want and f"model numeric path **{want}**" in report
+    assert ("heldout_int8" in res_json(out)["metrics"]) == (want == "int8")
+    export_report = json.loads((out / "export" / "export_report.json").read_text())
+    assert any(str(r.get("numeric", "")).startswith("integer: int8") for r in export_report["stages"]) == (
+        want == "int8"
+    )
+
+
+def res_json(out):
+    return json.loads((out / "report.json").read_text())
 
 
 def test_set_threshold_updates_config_and_stage():

@@ -114,11 +114,24 @@ def order_task(rng, n=360, steps=20, size=4, n_classes=3):
     return x.reshape(n, -1), y
 
 
-def fitted_conv(filters=(8, 8), strides=(1, 1)):
-    """A conv1d stage (max pooling) fitted on :func:`order_task`; train/test rows."""
+def fitted_conv(filters=(8, 8), strides=(1, 1), center_window=False):
+    """A conv1d stage (max pooling) fitted on :func:`order_task`; train/test rows. With
+    ``center_window`` each window's channels get a random offset (which centring removes)."""
     from sensorflow import stage as make_stage
 
-    X, y = order_task(np.random.default_rng(3))
-    m = make_stage("conv1d", filters=list(filters), strides=list(strides), frame_size=4, epochs=40, time_shift=0)
+    rng = np.random.default_rng(3)
+    X, y = order_task(rng)
+    if center_window:
+        offset = rng.uniform(-3.0, 3.0, (len(X), 1, 4)).astype(np.float32)
+        X = (X.reshape(len(X), -1, 4) + offset).reshape(len(X), -1)
+    m = make_stage(
+        "conv1d",
+        filters=list(filters),
+        strides=list(strides),
+        frame_size=4,
+        epochs=40,
+        time_shift=0,
+        center_window=center_window,
+    )
     m.fit(X[:240], y[:240])
     return m, X[:240], X[240:], y[240:]

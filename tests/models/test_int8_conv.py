@@ -48,9 +48,12 @@ int main(void)
 """
 
 
-@pytest.fixture(scope="module", params=[(1, 1), (1, 2)], ids=["stride1", "stride2"])
+@pytest.fixture(
+    scope="module", params=[((1, 1), False), ((1, 2), False), ((1, 2), True)], ids=["stride1", "stride2", "centred"]
+)
 def conv(request):
-    return fitted_conv(strides=request.param)
+    strides, centred = request.param
+    return fitted_conv(strides=strides, center_window=centred)
 
 
 def test_calibration_and_accuracy(conv):
@@ -93,8 +96,11 @@ def test_each_conv_layer_equals_onnxruntime(conv):
     net = quantize_conv(m)
     q = net.quantize_input(Xtr)
     h = q.reshape(len(q), net.convs[0].steps_in, net.convs[0].c_in)
-    for c in net.convs:
+    for i, c in enumerate(net.convs):
         p = nn.patches(h, c.kernel, c.stride).reshape(-1, c.kernel * c.c_in)
+        if i == 0 and net.centring is not None:  # its per-window bias: checked against float below
+            h = net.first_layer(q)
+            continue
         want = layer_forward(c.layer, p)
         got = run(layer_graph(SimpleNamespace(layers=[c.layer]), 0), np.ascontiguousarray(p))
         diff = got.astype(np.int64) - want
@@ -104,12 +110,26 @@ def test_each_conv_layer_equals_onnxruntime(conv):
         h = want.reshape(len(q), c.steps_out, -1)
 
 
+def test_centred_first_layer_is_the_float_layer_on_centred_codes(conv):
+    """The per-window int32 bias equals, to within its rounding (0.5 accumulator unit plus the
+    1 / steps multiplier's error), the float bias of the layer on the dequantised centred codes."""
+    m, Xtr, _, _ = conv
+    net = quantize_conv(m)
+    if net.centring is None:
+        pytest.skip("not centred")
+    c0 = net.convs[0]
+    q = net.quantize_input(Xtr).reshape(len(Xtr), c0.steps_in, c0.c_in).astype(np.float64)
+    exact = net.centring.bias - q.mean(axis=1) @ net.centring.sums.astype(np.float64)
+    got = net.centring.window_bias(q.astype(np.int8))
+    assert np.abs(got - exact).max() <= 0.5 + 1e-3
+    assert m.int8_ranges_[0, 0] < -2.5 and m.int8_ranges_[0, 1] > 2.5  # the uncentred input's range
+
+
 def test_unsupported_settings_stay_float_with_auto(conv):
     m, Xtr, _, _ = conv
     y = np.arange(len(Xtr)) % 2
     avg = make_stage("conv1d", filters=[4], frame_size=4, epochs=2, pool="avg").fit(Xtr, y)
-    centred = make_stage("conv1d", filters=[4], frame_size=4, epochs=2, center_window=True).fit(Xtr, y)
-    for s, word in [(avg, "pool: max"), (centred, "center_window")]:
+    for s, word in [(avg, "pool: max")]:
         assert not numeric.integer_for("conv1d", "auto", "none", s)
         assert numeric.integer_for("conv1d", "int8", "none", s)
         with pytest.raises(ConfigError, match=word):
@@ -168,4 +188,20 @@ def test_hil_reference_of_an_int8_export(conv, tmp_path):
     net = quantize_conv(m)
     want = scores(net, net.forward(net.quantize_input(Xte)))
     assert np.array_equal(ref.predict_proba(Xte), want.astype(np.float64))
+    assert np.array_equal(ref.predict(Xte), np.asarray(m.classes_)[net.predict_index(Xte)])
+
+
+def test_demo_scores_with_what_the_board_runs(conv):
+    """``sensorflow demo --numeric``: auto = the int8 reference on an FPU-less board, the float
+    pipeline on the M4F; int8 everywhere when asked; float never int8."""
+    from sensorflow.demo.runner import model_path
+    from sensorflow.hil.int8_reference import Int8Reference
+
+    m, _, Xte, _ = conv
+    pipe = SimpleNamespace(model=m, classes_=np.asarray(m.classes_), transform=lambda X: X)
+    assert isinstance(model_path(pipe, "qemu-riscv32", "auto"), Int8Reference)
+    assert model_path(pipe, "qemu-mps2-an386", "auto") is pipe
+    assert model_path(pipe, "qemu-riscv32", "float") is pipe
+    ref = model_path(pipe, "qemu-mps2-an386", "int8")
+    net = quantize_conv(m)
     assert np.array_equal(ref.predict(Xte), np.asarray(m.classes_)[net.predict_index(Xte)])

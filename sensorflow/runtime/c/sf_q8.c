@@ -160,6 +160,29 @@ void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kerne
     }
 }
 
+void sf_q8_centre_bias(const int8_t *x, uint32_t steps, uint32_t c_in, const sf_q8_layer *layer, const int32_t *bias,
+                       int32_t mult, int shift, int32_t *totals, int32_t *out)
+{
+    uint32_t t, c, f, i;
+    for (c = 0; c < c_in; c++) {
+        int32_t total = 0;
+        for (t = 0; t < steps; t++) {
+            total += x[t * c_in + c];
+        }
+        totals[c] = total;
+    }
+    for (f = 0; f < layer->n_out; f++) {
+        const int8_t *w = &layer->w[f * layer->n_in];
+        int32_t acc = 0;
+        for (i = 0; i < layer->n_in; i += c_in) { /* each tap */
+            for (c = 0; c < c_in; c++) {
+                acc += (int32_t)w[i + c] * totals[c];
+            }
+        }
+        out[f] = bias[f] - sf_q8_requantize(acc, mult, shift);
+    }
+}
+
 void sf_q8_maxpool(const int8_t *x, uint32_t steps, uint32_t n_c, int8_t *y)
 {
     uint32_t t, c;

@@ -44,6 +44,15 @@ void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
 void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
                   const sf_q8_layer *layer, int8_t *y);
 
+/* The first conv layer's bias for a centred window (conv1d center_window): x (steps x c_in) the
+ * uncentred int8 codes, layer the first conv layer (n_in = kernel * c_in), bias its int32 bias
+ * without the zero point folded in; totals[c] = sum_t x[t][c] (c_in int32 of scratch), then
+ * out[f] = bias[f] - requantize(sum_k sum_c w[f][k * c_in + c] * totals[c], mult, shift), mult/shift
+ * = 1 / steps. The layer on x with this bias equals the layer on x less its window means (the
+ * zero point cancels), to within the rounding of the requantisation. */
+void sf_q8_centre_bias(const int8_t *x, uint32_t steps, uint32_t c_in, const sf_q8_layer *layer, const int32_t *bias,
+                       int32_t mult, int shift, int32_t *totals, int32_t *out);
+
 /* Global max pooling over time: y[c] = max over t of x[t * n_c + c]. */
 void sf_q8_maxpool(const int8_t *x, uint32_t steps, uint32_t n_c, int8_t *y);
 

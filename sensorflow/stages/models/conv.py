@@ -226,7 +226,8 @@ class Conv1D(Model):
             settings = dataclasses.replace(settings, teachers=teachers, teacher_weight=p.teacher_weight)
         nn.fit(net, x, labels, settings, rng)
         fold_standardization(net.layers[0], mean, scale)
-        self.int8_ranges_ = conv_calibration_ranges(net, self._frames(X, size))
+        raw = np.asarray(X, np.float32) if p.center_window else None  # int8 codes the uncentred input
+        self.int8_ranges_ = conv_calibration_ranges(net, self._frames(X, size), raw)
         self._store(net, size)
 
     def _new_network(self, size: int, rng: np.random.Generator, filters: list[int] | None = None) -> nn.Network:

@@ -6,8 +6,14 @@ the ``kernel x c_in`` codes of its receptive field (frames are time-major, so th
 contiguous: ``sf_q8_conv1d`` calls the dense kernel on a sliding pointer), ReLU clamping at the
 zero point; global max pooling takes the int8 maximum over time (exact: requantisation is
 monotone, so it commutes with max); the dense output layer gives int8 logits. Supported:
-``pool: max`` without ``center_window`` (average pooling would need one more requantisation,
-the centred first layer a per-window bias; both stay float).
+``pool: max`` (average pooling would need one more requantisation; it stays float).
+
+``center_window`` (each input feature less its window mean) stays integer: the input codes are
+the uncentred features (calibrated on their range) and the first layer, being linear, gets a
+per-window int32 bias instead of a centred copy of the window:
+``bias[f] - R(sum_c S[c, f] * sum_t q[t, c])`` with ``S[c, f]`` the int8 weights summed over the
+taps and ``R`` the requantisation by ``1 / steps`` (gemmlowp rounding); the input zero point
+cancels (``sf_q8_centre_bias``, which sums the weights against the channel totals on the device).
 """
 
 from __future__ import annotations
@@ -18,15 +24,27 @@ import numpy as np
 
 from ...errors import ConfigError
 from ...nn import conv1d as nn
-from .int8 import QLayer, _layer, choose_params, layer_forward, quantize_floats, quantize_multiplier
+from .int8 import (
+    INT32_MAX,
+    QMAX,
+    QLayer,
+    _layer,
+    choose_params,
+    layer_forward,
+    quantize_floats,
+    quantize_multiplier,
+    requantize,
+)
 
 
-def conv_calibration_ranges(net: nn.Network, frames: np.ndarray) -> np.ndarray:
-    """``(1 + 2 * n_conv + 2, 2)`` [min, max] over the training frames: the input, each conv
+def conv_calibration_ranges(net: nn.Network, frames: np.ndarray, raw: np.ndarray | None = None) -> np.ndarray:
+    """``(1 + 2 * n_conv + 2, 2)`` [min, max] over the training frames: the input (``raw``, the
+    uncentred features, when given: ``center_window`` centres the int8 codes), each conv
     layer's pre- and post-ReLU output, the pooled vector and the logits (float forward pass)."""
     trace: list = []
     logits = nn.forward(net, frames, trace)
-    out = [(float(frames.min()), float(frames.max()))]
+    x0 = frames if raw is None else raw
+    out = [(float(x0.min()), float(x0.max()))]
     for _, _, z in trace[:-1]:
         out.append((float(z.min()), float(z.max())))
         out.append((0.0, float(max(z.max(), 0.0))))
@@ -41,8 +59,6 @@ def unsupported(stage) -> str | None:
     """Why this fitted ``conv1d`` stage has no int8 path (None: it has one)."""
     if stage.params.pool != "max":
         return "the int8 conv1d supports pool: max only (avg stays float)"
-    if stage.params.center_window:
-        return "the int8 conv1d does not support center_window (its per-window bias stays float)"
     if getattr(stage, "int8_ranges_", None) is None:
         return "no int8 calibration in this artifact: retrain the pipeline (sensorflow train)"
     return None
@@ -62,6 +78,21 @@ class QConv:
 
 
 @dataclass
+class Centring:
+    """The first layer's per-window bias for ``center_window`` (``sf_q8_centre_bias``)."""
+
+    sums: np.ndarray  # int16 (c_in, filters): the first layer's int8 weights summed over its taps
+    bias: np.ndarray  # int32 (filters,): round(b / (s_in * w_scale)), no zero point folded in
+    mult: int  # 1 / steps = mult * 2^(shift - 31)
+    shift: int
+
+    def window_bias(self, q: np.ndarray) -> np.ndarray:
+        """int32 ``(n, filters)`` from int8 codes ``(n, steps, c_in)``."""
+        totals = np.asarray(q, np.int64).sum(axis=1) @ self.sums.astype(np.int64)
+        return self.bias.astype(np.int64) - requantize(totals, self.mult, self.shift)
+
+
+@dataclass
 class QConvNet:
     in_scale: float
     in_zp: int
@@ -69,6 +100,7 @@ class QConvNet:
     in_shift: int
     convs: list[QConv]
     dense: QLayer
+    centring: Centring | None = None
 
     @property
     def layers(self) -> list[QLayer]:
@@ -89,16 +121,49 @@ class QConvNet:
     def forward(self, Q) -> np.ndarray:
         """int8 logits from int8 input codes ``(n, steps * c_in)``, exactly as the C."""
         q = np.asarray(Q, np.int8)
-        h = q.reshape(len(q), self.convs[0].steps_in, self.convs[0].c_in)
-        for c in self.convs:
+        h = self.first_layer(q)
+        for c in self.convs[1:]:
             p = nn.patches(h, c.kernel, c.stride)  # (n, t_out, kernel * c_in)
-            y = layer_forward(c.layer, p.reshape(-1, p.shape[-1]))
-            h = y.reshape(len(q), c.steps_out, -1)
+            h = layer_forward(c.layer, p.reshape(-1, p.shape[-1])).reshape(len(q), c.steps_out, -1)
         pooled = h.max(axis=1)
         return layer_forward(self.dense, pooled)
 
+    def first_layer(self, Q) -> np.ndarray:
+        """int8 ``(n, steps_out, filters)`` of the first conv layer on int8 input codes."""
+        q = np.asarray(Q, np.int8)
+        c = self.convs[0]
+        h = q.reshape(len(q), c.steps_in, c.c_in)
+        p = nn.patches(h, c.kernel, c.stride)
+        if self.centring is not None:
+            y = _centred_forward(c.layer, p, self.centring.window_bias(h))
+        else:
+            y = layer_forward(c.layer, p.reshape(-1, p.shape[-1]))
+        return y.reshape(len(q), c.steps_out, -1)
+
     def predict_index(self, X) -> np.ndarray:
         return np.argmax(self.forward(self.quantize_input(X)).astype(np.int64), axis=1)
+
+
+def _centred_forward(L: QLayer, patches: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``layer_forward`` with a per-window bias ``(n, filters)`` in place of ``L.folded``."""
+    acc = patches.astype(np.int64) @ L.w.astype(np.int64).T + bias[:, None, :]
+    y = np.clip(requantize(acc, L.mult, L.shift) + L.zp, L.lo, QMAX)
+    return y.reshape(-1, L.w.shape[0]).astype(np.int8)
+
+
+def _centring(first: QConv) -> Centring:
+    """The per-window bias tables of the first layer; refuses sizes that could overflow int32."""
+    L = first.layer
+    filters = int(L.w.shape[0])
+    sums = L.w.astype(np.int64).reshape(filters, first.kernel, first.c_in).sum(axis=1).T
+    totals = np.abs(L.w.astype(np.int64)).sum(axis=1) * 128 * first.steps_in  # sf_q8_centre_bias's partial sums
+    acc = np.abs(L.w.astype(np.int64)).sum(axis=1) * 128 + np.abs(L.bias.astype(np.int64)) + totals
+    if np.any(acc > INT32_MAX):
+        raise ConfigError(
+            "stage 'conv1d': center_window with this many steps could overflow the int8 path's int32 sums"
+        )
+    mult, shift = quantize_multiplier(1.0 / first.steps_in)
+    return Centring(sums.astype(np.int16), L.bias.astype(np.int32), mult, shift)
 
 
 def quantize_conv(stage) -> QConvNet:
@@ -123,7 +188,8 @@ def quantize_conv(stage) -> QConvNet:
     W = np.asarray(net.out_weight, np.float64).T
     dense = _layer(W, np.asarray(net.out_bias, np.float64), s_in, z_in, r[-1], r[-1], "identity")
     mult, shift = quantize_multiplier(1.0 / first[0])
-    return QConvNet(first[0], first[1], mult, shift, convs, dense)
+    centring = _centring(convs[0]) if stage.params.center_window else None
+    return QConvNet(first[0], first[1], mult, shift, convs, dense, centring)
 
 
 def quantize_model(stage):
@@ -156,6 +222,10 @@ def int8_cost(stage, float_cost):
         first = net.convs[0]
         widest = max([c.steps_out * int(c.layer.w.shape[0]) for c in net.convs] + [net.n_out])
         ram = first.steps_in * first.c_in + 2 * widest + int(net.convs[-1].layer.w.shape[0])
+        if net.centring is not None:  # int32 bias + code in flash; channel totals and the window's bias in RAM
+            filters = int(first.layer.w.shape[0])
+            flash += 4 * filters + 96
+            ram += 4 * (filters + first.c_in)
     else:
         ram = int(net.layers[0].w.shape[1]) + 2 * max(int(L.w.shape[0]) for L in net.layers)
     return replace(float_cost, flash_bytes=flash, ram_bytes=ram)
