@@ -2,8 +2,10 @@
 
 Every request carries a fresh 16-bit sequence number; the board answers with the same
 number and caches its last answer, so a retried request is answered again, not run twice.
-An unsolicited boot hello means the board reset: ``BoardReset`` is raised so the caller
-can re-send its state (the runner re-uploads the current window)."""
+An unsolicited boot hello means the board reset; so does the firmware's "no session" refusal
+(a reset whose boot hello was lost on the line). Either way the client opens a new session
+(hello) and raises ``BoardReset`` so the caller can re-send its state (the runner re-uploads
+the current window)."""
 
 from __future__ import annotations
 
@@ -133,15 +135,13 @@ class BoardClient:
                         except P.FrameError:
                             continue
                         if hello.boot:
-                            self.hello = hello
-                            self.resets += 1
-                            raise BoardReset(
-                                f"board on {self.port} reset (boot hello) during '{P.NAMES.get(type_, type_)}'", hello
-                            )
+                            self._after_reset(type_, "boot hello")
                         continue
                     if frame.seq != seq:
                         continue  # an answer to an earlier try or request
                     if frame.type == P.ERROR:
+                        if P.error_code(frame.body) == P.ERR_NO_SESSION:
+                            self._after_reset(type_, "it refused the request: no session")
                         raise HILError(f"board on {self.port} refused {P.describe_error(frame.body)}")
                     if frame.type == type_ | P.RESPONSE:
                         return frame
@@ -149,6 +149,13 @@ class BoardClient:
             f"board on {self.port} did not answer '{P.NAMES.get(type_, type_)}' after {self.retries + 1} tries "
             f"of {timeout:g} s each; is it still running the HIL firmware?"
         )
+
+    def _after_reset(self, type_: int, how: str) -> None:
+        """The board reset (seen by ``how``): open a new session (its firmware refuses state
+        requests until a hello), count the reset and raise BoardReset with the new hello."""
+        self.resets += 1
+        hello = self.connect(boot_timeout=self.timeout * (self.retries + 1))
+        raise BoardReset(f"board on {self.port} reset ({how}) during '{P.NAMES.get(type_, type_)}'", hello)
 
     # ---------------------------------------------------------------- commands
     def ping(self, payload: bytes = b"sf") -> float:

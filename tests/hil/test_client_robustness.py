@@ -28,7 +28,7 @@ from sensorflow.device import processes
 from sensorflow.hil import protocol as P
 from sensorflow.hil import runner, session
 from sensorflow.hil.client import BoardClient
-from sensorflow.hil.transport import FaultyTransport, SerialTransport
+from sensorflow.hil.transport import FaultyTransport, SerialTransport, Transport
 
 
 # ------------------------------------------------------------------ the hello
@@ -191,3 +191,44 @@ def test_run_on_a_socket_sensor_that_disconnects(small_artifact, capsys, as_json
         lines_err = err.strip().splitlines()
         assert len(lines_err) == 1 and f"port {url} closed" in lines_err[0], err
         assert f"{url}: 128 samples, 4 windows" in out
+
+
+class LoseBootHellos(Transport):
+    """Passes the board's frames through, except boot hellos: as if line noise destroyed them."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self._tail, self.lost = inner, inner.name, b"", 0
+
+    def write(self, data):
+        self.inner.write(data)
+
+    def read(self, timeout):
+        *blocks, self._tail = (self._tail + self.inner.read(timeout)).split(b"\0")
+        kept = []
+        for block in blocks:
+            try:
+                frame = P.decode_block(block) if block else None
+            except P.FrameError:
+                frame = None
+            if frame and frame.type == P.HELLO | P.RESPONSE and P.Hello.parse(frame.body).boot:
+                self.lost += 1
+                continue
+            kept.append(block)
+        return b"".join(b + b"\0" for b in kept)
+
+    def close(self):
+        self.inner.close()
+
+
+def test_a_reset_whose_boot_hello_is_lost_is_detected(firmware, linear_ref):
+    """The board resets right after an INFER request and its boot hello never arrives: the
+    firmware refuses state requests until a new hello ("no session"), so the client notices,
+    opens a session, and the runner re-uploads the window (it used to get answers computed on
+    the wiped window: a false disagreement)."""
+    X = linear_ref.windows(6)
+    with session.open_emulated("host", firmware("host")) as s:
+        lossy = LoseBootHellos(s.client.transport)
+        s.client.transport = ResetAfter(lossy, s.emulated, {3})
+        run = runner.run_windows(s.client, X, linear_ref, board="host")
+    assert lossy.lost == 1
+    assert run.resets == 1 and run.n == 6 and run.passed

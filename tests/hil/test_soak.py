@@ -1,0 +1,38 @@
+"""The bounded HIL soak (the 10,000-window run is `sensorflow bench`'s hil_soak section): 300
+windows on each QEMU board over a line with bit flips, byte drops and duplicates, lost and
+repeated requests and board resets; every answer checked against the host."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hilfix import ScriptedBoard, firmware, linear_export, linear_ref  # noqa: F401  (pytest fixtures)
+
+from sensorflow.hil import protocol as P
+from sensorflow.hil.soak import RequestFaults, SoakFaults, soak
+
+# resets ten times as often as the bench's soak, so 300 windows see several
+CI_FAULTS = SoakFaults(p_reset=5e-3)
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32"])
+def test_soak_300_windows_under_faults(firmware, linear_ref, board):
+    r = soak(board, firmware(board), linear_ref, linear_ref.windows(300, seed=11), faults=CI_FAULTS, seed=4)
+    assert r.error is None, r
+    assert r.passed and r.compared == 300 and r.agreement == 1.0, r
+    # the faults happened and the client recovered from them
+    assert r.byte_faults > 0 and r.retries > 0 and r.requests_dropped + r.requests_duplicated > 0, r
+    assert r.resets_injected > 0 and r.resets_seen > 0, r
+
+
+def test_request_faults_drop_repeat_and_reset():
+    """The request-level injector against a scripted board: what it drops never arrives, what it
+    repeats arrives twice, and it presses reset after the requests it picks."""
+    board = ScriptedBoard(lambda req: [])
+    presses = []
+    faults = RequestFaults(board, np.random.default_rng(0), lambda: presses.append(1), 0.2, 0.2, 0.1)
+    for seq in range(500):
+        faults.write(P.encode_frame(P.PING, seq, b"x"))
+    assert faults.dropped > 50 and faults.duplicated > 50 and faults.resets == len(presses) > 20
+    assert len(board.requests) == 500 - faults.dropped + faults.duplicated
