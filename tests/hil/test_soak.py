@@ -36,3 +36,23 @@ def test_request_faults_drop_repeat_and_reset():
         faults.write(P.encode_frame(P.PING, seq, b"x"))
     assert faults.dropped > 50 and faults.duplicated > 50 and faults.resets == len(presses) > 20
     assert len(board.requests) == 500 - faults.dropped + faults.duplicated
+
+
+def test_bench_section_without_emulators_says_why(monkeypatch):
+    """`sensorflow bench` lists the soak; without QEMU it reports "not available" with the reason."""
+    from sensorflow.bench import hil_soak_section
+    from sensorflow.bench.runner import SECTIONS
+
+    assert SECTIONS["hil_soak"][0] == "sensorflow.bench.hil_soak_section"
+    monkeypatch.setattr(hil_soak_section.qh, "tools_available", lambda board: f"no emulator for {board}")
+    sec = hil_soak_section.run(quick=True)
+    assert not sec.available and "no emulator for qemu-mps2-an386" in sec.reason
+
+
+def test_soak_pipeline_is_a_fitted_four_class_pipeline():
+    from sensorflow.bench.hil_soak_section import soak_pipeline, soak_windows
+
+    pipe = soak_pipeline()
+    X = soak_windows(200)
+    assert list(pipe.classes_) == ["a", "b", "c", "d"] and pipe.predict_proba(X).shape == (200, 4)
+    assert len(set(pipe.predict(X))) == 4  # the windows exercise every class
