@@ -46,6 +46,10 @@ class BoardClient:
         self.retried = 0
         self._pending: deque[P.Frame] = deque()  # frames read but not yet looked at
         self._seq = int.from_bytes(os.urandom(2), "little")
+        # a window's LOAD frames back to back, not each after the last's answer: for emulated boards
+        # (the emulator holds bytes until the guest reads them); a real board's UART can overrun
+        # while the board sends an answer, so it gets one frame at a time
+        self.pipeline_loads = False
 
     @property
     def hello(self) -> P.Hello:
@@ -116,15 +120,26 @@ class BoardClient:
             )
 
     def request(self, type_: int, body: bytes = b"", timeout: float | None = None) -> P.Frame:
+        return self.requests(type_, [body], timeout)[0]
+
+    def requests(self, type_: int, bodies: list[bytes], timeout: float | None = None) -> list[P.Frame]:
+        """Send requests of one type back to back and return their answers in order. Each
+        request has its own sequence number; the unanswered ones are re-sent after ``timeout``
+        seconds without any answer, up to ``retries`` times. Only for requests the board may
+        run again harmlessly (any request, when there is one; LOAD chunks, several), since the
+        board's answer cache holds only its last answer."""
         timeout = self.timeout if timeout is None else timeout
-        seq = self._next_seq()
-        data = P.encode_frame(type_, seq, body)
+        frames: dict[int, tuple[int, bytes]] = {}
+        for i, body in enumerate(bodies):
+            seq = self._next_seq()
+            frames[seq] = (i, P.encode_frame(type_, seq, body))
+        answers: dict[int, P.Frame] = {}
         for attempt in range(self.retries + 1):
             if attempt:
-                self.retried += 1
-            self.transport.write(data)
-            deadline = time.monotonic() + timeout
-            while True:
+                self.retried += len(frames)
+            self.transport.write(b"".join(data for _, data in frames.values()))
+            deadline = time.monotonic() + timeout  # moves on with every answer
+            while frames:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -137,14 +152,17 @@ class BoardClient:
                         if hello.boot:
                             self._after_reset(type_, "boot hello")
                         continue
-                    if frame.seq != seq:
+                    if frame.seq not in frames:
                         continue  # an answer to an earlier try or request
                     if frame.type == P.ERROR:
                         if P.error_code(frame.body) == P.ERR_NO_SESSION:
                             self._after_reset(type_, "it refused the request: no session")
                         raise HILError(f"board on {self.port} refused {P.describe_error(frame.body)}")
                     if frame.type == type_ | P.RESPONSE:
-                        return frame
+                        answers[frames.pop(frame.seq)[0]] = frame
+                        deadline = time.monotonic() + timeout
+            if not frames:
+                return [answers[i] for i in range(len(bodies))]
         raise HILTimeout(
             f"board on {self.port} did not answer '{P.NAMES.get(type_, type_)}' after {self.retries + 1} tries "
             f"of {timeout:g} s each; is it still running the HIL firmware?"
@@ -167,17 +185,21 @@ class BoardClient:
         return time.perf_counter() - t0
 
     def upload(self, window: np.ndarray) -> None:
-        """Send one window (interleaved ``window[t, c]``) in frames that fit the board's RX buffer."""
+        """Send one window (interleaved ``window[t, c]``) in frames that fit the board's RX
+        buffer: back to back when ``pipeline_loads`` is set, else each after the last's answer."""
         flat = np.ascontiguousarray(window, dtype=np.float32).reshape(-1)
         step = self.hello.floats_per_frame
-        for offset in range(0, len(flat), step):
-            chunk = flat[offset : offset + step]
-            frame = self.request(P.LOAD, struct.pack("<I", offset) + P.floats(chunk))
+        offsets = range(0, len(flat), step)
+        bodies = [struct.pack("<I", o) + P.floats(flat[o : o + step]) for o in offsets]
+        if self.pipeline_loads:
+            answers = self.requests(P.LOAD, bodies)
+        else:
+            answers = [self.request(P.LOAD, body) for body in bodies]
+        for offset, frame in zip(offsets, answers):
             (end,) = struct.unpack("<I", frame.body[:4])
-            if end != offset + len(chunk):
-                raise HILError(
-                    f"board on {self.port} acknowledged window data up to {end}, expected {offset + len(chunk)}"
-                )
+            expected = min(offset + step, len(flat))
+            if end != expected:
+                raise HILError(f"board on {self.port} acknowledged window data up to {end}, expected {expected}")
 
     def infer(self, check_infer: bool = True) -> P.InferResult:
         frame = self.request(P.INFER, bytes([1 if check_infer else 0]))

@@ -53,6 +53,7 @@ def open_emulated(
                 transport = wrap(transport)
             emu.release()
             client = BoardClient(transport, timeout=timeout, retries=retries)
+            client.pipeline_loads = True  # the emulator's UART never overruns
             client.connect(boot_timeout)
             yield Session(client, board, emu, time.monotonic() - t0)
         finally:

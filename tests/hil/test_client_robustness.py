@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import threading
 import time
 
@@ -232,3 +233,28 @@ def test_a_reset_whose_boot_hello_is_lost_is_detected(firmware, linear_ref):
         run = runner.run_windows(s.client, X, linear_ref, board="host")
     assert lossy.lost == 1
     assert run.resets == 1 and run.n == 6 and run.passed
+
+
+# ------------------------------------------------------------------ pipelined window upload
+def test_pipelined_upload_resends_only_the_unanswered_chunk():
+    """A window of 2 LOAD frames goes out back to back; the board loses the second once: only
+    that one is sent again, and every chunk is acknowledged in order."""
+    lost = []
+
+    def answer(req):
+        if req.type == P.HELLO:
+            return [(P.HELLO | P.RESPONSE, req.seq, hello_body())]
+        offset = struct.unpack_from("<I", req.body)[0]
+        if offset == 64 and not lost:
+            lost.append(req.seq)
+            return []
+        end = offset + (len(req.body) - 4) // 4
+        return [(P.LOAD | P.RESPONSE, req.seq, struct.pack("<I", end))]
+
+    board = ScriptedBoard(answer)
+    client = BoardClient(board, timeout=0.05)
+    client.connect(boot_timeout=1.0)
+    client.pipeline_loads = True
+    client.upload(np.arange(120, dtype=np.float32).reshape(40, 3))  # 120 floats: chunks at 0, 64
+    loads = [struct.unpack_from("<I", r.body)[0] for r in board.requests if r.type == P.LOAD]
+    assert loads == [0, 64, 64] and client.retried == 1
