@@ -28,6 +28,7 @@ def to_dict(run: HILRun) -> dict:
         "port": run.port,
         "mode": run.mode,
         "n": run.n,
+        "complete": run.complete,
         "agreement": run.agreement,
         "passed": run.passed,
         "disagreements": [r.index for r in run.records if not r.agree],
@@ -82,7 +83,7 @@ def format_table(d: dict) -> str:
     )
     rows = [
         ("board", f"{d['board']} on {d['port']}"),
-        ("windows", fmt(d["n"])),
+        ("windows", fmt(d["n"]) + ("" if d.get("complete", True) else " (stopped: the port closed)")),
         (
             "label agreement",
             f"{100 * d['agreement']:.2f} %"

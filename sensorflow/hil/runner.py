@@ -65,6 +65,7 @@ class HILRun:
     retries: int = 0
     bad_frames: int = 0
     expected_hash: str | None = None
+    complete: bool = True  # False: the port closed before every window was compared
 
     @property
     def n(self) -> int:
@@ -76,7 +77,7 @@ class HILRun:
 
     @property
     def passed(self) -> bool:
-        return bool(self.records) and all(r.agree and r.within_tolerance for r in self.records)
+        return self.complete and bool(self.records) and all(r.agree and r.within_tolerance for r in self.records)
 
     def _mean(self, values) -> float | None:
         values = [v for v in values if v is not None]
@@ -133,6 +134,7 @@ def _partial_on_close(client: BoardClient, run: HILRun) -> Iterator[None]:
         yield
     except PortClosed as exc:
         run.retries, run.bad_frames = client.retried, client.decoder.bad_frames
+        run.complete = False
         exc.partial = run
         raise
 

@@ -153,7 +153,9 @@ def test_hil_port_closed_mid_run_prints_the_summary(small_hil, monkeypatch, caps
     lines = err.strip().splitlines()
     assert rc == 1 and len(lines) == 1 and "Traceback" not in err, err
     assert f"port {port} closed" in lines[0] and "after 20 of 200 windows" in lines[0], lines[0]
-    assert "20" in out and "agreement" in out.lower(), out
+    table = dict(line.split("  ", 1) for line in out.strip().splitlines())
+    assert table["windows"].strip() == "20 (stopped: the port closed)", out
+    assert table["label agreement"].strip() == "100.00 %" and table["result"].strip() == "FAIL", out
 
 
 def _sensor_server(lines: list[str]) -> str:
