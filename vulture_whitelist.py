@@ -94,6 +94,6 @@ check_c_equals_reference  # unused function (sensorflow/testing/codegen_checks.p
 check_cost_not_below_measured  # unused function (sensorflow/testing/codegen_checks.py:107)
 check_micropython_equals_reference  # unused function (sensorflow/testing/codegen_checks.py:205)
 check_micropython_interpreter_equals_reference  # unused function (sensorflow/testing/codegen_checks.py:240)
-speedups  # unused function (sensorflow/tune/benchmark.py:174)
 _.n_seen  # unused attribute (sensorflow/windowing.py:36)
 _.n_seen  # unused attribute (sensorflow/windowing.py:45)
+integer_tree_sources  # public library function (sensorflow/interop/int_trees.py), called by users and tests

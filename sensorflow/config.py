@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import registry
 from .errors import ConfigError, format_key
+from .windowing import PAD_MODES
 
 # ---------------------------------------------------------------------- resource limits
 MAX_YAML_BYTES = 256 << 10
@@ -82,12 +83,26 @@ class SensorConfig(_Section):
 
 
 class WindowConfig(_Section):
-    """Windowing: length and hop in samples, or in milliseconds (``length_ms``/``hop_ms``)."""
+    """Windowing: length and hop in samples, or in milliseconds (``length_ms``/``hop_ms``), and how
+    a recording shorter than one window becomes one (``pad``)."""
 
     length: int | None = Field(None, gt=0, le=MAX_WINDOW_VALUES)
     hop: int | None = Field(None, gt=0, le=MAX_WINDOW_VALUES)
     length_ms: float | None = Field(None, gt=0, le=1e9)
     hop_ms: float | None = Field(None, gt=0, le=1e9)
+    pad: Literal[PAD_MODES] | None = Field(
+        None,
+        description="a recording shorter than the window: resample (stretch it over the window, "
+        "linear interpolation: its mean and spread kept), edge (repeat its last sample) or zero "
+        "(append zeros). Default: zero for sensor.kind audio (silence after a clip), else resample. "
+        "On the device: <prefix>_to_window / Pipeline.to_window",
+    )
+
+    def pad_mode(self, sensor_kind: str) -> str:
+        """``pad``, or the default for the sensor kind (``zero`` for audio, else ``resample``)."""
+        if self.pad is not None:
+            return self.pad
+        return "zero" if sensor_kind == "audio" else "resample"
 
     @model_validator(mode="after")
     def _one_of(self):

@@ -61,6 +61,7 @@ class StageGraph:
         if self.resolved:
             self._resolve_imported()
         self.window_length, self.hop = config.window.samples(config.sensor.sample_rate)
+        self.pad = config.window.pad_mode(config.sensor.kind)
         self.input_spec = Spec.signal(
             self.window_length, len(config.sensor.channels), config.sensor.sample_rate, config.sensor.channels
         )

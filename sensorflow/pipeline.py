@@ -24,7 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from . import config as config_mod
 from .errors import ConfigError, DataError, NotFittedError
 from .graph import StageGraph, Step, run_steps
-from .windowing import Windower
+from .windowing import Windower, to_window
 
 __all__ = ["Pipeline", "PipelineNotFittedError", "Step", "run_steps"]
 
@@ -134,6 +134,16 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
     @property
     def hop(self) -> int:
         return self._graph.hop
+
+    @property
+    def pad(self) -> str:
+        """How a recording shorter than one window becomes one (``sensorflow.windowing.PAD_MODES``)."""
+        return self._graph.pad
+
+    def to_window(self, recording) -> np.ndarray:
+        """One window from a recording ``(n >= 1, channels)`` as training cut it (``window.pad``):
+        what the exports' ``<prefix>_to_window`` / ``Pipeline.to_window`` compute."""
+        return to_window(recording, self.window_length, self.pad)
 
     @property
     def input_spec(self):

@@ -6,6 +6,51 @@ import numpy as np
 
 from .errors import DataError
 
+PAD_MODES = ("resample", "edge", "zero")
+"""How a recording shorter than one window becomes one window (``window.pad``; the first is the
+default): ``resample`` stretches it over the window by linear interpolation (its values, mean and
+spread kept; its time scale is not), ``edge`` repeats its last sample, ``zero`` appends zeros.
+Their order is the C enum ``sf_pad_mode`` (``sf_pad.h``)."""
+
+PAD_DESCRIPTION = {
+    "resample": "stretched over the window by linear interpolation",
+    "edge": "followed by copies of its last frame",
+    "zero": "followed by zeros",
+}
+"""What each mode does to a recording shorter than the window (for generated docs and notes)."""
+
+
+def to_window(signal: np.ndarray, length: int, pad: str = PAD_MODES[0]) -> np.ndarray:
+    """One window of ``length`` samples from a recording ``(n, C)`` of any length ``n >= 1``: the
+    first ``length`` samples when ``n >= length`` (the first window :func:`frame` cuts), else the
+    recording padded or resampled as ``pad`` says (see :data:`PAD_MODES`).
+
+    ``resample`` is the float32 arithmetic the generated ``<prefix>_to_window`` does, so host and
+    device give the same bits: output ``i`` reads position ``i (n - 1) / (length - 1)`` split into
+    an integer part ``j`` and a remainder ``r`` (exact integers), ``w = float32(r) / float32(length - 1)``,
+    then ``x[j] + w (x[j + 1] - x[j])`` one float32 rounding per operation, the ends exact."""
+    x = np.asarray(signal, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    n = len(x)
+    if x.ndim != 2 or n < 1:
+        raise DataError(f"expected a recording of shape (n_samples >= 1, n_channels), got {x.shape}")
+    if pad not in PAD_MODES:
+        raise DataError(f"unknown pad mode {pad!r}; use one of {', '.join(PAD_MODES)}")
+    if n >= length:
+        return x[:length].copy()
+    if pad == "zero":
+        return np.concatenate([x, np.zeros((length - n, x.shape[1]), np.float32)])
+    if pad == "edge":
+        return np.concatenate([x, np.repeat(x[-1:], length - n, axis=0)])
+    if n == 1:
+        return np.repeat(x, length, axis=0)
+    num = np.arange(length, dtype=np.int64) * (n - 1)
+    j, r = num // (length - 1), num % (length - 1)
+    j1 = np.minimum(j + 1, n - 1)
+    w = (r.astype(np.float32) / np.float32(length - 1))[:, None]
+    return x[j] + w * (x[j1] - x[j])
+
 
 def frame(signal: np.ndarray, length: int, hop: int) -> np.ndarray:
     """Windows of ``length`` samples every ``hop`` samples, no padding (the last partial

@@ -4,7 +4,9 @@ Runs each command line N times in a fresh interpreter (as a user's shell does) a
 best and the median wall time, and the heavy libraries each one imported. The best of N is the
 figure least disturbed by other load on the machine (``timeit``'s advice). Byte-code caching
 is left on (``PYTHONDONTWRITEBYTECODE`` is dropped), as in an installed wheel, and one
-warm-up run per command writes the caches first. The target (issue 24): ``--help`` and
+warm-up run per command writes the caches first. The CPU time of the child (user + system,
+``getrusage``) is printed too: on a machine shared with other jobs it moves far less than the
+wall time, and on an idle one the two are close. The target (issue 24): ``--help`` and
 ``validate`` under 0.3 s. A benchmark, not a test: the numbers depend on the machine."""
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,14 +42,21 @@ def _imported(args: list[str], env: dict) -> list[str]:
     return sorted(names & set(HEAVY))
 
 
-def measure(args: list[str], runs: int, env: dict) -> list[float]:
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def measure(args: list[str], runs: int, env: dict) -> tuple[list[float], list[float]]:
+    """(wall times, CPU times) of ``runs`` runs, in seconds."""
     subprocess.run([sys.executable, *args], env=env, capture_output=True)  # warm-up: byte-code caches
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        c0, t0 = _children_cpu(), time.perf_counter()
         subprocess.run([sys.executable, *args], env=env, capture_output=True)
         times.append(time.perf_counter() - t0)
-    return times
+        cpu.append(_children_cpu() - c0)
+    return times, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,12 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     rows = []
     for name, cmd in _cases(args.pipeline).items():
-        times = measure(cmd, args.runs, env)
+        times, cpu = measure(cmd, args.runs, env)
         rows.append(
             {
                 "command": name,
                 "best_s": round(min(times), 4),
                 "median_s": round(statistics.median(times), 4),
+                "best_cpu_s": round(min(cpu), 4),
                 "runs": len(times),
                 "heavy_imports": _imported(cmd, env),
             }
@@ -75,9 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"target_s": TARGET_S, "load_average_1min": load, "rows": rows}))
         return 0
-    print(f"{'command':48s} {'best':>7s} {'median':>7s}  heavy imports (target {TARGET_S} s; load {load})")
+    print(f"{'command':48s} {'best':>7s} {'median':>7s} {'cpu':>7s}  heavy imports (target {TARGET_S} s; load {load})")
     for r in rows:
-        print(f"{r['command']:48s} {r['best_s']:7.3f} {r['median_s']:7.3f}  {', '.join(r['heavy_imports']) or '-'}")
+        print(
+            f"{r['command']:48s} {r['best_s']:7.3f} {r['median_s']:7.3f} {r['best_cpu_s']:7.3f}  "
+            f"{', '.join(r['heavy_imports']) or '-'}"
+        )
     return 0
 
 

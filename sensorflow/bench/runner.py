@@ -25,6 +25,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "dsp_kernels": ("sensorflow.bench.kernels_section", "DSP kernels on the emulated Cortex-M4F"),
     "pipelines": ("sensorflow.bench.pipelines_section", "Whole pipelines on emulated boards"),
     "host_pipelines": ("sensorflow.bench.host_pipelines_section", "Host training and streaming throughput"),
+    "tuning": ("sensorflow.bench.tuning_section", "Pipeline search (sensorflow tune) against MiniRocket"),
     "hil_soak": ("sensorflow.bench.hil_soak_section", "HIL soak under fault injection on emulated boards"),
 }
 PEER_PACKAGES = (

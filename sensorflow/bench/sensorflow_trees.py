@@ -81,3 +81,22 @@ def exported_forest(model, feature_names: list[str], X_train, y_train) -> Export
     )
     extra = {n: t for n, t in runtime.items()}
     return ExportedModel("sensorflow", src, "float", extra_sources=extra)
+
+
+def exported_int_forest(model, feature_names: list[str], X_train, y_train, codes) -> tuple[ExportedModel, object]:
+    """sensorflow's exact integer forest (``codegen.c.int_trees``) for features held as the
+    integer ``codes`` (``stages.models.int_trees.FeatureCodes``); also the IntForest."""
+    from ..codegen.c.int_trees import forest_source
+    from ..stages.models.int_trees import integer_forest
+
+    stage = sensorflow_stage_for(model, feature_names, X_train, y_train)
+    forest = integer_forest(stage, codes)
+    ctype = "int16_t" if codes.dtype == "int16" else "int32_t"
+    src = (
+        "#include <stdint.h>\n"
+        + forest_source(forest, "sfb_int_forest", static=True)
+        + f"int bench_model_predict(const {ctype} *x);\n"
+        + f"int bench_model_predict(const {ctype} *x)\n{{\n    uint32_t sums[{forest.n_classes}];\n"
+        "    return sfb_int_forest(x, sums);\n}\n"
+    )
+    return ExportedModel(f"sensorflow integer ({codes.dtype} codes)", src, ctype), forest

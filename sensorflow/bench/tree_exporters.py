@@ -29,6 +29,8 @@ class ExportedModel:
         """The values the device sees for float32 features X (int16: C's truncating cast, saturated)."""
         if self.ctype == "int16_t":
             return np.clip(np.trunc(X.astype(np.float64)), -32768, 32767).astype(np.int16)
+        if self.ctype == "int32_t":
+            return np.clip(np.trunc(X.astype(np.float64)), -(2**31), 2**31 - 1).astype(np.int32)
         if self.ctype == "double":
             return X.astype(np.float64)
         return X.astype(np.float32)

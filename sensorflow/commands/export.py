@@ -20,6 +20,13 @@ def add_arguments(p):
     p.add_argument("--lang", choices=["c", "micropython", "onnx"], default="c")
     p.add_argument("--prefix", help="C symbol prefix (default: export.prefix of the pipeline, sf_model)")
     p.add_argument("--no-measure", action="store_true", help="skip cross-compiling to measure sizes")
+    p.add_argument(
+        "--numeric",
+        choices=["auto", "float", "int8"],
+        default="auto",
+        help="numeric path: auto = integer where a stage has one on boards without an FPU (board 'fpu: none'), "
+        "float elsewhere; float; int8 = every integer path there is (default: auto)",
+    )
 
 
 def _kb(n) -> str:
@@ -51,23 +58,30 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
         except (ModuleNotFoundError, AttributeError):
             raise CodegenError("MicroPython export is not available in this installation; use --lang c") from None
         report = fn(pipeline, meta, board, staging)
+        report["numeric"] = f"float (MicroPython computes in float; --numeric {args.numeric}, board FPU {board.fpu})"
         out.set(**report)
         out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir}")
+        out.print(f"numeric path: {report['numeric']}")
         return 0
     from ..device.export import export
     from ..progress import progress_bar, step
 
     with progress_bar(out.progress and not args.no_measure) as bar, step(bar, f"compiling for {board.name} to measure"):
-        report = export(pipeline, meta, board, staging, prefix=args.prefix, measure=not args.no_measure)
+        report = export(
+            pipeline, meta, board, staging, prefix=args.prefix, measure=not args.no_measure, numeric=args.numeric
+        )
     out.set(**report, out=str(out_dir))
     measured = report["measured"] is not None
     out.print(f"exported '{pipeline.name}' for {board.name} ({board.cpu}, FPU {board.fpu}) to {out_dir}")
-    out.print(f"{'part':28s} {'est. flash':>11s} {'meas. flash':>11s} {'est. RAM':>9s} {'RAM':>9s} {'ops/win':>9s}")
+    out.print(f"numeric path: {report['numeric']}")
+    out.print(
+        f"{'part':28s} {'est. flash':>11s} {'meas. flash':>11s} {'est. RAM':>9s} {'RAM':>9s} {'ops/win':>9s}  numeric"
+    )
     for r in report["stages"]:
         out.print(
             f"{str(r['index']) + ' ' + r['type']:28s} {_kb(r['estimated_flash_bytes']):>11s} "
             f"{_kb(r.get('measured_flash_bytes')):>11s} {_kb(r['estimated_ram_bytes']):>9s} "
-            f"{_kb(r['state_bytes'] + r['scratch_bytes']):>9s} {r['ops']:>9d}"
+            f"{_kb(r['state_bytes'] + r['scratch_bytes']):>9s} {r['ops']:>9d}  {r['numeric']}"
         )
     parts = report["measured"]["parts"] if measured else {}
     for name in ("API code", "runtime (shared)"):
@@ -84,6 +98,10 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
     if report.get("note"):
         out.print(f"note: {report['note']}")
     out.print(f"files: {', '.join(report['files'])}")
+    cmake = f"cmake -S {out_dir} -B build"
+    if "toolchain.cmake" in report["files"]:
+        cmake += f" -DCMAKE_TOOLCHAIN_FILE={Path(out_dir) / 'toolchain.cmake'}"
+    out.print(f"build: make -C {out_dir}  (lib{report['prefix']}.a), or {cmake}")
     return 0
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from .. import artifact
 from ..errors import DataError
 from ..pipeline import Pipeline
+from ..windowing import PAD_DESCRIPTION
 
 _SEP = re.compile(r"[,;\s]+")
 
@@ -237,6 +238,14 @@ def run(args, out) -> int:
         summary = stream_records(
             pipe, (signal[i : i + step] for i in range(0, len(signal), step)), args.all_windows, emit
         )
+        if summary["n_windows"] == 0 and len(signal):
+            # a recording shorter than one window: one window as training made it (window.pad)
+            summary = stream_records(pipe, [pipe.to_window(signal)], args.all_windows, emit)
+            summary["short_recording"] = pipe.pad
+            out.note(
+                f"{args.input}: {len(signal)} samples, fewer than one window of {pipe.window_length}: "
+                f"{PAD_DESCRIPTION[pipe.pad]} (window.pad: {pipe.pad}), as in training"
+            )
         summary["n_samples"] = int(len(signal))
         source = args.input
     else:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..labels import natural_sorted
-from ..windowing import frame
+from ..windowing import PAD_MODES, frame, to_window
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Stream:
     condition: str = ""  # how it was recorded or mixed (e.g. "SNR 5 dB"), for per-condition figures
     event_sources: list[str] = field(default_factory=list)  # who made each event (e.g. the speaker's accent),
     # in the order of ``events``, for per-source recall; empty when unknown
+    part: str = ""  # "dev": held out to choose settings (a threshold, a tune search); otherwise evaluation only
 
 
 @dataclass
@@ -134,27 +135,30 @@ class Dataset:
                 f"{n_channels}; fix sensor.channels or the data"
             )
 
-    def windows(self, length: int, hop: int, pad_short: bool = True, note=None) -> Windows:
+    def windows(self, length: int, hop: int, pad: str | None = PAD_MODES[0], note=None) -> Windows:
         """Cut every recording into windows (``sensorflow.windowing.frame``); a recording
-        shorter than one window is zero-padded at the end to one window when ``pad_short``, and
-        ``note`` is told how many were (a window far longer than the data is a config mistake
-        the accuracy alone would not show)."""
-        _check_window_memory(self, length, hop, pad_short)
+        shorter than one window becomes one window as ``pad`` says (``windowing.to_window``:
+        ``resample``, ``edge`` or ``zero``; ``None`` drops it), and ``note`` is told how many
+        did (a window far longer than the data is a config mistake the accuracy alone would
+        not show)."""
+        _check_window_memory(self, length, hop, pad is not None)
         xs, ys, gs, rs = [], [], [], []
-        padded = []
+        short = []
         for i, s in enumerate(self.signals):
-            if len(s) < length and pad_short and len(s) > 0:
-                padded.append(len(s))
-                s = np.concatenate([s, np.zeros((length - len(s), s.shape[1]), s.dtype)])
-            w = frame(s, length, hop)
+            if len(s) < length and pad is not None and len(s) > 0:
+                short.append(len(s))
+                w = to_window(s, length, pad)[None]
+            else:
+                w = frame(s, length, hop)
             xs.append(w)
             ys += [self.labels[i]] * len(w)
             gs += [self.groups[i]] * len(w)
             rs += [i] * len(w)
-        if padded and note:
+        if short and note:
+            done = {"resample": "resampled", "edge": "edge-padded", "zero": "zero-padded"}[pad]
             note(
-                f"{len(padded)} of {len(self)} recordings are shorter than one window ({length} samples; shortest "
-                f"{min(padded)}, longest {max(padded)}): zero-padded to one window; check window.length"
+                f"{len(short)} of {len(self)} recordings are shorter than one window ({length} samples; shortest "
+                f"{min(short)}, longest {max(short)}): {done} to one window (window.pad); check window.length"
             )
         n_ch = len(self.channels)
         X = np.concatenate(xs).astype(np.float32, copy=False) if xs else np.empty((0, length, n_ch), np.float32)

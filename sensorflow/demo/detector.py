@@ -17,8 +17,8 @@ MAX_DEV_FALSE_ACCEPTS_PER_HOUR = 1.0
 
 def split_streams(streams) -> tuple[list, list]:
     """(dev streams of held-out speakers for the threshold, test streams of other held-out speakers)."""
-    dev = [s for s in streams if "-dev-" in s.name]
-    return dev, [s for s in streams if "-dev-" not in s.name]
+    dev = [s for s in streams if s.part == "dev"]
+    return dev, [s for s in streams if s.part != "dev"]
 
 
 def set_threshold(pipe, value: float) -> None:

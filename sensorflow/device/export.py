@@ -12,6 +12,8 @@ from pathlib import Path
 
 from ..codegen.c.library import GeneratedC, generate
 from ..codegen.c.packaging import package
+from ..codegen.numeric import plan as numeric_plan
+from ..codegen.numeric import summary as numeric_summary
 from ..cost import Cost
 from ..errors import BudgetExceededError, CodegenError, ToolMissingError
 
@@ -46,7 +48,14 @@ def stage_estimates(gen: GeneratedC, board) -> list[dict]:
 
 
 def check_budget(
-    board, what: str, need: int, have: int, contributors: list[tuple[str, int]], source: str, pipeline_name: str
+    board,
+    what: str,
+    need: int,
+    have: int,
+    contributors: list[tuple[str, int]],
+    source: str,
+    pipeline_name: str,
+    numeric: str = "",
 ) -> None:
     if need <= have:
         return
@@ -55,6 +64,7 @@ def check_budget(
     raise BudgetExceededError(
         f"pipeline '{pipeline_name}' needs {_kb(need)} of {what} ({source}) but board '{board.name}' has "
         f"{_kb(have)}; biggest: {biggest}; shrink those stages or pick a larger board"
+        + (f" (numeric path: {numeric})" if numeric else "")
     )
 
 
@@ -62,13 +72,27 @@ def _kb(n: int) -> str:
     return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
 
 
-def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, measure: bool = True) -> dict:
-    """Generate, check and write; returns the export report (also written as JSON)."""
+def export(
+    pipeline,
+    meta: dict,
+    board,
+    out_dir,
+    *,
+    prefix: str | None = None,
+    measure: bool = True,
+    numeric: str = "auto",
+) -> dict:
+    """Generate, check and write; returns the export report (also written as JSON).
+    ``numeric``: auto | float | int8, the path stages take (``sensorflow.codegen.numeric``)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise CodegenError(f"{out}: exists and is not a directory; pick another --out")
-    gen = generate(pipeline, meta=meta, board=board, prefix=prefix)
+    gen = generate(pipeline, meta=meta, board=board, prefix=prefix, numeric=numeric)
     rows = stage_estimates(gen, board)
+    paths = numeric_plan([(r["index"], r["type"]) for r in rows], numeric, board.fpu)
+    for r, p in zip(rows, paths):
+        r["numeric"] = p.label
+    path_line = numeric_summary(paths, numeric, board.fpu)
     est_flash = sum(r["estimated_flash_bytes"] for r in rows) + GLUE_FLASH_ESTIMATE
     est_ram = sum(r["estimated_ram_bytes"] for r in rows) + gen.glue_state_bytes
     names = {r["index"]: f"stage {r['index']} {r['type']}" for r in rows}
@@ -101,8 +125,8 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
         flash_parts.append(("API code", GLUE_FLASH_ESTIMATE))
         ram_parts = [(names[r["index"]], r["estimated_ram_bytes"]) for r in rows]
         ram_parts += list(gen.info["ram_layout"].items())
-    check_budget(board, "flash", flash, board.flash_bytes, flash_parts, source, pipeline.name)
-    check_budget(board, "RAM", ram, board.ram_bytes, ram_parts, source, pipeline.name)
+    check_budget(board, "flash", flash, board.flash_bytes, flash_parts, source, pipeline.name, path_line)
+    check_budget(board, "RAM", ram, board.ram_bytes, ram_parts, source, pipeline.name, path_line)
 
     _remove_previous(out)
     written = gen.write(out)
@@ -119,6 +143,9 @@ def export(pipeline, meta: dict, board, out_dir, *, prefix: str | None = None, m
         "state_bytes": gen.state_bytes,
         "ram_layout": gen.info["ram_layout"],
         "budget": {"flash_bytes": board.flash_bytes, "ram_bytes": board.ram_bytes},
+        "numeric": path_line,
+        "numeric_requested": numeric,
+        "fpu": board.fpu,
         "n_features": gen.n_features,
         "n_classes": gen.n_classes,
         "window_length": gen.info["window_length"],

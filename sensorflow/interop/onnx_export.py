@@ -15,6 +15,11 @@ Transpose to (N, C, L), Conv + Relu per layer, ReduceMax/ReduceMean over time, G
 Softmax (= exp(jll - logsumexp(jll))); ``knn`` -> distances to the stored vectors (in float32),
 TopK (ties to the lower index, as the stage), one-hot votes weighted uniformly or by 1/distance.
 The gaussian_nb and knn graphs do not import back (no ONNX operator pattern maps onto them).
+``svm`` -> SVMClassifier (libsvm's signs: scikit-learn's public arrays negated for two classes)
+for the pair decision values, then the stage's scores from them (two classes: ``[dec, -dec]``;
+more: votes + confidences / (3 (|conf| + 1)) by MatMul with one-hot pair matrices, the classes
+tied at the top vote count after the first one less one vote unless ``break_ties``: Equal,
+CumSum); it imports back to ``svm``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ EXPORTABLE = (
     "conv1d",
     "gaussian_nb",
     "knn",
+    "svm",
 )
 _ACT = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}
 
@@ -269,3 +275,51 @@ def _knn(b: _Builder, s, cur: str) -> str:
         votes = b.op("Mul", [votes, b.op("Unsqueeze", [w, b.const([2], np.int64)])])
     total = b.op("ReduceSum", [votes, b.const([1], np.int64)], keepdims=0)
     return b.op("Div", [total, b.op("ReduceSum", [total, b.const([1], np.int64)], keepdims=1)])
+
+
+def _svm(b: _Builder, s, cur: str) -> str:
+    k = s.n_classes
+    p = s.params
+    sign = -1.0 if k == 2 else 1.0  # ONNX keeps libsvm's signs; scikit-learn negates them for two classes
+    classes = np.asarray(s.classes_)
+    labels = (
+        {"classlabels_ints": [int(c) for c in classes]}
+        if classes.dtype.kind in "iu"
+        else {"classlabels_strings": [str(c) for c in classes]}
+    )
+    _, raw = b.op(
+        "SVMClassifier",
+        [cur],
+        domain="ai.onnx.ml",
+        n_out=2,
+        **labels,
+        coefficients=(sign * np.asarray(s.dual_coef_, np.float64)).ravel().tolist(),
+        kernel_params=[float(s.gamma_), float(p.coef0), float(p.degree)],
+        kernel_type=p.kernel.upper(),
+        post_transform="NONE",
+        rho=(sign * np.asarray(s.intercept_, np.float64)).tolist(),
+        support_vectors=np.asarray(s.support_vectors_, np.float64).ravel().tolist(),
+        vectors_per_class=[int(n) for n in s.n_support_],
+    )
+    if k == 2:  # onnxruntime's two-class scores are [-dec, dec]; the stage's [dec, -dec]
+        return b.op("Neg", [raw])
+    pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    Vi = np.zeros((len(pairs), k), np.float32)
+    Vj = np.zeros((len(pairs), k), np.float32)
+    for q, (i, j) in enumerate(pairs):
+        Vi[q, i] = Vj[q, j] = 1.0
+    zero = b.const(0.0)
+
+    def votes(first_op: str, second_op: str) -> str:
+        a = b.op("MatMul", [b.op("Cast", [b.op(first_op, [raw, zero])], to=1), b.const(Vi)])
+        return b.op("Add", [a, b.op("MatMul", [b.op("Cast", [b.op(second_op, [raw, zero])], to=1), b.const(Vj)])])
+
+    conf = b.op("MatMul", [raw, b.const(Vi - Vj)])
+    squash = b.op("Div", [conf, b.op("Mul", [b.op("Add", [b.op("Abs", [conf]), b.const(1.0)]), b.const(3.0)])])
+    scores = b.op("Add", [votes("GreaterOrEqual", "Less"), squash])  # scikit-learn's ovr votes: dec >= 0
+    if p.break_ties:
+        return scores
+    lib = votes("Greater", "LessOrEqual")  # libsvm's votes: dec > 0
+    tied = b.op("Cast", [b.op("Equal", [lib, b.op("ReduceMax", [lib], axes=[1], keepdims=1)])], to=1)
+    later = b.op("Cast", [b.op("Greater", [b.op("CumSum", [tied, b.const(1, np.int64)]), b.const(1.0)])], to=1)
+    return b.op("Sub", [scores, b.op("Mul", [tied, later])])

@@ -47,7 +47,7 @@ def _check_width(pipeline, stage) -> None:
 
 
 def _n_inputs(stage) -> int | None:
-    for attr in ("coef_", "theta_", "fit_X_"):
+    for attr in ("coef_", "theta_", "fit_X_", "support_vectors_"):
         v = getattr(stage, attr, None)
         if v is not None:
             return int(np.shape(v)[1])

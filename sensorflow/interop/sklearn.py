@@ -3,9 +3,11 @@
 Each supported estimator maps onto the stage that reproduces it (``sensorflow/stages/models``):
 trees and forests -> ``decision_tree`` / ``random_forest`` / ``extra_trees`` (thresholds rounded
 to float32 as the stages do), ``KNeighborsClassifier`` -> ``knn``, ``GaussianNB`` ->
-``gaussian_nb``, ``LogisticRegression`` -> ``logistic``, ``MLPClassifier`` -> ``mlp``. Linear
-classifiers without probabilities (``LinearSVC``, ``SVC(kernel="linear")`` with two classes,
-``RidgeClassifier``, ``SGDClassifier``) -> ``logistic`` with their ``coef_``/``intercept_``:
+``gaussian_nb``, ``LogisticRegression`` -> ``logistic``, ``MLPClassifier`` -> ``mlp``, ``SVC``
+(linear, rbf, poly kernels) -> ``svm`` (its support vectors, dual coefficients, intercepts and
+resolved gamma; labels as ``SVC.predict``, scores its ``decision_function``). Linear
+classifiers without probabilities (``LinearSVC``, ``RidgeClassifier``, ``SGDClassifier``) ->
+``logistic`` with their ``coef_``/``intercept_``:
 ``predict`` is the same (argmax / sign of the decision function); the stage's probabilities are
 the logistic (softmax) of that decision function, which those estimators do not define.
 """
@@ -19,7 +21,7 @@ from ..stages.models.trees import threshold_float32
 
 SUPPORTED = (
     "DecisionTreeClassifier, RandomForestClassifier, ExtraTreesClassifier, KNeighborsClassifier, GaussianNB, "
-    "LogisticRegression, LinearSVC, SVC(kernel='linear', 2 classes), RidgeClassifier, SGDClassifier, MLPClassifier"
+    "LogisticRegression, LinearSVC, SVC (linear, rbf, poly kernels), RidgeClassifier, SGDClassifier, MLPClassifier"
 )
 
 
@@ -71,11 +73,9 @@ def to_stage(est):
     elif kind == "GaussianNB":
         s = make("gaussian_nb", var_smoothing=est.var_smoothing)
         s.theta_, s.var_, s.class_prior_ = np.asarray(est.theta_), np.asarray(est.var_), np.asarray(est.class_prior_)
-    elif kind in ("LogisticRegression", "LinearSVC", "RidgeClassifier", "SGDClassifier") or (
-        kind == "SVC" and est.kernel == "linear"
-    ):
-        if kind == "SVC" and len(classes) != 2:
-            raise ConfigError("SVC(kernel='linear') with more than two classes votes one-vs-one; no stage mirrors it")
+    elif kind == "SVC":
+        s = _svm(est, make)
+    elif kind in ("LogisticRegression", "LinearSVC", "RidgeClassifier", "SGDClassifier"):
         if kind == "LogisticRegression" and len(classes) > 2 and getattr(est, "multi_class", "auto") == "ovr":
             raise ConfigError("LogisticRegression(multi_class='ovr') has no stage; use the default (multinomial)")
         s = make("logistic")
@@ -94,6 +94,23 @@ def to_stage(est):
         raise ConfigError(f"no sensorflow stage mirrors {kind}; supported: {SUPPORTED}")
     s.classes_ = classes
     _bind_vector(s, int(est.n_features_in_))
+    return s
+
+
+def _svm(est, make):
+    if not isinstance(est.kernel, str) or est.kernel not in ("linear", "rbf", "poly"):
+        raise ConfigError(f"SVC(kernel={est.kernel!r}) has no stage; the svm stage has linear, rbf and poly kernels")
+    gamma = est.gamma if isinstance(est.gamma, str) else float(est.gamma)
+    s = make(
+        "svm",
+        kernel=est.kernel,
+        C=float(est.C),
+        gamma=gamma,
+        degree=int(est.degree),
+        coef0=float(est.coef0),
+        break_ties=bool(est.break_ties),
+    )
+    s.load_estimator(est)
     return s
 
 

@@ -131,6 +131,7 @@ def _export_view(report: dict) -> dict:
                 "flash": _fmt(s.get("measured_flash_bytes", s.get("estimated_flash_bytes"))),
                 "ram": _fmt(s.get("ram_bytes", s.get("estimated_ram_bytes"))),
                 "ops": _fmt(s.get("ops")),
+                "numeric": s.get("numeric", ""),
             }
             for s in report.get("stages") or []
         ],  # fmt: skip

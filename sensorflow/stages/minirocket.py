@@ -20,9 +20,9 @@ on exactly the features the device computes. Choose ``keep`` by cross-validation
 (``tests/features/minirocket_accuracy.py`` does so).
 
 Windows must have at least 9 samples. Recordings shorter than the window (JapaneseVowels: 7 to
-29 samples) are zero-padded at the end by ``Dataset.windows`` for now (issue 25 item 4 will offer
-other choices); the kernels already read zeros beyond the window's ends, so the padding adds
-outputs near zero that the biases, fitted on padded training windows, see as well.
+29 samples) become one window as ``window.pad`` says (resample, edge or zero; the kernels read
+zeros beyond the window's ends, so zero padding adds outputs near zero that the biases, fitted
+on padded training windows, see as well).
 
 Learned arrays (one entry per output feature, in output order): ``kernel_`` (0..83),
 ``dilation_``, ``padding_`` (1: PPV over the zero-padded full length, 0: over the valid part),

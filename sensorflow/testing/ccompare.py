@@ -95,6 +95,17 @@ class Harness:
         scores = [self._floats(lines[i + 1], "C") for i in range(0, len(lines), 2)]
         return np.array(labels), np.stack(scores)
 
+    def to_window(self, recordings) -> np.ndarray:
+        """``<prefix>_to_window`` on each recording ``(n_i, n_channels)`` -> windows ``(k, length, n_channels)``."""
+        payload = []
+        for rec in recordings:
+            rec = np.ascontiguousarray(rec, dtype=np.float32)
+            payload.append(struct.pack("<i", len(rec)) + rec.tobytes())
+        payload.append(struct.pack("<i", -1))
+        info = self.generated.info
+        shape = (info["window_length"], info["n_channels"])
+        return np.stack([self._floats(ln, "W").reshape(shape) for ln in self._run("fit", b"".join(payload))])
+
     def stream(self, samples, chunk_sizes) -> list[dict]:
         """Push ``samples`` ``(n, n_channels)`` in chunks of the given sizes (cycled); one record
         per push that completed windows: ``n_windows`` and the last window's label/scores/post."""

@@ -87,7 +87,7 @@ def chunk_features(pipeline_text: str, source, i: int) -> dict:
 
     pipe = Pipeline.from_string(pipeline_text)
     ds, ids = source.load(pipe, i)
-    w = ds.windows(pipe.window_length, pipe.hop)
+    w = ds.windows(pipe.window_length, pipe.hop, pipe.pad)
     F = head_features(pipe, w.X)
     return {"i": i, "F": F, "y": w.y, "groups": w.groups, "recording": np.asarray(ids)[w.recording]}
 
@@ -119,7 +119,17 @@ def featurise(client, pipeline_text: str, source, progress=None) -> dict:
 
 
 def peak_rss_bytes() -> int:
-    """This process's peak resident set size (Linux ``ru_maxrss`` is in KiB)."""
+    """This process's peak resident set size: ``VmHWM`` of ``/proc/self/status`` on Linux (the
+    high-water mark of this address space), else ``ru_maxrss`` (KiB on Linux). ``ru_maxrss``
+    alone misleads for a worker: Linux keeps it across fork and exec, so a worker spawned by a
+    large process reports its parent's peak."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 

@@ -3,6 +3,13 @@ Dask worker. It chooses only on training data: the held-out split is cut as ``se
 train`` cuts it and left untouched; the score is the mean accuracy of cross-validation by group
 over the training part (``sensorflow.datasets.cv_folds``, as ``train.cv_folds`` does).
 
+Detectors (a pipeline with post stages) are scored on events, as they are used: the pipeline
+fitted on the whole training part streams the dataset's dev streams (``Stream.part == "dev"``:
+held-out voices that are neither trained on nor tested, the ones the demo chooses its threshold
+on), and the score is the recall of annotated events when false accepts per hour stay within the
+limit, scaled down by ``limit / rate`` above it (:func:`event_score`). Classifiers' score is the
+cross-validated accuracy.
+
 Costs prune first: a pipeline whose feature stages (or its model's parameter bound) already
 break the budget is not fitted at all."""
 
@@ -41,7 +48,14 @@ def evaluate(payload: dict) -> dict:
     from ..training import _head_length, fit_tail, head_features, model_targets, predict_tail
 
     t0 = time.perf_counter()
-    out = {"number": payload["number"], "accuracy_cv": 0.0, "feasible": False, "pruned": None, "error": None}
+    out = {
+        "number": payload["number"],
+        "accuracy_cv": 0.0,
+        "score": 0.0,
+        "feasible": False,
+        "pruned": None,
+        "error": None,
+    }
     board = Board.model_validate(payload["board"])
     budget = budget_mod.Budget(**payload["budget"])
     try:
@@ -75,7 +89,7 @@ def evaluate(payload: dict) -> dict:
         out["pruned"] = "cost model over budget before fitting"
         return _done(out, t0)
     try:
-        w = ds.windows(pipe.window_length, pipe.hop)
+        w = ds.windows(pipe.window_length, pipe.hop, pipe.pad)
         train_idx, _ = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
         Xtr, ytr = w.X[train_idx], w.y[train_idx]
         groups = window_groups(ds, w, by)[train_idx]
@@ -98,10 +112,27 @@ def evaluate(payload: dict) -> dict:
     out.update(fitted)
     out["accuracy_cv"] = float(np.mean(accs)) if accs else 0.0
     out["cv_folds"] = len(accs)
+    out["score"] = out["accuracy_cv"]
+    dev = [s for s in ds.streams if s.part == "dev"]
+    if pipe.post_stages() and dev:
+        from ..training import event_metrics
+
+        limit = float(payload.get("max_false_accepts_per_hour", 1.0))
+        em = event_metrics(pipe, dev, ds.sample_rate)
+        out["events_dev"] = {k: em[k] for k in ("n_streams", "hours", "n_events", "recall", "false_accepts_per_hour")}
+        out["score"] = event_score(em["recall"], em["false_accepts_per_hour"], limit)
     out["feasible"] = budget.fits(fitted["flash_bytes"], fitted["ram_bytes"], fitted["instructions"])
     if not out["feasible"]:
         out["pruned"] = "fitted cost over budget"
     return _done(out, t0)
+
+
+def event_score(recall: float | None, false_accepts_per_hour: float | None, limit: float) -> float:
+    """Recall at a false-accept limit: the recall when the rate is within ``limit`` per hour,
+    ``recall * limit / rate`` above it (so the search is led back under the limit)."""
+    r = float(recall or 0.0)
+    fa = float(false_accepts_per_hour or 0.0)
+    return r if fa <= limit else r * limit / fa
 
 
 def _role(stage_type: str) -> str:

@@ -9,26 +9,41 @@ import json
 from pathlib import Path
 
 POINT_FIELDS = ["accuracy_cv", "accuracy_test", "flash_bytes", "ram_bytes", "instructions_per_inference", "measured"]
-EXTRA_FIELDS = ["within_budget"]  # measured (or estimated) costs inside the budget
+EXTRA_FIELDS = ["within_budget", "score"]  # costs inside the budget; the objective ranked by
+
+
+def score(t: dict) -> float:
+    """The objective a trial is ranked by: its ``score`` (the cross-validated accuracy, or a
+    detector's dev-stream recall at the false-accept limit); trials stored before scores existed
+    carry only ``accuracy_cv``."""
+    return float(t.get("score", t["accuracy_cv"]))
+
+
+def score_text(t: dict) -> str:
+    """``acc_cv 0.950`` for classifiers, ``recall_dev 0.900 @ 0.5 FA/h`` for detectors."""
+    ev = t.get("events_dev")
+    if not ev:
+        return f"acc_cv {t['accuracy_cv']:.3f}"
+    return f"recall_dev {ev['recall'] or 0:.3f} @ {ev['false_accepts_per_hour'] or 0:.1f} FA/h"
 
 
 def pareto(trials: list[dict]) -> list[dict]:
     """Non-dominated feasible trials (one per distinct objective triple, the lowest number),
-    ordered by accuracy (high first), then flash, instructions, number."""
+    ordered by score (high first), then flash, instructions, number."""
     pts = [t for t in trials if t.get("feasible")]
 
     def key(t):
-        return (-t["accuracy_cv"], t["flash_bytes"], t["instructions"], t["number"])
+        return (-score(t), t["flash_bytes"], t["instructions"], t["number"])
 
     def dominates(a, b):
-        ge = a["accuracy_cv"] >= b["accuracy_cv"] and a["flash_bytes"] <= b["flash_bytes"]
+        ge = score(a) >= score(b) and a["flash_bytes"] <= b["flash_bytes"]
         ge = ge and a["instructions"] <= b["instructions"]
-        gt = a["accuracy_cv"] > b["accuracy_cv"] or a["flash_bytes"] < b["flash_bytes"]
+        gt = score(a) > score(b) or a["flash_bytes"] < b["flash_bytes"]
         return ge and (gt or a["instructions"] < b["instructions"])
 
     front, seen = [], set()
     for t in sorted(pts, key=key):
-        triple = (t["accuracy_cv"], t["flash_bytes"], t["instructions"])
+        triple = (score(t), t["flash_bytes"], t["instructions"])
         if triple in seen or any(dominates(o, t) for o in pts):
             continue
         seen.add(triple)
@@ -61,6 +76,7 @@ def write_csv(path: Path, points: list[dict]) -> None:
                 [
                     p["trial"],
                     *[p[k] for k in POINT_FIELDS],
+                    *[p[k] for k in EXTRA_FIELDS],
                     *[p["estimate"][k] for k in ("flash_bytes", "ram_bytes", "instructions")],
                     "; ".join(p.get("differs", [])),
                     p["pipeline"],
@@ -85,9 +101,9 @@ def plot(path: Path, trials: list[dict], front: list[dict], title: str = "") -> 
         (axes[1], "instructions", "instructions per inference (estimate)"),
     ):
         scale = 1024.0 if key == "flash_bytes" else 1.0
-        ax.scatter([t[key] / scale for t in bad], [t["accuracy_cv"] for t in bad], c="0.75", s=14, label="infeasible")
-        ax.scatter([t[key] / scale for t in ok], [t["accuracy_cv"] for t in ok], c="tab:blue", s=16, label="feasible")
-        fx = sorted((p["estimate"][key] / scale, p["accuracy_cv"]) for p in front)
+        ax.scatter([t[key] / scale for t in bad], [score(t) for t in bad], c="0.75", s=14, label="infeasible")
+        ax.scatter([t[key] / scale for t in ok], [score(t) for t in ok], c="tab:blue", s=16, label="feasible")
+        fx = sorted((p["estimate"][key] / scale, score(p)) for p in front)
         if fx:  # a front over three objectives: its points, not a line, in each projection
             ax.plot(*zip(*fx), "o", color="tab:red", mfc="none", ms=9, label="Pareto front")
         ax.set_xscale("log")
@@ -96,7 +112,10 @@ def plot(path: Path, trials: list[dict], front: list[dict], title: str = "") -> 
         ax.tick_params(axis="x", which="both", labelsize=8)
         ax.set_xlabel(label)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("accuracy (cross-validation, training split)")
+    detector = any(t.get("events_dev") for t in trials)
+    axes[0].set_ylabel(
+        "recall on dev streams at the FA/h limit" if detector else "accuracy (cross-validation, training split)"
+    )
     axes[0].legend(loc="lower right", fontsize=8)
     if title:
         fig.suptitle(title)

@@ -144,7 +144,7 @@ class Progress:
         self.done += 1
         if r.get("feasible"):
             self.feasible += 1
-            if self.best is None or r["accuracy_cv"] > self.best["accuracy_cv"]:
+            if self.best is None or report.score(r) > report.score(self.best):
                 self.best = r
         if self.console is None:
             return
@@ -152,10 +152,10 @@ class Progress:
             what = f"[grey50]pruned: {r['pruned']}[/]"
         else:
             what = (
-                f"acc_cv {r['accuracy_cv']:.3f}  flash {r['flash_bytes'] / 1024:.1f} KB  "
+                f"{report.score_text(r)}  flash {r['flash_bytes'] / 1024:.1f} KB  "
                 f"instr {r['instructions']:,.0f}  {'feasible' if r['feasible'] else '[yellow]over budget[/]'}"
             )
-        best = f"best {self.best['accuracy_cv']:.3f} (#{self.best['number']})" if self.best else "best -"
+        best = f"best {report.score(self.best):.3f} (#{self.best['number']})" if self.best else "best -"
         self.console.print(
             f"trial {r['number'] + 1:>3}/{self.total}  {what}  | {best}, feasible {self.feasible}/{self.done}"
             f"  [dim]{r['summary']}[/]"
@@ -200,7 +200,7 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
             prog.done += 1
             if r.get("feasible"):
                 prog.feasible += 1
-                if prog.best is None or r["accuracy_cv"] > prog.best["accuracy_cv"]:
+                if prog.best is None or report.score(r) > report.score(prog.best):
                     prog.best = r
         n_workers = cluster.n_workers(client)
         if _has_post(space):
@@ -268,6 +268,7 @@ def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, res
                 "board": board_dict,
                 "budget": budget.to_dict(),
                 "data": opts.data,
+                "max_false_accepts_per_hour": space.spec.max_false_accepts_per_hour,
             }
         )
     futures = [
@@ -297,7 +298,19 @@ def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, res
         if _new_constraints_api():
             for name, v in zip(("flash", "ram", "instructions"), violations):
                 tr.set_constraint(name, float(v))
-        study.tell(tr, [r["accuracy_cv"], float(r["flash_bytes"]), float(r["instructions"])])
+        study.tell(tr, [report.score(r), float(r["flash_bytes"]), float(r["instructions"])])
+
+
+def _held_out_events(pipe, ds) -> dict | None:
+    """Recall and false accepts per hour of a fitted detector on the dataset's evaluation streams
+    (every stream not marked ``dev``), or None when it has none."""
+    from ..training import event_metrics
+
+    test = [s for s in ds.streams if s.part != "dev"]
+    if not test:
+        return None
+    em = event_metrics(pipe, test, ds.sample_rate)
+    return {k: em[k] for k in ("n_streams", "hours", "n_events", "recall", "false_accepts_per_hour")}
 
 
 def finish(space, board, budget, trials, out: Path, opts, note, progress, n_workers, where, t0) -> dict:
@@ -327,6 +340,7 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
         p = {
             "trial": t["number"],
             "accuracy_cv": t["accuracy_cv"],
+            "score": report.score(t),
             "accuracy_test": float(res.metrics["accuracy"]),
             "measured": bool(m["measured"]),
             "flash_bytes": int(m["flash_bytes"]) if m["measured"] else int(est["flash_bytes"]),
@@ -339,6 +353,9 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
             "pipeline_config": t["pipeline"],
             "artifact": str(art),
         }
+        if t.get("events_dev"):  # a detector: its events on the held-out streams, scored once like accuracy_test
+            p["events_dev"] = t["events_dev"]
+            p["events_test"] = _held_out_events(res.pipeline, ds)
         if not m["measured"]:
             p["measure_note"] = m.get("reason", "")
         p["differs"] = _differs(p) if m["measured"] else []
@@ -346,7 +363,7 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
         points.append(p)
     best = max(
         points,
-        key=lambda p: (p["accuracy_cv"], -p["flash_bytes"], -p["instructions_per_inference"], -p["trial"]),
+        key=lambda p: (p["score"], -p["flash_bytes"], -p["instructions_per_inference"], -p["trial"]),
         default=None,
     )
     for p in points:
@@ -382,7 +399,7 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
 
     def public(p):
         keep = (*report.POINT_FIELDS, *report.EXTRA_FIELDS, "pipeline", "trial", "differs")
-        return {k: p[k] for k in keep}
+        return {k: p[k] for k in keep} | {k: p[k] for k in ("events_dev", "events_test") if k in p}
 
     return {
         "best": public(best) if best else None,

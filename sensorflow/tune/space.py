@@ -6,9 +6,8 @@ Parameters are drawn through Optuna's define-by-run API (``trial.suggest_int`` /
 ``suggest_float`` / ``suggest_categorical``), so any Optuna sampler searches the space and an
 ``optuna.trial.FixedTrial`` rebuilds a trial's pipeline from its stored parameters.
 
-A new stage family is one entry: ``FEATURE_FAMILIES["catch22"] = Family("catch22", _catch22)``
-with a function ``(trial, ctx) -> [stage dicts]``; entries whose stage type is not registered
-are skipped, so the table may name stages that are still being written.
+A new stage family is one entry: ``FEATURE_FAMILIES["name"] = Family("name", build)`` with a
+function ``(trial, ctx) -> [stage dicts]``; entries whose stage type is not registered are skipped.
 """
 
 from __future__ import annotations
@@ -52,6 +51,8 @@ class SearchSpec(BaseModel):
     - ``params``: ``STAGE_TYPE.PARAM: [choices] | {low, high, log, step}`` for every stage of that type
     - ``features`` / ``models``: family names of the default space (used when neither the pipeline
       nor ``search.stages`` gives stages)
+    - ``max_false_accepts_per_hour``: detectors (post stages) are scored by recall on the dataset's
+      dev streams at this false-accept limit
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -61,6 +62,9 @@ class SearchSpec(BaseModel):
     features: list[str] | None = None
     models: list[str] | None = None
     max_features: int = Field(3, ge=1, description="at most this many feature families per trial")
+    max_false_accepts_per_hour: float = Field(
+        1.0, gt=0, allow_inf_nan=False, description="detectors: the false-accept limit their recall is scored at"
+    )
 
     @model_validator(mode="after")
     def _keys(self):
@@ -197,14 +201,30 @@ def _mfcc(t, ctx):
     return [{"type": "mfcc", "n_mfcc": t.suggest_categorical("mfcc.n_mfcc", [10, 13]), **_mel_args(t, ctx, "mfcc")}]
 
 
-# feature stages being written now (catch22, minirocket) are one entry each, e.g.
-#   "catch22": Family("catch22", lambda t, ctx: [{"type": "catch22"}]),
+def _catch22(t, ctx):
+    return [{"type": "catch22", "catch24": t.suggest_categorical("catch22.catch24", [True, False])}]
+
+
+# MiniRocket's device cost grows with the kept (kernel, dilation, bias) triples, so ``keep`` is the
+# knob the budget prunes; n_features is the paper's 9,996 and two cheaper fits of the quantiles.
+def _minirocket(t, ctx):
+    return [
+        {
+            "type": "minirocket",
+            "n_features": t.suggest_categorical("minirocket.n_features", [840, 2520, 9996]),
+            "keep": ctx.suggest(t, "minirocket.keep", "categorical", [25, 50, 100, 200, 400]),
+        }
+    ]
+
+
 FEATURE_FAMILIES: dict[str, Family] = {
     "stats": Family("stats", _stats),
     "band_energy": Family("band_energy", _band_energy, kinds=("imu", "vibration", "generic")),
     "spectral": Family("spectral", _spectral, kinds=("imu", "vibration", "generic")),
     "log_mel": Family("log_mel", _log_mel, kinds=("audio",)),
     "mfcc": Family("mfcc", _mfcc, kinds=("audio",)),
+    "catch22": Family("catch22", _catch22, kinds=("imu", "vibration", "generic")),
+    "minirocket": Family("minirocket", _minirocket, kinds=("imu", "vibration", "generic")),
 }
 
 
@@ -242,8 +262,10 @@ def _gaussian_nb(t, ctx):
     return [{"type": "gaussian_nb"}]
 
 
-# a ridge head for minirocket features is one entry here too, e.g.
-#   "ridge": Family("ridge", lambda t, ctx: [{"type": "ridge", "alpha": ...}], needs_scaler=True),
+def _ridge_classifier(t, ctx):
+    return [{"type": "ridge_classifier", "alphas": [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]}]
+
+
 MODEL_FAMILIES: dict[str, Family] = {
     "decision_tree": Family("decision_tree", _decision_tree),
     "random_forest": Family("random_forest", _trees("random_forest", 3, 20)),
@@ -252,6 +274,7 @@ MODEL_FAMILIES: dict[str, Family] = {
     "logistic": Family("logistic", _logistic, needs_scaler=True),
     "mlp": Family("mlp", _mlp, needs_scaler=True),
     "gaussian_nb": Family("gaussian_nb", _gaussian_nb),
+    "ridge_classifier": Family("ridge_classifier", _ridge_classifier, needs_scaler=True),
 }
 
 
@@ -287,7 +310,7 @@ class Space:
         if "length" in self.spec.window or self.default:
             choices = self.spec.window.get("length") or sorted({max(8, length // 2), length})
             length = _suggest(trial, "window.length", choices)
-            window = {"length": int(length)}
+            window = {"length": int(length), **({"pad": window["pad"]} if "pad" in window else {})}
         if "hop" in self.spec.window:
             window["hop"] = int(_suggest(trial, "window.hop", self.spec.window["hop"]))
             window.pop("hop_ms", None)

@@ -195,3 +195,16 @@ def test_features_command(repo, tmp_path, capsys):
         assert d["X"].shape == (80, 60) and d["y"].shape == (80,)
         assert list(d["feature_names"][:2]) == ["stats.ax_mean", "stats.ax_std"]
     assert res["n_features"] == 60
+
+
+def test_run_a_recording_shorter_than_one_window(gesture_artifact, tmp_path, capsys):
+    """`run --input` on 37 samples of a 100-sample pipeline: one window made as training makes
+    short recordings (window.pad, here the default resample), the label the pipeline gives it."""
+    X, signal = _test_signal(gesture_artifact)
+    path = tmp_path / "short.npy"
+    np.save(path, signal[:37])
+    rc, res = _json(capsys, ["run", str(gesture_artifact), "--input", str(path), "--json"])
+    assert rc == 0 and res["n_windows"] == 1 and res["n_samples"] == 37 and res["short_recording"] == "resample"
+    pipe, _ = artifact.load(gesture_artifact)
+    window = pipe.to_window(signal[:37].astype(np.float32))
+    assert [r["label"] for r in res["records"]] == list(pipe.predict(window[None]))

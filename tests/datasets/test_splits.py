@@ -95,10 +95,10 @@ def test_fingerprint_tracks_content(rng):
 
 def test_short_recordings_are_padded_to_one_window(rng):
     ds = Dataset([np.ones((30, 1)), np.ones((120, 1))], ["a", "b"], ["1", "2"], 100.0, ["m"], ["s", "l"])
-    w = ds.windows(50, 50)
+    w = ds.windows(50, 50, "zero")
     assert len(w.y) == 3 and w.X[0, 30:].sum() == 0 and w.X[0, :30].sum() == 30
     with pytest.raises(DataError, match="no recording is long enough"):
-        Dataset([np.ones((30, 1))], ["a"], ["1"], 100.0, ["m"], ["s"]).windows(50, 50, pad_short=False)
+        Dataset([np.ones((30, 1))], ["a"], ["1"], 100.0, ["m"], ["s"]).windows(50, 50, pad=None)
 
 
 def test_nan_in_a_recording_names_it():

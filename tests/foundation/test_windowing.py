@@ -63,7 +63,7 @@ stages:
     w = dataset_windows(Pipeline.from_string(yaml % 60), ds, notes.append)
     assert len(w.X) == 3 and notes == [
         "2 of 3 recordings are shorter than one window (60 samples; shortest 30, "
-        "longest 50): zero-padded to one window; check window.length"
+        "longest 50): resampled to one window (window.pad); check window.length"
     ]
     notes.clear()
     dataset_windows(Pipeline.from_string(yaml % 30), ds, notes.append)

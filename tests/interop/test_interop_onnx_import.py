@@ -58,14 +58,16 @@ def test_skl2onnx_graph_equals_onnxruntime(kind, n_classes):
         np.testing.assert_allclose(proba, scores, rtol=0, atol=1e-5)
 
 
-def test_two_class_linear_kernel_svm_maps_and_rbf_is_a_named_error():
-    X, y = data(2)
-    est = fitted(SVC(kernel="linear"), X[:200], y[:200])
-    labels, _ = apply(from_model(to_onnx(est, X)), X[200:])
-    np.testing.assert_array_equal(labels, run_ort(to_onnx(est, X), X[200:])[0])
-    rbf = to_onnx(fitted(SVC(kernel="rbf"), X, y), X)
-    with pytest.raises(ConfigError, match=r"node '.*' \(SVMClassifier\): kernel RBF: no sensorflow stage"):
-        from_model(rbf)
+def test_svm_classifier_maps_to_the_svm_stage():
+    """Linear and RBF SVMClassifier graphs map onto ``svm`` (details: test_interop_svm.py)."""
+    X, y = data(3)
+    for kernel in ("linear", "rbf"):
+        est = fitted(SVC(kernel=kernel), X[:200], y[:200])
+        model = to_onnx(est, X)
+        imported = from_model(model)
+        assert imported.model.name == "svm" and imported.model.params.kernel == kernel
+        labels, _ = apply(imported, X[200:])
+        np.testing.assert_array_equal(labels, run_ort(model, X[200:])[0])
 
 
 def _softmax(z):

@@ -45,15 +45,15 @@ def test_stage_equals_estimator(kind, n_classes):
         np.testing.assert_allclose(stage.predict_proba(Xt), est.predict_proba(Xt), rtol=0, atol=1e-6)
 
 
-def test_binary_linear_svc_kernel_maps_and_multiclass_is_refused():
-    X, y = data(2)
-    est = fitted(SVC(kernel="linear"), X[:200], y[:200])
-    np.testing.assert_array_equal(sensorflow.from_sklearn(est).predict(X[200:]), est.predict(X[200:]))
-    X3, y3 = data(3)
-    with pytest.raises(ConfigError, match="one-vs-one"):
-        sensorflow.from_sklearn(fitted(SVC(kernel="linear"), X3, y3))
-    with pytest.raises(ConfigError, match="no sensorflow stage mirrors SVC"):
-        sensorflow.from_sklearn(fitted(SVC(kernel="rbf"), X, y))
+def test_svc_maps_to_the_svm_stage_for_every_kernel_and_class_count():
+    """SVC (linear, rbf, poly; two or more classes) -> ``svm`` (details: test_interop_svm.py)."""
+    for n_classes in (2, 3):
+        X, y = data(n_classes)
+        for kernel in ("linear", "rbf", "poly"):
+            est = fitted(SVC(kernel=kernel), X[:200], y[:200])
+            stage = sensorflow.from_sklearn(est)
+            assert stage.name == "svm"
+            np.testing.assert_array_equal(stage.predict(X[200:]), est.predict(X[200:]))
 
 
 def test_unfitted_and_unknown_estimators_are_one_line_errors():

@@ -54,7 +54,7 @@ def installed(dists, tmp_path_factory) -> tuple[Path, dict]:
     # nothing of the checkout may leak in: no PYTHONPATH (a sensorflow.egg-info there reads as installed)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{env_dir / 'bin'}{os.pathsep}{env['PATH']}"
-    _run([str(env_dir / "bin" / "pip"), "install", "-q", f"{dists['wheel']}[uea]"], cwd=env_dir, env=env)
+    _run([str(env_dir / "bin" / "pip"), "install", "-q", f"{dists['wheel']}[uea,tune]"], cwd=env_dir, env=env)
     return env_dir / "bin" / "sensorflow", env
 
 
@@ -81,3 +81,30 @@ def test_from_an_empty_folder(installed, tmp_path):
         assert res["passed"] and res["agreement"] == 1.0, res
     # nothing was written outside the folder it was run from
     assert not (REPO / "art").exists()
+
+
+TUNE = """\
+name: bm
+sensor: {kind: imu, sample_rate: 10, channels: [ax, ay, az, gx, gy, gz]}
+window: {length: 100}
+dataset: {loader: aeon, name: BasicMotions, split: {by: predefined}}
+train: {cv_folds: 2}
+search:
+  features: [stats]
+  models: [decision_tree, gaussian_nb]
+"""
+
+
+def test_tune_from_a_wheel(installed, tmp_path):
+    """``sensorflow tune`` (the tune extra) from an empty folder: a small search on a local Dask
+    worker, and ``train best.yaml`` reproduces the held-out accuracy it reported."""
+    sf, env = installed
+    work = tmp_path / "tune"
+    work.mkdir()
+    (work / "bm.yaml").write_text(TUNE)
+    argv = ["tune", "bm.yaml", "--board", "stm32f411", "--trials", "4", "--workers", "1", "--no-measure"]
+    res = json.loads(_run([str(sf), *argv, "--out", "t", "--json"], cwd=work, env=env).stdout)
+    best = res["best"]
+    assert res["n_trials"] == 4 and (work / "t" / "pareto.png").is_file()
+    trained = json.loads(_run([str(sf), "train", best["pipeline"], "--out", "art", "--json"], cwd=work, env=env).stdout)
+    assert trained["accuracy"] == best["accuracy_test"]

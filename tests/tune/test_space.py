@@ -41,7 +41,7 @@ def test_default_space_builds_valid_pipelines(small_pipeline):
 
 
 def test_families_skip_unregistered_stages():
-    assert all(f.available("imu") for n, f in MODEL_FAMILIES.items() if n != "ridge")
+    assert all(f.available("imu") for f in MODEL_FAMILIES.values())
     assert not FEATURE_FAMILIES["mfcc"].available("imu") and FEATURE_FAMILIES["mfcc"].available("audio")
 
 
@@ -108,3 +108,47 @@ def test_budget_refuses_before_fitting(small_pipeline):
     roomy = budget_mod.budget_for(board)
     r = evaluate({"number": 0, "pipeline": pipe, "board": board.model_dump(mode="json"), "budget": roomy.to_dict()})
     assert r["feasible"] and r["cv_folds"] == 2 and 0.5 < r["accuracy_cv"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "feature, params",
+    [
+        ("catch22", {"catch22.catch24": True}),
+        ("minirocket", {"minirocket.n_features": 840, "minirocket.keep": 50}),
+    ],
+)
+def test_time_series_families_build_and_score(small_pipeline, feature, params):
+    """catch22 and MiniRocket (with the ridge head they are paired with) are families of the default
+    space: a trial builds a valid pipeline, the cost model admits it and cross-validation scores it."""
+    space = load_space(small_pipeline)
+    fixed = {"window.length": 100, "use.stats": False, "use.band_energy": False, **params}
+    fixed.update({f"use.{n}": n == feature for n in FEATURE_FAMILIES})
+    fixed["model"] = "ridge_classifier"
+    spec = space.spec.model_copy(update={"features": [feature], "models": ["ridge_classifier"]})
+    space.spec = spec
+    pipe = space.build(optuna.trial.FixedTrial(fixed), seed=3)
+    validate(pipe)
+    types = [s["type"] for s in pipe["stages"]]
+    assert types == [feature, "scaler", "ridge_classifier"]
+    board = boards.get("stm32f411")
+    r = evaluate(
+        {
+            "number": 0,
+            "pipeline": pipe,
+            "board": board.model_dump(mode="json"),
+            "budget": budget_mod.budget_for(board).to_dict(),
+        }
+    )
+    assert r["error"] is None and r["feasible"], r
+    assert r["accuracy_cv"] >= 0.75 and r["instructions"] > 0
+
+
+def test_a_searched_window_keeps_the_pad_mode(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "name: p\nsensor: {kind: imu, sample_rate: 10, channels: [a]}\nwindow: {length: 32, pad: edge}\n"
+        "dataset: {loader: aeon, name: BasicMotions}\nsearch:\n  window: {length: [16, 32]}\n"
+        "  stages:\n    - [{type: stats, functions: [mean]}, {type: decision_tree}]\n"
+    )
+    pipes = _pipelines(load_space(path), 4)
+    assert {p["window"]["length"] for p in pipes} <= {16, 32} and all(p["window"]["pad"] == "edge" for p in pipes)

@@ -97,6 +97,9 @@ def test_small_tune_outputs(small_pipeline, tmp_path, capsys):
     assert len(_trials(out)) == 6
     rows = list(csv.DictReader(open(out / "pareto.csv")))
     assert len(rows) == len(res["pareto"])
+    for row, point in zip(rows, res["pareto"]):  # every column holds its own value (none shifted)
+        assert row["within_budget"] == str(point["within_budget"]) and float(row["score"]) == point["score"]
+        assert int(row["flash_bytes"]) == point["flash_bytes"] and float(row["flash_estimate"]) > 0
     assert (out / "pareto.png").read_bytes()[:4] == b"\x89PNG"
     # `sensorflow train DIR/best.yaml` reproduces the held-out accuracy exactly
     pipe = Pipeline.from_yaml(out / "best.yaml")

@@ -26,6 +26,9 @@ and ``out`` hold per role (signal / feature / vector / model / post) is in
 
 - Call hand-written runtime kernels (``sensorflow/runtime/c/sf_*.h/.c``); do not inline whole
   algorithms as strings. Kernels include ``sf_common.h`` for ``sf_status`` and helpers.
+  A kernel's external functions and tables are declared in its header at the start of a line
+  (not ``static``): exports rename them to ``<prefix>_sf_...`` (``codegen.c.namespace``), and
+  ``tests/codegen/test_build_files.py`` fails on one left out.
 - Names: ``ctx.sym(x)`` for file-scope tables/helpers, ``ctx.state(x)`` / ``ctx.scratch(x)``
   for the fields you declared. Never declare globals yourself: all RAM is the one state struct.
 - Tables: ``cgen.array(name, ctype, values)`` prints ``static const`` arrays; floats are

@@ -9,6 +9,7 @@ from typing import Any
 from ...cost import Cost
 from ...errors import CodegenError
 from ...spec import Spec
+from ..numeric import integer_for
 from . import cgen
 
 
@@ -110,6 +111,7 @@ class CContext:
     # the stage is the pipeline's only consumer of the raw window (the first step, alone):
     # it may take over the streaming path (see CFragment.stream_sample)
     streams_input: bool = False
+    numeric: str = "auto"  # export --numeric: auto | float | int8 (sensorflow.codegen.numeric)
 
     @property
     def role(self) -> str:
@@ -118,6 +120,11 @@ class CContext:
     @property
     def fpu(self) -> str:
         return getattr(self.board, "fpu", "single") if self.board is not None else "single"
+
+    @property
+    def integer(self) -> bool:
+        """Take this stage's integer path, if it has one (``codegen.numeric.integer_for``)."""
+        return integer_for(self.stage.name, self.numeric, self.fpu)
 
     def sym(self, name: str) -> str:
         """File-scope identifier for this stage's table or helper: ``<prefix>_s<i>_<name>``."""

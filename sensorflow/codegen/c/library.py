@@ -10,13 +10,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ...errors import CodegenError
 from ...version import __version__
+from ...windowing import PAD_DESCRIPTION
+from ..numeric import check as check_numeric
 from ..plan import may_stream_input, plan
-from . import cgen, registry
+from . import cgen, namespace, registry
 from .fragment import CContext, CFragment, EmittedStage, Field
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime" / "c"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-ALWAYS = ("sf_common", "sf_port")  # copied into every export; sf_port.h is for applications
+ALWAYS = ("sf_common", "sf_port", "sf_pad")  # copied into every export; sf_port.h is for applications
 VEC = "@VEC@"  # where the feature / vector buffers are, until the layout is chosen
 
 
@@ -79,8 +81,12 @@ def _struct_size(fields: list[tuple[int, int]]) -> tuple[int, int]:
 
 
 def runtime_files(names: list[str]) -> dict[str, str]:
+    """Shipped kernel sources by file name; ``sf_common`` brings the ``sf_names.h`` it includes
+    (the copy that renames nothing; see ``prefixed``)."""
     out = {}
     for base in names:
+        if base == "sf_common":
+            out[namespace.NAMES_HEADER] = (RUNTIME_DIR / namespace.NAMES_HEADER).read_text()
         found = False
         for ext in (".h", ".c"):
             p = RUNTIME_DIR / f"{base}{ext}"
@@ -92,9 +98,18 @@ def runtime_files(names: list[str]) -> dict[str, str]:
     return out
 
 
-def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None = None) -> GeneratedC:
-    """Emit every stage of a fitted pipeline and render the C library."""
+def prefixed(prefix: str, files: dict[str, str]) -> dict[str, str]:
+    """Runtime files with the ``sf_names.h`` that renames their external symbols to ``<prefix>_sf_...``."""
+    return {**files, namespace.NAMES_HEADER: namespace.names_header(prefix, files)}
+
+
+def generate(
+    pipeline, meta: dict | None = None, board=None, prefix: str | None = None, numeric: str = "auto"
+) -> GeneratedC:
+    """Emit every stage of a fitted pipeline and render the C library; ``numeric``: which
+    numeric path stages take (``sensorflow.codegen.numeric``)."""
     meta = meta or {}
+    check_numeric(numeric)
     prefix = prefix or pipeline.config.export.prefix
     if not cgen.is_identifier(prefix):
         raise CodegenError(f"export prefix '{prefix}' is not a C identifier; use lowercase letters, digits and _")
@@ -120,6 +135,7 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
     for ps in pl.stages:
         stage = ps.stage
         ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
+        ctx.numeric = numeric
         line = f"{ctx.func}({buf(ps.src)}, {buf(ps.dst)});  /* {stage.name} */"
         if ps.role == "feature":
             if step_of_feature_lines != ps.step:
@@ -218,6 +234,9 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
         sample_rate=cgen.f32(sr),
         pipeline_hash=pipeline_hash,
         state_bytes=state_bytes,
+        pad=pipeline.pad,
+        pad_enum=f"SF_PAD_{pipeline.pad.upper()}",
+        pad_doc=PAD_DESCRIPTION[pipeline.pad],
         class_names=class_names,
         runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
         sig_buffers=n_sig_bufs,
@@ -240,7 +259,7 @@ def generate(pipeline, meta: dict | None = None, board=None, prefix: str | None 
         f"{prefix}.h": env.get_template("model.h.j2").render(**values),
         f"{prefix}.c": env.get_template("model.c.j2").render(**values),
     }
-    files.update(runtime_files(runtime))
+    files.update(prefixed(prefix, runtime_files(runtime)))
     return GeneratedC(
         prefix=prefix,
         files=files,
@@ -367,7 +386,7 @@ def generate_stage(stage, prefix: str = "sf_stage", board=None) -> GeneratedC:
             runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
         )
     )
-    files = {f"{prefix}.c": text, **runtime_files(runtime)}
+    files = {f"{prefix}.c": text, **prefixed(prefix, runtime_files(runtime))}
     return GeneratedC(
         prefix=prefix,
         files=files,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ...errors import CodegenError
 from ...version import __version__
+from ...windowing import PAD_DESCRIPTION, PAD_MODES
 from ..plan import plan
 from .fragment import ARRAY_OVERHEAD, MPContext
 from .registry import get
@@ -235,6 +236,13 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model") -> Ge
         "            out.append((self.windows, label, array('f', self.scores), array('f', self.post)))",
         "            self.windows += 1",
         "        return out",
+        "",
+        "    def to_window(self, samples, window=None):",
+        '        """A recording of any number (>= 1) of interleaved frames -> one window as training made it',
+        f"        (window.pad: {pipeline.pad}): the first window of a long recording, a short one {PAD_DESCRIPTION[pipeline.pad]}.",
+        '        Written into window (default: the buffer push() reuses); then infer(window)."""',
+        "        win = self._win if window is None else window",
+        f"        return rt.to_window(samples, len(samples) // {C}, {L}, {C}, {PAD_MODES.index(pipeline.pad)}, win)",
         "",
         "    def memory(self):",
         '        """Estimated bytes: constant tables, state, scratch (as the export report)."""',

@@ -740,6 +740,7 @@ def to_dataset(data: WakewordData, channels, Dataset, Stream):
                 context=context,
                 condition=f"SNR {float(s['snr_db']):g} dB",
                 event_sources=accents,
+                part=str(s["part"]),
             )
         )
     names = [f"{k}:{g}:{i}" for i, (k, g) in enumerate(zip(data.kind.tolist(), data.groups.tolist()))]

@@ -6,6 +6,11 @@
 #ifndef SF_COMMON_H
 #define SF_COMMON_H
 
+/* Renames of the runtime's external symbols, first so that every declaration sees them: an
+ * export writes one that prefixes each kernel with the export prefix (two exported pipelines
+ * link into one program); the copy in sensorflow/runtime/c renames nothing. */
+#include "sf_names.h"
+
 #include <stdint.h>
 #include <stddef.h>
 

@@ -2,7 +2,7 @@
 
 The stage never runs itself: ``Pipeline`` replaces it by what the graph maps to (see
 ``sensorflow.interop.onnx_import``: an ``mlp``, ``logistic``, ``decision_tree``,
-``random_forest`` or ``conv1d`` stage with its learned arrays, plus ``scaler`` stages for a
+``random_forest``, ``conv1d`` or ``svm`` stage with its learned arrays, plus ``scaler`` stages for a
 leading ONNX Scaler). The path is relative to the pipeline YAML. Training the pipeline fits the
 feature stages and keeps the imported model as it is (cross-validation is turned off: it would
 fit a fresh stage); the artifact stores the mapped stages' arrays, not the .onnx file.
@@ -24,7 +24,7 @@ from .base import Model
 
 @register
 class OnnxModel(Model):
-    """A classifier read from an ONNX file (mapped at load onto an mlp / logistic / tree / forest / conv1d stage)."""
+    """A classifier read from an ONNX file (mapped at load onto an mlp / logistic / tree / forest / conv1d / svm stage)."""
 
     name = "onnx"
 

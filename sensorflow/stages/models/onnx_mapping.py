@@ -16,8 +16,10 @@ followed, the label being the argmax of the scores as in the stages. Mapped patt
   or its ``(N, L, C)`` input when the graph starts with ``Transpose(perm=[0, 2, 1])`` (tf2onnx).
 * ``TreeEnsembleClassifier`` (BRANCH_LEQ / BRANCH_LT, post_transform NONE) -> ``decision_tree``
   (one tree) or ``random_forest`` (mean of the trees' leaf weights).
-* ``LinearClassifier`` -> ``logistic``; ``SVMClassifier`` with a LINEAR kernel and two classes
-  -> ``logistic`` (its primal weights). ``Scaler`` -> a ``scaler`` stage in front of the model
+* ``LinearClassifier`` -> ``logistic``; ``SVMClassifier`` (LINEAR, RBF, POLY kernels, any number
+  of classes, no Platt probabilities) -> ``svm``; the nodes skl2onnx adds after it (the ovr
+  decision function from the pair scores: Less, Neg, Sum, Abs, Div...) are not followed, the
+  stage computing the same. ``Scaler`` -> a ``scaler`` stage in front of the model
   (``mean_`` = offset, ``scale_`` = 1 / scale); so do the Sub/Div and Mul/Add[/Clip] forms
   ``sensorflow export --lang onnx`` writes for the standard and minmax scalers.
 * Layout-only ops are passed: Identity, Cast, Flatten, Reshape, Dropout, ZipMap, a Normalizer
@@ -36,9 +38,15 @@ from ...errors import ConfigError
 SUPPORTED = (
     "Gemm, MatMul, Add, Mul, BatchNormalization, Relu, Tanh, Sigmoid, Clip, Softmax, Conv (1-D, valid), "
     "GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax (over time), Transpose (layout), Identity, Cast, "
-    "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear kernel), "
+    "Flatten, Reshape, Squeeze, Dropout, TreeEnsembleClassifier, LinearClassifier, SVMClassifier (linear, rbf, poly kernels), "
     "Scaler (or Sub+Div / Mul+Add[+Clip] by constants at the input), Normalizer (after LinearClassifier), ZipMap"
 )
+_SVM_KERNELS = {"LINEAR": "linear", "RBF": "rbf", "POLY": "poly"}
+# what skl2onnx computes from SVMClassifier's pair scores: SVC.decision_function's ovr shape
+# (skl2onnx's nodes, and those ``export --lang onnx`` writes, with its label branch)
+_SVM_OVR_OPS = {"Cast", "Less", "Neg", "ArrayFeatureExtractor", "Sum", "Add", "Concat", "Abs", "Mul", "Div"}
+_SVM_OVR_OPS |= {"Sub", "MatMul", "Greater", "GreaterOrEqual", "LessOrEqual", "Equal", "ReduceMax", "CumSum"}
+_SVM_OVR_OPS |= {"ArgMax", "Gather"}
 _PASS = {"Identity", "Cast", "Flatten", "Reshape", "Squeeze", "Dropout", "ZipMap"}
 _ACT = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic"}
 _REGRESSORS = {"TreeEnsembleRegressor", "LinearRegressor", "SVMRegressor", "TreeEnsemble"}
@@ -161,7 +169,7 @@ def _class_labels(g: _Graph, node=None) -> list | None:
 def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     """Map a loaded ``onnx.ModelProto``."""
     g = _Graph(model, source)
-    nodes = [n for n in g.chain(_score_output(g)) if n.op_type not in _PASS]
+    nodes = [n for n in _model_chain(g) if n.op_type not in _PASS]
     n_features = _n_features(g)
     pre = []
     while nodes:
@@ -206,6 +214,40 @@ def from_model(model, classes=None, source: str = "<onnx>") -> Imported:
     for s in pre:
         s.bind(Spec.vector([f"f{i}" for i in range(n)]))
     return Imported(stage, pre, n)
+
+
+def _model_chain(g: _Graph) -> list:
+    """The chain from the input to the score output; for an SVMClassifier, the chain to it and
+    the node itself (skl2onnx turns its pair scores into the ovr decision function after it)."""
+    svms = [n for n in g.nodes if n.op_type == "SVMClassifier"]
+    if len(svms) != 1:
+        return g.chain(_score_output(g))
+    node = svms[0]
+    for n in g.nodes:
+        if n is not node and n.op_type not in _SVM_OVR_OPS | _PASS | {"Constant"} and _downstream(g, node, n):
+            raise g.err(n, "follows a classifier operator; nothing may come after it except label/layout operators")
+    return g.chain(node.input[0]) + [node]
+
+
+def _argmax_labels(g: _Graph, node) -> bool:
+    """An SVM graph whose label is the argmax of the scores with no tie demotion (CumSum):
+    ``export --lang onnx`` of an ``svm`` with ``break_ties``; skl2onnx's label is the node's vote."""
+    after = [n.op_type for n in g.nodes if n is not node and _downstream(g, node, n)]
+    return "ArgMax" in after and "CumSum" not in after
+
+
+def _downstream(g: _Graph, src, node) -> bool:
+    """Whether ``node`` reads (through any path) an output of ``src``."""
+    seen, todo = set(), list(node.input)
+    while todo:
+        name = todo.pop()
+        if name in src.output:
+            return True
+        p = g.producer.get(name)
+        if p is not None and id(p) not in seen:
+            seen.add(id(p))
+            todo.extend(p.input)
+    return False
 
 
 @dataclass
@@ -542,23 +584,59 @@ def _linear(g: _Graph, node) -> tuple[_Mapped, list]:
 
 
 def _svm(g: _Graph, node) -> tuple[_Mapped, list]:
+    """SVMClassifier -> ``svm``. ONNX keeps libsvm's own signs (scikit-learn's ``_dual_coef_`` /
+    ``_intercept_``; the public arrays of a two-class SVC are negated) and ``kernel_params``
+    [gamma, coef0, degree]."""
     from ...registry import stage as make
 
     a = _attrs(node)
     kernel = a.get("kernel_type", b"LINEAR")
-    kernel = kernel.decode() if isinstance(kernel, bytes) else kernel
+    kernel = (kernel.decode() if isinstance(kernel, bytes) else kernel).upper()
     labels = _class_labels(g, node)
-    if kernel != "LINEAR":
-        raise g.err(node, f"kernel {kernel}: no sensorflow stage carries a kernel SVM (LINEAR kernel maps)")
-    if len(labels) != 2:
-        raise g.err(node, f"{len(labels)} classes vote one-vs-one; only two classes map to a linear stage")
+    if kernel not in _SVM_KERNELS:
+        raise g.err(node, f"kernel {kernel}: the svm stage has LINEAR, RBF and POLY kernels")
+    if a.get("prob_a") or a.get("prob_b"):
+        raise g.err(node, "Platt-scaled probabilities (SVC(probability=True)); convert the SVC without probability")
+    post = a.get("post_transform", b"NONE")
+    if (post.decode() if isinstance(post, bytes) else post) != "NONE":
+        raise g.err(node, f"post_transform {post!r}; only NONE maps")
+    per_class = np.asarray(a.get("vectors_per_class", []), dtype=np.int64)
+    k = len(labels) if labels is not None else len(per_class)
+    labels = labels if labels is not None else list(range(k))
+    if k < 2 or len(per_class) != k or not len(a.get("support_vectors", [])):
+        raise g.err(
+            node, "a support vector machine without vectors_per_class / support_vectors (an SVM regressor form)"
+        )
+    n_sv = int(per_class.sum())
+    dual = np.asarray(a.get("coefficients", []), dtype=np.float64)
     sv = np.asarray(a["support_vectors"], dtype=np.float64)
-    dual = np.asarray(a["coefficients"], dtype=np.float64)
-    sv = sv.reshape(len(dual), -1)
-    rho = np.asarray(a["rho"], dtype=np.float64)
-    # onnxruntime: score = sum_i coef_i <sv_i, x> + rho; a positive score is classlabels[0]... see test
-    w = dual @ sv
-    s = make("logistic")
-    s.coef_ = (-w)[None, :].astype(np.float64)
-    s.intercept_ = (-rho).astype(np.float64)
-    return _Mapped(s, 2, sv.shape[1]), labels
+    rho = np.asarray(a.get("rho", []), dtype=np.float64)
+    if (
+        np.any(per_class < 0)
+        or dual.size != (k - 1) * n_sv
+        or n_sv == 0
+        or sv.size % n_sv
+        or len(rho) != k * (k - 1) // 2
+    ):
+        raise g.err(
+            node,
+            f"{k} classes and {n_sv} support vectors need {(k - 1) * n_sv} coefficients, {k * (k - 1) // 2} rho values "
+            f"and a multiple of {n_sv} vector values; got {dual.size}, {len(rho)}, {sv.size}",
+        )
+    dual, sv = dual.reshape(k - 1, n_sv), sv.reshape(n_sv, -1)
+    gamma, coef0, degree = (list(a.get("kernel_params", [])) + [0.0, 0.0, 3.0])[:3]
+    if kernel != "LINEAR" and not gamma > 0:
+        raise g.err(node, f"kernel_params gamma {gamma}; a positive gamma is needed")
+    s = make(
+        "svm",
+        kernel=_SVM_KERNELS[kernel],
+        gamma=float(gamma) if gamma > 0 else "scale",
+        coef0=float(coef0),
+        degree=min(max(int(degree), 1), 10),
+        break_ties=k > 2 and _argmax_labels(g, node),
+    )
+    sign = -1.0 if k == 2 else 1.0  # back to scikit-learn's public convention, which the stage keeps
+    s.support_vectors_, s.dual_coef_, s.intercept_ = sv, sign * dual, sign * rho
+    s.n_support_ = per_class.astype(np.int32)
+    s.gamma_ = float(gamma) if gamma > 0 else 1.0
+    return _Mapped(s, k, sv.shape[1]), labels

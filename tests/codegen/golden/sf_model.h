@@ -7,6 +7,8 @@
 #ifndef SF_MODEL_H
 #define SF_MODEL_H
 
+#include "sf_pad.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -35,6 +37,13 @@ int sf_model_push(const float *samples, int n_frames);
 /* Results of the last completed window: scores (N_CLASSES), label, post-processed output
  * (N_CLASSES; > 0 = event for that class). Any pointer may be NULL. 0 = ok. */
 int sf_model_last(float *scores, int *label, float *post);
+/* A recording of n_frames (>= 1) interleaved frames -> one window (WINDOW_LENGTH x N_CHANNELS) as
+ * training made it (window.pad: resample): the first window of a long recording, a short one
+ * stretched over the window by linear interpolation. Then _infer(window, ...). 0 = ok. */
+static inline int sf_model_to_window(const float *samples, int n_frames, float *window)
+{
+    return sf_to_window_f32(samples, n_frames, SF_MODEL_WINDOW_LENGTH, SF_MODEL_N_CHANNELS, SF_PAD_RESAMPLE, window);
+}
 /* Bytes of the one static state struct (RAM this pipeline uses besides the stack). */
 unsigned sf_model_state_bytes(void);
 

@@ -131,7 +131,7 @@ def emit_trees(stage, ctx) -> CFragment:
     if n_int and int(lay["feature"].max()) > 0xFFFF:
         raise CodegenError("more than 65536 features are not supported by the tree kernel")
     wide = n_int * 12 + lay["n_rows"] > 0xFFFF
-    keys = ctx.fpu == "none"  # no FPU: integer compares instead of soft-float calls
+    keys = ctx.integer  # integer path (auto: boards without an FPU): integer compares, no soft-float calls
     node_t, ref_t, size = ("sf_tree_node32", "uint32_t", 16) if wide else ("sf_tree_node16", "uint16_t", 12)
     if keys:
         node_t = node_t.replace("node", "knode")

@@ -813,6 +813,42 @@ def refractory(s, nc, remaining, hold, per_class, out):
         remaining[0] -= 1
 
 
+def to_window(src, n, length, C, mode, dst):
+    """One window of length frames from a recording of n >= 1 interleaved frames (window.pad;
+    mode 0 resample, 1 edge, 2 zero), as sensorflow.windowing.to_window / sf_to_window_f32:
+    each operation rounded to float32 through an array('f'), so the bits equal the host's."""
+    if n < 1:
+        raise ValueError("to_window: the recording has no frames")
+    t = array("f", bytearray(8))
+    if n >= length or mode != 0 or n == 1:
+        k = min(n, length) * C
+        for i in range(k):
+            dst[i] = src[i]
+        for i in range(k, length * C):
+            dst[i] = src[(n - 1) * C + i % C] if mode != 2 else 0.0  # resample of one frame: repeat it
+        return dst
+    den = length - 1
+    j = 0
+    r = 0
+    for i in range(length):
+        t[0] = r / den  # float32(r) / float32(den): exact integers, one rounding (also via double)
+        w = t[0]
+        j1 = min(j + 1, n - 1)
+        for c in range(C):
+            t[1] = src[j * C + c]
+            a = t[1]
+            t[1] = src[j1 * C + c]
+            t[1] = t[1] - a
+            t[1] = w * t[1]
+            t[1] = a + t[1]
+            dst[i * C + c] = t[1]
+        r += n - 1
+        if r >= den:
+            r -= den
+            j += 1
+    return dst
+
+
 def copy(src, dst, n):
     for i in range(n):
         dst[i] = src[i]
