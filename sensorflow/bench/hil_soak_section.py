@@ -15,7 +15,6 @@ import numpy as np
 from ..device import boards as board_defs
 from ..device import measure as qh
 from ..device.export import export
-from ..errors import SensorflowError
 from ..hil import session
 from ..hil.soak import SoakFaults, soak
 from ..pipeline import Pipeline
@@ -96,8 +95,9 @@ def run(quick: bool = False) -> Section:
                 export(pipe, {}, board_defs.get(board), exp, prefix="sf_model", measure=False)
                 elf = session.build(board, exp, work / board / "fw")
                 r = soak(board, elf, pipe, windows, faults=faults, seed=0)
-            except SensorflowError as exc:
-                table.rows.append([board, f"failed: {str(exc).splitlines()[0][:160]}"] + [None] * 10)
+            except Exception as exc:  # one board's failure must not hide the other's row
+                why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
+                table.rows.append([board, f"failed: {why}"] + [None] * 10)
                 continue
             results[board] = r
             table.rows.append(
