@@ -16,8 +16,9 @@ from .transport import FaultyTransport, Transport
 
 
 class RequestFaults(Transport):
-    """Whole-request faults: each request written is lost (``p_drop``), sent twice
-    (``p_dup``), and/or followed by a press of the board's reset button (``p_reset``)."""
+    """Whole-request faults: each request frame written (a write may hold several, e.g. a
+    window's LOAD frames) is lost (``p_drop``), sent twice (``p_dup``), and/or followed by a
+    press of the board's reset button (``p_reset``)."""
 
     def __init__(self, inner: Transport, rng: np.random.Generator, reset, p_drop=0.0, p_dup=0.0, p_reset=0.0):
         self.inner, self.rng, self.reset = inner, rng, reset
@@ -26,6 +27,11 @@ class RequestFaults(Transport):
         self.dropped = self.duplicated = self.resets = 0
 
     def write(self, data: bytes) -> None:
+        for block in data.split(b"\0"):
+            if block:
+                self._one(b"\0" + block + b"\0")
+
+    def _one(self, data: bytes) -> None:
         drop, dup, reset = self.rng.random(3)
         if drop < self.p_drop:
             self.dropped += 1
@@ -100,11 +106,9 @@ def soak(
     t0 = time.perf_counter()
     with session.open_emulated(board, elf, timeout=timeout, retries=retries) as s:
         assert s.emulated is not None
-        requests = RequestFaults(
-            s.client.transport, rng, s.emulated.hard_reset, f.p_request_drop, f.p_request_dup, f.p_reset
-        )
-        line = FaultyTransport(requests, rng, f.p_bit_flip, f.p_byte_drop, f.p_byte_dup)
-        s.client.transport = line
+        line = FaultyTransport(s.client.transport, rng, f.p_bit_flip, f.p_byte_drop, f.p_byte_dup)
+        requests = RequestFaults(line, rng, s.emulated.hard_reset, f.p_request_drop, f.p_request_dup, f.p_reset)
+        s.client.transport = requests  # whole-request faults on clean frames, then byte noise
         error, run = None, None
         try:
             run = runner.run_windows(

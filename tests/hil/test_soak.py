@@ -56,3 +56,12 @@ def test_soak_pipeline_is_a_fitted_four_class_pipeline():
     X = soak_windows(200)
     assert list(pipe.classes_) == ["a", "b", "c", "d"] and pipe.predict_proba(X).shape == (200, 4)
     assert len(set(pipe.predict(X))) == 4  # the windows exercise every class
+
+
+def test_request_faults_count_each_frame_of_a_burst():
+    """A write holding several frames (a window's LOAD frames back to back) is faulted frame by frame."""
+    board = ScriptedBoard(lambda req: [])
+    faults = RequestFaults(board, np.random.default_rng(1), lambda: None, 0.5, 0.0, 0.0)
+    for start in range(0, 400, 4):
+        faults.write(b"".join(P.encode_frame(P.LOAD, seq, b"abcd") for seq in range(start, start + 4)))
+    assert 150 < faults.dropped < 250 and len(board.requests) == 400 - faults.dropped
