@@ -27,6 +27,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "host_pipelines": ("sensorflow.bench.host_pipelines_section", "Host training and streaming throughput"),
     "tuning": ("sensorflow.bench.tuning_section", "Pipeline search (sensorflow tune) against MiniRocket"),
     "goals": ("sensorflow.bench.goals_section", "Goal datasets beside MiniRocket and catch22 + random forest"),
+    "hil_soak": ("sensorflow.bench.hil_soak_section", "HIL soak under fault injection on emulated boards"),
 }
 PEER_PACKAGES = (
     "emlearn",

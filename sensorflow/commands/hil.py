@@ -7,7 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ArtifactError, DataError
+from ..errors import ArtifactError, ConfigError, DataError
+from ..hil.client import DEFAULT_RETRIES
+
+MAX_RETRIES = 1000
 
 
 def add_arguments(p):
@@ -25,6 +28,14 @@ def add_arguments(p):
     p.add_argument("--export-dir", help="use this existing C export instead of exporting the artifact")
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for each answer (default 2)")
     p.add_argument("--boot-timeout", type=float, default=15.0, help="seconds to wait for the board's hello")
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=DEFAULT_RETRIES,
+        metavar="N",
+        help=f"re-send an unanswered request up to N times (default {DEFAULT_RETRIES}; "
+        "raise it on a noisy line, lower it with a short --timeout to give up sooner)",
+    )
     p.add_argument("--no-features", action="store_true", help="compare labels and scores only")
     p.add_argument(
         "--lang",
@@ -98,6 +109,8 @@ def check_options(args) -> None:
     finite_positive("--timeout", args.timeout)
     finite_positive("--boot-timeout", args.boot_timeout)
     positive_int("--limit", args.limit)
+    if not 0 <= args.retries <= MAX_RETRIES:
+        raise ConfigError(f"--retries must be an integer from 0 to {MAX_RETRIES}, got {args.retries}")
 
 
 def _recording(path: str) -> np.ndarray:
@@ -120,6 +133,19 @@ def _recording(path: str) -> np.ndarray:
     if not np.all(np.isfinite(stream)):
         raise DataError(f"{path}: holds NaN or Inf; clean or interpolate the recording first")
     return stream
+
+
+def _until_port_closes(work, sess):
+    """``(work(sess), None)``, or ``(what was compared, message)`` if the port closed mid-run
+    (board unplugged, its process gone); a port that closes before any window raises."""
+    from ..hil.transport import PortClosed
+
+    try:
+        return work(sess), None
+    except PortClosed as exc:
+        if exc.partial is None:
+            raise
+        return exc.partial, f"{exc}".split(" (", 1)[0]
 
 
 def run(args, out) -> int:
@@ -191,8 +217,9 @@ def run(args, out) -> int:
             boot_timeout=args.boot_timeout,
             reset_on_open=bool(serial_cfg and serial_cfg.reset_on_open),
             boot_delay=serial_cfg.boot_delay_s if serial_cfg else 0.0,
+            retries=args.retries,
         ) as sess:
-            result = work(sess)
+            result, closed = _until_port_closes(work, sess)
     else:
         from ..progress import progress_bar, step
 
@@ -202,15 +229,25 @@ def run(args, out) -> int:
             progress(f"built {elf}")
             with step(bar, f"running on {args.board}"):
                 with session.open_emulated(
-                    args.board, elf, timeout=args.timeout, boot_timeout=args.boot_timeout
+                    args.board, elf, timeout=args.timeout, boot_timeout=args.boot_timeout, retries=args.retries
                 ) as sess:
-                    result = work(sess)
+                    result, closed = _until_port_closes(work, sess)
 
     data = report.to_dict(result)
     if args.junit:
         report.write_junit([result], args.junit)
     out.set(**data)
     out.print(report.format_table(data))
+    if closed is not None:
+        from .run import port_closed
+
+        of = "" if stream is not None else f" of {len(windows)}"
+        return port_closed(
+            out,
+            "hil",
+            f"{closed} after {result.n}{of} windows were compared ({result.n - len(data['disagreements'])} agreed "
+            "with the host); reconnect the board and run again",
+        )
     if not result.passed:
         if not out.as_json:
             out.note(

@@ -11,6 +11,7 @@ pyserial's ``serial_for_url``, so ``socket://host:port`` and ``loop://`` work to
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,12 +135,19 @@ class SerialSamples:
         self.chunk, self.max_samples, self.timeout_s = max(1, chunk), max_samples, timeout_s
         self.n_samples = 0
         self.skipped = 0
+        self.closed: str | None = None  # why the port went away (unplugged, socket closed), if it did
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        import serial
+
         buf: list[list[float]] = []
         last = time.monotonic()
         while self.max_samples is None or self.n_samples < self.max_samples:
-            line = self.ser.readline()
+            try:
+                line = self.ser.readline()
+            except (serial.SerialException, OSError) as exc:
+                self.closed = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                break
             if not line:
                 if time.monotonic() - last >= self.timeout_s:
                     break
@@ -268,4 +276,18 @@ def run(args, out) -> int:
         out.note(f"{source}: {summary['n_samples']} samples, fewer than one window of {pipe.window_length}")
     out.print(f"{source}: {summary['n_samples']} samples, {summary['n_windows']} windows, {summary['n_events']} events")
     out.set(pipeline=pipe.name, source=source, records=records, **summary)
+    if args.port and samples.closed is not None:
+        return port_closed(
+            out, "run", f"port {args.port} closed ({samples.closed}); the summary above is what arrived before"
+        )
     return 0
+
+
+def port_closed(out, command: str, message: str) -> int:
+    """A device that went away mid-run: the summary is already out (stdout, or the --json
+    object); one line on stderr (or ``error`` in the JSON), exit 1."""
+    if out.as_json:
+        out.set(error=message, error_type="PortClosed")
+    else:
+        print(f"sensorflow {command}: error: {message}", file=sys.stderr)
+    return 1

@@ -20,7 +20,14 @@ RESPONSE = 0x80
 ERROR = 0xFF
 NAMES = {HELLO: "hello", PING: "ping", LOAD: "load", INFER: "infer", FEATURES: "features", PUSH: "push", RESET: "reset"}
 
-ERROR_TEXT = {1: "unknown command", 2: "bad length", 3: "offset out of range", 4: "pipeline returned an error"}
+ERR_NO_SESSION = 5  # the board was reset since the host's last hello (see hil/README.md)
+ERROR_TEXT = {
+    1: "unknown command",
+    2: "bad length",
+    3: "offset out of range",
+    4: "pipeline returned an error",
+    ERR_NO_SESSION: "no session since the board reset",
+}
 COUNTER_UNITS = {0: None, 1: "instructions", 2: "cycles", 3: "ns"}
 MAX_FLOATS_PER_FRAME = 64
 
@@ -182,6 +189,11 @@ class PushResult:
 
 def floats(values) -> bytes:
     return np.ascontiguousarray(values, dtype="<f4").tobytes()
+
+
+def error_code(body: bytes) -> int | None:
+    """The code of an error frame's body, None if it is malformed."""
+    return body[0] if len(body) >= 6 else None
 
 
 def describe_error(body: bytes) -> str:

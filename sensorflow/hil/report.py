@@ -28,6 +28,7 @@ def to_dict(run: HILRun) -> dict:
         "port": run.port,
         "mode": run.mode,
         "n": run.n,
+        "complete": run.complete,
         "agreement": run.agreement,
         "value_rtol": run.value_rtol,
         "passed": run.passed,
@@ -83,7 +84,7 @@ def format_table(d: dict) -> str:
     )
     rows = [
         ("board", f"{d['board']} on {d['port']}"),
-        ("windows", fmt(d["n"])),
+        ("windows", fmt(d["n"]) + ("" if d.get("complete", True) else " (stopped: the port closed)")),
         (
             "label agreement" if d.get("value_rtol") is None else f"values within rtol {d['value_rtol']:g}",
             f"{100 * d['agreement']:.2f} %"

@@ -12,8 +12,10 @@ value_rtol * max(|host|, scale)``, scale being the largest |host value| of the r
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +25,7 @@ from ..errors import HILError
 from ..windowing import frame
 from . import protocol as P
 from .client import BoardClient, BoardReset
+from .transport import PortClosed
 
 NONFINITE = next(v for name, v, _ in STATUSES if name == "SF_ERR_NONFINITE")  # the board's label for NaN/Inf
 NONFINITE_LABEL = "nonfinite"
@@ -102,6 +105,7 @@ class HILRun:
     bad_frames: int = 0
     expected_hash: str | None = None
     value_rtol: float | None = None  # set for a regression model: agreement means values within it
+    complete: bool = True  # False: the port closed before every window was compared
 
     @property
     def n(self) -> int:
@@ -113,7 +117,7 @@ class HILRun:
 
     @property
     def passed(self) -> bool:
-        return bool(self.records) and all(r.agree and r.within_tolerance for r in self.records)
+        return self.complete and bool(self.records) and all(r.agree and r.within_tolerance for r in self.records)
 
     def _mean(self, values) -> float | None:
         values = [v for v in values if v is not None]
@@ -191,6 +195,45 @@ def measure_ping(client: BoardClient, n: int = 10) -> float:
     return statistics.median(client.ping(bytes(range(32))) for _ in range(n))
 
 
+@contextlib.contextmanager
+def _partial_on_close(client: BoardClient, run: HILRun) -> Iterator[None]:
+    """A PortClosed raised inside carries ``run`` (what was compared so far) as ``partial``."""
+    try:
+        yield
+    except PortClosed as exc:
+        run.retries, run.bad_frames = client.retried, client.decoder.bad_frames
+        run.complete = False
+        exc.partial = run
+        raise
+
+
+def _same_pipeline_after_reset(exc: BoardReset, hello: P.Hello, port: str) -> None:
+    if exc.hello.pipeline_hash != hello.pipeline_hash:
+        raise HILError(
+            f"board on {port} came back from a reset with pipeline {exc.hello.pipeline_hash} instead of "
+            f"{hello.pipeline_hash}"
+        ) from None
+
+
+def _ping_through_resets(client: BoardClient, hello: P.Hello, run: HILRun, max_resets: int, progress=None) -> None:
+    """The initial round-trip measurement; a board reset during it (a board that resets when
+    its port opens, a brown-out) is counted and the measurement starts over."""
+    for attempt in range(max_resets + 1):
+        try:
+            run.ping_seconds = measure_ping(client)
+            return
+        except BoardReset as exc:
+            run.resets += 1
+            _same_pipeline_after_reset(exc, hello, client.port)
+            if attempt == max_resets:
+                raise HILError(
+                    f"board on {client.port} reset {attempt + 1} times while measuring the round trip; "
+                    f"is its power supply stable?{_stack_note(exc.hello)}"
+                ) from None
+            if progress:
+                progress(f"board on {client.port} reset during the ping measurement; measuring again")
+
+
 def run_windows(
     client: BoardClient,
     windows: np.ndarray,
@@ -221,88 +264,88 @@ def run_windows(
     regression, scale = value_scale(reference, host_scores)
     run = HILRun(board, client.port, hello, expected_hash=expected_hash)
     run.value_rtol = tol.value_rtol if regression else None
-    run.ping_seconds = measure_ping(client)
-    for i, window in enumerate(windows):
-        resets_here = 0
-        while True:
-            try:
-                client.upload(window)
-                t0 = time.perf_counter()
-                res = client.infer(check_infer=True)
-                latency = time.perf_counter() - t0
-                feats = client.features() if host_feats is not None and finite[i] else None
-                break
-            except BoardReset as exc:
-                resets_here += 1
-                run.resets += 1
-                if exc.hello.pipeline_hash != hello.pipeline_hash:
-                    raise HILError(
-                        f"board on {client.port} came back from a reset with pipeline "
-                        f"{exc.hello.pipeline_hash} instead of {hello.pipeline_hash}"
-                    ) from None
-                if resets_here > max_resets:
-                    raise HILError(
-                        f"board on {client.port} reset {resets_here} times while running window {i}; "
-                        f"the pipeline may crash on it{_stack_note(exc.hello)}"
-                    ) from None
-                if progress:
-                    progress(f"board on {client.port} reset during window {i}; uploading it again")
-        if res.infer_consistent == 0:
-            raise HILError(
-                f"board on {client.port}: sf_model_infer and sf_model_features + sf_model_classify "
-                f"disagree on window {i}; the exported pipeline is inconsistent"
+    _ping_through_resets(client, hello, run, max_resets, progress)
+    with _partial_on_close(client, run):
+        for i, window in enumerate(windows):
+            resets_here = 0
+            while True:
+                try:
+                    client.upload(window)
+                    t0 = time.perf_counter()
+                    res = client.infer(check_infer=True)
+                    latency = time.perf_counter() - t0
+                    feats = client.features() if host_feats is not None and finite[i] else None
+                    break
+                except BoardReset as exc:
+                    resets_here += 1
+                    run.resets += 1
+                    _same_pipeline_after_reset(exc, hello, client.port)
+                    if resets_here > max_resets:
+                        raise HILError(
+                            f"board on {client.port} reset {resets_here} times while running window {i}; "
+                            f"the pipeline may crash on it{_stack_note(exc.hello)}"
+                        ) from None
+                    if progress:
+                        progress(f"board on {client.port} reset during window {i}; uploading it again")
+            if res.infer_consistent == 0:
+                raise HILError(
+                    f"board on {client.port}: sf_model_infer and sf_model_features + sf_model_classify "
+                    f"disagree on window {i}; the exported pipeline is inconsistent"
+                )
+            unit_counts = hello.counter_unit is not None
+            if not finite[i]:  # no class on either side; the board must say so
+                agree = res.label == NONFINITE
+                run.records.append(
+                    WindowRecord(
+                        i,
+                        NONFINITE_LABEL,
+                        _board_label(res.label, classes),
+                        agree,
+                        0.0,
+                        None,
+                        agree,
+                        res.count_features if unit_counts else None,
+                        res.count_classify if unit_counts else None,
+                        latency,
+                        res.stack_used,
+                    )
+                )
+                continue
+            if not 0 <= res.label < len(classes):
+                raise HILError(
+                    f"board on {client.port} returned class index {res.label} for window {i}, "
+                    f"but the pipeline has {len(classes)} classes"
+                )
+            ref = host_scores[i]
+            top2 = np.sort(ref)[-2:] if len(ref) > 1 else ref
+            score_err = float(np.max(np.abs(res.scores - ref)))
+            host_answer, board_answer, agree = compare_answer(
+                regression, classes, ref, res.scores, res.label, tol, scale
             )
-        unit_counts = hello.counter_unit is not None
-        if not finite[i]:  # no class on either side; the board must say so
-            agree = res.label == NONFINITE
+            ok = agree if regression else tol.ok(res.scores, ref, "score")
+            feat_err = None
+            if feats is not None and host_feats is not None:
+                feat_err = float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0
+                ok = ok and tol.ok(feats, host_feats[i], "feature", max(1.0, feat_scale))
             run.records.append(
                 WindowRecord(
                     i,
-                    NONFINITE_LABEL,
-                    _board_label(res.label, classes),
+                    host_answer,
+                    board_answer,
                     agree,
-                    0.0,
-                    None,
-                    agree,
+                    score_err,
+                    feat_err,
+                    ok,
                     res.count_features if unit_counts else None,
                     res.count_classify if unit_counts else None,
                     latency,
                     res.stack_used,
+                    near_tie=bool(len(ref) > 1 and top2[1] - top2[0] <= tol.score_atol),
                 )
             )
-            continue
-        if not 0 <= res.label < len(classes):
-            raise HILError(
-                f"board on {client.port} returned class index {res.label} for window {i}, "
-                f"but the pipeline has {len(classes)} classes"
-            )
-        ref = host_scores[i]
-        top2 = np.sort(ref)[-2:] if len(ref) > 1 else ref
-        score_err = float(np.max(np.abs(res.scores - ref)))
-        host_answer, board_answer, agree = compare_answer(regression, classes, ref, res.scores, res.label, tol, scale)
-        ok = agree if regression else tol.ok(res.scores, ref, "score")
-        feat_err = None
-        if feats is not None and host_feats is not None:
-            feat_err = float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0
-            ok = ok and tol.ok(feats, host_feats[i], "feature", max(1.0, feat_scale))
-        run.records.append(
-            WindowRecord(
-                i,
-                host_answer,
-                board_answer,
-                agree,
-                score_err,
-                feat_err,
-                ok,
-                res.count_features if unit_counts else None,
-                res.count_classify if unit_counts else None,
-                latency,
-                res.stack_used,
-                near_tie=bool(len(ref) > 1 and top2[1] - top2[0] <= tol.score_atol),
-            )
-        )
-        if progress and (i + 1) % 50 == 0:
-            progress(f"{i + 1}/{len(windows)} windows")
+            if progress and (i + 1) % 50 == 0:
+                progress(f"{i + 1}/{len(windows)} windows")
+
     run.retries, run.bad_frames = client.retried, client.decoder.bad_frames
     return run
 
@@ -330,49 +373,50 @@ def run_stream(
     regression, scale = value_scale(reference, host_scores)
     run = HILRun(board, client.port, hello, mode="stream", expected_hash=expected_hash)
     run.value_rtol = tol.value_rtol if regression else None
-    run.ping_seconds = measure_ping(client)
+    _ping_through_resets(client, hello, run, max_resets=3)
     step = max(1, min(hop, hello.floats_per_frame // hello.n_channels))
-    try:
-        client.reset_state()
-        pushed = 0  # device count of every push since the last completed window
-        for start in range(0, len(signal), step):
-            t0 = time.perf_counter()
-            res = client.push(signal[start : start + step])
-            latency = time.perf_counter() - t0
-            pushed += res.count
-            if res.completed == 0:
-                continue
-            i = len(run.records)
-            if res.completed != 1 or i >= len(host_windows):
-                raise HILError(
-                    f"board on {client.port} completed {res.completed} window(s) at sample {start}; "
-                    f"the host expects window {i} of {len(host_windows)} there"
+    with _partial_on_close(client, run):
+        try:
+            client.reset_state()
+            pushed = 0  # device count of every push since the last completed window
+            for start in range(0, len(signal), step):
+                t0 = time.perf_counter()
+                res = client.push(signal[start : start + step])
+                latency = time.perf_counter() - t0
+                pushed += res.count
+                if res.completed == 0:
+                    continue
+                i = len(run.records)
+                if res.completed != 1 or i >= len(host_windows):
+                    raise HILError(
+                        f"board on {client.port} completed {res.completed} window(s) at sample {start}; "
+                        f"the host expects window {i} of {len(host_windows)} there"
+                    )
+                ref = host_scores[i]
+                host_answer, board_answer, agree = compare_answer(
+                    regression, classes, ref, res.scores, res.label, tol, scale, bool(finite[i])
                 )
-            ref = host_scores[i]
-            host_answer, board_answer, agree = compare_answer(
-                regression, classes, ref, res.scores, res.label, tol, scale, bool(finite[i])
-            )
-            run.records.append(
-                WindowRecord(
-                    i,
-                    host_answer,
-                    board_answer,
-                    agree,
-                    float(np.max(np.abs(res.scores - ref))) if finite[i] else 0.0,
-                    None,
-                    agree if regression or not finite[i] else tol.ok(res.scores, ref, "score"),
-                    pushed if hello.counter_unit else None,
-                    0 if hello.counter_unit else None,
-                    latency,
-                    res.stack_used,
+                run.records.append(
+                    WindowRecord(
+                        i,
+                        host_answer,
+                        board_answer,
+                        agree,
+                        float(np.max(np.abs(res.scores - ref))) if finite[i] else 0.0,
+                        None,
+                        agree if regression or not finite[i] else tol.ok(res.scores, ref, "score"),
+                        pushed if hello.counter_unit else None,
+                        0 if hello.counter_unit else None,
+                        latency,
+                        res.stack_used,
+                    )
                 )
-            )
-            pushed = 0
-    except BoardReset:
-        raise HILError(
-            f"board on {client.port} reset in the middle of the stream after {len(run.records)} "
-            "windows; its streaming state is lost, so the run cannot resume"
-        ) from None
+                pushed = 0
+        except BoardReset:
+            raise HILError(
+                f"board on {client.port} reset in the middle of the stream after {len(run.records)} "
+                "windows; its streaming state is lost, so the run cannot resume"
+            ) from None
     if len(run.records) != len(host_windows):
         raise HILError(f"board on {client.port} completed {len(run.records)} windows, the host {len(host_windows)}")
     run.retries, run.bad_frames = client.retried, client.decoder.bad_frames

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..device import boards, firmware
 from ..device.processes import EmulatedBoard, launch
 from ..errors import HILError
-from .client import BoardClient
+from .client import DEFAULT_RETRIES, BoardClient
 from .transport import SerialTransport, Transport
 
 
@@ -33,7 +33,14 @@ def build(board: str, export_dir: Path, build_dir: Path) -> Path:
 
 @contextlib.contextmanager
 def open_emulated(
-    board: str, elf: Path, *, timeout: float = 2.0, boot_timeout: float = 10.0, wrap=None, serial: str = "pty"
+    board: str,
+    elf: Path,
+    *,
+    timeout: float = 2.0,
+    boot_timeout: float = 10.0,
+    wrap=None,
+    serial: str = "pty",
+    retries: int = DEFAULT_RETRIES,
 ) -> Iterator[Session]:
     """Start the emulated board, open its serial device, wait for its hello."""
     b = firmware.ported(board)
@@ -45,7 +52,8 @@ def open_emulated(
             if wrap is not None:
                 transport = wrap(transport)
             emu.release()
-            client = BoardClient(transport, timeout=timeout)
+            client = BoardClient(transport, timeout=timeout, retries=retries)
+            client.pipeline_loads = True  # the emulator's UART never overruns
             client.connect(boot_timeout)
             yield Session(client, board, emu, time.monotonic() - t0)
         finally:
@@ -95,6 +103,7 @@ def open_port(
     boot_timeout: float = 10.0,
     reset_on_open: bool = False,
     boot_delay: float = 0.0,
+    retries: int = DEFAULT_RETRIES,
 ) -> Iterator[Session]:
     """A board on a serial port (a real board, or an emulator someone else started). Boards
     that reset when the port opens (DTR/RTS auto-reset) are given ``boot_delay`` to boot; the
@@ -107,7 +116,7 @@ def open_port(
         if boot_delay:
             time.sleep(boot_delay)
         transport.reset_input()
-        client = BoardClient(transport, timeout=timeout)
+        client = BoardClient(transport, timeout=timeout, retries=retries)
         client.connect(boot_timeout)
         yield Session(client, board, None, time.monotonic() - t0)
     finally:

@@ -11,6 +11,14 @@ import serial
 from ..errors import HILError
 
 
+class PortClosed(HILError):
+    """The serial port went away under us: a USB board unplugged, an emulator that exited,
+    a socket the other end closed. ``partial``, when a run was under way, is what it had
+    compared so far (set by the runner)."""
+
+    partial = None
+
+
 class Transport:
     """What the client needs: write bytes, read what arrived within a timeout, close."""
 
@@ -55,7 +63,7 @@ class SerialTransport(Transport):
             self.port.write(data)
             self.port.flush()
         except (serial.SerialException, OSError) as exc:
-            raise HILError(f"writing to {self.name} failed: {exc}") from None
+            raise PortClosed(f"port {self.name} closed while writing ({exc})") from None
 
     def read(self, timeout: float) -> bytes:
         try:
@@ -66,7 +74,7 @@ class SerialTransport(Transport):
             self.port.timeout = 0
             return first + self.port.read(4096)
         except (serial.SerialException, OSError) as exc:
-            raise HILError(f"reading from {self.name} failed: {exc}; did the board disconnect?") from None
+            raise PortClosed(f"port {self.name} closed while reading ({exc}); did the board disconnect?") from None
 
     def reset_input(self) -> None:
         try:

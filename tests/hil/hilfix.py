@@ -9,8 +9,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import struct
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import REPO, need_tools
 
@@ -103,15 +106,16 @@ def _alive(pid: int) -> bool:
 
 
 class ResetAfter(Transport):
-    """Presses the board's reset button right after the n-th INFER request is written."""
+    """Presses the board's reset button right after the n-th request of type ``on`` (INFER
+    unless told) is written; ``n`` is a set of counts."""
 
-    def __init__(self, inner, board, n):
-        self.inner, self.board, self.n, self.name = inner, board, n, inner.name
+    def __init__(self, inner, board, n, on: int = P.INFER):
+        self.inner, self.board, self.n, self.on, self.name = inner, board, n, on, inner.name
         self.infers = 0
 
     def write(self, data):
         self.inner.write(data)
-        if P.FrameDecoder().feed(data)[0].type == P.INFER:
+        if P.FrameDecoder().feed(data)[0].type == self.on:
             self.infers += 1
             if self.infers in self.n:
                 self.board.hard_reset()
@@ -121,3 +125,65 @@ class ResetAfter(Transport):
 
     def close(self):
         self.inner.close()
+
+
+def hello_body(*, boot: bool = False, pipeline_hash: str = "0123456789abcdef", board: str = "fake") -> bytes:
+    """A protocol-1 hello body (the layout of hil_main.c's send_hello) for a scripted board."""
+    head = struct.pack("<BBH10IB3x", P.PROTO_VERSION, int(boot), 260, 40, 3, 8, 4, 20, 64, 4096, 512, 1024, 2048, 1)
+    return head + pipeline_hash.encode().ljust(16, b"\0") + b"fw".ljust(16, b"\0") + board.encode().ljust(24, b"\0")
+
+
+class ScriptedBoard(Transport):
+    """A board written in Python: ``answer(frame) -> list of (type, seq, body)`` is called for
+    every request the client writes; the replies are read back in order."""
+
+    name = "scripted"
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.requests: list[P.Frame] = []
+        self._out = bytearray()
+
+    def write(self, data):
+        for frame in P.FrameDecoder().feed(data):
+            self.requests.append(frame)
+            for type_, seq, body in self.answer(frame):
+                self._out += P.encode_frame(type_, seq, body)
+
+    def read(self, timeout):
+        if not self._out:
+            time.sleep(min(timeout, 0.01))
+            return b""
+        data, self._out = bytes(self._out), bytearray()
+        return data
+
+
+SMALL_PIPELINE = """\
+name: hilsmall
+sensor: {kind: generic, sample_rate: 100, channels: [a, b]}
+window: {length: 32}
+stages:
+  - type: stats
+    functions: [mean, rms]
+  - type: decision_tree
+"""
+
+
+def small_windows(n: int, seed: int = 0):
+    """``n`` windows (32 samples, 2 channels) of two classes a decision tree tells apart."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    return rng.standard_normal((n, 32, 2)).astype(np.float32) + y[:, None, None].astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def small_artifact(tmp_path_factory) -> Path:
+    """A small trained artifact (stats + decision tree on 2 channels) with 8 held-out windows."""
+    from sensorflow import artifact
+    from sensorflow.pipeline import Pipeline
+
+    X, y = small_windows(60)
+    pipe = Pipeline.from_string(SMALL_PIPELINE).fit(X, np.array(["lo", "hi"])[y])
+    Xt, yt = small_windows(8, seed=1)
+    out = tmp_path_factory.mktemp("small") / "art"
+    return artifact.save(pipe, out, arrays={"test_windows": Xt, "test_labels": np.array(["lo", "hi"])[yt]})

@@ -51,6 +51,12 @@ static uint32_t cache_crc;
 
 static uint64_t counter_overhead;
 
+/* Set by a hello request. Until then every request but hello and ping is refused with
+ * HIL_ERR_NO_SESSION: after a reset whose boot hello the host missed (lost to line noise),
+ * the host learns of the reset from the refusal instead of getting answers computed on a
+ * window, features or stream that the reset wiped. */
+static int session_open;
+
 static void send_raw(void)
 {
     size_t n = hil_cobs_encode(tx_raw, tx_raw_len, tx_enc);
@@ -286,7 +292,12 @@ static void handle_frame(uint8_t *raw, uint32_t n)
     }
     if (type == HIL_MSG_HELLO) {
         cache_valid = 0; /* a new session: forget the last request */
+        session_open = 1;
         send_hello(seq, 0);
+        return;
+    }
+    if (!session_open && type != HIL_MSG_PING) {
+        respond_error(type, seq, HIL_ERR_NO_SESSION, 0); /* not cached: any retry gets it too */
         return;
     }
     if (cache_valid && seq == cache_seq && type == cache_type && crc == cache_crc) {

@@ -25,6 +25,7 @@
 #define HIL_ERR_BAD_LENGTH      2u
 #define HIL_ERR_BAD_OFFSET      3u
 #define HIL_ERR_MODEL           4u
+#define HIL_ERR_NO_SESSION      5u /* reset since the last hello: send hello, then re-send state */
 
 #define HIL_COUNTER_NONE         0u
 #define HIL_COUNTER_INSTRUCTIONS 1u
