@@ -205,14 +205,20 @@ int sf_model_infer(const float *window, float *features_or_null, float *scores_o
     return sf_model_classify_window(feats, scores_or_null);
 }
 
-/* Counts one pushed window sample for the non-finite check (state.bad). */
-static void sf_model_track_finite(const float *frame)
+/* Counts n pushed window frames for the non-finite check: state.bad is how many more frames
+ * must arrive before the newest NaN/Inf frame leaves the window (0: the window is finite). One
+ * check over the whole block; only a block holding a bad frame is searched for the newest one. */
+static void sf_model_track_finite(const float *frames, int n)
 {
-    if (!sf_model_all_finite(frame, SF_MODEL_N_CHANNELS)) {
-        sf_model_state.bad = SF_MODEL_WINDOW_LENGTH;
-    } else if (sf_model_state.bad > 0) {
-        sf_model_state.bad--;
+    int k;
+    if (sf_model_all_finite(frames, n * SF_MODEL_N_CHANNELS)) {
+        sf_model_state.bad = sf_model_state.bad > n ? sf_model_state.bad - n : 0;
+        return;
     }
+    for (k = n - 1; k > 0 && sf_model_all_finite(&frames[k * SF_MODEL_N_CHANNELS], SF_MODEL_N_CHANNELS); k--) {
+    }
+    k = SF_MODEL_WINDOW_LENGTH - (n - 1 - k); /* frame k set it to the window length; later frames count down */
+    sf_model_state.bad = k > 0 ? k : 0;
 }
 
 /* A window completed: run the pipeline on it, unless it holds a NaN/Inf sample; then its label
@@ -248,7 +254,7 @@ int sf_model_push(const float *samples, int n_frames)
             sf_model_state.skip--;
             continue;
         }
-        sf_model_track_finite(&samples[i * SF_MODEL_N_CHANNELS]);
+        sf_model_track_finite(&samples[i * SF_MODEL_N_CHANNELS], 1);
         memcpy(&sf_model_state.win[sf_model_state.fill * SF_MODEL_N_CHANNELS], &samples[i * SF_MODEL_N_CHANNELS],
                sizeof(float) * SF_MODEL_N_CHANNELS);
         if (++sf_model_state.fill == SF_MODEL_WINDOW_LENGTH) {
