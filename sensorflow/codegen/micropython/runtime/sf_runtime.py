@@ -528,6 +528,16 @@ def argmax(v, n):
     return best
 
 
+def leaf_row(x, feature, threshold, child, node, n_int):
+    """Walk one tree from ``node`` (``x[feature] <= threshold`` goes left); the leaf row it reaches."""
+    while node < n_int:
+        if x[feature[node]] <= threshold[node]:
+            node = child[2 * node]
+        else:
+            node = child[2 * node + 1]
+    return node - n_int
+
+
 def forest(x, feature, threshold, child, root, leaf, n_int, nc, leaf_scale, acc, out):
     """Trees and forests (stages ``decision_tree``, ``random_forest``, ``extra_trees``) in
     the layout of the C export (``sf_tree.h``): internal nodes with ``x[feature] <=
@@ -538,13 +548,7 @@ def forest(x, feature, threshold, child, root, leaf, n_int, nc, leaf_scale, acc,
     for k in range(nc):
         acc[k] = 0
     for r in root:
-        node = r
-        while node < n_int:
-            if x[feature[node]] <= threshold[node]:
-                node = child[2 * node]
-            else:
-                node = child[2 * node + 1]
-        row = node - n_int
+        row = leaf_row(x, feature, threshold, child, r, n_int)
         if row < nc:
             acc[row] += leaf_scale
         else:
@@ -563,13 +567,7 @@ def forest_value(x, feature, threshold, child, root, hi, lo, n_int):
     a double port; a float32 port rounds to hi). Returns the value."""
     s = 0.0
     for r in root:
-        node = r
-        while node < n_int:
-            if x[feature[node]] <= threshold[node]:
-                node = child[2 * node]
-            else:
-                node = child[2 * node + 1]
-        row = node - n_int
+        row = leaf_row(x, feature, threshold, child, r, n_int)
         s += hi[row] + lo[row]
     return s
 
