@@ -23,6 +23,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "host_dsp": ("sensorflow.bench.host_dsp_section", "Host MFCC and log-mel throughput"),
     "trees": ("sensorflow.bench.trees", "Tree ensembles on the emulated Cortex-M4F"),
     "dsp_kernels": ("sensorflow.bench.kernels_section", "DSP kernels on the emulated Cortex-M4F"),
+    "int8_kernels": ("sensorflow.bench.int8_kernels_section", "int8 network kernels on the emulated Cortex-M4F"),
     "pipelines": ("sensorflow.bench.pipelines_section", "Whole pipelines on emulated boards"),
     "host_pipelines": ("sensorflow.bench.host_pipelines_section", "Host training and streaming throughput"),
     "tuning": ("sensorflow.bench.tuning_section", "Pipeline search (sensorflow tune) against MiniRocket"),
