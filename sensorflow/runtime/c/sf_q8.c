@@ -48,12 +48,17 @@ static int32_t quantize_slow(uint32_t b, int32_t mult, int shift)
 void sf_q8_quantize(const float *x, int32_t mult, int shift, int zp, int8_t *q, uint32_t n)
 {
     uint32_t i;
+    int base;
+#if defined(__GNUC__)
+    x = (const float *)__builtin_assume_aligned(x, 4); /* else GCC copies byte by byte on RISC-V */
+#endif
+    base = 181 - shift;
     for (i = 0; i < n; i++) {
         uint32_t b;
         int32_t r, sign;
         int sh;
-        memcpy(&b, &x[i], sizeof b);
-        sh = 181 - (int)((b >> 23) & 0xFFu) - shift;
+        memcpy(&b, &x[i], sizeof b); /* one load: x is a float array, so word aligned */
+        sh = base - (int)((b >> 23) & 0xFFu);
         if ((uint32_t)(sh - 33) < 24u) {
             /* a normal x in range (33 <= sh <= 56): round half away from zero on the high word,
              * (P + 2^(sh-1)) >> sh, exact; hi < 2^23, so r < 2^22 and the clamp below saturates */
@@ -207,13 +212,14 @@ void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y)
     }
 }
 
-#ifdef SF_Q8_SIMD
 /* Two output steps x two filters per pass (the register blocking of CMSIS-NN's s8 kernels,
- * written here for this layout): each weight word, sign-extended once into two int16 lanes,
- * serves both patches, and each patch word serves both filters: 4 loads, 8 SXTB16 and 8 SMLAD
- * per 16 multiply-accumulates. xa and xa + dx are the two patches (no int16 copy: the bytes are
- * widened in registers, so the layer needs no scratch). Same int32 sums as the portable loop. */
-#if defined(__GNUC__) && defined(__thumb2__)
+ * written here for this layout): each weight and patch byte loaded serves two products. On a
+ * Cortex-M4 (Thumb-2 with the DSP extension) each weight word, sign-extended once into two int16
+ * lanes, serves both patches and each patch word both filters: 4 loads, 8 SXTB16 and 8 SMLAD per
+ * 16 multiply-accumulates, no int16 copy of the patch (no scratch). Elsewhere plain C, 4 bytes per
+ * pass. Same int32 sums everywhere. */
+#if defined(SF_Q8_SIMD) && defined(__GNUC__) && defined(__thumb2__)
+#define SF_Q8_ASM 1
 /* One group of 4 bytes of the 2 x 2 block: patch words u (pa), v (pb), weight words of filter 1
  * (w0 + n) and filter 0 (w0), each sign-extended once into lane pairs (SXTB16, SXTB16 ROR #8),
  * 8 SMLAD; pa, pb, w0 advance by 4. */
@@ -263,6 +269,39 @@ static void mac2x2(const int8_t *pa, const int8_t *pb, const int8_t *w0, uint32_
 }
 #endif
 
+#ifndef SF_Q8_ASM
+/* acc (a0, a1, b0, b1) += the 2 x 2 block over n bytes, portable C: 4 bytes per pass (a RISC-V or
+ * Xtensa core then needs one pointer increment per 4 loads). */
+static void mac2x2_c(const int8_t *pa, const int8_t *pb, const int8_t *w0, const int8_t *w1, uint32_t n, int32_t *acc)
+{
+    int32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
+    const int8_t *end = pa + (n & ~3u);
+    while (pa != end) {
+        int32_t u0 = pa[0], u1 = pa[1], u2 = pa[2], u3 = pa[3], v0 = pb[0], v1 = pb[1], v2 = pb[2], v3 = pb[3];
+        int32_t p0 = w0[0], p1 = w0[1], p2 = w0[2], p3 = w0[3], q0 = w1[0], q1 = w1[1], q2 = w1[2], q3 = w1[3];
+        a0 += u0 * p0 + u1 * p1 + u2 * p2 + u3 * p3;
+        b0 += v0 * p0 + v1 * p1 + v2 * p2 + v3 * p3;
+        a1 += u0 * q0 + u1 * q1 + u2 * q2 + u3 * q3;
+        b1 += v0 * q0 + v1 * q1 + v2 * q2 + v3 * q3;
+        pa += 4;
+        pb += 4;
+        w0 += 4;
+        w1 += 4;
+    }
+    for (n &= 3u; n > 0u; n--) {
+        int32_t u = *pa++, v = *pb++, p = *w0++, q = *w1++;
+        a0 += u * p;
+        b0 += v * p;
+        a1 += u * q;
+        b1 += v * q;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = b0;
+    acc[3] = b1;
+}
+#endif
+
 static void conv_pair(const int8_t *xa, uint32_t dx, const sf_q8_layer *L, int8_t *ya, int8_t *yb)
 {
     uint32_t i, j = 0, n = L->n_in, n_out = L->n_out;
@@ -274,43 +313,29 @@ static void conv_pair(const int8_t *xa, uint32_t dx, const sf_q8_layer *L, int8_
         acc[1] = L->bias[j + 1u];
         acc[2] = acc[0];
         acc[3] = acc[1];
-#if defined(__GNUC__) && defined(__thumb2__)
+#ifdef SF_Q8_ASM
         if (n >= 4u) {
             mac2x2(xa, xb, w0, n, n / 4u, acc);
         }
-        i = n & ~3u;
-#else
-        for (i = 0; i + 4u <= n; i += 4u) {
-            uint32_t u = load4(&xa[i]), v = load4(&xb[i]);
-            uint32_t u02 = __sxtb16(u), u13 = sxtb16_ror8(u), v02 = __sxtb16(v), v13 = sxtb16_ror8(v);
-            uint32_t w = load4(&w0[i]), w02 = __sxtb16(w), w13 = sxtb16_ror8(w);
-            acc[0] = (int32_t)__smlad(u02, w02, (uint32_t)acc[0]);
-            acc[2] = (int32_t)__smlad(v02, w02, (uint32_t)acc[2]);
-            acc[0] = (int32_t)__smlad(u13, w13, (uint32_t)acc[0]);
-            acc[2] = (int32_t)__smlad(v13, w13, (uint32_t)acc[2]);
-            w = load4(&w1[i]);
-            w02 = __sxtb16(w);
-            w13 = sxtb16_ror8(w);
-            acc[1] = (int32_t)__smlad(u02, w02, (uint32_t)acc[1]);
-            acc[3] = (int32_t)__smlad(v02, w02, (uint32_t)acc[3]);
-            acc[1] = (int32_t)__smlad(u13, w13, (uint32_t)acc[1]);
-            acc[3] = (int32_t)__smlad(v13, w13, (uint32_t)acc[3]);
-        }
-#endif
-        for (; i < n; i++) {
+        for (i = n & ~3u; i < n; i++) {
             int32_t u = xa[i], v = xb[i];
             acc[0] += u * w0[i];
             acc[2] += v * w0[i];
             acc[1] += u * w1[i];
             acc[3] += v * w1[i];
         }
+#else
+        mac2x2_c(xa, xb, w0, w1, n, acc);
+#endif
         finish_n(acc, L, j, 2u, &ya[j]);
         finish_n(&acc[2], L, j, 2u, &yb[j]);
     }
     if (j < n_out) { /* an odd filter count: the last filter on both patches */
         const int8_t *w0 = &L->w[j * n];
         int32_t a0 = L->bias[j], b0 = a0;
-        for (i = 0; i + 4u <= n; i += 4u) {
+        i = 0;
+#ifdef SF_Q8_SIMD
+        for (; i + 4u <= n; i += 4u) {
             uint32_t u = load4(&xa[i]), v = load4(&xb[i]), w = load4(&w0[i]);
             uint32_t w02 = __sxtb16(w), w13 = sxtb16_ror8(w);
             a0 = (int32_t)__smlad(__sxtb16(u), w02, (uint32_t)a0);
@@ -318,6 +343,7 @@ static void conv_pair(const int8_t *xa, uint32_t dx, const sf_q8_layer *L, int8_
             b0 = (int32_t)__smlad(__sxtb16(v), w02, (uint32_t)b0);
             b0 = (int32_t)__smlad(sxtb16_ror8(v), w13, (uint32_t)b0);
         }
+#endif
         for (; i < n; i++) {
             a0 += (int32_t)xa[i] * w0[i];
             b0 += (int32_t)xb[i] * w0[i];
@@ -326,17 +352,14 @@ static void conv_pair(const int8_t *xa, uint32_t dx, const sf_q8_layer *L, int8_
         finish_n(&b0, L, j, 1u, &yb[j]);
     }
 }
-#endif
 
 void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
                   const sf_q8_layer *layer, int8_t *y)
 {
     uint32_t t = 0, n_t = (steps - kernel) / stride + 1u, dx = stride * c_in;
-#ifdef SF_Q8_SIMD
     for (; t + 2u <= n_t; t += 2u) {
         conv_pair(&x[t * dx], dx, layer, &y[t * layer->n_out], &y[(t + 1u) * layer->n_out]);
     }
-#endif
     for (; t < n_t; t++) {
         sf_q8_dense(&x[t * dx], layer, &y[t * layer->n_out]);
     }
@@ -380,7 +403,7 @@ static void centre_bias_simd(const int8_t *x, uint32_t steps, uint32_t c_in, con
             acc = (int32_t)__smlad((uint32_t)totals[k], __sxtb16(wv), (uint32_t)acc);
             acc = (int32_t)__smlad((uint32_t)totals[k + 1u], sxtb16_ror8(wv), (uint32_t)acc);
         }
-        out[f] = bias[f] - requantize(acc, mult, shift);
+        out[f] = bias[f] - sf_q8_requantize(acc, mult, shift);
     }
 }
 #endif
