@@ -36,7 +36,9 @@ INTEGER_PATHS = (
         name: "int8 (per-channel int8 weights, int8 activations, int32 accumulators; TFLite requantisation)"
         for name in ("mlp", "logistic", "ridge_classifier")
     }
-    | {"conv1d": "int8 (int8 convolutions as per-step dense layers, int8 max or average pooling; TFLite requantisation)"}
+    | {
+        "conv1d": "int8 (int8 convolutions as per-step dense layers, int8 max or average pooling; TFLite requantisation)"
+    }
 )
 
 
