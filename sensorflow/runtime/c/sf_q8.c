@@ -181,21 +181,22 @@ static int32_t mac4(int32_t acc, uint32_t x02, uint32_t x13, uint32_t w)
       [a1] "+r"(acc[1]), [a2] "+r"(acc[2]), [a3] "+r"(acc[3]), [x] "=&r"(xv), [x13] "=&r"(x13), [w] "=&r"(w), \
       [w13] "=&r"(w13)
 
-/* acc[k] += row k . x over `groups` >= 1 groups of 4 inputs, in assembly (GCC's allocation of the
- * C loop spills: about 31 instructions per 16 multiply-accumulates, here 24.5). */
+/* acc[k] += row k . x over `groups` >= 1 groups of 4 inputs, in assembly: GCC's allocation of the C
+ * loop spills (about 31 instructions per 16 multiply-accumulates, here 24.5). The "memory" clobber:
+ * the loads read the codes and weights, so no store may move across them. */
 static void mac1x4(const int8_t *px, const int8_t *w0, uint32_t n, uint32_t groups, int32_t *acc)
 {
     uint32_t xv, x13, w, w13;
     const int8_t *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n, *end = px + 4u * groups;
     if ((groups & 1u) != 0u) {
-        __asm__(SF_Q8_GROUP4 SF_Q8_GROUP4_OPERANDS);
+        __asm__(SF_Q8_GROUP4 SF_Q8_GROUP4_OPERANDS : : "memory");
     }
     if (groups >= 2u) {
         __asm__("1:\n\t" SF_Q8_GROUP4 SF_Q8_GROUP4 "ldr %[w], %[end]\n\t"
                 "cmp %[px], %[w]\n\t"
                 "bne 1b\n\t" SF_Q8_GROUP4_OPERANDS
                 : [end] "m"(end)
-                : "cc");
+                : "cc", "memory");
     }
 }
 #endif
@@ -302,20 +303,21 @@ void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y)
 
 /* acc (a0, a1, b0, b1) += the 2 x 2 block over `groups` >= 1 groups of 4 bytes, written in assembly:
  * GCC's allocation of the C loop spills two registers per group (25 instructions per 16
- * multiply-accumulates, here 21.5: two groups per pass, the end pointer read from the stack). */
+ * multiply-accumulates, here 21.5: two groups per pass, the end pointer read from the stack);
+ * "memory" as in mac1x4. */
 static void mac2x2(const int8_t *pa, const int8_t *pb, const int8_t *w0, uint32_t n, uint32_t groups, int32_t *acc)
 {
     uint32_t u, u13, v, v13, w, w13;
     const int8_t *end = pa + 4u * groups;
     if ((groups & 1u) != 0u) {
-        __asm__(SF_Q8_GROUP SF_Q8_GROUP_OPERANDS : [n] "r"(n));
+        __asm__(SF_Q8_GROUP SF_Q8_GROUP_OPERANDS : [n] "r"(n) : "memory");
     }
     if (groups >= 2u) {
         __asm__("1:\n\t" SF_Q8_GROUP SF_Q8_GROUP "ldr %[w], %[end]\n\t"
                 "cmp %[pa], %[w]\n\t"
                 "bne 1b\n\t" SF_Q8_GROUP_OPERANDS
                 : [n] "r"(n), [end] "m"(end)
-                : "cc");
+                : "cc", "memory");
     }
 }
 #endif
