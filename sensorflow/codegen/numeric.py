@@ -10,7 +10,7 @@ Integer paths today: the tree models (integer compares of order-preserving int32
 float32 features and thresholds: exact, no float operation in the walk; the tree regressors then
 sum their leaf values in float32), the dense models ``mlp``, ``logistic``, ``ridge_classifier``
 (int8 post-training quantisation, ``sensorflow.stages.models.int8``) and ``conv1d`` with max
-pooling, centred or not (``int8_conv``). ``stats``, ``band_energy``, ``log_mel`` and ``mfcc`` given
+or average pooling, centred or not (``int8_conv``). ``stats``, ``band_energy``, ``log_mel`` and ``mfcc`` given
 ``q15_scale`` compute in fixed point (``sensorflow.dsp.fixed``, ``fixed_mel``) on the host as on
 every board: that is the pipeline's definition, trained on, so they take their integer path
 whatever ``--numeric`` says (``fixed`` indices of :func:`plan`).
@@ -36,7 +36,9 @@ INTEGER_PATHS = (
         name: "int8 (per-channel int8 weights, int8 activations, int32 accumulators; TFLite requantisation)"
         for name in ("mlp", "logistic", "ridge_classifier")
     }
-    | {"conv1d": "int8 (int8 convolutions as per-step dense layers, int8 max pooling; TFLite requantisation)"}
+    | {
+        "conv1d": "int8 (int8 convolutions as per-step dense layers, int8 max or average pooling; TFLite requantisation)"
+    }
 )
 
 

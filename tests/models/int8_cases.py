@@ -114,9 +114,9 @@ def order_task(rng, n=360, steps=20, size=4, n_classes=3):
     return x.reshape(n, -1), y
 
 
-def fitted_conv(filters=(8, 8), strides=(1, 1), center_window=False):
-    """A conv1d stage (max pooling) fitted on :func:`order_task`; train/test rows. With
-    ``center_window`` each window's channels get a random offset (which centring removes)."""
+def fitted_conv(filters=(8, 8), strides=(1, 1), center_window=False, pool="max"):
+    """A conv1d stage fitted on :func:`order_task`; train/test rows. With ``center_window``
+    each window's channels get a random offset (which centring removes)."""
     from sensorflow import stage as make_stage
 
     rng = np.random.default_rng(3)
@@ -132,6 +132,7 @@ def fitted_conv(filters=(8, 8), strides=(1, 1), center_window=False):
         epochs=40,
         time_shift=0,
         center_window=center_window,
+        pool=pool,
     )
     m.fit(X[:240], y[:240])
     return m, X[:240], X[240:], y[240:]

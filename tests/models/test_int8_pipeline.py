@@ -91,7 +91,7 @@ def test_auto_keeps_float_for_an_artifact_without_calibration(tmp_path, capsys):
 
 def test_budget_estimate_of_the_int8_path(tmp_path, capsys):
     """The budget check counts int8 tables on the int8 path: below the float estimate for a net
-    whose weights outweigh the int8 path's fixed 2.6 KB (kernel code and score table), and not
+    whose weights outweigh the int8 path's fixed 4.5 KB (kernel code and score table), and not
     below the stage's compiled size on the M4F where its compiler is installed."""
     from sensorflow.device import measure
 

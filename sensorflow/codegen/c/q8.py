@@ -11,7 +11,7 @@ equals :meth:`QNet.forward` bit for bit; the scores equal :func:`int8.scores` bi
 from __future__ import annotations
 
 from ...stages.models.int8 import quantize, score_table
-from ...stages.models.int8_conv import quantize_conv
+from ...stages.models.int8_conv import avg_divider, quantize_conv
 from . import cgen
 from .fragment import CFragment, Field
 
@@ -100,8 +100,8 @@ def _centred_call(ctx, cen, c, layer: str, src: str, call: str) -> list[str]:
 
 
 def emit_q8_conv(stage, ctx) -> CFragment:
-    """``conv1d`` (max pooling): ``sf_q8_conv1d`` per layer on ping-pong int8 buffers,
-    ``sf_q8_maxpool``, the dense layer, table scores."""
+    """``conv1d``: ``sf_q8_conv1d`` per layer on ping-pong int8 buffers, ``sf_q8_maxpool`` or
+    ``sf_q8_avgpool`` (TFLite's int8 average pooling), the dense layer, table scores."""
     net = quantize_conv(stage)
     first = net.convs[0]
     d = first.steps_in * first.c_in
@@ -125,7 +125,14 @@ def emit_q8_conv(stage, ctx) -> CFragment:
         src = dst
     last = net.convs[-1]
     filters = int(last.layer.w.shape[0])
-    code.append(f"sf_q8_maxpool({src}, {last.steps_out}u, {filters}u, {ctx.scratch('qpool')});")
+    if net.pool == "max":
+        code.append(f"sf_q8_maxpool({src}, {last.steps_out}u, {filters}u, {ctx.scratch('qpool')});")
+    else:
+        mult, shift = avg_divider(last.steps_out)
+        code.append(
+            f"sf_q8_avgpool({src}, {last.steps_out}u, {filters}u, {mult}u, {shift}, {ctx.scratch('qpool')});"
+            f" /* TFLite int8 average pooling: / {last.steps_out} as * {mult} >> {32 + shift} */"
+        )
     t, layer = _layer_tables(ctx, net.dense, len(net.convs), "dense")
     tables += t
     dst = bufs[len(net.convs) % 2]

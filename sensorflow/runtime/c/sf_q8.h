@@ -56,6 +56,12 @@ void sf_q8_centre_bias(const int8_t *x, uint32_t steps, uint32_t c_in, const sf_
 /* Global max pooling over time: y[c] = max over t of x[t * n_c + c]. */
 void sf_q8_maxpool(const int8_t *x, uint32_t steps, uint32_t n_c, int8_t *y);
 
+/* TFLite's int8 global average pooling over time (scale and zero point unchanged): s = sum over t
+ * of x[t * n_c + c], y[c] = sign(s) * ((|s| + steps / 2) / steps), the division by the constant
+ * steps done as ((|s| + steps / 2) * mult) >> (32 + shift), exact for every |s| <= 128 * steps
+ * (mult, shift from the export, int8_conv.avg_divider; mult 0: steps == 1, a copy). */
+void sf_q8_avgpool(const int8_t *x, uint32_t steps, uint32_t n_c, uint32_t mult, int shift, int8_t *y);
+
 /* Label from int8 logits: first maximum, or (one logit) logit > zero point. */
 int sf_q8_argmax(const int8_t *z, uint32_t n, int8_t zp);
 

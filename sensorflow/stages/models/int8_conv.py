@@ -5,8 +5,11 @@ Each valid 1-D convolution is the int8 dense layer of ``int8`` applied at every 
 the ``kernel x c_in`` codes of its receptive field (frames are time-major, so that patch is
 contiguous: ``sf_q8_conv1d`` calls the dense kernel on a sliding pointer), ReLU clamping at the
 zero point; global max pooling takes the int8 maximum over time (exact: requantisation is
-monotone, so it commutes with max); the dense output layer gives int8 logits. Supported:
-``pool: max`` (average pooling would need one more requantisation; it stays float).
+monotone, so it commutes with max); ``pool: avg`` is TFLite's int8 average pooling (same scale and
+zero point in and out; the sum of the codes over time divided by the step count, rounded half
+away from zero: ``(|s| + T / 2) / T`` with the sign of ``s``; the device divides by the constant
+``T`` as a multiply and shift chosen and checked exhaustively here, ``avg_divider``); the dense
+output layer gives int8 logits.
 
 ``center_window`` (each input feature less its window mean) stays integer: the input codes are
 the uncentred features (calibrated on their range) and the first layer, being linear, gets a
@@ -57,8 +60,6 @@ def conv_calibration_ranges(net: nn.Network, frames: np.ndarray, raw: np.ndarray
 
 def unsupported(stage) -> str | None:
     """Why this fitted ``conv1d`` stage has no int8 path (None: it has one)."""
-    if stage.params.pool != "max":
-        return "the int8 conv1d supports pool: max only (avg stays float)"
     if getattr(stage, "int8_ranges_", None) is None:
         return "no int8 calibration in this artifact: retrain the pipeline (sensorflow train)"
     return None
@@ -92,6 +93,35 @@ class Centring:
         return self.bias.astype(np.int64) - requantize(totals, self.mult, self.shift)
 
 
+def avg_divider(steps: int) -> tuple[int, int]:
+    """``(mult, shift)`` with ``((n * mult) >> 32) >> shift == n // steps`` for every
+    ``0 <= n <= 128 * steps + steps // 2`` (the magnitudes TFLite's rounding adds up to), mult a
+    uint32; proved by the error bound, and checked for every n where that is cheap.
+    ``sf_q8_avgpool`` so divides by the constant step count without a division instruction
+    (lx106's libgcc has no ``__divsi3``); ``steps == 1`` is a copy (mult 0)."""
+    if steps == 1:
+        return 0, 0
+    top = 128 * steps + steps // 2
+    for shift in range(int(steps).bit_length() - 1, -1, -1):  # the most precise multiplier first
+        mult = -(-(1 << (32 + shift)) // steps)  # ceil(2^(32 + shift) / steps)
+        # n * mult / 2^s = n / steps + n * err / (steps * 2^s): exact floor while n * err < 2^s
+        if mult < 1 << 32 and top * (mult * steps - (1 << (32 + shift))) < 1 << (32 + shift):
+            if top < 1 << 22:  # and, where cheap, every n
+                n = np.arange(top + 1, dtype=np.uint64)
+                if not np.array_equal((n * np.uint64(mult)) >> np.uint64(32 + shift), n // np.uint64(steps)):
+                    continue
+            return int(mult), shift
+    raise ConfigError(f"stage 'conv1d': no exact int8 average-pooling divider for {steps} steps")
+
+
+def avg_pool(h: np.ndarray) -> np.ndarray:
+    """TFLite's int8 average pooling over axis 1 of int8 ``(n, steps, channels)``."""
+    s = np.asarray(h, np.int64).sum(axis=1)
+    steps = h.shape[1]
+    q = (np.abs(s) + steps // 2) // steps
+    return np.where(s < 0, -q, q).astype(np.int8)  # a mean of int8 codes: in range
+
+
 @dataclass
 class QConvNet:
     in_scale: float
@@ -101,6 +131,7 @@ class QConvNet:
     convs: list[QConv]
     dense: QLayer
     centring: Centring | None = None
+    pool: str = "max"
 
     @property
     def layers(self) -> list[QLayer]:
@@ -125,7 +156,7 @@ class QConvNet:
         for c in self.convs[1:]:
             p = nn.patches(h, c.kernel, c.stride)  # (n, t_out, kernel * c_in)
             h = layer_forward(c.layer, p.reshape(-1, p.shape[-1])).reshape(len(q), c.steps_out, -1)
-        pooled = h.max(axis=1)
+        pooled = h.max(axis=1) if self.pool == "max" else avg_pool(h)
         return layer_forward(self.dense, pooled)
 
     def first_layer(self, Q) -> np.ndarray:
@@ -184,12 +215,12 @@ def quantize_conv(stage) -> QConvNet:
         q = _layer(W, np.asarray(L.bias, np.float64), s_in, z_in, r[1 + 2 * i], r[2 + 2 * i], "relu")
         convs.append(QConv(q, kernel, stride, c_in, steps))
         s_in, z_in = q.out_scale, q.out_zp
-    # max pooling keeps the last conv layer's codes: the dense layer reads them at that scale
+    # max and TFLite's average pooling keep the last conv layer's scale: the dense layer reads that
     W = np.asarray(net.out_weight, np.float64).T
     dense = _layer(W, np.asarray(net.out_bias, np.float64), s_in, z_in, r[-1], r[-1], "identity")
     mult, shift = quantize_multiplier(1.0 / first[0])
     centring = _centring(convs[0]) if stage.params.center_window else None
-    return QConvNet(first[0], first[1], mult, shift, convs, dense, centring)
+    return QConvNet(first[0], first[1], mult, shift, convs, dense, centring, stage.params.pool)
 
 
 def quantize_model(stage):
@@ -199,7 +230,7 @@ def quantize_model(stage):
     return quantize_conv(stage) if stage.name == "conv1d" else quantize(stage)
 
 
-Q8_KERNEL_CODE_BYTES = 1600  # sf_q8.o text: 1,452 B measured on the Cortex-M4F at -O2
+Q8_KERNEL_CODE_BYTES = 3500  # sf_q8.o text: 3,384 B measured on the Cortex-M4F at -O2 (assembly MAC loops)
 
 
 def int8_cost(stage, float_cost):
