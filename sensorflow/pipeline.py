@@ -372,12 +372,41 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
         model = self._fitted()
         return model.predict(self.transform(X))
 
+    def answerable(self, X) -> np.ndarray:
+        """Which windows get a class on the device: those whose samples and features are all
+        finite. A finite window can still give NaN/Inf features (float32 overflow inside a stage,
+        e.g. ``stats`` energy of 3e38 samples): the exports answer those ``SF_ERR_NONFINITE`` /
+        ``NONFINITE`` too, and ``predict`` refuses them (docs/design.md, "Non-finite input")."""
+        return self._defined_features(X)[0]
+
+    def _defined_features(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """(which windows are answerable, the features of those windows)."""
+        X = np.asarray(X, dtype=np.float32)
+        ok = np.isfinite(X).reshape(len(X), -1).all(axis=1)
+        idx = np.flatnonzero(ok)
+        if not len(idx):
+            return ok, np.empty((0, 0), np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                parts = [self.transform(X[idx])]
+            except DataError:  # a stage refused a non-finite intermediate: find the windows one by one
+                parts = []
+                for i in idx:
+                    try:
+                        parts.append(self.transform(X[i : i + 1]))
+                    except DataError:
+                        ok[i] = False
+        F = np.concatenate(parts) if parts else np.empty((0, 0), np.float32)
+        good = np.isfinite(F).all(axis=1)
+        ok[np.flatnonzero(ok)] = good
+        return ok, F[good]
+
     # ------------------------------------------------------------------ streaming
     def stream(self, chunks: Iterable[np.ndarray]) -> Iterator[dict]:
         """Feed chunks of raw samples ``(n, n_channels)`` of any length; yield one record per
         completed window: start time (s), scores, predicted label, and the post-processed
         output (``post``), in which a non-zero entry is an event for that class; ``status`` is
-        ``"ok"``. A window holding a NaN or Inf sample gets ``status`` ``"nonfinite"`` and None
+        ``"ok"``. A window holding a NaN or Inf sample (or whose features do) gets ``status`` ``"nonfinite"`` and None
         for scores, label and post, and does not advance the post stages, as the exported C
         (``SF_ERR_NONFINITE``) and MicroPython (``NONFINITE``) do (docs/design.md)."""
         windower = Windower(self.window_length, self.hop, self.input_spec.n_channels)
@@ -390,9 +419,9 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
             if not len(windows):
                 continue
             first = windower.n_windows - len(windows)
-            ok = np.isfinite(windows).all(axis=(1, 2))
+            ok, feats = self._defined_features(windows)
             if ok.any():
-                scores = self.predict_proba(windows[ok])
+                scores = self._fitted().transform(feats)
                 post = scores
                 for k, p in enumerate(posts):
                     states[k], post = p.process(states[k], post)

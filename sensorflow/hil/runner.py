@@ -32,8 +32,9 @@ NONFINITE_LABEL = "nonfinite"
 
 
 def host_answers(reference, windows: np.ndarray, features: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Host scores and features of the finite windows (NaN rows for the others), and which are finite."""
-    finite = np.isfinite(windows).reshape(len(windows), -1).all(axis=1)
+    """Host scores and features of the answerable windows (NaN rows for the others), and which
+    are answerable (finite samples and finite features: ``Pipeline.answerable``)."""
+    finite = reference.answerable(windows)
     scores = np.full((len(windows), len(reference.classes_)), np.nan)
     feats = None
     if finite.any():
