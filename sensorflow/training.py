@@ -40,8 +40,9 @@ def _head_length(pipe: Pipeline) -> int:
     return len(pipe.steps)
 
 
-def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "features") -> np.ndarray:
-    """Output of the non-learning leading steps for every window, in batches."""
+def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "features", n_valid=None) -> np.ndarray:
+    """Output of the non-learning leading steps for every window, in batches (``n_valid``: the
+    valid samples per window, ``window.pad: valid``)."""
     X = pipe.check_windows(X)
     steps = pipe.steps[: _head_length(pipe)]
     if not steps:
@@ -49,7 +50,8 @@ def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "feature
     task = bar.add_task(label, total=len(X)) if bar is not None else None
     parts = []
     for s in range(0, len(X), _BATCH):
-        parts.append(run_steps(steps, X[s : s + _BATCH]))
+        nv = None if n_valid is None else n_valid[s : s + _BATCH]
+        parts.append(run_steps(steps, X[s : s + _BATCH], n_valid=nv))
         if bar is not None:
             bar.advance(task, len(parts[-1]))
     return np.concatenate(parts)
@@ -360,7 +362,7 @@ def train(
     timings = {}
     mined = None
     with progress_bar(progress) as bar, epochs_on(bar):
-        H = head_features(pipe, w.X, bar)
+        H = head_features(pipe, w.X, bar, n_valid=w.n_valid)
         timings["features_s"] = time.perf_counter() - t0
         y = w.y
         groups = window_groups(ds, w, by)
@@ -450,6 +452,7 @@ def train(
             arrays={
                 "test_windows": X_test,
                 "test_labels": np.asarray(truth),
+                **({"test_n_valid": w.n_valid[test_idx]} if w.n_valid is not None else {}),
                 **({"test_groups": np.asarray(groups[test_idx]).astype(str)} if regression else {}),
             },
         )

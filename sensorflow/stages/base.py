@@ -143,6 +143,19 @@ class Stage:
             )
         return X
 
+    # ------------------------------------------------------------------ window.pad: valid
+    def computes_over_valid_length(self) -> bool:
+        """True when this (bound) feature stage computes over the first ``n_valid`` samples of a
+        window on host, C and MicroPython alike (``window.pad: valid``; :meth:`transform_valid`)."""
+        return False
+
+    def transform_valid(self, X, n_valid: int) -> np.ndarray:
+        """Output for windows whose first ``n_valid`` samples are the recording (``pad: valid``)."""
+        X = self.check_input(X)
+        if not 1 <= n_valid <= X.shape[1]:
+            raise DataError(f"stage '{self.name}': n_valid must be 1 to {X.shape[1]}, got {n_valid}")
+        return self._transform(X[:, :n_valid])
+
     # ------------------------------------------------------------------ reference
     def fit(self, X, y=None) -> Stage:
         X = self.check_input(X)

@@ -1,0 +1,189 @@
+"""``window.pad: valid`` (issue 25 item 4): a recording shorter than the window keeps its own
+samples and the feature stages compute over those only; the device gets the length
+(``<prefix>_infer_n(samples, n_valid, ...)``, MicroPython ``infer(window, n_valid)``). Host, C
+(under ASan/UBSan, each recording in a buffer of exactly its frames) and MicroPython (CPython and
+the real interpreter) agree: labels equal, features within the float32 tolerance of
+``tests/micropython/mphelp.py``; n_valid 0 or > length is SF_ERR_ARG; stages that cannot
+compute over a prefix are refused at validate time."""
+
+from __future__ import annotations
+
+import json
+from array import array
+
+import numpy as np
+import pytest
+import yaml
+from conftest import need_tools
+
+from sensorflow.codegen.c.status import STATUSES
+from sensorflow.errors import ConfigError, DataError
+from sensorflow.graph import run_steps
+from sensorflow.pipeline import Pipeline
+from sensorflow.testing import ccompare
+from sensorflow.windowing import to_window
+
+STATUS = {n: v for n, v, _ in STATUSES}
+L, C = 29, 3
+FEATURE_RTOL, FEATURE_ATOL = 1e-4, 1e-5  # as tests/micropython/mphelp.py (atol times max(1, max |feature|))
+
+
+def _config(pad: str = "valid", stages=None) -> dict:
+    return {
+        "name": "vlen",
+        "sensor": {"kind": "imu", "sample_rate": 50.0, "channels": ["a", "b", "c"]},
+        "window": {"length": L, "pad": pad},
+        "stages": stages
+        or [
+            {"type": "stats", "functions": ["mean", "std", "min", "max", "skew", "kurtosis", "rms"]},
+            {"type": "scaler"},
+            {"type": "random_forest", "n_estimators": 8, "max_depth": 6},
+        ],
+    }
+
+
+def _recordings(n: int, seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Variable-length recordings (7 to 40 frames; most shorter than the window), the class in
+    their level and spread, as JapaneseVowels' 7-29 frames of 12 channels."""
+    rng = np.random.default_rng(seed)
+    recs, y = [], []
+    for i in range(n):
+        c = i % 3
+        k = int(rng.integers(7, 41))
+        recs.append((rng.standard_normal((k, C)) * (1 + 0.4 * c) + 0.5 * c).astype(np.float32))
+        y.append(f"class{c}")
+    return recs, np.array(y)
+
+
+def _fitted() -> tuple[Pipeline, list[np.ndarray], list[np.ndarray]]:
+    p = Pipeline.from_string(yaml.safe_dump(_config(), sort_keys=False))
+    train, y = _recordings(120, 0)
+    p.fit(train, y)
+    test, _ = _recordings(40, 1)
+    return p, test, [r[:L] for r in test]
+
+
+def _close(a, b):
+    scale = max(1.0, float(np.max(np.abs(b))))
+    np.testing.assert_allclose(a, b, rtol=FEATURE_RTOL, atol=FEATURE_ATOL * scale)
+
+
+def test_host_features_are_those_of_the_recording_alone():
+    p, test, _ = _fitted()
+    X, n_valid = p.to_windows(test)
+    assert n_valid.tolist() == [min(len(r), L) for r in test] and n_valid.min() < L
+    stats = p.stages[0]
+    head = run_steps(p.steps[:1], X, n_valid=n_valid)  # the stats step alone (before the scaler)
+    for r, f in zip(test, head):
+        np.testing.assert_array_equal(f, stats._transform(r[None, :L])[0])
+    np.testing.assert_array_equal(p.transform(X, n_valid), p.transform(test))
+    np.testing.assert_array_equal(p.predict(X, n_valid), p.predict(test))
+    # a zero pad would move the statistics: the features differ for the short recordings
+    short = n_valid < L
+    assert not np.allclose(p.transform(X[short]), p.transform(X[short], n_valid[short]))
+    with pytest.raises(DataError, match="n_valid must be 1 to 29"):
+        p.predict(X[:2], np.array([0, 5]))
+    zero = Pipeline.from_string(yaml.safe_dump(_config("zero"), sort_keys=False))
+    zero.fit(*_recordings(30, 0))
+    with pytest.raises(DataError, match="window.pad: valid"):
+        zero.predict(X[:2], n_valid[:2])
+
+
+@pytest.mark.parametrize(
+    "stage,where",
+    [
+        ({"type": "band_energy"}, "stages[0]"),
+        ({"type": "stats", "functions": ["mean", "std"], "q15_scale": 2**-10}, "stages[0]"),
+        ({"type": "scale", "gain": 2.0}, "stages[0]"),
+    ],
+)
+def test_stages_that_cannot_are_refused_at_validate_time(stage, where):
+    stages = [stage] + ([{"type": "stats"}] if stage["type"] == "scale" else []) + [{"type": "random_forest"}]
+    with pytest.raises(ConfigError) as err:
+        Pipeline.from_string(yaml.safe_dump(_config(stages=stages), sort_keys=False))
+    text = str(err.value)
+    assert "window.pad" in text and f"'{stage['type']}' ({where})" in text and "\n" not in text
+
+
+def test_c_infer_n_agrees_under_sanitizers(tmp_path):
+    need_tools("cc")
+    p, test, cut = _fitted()
+    h = ccompare.build(p, tmp_path, sanitize=True)
+    header = (tmp_path / "sf_model.h").read_text()
+    assert "sf_model_infer_n(const float *samples, int n_valid" in header
+    labels, scores, feats = h.infer_n(cut)
+    np.testing.assert_array_equal(p.classes_[labels], p.predict(test))
+    _close(feats, p.transform(test))
+    np.testing.assert_allclose(scores, p.predict_proba(test), atol=1e-5)
+    bad_labels, _, _ = h.infer_n([np.zeros((0, C), np.float32), np.zeros((L + 1, C), np.float32)])
+    assert bad_labels.tolist() == [STATUS["SF_ERR_ARG"]] * 2
+    nan = cut[0].copy()
+    nan[-1, 0] = np.nan
+    assert h.infer_n([nan])[0].tolist() == [STATUS["SF_ERR_NONFINITE"]]
+    # full windows (_infer, streaming) are n_valid = WINDOW_LENGTH
+    full = [r for r in test if len(r) >= L]
+    lab, _, _ = h.infer(np.stack([r[:L] for r in full]))
+    np.testing.assert_array_equal(p.classes_[lab], p.predict(full))
+    # _to_window in valid mode: the recording then zeros (host to_window)
+    np.testing.assert_array_equal(h.to_window(test[:4]), np.stack([to_window(r, L, "valid") for r in test[:4]]))
+
+
+def _module(tmp_path):
+    from sensorflow.codegen.micropython import export
+    from sensorflow.testing.codegen_checks import _load_module
+
+    p, test, cut = _fitted()
+    export(p, {}, None, tmp_path, mpy=False, prefix="vl_model")
+    return p, test, cut, _load_module(tmp_path, "vl_model")
+
+
+def test_micropython_module_on_cpython(tmp_path):
+    p, test, cut, mod = _module(tmp_path)
+    m = mod.Pipeline()
+    feats, labels = [], []
+    for r in cut:
+        flat = array("f", r.ravel().tolist())  # exactly the recording's samples
+        labels.append(m.infer(flat, len(r))[0])
+        feats.append(list(m.features(flat, len(r))))
+    np.testing.assert_array_equal(p.classes_[labels], p.predict(test))
+    _close(np.array(feats), p.transform(test))
+    assert m.infer(array("f", [0.0] * C), 0) == (mod.ERR_ARG, None) == (STATUS["SF_ERR_ARG"], None)
+    assert m.infer(array("f", [0.0] * (L + 1) * C), L + 1)[0] == STATUS["SF_ERR_ARG"]
+
+
+_CODE = """
+import json
+from array import array
+import vl_model as m
+p = m.Pipeline()
+f = open('/in.bin', 'rb'); data = array('f', f.read()); f.close()
+f = open('/n.json'); ns = json.loads(f.read()); f.close()
+out, i = [], 0
+for n in ns:
+    w = data[i:i + n * m.N_CHANNELS]
+    i += n * m.N_CHANNELS
+    label = p.infer(w, n)[0]
+    out.append([label, list(p.features(w, n))])
+print(json.dumps(out))
+"""
+
+
+def test_micropython_real_interpreter(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "micropython"))
+    from mphelp import need_micropython
+
+    from sensorflow.mpy import run
+    from sensorflow.mpy.compare import export_files
+
+    need_micropython()
+    p, test, cut, _ = _module(tmp_path)
+    data = np.concatenate([r.ravel() for r in cut]).astype("<f4")
+    files = {f"/lib/{k}": v for k, v in export_files(tmp_path).items()}
+    ns = json.dumps([len(r) for r in cut]).encode()
+    res = run(_CODE, files={**files, "/in.bin": data.tobytes(), "/n.json": ns}, heapsize=2 << 20)
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    np.testing.assert_array_equal(p.classes_[[o[0] for o in out]], p.predict(test))
+    _close(np.array([o[1] for o in out]), p.transform(test))
