@@ -156,7 +156,7 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
             return X, None
         return X, np.array([valid_length(np.asarray(r), self.window_length) for r in recordings], dtype=np.int64)
 
-    def _inputs(self, X, n_valid) -> tuple[np.ndarray, np.ndarray | None]:
+    def windows_with_lengths(self, X, n_valid) -> tuple[np.ndarray, np.ndarray | None]:
         """(windows, n_valid): recordings of different lengths become windows (:meth:`to_windows`);
         a given ``n_valid`` is checked (``window.pad: valid`` only, one per window, 1..length)."""
         if isinstance(X, (list, tuple)) and len(X) and all(np.ndim(r) in (1, 2) for r in X):
@@ -354,14 +354,14 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def _run(self, X, upto: tuple[str, ...], y=None, fit: bool = False, n_valid=None) -> np.ndarray:
         """Run steps until (not including) the first step whose role is in ``upto``."""
-        X, n_valid = self._inputs(X, n_valid)
+        X, n_valid = self.windows_with_lengths(X, n_valid)
         return run_steps(self.steps, self._windows(X), y=y, fit=fit, upto=upto, n_valid=n_valid)
 
     def fit(self, X, y, n_valid=None) -> Pipeline:
         """Build the stages afresh from the parameters and fit them on windows ``X``, labels ``y``
         (``X`` may also be recordings of different lengths; ``n_valid``: see :meth:`transform`)."""
         self._build()
-        X, n_valid = self._inputs(X, n_valid)
+        X, n_valid = self.windows_with_lengths(X, n_valid)
         if y is None:
             raise DataError(f"pipeline '{self.name}' requires y to be passed, but the target y is None")
         y = np.asarray(y)
@@ -420,7 +420,7 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def _defined_features(self, X, n_valid=None) -> tuple[np.ndarray, np.ndarray]:
         """(which windows are answerable, the features of those windows)."""
-        X, n_valid = self._inputs(X, n_valid)
+        X, n_valid = self.windows_with_lengths(X, n_valid)
         X = np.asarray(X, dtype=np.float32)
         ok = np.isfinite(X).reshape(len(X), -1).all(axis=1)
         nv = (lambda rows: None) if n_valid is None else (lambda rows: n_valid[rows])
