@@ -90,8 +90,10 @@ class StageGraph:
             self.window_length, len(config.sensor.channels), config.sensor.sample_rate, config.sensor.channels
         )
         self.steps = self.bind()
+        self.min_valid = 1  # pad: valid: fewest valid samples every feature stage computes over
         if self.pad == VALID_PAD:
             self._check_valid_length()
+            self.min_valid = max(s.min_valid_length() for s in self.stages if s.tags.role == "feature")
         self._check_cost()
 
     def _resolve_imported(self) -> None:
@@ -165,8 +167,8 @@ class StageGraph:
             if role == "signal" or not stage.computes_over_valid_length():
                 raise self.located(
                     f"stage '{stage.name}' (stages[{i}]) cannot compute over the valid length of a short "
-                    "recording (window.pad: valid works with feature stages stats (float) read from the raw "
-                    "window); use window.pad: resample, edge or zero",
+                    "recording (window.pad: valid works with the feature stages stats (float) and catch22 read from the "
+                    "raw window); use window.pad: resample, edge or zero",
                     ("window", "pad"),
                 )
 

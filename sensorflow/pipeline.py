@@ -140,6 +140,11 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
         """How a recording shorter than one window becomes one (``sensorflow.windowing.PAD_MODES``)."""
         return self._graph.pad
 
+    @property
+    def min_valid_length(self) -> int:
+        """``window.pad: valid``: fewest samples a recording may have (catch22: 10; else 1)."""
+        return self._graph.min_valid
+
     def to_window(self, recording) -> np.ndarray:
         """One window from a recording ``(n >= 1, channels)`` as training cut it (``window.pad``):
         what the exports' ``<prefix>_to_window`` / ``Pipeline.to_window`` compute."""
@@ -175,8 +180,12 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
         L = self.window_length
         if n_valid.ndim != 1 or n_valid.dtype.kind not in "iu" or len(n_valid) != len(X):
             raise DataError(f"pipeline '{self.name}': n_valid must be one integer per window ({len(X)})")
-        if len(n_valid) and (n_valid.min() < 1 or n_valid.max() > L):
-            raise DataError(f"pipeline '{self.name}': n_valid must be 1 to {L} (the window length)")
+        lo = self.min_valid_length
+        if len(n_valid) and (n_valid.min() < lo or n_valid.max() > L):
+            raise DataError(
+                f"pipeline '{self.name}': n_valid must be {lo} to {L} (the window length); "
+                "shorter recordings need window.pad: resample, edge or zero"
+            )
         return X, n_valid.astype(np.int64)
 
     @property

@@ -28,38 +28,54 @@ L, C = 29, 3
 FEATURE_RTOL, FEATURE_ATOL = 1e-4, 1e-5  # as tests/micropython/mphelp.py (atol times max(1, max |feature|))
 
 
-def _config(pad: str = "valid", stages=None) -> dict:
+STATS = [{"type": "stats", "functions": ["mean", "std", "min", "max", "skew", "kurtosis", "rms"]}]
+# the catch22 features decided by no comparison (tests/features/test_catch22_c.py: float32 C within
+# 1e-4 of the float64 reference), so labels stay equal; the others may move a histogram bin or lag
+CATCH22 = [
+    {
+        "type": "catch22",
+        "features": ["acf_timescale", "low_freq_power", "forecast_error", "trev", "ami2", "embedding_dist"],
+        "catch24": True,
+    }
+]
+HEADS = {"stats": STATS, "catch22": CATCH22}
+
+
+def _config(pad: str = "valid", stages=None, head=STATS) -> dict:
     return {
         "name": "vlen",
         "sensor": {"kind": "imu", "sample_rate": 50.0, "channels": ["a", "b", "c"]},
         "window": {"length": L, "pad": pad},
         "stages": stages
         or [
-            {"type": "stats", "functions": ["mean", "std", "min", "max", "skew", "kurtosis", "rms"]},
+            *head,
             {"type": "scaler"},
             {"type": "random_forest", "n_estimators": 8, "max_depth": 6},
         ],
     }
 
 
-def _recordings(n: int, seed: int) -> tuple[list[np.ndarray], np.ndarray]:
-    """Variable-length recordings (7 to 40 frames; most shorter than the window), the class in
-    their level and spread, as JapaneseVowels' 7-29 frames of 12 channels."""
+def _recordings(n: int, seed: int, shortest: int = 7) -> tuple[list[np.ndarray], np.ndarray]:
+    """Variable-length recordings (7 (catch22: 10) to 40 frames; most shorter than the window), the
+    class in their level, spread and smoothness, as JapaneseVowels' 7-29 frames of 12 channels."""
     rng = np.random.default_rng(seed)
     recs, y = [], []
     for i in range(n):
         c = i % 3
-        k = int(rng.integers(7, 41))
-        recs.append((rng.standard_normal((k, C)) * (1 + 0.4 * c) + 0.5 * c).astype(np.float32))
+        k = int(rng.integers(shortest, 41))
+        x = rng.standard_normal((k + 2, C))
+        x = x[2:] + 0.6 * c * x[1:-1] + 0.3 * c * x[:-2]  # class c: more correlated neighbours
+        recs.append((x * (1 + 0.4 * c) + 0.5 * c).astype(np.float32))
         y.append(f"class{c}")
     return recs, np.array(y)
 
 
-def _fitted() -> tuple[Pipeline, list[np.ndarray], list[np.ndarray]]:
-    p = Pipeline.from_string(yaml.safe_dump(_config(), sort_keys=False))
-    train, y = _recordings(120, 0)
+def _fitted(head: str = "stats", n_test: int = 40) -> tuple[Pipeline, list[np.ndarray], list[np.ndarray]]:
+    p = Pipeline.from_string(yaml.safe_dump(_config(head=HEADS[head]), sort_keys=False))
+    shortest = p.min_valid_length if head == "catch22" else 7
+    train, y = _recordings(120, 0, shortest)
     p.fit(train, y)
-    test, _ = _recordings(40, 1)
+    test, _ = _recordings(n_test, 1, shortest)
     return p, test, [r[:L] for r in test]
 
 
@@ -105,9 +121,10 @@ def test_stages_that_cannot_are_refused_at_validate_time(stage, where):
     assert "window.pad" in text and f"'{stage['type']}' ({where})" in text and "\n" not in text
 
 
-def test_c_infer_n_agrees_under_sanitizers(tmp_path):
+@pytest.mark.parametrize("head", list(HEADS))
+def test_c_infer_n_agrees_under_sanitizers(tmp_path, head):
     need_tools("cc")
-    p, test, cut = _fitted()
+    p, test, cut = _fitted(head)
     h = ccompare.build(p, tmp_path, sanitize=True)
     header = (tmp_path / "sf_model.h").read_text()
     assert "sf_model_infer_n(const float *samples, int n_valid" in header
@@ -115,7 +132,8 @@ def test_c_infer_n_agrees_under_sanitizers(tmp_path):
     np.testing.assert_array_equal(p.classes_[labels], p.predict(test))
     _close(feats, p.transform(test))
     np.testing.assert_allclose(scores, p.predict_proba(test), atol=1e-5)
-    bad_labels, _, _ = h.infer_n([np.zeros((0, C), np.float32), np.zeros((L + 1, C), np.float32)])
+    too_short = np.zeros((p.min_valid_length - 1, C), np.float32)
+    bad_labels, _, _ = h.infer_n([too_short, np.zeros((L + 1, C), np.float32)])
     assert bad_labels.tolist() == [STATUS["SF_ERR_ARG"]] * 2
     nan = cut[0].copy()
     nan[-1, 0] = np.nan
@@ -128,17 +146,18 @@ def test_c_infer_n_agrees_under_sanitizers(tmp_path):
     np.testing.assert_array_equal(h.to_window(test[:4]), np.stack([to_window(r, L, "valid") for r in test[:4]]))
 
 
-def _module(tmp_path):
+def _module(tmp_path, head: str = "stats", n_test: int = 40):
     from sensorflow.codegen.micropython import export
     from sensorflow.testing.codegen_checks import _load_module
 
-    p, test, cut = _fitted()
+    p, test, cut = _fitted(head, n_test)
     export(p, {}, None, tmp_path, mpy=False, prefix="vl_model")
     return p, test, cut, _load_module(tmp_path, "vl_model")
 
 
-def test_micropython_module_on_cpython(tmp_path):
-    p, test, cut, mod = _module(tmp_path)
+@pytest.mark.parametrize("head", list(HEADS))
+def test_micropython_module_on_cpython(tmp_path, head):
+    p, test, cut, mod = _module(tmp_path, head)
     m = mod.Pipeline()
     feats, labels = [], []
     for r in cut:
@@ -147,7 +166,8 @@ def test_micropython_module_on_cpython(tmp_path):
         feats.append(list(m.features(flat, len(r))))
     np.testing.assert_array_equal(p.classes_[labels], p.predict(test))
     _close(np.array(feats), p.transform(test))
-    assert m.infer(array("f", [0.0] * C), 0) == (mod.ERR_ARG, None) == (STATUS["SF_ERR_ARG"], None)
+    lo = p.min_valid_length
+    assert m.infer(array("f", [0.0] * C * lo), lo - 1) == (mod.ERR_ARG, None) == (STATUS["SF_ERR_ARG"], None)
     assert m.infer(array("f", [0.0] * (L + 1) * C), L + 1)[0] == STATUS["SF_ERR_ARG"]
 
 
@@ -168,7 +188,8 @@ print(json.dumps(out))
 """
 
 
-def test_micropython_real_interpreter(tmp_path):
+@pytest.mark.parametrize("head", list(HEADS))
+def test_micropython_real_interpreter(tmp_path, head):
     import sys
     from pathlib import Path
 
@@ -179,7 +200,7 @@ def test_micropython_real_interpreter(tmp_path):
     from sensorflow.mpy.compare import export_files
 
     need_micropython()
-    p, test, cut, _ = _module(tmp_path)
+    p, test, cut, _ = _module(tmp_path, head, 16)
     data = np.concatenate([r.ravel() for r in cut]).astype("<f4")
     files = {f"/lib/{k}": v for k, v in export_files(tmp_path).items()}
     ns = json.dumps([len(r) for r in cut]).encode()

@@ -242,6 +242,7 @@ def generate(
         pad_enum=f"SF_PAD_{pipeline.pad.upper()}",
         pad_doc=PAD_DESCRIPTION[pipeline.pad],
         valid=valid,
+        min_valid=pipeline.min_valid_length,
         class_names=class_names,
         runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
         sig_buffers=n_sig_bufs,

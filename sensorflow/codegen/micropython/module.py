@@ -81,6 +81,7 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
     pl = plan(pipeline)
     L, C, hop = pl.window_length, pl.n_channels, pl.hop
     valid = pipeline.pad == VALID_PAD
+    lo = pipeline.min_valid_length  # pad: valid: fewest frames the features compute over
     classes = pl.class_names
     nc = len(classes)
     n_features = pl.n_features
@@ -176,7 +177,7 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         f"CHANNELS = ({', '.join(repr(c) for c in pl.channel_names)}{',' if C == 1 else ''})",
         f"NONFINITE = {NONFINITE}  # label of a window holding NaN or Inf (C: SF_ERR_NONFINITE)",
         *(
-            [f"ERR_ARG = {ERR_ARG}  # infer(window, n_valid) with n_valid outside 1..WINDOW_LENGTH (C: SF_ERR_ARG)"]
+            [f"ERR_ARG = {ERR_ARG}  # infer(window, n_valid) with n_valid outside {lo}..WINDOW_LENGTH (C: SF_ERR_ARG)"]
             if valid
             else []
         ),
@@ -247,11 +248,11 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         lines += [
             "",
             f"    def features(self, window, n_valid={L}):",
-            f'        """Feature vector ({n_features} floats, self.feat) of the first n_valid (1..{L}) frames of {C}',
+            f'        """Feature vector ({n_features} floats, self.feat) of the first n_valid ({lo}..{L}) frames of {C}',
             "        interleaved samples (window.pad: valid: only those are read); None if they or the features hold",
-            '        NaN or Inf (float32 overflow inside a stage). ValueError for n_valid outside 1..WINDOW_LENGTH."""',
-            f"        if not 1 <= n_valid <= {L}:",
-            f"            raise ValueError('n_valid must be 1 to {L}')",
+            f'        NaN or Inf (float32 overflow inside a stage). ValueError for n_valid outside {lo}..WINDOW_LENGTH."""',
+            f"        if not {lo} <= n_valid <= {L}:",
+            f"            raise ValueError('n_valid must be {lo} to {L}')",
             f"        if not _finite_n(window, n_valid * {C}):",
             "            return None",
         ]
@@ -279,8 +280,8 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
             f"    def infer(self, window, n_valid={L}):",
             '        """(class index, probabilities) of the first n_valid frames (window.pad: valid, as the C',
             "        _infer_n); (NONFINITE, None) if they hold NaN or Inf, (ERR_ARG, None) for n_valid outside",
-            '        1..WINDOW_LENGTH."""',
-            f"        if not 1 <= n_valid <= {L}:",
+            f'        {lo}..WINDOW_LENGTH."""',
+            f"        if not {lo} <= n_valid <= {L}:",
             "            return ERR_ARG, None",
             "        label = self.classify(self.features(window, n_valid))",
             "        return label, (self.scores if label >= 0 else None)",
