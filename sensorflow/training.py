@@ -459,16 +459,21 @@ def train(
     return result
 
 
-def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None, groups=None) -> dict:
+def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None, groups=None, n_valid=None) -> dict:
     """Metrics of a fitted pipeline on windows ``X`` with labels ``y`` (raw dataset labels);
     ``bar``: a progress bar (``progress_bar``) for the features, computed in batches. Regression
-    models: ``regression_metrics`` (per group when ``groups`` is given)."""
+    models: ``regression_metrics`` (per group when ``groups`` is given). ``n_valid``: each
+    window's valid samples (``window.pad: valid``)."""
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(X):
         raise DataError(f"got {len(X)} windows but labels of shape {y.shape}; give one label per window")
     if pipe.task == "regression":
         truth = model_targets(pipe, y, "evaluation data")
-        pred = pipe.predict(X) if bar is None else predict_tail(pipe, head_features(pipe, X, bar, "evaluating"))[0]
+        pred = (
+            pipe.predict(X, n_valid)
+            if bar is None
+            else predict_tail(pipe, head_features(pipe, X, bar, "evaluating", n_valid))[0]
+        )
         return regression_metrics(truth, pred, groups)
     truth = model_targets(pipe, y)
     classes = pipe.classes_.tolist()
@@ -479,9 +484,9 @@ def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None, groups=None
             "evaluate on data labelled like the training data"
         )
     if bar is None:
-        pred = pipe.predict(X)
+        pred = pipe.predict(X, n_valid)
     else:
-        pred, _ = predict_tail(pipe, head_features(pipe, X, bar, "evaluating"))
+        pred, _ = predict_tail(pipe, head_features(pipe, X, bar, "evaluating", n_valid))
     try:
         metrics = classification_metrics(truth, pred, classes)
     except (ValueError, TypeError) as exc:  # scikit-learn on labels of mixed types

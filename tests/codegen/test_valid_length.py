@@ -208,3 +208,34 @@ def test_micropython_real_interpreter(tmp_path, head):
     out = json.loads(res.stdout.strip().splitlines()[-1])
     np.testing.assert_array_equal(p.classes_[[o[0] for o in out]], p.predict(test))
     _close(np.array([o[1] for o in out]), p.transform(test))
+
+
+def test_dataset_windows_eval_and_run_carry_the_valid_length():
+    """Dataset.windows(pad='valid') gives n_valid; evaluate (train/eval) and `run --input` on a
+    short recording use it: the same labels as predict on the recordings themselves."""
+    from sensorflow.commands.run import valid_length_record
+    from sensorflow.datasets.dataset import Dataset
+    from sensorflow.training import evaluate, head_features, predict_tail
+
+    p, test, _ = _fitted()
+    labels = p.predict(test)
+    ds = Dataset(
+        test, labels, [str(i) for i in range(len(test))], 50.0, ("a", "b", "c"), [f"r{i}" for i in range(len(test))]
+    )
+    w = ds.windows(L, L, "valid")
+    assert w.n_valid is not None and len(w.X) == len(w.n_valid)
+    assert w.n_valid.tolist() == [min(len(ds.signals[r]), L) for r in w.recording]
+    long = [r for r in test if len(r) >= L]
+    assert len(w.X) == len(test) - len(long) + sum(len(r) // L for r in long)  # whole windows of long ones
+    assert evaluate(p, w.X, w.y, n_valid=w.n_valid)["accuracy"] == pytest.approx(
+        float(np.mean(p.predict(w.X, w.n_valid) == w.y))
+    )
+    first = np.searchsorted(w.recording, np.arange(len(test)))  # each recording's first window
+    np.testing.assert_array_equal(p.predict(w.X[first], w.n_valid[first]), labels)
+    np.testing.assert_array_equal(
+        predict_tail(p, head_features(p, w.X, n_valid=w.n_valid))[0], p.predict(w.X, w.n_valid)
+    )
+    short = next(r for r in test if len(r) < L)
+    got = []
+    summary = valid_length_record(p, short, True, got.append)
+    assert summary["n_windows"] == 1 and got[0]["label"] == str(p.predict([short])[0])
