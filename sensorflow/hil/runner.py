@@ -35,15 +35,19 @@ def host_answers(
     reference, windows: np.ndarray, features: bool, n_valid: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Host scores and features of the answerable windows (NaN rows for the others), and which
-    are answerable (finite samples and finite features: ``Pipeline.answerable``)."""
-    finite = reference.answerable(windows, n_valid)
-    nv = None if n_valid is None else np.asarray(n_valid)[finite]
+    are answerable (finite samples and finite features: ``Pipeline.answerable``; a reference
+    without it, e.g. a test double: finite samples). ``n_valid``: ``window.pad: valid`` lengths."""
+    if hasattr(reference, "answerable"):
+        finite = reference.answerable(windows, n_valid)
+    else:
+        finite = np.isfinite(windows).reshape(len(windows), -1).all(axis=1)
+    extra = () if n_valid is None else (np.asarray(n_valid)[finite],)  # only references that take it
     scores = np.full((len(windows), len(reference.classes_)), np.nan)
     feats = None
     if finite.any():
-        scores[finite] = reference.predict_proba(windows[finite], nv)
+        scores[finite] = reference.predict_proba(windows[finite], *extra)
     if features:
-        ok = np.asarray(reference.transform(windows[finite], nv), dtype=np.float64) if finite.any() else None
+        ok = np.asarray(reference.transform(windows[finite], *extra), dtype=np.float64) if finite.any() else None
         feats = np.full((len(windows), ok.shape[1] if ok is not None else 0), np.nan)
         if ok is not None:
             feats[finite] = ok
