@@ -17,7 +17,7 @@ from . import config as config_mod
 from . import registry
 from .errors import ConfigError, DataError
 from .spec import Spec
-from .windowing import frame
+from .windowing import VALID_PAD, frame
 
 
 @dataclass
@@ -31,20 +31,44 @@ class Step:
 
 
 def run_steps(
-    steps: list[Step], X: np.ndarray, y=None, fit: bool = False, upto: tuple[str, ...] = ("model", "post")
+    steps: list[Step],
+    X: np.ndarray,
+    y=None,
+    fit: bool = False,
+    upto: tuple[str, ...] = ("model", "post"),
+    n_valid: np.ndarray | None = None,
 ) -> np.ndarray:
     """Run bound steps in order (feature groups concatenated), stopping at the first step
-    whose role is in ``upto``; with ``fit`` each stage is fitted on what reaches it."""
+    whose role is in ``upto``; with ``fit`` each stage is fitted on what reaches it.
+    ``n_valid`` (``window.pad: valid``): the valid samples of each window, read by the feature
+    stages (no signal stage may come before them; checked when the pipeline is built)."""
     out = X
     for step in steps:
         if step.role in upto:
             break
-        if step.role == "feature":
+        if step.role == "feature" and n_valid is not None:
+            parts = [_over_valid_length(s, out, n_valid, fit) for s in step.stages]
+            out = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
+        elif step.role == "feature":
             parts = [s.fit_transform(out, y) if fit else s.transform(out) for s in step.stages]
             out = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
         else:
             s = step.stages[0]
             out = s.fit_transform(out, y) if fit else s.transform(out)
+    return out
+
+
+def _over_valid_length(stage, X: np.ndarray, n_valid: np.ndarray, fit: bool) -> np.ndarray:
+    """A feature stage's output per window over its valid samples (windows grouped by length)."""
+    if fit and stage.tags.trainable:
+        raise ConfigError(f"stage '{stage.name}' is fitted on windows; it cannot run with window.pad: valid")
+    out = None
+    for n in np.unique(n_valid):
+        rows = np.flatnonzero(n_valid == n)
+        part = stage.transform_valid(X[rows], int(n))
+        if out is None:
+            out = np.empty((len(X),) + part.shape[1:], dtype=part.dtype)
+        out[rows] = part
     return out
 
 
@@ -66,6 +90,10 @@ class StageGraph:
             self.window_length, len(config.sensor.channels), config.sensor.sample_rate, config.sensor.channels
         )
         self.steps = self.bind()
+        self.min_valid = 1  # pad: valid: fewest valid samples every feature stage computes over
+        if self.pad == VALID_PAD:
+            self._check_valid_length()
+            self.min_valid = max(s.min_valid_length() for s in self.stages if s.tags.role == "feature")
         self._check_cost()
 
     def _resolve_imported(self) -> None:
@@ -128,6 +156,21 @@ class StageGraph:
         from .datasets.loading import check_recipe_options
 
         self.locating(check_recipe_options, self.config)
+
+    def _check_valid_length(self) -> None:
+        """``window.pad: valid``: every stage before the model that reads the window must compute
+        over its first n_valid samples (feature stages that say so, no signal stage before them)."""
+        for i, stage in enumerate(self.stages):
+            role = stage.tags.role
+            if role not in ("signal", "feature"):
+                continue
+            if role == "signal" or not stage.computes_over_valid_length():
+                raise self.located(
+                    f"stage '{stage.name}' (stages[{i}]) cannot compute over the valid length of a short "
+                    "recording (window.pad: valid works with the feature stages stats (float) and catch22 read from the "
+                    "raw window); use window.pad: resample, edge or zero",
+                    ("window", "pad"),
+                )
 
     # ------------------------------------------------------------------ binding
     def bind(self) -> list[Step]:

@@ -24,7 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from . import config as config_mod
 from .errors import ConfigError, DataError, NotFittedError
 from .graph import StageGraph, Step, run_steps
-from .windowing import Windower, to_window
+from .windowing import VALID_PAD, Windower, to_window, valid_length
 
 __all__ = ["Pipeline", "PipelineNotFittedError", "Step", "run_steps"]
 
@@ -140,10 +140,53 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
         """How a recording shorter than one window becomes one (``sensorflow.windowing.PAD_MODES``)."""
         return self._graph.pad
 
+    @property
+    def min_valid_length(self) -> int:
+        """``window.pad: valid``: fewest samples a recording may have (catch22: 10; else 1)."""
+        return self._graph.min_valid
+
     def to_window(self, recording) -> np.ndarray:
         """One window from a recording ``(n >= 1, channels)`` as training cut it (``window.pad``):
         what the exports' ``<prefix>_to_window`` / ``Pipeline.to_window`` compute."""
         return to_window(recording, self.window_length, self.pad)
+
+    def to_windows(self, recordings) -> tuple[np.ndarray, np.ndarray | None]:
+        """One window per recording ``(n_i >= 1, channels)`` of any lengths (:meth:`to_window`) and,
+        with ``window.pad: valid``, how many samples of each window are the recording
+        (``min(n_i, window length)``, the device's ``n_valid``), else None."""
+        X = np.stack([self.to_window(r) for r in recordings]) if len(recordings) else None
+        if X is None:
+            raise DataError(f"pipeline '{self.name}': no recordings given")
+        if self.pad != VALID_PAD:
+            return X, None
+        return X, np.array([valid_length(np.asarray(r), self.window_length) for r in recordings], dtype=np.int64)
+
+    def windows_with_lengths(self, X, n_valid) -> tuple[np.ndarray, np.ndarray | None]:
+        """(windows, n_valid): recordings of different lengths become windows (:meth:`to_windows`);
+        a given ``n_valid`` is checked (``window.pad: valid`` only, one per window, 1..length)."""
+        if isinstance(X, (list, tuple)) and len(X) and all(np.ndim(r) in (1, 2) for r in X):
+            lengths = {len(r) for r in X}
+            if len(lengths) > 1 or (np.ndim(X[0]) == 2 and lengths != {self.window_length}):
+                if n_valid is not None:
+                    raise DataError(f"pipeline '{self.name}': give recordings or windows with n_valid, not both")
+                return self.to_windows(X)
+        if n_valid is None:
+            return X, None
+        if self.pad != VALID_PAD:
+            raise DataError(
+                f"pipeline '{self.name}': n_valid needs window.pad: valid (this pipeline pads with {self.pad!r})"
+            )
+        n_valid = np.asarray(n_valid)
+        L = self.window_length
+        if n_valid.ndim != 1 or n_valid.dtype.kind not in "iu" or len(n_valid) != len(X):
+            raise DataError(f"pipeline '{self.name}': n_valid must be one integer per window ({len(X)})")
+        lo = self.min_valid_length
+        if len(n_valid) and (n_valid.min() < lo or n_valid.max() > L):
+            raise DataError(
+                f"pipeline '{self.name}': n_valid must be {lo} to {L} (the window length); "
+                "shorter recordings need window.pad: resample, edge or zero"
+            )
+        return X, n_valid.astype(np.int64)
 
     @property
     def input_spec(self):
@@ -318,13 +361,16 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
             raise DataError(f"X has {X.shape[1]} features, but Pipeline is expecting {width} features as input")
         return self.check_windows(X)
 
-    def _run(self, X, upto: tuple[str, ...], y=None, fit: bool = False) -> np.ndarray:
+    def _run(self, X, upto: tuple[str, ...], y=None, fit: bool = False, n_valid=None) -> np.ndarray:
         """Run steps until (not including) the first step whose role is in ``upto``."""
-        return run_steps(self.steps, self._windows(X), y=y, fit=fit, upto=upto)
+        X, n_valid = self.windows_with_lengths(X, n_valid)
+        return run_steps(self.steps, self._windows(X), y=y, fit=fit, upto=upto, n_valid=n_valid)
 
-    def fit(self, X, y) -> Pipeline:
-        """Build the stages afresh from the parameters and fit them on windows ``X``, labels ``y``."""
+    def fit(self, X, y, n_valid=None) -> Pipeline:
+        """Build the stages afresh from the parameters and fit them on windows ``X``, labels ``y``
+        (``X`` may also be recordings of different lengths; ``n_valid``: see :meth:`transform`)."""
         self._build()
+        X, n_valid = self.windows_with_lengths(X, n_valid)
         if y is None:
             raise DataError(f"pipeline '{self.name}' requires y to be passed, but the target y is None")
         y = np.asarray(y)
@@ -342,7 +388,7 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
         X = self._windows(X)
         if len(y) != len(X):
             raise DataError(f"got {len(X)} windows but {len(y)} labels")
-        feats = run_steps(self.steps, X, y=y, fit=True, upto=("model", "post"))
+        feats = run_steps(self.steps, X, y=y, fit=True, upto=("model", "post"), n_valid=n_valid)
         if self.model is not None:
             self.model.fit(feats, y)
         self.n_features_in_ = self._graph.width_2d or self.window_length  # X.shape[1], as scikit-learn counts
@@ -355,29 +401,62 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
             raise PipelineNotFittedError(f"pipeline '{self.name}' is not fitted yet; call fit first")
         return self.model
 
-    def transform(self, X) -> np.ndarray:
-        """Features: what the model sees, ``(n, n_features)``."""
-        return self._run(X, upto=("model", "post"))
+    def transform(self, X, n_valid=None) -> np.ndarray:
+        """Features: what the model sees, ``(n, n_features)``. ``X``: windows, or recordings of
+        different lengths (one window each, as ``window.pad`` says); with ``window.pad: valid``,
+        ``n_valid`` gives the valid samples of each window (the device's ``<prefix>_infer_n``)."""
+        return self._run(X, upto=("model", "post"), n_valid=n_valid)
 
     features = transform
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X, n_valid=None) -> np.ndarray:
         model = self._fitted()
-        return model.transform(self.transform(X))
+        return model.transform(self.transform(X, n_valid))
 
-    def decision_scores(self, X) -> np.ndarray:
-        return self.predict_proba(X)
+    def decision_scores(self, X, n_valid=None) -> np.ndarray:
+        return self.predict_proba(X, n_valid)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, n_valid=None) -> np.ndarray:
         model = self._fitted()
-        return model.predict(self.transform(X))
+        return model.predict(self.transform(X, n_valid))
+
+    def answerable(self, X, n_valid=None) -> np.ndarray:
+        """Which windows get a class on the device: those whose samples and features are all
+        finite. A finite window can still give NaN/Inf features (float32 overflow inside a stage,
+        e.g. ``stats`` energy of 3e38 samples): the exports answer those ``SF_ERR_NONFINITE`` /
+        ``NONFINITE`` too, and ``predict`` refuses them (docs/design.md, "Non-finite input")."""
+        return self._defined_features(X, n_valid)[0]
+
+    def _defined_features(self, X, n_valid=None) -> tuple[np.ndarray, np.ndarray]:
+        """(which windows are answerable, the features of those windows)."""
+        X, n_valid = self.windows_with_lengths(X, n_valid)
+        X = np.asarray(X, dtype=np.float32)
+        ok = np.isfinite(X).reshape(len(X), -1).all(axis=1)
+        nv = (lambda rows: None) if n_valid is None else (lambda rows: n_valid[rows])
+        idx = np.flatnonzero(ok)
+        if not len(idx):
+            return ok, np.empty((0, 0), np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                parts = [self.transform(X[idx], nv(idx))]
+            except DataError:  # a stage refused a non-finite intermediate: find the windows one by one
+                parts = []
+                for i in idx:
+                    try:
+                        parts.append(self.transform(X[i : i + 1], nv(slice(i, i + 1))))
+                    except DataError:
+                        ok[i] = False
+        F = np.concatenate(parts) if parts else np.empty((0, 0), np.float32)
+        good = np.isfinite(F).all(axis=1)
+        ok[np.flatnonzero(ok)] = good
+        return ok, F[good]
 
     # ------------------------------------------------------------------ streaming
     def stream(self, chunks: Iterable[np.ndarray]) -> Iterator[dict]:
         """Feed chunks of raw samples ``(n, n_channels)`` of any length; yield one record per
         completed window: start time (s), scores, predicted label, and the post-processed
         output (``post``), in which a non-zero entry is an event for that class; ``status`` is
-        ``"ok"``. A window holding a NaN or Inf sample gets ``status`` ``"nonfinite"`` and None
+        ``"ok"``. A window holding a NaN or Inf sample (or whose features do) gets ``status`` ``"nonfinite"`` and None
         for scores, label and post, and does not advance the post stages, as the exported C
         (``SF_ERR_NONFINITE``) and MicroPython (``NONFINITE``) do (docs/design.md)."""
         windower = Windower(self.window_length, self.hop, self.input_spec.n_channels)
@@ -390,9 +469,9 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
             if not len(windows):
                 continue
             first = windower.n_windows - len(windows)
-            ok = np.isfinite(windows).all(axis=(1, 2))
+            ok, feats = self._defined_features(windows)
             if ok.any():
-                scores = self.predict_proba(windows[ok])
+                scores = self._fitted().transform(feats)
                 post = scores
                 for k, p in enumerate(posts):
                     states[k], post = p.process(states[k], post)

@@ -40,8 +40,9 @@ def _head_length(pipe: Pipeline) -> int:
     return len(pipe.steps)
 
 
-def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "features") -> np.ndarray:
-    """Output of the non-learning leading steps for every window, in batches."""
+def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "features", n_valid=None) -> np.ndarray:
+    """Output of the non-learning leading steps for every window, in batches (``n_valid``: the
+    valid samples per window, ``window.pad: valid``)."""
     X = pipe.check_windows(X)
     steps = pipe.steps[: _head_length(pipe)]
     if not steps:
@@ -49,7 +50,8 @@ def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "feature
     task = bar.add_task(label, total=len(X)) if bar is not None else None
     parts = []
     for s in range(0, len(X), _BATCH):
-        parts.append(run_steps(steps, X[s : s + _BATCH]))
+        nv = None if n_valid is None else n_valid[s : s + _BATCH]
+        parts.append(run_steps(steps, X[s : s + _BATCH], n_valid=nv))
         if bar is not None:
             bar.advance(task, len(parts[-1]))
     return np.concatenate(parts)
@@ -360,7 +362,7 @@ def train(
     timings = {}
     mined = None
     with progress_bar(progress) as bar, epochs_on(bar):
-        H = head_features(pipe, w.X, bar)
+        H = head_features(pipe, w.X, bar, n_valid=w.n_valid)
         timings["features_s"] = time.perf_counter() - t0
         y = w.y
         groups = window_groups(ds, w, by)
@@ -450,22 +452,28 @@ def train(
             arrays={
                 "test_windows": X_test,
                 "test_labels": np.asarray(truth),
+                **({"test_n_valid": w.n_valid[test_idx]} if w.n_valid is not None else {}),
                 **({"test_groups": np.asarray(groups[test_idx]).astype(str)} if regression else {}),
             },
         )
     return result
 
 
-def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None, groups=None) -> dict:
+def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None, groups=None, n_valid=None) -> dict:
     """Metrics of a fitted pipeline on windows ``X`` with labels ``y`` (raw dataset labels);
     ``bar``: a progress bar (``progress_bar``) for the features, computed in batches. Regression
-    models: ``regression_metrics`` (per group when ``groups`` is given)."""
+    models: ``regression_metrics`` (per group when ``groups`` is given). ``n_valid``: each
+    window's valid samples (``window.pad: valid``)."""
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(X):
         raise DataError(f"got {len(X)} windows but labels of shape {y.shape}; give one label per window")
     if pipe.task == "regression":
         truth = model_targets(pipe, y, "evaluation data")
-        pred = pipe.predict(X) if bar is None else predict_tail(pipe, head_features(pipe, X, bar, "evaluating"))[0]
+        pred = (
+            pipe.predict(X, n_valid)
+            if bar is None
+            else predict_tail(pipe, head_features(pipe, X, bar, "evaluating", n_valid))[0]
+        )
         return regression_metrics(truth, pred, groups)
     truth = model_targets(pipe, y)
     classes = pipe.classes_.tolist()
@@ -476,9 +484,9 @@ def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None, groups=None
             "evaluate on data labelled like the training data"
         )
     if bar is None:
-        pred = pipe.predict(X)
+        pred = pipe.predict(X, n_valid)
     else:
-        pred, _ = predict_tail(pipe, head_features(pipe, X, bar, "evaluating"))
+        pred, _ = predict_tail(pipe, head_features(pipe, X, bar, "evaluating", n_valid))
     try:
         metrics = classification_metrics(truth, pred, classes)
     except (ValueError, TypeError) as exc:  # scikit-learn on labels of mixed types

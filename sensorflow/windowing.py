@@ -6,16 +6,21 @@ import numpy as np
 
 from .errors import DataError
 
-PAD_MODES = ("resample", "edge", "zero")
+PAD_MODES = ("resample", "edge", "zero", "valid")
 """How a recording shorter than one window becomes one window (``window.pad``; the first is the
 default): ``resample`` stretches it over the window by linear interpolation (its values, mean and
-spread kept; its time scale is not), ``edge`` repeats its last sample, ``zero`` appends zeros.
+spread kept; its time scale is not), ``edge`` repeats its last sample, ``zero`` appends zeros,
+``valid`` keeps its ``n_valid = min(n, length)`` samples and the feature stages compute over
+those only (the rest of the window is unused; zeros here; :func:`valid_length`).
 Their order is the C enum ``sf_pad_mode`` (``sf_pad.h``)."""
+
+VALID_PAD = "valid"
 
 PAD_DESCRIPTION = {
     "resample": "stretched over the window by linear interpolation",
     "edge": "followed by copies of its last frame",
     "zero": "followed by zeros",
+    "valid": "kept as its first n_valid frames (features over those only: give n_valid to _infer_n)",
 }
 """What each mode does to a recording shorter than the window (for generated docs and notes)."""
 
@@ -39,7 +44,7 @@ def to_window(signal: np.ndarray, length: int, pad: str = PAD_MODES[0]) -> np.nd
         raise DataError(f"unknown pad mode {pad!r}; use one of {', '.join(PAD_MODES)}")
     if n >= length:
         return x[:length].copy()
-    if pad == "zero":
+    if pad in ("zero", VALID_PAD):
         return np.concatenate([x, np.zeros((length - n, x.shape[1]), np.float32)])
     if pad == "edge":
         return np.concatenate([x, np.repeat(x[-1:], length - n, axis=0)])
@@ -50,6 +55,11 @@ def to_window(signal: np.ndarray, length: int, pad: str = PAD_MODES[0]) -> np.nd
     j1 = np.minimum(j + 1, n - 1)
     w = (r.astype(np.float32) / np.float32(length - 1))[:, None]
     return x[j] + w * (x[j1] - x[j])
+
+
+def valid_length(signal, length: int) -> int:
+    """Samples of a recording that a ``pad: valid`` window holds: ``min(n, length)``."""
+    return min(len(signal), int(length))
 
 
 def frame(signal: np.ndarray, length: int, hop: int) -> np.ndarray:

@@ -48,7 +48,7 @@ def run(args, out) -> int:
     if args.data:
         ds = pipe.load_data(args.data)
         w = dataset_windows(pipe, ds, out.note)
-        X, y, groups = w.X, w.y, ds.groups[w.recording]
+        X, y, groups, n_valid = w.X, w.y, ds.groups[w.recording], w.n_valid
         source = ds.source
         if ds.fingerprint() == meta.get("dataset_fingerprint"):
             split = pipe.config.dataset.split if pipe.config.dataset else None
@@ -57,6 +57,7 @@ def run(args, out) -> int:
                 ds, w, by, split.test_size if split else 0.25, split.seed if split else 0, stratify=not regression
             )
             X, y, groups = X[test], y[test], groups[test]
+            n_valid = None if n_valid is None else n_valid[test]
             source += " (the training dataset: its held-out part only)"
         if ds.streams and pipe.post_stages():
             events = _events(pipe, ds, out)
@@ -64,6 +65,7 @@ def run(args, out) -> int:
         X = artifact.load_array(args.artifact, "test_windows")
         y = artifact.load_array(args.artifact, "test_labels")
         groups = artifact.load_array(args.artifact, "test_groups")
+        n_valid = artifact.load_array(args.artifact, "test_n_valid") if pipe.pad == "valid" else None
         if X is None or y is None:
             raise ArtifactError(f"{args.artifact}: has no held-out windows saved; pass --data PATH")
         source = "held-out windows saved with the artifact"
@@ -72,7 +74,7 @@ def run(args, out) -> int:
             if ds.streams:
                 events = _events(pipe, ds, out)
     with progress_bar(out.progress) as bar:
-        metrics = evaluate(pipe, X, y, bar, groups if regression else None)
+        metrics = evaluate(pipe, X, y, bar, groups if regression else None, n_valid)
     if metrics.get("task") == "regression":
         return _regression(args, pipe, metrics, source, out)
     if events is not None:

@@ -70,6 +70,25 @@ def _held_out(artifact: Path, args) -> np.ndarray:
     return windows
 
 
+def _held_out_n_valid(artifact: Path, args, pipeline, n: int) -> np.ndarray | None:
+    """The held-out windows' valid frames (``test_n_valid.npy``, saved by train for
+    ``window.pad: valid``); None for other pipelines or for ``--windows`` (whole windows)."""
+    path = artifact / "test_n_valid.npy"
+    if args.windows or pipeline.pad != "valid" or not path.exists():
+        return None
+    from ..npyfile import NpyError, read_npy
+
+    try:
+        n_valid = read_npy(path)
+    except (NpyError, OSError) as exc:
+        raise DataError(f"{path}: not a readable .npy array ({str(exc).splitlines()[0]})") from None
+    n_valid = n_valid[:n] if n_valid.ndim == 1 else n_valid
+    L = pipeline.window_length
+    if n_valid.dtype.kind not in "iu" or n_valid.shape != (n,) or n_valid.min() < 1 or n_valid.max() > L:
+        raise DataError(f"{path}: expected {n} integers from 1 to {L} (one per held-out window); re-train")
+    return n_valid.astype(np.int64)
+
+
 def export_for_board(pipeline, meta: dict, board: str, out: Path) -> Path:
     """``sensorflow export`` for the board (prefix sf_model, as the firmware expects) into
     ``out``; the export refuses a pipeline that does not fit the board's budget."""
@@ -89,7 +108,9 @@ def _run_micropython(args, out) -> int:
         args.artifact,
         port=args.port,
         board=args.board,
-        windows=windows,
+        # the artifact's own held-out set is read there with its valid lengths (pad: valid)
+        windows=windows if args.windows else None,
+        max_windows=len(windows),
         use_mpy=args.mpy,
         export_dir=args.export_dir,
         timeout=max(args.timeout, 10.0),
@@ -173,6 +194,7 @@ def run(args, out) -> int:
         stream = _recording(args.recording)
     else:
         windows = _held_out(artifact, args)
+        n_valid = _held_out_n_valid(artifact, args, pipeline, len(windows))
 
     def work(sess):
         if stream is not None:
@@ -194,6 +216,7 @@ def run(args, out) -> int:
                 expected_hash=expected_hash,
                 check_features=not args.no_features,
                 progress=progress,
+                n_valid=n_valid,
             )
         res.boot_seconds = sess.boot_seconds
         return res

@@ -179,6 +179,28 @@ def open_port(port: str, baud: int):
 
 
 # ---------------------------------------------------------------------- streaming
+def valid_length_record(pipe: Pipeline, signal: np.ndarray, all_windows: bool, emit) -> dict:
+    """``window.pad: valid``: the one window of a recording shorter than the window, its features
+    over its own samples (``Pipeline.predict_proba([signal])``), emitted as ``stream_records``
+    would (the post stages see this one window)."""
+    if not pipe.answerable([signal])[0]:
+        emit({"time": 0.0, "window": 0, "status": "nonfinite"})
+        return {"n_windows": 1, "n_events": 0, "n_nonfinite": 1}
+    scores = pipe.predict_proba([signal])
+    post = scores
+    for p in pipe.post_stages():
+        _, post = p.process(p.init_state(), post)
+    classes = [str(c) for c in pipe.classes_]
+    has_post = bool(pipe.post_stages())
+    fired = np.flatnonzero(np.asarray(post[0]) > 0) if has_post else []
+    for c in fired:
+        emit({"time": 0.0, "event": classes[c], "score": float(scores[0][c])})
+    if all_windows or not has_post:
+        k = int(np.argmax(scores[0]))
+        emit({"time": 0.0, "window": 0, "label": classes[k], "score": float(scores[0][k])})
+    return {"n_windows": 1, "n_events": len(fired), "n_nonfinite": 0}
+
+
 def stream_records(pipe: Pipeline, chunks, all_windows: bool, emit) -> dict:
     """Feed chunks through the pipeline; call ``emit(record)`` per event (or per window). A window
     holding a NaN/Inf sample (a serial sensor may send ``nan``) has no class: its record is
@@ -250,7 +272,10 @@ def run(args, out) -> int:
         )
         if summary["n_windows"] == 0 and len(signal):
             # a recording shorter than one window: one window as training made it (window.pad)
-            summary = stream_records(pipe, [pipe.to_window(signal)], args.all_windows, emit)
+            if pipe.pad == "valid":  # features over the recording's own samples, as the device's _infer_n
+                summary = valid_length_record(pipe, signal, args.all_windows, emit)
+            else:
+                summary = stream_records(pipe, [pipe.to_window(signal)], args.all_windows, emit)
             summary["short_recording"] = pipe.pad
             out.note(
                 f"{args.input}: {len(signal)} samples, fewer than one window of {pipe.window_length}: "

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..labels import natural_sorted
-from ..windowing import PAD_MODES, frame, to_window
+from ..windowing import PAD_MODES, VALID_PAD, frame, to_window
 
 
 @dataclass
@@ -34,12 +34,14 @@ class Stream:
 
 @dataclass
 class Windows:
-    """Windows cut from a dataset: ``X (n, length, C)``, one label, group and recording index each."""
+    """Windows cut from a dataset: ``X (n, length, C)``, one label, group and recording index each;
+    with ``window.pad: valid``, ``n_valid``: how many samples of each window are the recording."""
 
     X: np.ndarray
     y: np.ndarray
     groups: np.ndarray
     recording: np.ndarray
+    n_valid: np.ndarray | None = None
 
 
 @dataclass
@@ -143,7 +145,7 @@ class Dataset:
         did (a window far longer than the data is a config mistake the accuracy alone would
         not show)."""
         _check_window_memory(self, length, hop, pad is not None)
-        xs, ys, gs, rs = [], [], [], []
+        xs, ys, gs, rs, nv = [], [], [], [], []
         short = []
         for i, s in enumerate(self.signals):
             if len(s) < length and pad is not None and len(s) > 0:
@@ -152,11 +154,12 @@ class Dataset:
             else:
                 w = frame(s, length, hop)
             xs.append(w)
+            nv += [min(len(s), length)] * len(w)
             ys += [self.labels[i]] * len(w)
             gs += [self.groups[i]] * len(w)
             rs += [i] * len(w)
         if short and note:
-            done = {"resample": "resampled", "edge": "edge-padded", "zero": "zero-padded"}[pad]
+            done = {"resample": "resampled", "edge": "edge-padded", "zero": "zero-padded", "valid": "kept"}[pad]
             note(
                 f"{len(short)} of {len(self)} recordings are shorter than one window ({length} samples; shortest "
                 f"{min(short)}, longest {max(short)}): {done} to one window (window.pad); check window.length"
@@ -167,7 +170,8 @@ class Dataset:
             raise DataError(
                 f"{self.source or 'dataset'}: no recording is long enough for one window of {length} samples"
             )
-        return Windows(X, _labels_array(ys), np.asarray(gs), np.asarray(rs, dtype=int))
+        n_valid = np.asarray(nv, dtype=np.int64) if pad == VALID_PAD else None
+        return Windows(X, _labels_array(ys), np.asarray(gs), np.asarray(rs, dtype=int), n_valid)
 
 
 def window_memory_limit() -> int:

@@ -201,8 +201,11 @@ class BoardClient:
             if end != expected:
                 raise HILError(f"board on {self.port} acknowledged window data up to {end}, expected {expected}")
 
-    def infer(self, check_infer: bool = True) -> P.InferResult:
-        frame = self.request(P.INFER, bytes([1 if check_infer else 0]))
+    def infer(self, check_infer: bool = True, n_valid: int | None = None) -> P.InferResult:
+        """Run the pipeline on the loaded window; ``n_valid`` (``window.pad: valid`` exports): its
+        valid frames, sent as a u32 after the flags (the board then calls ``sf_model_features_n``)."""
+        body = bytes([1 if check_infer else 0]) + (b"" if n_valid is None else struct.pack("<I", int(n_valid)))
+        frame = self.request(P.INFER, body)
         return P.InferResult.parse(frame.body)
 
     def features(self) -> np.ndarray:

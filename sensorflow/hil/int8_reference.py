@@ -25,14 +25,14 @@ class Int8Reference:
     def __getattr__(self, name):
         return getattr(self._pipeline, name)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X, n_valid=None) -> np.ndarray:
         from ..stages.models.int8 import scores
 
-        F = self._pipeline.transform(X)
+        F = self._pipeline.transform(X, n_valid)
         return scores(self._net, self._net.forward(self._net.quantize_input(F))).astype(np.float64)
 
-    def predict(self, X) -> np.ndarray:
-        return np.asarray(self._pipeline.classes_)[np.argmax(self.predict_proba(X), axis=1)]
+    def predict(self, X, n_valid=None) -> np.ndarray:
+        return np.asarray(self._pipeline.classes_)[np.argmax(self.predict_proba(X, n_valid), axis=1)]
 
 
 def model_is_int8(export_dir: Path) -> bool:

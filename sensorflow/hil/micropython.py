@@ -212,7 +212,7 @@ print(_sf.WINDOW_LENGTH, _sf.N_CHANNELS, _sf.N_FEATURES, _sf.N_CLASSES, _sf.PIPE
 def _run(s):
     w = array('f', binascii.a2b_base64(s))
     t0 = time.ticks_us()
-    lab = _p.infer(w)[0]
+    lab = {infer}[0]
     dt = time.ticks_diff(time.ticks_us(), t0)
     print(lab, dt, binascii.b2a_base64(bytes(_p.feat)).strip().decode(), binascii.b2a_base64(bytes(_p.scores)).strip().decode())
 """
@@ -240,6 +240,7 @@ def run_micropython_hil(
     timeout: float = 10.0,
     batch: int = 8,
     progress=None,
+    n_valid=None,
 ) -> dict:
     from .. import artifact
     from ..codegen.micropython import export
@@ -251,11 +252,16 @@ def run_micropython_hil(
         if not path.exists():
             raise HILError(f"{artifact_dir} has no held-out windows (test_windows.npy); pass windows or re-train")
         windows = np.load(path, allow_pickle=False)
+        nv_path = Path(artifact_dir) / "test_n_valid.npy"
+        if pipeline.pad == "valid" and nv_path.exists():  # pad: valid: each window's valid frames
+            n_valid = np.load(nv_path, allow_pickle=False)
     windows = pipeline.check_windows(np.asarray(windows, dtype=np.float32))
     if max_windows is not None:
         windows = windows[:max_windows]
+        n_valid = None if n_valid is None else n_valid[:max_windows]
+    windows, n_valid = pipeline.windows_with_lengths(windows, n_valid)  # checks n_valid (pad: valid, 1..length)
     tol = tolerance or Tolerance()
-    host_scores, host_feats, finite = host_answers(pipeline, windows, True)
+    host_scores, host_feats, finite = host_answers(pipeline, windows, True, n_valid)
     classes = [str(c) for c in pipeline.classes_]
     regression, scale = value_scale(pipeline, host_scores)
 
@@ -295,7 +301,8 @@ def run_micropython_hil(
                 progress(f"copied {name} ({len(data)} bytes) to {port}")
         upload = time.perf_counter() - t0
         mods = ", ".join(repr(Path(n).stem) for n in files) + ","
-        setup = _SETUP.format(module=prefix, modules=mods)
+        infer = "_p.infer(w, len(w) // _sf.N_CHANNELS)" if n_valid is not None else "_p.infer(w)"
+        setup = _SETUP.format(module=prefix, modules=mods, infer=infer)
         head = repl.exec_(setup, timeout=max(timeout, 30.0)).split()
         pings = []
         for _ in range(5):
@@ -316,6 +323,8 @@ def run_micropython_hil(
         feat_scale = max(1.0, float(np.max(np.abs(host_feats[finite]))) if host_feats[finite].size else 1.0)
         for start in range(0, len(windows), batch):
             part = windows[start : start + batch]
+            if n_valid is not None:  # only the valid frames: the module infers over len(w) // N_CHANNELS
+                part = [w[:nv] for w, nv in zip(part, n_valid[start : start + batch])]
             code = "\n".join(
                 f"_run({base64.b64encode(np.ascontiguousarray(w, dtype='<f4').tobytes())!r})" for w in part
             )

@@ -31,15 +31,23 @@ NONFINITE = next(v for name, v, _ in STATUSES if name == "SF_ERR_NONFINITE")  # 
 NONFINITE_LABEL = "nonfinite"
 
 
-def host_answers(reference, windows: np.ndarray, features: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Host scores and features of the finite windows (NaN rows for the others), and which are finite."""
-    finite = np.isfinite(windows).reshape(len(windows), -1).all(axis=1)
+def host_answers(
+    reference, windows: np.ndarray, features: bool, n_valid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Host scores and features of the answerable windows (NaN rows for the others), and which
+    are answerable (finite samples and finite features: ``Pipeline.answerable``; a reference
+    without it, e.g. a test double: finite samples). ``n_valid``: ``window.pad: valid`` lengths."""
+    if hasattr(reference, "answerable"):
+        finite = reference.answerable(windows, n_valid)
+    else:
+        finite = np.isfinite(windows).reshape(len(windows), -1).all(axis=1)
+    extra = () if n_valid is None else (np.asarray(n_valid)[finite],)  # only references that take it
     scores = np.full((len(windows), len(reference.classes_)), np.nan)
     feats = None
     if finite.any():
-        scores[finite] = reference.predict_proba(windows[finite])
+        scores[finite] = reference.predict_proba(windows[finite], *extra)
     if features:
-        ok = np.asarray(reference.transform(windows[finite]), dtype=np.float64) if finite.any() else None
+        ok = np.asarray(reference.transform(windows[finite], *extra), dtype=np.float64) if finite.any() else None
         feats = np.full((len(windows), ok.shape[1] if ok is not None else 0), np.nan)
         if ok is not None:
             feats[finite] = ok
@@ -245,13 +253,16 @@ def run_windows(
     max_resets: int = 3,
     expected_hash: str | None = None,
     progress=None,
+    n_valid: np.ndarray | None = None,
 ) -> HILRun:
-    """Upload each window, run the pipeline on the board, compare with the host."""
+    """Upload each window, run the pipeline on the board, compare with the host. ``n_valid``
+    (``window.pad: valid``): each window's valid frames; only those are uploaded and the INFER
+    request carries the count (the board's ``sf_model_features_n``)."""
     tol = tolerance or Tolerance()
     hello = client.hello
     check_hello(hello, reference, client.port, expected_hash)
     windows = np.asarray(windows, dtype=np.float32)
-    host_scores, host_feats, finite = host_answers(reference, windows, check_features)
+    host_scores, host_feats, finite = host_answers(reference, windows, check_features, n_valid)
     if host_feats is not None and finite.any() and host_feats.shape[1] != hello.n_features:
         raise HILError(
             f"board on {client.port} computes {hello.n_features} features, the host pipeline "
@@ -270,9 +281,10 @@ def run_windows(
             resets_here = 0
             while True:
                 try:
-                    client.upload(window)
+                    nv = None if n_valid is None else int(n_valid[i])
+                    client.upload(window if nv is None else window[:nv])
                     t0 = time.perf_counter()
-                    res = client.infer(check_infer=True)
+                    res = client.infer(check_infer=True, n_valid=nv)
                     latency = time.perf_counter() - t0
                     feats = client.features() if host_feats is not None and finite[i] else None
                     break

@@ -53,15 +53,17 @@ def _fmt_unit(v, unit: str) -> str:
 def _held_out(art_dir: Path, pipe, meta: dict):
     X = artifact.load_array(art_dir, "test_windows")
     y = artifact.load_array(art_dir, "test_labels")
+    n_valid = artifact.load_array(art_dir, "test_n_valid") if pipe.pad == "valid" else None
     if X is None or y is None or len(X) == 0:
-        return None, None
+        return None, None, None
     if len(X) > MAX_WINDOWS:
-        pick = np.random.default_rng(0).choice(len(X), MAX_WINDOWS, replace=False)
-        X, y = X[np.sort(pick)], y[np.sort(pick)]
-    return X, y
+        pick = np.sort(np.random.default_rng(0).choice(len(X), MAX_WINDOWS, replace=False))
+        X, y = X[pick], y[pick]
+        n_valid = None if n_valid is None or len(n_valid) <= pick[-1] else n_valid[pick]
+    return X, y, n_valid
 
 
-def _figures(pipe, meta: dict, X, y) -> dict:
+def _figures(pipe, meta: dict, X, y, n_valid=None) -> dict:
     out: dict[str, str | None] = {}
     metrics = meta.get("metrics") or {}
     classes = [str(c) for c in (metrics.get("classes") or meta.get("classes") or [])]
@@ -80,7 +82,7 @@ def _figures(pipe, meta: dict, X, y) -> dict:
         out["spectrogram"] = figures.spectrograms(X, labels, present, sensor.sample_rate)
     else:
         out["signals"] = figures.signals(X, labels, present, sensor.channels, sensor.sample_rate)
-    feats = pipe.transform(X)
+    feats = pipe.transform(X, n_valid)  # pad: valid: over each window's valid samples
     if feats.ndim == 2:
         out["features"] = figures.features(feats, labels, pipe.feature_spec.names, present)
     return out
@@ -165,7 +167,7 @@ def render(inputs: ReportInputs) -> str:
     """The page as one HTML string."""
     art_dir = Path(inputs.artifact_dir)
     pipe, meta = artifact.load(art_dir)
-    X, y = _held_out(art_dir, pipe, meta)
+    X, y, n_valid = _held_out(art_dir, pipe, meta)
     config = pipe.config.model_dump(mode="json")
     roles = [s.tags.role for s in pipe.stages]
     classes = [str(c) for c in meta.get("classes") or []]
@@ -181,7 +183,7 @@ def render(inputs: ReportInputs) -> str:
         metric_rows=_metric_rows(meta),
         per_class=(meta.get("metrics") or {}).get("per_class") or {},
         per_group=(meta.get("metrics") or {}).get("per_group") or {},
-        figs=_figures(pipe, meta, X, y),
+        figs=_figures(pipe, meta, X, y, n_valid),
         exports=[_export_view(e) for e in inputs.exports],
         hil=[_hil_view(h) for h in inputs.hil],
         bench=bench_rows(inputs.bench, pipe.name) if inputs.bench else [],

@@ -143,6 +143,27 @@ class Stage:
             )
         return X
 
+    # ------------------------------------------------------------------ window.pad: valid
+    def computes_over_valid_length(self) -> bool:
+        """True when this (bound) feature stage computes over the first ``n_valid`` samples of a
+        window on host, C and MicroPython alike (``window.pad: valid``; :meth:`transform_valid`)."""
+        return False
+
+    def min_valid_length(self) -> int:
+        """Fewest valid samples this stage computes over (``pad: valid``; its features are defined)."""
+        return 1
+
+    def transform_valid(self, X, n_valid: int) -> np.ndarray:
+        """Output for windows whose first ``n_valid`` samples are the recording (``pad: valid``)."""
+        X = self.check_input(X)
+        lo = self.min_valid_length()
+        if not lo <= n_valid <= X.shape[1]:
+            raise DataError(
+                f"stage '{self.name}': a recording of {n_valid} samples; window.pad: valid needs {lo} to "
+                f"{X.shape[1]} here (use pad: resample, edge or zero for shorter ones)"
+            )
+        return self._transform(X[:, :n_valid])
+
     # ------------------------------------------------------------------ reference
     def fit(self, X, y=None) -> Stage:
         X = self.check_input(X)

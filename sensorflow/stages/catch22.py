@@ -99,6 +99,12 @@ class Catch22(RateFree, Stage):
             )
         return Spec.vector([f"{ch}_{f}" for ch in input_spec.names for f in self.feature_names()])
 
+    def computes_over_valid_length(self) -> bool:
+        return True  # the kernels take the series length at run time; scratch sized for the window
+
+    def min_valid_length(self) -> int:
+        return MIN_LENGTH
+
     def _columns(self) -> np.ndarray:
         idx = [c22.SHORT_NAMES.index(f) for f in self.params.features]
         if self.params.catch24:

@@ -131,6 +131,9 @@ class Stats(RateFree, Stage):
         n = self.input_spec_.length
         return np.stack([fixed.stat_fscales(self.params.functions, n, int(k)) for k in self.q15_k_])
 
+    def computes_over_valid_length(self) -> bool:
+        return getattr(self, "q15_k_", None) is None  # the float path; the q15 scales assume the window length
+
     def _transform(self, X):
         if getattr(self, "q15_k_", None) is not None:
             codes = fixed.stat_codes(fixed_point.counts(X, self.q15_k_), self.params.functions)

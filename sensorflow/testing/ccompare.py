@@ -95,6 +95,20 @@ class Harness:
         scores = [self._floats(lines[i + 1], "C") for i in range(0, len(lines), 2)]
         return np.array(labels), np.stack(scores)
 
+    def infer_n(self, recordings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``<prefix>_infer_n`` (``window.pad: valid``) on each recording ``(n_valid, n_channels)``,
+        passed in a buffer of exactly its frames -> (labels or statuses, scores, features)."""
+        payload = []
+        for rec in recordings:
+            rec = np.ascontiguousarray(rec, dtype=np.float32)
+            payload.append(struct.pack("<i", len(rec)) + rec.tobytes())
+        payload.append(struct.pack("<i", -1))
+        lines = self._run("infer_n", b"".join(payload))
+        labels = [int(lines[i].split()[1]) for i in range(0, len(lines), 3)]
+        feats = [self._floats(lines[i + 1], "F") for i in range(0, len(lines), 3)]
+        scores = [self._floats(lines[i + 2], "C") for i in range(0, len(lines), 3)]
+        return np.array(labels), np.stack(scores), np.stack(feats)
+
     def to_window(self, recordings) -> np.ndarray:
         """``<prefix>_to_window`` on each recording ``(n_i, n_channels)`` -> windows ``(k, length, n_channels)``."""
         payload = []

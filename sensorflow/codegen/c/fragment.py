@@ -113,6 +113,9 @@ class CContext:
     # it may take over the streaming path (see CFragment.stream_sample)
     streams_input: bool = False
     numeric: str = "auto"  # export --numeric: auto | float | int8 (sensorflow.codegen.numeric)
+    # window.pad: valid: C expression (uint32_t) of the window's valid samples, for feature stages
+    # whose computes_over_valid_length() is True (read it instead of input_spec.length); else ""
+    n_valid: str = ""
 
     @property
     def role(self) -> str:

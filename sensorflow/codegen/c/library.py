@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ...errors import CodegenError
 from ...version import __version__
-from ...windowing import PAD_DESCRIPTION
+from ...windowing import PAD_DESCRIPTION, VALID_PAD
 from ..numeric import check as check_numeric
 from ..plan import may_stream_input, plan
 from . import cgen, namespace, registry
@@ -116,6 +116,7 @@ def generate(
     pl = plan(pipeline, streams=lambda k_step, step: may_stream_input(k_step, step))
     win, hop, nch, sr = pl.window_length, pl.hop, pl.n_channels, pl.sample_rate
     st = f"{prefix}_state"
+    valid = pipeline.pad == VALID_PAD
 
     def buf(name: str) -> str:  # the plan's logical buffers in the state struct
         if name in ("window", "scores", ""):
@@ -141,6 +142,7 @@ def generate(
             if step_of_feature_lines != ps.step:
                 step_of_feature_lines, first_line = ps.step, len(feature_code)
             ctx.streams_input = ps.streams_input
+            ctx.n_valid = f"{st}.n_valid" if valid else ""
             es = EmittedStage(ctx, emit_stage(stage, ctx), out_offset=ps.offset)
             emitted.append(es)
             feature_step.append(es)
@@ -182,7 +184,8 @@ def generate(
     vec_size, n_vec_bufs = pl.vec_size, pl.vec_buffers
     scratch_stages = [es for es in emitted if es.fragment.scratch]
     # the seven ints of the state struct (ready, fill, skip, bad, skipped, last_label, has_last)
-    glue_fields = [(4, 7)] if stream_stage is not None else [(4, 7), (4, win * nch)]
+    n_ints = 8 if valid else 7  # with pad: valid, n_valid too
+    glue_fields = [(4, n_ints)] if stream_stage is not None else [(4, n_ints), (4, win * nch)]
     if n_sig_bufs:
         glue_fields.append((4, n_sig_bufs * sig_size))
     vec_field = (4, n_vec_bufs * vec_size)
@@ -238,6 +241,8 @@ def generate(
         pad=pipeline.pad,
         pad_enum=f"SF_PAD_{pipeline.pad.upper()}",
         pad_doc=PAD_DESCRIPTION[pipeline.pad],
+        valid=valid,
+        min_valid=pipeline.min_valid_length,
         class_names=class_names,
         runtime_headers=[f"{r}.h" for r in runtime if r not in ALWAYS],
         sig_buffers=n_sig_bufs,

@@ -103,6 +103,7 @@ class MPContext:
     index: int
     role: str
     n: int = 0  # window length (signal stages and features)
+    n_valid: str = ""  # window.pad: valid: the name of the valid length (feature stages read it instead of n)
     channels: int = 0  # channels of the input signal
     inp: str = ""  # expression of the input buffer
     out: str = ""  # expression of the output buffer (features: self.feat)

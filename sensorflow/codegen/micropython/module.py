@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ...errors import CodegenError
 from ...version import __version__
-from ...windowing import PAD_DESCRIPTION, PAD_MODES
+from ...windowing import PAD_DESCRIPTION, PAD_MODES, VALID_PAD
 from ..c.status import STATUSES
 from ..plan import plan
 from .fragment import ARRAY_OVERHEAD, MPContext
@@ -36,6 +36,7 @@ from .registry import get
 RUNTIME_MODULE = "sf_runtime"
 # label of a window holding NaN or Inf: the C runtime's SF_ERR_NONFINITE, from the one status list
 NONFINITE = next(value for name, value, _ in STATUSES if name == "SF_ERR_NONFINITE")
+ERR_ARG = next(value for name, value, _ in STATUSES if name == "SF_ERR_ARG")  # infer's n_valid out of range
 
 
 @dataclass
@@ -79,6 +80,8 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
     meta = meta or {}
     pl = plan(pipeline)
     L, C, hop = pl.window_length, pl.n_channels, pl.hop
+    valid = pipeline.pad == VALID_PAD
+    lo = pipeline.min_valid_length  # pad: valid: fewest frames the features compute over
     classes = pl.class_names
     nc = len(classes)
     n_features = pl.n_features
@@ -112,6 +115,7 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         elif ps.role == "feature":
             off = ps.offset
             ctx.n, ctx.channels, ctx.inp, ctx.out, ctx.off = L, cur_c, cur, "self.feat", off
+            ctx.n_valid = "n_valid" if valid else ""
             ctx.n_out = stage.output_spec_.size
             frag = get(stage.name)(stage, ctx)
             feat_code += [f"# stage {index}: {stage.name} -> feat[{off}:{off + ctx.n_out}]"] + frag.code
@@ -172,6 +176,11 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         f"CLASS_NAMES = ({', '.join(repr(c) for c in classes)}{',' if nc == 1 else ''})",
         f"CHANNELS = ({', '.join(repr(c) for c in pl.channel_names)}{',' if C == 1 else ''})",
         f"NONFINITE = {NONFINITE}  # label of a window holding NaN or Inf (C: SF_ERR_NONFINITE)",
+        *(
+            [f"ERR_ARG = {ERR_ARG}  # infer(window, n_valid) with n_valid outside {lo}..WINDOW_LENGTH (C: SF_ERR_ARG)"]
+            if valid
+            else []
+        ),
         "",
         "",
         "def _finite(x):",
@@ -182,6 +191,18 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         "    return True",
         "",
     ]
+    if valid:
+        lines += [
+            "",
+            "def _finite_n(x, n):",
+            '    """_finite over the first n values only (window.pad: valid)."""',
+            "    for i in range(n):",
+            "        v = x[i]",
+            "        if v - v:",
+            "            return False",
+            "    return True",
+            "",
+        ]
     for ctx in contexts:
         if ctx.tables:
             lines.append(f"# stage {ctx.index}: {ctx.stage.name}")
@@ -223,16 +244,29 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
     ]
     for ctx in contexts:
         lines += _indent(ctx.reset)
-    lines += [
-        "",
-        "    def features(self, window):",
-        f'        """Feature vector ({n_features} floats, self.feat) of one window of {L} x {C} interleaved samples;',
-        '        None if it holds NaN or Inf."""',
-        "        if not _finite(window):",
-        "            return None",
-    ]
+    if valid:
+        lines += [
+            "",
+            f"    def features(self, window, n_valid={L}):",
+            f'        """Feature vector ({n_features} floats, self.feat) of the first n_valid ({lo}..{L}) frames of {C}',
+            "        interleaved samples (window.pad: valid: only those are read); None if they or the features hold",
+            f'        NaN or Inf (float32 overflow inside a stage). ValueError for n_valid outside {lo}..WINDOW_LENGTH."""',
+            f"        if not {lo} <= n_valid <= {L}:",
+            f"            raise ValueError('n_valid must be {lo} to {L}')",
+            f"        if not _finite_n(window, n_valid * {C}):",
+            "            return None",
+        ]
+    else:
+        lines += [
+            "",
+            "    def features(self, window):",
+            f'        """Feature vector ({n_features} floats, self.feat) of one window of {L} x {C} interleaved samples;',
+            '        None if it or the features hold NaN or Inf (float32 overflow inside a stage)."""',
+            "        if not _finite(window):",
+            "            return None",
+        ]
     lines += _indent(feat_code) + [
-        "        return self.feat",
+        "        return self.feat if _finite(self.feat) else None",
         "",
         "    def classify(self, feat):",
         '        """Class index for a feature vector; the probabilities are in self.scores. NONFINITE for None or a',
@@ -240,14 +274,28 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         "        if feat is None or not _finite(feat):",
         "            return NONFINITE",
     ]
-    lines += _indent(model_code) + [
-        "        return label",
-        "",
-        "    def infer(self, window):",
-        '        """(class index, probabilities) of one window; (NONFINITE, None) if it holds NaN or Inf."""',
-        "        label = self.classify(self.features(window))",
-        "        return label, (self.scores if label >= 0 else None)",
-        "",
+    lines += _indent(model_code) + ["        return label", ""]
+    if valid:
+        lines += [
+            f"    def infer(self, window, n_valid={L}):",
+            '        """(class index, probabilities) of the first n_valid frames (window.pad: valid, as the C',
+            "        _infer_n); (NONFINITE, None) if they hold NaN or Inf, (ERR_ARG, None) for n_valid outside",
+            f'        {lo}..WINDOW_LENGTH."""',
+            f"        if not {lo} <= n_valid <= {L}:",
+            "            return ERR_ARG, None",
+            "        label = self.classify(self.features(window, n_valid))",
+            "        return label, (self.scores if label >= 0 else None)",
+            "",
+        ]
+    else:
+        lines += [
+            "    def infer(self, window):",
+            '        """(class index, probabilities) of one window; (NONFINITE, None) if it holds NaN or Inf."""',
+            "        label = self.classify(self.features(window))",
+            "        return label, (self.scores if label >= 0 else None)",
+            "",
+        ]
+    lines += [
         "    def _post_step(self):",
     ]
     lines += _indent(post_code) + [
@@ -284,6 +332,10 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         f"            for i in range({L * C}):",
         f"                win[i] = ring[(p * {C} + i) % {L * C}]",
         "            label = self.classify(self.features(win))",
+        "            if label == NONFINITE:  # finite samples, non-finite features: no class, post kept",
+        "                out.append((self.windows, NONFINITE, None, None))",
+        "                self.windows += 1",
+        "                continue",
         "            self._post_step()",
         "            out.append((self.windows, label, array('f', self.scores), array('f', self.post)))",
         "            self.windows += 1",

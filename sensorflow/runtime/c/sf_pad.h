@@ -10,11 +10,11 @@
 extern "C" {
 #endif
 
-typedef enum { SF_PAD_RESAMPLE = 0, SF_PAD_EDGE = 1, SF_PAD_ZERO = 2 } sf_pad_mode;
+typedef enum { SF_PAD_RESAMPLE = 0, SF_PAD_EDGE = 1, SF_PAD_ZERO = 2, SF_PAD_VALID = 3 } sf_pad_mode;
 
 /* dst = length interleaved frames of `channels` values from src's n frames (n >= 1): the first
  * `length` frames when n >= length, else the n frames padded (EDGE: the last frame repeated,
- * ZERO: zeros) or resampled (RESAMPLE: output i at position i (n - 1) / (length - 1), linear
+ * ZERO and VALID: zeros; VALID features read only the first min(n, length) frames) or resampled (RESAMPLE: output i at position i (n - 1) / (length - 1), linear
  * interpolation; the integer part and remainder are kept exactly, no division in the loop).
  * src and dst must not overlap. Returns SF_OK, SF_ERR_NULL or SF_ERR_ARG. */
 static inline int sf_to_window_f32(const float *src, int n, uint32_t length, uint32_t channels,

@@ -122,6 +122,17 @@ static SF_NOINLINE int sf_model_all_finite(const float *x, int n)
 }
 
 
+/* A feature vector computed from finite samples may still hold NaN/Inf (float32 overflow inside
+ * a stage): copied to out only when finite; SF_ERR_NONFINITE otherwise. */
+static int sf_model_checked_copy(const float *feats, float *out)
+{
+    if (!sf_model_all_finite(feats, SF_MODEL_N_FEATURES)) {
+        return SF_ERR_NONFINITE;
+    }
+    memcpy(out, feats, sizeof(float) * SF_MODEL_N_FEATURES);
+    return SF_OK;
+}
+
 /* Features of one window; returns a pointer into the state (N_FEATURES floats). */
 static const float *sf_model_run_features(const float *window)
 {
@@ -156,8 +167,7 @@ int sf_model_features(const float *window, float *features)
     if (!sf_model_all_finite(window, SF_MODEL_WINDOW_LENGTH * SF_MODEL_N_CHANNELS)) {
         return SF_ERR_NONFINITE;
     }
-    memcpy(features, sf_model_run_features(window), sizeof(float) * SF_MODEL_N_FEATURES);
-    return SF_OK;
+    return sf_model_checked_copy(sf_model_run_features(window), features);
 }
 
 int sf_model_classify(const float *features, float *scores)
@@ -199,6 +209,9 @@ int sf_model_infer(const float *window, float *features_or_null, float *scores_o
         return SF_ERR_NONFINITE;
     }
     feats = sf_model_run_features(window);
+    if (!sf_model_all_finite(feats, SF_MODEL_N_FEATURES)) {
+        return SF_ERR_NONFINITE;
+    }
     if (features_or_null != NULL) {
         memcpy(features_or_null, feats, sizeof(float) * SF_MODEL_N_FEATURES);
     }
@@ -233,6 +246,10 @@ static void sf_model_on_window(void)
     }
     const float *feats = sf_model_run_features(sf_model_state.win);
     sf_model_state.skipped = 0;
+    if (!sf_model_all_finite(feats, SF_MODEL_N_FEATURES)) { /* overflow inside a stage: no class either */
+        sf_model_state.last_label = SF_ERR_NONFINITE;
+        return;
+    }
     sf_model_state.last_label = sf_model_s2(feats, sf_model_state.last_scores);
     sf_model_run_post(sf_model_state.last_scores);
 }

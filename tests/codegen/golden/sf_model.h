@@ -28,7 +28,7 @@ extern const char *const sf_model_class_names[SF_MODEL_N_CLASSES];
 int sf_model_init(void);
 /* Errors are the negative sf_status codes of sf_common.h. Non-finite input: a window (or feature
  * vector) holding a NaN or +-Inf value gets SF_ERR_NONFINITE (-6), never a class, and its
- * outputs are not written. */
+ * outputs are not written; so does a finite window whose features overflow float32. */
 /* One window (WINDOW_LENGTH x N_CHANNELS interleaved) -> N_FEATURES features. 0 = ok. */
 int sf_model_features(const float *window, float *features);
 /* N_FEATURES features -> N_CLASSES scores; returns the class index (< 0: error). */

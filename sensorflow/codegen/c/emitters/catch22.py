@@ -42,7 +42,7 @@ def emit_catch22(stage, ctx) -> CFragment:
         code=[
             "uint32_t ch, j;",
             f"for (ch = 0; ch < {C}u; ch++) {{",
-            f"    (void)sf_catch22_f32(in + ch, {C}u, {L}u, 0x{mask:06x}u, {catch24}, {ctx.scratch('work')}, "
+            f"    (void)sf_catch22_f32(in + ch, {C}u, {ctx.n_valid or f'{L}u'}, 0x{mask:06x}u, {catch24}, {ctx.scratch('work')}, "
             f"{ctx.scratch('all')});",
             f"    for (j = 0; j < {k}u; j++)",
             f"        out[ch * {k}u + j] = {ctx.scratch('all')}[{ctx.sym('cols')}[j]];",

@@ -383,7 +383,7 @@ def emit_stats(stage, ctx) -> CFragment:
             "sf_stats_result_f32 m;",
             "uint32_t ch, k;",
             f"for (ch = 0; ch < {C}u; ch++) {{",
-            f"    sf_stats_compute_f32(in + ch, {C}u, {L}u, &m);",
+            f"    sf_stats_compute_f32(in + ch, {C}u, {ctx.n_valid or f'{L}u'}, &m);",
             f"    for (k = 0; k < {len(fns)}u; k++) out[ch * {len(fns)}u + k] = sf_stats_value_f32(&m, ids[k]);",
             "}",
         ],

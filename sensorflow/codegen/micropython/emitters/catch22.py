@@ -592,6 +592,6 @@ def emit_catch22(stage, ctx: MPContext) -> MPFragment:
         [
             f"o = {ctx.off}",
             f"for c in range({ctx.channels}):",
-            f"    o = _catch22({ctx.inp}, {ctx.n}, {ctx.channels}, c, {cols}, {ctx.out}, o)",
+            f"    o = _catch22({ctx.inp}, {ctx.n_valid or ctx.n}, {ctx.channels}, c, {cols}, {ctx.out}, o)",
         ]
     )

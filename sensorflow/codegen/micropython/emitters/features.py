@@ -17,7 +17,7 @@ def emit_stats(stage, ctx: MPContext) -> MPFragment:
     if is_fixed(stage):
         return emit_stats_q15(stage, ctx)
     codes = ctx.int_table("codes", [FUNCTIONS.index(f) for f in stage.params.functions])
-    return MPFragment([f"rt.stats({ctx.inp}, {ctx.n}, {ctx.channels}, {codes}, {ctx.out}, {ctx.off})"])
+    return MPFragment([f"rt.stats({ctx.inp}, {ctx.n_valid or ctx.n}, {ctx.channels}, {codes}, {ctx.out}, {ctx.off})"])
 
 
 @mp_emitter("scaler")

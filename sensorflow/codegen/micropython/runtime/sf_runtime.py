@@ -851,7 +851,7 @@ def refractory(s, nc, remaining, hold, per_class, out):
 
 def to_window(src, n, length, C, mode, dst):
     """One window of length frames from a recording of n >= 1 interleaved frames (window.pad;
-    mode 0 resample, 1 edge, 2 zero), as sensorflow.windowing.to_window / sf_to_window_f32:
+    mode 0 resample, 1 edge, 2 zero, 3 valid: zeros after the recording), as sensorflow.windowing.to_window / sf_to_window_f32:
     each operation rounded to float32 through an array('f'), so the bits equal the host's."""
     if n < 1:
         raise ValueError("to_window: the recording has no frames")
@@ -861,7 +861,7 @@ def to_window(src, n, length, C, mode, dst):
         for i in range(k):
             dst[i] = src[i]
         for i in range(k, length * C):
-            dst[i] = src[(n - 1) * C + i % C] if mode != 2 else 0.0  # resample of one frame: repeat it
+            dst[i] = src[(n - 1) * C + i % C] if mode < 2 else 0.0  # resample of one frame: repeat it
         return dst
     den = length - 1
     j = 0

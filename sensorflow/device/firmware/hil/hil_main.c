@@ -154,16 +154,26 @@ static void cmd_load(uint16_t seq, const uint8_t *body, uint32_t n)
     respond(HIL_MSG_LOAD | HIL_MSG_RESPONSE, seq, 4u);
 }
 
-/* Body: flags u8 (bit0: also run sf_model_infer and report whether it agrees).
+/* Body: flags u8 (bit0: also run sf_model_infer and report whether it agrees), then, for a
+ * window.pad: valid export only, n_valid u32 (the loaded window's valid frames: _features_n).
  * A window holding NaN/Inf is answered, not refused: label SF_ERR_NONFINITE, scores 0. */
 static void cmd_infer(uint16_t seq, const uint8_t *body, uint32_t n)
 {
+#ifdef SF_MODEL_PAD_VALID
+    const int n_valid = n == 5u ? (int)hil_get_u32(body + 1) : SF_MODEL_WINDOW_LENGTH;
+    if (n != 1u && n != 5u) {
+#else
     if (n != 1u) {
+#endif
         respond_error(HIL_MSG_INFER, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
         return;
     }
     port_counter_start();
+#ifdef SF_MODEL_PAD_VALID
+    int fstatus = sf_model_features_n(window_buf, n_valid, features_buf);
+#else
     int fstatus = sf_model_features(window_buf, features_buf);
+#endif
     uint64_t feat_count = port_counter_stop();
     uint64_t cls_count = 0u;
     int label = fstatus;
@@ -185,7 +195,11 @@ static void cmd_infer(uint16_t seq, const uint8_t *body, uint32_t n)
     }
     int32_t consistent = -1;
     if (body[0] & 1u) {
+#ifdef SF_MODEL_PAD_VALID
+        int label2 = sf_model_infer_n(window_buf, n_valid, check_features, check_scores);
+#else
         int label2 = sf_model_infer(window_buf, check_features, check_scores);
+#endif
         consistent = (label2 == label && (label < 0 || (memcmp(check_scores, scores_buf, sizeof scores_buf) == 0 &&
                                                         memcmp(check_features, features_buf, sizeof features_buf) == 0)))
                          ? 1
