@@ -208,7 +208,7 @@ def test_hil_reference_of_an_int8_export(conv, tmp_path):
     from sensorflow.hil.int8_reference import Int8Reference, reference_for
 
     m, _, Xte, _ = conv
-    pipe = SimpleNamespace(model=m, classes_=np.asarray(m.classes_), transform=lambda X: X)
+    pipe = SimpleNamespace(model=m, classes_=np.asarray(m.classes_), transform=lambda X, n_valid=None: X)
     assert reference_for(pipe, tmp_path) is pipe  # no export report: the float pipeline
     (tmp_path / "export_report.json").write_text(json.dumps({"stages": [{"type": "conv1d", "numeric": "float"}]}))
     assert reference_for(pipe, tmp_path) is pipe
@@ -229,7 +229,7 @@ def test_demo_scores_with_what_the_board_runs(conv):
     from sensorflow.hil.int8_reference import Int8Reference
 
     m, _, Xte, _ = conv
-    pipe = SimpleNamespace(model=m, classes_=np.asarray(m.classes_), transform=lambda X: X)
+    pipe = SimpleNamespace(model=m, classes_=np.asarray(m.classes_), transform=lambda X, n_valid=None: X)
     assert isinstance(model_path(pipe, "qemu-riscv32", "auto"), Int8Reference)
     assert model_path(pipe, "qemu-mps2-an386", "auto") is pipe
     assert model_path(pipe, "qemu-riscv32", "float") is pipe
