@@ -128,7 +128,7 @@ class MiniRocket(RateFree, Stage):
         """M4F instructions as the C export computes (measured, ``tests/features/minirocket_device_cost.py``).
         One channel, at most ``UNROLL_MAX`` features (straight-line C): per dilation the tap sums
         (22 a sample), per block of up to 12 features of a dilation 16, per feature 5 (shared
-        partial sums, one add, sign-bit count), about 90 B of flash a feature. Otherwise
+        partial sums, one add, sign-bit count); flash about 84 B a feature and 190 a pass. Otherwise
         sf_minirocket_f32: per dilation and channel the tap sums and 3 x (26 a sample), per
         convolution and channel 12, per feature 5."""
         L, C = self.input_spec_.length, self.input_spec_.n_channels
@@ -147,7 +147,7 @@ class MiniRocket(RateFree, Stage):
             blocks, n_dil_1 = int(np.sum(-(-per_dil // UNROLL_BLOCK))), n_dil
         if C == 1 and m <= UNROLL_MAX:
             ops = L * (10 + 22 * n_dil_1 + 16 * blocks + 5 * m)
-            return Cost(flash_bytes=90 * m + 60 * blocks + 1500, ram_bytes=4 * (3 * L + 16 * d_max), ops=int(ops))
+            return Cost(flash_bytes=84 * m + 190 * blocks + 2000, ram_bytes=4 * (3 * L + 16 * d_max), ops=int(ops))
         ops = n_dil * C * L * 26 + chans * L * 12 + m * (L * 5 + 50)
         flash = 12 * m + 2 * (int(np.size(self.combination_channels_)) if self.kernel_ is not None else chans)
         flash += 2 * (groups + 1) + 252 + 1700  # kernel table; sf_minirocket text: 1560 B at -O2 on the M4F
