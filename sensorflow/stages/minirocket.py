@@ -73,11 +73,16 @@ class MiniRocket(RateFree, Stage):
 
     @classmethod
     def examples(cls):
-        return [{"n_features": 168}, {"n_features": 840, "keep": 50}, {"n_features": 84, "max_dilations_per_kernel": 1}]
+        return [
+            {"n_features": 168},
+            {"n_features": 840, "keep": 50},
+            {"n_features": 84, "max_dilations_per_kernel": 1},
+            {"n_features": 252, "keep": 40, "random_state": 1},  # one channel: the C export's straight-line path
+        ]
 
     @classmethod
     def example_input(cls, params, rng):
-        n, L, C = 24, 64, 3
+        n, L, C = 24, 64, (1 if params.get("random_state") == 1 else 3)
         y = np.arange(n) % 2
         t = np.arange(L)[None, :, None]
         X = rng.standard_normal((n, L, C)) + np.sin(t * (0.2 + 0.3 * y[:, None, None]))
