@@ -47,6 +47,8 @@ from ..spec import Spec
 from .base import Stage, StageParams, Tags
 
 RANKING_ALPHAS = tuple(np.logspace(-3, 3, 10).tolist())  # aeon's MiniRocketClassifier ridge
+UNROLL_MAX = 4096  # one channel, at most this many features: the C export is straight-line code
+UNROLL_BLOCK = 12  # features the straight-line C counts in one pass over the window
 
 
 @register
@@ -71,11 +73,16 @@ class MiniRocket(RateFree, Stage):
 
     @classmethod
     def examples(cls):
-        return [{"n_features": 168}, {"n_features": 840, "keep": 50}, {"n_features": 84, "max_dilations_per_kernel": 1}]
+        return [
+            {"n_features": 168},
+            {"n_features": 840, "keep": 50},
+            {"n_features": 84, "max_dilations_per_kernel": 1},
+            {"n_features": 252, "keep": 40, "random_state": 1},  # one channel: the C export's straight-line path
+        ]
 
     @classmethod
     def example_input(cls, params, rng):
-        n, L, C = 24, 64, 3
+        n, L, C = 24, 64, (1 if params.get("random_state") == 1 else 3)
         y = np.arange(n) % 2
         t = np.arange(L)[None, :, None]
         X = rng.standard_normal((n, L, C)) + np.sin(t * (0.2 + 0.3 * y[:, None, None]))
@@ -123,19 +130,30 @@ class MiniRocket(RateFree, Stage):
         return mr.transform(X, self.learned_arrays()).astype(X.dtype, copy=False)
 
     def cost(self, board=None):
-        """As sf_minirocket.c computes, in M4F instructions measured: per dilation and channel the tap sums and 3 x (26
-        a sample), per convolution and channel 12, per feature 6 (compare, count)."""
+        """M4F instructions as the C export computes (measured, ``tests/features/minirocket_device_cost.py``).
+        One channel, at most ``UNROLL_MAX`` features (straight-line C): per dilation the tap sums
+        (22 a sample), per block of up to 12 features of a dilation 16, per feature 5 (shared
+        partial sums, one add, sign-bit count); flash about 84 B a feature and 190 a pass. Otherwise
+        sf_minirocket_f32: per dilation and channel the tap sums and 3 x (26 a sample), per
+        convolution and channel 12, per feature 5."""
         L, C = self.input_spec_.length, self.input_spec_.n_channels
         m = self._n_out()
         if self.kernel_ is None:  # before fit: one channel per combination, 4 biases per convolution
             n_dil, groups, chans, d_max = min(32, m // 84 or 1), max(1, m // 4), max(1, m // 4), (L - 1) // 8
+            n_dil_1 = min(32, 4 * int(np.log2(max(L - 1, 8) / 8)) + 1)  # the most a fit can give, about
+            blocks = m // UNROLL_BLOCK + n_dil_1
         else:
             n_dil, d_max = len(np.unique(self.dilation_)), int(np.max(self.dilation_))
             keys = np.stack([self.dilation_, self.kernel_, self.combination_])
             first = np.unique(keys, axis=1, return_index=True)[1]
             groups = len(first)
             chans = int(np.sum(np.diff(self.combination_offsets_)[self.combination_[first]]))
-        ops = n_dil * C * L * 26 + chans * L * 12 + m * L * 6
+            per_dil = np.unique(self.dilation_, return_counts=True)[1]
+            blocks, n_dil_1 = int(np.sum(-(-per_dil // UNROLL_BLOCK))), n_dil
+        if C == 1 and m <= UNROLL_MAX:
+            ops = L * (10 + 22 * n_dil_1 + 16 * blocks + 5 * m)
+            return Cost(flash_bytes=84 * m + 190 * blocks + 2000, ram_bytes=4 * (3 * L + 16 * d_max), ops=int(ops))
+        ops = n_dil * C * L * 26 + chans * L * 12 + m * (L * 5 + 50)
         flash = 12 * m + 2 * (int(np.size(self.combination_channels_)) if self.kernel_ is not None else chans)
         flash += 2 * (groups + 1) + 252 + 1700  # kernel table; sf_minirocket text: 1560 B at -O2 on the M4F
         return Cost(flash_bytes=int(flash), ram_bytes=4 * (L + C * (2 * L + 8 * d_max)), ops=int(ops))

@@ -205,3 +205,50 @@ def test_c_under_sanitizers(tmp_path):
     assert res.returncode == 0 and not res.stderr, res.stderr[:2000]
     got = np.array([int(w, 16) for w in res.stdout.split()], dtype=np.uint32).view(np.float32)
     np.testing.assert_array_equal(got.reshape(len(X), -1), mr.transform(X, learned))
+
+
+def _unrolled_c(stage, X, tmp_path) -> np.ndarray:
+    """Features of the export's straight-line C (one channel) for the fitted, bound stage, under ASan/UBSan."""
+    from sensorflow.codegen.c.emitters.minirocket import unrolled
+    from sensorflow.testing import ccompare
+
+    need_tools("cc")
+    assert unrolled(stage, X.shape[2])
+    return ccompare.run_stage(stage, X.reshape(len(X), -1), tmp_path)[1]
+
+
+def _bound(L, **params):
+    from sensorflow.spec import Spec
+
+    stage = MiniRocket(sample_rate=1.0, **params)
+    stage.bind(Spec.signal(L, 1, 1.0))
+    return stage
+
+
+@pytest.mark.parametrize("name", ["GunPoint", "ACSF1"])
+def test_unrolled_c_equals_reference_on_datasets(tmp_path, name):
+    pytest.importorskip("aeon")
+    X, y = load(name)
+    X = X[:16]
+    stage = _bound(X.shape[1], n_features=840, keep=150, random_state=5).fit(X, y[:16])
+    np.testing.assert_array_equal(_unrolled_c(stage, X, tmp_path), stage.transform(X))
+
+
+def test_unrolled_c_ties_and_signed_zero_bias(tmp_path):
+    """Integer windows tie with integer biases (strict >, as the reference), a -0.0 bias counts
+    as +0.0 does (sf_minirocket_above needs +0), and a pruned, scattered selection keeps the
+    stage's feature order."""
+    rng = np.random.default_rng(2)
+    X = rng.integers(-3, 4, size=(10, 60, 1)).astype(np.float32)
+    X[0] = 0.0  # every convolution value is zero: ties with the zero biases
+    stage = _bound(60, n_features=840, random_state=3).fit(X)
+    learned = stage.learned_arrays()
+    learned["bias_"] = np.round(learned["bias_"]).astype(np.float32)
+    learned["bias_"][::7] = np.float32(-0.0)
+    order = rng.permutation(len(learned["bias_"]))[:200]
+    stage.load_learned({**mr.subset(learned, order), "selected_": order})
+    ref = stage.transform(X)
+    np.testing.assert_array_equal(_unrolled_c(stage, X, tmp_path), ref)
+    np.testing.assert_array_equal(ref, mr.transform(X, learned)[:, order])
+    loose = {**learned, "bias_": np.nextafter(learned["bias_"], np.float32(-np.inf))}
+    assert np.any(mr.transform(X, loose)[:, order] > ref)  # the ties are real

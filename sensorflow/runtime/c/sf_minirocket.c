@@ -15,6 +15,25 @@ const uint8_t sf_minirocket_kernels[84][3] = {
     {4, 6, 7}, {4, 6, 8}, {4, 7, 8}, {5, 6, 7}, {5, 6, 8}, {5, 7, 8}, {6, 7, 8}
 };
 
+void sf_minirocket_alpha(const float *xp, uint32_t n, uint32_t d, float *alpha)
+{
+    const int32_t o = (int32_t)d;
+    uint32_t t;
+    for (t = 0; t < n; t++) {
+        const float *p = xp + t;
+        float v = -p[0];
+        v = v - p[-4 * o];
+        v = v - p[-3 * o];
+        v = v - p[-2 * o];
+        v = v - p[-o];
+        v = v - p[o];
+        v = v - p[2 * o];
+        v = v - p[3 * o];
+        v = v - p[4 * o];
+        alpha[t] = v;
+    }
+}
+
 /* For dilation d and every channel: pad[c] = 3 x of the channel with 4d zeros on each side
  * (n + 8d floats) and alpha[c][t] = -x[t] - x[t - 4d] - x[t - 3d] - x[t - 2d] - x[t - d] - x[t + d] - ...
  * - x[t + 4d] in that order. A tap outside the window subtracts +0.0f, which leaves the value as
@@ -23,7 +42,6 @@ const uint8_t sf_minirocket_kernels[84][3] = {
 static void dilation_setup(const float *window, uint32_t n, uint32_t n_channels, uint32_t d, float *alpha, float *pad)
 {
     const uint32_t h = 4u * d, w = n + 8u * d;
-    const int32_t o = (int32_t)d;
     uint32_t c, t;
     for (c = 0; c < n_channels; c++) {
         float *q = pad + c * w, *a = alpha + c * n;
@@ -34,19 +52,7 @@ static void dilation_setup(const float *window, uint32_t n, uint32_t n_channels,
         for (t = 0; t < n; t++) {
             q[h + t] = window[t * n_channels + c];
         }
-        for (t = 0; t < n; t++) {
-            const float *p = q + h + t;
-            float v = -p[0];
-            v = v - p[-4 * o];
-            v = v - p[-3 * o];
-            v = v - p[-2 * o];
-            v = v - p[-o];
-            v = v - p[o];
-            v = v - p[2 * o];
-            v = v - p[3 * o];
-            v = v - p[4 * o];
-            a[t] = v;
-        }
+        sf_minirocket_alpha(q + h, n, d, a);
         for (t = h; t < h + n; t++) {
             q[t] = (q[t] + q[t]) + q[t]; /* g = 3 x, as the reference's x + x + x */
         }
@@ -78,14 +84,15 @@ static uint32_t kernel_count(const float *alpha, const float *g, int32_t d, cons
 {
     const float *ga = g + ((int32_t)taps[0] - 4) * d, *gb = g + ((int32_t)taps[1] - 4) * d;
     const float *gc = g + ((int32_t)taps[2] - 4) * d;
+    const float b = bias + 0.0f; /* -0 -> +0, see sf_minirocket_above */
     uint32_t t, count = 0;
     if (!acc) {
         for (t = lo; t < hi; t++) {
-            count += (((alpha[t] + ga[t]) + gb[t]) + gc[t]) > bias;
+            count += sf_minirocket_above(b, ((alpha[t] + ga[t]) + gb[t]) + gc[t]);
         }
     } else {
         for (t = lo; t < hi; t++) {
-            count += (acc[t] + (((alpha[t] + ga[t]) + gb[t]) + gc[t])) > bias;
+            count += sf_minirocket_above(b, acc[t] + (((alpha[t] + ga[t]) + gb[t]) + gc[t]));
         }
     }
     return count;
@@ -167,9 +174,10 @@ int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
             for (g = f; g < end; g++) {
                 const sf_minirocket_feature *x = &features[g];
                 const uint32_t l0 = x->padding ? 0u : h, l1 = x->padding ? length : length - h;
+                const float b = x->bias + 0.0f;
                 uint32_t t, count = 0;
                 for (t = l0; t < l1; t++) {
-                    count += acc[t] > x->bias;
+                    count += sf_minirocket_above(b, acc[t]);
                 }
                 out[g] = (float)count / (float)(l1 - l0);
             }

@@ -50,6 +50,26 @@ typedef struct {
 /* The three +2 taps of each of the 84 kernels. */
 extern const uint8_t sf_minirocket_kernels[84][3];
 
+/* 1 when v > bias, else 0, as the sign bit of bias - v (three M4F instructions: vsub, vmov,
+ * add with shift; a compare costs six). Exact for a bias that is not -0.0f (pass bias + 0.0f,
+ * which turns -0 into +0 and changes nothing else): the difference of two floats is negative
+ * exactly when the first is below the second (a tiny difference is exact with subnormals and
+ * keeps its sign when flushed), and v == bias gives +0. A NaN v (only from a sum that
+ * overflowed: inf - inf) counts as not above, as the compare says, wherever the default NaN is
+ * positive (Arm, RISC-V); on x86 it is negative and such a v would count. */
+static inline uint32_t sf_minirocket_above(float bias, float v)
+{
+    const float diff = bias - v;
+    uint32_t u;
+    memcpy(&u, &diff, sizeof u);
+    return u >> 31;
+}
+
+/* alpha[t] = -x[t] - x[t - 4d] - x[t - 3d] - x[t - 2d] - x[t - d] - x[t + d] - ... - x[t + 4d]
+ * for t < n, in that order (the reference's), where xp[t] = x[t] and xp holds at least 4 d
+ * zeros before xp[0] and after xp[n - 1]. */
+void sf_minirocket_alpha(const float *xp, uint32_t n, uint32_t d, float *alpha);
+
 /* out[f] = PPV of entry f on window[t * n_channels + ch] (t < length), f < n_features.
  * Returns SF_OK, SF_ERR_NULL, or SF_ERR_ARG (kernel > 83, dilation 0, a channel index out of
  * range, length or n_channels above 65535, scratch_floats below SF_MINIROCKET_SCRATCH(length, n_channels, dilation), or a padding-0 entry whose

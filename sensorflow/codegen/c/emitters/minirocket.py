@@ -1,14 +1,19 @@
-"""C emitter of ``minirocket``: the kept (kernel, dilation, bias, combination) entries as one
-``sf_minirocket_feature`` table in the stage's feature order, computed by sf_minirocket_f32."""
+"""C emitter of ``minirocket``. One channel and at most ``UNROLL_MAX`` kept features: straight-line
+C with the kernels, dilations and biases as constants (:mod:`.minirocket_unrolled`, about half
+the instructions per feature on the M4F, ~40 B of flash a feature). Otherwise the kept
+(kernel, dilation, bias, combination) entries as one ``sf_minirocket_feature`` table in the
+stage's feature order, computed by sf_minirocket_f32. Both give the reference's features bit for bit."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ....errors import CodegenError
+from ....stages.minirocket import UNROLL_MAX
 from .. import cgen
 from ..fragment import CFragment, Field
 from ..registry import c_emitter
+from .minirocket_unrolled import ppv_function, work_floats
 
 
 def scratch_floats(length: int, n_channels: int, max_dilation: int) -> int:
@@ -32,6 +37,11 @@ def entry_table(name: str, stage) -> str:
     return f"static const sf_minirocket_feature {name}[{len(rows)}] = {{\n    {body}\n}};\n"
 
 
+def unrolled(stage, n_channels: int) -> bool:
+    """Whether the export generates straight-line C for this fitted stage."""
+    return n_channels == 1 and len(stage.bias_) <= UNROLL_MAX
+
+
 @c_emitter("minirocket")
 def emit_minirocket(stage, ctx) -> CFragment:
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
@@ -39,6 +49,16 @@ def emit_minirocket(stage, ctx) -> CFragment:
     d_max = int(np.max(stage.dilation_))
     if L > 65535 or C > 65535 or d_max > 65535 or len(stage.combination_channels_) > 65535:
         raise CodegenError("stage 'minirocket': window, channels or dilations above 65535 do not fit the C tables")
+    if unrolled(stage, C):
+        if any(not p and 8 * int(d) >= L for d, p in zip(stage.dilation_, stage.padding_)):
+            raise CodegenError("stage 'minirocket': a valid-part feature's dilation leaves no valid output; refit")
+        n_work = work_floats(L, d_max)
+        return CFragment(
+            runtime=["sf_minirocket"],
+            helpers=[ppv_function(ctx.sym("ppv"), stage, L)],
+            scratch=[Field("float", "work", n_work, "padded x, padded 3 x, alpha")],
+            code=[f"{ctx.sym('ppv')}(in, {ctx.scratch('work')}, out);"],
+        )
     n_scratch = scratch_floats(L, C, d_max)
     return CFragment(
         runtime=["sf_minirocket"],

@@ -19,16 +19,19 @@ KERNEL = '''def _minirocket(x, n, C, m, dil, taps, pad, bias, comb, offs, chans,
     """PPV of the m entries of window x (as sf_minirocket_f32), float32 at every step."""
     d_prev = -1
     key = None
+    for c in range(C):  # g = 3 x does not depend on the dilation: once per window
+        o = c * n
+        for t in range(n):
+            v = x[t * C + c]
+            g[o + t] = v + v
+            g[o + t] = g[o + t] + v
     for f in range(m):
         d = dil[f]
         if d != d_prev:
             for c in range(C):
                 o = c * n
                 for t in range(n):
-                    v = x[t * C + c]
-                    al[o + t] = -v
-                    g[o + t] = v + v
-                    g[o + t] = g[o + t] + v
+                    al[o + t] = -x[t * C + c]
                 for i in (0, 1, 2, 3, 5, 6, 7, 8):
                     s = (i - 4) * d
                     for t in range(max(0, -s), min(n, n - s)):
