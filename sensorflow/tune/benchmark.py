@@ -206,24 +206,34 @@ def featurise_seconds(n_windows: int, workers: int, per_chunk: int = 2) -> float
         return featurise(client, SYNTHETIC_CATCH22, src)["seconds"]
 
 
-def speedups(n_windows: int = 2_000, dataset: str = "JapaneseVowels", trials: int = 16) -> dict:
+def speedups(
+    n_windows: int = 2_000, dataset: str = "JapaneseVowels", trials: int = 16, parts=("featurise", "tune")
+) -> dict:
     """Wall time on 1 and on 2 local workers, in one run, for featurisation (catch22 on synthetic
-    windows, after a warm-up chunk per worker) and for tuning (search time: cluster start and trials)."""
+    windows, after a warm-up chunk per worker) and for tuning (search time: cluster start and
+    trials); ``parts`` limits it to one of the two. The load average is recorded before and after:
+    on a shared machine a ratio means little when other jobs hold the cores."""
+    import os
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        feat = {w: featurise_seconds(n_windows, w) for w in (1, 2)}
-    tune = {}
-    for w in (1, 2):
-        tune[w] = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0][
-            "tune_seconds"
-        ]
+    load_before = os.getloadavg()
+    feat, tune = {}, {}
+    if "featurise" in parts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            feat = {w: featurise_seconds(n_windows, w) for w in (1, 2)}
+    if "tune" in parts:
+        for w in (1, 2):
+            tune[w] = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0][
+                "tune_seconds"
+            ]
     return {
         "featurise_seconds": feat,
-        "featurise_speedup": feat[1] / feat[2],
+        "featurise_speedup": feat[1] / feat[2] if feat else None,
         "tune_seconds": tune,
-        "tune_speedup": tune[1] / tune[2],
+        "tune_speedup": tune[1] / tune[2] if tune else None,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "n_windows": n_windows,
         "featurise_pipeline": "catch22 (3 channels, 100 samples)",
         "dataset": dataset,

@@ -27,8 +27,12 @@ from . import budget as budget_mod
 _DATA: dict[str, object] = {}  # per worker process: loaded datasets by (dataset section, --data)
 
 
+def _data_key(pipe, data: str | None) -> str:
+    return json.dumps([pipe.config.dataset.model_dump(mode="json") if pipe.config.dataset else None, data])
+
+
 def _dataset(pipe, data: str | None):
-    key = json.dumps([pipe.config.dataset.model_dump(mode="json") if pipe.config.dataset else None, data])
+    key = _data_key(pipe, data)
     if key not in _DATA:
         _DATA.clear()  # one dataset per worker at a time
         _DATA[key] = pipe.load_data(data)
@@ -39,13 +43,13 @@ def evaluate(payload: dict) -> dict:
     """Score one trial. ``payload``: number, pipeline (mapping), board (mapping of a
     ``sensorflow.device.boards.Board``), budget (``Budget`` fields), data (path or None)."""
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.metrics import accuracy_score
 
     from .. import config as config_mod
     from ..datasets import cv_folds, holdout, window_groups
     from ..device.boards import Board
     from ..pipeline import Pipeline
-    from ..training import _head_length, fit_tail, head_features, model_targets, predict_tail
+    from ..training import _head_length, fit_tail, head_features
+    from . import crossval
 
     t0 = time.perf_counter()
     out = {
@@ -93,17 +97,27 @@ def evaluate(payload: dict) -> dict:
         train_idx, _ = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
         Xtr, ytr = w.X[train_idx], w.y[train_idx]
         groups = window_groups(ds, w, by)[train_idx]
-        H = head_features(pipe, Xtr)
+        data_key = json.dumps(
+            [
+                _data_key(pipe, payload.get("data")),
+                pipe.window_length,
+                pipe.hop,
+                pipe.pad,
+                by,
+                split and split.model_dump(mode="json"),
+            ],
+            default=str,
+        )
+        sh = crossval.shared_inputs(pipe, Xtr, data_key)
+        H = None if sh is not None else head_features(pipe, Xtr)
         folds = cv_folds(ytr, groups, cfg.train.cv_folds or 5, cfg.train.seed)
-        accs = []
+        accs = crossval.run_folds(payload["pipeline"], sh, H, ytr, folds)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            for tr, va in folds:
-                fold = Pipeline(cfg)
-                fit_tail(fold, H[tr], ytr[tr])
-                pred, _ = predict_tail(fold, H[va])
-                accs.append(accuracy_score(model_targets(fold, ytr[va]), pred))
-            fit_tail(pipe, H, ytr)  # the fitted model's own cost (trees: their real node count)
+            if sh is not None:  # the fitted model's own cost (trees: their real node count)
+                crossval.fit_shared(pipe, sh, np.arange(len(ytr)), ytr)
+            else:
+                fit_tail(pipe, H, ytr)
     except SensorflowError as exc:
         out["error"] = str(exc).splitlines()[0]
         out["pruned"] = "failed"
