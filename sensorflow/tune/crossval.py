@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CHUNK = 64  # windows per featurisation task (fixed: results do not depend on the worker count)
+CHUNK = 32  # windows per featurisation task (fixed: results do not depend on the worker count)
 CACHE_BYTES = 256 * 2**20  # per worker
-SPREAD_SECONDS = 0.05  # a first chunk faster than this: the rest is computed in place (task overhead)
+PROBE = 2  # windows timed first: when they take SPREAD_SECONDS or more, every chunk becomes a task
+SPREAD_SECONDS = 0.01
 _CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
@@ -87,21 +88,21 @@ def _fixed_columns(stage, params, spec, X: np.ndarray, key: str) -> np.ndarray:
     got = _cache_get(key)
     if got is not None:
         return got
-    t0 = time.perf_counter()
-    first = stage.transform(X[:CHUNK])
-    parts = [first.reshape(len(first), -1)]
-    starts = list(range(CHUNK, len(X), CHUNK))
-    if starts and time.perf_counter() - t0 > SPREAD_SECONDS and _in_worker():
+    starts = list(range(0, len(X), CHUNK))
+    spread = len(starts) > 1 and _in_worker()
+    if spread:  # a probe of a few windows: cheap stages (stats) are not worth a task per chunk
+        t0 = time.perf_counter()
+        stage.transform(X[:PROBE])
+        spread = time.perf_counter() - t0 >= SPREAD_SECONDS
+    if spread:
         from distributed import worker_client
 
         with worker_client() as c:
             futs = [c.submit(_stage_rows, params, spec, X[s : s + CHUNK], pure=False, priority=10) for s in starts]
-            parts += c.gather(futs)
+            parts = c.gather(futs)
     else:
-        for s in starts:
-            o = stage.transform(X[s : s + CHUNK])
-            parts.append(o.reshape(len(o), -1))
-    out = np.concatenate(parts)
+        parts = [stage.transform(X[s : s + CHUNK]) for s in starts]
+    out = np.concatenate([p.reshape(len(p), -1) for p in parts])
     _cache_put(key, out)
     return out
 
@@ -162,36 +163,45 @@ def fit_shared(pipe, sh: Shared, idx, y) -> None:
     pipe.rebind()
 
 
-def predict_shared(pipe, sh: Shared, idx) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, class scores) of a fitted ``pipe`` for rows ``idx``."""
-    feats = _tail(pipe, sh, idx)
-    return pipe.model.predict(feats), pipe.model.transform(feats)
+def _predict(model, feats: np.ndarray, int8: bool) -> np.ndarray:
+    """The model's labels, from its int8 network (as ``sf_q8_dense`` computes on the device) when
+    ``int8``, else from the float model."""
+    if not int8:
+        return model.predict(feats)
+    from ..stages.models.int8 import quantize
+
+    Xq = model.check_input(np.asarray(feats, dtype=np.float32))
+    return np.asarray(model.classes_)[quantize(model).predict_index(Xq)]
 
 
-def _fold(cfg_dict: dict, sh, H, y, tr, va):
-    """One fold: fit on ``tr``, predict ``va``; (encoded truth, predictions)."""
+def _fold(cfg_dict: dict, sh, H, y, tr, va, int8: bool = False):
+    """One fold: fit on ``tr``, predict ``va`` (with the int8 model when ``int8``); (encoded
+    truth, predictions)."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
 
     from .. import config as config_mod
+    from ..graph import run_steps
     from ..pipeline import Pipeline
-    from ..training import fit_tail, model_targets, predict_tail
+    from ..training import _head_length, fit_tail, model_targets
 
     fold = Pipeline(config_mod.validate(cfg_dict, {}, "<trial>"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if sh is not None:
             fit_shared(fold, sh, tr, y[tr])
-            pred, _ = predict_shared(fold, sh, va)
+            feats = _tail(fold, sh, va)
         else:
             fit_tail(fold, H[tr], y[tr])
-            pred, _ = predict_tail(fold, H[va])
+            feats = run_steps(fold.steps[_head_length(fold) :], H[va])
+        pred = _predict(fold.model, feats, int8)
     return model_targets(fold, y[va]), pred
 
 
-def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds) -> list[float]:
-    """Accuracy of each fold, the folds as Dask tasks when on a worker (in place otherwise)."""
+def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False) -> list[float]:
+    """Accuracy of each fold, the folds as Dask tasks when on a worker (in place otherwise);
+    ``int8``: the model's labels come from its int8 network (its integer path on the device)."""
     from sklearn.metrics import accuracy_score
 
     if len(folds) > 1 and _in_worker():
@@ -199,8 +209,10 @@ def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds) -> list[float]:
 
         with worker_client() as c:
             [sh_f, H_f, y_f] = c.scatter([sh, H, y], hash=False)
-            futs = [c.submit(_fold, cfg_dict, sh_f, H_f, y_f, tr, va, pure=False, priority=10) for tr, va in folds]
+            futs = [
+                c.submit(_fold, cfg_dict, sh_f, H_f, y_f, tr, va, int8, pure=False, priority=10) for tr, va in folds
+            ]
             got = c.gather(futs)
     else:
-        got = [_fold(cfg_dict, sh, H, y, tr, va) for tr, va in folds]
+        got = [_fold(cfg_dict, sh, H, y, tr, va, int8) for tr, va in folds]
     return [float(accuracy_score(t, p)) for t, p in got]
