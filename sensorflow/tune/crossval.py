@@ -5,7 +5,7 @@
   (:data:`_CACHE`, bounded in bytes) keyed by the dataset, the window and the stage, so later
   trials that use the same stage on the same windows reuse them.
 - When the trial runs on a Dask worker, those features are computed in chunks of
-  :data:`CHUNK` windows and the folds run as separate tasks (``distributed.worker_client``):
+  :data:`CHUNK` or more windows and the folds run as separate tasks (``distributed.worker_client``):
   a long trial (catch22 on 12 channels, a 9,996-feature MiniRocket) is spread over every
   worker instead of holding one while the others wait for the end of the batch.
 
@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CHUNK = 32  # windows per featurisation task (fixed: results do not depend on the worker count)
+CHUNK = 16  # least windows per featurisation task; at most MAX_CHUNKS tasks per stage (both fixed:
+MAX_CHUNKS = 64  # the chunks depend on the number of windows only, never on the worker count)
 CACHE_BYTES = 256 * 2**20  # per worker
 PROBE = 2  # windows timed first: when they take SPREAD_SECONDS or more, every chunk becomes a task
 SPREAD_SECONDS = 0.01
@@ -88,7 +89,8 @@ def _fixed_columns(stage, params, spec, X: np.ndarray, key: str) -> np.ndarray:
     got = _cache_get(key)
     if got is not None:
         return got
-    starts = list(range(0, len(X), CHUNK))
+    size = max(CHUNK, -(-len(X) // MAX_CHUNKS))
+    starts = list(range(0, len(X), size))
     spread = len(starts) > 1 and _in_worker()
     if spread:  # a probe of a few windows: cheap stages (stats) are not worth a task per chunk
         t0 = time.perf_counter()
@@ -98,10 +100,10 @@ def _fixed_columns(stage, params, spec, X: np.ndarray, key: str) -> np.ndarray:
         from distributed import worker_client
 
         with worker_client() as c:
-            futs = [c.submit(_stage_rows, params, spec, X[s : s + CHUNK], pure=False, priority=10) for s in starts]
+            futs = [c.submit(_stage_rows, params, spec, X[s : s + size], pure=False, priority=10) for s in starts]
             parts = c.gather(futs)
     else:
-        parts = [stage.transform(X[s : s + CHUNK]) for s in starts]
+        parts = [stage.transform(X[s : s + size]) for s in starts]
     out = np.concatenate([p.reshape(len(p), -1) for p in parts])
     _cache_put(key, out)
     return out

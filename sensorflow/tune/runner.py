@@ -243,14 +243,14 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
                 )
         except KeyboardInterrupt:
             interrupted = True
-    search_s = time.perf_counter() - t0
+        search_s = time.perf_counter() - t0  # before the cluster closes (its shutdown is not search)
     trials = [results[k] for k in sorted(results)]
     report.write_trials(out / "trials.jsonl", trials)
     if interrupted:
         note(f"tune: interrupted after {len(trials)} trials; the study is in {out}; continue with --resume")
         raise KeyboardInterrupt
     result = finish(space, board, budget, trials, out, opts, note, progress, n_workers, where, t0)
-    result["search_seconds"] = search_s  # cluster start and the trials, before the front is trained and measured
+    result["search_seconds"] = search_s  # cluster start, the trials and the tie-break; not the front's training
     return result
 
 
