@@ -16,6 +16,7 @@ output for a window depends only on that window and the stage's fitted state).""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ CACHE_BYTES = 256 * 2**20  # per worker
 PROBE = 2  # windows timed first: when they take SPREAD_SECONDS or more, every chunk becomes a task
 SPREAD_SECONDS = 0.01
 _CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+_LOCK = threading.Lock()  # a trial waiting on its chunks (seceded) lets another run in this process
 
 
 @dataclass
@@ -62,16 +64,18 @@ def _in_worker() -> bool:
 
 
 def _cache_get(key: str):
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
     return None
 
 
 def _cache_put(key: str, value: np.ndarray) -> None:
-    _CACHE[key] = value
-    while len(_CACHE) > 1 and sum(v.nbytes for v in _CACHE.values()) > CACHE_BYTES:
-        _CACHE.popitem(last=False)
+    with _LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > 1 and sum(v.nbytes for v in _CACHE.values()) > CACHE_BYTES:
+            _CACHE.popitem(last=False)
 
 
 def _stage_rows(params, spec, X: np.ndarray) -> np.ndarray:
