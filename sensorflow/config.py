@@ -173,6 +173,9 @@ class ExportTarget(_Section):
 
 class ExportConfig(_Section):
     prefix: str = Field("sf_model", pattern=r"^[a-z_][a-z0-9_]*$")
+    numeric: Literal["auto", "float", "int8"] = Field(
+        "auto", description="numeric path of the generated code (export --numeric overrides; sensorflow tune sets it)"
+    )
     targets: list[ExportTarget] = Field(default_factory=list)
 
 

@@ -172,6 +172,13 @@ def _speed_table(s: dict) -> Table:
     f, u = s["featurise_seconds"], s["tune_seconds"]
     feat = f"featurise {s['n_windows']:,} windows: {s.get('featurise_pipeline', 'synthetic')}"
     t.rows.append([feat, round(f["1"], 1), round(f["2"], 1), round(s["featurise_speedup"], 2)])
-    tune = f"tune {s.get('dataset', 'BasicMotions')}, {s['trials']} trials (cluster start + trials)"
+    tune = f"tune {s.get('dataset', 'BasicMotions')}, {s['trials']} trials (cluster start + trials + tie-break)"
     t.rows.append([tune, round(u["1"], 1), round(u["2"], 1), round(s["tune_speedup"], 2)])
+    if s.get("cpu_control_speedup"):  # how much of the second core other jobs left (2.0: all of it)
+        before, after = s["cpu_control_speedup"]
+        load = s.get("load_average_before", [float("nan")])[0]
+        t.notes.append(
+            f"CPU control (2 processes over 1 on a pure-Python loop): {before:.2f}x before, {after:.2f}x after; "
+            f"load average {load:.1f} before. A workers' speed-up cannot exceed what the machine leaves."
+        )
     return t

@@ -24,9 +24,9 @@ def add_arguments(p):
     p.add_argument(
         "--numeric",
         choices=["auto", "float", "int8"],
-        default="auto",
+        default=None,
         help="numeric path: auto = integer where a stage has one on boards without an FPU (board 'fpu: none'), "
-        "float elsewhere; float; int8 = every integer path there is (default: auto)",
+        "float elsewhere; float; int8 = every integer path there is (default: the pipeline's export.numeric, auto)",
     )
 
 
@@ -52,6 +52,7 @@ def run(args, out) -> int:
 
 
 def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> int:
+    args.numeric = args.numeric or pipeline.config.export.numeric
     if args.lang == "micropython":
         try:
             mod = import_module("sensorflow.codegen.micropython")

@@ -206,24 +206,60 @@ def featurise_seconds(n_windows: int, workers: int, per_chunk: int = 2) -> float
         return featurise(client, SYNTHETIC_CATCH22, src)["seconds"]
 
 
-def speedups(n_windows: int = 2_000, dataset: str = "JapaneseVowels", trials: int = 16) -> dict:
+def _spin(n: int) -> float:
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i * i % 7
+    return time.perf_counter() - t0
+
+
+def cpu_control(n: int = 20_000_000) -> float:
+    """The speed-up two processes get over one on this machine now: the same pure-Python loop
+    once alone, then twice at the same time in two processes (2 x alone / together). On an idle
+    2-core machine about 2.0; other jobs on the cores lower it, and a measured speed-up of
+    workers cannot exceed it."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as ex:
+        list(ex.map(_spin, [1000, 1000]))  # both processes started
+        alone = ex.submit(_spin, n).result()
+        t0 = time.perf_counter()
+        list(ex.map(_spin, [n, n]))
+        together = time.perf_counter() - t0
+    return 2 * alone / together
+
+
+def speedups(
+    n_windows: int = 2_000, dataset: str = "JapaneseVowels", trials: int = 16, parts=("featurise", "tune")
+) -> dict:
     """Wall time on 1 and on 2 local workers, in one run, for featurisation (catch22 on synthetic
-    windows, after a warm-up chunk per worker) and for tuning (search time: cluster start and trials)."""
+    windows, after a warm-up chunk per worker) and for tuning (search time: cluster start, trials
+    and tie-break, the cluster's shutdown excluded); ``parts`` limits it to one of the two. The load average is recorded before and after:
+    on a shared machine a ratio means little when other jobs hold the cores."""
+    import os
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        feat = {w: featurise_seconds(n_windows, w) for w in (1, 2)}
-    tune = {}
-    for w in (1, 2):
-        tune[w] = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0][
-            "tune_seconds"
-        ]
+    load_before = os.getloadavg()
+    control_before = cpu_control()
+    feat, tune = {}, {}
+    if "featurise" in parts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            feat = {w: featurise_seconds(n_windows, w) for w in (1, 2)}
+    if "tune" in parts:
+        for w in (1, 2):
+            tune[w] = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0][
+                "tune_seconds"
+            ]
     return {
         "featurise_seconds": feat,
-        "featurise_speedup": feat[1] / feat[2],
+        "featurise_speedup": feat[1] / feat[2] if feat else None,
         "tune_seconds": tune,
-        "tune_speedup": tune[1] / tune[2],
+        "tune_speedup": tune[1] / tune[2] if tune else None,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "cpu_control_speedup": [control_before, cpu_control()],  # 2 processes over 1, before and after
         "n_windows": n_windows,
         "featurise_pipeline": "catch22 (3 channels, 100 samples)",
         "dataset": dataset,

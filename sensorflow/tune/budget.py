@@ -58,20 +58,39 @@ def budget_for(board, flash_kb: float | None = None, ram_kb: float | None = None
     return Budget(flash, ram, instr, "; ".join(where))
 
 
-def ops_to_instructions(ops: float, board) -> float:
-    return float(ops) * (1.0 if getattr(board, "fpu", "single") != "none" else SOFT_FLOAT_FACTOR)
+def ops_to_instructions(ops: float, board, integer: bool = False) -> float:
+    """Instructions for ``ops`` counted operations: one each with an FPU or on an integer path
+    (``integer``), :data:`SOFT_FLOAT_FACTOR` each in software floating point."""
+    soft = getattr(board, "fpu", "single") == "none" and not integer
+    return float(ops) * (SOFT_FLOAT_FACTOR if soft else 1.0)
 
 
-def estimate(stages, board, window_bytes: int = 0) -> dict:
+def integer_path(stage, board, numeric: str = "auto") -> bool:
+    """Does ``stage``'s generated code take its integer path on ``board`` under ``export.numeric``
+    (as ``sensorflow.codegen.numeric`` decides at export; q15 fixed-point stages always do)?"""
+    from ..codegen.numeric import integer_for
+    from ..stages.fixed_point import is_fixed
+
+    return is_fixed(stage) or integer_for(stage.name, numeric, getattr(board, "fpu", "single"), stage)
+
+
+def estimate(stages, board, window_bytes: int = 0, numeric: str = "auto") -> dict:
     """Summed cost of bound (and, for models, fitted) stages on ``board``, plus the runtime
-    allowance and the input window buffer (``window_bytes``: length x channels x 4 in RAM)."""
-    flash, ram, ops = RUNTIME_FLASH, RUNTIME_RAM + int(window_bytes), 0
+    allowance and the input window buffer (``window_bytes``: length x channels x 4 in RAM).
+    A stage on its integer path (``numeric``, as the export decides) costs its int8 tables
+    (``int8_cost``) and counts its operations as integer instructions."""
+    from ..stages.models.int8_conv import int8_cost
+
+    flash, ram, instructions = RUNTIME_FLASH, RUNTIME_RAM + int(window_bytes), 0.0
     for s in stages:
         c = s.cost(board)
+        integer = integer_path(s, board, numeric)
+        if integer:
+            c = int8_cost(s, c)
         flash += c.flash_bytes
         ram += c.ram_bytes
-        ops += c.ops
-    return {"flash_bytes": int(flash), "ram_bytes": int(ram), "instructions": ops_to_instructions(ops, board)}
+        instructions += ops_to_instructions(c.ops, board, integer)
+    return {"flash_bytes": int(flash), "ram_bytes": int(ram), "instructions": instructions}
 
 
 def model_bound(stage_dict: dict, n_features: int, n_classes: int, n_train: int) -> dict:

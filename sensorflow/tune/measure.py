@@ -39,7 +39,9 @@ def measure_pipeline(artifact_dir, board) -> dict:
         return {"measured": False, "reason": f"{artifact_dir}: no test windows to run"}
     try:
         with tempfile.TemporaryDirectory(prefix="sf-tune-measure-") as work:
-            m = measure.measure_pipeline(pipe, np.asarray(X, dtype=np.float32), target, Path(work))
+            m = measure.measure_pipeline(
+                pipe, np.asarray(X, dtype=np.float32), target, Path(work), numeric=pipe.config.export.numeric
+            )
     except (SensorflowError, OSError) as exc:
         return {"measured": False, "reason": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
     return {

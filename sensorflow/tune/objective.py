@@ -22,13 +22,18 @@ import warnings
 import numpy as np
 
 from ..errors import SensorflowError
+from ..stages.models.int8 import STAGES as INT8_STAGES
 from . import budget as budget_mod
 
 _DATA: dict[str, object] = {}  # per worker process: loaded datasets by (dataset section, --data)
 
 
+def _data_key(pipe, data: str | None) -> str:
+    return json.dumps([pipe.config.dataset.model_dump(mode="json") if pipe.config.dataset else None, data])
+
+
 def _dataset(pipe, data: str | None):
-    key = json.dumps([pipe.config.dataset.model_dump(mode="json") if pipe.config.dataset else None, data])
+    key = _data_key(pipe, data)
     if key not in _DATA:
         _DATA.clear()  # one dataset per worker at a time
         _DATA[key] = pipe.load_data(data)
@@ -37,15 +42,17 @@ def _dataset(pipe, data: str | None):
 
 def evaluate(payload: dict) -> dict:
     """Score one trial. ``payload``: number, pipeline (mapping), board (mapping of a
-    ``sensorflow.device.boards.Board``), budget (``Budget`` fields), data (path or None)."""
+    ``sensorflow.device.boards.Board``), budget (``Budget`` fields), data (path or None);
+    ``cv_repeats`` R > 1 adds ``accuracy_rcv``, the mean over the folds of R cross-validations
+    (fold seeds ``train.seed`` .. ``train.seed + R - 1``; the first is ``accuracy_cv``'s)."""
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.metrics import accuracy_score
 
     from .. import config as config_mod
     from ..datasets import cv_folds, holdout, window_groups
     from ..device.boards import Board
     from ..pipeline import Pipeline
-    from ..training import _head_length, fit_tail, head_features, model_targets, predict_tail
+    from ..training import _head_length, fit_tail, head_features
+    from . import crossval
 
     t0 = time.perf_counter()
     out = {
@@ -68,7 +75,8 @@ def evaluate(payload: dict) -> dict:
     k = _head_length(pipe)
     head_stages = [s for step in pipe.steps[:k] for s in step.stages]
     window_bytes = 4 * pipe.window_length * pipe.input_spec.n_channels  # the float32 window the device keeps
-    head = budget_mod.estimate(head_stages, board, window_bytes)
+    numeric = cfg.export.numeric
+    head = budget_mod.estimate(head_stages, board, window_bytes, numeric)
     ds = _dataset(pipe, payload.get("data"))
     by = cfg.dataset.split.by if cfg.dataset else "group"
     split = cfg.dataset.split if cfg.dataset else None
@@ -82,7 +90,8 @@ def evaluate(payload: dict) -> dict:
     est = {
         "flash_bytes": head["flash_bytes"] + bound["flash_bytes"],
         "ram_bytes": head["ram_bytes"] + bound["ram_bytes"],
-        "instructions": head["instructions"] + budget_mod.ops_to_instructions(bound["ops"], board),
+        "instructions": head["instructions"]
+        + budget_mod.ops_to_instructions(bound["ops"], board, _model_integer(model_dict.get("type"), numeric, board)),
     }
     out.update(est)
     if not budget.fits(est["flash_bytes"], est["ram_bytes"], est["instructions"]):
@@ -93,25 +102,42 @@ def evaluate(payload: dict) -> dict:
         train_idx, _ = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
         Xtr, ytr = w.X[train_idx], w.y[train_idx]
         groups = window_groups(ds, w, by)[train_idx]
-        H = head_features(pipe, Xtr)
-        folds = cv_folds(ytr, groups, cfg.train.cv_folds or 5, cfg.train.seed)
-        accs = []
+        data_key = json.dumps(
+            [
+                _data_key(pipe, payload.get("data")),
+                pipe.window_length,
+                pipe.hop,
+                pipe.pad,
+                by,
+                split and split.model_dump(mode="json"),
+            ],
+            default=str,
+        )
+        sh = crossval.shared_inputs(pipe, Xtr, data_key)
+        H = None if sh is not None else head_features(pipe, Xtr)
+        repeats = int(payload.get("cv_repeats", 1))  # > 1: the tie-break's repeated CV (runner.break_ties)
+        by_seed = [cv_folds(ytr, groups, cfg.train.cv_folds or 5, cfg.train.seed + r) for r in range(repeats)]
+        int8 = model_dict.get("type") in INT8_STAGES and _model_integer(model_dict.get("type"), numeric, board)
+        all_accs = crossval.run_folds(
+            payload["pipeline"], sh, H, ytr, [f for folds in by_seed for f in folds], int8=int8
+        )
+        accs = all_accs[: len(by_seed[0])]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            for tr, va in folds:
-                fold = Pipeline(cfg)
-                fit_tail(fold, H[tr], ytr[tr])
-                pred, _ = predict_tail(fold, H[va])
-                accs.append(accuracy_score(model_targets(fold, ytr[va]), pred))
-            fit_tail(pipe, H, ytr)  # the fitted model's own cost (trees: their real node count)
+            if sh is not None:  # the fitted model's own cost (trees: their real node count)
+                crossval.fit_shared(pipe, sh, np.arange(len(ytr)), ytr)
+            else:
+                fit_tail(pipe, H, ytr)
     except SensorflowError as exc:
         out["error"] = str(exc).splitlines()[0]
         out["pruned"] = "failed"
         return _done(out, t0)
-    fitted = budget_mod.estimate([s for s in pipe.stages if s.tags.role != "post"], board, window_bytes)
+    fitted = budget_mod.estimate([s for s in pipe.stages if s.tags.role != "post"], board, window_bytes, numeric)
     out.update(fitted)
     out["accuracy_cv"] = float(np.mean(accs)) if accs else 0.0
     out["cv_folds"] = len(accs)
+    if repeats > 1:
+        out["accuracy_rcv"] = float(np.mean(all_accs)) if all_accs else 0.0
     out["score"] = out["accuracy_cv"]
     dev = [s for s in ds.streams if s.part == "dev"]
     if pipe.post_stages() and dev:
@@ -125,6 +151,13 @@ def evaluate(payload: dict) -> dict:
     if not out["feasible"]:
         out["pruned"] = "fitted cost over budget"
     return _done(out, t0)
+
+
+def _model_integer(stage_type: str | None, numeric: str, board) -> bool:
+    """Will the model take its integer path on ``board`` (``export.numeric``)?"""
+    from ..codegen.numeric import integer_for
+
+    return bool(stage_type) and integer_for(stage_type, numeric, board.fpu)
 
 
 def event_score(recall: float | None, false_accepts_per_hour: float | None, limit: float) -> float:

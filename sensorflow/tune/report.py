@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 POINT_FIELDS = ["accuracy_cv", "accuracy_test", "flash_bytes", "ram_bytes", "instructions_per_inference", "measured"]
-EXTRA_FIELDS = ["within_budget", "score"]  # costs inside the budget; the objective ranked by
+EXTRA_FIELDS = ["within_budget", "score", "tiebreak"]  # costs inside the budget; the objective ranked by; its tie-break
 
 
 def score(t: dict) -> float:
@@ -17,6 +17,32 @@ def score(t: dict) -> float:
     detector's dev-stream recall at the false-accept limit); trials stored before scores existed
     carry only ``accuracy_cv``."""
     return float(t.get("score", t["accuracy_cv"]))
+
+
+def rank(t: dict) -> tuple[float, float]:
+    """What the accuracy axis compares: the score, then (among trials tied at the top score) the
+    ``tiebreak``, the accuracy over repeated cross-validations (``runner.break_ties``)."""
+    tb = t.get("tiebreak")
+    return score(t), float("-inf") if tb is None else float(tb)
+
+
+def tied_top(trials: list[dict], tol: float = 1e-9) -> list[int]:
+    """Numbers of the feasible classifier trials (not detectors) whose score equals the best."""
+    ok = [t for t in trials if t.get("feasible") and not t.get("events_dev")]
+    if not ok:
+        return []
+    top = max(score(t) for t in ok)
+    return sorted(t["number"] for t in ok if score(t) >= top - tol)
+
+
+def best_point(points: list[dict]) -> dict | None:
+    """The front point ``best.yaml`` holds: highest :func:`rank` (score, then tie-break), then
+    the least flash, the fewest instructions, the lowest trial number."""
+    return max(
+        points,
+        key=lambda p: (*rank(p), -p["flash_bytes"], -p["instructions_per_inference"], -p["trial"]),
+        default=None,
+    )
 
 
 def score_text(t: dict) -> str:
@@ -29,21 +55,24 @@ def score_text(t: dict) -> str:
 
 def pareto(trials: list[dict]) -> list[dict]:
     """Non-dominated feasible trials (one per distinct objective triple, the lowest number),
-    ordered by score (high first), then flash, instructions, number."""
+    ordered by score (high first), then flash, instructions, number. Accuracy compares as
+    :func:`rank` (score, then the tie-break), so a trial tied at the top score but better on
+    repeated cross-validation stays on the front beside a cheaper one."""
     pts = [t for t in trials if t.get("feasible")]
 
     def key(t):
-        return (-score(t), t["flash_bytes"], t["instructions"], t["number"])
+        r = rank(t)
+        return (-r[0], -r[1], t["flash_bytes"], t["instructions"], t["number"])
 
     def dominates(a, b):
-        ge = score(a) >= score(b) and a["flash_bytes"] <= b["flash_bytes"]
+        ge = rank(a) >= rank(b) and a["flash_bytes"] <= b["flash_bytes"]
         ge = ge and a["instructions"] <= b["instructions"]
-        gt = score(a) > score(b) or a["flash_bytes"] < b["flash_bytes"]
+        gt = rank(a) > rank(b) or a["flash_bytes"] < b["flash_bytes"]
         return ge and (gt or a["instructions"] < b["instructions"])
 
     front, seen = [], set()
     for t in sorted(pts, key=key):
-        triple = (score(t), t["flash_bytes"], t["instructions"])
+        triple = (rank(t), t["flash_bytes"], t["instructions"])
         if triple in seen or any(dominates(o, t) for o in pts):
             continue
         seen.add(triple)
@@ -134,7 +163,7 @@ def table(points: list[dict], best_trial: int | None):
     for p in points:
         t.add_row(
             f"{p['trial']}{' *' if p['trial'] == best_trial else ''}",
-            f"{p['accuracy_cv']:.3f}",
+            f"{p['accuracy_cv']:.3f}" + (f" (rep. {p['tiebreak']:.3f})" if p.get("tiebreak") is not None else ""),
             f"{p['accuracy_test']:.3f}",
             f"{p['flash_bytes'] / 1024:.1f} KB",
             f"{p['ram_bytes'] / 1024:.1f} KB",

@@ -26,6 +26,7 @@ from .space import Space, load_space
 
 STUDY = "sensorflow-tune"
 RETRIES = 3
+TIE_REPEATS = 5  # cross-validations (fold seeds) that break a tie at the top score
 
 
 @dataclass
@@ -125,7 +126,8 @@ def _has_post(space: Space) -> bool:
 
 def _summary(pipeline: dict) -> str:
     w = pipeline["window"].get("length", pipeline["window"])
-    return f"w{w}: " + " + ".join(s["type"] for s in pipeline["stages"])
+    numeric = (pipeline.get("export") or {}).get("numeric")
+    return f"w{w}: " + " + ".join(s["type"] for s in pipeline["stages"]) + (f" [{numeric}]" if numeric else "")
 
 
 class Progress:
@@ -233,17 +235,56 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
                 _run_batch(client, study, space, batch, board_dict, budget, opts, results, prog, evaluate)
                 if opts.stop_after is not None and len(results) >= opts.stop_after:
                     raise KeyboardInterrupt
+            tied = break_ties(client, results, board_dict, budget, opts, space, evaluate)
+            if tied:
+                note(
+                    f"tune: {len(tied)} trials tie at the top cross-validated score; broken by the accuracy of "
+                    f"{TIE_REPEATS} repeated cross-validations (training data only)"
+                )
         except KeyboardInterrupt:
             interrupted = True
-    search_s = time.perf_counter() - t0
+        search_s = time.perf_counter() - t0  # before the cluster closes (its shutdown is not search)
     trials = [results[k] for k in sorted(results)]
     report.write_trials(out / "trials.jsonl", trials)
     if interrupted:
         note(f"tune: interrupted after {len(trials)} trials; the study is in {out}; continue with --resume")
         raise KeyboardInterrupt
     result = finish(space, board, budget, trials, out, opts, note, progress, n_workers, where, t0)
-    result["search_seconds"] = search_s  # cluster start and the trials, before the front is trained and measured
+    result["search_seconds"] = search_s  # cluster start, the trials and the tie-break; not the front's training
     return result
+
+
+def _payload(number: int, pipeline: dict, board_dict: dict, budget, opts, space: Space) -> dict:
+    return {
+        "number": number,
+        "pipeline": pipeline,
+        "board": board_dict,
+        "budget": budget.to_dict(),
+        "data": opts.data,
+        "max_false_accepts_per_hour": space.spec.max_false_accepts_per_hour,
+    }
+
+
+def break_ties(client, results: dict[int, dict], board_dict, budget, opts, space: Space, evaluate) -> list[int]:
+    """Feasible classifier trials tied at the top score get ``tiebreak``: their accuracy over
+    :data:`TIE_REPEATS` repetitions of the cross-validation with other fold seeds (training data
+    only), computed on Dask; returns the tied trial numbers (none when the top is not tied)."""
+    tied = report.tied_top(list(results.values()))
+    if len(tied) < 2:
+        return []
+    futures = {
+        n: client.submit(
+            evaluate,
+            {**_payload(n, results[n]["pipeline"], board_dict, budget, opts, space), "cv_repeats": TIE_REPEATS},
+            key=f"tune-tiebreak-{n}-{opts.seed}",
+            retries=RETRIES,
+            pure=False,
+        )
+        for n in tied
+    }
+    for n, fut in futures.items():
+        results[n]["tiebreak"] = float(fut.result().get("accuracy_rcv", results[n]["accuracy_cv"]))
+    return tied
 
 
 def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, results, prog, evaluate, fixed=False):
@@ -255,22 +296,13 @@ def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, res
     for tr, params, number in batch:
         source = optuna.trial.FixedTrial(params, number) if fixed else tr
         try:
-            pipeline = space.build(source, seed=opts.seed + number)
+            pipeline = space.build(source, seed=opts.seed + number, fpu=board_dict.get("fpu"))
         except ValueError as exc:  # a FixedTrial missing a parameter: a changed space
             if not fixed:
                 raise
             raise ConfigError(f"--resume: trial {number} no longer fits the search space ({exc})") from None
         tr.set_user_attr("pipeline", pipeline)
-        payloads.append(
-            {
-                "number": number,
-                "pipeline": pipeline,
-                "board": board_dict,
-                "budget": budget.to_dict(),
-                "data": opts.data,
-                "max_false_accepts_per_hour": space.spec.max_false_accepts_per_hour,
-            }
-        )
+        payloads.append(_payload(number, pipeline, board_dict, budget, opts, space))
     futures = [
         client.submit(
             evaluate, p, key=f"tune-trial-{study._study_id}-{p['number']}-{opts.seed}", retries=RETRIES, pure=False
@@ -341,6 +373,7 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
             "trial": t["number"],
             "accuracy_cv": t["accuracy_cv"],
             "score": report.score(t),
+            "tiebreak": t.get("tiebreak"),
             "accuracy_test": float(res.metrics["accuracy"]),
             "measured": bool(m["measured"]),
             "flash_bytes": int(m["flash_bytes"]) if m["measured"] else int(est["flash_bytes"]),
@@ -361,11 +394,7 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
         p["differs"] = _differs(p) if m["measured"] else []
         p["within_budget"] = budget.fits(p["flash_bytes"], p["ram_bytes"], p["instructions_per_inference"])
         points.append(p)
-    best = max(
-        points,
-        key=lambda p: (p["score"], -p["flash_bytes"], -p["instructions_per_inference"], -p["trial"]),
-        default=None,
-    )
+    best = report.best_point(points)
     for p in points:
         path = out / "front" / f"trial-{p['trial']:04d}.yaml"
         _write_yaml(path, p["pipeline_config"], f"sensorflow tune: trial {p['trial']} of the Pareto front")

@@ -313,8 +313,11 @@ class Space:
         w = WindowConfig.model_validate(self.base["window"])
         return w.samples(float(self.base["sensor"]["sample_rate"]))[0]
 
-    def build(self, trial, seed: int) -> dict:
-        """A complete pipeline mapping for ``trial`` (define-by-run), models seeded by ``seed``."""
+    def build(self, trial, seed: int, fpu: str | None = None) -> dict:
+        """A complete pipeline mapping for ``trial`` (define-by-run), models seeded by ``seed``.
+        On a board without an FPU (``fpu == "none"``) a pipeline with a stage that has an integer
+        path also gets ``export.numeric`` drawn from ``float`` / ``int8`` (:data:`NUMERIC`),
+        unless the pipeline YAML sets it."""
         data = copy.deepcopy(self.base)
         length = self.base_window()
         window = dict(data["window"])
@@ -342,6 +345,8 @@ class Space:
             if "random_state" in _fields(st.get("type")):
                 st["random_state"] = int(seed)
         data["stages"] = stages
+        if fpu == "none" and "numeric" not in (self.base.get("export") or {}) and _has_integer_path(stages):
+            data["export"] = {**(data.get("export") or {}), "numeric": trial.suggest_categorical("numeric", NUMERIC)}
         data.setdefault("train", {})
         data["train"] = {**data["train"], "seed": int(data["train"].get("seed", 0))}
         return data
@@ -369,6 +374,15 @@ class Space:
             stages.append({"type": "scaler"})
         stages += model.build(trial, ctx)
         return stages
+
+
+NUMERIC = ["float", "int8"]  # export.numeric on an FPU-less board: soft float, or every integer path
+
+
+def _has_integer_path(stages: list[dict]) -> bool:
+    from ..codegen.numeric import INTEGER_PATHS
+
+    return any(st.get("type") in INTEGER_PATHS for st in stages)
 
 
 def _fields(stage_type) -> dict:

@@ -1,0 +1,224 @@
+"""Cross-validation of one trial with its costly parts shared and spread over the Dask workers.
+
+- Fixed feature stages (no learned state: stats, catch22, spectral, ...) of a trial's first
+  feature step are computed once per trial, not once per fold, and kept in a per-worker cache
+  (:data:`_CACHE`, bounded in bytes) keyed by the dataset, the window and the stage, so later
+  trials that use the same stage on the same windows reuse them.
+- When the trial runs on a Dask worker, those features are computed in chunks of
+  :data:`CHUNK` or more windows and the folds run as separate tasks (``distributed.worker_client``):
+  a long trial (catch22 on 12 channels, a 9,996-feature MiniRocket) is spread over every
+  worker instead of holding one while the others wait for the end of the batch.
+
+Chunking and folds do not depend on the number of workers, so the scores are the same on 1
+or N workers, and the same as fitting each fold's pipeline on raw windows (every stage's
+output for a window depends only on that window and the stage's fitted state)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+CHUNK = 16  # least windows per featurisation task; at most MAX_CHUNKS tasks per stage (both fixed:
+MAX_CHUNKS = 64  # the chunks depend on the number of windows only, never on the worker count)
+CACHE_BYTES = 256 * 2**20  # per worker
+PROBE = 2  # windows timed first: when they take SPREAD_SECONDS or more, every chunk becomes a task
+SPREAD_SECONDS = 0.01
+_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+_LOCK = threading.Lock()  # a trial waiting on its chunks (seceded) lets another run in this process
+
+
+@dataclass
+class Shared:
+    """What every fold reads: ``P`` the input of the first feature step (None when no stage of
+    that step learns), ``cols`` the precomputed output of each of its fixed stages (None for a
+    learning stage), ``f`` the step's index."""
+
+    f: int
+    P: np.ndarray | None
+    cols: list
+
+
+def first_feature_step(pipe) -> int | None:
+    """Index of the first feature step when every step before it is a fixed transform; else None."""
+    for i, step in enumerate(pipe.steps):
+        if step.role == "feature":
+            return i
+        if step.role in ("model", "post") or any(s.tags.trainable for s in step.stages):
+            return None
+    return None
+
+
+def _in_worker() -> bool:
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def _cache_get(key: str):
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    return None
+
+
+def _cache_put(key: str, value: np.ndarray) -> None:
+    with _LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > 1 and sum(v.nbytes for v in _CACHE.values()) > CACHE_BYTES:
+            _CACHE.popitem(last=False)
+
+
+def _stage_rows(params, spec, X: np.ndarray) -> np.ndarray:
+    """Output rows of one fixed stage (built from its parameters, bound to ``spec``) for ``X``."""
+    from .. import registry
+
+    stage = registry.get(params.type)(params)
+    stage.bind(spec)
+    out = stage.transform(X)
+    return out.reshape(len(out), -1)
+
+
+def _fixed_columns(stage, params, spec, X: np.ndarray, key: str) -> np.ndarray:
+    """The output of fixed ``stage`` for all of ``X``, from the cache or computed by chunks."""
+    got = _cache_get(key)
+    if got is not None:
+        return got
+    size = max(CHUNK, -(-len(X) // MAX_CHUNKS))
+    starts = list(range(0, len(X), size))
+    spread = len(starts) > 1 and _in_worker()
+    if spread:  # a probe of a few windows: cheap stages (stats) are not worth a task per chunk
+        t0 = time.perf_counter()
+        stage.transform(X[:PROBE])
+        spread = time.perf_counter() - t0 >= SPREAD_SECONDS
+    if spread:
+        from distributed import worker_client
+
+        with worker_client() as c:
+            futs = [c.submit(_stage_rows, params, spec, X[s : s + size], pure=False, priority=10) for s in starts]
+            parts = c.gather(futs)
+    else:
+        parts = [stage.transform(X[s : s + size]) for s in starts]
+    out = np.concatenate([p.reshape(len(p), -1) for p in parts])
+    _cache_put(key, out)
+    return out
+
+
+def shared_inputs(pipe, X: np.ndarray, data_key: str) -> Shared | None:
+    """The folds' shared inputs for ``pipe`` on training windows ``X`` (``data_key`` names the
+    dataset, window and split those windows come from); None when the pipeline has no feature
+    step after fixed steps only (then folds fit the whole pipeline)."""
+    from ..graph import run_steps
+
+    f = first_feature_step(pipe)
+    if f is None:
+        return None
+    pre = pipe.steps[:f]
+    stage_dicts = [p.model_dump(mode="json") for p in pipe.config.stages]
+    pre_dicts = [stage_dicts[i] for step in pre for i in step.indices]
+    base = json.dumps([data_key, pre_dicts], sort_keys=True, default=str)
+    P = X
+    if pre:
+        P = _cache_get("pre:" + base)
+        if P is None:
+            P = run_steps(pre, pipe.check_windows(X))
+            _cache_put("pre:" + base, P)
+    step = pipe.steps[f]
+    cols = []
+    for i, s in zip(step.indices, step.stages):
+        if s.tags.trainable:
+            cols.append(None)
+            continue
+        key = "stage:" + json.dumps([base, stage_dicts[i]], sort_keys=True, default=str)
+        cols.append(_fixed_columns(s, pipe.config.stages[i], s.input_spec_, P, key))
+    needs_p = any(c is None for c in cols)
+    return Shared(f, P if needs_p else None, cols)
+
+
+def _tail(pipe, sh: Shared, idx, y=None, fit: bool = False) -> np.ndarray:
+    """The model's input for rows ``idx``: the first feature step from the shared inputs, then
+    the steps after it (fitted on ``y`` with ``fit``)."""
+    from ..graph import run_steps
+
+    step = pipe.steps[sh.f]
+    parts = []
+    for s, col in zip(step.stages, sh.cols):
+        if col is not None:
+            parts.append(col[idx])
+        else:
+            X = sh.P[idx]
+            parts.append(s.fit_transform(X, y) if fit else s.transform(X))
+    out = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
+    return run_steps(pipe.steps[sh.f + 1 :], out, y, fit=fit)
+
+
+def fit_shared(pipe, sh: Shared, idx, y) -> None:
+    """Fit ``pipe``'s learning stages and model on rows ``idx`` (labels ``y``)."""
+    feats = _tail(pipe, sh, idx, y, fit=True)
+    if pipe.model is not None:
+        pipe.model.fit(feats, y)
+    pipe.rebind()
+
+
+def _predict(model, feats: np.ndarray, int8: bool) -> np.ndarray:
+    """The model's labels, from its int8 network (as ``sf_q8_dense`` computes on the device) when
+    ``int8``, else from the float model."""
+    if not int8:
+        return model.predict(feats)
+    from ..stages.models.int8 import quantize
+
+    Xq = model.check_input(np.asarray(feats, dtype=np.float32))
+    return np.asarray(model.classes_)[quantize(model).predict_index(Xq)]
+
+
+def _fold(cfg_dict: dict, sh, H, y, tr, va, int8: bool = False):
+    """One fold: fit on ``tr``, predict ``va`` (with the int8 model when ``int8``); (encoded
+    truth, predictions)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from .. import config as config_mod
+    from ..graph import run_steps
+    from ..pipeline import Pipeline
+    from ..training import _head_length, fit_tail, model_targets
+
+    fold = Pipeline(config_mod.validate(cfg_dict, {}, "<trial>"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if sh is not None:
+            fit_shared(fold, sh, tr, y[tr])
+            feats = _tail(fold, sh, va)
+        else:
+            fit_tail(fold, H[tr], y[tr])
+            feats = run_steps(fold.steps[_head_length(fold) :], H[va])
+        pred = _predict(fold.model, feats, int8)
+    return model_targets(fold, y[va]), pred
+
+
+def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False) -> list[float]:
+    """Accuracy of each fold, the folds as Dask tasks when on a worker (in place otherwise);
+    ``int8``: the model's labels come from its int8 network (its integer path on the device)."""
+    from sklearn.metrics import accuracy_score
+
+    if len(folds) > 1 and _in_worker():
+        from distributed import worker_client
+
+        with worker_client() as c:
+            [sh_f, H_f, y_f] = c.scatter([sh, H, y], hash=False)
+            futs = [
+                c.submit(_fold, cfg_dict, sh_f, H_f, y_f, tr, va, int8, pure=False, priority=10) for tr, va in folds
+            ]
+            got = c.gather(futs)
+    else:
+        got = [_fold(cfg_dict, sh, H, y, tr, va, int8) for tr, va in folds]
+    return [float(accuracy_score(t, p)) for t, p in got]
