@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import resource
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,15 +23,16 @@ class DataChunks:
 
     data: str | None = None
     per_chunk: int = 64
+    run: str = field(default_factory=lambda: uuid.uuid4().hex)  # this featurisation, in the workers' dataset cache
 
     def n_chunks(self, client, pipeline_text: str) -> int:
-        n = client.submit(_n_recordings, pipeline_text, self.data, pure=False).result()
+        n = client.submit(_n_recordings, pipeline_text, self.data, self.run, pure=False).result()
         return max(1, -(-n // self.per_chunk))
 
     def load(self, pipe, i: int):
         from .objective import _dataset
 
-        ds = _dataset(pipe, self.data)
+        ds = _dataset(pipe, self.data, self.run)
         idx = np.arange(i * self.per_chunk, min(len(ds), (i + 1) * self.per_chunk))
         return ds.subset(idx), idx
 
@@ -73,11 +75,11 @@ class SyntheticChunks:
         return ds, ids
 
 
-def _n_recordings(pipeline_text: str, data) -> int:
+def _n_recordings(pipeline_text: str, data, run: str | None = None) -> int:
     from ..pipeline import Pipeline
     from .objective import _dataset
 
-    return len(_dataset(Pipeline.from_string(pipeline_text), data))
+    return len(_dataset(Pipeline.from_string(pipeline_text), data, run))
 
 
 def chunk_features(pipeline_text: str, source, i: int) -> dict:

@@ -28,12 +28,14 @@ from . import budget as budget_mod
 _DATA: dict[str, object] = {}  # per worker process: loaded datasets by (dataset section, --data)
 
 
-def _data_key(pipe, data: str | None) -> str:
-    return json.dumps([pipe.config.dataset.model_dump(mode="json") if pipe.config.dataset else None, data])
+def _data_key(pipe, data: str | None, run: str | None = None) -> str:
+    """The worker caches' key of a trial's dataset: its section, ``--data`` and the tune run
+    (``TuneOptions.run_token``), so a later run on a long-lived cluster reloads from disk."""
+    return json.dumps([pipe.config.dataset.model_dump(mode="json") if pipe.config.dataset else None, data, run])
 
 
-def _dataset(pipe, data: str | None):
-    key = _data_key(pipe, data)
+def _dataset(pipe, data: str | None, run: str | None = None):
+    key = _data_key(pipe, data, run)
     if key not in _DATA:
         _DATA.clear()  # one dataset per worker at a time
         _DATA[key] = pipe.load_data(data)
@@ -77,7 +79,7 @@ def evaluate(payload: dict) -> dict:
     window_bytes = 4 * pipe.window_length * pipe.input_spec.n_channels  # the float32 window the device keeps
     numeric = cfg.export.numeric
     head = budget_mod.estimate(head_stages, board, window_bytes, numeric)
-    ds = _dataset(pipe, payload.get("data"))
+    ds = _dataset(pipe, payload.get("data"), payload.get("run"))
     by = cfg.dataset.split.by if cfg.dataset else "group"
     split = cfg.dataset.split if cfg.dataset else None
     model_dict = next((s for s in payload["pipeline"]["stages"] if _role(s["type"]) == "model"), {})
@@ -104,7 +106,7 @@ def evaluate(payload: dict) -> dict:
         groups = window_groups(ds, w, by)[train_idx]
         data_key = json.dumps(
             [
-                _data_key(pipe, payload.get("data")),
+                _data_key(pipe, payload.get("data"), payload.get("run")),
                 pipe.window_length,
                 pipe.hop,
                 pipe.pad,

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -49,6 +50,9 @@ class TuneOptions:
     measure: bool = True
     stop_after: int | None = None  # stop as Ctrl-C would once this many trials are told (tests)
     on_trial: Callable[[dict], None] | None = None  # called in the driver as each trial result arrives
+    # names this invocation in the workers' dataset and feature caches: a cluster that outlives
+    # one run (--scheduler) must not serve a later run data that changed on disk in between
+    run_token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def _constraints(frozen) -> list[float]:
@@ -261,6 +265,7 @@ def _payload(number: int, pipeline: dict, board_dict: dict, budget, opts, space:
         "board": board_dict,
         "budget": budget.to_dict(),
         "data": opts.data,
+        "run": opts.run_token,
         "max_false_accepts_per_hour": space.spec.max_false_accepts_per_hour,
     }
 

@@ -69,7 +69,7 @@ def _evaluate(monkeypatch, threshold, limit=1.0):
     ds = _dataset()
     seen = []
 
-    def fake_dataset(pipe, data):
+    def fake_dataset(pipe, data, run=None):
         seen.append(data)
         return ds
 
