@@ -95,6 +95,13 @@ class Firmware(_Strict):
     link_script: str | None = None
     cflags: list[str] = Field(default_factory=list, description="added to toolchain.cflags (e.g. -O2 -g)")
     ldflags: list[str] = Field(default_factory=list, description="added to toolchain.ldflags (e.g. -lm)")
+    hil_lanes: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="UARTs the HIL firmware serves on the emulated board (HIL_PORT_LANES); the host spreads a "
+        "window's frames over them. A board on --port uses lane 0 only",
+    )
 
 
 class Board(_Strict):

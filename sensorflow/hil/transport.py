@@ -1,9 +1,12 @@
 """Byte transports for the HIL link: any pyserial URL (``/dev/ttyUSB0``, ``/dev/pts/N``,
-``socket://host:port``, ``loop://``) and a fault-injecting wrapper for tests."""
+``socket://host:port``, ``loop://``), several serial lanes of one emulated board as one link,
+and a fault-injecting wrapper for tests."""
 
 from __future__ import annotations
 
+import select
 import socket
+import time
 
 import numpy as np
 import serial
@@ -97,6 +100,71 @@ class SerialTransport(Transport):
             self.port.close()
         except (serial.SerialException, OSError):
             pass
+
+
+class LaneTransport(Transport):
+    """Several serial devices of one emulated board (its HIL lanes, docs/design.md) as one link.
+    Each frame written goes whole to the next lane in turn; the board answers on the lane a frame
+    came from. ``read`` returns only whole frames (up to each lane's last delimiter), so frames of
+    different lanes never interleave in the stream the client decodes. Bytes without any
+    delimiter (raw garbage in tests) go to lane 0 as they are."""
+
+    MAX_PENDING = 4096  # a lane holding this much without a delimiter is passed on, closed by one
+
+    def __init__(self, lanes: list[SerialTransport]):
+        if not lanes:
+            raise HILError("a lane transport needs at least one serial port")
+        self.lanes = lanes
+        self.name = lanes[0].name
+        self._next = 0
+        self._pending = [b""] * len(lanes)
+        self._fds = [lane.port.fileno() for lane in lanes]
+
+    def write(self, data: bytes) -> None:
+        blocks = data.split(b"\0")
+        if len(blocks) == 1:
+            self.lanes[0].write(data)
+            return
+        out = [bytearray() for _ in self.lanes]
+        for block in blocks:
+            if block:
+                out[self._next] += b"\0" + block + b"\0"
+                self._next = (self._next + 1) % len(self.lanes)
+        for lane, chunk in zip(self.lanes, out):
+            if chunk:
+                lane.write(bytes(chunk))
+
+    def read(self, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                ready, _, _ = select.select(self._fds, [], [], max(0.0, deadline - time.monotonic()))
+            except (OSError, ValueError) as exc:
+                raise PortClosed(f"port {self.name} closed while reading ({exc}); did the board disconnect?") from None
+            out = bytearray()
+            for i, lane in enumerate(self.lanes):
+                if self._fds[i] in ready:
+                    self._pending[i] += lane.read(0)
+                buf = self._pending[i]
+                if len(buf) > self.MAX_PENDING:
+                    out += buf + b"\0"
+                    self._pending[i] = b""
+                    continue
+                cut = buf.rfind(b"\0") + 1
+                if cut:
+                    out += buf[:cut]
+                    self._pending[i] = buf[cut:]
+            if out or time.monotonic() >= deadline:
+                return bytes(out)
+
+    def reset_input(self) -> None:
+        for lane in self.lanes:
+            lane.reset_input()
+        self._pending = [b""] * len(self.lanes)
+
+    def close(self) -> None:
+        for lane in self.lanes:
+            lane.close()
 
 
 class FaultyTransport(Transport):
