@@ -3,9 +3,10 @@ pseudo-terminal manager: HIL's QEMU and native boards, the MicroPython board).
 
 * QEMU boards: ``-serial pty -S -monitor unix:...``; the pty is opened first, then the
   monitor says ``cont`` (output written before the port is open would be lost). ``-icount
-  shift=0`` makes instruction counts exact and repeatable; ``sleep=off`` lets virtual time jump
-  to the next timer while the guest waits for input instead of following the host clock (the
-  counts stay exact; a HIL round trip is shorter). A board with ``firmware.hil_lanes`` N > 1
+  shift=0`` makes instruction counts exact and repeatable; with ``emulator.hil_icount_sleep:
+  false`` (``sleep=off``) virtual time jumps to the next timer while the guest waits for input
+  instead of following the host clock (counts stay exact; shorter round trips on a board whose
+  firmware arms no timer, busy time-warping on one that does). A board with ``firmware.hil_lanes`` N > 1
   gets N ``-serial pty`` devices (UART0..N-1); ``ports`` lists them, ``port`` is UART0.
 * The host board: the native firmware on a pseudo-terminal. The slave is put in raw mode
   before the process starts (else the line discipline echoes the board's output back to
@@ -166,7 +167,7 @@ class QemuBoard(EmulatedBoard):
             "-monitor",
             f"unix:{self.monitor_path},server=on,wait=off",
             "-icount",
-            "shift=0,sleep=off",
+            "shift=0" if self.board.emulator.hil_icount_sleep else "shift=0,sleep=off",
             "-S",
             *self.extra_args,
         ]

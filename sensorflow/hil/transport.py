@@ -119,6 +119,8 @@ class LaneTransport(Transport):
         self._next = 0
         self._pending = [b""] * len(lanes)
         self._fds = [lane.port.fileno() for lane in lanes]
+        self.frames_out = [0] * len(lanes)  # frames written to each lane
+        self.bytes_in = [0] * len(lanes)  # bytes the board sent on each lane
 
     def write(self, data: bytes) -> None:
         blocks = data.split(b"\0")
@@ -129,6 +131,7 @@ class LaneTransport(Transport):
         for block in blocks:
             if block:
                 out[self._next] += b"\0" + block + b"\0"
+                self.frames_out[self._next] += 1
                 self._next = (self._next + 1) % len(self.lanes)
         for lane, chunk in zip(self.lanes, out):
             if chunk:
@@ -144,7 +147,9 @@ class LaneTransport(Transport):
             out = bytearray()
             for i, lane in enumerate(self.lanes):
                 if self._fds[i] in ready:
-                    self._pending[i] += lane.read(0)
+                    data = lane.read(0)
+                    self.bytes_in[i] += len(data)
+                    self._pending[i] += data
                 buf = self._pending[i]
                 if len(buf) > self.MAX_PENDING:
                     out += buf + b"\0"
