@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import select
 
-import numpy as np
 import pytest
 from hilfix import firmware, linear_export, linear_ref  # noqa: F401  (pytest fixtures)
 
