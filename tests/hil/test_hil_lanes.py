@@ -116,3 +116,23 @@ def test_throughput_run_compares_every_window_and_counts_bytes(firmware, linear_
     assert r.down_per_window > 0 and r.ceiling_up_bytes_per_s > 0
     assert r.real_uart_ms_per_window(115_200) == pytest.approx(8 * r.real_uart_ms_per_window(921_600))
     assert uart_ms(11_520, 115_200) == pytest.approx(1000.0)
+
+
+def test_throughput_bench_section_without_emulators_says_why(monkeypatch):
+    from sensorflow.bench import hil_throughput_section
+    from sensorflow.bench.runner import SECTIONS
+
+    assert SECTIONS["hil_throughput"][0] == "sensorflow.bench.hil_throughput_section"
+    monkeypatch.setattr(hil_throughput_section.qh, "tools_available", lambda board: f"no emulator for {board}")
+    sec = hil_throughput_section.run(quick=True)
+    assert not sec.available and "no emulator for qemu-riscv32" in sec.reason
+
+
+def test_gesture_shaped_windows_cost_what_gesture_windows_cost():
+    """The bench's stand-in for the gesture run: 100 x 6 float32 windows, 60 features, 4 classes."""
+    from sensorflow.bench.hil_throughput_section import gesture_shaped
+
+    pipe, X = gesture_shaped(50)
+    assert X.shape == (50, 100, 6) and X.dtype == "float32"
+    assert pipe.transform(X).shape == (50, 60) and len(pipe.classes_) == 4
+    assert len(set(pipe.predict(X))) > 1
