@@ -71,7 +71,7 @@ def run(quick: bool = False) -> Section:
         "hil` runs: labels equal, scores and features within tolerance). Lanes: serial devices of the emulated "
         "board the window's frames are spread over (one = the single UART a real board has). Line ceiling: "
         "host -> board bytes/s of window uploads one after the other on the same link (LOAD frames and their "
-        "acknowledgements only: no inference, no features). Real UART: the run's bytes each way at 10 bits a "
+        "acknowledgements only: no inference, no features), best of 5 rounds. Real UART: the run's bytes each way at 10 bits a "
         "byte, one frame after the other, before round trips and device time."
     )
     bauds = [f"real UART {b:,} baud ms / window" for b in REAL_BAUDS]

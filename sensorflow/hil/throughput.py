@@ -78,15 +78,20 @@ class Throughput:
         return uart_ms(self.up_per_window + self.down_per_window, baud)
 
 
-def line_ceiling(client, counting: CountingTransport, window: np.ndarray, uploads: int = 20) -> float:
-    """Host -> board bytes per second of ``uploads`` uploads of ``window`` one after the other
-    (LOAD frames, as a run sends them; the board only acknowledges): what the link carries when
-    no inference, features or comparison waits. ``counting`` wraps ``client``'s transport."""
-    before = counting.sent
-    t0 = time.perf_counter()
-    for _ in range(uploads):
-        client.upload(window)
-    return (counting.sent - before) / (time.perf_counter() - t0)
+def line_ceiling(client, counting: CountingTransport, window: np.ndarray, uploads: int = 20, rounds: int = 5) -> float:
+    """Host -> board bytes per second of uploads of ``window`` one after the other (LOAD frames,
+    as a run sends them; the board only acknowledges): what the link carries when no inference,
+    features or comparison waits. The best of ``rounds`` rounds of ``uploads / rounds`` uploads,
+    since a ceiling is a best case and the host may be busy with other work in any one round.
+    ``counting`` wraps ``client``'s transport."""
+    best = 0.0
+    for _ in range(rounds):
+        before = counting.sent
+        t0 = time.perf_counter()
+        for _ in range(max(1, uploads // rounds)):
+            client.upload(window)
+        best = max(best, (counting.sent - before) / (time.perf_counter() - t0))
+    return best
 
 
 def measure(board: str, elf: Path, reference, windows: np.ndarray, lanes: int | None = None) -> Throughput:
