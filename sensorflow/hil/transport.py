@@ -12,6 +12,7 @@ import numpy as np
 import serial
 
 from ..errors import HILError
+from . import protocol as P
 
 
 class PortClosed(HILError):
@@ -104,10 +105,13 @@ class SerialTransport(Transport):
 
 class LaneTransport(Transport):
     """Several serial devices of one emulated board (its HIL lanes, docs/design.md) as one link.
-    Each frame written goes whole to the next lane in turn; the board answers on the lane a frame
-    came from. ``read`` returns only whole frames (up to each lane's last delimiter), so frames of
-    different lanes never interleave in the stream the client decodes. Bytes without any
-    delimiter (raw garbage in tests) go to lane 0 as they are."""
+    Each frame written goes whole to one lane; the board answers on the lane a frame came from.
+    A LOAD frame goes to the lane its window offset was first given (offsets are dealt to the
+    lanes in turn), every other frame to lane 0. So a late copy of a request (a retry, or the
+    original of one) always sits on the lane of the later request that could overwrite what it
+    writes, ahead of it, as on a single line. ``read`` returns only whole frames (up to each
+    lane's last delimiter), so frames of different lanes never interleave in the stream the
+    client decodes. Bytes without any delimiter (raw garbage in tests) go to lane 0 as they are."""
 
     MAX_PENDING = 4096  # a lane holding this much without a delimiter is passed on, closed by one
 
@@ -116,7 +120,7 @@ class LaneTransport(Transport):
             raise HILError("a lane transport needs at least one serial port")
         self.lanes = lanes
         self.name = lanes[0].name
-        self._next = 0
+        self._load_lane: dict[int, int] = {}  # window offset -> lane
         self._pending = [b""] * len(lanes)
         self._fds = [lane.port.fileno() for lane in lanes]
         self.frames_out = [0] * len(lanes)  # frames written to each lane
@@ -130,12 +134,22 @@ class LaneTransport(Transport):
         out = [bytearray() for _ in self.lanes]
         for block in blocks:
             if block:
-                out[self._next] += b"\0" + block + b"\0"
-                self.frames_out[self._next] += 1
-                self._next = (self._next + 1) % len(self.lanes)
+                lane = self._lane_of(block)
+                out[lane] += b"\0" + block + b"\0"
+                self.frames_out[lane] += 1
         for lane, chunk in zip(self.lanes, out):
             if chunk:
                 lane.write(bytes(chunk))
+
+    def _lane_of(self, block: bytes) -> int:
+        try:
+            frame = P.decode_block(block)
+        except P.FrameError:
+            return 0  # damaged on the way here: the board drops it on any lane
+        if frame.type != P.LOAD or len(frame.body) < 4:
+            return 0
+        offset = int.from_bytes(frame.body[:4], "little")
+        return self._load_lane.setdefault(offset, len(self._load_lane) % len(self.lanes))
 
     def read(self, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
