@@ -29,6 +29,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "tuning": ("sensorflow.bench.tuning_section", "Pipeline search (sensorflow tune) against MiniRocket"),
     "goals": ("sensorflow.bench.goals_section", "Goal datasets beside MiniRocket and catch22 + random forest"),
     "hil_soak": ("sensorflow.bench.hil_soak_section", "HIL soak under fault injection on emulated boards"),
+    "hil_throughput": ("sensorflow.bench.hil_throughput_section", "HIL throughput on emulated boards"),
 }
 PEER_PACKAGES = (
     "emlearn",

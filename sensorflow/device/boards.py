@@ -75,6 +75,12 @@ class Emulator(_Strict):
     instructions_per_tick: int = Field(
         1, gt=0, description="instructions per counter tick under -icount shift=0 (SysTick at 25 MHz: 40)"
     )
+    hil_icount_sleep: bool = Field(
+        True,
+        description="HIL runs: while the guest waits for input, virtual time follows the host clock (QEMU "
+        "-icount sleep=on) or jumps to the next timer (off: shorter round trips when the firmware arms no timer; "
+        "instruction counts are exact either way)",
+    )
 
     def argv(self) -> list[str]:
         """Emulator program, machine, CPU and extra arguments (no image, serial or -icount)."""
@@ -95,6 +101,13 @@ class Firmware(_Strict):
     link_script: str | None = None
     cflags: list[str] = Field(default_factory=list, description="added to toolchain.cflags (e.g. -O2 -g)")
     ldflags: list[str] = Field(default_factory=list, description="added to toolchain.ldflags (e.g. -lm)")
+    hil_lanes: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="UARTs the HIL firmware serves on the emulated board (HIL_PORT_LANES); the host spreads a "
+        "window's frames over them. A board on --port uses lane 0 only",
+    )
 
 
 class Board(_Strict):

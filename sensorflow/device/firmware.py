@@ -99,6 +99,7 @@ def build_hil(board: Board, export_dir: Path, out_dir: Path, extra_cflags: list[
         *board.toolchain.cflags,
         *fw.cflags,
         *[f"-D{d}" for d in board.toolchain.defines],
+        f"-DHIL_PORT_LANES={fw.hil_lanes}u",
         *(extra_cflags or []),
         f"-I{HIL_DIR}",
         f"-I{export_dir}",

@@ -3,7 +3,11 @@ pseudo-terminal manager: HIL's QEMU and native boards, the MicroPython board).
 
 * QEMU boards: ``-serial pty -S -monitor unix:...``; the pty is opened first, then the
   monitor says ``cont`` (output written before the port is open would be lost). ``-icount
-  shift=0`` makes instruction counts exact and repeatable.
+  shift=0`` makes instruction counts exact and repeatable; with ``emulator.hil_icount_sleep:
+  false`` (``sleep=off``) virtual time jumps to the next timer while the guest waits for input
+  instead of following the host clock (counts stay exact; shorter round trips on a board whose
+  firmware arms no timer, busy time-warping on one that does). A board with ``firmware.hil_lanes`` N > 1
+  gets N ``-serial pty`` devices (UART0..N-1); ``ports`` lists them, ``port`` is UART0.
 * The host board: the native firmware on a pseudo-terminal. The slave is put in raw mode
   before the process starts (else the line discipline echoes the board's output back to
   it); the process gets the master, the runner opens the slave's path with pyserial.
@@ -34,7 +38,7 @@ from .boards import Board
 from .firmware import require_tools
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # anything with stop(): stopped at exit
-PTY_LINE = re.compile(rb"char device redirected to (/dev/pts/\d+) \(label serial0\)")
+PTY_LINE = re.compile(rb"char device redirected to (/dev/pts/\d+) \(label serial(\d+)\)")
 TCP_WAIT = re.compile(rb"QEMU waiting for connection on")
 
 
@@ -95,6 +99,7 @@ class EmulatedBoard:
         self.elf = Path(elf)
         self.proc: subprocess.Popen | None = None
         self.port: str | None = None
+        self.ports: list[str] = []  # every serial lane, lane 0 first (== [port] but for multi-lane QEMU boards)
         self.boot_seconds: float | None = None
 
     def __enter__(self) -> EmulatedBoard:
@@ -128,14 +133,19 @@ def _free_tcp_port() -> int:
 
 
 class QemuBoard(EmulatedBoard):
-    """``serial="pty"`` (default) gives a /dev/pts path; ``serial="tcp"`` a socket:// URL
-    (QEMU waits for the connection; Nagle is off on both ends)."""
+    """``serial="pty"`` (default) gives a /dev/pts path per lane; ``serial="tcp"`` a socket://
+    URL (QEMU waits for the connection; Nagle is off on both ends; one lane)."""
 
-    def __init__(self, board: Board, elf: Path, extra_args: list[str] | None = None, serial: str = "pty"):
+    def __init__(
+        self, board: Board, elf: Path, extra_args: list[str] | None = None, serial: str = "pty", lanes: int = 1
+    ):
         super().__init__(board, elf)
         if serial not in ("pty", "tcp"):
             raise HILError(f"serial must be 'pty' or 'tcp', got {serial!r}")
+        if lanes > 1 and serial != "pty":
+            raise HILError(f"serial lanes ({lanes}) need serial='pty'")
         self.serial = serial
+        self.lanes = lanes
         self.extra_args = extra_args or []
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.monitor_path: str | None = None
@@ -153,12 +163,11 @@ class QemuBoard(EmulatedBoard):
             str(self.elf),
             "-display",
             "none",
-            "-serial",
-            serial_arg,
+            *[arg for _ in range(self.lanes) for arg in ("-serial", serial_arg)],
             "-monitor",
             f"unix:{self.monitor_path},server=on,wait=off",
             "-icount",
-            "shift=0",
+            "shift=0" if self.board.emulator.hil_icount_sleep else "shift=0,sleep=off",
             "-S",
             *self.extra_args,
         ]
@@ -172,9 +181,13 @@ class QemuBoard(EmulatedBoard):
             while time.monotonic() < deadline:
                 chunk = proc.stdout.read() or b""
                 seen += chunk
-                match = PTY_LINE.search(seen) if tcp_port is None else TCP_WAIT.search(seen)
-                if match:
-                    self.port = match.group(1).decode() if tcp_port is None else f"socket://127.0.0.1:{tcp_port}"
+                if tcp_port is not None and TCP_WAIT.search(seen):
+                    self.ports = [f"socket://127.0.0.1:{tcp_port}"]
+                ptys = {int(m.group(2)): m.group(1).decode() for m in PTY_LINE.finditer(seen)}
+                if tcp_port is None and len(ptys) >= self.lanes:
+                    self.ports = [ptys[i] for i in range(self.lanes)]
+                if self.ports:
+                    self.port = self.ports[0]
                     self.boot_seconds = time.monotonic() - t0
                     return self.port
                 if self.proc.poll() is not None:
@@ -244,6 +257,7 @@ class HostBoard(EmulatedBoard):
         require_tools(self.board)
         self._master, self._slave = raw_pty()
         self.port = os.ttyname(self._slave)
+        self.ports = [self.port]
         t0 = time.monotonic()
         self._launch()
         self.boot_seconds = time.monotonic() - t0
@@ -266,9 +280,12 @@ class HostBoard(EmulatedBoard):
         self._master = self._slave = None
 
 
-def launch(board: Board, elf: Path, serial: str = "pty") -> EmulatedBoard:
+def launch(board: Board, elf: Path, serial: str = "pty", lanes: int = 1) -> EmulatedBoard:
     """An (unstarted) emulated board; use it as a context manager. ``serial`` ("pty" or "tcp")
-    applies to QEMU boards; a native board is always on a pty."""
+    and ``lanes`` (serial devices, at most the firmware's ``hil_lanes``) apply to QEMU boards; a
+    native board is always on one pty."""
     if board.emulator is None:
         raise HILError(f"board '{board.name}' has no emulator: section in {board.source}")
-    return HostBoard(board, elf) if board.emulator.kind == "native" else QemuBoard(board, elf, serial=serial)
+    if board.emulator.kind == "native":
+        return HostBoard(board, elf)
+    return QemuBoard(board, elf, serial=serial, lanes=lanes)

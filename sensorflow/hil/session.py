@@ -15,7 +15,7 @@ from ..device import boards, firmware
 from ..device.processes import EmulatedBoard, launch
 from ..errors import HILError
 from .client import DEFAULT_RETRIES, BoardClient
-from .transport import SerialTransport, Transport
+from .transport import LaneTransport, SerialTransport, Transport
 
 
 @dataclass
@@ -41,13 +41,29 @@ def open_emulated(
     wrap=None,
     serial: str = "pty",
     retries: int = DEFAULT_RETRIES,
+    lanes: int | None = None,
 ) -> Iterator[Session]:
-    """Start the emulated board, open its serial device, wait for its hello."""
+    """Start the emulated board, open its serial devices, wait for its hello. ``lanes``: serial
+    lanes to use, at most (and by default) the firmware's ``hil_lanes``; 1 is the single-UART
+    link a real board has."""
     b = firmware.ported(board)
+    assert b.firmware is not None
+    most = b.firmware.hil_lanes if serial == "pty" else 1
+    lanes = most if lanes is None else lanes
+    if not 1 <= lanes <= most:
+        raise HILError(f"board '{board}' serves 1 to {most} HIL lanes here, asked for {lanes}")
     t0 = time.monotonic()
-    with launch(b, elf, serial=serial) as emu:
+    with launch(b, elf, serial=serial, lanes=lanes) as emu:
         assert emu.port is not None
-        transport: Transport = SerialTransport(emu.port)
+        serials = []
+        try:
+            for port in emu.ports:
+                serials.append(SerialTransport(port))
+        except BaseException:
+            for s in serials:
+                s.close()
+            raise
+        transport: Transport = serials[0] if len(serials) == 1 else LaneTransport(serials)
         try:
             if wrap is not None:
                 transport = wrap(transport)

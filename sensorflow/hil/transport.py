@@ -1,14 +1,18 @@
 """Byte transports for the HIL link: any pyserial URL (``/dev/ttyUSB0``, ``/dev/pts/N``,
-``socket://host:port``, ``loop://``) and a fault-injecting wrapper for tests."""
+``socket://host:port``, ``loop://``), several serial lanes of one emulated board as one link,
+and a fault-injecting wrapper for tests."""
 
 from __future__ import annotations
 
+import select
 import socket
+import time
 
 import numpy as np
 import serial
 
 from ..errors import HILError
+from . import protocol as P
 
 
 class PortClosed(HILError):
@@ -97,6 +101,89 @@ class SerialTransport(Transport):
             self.port.close()
         except (serial.SerialException, OSError):
             pass
+
+
+class LaneTransport(Transport):
+    """Several serial devices of one emulated board (its HIL lanes, docs/design.md) as one link.
+    Each frame written goes whole to one lane; the board answers on the lane a frame came from.
+    A LOAD frame goes to the lane its window offset was first given (offsets are dealt to the
+    lanes in turn), every other frame to lane 0. So a late copy of a request (a retry, or the
+    original of one) always sits on the lane of the later request that could overwrite what it
+    writes, ahead of it, as on a single line. ``read`` returns only whole frames (up to each
+    lane's last delimiter), so frames of different lanes never interleave in the stream the
+    client decodes. Bytes without any delimiter (raw garbage in tests) go to lane 0 as they are."""
+
+    MAX_PENDING = 4096  # a lane holding this much without a delimiter is passed on, closed by one
+
+    def __init__(self, lanes: list[SerialTransport]):
+        if not lanes:
+            raise HILError("a lane transport needs at least one serial port")
+        self.lanes = lanes
+        self.name = lanes[0].name
+        self._load_lane: dict[int, int] = {}  # window offset -> lane
+        self._pending = [b""] * len(lanes)
+        self._fds = [lane.port.fileno() for lane in lanes]
+        self.frames_out = [0] * len(lanes)  # frames written to each lane
+        self.bytes_in = [0] * len(lanes)  # bytes the board sent on each lane
+
+    def write(self, data: bytes) -> None:
+        blocks = data.split(b"\0")
+        if len(blocks) == 1:
+            self.lanes[0].write(data)
+            return
+        out = [bytearray() for _ in self.lanes]
+        for block in blocks:
+            if block:
+                lane = self._lane_of(block)
+                out[lane] += b"\0" + block + b"\0"
+                self.frames_out[lane] += 1
+        for lane, chunk in zip(self.lanes, out):
+            if chunk:
+                lane.write(bytes(chunk))
+
+    def _lane_of(self, block: bytes) -> int:
+        try:
+            frame = P.decode_block(block)
+        except P.FrameError:
+            return 0  # damaged on the way here: the board drops it on any lane
+        if frame.type != P.LOAD or len(frame.body) < 4:
+            return 0
+        offset = int.from_bytes(frame.body[:4], "little")
+        return self._load_lane.setdefault(offset, len(self._load_lane) % len(self.lanes))
+
+    def read(self, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                ready, _, _ = select.select(self._fds, [], [], max(0.0, deadline - time.monotonic()))
+            except (OSError, ValueError) as exc:
+                raise PortClosed(f"port {self.name} closed while reading ({exc}); did the board disconnect?") from None
+            out = bytearray()
+            for i, lane in enumerate(self.lanes):
+                if self._fds[i] in ready:
+                    data = lane.read(0)
+                    self.bytes_in[i] += len(data)
+                    self._pending[i] += data
+                buf = self._pending[i]
+                if len(buf) > self.MAX_PENDING:
+                    out += buf + b"\0"
+                    self._pending[i] = b""
+                    continue
+                cut = buf.rfind(b"\0") + 1
+                if cut:
+                    out += buf[:cut]
+                    self._pending[i] = buf[cut:]
+            if out or time.monotonic() >= deadline:
+                return bytes(out)
+
+    def reset_input(self) -> None:
+        for lane in self.lanes:
+            lane.reset_input()
+        self._pending = [b""] * len(self.lanes)
+
+    def close(self) -> None:
+        for lane in self.lanes:
+            lane.close()
 
 
 class FaultyTransport(Transport):

@@ -35,9 +35,19 @@ static float check_scores[SF_MODEL_N_CLASSES];
 static float post_buf[SF_MODEL_N_CLASSES];
 static float push_buf[HIL_MAX_FLOATS_PER_FRAME];
 
-static uint8_t rx_buf[HIL_RX_ENC_MAX];
-static uint32_t rx_len;
-static int rx_overflow;
+#if HIL_PORT_LANES > 1
+#define LANE_GETC(lane) port_getc_lane(lane)
+#define LANE_WRITE(lane, data, n) port_write_lane((lane), (data), (n))
+#else
+#define LANE_GETC(lane) ((void)(lane), port_getc())
+#define LANE_WRITE(lane, data, n) ((void)(lane), port_write((data), (n)))
+#endif
+
+/* one receive buffer per lane (HIL_PORT_LANES in hil_port.h); answers go to reply_lane */
+static uint8_t rx_buf[HIL_PORT_LANES][HIL_RX_ENC_MAX];
+static uint32_t rx_len[HIL_PORT_LANES];
+static int rx_overflow[HIL_PORT_LANES];
+static uint32_t reply_lane;
 
 static uint8_t tx_raw[HIL_TX_RAW_MAX];
 static uint32_t tx_raw_len;
@@ -61,7 +71,7 @@ static void send_raw(void)
 {
     size_t n = hil_cobs_encode(tx_raw, tx_raw_len, tx_enc);
     tx_enc[n++] = 0u;
-    port_write(tx_enc, (uint32_t)n);
+    LANE_WRITE(reply_lane, tx_enc, (uint32_t)n);
 }
 
 /* Finish the frame whose body (length n) is already in tx_raw + 3, and send it. */
@@ -351,23 +361,24 @@ static void handle_frame(uint8_t *raw, uint32_t n)
     cache_crc = crc;
 }
 
-static void feed(uint8_t byte)
+static void feed(uint32_t lane, uint8_t byte)
 {
     if (byte == 0u) {
-        if (!rx_overflow && rx_len > 0u) {
-            int n = hil_cobs_decode(rx_buf, rx_len);
+        if (!rx_overflow[lane] && rx_len[lane] > 0u) {
+            int n = hil_cobs_decode(rx_buf[lane], rx_len[lane]);
             if (n > 0) {
-                handle_frame(rx_buf, (uint32_t)n);
+                reply_lane = lane;
+                handle_frame(rx_buf[lane], (uint32_t)n);
             }
         }
-        rx_len = 0u;
-        rx_overflow = 0;
+        rx_len[lane] = 0u;
+        rx_overflow[lane] = 0;
         return;
     }
-    if (rx_len < sizeof rx_buf) {
-        rx_buf[rx_len++] = byte;
+    if (rx_len[lane] < sizeof rx_buf[lane]) {
+        rx_buf[lane][rx_len[lane]++] = byte;
     } else {
-        rx_overflow = 1; /* too long for us: drop it at the next delimiter */
+        rx_overflow[lane] = 1; /* too long for us: drop it at the next delimiter */
     }
 }
 
@@ -387,15 +398,22 @@ int HIL_MAIN_NAME(void)
         /* A lone delimiter first: it closes whatever reached the host before this boot (a reply
          * torn by the reset, a boot ROM's log), so the hello always decodes as a frame of its own. */
         static const uint8_t delimiter = 0u;
-        port_write(&delimiter, 1u);
-    }
-    send_hello(0u, 1);
-    for (;;) {
-        int c = port_getc();
-        if (c < 0) {
-            port_wait_input();
-            continue;
+        for (uint32_t lane = 0u; lane < HIL_PORT_LANES; lane++) {
+            LANE_WRITE(lane, &delimiter, 1u);
         }
-        feed((uint8_t)c);
+    }
+    send_hello(0u, 1); /* on lane 0 */
+    for (;;) {
+        int got = 0; /* a byte from each lane in turn: no lane waits for another's frame */
+        for (uint32_t lane = 0u; lane < HIL_PORT_LANES; lane++) {
+            int c = LANE_GETC(lane);
+            if (c >= 0) {
+                got = 1;
+                feed(lane, (uint8_t)c);
+            }
+        }
+        if (!got) {
+            port_wait_input();
+        }
     }
 }

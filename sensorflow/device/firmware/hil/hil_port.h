@@ -17,6 +17,18 @@ uint32_t port_ram_bytes(void);        /* static RAM: .data + .bss */
 uint32_t port_flash_bytes(void);      /* image in flash: code + constants + .data initialisers */
 const char *port_board_name(void);
 
+/* Lanes: a port of an emulated board with several UARTs may serve HIL_PORT_LANES of them (set
+ * by the build from the board YAML's firmware.hil_lanes). Frames are taken from every lane and
+ * each is answered on the lane it came from; the boot hello goes to lane 0. port_getc() and
+ * port_write() are lane 0. */
+#ifndef HIL_PORT_LANES
+#define HIL_PORT_LANES 1u
+#endif
+#if HIL_PORT_LANES > 1
+int port_getc_lane(uint32_t lane);
+void port_write_lane(uint32_t lane, const uint8_t *data, uint32_t n);
+#endif
+
 #define HIL_STACK_PAINT 0xA5A5A5A5u
 
 /* Fill [bottom, limit) with the paint pattern. */

@@ -1,0 +1,150 @@
+"""HIL lanes (docs/design.md): an emulated board's frames spread over several serial devices.
+The lane transport over plain pseudo-terminals, and on the emulated Cortex-M4F (five CMSDK
+UARTs) the same answers, bit for bit, as over one lane."""
+
+from __future__ import annotations
+
+import os
+import select
+import struct
+
+import pytest
+from hilfix import firmware, linear_export, linear_ref  # noqa: F401  (pytest fixtures)
+
+from sensorflow.device import boards, processes
+from sensorflow.errors import ConfigError, HILError
+from sensorflow.hil import protocol as P
+from sensorflow.hil import session
+from sensorflow.hil.throughput import measure, uart_ms
+from sensorflow.hil.transport import LaneTransport, SerialTransport
+
+M4F = "qemu-mps2-an386"
+
+
+@pytest.fixture
+def lanes():
+    """Three pty pairs: (LaneTransport over the slaves, the masters a fake board holds)."""
+    pairs = [processes.raw_pty() for _ in range(3)]
+    link = LaneTransport([SerialTransport(os.ttyname(slave)) for _, slave in pairs])
+    yield link, [master for master, _ in pairs]
+    link.close()
+    for master, slave in pairs:
+        os.close(master)
+        os.close(slave)
+
+
+def _board_reads(master: int) -> list[P.Frame]:
+    data = b""
+    while select.select([master], [], [], 0.2)[0]:
+        data += os.read(master, 65536)
+    return P.FrameDecoder().feed(data)
+
+
+def _load(seq: int, offset: int) -> bytes:
+    return P.encode_frame(P.LOAD, seq, struct.pack("<I", offset) + b"\x01" * 8)
+
+
+def test_load_frames_go_whole_to_the_lane_of_their_offset(lanes):
+    """Offsets are dealt to the lanes in turn and keep their lane, so the next window's chunk
+    queues behind any late copy of this window's; every other frame goes to lane 0."""
+    link, masters = lanes
+    link.write(b"".join(_load(seq, 64 * seq) for seq in range(4)) + P.encode_frame(P.INFER, 4, b"\x01"))
+    link.write(b"".join(_load(10 + seq, 64 * seq) for seq in range(4)))
+    damaged = bytearray(_load(20, 128))
+    damaged[6] ^= 0x40
+    link.write(bytes(damaged))  # fails its CRC here: lane 0, where the board drops it too
+    got = [[f.seq for f in _board_reads(m)] for m in masters]
+    assert got == [[0, 3, 4, 10, 13], [1, 11], [2, 12]]
+    assert link.frames_out == [6, 2, 2]
+    link.write(b"garbage-without-a-delimiter")  # raw bytes: lane 0, as they are
+    assert os.read(masters[0], 100) == b"garbage-without-a-delimiter"
+
+
+def test_reads_return_whole_frames_only(lanes):
+    link, masters = lanes
+    a, b = P.encode_frame(P.PING | P.RESPONSE, 1, b"one"), P.encode_frame(P.PING | P.RESPONSE, 2, b"two")
+    os.write(masters[1], a + b[:5])  # a whole frame and the start of another on lane 1
+    os.write(masters[2], b[5:9])  # bytes of nothing whole on lane 2
+    assert [f.seq for f in P.FrameDecoder().feed(link.read(0.5))] == [1]
+    os.write(masters[1], b[5:])
+    assert [f.seq for f in P.FrameDecoder().feed(link.read(0.5))] == [2]
+    assert link.read(0.05) == b""  # lane 2's partial block waits for its delimiter
+    assert link.bytes_in == [0, len(a) + len(b), 4]
+
+
+def test_a_lane_holding_too_much_without_a_delimiter_is_passed_on_closed(lanes):
+    link, masters = lanes
+    junk = b"\x01" * (LaneTransport.MAX_PENDING + 10)
+    passed = b""
+    for i in range(0, len(junk), 1024):
+        os.write(masters[2], junk[i : i + 1024])
+        passed += link.read(0.2)
+    assert passed == junk + b"\0" and link._pending[2] == b""
+    os.write(masters[0], P.encode_frame(P.PING | P.RESPONSE, 9, b"ok"))
+    assert [f.seq for f in P.FrameDecoder().feed(link.read(0.5))] == [9]
+
+
+def test_hil_lanes_is_validated_in_the_board_file():
+    text = boards.BOARDS_DIR.joinpath(f"{M4F}.yaml").read_text().replace("hil_lanes: 5", "hil_lanes: 9")
+    with pytest.raises(ConfigError, match="hil_lanes"):
+        boards.parse(text, "m4f.yaml")
+    assert boards.get(M4F).firmware.hil_lanes == 5 and boards.get("qemu-riscv32").firmware.hil_lanes == 1
+
+
+def _answers(board_elf, windows, lanes):
+    with session.open_emulated(M4F, board_elf, timeout=3.0, lanes=lanes) as s:
+        link = s.client.transport
+        out = []
+        for w in windows:
+            s.client.upload(w)
+            res = s.client.infer()
+            out.append((res.label, res.scores.tobytes(), s.client.features().tobytes()))
+        used = (link.frames_out, link.bytes_in) if isinstance(link, LaneTransport) else None
+    return out, used
+
+
+@pytest.mark.emulator
+def test_five_lanes_give_the_single_lane_answers_on_the_m4f(firmware, linear_ref):  # noqa: F811
+    """Every label, score and feature the board computes over five UARTs equals, bit for bit,
+    what it computes over UART0 alone; the window's two chunks went over two lanes and each
+    lane that carried requests carried their answers back."""
+    elf = firmware(M4F)
+    X = linear_ref.windows(12)
+    one, _ = _answers(elf, X, lanes=1)
+    five, (frames_out, bytes_in) = _answers(elf, X, lanes=5)
+    assert five == one
+    assert sum(n > 0 for n in frames_out) == 2 and all(b > 0 for f, b in zip(frames_out, bytes_in) if f)
+    with pytest.raises(HILError, match="1 to 5 HIL lanes"):
+        with session.open_emulated(M4F, elf, lanes=6):
+            pass
+
+
+@pytest.mark.emulator
+def test_throughput_run_compares_every_window_and_counts_bytes(firmware, linear_ref):  # noqa: F811
+    X = linear_ref.windows(6)
+    r = measure(M4F, firmware(M4F), linear_ref, X)
+    assert r.passed and r.lanes == 5 and r.windows == 6
+    assert r.up_per_window > 4 * X[0].size  # the float32 window, framed
+    assert r.down_per_window > 0 and r.ceiling_up_bytes_per_s > 0
+    assert r.real_uart_ms_per_window(115_200) == pytest.approx(8 * r.real_uart_ms_per_window(921_600))
+    assert uart_ms(11_520, 115_200) == pytest.approx(1000.0)
+
+
+def test_throughput_bench_section_without_emulators_says_why(monkeypatch):
+    from sensorflow.bench import hil_throughput_section
+    from sensorflow.bench.runner import SECTIONS
+
+    assert SECTIONS["hil_throughput"][0] == "sensorflow.bench.hil_throughput_section"
+    monkeypatch.setattr(hil_throughput_section.qh, "tools_available", lambda board: f"no emulator for {board}")
+    sec = hil_throughput_section.run(quick=True)
+    assert not sec.available and "no emulator for qemu-riscv32" in sec.reason
+
+
+def test_gesture_shaped_windows_cost_what_gesture_windows_cost():
+    """The bench's stand-in for the gesture run: 100 x 6 float32 windows, 60 features, 4 classes."""
+    from sensorflow.bench.hil_throughput_section import gesture_shaped
+
+    pipe, X = gesture_shaped(50)
+    assert X.shape == (50, 100, 6) and X.dtype == "float32"
+    assert pipe.transform(X).shape == (50, 60) and len(pipe.classes_) == 4
+    assert len(set(pipe.predict(X))) > 1
