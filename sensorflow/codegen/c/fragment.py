@@ -113,6 +113,9 @@ class CContext:
     # it may take over the streaming path (see CFragment.stream_sample)
     streams_input: bool = False
     numeric: str = "auto"  # export --numeric: auto | float | int8 (sensorflow.codegen.numeric)
+    # integer pipeline (library.fused_codes): the q15 log-mel writes the int8 model's input
+    # codes itself; log-mel: {"dst", "mult", "shift", "zp"}; model: {"state": True}
+    int8_codes: dict | None = None
 
     @property
     def role(self) -> str:

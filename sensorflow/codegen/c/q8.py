@@ -108,8 +108,10 @@ def emit_q8_conv(stage, ctx) -> CFragment:
     tables = [_input_comment(net)]
     bufs = [ctx.scratch("qa"), ctx.scratch("qb")]
     widest = max([c.steps_out * int(c.layer.w.shape[0]) for c in net.convs] + [net.n_out])
-    code = [f"sf_q8_quantize(in, {net.in_mult}, {net.in_shift}, {net.in_zp}, {ctx.scratch('qin')}, {d}u);"]
-    src = ctx.scratch("qin")
+    codes = ctx.int8_codes is not None  # integer pipeline: the log-mel fills the codes (library.fused_codes)
+    src = ctx.state("qin") if codes else ctx.scratch("qin")
+    quant = f"sf_q8_quantize(in, {net.in_mult}, {net.in_shift}, {net.in_zp}, {src}, {d}u);"
+    code = [f"if (in != NULL) {quant}  /* else: the codes are there */"] if codes else [quant]
     scratch = []
     for i, c in enumerate(net.convs):
         t, layer = _layer_tables(ctx, c.layer, i, "conv")
@@ -131,11 +133,13 @@ def emit_q8_conv(stage, ctx) -> CFragment:
     dst = bufs[len(net.convs) % 2]
     code.append(f"sf_q8_dense({ctx.scratch('qpool')}, &{layer}, {dst});")
     _finish(ctx, net, dst, tables, code)
+    qin = Field("int8_t", "qin", d, "int8 input codes" + (" (the log-mel's, or quantised features)" if codes else ""))
     return CFragment(
         runtime=["sf_q8"],
         tables=tables,
+        state=[qin] if codes else [],
         scratch=[
-            Field("int8_t", "qin", d),
+            *([] if codes else [qin]),
             Field("int8_t", "qa", widest),
             Field("int8_t", "qb", widest),
             Field("int8_t", "qpool", filters),

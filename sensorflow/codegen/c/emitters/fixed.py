@@ -9,6 +9,7 @@ import numpy as np
 from ....dsp import fixed
 from ....stages.stats import FUNCTIONS
 from .. import cgen
+from ....errors import CodegenError
 from ..fragment import CFragment, Field
 
 
@@ -230,4 +231,62 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
     if stream:
         frag.state, frag.stream_sample = state, sample
         frag.stream_output = out_code + post
+    if ctx.int8_codes is not None:
+        _int8_codes(frag, ctx, stage, stream, (cnt, sh, work, db), starts)
     return frag
+
+
+def _int8_codes(frag: CFragment, ctx, stage, stream: bool, bufs, starts: str) -> None:
+    """The integer pipeline (library.fused_codes; one channel, no top_db clip, log_mel): each
+    frame's Q16 dB becomes the int8 model's input codes once, ``code8`` (= int8.quantize_q16).
+    The stream keeps a ring of codes (n_frames x n_mels int8, not int32 dB) and copies it, oldest
+    frame first, into the model's codes buffer when a window completes; the window path writes
+    the codes and, when ``out`` is not NULL, the float features (what ``_features`` returns)."""
+    if not stream:
+        raise CodegenError(f"stage {ctx.index} 'log_mel': the integer pipeline needs the frame-streaming path")
+    q = ctx.int8_codes
+    p = stage.params
+    n, M, T = p.n_fft, p.n_mels, stage.n_frames
+    cnt, sh, work, db = bufs
+    dst, code8 = q["dst"], ctx.sym("code8")
+    unit, logoff, k = cgen.f32(2.0**-16), stage.q15_log_offset(), int(stage.q15_k_[0])
+    frag.helpers.append(
+        f"/* int8 input code of a Q16 dB value: round(|v| * {q['mult']} / 2^{q['shift']}) half away from zero,\n"
+        " * signed, plus the zero point, clamped (= quantising the float feature v * 2^-16) */\n"
+        f"static int8_t {code8}(int32_t v)\n"
+        "{\n"
+        "    uint32_t a = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;\n"
+        f"    uint64_t p = ((uint64_t)a * {q['mult']}u + ((uint64_t)1 << {q['shift'] - 1}u)) >> {q['shift']}u;\n"
+        "    int32_t r = p > 1024u ? 1024 : (int32_t)p;\n"
+        f"    r = (v < 0 ? -r : r) + ({q['zp']});\n"
+        "    return (int8_t)(r < -128 ? -128 : (r > 127 ? 127 : r));\n"
+        "}\n"
+    )
+    frag.code = [
+        "uint32_t t, m;",
+        f"for (t = 0; t < {T}u; t++) {{",
+        f"    sf_q15_quantize(in + {starts}[t], 1u, {n}u, {k}, {cnt});",
+        f"    sf_q15_logmel(&{ctx.sym('logmel')}, {cnt}, {work}, {sh}, {db});",
+        f"    for (m = 0; m < {M}u; m++) {{",
+        f"        int32_t v = {db}[m] - {logoff};",
+        f"        {dst}[t * {M}u + m] = {code8}(v);",
+        f"        if (out != NULL) out[t * {M}u + m] = sf_q15_feature(v, {unit});",
+        "    }",
+        "}",
+    ]
+    ring, head = ctx.state("ring"), ctx.state("head")
+    for f in frag.state:
+        if f.name == "ring":
+            f.ctype, f.comment = "int8_t", "the int8 model's input codes of the last n_frames frames"
+    frag.stream_sample = [
+        line.replace(f"int32_t *slot = &{ring}", f"int8_t *slot = &{ring}").replace(
+            f"slot[m] = {db}[m] - {logoff};", f"slot[m] = {code8}({db}[m] - {logoff});"
+        )
+        for line in frag.stream_sample
+    ]
+    frag.stream_output = [
+        "(void)out;  /* the codes go to the model's buffer: no float features */",
+        f"uint32_t h = {head}[0];",
+        f"memcpy({dst}, &{ring}[h * {M}u], ({T}u - h) * {M}u);",
+        f"memcpy(&{dst}[({T}u - h) * {M}u], {ring}, h * {M}u);",
+    ]
