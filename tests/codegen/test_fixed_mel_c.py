@@ -68,10 +68,10 @@ def _program(win, wq, dq, offset) -> str:
         + "".join(t)
         + f"static const sf_q15_logmel_config cfg = {{ {N}, {M}, win, wr, wi, rev, ar, ai, br, bi, mstart, mlen, mw, "
         f"{offset} }};\n"
-        f"int main(void) {{\n    static int16_t frame[{N}], shifted[{N}];\n    static int32_t work[{N + N // 2 + 1}], "
+        f"int main(void) {{\n    static int16_t frame[{N}];\n    static int32_t work[{N}], "
         f"db[{M}], c[{D}];\n    unsigned i;\n"
         f"    while (fread(frame, sizeof frame, 1, stdin) == 1) {{\n"
-        f"        sf_q15_logmel(&cfg, frame, work, shifted, db);\n        sf_q15_dct(dct, {D}u, {M}u, db, c);\n"
+        f"        sf_q15_logmel(&cfg, frame, work, db);\n        sf_q15_dct(dct, {D}u, {M}u, db, c);\n"
         f'        for (i = 0; i < {M}u; i++) printf(" %ld", (long)db[i]);\n'
         f'        for (i = 0; i < {D}u; i++) printf(" %ld", (long)c[i]);\n        printf("\\n");\n    }}\n    return 0;\n}}\n'
     )

@@ -129,7 +129,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         f"    .mel_start = {ms}, .mel_len = {ml}, .mel_w = {mw}, .offset_q16 = {offset},\n"
         "};\n"
     )
-    cnt, sh, work, db = (ctx.scratch(x) for x in ("counts", "shifted", "work", "db"))
+    cnt, work, db = (ctx.scratch(x) for x in ("counts", "work", "db"))
     mfcc = stage.name == "mfcc"
     dst = ctx.scratch("logmel") if mfcc else "out"
     unit, logoff, k = cgen.f32(2.0**-16), stage.q15_log_offset(), int(stage.q15_k_[0])
@@ -139,7 +139,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         f"    for (t = 0; t < {T}u; t++) {{",
         f"        float *row = {dst} + (ch * {T}u + t) * {M}u;",
         f"        sf_q15_quantize(in + {starts}[t] * {C}u + ch, {C}u, {n}u, {k}, {cnt});",
-        f"        sf_q15_logmel(&{cfg}, {cnt}, {work}, {sh}, {db});",
+        f"        sf_q15_logmel(&{cfg}, {cnt}, {work}, {db});",
         f"        for (m = 0; m < {M}u; m++) row[m] = sf_q15_feature((int64_t){db}[m] - {logoff}, {unit});",
         "    }",
         "}",
@@ -169,7 +169,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
             f"    if (++{pfill}[0] < {n}u) continue;",
             f"    for (ch = 0; ch < {C}u; ch++) {{",
             f"        int32_t *slot = &{ring}[(ch * {T}u + {head}[0]) * {M}u];",
-            f"        sf_q15_logmel(&{cfg}, &{pend}[ch * {n}u], {work}, {sh}, {db});",
+            f"        sf_q15_logmel(&{cfg}, &{pend}[ch * {n}u], {work}, {db});",
             f"        for (m = 0; m < {M}u; m++) slot[m] = {db}[m] - {logoff};",
             *(
                 [f"        for (j = 0; j < {keep}u; j++) {pend}[ch * {n}u + j] = {pend}[ch * {n}u + j + {hop}u];"]
@@ -206,8 +206,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         ]
     scratch = [
         Field("int16_t", "counts", n, "one frame's int16 counts"),
-        Field("int16_t", "shifted", n, "the frame after the block-floating-point shift"),
-        Field("int32_t", "work", n + n // 2 + 1, "FFT buffer, then the power spectrum"),
+        Field("int32_t", "work", n, "FFT buffer, then the power spectrum over it"),
         Field("int32_t", "db", M, "one frame's Q16 dB (mfcc: its Q16 DCT input)"),
     ]
     if mfcc:
@@ -232,7 +231,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         frag.state, frag.stream_sample = state, sample
         frag.stream_output = out_code + post
     if ctx.int8_codes is not None:
-        _int8_codes(frag, ctx, stage, stream, (cnt, sh, work, db), starts)
+        _int8_codes(frag, ctx, stage, stream, (cnt, work, db), starts)
     return frag
 
 
@@ -247,7 +246,7 @@ def _int8_codes(frag: CFragment, ctx, stage, stream: bool, bufs, starts: str) ->
     q = ctx.int8_codes
     p = stage.params
     n, M, T = p.n_fft, p.n_mels, stage.n_frames
-    cnt, sh, work, db = bufs
+    cnt, work, db = bufs
     dst, code8 = q["dst"], ctx.sym("code8")
     unit, logoff, k = cgen.f32(2.0**-16), stage.q15_log_offset(), int(stage.q15_k_[0])
     frag.helpers.append(
@@ -266,7 +265,7 @@ def _int8_codes(frag: CFragment, ctx, stage, stream: bool, bufs, starts: str) ->
         "uint32_t t, m;",
         f"for (t = 0; t < {T}u; t++) {{",
         f"    sf_q15_quantize(in + {starts}[t], 1u, {n}u, {k}, {cnt});",
-        f"    sf_q15_logmel(&{ctx.sym('logmel')}, {cnt}, {work}, {sh}, {db});",
+        f"    sf_q15_logmel(&{ctx.sym('logmel')}, {cnt}, {work}, {db});",
         f"    for (m = 0; m < {M}u; m++) {{",
         f"        int32_t v = {db}[m] - {logoff};",
         f"        {dst}[t * {M}u + m] = {code8}(v);",
