@@ -317,11 +317,15 @@ def fused_codes(pl, board, numeric: str, prefix: str) -> dict:
     ):
         return {}
     net = quantize_conv(m.stage)
-    dst = f"{prefix}_state.s{m.index}_qin"
-    return {
-        f.index: {"dst": dst, "mult": net.in_mult, "shift": q16_shift(net.in_shift), "zp": net.in_zp},
-        m.index: {"state": True},
-    }
+    first = net.convs[0]
+    st, T, M = f"{prefix}_state", f.stage.n_frames, f.stage.params.n_mels
+    mel = {"dst": f"{st}.s{m.index}_qin", "mult": net.in_mult, "shift": q16_shift(net.in_shift), "zp": net.in_zp}
+    model: dict = {"state": True}
+    if first.steps_in == T and first.c_in == M and first.kernel <= T:
+        # the first layer's sums at each frame position, once per frame (windows share them)
+        mel.update(frame_fn=f"{prefix}_s{m.index}_frame", kernel=first.kernel, flag=f"{st}.s{m.index}_qstream")
+        model.update(ring=f"{st}.s{f.index}_ring", head=f"{st}.s{f.index}_head", n_frames=T)
+    return {f.index: mel, m.index: model}
 
 
 @dataclass

@@ -283,8 +283,15 @@ def _int8_codes(frag: CFragment, ctx, stage, stream: bool, bufs, starts: str) ->
         )
         for line in frag.stream_sample
     ]
+    fn = q.get("frame_fn")
+    if fn:  # the model's first layer sums each frame position once (library.fused_codes)
+        frag.helpers.append(f"static void {fn}(uint32_t slot); /* defined with the model */\n")
+        back = int(q["kernel"]) - 1
+        at = next(i for i, line in enumerate(frag.stream_sample) if f"{code8}(" in line)
+        frag.stream_sample.insert(at + 1, f"        {fn}(({head}[0] + {T - back}u) % {T}u);")
     frag.stream_output = [
         "(void)out;  /* the codes go to the model's buffer: no float features */",
+        *([f"{q['flag']}[0] = 1u;  /* the model's first layer: from the per-frame sums */"] if fn else []),
         f"uint32_t h = {head}[0];",
         f"memcpy({dst}, &{ring}[h * {M}u], ({T}u - h) * {M}u);",
         f"memcpy(&{dst}[({T}u - h) * {M}u], {ring}, h * {M}u);",
