@@ -23,7 +23,7 @@ def _pipeline_and_signal():
 
     mel = {"type": "log_mel", "n_fft": 256, "win_length": 200, "hop_length": 200, "center": False, "n_mels": 12}
     mel.update({"fmin": 20, "fmax": 3800, "top_db": None, "q15_scale": 2**-15})
-    conv = {"type": "conv1d", "filters": [4, 6], "kernel_size": 3, "strides": [2, 1], "center_window": True}
+    conv = {"type": "conv1d", "filters": [5, 6], "kernel_size": 3, "strides": [2, 1], "center_window": True}
     conv.update({"epochs": 3, "random_state": 0})
     cfg = {
         "name": "int8_logmel",

@@ -157,16 +157,22 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         ]
         ring, pend, head, pfill, pskip = (ctx.state(x) for x in ("ring", "pend", "head", "pfill", "pskip"))
         keep = max(0, n - hop)
-        sample = [
-            "uint32_t i, ch, m;" if keep == 0 else "uint32_t i, ch, j, m;",
-            "for (i = 0; i < n; i++) {",
+        sample = [  # runs of samples: one quantising call per channel and run, not per sample
+            "uint32_t i = 0, r, ch, m;" if keep == 0 else "uint32_t i = 0, r, ch, j, m;",
+            "while (i < n) {",
             f"    if ({pskip}[0] != 0u) {{",
-            f"        {pskip}[0]--;",
+            f"        r = n - i < {pskip}[0] ? n - i : {pskip}[0];",
+            f"        {pskip}[0] = (uint16_t)({pskip}[0] - r);",
+            "        i += r;",
             "        continue;",
             "    }",
-            f"    for (ch = 0; ch < {C}u; ch++) sf_q15_quantize(x + i * {C}u + ch, 1u, 1u, {k}, "
+            f"    r = {n}u - {pfill}[0];",
+            "    if (r > n - i) r = n - i;",
+            f"    for (ch = 0; ch < {C}u; ch++) sf_q15_quantize(x + i * {C}u + ch, {C}u, r, {k}, "
             f"&{pend}[ch * {n}u + {pfill}[0]]);",
-            f"    if (++{pfill}[0] < {n}u) continue;",
+            "    i += r;",
+            f"    {pfill}[0] = (uint16_t)({pfill}[0] + r);",
+            f"    if ({pfill}[0] < {n}u) continue;",
             f"    for (ch = 0; ch < {C}u; ch++) {{",
             f"        int32_t *slot = &{ring}[(ch * {T}u + {head}[0]) * {M}u];",
             f"        sf_q15_logmel(&{cfg}, &{pend}[ch * {n}u], {work}, {db});",
