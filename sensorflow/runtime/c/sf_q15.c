@@ -183,16 +183,22 @@ static const int32_t sf_q15_log2_table[257] = {
 
 int32_t sf_q15_log2_q16(uint64_t v)
 {
-    uint64_t w = v;
-    uint32_t e = 0, b, y, f, i, r;
+    /* on 32-bit words: a 64-bit variable shift is a libcall-sized sequence on rv32/Cortex-M */
+    uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v, x = hi != 0u ? hi : lo, e = hi != 0u ? 32u : 0u;
+    uint32_t b, y, f, i, r, sh;
     if (v == 0u) return 0;
-    for (b = 32u; b != 0u; b >>= 1) {
-        if ((w >> b) != 0u) {
-            w >>= b;
+    for (b = 16u; b != 0u; b >>= 1) {
+        if ((x >> b) != 0u) {
+            x >>= b;
             e += b;
         }
     }
-    y = (e <= 31u) ? (uint32_t)(v << (31u - e)) : (uint32_t)(v >> (e - 31u));
+    if (e <= 31u) {
+        y = lo << (31u - e);
+    } else {
+        sh = e - 31u; /* 1 .. 32 */
+        y = sh == 32u ? hi : (hi << (32u - sh)) | (lo >> sh);
+    }
     f = y - 0x80000000u;
     i = f >> 23;
     r = (f >> 7) & 0xFFFFu;
