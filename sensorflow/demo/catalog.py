@@ -59,7 +59,9 @@ def find_pipeline(name: str, explicit: Path | None = None, integer: bool = False
     if name not in DEMOS:
         raise DataError(f"unknown demo '{name}'; choose one of: {', '.join(DEMOS)}")
     demo = DEMOS[name]
-    return examples.find(demo.integer_pipeline if integer and demo.integer_pipeline else demo.pipeline, f"demo '{name}'")
+    return examples.find(
+        demo.integer_pipeline if integer and demo.integer_pipeline else demo.pipeline, f"demo '{name}'"
+    )
 
 
 load_pipeline = examples.load

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from ....dsp import fixed
+from ....errors import CodegenError
 from ....stages.stats import FUNCTIONS
 from .. import cgen
-from ....errors import CodegenError
 from ..fragment import CFragment, Field
 
 
