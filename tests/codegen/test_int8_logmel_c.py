@@ -82,3 +82,55 @@ def test_float_numeric_keeps_the_feature_vector(tmp_path):
     assert "float vec[" in (tmp_path / "sf_model.c").read_text()
     _, scores, _ = h.infer(windows)
     np.testing.assert_allclose(scores, pipe.predict_proba(windows), atol=1e-5)
+
+
+@pytest.mark.emulator
+@pytest.mark.slow
+@pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])
+def test_emulated_stream_equals_int8_reference(tmp_path, board):
+    """The stream on the emulated board (measuring image, -O2): each completed window's label
+    and scores, as float32 bits, equal the int8 reference's."""
+    import os
+
+    from sensorflow.codegen.c import generate
+    from sensorflow.device import boards, measure
+    from sensorflow.errors import ToolMissingError
+
+    why = measure.tools_available(board)
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    pipe, signal, windows = _pipeline_and_signal()
+    b = boards.get(board)
+    gen = generate(pipe, None, board=b, numeric="int8")
+    lib = tmp_path / "lib"
+    gen.write(lib)
+    n_push = len(signal) // HOP
+    rows = ",".join(f"{float(v):.9g}f" for v in signal[:, 0])
+    (tmp_path / "stream.c").write_text(
+        '#include "sf_model.h"\n#include "bench.h"\n'
+        f"static const float sig[{len(signal)}] = {{{rows}}};\n"
+        f"static float got[{n_push}][2];\nstatic int labels[{n_push}], calls, ready;\n"
+        "int stream_entry(int i);\n"
+        "int stream_entry(int i)\n{\n    int w, label = -1;\n    float sc[2];\n"
+        "    if (!ready) { sf_model_init(); ready = 1; }\n"
+        f"    w = sf_model_push(&sig[i * {HOP}], {HOP});\n"
+        "    if (w > 0) sf_model_last(sc, &label, 0);\n"
+        f"    if (calls < {n_push}) {{ labels[calls] = label; got[calls][0] = sc[0]; got[calls][1] = sc[1]; calls++; }}\n"
+        "    return label;\n}\n"
+        "void bench_report(int i) { bench_out_f32(got[i][0]); bench_out_f32(got[i][1]); }\n"
+    )
+    try:
+        res = measure.measure_c(
+            [tmp_path / "stream.c", *(lib / s for s in gen.sources)], "stream_entry", board, n_inputs=n_push,
+            include_dirs=[lib], defines=tuple(b.toolchain.defines), workdir=tmp_path / "w",
+        )  # fmt: skip
+    except ToolMissingError as exc:
+        pytest.skip(str(exc))
+    first = LENGTH // HOP - 1  # the push that completes window 0
+    want = Int8Reference(pipe).predict_proba(windows).astype(np.float32)
+    labels = np.asarray(res.results)[first:]
+    words = np.array(res.words, dtype=np.uint32).reshape(n_push, 2)[first:]
+    np.testing.assert_array_equal(labels, np.argmax(want, axis=1))
+    np.testing.assert_array_equal(words, want.view(np.uint32))
