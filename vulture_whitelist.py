@@ -114,3 +114,4 @@ q15_bands  # MicroPython runtime kernel called as rt.q15_bands by generated modu
 q15_logmel  # MicroPython runtime kernel called as rt.q15_logmel by generated modules (sf_runtime.py)
 q15_clip  # MicroPython runtime kernel called as rt.q15_clip by generated modules (sf_runtime.py)
 q15_dct  # MicroPython runtime kernel called as rt.q15_dct by generated modules (sf_runtime.py)
+quantize_q16  # numpy reference of the integer pipeline's generated code8 (tests/codegen/test_int8_logmel_c.py)

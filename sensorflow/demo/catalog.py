@@ -17,6 +17,9 @@ class Demo:
     kind: str  # "detector" (continuous streams), "classifier" or "regressor"
     description: str
     anomaly_model: str | None = None
+    # the pipeline of the integer path (--numeric int8, or auto on a board without an FPU):
+    # its front end computes in fixed point, trained on what the device computes
+    integer_pipeline: str | None = None
 
 
 DEMOS: dict[str, Demo] = {
@@ -25,6 +28,7 @@ DEMOS: dict[str, Demo] = {
         "detector",
         "Wake-word detection on 16 kHz audio synthesised offline (espeak-ng/flite voices, noise at several SNRs); "
         "evaluated on continuous streams of held-out voices.",
+        integer_pipeline="wakeword_q15.yaml",
     ),
     "vibration": Demo(
         "vibration.yaml",
@@ -47,13 +51,17 @@ DEMOS: dict[str, Demo] = {
 }
 
 
-def find_pipeline(name: str, explicit: Path | None = None) -> Path:
-    """pipelines/<demo>.yaml of this checkout, else of the working directory."""
+def find_pipeline(name: str, explicit: Path | None = None, integer: bool = False) -> Path:
+    """pipelines/<demo>.yaml of this checkout, else of the working directory; ``integer``: the
+    demo's integer-path pipeline when it has one (``Demo.integer_pipeline``)."""
     if explicit is not None:
         return Path(explicit)
     if name not in DEMOS:
         raise DataError(f"unknown demo '{name}'; choose one of: {', '.join(DEMOS)}")
-    return examples.find(DEMOS[name].pipeline, f"demo '{name}'")
+    demo = DEMOS[name]
+    return examples.find(
+        demo.integer_pipeline if integer and demo.integer_pipeline else demo.pipeline, f"demo '{name}'"
+    )
 
 
 load_pipeline = examples.load

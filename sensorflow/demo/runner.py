@@ -108,7 +108,7 @@ def run(opts: DemoOptions) -> dict:
     log = opts.log
     steps = Steps(log)
     t0 = time.perf_counter()
-    path = find_pipeline(opts.name, opts.pipeline)
+    path = find_pipeline(opts.name, opts.pipeline, integer=_integer_board_path(opts))
     result: dict = {"demo": opts.name, "description": demo.description, "pipeline": _shown(path), "board": opts.board,
                     "small": opts.small, "targets": [], "sections": []}  # fmt: skip
 
@@ -191,6 +191,14 @@ def model_path(pipe, board: str, numeric: str):
     if model is None or not integer_for(model.name, numeric, boards.get(board).fpu, model):
         return pipe
     return Int8Reference(pipe)
+
+
+def _integer_board_path(opts: DemoOptions) -> bool:
+    """Does ``--numeric`` on this board take the integer path (as ``export`` decides)?"""
+    from ..codegen.numeric import wants_integer
+    from ..device import boards
+
+    return wants_integer(opts.numeric, boards.get(opts.board).fpu)
 
 
 def _shown(path: Path) -> str:

@@ -316,6 +316,9 @@ def test_wakeword_demo_small_end_to_end(tmp_path, monkeypatch, capsys, numeric):
     want = "float" if numeric == "auto" else "int8"
     assert res_json(out)["numeric"] == want and f"model numeric path **{want}**" in report
     assert ("heldout_int8" in res_json(out)["metrics"]) == (want == "int8")
+    # the integer path trains and runs the q15 front end: no float feature vector on the device
+    assert res_json(out)["pipeline"].endswith("wakeword_q15.yaml" if want == "int8" else "wakeword.yaml")
+    assert ("float vec[" in (out / "export" / "sf_model.c").read_text()) == (want == "float")
     export_report = json.loads((out / "export" / "export_report.json").read_text())
     assert any(str(r.get("numeric", "")).startswith("integer: int8") for r in export_report["stages"]) == (
         want == "int8"
@@ -430,3 +433,15 @@ def test_an_out_path_that_is_a_file_is_one_line_not_a_traceback(capsys, tmp_path
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"sensorflow demo: error: {f}: File exists; check the path") and "\n" not in err, err
     assert f.read_text() == "mine"
+
+
+def test_integer_path_picks_the_fixed_point_pipeline():
+    from sensorflow.demo.catalog import find_pipeline
+    from sensorflow.demo.runner import DemoOptions, _integer_board_path
+
+    for numeric, board, want in [("int8", "qemu-mps2-an386", True), ("auto", "qemu-mps2-an386", False),
+                                 ("auto", "qemu-riscv32", True), ("float", "qemu-riscv32", False)]:  # fmt: skip
+        integer = _integer_board_path(DemoOptions("wakeword", board=board, numeric=numeric))
+        assert integer == want
+        assert find_pipeline("wakeword", integer=integer).name == ("wakeword_q15.yaml" if want else "wakeword.yaml")
+    assert find_pipeline("gesture", integer=True).name == "gesture.yaml"  # no integer pipeline of its own

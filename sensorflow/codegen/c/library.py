@@ -133,10 +133,12 @@ def generate(
     feature_step: list[EmittedStage] = []  # stages of the (one) feature step, in pipeline order
     feature_lines = (0, 0)  # their calls in feature_code
     step_of_feature_lines = None
+    fused = fused_codes(pl, board, numeric, prefix)
     for ps in pl.stages:
         stage = ps.stage
         ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
         ctx.numeric = numeric
+        ctx.int8_codes = fused.get(ps.index)
         line = f"{ctx.func}({buf(ps.src)}, {buf(ps.dst)});  /* {stage.name} */"
         if ps.role == "feature":
             if step_of_feature_lines != ps.step:
@@ -195,7 +197,7 @@ def generate(
         if n_post:
             tail_fields.append((4, min(2, n_post) * n_classes))
     state_fields = [(cgen.ctype_size(f.ctype), f.count) for es in emitted for f in es.fragment.state]
-    layout = scratch_layout(scratch_stages, feature_step, n_vec_bufs * vec_size)
+    layout = scratch_layout(scratch_stages, [] if fused else feature_step, n_vec_bufs * vec_size)
     if layout.overlay:
         # the feature buffers live in the scratch union (see ScratchLayout); the stages of the
         # feature step run last slice first, so each one's scratch only covers free slices
@@ -204,7 +206,7 @@ def generate(
         glue_fields += tail_fields
         vec_ref = f"{st}.scratch.fv.vec"
     else:
-        glue_fields += [vec_field] + tail_fields
+        glue_fields += ([] if fused else [vec_field]) + tail_fields  # fused: no float feature vector
         vec_ref = f"{st}.vec"
     feature_code = [line.replace(VEC, vec_ref) for line in feature_code]
     stream_feature_code = [line.replace(VEC, vec_ref) for line in stream_feature_code]
@@ -259,6 +261,8 @@ def generate(
         last_post=last_post,
         stream_stage=stream_stage,
         stream_feature_code=stream_feature_code,
+        fused=bool(fused),
+        feature_stage=feature_step[0] if fused else None,
     )
     env = template_env()
     files = {
@@ -287,6 +291,46 @@ def generate(
             streaming="frames" if stream_stage is not None else "window",
         ),
     )
+
+
+def fused_codes(pl, board, numeric: str, prefix: str) -> dict:
+    """The integer pipeline: a q15 ``log_mel`` streaming frame by frame straight into an int8
+    ``conv1d`` (no stage between them). Then no float feature vector exists: the log-mel turns
+    each frame's Q16 dB into the model's int8 input codes once (int8.quantize_q16, equal to
+    quantising the float features) and keeps those codes in its ring; the model reads its codes
+    buffer (filled by the log-mel, or by quantising a caller's float features in ``_classify``).
+    Returns ``{stage index: CContext.int8_codes}`` (empty: not fused)."""
+    from ...stages.models.int8 import q16_shift
+    from ...stages.models.int8_conv import quantize_conv
+    from ..numeric import integer_for
+
+    feats = [ps for ps in pl.stages if ps.role == "feature"]
+    between = [ps for ps in pl.stages if ps.role in ("signal", "vector")]
+    models = [ps for ps in pl.stages if ps.role == "model"]
+    if len(feats) != 1 or between or len(models) != 1:
+        return {}
+    f, m = feats[0], models[0]
+    fpu = getattr(board, "fpu", "single") if board is not None else "single"
+    if not (
+        f.stage.name == "log_mel"
+        and f.streams_input
+        and getattr(f.stage, "q15_k_", None) is not None
+        and f.stage.clip_range() is None
+        and pl.n_channels == 1
+        and m.stage.name == "conv1d"
+        and integer_for(m.stage.name, numeric, fpu, m.stage)
+    ):
+        return {}
+    net = quantize_conv(m.stage)
+    first = net.convs[0]
+    st, T, M = f"{prefix}_state", f.stage.n_frames, f.stage.params.n_mels
+    mel = {"dst": f"{st}.s{m.index}_qin", "mult": net.in_mult, "shift": q16_shift(net.in_shift), "zp": net.in_zp}
+    model: dict = {"state": True}
+    if first.steps_in == T and first.c_in == M and first.kernel <= T:
+        # the first layer's sums at each frame position, once per frame (windows share them)
+        mel.update(frame_fn=f"{prefix}_s{m.index}_frame", kernel=first.kernel, flag=f"{st}.s{m.index}_qstream")
+        model.update(ring=f"{st}.s{f.index}_ring", head=f"{st}.s{f.index}_head", n_frames=T)
+    return {f.index: mel, m.index: model}
 
 
 @dataclass

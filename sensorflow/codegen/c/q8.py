@@ -85,8 +85,9 @@ def _centring_tables(ctx, cen) -> list[str]:
     return [cgen.array(ctx.sym("qcbias"), "int32_t", cen.bias, per_line=8, comment="center_window: first-layer bias")]
 
 
-def _centred_call(ctx, cen, c, layer: str, src: str, call: str) -> list[str]:
-    """The first conv layer on a centred window: its per-window bias, then the layer with it."""
+def _centred_call(ctx, cen, c, layer: str, src: str, call) -> list[str]:
+    """The first conv layer on a centred window: its per-window bias, then the layer with it
+    (``call(layer name)``: the call's line)."""
     cen_bias, local = ctx.scratch("qcb"), f"{layer}_c"
     return [
         f"sf_q8_centre_bias({src}, {c.steps_in}u, {c.c_in}u, &{layer}, {ctx.sym('qcbias')}, "
@@ -94,9 +95,75 @@ def _centred_call(ctx, cen, c, layer: str, src: str, call: str) -> list[str]:
         "{",
         f"    sf_q8_layer {local} = {layer};",
         f"    {local}.bias = {cen_bias};",
-        "    " + call.format(local),
+        "    " + call(local),
         "}",
     ]
+
+
+def _frame_sums(ctx, c, layer: str) -> tuple[list[str], list[Field], str]:
+    """The integer pipeline's first layer from sums kept per frame position (library.fused_codes):
+    ``<func>_frame(slot)``, called by the log-mel once a frame's codes are in its ring slot,
+    sums the layer's weights (no bias) over the kernel frames that start ``kernel - 1`` slots
+    back; a streamed window's layer output is then its positions' sums plus the (per-window)
+    bias, requantised as ``sf_q8_conv1d`` does: the same int32 sums, so the same codes, with
+    one position's MACs per frame instead of every position's per window. Returns the helpers,
+    the state fields and the name of ``<func>_first(bias, y)``."""
+    q = ctx.int8_codes
+    T, F, K, M, S = q["n_frames"], int(c.layer.w.shape[0]), c.kernel, c.c_in, c.stride
+    pos, ring, head = ctx.state("qpos"), q["ring"], q["head"]
+    w = ctx.sym("qw0")
+    first = f"{ctx.func}_first"
+    helpers = [
+        f"/* integer pipeline: layer 0's sums (no bias) over the {K} frames from ring slot s; four\n"
+        " * filters per pass over a frame's codes (each code load serves four weight rows) */\n"
+        f"static void {ctx.func}_frame(uint32_t s)\n"
+        "{\n"
+        "    uint32_t f, k, c;\n"
+        f"    int32_t *acc = &{pos}[s * {F}u];\n"
+        f"    for (f = 0; f < {F}u; f++) acc[f] = 0;\n"
+        f"    for (k = 0; k < {K}u; k++) {{\n"
+        f"        const int8_t *x = &{ring}[((s + k) % {T}u) * {M}u];\n"
+        f"        for (f = 0; f + 4u <= {F}u; f += 4u) {{\n"
+        f"            const int8_t *w0 = &{w}[f * {K * M}u + k * {M}u], *w1 = w0 + {K * M}u, *w2 = w1 + {K * M}u,\n"
+        f"                         *w3 = w2 + {K * M}u;\n"
+        "            int32_t a0 = acc[f], a1 = acc[f + 1u], a2 = acc[f + 2u], a3 = acc[f + 3u];\n"
+        f"            for (c = 0; c < {M}u; c++) {{\n"
+        "                int32_t u = x[c];\n"
+        "                a0 += u * w0[c];\n"
+        "                a1 += u * w1[c];\n"
+        "                a2 += u * w2[c];\n"
+        "                a3 += u * w3[c];\n"
+        "            }\n"
+        "            acc[f] = a0;\n"
+        "            acc[f + 1u] = a1;\n"
+        "            acc[f + 2u] = a2;\n"
+        "            acc[f + 3u] = a3;\n"
+        "        }\n"
+        f"        for (; f < {F}u; f++) {{\n"
+        f"            const int8_t *wf = &{w}[f * {K * M}u + k * {M}u];\n"
+        f"            for (c = 0; c < {M}u; c++) acc[f] += (int32_t)x[c] * wf[c];\n"
+        "        }\n"
+        "    }\n"
+        "}\n",
+        f"/* integer pipeline: layer 0 of the streamed window from its positions' sums plus bias */\n"
+        f"static void {first}(const sf_q8_layer *L, int8_t *y)\n"
+        "{\n"
+        f"    uint32_t t, f, h = {head}[0];\n"
+        f"    for (t = 0; t < {c.steps_out}u; t++) {{\n"
+        f"        const int32_t *a = &{pos}[((h + {S}u * t) % {T}u) * {F}u];\n"
+        f"        for (f = 0; f < {F}u; f++) {{\n"
+        "            int32_t v = sf_q8_requantize(L->bias[f] + a[f], L->mult[f], L->shift[f]) + L->zp;\n"
+        "            v = v < L->lo ? L->lo : (v > 127 ? 127 : v);\n"
+        f"            y[t * {F}u + f] = L->lut != 0 ? L->lut[v + 128] : (int8_t)v;\n"
+        "        }\n"
+        "    }\n"
+        "}\n",
+    ]
+    fields = [
+        Field("int32_t", "qpos", T * F, "layer 0's sums at each frame position (ring slot of its first frame)"),
+        Field("uint8_t", "qstream", 1, "1: the window being run is the stream's (its sums are in qpos)"),
+    ]
+    return helpers, fields, first
 
 
 def emit_q8_conv(stage, ctx) -> CFragment:
@@ -108,20 +175,34 @@ def emit_q8_conv(stage, ctx) -> CFragment:
     tables = [_input_comment(net)]
     bufs = [ctx.scratch("qa"), ctx.scratch("qb")]
     widest = max([c.steps_out * int(c.layer.w.shape[0]) for c in net.convs] + [net.n_out])
-    code = [f"sf_q8_quantize(in, {net.in_mult}, {net.in_shift}, {net.in_zp}, {ctx.scratch('qin')}, {d}u);"]
-    src = ctx.scratch("qin")
+    codes = ctx.int8_codes is not None  # integer pipeline: the log-mel fills the codes (library.fused_codes)
+    src = ctx.state("qin") if codes else ctx.scratch("qin")
+    quant = f"sf_q8_quantize(in, {net.in_mult}, {net.in_shift}, {net.in_zp}, {src}, {d}u);"
+    code = [f"if (in != NULL) {quant}  /* else: the codes are there */"] if codes else [quant]
     scratch = []
+    helpers: list[str] = []
+    state: list[Field] = []
     for i, c in enumerate(net.convs):
         t, layer = _layer_tables(ctx, c.layer, i, "conv")
         tables += t
         dst = bufs[i % 2]
-        call = f"sf_q8_conv1d({src}, {c.steps_in}u, {c.c_in}u, {c.kernel}u, {c.stride}u, &{{}}, {dst});"
+
+        def call(L: str, c=c, src=src, dst=dst) -> str:
+            return f"sf_q8_conv1d({src}, {c.steps_in}u, {c.c_in}u, {c.kernel}u, {c.stride}u, &{L}, {dst});"
+
+        if i == 0 and codes and "ring" in ctx.int8_codes:
+            helpers, state, first = _frame_sums(ctx, c, layer)
+            flag, conv = ctx.state("qstream"), call
+
+            def call(L: str, conv=conv, first=first, flag=flag, dst=dst) -> str:  # noqa: F811
+                return f"if ({flag}[0]) {{ {flag}[0] = 0u; {first}(&{L}, {dst}); }} else {conv(L)}"
+
         if i == 0 and net.centring is not None:
             tables += _centring_tables(ctx, net.centring)
             scratch += [Field("int32_t", "qcb", int(c.layer.w.shape[0])), Field("int32_t", "qctot", c.c_in)]
             code += _centred_call(ctx, net.centring, c, layer, src, call)
         else:
-            code.append(call.format(layer))
+            code.append(call(layer))
         src = dst
     last = net.convs[-1]
     filters = int(last.layer.w.shape[0])
@@ -138,11 +219,14 @@ def emit_q8_conv(stage, ctx) -> CFragment:
     dst = bufs[len(net.convs) % 2]
     code.append(f"sf_q8_dense({ctx.scratch('qpool')}, &{layer}, {dst});")
     _finish(ctx, net, dst, tables, code)
+    qin = Field("int8_t", "qin", d, "int8 input codes" + (" (the log-mel's, or quantised features)" if codes else ""))
     return CFragment(
         runtime=["sf_q8"],
         tables=tables,
+        state=([qin] if codes else []) + state,
+        helpers=helpers,
         scratch=[
-            Field("int8_t", "qin", d),
+            *([] if codes else [qin]),
             Field("int8_t", "qa", widest),
             Field("int8_t", "qb", widest),
             Field("int8_t", "qpool", filters),

@@ -183,16 +183,22 @@ static const int32_t sf_q15_log2_table[257] = {
 
 int32_t sf_q15_log2_q16(uint64_t v)
 {
-    uint64_t w = v;
-    uint32_t e = 0, b, y, f, i, r;
+    /* on 32-bit words: a 64-bit variable shift is a libcall-sized sequence on rv32/Cortex-M */
+    uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v, x = hi != 0u ? hi : lo, e = hi != 0u ? 32u : 0u;
+    uint32_t b, y, f, i, r, sh;
     if (v == 0u) return 0;
-    for (b = 32u; b != 0u; b >>= 1) {
-        if ((w >> b) != 0u) {
-            w >>= b;
+    for (b = 16u; b != 0u; b >>= 1) {
+        if ((x >> b) != 0u) {
+            x >>= b;
             e += b;
         }
     }
-    y = (e <= 31u) ? (uint32_t)(v << (31u - e)) : (uint32_t)(v >> (e - 31u));
+    if (e <= 31u) {
+        y = lo << (31u - e);
+    } else {
+        sh = e - 31u; /* 1 .. 32 */
+        y = sh == 32u ? hi : (hi << (32u - sh)) | (lo >> sh);
+    }
     f = y - 0x80000000u;
     i = f >> 23;
     r = (f >> 7) & 0xFFFFu;
@@ -200,12 +206,23 @@ int32_t sf_q15_log2_q16(uint64_t v)
            (((sf_q15_log2_table[i + 1u] - sf_q15_log2_table[i]) * (int32_t)r) >> 16);
 }
 
-void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_t *work, int16_t *shifted,
-                   int32_t *db)
+/* X[i] of the real FFT from the n / 2-point complex FFT of the even/odd samples (arm_rfft_q15's
+ * split), its power re^2 + im^2. */
+static uint32_t split_power(const sf_q15_logmel_config *cfg, const int32_t *re, const int32_t *im, uint32_t i,
+                            uint32_t h)
+{
+    uint32_t kk = (i == h) ? 0u : i, m = (i == 0u) ? 0u : h - i;
+    int32_t zr = re[kk], zi = im[kk], yr = re[m], yi = im[m], xr, xi;
+    xr = (((zr * cfg->ar[i] - zi * cfg->ai[i]) >> 1) + ((yr * cfg->br[i] + yi * cfg->bi[i]) >> 1)) >> 15;
+    xi = (((zr * cfg->ai[i] + zi * cfg->ar[i]) >> 1) + ((yr * cfg->bi[i] - yi * cfg->br[i]) >> 1)) >> 15;
+    return (uint32_t)(xr * xr) + (uint32_t)(xi * xi);
+}
+
+void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_t *work, int32_t *db)
 {
     uint32_t n = cfg->n_fft, h = n / 2u, i, j, k, peak = 0, bits = 0, s = 0, pos = 0;
     int32_t *re = work, *im = work + h;
-    uint32_t *power = (uint32_t *)work + n; /* h + 1 words after the FFT buffer */
+    uint32_t *power = (uint32_t *)work; /* h + 1 words over re and im[0], written once read */
     for (i = 0; i < n; i++) {
         int32_t v = frame[i];
         uint32_t a = (uint32_t)(v < 0 ? -v : v);
@@ -219,19 +236,17 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
         }
         s = bits < 14u ? 14u - bits : 0u;
     }
-    for (i = 0; i < n; i++) shifted[i] = (int16_t)(frame[i] * (1 << s));
-    for (i = 0; i < h; i++) {
+    for (i = 0; i < h; i++) { /* block floating point: the shift never leaves int16 */
         uint32_t t = 2u * cfg->bitrev[i];
-        re[i] = ((int32_t)shifted[t] * cfg->window[t] + 16384) >> 15;
-        im[i] = ((int32_t)shifted[t + 1u] * cfg->window[t + 1u] + 16384) >> 15;
+        int32_t x0 = (int16_t)(frame[t] * (1 << s)), x1 = (int16_t)(frame[t + 1u] * (1 << s));
+        re[i] = (x0 * cfg->window[t] + 16384) >> 15;
+        im[i] = (x1 * cfg->window[t + 1u] + 16384) >> 15;
     }
     sf_q15_fft(re, im, h, cfg->wr, cfg->wi);
-    for (i = 0; i <= h; i++) {
-        uint32_t kk = (i == h) ? 0u : i, m = (i == 0u) ? 0u : h - i;
-        int32_t zr = re[kk], zi = im[kk], yr = re[m], yi = im[m], xr, xi;
-        xr = (((zr * cfg->ar[i] - zi * cfg->ai[i]) >> 1) + ((yr * cfg->br[i] + yi * cfg->bi[i]) >> 1)) >> 15;
-        xi = (((zr * cfg->ai[i] + zi * cfg->ar[i]) >> 1) + ((yr * cfg->bi[i] - yi * cfg->br[i]) >> 1)) >> 15;
-        power[i] = (uint32_t)(xr * xr) + (uint32_t)(xi * xi);
+    for (i = 0; i <= h / 2u; i++) { /* bins i and h - i read only re/im[i] and [h - i] (0 and h: [0]) */
+        uint32_t pa = split_power(cfg, re, im, i, h), pb = split_power(cfg, re, im, h - i, h);
+        power[i] = pa;
+        power[h - i] = pb;
     }
     for (j = 0; j < cfg->n_mels; j++) {
         uint64_t acc = 0;

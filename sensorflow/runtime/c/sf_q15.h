@@ -71,10 +71,9 @@ typedef struct {
 
 /* Q16 log2(v), 0 for v <= 1. */
 int32_t sf_q15_log2_q16(uint64_t v);
-/* db[j] (Q16 dB) of the n_fft int16 counts of frame; work: n_fft + n_fft / 2 + 1 int32 (FFT
- * buffer, then the power spectrum), shifted: n_fft int16. */
-void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_t *work, int16_t *shifted,
-                   int32_t *db);
+/* db[j] (Q16 dB) of the n_fft int16 counts of frame; work: n_fft int32 (the FFT buffer, then
+ * the power spectrum over it). */
+void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_t *work, int32_t *db);
 /* out[i] = (sum_j d[i * n_in + j] * x[j]) >> 15 (q15 matrix, Q16 in and out). */
 void sf_q15_dct(const int16_t *d, uint32_t n_out, uint32_t n_in, const int32_t *x, int32_t *out);
 

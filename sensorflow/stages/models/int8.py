@@ -196,6 +196,25 @@ def quantize_floats(X, mult: int, shift: int, zp: int) -> np.ndarray:
     return np.clip(r, QMIN, QMAX).astype(np.int8)
 
 
+def q16_shift(shift: int) -> int:
+    """The right shift of :func:`quantize_q16` for an input multiplier's ``shift`` (1 .. 62)."""
+    rs = 47 - int(shift)
+    if not 1 <= rs <= 62:
+        raise ConfigError(f"int8 input scale out of range for Q16 codes (shift {shift}); retrain")
+    return rs
+
+
+def quantize_q16(codes, mult: int, shift: int, zp: int) -> np.ndarray:
+    """:func:`quantize_floats` of the float32 features ``c * 2^-16`` (``c`` int32 Q16 codes,
+    ``|c| < 2^24``: the float is exact) computed on ``c`` itself: ``|x| / scale = |c| mult
+    2^-(47 - shift)``, the same rational rounded half away from zero, so equal code for code."""
+    c = np.asarray(codes, dtype=np.int64)
+    rs = q16_shift(shift)
+    r = (np.abs(c) * int(mult) + (np.int64(1) << (rs - 1))) >> rs
+    r = np.where(c < 0, -np.minimum(r, BIG), np.minimum(r, BIG)) + zp
+    return np.clip(r, QMIN, QMAX).astype(np.int8)
+
+
 def input_bounds(scale: float, zp: int) -> np.ndarray:
     """The 255 float32 boundaries between codes c - 1 and c (c = -127 .. 127): (c - 0.5 - zp) * scale."""
     c = np.arange(QMIN + 1, QMAX + 1, dtype=np.float64)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....dsp import fixed
+from ....errors import CodegenError
 from ....stages.stats import FUNCTIONS
 from .. import cgen
 from ..fragment import CFragment, Field
@@ -128,7 +129,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         f"    .mel_start = {ms}, .mel_len = {ml}, .mel_w = {mw}, .offset_q16 = {offset},\n"
         "};\n"
     )
-    cnt, sh, work, db = (ctx.scratch(x) for x in ("counts", "shifted", "work", "db"))
+    cnt, work, db = (ctx.scratch(x) for x in ("counts", "work", "db"))
     mfcc = stage.name == "mfcc"
     dst = ctx.scratch("logmel") if mfcc else "out"
     unit, logoff, k = cgen.f32(2.0**-16), stage.q15_log_offset(), int(stage.q15_k_[0])
@@ -138,7 +139,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         f"    for (t = 0; t < {T}u; t++) {{",
         f"        float *row = {dst} + (ch * {T}u + t) * {M}u;",
         f"        sf_q15_quantize(in + {starts}[t] * {C}u + ch, {C}u, {n}u, {k}, {cnt});",
-        f"        sf_q15_logmel(&{cfg}, {cnt}, {work}, {sh}, {db});",
+        f"        sf_q15_logmel(&{cfg}, {cnt}, {work}, {db});",
         f"        for (m = 0; m < {M}u; m++) row[m] = sf_q15_feature((int64_t){db}[m] - {logoff}, {unit});",
         "    }",
         "}",
@@ -156,19 +157,25 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         ]
         ring, pend, head, pfill, pskip = (ctx.state(x) for x in ("ring", "pend", "head", "pfill", "pskip"))
         keep = max(0, n - hop)
-        sample = [
-            "uint32_t i, ch, m;" if keep == 0 else "uint32_t i, ch, j, m;",
-            "for (i = 0; i < n; i++) {",
+        sample = [  # runs of samples: one quantising call per channel and run, not per sample
+            "uint32_t i = 0, r, ch, m;" if keep == 0 else "uint32_t i = 0, r, ch, j, m;",
+            "while (i < n) {",
             f"    if ({pskip}[0] != 0u) {{",
-            f"        {pskip}[0]--;",
+            f"        r = n - i < {pskip}[0] ? n - i : {pskip}[0];",
+            f"        {pskip}[0] = (uint16_t)({pskip}[0] - r);",
+            "        i += r;",
             "        continue;",
             "    }",
-            f"    for (ch = 0; ch < {C}u; ch++) sf_q15_quantize(x + i * {C}u + ch, 1u, 1u, {k}, "
+            f"    r = {n}u - {pfill}[0];",
+            "    if (r > n - i) r = n - i;",
+            f"    for (ch = 0; ch < {C}u; ch++) sf_q15_quantize(x + i * {C}u + ch, {C}u, r, {k}, "
             f"&{pend}[ch * {n}u + {pfill}[0]]);",
-            f"    if (++{pfill}[0] < {n}u) continue;",
+            "    i += r;",
+            f"    {pfill}[0] = (uint16_t)({pfill}[0] + r);",
+            f"    if ({pfill}[0] < {n}u) continue;",
             f"    for (ch = 0; ch < {C}u; ch++) {{",
             f"        int32_t *slot = &{ring}[(ch * {T}u + {head}[0]) * {M}u];",
-            f"        sf_q15_logmel(&{cfg}, &{pend}[ch * {n}u], {work}, {sh}, {db});",
+            f"        sf_q15_logmel(&{cfg}, &{pend}[ch * {n}u], {work}, {db});",
             f"        for (m = 0; m < {M}u; m++) slot[m] = {db}[m] - {logoff};",
             *(
                 [f"        for (j = 0; j < {keep}u; j++) {pend}[ch * {n}u + j] = {pend}[ch * {n}u + j + {hop}u];"]
@@ -205,8 +212,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         ]
     scratch = [
         Field("int16_t", "counts", n, "one frame's int16 counts"),
-        Field("int16_t", "shifted", n, "the frame after the block-floating-point shift"),
-        Field("int32_t", "work", n + n // 2 + 1, "FFT buffer, then the power spectrum"),
+        Field("int32_t", "work", n, "FFT buffer, then the power spectrum over it"),
         Field("int32_t", "db", M, "one frame's Q16 dB (mfcc: its Q16 DCT input)"),
     ]
     if mfcc:
@@ -230,4 +236,69 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
     if stream:
         frag.state, frag.stream_sample = state, sample
         frag.stream_output = out_code + post
+    if ctx.int8_codes is not None:
+        _int8_codes(frag, ctx, stage, stream, (cnt, work, db), starts)
     return frag
+
+
+def _int8_codes(frag: CFragment, ctx, stage, stream: bool, bufs, starts: str) -> None:
+    """The integer pipeline (library.fused_codes; one channel, no top_db clip, log_mel): each
+    frame's Q16 dB becomes the int8 model's input codes once, ``code8`` (= int8.quantize_q16).
+    The stream keeps a ring of codes (n_frames x n_mels int8, not int32 dB) and copies it, oldest
+    frame first, into the model's codes buffer when a window completes; the window path writes
+    the codes and, when ``out`` is not NULL, the float features (what ``_features`` returns)."""
+    if not stream:
+        raise CodegenError(f"stage {ctx.index} 'log_mel': the integer pipeline needs the frame-streaming path")
+    q = ctx.int8_codes
+    p = stage.params
+    n, M, T = p.n_fft, p.n_mels, stage.n_frames
+    cnt, work, db = bufs
+    dst, code8 = q["dst"], ctx.sym("code8")
+    unit, logoff, k = cgen.f32(2.0**-16), stage.q15_log_offset(), int(stage.q15_k_[0])
+    frag.helpers.append(
+        f"/* int8 input code of a Q16 dB value: round(|v| * {q['mult']} / 2^{q['shift']}) half away from zero,\n"
+        " * signed, plus the zero point, clamped (= quantising the float feature v * 2^-16) */\n"
+        f"static int8_t {code8}(int32_t v)\n"
+        "{\n"
+        "    uint32_t a = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;\n"
+        f"    uint64_t p = ((uint64_t)a * {q['mult']}u + ((uint64_t)1 << {q['shift'] - 1}u)) >> {q['shift']}u;\n"
+        "    int32_t r = p > 1024u ? 1024 : (int32_t)p;\n"
+        f"    r = (v < 0 ? -r : r) + ({q['zp']});\n"
+        "    return (int8_t)(r < -128 ? -128 : (r > 127 ? 127 : r));\n"
+        "}\n"
+    )
+    frag.code = [
+        "uint32_t t, m;",
+        f"for (t = 0; t < {T}u; t++) {{",
+        f"    sf_q15_quantize(in + {starts}[t], 1u, {n}u, {k}, {cnt});",
+        f"    sf_q15_logmel(&{ctx.sym('logmel')}, {cnt}, {work}, {db});",
+        f"    for (m = 0; m < {M}u; m++) {{",
+        f"        int32_t v = {db}[m] - {logoff};",
+        f"        {dst}[t * {M}u + m] = {code8}(v);",
+        f"        if (out != NULL) out[t * {M}u + m] = sf_q15_feature(v, {unit});",
+        "    }",
+        "}",
+    ]
+    ring, head = ctx.state("ring"), ctx.state("head")
+    for f in frag.state:
+        if f.name == "ring":
+            f.ctype, f.comment = "int8_t", "the int8 model's input codes of the last n_frames frames"
+    frag.stream_sample = [
+        line.replace(f"int32_t *slot = &{ring}", f"int8_t *slot = &{ring}").replace(
+            f"slot[m] = {db}[m] - {logoff};", f"slot[m] = {code8}({db}[m] - {logoff});"
+        )
+        for line in frag.stream_sample
+    ]
+    fn = q.get("frame_fn")
+    if fn:  # the model's first layer sums each frame position once (library.fused_codes)
+        frag.helpers.append(f"static void {fn}(uint32_t slot); /* defined with the model */\n")
+        back = int(q["kernel"]) - 1
+        at = next(i for i, line in enumerate(frag.stream_sample) if f"{code8}(" in line)
+        frag.stream_sample.insert(at + 1, f"        {fn}(({head}[0] + {T - back}u) % {T}u);")
+    frag.stream_output = [
+        "(void)out;  /* the codes go to the model's buffer: no float features */",
+        *([f"{q['flag']}[0] = 1u;  /* the model's first layer: from the per-frame sums */"] if fn else []),
+        f"uint32_t h = {head}[0];",
+        f"memcpy({dst}, &{ring}[h * {M}u], ({T}u - h) * {M}u);",
+        f"memcpy(&{dst}[({T}u - h) * {M}u], {ring}, h * {M}u);",
+    ]

@@ -1,0 +1,136 @@
+"""The integer pipeline: a q15 log_mel streaming straight into an int8 conv1d (library.fused_codes).
+No float feature vector and an int8 ring of the net's input codes; every window's label and
+scores equal the int8 reference (Int8Reference: the float features quantised in numpy) bit for
+bit, on the window path, the stream (whatever the push sizes) and _classify, under ASan/UBSan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+from conftest import need_tools
+
+from sensorflow.hil.int8_reference import Int8Reference
+from sensorflow.pipeline import Pipeline
+from sensorflow.stages.models.int8 import quantize_floats, quantize_multiplier, quantize_q16
+from sensorflow.testing import ccompare
+
+SR, LENGTH, HOP = 8000, 2400, 400
+
+
+def _pipeline_and_signal():
+    from sensorflow.dsp import synth
+
+    mel = {"type": "log_mel", "n_fft": 256, "win_length": 200, "hop_length": 200, "center": False, "n_mels": 12}
+    mel.update({"fmin": 20, "fmax": 3800, "top_db": None, "q15_scale": 2**-15})
+    conv = {"type": "conv1d", "filters": [5, 6], "kernel_size": 3, "strides": [2, 1], "center_window": True}
+    conv.update({"epochs": 3, "random_state": 0})
+    cfg = {
+        "name": "int8_logmel",
+        "sensor": {"kind": "audio", "sample_rate": SR, "channels": ["mic"]},
+        "window": {"length": LENGTH, "hop": HOP},
+        "stages": [mel, conv, {"type": "smooth", "windows": 3}],
+    }
+    pipe = Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
+    rng = np.random.default_rng(0)
+    parts = [synth.vowels(1.0, SR, seed=s) * a for s, a in ((1, 0.5), (2, 0.02), (3, 0.2))]
+    signal = np.concatenate(parts + [rng.standard_normal(SR) * 0.05]).astype(np.float32)[:, None]
+    windows = np.stack([signal[i : i + LENGTH] for i in range(0, len(signal) - LENGTH + 1, HOP)])
+    pipe.fit(windows, (np.arange(len(windows)) // 3) % 2)
+    return pipe, signal, windows
+
+
+def test_q16_codes_equal_quantised_float_features():
+    rng = np.random.default_rng(1)
+    c = np.concatenate([np.arange(-70000, 70000), rng.integers(-(1 << 23), 1 << 23, 200000)])
+    for scale, zp in ((0.05, -128), (0.41, -17), (1.7, 40), (9.3, 127)):
+        mult, shift = quantize_multiplier(1.0 / scale)
+        want = quantize_floats((c * 2.0**-16).astype(np.float32), mult, shift, zp)
+        np.testing.assert_array_equal(quantize_q16(c, mult, shift, zp), want)
+
+
+@pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
+def test_integer_pipeline_equals_int8_reference(tmp_path, sanitize):
+    need_tools("cc")
+    pipe, signal, windows = _pipeline_and_signal()
+    h = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2", numeric="int8")
+    src = (tmp_path / "sf_model.c").read_text()
+    assert "float vec[" not in src and "int8_t s0_ring[" in src  # no float features, an int8 ring
+    ref = Int8Reference(pipe)
+    want = ref.predict_proba(windows).astype(np.float32)
+    feats = pipe.transform(windows).astype(np.float32)
+    labels, scores, got_feats = h.infer(windows)
+    np.testing.assert_array_equal(got_feats.view(np.uint32), feats.view(np.uint32))
+    np.testing.assert_array_equal(h.features(windows).view(np.uint32), feats.view(np.uint32))
+    np.testing.assert_array_equal(scores.view(np.uint32), want.view(np.uint32))
+    np.testing.assert_array_equal(labels, np.argmax(want, axis=1))
+    c_labels, c_scores = h.classify(feats)
+    np.testing.assert_array_equal(c_scores.view(np.uint32), want.view(np.uint32))
+    np.testing.assert_array_equal(c_labels, labels)
+    out = h.stream(signal, np.random.default_rng(3).integers(1, 700, 80))
+    last = np.cumsum([o["n_windows"] for o in out]) - 1
+    assert last[-1] == len(windows) - 1
+    for o, w in zip(out, last):
+        np.testing.assert_array_equal(o["scores"], want[w], err_msg=f"window {w}")
+
+
+def test_float_numeric_keeps_the_feature_vector(tmp_path):
+    """--numeric float: the model reads float features (the q15 log-mel's as floats)."""
+    need_tools("cc")
+    pipe, _, windows = _pipeline_and_signal()
+    h = ccompare.build(pipe, tmp_path, numeric="float")
+    assert "float vec[" in (tmp_path / "sf_model.c").read_text()
+    _, scores, _ = h.infer(windows)
+    np.testing.assert_allclose(scores, pipe.predict_proba(windows), atol=1e-5)
+
+
+@pytest.mark.emulator
+@pytest.mark.slow
+@pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])
+def test_emulated_stream_equals_int8_reference(tmp_path, board):
+    """The stream on the emulated board (measuring image, -O2): each completed window's label
+    and scores, as float32 bits, equal the int8 reference's."""
+    import os
+
+    from sensorflow.codegen.c import generate
+    from sensorflow.device import boards, measure
+    from sensorflow.errors import ToolMissingError
+
+    why = measure.tools_available(board)
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    pipe, signal, windows = _pipeline_and_signal()
+    b = boards.get(board)
+    gen = generate(pipe, None, board=b, numeric="int8")
+    lib = tmp_path / "lib"
+    gen.write(lib)
+    n_push = len(signal) // HOP
+    rows = ",".join(f"{float(v):.9g}f" for v in signal[:, 0])
+    (tmp_path / "stream.c").write_text(
+        '#include "sf_model.h"\n#include "bench.h"\n'
+        f"static const float sig[{len(signal)}] = {{{rows}}};\n"
+        f"static float got[{n_push}][2];\nstatic int labels[{n_push}], calls, ready;\n"
+        "int stream_entry(int i);\n"
+        "int stream_entry(int i)\n{\n    int w, label = -1;\n    float sc[2];\n"
+        "    if (!ready) { sf_model_init(); ready = 1; }\n"
+        f"    w = sf_model_push(&sig[i * {HOP}], {HOP});\n"
+        "    if (w > 0) sf_model_last(sc, &label, 0);\n"
+        f"    if (calls < {n_push}) {{ labels[calls] = label; got[calls][0] = sc[0]; got[calls][1] = sc[1]; calls++; }}\n"
+        "    return label;\n}\n"
+        "void bench_report(int i) { bench_out_f32(got[i][0]); bench_out_f32(got[i][1]); }\n"
+    )
+    try:
+        res = measure.measure_c(
+            [tmp_path / "stream.c", *(lib / s for s in gen.sources)], "stream_entry", board, n_inputs=n_push,
+            include_dirs=[lib], defines=tuple(b.toolchain.defines), workdir=tmp_path / "w",
+        )  # fmt: skip
+    except ToolMissingError as exc:
+        pytest.skip(str(exc))
+    first = LENGTH // HOP - 1  # the push that completes window 0
+    want = Int8Reference(pipe).predict_proba(windows).astype(np.float32)
+    labels = np.asarray(res.results)[first:]
+    words = np.array(res.words, dtype=np.uint32).reshape(n_push, 2)[first:]
+    np.testing.assert_array_equal(labels, np.argmax(want, axis=1))
+    np.testing.assert_array_equal(words, want.view(np.uint32))
