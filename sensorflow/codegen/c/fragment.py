@@ -84,7 +84,8 @@ class CContext:
 
     The stage becomes ``static <ret> <prefix>_s<index>(const float *in, float *out)``:
 
-    ==========  ==============================================  ==============================    role        ``in``                                          ``out``
+    ==========  ==============================================  =====================================
+    role        ``in``                                          ``out``
     ==========  ==============================================  =====================================
     signal      ``input_spec.length * n_channels`` floats,      same layout, ``output_spec`` sized
                 interleaved ``in[t * C + c]``
@@ -115,7 +116,6 @@ class CContext:
     # window.pad: valid: C expression (uint32_t) of the window's valid samples, for feature stages
     # whose computes_over_valid_length() is True (read it instead of input_spec.length); else ""
     n_valid: str = ""
-=======
     # integer pipeline (library.fused_codes): the q15 log-mel writes the int8 model's input
     # codes itself; log-mel: {"dst", "mult", "shift", "zp"}; model: {"state": True}
     int8_codes: dict | None = None
