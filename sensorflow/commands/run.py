@@ -179,10 +179,17 @@ def open_port(port: str, baud: int):
 
 
 # ---------------------------------------------------------------------- streaming
-def valid_length_record(pipe: Pipeline, signal: np.ndarray, all_windows: bool, emit) -> dict:
+def valid_length_record(pipe: Pipeline, signal: np.ndarray, all_windows: bool, emit, source: str = "recording") -> dict:
     """``window.pad: valid``: the one window of a recording shorter than the window, its features
     over its own samples (``Pipeline.predict_proba([signal])``), emitted as ``stream_records``
-    would (the post stages see this one window)."""
+    would (the post stages see this one window). Fewer samples than ``min_valid_length`` is a
+    DataError (the device answers SF_ERR_ARG), not a window without a class."""
+    lo = pipe.min_valid_length
+    if len(signal) < lo:
+        raise DataError(
+            f"{source}: {len(signal)} samples, fewer than the {lo} that pipeline '{pipe.name}' computes its "
+            "features over (window.pad: valid); give a longer recording or train with window.pad: resample, edge or zero"
+        )
     if not pipe.answerable([signal])[0]:
         emit({"time": 0.0, "window": 0, "status": "nonfinite"})
         return {"n_windows": 1, "n_events": 0, "n_nonfinite": 1}
@@ -273,7 +280,7 @@ def run(args, out) -> int:
         if summary["n_windows"] == 0 and len(signal):
             # a recording shorter than one window: one window as training made it (window.pad)
             if pipe.pad == "valid":  # features over the recording's own samples, as the device's _infer_n
-                summary = valid_length_record(pipe, signal, args.all_windows, emit)
+                summary = valid_length_record(pipe, signal, args.all_windows, emit, str(args.input))
             else:
                 summary = stream_records(pipe, [pipe.to_window(signal)], args.all_windows, emit)
             summary["short_recording"] = pipe.pad

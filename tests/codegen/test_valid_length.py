@@ -239,3 +239,23 @@ def test_dataset_windows_eval_and_run_carry_the_valid_length():
     got = []
     summary = valid_length_record(p, short, True, got.append)
     assert summary["n_windows"] == 1 and got[0]["label"] == str(p.predict([short])[0])
+
+
+def test_run_refuses_a_recording_shorter_than_the_features_need():
+    """`run --input` of a recording with fewer samples than catch22's 10 used to say it held NaN
+    or Inf and exit 0; it is a one-line DataError naming the file and the minimum (the device's
+    _infer_n answers SF_ERR_ARG)."""
+    from sensorflow.commands.run import valid_length_record
+
+    p, _, _ = _fitted("catch22", n_test=1)
+    got = []
+    for n in (1, p.min_valid_length - 1):
+        with pytest.raises(DataError) as err:
+            valid_length_record(p, np.ones((n, C), np.float32), True, got.append, "short.csv")
+        msg = str(err.value)
+        assert msg.startswith(f"short.csv: {n} samples") and f"the {p.min_valid_length} " in msg and "\n" not in msg
+    assert got == []
+    summary = valid_length_record(
+        p, np.arange(p.min_valid_length * C, dtype=np.float32).reshape(-1, C), True, got.append
+    )
+    assert summary["n_nonfinite"] == 0 and "label" in got[0]
