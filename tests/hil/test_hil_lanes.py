@@ -91,6 +91,28 @@ def test_hil_lanes_is_validated_in_the_board_file():
     assert boards.get(M4F).firmware.hil_lanes == 5 and boards.get("qemu-riscv32").firmware.hil_lanes == 1
 
 
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ("hil_lanes: 5", "hil_lanes: true", "firmware.hil_lanes"),
+        ("hil_lanes: 5", 'hil_lanes: "5"', "firmware.hil_lanes"),
+        ("hil_lanes: 5", "hil_lanes: 5.0", "firmware.hil_lanes"),
+        ("hil_lanes: 5", "hil_lanes: .nan", "firmware.hil_lanes"),
+        ("hil_lanes: 5", "hil_lanes: 99999999999999999999", "firmware.hil_lanes"),
+        ("semihosting: true", "semihosting: true\n  hil_icount_sleep: 1", "emulator.hil_icount_sleep"),
+        ("semihosting: true", 'semihosting: true\n  hil_icount_sleep: "yes"', "emulator.hil_icount_sleep"),
+        ("semihosting: true", "semihosting: true\n  hil_icount_sleep: .nan", "emulator.hil_icount_sleep"),
+    ],
+)
+def test_hil_board_keys_of_a_wrong_type_are_refused_naming_the_key(old, new, key):
+    """hil_lanes: true used to be read as 1 lane, hil_icount_sleep: 1 / "yes" as true."""
+    text = boards.BOARDS_DIR.joinpath(f"{M4F}.yaml").read_text()
+    assert old in text
+    with pytest.raises(ConfigError) as err:
+        boards.parse(text.replace(old, new, 1), "m4f.yaml")
+    assert "m4f.yaml:" in str(err.value) and key in str(err.value) and "\n" not in str(err.value)
+
+
 def _answers(board_elf, windows, lanes):
     with session.open_emulated(M4F, board_elf, timeout=3.0, lanes=lanes) as s:
         link = s.client.transport
