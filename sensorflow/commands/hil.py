@@ -104,6 +104,10 @@ def _run_micropython(args, out) -> int:
     from ..hil.micropython import run_micropython_hil
 
     windows = _held_out(Path(args.artifact), args)
+    if args.windows:
+        from ..artifact import load
+
+        _check_windows(args.windows, windows, load(Path(args.artifact))[0])
     data = run_micropython_hil(
         args.artifact,
         port=args.port,
@@ -156,6 +160,30 @@ def _recording(path: str) -> np.ndarray:
     return stream
 
 
+def _check_windows(path: str, windows: np.ndarray, pipeline) -> None:
+    """``--windows``: whole windows of the pipeline's length and channels (else the board refuses
+    or, worse, computes over a different window than the host: exit 2 before any board run)."""
+    length, channels = pipeline.input_spec.shape
+    shape = windows.shape[1:] if windows.ndim == 3 else (*windows.shape[1:], 1)
+    if shape != (length, channels):
+        raise DataError(
+            f"{path}: windows of shape {tuple(windows.shape[1:])}, but pipeline '{pipeline.name}' takes "
+            f"({length}, {channels}) (window.length, channels); cut them to the pipeline's window"
+        )
+
+
+def _check_recording(path: str, stream: np.ndarray, pipeline) -> None:
+    """``--recording``: the pipeline's channels and at least one window (sf_model_push streams whole windows)."""
+    length, channels = pipeline.input_spec.shape
+    if stream.shape[1] != channels:
+        raise DataError(f"{path}: {stream.shape[1]} channel(s), but pipeline '{pipeline.name}' takes {channels}")
+    if len(stream) < length:
+        raise DataError(
+            f"{path}: {len(stream)} samples, fewer than one window of {length}; --recording streams whole "
+            "windows (give a short recording to 'sensorflow run --input' instead)"
+        )
+
+
 def _until_port_closes(work, sess):
     """``(work(sess), None)``, or ``(what was compared, message)`` if the port closed mid-run
     (board unplugged, its process gone); a port that closes before any window raises."""
@@ -192,8 +220,11 @@ def run(args, out) -> int:
     stream = None
     if args.recording:
         stream = _recording(args.recording)
+        _check_recording(args.recording, stream, pipeline)
     else:
         windows = _held_out(artifact, args)
+        if args.windows:
+            _check_windows(args.windows, windows, pipeline)
         n_valid = _held_out_n_valid(artifact, args, pipeline, len(windows))
 
     def work(sess):
