@@ -259,3 +259,21 @@ def test_run_refuses_a_recording_shorter_than_the_features_need():
         p, np.arange(p.min_valid_length * C, dtype=np.float32).reshape(-1, C), True, got.append
     )
     assert summary["n_nonfinite"] == 0 and "label" in got[0]
+
+
+def test_dataset_recording_shorter_than_the_features_need_is_named():
+    """train/eval/tune on a pad: valid catch22 pipeline with a 9-sample recording used to fail
+    with "n_valid must be 10 to 10 (the window length)", naming neither the data nor the
+    recording; Dataset.windows(min_valid=) names both."""
+    from sensorflow.datasets.dataset import Dataset
+    from sensorflow.training import dataset_windows
+
+    p, _, _ = _fitted("catch22", n_test=1)
+    recs = [np.ones((12, C), np.float32), np.ones((9, C), np.float32)]
+    ds = Dataset(recs, np.array(["a", "b"]), np.array(["0", "1"]), 50.0, ("a", "b", "c"), ["long", "short"])
+    ds.source = "logs.npz"
+    with pytest.raises(DataError) as err:
+        dataset_windows(p, ds)
+    msg = str(err.value)
+    assert msg.startswith("logs.npz: recording 'short' has 9 samples") and "the 10 " in msg and "\n" not in msg
+    assert dataset_windows(p, ds.subset([0])).n_valid.tolist() == [12]
