@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import artifact
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..pipeline import Pipeline
 from ..windowing import PAD_DESCRIPTION
 
@@ -268,6 +268,11 @@ def run(args, out) -> int:
     limit = args.max_samples
     if args.duration is not None:
         by_time = int(round(args.duration * sensor.sample_rate))
+        if by_time < 1:  # as --max-samples 0: nothing would be read
+            raise ConfigError(
+                f"--duration {args.duration:g} s is less than one sample at {sensor.sample_rate:g} Hz; "
+                f"give at least {1 / sensor.sample_rate:g} s"
+            )
         limit = by_time if limit is None else min(limit, by_time)
     if args.input:
         signal = read_recording(args.input, pipe)

@@ -73,6 +73,7 @@ def test_run_on_a_damaged_wav(tmp_path, capsys, art, name):
         ["--duration", "nan"],
         ["--duration", "inf"],
         ["--duration", "-1"],
+        ["--duration", "0.001"],  # less than one sample at 100 Hz: read nothing and exited 0
         ["--timeout", "nan"],
         ["--timeout=-inf"],
         ["--timeout", "0"],
