@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from . import budget as budget_mod
 from . import report
 from .space import Space, load_space
@@ -428,6 +428,12 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
         from rich.console import Console
 
         Console(stderr=True).print(report.table(points, best["trial"] if best else None))
+    failed = [t for t in trials if t.get("pruned") == "failed"]
+    if best is None and trials and len(failed) == len(trials):  # not a budget question: say what failed
+        raise DataError(
+            f"all {len(trials)} trials failed (none was scored); the first: {failed[0].get('error')} "
+            f"(every trial is in {out / 'trials.jsonl'})"
+        )
     if best is None:
         note("tune: no feasible pipeline within the budget; raise the budget or widen the search space")
 
