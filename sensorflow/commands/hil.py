@@ -83,9 +83,9 @@ def _held_out_n_valid(artifact: Path, args, pipeline, n: int) -> np.ndarray | No
     except (NpyError, OSError) as exc:
         raise DataError(f"{path}: not a readable .npy array ({str(exc).splitlines()[0]})") from None
     n_valid = n_valid[:n] if n_valid.ndim == 1 else n_valid
-    L = pipeline.window_length
-    if n_valid.dtype.kind not in "iu" or n_valid.shape != (n,) or n_valid.min() < 1 or n_valid.max() > L:
-        raise DataError(f"{path}: expected {n} integers from 1 to {L} (one per held-out window); re-train")
+    L, lo = pipeline.window_length, pipeline.min_valid_length
+    if n_valid.dtype.kind not in "iu" or n_valid.shape != (n,) or n_valid.min() < lo or n_valid.max() > L:
+        raise DataError(f"{path}: expected {n} integers from {lo} to {L} (one per held-out window); re-train")
     return n_valid.astype(np.int64)
 
 

@@ -277,3 +277,24 @@ def test_dataset_recording_shorter_than_the_features_need_is_named():
     msg = str(err.value)
     assert msg.startswith("logs.npz: recording 'short' has 9 samples") and "the 10 " in msg and "\n" not in msg
     assert dataset_windows(p, ds.subset([0])).n_valid.tolist() == [12]
+
+
+def test_hil_held_out_n_valid_below_the_features_minimum_names_the_file(tmp_path, capsys):
+    """A (re-hashed) test_n_valid.npy holding 9 for a catch22 pipeline (minimum 10) used to
+    fail with the pipeline's 'n_valid must be 10 to 10', naming no file."""
+    from sensorflow import artifact
+    from sensorflow.cli import main
+
+    p, test, _ = _fitted("catch22", n_test=4)
+    art = artifact.save(p, tmp_path / "art")
+    X, n_valid = p.to_windows(test)
+    np.save(art / "test_windows.npy", X)
+    n_valid[1] = p.min_valid_length - 1
+    np.save(art / "test_n_valid.npy", n_valid)
+    meta = json.loads((art / artifact.META).read_text())  # re-hashed, as anyone can: the hash is a checksum
+    meta["content_hash"] = artifact.content_hash(art)
+    (art / artifact.META).write_text(json.dumps(meta))
+    rc = main(["hil", str(art), "--board", "host", "--port", "loop://", "--no-flash"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert f"test_n_valid.npy: expected 4 integers from {p.min_valid_length} to {L}" in err
