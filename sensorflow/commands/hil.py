@@ -129,10 +129,10 @@ def _run_micropython(args, out) -> int:
 
 def check_options(args) -> None:
     """Numeric options: finite and positive (NaN, Inf, 0 or negative refused, exit 2)."""
-    from .options import finite_positive, positive_int
+    from .options import MAX_TIMEOUT_S, finite_positive, positive_int
 
-    finite_positive("--timeout", args.timeout)
-    finite_positive("--boot-timeout", args.boot_timeout)
+    finite_positive("--timeout", args.timeout, maximum=MAX_TIMEOUT_S)
+    finite_positive("--boot-timeout", args.boot_timeout, maximum=MAX_TIMEOUT_S)
     positive_int("--limit", args.limit)
     if not 0 <= args.retries <= MAX_RETRIES:
         raise ConfigError(f"--retries must be an integer from 0 to {MAX_RETRIES}, got {args.retries}")

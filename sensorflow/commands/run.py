@@ -242,12 +242,12 @@ def stream_records(pipe: Pipeline, chunks, all_windows: bool, emit) -> dict:
 
 def check_options(args) -> None:
     """Numeric options: finite and positive (NaN, Inf, 0 or negative refused, exit 2)."""
-    from .options import finite_positive, positive_int
+    from .options import MAX_DURATION_S, MAX_TIMEOUT_S, finite_positive, positive_int
 
     positive_int("--max-samples", args.max_samples)
     positive_int("--baud", args.baud)
-    finite_positive("--duration", args.duration)
-    finite_positive("--timeout", args.timeout)
+    finite_positive("--duration", args.duration, maximum=MAX_DURATION_S)
+    finite_positive("--timeout", args.timeout, maximum=MAX_TIMEOUT_S)
 
 
 def run(args, out) -> int:

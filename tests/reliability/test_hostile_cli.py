@@ -74,6 +74,8 @@ def test_run_on_a_damaged_wav(tmp_path, capsys, art, name):
         ["--duration", "inf"],
         ["--duration", "-1"],
         ["--duration", "0.001"],  # less than one sample at 100 Hz: read nothing and exited 0
+        ["--duration", "1e308"],  # was a traceback (OverflowError: float infinity to integer)
+        ["--timeout", "1e308"],
         ["--timeout", "nan"],
         ["--timeout=-inf"],
         ["--timeout", "0"],
@@ -90,7 +92,14 @@ def test_run_numeric_options_refused(tmp_path, capsys, art, option):
 
 @pytest.mark.parametrize(
     "option",
-    [["--timeout", "nan"], ["--timeout", "inf"], ["--boot-timeout", "nan"], ["--limit", "-3"]],
+    [
+        ["--timeout", "nan"],
+        ["--timeout", "inf"],
+        ["--timeout", "1e308"],  # was a traceback (OverflowError: timestamp out of range for platform time_t)
+        ["--boot-timeout", "1e308"],
+        ["--boot-timeout", "nan"],
+        ["--limit", "-3"],
+    ],
 )
 def test_hil_numeric_options_refused(capsys, art, option):
     rc, err, _ = cli(capsys, "hil", art, "--board", "host", *option)
