@@ -253,6 +253,8 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
     if interrupted:
         note(f"tune: interrupted after {len(trials)} trials; the study is in {out}; continue with --resume")
         raise KeyboardInterrupt
+    if not trials:  # the time budget ran out before the first batch: nothing to report or plot
+        raise DataError(f"no trial finished within --time-budget {opts.time_budget_min} min; give the search more time")
     result = finish(space, board, budget, trials, out, opts, note, progress, n_workers, where, t0)
     result["search_seconds"] = search_s  # cluster start, the trials and the tie-break; not the front's training
     return result

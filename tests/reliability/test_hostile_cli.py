@@ -231,3 +231,22 @@ def test_hil_recording_of_another_shape_is_refused(tmp_path, capsys, art, name):
     np.save(p, np.ones(WRONG_RECORDINGS[name], np.float32))
     rc, err, _ = cli(capsys, "hil", art, "--board", "host", "--port", "loop://", "--no-flash", "--recording", p)
     assert str(p) in one_line_error(rc, err, codes=(2,))
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--flash-kb", "1e308"],  # was a traceback (OverflowError: float infinity to integer)
+        ["--flash-kb", "nan"],
+        ["--ram-kb", "-1"],
+        ["--max-instructions", "inf"],
+        ["--time-budget", "nan"],
+        ["--trials", "0"],
+        ["--batch", "0"],
+        ["--workers", "100000"],  # would start that many local processes
+    ],
+)
+def test_tune_numeric_options_refused(tmp_path, capsys, option):
+    """Checked before the pipeline is read or any cluster started."""
+    rc, err, _ = cli(capsys, "tune", tmp_path / "p.yaml", "--board", "host", *option)
+    assert option[0] in one_line_error(rc, err, codes=(2,))

@@ -226,3 +226,13 @@ def test_all_trials_failing_is_an_error_not_an_empty_budget(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 2 and err.startswith("sensorflow tune: error: all 2 trials failed"), err
     assert "has 5 samples, fewer than the 10" in err and "budget" not in err
+
+
+@pytest.mark.slow  # a one-worker Dask cluster that is given no time
+def test_time_budget_ending_before_any_trial_is_one_line(small_pipeline, tmp_path, capsys):
+    """A --time-budget over before the first batch used to end in a matplotlib traceback
+    (plotting an empty study on a log scale)."""
+    argv = ["tune", str(small_pipeline), "--board", "stm32f411", "--trials", "1000", "--workers", "1"]
+    code = main([*argv, "--time-budget", "0.00001", "--no-measure", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2 and err.startswith("sensorflow tune: error: no trial finished within --time-budget"), err
