@@ -172,7 +172,7 @@ class ExportTarget(_Section):
 
 
 class ExportConfig(_Section):
-    prefix: str = Field("sf_model", pattern=r"^[a-z_][a-z0-9_]*$")
+    prefix: str = Field("sf_model", pattern=r"^[a-z_][a-z0-9_]*$", max_length=32)  # codegen.c.library.MAX_PREFIX
     numeric: Literal["auto", "float", "int8"] = Field(
         "auto", description="numeric path of the generated code (export --numeric overrides; sensorflow tune sets it)"
     )

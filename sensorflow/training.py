@@ -327,7 +327,7 @@ def _mine_and_refit(pipe: Pipeline, ds: Dataset, H: np.ndarray, y: np.ndarray, s
 def dataset_windows(pipe: Pipeline, ds: Dataset, note: Callable[[str], None] | None = None) -> Windows:
     """The dataset's windows at the pipeline's length and hop (``note``: see ``Dataset.windows``)."""
     ds.check_sensor(pipe.config.sensor.sample_rate, pipe.input_spec.n_channels)
-    return ds.windows(pipe.window_length, pipe.hop, pipe.pad, note=note)
+    return ds.windows(pipe.window_length, pipe.hop, pipe.pad, note=note, min_valid=pipe.min_valid_length)
 
 
 def train(

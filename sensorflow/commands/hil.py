@@ -83,9 +83,9 @@ def _held_out_n_valid(artifact: Path, args, pipeline, n: int) -> np.ndarray | No
     except (NpyError, OSError) as exc:
         raise DataError(f"{path}: not a readable .npy array ({str(exc).splitlines()[0]})") from None
     n_valid = n_valid[:n] if n_valid.ndim == 1 else n_valid
-    L = pipeline.window_length
-    if n_valid.dtype.kind not in "iu" or n_valid.shape != (n,) or n_valid.min() < 1 or n_valid.max() > L:
-        raise DataError(f"{path}: expected {n} integers from 1 to {L} (one per held-out window); re-train")
+    L, lo = pipeline.window_length, pipeline.min_valid_length
+    if n_valid.dtype.kind not in "iu" or n_valid.shape != (n,) or n_valid.min() < lo or n_valid.max() > L:
+        raise DataError(f"{path}: expected {n} integers from {lo} to {L} (one per held-out window); re-train")
     return n_valid.astype(np.int64)
 
 
@@ -104,6 +104,10 @@ def _run_micropython(args, out) -> int:
     from ..hil.micropython import run_micropython_hil
 
     windows = _held_out(Path(args.artifact), args)
+    if args.windows:
+        from ..artifact import load
+
+        _check_windows(args.windows, windows, load(Path(args.artifact))[0])
     data = run_micropython_hil(
         args.artifact,
         port=args.port,
@@ -125,10 +129,10 @@ def _run_micropython(args, out) -> int:
 
 def check_options(args) -> None:
     """Numeric options: finite and positive (NaN, Inf, 0 or negative refused, exit 2)."""
-    from .options import finite_positive, positive_int
+    from .options import MAX_TIMEOUT_S, finite_positive, positive_int
 
-    finite_positive("--timeout", args.timeout)
-    finite_positive("--boot-timeout", args.boot_timeout)
+    finite_positive("--timeout", args.timeout, maximum=MAX_TIMEOUT_S)
+    finite_positive("--boot-timeout", args.boot_timeout, maximum=MAX_TIMEOUT_S)
     positive_int("--limit", args.limit)
     if not 0 <= args.retries <= MAX_RETRIES:
         raise ConfigError(f"--retries must be an integer from 0 to {MAX_RETRIES}, got {args.retries}")
@@ -154,6 +158,30 @@ def _recording(path: str) -> np.ndarray:
     if not np.all(np.isfinite(stream)):
         raise DataError(f"{path}: holds NaN or Inf; clean or interpolate the recording first")
     return stream
+
+
+def _check_windows(path: str, windows: np.ndarray, pipeline) -> None:
+    """``--windows``: whole windows of the pipeline's length and channels (else the board refuses
+    or, worse, computes over a different window than the host: exit 2 before any board run)."""
+    length, channels = pipeline.input_spec.shape
+    shape = windows.shape[1:] if windows.ndim == 3 else (*windows.shape[1:], 1)
+    if shape != (length, channels):
+        raise DataError(
+            f"{path}: windows of shape {tuple(windows.shape[1:])}, but pipeline '{pipeline.name}' takes "
+            f"({length}, {channels}) (window.length, channels); cut them to the pipeline's window"
+        )
+
+
+def _check_recording(path: str, stream: np.ndarray, pipeline) -> None:
+    """``--recording``: the pipeline's channels and at least one window (sf_model_push streams whole windows)."""
+    length, channels = pipeline.input_spec.shape
+    if stream.shape[1] != channels:
+        raise DataError(f"{path}: {stream.shape[1]} channel(s), but pipeline '{pipeline.name}' takes {channels}")
+    if len(stream) < length:
+        raise DataError(
+            f"{path}: {len(stream)} samples, fewer than one window of {length}; --recording streams whole "
+            "windows (give a short recording to 'sensorflow run --input' instead)"
+        )
 
 
 def _until_port_closes(work, sess):
@@ -192,8 +220,11 @@ def run(args, out) -> int:
     stream = None
     if args.recording:
         stream = _recording(args.recording)
+        _check_recording(args.recording, stream, pipeline)
     else:
         windows = _held_out(artifact, args)
+        if args.windows:
+            _check_windows(args.windows, windows, pipeline)
         n_valid = _held_out_n_valid(artifact, args, pipeline, len(windows))
 
     def work(sess):

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import artifact
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..pipeline import Pipeline
 from ..windowing import PAD_DESCRIPTION
 
@@ -179,10 +179,17 @@ def open_port(port: str, baud: int):
 
 
 # ---------------------------------------------------------------------- streaming
-def valid_length_record(pipe: Pipeline, signal: np.ndarray, all_windows: bool, emit) -> dict:
+def valid_length_record(pipe: Pipeline, signal: np.ndarray, all_windows: bool, emit, source: str = "recording") -> dict:
     """``window.pad: valid``: the one window of a recording shorter than the window, its features
     over its own samples (``Pipeline.predict_proba([signal])``), emitted as ``stream_records``
-    would (the post stages see this one window)."""
+    would (the post stages see this one window). Fewer samples than ``min_valid_length`` is a
+    DataError (the device answers SF_ERR_ARG), not a window without a class."""
+    lo = pipe.min_valid_length
+    if len(signal) < lo:
+        raise DataError(
+            f"{source}: {len(signal)} samples, fewer than the {lo} that pipeline '{pipe.name}' computes its "
+            "features over (window.pad: valid); give a longer recording or train with window.pad: resample, edge or zero"
+        )
     if not pipe.answerable([signal])[0]:
         emit({"time": 0.0, "window": 0, "status": "nonfinite"})
         return {"n_windows": 1, "n_events": 0, "n_nonfinite": 1}
@@ -235,12 +242,12 @@ def stream_records(pipe: Pipeline, chunks, all_windows: bool, emit) -> dict:
 
 def check_options(args) -> None:
     """Numeric options: finite and positive (NaN, Inf, 0 or negative refused, exit 2)."""
-    from .options import finite_positive, positive_int
+    from .options import MAX_DURATION_S, MAX_TIMEOUT_S, finite_positive, positive_int
 
     positive_int("--max-samples", args.max_samples)
     positive_int("--baud", args.baud)
-    finite_positive("--duration", args.duration)
-    finite_positive("--timeout", args.timeout)
+    finite_positive("--duration", args.duration, maximum=MAX_DURATION_S)
+    finite_positive("--timeout", args.timeout, maximum=MAX_TIMEOUT_S)
 
 
 def run(args, out) -> int:
@@ -261,6 +268,11 @@ def run(args, out) -> int:
     limit = args.max_samples
     if args.duration is not None:
         by_time = int(round(args.duration * sensor.sample_rate))
+        if by_time < 1:  # as --max-samples 0: nothing would be read
+            raise ConfigError(
+                f"--duration {args.duration:g} s is less than one sample at {sensor.sample_rate:g} Hz; "
+                f"give at least {1 / sensor.sample_rate:g} s"
+            )
         limit = by_time if limit is None else min(limit, by_time)
     if args.input:
         signal = read_recording(args.input, pipe)
@@ -273,7 +285,7 @@ def run(args, out) -> int:
         if summary["n_windows"] == 0 and len(signal):
             # a recording shorter than one window: one window as training made it (window.pad)
             if pipe.pad == "valid":  # features over the recording's own samples, as the device's _infer_n
-                summary = valid_length_record(pipe, signal, args.all_windows, emit)
+                summary = valid_length_record(pipe, signal, args.all_windows, emit, str(args.input))
             else:
                 summary = stream_records(pipe, [pipe.to_window(signal)], args.all_windows, emit)
             summary["short_recording"] = pipe.pad

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
+from ..errors import ConfigError
 from ..tune.runner import TuneOptions
 from ..tune.runner import run as run_tune
+
+MAX_TIME_BUDGET_MIN = 1e6  # about two years
+MAX_MEMORY_KB = float(1 << 30)  # a terabyte: flash and RAM budgets stay integers of bytes
+MAX_INSTRUCTIONS = 1e15
 
 
 def add_arguments(p):
@@ -32,6 +39,17 @@ def add_arguments(p):
 
 
 def run(args, out) -> int:
+    from .options import finite_positive, positive_int
+
+    finite_positive("--time-budget", args.time_budget, maximum=MAX_TIME_BUDGET_MIN)
+    for flag, value in (("--flash-kb", args.flash_kb), ("--ram-kb", args.ram_kb)):
+        finite_positive(flag, value, maximum=MAX_MEMORY_KB)
+    finite_positive("--max-instructions", args.max_instructions, maximum=MAX_INSTRUCTIONS)
+    for flag, value in (("--trials", args.trials), ("--batch", args.batch), ("--workers", args.workers)):
+        positive_int(flag, value)
+    most = max(64, 4 * (os.cpu_count() or 1))  # local worker processes: more only thrash the machine
+    if args.workers is not None and args.workers > most:
+        raise ConfigError(f"--workers must be at most {most} here (local processes), got {args.workers}")
     opts = TuneOptions(
         pipeline=args.pipeline,
         board=args.board,

@@ -109,6 +109,16 @@ class Dataset:
             self.source,
         )
 
+    def _check_min_valid(self, min_valid: int) -> None:
+        for i, s in enumerate(self.signals):
+            if 0 < len(s) < min_valid:
+                name = self.names[i] if i < len(self.names) else str(i)
+                raise DataError(
+                    f"{self.source or 'dataset'}: recording '{name}' has {len(s)} samples, fewer than the "
+                    f"{min_valid} the pipeline's features need (window.pad: valid); drop recordings shorter "
+                    f"than {min_valid} or use window.pad: resample, edge or zero"
+                )
+
     def fingerprint(self) -> str:
         """sha256 over sample rate, channels, every signal's shape and float32 bytes, labels and groups
         (streams and background recordings too)."""
@@ -138,13 +148,16 @@ class Dataset:
                 f"{n_channels}; fix sensor.channels or the data"
             )
 
-    def windows(self, length: int, hop: int, pad: str | None = PAD_MODES[0], note=None) -> Windows:
+    def windows(self, length: int, hop: int, pad: str | None = PAD_MODES[0], note=None, min_valid: int = 1) -> Windows:
         """Cut every recording into windows (``sensorflow.windowing.frame``); a recording
         shorter than one window becomes one window as ``pad`` says (``windowing.to_window``:
         ``resample``, ``edge`` or ``zero``; ``None`` drops it), and ``note`` is told how many
         did (a window far longer than the data is a config mistake the accuracy alone would
-        not show)."""
+        not show). ``pad: valid``: a recording of fewer than ``min_valid`` samples (the
+        pipeline's ``min_valid_length``) is a DataError naming it."""
         _check_window_memory(self, length, hop, pad is not None)
+        if pad == VALID_PAD:
+            self._check_min_valid(min(min_valid, length))
         xs, ys, gs, rs, nv = [], [], [], [], []
         short = []
         for i, s in enumerate(self.signals):

@@ -77,6 +77,7 @@ class Emulator(_Strict):
     )
     hil_icount_sleep: bool = Field(
         True,
+        strict=True,  # true/false only: 1 or "yes" is a typo, not a choice
         description="HIL runs: while the guest waits for input, virtual time follows the host clock (QEMU "
         "-icount sleep=on) or jumps to the next timer (off: shorter round trips when the firmware arms no timer; "
         "instruction counts are exact either way)",
@@ -103,6 +104,7 @@ class Firmware(_Strict):
     ldflags: list[str] = Field(default_factory=list, description="added to toolchain.ldflags (e.g. -lm)")
     hil_lanes: int = Field(
         1,
+        strict=True,  # an integer: true or "5" is refused, not read as a lane count
         ge=1,
         le=8,
         description="UARTs the HIL firmware serves on the emulated board (HIL_PORT_LANES); the host spreads a "

@@ -89,7 +89,7 @@ def chunk_features(pipeline_text: str, source, i: int) -> dict:
 
     pipe = Pipeline.from_string(pipeline_text)
     ds, ids = source.load(pipe, i)
-    w = ds.windows(pipe.window_length, pipe.hop, pipe.pad)
+    w = ds.windows(pipe.window_length, pipe.hop, pipe.pad, min_valid=pipe.min_valid_length)
     F = head_features(pipe, w.X)
     return {"i": i, "F": F, "y": w.y, "groups": w.groups, "recording": np.asarray(ids)[w.recording]}
 

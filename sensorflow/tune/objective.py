@@ -100,7 +100,7 @@ def evaluate(payload: dict) -> dict:
         out["pruned"] = "cost model over budget before fitting"
         return _done(out, t0)
     try:
-        w = ds.windows(pipe.window_length, pipe.hop, pipe.pad)
+        w = ds.windows(pipe.window_length, pipe.hop, pipe.pad, min_valid=pipe.min_valid_length)
         train_idx, _ = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
         Xtr, ytr = w.X[train_idx], w.y[train_idx]
         groups = window_groups(ds, w, by)[train_idx]

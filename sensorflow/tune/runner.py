@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from . import budget as budget_mod
 from . import report
 from .space import Space, load_space
@@ -253,6 +253,8 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
     if interrupted:
         note(f"tune: interrupted after {len(trials)} trials; the study is in {out}; continue with --resume")
         raise KeyboardInterrupt
+    if not trials:  # the time budget ran out before the first batch: nothing to report or plot
+        raise DataError(f"no trial finished within --time-budget {opts.time_budget_min} min; give the search more time")
     result = finish(space, board, budget, trials, out, opts, note, progress, n_workers, where, t0)
     result["search_seconds"] = search_s  # cluster start, the trials and the tie-break; not the front's training
     return result
@@ -428,6 +430,12 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
         from rich.console import Console
 
         Console(stderr=True).print(report.table(points, best["trial"] if best else None))
+    failed = [t for t in trials if t.get("pruned") == "failed"]
+    if best is None and trials and len(failed) == len(trials):  # not a budget question: say what failed
+        raise DataError(
+            f"all {len(trials)} trials failed (none was scored); the first: {failed[0].get('error')} "
+            f"(every trial is in {out / 'trials.jsonl'})"
+        )
     if best is None:
         note("tune: no feasible pipeline within the budget; raise the budget or widen the search space")
 

@@ -135,6 +135,27 @@ def test_refusal_through_the_cli_is_one_line(art, tmp_path, capsys):
     assert err.startswith("sensorflow export: error: pipeline 'ctest' needs") and "board 'tiny'" in err
 
 
+@pytest.mark.parametrize(
+    "prefix, says",
+    [
+        ("sf_stats", "runtime file"),  # was exported (exit 0) with the model's sf_stats.c lost to the kernel's
+        ("sf_common", "runtime file"),  # was a compile error naming a temporary folder
+        ("sf_port", "runtime file"),
+        ("y" * 33, "at most 32"),
+        ("y" * 300, "at most 32"),  # was 'File name too long' after the export had started
+    ],
+)
+def test_export_prefix_that_names_a_runtime_file_or_is_too_long_is_refused(art, tmp_path, capsys, prefix, says):
+    out = tmp_path / "o"
+    rc = cli.main(["export", str(art), "--board", "host", "--out", str(out), "--no-measure", "--prefix", prefix])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1 and "Traceback" not in err and says in err, err
+    assert not out.exists()
+    assert (
+        cli.main(["export", str(art), "--board", "host", "--out", str(out), "--no-measure", "--prefix", "y" * 32]) == 0
+    )
+
+
 def test_micropython_lang_dispatches(art, tmp_path, capsys):
     rc = cli.main(["export", str(art), "--board", "esp32", "--lang", "micropython", "--out", str(tmp_path / "mp")])
     err = capsys.readouterr().err

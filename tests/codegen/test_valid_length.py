@@ -239,3 +239,62 @@ def test_dataset_windows_eval_and_run_carry_the_valid_length():
     got = []
     summary = valid_length_record(p, short, True, got.append)
     assert summary["n_windows"] == 1 and got[0]["label"] == str(p.predict([short])[0])
+
+
+def test_run_refuses_a_recording_shorter_than_the_features_need():
+    """`run --input` of a recording with fewer samples than catch22's 10 used to say it held NaN
+    or Inf and exit 0; it is a one-line DataError naming the file and the minimum (the device's
+    _infer_n answers SF_ERR_ARG)."""
+    from sensorflow.commands.run import valid_length_record
+
+    p, _, _ = _fitted("catch22", n_test=1)
+    got = []
+    for n in (1, p.min_valid_length - 1):
+        with pytest.raises(DataError) as err:
+            valid_length_record(p, np.ones((n, C), np.float32), True, got.append, "short.csv")
+        msg = str(err.value)
+        assert msg.startswith(f"short.csv: {n} samples") and f"the {p.min_valid_length} " in msg and "\n" not in msg
+    assert got == []
+    summary = valid_length_record(
+        p, np.arange(p.min_valid_length * C, dtype=np.float32).reshape(-1, C), True, got.append
+    )
+    assert summary["n_nonfinite"] == 0 and "label" in got[0]
+
+
+def test_dataset_recording_shorter_than_the_features_need_is_named():
+    """train/eval/tune on a pad: valid catch22 pipeline with a 9-sample recording used to fail
+    with "n_valid must be 10 to 10 (the window length)", naming neither the data nor the
+    recording; Dataset.windows(min_valid=) names both."""
+    from sensorflow.datasets.dataset import Dataset
+    from sensorflow.training import dataset_windows
+
+    p, _, _ = _fitted("catch22", n_test=1)
+    recs = [np.ones((12, C), np.float32), np.ones((9, C), np.float32)]
+    ds = Dataset(recs, np.array(["a", "b"]), np.array(["0", "1"]), 50.0, ("a", "b", "c"), ["long", "short"])
+    ds.source = "logs.npz"
+    with pytest.raises(DataError) as err:
+        dataset_windows(p, ds)
+    msg = str(err.value)
+    assert msg.startswith("logs.npz: recording 'short' has 9 samples") and "the 10 " in msg and "\n" not in msg
+    assert dataset_windows(p, ds.subset([0])).n_valid.tolist() == [12]
+
+
+def test_hil_held_out_n_valid_below_the_features_minimum_names_the_file(tmp_path, capsys):
+    """A (re-hashed) test_n_valid.npy holding 9 for a catch22 pipeline (minimum 10) used to
+    fail with the pipeline's 'n_valid must be 10 to 10', naming no file."""
+    from sensorflow import artifact
+    from sensorflow.cli import main
+
+    p, test, _ = _fitted("catch22", n_test=4)
+    art = artifact.save(p, tmp_path / "art")
+    X, n_valid = p.to_windows(test)
+    np.save(art / "test_windows.npy", X)
+    n_valid[1] = p.min_valid_length - 1
+    np.save(art / "test_n_valid.npy", n_valid)
+    meta = json.loads((art / artifact.META).read_text())  # re-hashed, as anyone can: the hash is a checksum
+    meta["content_hash"] = artifact.content_hash(art)
+    (art / artifact.META).write_text(json.dumps(meta))
+    rc = main(["hil", str(art), "--board", "host", "--port", "loop://", "--no-flash"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert f"test_n_valid.npy: expected 4 integers from {p.min_valid_length} to {L}" in err

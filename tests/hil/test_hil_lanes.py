@@ -91,6 +91,28 @@ def test_hil_lanes_is_validated_in_the_board_file():
     assert boards.get(M4F).firmware.hil_lanes == 5 and boards.get("qemu-riscv32").firmware.hil_lanes == 1
 
 
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ("hil_lanes: 5", "hil_lanes: true", "firmware.hil_lanes"),
+        ("hil_lanes: 5", 'hil_lanes: "5"', "firmware.hil_lanes"),
+        ("hil_lanes: 5", "hil_lanes: 5.0", "firmware.hil_lanes"),
+        ("hil_lanes: 5", "hil_lanes: .nan", "firmware.hil_lanes"),
+        ("hil_lanes: 5", "hil_lanes: 99999999999999999999", "firmware.hil_lanes"),
+        ("semihosting: true", "semihosting: true\n  hil_icount_sleep: 1", "emulator.hil_icount_sleep"),
+        ("semihosting: true", 'semihosting: true\n  hil_icount_sleep: "yes"', "emulator.hil_icount_sleep"),
+        ("semihosting: true", "semihosting: true\n  hil_icount_sleep: .nan", "emulator.hil_icount_sleep"),
+    ],
+)
+def test_hil_board_keys_of_a_wrong_type_are_refused_naming_the_key(old, new, key):
+    """hil_lanes: true used to be read as 1 lane, hil_icount_sleep: 1 / "yes" as true."""
+    text = boards.BOARDS_DIR.joinpath(f"{M4F}.yaml").read_text()
+    assert old in text
+    with pytest.raises(ConfigError) as err:
+        boards.parse(text.replace(old, new, 1), "m4f.yaml")
+    assert "m4f.yaml:" in str(err.value) and key in str(err.value) and "\n" not in str(err.value)
+
+
 def _answers(board_elf, windows, lanes):
     with session.open_emulated(M4F, board_elf, timeout=3.0, lanes=lanes) as s:
         link = s.client.transport
@@ -148,3 +170,82 @@ def test_gesture_shaped_windows_cost_what_gesture_windows_cost():
     assert X.shape == (50, 100, 6) and X.dtype == "float32"
     assert pipe.transform(X).shape == (50, 60) and len(pipe.classes_) == 4
     assert len(set(pipe.predict(X))) > 1
+
+
+def _lane_streams(out: bytes) -> dict[int, bytes]:
+    streams, pos = {}, 0
+    while pos < len(out):
+        lane, n = out[pos], struct.unpack_from("<I", out, pos + 1)[0]
+        streams[lane] = out[pos + 5 : pos + 5 + n]
+        pos += 5 + n
+    return streams
+
+
+def test_each_lane_receives_bodies_at_the_limit_under_sanitizers(linear_export, tmp_path):  # noqa: F811
+    """The multi-lane receive (one buffer per lane, HIL_PORT_LANES=3) at body max - 1, max,
+    max + 1 and max + 2 on every lane at once, the lanes' bytes interleaved, under ASan/UBSan
+    (a test port feeds the lanes from stdin: tests/hil/fixtures/lanes_port.c): at the limit a
+    PING is echoed on its own lane, over it refused by length or dropped, never overflowing, and
+    each lane still answers afterwards."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from sensorflow.device import toolchain
+    from sensorflow.device.firmware import HIL_DIR, pipeline_sources
+
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler")
+    n_lanes, limit = 3, 260  # HIL_RX_BODY_MAX
+    elf = tmp_path / "lanes.elf"
+    cmd = [
+        "cc",
+        *toolchain.STRICT_CFLAGS,
+        "-O1",
+        "-g",
+        "-fsanitize=address,undefined",
+        "-fno-sanitize-recover=all",
+        "-DSF_PORT_HOST",
+        f"-DHIL_PORT_LANES={n_lanes}u",
+        f"-I{HIL_DIR}",
+        f"-I{linear_export}",
+        str(HIL_DIR / "hil_main.c"),
+        str(HIL_DIR / "hil_proto.c"),
+        str(Path(__file__).parent / "fixtures" / "lanes_port.c"),
+        *[str(p) for p in pipeline_sources(linear_export)],
+        "-o",
+        str(elf),
+        "-lm",
+    ]
+    subprocess.run(cmd, check=True, capture_output=True)
+    sent: dict[int, list[tuple[int, int, bytes]]] = {lane: [] for lane in range(n_lanes)}
+    stdin = b""
+    for lane in range(n_lanes):
+        seq, wire = 1000 * (lane + 1), b""
+        for n in (limit - 1, limit, limit + 1, limit + 2):
+            for type_ in (P.PING, P.LOAD, P.INFER):
+                for fill in (b"\0", bytes([lane + 1])):
+                    body = (fill * n)[:n]
+                    wire += P.encode_frame(type_, seq, body)
+                    sent[lane].append((type_, seq, body))
+                    seq += 1
+        wire += P.encode_frame(P.PING, seq, f"lane {lane} ok".encode())
+        sent[lane].append((P.PING, seq, f"lane {lane} ok".encode()))
+        stdin += struct.pack("<BI", lane, len(wire)) + wire
+    run = subprocess.run([str(elf)], input=stdin, capture_output=True, timeout=60)
+    assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
+    streams = _lane_streams(run.stdout)
+    assert sorted(streams) == list(range(n_lanes))
+    for lane in range(n_lanes):
+        frames = P.FrameDecoder().feed(streams[lane])
+        by_seq = {f.seq: f for f in frames if f.type != P.HELLO | P.RESPONSE}
+        mine = {seq for _, seq, _ in sent[lane]}
+        assert set(by_seq) <= mine, f"lane {lane} answered another lane's request"
+        for type_, seq, body in sent[lane]:
+            got = by_seq.get(seq)
+            if type_ == P.PING and len(body) <= limit:
+                assert got is not None and got.body == body, (lane, len(body))
+            elif len(body) > limit and got is not None:
+                assert got.type == P.ERROR, (lane, type_, len(body), got)
+        refused = [f for f in frames if f.type == P.ERROR and f.seq in mine]
+        assert len(refused) >= 6, f"lane {lane}: the over-long zero-filled bodies reached no handler"

@@ -65,3 +65,53 @@ def test_valid_length_windows_agree(board):
         run = runner.run_windows(s.client, X, p, board=name, n_valid=n_valid)
     assert run.agreement == 1.0 and run.passed, [(r.host_label, r.board_label) for r in run.records]
     assert [r.board_label for r in run.records] == list(p.predict(recs))
+
+
+def test_infer_n_valid_at_its_bounds_under_sanitizers(tmp_path):
+    """The INFER body's n_valid u32 (catch22: MIN_VALID_LENGTH 10) at 0, 1, min-1, min,
+    length-1, length, length+1, 2^31, 2^32-1 and truncated or over-long bodies, on the host
+    firmware under ASan/UBSan: inside the range an answer, outside it the model's SF_ERR_ARG
+    or 'bad length', never a crash; the board answers afterwards."""
+    import struct
+
+    from sensorflow.errors import HILError
+    from sensorflow.hil import protocol as P
+
+    cfg = {
+        "name": "vlen22",
+        "sensor": {"kind": "imu", "sample_rate": 50.0, "channels": ["a", "b", "c"]},
+        "window": {"length": L, "pad": "valid"},
+        "stages": [
+            {"type": "catch22", "features": ["acf_timescale", "trev"]},
+            {"type": "decision_tree", "max_depth": 3},
+        ],
+    }
+    p = Pipeline.from_string(yaml.safe_dump(cfg, sort_keys=False))
+    recs, y = _recordings(30, 0)
+    p.fit([r if len(r) >= 10 else np.concatenate([r, r]) for r in recs], y)
+    lo = p.min_valid_length
+    assert lo == 10
+    generate(p).write(tmp_path / "export")
+    elf = build_hil(
+        ported("host"),
+        tmp_path / "export",
+        tmp_path / "fw",
+        extra_cflags=["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"],
+    )
+    with session.open_emulated("host", elf) as s:
+        s.client.retries = 0
+        for n_valid in (0, 1, lo - 1, lo, L - 1, L, L + 1, 2**31, 2**32 - 1):
+            for flags in (0, 1):
+                body = struct.pack("<BI", flags, n_valid)
+                if lo <= n_valid <= L:
+                    label, consistent = struct.unpack_from("<ii", s.client.request(P.INFER, body).body)
+                    assert label >= 0 and consistent == (1 if flags else -1), n_valid
+                else:
+                    with pytest.raises(HILError, match=r"error \(-2\)"):
+                        s.client.request(P.INFER, body)
+                assert s.emulated.proc.poll() is None, n_valid
+        for body in (b"", b"\x01\x0a", b"\x01\x0a\x00\x00", b"\x01\x0a\x00\x00\x00\x00", b"\x01" * 9):
+            with pytest.raises(HILError, match=rf"bad length \({len(body)}\)"):
+                s.client.request(P.INFER, body)
+            assert s.emulated.proc.poll() is None, body
+        assert s.client.ping(b"after n_valid") > 0

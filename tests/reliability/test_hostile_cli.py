@@ -73,6 +73,9 @@ def test_run_on_a_damaged_wav(tmp_path, capsys, art, name):
         ["--duration", "nan"],
         ["--duration", "inf"],
         ["--duration", "-1"],
+        ["--duration", "0.001"],  # less than one sample at 100 Hz: read nothing and exited 0
+        ["--duration", "1e308"],  # was a traceback (OverflowError: float infinity to integer)
+        ["--timeout", "1e308"],
         ["--timeout", "nan"],
         ["--timeout=-inf"],
         ["--timeout", "0"],
@@ -89,7 +92,14 @@ def test_run_numeric_options_refused(tmp_path, capsys, art, option):
 
 @pytest.mark.parametrize(
     "option",
-    [["--timeout", "nan"], ["--timeout", "inf"], ["--boot-timeout", "nan"], ["--limit", "-3"]],
+    [
+        ["--timeout", "nan"],
+        ["--timeout", "inf"],
+        ["--timeout", "1e308"],  # was a traceback (OverflowError: timestamp out of range for platform time_t)
+        ["--boot-timeout", "1e308"],
+        ["--boot-timeout", "nan"],
+        ["--limit", "-3"],
+    ],
 )
 def test_hil_numeric_options_refused(capsys, art, option):
     rc, err, _ = cli(capsys, "hil", art, "--board", "host", *option)
@@ -194,3 +204,49 @@ def test_hostile_paths(tmp_path, capsys, art, argv):
     rc, err, dt = cli(capsys, *args)
     one_line_error(rc, err)
     assert dt < 30
+
+
+WRONG_WINDOWS = {"short": (3, 31, 2), "long": (3, 33, 2), "channels": (3, 32, 3), "flat": (3, 32)}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_WINDOWS))
+def test_hil_windows_of_another_shape_are_refused(tmp_path, capsys, art, name):
+    """Windows not of the pipeline's (length, channels) used to go to the board: 'refused load:
+    offset out of range' (exit 1) or, shorter ones, a board that 'disagrees with the host'."""
+    p = tmp_path / f"{name}.npy"
+    np.save(p, np.zeros(WRONG_WINDOWS[name], np.float32))
+    rc, err, _ = cli(capsys, "hil", art, "--board", "host", "--port", "loop://", "--no-flash", "--windows", p)
+    line = one_line_error(rc, err, codes=(2,))
+    assert str(p) in line and "(32, 2)" in line
+
+
+WRONG_RECORDINGS = {"one_sample": (1, 2), "shorter_than_a_window": (31, 2), "channels": (100, 3), "mono": (100,)}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_RECORDINGS))
+def test_hil_recording_of_another_shape_is_refused(tmp_path, capsys, art, name):
+    """A recording shorter than one window used to end in a traceback (ValueError in
+    host_answers); one of other channels in 'refused push: bad length' (exit 1)."""
+    p = tmp_path / f"{name}.npy"
+    np.save(p, np.ones(WRONG_RECORDINGS[name], np.float32))
+    rc, err, _ = cli(capsys, "hil", art, "--board", "host", "--port", "loop://", "--no-flash", "--recording", p)
+    assert str(p) in one_line_error(rc, err, codes=(2,))
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--flash-kb", "1e308"],  # was a traceback (OverflowError: float infinity to integer)
+        ["--flash-kb", "nan"],
+        ["--ram-kb", "-1"],
+        ["--max-instructions", "inf"],
+        ["--time-budget", "nan"],
+        ["--trials", "0"],
+        ["--batch", "0"],
+        ["--workers", "100000"],  # would start that many local processes
+    ],
+)
+def test_tune_numeric_options_refused(tmp_path, capsys, option):
+    """Checked before the pipeline is read or any cluster started."""
+    rc, err, _ = cli(capsys, "tune", tmp_path / "p.yaml", "--board", "host", *option)
+    assert option[0] in one_line_error(rc, err, codes=(2,))

@@ -204,3 +204,35 @@ def test_external_cluster_survives_a_killed_worker(small_pipeline, tmp_path):
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+@pytest.mark.slow  # a one-worker Dask cluster, 2 trials that fail at once
+def test_all_trials_failing_is_an_error_not_an_empty_budget(tmp_path, capsys):
+    """Every trial failing (here: window.pad: valid catch22 on 5-sample recordings) used to end
+    'no feasible pipeline within the budget; raise the budget' with exit 0."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 5, 3)).astype(np.float32)
+    np.savez(tmp_path / "short.npz", X=X, y=np.array(["a", "b"] * 10))
+    yml = tmp_path / "c22.yaml"
+    yml.write_text(
+        "name: c22\nsensor: {kind: imu, sample_rate: 50, channels: [x, y, z]}\n"
+        "window: {length: 10, pad: valid}\nstages:\n  - type: catch22\n  - type: decision_tree\n"
+        f"dataset: {{loader: npz, path: {tmp_path / 'short.npz'}}}\n"
+    )
+    argv = ["tune", str(yml), "--board", "qemu-riscv32", "--trials", "2", "--batch", "2", "--workers", "1"]
+    code = main([*argv, "--no-measure", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2 and err.startswith("sensorflow tune: error: all 2 trials failed"), err
+    assert "has 5 samples, fewer than the 10" in err and "budget" not in err
+
+
+@pytest.mark.slow  # a one-worker Dask cluster that is given no time
+def test_time_budget_ending_before_any_trial_is_one_line(small_pipeline, tmp_path, capsys):
+    """A --time-budget over before the first batch used to end in a matplotlib traceback
+    (plotting an empty study on a log scale)."""
+    argv = ["tune", str(small_pipeline), "--board", "stm32f411", "--trials", "1000", "--workers", "1"]
+    code = main([*argv, "--time-budget", "0.00001", "--no-measure", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2 and err.startswith("sensorflow tune: error: no trial finished within --time-budget"), err

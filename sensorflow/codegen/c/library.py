@@ -98,6 +98,26 @@ def runtime_files(names: list[str]) -> dict[str, str]:
     return out
 
 
+MAX_PREFIX = 32  # as ExportConfig.prefix: <prefix>.c/.h and <prefix>_features_n stay short names
+
+
+def check_prefix(prefix: str) -> None:
+    """A CodegenError unless ``prefix`` is a short C identifier that names no runtime file
+    (``sf_stats`` would write the model as ``sf_stats.c`` over the statistics kernel)."""
+    if not cgen.is_identifier(prefix):
+        raise CodegenError(f"export prefix '{prefix[:40]}' is not a C identifier; use lowercase letters, digits and _")
+    if len(prefix) > MAX_PREFIX:
+        raise CodegenError(
+            f"export prefix '{prefix[:24]}...' has {len(prefix)} characters; use at most {MAX_PREFIX} "
+            "(it names the files <prefix>.c / .h and every exported symbol)"
+        )
+    if any((RUNTIME_DIR / f"{prefix}{ext}").exists() for ext in (".c", ".h")):
+        raise CodegenError(
+            f"export prefix '{prefix}' is the name of a runtime file the export also writes "
+            f"({prefix}.h); choose another, e.g. {prefix}_model"
+        )
+
+
 def prefixed(prefix: str, files: dict[str, str]) -> dict[str, str]:
     """Runtime files with the ``sf_names.h`` that renames their external symbols to ``<prefix>_sf_...``."""
     return {**files, namespace.NAMES_HEADER: namespace.names_header(prefix, files)}
@@ -111,8 +131,7 @@ def generate(
     meta = meta or {}
     check_numeric(numeric)
     prefix = prefix or pipeline.config.export.prefix
-    if not cgen.is_identifier(prefix):
-        raise CodegenError(f"export prefix '{prefix}' is not a C identifier; use lowercase letters, digits and _")
+    check_prefix(prefix)
     pl = plan(pipeline, streams=lambda k_step, step: may_stream_input(k_step, step))
     win, hop, nch, sr = pl.window_length, pl.hop, pl.n_channels, pl.sample_rate
     st = f"{prefix}_state"

@@ -170,7 +170,10 @@ static void cmd_load(uint16_t seq, const uint8_t *body, uint32_t n)
 static void cmd_infer(uint16_t seq, const uint8_t *body, uint32_t n)
 {
 #ifdef SF_MODEL_PAD_VALID
-    const int n_valid = n == 5u ? (int)hil_get_u32(body + 1) : SF_MODEL_WINDOW_LENGTH;
+    /* a u32 above the window length (2^31..2^32-1 included) becomes -1, never an out-of-range
+     * (implementation-defined) conversion to int: _features_n answers SF_ERR_ARG either way */
+    const uint32_t n_valid_u32 = n == 5u ? hil_get_u32(body + 1) : (uint32_t)SF_MODEL_WINDOW_LENGTH;
+    const int n_valid = n_valid_u32 <= (uint32_t)SF_MODEL_WINDOW_LENGTH ? (int)n_valid_u32 : -1;
     if (n != 1u && n != 5u) {
 #else
     if (n != 1u) {
