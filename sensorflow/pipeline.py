@@ -410,6 +410,7 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
     features = transform
 
     def predict_proba(self, X, n_valid=None) -> np.ndarray:
+        self._fitted()  # NotFittedError before any check of X (scikit-learn's estimator checks)
         return self.proba_of_features(self.transform(X, n_valid))
 
     def proba_of_features(self, features: np.ndarray) -> np.ndarray:
