@@ -410,8 +410,12 @@ class Pipeline(ClassifierMixin, TransformerMixin, BaseEstimator):
     features = transform
 
     def predict_proba(self, X, n_valid=None) -> np.ndarray:
-        model = self._fitted()
-        return model.transform(self.transform(X, n_valid))
+        self._fitted()  # NotFittedError before any check of X (scikit-learn's estimator checks)
+        return self.proba_of_features(self.transform(X, n_valid))
+
+    def proba_of_features(self, features: np.ndarray) -> np.ndarray:
+        """``predict_proba`` from :meth:`transform`'s output (the model stage alone)."""
+        return self._fitted().transform(features)
 
     def decision_scores(self, X, n_valid=None) -> np.ndarray:
         return self.predict_proba(X, n_valid)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..windowing import frame
+from .frame_reuse import framed_first_stage, score_from_frames
 
 #: a detection (window end) counts for an event from ``start + BEFORE`` to ``end + AFTER`` seconds
 BEFORE_S = 0.2
@@ -29,15 +30,18 @@ class StreamScores:
 
 def score_stream(pipeline, signal: np.ndarray, chunk_windows: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """``predict_proba`` of every window the pipeline cuts from ``signal`` (in chunks, so a
-    long stream never materialises all windows at once); returns (scores, window end times)."""
+    long stream never materialises all windows at once); returns (scores, window end times).
+    When the first stage's frames can be shared by consecutive windows, each frame is computed
+    once (:mod:`.frame_reuse`; the same scores bit for bit)."""
     sig = np.asarray(signal, dtype=np.float32)
     if sig.ndim == 1:
         sig = sig[:, None]
     length, hop = pipeline.window_length, pipeline.hop
     sr = float(pipeline.config.sensor.sample_rate)
     n_windows = 0 if len(sig) < length else 1 + (len(sig) - length) // hop
-    parts = []
-    for first in range(0, n_windows, chunk_windows):
+    stage = framed_first_stage(pipeline) if n_windows and np.isfinite(sig).all() else None
+    parts = [] if stage is None else [score_from_frames(pipeline, stage, sig, n_windows, chunk_windows)]
+    for first in range(0 if stage is None else n_windows, n_windows, chunk_windows):
         last = min(first + chunk_windows, n_windows)
         segment = sig[first * hop : (last - 1) * hop + length]
         parts.append(pipeline.predict_proba(frame(segment, length, hop)))

@@ -26,9 +26,12 @@ class Int8Reference:
         return getattr(self._pipeline, name)
 
     def predict_proba(self, X, n_valid=None) -> np.ndarray:
+        return self.proba_of_features(self._pipeline.transform(X, n_valid))
+
+    def proba_of_features(self, F) -> np.ndarray:
+        """The int8 model's scores of float features ``F`` (what :meth:`predict_proba` runs)."""
         from ..stages.models.int8 import scores
 
-        F = self._pipeline.transform(X, n_valid)
         return scores(self._net, self._net.forward(self._net.quantize_input(F))).astype(np.float64)
 
     def predict(self, X, n_valid=None) -> np.ndarray:

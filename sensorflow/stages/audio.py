@@ -311,6 +311,34 @@ class _MelStage(Stage):
         rows = self.frame_features(frames)  # (k, C, n_mels)
         return {"pending": buf[k * hop :].copy(), "skip": np.array([max(0, k * hop - len(buf))])}, rows
 
+    # ------------------------------------------------------------------ frame reuse over a stream
+    def shared_frame_hop(self) -> int | None:
+        """Samples between frames when a window's frames are exactly the stream's frames at the
+        window's offset (``center: false``: no padding; the q15 path's block-floating-point
+        shift is per frame), so windows can share frames; None when they cannot (centred)."""
+        return None if self.params.center else self.hop_length
+
+    def stream_frame_rows(self, signal: np.ndarray, block_frames: int = 2048) -> np.ndarray:
+        """:meth:`frame_features` of every frame of a recording ``(n, C)`` (non-centred framing),
+        ``(C, n_frames, n_mels)``, computed ``block_frames`` frames at a time."""
+        n_fft, hop = self.params.n_fft, self.hop_length
+        sig = np.ascontiguousarray(np.asarray(signal).T)  # (C, n)
+        n = dsp.n_frames(sig.shape[1], n_fft, hop, False)
+        parts = [np.zeros((sig.shape[0], 0, self.params.n_mels), np.float32)]
+        with single_thread_blas():
+            for a in range(0, n, block_frames):
+                b = min(n, a + block_frames)
+                frames = dsp.frame_signal(sig[:, a * hop : (b - 1) * hop + n_fft], n_fft, hop, center=False)
+                parts.append(self.frame_features(np.ascontiguousarray(frames)))
+        return np.concatenate(parts, axis=1)
+
+    def windows_from_rows(self, rows: np.ndarray) -> np.ndarray:
+        """This stage's output for windows given their frame rows ``(n, C, n_frames, n_mels)``
+        (from :meth:`stream_frame_rows`): the per-window steps of :meth:`_transform` (top_db
+        clip over the window, then the DCT for mfcc), flattened the same way."""
+        log_mel = self.clip_top_db(np.array(rows), axes=(-3, -2, -1))
+        return self._after_clip(log_mel).reshape(len(log_mel), -1)
+
     def clip_top_db(self, log_mel: np.ndarray, axes=(-2, -1)) -> np.ndarray:
         """``max(x, max(x over the window) - top_db)`` (librosa.power_to_db's clip), in place."""
         rng = self.clip_range()
