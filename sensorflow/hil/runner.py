@@ -304,7 +304,8 @@ def run_windows(
                     f"board on {client.port}: sf_model_infer and sf_model_features + sf_model_classify "
                     f"disagree on window {i}; the exported pipeline is inconsistent"
                 )
-            unit_counts = hello.counter_unit is not None
+            # instruction counts of features and classify, when the board's counter has a unit
+            counts = (res.count_features, res.count_classify) if hello.counter_unit is not None else (None, None)
             if not finite[i]:  # no class on either side; the board must say so
                 agree = res.label == NONFINITE
                 run.records.append(
@@ -316,8 +317,7 @@ def run_windows(
                         0.0,
                         None,
                         agree,
-                        res.count_features if unit_counts else None,
-                        res.count_classify if unit_counts else None,
+                        *counts,
                         latency,
                         res.stack_used,
                     )
@@ -348,8 +348,7 @@ def run_windows(
                     score_err,
                     feat_err,
                     ok,
-                    res.count_features if unit_counts else None,
-                    res.count_classify if unit_counts else None,
+                    *counts,
                     latency,
                     res.stack_used,
                     near_tie=bool(len(ref) > 1 and top2[1] - top2[0] <= tol.score_atol),
