@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dsp import fixed
 from ..errors import SensorflowError
 from . import boards, elf, firmware, toolchain
 from .boards import Board
@@ -282,7 +283,9 @@ def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path, numeric: str =
     flash = growth of the linked image over the same image without the pipeline (libm / libgcc
     routines it pulls in count); lib_flash = flash of the library's objects; RAM = the
     library's data + bss plus the stack one inference adds (painted-stack high-water mark).
-    ``numeric``: as ``export --numeric``; ``labels`` are the device's class indices per window."""
+    ``numeric``: as ``export --numeric``; ``labels`` are the device's class indices per window.
+    An export with ``<prefix>_push_i16`` (q15 front end) is also measured on int16 counts
+    (``instr_hop_i16``, ``instr_per_second_i16``: the same stream as counts, no float conversion)."""
     gen, lib, defines = _library(pipe, board, work, numeric)
     p = gen.prefix
     L, C = pipe.window_length, pipe.input_spec.n_channels
@@ -306,10 +309,24 @@ def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path, numeric: str =
         "int push_entry(int i);\n"
         f"int push_entry(int i) {{ setup(); return {p}_push(&signal[i * {hop * C}], {hop}); }}\n"
     )
+    sr = float(pipe.config.sensor.sample_rate)
+    i16 = float(gen.info.get("push_i16_scale") or 0.0)
+    if i16:  # the q15 front end's int16 entry, on the counts the float entry quantises to
+        counts = fixed.quantize(stream, fixed.scale_exponent(i16)).ravel()
+        src.write_text(
+            src.read_text()
+            + f"static const int16_t counts[{counts.size}] = {{{','.join(str(int(v)) for v in counts)}}};\n"
+            "int push_i16_entry(int i);\n"
+            f"int push_i16_entry(int i) {{ setup(); return {p}_push_i16(&counts[i * {hop * C}], {hop}); }}\n"
+        )
     libsrc = [lib / s for s in gen.sources]
     kw = dict(include_dirs=[lib], defines=defines)
     inf = measure_c([src, *libsrc], "infer_entry", board, n_inputs=k, workdir=work / "infer", **kw)
     push = measure_c([src, *libsrc], "push_entry", board, n_inputs=n_push, workdir=work / "push", **kw)
+    extra = {}
+    if i16:
+        p16 = measure_c([src, *libsrc], "push_i16_entry", board, n_inputs=n_push, workdir=work / "push16", **kw)
+        extra = {"instr_hop_i16": p16.instructions_per_call, "instr_per_second_i16": p16.instructions_per_call * sr / hop}
     # same window table as the infer image (the stream table is dropped from both by --gc-sections)
     base_src = work / "bench_base.c"
     base_src.write_text(
@@ -323,7 +340,6 @@ def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path, numeric: str =
         index = {c: i for i, c in enumerate(np.asarray(pipe.classes_).tolist())}
         host_idx = np.asarray([index[c] for c in np.asarray(pipe.predict(Xk)).tolist()])
     agree = int(np.sum(np.asarray(inf.results) == host_idx))
-    sr = float(pipe.config.sensor.sample_rate)
     return {
         "k": k,
         "agree": agree,
@@ -337,4 +353,5 @@ def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path, numeric: str =
         "stack": inf.stack_bytes,
         "state": int(gen.state_bytes),
         "hop_s": hop / sr,
+        **extra,
     }

@@ -4,8 +4,10 @@ the numpy reference of ``sf_q15_logmel`` / ``sf_q15_dct`` in ``sensorflow/runtim
 Per frame of int16 counts (``sensorflow.dsp.fixed`` conventions):
 
 1. block floating point: ``s = max(0, 14 - floor(log2(max |q|)))`` (0 for silence), ``q << s`` (as
-   CMSIS-DSP's arm_mfcc_q15 normalises the frame by its peak), then the q15 window and the real
-   FFT of ``sensorflow.dsp.fixed.rfft_q15``;
+   CMSIS-DSP's arm_mfcc_q15 normalises the frame by its peak), then the q15 window with one
+   more halving, ``((q << s) * w + 2^15) >> 16`` (|x| <= 2^14, so every value of the FFT and
+   its products fit int16 / int32: the device keeps each complex value as two int16 lanes of
+   one word, Cortex-M4 SIMD), and the real FFT of ``sensorflow.dsp.fixed.rfft_q15``: ``FFT / 2n``;
 2. power ``re^2 + im^2`` (uint32); mel sums ``sum_k W[j, k] p[k]`` (uint64) with q15 weights
    ``W = q15(w / max(w))``;
 3. ``log2`` in Q16 from a 257-entry table of ``log2(1 + i / 256)`` with linear interpolation
@@ -64,15 +66,21 @@ def weights_q15(mel: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def db_offset_q16(n_fft: int, k: int, wmax: float) -> int:
-    """Q16 log2 of the physical power per unit of the mel sum: (n_fft 2^-k)^2 wmax / 32768."""
-    return int(round(math.log2((n_fft * 2.0**-k) ** 2 * wmax / 32768) * 65536))
+    """Q16 log2 of the physical power per unit of the mel sum: (2 n_fft 2^-k)^2 wmax / 32768
+    (the FFT's output is ``FFT / 2n``)."""
+    return int(round(math.log2((2 * n_fft * 2.0**-k) ** 2 * wmax / 32768) * 65536))
+
+
+def windowed_half(x: np.ndarray, window_q15) -> np.ndarray:
+    """``(x * w + 2^15) >> 16``: the q15 window and a halving, rounded once."""
+    return (x.astype(np.int64) * np.asarray(window_q15, dtype=np.int64) + 32768) >> 16
 
 
 def logmel_db_q16(frames: np.ndarray, window_q15, w_q15, offset_q16: int) -> np.ndarray:
     """dB (Q16, int64) of the mel power of int16 ``frames (..., n_fft)``: ``(..., n_mels)``."""
     s = headroom(frames)
     x = frames.astype(np.int64) << s[..., None]
-    re, im = fixed.rfft_q15(fixed.windowed(x, window_q15))
+    re, im = fixed.rfft_q15(windowed_half(x, window_q15))
     p = (re * re + im * im).astype(np.uint64)
     w = np.asarray(w_q15, dtype=np.uint64)
     m = (p[..., None, :] * w).sum(axis=-1, dtype=np.uint64)

@@ -120,10 +120,11 @@ class Harness:
         shape = (info["window_length"], info["n_channels"])
         return np.stack([self._floats(ln, "W").reshape(shape) for ln in self._run("fit", b"".join(payload))])
 
-    def stream(self, samples, chunk_sizes) -> list[dict]:
+    def stream(self, samples, chunk_sizes, counts: bool = False) -> list[dict]:
         """Push ``samples`` ``(n, n_channels)`` in chunks of the given sizes (cycled); one record
         per push that completed windows: ``n_windows`` and the last window's label/scores/post
-        (label -6, SF_ERR_NONFINITE, and None scores/post for a window holding NaN/Inf)."""
+        (label -6, SF_ERR_NONFINITE, and None scores/post for a window holding NaN/Inf).
+        ``counts``: ``samples`` are int16 counts, pushed through ``<prefix>_push_i16``."""
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         if samples.ndim == 1:
             samples = samples[:, None]
@@ -134,7 +135,7 @@ class Harness:
             payload.append(struct.pack("<i", n) + samples[i : i + n].tobytes())
             i, k = i + n, k + 1
         payload.append(struct.pack("<i", -1))
-        lines = self._run("stream", b"".join(payload))
+        lines = self._run("stream_i16" if counts else "stream", b"".join(payload))
         out, j = [], 0
         while j < len(lines):
             parts = lines[j].split()

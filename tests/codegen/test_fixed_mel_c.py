@@ -1,6 +1,7 @@
 """The fixed-point log-mel / MFCC kernels (sf_q15_logmel, sf_q15_dct) against their numpy
 reference (sensorflow.dsp.fixed_mel): bit for bit, strict flags at -O2 and ASan/UBSan, on
-noise at three levels, tones, silence, a full-scale square wave and a lone -32768."""
+noise at three levels, tones, silence, a full-scale square wave, a lone -32768, full-range
+noise and full-scale random signs; on the emulated boards too (the Cortex-M4's SIMD path)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ def _frames() -> np.ndarray:
     square = np.where(np.arange(N) % 16 < 8, 32767, -32768).astype(np.int16)
     lone = np.zeros(N, np.int16)
     lone[7] = -32768
-    return np.vstack([x, np.zeros((1, N), np.int16), square, lone])
+    # the FFT's largest values (int16 lanes on the Cortex-M4): full-range noise, +-full-scale signs
+    loud = np.vstack([rng.integers(-32768, 32768, N), np.where(rng.random(N) < 0.5, -32768, 32767)])
+    return np.vstack([x, np.zeros((1, N), np.int16), square, lone, loud.astype(np.int16)])
 
 
 def _program(win, wq, dq, offset) -> str:
@@ -50,13 +53,10 @@ def _program(win, wq, dq, offset) -> str:
         cgen.array(name, ctype, vals)
         for name, ctype, vals in [
             ("win", "int16_t", win),
-            ("wr", "int16_t", wr),
-            ("wi", "int16_t", wi),
+            ("w", "int16_t", np.stack([wr, wi], axis=-1).ravel()),
             ("rev", "uint16_t", fixed.bitrev(N // 2)),
-            ("ar", "int16_t", ar),
-            ("ai", "int16_t", ai),
-            ("br", "int16_t", br),
-            ("bi", "int16_t", bi),
+            ("a", "int16_t", np.stack([ar, ai], axis=-1).ravel()),
+            ("b", "int16_t", np.stack([br, bi], axis=-1).ravel()),
             ("mstart", "uint16_t", start),
             ("mlen", "uint16_t", length),
             ("mw", "int16_t", runs),
@@ -66,7 +66,7 @@ def _program(win, wq, dq, offset) -> str:
     return (
         '#include <stdio.h>\n#include "sf_q15.h"\n'
         + "".join(t)
-        + f"static const sf_q15_logmel_config cfg = {{ {N}, {M}, win, wr, wi, rev, ar, ai, br, bi, mstart, mlen, mw, "
+        + f"static const sf_q15_logmel_config cfg = {{ {N}, {M}, win, w, rev, a, b, mstart, mlen, mw, "
         f"{offset} }};\n"
         f"int main(void) {{\n    static int16_t frame[{N}];\n    static int32_t work[{N}], "
         f"db[{M}], c[{D}];\n    unsigned i;\n"
@@ -117,3 +117,49 @@ def test_log2_q16_c_equals_reference(tmp_path):
     res = subprocess.run([str(exe)], input=v.tobytes(), capture_output=True, check=True)
     got = np.array([int(x) for x in res.stdout.decode().split()])
     np.testing.assert_array_equal(got, fm.log2_q16(v))
+
+
+@pytest.mark.emulator
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "board, defines",
+    [("qemu-mps2-an386", ()), ("qemu-mps2-an386", ("SF_Q15_PORTABLE",)), ("qemu-riscv32", ()), ("qemu-xtensa-lx106", ())],
+    ids=["m4f-dsp", "m4f-portable", "rv32imc", "lx106"],
+)
+def test_logmel_emulated_bit_identical(tmp_path, board, defines):
+    """sf_q15_logmel on the emulated board (measuring image, -O2): the Cortex-M4's SIMD path
+    (int16 lanes, SMUSD/SMUADX, SHADD16/SHSUB16), its portable C (-DSF_Q15_PORTABLE), rv32imc
+    and lx106 give the numpy reference's Q16 dB on every frame, bit for bit."""
+    import os
+
+    from sensorflow.device import boards, measure
+    from sensorflow.errors import ToolMissingError
+
+    why = measure.tools_available(board)
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    win, wq, dq, offset = _tables()
+    frames = _frames()
+    prog = _program(win, wq, dq, offset).replace("#include <stdio.h>\n", '#include "bench.h"\n')
+    prog = prog[: prog.index("int main(void)")]
+    rows = ",".join(str(int(v)) for v in frames.ravel())
+    prog += (
+        f"static const int16_t frames[{len(frames)}][{N}] = {{{rows}}};\n"
+        f"static int32_t work[{N}], db[{len(frames)}][{M}];\n"
+        "int mel_entry(int i);\n"
+        "int mel_entry(int i) { sf_q15_logmel(&cfg, frames[i], work, db[i]); return (int)db[i][0]; }\n"
+        f"void bench_report(int i) {{ unsigned m; for (m = 0; m < {M}u; m++) bench_out_u32((uint32_t)db[i][m]); }}\n"
+    )
+    (tmp_path / "mel.c").write_text(prog)
+    b = boards.get(board)
+    try:
+        res = measure.measure_c(
+            [tmp_path / "mel.c", RUNTIME_DIR / "sf_q15.c"], "mel_entry", board, n_inputs=len(frames),
+            include_dirs=[RUNTIME_DIR], defines=(*b.toolchain.defines, *defines), workdir=tmp_path / "w",
+        )  # fmt: skip
+    except ToolMissingError as exc:
+        pytest.skip(str(exc))
+    got = np.array(res.words, dtype=np.uint32).view(np.int32).reshape(len(frames), M)
+    np.testing.assert_array_equal(got, fm.logmel_db_q16(frames, win, wq, offset))

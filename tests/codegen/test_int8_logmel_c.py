@@ -10,6 +10,7 @@ import pytest
 import yaml
 from conftest import need_tools
 
+from sensorflow.dsp import fixed
 from sensorflow.hil.int8_reference import Int8Reference
 from sensorflow.pipeline import Pipeline
 from sensorflow.stages.models.int8 import quantize_floats, quantize_multiplier, quantize_q16
@@ -72,6 +73,14 @@ def test_integer_pipeline_equals_int8_reference(tmp_path, sanitize):
     assert last[-1] == len(windows) - 1
     for o, w in zip(out, last):
         np.testing.assert_array_equal(o["scores"], want[w], err_msg=f"window {w}")
+    # _push_i16 on the int16 counts of the same signal (what _push quantises it to): same windows
+    assert "#define SF_MODEL_I16_SCALE  3.0517578e-05f" in (tmp_path / "sf_model.h").read_text()
+    counts = fixed.quantize(signal, 15)
+    out16 = h.stream(counts, np.random.default_rng(4).integers(1, 700, 80), counts=True)
+    last = np.cumsum([o["n_windows"] for o in out16]) - 1
+    assert last[-1] == len(windows) - 1
+    for o, w in zip(out16, last):
+        np.testing.assert_array_equal(o["scores"], want[w], err_msg=f"window {w} (int16 counts)")
 
 
 def test_float_numeric_keeps_the_feature_vector(tmp_path):
@@ -87,9 +96,11 @@ def test_float_numeric_keeps_the_feature_vector(tmp_path):
 @pytest.mark.emulator
 @pytest.mark.slow
 @pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])
-def test_emulated_stream_equals_int8_reference(tmp_path, board):
+@pytest.mark.parametrize("counts", [False, True], ids=["push", "push_i16"])
+def test_emulated_stream_equals_int8_reference(tmp_path, board, counts):
     """The stream on the emulated board (measuring image, -O2): each completed window's label
-    and scores, as float32 bits, equal the int8 reference's."""
+    and scores, as float32 bits, equal the int8 reference's; through ``_push`` on the float
+    signal, or ``_push_i16`` on its int16 counts."""
     import os
 
     from sensorflow.codegen.c import generate
@@ -107,15 +118,20 @@ def test_emulated_stream_equals_int8_reference(tmp_path, board):
     lib = tmp_path / "lib"
     gen.write(lib)
     n_push = len(signal) // HOP
-    rows = ",".join(f"{float(v):.9g}f" for v in signal[:, 0])
+    if counts:
+        rows = ",".join(str(int(v)) for v in fixed.quantize(signal[:, 0], 15))
+        decl, push = f"static const int16_t sig[{len(signal)}]", "sf_model_push_i16"
+    else:
+        rows = ",".join(f"{float(v):.9g}f" for v in signal[:, 0])
+        decl, push = f"static const float sig[{len(signal)}]", "sf_model_push"
     (tmp_path / "stream.c").write_text(
         '#include "sf_model.h"\n#include "bench.h"\n'
-        f"static const float sig[{len(signal)}] = {{{rows}}};\n"
+        f"{decl} = {{{rows}}};\n"
         f"static float got[{n_push}][2];\nstatic int labels[{n_push}], calls, ready;\n"
         "int stream_entry(int i);\n"
         "int stream_entry(int i)\n{\n    int w, label = -1;\n    float sc[2];\n"
         "    if (!ready) { sf_model_init(); ready = 1; }\n"
-        f"    w = sf_model_push(&sig[i * {HOP}], {HOP});\n"
+        f"    w = {push}(&sig[i * {HOP}], {HOP});\n"
         "    if (w > 0) sf_model_last(sc, &label, 0);\n"
         f"    if (calls < {n_push}) {{ labels[calls] = label; got[calls][0] = sc[0]; got[calls][1] = sc[1]; calls++; }}\n"
         "    return label;\n}\n"

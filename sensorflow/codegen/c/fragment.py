@@ -54,6 +54,9 @@ class CFragment:
       and ``stream_output`` the body of ``static void <func>_stream(float *out)``, run when a
       window completes, writing what ``code`` would write for that window. ``code`` still
       serves ``<prefix>_features``/``_infer`` on a caller's window.
+    - ``stream_sample_i16`` / ``i16_scale``: a fixed-point stage that streams int16 counts
+      (q15 front end): the body of ``static void <func>_samples_i16(const int16_t *x, uint32_t n)``,
+      the same as ``stream_sample`` on ``x[i] * i16_scale``, behind ``<prefix>_push_i16``.
     """
 
     runtime: list[str] = field(default_factory=list)
@@ -66,6 +69,8 @@ class CFragment:
     returns_label: bool = False
     stream_sample: list[str] = field(default_factory=list)
     stream_output: list[str] = field(default_factory=list)
+    stream_sample_i16: list[str] = field(default_factory=list)
+    i16_scale: float = 0.0
 
     @property
     def streams(self) -> bool:

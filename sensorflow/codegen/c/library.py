@@ -281,6 +281,7 @@ def generate(
         stream_stage=stream_stage,
         stream_feature_code=stream_feature_code,
         fused=bool(fused),
+        i16_scale=cgen.f32(stream_stage.fragment.i16_scale) if stream_stage is not None else "",
         feature_stage=feature_step[0] if fused else None,
     )
     env = template_env()
@@ -308,6 +309,7 @@ def generate(
             ram_layout=ram_layout,
             stage_ram=stage_ram,
             streaming="frames" if stream_stage is not None else "window",
+            push_i16_scale=stream_stage.fragment.i16_scale if stream_stage is not None else 0.0,
         ),
     )
 

@@ -206,28 +206,148 @@ int32_t sf_q15_log2_q16(uint64_t v)
            (((sf_q15_log2_table[i + 1u] - sf_q15_log2_table[i]) * (int32_t)r) >> 16);
 }
 
-/* X[i] of the real FFT from the n / 2-point complex FFT of the even/odd samples (arm_rfft_q15's
- * split), its power re^2 + im^2. */
-static uint32_t split_power(const sf_q15_logmel_config *cfg, const int32_t *re, const int32_t *im, uint32_t i,
-                            uint32_t h)
+#if defined(__ARM_FEATURE_DSP) && !defined(SF_Q15_PORTABLE)
+#include <arm_acle.h>
+#define SF_Q15_SIMD 1
+
+static int32_t load_pair(const int16_t *p)
 {
-    uint32_t kk = (i == h) ? 0u : i, m = (i == 0u) ? 0u : h - i;
-    int32_t zr = re[kk], zi = im[kk], yr = re[m], yi = im[m], xr, xi;
-    xr = (((zr * cfg->ar[i] - zi * cfg->ai[i]) >> 1) + ((yr * cfg->br[i] + yi * cfg->bi[i]) >> 1)) >> 15;
-    xi = (((zr * cfg->ai[i] + zi * cfg->ar[i]) >> 1) + ((yr * cfg->bi[i] - yi * cfg->br[i]) >> 1)) >> 15;
+    int32_t v;
+    memcpy(&v, p, 4); /* one LDR: Cortex-M4 loads unaligned words */
+    return v;
+}
+
+/* (hi & 0xFFFF0000) | ((lo >> 15 or 16) & 0xFFFF): one PKHTB each (GCC 12 does not form it from C) */
+static int32_t pkhtb15(int32_t hi, int32_t lo)
+{
+#if defined(__GNUC__)
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #15" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+#else
+    return (int32_t)(((uint32_t)hi & 0xFFFF0000u) | (((uint32_t)lo >> 15) & 0xFFFFu));
+#endif
+}
+
+static int32_t pkhtb16(int32_t hi, int32_t lo)
+{
+#if defined(__GNUC__)
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+#else
+    return (int32_t)(((uint32_t)hi & 0xFFFF0000u) | ((uint32_t)lo >> 16));
+#endif
+}
+
+void sf_q15_fft16(int32_t *z, uint32_t n, const int16_t *w)
+{
+    uint32_t half, j;
+    int32_t *p, *end = z + n;
+    for (p = z; p < end; p += 2) { /* first stage: twiddle 1 */
+        int32_t a = p[0], b = p[1];
+        p[0] = __shadd16(a, b);
+        p[1] = __shsub16(a, b);
+    }
+    for (half = 2u; half < n; half <<= 1) {
+        uint32_t step = n / half; /* twiddle pairs (int16 units: 2 per pair) between j and j + 1 */
+        for (p = z; p < end; p += 2u * half) { /* j = 0: twiddle 1, exact */
+            int32_t a = p[0], b = p[half];
+            p[0] = __shadd16(a, b);
+            p[half] = __shsub16(a, b);
+        }
+        for (j = 1u; j < half; j++) {
+            int32_t wv = load_pair(&w[j * step]);
+            for (p = z + j; p < end; p += 2u * half) {
+                int32_t a = p[0], b = p[half];
+                int32_t tr = __smusd(b, wv), ti = __smuadx(b, wv); /* br c - bi s, br s + bi c */
+                int32_t t = pkhtb15((int32_t)((uint32_t)ti << 1), tr); /* (tr >> 15) | (ti >> 15) << 16 */
+                p[0] = __shadd16(a, t);
+                p[half] = __shsub16(a, t);
+            }
+        }
+    }
+}
+
+/* power of X[i] from Z = z[i], Y = z[h - i] (arm_rfft_q15's split, both products halved) */
+static uint32_t split_power(int32_t zz, int32_t yy, int32_t a, int32_t b)
+{
+    int32_t xr = ((__smusd(zz, a) >> 1) + (__smuad(yy, b) >> 1)) >> 15;
+    int32_t xi = ((__smuadx(zz, a) >> 1) + (__smusdx(yy, b) >> 1)) >> 15;
     return (uint32_t)(xr * xr) + (uint32_t)(xi * xi);
 }
 
+static uint32_t peak_of(const int16_t *x, uint32_t n)
+{
+    int32_t hi = 0, lo = 0;
+    uint32_t i, a, b;
+    for (i = 0; i < n; i += 2u) { /* per lane: max and min */
+        int32_t v = load_pair(&x[i]);
+        (void)__ssub16(v, hi);
+        hi = __sel(v, hi);
+        (void)__ssub16(lo, v);
+        lo = __sel(v, lo);
+    }
+    a = (uint32_t)(hi >> 16) > (uint32_t)(int16_t)hi ? (uint32_t)(hi >> 16) : (uint32_t)(int16_t)hi;
+    b = (uint32_t)(-(lo >> 16)) > (uint32_t)(-(int16_t)lo) ? (uint32_t)(-(lo >> 16)) : (uint32_t)(-(int16_t)lo);
+    return a > b ? a : b;
+}
+#else
+void sf_q15_fft16(int32_t *work, uint32_t n, const int16_t *w)
+{
+    int32_t *re = work, *im = work + n;
+    uint32_t half, i, j;
+    for (half = 1u; half < n; half <<= 1) {
+        uint32_t step = n / half;
+        for (i = 0; i < n; i += 2u * half) { /* twiddle 1: exact, no multiply */
+            uint32_t b = i + half;
+            int32_t ar = re[i], ai = im[i], tr = re[b], ti = im[b];
+            re[i] = (ar + tr) >> 1;
+            im[i] = (ai + ti) >> 1;
+            re[b] = (ar - tr) >> 1;
+            im[b] = (ai - ti) >> 1;
+        }
+        for (j = 1u; j < half; j++) {
+            int32_t c = w[j * step], s = w[j * step + 1u];
+            for (i = j; i < n; i += 2u * half) {
+                uint32_t b = i + half;
+                int32_t ar = re[i], ai = im[i];
+                int32_t tr = (re[b] * c - im[b] * s) >> 15, ti = (re[b] * s + im[b] * c) >> 15;
+                re[i] = (ar + tr) >> 1;
+                im[i] = (ai + ti) >> 1;
+                re[b] = (ar - tr) >> 1;
+                im[b] = (ai - ti) >> 1;
+            }
+        }
+    }
+}
+
+/* power of X[i] from Z[i] and Z[h - i] (arm_rfft_q15's split, both products halved) */
+static uint32_t split_power(int32_t zr, int32_t zi, int32_t yr, int32_t yi, const int16_t *a, const int16_t *b)
+{
+    int32_t xr = (((zr * a[0] - zi * a[1]) >> 1) + ((yr * b[0] + yi * b[1]) >> 1)) >> 15;
+    int32_t xi = (((zr * a[1] + zi * a[0]) >> 1) + ((yr * b[1] - yi * b[0]) >> 1)) >> 15;
+    return (uint32_t)(xr * xr) + (uint32_t)(xi * xi);
+}
+
+static uint32_t peak_of(const int16_t *x, uint32_t n)
+{
+    int32_t hi = 0, lo = 0;
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        int32_t v = x[i];
+        hi = v > hi ? v : hi;
+        lo = v < lo ? v : lo;
+    }
+    return (uint32_t)(hi > -lo ? hi : -lo);
+}
+#endif
+
 void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_t *work, int32_t *db)
 {
-    uint32_t n = cfg->n_fft, h = n / 2u, i, j, k, peak = 0, bits = 0, s = 0, pos = 0;
-    int32_t *re = work, *im = work + h;
-    uint32_t *power = (uint32_t *)work; /* h + 1 words over re and im[0], written once read */
-    for (i = 0; i < n; i++) {
-        int32_t v = frame[i];
-        uint32_t a = (uint32_t)(v < 0 ? -v : v);
-        if (a > peak) peak = a;
-    }
+    uint32_t n = cfg->n_fft, h = n / 2u, i, j, k, peak = peak_of(frame, n), bits = 0, s = 0, pos = 0;
+    uint32_t *power = (uint32_t *)work; /* h + 1 words over the FFT buffer, written once read */
+    int32_t scale;
     if (peak != 0u) {
         uint32_t p = peak;
         while (p > 1u) {
@@ -236,18 +356,41 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
         }
         s = bits < 14u ? 14u - bits : 0u;
     }
-    for (i = 0; i < h; i++) { /* block floating point: the shift never leaves int16 */
+    scale = (int32_t)1 << s; /* block floating point: q << s never leaves int16 */
+#ifdef SF_Q15_SIMD
+    for (i = 0; i < h; i++) { /* ((q << s) w + 2^15) >> 16 of both samples, packed */
         uint32_t t = 2u * cfg->bitrev[i];
-        int32_t x0 = (int16_t)(frame[t] * (1 << s)), x1 = (int16_t)(frame[t + 1u] * (1 << s));
-        re[i] = (x0 * cfg->window[t] + 16384) >> 15;
-        im[i] = (x1 * cfg->window[t + 1u] + 16384) >> 15;
+        int32_t f = load_pair(&frame[t]), wv = load_pair(&cfg->window[t]);
+        int32_t p0 = (int16_t)f * (int16_t)wv * scale + 32768, p1 = (f >> 16) * (wv >> 16) * scale + 32768; /* SMULBB, SMULTT */
+        work[i] = pkhtb16(p1, p0);
     }
-    sf_q15_fft(re, im, h, cfg->wr, cfg->wi);
-    for (i = 0; i <= h / 2u; i++) { /* bins i and h - i read only re/im[i] and [h - i] (0 and h: [0]) */
-        uint32_t pa = split_power(cfg, re, im, i, h), pb = split_power(cfg, re, im, h - i, h);
+    sf_q15_fft16(work, h, cfg->w);
+    for (i = 0; i <= h / 2u; i++) { /* bins i and h - i read only z[i] and z[h - i] (0 and h: z[0]) */
+        int32_t zi = work[i], zm = work[i == 0u ? 0u : h - i];
+        uint32_t pa = split_power(zi, zm, load_pair(&cfg->a[2u * i]), load_pair(&cfg->b[2u * i]));
+        uint32_t pb = split_power(zm, zi, load_pair(&cfg->a[2u * (h - i)]), load_pair(&cfg->b[2u * (h - i)]));
         power[i] = pa;
         power[h - i] = pb;
     }
+#else
+    {
+        int32_t *re = work, *im = work + h;
+        for (i = 0; i < h; i++) {
+            uint32_t t = 2u * cfg->bitrev[i];
+            re[i] = (frame[t] * cfg->window[t] * scale + 32768) >> 16;
+            im[i] = (frame[t + 1u] * cfg->window[t + 1u] * scale + 32768) >> 16;
+        }
+        sf_q15_fft16(work, h, cfg->w);
+        for (i = 0; i <= h / 2u; i++) { /* bins i and h - i read only re/im[i] and [h - i] (0 and h: [0]) */
+            uint32_t m = i == 0u ? 0u : h - i;
+            int32_t zr = re[i], zi = im[i], yr = re[m], yi = im[m];
+            uint32_t pa = split_power(zr, zi, yr, yi, &cfg->a[2u * i], &cfg->b[2u * i]);
+            uint32_t pb = split_power(yr, yi, zr, zi, &cfg->a[2u * (h - i)], &cfg->b[2u * (h - i)]);
+            power[i] = pa;
+            power[h - i] = pb;
+        }
+    }
+#endif
     for (j = 0; j < cfg->n_mels; j++) {
         uint64_t acc = 0;
         for (k = 0; k < cfg->mel_len[j]; k++) acc += (uint64_t)power[cfg->mel_start[j] + k] * (uint16_t)cfg->mel_w[pos + k];

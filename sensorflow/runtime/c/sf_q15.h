@@ -56,17 +56,22 @@ typedef struct {
 void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands);
 
 /* Log-mel of one frame (numpy reference sensorflow/dsp/fixed_mel.py): block-floating-point
- * shift to the frame's peak, q15 window, real FFT, power, sparse q15 mel weights summed in
- * uint64, Q16 log2 (table + linear interpolation), dB in Q16. */
+ * shift to the frame's peak, q15 window with one more halving (|x| <= 2^14: every FFT value
+ * fits int16), real FFT (output FFT / 2n), power, sparse q15 mel weights summed in uint64, Q16
+ * log2 (table + linear interpolation), dB in Q16. With the Arm DSP extension (Cortex-M4/M7/M33)
+ * each complex value is one word of two int16 lanes (re low, im high): SMUSD/SMUADX multiply by
+ * a twiddle, SHADD16/SHSUB16 add and halve both lanes; elsewhere (rv32, Xtensa, M0+, host) the
+ * portable C keeps re and im in int32 arrays. Both compute the same integers (-DSF_Q15_PORTABLE
+ * forces the portable C). */
 typedef struct {
     uint16_t n_fft, n_mels;
-    const int16_t *window;            /* n_fft q15 taps */
-    const int16_t *wr, *wi;           /* n_fft / 4 twiddles of the n_fft / 2-point FFT */
-    const uint16_t *bitrev;           /* n_fft / 2 */
-    const int16_t *ar, *ai, *br, *bi; /* n_fft / 2 + 1 split coefficients */
+    const int16_t *window;               /* n_fft q15 taps */
+    const int16_t *w;                    /* n_fft / 4 pairs (cos, -sin): twiddles of the n_fft / 2-point FFT */
+    const uint16_t *bitrev;              /* n_fft / 2 */
+    const int16_t *a, *b;                /* n_fft / 2 + 1 pairs (Ar, Ai) and (Br, Bi): split coefficients */
     const uint16_t *mel_start, *mel_len; /* first bin and bins of each mel band */
-    const int16_t *mel_w;             /* the bands' q15 weights back to back */
-    int32_t offset_q16;               /* Q16 log2 of the physical power per unit of a mel sum */
+    const int16_t *mel_w;                /* the bands' q15 weights back to back */
+    int32_t offset_q16;                  /* Q16 log2 of the physical power per unit of a mel sum */
 } sf_q15_logmel_config;
 
 /* Q16 log2(v), 0 for v <= 1. */
@@ -74,6 +79,10 @@ int32_t sf_q15_log2_q16(uint64_t v);
 /* db[j] (Q16 dB) of the n_fft int16 counts of frame; work: n_fft int32 (the FFT buffer, then
  * the power spectrum over it). */
 void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_t *work, int32_t *db);
+/* The log-mel's scaled complex FFT of h bit-reversed points in work (h words of two int16
+ * lanes re | im << 16 with the DSP extension; else re in work[0..h), im in work[h..2h)), in
+ * place; w: the config's twiddle pairs. */
+void sf_q15_fft16(int32_t *work, uint32_t h, const int16_t *w);
 /* out[i] = (sum_j d[i * n_in + j] * x[j]) >> 15 (q15 matrix, Q16 in and out). */
 void sf_q15_dct(const int16_t *d, uint32_t n_out, uint32_t n_in, const int32_t *x, int32_t *out);
 

@@ -111,10 +111,11 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
     t = Tables(ctx)
     window, wq, offset = stage.q15_tables()
     win = t.add("window", "int16_t", window, comment="q15 window taps")
-    wr, wi = fixed.twiddles(n // 2)
-    twr, twi = t.add("wr", "int16_t", wr), t.add("wi", "int16_t", wi)
+    tw = t.add("w", "int16_t", np.stack(fixed.twiddles(n // 2), axis=-1).ravel(), comment="q15 (cos, -sin) pairs")
     rev = t.add("bitrev", "uint16_t", fixed.bitrev(n // 2))
-    split = [t.add(nm, "int16_t", v) for nm, v in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))]
+    ar, ai, br, bi = fixed.split_tables(n)
+    sa = t.add("a", "int16_t", np.stack([ar, ai], axis=-1).ravel(), comment="q15 split (Ar, Ai) pairs")
+    sb = t.add("b", "int16_t", np.stack([br, bi], axis=-1).ravel(), comment="q15 split (Br, Bi) pairs")
     start = [int(np.flatnonzero(r)[0]) if r.any() else 0 for r in wq]
     length = [int(np.flatnonzero(r)[-1]) + 1 - s if r.any() else 0 for r, s in zip(wq, start)]
     runs = np.concatenate([r[s : s + k] for r, s, k in zip(wq, start, length)] + [np.zeros(0, np.int16)])
@@ -124,8 +125,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
     cfg = ctx.sym("logmel")
     t.defs.append(
         f"static const sf_q15_logmel_config {cfg} = {{\n"
-        f"    .n_fft = {n}, .n_mels = {M}, .window = {win}, .wr = {twr}, .wi = {twi}, .bitrev = {rev},\n"
-        f"    .ar = {split[0]}, .ai = {split[1]}, .br = {split[2]}, .bi = {split[3]},\n"
+        f"    .n_fft = {n}, .n_mels = {M}, .window = {win}, .w = {tw}, .bitrev = {rev}, .a = {sa}, .b = {sb},\n"
         f"    .mel_start = {ms}, .mel_len = {ml}, .mel_w = {mw}, .offset_q16 = {offset},\n"
         "};\n"
     )
@@ -238,7 +238,26 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         frag.stream_output = out_code + post
     if ctx.int8_codes is not None:
         _int8_codes(frag, ctx, stage, stream, (cnt, work, db), starts)
+    if stream:
+        _counts_entry(frag, ctx, C, n, k)
     return frag
+
+
+def _counts_entry(frag: CFragment, ctx, C: int, n: int, k: int) -> None:
+    """``<func>_samples_i16`` (behind ``<prefix>_push_i16``): the stream on int16 counts, the
+    quantising call of ``stream_sample`` replaced by a copy (``quantize(c * 2^-k) == c`` for
+    every int16 ``c``, so both entries compute the same integers)."""
+    pend, pfill = ctx.state("pend"), ctx.state("pfill")
+    if C == 1:
+        copy = f"    memcpy(&{pend}[{pfill}[0]], x + i, r * sizeof(int16_t));"
+    else:
+        copy = (
+            f"    for (ch = 0; ch < {C}u; ch++) {{ uint32_t u; for (u = 0; u < r; u++) "
+            f"{pend}[ch * {n}u + {pfill}[0] + u] = x[(i + u) * {C}u + ch]; }}"
+        )
+    lines = [copy if "sf_q15_quantize(" in line else line for line in frag.stream_sample]
+    frag.stream_sample_i16 = lines
+    frag.i16_scale = 2.0**-k
 
 
 def _int8_codes(frag: CFragment, ctx, stage, stream: bool, bufs, starts: str) -> None:

@@ -1341,7 +1341,7 @@ def q15_log2(v):
 
 def q15_logmel(q, n_fft, win, wr, wi, rev, split, mstart, mlen, mw, n_mels, offset, re, im, pw, db):
     """db[j]: Q16 dB of the mel power of the int16 counts q[0:n_fft] (sf_q15_logmel: shift to
-    the frame's peak, q15 window, real FFT, power, q15 mel weights, Q16 log2)."""
+    the frame's peak, q15 window and a halving, real FFT, power, q15 mel weights, Q16 log2)."""
     h = n_fft // 2
     ar, ai, br, bi = split
     peak = 0
@@ -1358,8 +1358,8 @@ def q15_logmel(q, n_fft, win, wr, wi, rev, split, mstart, mlen, mw, n_mels, offs
         s = 14 - bits if bits < 14 else 0
     for i in range(h):
         j = 2 * rev[i]
-        re[i] = ((q[j] << s) * win[j] + 16384) >> 15
-        im[i] = ((q[j + 1] << s) * win[j + 1] + 16384) >> 15
+        re[i] = ((q[j] << s) * win[j] + 32768) >> 16
+        im[i] = ((q[j + 1] << s) * win[j + 1] + 32768) >> 16
     q15_fft(re, im, h, wr, wi)
     for i in range(h + 1):
         k = 0 if i == h else i
