@@ -240,31 +240,70 @@ static int32_t pkhtb16(int32_t hi, int32_t lo)
 #endif
 }
 
+/* a - b W and a + b W, both halved (one radix-2 butterfly; twiddle W = (c, s) lanes) */
+#define SF_BFLY(a, b, wv)                                                                           \
+    do {                                                                                            \
+        int32_t t_ = pkhtb15((int32_t)((uint32_t)__smuadx(b, wv) << 1), __smusd(b, wv));           \
+        b = __shsub16(a, t_);                                                                       \
+        a = __shadd16(a, t_);                                                                       \
+    } while (0)
+#define SF_BFLY1(a, b) /* twiddle 1: exact */                                                       \
+    do {                                                                                            \
+        int32_t t_ = b;                                                                             \
+        b = __shsub16(a, t_);                                                                       \
+        a = __shadd16(a, t_);                                                                       \
+    } while (0)
+
+/* Two radix-2 stages (half = H, then 2H) per pass, in registers: for each j < H and block of
+ * 4H points, p0..p3 = j, j + H, j + 2H, j + 3H; stage H: (p0, p1), (p2, p3) by W(j, H); stage
+ * 2H: (p0, p2) by W(j, 2H), (p1, p3) by W(j + H, 2H). The same butterflies in the same order
+ * per point as one stage at a time: the same integers, half the loads and stores. */
 void sf_q15_fft16(int32_t *z, uint32_t n, const int16_t *w)
 {
-    uint32_t half, j;
+    uint32_t H = 1u, j;
     int32_t *p, *end = z + n;
-    for (p = z; p < end; p += 2) { /* first stage: twiddle 1 */
-        int32_t a = p[0], b = p[1];
-        p[0] = __shadd16(a, b);
-        p[1] = __shsub16(a, b);
-    }
-    for (half = 2u; half < n; half <<= 1) {
-        uint32_t step = n / half; /* twiddle pairs (int16 units: 2 per pair) between j and j + 1 */
-        for (p = z; p < end; p += 2u * half) { /* j = 0: twiddle 1, exact */
-            int32_t a = p[0], b = p[half];
-            p[0] = __shadd16(a, b);
-            p[half] = __shsub16(a, b);
+    for (; 4u * H <= n; H *= 4u) {
+        uint32_t step = n / H, q = H; /* W(j, H) = w[j * step] (pairs); W(j, 2H) = w[j * step / 2] */
+        int32_t wb1 = load_pair(&w[H * (step / 2u)]);
+        for (p = z; p < end; p += 4u * q) { /* j = 0: W(0, H) = W(0, 2H) = 1 */
+            int32_t a0 = p[0], a1 = p[q], a2 = p[2u * q], a3 = p[3u * q];
+            SF_BFLY1(a0, a1);
+            SF_BFLY1(a2, a3);
+            SF_BFLY1(a0, a2);
+            SF_BFLY(a1, a3, wb1);
+            p[0] = a0;
+            p[q] = a1;
+            p[2u * q] = a2;
+            p[3u * q] = a3;
         }
-        for (j = 1u; j < half; j++) {
-            int32_t wv = load_pair(&w[j * step]);
-            for (p = z + j; p < end; p += 2u * half) {
-                int32_t a = p[0], b = p[half];
-                int32_t tr = __smusd(b, wv), ti = __smuadx(b, wv); /* br c - bi s, br s + bi c */
-                int32_t t = pkhtb15((int32_t)((uint32_t)ti << 1), tr); /* (tr >> 15) | (ti >> 15) << 16 */
-                p[0] = __shadd16(a, t);
-                p[half] = __shsub16(a, t);
+        for (j = 1u; j < H; j++) {
+            int32_t wa = load_pair(&w[j * step]), wb = load_pair(&w[j * (step / 2u)]);
+            int32_t wc = load_pair(&w[(j + H) * (step / 2u)]);
+            for (p = z + j; p < end; p += 4u * q) {
+                int32_t a0 = p[0], a1 = p[q], a2 = p[2u * q], a3 = p[3u * q];
+                SF_BFLY(a0, a1, wa);
+                SF_BFLY(a2, a3, wa);
+                SF_BFLY(a0, a2, wb);
+                SF_BFLY(a1, a3, wc);
+                p[0] = a0;
+                p[q] = a1;
+                p[2u * q] = a2;
+                p[3u * q] = a3;
             }
+        }
+    }
+    if (H < n) { /* n = 2 * 4^m: one radix-2 stage left (half = H = n / 2) */
+        uint32_t step = n / H;
+        for (j = 0; j < H; j++) {
+            int32_t a = z[j], b = z[j + H];
+            if (j == 0u) {
+                SF_BFLY1(a, b);
+            } else {
+                int32_t wv = load_pair(&w[j * step]);
+                SF_BFLY(a, b, wv);
+            }
+            z[j] = a;
+            z[j + H] = b;
         }
     }
 }
