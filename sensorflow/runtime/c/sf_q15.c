@@ -187,12 +187,17 @@ int32_t sf_q15_log2_q16(uint64_t v)
     uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v, x = hi != 0u ? hi : lo, e = hi != 0u ? 32u : 0u;
     uint32_t b, y, f, i, r, sh;
     if (v == 0u) return 0;
+#if defined(__ARM_FEATURE_CLZ) && defined(__GNUC__)
+    (void)b;
+    e += 31u - (uint32_t)__builtin_clz(x); /* one CLZ */
+#else
     for (b = 16u; b != 0u; b >>= 1) {
         if ((x >> b) != 0u) {
             x >>= b;
             e += b;
         }
     }
+#endif
     if (e <= 31u) {
         y = lo << (31u - e);
     } else {
@@ -386,7 +391,11 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
 {
     uint32_t n = cfg->n_fft, h = n / 2u, i, j, k, peak = peak_of(frame, n), bits = 0, s = 0, pos = 0;
     uint32_t *power = (uint32_t *)work; /* h + 1 words over the FFT buffer, written once read */
+#ifdef SF_Q15_SIMD
+    int32_t rnd;
+#else
     int32_t scale;
+#endif
     if (peak != 0u) {
         uint32_t p = peak;
         while (p > 1u) {
@@ -395,17 +404,24 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
         }
         s = bits < 14u ? 14u - bits : 0u;
     }
-    scale = (int32_t)1 << s; /* block floating point: q << s never leaves int16 */
+    /* block floating point: q << s never leaves int16 */
 #ifdef SF_Q15_SIMD
-    for (i = 0; i < h; i++) { /* ((q << s) w + 2^15) >> 16 of both samples, packed */
+    rnd = (int32_t)1 << (15u - s);
+    for (i = 0; i < h; i++) { /* ((q w + 2^(15 - s)) << s) >> 16 = ((q << s) w + 2^15) >> 16, both samples */
         uint32_t t = 2u * cfg->bitrev[i];
         int32_t f = load_pair(&frame[t]), wv = load_pair(&cfg->window[t]);
-        int32_t p0 = (int16_t)f * (int16_t)wv * scale + 32768, p1 = (f >> 16) * (wv >> 16) * scale + 32768; /* SMULBB, SMULTT */
-        work[i] = pkhtb16(p1, p0);
+        uint32_t p0 = (uint32_t)__smlabb(f, wv, rnd) << s, p1 = (uint32_t)__smlatt(f, wv, rnd) << s;
+        work[i] = pkhtb16((int32_t)p1, (int32_t)p0);
     }
     sf_q15_fft16(work, h, cfg->w);
-    for (i = 0; i <= h / 2u; i++) { /* bins i and h - i read only z[i] and z[h - i] (0 and h: z[0]) */
-        int32_t zi = work[i], zm = work[i == 0u ? 0u : h - i];
+    { /* bins 0 and h read z[0]; bins i and h - i only z[i] and z[h - i] */
+        int32_t z0 = work[0];
+        uint32_t p0 = split_power(z0, z0, load_pair(&cfg->a[0]), load_pair(&cfg->b[0]));
+        power[h] = split_power(z0, z0, load_pair(&cfg->a[2u * h]), load_pair(&cfg->b[2u * h]));
+        power[0] = p0;
+    }
+    for (i = 1u; i <= h / 2u; i++) {
+        int32_t zi = work[i], zm = work[h - i];
         uint32_t pa = split_power(zi, zm, load_pair(&cfg->a[2u * i]), load_pair(&cfg->b[2u * i]));
         uint32_t pb = split_power(zm, zi, load_pair(&cfg->a[2u * (h - i)]), load_pair(&cfg->b[2u * (h - i)]));
         power[i] = pa;
@@ -414,6 +430,7 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
 #else
     {
         int32_t *re = work, *im = work + h;
+        scale = (int32_t)1 << s;
         for (i = 0; i < h; i++) {
             uint32_t t = 2u * cfg->bitrev[i];
             re[i] = (frame[t] * cfg->window[t] * scale + 32768) >> 16;
@@ -422,7 +439,7 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
         sf_q15_fft16(work, h, cfg->w);
         for (i = 0; i <= h / 2u; i++) { /* bins i and h - i read only re/im[i] and [h - i] (0 and h: [0]) */
             uint32_t m = i == 0u ? 0u : h - i;
-            int32_t zr = re[i], zi = im[i], yr = re[m], yi = im[m];
+            int32_t zr = re[i], zi = im[i], yr = re[m], yi = im[m]; /* bin h's Z[h] is Z[0] */
             uint32_t pa = split_power(zr, zi, yr, yi, &cfg->a[2u * i], &cfg->b[2u * i]);
             uint32_t pb = split_power(yr, yi, zr, zi, &cfg->a[2u * (h - i)], &cfg->b[2u * (h - i)]);
             power[i] = pa;

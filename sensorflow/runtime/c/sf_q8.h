@@ -38,6 +38,10 @@ int32_t sf_q8_requantize(int32_t acc, int32_t mult, int shift);
  * x and y must not overlap. */
 void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
 
+/* acc[r] += sum_{c < n} x[c] * w[r * stride + c] for the four rows r < 4 (the integer pipeline's
+ * first-layer sums of one frame: one code vector against four filters' weights). */
+void sf_q8_dot4(const int8_t *x, const int8_t *w, uint32_t stride, uint32_t n, int32_t *acc);
+
 /* Valid 1-D convolution over time-major int8 frames x (steps x c_in): layer->n_in = kernel * c_in,
  * layer->n_out = filters; y (steps_out x filters, time-major) gets the dense layer applied to the
  * contiguous patch of each output step (steps_out = (steps - kernel) / stride + 1). */

@@ -158,7 +158,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         ring, pend, head, pfill, pskip = (ctx.state(x) for x in ("ring", "pend", "head", "pfill", "pskip"))
         keep = max(0, n - hop)
         sample = [  # runs of samples: one quantising call per channel and run, not per sample
-            "uint32_t i = 0, r, ch, m;" if keep == 0 else "uint32_t i = 0, r, ch, j, m;",
+            "uint32_t i = 0, r, ch, m;",
             "while (i < n) {",
             f"    if ({pskip}[0] != 0u) {{",
             f"        r = n - i < {pskip}[0] ? n - i : {pskip}[0];",
@@ -178,7 +178,7 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
             f"        sf_q15_logmel(&{cfg}, &{pend}[ch * {n}u], {work}, {db});",
             f"        for (m = 0; m < {M}u; m++) slot[m] = {db}[m] - {logoff};",
             *(
-                [f"        for (j = 0; j < {keep}u; j++) {pend}[ch * {n}u + j] = {pend}[ch * {n}u + j + {hop}u];"]
+                [f"        memmove(&{pend}[ch * {n}u], &{pend}[ch * {n}u + {hop}u], {keep}u * sizeof(int16_t));"]
                 if keep
                 else []
             ),
