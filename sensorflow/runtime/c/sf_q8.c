@@ -570,25 +570,18 @@ void sf_q8_scores(const int8_t *z, uint32_t n, const float *table, float *scores
 void sf_q8_dot4(const int8_t *x, const int8_t *w, uint32_t stride, uint32_t n, int32_t *acc)
 {
     const int8_t *w0 = w, *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t a0, a1, a2, a3;
     uint32_t c = 0;
-#ifdef SF_Q8_SIMD
-    for (; c + 4u <= n; c += 4u) { /* each code word widened once, four weight words against it */
-        uint32_t u = load4(&x[c]), x02 = __sxtb16(u), x13 = sxtb16_ror8(u), v;
-        v = load4(&w0[c]);
-        a0 = (int32_t)__smlad(x02, __sxtb16(v), (uint32_t)a0);
-        a0 = (int32_t)__smlad(x13, sxtb16_ror8(v), (uint32_t)a0);
-        v = load4(&w1[c]);
-        a1 = (int32_t)__smlad(x02, __sxtb16(v), (uint32_t)a1);
-        a1 = (int32_t)__smlad(x13, sxtb16_ror8(v), (uint32_t)a1);
-        v = load4(&w2[c]);
-        a2 = (int32_t)__smlad(x02, __sxtb16(v), (uint32_t)a2);
-        a2 = (int32_t)__smlad(x13, sxtb16_ror8(v), (uint32_t)a2);
-        v = load4(&w3[c]);
-        a3 = (int32_t)__smlad(x02, __sxtb16(v), (uint32_t)a3);
-        a3 = (int32_t)__smlad(x13, sxtb16_ror8(v), (uint32_t)a3);
+#ifdef SF_Q8_ASM
+    if (n >= 4u) { /* the dense layer's 1 x 4 block: 24.5 instructions per 16 multiply-accumulates */
+        mac1x4(x, w, stride, n / 4u, acc);
+        c = n & ~3u;
     }
 #endif
+    a0 = acc[0];
+    a1 = acc[1];
+    a2 = acc[2];
+    a3 = acc[3];
     for (; c < n; c++) {
         int32_t u = x[c];
         a0 += u * w0[c];

@@ -39,7 +39,12 @@ int32_t sf_q8_requantize(int32_t acc, int32_t mult, int shift);
 void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
 
 /* acc[r] += sum_{c < n} x[c] * w[r * stride + c] for the four rows r < 4 (the integer pipeline's
- * first-layer sums of one frame: one code vector against four filters' weights). */
+ * first-layer sums of one frame: one code vector against four filters' weights). SF_Q8_DOT4_SIMD:
+ * it runs the SXTB16/SMLAD assembly block (Cortex-M4/M7/M33); elsewhere callers may prefer their
+ * own loop over a constant n, which the compiler unrolls (the same sums). */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__thumb2__) && !defined(SF_Q8_PORTABLE)
+#define SF_Q8_DOT4_SIMD 1
+#endif
 void sf_q8_dot4(const int8_t *x, const int8_t *w, uint32_t stride, uint32_t n, int32_t *acc);
 
 /* Valid 1-D convolution over time-major int8 frames x (steps x c_in): layer->n_in = kernel * c_in,
