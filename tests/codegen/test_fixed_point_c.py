@@ -120,3 +120,59 @@ def test_fixed_point_log_mel_streams_frame_by_frame(tmp_path, kind):
     assert last[-1] == len(windows) - 1
     for o, w in zip(out, last):
         np.testing.assert_array_equal(o["scores"], batch_scores[w], err_msg=f"window {w}")
+
+
+def _count_cases() -> np.ndarray:
+    """float32 values around every kind of count boundary: half counts and their neighbours
+    (ulp steps), saturation edges, NaN, +-inf, -0, subnormals, huge values."""
+    rng = np.random.default_rng(7)
+    n = np.concatenate([np.arange(-40, 40), rng.integers(-33000, 33000, 400), [32766, 32767, 32768, -32768, -32769]])
+    half = (n + 0.5).astype(np.float32)
+    near = [np.nextafter(half, np.float32(np.inf)), np.nextafter(half, np.float32(-np.inf))]
+    special = np.array([np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-45, -1e-40, 3e38, -3e38, 2.0**31, -(2.0**31),
+                        2.0**24 + 2, 0.49999997, -0.49999997, 0.5, -0.5], np.float32)  # fmt: skip
+    return np.concatenate([half, *near, n.astype(np.float32), rng.standard_normal(300).astype(np.float32) * 40000,
+                           special]).astype(np.float32)  # fmt: skip
+
+
+@pytest.mark.emulator
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [0, 15, -3, 7])
+def test_quantize_fpu_path_equals_reference(tmp_path, k):
+    """sf_q15_quantize on the emulated Cortex-M4F, whose single-precision FPU path (VCVT, SSAT)
+    must give the counts of the bit-decoding path: fixed.quantize on values scaled by 2^-k."""
+    import os
+
+    from sensorflow.codegen.c.library import RUNTIME_DIR
+    from sensorflow.device import boards, measure
+    from sensorflow.dsp import fixed
+    from sensorflow.errors import ToolMissingError
+
+    board = "qemu-mps2-an386"
+    why = measure.tools_available(board)
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    with np.errstate(over="ignore"):  # 3e38 * 2^3 -> inf, a case of its own
+        x = (_count_cases().astype(np.float64) * 2.0**-k).astype(np.float32)  # exact: a power of two
+    words = ",".join(f"0x{int(w):08x}u" for w in x.view(np.uint32))
+    n_rows = -(-len(x) // 64)
+    (tmp_path / "q.c").write_text(
+        '#include <string.h>\n#include "bench.h"\n#include "sf_q15.h"\n'
+        f"static const uint32_t bits[{len(x)}] = {{{words}}};\n"
+        f"static float src[{n_rows * 64}];\nstatic int16_t got[{n_rows * 64}];\n"
+        "int q_entry(int i);\n"
+        f"int q_entry(int i) {{ if (i == 0) memcpy(src, bits, sizeof bits); sf_q15_quantize(&src[i * 64], 1u, 64u, {k}, &got[i * 64]); return got[i * 64]; }}\n"
+        "void bench_report(int i) { int j; for (j = 0; j < 64; j++) bench_out_u32((uint32_t)(uint16_t)got[i * 64 + j]); }\n"
+    )
+    b = boards.get(board)
+    try:
+        res = measure.measure_c(
+            [tmp_path / "q.c", RUNTIME_DIR / "sf_q15.c"], "q_entry", board, n_inputs=n_rows,
+            include_dirs=[RUNTIME_DIR], defines=tuple(b.toolchain.defines), workdir=tmp_path / "w",
+        )  # fmt: skip
+    except ToolMissingError as exc:
+        pytest.skip(str(exc))
+    got = np.array(res.words, dtype=np.uint32).astype(np.uint16).view(np.int16)[: len(x)]
+    np.testing.assert_array_equal(got, fixed.quantize(x, k))
