@@ -115,3 +115,4 @@ q15_logmel  # MicroPython runtime kernel called as rt.q15_logmel by generated mo
 q15_clip  # MicroPython runtime kernel called as rt.q15_clip by generated modules (sf_runtime.py)
 q15_dct  # MicroPython runtime kernel called as rt.q15_dct by generated modules (sf_runtime.py)
 quantize_q16  # numpy reference of the integer pipeline's generated code8 (tests/codegen/test_int8_logmel_c.py)
+stream_sample_i16  # CFragment field read by codegen/c/templates/model.c.j2 (<func>_samples_i16 behind <prefix>_push_i16)

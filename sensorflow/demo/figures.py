@@ -139,8 +139,12 @@ def _measured_rows(m: dict, rows: list, dev: dict) -> None:
     rows.append(["instructions per inference (one window from scratch)", f"{m['instr_infer']:,.0f}"])
     rows.append([f"instructions per hop on the streaming path ({m['hop_s'] * 1000:g} ms of signal per call)",
                  f"{m['instr_hop']:,.0f}"])  # fmt: skip
-    rows.append(["instructions per second of signal on the streaming path (steady state)",
+    rows.append(["instructions per second of signal on the streaming path (steady state, float32 samples, _push)",
                  f"{m['instr_per_second']:,.0f}"])  # fmt: skip
+    if "instr_per_second_i16" in m:  # q15 front end: the raw int16 entry, no float conversion
+        rows.append(["instructions per second of signal on the streaming path (int16 counts, _push_i16)",
+                     f"{m['instr_per_second_i16']:,.0f}"])  # fmt: skip
+        dev["per_second_i16"] = m["instr_per_second_i16"]
     rows.append(["flash: linked image growth over the image without the pipeline (libm / libgcc routines included)",
                  f"{m['flash']:,} B"])  # fmt: skip
     rows.append(

@@ -91,7 +91,8 @@ def measure_on_board(pipe, windows: np.ndarray, board: str, work: Path, numeric:
     m = measure.measure_pipeline(pipe, windows, board, Path(work), numeric)
     m["detail"] = (f"RAM {m['ram']:,} B (stack {m['stack']:,} B), flash {m['flash']:,} B, "
                    f"{m['instr_infer']:,.0f} instructions per inference, "
-                   f"{m['instr_per_second']:,.0f} per second of signal on the streaming path")  # fmt: skip
+                   f"{m['instr_per_second']:,.0f} per second of signal on the streaming path (_push)"
+                   + (f", {m['instr_per_second_i16']:,.0f} on int16 counts (_push_i16)" if "instr_per_second_i16" in m else ""))  # fmt: skip
     return m
 
 

@@ -326,7 +326,10 @@ def measure_pipeline(pipe, X: np.ndarray, board: str, work: Path, numeric: str =
     extra = {}
     if i16:
         p16 = measure_c([src, *libsrc], "push_i16_entry", board, n_inputs=n_push, workdir=work / "push16", **kw)
-        extra = {"instr_hop_i16": p16.instructions_per_call, "instr_per_second_i16": p16.instructions_per_call * sr / hop}
+        extra = {
+            "instr_hop_i16": p16.instructions_per_call,
+            "instr_per_second_i16": p16.instructions_per_call * sr / hop,
+        }
     # same window table as the infer image (the stream table is dropped from both by --gc-sections)
     base_src = work / "bench_base.c"
     base_src.write_text(

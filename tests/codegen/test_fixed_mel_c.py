@@ -123,7 +123,12 @@ def test_log2_q16_c_equals_reference(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "board, defines",
-    [("qemu-mps2-an386", ()), ("qemu-mps2-an386", ("SF_Q15_PORTABLE",)), ("qemu-riscv32", ()), ("qemu-xtensa-lx106", ())],
+    [
+        ("qemu-mps2-an386", ()),
+        ("qemu-mps2-an386", ("SF_Q15_PORTABLE",)),
+        ("qemu-riscv32", ()),
+        ("qemu-xtensa-lx106", ()),
+    ],
     ids=["m4f-dsp", "m4f-portable", "rv32imc", "lx106"],
 )
 def test_logmel_emulated_bit_identical(tmp_path, board, defines):
