@@ -120,6 +120,14 @@ def test_fixed_point_log_mel_streams_frame_by_frame(tmp_path, kind):
     assert last[-1] == len(windows) - 1
     for o, w in zip(out, last):
         np.testing.assert_array_equal(o["scores"], batch_scores[w], err_msg=f"window {w}")
+    # _push_i16 on the two channels' int16 counts (interleaved, as _push takes floats): same windows
+    from sensorflow.dsp import fixed
+
+    out16 = h.stream(fixed.quantize(signal, 15), np.random.default_rng(5).integers(1, 900, 60), counts=True)
+    last = np.cumsum([o["n_windows"] for o in out16]) - 1
+    assert last[-1] == len(windows) - 1
+    for o, w in zip(out16, last):
+        np.testing.assert_array_equal(o["scores"], batch_scores[w], err_msg=f"window {w} (int16 counts)")
 
 
 def _count_cases() -> np.ndarray:
