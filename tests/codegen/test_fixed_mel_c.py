@@ -21,7 +21,7 @@ from sensorflow.testing.ccompare import SANITIZE, host_cc
 N, M, D, FS = 256, 24, 10, 8000
 
 
-def _tables():
+def _tables(N=N):
     win = fixed.q15(window_vector("hann", N).astype(np.float64))
     mel = mel_filterbank(FS, N, M)
     wq, wmax = fm.weights_q15(mel)
@@ -29,7 +29,7 @@ def _tables():
     return win, wq, dq, fm.db_offset_q16(N, 15, wmax)
 
 
-def _frames() -> np.ndarray:
+def _frames(N=N) -> np.ndarray:
     rng = np.random.default_rng(2)
     t = np.arange(N) / FS
     rows = [rng.standard_normal(N) * a for a in (0.3, 0.01, 0.0003)]
@@ -43,7 +43,7 @@ def _frames() -> np.ndarray:
     return np.vstack([x, np.zeros((1, N), np.int16), square, lone, loud.astype(np.int16)])
 
 
-def _program(win, wq, dq, offset) -> str:
+def _program(win, wq, dq, offset, N=N) -> str:
     wr, wi = fixed.twiddles(N // 2)
     ar, ai, br, bi = fixed.split_tables(N)
     start = [int(np.flatnonzero(r)[0]) if r.any() else 0 for r in wq]
@@ -131,10 +131,12 @@ def test_log2_q16_c_equals_reference(tmp_path):
     ],
     ids=["m4f-dsp", "m4f-portable", "rv32imc", "lx106"],
 )
-def test_logmel_emulated_bit_identical(tmp_path, board, defines):
+@pytest.mark.parametrize("n", [256, 512])
+def test_logmel_emulated_bit_identical(tmp_path, board, defines, n):
     """sf_q15_logmel on the emulated board (measuring image, -O2): the Cortex-M4's SIMD path
     (int16 lanes, SMUSD/SMUADX, SHADD16/SHSUB16), its portable C (-DSF_Q15_PORTABLE), rv32imc
-    and lx106 give the numpy reference's Q16 dB on every frame, bit for bit."""
+    and lx106 give the numpy reference's Q16 dB on every frame, bit for bit; n_fft 256 (a
+    128-point FFT: two-stage passes and a last radix-2 stage) and 512 (two-stage passes only)."""
     import os
 
     from sensorflow.device import boards, measure
@@ -145,14 +147,14 @@ def test_logmel_emulated_bit_identical(tmp_path, board, defines):
         if os.environ.get("CI"):
             pytest.fail(why)
         pytest.skip(why)
-    win, wq, dq, offset = _tables()
-    frames = _frames()
-    prog = _program(win, wq, dq, offset).replace("#include <stdio.h>\n", '#include "bench.h"\n')
+    win, wq, dq, offset = _tables(n)
+    frames = _frames(n)
+    prog = _program(win, wq, dq, offset, n).replace("#include <stdio.h>\n", '#include "bench.h"\n')
     prog = prog[: prog.index("int main(void)")]
     rows = ",".join(str(int(v)) for v in frames.ravel())
     prog += (
-        f"static const int16_t frames[{len(frames)}][{N}] = {{{rows}}};\n"
-        f"static int32_t work[{N}], db[{len(frames)}][{M}];\n"
+        f"static const int16_t frames[{len(frames)}][{n}] = {{{rows}}};\n"
+        f"static int32_t work[{n}], db[{len(frames)}][{M}];\n"
         "int mel_entry(int i);\n"
         "int mel_entry(int i) { sf_q15_logmel(&cfg, frames[i], work, db[i]); return (int)db[i][0]; }\n"
         f"void bench_report(int i) {{ unsigned m; for (m = 0; m < {M}u; m++) bench_out_u32((uint32_t)db[i][m]); }}\n"

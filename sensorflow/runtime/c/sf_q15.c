@@ -302,6 +302,22 @@ void sf_q15_fft16(int32_t *z, uint32_t n, const int16_t *w)
 {
     uint32_t H = 1u, j;
     int32_t *p, *end = z + n;
+    if (n >= 4u) { /* the first pass: W(0, 1) = W(0, 2) = 1, W(1, 2) = (0, -32768) = -j exactly */
+        for (p = z; p < end; p += 4) {
+            int32_t a0 = p[0], a1 = p[1], a2 = p[2], a3 = p[3], t;
+            SF_BFLY1(a0, a1);
+            SF_BFLY1(a2, a3);
+            SF_BFLY1(a0, a2);
+            t = __ssax(0, a3); /* (br, bi) -> (bi, -br): the products' exact values, one SSAX */
+            a3 = __shsub16(a1, t);
+            a1 = __shadd16(a1, t);
+            p[0] = a0;
+            p[1] = a1;
+            p[2] = a2;
+            p[3] = a3;
+        }
+        H = 4u;
+    }
     for (; 4u * H <= n; H *= 4u) {
         uint32_t step = n / H, q = H; /* W(j, H) = w[j * step] (pairs); W(j, 2H) = w[j * step / 2] */
         int32_t wb1 = load_pair(&w[H * (step / 2u)]);
@@ -360,7 +376,18 @@ static uint32_t peak_of(const int16_t *x, uint32_t n)
 {
     int32_t hi = 0, lo = 0;
     uint32_t i, a, b;
-    for (i = 0; i < n; i += 2u) { /* per lane: max and min */
+    for (i = 0; i + 4u <= n; i += 4u) { /* per lane: max and min, two words per pass */
+        int32_t v = load_pair(&x[i]), u = load_pair(&x[i + 2u]);
+        (void)__ssub16(v, hi);
+        hi = __sel(v, hi);
+        (void)__ssub16(lo, v);
+        lo = __sel(v, lo);
+        (void)__ssub16(u, hi);
+        hi = __sel(u, hi);
+        (void)__ssub16(lo, u);
+        lo = __sel(u, lo);
+    }
+    for (; i < n; i += 2u) {
         int32_t v = load_pair(&x[i]);
         (void)__ssub16(v, hi);
         hi = __sel(v, hi);
