@@ -22,7 +22,10 @@ on exactly the features the device computes. Choose ``keep`` by cross-validation
 Windows must have at least 9 samples. Recordings shorter than the window (JapaneseVowels: 7 to
 29 samples) become one window as ``window.pad`` says (resample, edge or zero; the kernels read
 zeros beyond the window's ends, so zero padding adds outputs near zero that the biases, fitted
-on padded training windows, see as well).
+on padded training windows, see as well). ``pad: valid`` computes over the recording's own
+samples (any length >= 1): the convolution reads zeros beyond its ends, PPV over its n outputs
+or its valid part ``[4d, n - 4d)`` (all n outputs when that part is empty), and the fit takes
+each bias from the picked training recording's own samples (``dsp.minirocket.fit`` ``lengths``).
 
 Learned arrays (one entry per output feature, in output order): ``kernel_`` (0..83),
 ``dilation_``, ``padding_`` (1: PPV over the zero-padded full length, 0: over the valid part),
@@ -103,14 +106,23 @@ class MiniRocket(RateFree, Stage):
             )
         return Spec.vector([f"ppv{i}" for i in range(self._n_out())])
 
-    def _fit(self, X, y):
+    def computes_over_valid_length(self) -> bool:
+        return True  # zeros beyond the recording's ends, as beyond the window's
+
+    def fit_valid(self, X, y, n_valid):
+        X = self.check_input(X)
+        self._fit(X, y, np.asarray(n_valid, dtype=np.int64))
+        return self
+
+    def _fit(self, X, y, lengths=None):
         p = self.params
         if p.keep is not None and y is None:
             raise DataError("stage 'minirocket': keep needs labels to rank the features; fit it with y")
-        learned = mr.fit(X, p.n_features, p.max_dilations_per_kernel, p.random_state)
+        learned = mr.fit(X, p.n_features, p.max_dilations_per_kernel, p.random_state, lengths=lengths)
         selected = np.arange(len(learned["bias_"]))
         if p.keep is not None and p.keep < len(selected):
-            selected = detach(mr.transform(X, learned), np.asarray(y), p.keep, p.keep_ratio)
+            F = mr.transform(X, learned) if lengths is None else mr.transform_lengths(X, learned, lengths)
+            selected = detach(F, np.asarray(y), p.keep, p.keep_ratio)
             learned = mr.subset(learned, selected)
         self.load_learned({**learned, "selected_": selected})
         if self.input_spec_ is not None:

@@ -60,7 +60,7 @@ KERNEL = '''def _minirocket(x, n, C, m, dil, taps, pad, bias, comb, offs, chans,
                         conv[t] = conv[t] + r[0]
                 first = False
             key = k
-        lo, hi = (0, n) if pad[f] else (4 * d, n - 4 * d)
+        lo, hi = (0, n) if pad[f] or 8 * d >= n else (4 * d, n - 4 * d)
         thr = bias[f]
         cnt = 0
         for t in range(lo, hi):
@@ -90,4 +90,4 @@ def emit_minirocket(stage, ctx: MPContext) -> MPFragment:
         ctx.buffer("conv", n),
         ctx.buffer("r", 1),
     ]
-    return MPFragment([f"_minirocket({ctx.inp}, {n}, {C}, {m}, {', '.join(args)}, {ctx.out}, {ctx.off})"])
+    return MPFragment([f"_minirocket({ctx.inp}, {ctx.n_valid or n}, {C}, {m}, {', '.join(args)}, {ctx.out}, {ctx.off})"])
