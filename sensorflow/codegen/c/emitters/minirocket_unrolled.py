@@ -57,6 +57,8 @@ class _Layout:
 
 def _body(feats, names, d, stage, lay: _Layout) -> list[str]:
     """One sample's statements for features ``feats`` (stage indices) at dilation d."""
+    if not feats:
+        return []
     lines = ["const float *q = w + t;"]
     done: set = set()
     offs, chans = stage.combination_offsets_, stage.combination_channels_
