@@ -50,7 +50,7 @@ from ..spec import Spec
 from .base import Stage, StageParams, Tags
 
 RANKING_ALPHAS = tuple(np.logspace(-3, 3, 10).tolist())  # aeon's MiniRocketClassifier ridge
-UNROLL_MAX = 4096  # one channel, at most this many features: the C export is straight-line code
+UNROLL_MAX = 4096  # at most this many features: the C export is straight-line code
 UNROLL_BLOCK = 12  # features the straight-line C counts in one pass over the window
 
 
@@ -143,9 +143,10 @@ class MiniRocket(RateFree, Stage):
 
     def cost(self, board=None):
         """M4F instructions as the C export computes (measured, ``tests/features/minirocket_device_cost.py``).
-        One channel, at most ``UNROLL_MAX`` features (straight-line C): per dilation the tap sums
-        (22 a sample), per block of up to 12 features of a dilation 16, per feature 5 (shared
-        partial sums, one add, sign-bit count); flash about 84 B a feature and 190 a pass. Otherwise
+        At most ``UNROLL_MAX`` features (straight-line C): per dilation the tap sums (22 a sample;
+        several channels: of each channel), per block of up to 12 features of a dilation 16, per
+        feature 5 (shared partial sums, one add, sign-bit count), several channels: per convolution
+        4 a channel and per feature 50; flash about 84 B a feature and 190 a pass. Otherwise
         sf_minirocket_f32: per dilation and channel the tap sums and 3 x (26 a sample), per
         convolution and channel 12, per feature 5."""
         L, C = self.input_spec_.length, self.input_spec_.n_channels
@@ -160,11 +161,13 @@ class MiniRocket(RateFree, Stage):
             first = np.unique(keys, axis=1, return_index=True)[1]
             groups = len(first)
             chans = int(np.sum(np.diff(self.combination_offsets_)[self.combination_[first]]))
-            per_dil = np.unique(self.dilation_, return_counts=True)[1]
+            runs = self.dilation_ if C == 1 else np.stack([self.dilation_, self.padding_])  # a block: one run
+            per_dil = np.unique(runs, axis=-1, return_counts=True)[1]
             blocks, n_dil_1 = int(np.sum(-(-per_dil // UNROLL_BLOCK))), n_dil
-        if C == 1 and m <= UNROLL_MAX:
-            ops = L * (10 + 22 * n_dil_1 + 16 * blocks + 5 * m)
-            return Cost(flash_bytes=84 * m + 190 * blocks + 2000, ram_bytes=4 * (3 * L + 16 * d_max), ops=int(ops))
+        if m <= UNROLL_MAX:  # several channels: per dilation the tap sums of each, per convolution 4 a channel
+            ops = L * (10 * C + 22 * n_dil_1 * C + 16 * blocks + 5 * m + (4 * chans if C > 1 else 0))
+            ops += (6 * C * L + 50 * m) if C > 1 else 0  # de-interleaving; per feature the division and store
+            return Cost(flash_bytes=84 * m + 190 * blocks + 2000, ram_bytes=4 * C * (3 * L + 16 * d_max), ops=int(ops))
         ops = n_dil * C * L * 26 + chans * L * 12 + m * (L * 5 + 50)
         flash = 12 * m + 2 * (int(np.size(self.combination_channels_)) if self.kernel_ is not None else chans)
         flash += 2 * (groups + 1) + 252 + 1700  # kernel table; sf_minirocket text: 1560 B at -O2 on the M4F

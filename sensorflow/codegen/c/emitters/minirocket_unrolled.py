@@ -127,7 +127,12 @@ def ppv_function(name: str, stage, length: int, n_channels: int = 1, variable: b
         "        }",
         "    }",
     ]
-    order = sorted(range(len(dil)), key=lambda f: (dil[f], int(stage.kernel_[f]), int(stage.combination_[f])))
+    # several channels: blocks of one padding (one loop each; a kernel's partial sums are shared
+    # less across combinations, and three loops per zero-padded feature would triple the flash)
+    split = 0 if C == 1 else 1
+    order = sorted(
+        range(len(dil)), key=lambda f: (dil[f], split * pad[f], int(stage.kernel_[f]), int(stage.combination_[f]))
+    )
     offs, chans = stage.combination_offsets_, stage.combination_channels_
     for d in sorted(set(dil)):
         feats = [f for f in order if dil[f] == d]
@@ -143,15 +148,17 @@ def ppv_function(name: str, stage, length: int, n_channels: int = 1, variable: b
         else:
             lo, hi, _ = _const_bounds(L, d)
             out.append("    {")
-        for i in range(0, len(feats), BLOCK):
-            block = feats[i : i + BLOCK]
+        runs = [[f for f in feats if pad[f] == p] for p in (0, 1)] if split else [feats]
+        for block in (r[i : i + BLOCK] for r in runs for i in range(0, len(r), BLOCK)):
             names = {f: f"n{j}" for j, f in enumerate(block)}
             empty = not variable and 8 * d >= L  # no valid part: every feature counts over all L
             edge = [f for f in block if pad[f] or empty]
             body, edge_body = _body(block, names, d, stage, lay), _body(edge, names, d, stage, lay)
             three = [*_loop(lo, hi, body), *_loop("0u", lo, edge_body), *_loop(hi, n, edge_body)]
             inner = ["uint32_t " + ", ".join(f"{names[f]} = 0" for f in block) + ";"]
-            if variable and len(edge) < len(block):  # valid-part features: all n outputs when 8 d >= n
+            if split and len(edge) == len(block):  # all over [0, n): one loop
+                inner += _loop("0u", n, body)
+            elif variable and len(edge) < len(block):  # valid-part features: all n outputs when 8 d >= n
                 inner += ["if (hi > lo) {", *(f"    {s}" for s in three), "} else {"]
                 inner += [*(f"    {s}" for s in _loop("0u", "n", body)), "}"]
             else:
