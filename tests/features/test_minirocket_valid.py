@@ -100,3 +100,30 @@ def test_pipeline_fits_and_predicts_over_valid_lengths():
     short = nt < 29
     assert not np.array_equal(stage.transform(Xt[short]), feats[short])
     assert (p.predict(test) == _recordings(30, 1)[1]).mean() > 0.6
+
+
+def test_train_fits_and_scores_over_valid_lengths(tmp_path):
+    """``sensorflow train``'s path (training.train: the windows are the head features, the stage
+    is fitted per fold and scored) passes each window's valid length to the minirocket stage."""
+    from sensorflow.datasets.dataset import Dataset
+    from sensorflow.training import train
+
+    cfg = {
+        "name": "mrv",
+        "sensor": {"kind": "imu", "sample_rate": 50.0, "channels": ["a", "b"]},
+        "window": {"length": 29, "pad": "valid"},
+        "stages": [{"type": "minirocket", "n_features": 336, "keep": 40}, {"type": "ridge_classifier"}],
+        "train": {"cv_folds": 3},
+    }
+    p = Pipeline.from_string(yaml.safe_dump(cfg, sort_keys=False))
+    recs, y = _recordings(90, 2)
+    ds = Dataset(recs, y, [str(i) for i in range(len(recs))], 50.0, ("a", "b"), [f"r{i}" for i in range(len(recs))])
+    res = train(p, ds, progress=False, out_dir=tmp_path / "art")
+    from sensorflow import artifact
+
+    nv = artifact.load_array(tmp_path / "art", "test_n_valid")
+    assert nv.min() < 29
+    pred = p.predict(res.test_windows, nv)
+    assert res.metrics["accuracy"] == float(np.mean(pred.astype(str) == np.asarray(res.test_labels).astype(str)))
+    assert not np.array_equal(p.transform(res.test_windows, nv), p.transform(res.test_windows))  # the lengths are read
+    assert res.metrics["cv"]["folds"] == 3 and res.metrics["accuracy"] > 0.6
