@@ -110,7 +110,11 @@ def test_c_empty_valid_part_counts_all_and_bad_entries_are_refused(lib):
     does (window.pad: valid runs short recordings through dilations fitted for the window)."""
     X = np.random.default_rng(1).standard_normal((3, 20, 1)).astype(np.float32)
     learned = mr.fit(X + 1, 84, 1, seed=0)
-    short = {**learned, "padding_": np.zeros_like(learned["padding_"]), "dilation_": np.full_like(learned["dilation_"], 3)}
+    short = {
+        **learned,
+        "padding_": np.zeros_like(learned["padding_"]),
+        "dilation_": np.full_like(learned["dilation_"], 3),
+    }
     full = {**short, "padding_": np.ones_like(learned["padding_"])}
     np.testing.assert_array_equal(run_c(lib, X, short), mr.transform(X, short))
     np.testing.assert_array_equal(mr.transform(X, short), mr.transform(X, full))
@@ -305,7 +309,11 @@ def test_straight_line_over_valid_length_under_sanitizers(tmp_path, channels):
     L = 33
     X = rng.standard_normal((24, L, channels)).astype(np.float32)
     lengths = np.concatenate([[1, 2, 8, 9, 16, 17, 32, 33], rng.integers(1, L + 1, 16)])
-    stage = _bound(L, n_features=840, keep=150, random_state=2) if channels == 1 else MiniRocket(sample_rate=1.0, n_features=840, keep=150, random_state=2)
+    stage = (
+        _bound(L, n_features=840, keep=150, random_state=2)
+        if channels == 1
+        else MiniRocket(sample_rate=1.0, n_features=840, keep=150, random_state=2)
+    )
     stage.fit_valid(X, np.arange(24) % 2, lengths)
     src = tmp_path / "main.c"
     src.write_text(_valid_program(stage, X, lengths, ppv_function("ppv", stage, L, channels, variable=True)))

@@ -22,8 +22,6 @@ counts over all ``n`` outputs)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ....dsp import minirocket as mr
 from ....stages.minirocket import UNROLL_BLOCK as BLOCK  # counters and biases stay in registers
 from .. import cgen
@@ -136,7 +134,9 @@ def ppv_function(name: str, stage, length: int, n_channels: int = 1, variable: b
     offs, chans = stage.combination_offsets_, stage.combination_channels_
     for d in sorted(set(dil)):
         feats = [f for f in order if dil[f] == d]
-        used = sorted({int(c) for f in feats for c in chans[offs[stage.combination_[f]] : offs[stage.combination_[f] + 1]]})
+        used = sorted(
+            {int(c) for f in feats for c in chans[offs[stage.combination_[f]] : offs[stage.combination_[f] + 1]]}
+        )
         out += [f"    sf_minirocket_alpha(w + {lay.x(c)}, {n}, {d}u, w + {lay.alpha(c)});" for c in used]
         if variable:
             out += [

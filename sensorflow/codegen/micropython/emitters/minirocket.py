@@ -104,5 +104,7 @@ def emit_minirocket(stage, ctx: MPContext) -> MPFragment:
         ctx.buffer("conv", n),
         ctx.buffer("r", n),
     ]
-    call = f"_minirocket({ctx.inp}, {ctx.n_valid or n}, {C}, {m}, {', '.join(args)}, {ctx.out}, {ctx.off}, {n}, {d_max})"
+    call = (
+        f"_minirocket({ctx.inp}, {ctx.n_valid or n}, {C}, {m}, {', '.join(args)}, {ctx.out}, {ctx.off}, {n}, {d_max})"
+    )
     return MPFragment([call])
