@@ -55,14 +55,17 @@ KERNEL = '''def _minirocket(x, n, C, m, dil, taps, pad, bias, comb, offs, chans,
                 o = chans[j] * N
                 q = chans[j] * W + 4 * D
                 qa, qb, qe = q + a, q + b, q + e
-                dst_ = conv if first else r
-                for t in range(n):
-                    dst_[t] = al[o + t] + g[qa + t]
-                    dst_[t] = dst_[t] + g[qb + t]
-                    dst_[t] = dst_[t] + g[qe + t]
-                if not first:
+                if first:
                     for t in range(n):
-                        conv[t] = conv[t] + r[t]
+                        conv[t] = al[o + t] + g[qa + t]
+                        conv[t] = conv[t] + g[qb + t]
+                        conv[t] = conv[t] + g[qe + t]
+                else:
+                    for t in range(n):
+                        r[0] = al[o + t] + g[qa + t]
+                        r[0] = r[0] + g[qb + t]
+                        r[0] = r[0] + g[qe + t]
+                        conv[t] = conv[t] + r[0]
                 first = False
             key = k
             srt = {}
@@ -102,7 +105,7 @@ def emit_minirocket(stage, ctx: MPContext) -> MPFragment:
         ctx.buffer("alpha", C * n),
         ctx.buffer("g", C * (n + 8 * d_max)),
         ctx.buffer("conv", n),
-        ctx.buffer("r", n),
+        ctx.buffer("r", 1),
     ]
     call = (
         f"_minirocket({ctx.inp}, {ctx.n_valid or n}, {C}, {m}, {', '.join(args)}, {ctx.out}, {ctx.off}, {n}, {d_max})"
