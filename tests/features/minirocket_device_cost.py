@@ -17,7 +17,9 @@ before: the table-driven kernel with a compare per count, 2026-12-06):
 | GunPoint before | 283 k | | 1.04 M | | | 3.48 M | 13.9 M |
 | JapaneseVowels (29 x 12), table | 151 k | | 367 k | | | 695 k | 2.20 M |
 | JapaneseVowels before | 159 k | | 400 k | | | 827 k | 2.87 M |
+| JapaneseVowels, straight-line (2026-12-07, blocks of one padding) | 96.2 k | | 222 k | | | 484 k | |
 | BasicMotions (100 x 6), table | 467 k | | 1.05 M | | | 2.67 M | 8.31 M |
+| BasicMotions, straight-line | 269 k | | 669 k | | | 1.77 M | |
 | BasicMotions before | 498 k | | 1.17 M | | | 3.17 M | 10.8 M |
 """
 
