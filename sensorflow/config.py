@@ -95,7 +95,7 @@ class WindowConfig(_Section):
         description="a recording shorter than the window: resample (stretch it over the window, "
         "linear interpolation: its mean and spread kept), edge (repeat its last sample) or zero "
         "(append zeros) or valid (features over the recording's own samples only; on the device "
-        "<prefix>_infer_n(samples, n_valid, ...); feature stages that support it: stats, catch22). Default: zero for sensor.kind audio (silence after a clip), else resample. "
+        "<prefix>_infer_n(samples, n_valid, ...); feature stages that support it: stats, catch22, minirocket). Default: zero for sensor.kind audio (silence after a clip), else resample. "
         "On the device: <prefix>_to_window / Pipeline.to_window",
     )
 

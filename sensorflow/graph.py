@@ -47,7 +47,7 @@ def run_steps(
         if step.role in upto:
             break
         if step.role == "feature" and n_valid is not None:
-            parts = [_over_valid_length(s, out, n_valid, fit) for s in step.stages]
+            parts = [_over_valid_length(s, out, n_valid, fit, y) for s in step.stages]
             out = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=1)
         elif step.role == "feature":
             parts = [s.fit_transform(out, y) if fit else s.transform(out) for s in step.stages]
@@ -58,10 +58,11 @@ def run_steps(
     return out
 
 
-def _over_valid_length(stage, X: np.ndarray, n_valid: np.ndarray, fit: bool) -> np.ndarray:
-    """A feature stage's output per window over its valid samples (windows grouped by length)."""
+def _over_valid_length(stage, X: np.ndarray, n_valid: np.ndarray, fit: bool, y=None) -> np.ndarray:
+    """A feature stage's output per window over its valid samples (windows grouped by length;
+    a trainable one, ``minirocket``, fitted first over them: ``Stage.fit_valid``)."""
     if fit and stage.tags.trainable:
-        raise ConfigError(f"stage '{stage.name}' is fitted on windows; it cannot run with window.pad: valid")
+        stage.fit_valid(X, y, n_valid)
     out = None
     for n in np.unique(n_valid):
         rows = np.flatnonzero(n_valid == n)
@@ -167,7 +168,7 @@ class StageGraph:
             if role == "signal" or not stage.computes_over_valid_length():
                 raise self.located(
                     f"stage '{stage.name}' (stages[{i}]) cannot compute over the valid length of a short "
-                    "recording (window.pad: valid works with the feature stages stats (float) and catch22 read from the "
+                    "recording (window.pad: valid works with the feature stages stats (float), catch22 and minirocket read from the "
                     "raw window); use window.pad: resample, edge or zero",
                     ("window", "pad"),
                 )

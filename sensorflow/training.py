@@ -57,18 +57,32 @@ def head_features(pipe: Pipeline, X: np.ndarray, bar=None, label: str = "feature
     return np.concatenate(parts)
 
 
-def fit_tail(pipe: Pipeline, H: np.ndarray, y: np.ndarray) -> Pipeline:
-    """Fit the learning steps (scaler, model) of ``pipe`` on head features ``H``."""
+def tail_n_valid(pipe: Pipeline, n_valid):
+    """``n_valid`` when the learning steps still read the windows (the first feature step learns,
+    ``minirocket``: :func:`head_features` returned the windows), else None."""
+    return n_valid if n_valid is not None and _head_length(pipe) == 0 else None
+
+
+def _pick(values: np.ndarray, index_chain) -> np.ndarray:
+    """``values[i0][i1]...``: rows picked by successive index arrays."""
+    for idx in index_chain:
+        values = values[idx]
+    return values
+
+
+def fit_tail(pipe: Pipeline, H: np.ndarray, y: np.ndarray, n_valid=None) -> Pipeline:
+    """Fit the learning steps (scaler, model) of ``pipe`` on head features ``H`` (``n_valid``:
+    the windows' valid samples when a learning feature stage reads them, ``window.pad: valid``)."""
     tail = pipe.steps[_head_length(pipe) :]
-    feats = run_steps(tail, H, y, fit=True)
+    feats = run_steps(tail, H, y, fit=True, n_valid=n_valid)
     if pipe.model is not None:
         pipe.model.fit(feats, y)
     return pipe.rebind()
 
 
-def predict_tail(pipe: Pipeline, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, probabilities) from head features."""
-    feats = run_steps(pipe.steps[_head_length(pipe) :], H)
+def predict_tail(pipe: Pipeline, H: np.ndarray, n_valid=None) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, probabilities) from head features (``n_valid``: as for :func:`fit_tail`)."""
+    feats = run_steps(pipe.steps[_head_length(pipe) :], H, n_valid=n_valid)
     return pipe.model.predict(feats), pipe.model.transform(feats)
 
 
@@ -363,6 +377,9 @@ def train(
     mined = None
     with progress_bar(progress) as bar, epochs_on(bar):
         H = head_features(pipe, w.X, bar, n_valid=w.n_valid)
+        # a learning feature stage (minirocket) still reads the windows' valid samples
+        nv = tail_n_valid(pipe, w.n_valid)
+        rows = (lambda *idx: None) if nv is None else (lambda *idx: _pick(nv, idx))
         timings["features_s"] = time.perf_counter() - t0
         y = w.y
         groups = window_groups(ds, w, by)
@@ -378,8 +395,8 @@ def train(
             fold_pipe = Pipeline(cfg)
             with warnings.catch_warnings():  # reported once, for the final fit
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                fit_tail(fold_pipe, H[train_idx][tr], y[train_idx][tr])
-            pred, _ = predict_tail(fold_pipe, H[train_idx][va])
+                fit_tail(fold_pipe, H[train_idx][tr], y[train_idx][tr], rows(train_idx, tr))
+            pred, _ = predict_tail(fold_pipe, H[train_idx][va], rows(train_idx, va))
             truth = model_targets(fold_pipe, y[train_idx][va])
             if regression:
                 cv.append(fold_scores(truth, pred))
@@ -390,7 +407,7 @@ def train(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             with progress_step(bar, f"fitting {pipe.model.name}"):
-                fit_tail(pipe, H[train_idx], y[train_idx])
+                fit_tail(pipe, H[train_idx], y[train_idx], rows(train_idx))
             if cfg.train.hard_negatives:
                 t_mine = time.perf_counter()
                 with progress_step(bar, "mining hard negatives"):
@@ -398,7 +415,7 @@ def train(
                 timings["mining_s"] = time.perf_counter() - t_mine
         for text in sorted({str(w.message).splitlines()[0] for w in caught if w.category is ConvergenceWarning}):
             note(f"model '{pipe.model.name}': {text} (raise max_iter or scale the features)")
-        pred, _ = predict_tail(pipe, H[test_idx])
+        pred, _ = predict_tail(pipe, H[test_idx], rows(test_idx))
     truth = model_targets(pipe, y[test_idx])
     if regression:
         metrics = regression_metrics(truth, pred, groups[test_idx])
@@ -472,7 +489,7 @@ def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None, groups=None
         pred = (
             pipe.predict(X, n_valid)
             if bar is None
-            else predict_tail(pipe, head_features(pipe, X, bar, "evaluating", n_valid))[0]
+            else predict_tail(pipe, head_features(pipe, X, bar, "evaluating", n_valid), tail_n_valid(pipe, n_valid))[0]
         )
         return regression_metrics(truth, pred, groups)
     truth = model_targets(pipe, y)
@@ -486,7 +503,7 @@ def evaluate(pipe: Pipeline, X: np.ndarray, y: np.ndarray, bar=None, groups=None
     if bar is None:
         pred = pipe.predict(X, n_valid)
     else:
-        pred, _ = predict_tail(pipe, head_features(pipe, X, bar, "evaluating", n_valid))
+        pred, _ = predict_tail(pipe, head_features(pipe, X, bar, "evaluating", n_valid), tail_n_valid(pipe, n_valid))
     try:
         metrics = classification_metrics(truth, pred, classes)
     except (ValueError, TypeError) as exc:  # scikit-learn on labels of mixed types

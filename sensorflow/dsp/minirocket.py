@@ -13,6 +13,9 @@ channels of a combination summed in their listed order. ``3 x`` is one rounding,
 A feature is PPV, the proportion of positive values ``count(C > bias) / m``: ``m`` is the window
 length when the feature uses zero padding (``padding`` 1), else the valid part
 ``C[4d : n - 4d]`` (``padding`` 0; alternates with kernel and dilation index as in the paper).
+Where that part is empty (8 d >= n: a series shorter than the window the dilations were fitted
+for, ``window.pad: valid``; aeon's mean of nothing is NaN there) the feature counts over all
+n outputs, as the authors' variable-length MiniRocket does for every feature.
 It is ``float32(count / m)`` with the division in float64 (as aeon's ``mean()``; equal to a float32
 division). A bias equal to a convolution value counts as not above it (strict ``>``).
 
@@ -92,6 +95,8 @@ def _shift(x: np.ndarray, s: int) -> np.ndarray:
     """``out[:, t] = x[:, t + s]``, zero outside (x: (n, L, ...))."""
     out = np.zeros_like(x)
     L = x.shape[1]
+    if abs(s) >= L:
+        return out
     if s >= 0:
         out[:, : L - s] = x[:, s:]
     else:
@@ -139,7 +144,7 @@ def ppv(C: np.ndarray, biases: np.ndarray, dilation: int, padding: np.ndarray) -
     p = 4 * int(dilation)
     out = np.empty((C.shape[0], len(biases)), dtype=np.float32)
     for j, (b, pad) in enumerate(zip(np.asarray(biases, dtype=np.float32), padding)):
-        part = C if pad else C[:, p : L - p]
+        part = C if pad or 2 * p >= L else C[:, p : L - p]  # an empty valid part: all outputs
         out[:, j] = (np.count_nonzero(part > b, axis=1) / part.shape[1]).astype(np.float32)
     return out
 
@@ -167,8 +172,22 @@ def transform(X: np.ndarray, learned: dict, batch: int = 256) -> np.ndarray:
     return out
 
 
-def fit(X: np.ndarray, n_features: int, max_dilations_per_kernel: int, seed: int) -> dict:
-    """Dilations, channel combinations and biases from training windows X (n, L, C)."""
+def transform_lengths(X: np.ndarray, learned: dict, lengths) -> np.ndarray:
+    """:func:`transform` of each window cut to its first ``lengths[i]`` samples (``window.pad: valid``)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    out = np.empty((len(X), len(learned["bias_"])), dtype=np.float32)
+    for n in np.unique(lengths):
+        rows = np.flatnonzero(lengths == n)
+        out[rows] = transform(np.asarray(X)[rows, : int(n)], learned)
+    return out
+
+
+def fit(X: np.ndarray, n_features: int, max_dilations_per_kernel: int, seed: int, lengths=None) -> dict:
+    """Dilations, channel combinations and biases from training windows X (n, L, C). ``lengths``
+    (``window.pad: valid``): each window's valid samples; a bias is then a quantile of the
+    convolution of the picked window cut to its length (as the authors' variable-length
+    MiniRocket fits), the dilations still those of the window length (their ``reference_length``
+    ``max``)."""
     X = np.asarray(X, dtype=np.float32)
     n, L, n_channels = X.shape
     rng = np.random.default_rng(seed)
@@ -183,9 +202,13 @@ def fit(X: np.ndarray, n_features: int, max_dilations_per_kernel: int, seed: int
     f0, comb = 0, 0
     for d, nf in zip(dilations, per_dilation):
         picks = rng.integers(n, size=N_KERNELS)
-        taps = DilationTaps(X[picks], int(d))
+        taps = DilationTaps(X[picks], int(d)) if lengths is None else None
         for k in range(N_KERNELS):
-            C = taps.kernel(k, channels[offsets[comb] : offsets[comb + 1]], rows=k)
+            chans = channels[offsets[comb] : offsets[comb + 1]]
+            if taps is None:
+                C = DilationTaps(X[picks[k], : int(lengths[picks[k]])][None], int(d)).kernel(k, chans, rows=0)
+            else:
+                C = taps.kernel(k, chans, rows=k)
             biases[f0 : f0 + nf] = np.quantile(C, q[f0 : f0 + nf])
             f0 += int(nf)
             comb += 1

@@ -153,6 +153,10 @@ class Stage:
         """Fewest valid samples this stage computes over (``pad: valid``; its features are defined)."""
         return 1
 
+    def fit_valid(self, X, y, n_valid) -> Stage:
+        """Fit on windows whose first ``n_valid[i]`` samples are the recording (``pad: valid``)."""
+        raise ConfigError(f"stage '{self.name}' is fitted on windows; it cannot run with window.pad: valid")
+
     def transform_valid(self, X, n_valid: int) -> np.ndarray:
         """Output for windows whose first ``n_valid`` samples are the recording (``pad: valid``)."""
         X = self.check_input(X)

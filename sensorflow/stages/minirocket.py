@@ -22,7 +22,10 @@ on exactly the features the device computes. Choose ``keep`` by cross-validation
 Windows must have at least 9 samples. Recordings shorter than the window (JapaneseVowels: 7 to
 29 samples) become one window as ``window.pad`` says (resample, edge or zero; the kernels read
 zeros beyond the window's ends, so zero padding adds outputs near zero that the biases, fitted
-on padded training windows, see as well).
+on padded training windows, see as well). ``pad: valid`` computes over the recording's own
+samples (any length >= 1): the convolution reads zeros beyond its ends, PPV over its n outputs
+or its valid part ``[4d, n - 4d)`` (all n outputs when that part is empty), and the fit takes
+each bias from the picked training recording's own samples (``dsp.minirocket.fit`` ``lengths``).
 
 Learned arrays (one entry per output feature, in output order): ``kernel_`` (0..83),
 ``dilation_``, ``padding_`` (1: PPV over the zero-padded full length, 0: over the valid part),
@@ -47,7 +50,7 @@ from ..spec import Spec
 from .base import Stage, StageParams, Tags
 
 RANKING_ALPHAS = tuple(np.logspace(-3, 3, 10).tolist())  # aeon's MiniRocketClassifier ridge
-UNROLL_MAX = 4096  # one channel, at most this many features: the C export is straight-line code
+UNROLL_MAX = 4096  # at most this many features: the C export is straight-line code
 UNROLL_BLOCK = 12  # features the straight-line C counts in one pass over the window
 
 
@@ -103,14 +106,23 @@ class MiniRocket(RateFree, Stage):
             )
         return Spec.vector([f"ppv{i}" for i in range(self._n_out())])
 
-    def _fit(self, X, y):
+    def computes_over_valid_length(self) -> bool:
+        return True  # zeros beyond the recording's ends, as beyond the window's
+
+    def fit_valid(self, X, y, n_valid):
+        X = self.check_input(X)
+        self._fit(X, y, np.asarray(n_valid, dtype=np.int64))
+        return self
+
+    def _fit(self, X, y, lengths=None):
         p = self.params
         if p.keep is not None and y is None:
             raise DataError("stage 'minirocket': keep needs labels to rank the features; fit it with y")
-        learned = mr.fit(X, p.n_features, p.max_dilations_per_kernel, p.random_state)
+        learned = mr.fit(X, p.n_features, p.max_dilations_per_kernel, p.random_state, lengths=lengths)
         selected = np.arange(len(learned["bias_"]))
         if p.keep is not None and p.keep < len(selected):
-            selected = detach(mr.transform(X, learned), np.asarray(y), p.keep, p.keep_ratio)
+            F = mr.transform(X, learned) if lengths is None else mr.transform_lengths(X, learned, lengths)
+            selected = detach(F, np.asarray(y), p.keep, p.keep_ratio)
             learned = mr.subset(learned, selected)
         self.load_learned({**learned, "selected_": selected})
         if self.input_spec_ is not None:
@@ -131,9 +143,10 @@ class MiniRocket(RateFree, Stage):
 
     def cost(self, board=None):
         """M4F instructions as the C export computes (measured, ``tests/features/minirocket_device_cost.py``).
-        One channel, at most ``UNROLL_MAX`` features (straight-line C): per dilation the tap sums
-        (22 a sample), per block of up to 12 features of a dilation 16, per feature 5 (shared
-        partial sums, one add, sign-bit count); flash about 84 B a feature and 190 a pass. Otherwise
+        At most ``UNROLL_MAX`` features (straight-line C): per dilation the tap sums (22 a sample;
+        several channels: of each channel), per block of up to 12 features of a dilation 16, per
+        feature 5 (shared partial sums, one add, sign-bit count), several channels: per convolution
+        4 a channel and per feature 50; flash about 84 B a feature and 190 a pass. Otherwise
         sf_minirocket_f32: per dilation and channel the tap sums and 3 x (26 a sample), per
         convolution and channel 12, per feature 5."""
         L, C = self.input_spec_.length, self.input_spec_.n_channels
@@ -148,11 +161,13 @@ class MiniRocket(RateFree, Stage):
             first = np.unique(keys, axis=1, return_index=True)[1]
             groups = len(first)
             chans = int(np.sum(np.diff(self.combination_offsets_)[self.combination_[first]]))
-            per_dil = np.unique(self.dilation_, return_counts=True)[1]
+            runs = self.dilation_ if C == 1 else np.stack([self.dilation_, self.padding_])  # a block: one run
+            per_dil = np.unique(runs, axis=-1, return_counts=True)[1]
             blocks, n_dil_1 = int(np.sum(-(-per_dil // UNROLL_BLOCK))), n_dil
-        if C == 1 and m <= UNROLL_MAX:
-            ops = L * (10 + 22 * n_dil_1 + 16 * blocks + 5 * m)
-            return Cost(flash_bytes=84 * m + 190 * blocks + 2000, ram_bytes=4 * (3 * L + 16 * d_max), ops=int(ops))
+        if m <= UNROLL_MAX:  # several channels: per dilation the tap sums of each, per convolution 4 a channel
+            ops = L * (10 * C + 22 * n_dil_1 * C + 16 * blocks + 5 * m + (4 * chans if C > 1 else 0))
+            ops += (6 * C * L + 50 * m) if C > 1 else 0  # de-interleaving; per feature the division and store
+            return Cost(flash_bytes=84 * m + 190 * blocks + 2000, ram_bytes=4 * C * (3 * L + 16 * d_max), ops=int(ops))
         ops = n_dil * C * L * 26 + chans * L * 12 + m * (L * 5 + 50)
         flash = 12 * m + 2 * (int(np.size(self.combination_channels_)) if self.kernel_ is not None else chans)
         flash += 2 * (groups + 1) + 252 + 1700  # kernel table; sf_minirocket text: 1560 B at -O2 on the M4F

@@ -38,7 +38,9 @@ CATCH22 = [
         "catch24": True,
     }
 ]
-HEADS = {"stats": STATS, "catch22": CATCH22}
+# PPV counts are exact on every side (tests/features/test_minirocket_valid.py checks them bit for bit)
+MINIROCKET = [{"type": "minirocket", "n_features": 336, "keep": 60}]
+HEADS = {"stats": STATS, "catch22": CATCH22, "minirocket": MINIROCKET}
 
 
 def _config(pad: str = "valid", stages=None, head=STATS) -> dict:

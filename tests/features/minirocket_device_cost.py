@@ -1,9 +1,9 @@
 """Instructions per window of the MiniRocket C on the emulated Cortex-M4F (qemu-mps2-an386,
 -icount) against the number of kept features k, and agreement of its features with the numpy
-reference (the image prints them). One channel: the export's straight-line function
-(``codegen/c/emitters/minirocket_unrolled.py``; TABLE=1 measures sf_minirocket_f32 instead);
-several channels: sf_minirocket_f32. Uses the bench measuring image (qemu_harness.measure_c).
-Run: python tests/features/minirocket_device_cost.py [DATASET ...] [--k 100,300,0]  (0 = all)
+reference (the image prints them): the export's straight-line function
+(``codegen/c/emitters/minirocket_unrolled.py``; TABLE=1 measures sf_minirocket_f32 instead). Uses the bench measuring image (qemu_harness.measure_c).
+Run: python tests/features/minirocket_device_cost.py [DATASET ...] [--k 100,300,0]  (0 = all;
+TABLE=1: sf_minirocket_f32, TABLE=both: both on each fitted stage)
 
 Measured 2026-12-07 (M4F instructions per window, features equal to numpy's in every case;
 before: the table-driven kernel with a compare per count, 2026-12-06):
@@ -17,7 +17,9 @@ before: the table-driven kernel with a compare per count, 2026-12-06):
 | GunPoint before | 283 k | | 1.04 M | | | 3.48 M | 13.9 M |
 | JapaneseVowels (29 x 12), table | 151 k | | 367 k | | | 695 k | 2.20 M |
 | JapaneseVowels before | 159 k | | 400 k | | | 827 k | 2.87 M |
+| JapaneseVowels, straight-line (2026-12-07, blocks of one padding) | 96.2 k | | 222 k | | | 484 k | |
 | BasicMotions (100 x 6), table | 467 k | | 1.05 M | | | 2.67 M | 8.31 M |
+| BasicMotions, straight-line | 269 k | | 669 k | | | 1.77 M | |
 | BasicMotions before | 498 k | | 1.17 M | | | 3.17 M | 10.8 M |
 """
 
@@ -42,17 +44,17 @@ def _floats(v) -> str:
     return ", ".join(f"{float(x)!r}f" if np.isfinite(x) else "0.0f" for x in np.asarray(v, dtype=np.float32))
 
 
-def source(stage, window) -> str:
+def source(stage, window, table: bool = False) -> str:
     """A C file with the stage's entries, one window and the bench entry points: the table-driven
     sf_minirocket_f32 (TABLE=1 or several channels) or the export's straight-line function."""
     L, C = window.shape
     n = len(stage.bias_)
-    if C == 1 and not os.environ.get("TABLE"):
-        work = work_floats(L, int(np.max(stage.dilation_)))
+    if not table:
+        work = work_floats(L, int(np.max(stage.dilation_)), C)
         return f"""#include "sf_minirocket.h"
 #include "bench.h"
-{ppv_function("ppv", stage, L)}
-static const float window[{L}] = {{{_floats(window.ravel())}}};
+{ppv_function("ppv", stage, L, C)}
+static const float window[{L * C}] = {{{_floats(window.ravel())}}};
 static float scratch[{work}];
 static float out[{n}];
 int bench_entry(int i);
@@ -100,29 +102,32 @@ void bench_report(int i)
 """
 
 
-def measure(name: str, ks=KS) -> None:
+def measure(name: str, ks=KS, modes=(False,)) -> None:
+    """``modes``: False the straight-line function, True sf_minirocket_f32 (same fitted stage)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from minirocket_accuracy import load
 
     Xtr, ytr, Xte, _ = load(name)
     for k in ks:
         stage = MiniRocket(n_features=10_000, keep=k, random_state=0).fit(Xtr, ytr)
-        with tempfile.TemporaryDirectory() as d:
-            src = Path(d) / "mr_bench.c"
-            src.write_text(source(stage, Xte[0]))
-            m = qh.measure_c(
-                [src, RUNTIME / "sf_minirocket.c"],
-                "bench_entry",
-                include_dirs=[RUNTIME],
-                extra_cflags=["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion"],
+        for table in modes:
+            with tempfile.TemporaryDirectory() as d:
+                src = Path(d) / "mr_bench.c"
+                src.write_text(source(stage, Xte[0], table))
+                m = qh.measure_c(
+                    [src, RUNTIME / "sf_minirocket.c"],
+                    "bench_entry",
+                    include_dirs=[RUNTIME],
+                    extra_cflags=["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion"],
+                )
+            ref = stage.transform(Xte[:1])[0]
+            same = np.array_equal(m.floats(), ref)
+            print(
+                f"| {name} | {'table' if table else 'straight-line'} | k={k or len(stage.bias_)} | "
+                f"{m.instructions_per_call:,.0f} instr | cost() {stage.cost().ops:,} | "
+                f"image flash {m.image_sizes['flash']:,} B | equal to numpy: {same} |",
+                flush=True,
             )
-        ref = stage.transform(Xte[:1])[0]
-        same = np.array_equal(m.floats(), ref)
-        print(
-            f"| {name} | k={k or len(stage.bias_)} | {m.instructions_per_call:,.0f} instr | "
-            f"cost() {stage.cost().ops:,} | image flash {m.image_sizes['flash']:,} B | equal to numpy: {same} |",
-            flush=True,
-        )
 
 
 if __name__ == "__main__":
@@ -132,5 +137,6 @@ if __name__ == "__main__":
         i = args.index("--k")
         ks = tuple(int(v) or None for v in args[i + 1].split(","))
         del args[i : i + 2]
+    modes = {"": (False,), "1": (True,), "both": (True, False)}[os.environ.get("TABLE", "")]
     for name in args or ("GunPoint", "JapaneseVowels", "ACSF1", "BasicMotions"):
-        measure(name, ks)
+        measure(name, ks, modes)

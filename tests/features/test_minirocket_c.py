@@ -105,16 +105,21 @@ def test_c_ties_count_as_not_above(lib):
     assert np.any(mr.transform(X, loose) > ref)  # the ties are real: a bias one ulp lower counts them
 
 
-def test_c_refuses_bad_entries(lib):
-    X = np.zeros((1, 20, 1), np.float32)
+def test_c_empty_valid_part_counts_all_and_bad_entries_are_refused(lib):
+    """8 d >= length leaves no valid part: the entry counts over all outputs, as the reference
+    does (window.pad: valid runs short recordings through dilations fitted for the window)."""
+    X = np.random.default_rng(1).standard_normal((3, 20, 1)).astype(np.float32)
     learned = mr.fit(X + 1, 84, 1, seed=0)
-    bad = {
+    short = {
         **learned,
         "padding_": np.zeros_like(learned["padding_"]),
         "dilation_": np.full_like(learned["dilation_"], 3),
     }
+    full = {**short, "padding_": np.ones_like(learned["padding_"])}
+    np.testing.assert_array_equal(run_c(lib, X, short), mr.transform(X, short))
+    np.testing.assert_array_equal(mr.transform(X, short), mr.transform(X, full))
     with pytest.raises(AssertionError):
-        run_c(lib, X, bad)  # 8 * 3 >= 20: the valid part is empty -> SF_ERR_ARG
+        run_c(lib, X, {**learned, "kernel_": np.full_like(learned["kernel_"], 84)})  # SF_ERR_ARG
 
 
 CROSS = {
@@ -252,3 +257,84 @@ def test_unrolled_c_ties_and_signed_zero_bias(tmp_path):
     np.testing.assert_array_equal(ref, mr.transform(X, learned)[:, order])
     loose = {**learned, "bias_": np.nextafter(learned["bias_"], np.float32(-np.inf))}
     assert np.any(mr.transform(X, loose)[:, order] > ref)  # the ties are real
+
+
+def _valid_program(stage, windows, lengths, variable_fn: str) -> str:
+    """A C program calling the straight-line ``ppv(in, n, w, out)`` on each window's first n samples."""
+    n_win, L, C = windows.shape
+    from sensorflow.codegen.c.emitters.minirocket_unrolled import work_floats
+
+    work = work_floats(L, int(np.max(stage.dilation_)), C)
+    xs = ", ".join(f"{float(v)!r}f" for v in windows.ravel())
+    ns = ", ".join(f"{int(n)}u" for n in lengths)
+    m = len(stage.bias_)
+    return f"""#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sf_minirocket.h"
+{variable_fn}
+static const float windows[] = {{{xs}}};
+static const uint32_t lengths[] = {{{ns}}};
+int main(void)
+{{
+    static float work[{work}];
+    static float out[{m}];
+    int i, f;
+    for (i = 0; i < {n_win}; i++) {{
+        float *rec = malloc(lengths[i] * {C}u * sizeof *rec); /* exactly the recording's frames */
+        if (!rec) return 1;
+        memcpy(rec, windows + i * {L * C}, lengths[i] * {C}u * sizeof *rec);
+        ppv(rec, lengths[i], work, out);
+        free(rec);
+        for (f = 0; f < {m}; f++) {{
+            unsigned int w;
+            memcpy(&w, &out[f], sizeof w);
+            printf("%08x\\n", w);
+        }}
+    }}
+    return 0;
+}}
+"""
+
+
+@pytest.mark.parametrize("channels", [1, 4])
+def test_straight_line_over_valid_length_under_sanitizers(tmp_path, channels):
+    """window.pad: valid: the straight-line function on each recording's first n samples (1 to
+    the window's 33; dilations up to 4 leave short ones no valid part) equals the reference on
+    the recording alone, bit for bit, with the recording in a buffer of exactly its frames."""
+    from sensorflow.codegen.c.emitters.minirocket_unrolled import ppv_function
+
+    need_tools("cc")
+    rng = np.random.default_rng(7)
+    L = 33
+    X = rng.standard_normal((24, L, channels)).astype(np.float32)
+    lengths = np.concatenate([[1, 2, 8, 9, 16, 17, 32, 33], rng.integers(1, L + 1, 16)])
+    stage = (
+        _bound(L, n_features=840, keep=150, random_state=2)
+        if channels == 1
+        else MiniRocket(sample_rate=1.0, n_features=840, keep=150, random_state=2)
+    )
+    stage.fit_valid(X, np.arange(24) % 2, lengths)
+    src = tmp_path / "main.c"
+    src.write_text(_valid_program(stage, X, lengths, ppv_function("ppv", stage, L, channels, variable=True)))
+    exe = tmp_path / "mrv"
+    san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+    cmd = [shutil.which("cc"), *STRICT, "-O1", "-g", *san, "-I", str(RUNTIME), str(src)]
+    subprocess.run([*cmd, str(RUNTIME / "sf_minirocket.c"), "-o", str(exe)], check=True, capture_output=True)
+    res = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0 and not res.stderr, res.stderr[:2000]
+    got = np.array([int(w, 16) for w in res.stdout.split()], dtype=np.uint32).view(np.float32).reshape(len(X), -1)
+    want = np.stack([stage.transform_valid(X[i : i + 1], int(n))[0] for i, n in enumerate(lengths)])
+    np.testing.assert_array_equal(got, want)
+    assert np.any(8 * stage.dilation_[stage.padding_ == 0] >= 16)  # the empty-valid-part rule is exercised
+
+
+def test_table_kernel_over_valid_length(lib):
+    """sf_minirocket_f32 with length = the recording's n (window.pad: valid, the table path)."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((20, 30, 3)).astype(np.float32)
+    lengths = rng.integers(1, 31, 20)
+    learned = mr.fit(X, 840, 32, seed=4, lengths=lengths)
+    for i, n in enumerate(lengths):
+        cut = X[i : i + 1, :n]
+        np.testing.assert_array_equal(run_c(lib, cut, learned), mr.transform(cut, learned))

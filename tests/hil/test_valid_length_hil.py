@@ -30,16 +30,23 @@ def _recordings(n: int, seed: int):
     return recs, np.array(y)
 
 
-@pytest.fixture(scope="module")
-def pipeline_export(tmp_path_factory):
+HEADS = {
+    "stats": [
+        {"type": "stats", "functions": ["mean", "std", "min", "max", "skew"]},
+        {"type": "random_forest", "n_estimators": 6, "max_depth": 5},
+    ],
+    # three channels, 60 kept features: the straight-line C over n_valid (codegen minirocket_unrolled)
+    "minirocket": [{"type": "minirocket", "n_features": 336, "keep": 60}, {"type": "ridge_classifier"}],
+}
+
+
+@pytest.fixture(scope="module", params=list(HEADS))
+def pipeline_export(request, tmp_path_factory):
     cfg = {
         "name": "vlen",
         "sensor": {"kind": "imu", "sample_rate": 50.0, "channels": ["a", "b", "c"]},
         "window": {"length": L, "pad": "valid"},
-        "stages": [
-            {"type": "stats", "functions": ["mean", "std", "min", "max", "skew"]},
-            {"type": "random_forest", "n_estimators": 6, "max_depth": 5},
-        ],
+        "stages": HEADS[request.param],
     }
     p = Pipeline.from_string(yaml.safe_dump(cfg, sort_keys=False))
     p.fit(*_recordings(90, 0))
@@ -65,6 +72,8 @@ def test_valid_length_windows_agree(board):
         run = runner.run_windows(s.client, X, p, board=name, n_valid=n_valid)
     assert run.agreement == 1.0 and run.passed, [(r.host_label, r.board_label) for r in run.records]
     assert [r.board_label for r in run.records] == list(p.predict(recs))
+    if p.stages[0].name == "minirocket":  # PPV counts: the board's features are the host's exactly
+        assert max(r.feature_error for r in run.records) == 0.0
 
 
 def test_infer_n_valid_at_its_bounds_under_sanitizers(tmp_path):

@@ -98,14 +98,18 @@ static uint32_t kernel_count(const float *alpha, const float *g, int32_t d, cons
     return count;
 }
 
+/* 1 when the entry counts over all outputs: zero padding, or a valid part [4d, n - 4d) that is
+ * empty (8 d >= n: a series shorter than the window, window.pad: valid). */
+static int counts_all(const sf_minirocket_feature *e, uint32_t length)
+{
+    return e->padding || 8u * e->dilation >= length;
+}
+
 /* 0 when the entry is usable with this window and scratch, else SF_ERR_ARG. */
 static int check_entry(const sf_minirocket_feature *e, uint32_t length, uint32_t n_channels, uint32_t scratch_floats)
 {
     if (e->kernel > 83 || e->dilation == 0 ||
         scratch_floats < SF_MINIROCKET_SCRATCH(length, n_channels, e->dilation)) {
-        return SF_ERR_ARG;
-    }
-    if (!e->padding && 8u * e->dilation >= length) {
         return SF_ERR_ARG;
     }
     return SF_OK;
@@ -132,7 +136,7 @@ int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
         const sf_minirocket_feature *e = &features[f];
         const uint32_t d = e->dilation, h = 4u * d, w = length + 8u * d;
         const uint8_t *taps;
-        uint32_t end = f + 1, full = e->padding, lo, hi, c0, c1, c, g;
+        uint32_t end = f + 1, full = (uint32_t)counts_all(e, length), lo, hi, c0, c1, c, g;
         if (check_entry(e, length, n_channels, scratch_floats) != SF_OK) {
             return SF_ERR_ARG;
         }
@@ -140,7 +144,7 @@ int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
             if (check_entry(&features[end], length, n_channels, scratch_floats) != SF_OK) {
                 return SF_ERR_ARG;
             }
-            full |= features[end].padding;
+            full |= (uint32_t)counts_all(&features[end], length);
             end++;
         }
         c0 = comb_offsets[e->combination];
@@ -173,7 +177,8 @@ int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
         if (end > f + 1) {
             for (g = f; g < end; g++) {
                 const sf_minirocket_feature *x = &features[g];
-                const uint32_t l0 = x->padding ? 0u : h, l1 = x->padding ? length : length - h;
+                const int all = counts_all(x, length);
+                const uint32_t l0 = all ? 0u : h, l1 = all ? length : length - h;
                 const float b = x->bias + 0.0f;
                 uint32_t t, count = 0;
                 for (t = l0; t < l1; t++) {

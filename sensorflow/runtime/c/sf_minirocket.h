@@ -11,7 +11,8 @@
  * zero: subtracting +0.0f leaves the value as the reference's skipped tap does);
  * g_i = (x + x) + x at tap i (0 outside); v = ((alpha + g_a) + g_b) + g_c per channel; the
  * channels of the combination summed in their listed order. The feature is count(v > bias) / m
- * over all n outputs (padding = 1) or over the valid part [4d, n - 4d) (padding = 0), divided in
+ * over all n outputs (padding = 1) or over the valid part [4d, n - 4d) (padding = 0; all n outputs
+ * when that part is empty, 8 d >= n: a series shorter than the window), divided in
  * float32 (equal to numpy's float64 division rounded to float32). Counts equal the host's
  * exactly because every v does; a v equal to the bias counts as not above it (strict >), on both
  * sides. A count could only flip where v and the bias are within rounding of each other AND the
@@ -72,8 +73,9 @@ void sf_minirocket_alpha(const float *xp, uint32_t n, uint32_t d, float *alpha);
 
 /* out[f] = PPV of entry f on window[t * n_channels + ch] (t < length), f < n_features.
  * Returns SF_OK, SF_ERR_NULL, or SF_ERR_ARG (kernel > 83, dilation 0, a channel index out of
- * range, length or n_channels above 65535, scratch_floats below SF_MINIROCKET_SCRATCH(length, n_channels, dilation), or a padding-0 entry whose
- * valid part is empty: 8 d >= length). */
+ * range, length or n_channels above 65535, scratch_floats below SF_MINIROCKET_SCRATCH(length, n_channels,
+ * dilation)). `length` may be a recording's valid length below the window's (window.pad: valid):
+ * the window's scratch is then large enough. */
 int sf_minirocket_f32(const float *window, uint32_t length, uint32_t n_channels,
                       const sf_minirocket_feature *features, uint32_t n_features, const uint16_t *comb_offsets,
                       const uint16_t *comb_channels, float *scratch, uint32_t scratch_floats, float *out);

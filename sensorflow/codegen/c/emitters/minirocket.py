@@ -1,8 +1,9 @@
-"""C emitter of ``minirocket``. One channel and at most ``UNROLL_MAX`` kept features: straight-line
-C with the kernels, dilations and biases as constants (:mod:`.minirocket_unrolled`, about half
-the instructions per feature on the M4F, ~40 B of flash a feature). Otherwise the kept
+"""C emitter of ``minirocket``. At most ``UNROLL_MAX`` kept features: straight-line C with the
+kernels, channel combinations, dilations and biases as constants (:mod:`.minirocket_unrolled`,
+about half the instructions per feature on the M4F, tens of bytes of flash a feature). Otherwise the kept
 (kernel, dilation, bias, combination) entries as one ``sf_minirocket_feature`` table in the
-stage's feature order, computed by sf_minirocket_f32. Both give the reference's features bit for bit."""
+stage's feature order, computed by sf_minirocket_f32. Both give the reference's features bit for bit,
+over the window or (``window.pad: valid``) its first ``n_valid`` samples."""
 
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ def entry_table(name: str, stage) -> str:
 
 
 def unrolled(stage, n_channels: int) -> bool:
-    """Whether the export generates straight-line C for this fitted stage."""
-    return n_channels == 1 and len(stage.bias_) <= UNROLL_MAX
+    """Whether the export generates straight-line C for this fitted stage (any channel count)."""
+    del n_channels  # the straight-line function handles channel combinations too
+    return len(stage.bias_) <= UNROLL_MAX
 
 
 @c_emitter("minirocket")
@@ -49,15 +51,15 @@ def emit_minirocket(stage, ctx) -> CFragment:
     d_max = int(np.max(stage.dilation_))
     if L > 65535 or C > 65535 or d_max > 65535 or len(stage.combination_channels_) > 65535:
         raise CodegenError("stage 'minirocket': window, channels or dilations above 65535 do not fit the C tables")
+    n = f"(uint32_t)({ctx.n_valid})" if ctx.n_valid else f"{L}u"
     if unrolled(stage, C):
-        if any(not p and 8 * int(d) >= L for d, p in zip(stage.dilation_, stage.padding_)):
-            raise CodegenError("stage 'minirocket': a valid-part feature's dilation leaves no valid output; refit")
-        n_work = work_floats(L, d_max)
+        n_work = work_floats(L, d_max, C)
+        call = f"{ctx.sym('ppv')}(in, {n}, " if ctx.n_valid else f"{ctx.sym('ppv')}(in, "
         return CFragment(
             runtime=["sf_minirocket"],
-            helpers=[ppv_function(ctx.sym("ppv"), stage, L)],
-            scratch=[Field("float", "work", n_work, "padded x, padded 3 x, alpha")],
-            code=[f"{ctx.sym('ppv')}(in, {ctx.scratch('work')}, out);"],
+            helpers=[ppv_function(ctx.sym("ppv"), stage, L, C, variable=bool(ctx.n_valid))],
+            scratch=[Field("float", "work", n_work, "padded x and 3 x, alpha, per channel")],
+            code=[f"{call}{ctx.scratch('work')}, out);"],
         )
     n_scratch = scratch_floats(L, C, d_max)
     return CFragment(
@@ -69,7 +71,7 @@ def emit_minirocket(stage, ctx) -> CFragment:
         ],
         scratch=[Field("float", "work", n_scratch, f"SF_MINIROCKET_SCRATCH({L}, {C}, {d_max})")],
         code=[
-            f"(void)sf_minirocket_f32(in, {L}u, {C}u, {ctx.sym('entries')}, {m}u, {ctx.sym('comb_offsets')}, "
+            f"(void)sf_minirocket_f32(in, {n}, {C}u, {ctx.sym('entries')}, {m}u, {ctx.sym('comb_offsets')}, "
             f"{ctx.sym('comb_channels')}, {ctx.scratch('work')}, {n_scratch}u, out);",
         ],
     )

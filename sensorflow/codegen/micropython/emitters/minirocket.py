@@ -15,21 +15,28 @@ from ....dsp import minirocket as mr
 from ..fragment import MPContext, MPFragment
 from ..registry import mp_emitter
 
-KERNEL = '''def _minirocket(x, n, C, m, dil, taps, pad, bias, comb, offs, chans, al, g, conv, r, dst, off):
-    """PPV of the m entries of window x (as sf_minirocket_f32), float32 at every step."""
-    d_prev = -1
-    key = None
-    for c in range(C):  # g = 3 x does not depend on the dilation: once per window
-        o = c * n
-        for t in range(n):
-            v = x[t * C + c]
+KERNEL = '''def _minirocket(x, n, C, m, dil, taps, pad, bias, comb, offs, chans, al, g, conv, r, dst, off, N, D):
+    """PPV of the m entries of window x (n <= N samples; as sf_minirocket_f32), float32 at every step."""
+    W = N + 8 * D
+    for c in range(C):  # g = 3 x with 4 D zeros each side, once per window
+        o = c * W + 4 * D
+        for t in range(4 * D):
+            g[o - 4 * D + t] = 0.0
+            g[o + n + t] = 0.0
+        t = 0
+        for i in range(c, n * C, C):
+            v = x[i]
             g[o + t] = v + v
             g[o + t] = g[o + t] + v
+            t += 1
+    d_prev = -1
+    key = None
+    srt = None
     for f in range(m):
         d = dil[f]
         if d != d_prev:
             for c in range(C):
-                o = c * n
+                o = c * N
                 for t in range(n):
                     al[o + t] = -x[t * C + c]
                 for i in (0, 1, 2, 3, 5, 6, 7, 8):
@@ -45,28 +52,37 @@ KERNEL = '''def _minirocket(x, n, C, m, dil, taps, pad, bias, comb, offs, chans,
         if k != key:
             first = True
             for j in range(offs[comb[f]], offs[comb[f] + 1]):
-                o = chans[j] * n
-                for t in range(n):
-                    r[0] = al[o + t]
-                    if 0 <= t + a < n:
-                        r[0] = r[0] + g[o + t + a]
-                    if 0 <= t + b < n:
-                        r[0] = r[0] + g[o + t + b]
-                    if 0 <= t + e < n:
-                        r[0] = r[0] + g[o + t + e]
-                    if first:
-                        conv[t] = r[0]
-                    else:
+                o = chans[j] * N
+                q = chans[j] * W + 4 * D
+                qa, qb, qe = q + a, q + b, q + e
+                if first:
+                    for t in range(n):
+                        conv[t] = al[o + t] + g[qa + t]
+                        conv[t] = conv[t] + g[qb + t]
+                        conv[t] = conv[t] + g[qe + t]
+                else:
+                    for t in range(n):
+                        r[0] = al[o + t] + g[qa + t]
+                        r[0] = r[0] + g[qb + t]
+                        r[0] = r[0] + g[qe + t]
                         conv[t] = conv[t] + r[0]
                 first = False
             key = k
-        lo, hi = (0, n) if pad[f] else (4 * d, n - 4 * d)
+            srt = {}
+        lo, hi = (0, n) if pad[f] or 8 * d >= n else (4 * d, n - 4 * d)
+        vs = srt.get(lo)
+        if vs is None:  # the convolution's values sorted once, then each bias is a binary search
+            vs = sorted(conv[lo:hi])
+            srt[lo] = vs
         thr = bias[f]
-        cnt = 0
-        for t in range(lo, hi):
-            if conv[t] > thr:
-                cnt += 1
-        dst[off + f] = cnt / (hi - lo)
+        lo_i, hi_i = 0, len(vs)
+        while lo_i < hi_i:
+            mid = (lo_i + hi_i) >> 1
+            if thr < vs[mid]:
+                hi_i = mid
+            else:
+                lo_i = mid + 1
+        dst[off + f] = (len(vs) - lo_i) / len(vs)
     return off + m
 '''
 
@@ -76,6 +92,7 @@ def emit_minirocket(stage, ctx: MPContext) -> MPFragment:
     if not any(t.startswith("def _minirocket(") for t in ctx.tables):
         ctx.tables.append(KERNEL)
     n, C, m = ctx.n, ctx.channels, len(stage.bias_)
+    d_max = int(np.max(stage.dilation_))
     taps = mr.KERNELS[np.asarray(stage.kernel_, dtype=np.int64)].ravel()
     args = [
         ctx.int_table("dilation", stage.dilation_),
@@ -86,8 +103,11 @@ def emit_minirocket(stage, ctx: MPContext) -> MPFragment:
         ctx.int_table("comb_offsets", stage.combination_offsets_),
         ctx.int_table("comb_channels", stage.combination_channels_),
         ctx.buffer("alpha", C * n),
-        ctx.buffer("g", C * n),
+        ctx.buffer("g", C * (n + 8 * d_max)),
         ctx.buffer("conv", n),
         ctx.buffer("r", 1),
     ]
-    return MPFragment([f"_minirocket({ctx.inp}, {n}, {C}, {m}, {', '.join(args)}, {ctx.out}, {ctx.off})"])
+    call = (
+        f"_minirocket({ctx.inp}, {ctx.n_valid or n}, {C}, {m}, {', '.join(args)}, {ctx.out}, {ctx.off}, {n}, {d_max})"
+    )
+    return MPFragment([call])
