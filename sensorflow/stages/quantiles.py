@@ -108,8 +108,9 @@ class Quantiles(RateFree, Stage):
         return np.concatenate(cols, axis=1).astype(dtype)
 
     def cost(self, board=None):
-        """Heapsort of every interval (about 2 m log2(m) compares and moves, 4 operations
-        each), the copy or difference into the scratch, and the quantiles."""
+        """Heapsort of every interval (measured on the Cortex-M4F, -O2: about 18.5 instructions
+        per m log2(m) on ACSF1's 1460 samples; counted as 20), the copy or difference into the
+        scratch, and the quantiles."""
         p, spec = self.params, self.input_spec_
         n, C = spec.length, spec.n_channels
         ops = 0
@@ -119,5 +120,5 @@ class Quantiles(RateFree, Stage):
                 e = interval_edges(m, lv)
                 for a, b in zip(e[:-1], e[1:]):
                     w = int(b - a)
-                    ops += 3 * w + 8 * w * max(1, int(np.ceil(np.log2(max(w, 2))))) + 6 * (p.n_quantiles + 1) + 20
+                    ops += 3 * w + 20 * w * max(1, int(np.ceil(np.log2(max(w, 2))))) + 6 * (p.n_quantiles + 1) + 20
         return Cost(flash_bytes=900, ram_bytes=4 * n, ops=C * ops)
