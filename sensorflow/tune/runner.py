@@ -198,6 +198,9 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
     interrupted = False
     with cluster.client(opts.scheduler, opts.workers) as (client, where):  # before the study: a bad address leaves none
         study = open_study(out, opts.resume, settings)
+        if not opts.resume:  # the families' published recipes first (space.STARTING_POINTS)
+            for params in space.starting_points()[: opts.trials]:
+                study.enqueue_trial(params, skip_if_exists=True)
         for ft in study.get_trials(deepcopy=False):
             if "result" in ft.user_attrs:
                 results[ft.number] = ft.user_attrs["result"]

@@ -217,6 +217,19 @@ def _minirocket(t, ctx):
     ]
 
 
+# QUANT-style interval quantiles (Dempster et al. 2024): cheap (a sort per interval), small RAM
+# (one window of scratch), strong with extra trees; depth and q set the feature count.
+def _quantiles(t, ctx):
+    return [
+        {
+            "type": "quantiles",
+            "n_quantiles": t.suggest_categorical("quantiles.n_quantiles", [2, 4, 8]),
+            "depth": ctx.suggest(t, "quantiles.depth", "int", 1, 4),
+            "diff": t.suggest_categorical("quantiles.diff", [True, False]),
+        }
+    ]
+
+
 FEATURE_FAMILIES: dict[str, Family] = {
     "stats": Family("stats", _stats),
     "band_energy": Family("band_energy", _band_energy, kinds=("imu", "vibration", "generic")),
@@ -225,6 +238,7 @@ FEATURE_FAMILIES: dict[str, Family] = {
     "mfcc": Family("mfcc", _mfcc, kinds=("audio",)),
     "catch22": Family("catch22", _catch22, kinds=("imu", "vibration", "generic")),
     "minirocket": Family("minirocket", _minirocket, kinds=("imu", "vibration", "generic")),
+    "quantiles": Family("quantiles", _quantiles, kinds=("imu", "vibration", "generic")),
 }
 
 
@@ -289,6 +303,31 @@ MODEL_FAMILIES: dict[str, Family] = {
 }
 
 
+# The published recipes of the feature families, tried first in a default search (Optuna's
+# enqueue_trial; parameters left out are drawn by the sampler): QUANT (interval quantiles +
+# extra trees, Dempster et al. 2024), MiniRocket + ridge (Dempster et al. 2021), catch22 + random
+# forest (Lubba et al. 2019), each at the largest forest the default ranges allow.
+STARTING_POINTS: tuple[tuple[tuple[str, ...], str, dict], ...] = (
+    (
+        ("quantiles",),
+        "extra_trees",
+        {
+            "quantiles.n_quantiles": 4,
+            "quantiles.depth": 3,
+            "quantiles.diff": True,
+            "extra_trees.n_estimators": 20,
+            "extra_trees.max_depth": 8,
+        },
+    ),
+    (("minirocket",), "ridge_classifier", {"minirocket.n_features": 9996, "minirocket.keep": 100}),
+    (
+        ("catch22",),
+        "random_forest",
+        {"catch22.catch24": False, "random_forest.n_estimators": 20, "random_forest.max_depth": 8},
+    ),
+)
+
+
 # ---------------------------------------------------------------------- one trial's pipeline
 @dataclass
 class Space:
@@ -350,6 +389,20 @@ class Space:
         data.setdefault("train", {})
         data["train"] = {**data["train"], "seed": int(data["train"].get("seed", 0))}
         return data
+
+    def starting_points(self) -> list[dict]:
+        """Optuna parameter sets of :data:`STARTING_POINTS` whose families this default space
+        offers (none when the pipeline names its stages or ``search.params`` sets ranges)."""
+        if not self.default or self.spec.params:
+            return []
+        kind = self.context(self.base_window()).kind
+        feats = [n for n in (self.spec.features or FEATURE_FAMILIES) if FEATURE_FAMILIES[n].available(kind)]
+        models = [n for n in (self.spec.models or MODEL_FAMILIES) if MODEL_FAMILIES[n].available(kind)]
+        points = []
+        for families, model, params in STARTING_POINTS:
+            if set(families) <= set(feats) and model in models:
+                points.append({**{f"use.{n}": n in families for n in feats}, "model": model, **params})
+        return points
 
     def _default_stages(self, trial, ctx: Context) -> list[dict]:
         kind = ctx.kind

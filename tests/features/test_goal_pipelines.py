@@ -47,9 +47,10 @@ def test_gunpoint_reaches_goal(tmp_path):
 
 @pytest.mark.slow
 def test_acsf1_trains_within_the_device_limit(tmp_path):
-    """ACSF1 keeps the 700 features cross-validation chose among those under 10 M M4F
-    instructions (docs/experiments/2026-12-07-acsf1-cheaper-minirocket-kernel.md). Its held-out
-    accuracy, 0.890, is short of the goal (0.90); this guards against falling below it."""
+    """ACSF1's interval quantiles + extra trees, chosen by repeated cross-validation on the
+    training split (docs/experiments/2026-12-07-acsf1-interval-quantiles.md), well under 10 M
+    M4F instructions. Its held-out accuracy, 0.890, is short of the goal (0.90); this guards
+    against falling below it."""
     pytest.importorskip("aeon.datasets")
     rc, res = _run(["train", str(PIPELINES / "acsf1.yaml"), "--out", str(tmp_path / "acsf1")])
     assert rc == 0, res

@@ -116,6 +116,7 @@ def test_budget_refuses_before_fitting(small_pipeline):
         ("catch22", {"catch22.catch24": True}, "ridge_classifier"),
         ("minirocket", {"minirocket.n_features": 840, "minirocket.keep": 50}, "ridge_classifier"),
         ("stats", {"stats.set": "shape", "svm.kernel": "rbf", "svm.C": 10.0}, "svm"),
+        ("quantiles", {"quantiles.n_quantiles": 4, "quantiles.depth": 3, "quantiles.diff": True}, "ridge_classifier"),
     ],
 )
 def test_time_series_families_build_and_score(small_pipeline, feature, params, model):
@@ -153,3 +154,28 @@ def test_a_searched_window_keeps_the_pad_mode(tmp_path):
     )
     pipes = _pipelines(load_space(path), 4)
     assert {p["window"]["length"] for p in pipes} <= {16, 32} and all(p["window"]["pad"] == "edge" for p in pipes)
+
+
+def test_starting_points_are_the_published_recipes(tmp_path, small_pipeline):
+    """A default space (no stages, no search.params) enqueues QUANT, MiniRocket + ridge and
+    catch22 + forest where their families are offered; each point builds exactly its recipe."""
+    text = small_pipeline.read_text()
+    path = tmp_path / "default.yaml"
+    path.write_text(text.split("search:")[0])
+    space = load_space(path)
+    points = space.starting_points()
+    assert [p["model"] for p in points] == ["extra_trees", "ridge_classifier", "random_forest"]
+    built = []
+    for p in points:
+        pipe = space.build(optuna.trial.FixedTrial({"window.length": 100, **p}), seed=0)
+        validate(pipe)
+        built.append([s["type"] for s in pipe["stages"]])
+    assert built == [
+        ["quantiles", "extra_trees"],
+        ["minirocket", "scaler", "ridge_classifier"],
+        ["catch22", "random_forest"],
+    ]
+    assert load_space(small_pipeline).starting_points() == []  # search.params given: the user's ranges rule
+    audio = tmp_path / "audio.yaml"
+    audio.write_text(text.split("search:")[0].replace("kind: imu", "kind: audio"))
+    assert load_space(audio).starting_points() == []  # none of the three families is offered for audio
