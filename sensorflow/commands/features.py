@@ -32,7 +32,7 @@ def run(args, out) -> int:
         ds = pipe.load_data(args.data)
         w = dataset_windows(pipe, ds, out.note)
         with progress_bar(out.progress) as bar:
-            F = head_features(pipe, w.X, bar)
+            F = head_features(pipe, w.X, bar, n_valid=w.n_valid)
         fingerprint = ds.fingerprint()
     k = _head_length(pipe)
     names = pipe.steps[k - 1].output_spec.names if k else pipe.input_spec.names

@@ -11,10 +11,15 @@
 
 Chunking and folds do not depend on the number of workers, so the scores are the same on 1
 or N workers, and the same as fitting each fold's pipeline on raw windows (every stage's
-output for a window depends only on that window and the stage's fitted state)."""
+output for a window depends only on that window and the stage's fitted state).
+
+``window.pad: valid``: ``n_valid`` (each window's valid samples, ``Windows.n_valid``) goes
+wherever the windows go: the fixed stages' chunks and cache keys, the learning feature stages
+of every fold (``graph.run_steps(..., n_valid=...)``), as ``sensorflow train`` featurises."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -36,11 +41,13 @@ _LOCK = threading.Lock()  # a trial waiting on its chunks (seceded) lets another
 class Shared:
     """What every fold reads: ``P`` the input of the first feature step (None when no stage of
     that step learns), ``cols`` the precomputed output of each of its fixed stages (None for a
-    learning stage), ``f`` the step's index."""
+    learning stage), ``f`` the step's index, ``nv`` the valid samples of each row of ``P``
+    (``window.pad: valid``; else None)."""
 
     f: int
     P: np.ndarray | None
     cols: list
+    nv: np.ndarray | None = None
 
 
 def first_feature_step(pipe) -> int | None:
@@ -78,18 +85,32 @@ def _cache_put(key: str, value: np.ndarray) -> None:
             _CACHE.popitem(last=False)
 
 
-def _stage_rows(params, spec, X: np.ndarray) -> np.ndarray:
+def _rows(stage, X: np.ndarray, n_valid=None) -> np.ndarray:
+    """``stage``'s output for ``X`` (over each window's ``n_valid`` samples when given)."""
+    if n_valid is None:
+        return stage.transform(X)
+    from ..graph import _over_valid_length
+
+    return _over_valid_length(stage, X, n_valid, fit=False)
+
+
+def _stage_rows(params, spec, X: np.ndarray, n_valid=None) -> np.ndarray:
     """Output rows of one fixed stage (built from its parameters, bound to ``spec``) for ``X``."""
     from .. import registry
 
     stage = registry.get(params.type)(params)
     stage.bind(spec)
-    out = stage.transform(X)
+    out = _rows(stage, X, n_valid)
     return out.reshape(len(out), -1)
 
 
-def _fixed_columns(stage, params, spec, X: np.ndarray, key: str) -> np.ndarray:
-    """The output of fixed ``stage`` for all of ``X``, from the cache or computed by chunks."""
+def _chunk(n_valid, s: int, size: int):
+    return None if n_valid is None else n_valid[s : s + size]
+
+
+def _fixed_columns(stage, params, spec, X: np.ndarray, key: str, n_valid=None) -> np.ndarray:
+    """The output of fixed ``stage`` for all of ``X`` (``n_valid``: each window's valid samples),
+    from the cache or computed by chunks."""
     got = _cache_get(key)
     if got is not None:
         return got
@@ -98,25 +119,29 @@ def _fixed_columns(stage, params, spec, X: np.ndarray, key: str) -> np.ndarray:
     spread = len(starts) > 1 and _in_worker()
     if spread:  # a probe of a few windows: cheap stages (stats) are not worth a task per chunk
         t0 = time.perf_counter()
-        stage.transform(X[:PROBE])
+        _rows(stage, X[:PROBE], _chunk(n_valid, 0, PROBE))
         spread = time.perf_counter() - t0 >= SPREAD_SECONDS
     if spread:
         from distributed import worker_client
 
         with worker_client() as c:
-            futs = [c.submit(_stage_rows, params, spec, X[s : s + size], pure=False, priority=10) for s in starts]
+            futs = [
+                c.submit(_stage_rows, params, spec, X[s : s + size], _chunk(n_valid, s, size), pure=False, priority=10)
+                for s in starts
+            ]
             parts = c.gather(futs)
     else:
-        parts = [stage.transform(X[s : s + size]) for s in starts]
+        parts = [_rows(stage, X[s : s + size], _chunk(n_valid, s, size)) for s in starts]
     out = np.concatenate([p.reshape(len(p), -1) for p in parts])
     _cache_put(key, out)
     return out
 
 
-def shared_inputs(pipe, X: np.ndarray, data_key: str) -> Shared | None:
+def shared_inputs(pipe, X: np.ndarray, data_key: str, n_valid=None) -> Shared | None:
     """The folds' shared inputs for ``pipe`` on training windows ``X`` (``data_key`` names the
-    dataset, window and split those windows come from); None when the pipeline has no feature
-    step after fixed steps only (then folds fit the whole pipeline)."""
+    dataset, window and split those windows come from; ``n_valid``: each window's valid samples,
+    ``window.pad: valid``, part of the cache keys); None when the pipeline has no feature step
+    after fixed steps only (then folds fit the whole pipeline)."""
     from ..graph import run_steps
 
     f = first_feature_step(pipe)
@@ -125,7 +150,8 @@ def shared_inputs(pipe, X: np.ndarray, data_key: str) -> Shared | None:
     pre = pipe.steps[:f]
     stage_dicts = [p.model_dump(mode="json") for p in pipe.config.stages]
     pre_dicts = [stage_dicts[i] for step in pre for i in step.indices]
-    base = json.dumps([data_key, pre_dicts], sort_keys=True, default=str)
+    lengths = None if n_valid is None else hashlib.sha256(np.asarray(n_valid, dtype=np.int64).tobytes()).hexdigest()
+    base = json.dumps([data_key, lengths, pre_dicts], sort_keys=True, default=str)
     P = X
     if pre:
         P = _cache_get("pre:" + base)
@@ -139,21 +165,23 @@ def shared_inputs(pipe, X: np.ndarray, data_key: str) -> Shared | None:
             cols.append(None)
             continue
         key = "stage:" + json.dumps([base, stage_dicts[i]], sort_keys=True, default=str)
-        cols.append(_fixed_columns(s, pipe.config.stages[i], s.input_spec_, P, key))
+        cols.append(_fixed_columns(s, pipe.config.stages[i], s.input_spec_, P, key, n_valid))
     needs_p = any(c is None for c in cols)
-    return Shared(f, P if needs_p else None, cols)
+    return Shared(f, P if needs_p else None, cols, n_valid if needs_p else None)
 
 
 def _tail(pipe, sh: Shared, idx, y=None, fit: bool = False) -> np.ndarray:
     """The model's input for rows ``idx``: the first feature step from the shared inputs, then
     the steps after it (fitted on ``y`` with ``fit``)."""
-    from ..graph import run_steps
+    from ..graph import _over_valid_length, run_steps
 
     step = pipe.steps[sh.f]
     parts = []
     for s, col in zip(step.stages, sh.cols):
         if col is not None:
             parts.append(col[idx])
+        elif sh.nv is not None:
+            parts.append(_over_valid_length(s, sh.P[idx], sh.nv[idx], fit, y))
         else:
             X = sh.P[idx]
             parts.append(s.fit_transform(X, y) if fit else s.transform(X))
@@ -180,9 +208,10 @@ def _predict(model, feats: np.ndarray, int8: bool) -> np.ndarray:
     return np.asarray(model.classes_)[quantize(model).predict_index(Xq)]
 
 
-def _fold(cfg_dict: dict, sh, H, y, tr, va, int8: bool = False):
-    """One fold: fit on ``tr``, predict ``va`` (with the int8 model when ``int8``); (encoded
-    truth, predictions)."""
+def _fold(cfg_dict: dict, sh, H, y, tr, va, int8: bool = False, n_valid=None):
+    """One fold: fit on ``tr``, predict ``va`` (with the int8 model when ``int8``; ``n_valid``:
+    the valid samples of each row of ``H`` when its learning steps read windows); (encoded truth,
+    predictions)."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -190,7 +219,7 @@ def _fold(cfg_dict: dict, sh, H, y, tr, va, int8: bool = False):
     from .. import config as config_mod
     from ..graph import run_steps
     from ..pipeline import Pipeline
-    from ..training import _head_length, fit_tail, model_targets
+    from ..training import _head_length, fit_tail, model_targets, tail_n_valid
 
     fold = Pipeline(config_mod.validate(cfg_dict, {}, "<trial>"))
     with warnings.catch_warnings():
@@ -199,15 +228,17 @@ def _fold(cfg_dict: dict, sh, H, y, tr, va, int8: bool = False):
             fit_shared(fold, sh, tr, y[tr])
             feats = _tail(fold, sh, va)
         else:
-            fit_tail(fold, H[tr], y[tr])
-            feats = run_steps(fold.steps[_head_length(fold) :], H[va])
+            nv = tail_n_valid(fold, n_valid)
+            fit_tail(fold, H[tr], y[tr], None if nv is None else nv[tr])
+            feats = run_steps(fold.steps[_head_length(fold) :], H[va], n_valid=None if nv is None else nv[va])
         pred = _predict(fold.model, feats, int8)
     return model_targets(fold, y[va]), pred
 
 
-def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False) -> list[float]:
+def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False, n_valid=None) -> list[float]:
     """Accuracy of each fold, the folds as Dask tasks when on a worker (in place otherwise);
-    ``int8``: the model's labels come from its int8 network (its integer path on the device)."""
+    ``int8``: the model's labels come from its int8 network (its integer path on the device);
+    ``n_valid``: the valid samples of each row of ``H`` (``window.pad: valid``; ``sh`` holds its own)."""
     from sklearn.metrics import accuracy_score
 
     if len(folds) > 1 and _in_worker():
@@ -216,9 +247,10 @@ def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False
         with worker_client() as c:
             [sh_f, H_f, y_f] = c.scatter([sh, H, y], hash=False)
             futs = [
-                c.submit(_fold, cfg_dict, sh_f, H_f, y_f, tr, va, int8, pure=False, priority=10) for tr, va in folds
+                c.submit(_fold, cfg_dict, sh_f, H_f, y_f, tr, va, int8, n_valid, pure=False, priority=10)
+                for tr, va in folds
             ]
             got = c.gather(futs)
     else:
-        got = [_fold(cfg_dict, sh, H, y, tr, va, int8) for tr, va in folds]
+        got = [_fold(cfg_dict, sh, H, y, tr, va, int8, n_valid) for tr, va in folds]
     return [float(accuracy_score(t, p)) for t, p in got]

@@ -83,14 +83,15 @@ def _n_recordings(pipeline_text: str, data, run: str | None = None) -> int:
 
 
 def chunk_features(pipeline_text: str, source, i: int) -> dict:
-    """Head features of chunk ``i`` (``sensorflow.training.head_features``)."""
+    """Head features of chunk ``i`` (``sensorflow.training.head_features``; ``window.pad: valid``:
+    over each window's valid samples)."""
     from ..pipeline import Pipeline
     from ..training import head_features
 
     pipe = Pipeline.from_string(pipeline_text)
     ds, ids = source.load(pipe, i)
     w = ds.windows(pipe.window_length, pipe.hop, pipe.pad, min_valid=pipe.min_valid_length)
-    F = head_features(pipe, w.X)
+    F = head_features(pipe, w.X, n_valid=w.n_valid)
     return {"i": i, "F": F, "y": w.y, "groups": w.groups, "recording": np.asarray(ids)[w.recording]}
 
 

@@ -11,7 +11,11 @@ limit, scaled down by ``limit / rate`` above it (:func:`event_score`). Classifie
 cross-validated accuracy.
 
 Costs prune first: a pipeline whose feature stages (or its model's parameter bound) already
-break the budget is not fitted at all."""
+break the budget is not fitted at all.
+
+``window.pad: valid``: the features are computed over each window's valid samples
+(``Windows.n_valid``, the length the device is given) in the folds and the final fit, as
+``sensorflow train`` computes them, so ``train best.yaml`` reproduces the trial's scores."""
 
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ def evaluate(payload: dict) -> dict:
     from ..datasets import cv_folds, holdout, window_groups
     from ..device.boards import Board
     from ..pipeline import Pipeline
-    from ..training import _head_length, fit_tail, head_features
+    from ..training import _head_length, fit_tail, head_features, tail_n_valid
     from . import crossval
 
     t0 = time.perf_counter()
@@ -70,11 +74,11 @@ def evaluate(payload: dict) -> dict:
     try:
         cfg = config_mod.validate(payload["pipeline"], {}, f"trial {payload['number']}")
         pipe = Pipeline(cfg)
+        k = _head_length(pipe)  # builds the stages (lazily built): ones that do not fit, e.g. under pad: valid
     except SensorflowError as exc:
         out["error"] = str(exc).splitlines()[0]
         out["pruned"] = "invalid"
         return _done(out, t0)
-    k = _head_length(pipe)
     head_stages = [s for step in pipe.steps[:k] for s in step.stages]
     window_bytes = 4 * pipe.window_length * pipe.input_spec.n_channels  # the float32 window the device keeps
     numeric = cfg.export.numeric
@@ -103,6 +107,7 @@ def evaluate(payload: dict) -> dict:
         w = ds.windows(pipe.window_length, pipe.hop, pipe.pad, min_valid=pipe.min_valid_length)
         train_idx, _ = holdout(ds, w, by, split.test_size if split else 0.25, split.seed if split else 0)
         Xtr, ytr = w.X[train_idx], w.y[train_idx]
+        nv_tr = None if w.n_valid is None else w.n_valid[train_idx]  # window.pad: valid
         groups = window_groups(ds, w, by)[train_idx]
         data_key = json.dumps(
             [
@@ -115,13 +120,14 @@ def evaluate(payload: dict) -> dict:
             ],
             default=str,
         )
-        sh = crossval.shared_inputs(pipe, Xtr, data_key)
-        H = None if sh is not None else head_features(pipe, Xtr)
+        sh = crossval.shared_inputs(pipe, Xtr, data_key, nv_tr)
+        H = None if sh is not None else head_features(pipe, Xtr, n_valid=nv_tr)
+        nv_tail = None if sh is not None else tail_n_valid(pipe, nv_tr)  # learning stages that read windows
         repeats = int(payload.get("cv_repeats", 1))  # > 1: the tie-break's repeated CV (runner.break_ties)
         by_seed = [cv_folds(ytr, groups, cfg.train.cv_folds or 5, cfg.train.seed + r) for r in range(repeats)]
         int8 = model_dict.get("type") in INT8_STAGES and _model_integer(model_dict.get("type"), numeric, board)
         all_accs = crossval.run_folds(
-            payload["pipeline"], sh, H, ytr, [f for folds in by_seed for f in folds], int8=int8
+            payload["pipeline"], sh, H, ytr, [f for folds in by_seed for f in folds], int8=int8, n_valid=nv_tail
         )
         accs = all_accs[: len(by_seed[0])]
         with warnings.catch_warnings():
@@ -129,7 +135,7 @@ def evaluate(payload: dict) -> dict:
             if sh is not None:  # the fitted model's own cost (trees: their real node count)
                 crossval.fit_shared(pipe, sh, np.arange(len(ytr)), ytr)
             else:
-                fit_tail(pipe, H, ytr)
+                fit_tail(pipe, H, ytr, nv_tail)
     except SensorflowError as exc:
         out["error"] = str(exc).splitlines()[0]
         out["pruned"] = "failed"

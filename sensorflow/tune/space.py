@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .. import registry
 from ..errors import ConfigError
+from ..windowing import PAD_MODES
 
 
 # ---------------------------------------------------------------------- the search: section
@@ -46,7 +47,8 @@ class Range(BaseModel):
 class SearchSpec(BaseModel):
     """``search:`` in a pipeline YAML.
 
-    - ``window``: ``{length: [choices] | {low, high}, hop: ...}`` (samples)
+    - ``window``: ``{length: [choices] | {low, high}, hop: ...}`` (samples), ``pad: [choices]``
+      (``window.pad`` modes, e.g. ``[valid, resample]``)
     - ``stages``: alternative stage lists, each a list of stage mappings (one is picked per trial)
     - ``params``: ``STAGE_TYPE.PARAM: [choices] | {low, high, log, step}`` for every stage of that type
     - ``features`` / ``models``: family names of the default space (used when neither the pipeline
@@ -69,8 +71,11 @@ class SearchSpec(BaseModel):
     @model_validator(mode="after")
     def _keys(self):
         for k in self.window:
-            if k not in ("length", "hop"):
-                raise ValueError(f"window: unknown key '{k}'; allowed: length, hop")
+            if k not in ("length", "hop", "pad"):
+                raise ValueError(f"window: unknown key '{k}'; allowed: length, hop, pad")
+        pads = self.window.get("pad", ["valid"])
+        if isinstance(pads, Range) or not pads or any(p not in PAD_MODES for p in pads):
+            raise ValueError(f"window.pad: a list of pad modes out of {', '.join(PAD_MODES)}")
         for k in self.params:
             if k.count(".") != 1:
                 raise ValueError(f"params: key '{k}' must read STAGE_TYPE.PARAM, e.g. random_forest.max_depth")
@@ -367,6 +372,8 @@ class Space:
         if "hop" in self.spec.window:
             window["hop"] = int(_suggest(trial, "window.hop", self.spec.window["hop"]))
             window.pop("hop_ms", None)
+        if "pad" in self.spec.window:  # a trial whose feature stages cannot take pad: valid is refused as invalid
+            window["pad"] = _suggest(trial, "window.pad", self.spec.window["pad"])
         data["window"] = window
         ctx = self.context(int(window.get("length", length)))
         if self.spec.stages is not None:
