@@ -2,11 +2,14 @@
 
 Determinism: the driver asks trials in batches of a fixed size (``batch``, not the worker
 count) from a sampler seeded by ``seed`` and the batch number, the workers evaluate them in any
-order, and the driver tells them back in trial-number order once the batch is in, so a fixed
+order, and the driver tells them back in trial-number order once the batch is in. It asks one
+batch ahead (:data:`AHEAD`): batch b + 1 is asked when batch b - 1 has been told, while batch b
+runs, so the workers start on b + 1 as b's last trials finish instead of idling at the batch's
+end; the study the sampler sees at each ask is fixed by the batch number alone, so a fixed
 ``seed`` and trial count give the same study on 1 or N workers. Each trial's models are seeded
 by the trial number. A worker that dies mid-trial costs that trial's run, which Dask runs
 again elsewhere (``retries``). The study lives in ``DIR/study.journal`` (Optuna's
-``JournalStorage``): after Ctrl-C, ``--resume`` re-runs the interrupted batch's trials from
+``JournalStorage``): after Ctrl-C, ``--resume`` re-runs the interrupted batches' trials from
 their stored parameters and continues."""
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .space import Space, load_space
 STUDY = "sensorflow-tune"
 RETRIES = 3
 TIE_REPEATS = 5  # cross-validations (fold seeds) that break a tie at the top score
+AHEAD = 1  # batches asked beyond the one the driver waits for (fixed: the same study on 1 or N workers)
 
 
 @dataclass
@@ -220,23 +224,41 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
             f"{opts.trials} trials on {where}, {n_workers} workers; study in {out}"
         )
         try:
-            # trials asked but never told (Ctrl-C in their batch): run them again from their parameters
+            # trials asked but never told (Ctrl-C while their batch ran): run them again from their
+            # parameters, batch by batch, as the batches in flight they were
             pending = [ft for ft in study.get_trials(deepcopy=False) if ft.state.name == "RUNNING"]
-            if pending:
-                batch = [(optuna.trial.Trial(study, ft._trial_id), ft.params, ft.number) for ft in pending]
-                _run_batch(client, study, space, batch, board_dict, budget, opts, results, prog, evaluate, fixed=True)
-            while len(study.trials) < opts.trials:
-                if opts.time_budget_min and time.perf_counter() - t0 > opts.time_budget_min * 60:
-                    note(f"tune: time budget of {opts.time_budget_min:g} min reached after {len(study.trials)} trials")
+            flight = []
+            for b in sorted({ft.number // opts.batch for ft in pending}):
+                batch = [
+                    (optuna.trial.Trial(study, ft._trial_id), ft.params, ft.number)
+                    for ft in pending
+                    if ft.number // opts.batch == b
+                ]
+                flight.append(
+                    _submit_batch(client, study, space, batch, board_dict, budget, opts, evaluate, fixed=True)
+                )
+            limit = opts.trials  # lowered when the time budget ends the asking
+            while True:
+                # ask ahead: batch b + AHEAD is asked once batch b - 1 is told, on 1 or N workers alike
+                while len(flight) <= AHEAD and len(study.trials) < limit:
+                    if opts.time_budget_min and time.perf_counter() - t0 > opts.time_budget_min * 60:
+                        note(
+                            f"tune: time budget of {opts.time_budget_min:g} min reached after "
+                            f"{len(study.trials)} trials"
+                        )
+                        limit = len(study.trials)  # ask no more; the batches in flight finish
+                        break
+                    b = len(study.trials) // opts.batch
+                    study.sampler = make_sampler(opts.sampler, opts.seed * 1_000_003 + b, n_startup)
+                    n = min(opts.batch, limit - len(study.trials))
+                    batch = []
+                    for _ in range(n):
+                        tr = study.ask()
+                        batch.append((tr, None, tr.number))
+                    flight.append(_submit_batch(client, study, space, batch, board_dict, budget, opts, evaluate))
+                if not flight:
                     break
-                b = len(study.trials) // opts.batch
-                study.sampler = make_sampler(opts.sampler, opts.seed * 1_000_003 + b, n_startup)
-                n = min(opts.batch, opts.trials - len(study.trials))
-                batch = []
-                for _ in range(n):
-                    tr = study.ask()
-                    batch.append((tr, None, tr.number))
-                _run_batch(client, study, space, batch, board_dict, budget, opts, results, prog, evaluate)
+                _tell_batch(study, flight.pop(0), budget, opts, results, prog)
                 if opts.stop_after is not None and len(results) >= opts.stop_after:
                     raise KeyboardInterrupt
             tied = break_ties(client, results, board_dict, budget, opts, space, evaluate)
@@ -294,10 +316,10 @@ def break_ties(client, results: dict[int, dict], board_dict, budget, opts, space
     return tied
 
 
-def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, results, prog, evaluate, fixed=False):
-    """Build each trial's pipeline (in number order, in the driver), evaluate on Dask, tell in order."""
+def _submit_batch(client, study, space: Space, batch, board_dict, budget, opts, evaluate, fixed=False):
+    """Build each trial's pipeline (in number order, in the driver) and submit its evaluation to
+    Dask; returns the batch in flight ``(batch, payloads, futures)`` for :func:`_tell_batch`."""
     import optuna
-    from distributed import as_completed
 
     payloads = []
     for tr, params, number in batch:
@@ -312,10 +334,25 @@ def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, res
         payloads.append(_payload(number, pipeline, board_dict, budget, opts, space))
     futures = [
         client.submit(
-            evaluate, p, key=f"tune-trial-{study._study_id}-{p['number']}-{opts.seed}", retries=RETRIES, pure=False
+            evaluate,
+            p,
+            key=f"tune-trial-{study._study_id}-{p['number']}-{opts.seed}",
+            retries=RETRIES,
+            pure=False,
+            priority=-p["number"],  # an earlier batch first: it is the one the driver waits for
         )
         for p in payloads
     ]
+    return batch, payloads, futures
+
+
+def _tell_batch(study, flight, budget, opts, results, prog):
+    """Wait for a batch in flight (progress lines as its trials finish), then tell its trials
+    to the study in trial-number order."""
+    import optuna
+    from distributed import as_completed
+
+    batch, payloads, futures = flight
     got = {}
     for fut in as_completed(futures):
         r = fut.result()

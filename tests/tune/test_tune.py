@@ -118,6 +118,26 @@ def test_deterministic_over_worker_counts(small_pipeline, tmp_path):
     assert one["best"]["accuracy_test"] == two["best"]["accuracy_test"]
 
 
+def test_the_next_batch_is_asked_while_a_batch_runs(small_pipeline, tmp_path):
+    """The driver keeps one batch in hand (runner.AHEAD): when the first result of batch 0
+    arrives, batch 1 has already been asked (and submitted), so workers that finish batch 0
+    early go on to batch 1 instead of waiting for its slowest trial."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    out = tmp_path / "ahead"
+    asked = []
+
+    def on_trial(r):
+        storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
+        asked.append(len(optuna.load_study(study_name="sensorflow-tune", storage=storage).trials))
+
+    run(_opts(small_pipeline, out, workers=1, trials=9, on_trial=on_trial), note=_quiet, progress=False)
+    # batch 0's results: 6 trials asked (batches 0 and 1); batch 1's: 9 (batch 2 asked once 0 was told)
+    assert asked == [6, 6, 6, 9, 9, 9, 9, 9, 9]
+
+
 @pytest.mark.slow
 def test_resume_continues_the_study(small_pipeline, tmp_path):
     whole = tmp_path / "whole"
