@@ -1,16 +1,15 @@
 """The driver of ``sensorflow tune``: an Optuna study (ask/tell) whose trials run on Dask.
 
-Determinism: the driver asks trials in batches of a fixed size (``batch``, not the worker
-count) from a sampler seeded by ``seed`` and the batch number, the workers evaluate them in any
-order, and the driver tells them back in trial-number order once the batch is in. It asks one
-batch ahead (:data:`AHEAD`): batch b + 1 is asked when batch b - 1 has been told, while batch b
-runs, so the workers start on b + 1 as b's last trials finish instead of idling at the batch's
-end; the study the sampler sees at each ask is fixed by the batch number alone, so a fixed
-``seed`` and trial count give the same study on 1 or N workers. Each trial's models are seeded
-by the trial number. A worker that dies mid-trial costs that trial's run, which Dask runs
-again elsewhere (``retries``). The study lives in ``DIR/study.journal`` (Optuna's
-``JournalStorage``): after Ctrl-C, ``--resume`` re-runs the interrupted batches' trials from
-their stored parameters and continues."""
+Determinism: the driver keeps a window of ``batch`` trials in flight (a fixed number, not the
+worker count) and tells them back to the study in trial-number order; trial n is asked, from a
+sampler seeded by ``seed`` and n, right after trial n - ``batch`` is told. What the sampler has
+seen at each ask is thus fixed by the trial number alone, so a fixed ``seed`` and trial count
+give the same study on 1 or N workers, and there is no batch barrier: a worker that finishes
+a trial goes on to the next one while a slow trial runs. Each trial's models are seeded by the
+trial number. A worker that dies mid-trial costs that trial's run, which Dask runs again
+elsewhere (``retries``). The study lives in ``DIR/study.journal`` (Optuna's
+``JournalStorage``): after Ctrl-C, ``--resume`` re-runs the trials in flight from their stored
+parameters and continues."""
 
 from __future__ import annotations
 
@@ -31,7 +30,6 @@ from .space import Space, load_space
 STUDY = "sensorflow-tune"
 RETRIES = 3
 TIE_REPEATS = 5  # cross-validations (fold seeds) that break a tie at the top score
-AHEAD = 1  # batches asked beyond the one the driver waits for (fixed: the same study on 1 or N workers)
 
 
 @dataclass
@@ -224,41 +222,42 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
             f"{opts.trials} trials on {where}, {n_workers} workers; study in {out}"
         )
         try:
-            # trials asked but never told (Ctrl-C while their batch ran): run them again from their
-            # parameters, batch by batch, as the batches in flight they were
-            pending = [ft for ft in study.get_trials(deepcopy=False) if ft.state.name == "RUNNING"]
-            flight = []
-            for b in sorted({ft.number // opts.batch for ft in pending}):
-                batch = [
-                    (optuna.trial.Trial(study, ft._trial_id), ft.params, ft.number)
-                    for ft in pending
-                    if ft.number // opts.batch == b
-                ]
-                flight.append(
-                    _submit_batch(client, study, space, batch, board_dict, budget, opts, evaluate, fixed=True)
+            # trials asked but never told (Ctrl-C while they ran): run them again from their parameters
+            flight = [
+                _submit(
+                    client,
+                    study,
+                    space,
+                    optuna.trial.Trial(study, ft._trial_id),
+                    ft.params,
+                    ft.number,
+                    board_dict,
+                    budget,
+                    opts,
+                    evaluate,
                 )
+                for ft in study.get_trials(deepcopy=False)
+                if ft.state.name == "RUNNING"
+            ]
             limit = opts.trials  # lowered when the time budget ends the asking
             while True:
-                # ask ahead: batch b + AHEAD is asked once batch b - 1 is told, on 1 or N workers alike
-                while len(flight) <= AHEAD and len(study.trials) < limit:
+                # a window of --batch trials in flight: trial n is asked once trial n - batch is told
+                while len(flight) < opts.batch and len(study.trials) < limit:
                     if opts.time_budget_min and time.perf_counter() - t0 > opts.time_budget_min * 60:
                         note(
                             f"tune: time budget of {opts.time_budget_min:g} min reached after "
                             f"{len(study.trials)} trials"
                         )
-                        limit = len(study.trials)  # ask no more; the batches in flight finish
+                        limit = len(study.trials)  # ask no more; the trials in flight finish
                         break
-                    b = len(study.trials) // opts.batch
-                    study.sampler = make_sampler(opts.sampler, opts.seed * 1_000_003 + b, n_startup)
-                    n = min(opts.batch, limit - len(study.trials))
-                    batch = []
-                    for _ in range(n):
-                        tr = study.ask()
-                        batch.append((tr, None, tr.number))
-                    flight.append(_submit_batch(client, study, space, batch, board_dict, budget, opts, evaluate))
+                    study.sampler = make_sampler(opts.sampler, opts.seed * 1_000_003 + len(study.trials), n_startup)
+                    tr = study.ask()
+                    flight.append(
+                        _submit(client, study, space, tr, None, tr.number, board_dict, budget, opts, evaluate)
+                    )
                 if not flight:
                     break
-                _tell_batch(study, flight.pop(0), budget, opts, results, prog)
+                _tell(study, flight.pop(0), budget, opts, results, prog)
                 if opts.stop_after is not None and len(results) >= opts.stop_after:
                     raise KeyboardInterrupt
             tied = break_ties(client, results, board_dict, budget, opts, space, evaluate)
@@ -316,65 +315,53 @@ def break_ties(client, results: dict[int, dict], board_dict, budget, opts, space
     return tied
 
 
-def _submit_batch(client, study, space: Space, batch, board_dict, budget, opts, evaluate, fixed=False):
-    """Build each trial's pipeline (in number order, in the driver) and submit its evaluation to
-    Dask; returns the batch in flight ``(batch, payloads, futures)`` for :func:`_tell_batch`."""
+def _submit(client, study, space: Space, tr, params, number: int, board_dict, budget, opts, evaluate):
+    """Build trial ``number``'s pipeline (in the driver; from stored ``params`` when resuming)
+    and submit its evaluation to Dask; returns the trial in flight for :func:`_tell`."""
     import optuna
 
-    payloads = []
-    for tr, params, number in batch:
-        source = optuna.trial.FixedTrial(params, number) if fixed else tr
-        try:
-            pipeline = space.build(source, seed=opts.seed + number, fpu=board_dict.get("fpu"))
-        except ValueError as exc:  # a FixedTrial missing a parameter: a changed space
-            if not fixed:
-                raise
-            raise ConfigError(f"--resume: trial {number} no longer fits the search space ({exc})") from None
-        tr.set_user_attr("pipeline", pipeline)
-        payloads.append(_payload(number, pipeline, board_dict, budget, opts, space))
-    futures = [
-        client.submit(
-            evaluate,
-            p,
-            key=f"tune-trial-{study._study_id}-{p['number']}-{opts.seed}",
-            retries=RETRIES,
-            pure=False,
-            priority=-p["number"],  # an earlier batch first: it is the one the driver waits for
-        )
-        for p in payloads
-    ]
-    return batch, payloads, futures
+    source = optuna.trial.FixedTrial(params, number) if params is not None else tr
+    try:
+        pipeline = space.build(source, seed=opts.seed + number, fpu=board_dict.get("fpu"))
+    except ValueError as exc:  # a FixedTrial missing a parameter: a changed space
+        if params is None:
+            raise
+        raise ConfigError(f"--resume: trial {number} no longer fits the search space ({exc})") from None
+    tr.set_user_attr("pipeline", pipeline)
+    payload = _payload(number, pipeline, board_dict, budget, opts, space)
+    future = client.submit(
+        evaluate,
+        payload,
+        key=f"tune-trial-{study._study_id}-{number}-{opts.seed}",
+        retries=RETRIES,
+        pure=False,
+        priority=-number,  # the oldest trial first: it is the one the driver waits for
+    )
+    return tr, pipeline, future
 
 
-def _tell_batch(study, flight, budget, opts, results, prog):
-    """Wait for a batch in flight (progress lines as its trials finish), then tell its trials
-    to the study in trial-number order."""
+def _tell(study, flight, budget, opts, results, prog):
+    """Wait for a trial in flight and tell it to the study (the driver tells in trial-number order)."""
     import optuna
-    from distributed import as_completed
 
-    batch, payloads, futures = flight
-    got = {}
-    for fut in as_completed(futures):
-        r = fut.result()
-        r["summary"] = _summary(payloads[[p["number"] for p in payloads].index(r["number"])]["pipeline"])
-        got[r["number"]] = r
-        prog.trial(r)
-        if opts.on_trial is not None:
-            opts.on_trial(r)
-    for tr, _, number in batch:
-        r = got[number]
-        r["pipeline"] = next(p["pipeline"] for p in payloads if p["number"] == number)
-        results[number] = r
-        tr.set_user_attr("result", r)
-        if r.get("flash_bytes") is None:
-            study.tell(tr, state=optuna.trial.TrialState.FAIL)
-            continue
-        violations = budget.violations(r["flash_bytes"], r["ram_bytes"], r["instructions"])
-        tr.set_user_attr("constraints", violations)
-        if _new_constraints_api():
-            for name, v in zip(("flash", "ram", "instructions"), violations):
-                tr.set_constraint(name, float(v))
-        study.tell(tr, [report.score(r), float(r["flash_bytes"]), float(r["instructions"])])
+    tr, pipeline, future = flight
+    r = future.result()
+    r["summary"] = _summary(pipeline)
+    prog.trial(r)
+    if opts.on_trial is not None:
+        opts.on_trial(r)
+    r["pipeline"] = pipeline
+    results[tr.number] = r
+    tr.set_user_attr("result", r)
+    if r.get("flash_bytes") is None:
+        study.tell(tr, state=optuna.trial.TrialState.FAIL)
+        return
+    violations = budget.violations(r["flash_bytes"], r["ram_bytes"], r["instructions"])
+    tr.set_user_attr("constraints", violations)
+    if _new_constraints_api():
+        for name, v in zip(("flash", "ram", "instructions"), violations):
+            tr.set_constraint(name, float(v))
+    study.tell(tr, [report.score(r), float(r["flash_bytes"]), float(r["instructions"])])
 
 
 def _held_out_events(pipe, ds) -> dict | None:
