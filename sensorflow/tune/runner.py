@@ -199,6 +199,7 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
     results: dict[int, dict] = {}
     interrupted = False
     with cluster.client(opts.scheduler, opts.workers) as (client, where):  # before the study: a bad address leaves none
+        cluster_s = time.perf_counter() - t0  # setup and cluster start: a fixed cost, whatever the search
         study = open_study(out, opts.resume, settings)
         for ft in study.get_trials(deepcopy=False):
             if "result" in ft.user_attrs:
@@ -278,6 +279,7 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
         raise DataError(f"no trial finished within --time-budget {opts.time_budget_min} min; give the search more time")
     result = finish(space, board, budget, trials, out, opts, note, progress, n_workers, where, t0)
     result["search_seconds"] = search_s  # cluster start, the trials and the tie-break; not the front's training
+    result["cluster_start_seconds"] = cluster_s  # the part of search_seconds before the cluster was up
     return result
 
 
