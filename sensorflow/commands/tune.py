@@ -31,7 +31,7 @@ def add_arguments(p):
         type=int,
         default=8,
         metavar="B",
-        help="trials asked per round (default 8; part of the seed's result)",
+        help="trials in flight: trial n is asked once trial n - B is told (default 8; part of the seed's result)",
     )
     p.add_argument("--sampler", choices=("tpe", "nsga2"), default="tpe", help="Optuna sampler (default tpe)")
     p.add_argument("--data", metavar="PATH", help="data (overrides dataset.path; workers must read the same path)")

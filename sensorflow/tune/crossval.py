@@ -245,7 +245,8 @@ def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False
         from distributed import worker_client
 
         with worker_client() as c:
-            [sh_f, H_f, y_f] = c.scatter([sh, H, y], hash=False)
+            # on every worker: else the folds queue on the one holding the data while the others idle
+            [sh_f, H_f, y_f] = c.scatter([sh, H, y], hash=False, broadcast=True)
             futs = [
                 c.submit(_fold, cfg_dict, sh_f, H_f, y_f, tr, va, int8, n_valid, pure=False, priority=10)
                 for tr, va in folds

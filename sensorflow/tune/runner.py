@@ -1,13 +1,15 @@
 """The driver of ``sensorflow tune``: an Optuna study (ask/tell) whose trials run on Dask.
 
-Determinism: the driver asks trials in batches of a fixed size (``batch``, not the worker
-count) from a sampler seeded by ``seed`` and the batch number, the workers evaluate them in any
-order, and the driver tells them back in trial-number order once the batch is in, so a fixed
-``seed`` and trial count give the same study on 1 or N workers. Each trial's models are seeded
-by the trial number. A worker that dies mid-trial costs that trial's run, which Dask runs
-again elsewhere (``retries``). The study lives in ``DIR/study.journal`` (Optuna's
-``JournalStorage``): after Ctrl-C, ``--resume`` re-runs the interrupted batch's trials from
-their stored parameters and continues."""
+Determinism: the driver keeps a window of ``batch`` trials in flight (a fixed number, not the
+worker count) and tells them back to the study in trial-number order; trial n is asked, from a
+sampler seeded by ``seed`` and n, right after trial n - ``batch`` is told. What the sampler has
+seen at each ask is thus fixed by the trial number alone, so a fixed ``seed`` and trial count
+give the same study on 1 or N workers, and there is no batch barrier: a worker that finishes
+a trial goes on to the next one while a slow trial runs. Each trial's models are seeded by the
+trial number. A worker that dies mid-trial costs that trial's run, which Dask runs again
+elsewhere (``retries``). The study lives in ``DIR/study.journal`` (Optuna's
+``JournalStorage``): after Ctrl-C, ``--resume`` re-runs the trials in flight from their stored
+parameters and continues."""
 
 from __future__ import annotations
 
@@ -197,6 +199,7 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
     results: dict[int, dict] = {}
     interrupted = False
     with cluster.client(opts.scheduler, opts.workers) as (client, where):  # before the study: a bad address leaves none
+        cluster_s = time.perf_counter() - t0  # setup and cluster start: a fixed cost, whatever the search
         study = open_study(out, opts.resume, settings)
         if not opts.resume:  # the families' published recipes first (space.STARTING_POINTS)
             for params in space.starting_points()[: opts.trials]:
@@ -223,23 +226,42 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
             f"{opts.trials} trials on {where}, {n_workers} workers; study in {out}"
         )
         try:
-            # trials asked but never told (Ctrl-C in their batch): run them again from their parameters
-            pending = [ft for ft in study.get_trials(deepcopy=False) if ft.state.name == "RUNNING"]
-            if pending:
-                batch = [(optuna.trial.Trial(study, ft._trial_id), ft.params, ft.number) for ft in pending]
-                _run_batch(client, study, space, batch, board_dict, budget, opts, results, prog, evaluate, fixed=True)
-            while len(study.trials) < opts.trials:
-                if opts.time_budget_min and time.perf_counter() - t0 > opts.time_budget_min * 60:
-                    note(f"tune: time budget of {opts.time_budget_min:g} min reached after {len(study.trials)} trials")
-                    break
-                b = len(study.trials) // opts.batch
-                study.sampler = make_sampler(opts.sampler, opts.seed * 1_000_003 + b, n_startup)
-                n = min(opts.batch, opts.trials - len(study.trials))
-                batch = []
-                for _ in range(n):
+            # trials asked but never told (Ctrl-C while they ran): run them again from their parameters
+            flight = [
+                _submit(
+                    client,
+                    study,
+                    space,
+                    optuna.trial.Trial(study, ft._trial_id),
+                    ft.params,
+                    ft.number,
+                    board_dict,
+                    budget,
+                    opts,
+                    evaluate,
+                )
+                for ft in study.get_trials(deepcopy=False)
+                if ft.state.name == "RUNNING"
+            ]
+            limit = opts.trials  # lowered when the time budget ends the asking
+            while True:
+                # a window of --batch trials in flight: trial n is asked once trial n - batch is told
+                while len(flight) < opts.batch and len(study.trials) < limit:
+                    if opts.time_budget_min and time.perf_counter() - t0 > opts.time_budget_min * 60:
+                        note(
+                            f"tune: time budget of {opts.time_budget_min:g} min reached after "
+                            f"{len(study.trials)} trials"
+                        )
+                        limit = len(study.trials)  # ask no more; the trials in flight finish
+                        break
+                    study.sampler = make_sampler(opts.sampler, opts.seed * 1_000_003 + len(study.trials), n_startup)
                     tr = study.ask()
-                    batch.append((tr, None, tr.number))
-                _run_batch(client, study, space, batch, board_dict, budget, opts, results, prog, evaluate)
+                    flight.append(
+                        _submit(client, study, space, tr, None, tr.number, board_dict, budget, opts, evaluate)
+                    )
+                if not flight:
+                    break
+                _tell(study, flight.pop(0), budget, opts, results, prog)
                 if opts.stop_after is not None and len(results) >= opts.stop_after:
                     raise KeyboardInterrupt
             tied = break_ties(client, results, board_dict, budget, opts, space, evaluate)
@@ -260,6 +282,7 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
         raise DataError(f"no trial finished within --time-budget {opts.time_budget_min} min; give the search more time")
     result = finish(space, board, budget, trials, out, opts, note, progress, n_workers, where, t0)
     result["search_seconds"] = search_s  # cluster start, the trials and the tie-break; not the front's training
+    result["cluster_start_seconds"] = cluster_s  # the part of search_seconds before the cluster was up
     return result
 
 
@@ -297,50 +320,53 @@ def break_ties(client, results: dict[int, dict], board_dict, budget, opts, space
     return tied
 
 
-def _run_batch(client, study, space: Space, batch, board_dict, budget, opts, results, prog, evaluate, fixed=False):
-    """Build each trial's pipeline (in number order, in the driver), evaluate on Dask, tell in order."""
+def _submit(client, study, space: Space, tr, params, number: int, board_dict, budget, opts, evaluate):
+    """Build trial ``number``'s pipeline (in the driver; from stored ``params`` when resuming)
+    and submit its evaluation to Dask; returns the trial in flight for :func:`_tell`."""
     import optuna
-    from distributed import as_completed
 
-    payloads = []
-    for tr, params, number in batch:
-        source = optuna.trial.FixedTrial(params, number) if fixed else tr
-        try:
-            pipeline = space.build(source, seed=opts.seed + number, fpu=board_dict.get("fpu"))
-        except ValueError as exc:  # a FixedTrial missing a parameter: a changed space
-            if not fixed:
-                raise
-            raise ConfigError(f"--resume: trial {number} no longer fits the search space ({exc})") from None
-        tr.set_user_attr("pipeline", pipeline)
-        payloads.append(_payload(number, pipeline, board_dict, budget, opts, space))
-    futures = [
-        client.submit(
-            evaluate, p, key=f"tune-trial-{study._study_id}-{p['number']}-{opts.seed}", retries=RETRIES, pure=False
-        )
-        for p in payloads
-    ]
-    got = {}
-    for fut in as_completed(futures):
-        r = fut.result()
-        r["summary"] = _summary(payloads[[p["number"] for p in payloads].index(r["number"])]["pipeline"])
-        got[r["number"]] = r
-        prog.trial(r)
-        if opts.on_trial is not None:
-            opts.on_trial(r)
-    for tr, _, number in batch:
-        r = got[number]
-        r["pipeline"] = next(p["pipeline"] for p in payloads if p["number"] == number)
-        results[number] = r
-        tr.set_user_attr("result", r)
-        if r.get("flash_bytes") is None:
-            study.tell(tr, state=optuna.trial.TrialState.FAIL)
-            continue
-        violations = budget.violations(r["flash_bytes"], r["ram_bytes"], r["instructions"])
-        tr.set_user_attr("constraints", violations)
-        if _new_constraints_api():
-            for name, v in zip(("flash", "ram", "instructions"), violations):
-                tr.set_constraint(name, float(v))
-        study.tell(tr, [report.score(r), float(r["flash_bytes"]), float(r["instructions"])])
+    source = optuna.trial.FixedTrial(params, number) if params is not None else tr
+    try:
+        pipeline = space.build(source, seed=opts.seed + number, fpu=board_dict.get("fpu"))
+    except ValueError as exc:  # a FixedTrial missing a parameter: a changed space
+        if params is None:
+            raise
+        raise ConfigError(f"--resume: trial {number} no longer fits the search space ({exc})") from None
+    tr.set_user_attr("pipeline", pipeline)
+    payload = _payload(number, pipeline, board_dict, budget, opts, space)
+    future = client.submit(
+        evaluate,
+        payload,
+        key=f"tune-trial-{study._study_id}-{number}-{opts.seed}",
+        retries=RETRIES,
+        pure=False,
+        priority=-number,  # the oldest trial first: it is the one the driver waits for
+    )
+    return tr, pipeline, future
+
+
+def _tell(study, flight, budget, opts, results, prog):
+    """Wait for a trial in flight and tell it to the study (the driver tells in trial-number order)."""
+    import optuna
+
+    tr, pipeline, future = flight
+    r = future.result()
+    r["summary"] = _summary(pipeline)
+    prog.trial(r)
+    if opts.on_trial is not None:
+        opts.on_trial(r)
+    r["pipeline"] = pipeline
+    results[tr.number] = r
+    tr.set_user_attr("result", r)
+    if r.get("flash_bytes") is None:
+        study.tell(tr, state=optuna.trial.TrialState.FAIL)
+        return
+    violations = budget.violations(r["flash_bytes"], r["ram_bytes"], r["instructions"])
+    tr.set_user_attr("constraints", violations)
+    if _new_constraints_api():
+        for name, v in zip(("flash", "ram", "instructions"), violations):
+            tr.set_constraint(name, float(v))
+    study.tell(tr, [report.score(r), float(r["flash_bytes"]), float(r["instructions"])])
 
 
 def _held_out_events(pipe, ds) -> dict | None:

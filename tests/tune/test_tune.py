@@ -118,6 +118,26 @@ def test_deterministic_over_worker_counts(small_pipeline, tmp_path):
     assert one["best"]["accuracy_test"] == two["best"]["accuracy_test"]
 
 
+def test_a_window_of_trials_stays_in_flight(small_pipeline, tmp_path):
+    """The driver keeps --batch trials in flight and asks trial n right after telling trial
+    n - batch, so workers that finish early go on to new trials instead of waiting for the
+    slowest trial of a batch; the asks happen at the same points on 1 or N workers."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    out = tmp_path / "window"
+    asked = []
+
+    def on_trial(r):  # called in the driver as each trial is told, in trial-number order
+        storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
+        asked.append(len(optuna.load_study(study_name="sensorflow-tune", storage=storage).trials))
+
+    run(_opts(small_pipeline, out, workers=1, trials=7, on_trial=on_trial), note=_quiet, progress=False)
+    # batch 3: trials 0-2 asked at once; telling trial k (k < 4) is followed by asking trial k + 3
+    assert asked == [3, 4, 5, 6, 7, 7, 7]
+
+
 @pytest.mark.slow
 def test_resume_continues_the_study(small_pipeline, tmp_path):
     whole = tmp_path / "whole"
