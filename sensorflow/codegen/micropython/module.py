@@ -260,7 +260,7 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
             f"    def features(self, window, n_valid={L}):",
             f'        """Feature vector ({n_features} floats, self.feat) of the first n_valid ({lo}..{L}) frames of {C}',
             "        interleaved samples (window.pad: valid: only those are read); None if they or the features hold",
-            f"        NaN or Inf (float32 overflow inside a stage). ValueError unless n_valid is a whole number (an int, or",
+            "        NaN or Inf (float32 overflow inside a stage). ValueError unless n_valid is a whole number (an int, or",
             f'        a float such as 10.0) from {lo} to WINDOW_LENGTH."""',
             "        n = _whole_frames(n_valid)",
             "        if n is None:",
