@@ -16,6 +16,7 @@ from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from ..errors import ConfigError
 from . import stored
 from .report import Section, not_available, render_json, render_markdown
 
@@ -97,30 +98,50 @@ def run(
     out_dir: Path | None = None,
     note: Callable[[str], None] = lambda s: None,
 ) -> tuple[list[Section], dict]:
-    """Run ``names`` (default all) and write ``out_dir``'s report. With a subset, the sections of an
-    existing ``out_dir/benchmarks.json`` that were not run are kept as they were, each with its date."""
+    """Run ``names`` (default all) and write ``out_dir``'s report after each section, so a run stopped
+    part-way keeps what it measured. The sections of an existing ``out_dir/benchmarks.json`` not run
+    (yet) are kept as they were, each with its date; a run of every section ends with them all new."""
     partial = bool(names) and set(names) != set(SECTIONS)
     names = names or list(SECTIONS)
     if out_dir is not None and partial:
         stored.load(out_dir)  # refuse an unreadable report now, not after an hour of measuring
     env = environment()
     command = "sensorflow bench" + (" --quick" if quick else "") + (" --only " + " ".join(names) if partial else "")
-    sections = [run_section(n, quick, note) for n in names]
-    for sec in sections:
-        sec.measured_on, sec.quick = env["date"], quick
     this_run = {"date": env["date"], "command": command, "quick": quick} | {k: env[k] for k in stored.RUN_KEYS[3:]}
-    written, runs = sections, [this_run]
-    if out_dir is not None and partial:
-        old_sections, old_runs = stored.load(out_dir)
-        written = stored.merge(old_sections, sections, list(SECTIONS), note)
-        runs = old_runs + runs
-    runs = stored.runs_in_use(runs, written)
-    meta = {"quick": quick, "sections": [s.name for s in written], **env, "runs": runs}
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "benchmarks.md").write_text(render_markdown(written, header(runs)))
-        (out_dir / "benchmarks.json").write_text(render_json(written, meta) + "\n")
+    sections: list[Section] = []
+    meta = {"quick": quick, "sections": list(names), **env, "runs": [this_run]}
+    for name in names:
+        sec = run_section(name, quick, note)
+        sec.measured_on, sec.quick = env["date"], quick
+        sections.append(sec)
+        if out_dir is not None:
+            last = len(sections) == len(names)
+            meta = write(out_dir, sections, this_run, env, partial, note if last else lambda s: None)
     return sections, meta
+
+
+def write(out_dir: Path, sections: list[Section], this_run: dict, env: dict, partial: bool, note) -> dict:
+    """Write ``sections`` into ``out_dir``'s report, merged with the sections stored there (read again
+    now: another run may have written since); returns the JSON's meta. An unreadable stored report
+    is refused with --only and replaced by a run of every section."""
+    try:
+        old_sections, old_runs = stored.load(out_dir)
+    except ConfigError:
+        if partial:
+            raise
+        old_sections, old_runs = [], []
+    written = stored.merge(old_sections, sections, list(SECTIONS), note)
+    runs = stored.runs_in_use([*old_runs, this_run], written)
+    meta = {"quick": this_run["quick"], "sections": [s.name for s in written], **env, "runs": runs}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in (
+        ("benchmarks.md", render_markdown(written, header(runs))),
+        ("benchmarks.json", render_json(written, meta) + "\n"),
+    ):
+        tmp = out_dir / f".{name}.tmp"
+        tmp.write_text(text)
+        tmp.replace(out_dir / name)  # whole files only, for a reader or a run stopped mid-write
+    return meta
 
 
 def header(runs: list[dict]) -> list[str]:

@@ -1,8 +1,9 @@
 """sensorflow bench [--quick] [--only NAME...] [--out DIR]: benchmarks against peer tools,
 run side by side in this process or on the same emulated CPU; writes DIR/benchmarks.md and
 DIR/benchmarks.json (default build/bench/, or build/bench-quick/ with --quick; `make bench` passes docs/).
-With --only, the other sections already in DIR/benchmarks.json are kept as they were, each with the
-date of the run that measured it, and DIR/benchmarks.md is rendered again from that JSON."""
+Both are written after every section. The sections already in DIR/benchmarks.json that this run
+does not (or not yet) measure are kept as they were, each with the date of the run that measured
+it, and DIR/benchmarks.md is rendered again from that JSON."""
 
 from __future__ import annotations
 

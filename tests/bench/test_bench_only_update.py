@@ -118,3 +118,21 @@ def test_cli_refuses_an_unreadable_report_in_one_line(tmp_path):
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "cannot read the sections to keep" in proc.stderr
+
+
+def test_a_stopped_run_keeps_the_sections_it_measured(tmp_path, fake_sections, monkeypatch):
+    runner.run(None, out_dir=tmp_path)
+    _age(tmp_path)
+    fake_sections.update(a=10)
+
+    def stop(quick):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys.modules["fake_bench_b"], "run", stop)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(None, out_dir=tmp_path)
+    data = json.loads((tmp_path / "benchmarks.json").read_text())
+    by_name = {s["name"]: s for s in data["sections"]}
+    assert by_name["a"]["tables"][0]["rows"] == [[10]] and by_name["a"]["measured_on"] != OLD_DATE
+    assert by_name["b"]["measured_on"] == OLD_DATE and by_name["c"]["measured_on"] == OLD_DATE
+    assert not list(tmp_path.glob(".*.tmp"))
