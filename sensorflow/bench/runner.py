@@ -84,7 +84,7 @@ def environment() -> dict:
         else:
             tools[t] = None
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {platform.system()}",
         "packages": pkgs,
