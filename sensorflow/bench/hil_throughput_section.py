@@ -16,6 +16,7 @@ from ..device import boards as board_defs
 from ..device import firmware
 from ..device.export import export
 from ..hil import session
+from ..hil.int8_reference import reference_for
 from ..hil.throughput import REAL_BAUDS, measure
 from ..pipeline import Pipeline
 from .emulated_boards import usable_boards
@@ -91,7 +92,7 @@ def run(quick: bool = False) -> Section:
                 continue
             fw = firmware.ported(board).firmware
             for lanes in sorted({1, fw.hil_lanes if fw else 1}):
-                r = measure(board, elf, pipe, windows, lanes=lanes)
+                r = measure(board, elf, reference_for(pipe, exp), windows, lanes=lanes)
                 if r.passed:
                     best[board] = min(best.get(board, float("inf")), r.ms_per_window)
                 table.rows.append(
