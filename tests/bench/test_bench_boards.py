@@ -36,3 +36,24 @@ def test_no_usable_board_gives_each_boards_reason(monkeypatch, section):
     sec = section.run(quick=True)
     assert not sec.available
     assert sec.reason == "board 'qemu-mps2-an386' needs its tools; board 'qemu-riscv32' needs its tools"
+
+
+def test_soak_compares_an_int8_export_with_the_int8_reference(monkeypatch):
+    """As `sensorflow hil`: the soak's logistic model exports int8 on the FPU-less rv32 (numeric auto)
+    and float on the M4F; each board is checked against the reference of what it runs."""
+    from sensorflow.hil.int8_reference import Int8Reference
+    from sensorflow.hil.soak import SoakResult
+
+    monkeypatch.setattr(measure, "tools_available", lambda board: None)
+    monkeypatch.setattr(hil_soak_section.session, "build", lambda board, exp, fw: fw / "fw.elf")
+    seen = {}
+
+    def fake_soak(board, elf, reference, windows, faults, seed):
+        seen[board] = reference
+        return SoakResult(board, len(windows), len(windows), True, 1.0, 0, 0, 0, 0, 0, 0, 0, 0.1)
+
+    monkeypatch.setattr(hil_soak_section, "soak", fake_soak)
+    sec = hil_soak_section.run(quick=True)
+    assert [r[2] for r in sec.tables[0].rows] == [True, True]
+    assert isinstance(seen["qemu-riscv32"], Int8Reference)
+    assert not isinstance(seen["qemu-mps2-an386"], Int8Reference)
