@@ -15,12 +15,13 @@ from typing import Any
 
 def scrub(text: str) -> str:
     """Remove this machine's paths from text that goes into the committed report:
-    the package's checkout, the working directory, temporary directories, the environment."""
+    the package's checkout, the working directory, temporary directories, the environment, ptys."""
     repo = str(Path(__file__).resolve().parents[2])
     for root, name in ((repo, ""), (os.getcwd(), ""), (sys.prefix, "<env>/"), (os.path.expanduser("~"), "~/")):
         if root and root != "/":
             text = text.replace(root.rstrip("/") + "/", name).replace(root, name or ".")
     tmp = re.escape(tempfile.gettempdir().rstrip("/"))
+    text = re.sub(r"/dev/pts/\d+", "<pty>", text)  # an emulated board's serial line, named in HIL errors
     return re.sub(tmp + r"/[^/\s:]+", "<tmp>", text)
 
 
