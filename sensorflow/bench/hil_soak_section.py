@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from ..device import boards as board_defs
-from ..device import measure as qh
 from ..device.export import export
 from ..hil import session
+from ..hil.int8_reference import reference_for
 from ..hil.soak import SoakFaults, soak
 from ..pipeline import Pipeline
+from .emulated_boards import usable_boards
 from .report import Section, Table, Target, not_available
 
 TITLE = "HIL soak under fault injection on emulated boards"
@@ -51,8 +52,7 @@ def soak_windows(n: int, seed: int = 1) -> np.ndarray:
 
 
 def run(quick: bool = False) -> Section:
-    missing = {b: qh.tools_available(b) for b in BOARDS}
-    boards = [b for b in BOARDS if not missing[b]]
+    boards, missing = usable_boards(BOARDS)
     if not boards:
         return not_available("hil_soak", TITLE, "; ".join(missing.values()))
     n = QUICK_WINDOWS if quick else WINDOWS
@@ -94,7 +94,9 @@ def run(quick: bool = False) -> Section:
                 exp = work / board / "export"
                 export(pipe, {}, board_defs.get(board), exp, prefix="sf_model", measure=False)
                 elf = session.build(board, exp, work / board / "fw")
-                r = soak(board, elf, pipe, windows, faults=faults, seed=0)
+                # as `sensorflow hil`: an int8 model stage (the default on FPU-less boards) is compared
+                # with the int8 network's scores, not the float model's
+                r = soak(board, elf, reference_for(pipe, exp), windows, faults=faults, seed=0)
             except Exception as exc:  # one board's failure must not hide the other's row
                 why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
                 table.rows.append([board, f"failed: {why}"] + [None] * 10)
@@ -118,9 +120,8 @@ def run(quick: bool = False) -> Section:
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    for board in BOARDS:
-        if board not in boards:
-            table.rows.append([board, f"not available: {missing[board]}"] + [None] * 10)
+    for board, why in missing.items():
+        table.rows.append([board, f"not available: {why}"] + [None] * 10)
     sec.tables.append(table)
     for board in BOARDS:
         r = results.get(board)

@@ -14,11 +14,12 @@ import numpy as np
 
 from ..device import boards as board_defs
 from ..device import firmware
-from ..device import measure as qh
 from ..device.export import export
 from ..hil import session
+from ..hil.int8_reference import reference_for
 from ..hil.throughput import REAL_BAUDS, measure
 from ..pipeline import Pipeline
+from .emulated_boards import usable_boards
 from .report import Section, Table, Target, not_available
 
 TITLE = "HIL throughput on emulated boards"
@@ -60,8 +61,7 @@ def gesture_shaped(n: int, seed: int = 0) -> tuple[Pipeline, np.ndarray]:
 
 
 def run(quick: bool = False) -> Section:
-    missing = {b: qh.tools_available(b) for b in BOARDS}
-    boards = [b for b in BOARDS if not missing[b]]
+    boards, missing = usable_boards(BOARDS)
     if not boards:
         return not_available("hil_throughput", TITLE, "; ".join(missing.values()))
     n = QUICK_WINDOWS if quick else WINDOWS
@@ -92,7 +92,7 @@ def run(quick: bool = False) -> Section:
                 continue
             fw = firmware.ported(board).firmware
             for lanes in sorted({1, fw.hil_lanes if fw else 1}):
-                r = measure(board, elf, pipe, windows, lanes=lanes)
+                r = measure(board, elf, reference_for(pipe, exp), windows, lanes=lanes)
                 if r.passed:
                     best[board] = min(best.get(board, float("inf")), r.ms_per_window)
                 table.rows.append(
@@ -113,9 +113,8 @@ def run(quick: bool = False) -> Section:
                 )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    for board in BOARDS:
-        if board not in boards:
-            table.rows.append([board, None, f"not available: {missing[board]}"] + [None] * 10)
+    for board, why in missing.items():
+        table.rows.append([board, None, f"not available: {why}"] + [None] * 10)
     sec.tables.append(table)
     for board in BOARDS:
         sec.targets.append(

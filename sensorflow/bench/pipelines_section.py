@@ -21,6 +21,7 @@ import numpy as np
 from ..device import measure as qh
 from ..errors import SensorflowError
 from .demo_models import DEMOS, trained
+from .emulated_boards import usable_boards
 from .report import Section, Table, Target, not_available
 
 TITLE = "Whole pipelines on emulated boards"
@@ -42,8 +43,7 @@ PUBLISHED_BYTES = {
 
 
 def run(quick: bool = False) -> Section:
-    missing = {b: qh.tools_available(b) for b in BOARDS}
-    boards = [b for b in BOARDS if not missing[b]]
+    boards, missing = usable_boards(BOARDS)
     if not boards:
         return not_available("pipelines", TITLE, "; ".join(missing.values()))
     try:
@@ -106,6 +106,8 @@ def run(quick: bool = False) -> Section:
                 )
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
+    for board, why in missing.items():
+        table.rows.append(["every demo", board, f"not available: {why}"] + [None] * 7)
     sec.tables.append(table)
     pub = Table(
         "Published peer figures (not re-measured) beside the same demo measured here (M4F)",

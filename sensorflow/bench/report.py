@@ -15,12 +15,13 @@ from typing import Any
 
 def scrub(text: str) -> str:
     """Remove this machine's paths from text that goes into the committed report:
-    the package's checkout, the working directory, temporary directories, the environment."""
+    the package's checkout, the working directory, temporary directories, the environment, ptys."""
     repo = str(Path(__file__).resolve().parents[2])
     for root, name in ((repo, ""), (os.getcwd(), ""), (sys.prefix, "<env>/"), (os.path.expanduser("~"), "~/")):
         if root and root != "/":
             text = text.replace(root.rstrip("/") + "/", name).replace(root, name or ".")
     tmp = re.escape(tempfile.gettempdir().rstrip("/"))
+    text = re.sub(r"/dev/pts/\d+", "<pty>", text)  # an emulated board's serial line, named in HIL errors
     return re.sub(tmp + r"/[^/\s:]+", "<tmp>", text)
 
 
@@ -56,7 +57,8 @@ class Target:
 
 @dataclasses.dataclass
 class Section:
-    """One benchmark section; ``available`` False means nothing was measured, with ``reason``."""
+    """One benchmark section; ``available`` False means nothing was measured, with ``reason``.
+    ``measured_on`` is the date of the run that measured it (a key of the JSON's ``meta.runs``)."""
 
     name: str
     title: str
@@ -66,6 +68,8 @@ class Section:
     targets: list[Target] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
+    measured_on: str = ""
+    quick: bool = False
 
     def to_json(self) -> dict:
         return {
@@ -74,6 +78,8 @@ class Section:
             "available": self.available,
             "reason": self.reason,
             "seconds": round(self.seconds, 1),
+            "measured_on": self.measured_on,
+            "quick": self.quick,
             "notes": self.notes,
             "tables": [
                 {
@@ -98,6 +104,34 @@ class Section:
                 for t in self.targets
             ],
         }
+
+
+def section_from_json(d: dict, measured_on: str = "", quick: bool = False) -> Section:
+    """The Section ``Section.to_json`` wrote (``measured_on`` and ``quick``, the file's run, fill in
+    for files written before sections carried their own)."""
+    return Section(
+        name=d["name"],
+        title=d["title"],
+        available=d["available"],
+        reason=d.get("reason", ""),
+        tables=[Table(t["title"], t["columns"], t["rows"], t.get("notes", [])) for t in d.get("tables", [])],
+        targets=[
+            Target(
+                t["name"],
+                t["measured"],
+                t["limit"],
+                t.get("unit", ""),
+                t.get("at_least", False),
+                t.get("peers", ""),
+                t.get("reason", ""),
+            )
+            for t in d.get("targets", [])
+        ],
+        notes=d.get("notes", []),
+        seconds=d.get("seconds", 0.0),
+        measured_on=d.get("measured_on") or measured_on,
+        quick=d.get("quick", quick),
+    )
 
 
 def not_available(name: str, title: str, why: str) -> Section:
@@ -141,19 +175,20 @@ def render_markdown(sections: list[Section], header: list[str]) -> str:
     targets = [(s, t) for s in sections for t in s.targets]
     if targets:
         lines += [
-            "## Targets (issues 5 and 8)",
+            "## Targets",
             "",
-            "| target | measured | limit | status | peers, same run |",
-            "|---|---|---|---|---|",
+            "| target | measured | limit | status | peers, same run | section |",
+            "|---|---|---|---|---|---|",
         ]
-        for _section, t in targets:
+        for section, t in targets:
             meas = fmt(t.measured) + (f" {t.unit}" if t.measured is not None and t.unit else "")
             lim = ("≥ " if t.at_least else "≤ ") + fmt(t.limit) + (f" {t.unit}" if t.unit else "")
             status = t.status + (f" ({t.reason})" if t.reason and t.status == "not available" else "")
-            lines.append(f"| {fmt(t.name)} | {meas} | {lim} | **{status}** | {fmt(t.peers) if t.peers else ''} |")
+            peers = fmt(t.peers) if t.peers else ""
+            lines.append(f"| {fmt(t.name)} | {meas} | {lim} | **{status}** | {peers} | {section.name} |")
         lines.append("")
     for s in sections:
-        lines += [f"## {s.title}", ""]
+        lines += [f"## {s.title}", "", stamp(s), ""]
         if not s.available:
             lines += [f"not available: {scrub(s.reason)}", ""]
             continue
@@ -173,9 +208,13 @@ def render_markdown(sections: list[Section], header: list[str]) -> str:
                 lines.append(f"- {scrub(n)}")
             if t.notes:
                 lines.append("")
-        lines.append(f"_section time: {s.seconds:.0f} s_")
-        lines.append("")
     return "\n".join(lines)
+
+
+def stamp(s: Section) -> str:
+    """The line under a section's title: the run that measured it (listed at the top), how long it took."""
+    when = s.measured_on or "on an unknown date"
+    return f"_section `{s.name}`: measured {when}{' (--quick)' if s.quick else ''} in {s.seconds:.0f} s_"
 
 
 def render_json(sections: list[Section], meta: dict) -> str:

@@ -1,6 +1,9 @@
 """sensorflow bench [--quick] [--only NAME...] [--out DIR]: benchmarks against peer tools,
 run side by side in this process or on the same emulated CPU; writes DIR/benchmarks.md and
-DIR/benchmarks.json (default build/bench/, or build/bench-quick/ with --quick; `make bench` passes docs/)."""
+DIR/benchmarks.json (default build/bench/, or build/bench-quick/ with --quick; `make bench` passes docs/).
+Both are written after every section. The sections already in DIR/benchmarks.json that this run
+does not (or not yet) measure are kept as they were, each with the date of the run that measured
+it, and DIR/benchmarks.md is rendered again from that JSON."""
 
 from __future__ import annotations
 
@@ -13,7 +16,14 @@ def add_arguments(p):
     from ..bench.runner import SECTIONS
 
     p.add_argument("--quick", action="store_true", help="small versions of each section (smoke run)")
-    p.add_argument("--only", nargs="+", metavar="NAME", help=f"run only these sections: {', '.join(SECTIONS)}")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help=f"run only these sections ({', '.join(SECTIONS)}) and replace them in DIR's report; its other "
+        "sections are kept, each with its own measured-on date (benchmarks.md is re-rendered from "
+        "benchmarks.json, so hand edits to the .md are lost)",
+    )
     p.add_argument(
         "--out",
         metavar="DIR",
@@ -42,6 +52,10 @@ def run(args, out) -> int:
             out.print(
                 f"  {t.status:>13}  {t.name}: {t.measured if t.measured is not None else '-'} (limit {t.limit:g})"
             )
-    out.print(f"wrote {out_dir / 'benchmarks.md'} and {out_dir / 'benchmarks.json'}")
+    kept = [n for n in meta["sections"] if n not in names]
+    out.print(
+        f"wrote {out_dir / 'benchmarks.md'} and {out_dir / 'benchmarks.json'}"
+        + (f" (kept from the earlier report: {', '.join(kept)})" if kept else "")
+    )
     out.set(out_dir=str(out_dir), sections=[s.to_json() for s in sections], meta=meta)
     return 0

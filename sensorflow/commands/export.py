@@ -19,7 +19,11 @@ def add_arguments(p):
     p.add_argument("--board", help="board name (see 'sensorflow boards') or a board .yaml file (not for onnx)")
     p.add_argument("--out", help="output directory (default: build/<pipeline>/<board>-<lang>)")
     p.add_argument("--lang", choices=["c", "micropython", "onnx"], default="c")
-    p.add_argument("--prefix", help="C symbol prefix (default: export.prefix of the pipeline, sf_model)")
+    p.add_argument(
+        "--prefix",
+        help="name of the generated code: C files <prefix>.c/.h and symbols, MicroPython module <prefix>.py "
+        "(default: export.prefix of the pipeline, sf_model)",
+    )
     p.add_argument("--no-measure", action="store_true", help="skip cross-compiling to measure sizes")
     p.add_argument(
         "--numeric",
@@ -59,7 +63,7 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
             fn = mod.export
         except (ModuleNotFoundError, AttributeError):
             raise CodegenError("MicroPython export is not available in this installation; use --lang c") from None
-        report = fn(pipeline, meta, board, staging, numeric=args.numeric)
+        report = fn(pipeline, meta, board, staging, prefix=args.prefix, numeric=args.numeric)
         fixed = [f"{i} {s.name}" for i, s in enumerate(pipeline.stages) if is_fixed(s)]
         why = f"--numeric {args.numeric}, board FPU {board.fpu}"
         parts = [f"integer for stages {', '.join(fixed)} (q15 fixed point)"] if fixed else []
@@ -71,7 +75,7 @@ def _export(args, out, pipeline, meta, board, staging: Path, out_dir: Path) -> i
             else f"float (MicroPython computes in float; {why})"
         )
         out.set(**report)
-        out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir}")
+        out.print(f"wrote MicroPython for '{pipeline.name}' on {board.name} to {out_dir} (module {report['module']})")
         out.print(f"numeric path: {report['numeric']}")
         return 0
     from ..device.export import export

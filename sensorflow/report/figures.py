@@ -80,14 +80,19 @@ def per_class(per_class: dict) -> str:
 
 def features(values: np.ndarray, labels: np.ndarray, names, classes, top: int = 6) -> str | None:
     """The ``top`` features that separate the classes most (ANOVA F, as
-    scikit-learn's f_classif), each as per-class strips of the held-out windows."""
+    scikit-learn's f_classif), each as per-class strips of the held-out windows. A feature that is
+    constant over the held-out windows separates nothing: it has no F (f_classif would warn) and
+    is shown only when fewer than ``top`` features vary."""
     if values.ndim != 2 or values.shape[1] == 0 or len(np.unique(labels)) < 2:
         return None
     from sklearn.feature_selection import f_classif
 
-    with np.errstate(all="ignore"):
-        f, _ = f_classif(values, labels)
-    order = np.argsort(-np.nan_to_num(f, nan=-1.0))[:top]
+    f = np.full(values.shape[1], np.nan)
+    varies = np.flatnonzero(np.ptp(values, axis=0) > 0)
+    if len(varies):
+        with np.errstate(all="ignore"):  # a feature constant within each class: F = inf
+            f[varies], _ = f_classif(values[:, varies], labels)
+    order = np.argsort(-np.nan_to_num(f, nan=-1.0), kind="stable")[:top]
     cols = min(3, len(order))
     rows = int(np.ceil(len(order) / cols))
     fig = _figure(3.0 * cols, 2.2 * rows)

@@ -171,6 +171,13 @@ def test_micropython_module_on_cpython(tmp_path, head):
     lo = p.min_valid_length
     assert m.infer(array("f", [0.0] * C * lo), lo - 1) == (mod.ERR_ARG, None) == (STATUS["SF_ERR_ARG"], None)
     assert m.infer(array("f", [0.0] * (L + 1) * C), L + 1)[0] == STATUS["SF_ERR_ARG"]
+    # a whole float counts as its int (n_valid computed by a division); anything else is refused clearly
+    flat, n = array("f", cut[0].ravel().tolist()), len(cut[0])
+    assert m.infer(flat, float(n)) == m.infer(flat, n) and list(m.features(flat, float(n))) == list(m.features(flat, n))
+    for bad in (n - 0.5, float("nan"), float("inf"), "10", None):
+        assert m.infer(flat, bad) == (mod.ERR_ARG, None)
+        with pytest.raises(ValueError, match=f"n_valid must be a whole number from {lo} to {L}, not"):
+            m.features(flat, bad)
 
 
 _CODE = """
@@ -184,8 +191,12 @@ out, i = [], 0
 for n in ns:
     w = data[i:i + n * m.N_CHANNELS]
     i += n * m.N_CHANNELS
-    label = p.infer(w, n)[0]
+    label = p.infer(w, float(n) if n % 2 else n)[0]  # a whole float counts as its int
     out.append([label, list(p.features(w, n))])
+try:
+    p.features(w, 2.5)
+except ValueError as e:
+    out.append(str(e))
 print(json.dumps(out))
 """
 
@@ -207,7 +218,8 @@ def test_micropython_real_interpreter(tmp_path, head):
     files = {f"/lib/{k}": v for k, v in export_files(tmp_path).items()}
     ns = json.dumps([len(r) for r in cut]).encode()
     res = run(_CODE, files={**files, "/in.bin": data.tobytes(), "/n.json": ns}, heapsize=2 << 20)
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+    *out, refused = json.loads(res.stdout.strip().splitlines()[-1])
+    assert refused.startswith(f"n_valid must be a whole number from {p.min_valid_length} to {L}, not 2.5")
     np.testing.assert_array_equal(p.classes_[[o[0] for o in out]], p.predict(test))
     _close(np.array([o[1] for o in out]), p.transform(test))
 

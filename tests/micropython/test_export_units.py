@@ -165,3 +165,25 @@ def test_runtime_pruned_to_what_the_module_calls(tmp_path):
     export(pipe, {}, None, tmp_path / "full", mpy=False, prune_runtime=False)
     assert (tmp_path / "full" / "sf_runtime.py").read_text() == runtime_source()
     assert any("MicroPython heap" in line for line in summary(report))
+
+
+def test_cli_prefix_names_the_micropython_module(tmp_path, capsys):
+    """`export --lang micropython --prefix NAME` writes NAME.py (as export.prefix does); a prefix that
+    cannot name a module is refused in one line and nothing is written."""
+    from sensorflow import artifact
+    from sensorflow.cli import main
+
+    pipe, X = _fitted()
+    art = tmp_path / "art"
+    artifact.save(pipe, art)
+    argv = ["export", str(art), "--board", "esp32", "--lang", "micropython", "--out"]
+    assert main([*argv, str(tmp_path / "mp"), "--prefix", "motion", "--json"]) == 0
+    report = json.loads((tmp_path / "mp" / "export_report.json").read_text())
+    assert report["prefix"] == "motion" and report["module"] == "motion.py"
+    assert (tmp_path / "mp" / "motion.py").exists() and not (tmp_path / "mp" / "sf_model.py").exists()
+    capsys.readouterr()
+    for k, bad in enumerate(("../up", "Motion", "class", "sf_runtime", "9lives", "x" * 33)):
+        assert main([*argv, str(tmp_path / f"bad{k}"), "--prefix", bad]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "export prefix" in err, err
+        assert not (tmp_path / f"bad{k}").exists() and not (tmp_path / "up.py").exists()

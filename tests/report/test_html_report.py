@@ -121,6 +121,28 @@ def test_cli_writes_beside_the_artifact_with_exports_hil_and_bench(gesture_artif
     assert artifact.load(gesture_artifact)  # the artifact's hash still holds
 
 
+def test_report_of_constant_features_prints_no_warning(tmp_path):
+    """A feature constant over the held-out windows (here every statistic of a dead channel) has no
+    ANOVA F; `sensorflow report` ranks it last instead of letting f_classif warn on stderr."""
+    rng = np.random.default_rng(1)
+    X = np.zeros((40, 64, 2), np.float32)
+    X[:, :, 0] = rng.normal(0, 1, (40, 64)) * np.repeat([0.2, 1.0], 20)[:, None]
+    y = np.repeat(["calm", "busy"], 20)
+    yaml = "name: dead\nsensor: {kind: imu, sample_rate: 50, channels: [x, dead]}\nwindow: {length: 64}\n"
+    pipe = Pipeline.from_string(yaml + "stages:\n  - type: stats\n    functions: [std, max]\n  - type: decision_tree\n")
+    pipe.fit(X[::2], y[::2])
+    art = tmp_path / "art"
+    artifact.save(pipe, art, metrics={"accuracy": pipe.score(X[1::2], y[1::2]), "classes": ["busy", "calm"]},
+                  arrays={"test_windows": X[1::2], "test_labels": y[1::2]})  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "sensorflow", "report", str(art), "--out", str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "" and 'alt="feature plots"' in (tmp_path / "r.html").read_text()
+
+
 def test_percent_targets_read_as_percentages(audio_artifact, tmp_path):
     demo = {"targets": [{"name": "held-out accuracy", "measured": 0.9625, "goal": 0.95, "unit": "%",
                          "direction": ">=", "met": True, "note": ""}]}  # fmt: skip

@@ -14,6 +14,8 @@ Precision: ESP32 ports compute with float32; tables are stored as exact float32 
 from __future__ import annotations
 
 import json
+import keyword
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -53,6 +55,18 @@ def compile_mpy(py_file: Path, out_file: Path) -> Path:
     return out_file
 
 
+def check_module_name(prefix: str) -> None:
+    """A CodegenError unless ``prefix`` can name the module ``<prefix>.py``: an importable name in the
+    export.prefix alphabet (lowercase letters, digits, _; at most 32), not a keyword or the runtime's."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,31}", prefix) or keyword.iskeyword(prefix):
+        raise CodegenError(
+            f"export prefix '{prefix[:40]}' cannot name the MicroPython module <prefix>.py; use lowercase "
+            "letters, digits and _ (at most 32, not starting with a digit, not a Python keyword)"
+        )
+    if prefix == RUNTIME_MODULE:
+        raise CodegenError(f"export prefix '{prefix}' clashes with the runtime module; choose another, e.g. sf_model")
+
+
 def _kb(n: int) -> str:
     return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
 
@@ -72,8 +86,7 @@ def export(
     ``prune_runtime`` keeps only the runtime kernels this pipeline calls (less heap on the
     board); two pipelines on one board then need the runtime exported with ``False``."""
     prefix = prefix or getattr(getattr(pipeline.config, "export", None), "prefix", None) or "sf_model"
-    if prefix == RUNTIME_MODULE:
-        raise CodegenError(f"prefix '{prefix}' clashes with the runtime module; choose another export.prefix")
+    check_module_name(prefix)
     gen: GeneratedModule = generate(pipeline, meta, prefix, numeric=numeric)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
