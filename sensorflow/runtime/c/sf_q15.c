@@ -137,11 +137,13 @@ int64_t sf_q15_stat_code(const sf_q15_sums *s, uint32_t id)
     }
 }
 
-void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const int16_t *wi)
+/* radix-2 DIT butterflies, each stage halved; twiddle j of a stage at wr/wi[j * step * stride]
+ * (stride 1: separate cos/sin tables, 2: interleaved pairs) */
+static void fft_radix2(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const int16_t *wi, uint32_t stride)
 {
     uint32_t half, i, j;
     for (half = 1u; half < n; half <<= 1) {
-        uint32_t step = n / (2u * half);
+        uint32_t step = n / (2u * half) * stride;
         for (i = 0; i < n; i += 2u * half) { /* twiddle 1: exact, no multiply */
             uint32_t b = i + half;
             int32_t ar = re[i], ai = im[i], tr = re[b], ti = im[b];
@@ -163,6 +165,11 @@ void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const i
             }
         }
     }
+}
+
+void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const int16_t *wi)
+{
+    fft_radix2(re, im, n, wr, wi, 1u);
 }
 
 void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands)
@@ -401,31 +408,7 @@ static uint32_t peak_of(const int16_t *x, uint32_t n)
 #else
 void sf_q15_fft16(int32_t *work, uint32_t n, const int16_t *w)
 {
-    int32_t *re = work, *im = work + n;
-    uint32_t half, i, j;
-    for (half = 1u; half < n; half <<= 1) {
-        uint32_t step = n / half;
-        for (i = 0; i < n; i += 2u * half) { /* twiddle 1: exact, no multiply */
-            uint32_t b = i + half;
-            int32_t ar = re[i], ai = im[i], tr = re[b], ti = im[b];
-            re[i] = (ar + tr) >> 1;
-            im[i] = (ai + ti) >> 1;
-            re[b] = (ar - tr) >> 1;
-            im[b] = (ai - ti) >> 1;
-        }
-        for (j = 1u; j < half; j++) {
-            int32_t c = w[j * step], s = w[j * step + 1u];
-            for (i = j; i < n; i += 2u * half) {
-                uint32_t b = i + half;
-                int32_t ar = re[i], ai = im[i];
-                int32_t tr = (re[b] * c - im[b] * s) >> 15, ti = (re[b] * s + im[b] * c) >> 15;
-                re[i] = (ar + tr) >> 1;
-                im[i] = (ai + ti) >> 1;
-                re[b] = (ar - tr) >> 1;
-                im[b] = (ai - ti) >> 1;
-            }
-        }
-    }
+    fft_radix2(work, work + n, n, w, w + 1, 2u);
 }
 
 /* power of X[i] from Z[i] and Z[h - i] (arm_rfft_q15's split, both products halved) */
