@@ -144,6 +144,7 @@ def evaluate(payload: dict) -> dict:
     out.update(fitted)
     out["accuracy_cv"] = float(np.mean(accs)) if accs else 0.0
     out["cv_folds"] = len(accs)
+    out["n_cv"] = int(len(ytr))  # windows the cross-validation scored (the standard error's n)
     if repeats > 1:
         out["accuracy_rcv"] = float(np.mean(all_accs)) if all_accs else 0.0
     out["score"] = out["accuracy_cv"]

@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 
 POINT_FIELDS = ["accuracy_cv", "accuracy_test", "flash_bytes", "ram_bytes", "instructions_per_inference", "measured"]
-EXTRA_FIELDS = ["within_budget", "score", "tiebreak"]  # costs inside the budget; the objective ranked by; its tie-break
+# costs inside the budget; the objective ranked by; the top score a near-tie ranks at; its tie-break
+EXTRA_FIELDS = ["within_budget", "score", "tie_score", "tiebreak"]
 
 
 def score(t: dict) -> float:
@@ -20,19 +21,26 @@ def score(t: dict) -> float:
 
 
 def rank(t: dict) -> tuple[float, float]:
-    """What the accuracy axis compares: the score, then (among trials tied at the top score) the
-    ``tiebreak``, the accuracy over repeated cross-validations (``runner.break_ties``)."""
-    tb = t.get("tiebreak")
-    return score(t), float("-inf") if tb is None else float(tb)
+    """What the accuracy axis compares: the score (for a trial in the top's tie, :func:`tied_top`,
+    the top score it ties with: ``tie_score``), then the ``tiebreak``, the accuracy over repeated
+    cross-validations (``runner.break_ties``)."""
+    ts, tb = t.get("tie_score"), t.get("tiebreak")
+    return score(t) if ts is None else float(ts), float("-inf") if tb is None else float(tb)
 
 
 def tied_top(trials: list[dict], tol: float = 1e-9) -> list[int]:
-    """Numbers of the feasible classifier trials (not detectors) whose score equals the best."""
+    """Numbers of the feasible classifier trials (not detectors) that tie with the best score:
+    within one standard error of the best trial's cross-validated accuracy,
+    ``sqrt(p (1 - p) / n)`` over its ``n_cv`` scored windows (the one-standard-error rule of
+    Breiman et al., CART 1984, and Hastie et al., ESL 7.10: closer scores do not tell the
+    pipelines apart), or exactly (``tol``) for trials stored without ``n_cv``."""
     ok = [t for t in trials if t.get("feasible") and not t.get("events_dev")]
     if not ok:
         return []
-    top = max(score(t) for t in ok)
-    return sorted(t["number"] for t in ok if score(t) >= top - tol)
+    best = max(ok, key=score)
+    top, n = score(best), best.get("n_cv")
+    se = (max(top * (1.0 - top), 0.0) / n) ** 0.5 if n else 0.0
+    return sorted(t["number"] for t in ok if score(t) >= top - se - tol)
 
 
 def best_point(points: list[dict]) -> dict | None:

@@ -267,7 +267,7 @@ def run(opts: TuneOptions, note=print, progress: bool = True) -> dict:
             tied = break_ties(client, results, board_dict, budget, opts, space, evaluate)
             if tied:
                 note(
-                    f"tune: {len(tied)} trials tie at the top cross-validated score; broken by the accuracy of "
+                    f"tune: {len(tied)} trials within one standard error of the top cross-validated score; broken by the accuracy of "
                     f"{TIE_REPEATS} repeated cross-validations (training data only)"
                 )
         except KeyboardInterrupt:
@@ -299,12 +299,14 @@ def _payload(number: int, pipeline: dict, board_dict: dict, budget, opts, space:
 
 
 def break_ties(client, results: dict[int, dict], board_dict, budget, opts, space: Space, evaluate) -> list[int]:
-    """Feasible classifier trials tied at the top score get ``tiebreak``: their accuracy over
-    :data:`TIE_REPEATS` repetitions of the cross-validation with other fold seeds (training data
-    only), computed on Dask; returns the tied trial numbers (none when the top is not tied)."""
+    """Feasible classifier trials tied with the top score (``report.tied_top``: within one
+    standard error) rank at the top score (``tie_score``) and get ``tiebreak``: their accuracy
+    over :data:`TIE_REPEATS` repetitions of the cross-validation with other fold seeds (training
+    data only), computed on Dask; returns the tied trial numbers (none when the top is not tied)."""
     tied = report.tied_top(list(results.values()))
     if len(tied) < 2:
         return []
+    top = max(report.score(results[n]) for n in tied)
     futures = {
         n: client.submit(
             evaluate,
@@ -317,6 +319,7 @@ def break_ties(client, results: dict[int, dict], board_dict, budget, opts, space
     }
     for n, fut in futures.items():
         results[n]["tiebreak"] = float(fut.result().get("accuracy_rcv", results[n]["accuracy_cv"]))
+        results[n]["tie_score"] = top
     return tied
 
 
@@ -409,6 +412,7 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
             "trial": t["number"],
             "accuracy_cv": t["accuracy_cv"],
             "score": report.score(t),
+            "tie_score": t.get("tie_score"),
             "tiebreak": t.get("tiebreak"),
             "accuracy_test": float(res.metrics["accuracy"]),
             "measured": bool(m["measured"]),

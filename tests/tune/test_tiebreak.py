@@ -37,6 +37,25 @@ def test_the_tie_break_chooses_the_steadier_of_equal_scores():
     assert report.best_point(plain)["trial"] == 0
 
 
+def test_scores_within_one_standard_error_of_the_top_tie():
+    # 50 scored windows at 0.98: standard error sqrt(0.98 * 0.02 / 50) = 0.0198, so 0.9792
+    # (less than one window apart) ties and 0.94 does not
+    tree = _trial(0, 0.9804, 2_000, 10_000) | {"n_cv": 50}
+    forest = _trial(1, 0.9792, 9_000, 90_000) | {"n_cv": 50}
+    worse = _trial(2, 0.94, 1_000, 5_000) | {"n_cv": 50}
+    assert report.tied_top([tree, forest, worse]) == [0, 1]
+    # a near-tie ranks at the top score and the repeated cross-validation decides
+    tree |= {"tie_score": 0.9804, "tiebreak": 0.95}
+    forest |= {"tie_score": 0.9804, "tiebreak": 0.97}
+    front = report.pareto([tree, forest, worse])
+    assert [t["number"] for t in front] == [1, 0, 2]
+    points = [t | {"trial": t["number"], "instructions_per_inference": t["instructions"]} for t in front]
+    assert report.best_point(points)["trial"] == 1
+    # a perfect top has no spread: only exact ties (and trials stored without n_cv tie exactly)
+    assert report.tied_top([_trial(0, 1.0, 1, 1) | {"n_cv": 40}, _trial(1, 0.999, 1, 1) | {"n_cv": 40}]) == [0]
+    assert report.tied_top([_trial(0, 0.98, 1, 1), _trial(1, 0.979, 1, 1)]) == [0]
+
+
 def _synthetic(tmp_path, seed=0):
     """Two classes of noisy 1-channel windows that overlap a little (CV accuracy varies with the folds)."""
     rng = np.random.default_rng(seed)
