@@ -54,6 +54,10 @@ class CFragment:
       and ``stream_output`` the body of ``static void <func>_stream(float *out)``, run when a
       window completes, writing what ``code`` would write for that window. ``code`` still
       serves ``<prefix>_features``/``_infer`` on a caller's window.
+    - ``finite_output``: True only when the kernel provably writes finite values for every finite
+      input (e.g. sf_logmel clamps the mel energies to [amin, FLT_MAX] before the log). When every
+      stage before the model says so, the generated code skips the feature vector's non-finite
+      check (the input check stays).
     """
 
     runtime: list[str] = field(default_factory=list)
@@ -64,6 +68,7 @@ class CFragment:
     code: list[str] = field(default_factory=list)
     helpers: list[str] = field(default_factory=list)
     returns_label: bool = False
+    finite_output: bool = False
     stream_sample: list[str] = field(default_factory=list)
     stream_output: list[str] = field(default_factory=list)
 
