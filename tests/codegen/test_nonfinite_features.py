@@ -153,3 +153,52 @@ def test_micropython_real_interpreter(tmp_path):
     labels = json.loads(res.stdout.strip().splitlines()[-1])
     assert labels[:3] == [NONFINITE] * 3, labels
     np.testing.assert_array_equal(labels[3:], np.argmax(p.predict_proba(X[3:9]), axis=1))
+
+
+def _log_mel_fitted(amin: float) -> tuple[Pipeline, np.ndarray]:
+    stage = {"type": "log_mel", "n_fft": 256, "hop_length": 80, "n_mels": 16, "center": False, "amin": amin}
+    cfg = {
+        "name": "lm",
+        "sensor": {"kind": "generic", "sample_rate": 8000.0, "channels": ["mic"]},
+        "window": {"length": 800, "hop": 160},
+        "stages": [stage, {"type": "logistic"}],
+    }
+    p = Pipeline.from_string(yaml.safe_dump(cfg, sort_keys=False))
+    rng = np.random.default_rng(0)
+    t = np.arange(800) / 8000.0
+    X = np.stack([np.sin(2 * np.pi * (300 + 200 * (i % 2)) * t) + 0.1 * rng.standard_normal(800) for i in range(16)])
+    X = X.astype(np.float32)[:, :, None]
+    p.fit(X, np.arange(16) % 2)
+    return p, X
+
+
+def test_c_log_mel_features_stay_finite_without_the_feature_check(tmp_path):
+    """sf_logmel sets NaN and overflowed mel energies to FLT_MAX and floors them at amin before the
+    log, so a log-mel feature vector of finite samples is finite (emitters/dsp.py,
+    _log_rows_finite): the export drops the feature check before the model (a float32 amin of 0
+    keeps it; stats keeps it). Under ASan/UBSan the most extreme finite windows still give finite
+    features and a class through features, infer and the frame-by-frame stream."""
+    from sensorflow.codegen.c import generate
+
+    need_tools("cc")
+    assert "_all_finite(feats" in generate(_fitted()[0]).files["sf_model.c"]
+    assert "_all_finite(feats" in generate(_log_mel_fitted(1e-50)[0]).files["sf_model.c"]
+    p, X = _log_mel_fitted(1e-10)
+    h = ccompare.build(p, tmp_path, sanitize=True)
+    assert "_all_finite(feats" not in (tmp_path / "sf_model.c").read_text()
+    big, tiny = np.finfo(np.float32).max, np.finfo(np.float32).smallest_subnormal
+    n = np.arange(800)[:, None]
+    extreme = np.stack(
+        [np.full((800, 1), v, np.float32) for v in (HUGE, big, -big, tiny, 0.0)]
+        + [np.where(n % 2 == 0, big, -big).astype(np.float32), np.where(n % 3 == 0, HUGE, tiny).astype(np.float32)]
+    )
+    assert np.isfinite(extreme).all()
+    feats = h.features(extreme)
+    assert np.isfinite(feats).all()
+    labels, _, inferred = h.infer(np.concatenate([extreme, X[:4]]))
+    assert set(labels[:7].tolist()) <= {0, 1}, labels
+    np.testing.assert_array_equal(inferred[:7], feats)
+    np.testing.assert_array_equal(labels[7:], np.argmax(p.predict_proba(X[:4]), axis=1))
+    out = h.stream(np.concatenate([X[0], extreme[0], extreme[5], X[1]]), [97, 160, 333])
+    assert sum(o["n_windows"] for o in out) >= 15
+    assert all(o["label"] in (0, 1) and np.isfinite(o["scores"]).all() for o in out if o["n_windows"])

@@ -57,6 +57,10 @@ class CFragment:
     - ``stream_sample_i16`` / ``i16_scale``: a fixed-point stage that streams int16 counts
       (q15 front end): the body of ``static void <func>_samples_i16(const int16_t *x, uint32_t n)``,
       the same as ``stream_sample`` on ``x[i] * i16_scale``, behind ``<prefix>_push_i16``.
+    - ``finite_output``: True only when the kernel provably writes finite values for every finite
+      input (e.g. sf_logmel clamps the mel energies to [amin, FLT_MAX] before the log). When every
+      stage before the model says so, the generated code skips the feature vector's non-finite
+      check (the input check stays).
     """
 
     runtime: list[str] = field(default_factory=list)
@@ -67,6 +71,7 @@ class CFragment:
     code: list[str] = field(default_factory=list)
     helpers: list[str] = field(default_factory=list)
     returns_label: bool = False
+    finite_output: bool = False
     stream_sample: list[str] = field(default_factory=list)
     stream_output: list[str] = field(default_factory=list)
     stream_sample_i16: list[str] = field(default_factory=list)

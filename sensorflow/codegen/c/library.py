@@ -153,6 +153,7 @@ def generate(
     feature_lines = (0, 0)  # their calls in feature_code
     step_of_feature_lines = None
     fused = fused_codes(pl, board, numeric, prefix)
+    features_finite = True  # every stage before the model writes finite values for finite input
     for ps in pl.stages:
         stage = ps.stage
         ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
@@ -167,6 +168,7 @@ def generate(
             es = EmittedStage(ctx, emit_stage(stage, ctx), out_offset=ps.offset)
             emitted.append(es)
             feature_step.append(es)
+            features_finite = features_finite and es.fragment.finite_output
             feature_code.append(f"{ctx.func}({buf(ps.src)}, &{buf(ps.dst)}[{ps.offset}]);  /* {stage.name} */")
             if ctx.streams_input and es.fragment.streams:
                 stream_stage = es
@@ -177,6 +179,7 @@ def generate(
         emitted.append(es)
         if ps.role in ("signal", "vector"):
             feature_code.append(line)
+            features_finite = features_finite and es.fragment.finite_output
         elif ps.role == "model":
             model = es
         else:
@@ -282,6 +285,7 @@ def generate(
         stream_feature_code=stream_feature_code,
         fused=bool(fused),
         i16_scale=cgen.f32(stream_stage.fragment.i16_scale) if stream_stage is not None else "",
+        features_finite=features_finite,
         feature_stage=feature_step[0] if fused else None,
     )
     env = template_env()

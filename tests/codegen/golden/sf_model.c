@@ -266,15 +266,24 @@ int sf_model_push(const float *samples, int n_frames)
     if (samples == NULL && n_frames > 0) {
         return SF_ERR_NULL;
     }
-    for (i = 0; i < n_frames; i++) {
+    /* runs of frames up to the window's end: one non-finite check and one copy a run */
+    for (i = 0; i < n_frames;) {
+        int m = n_frames - i;
         if (sf_model_state.skip > 0) {
-            sf_model_state.skip--;
+            m = sf_model_state.skip < m ? sf_model_state.skip : m;
+            sf_model_state.skip -= m;
+            i += m;
             continue;
         }
-        sf_model_track_finite(&samples[i * SF_MODEL_N_CHANNELS], 1);
+        if (m > SF_MODEL_WINDOW_LENGTH - sf_model_state.fill) {
+            m = SF_MODEL_WINDOW_LENGTH - sf_model_state.fill;
+        }
+        sf_model_track_finite(&samples[i * SF_MODEL_N_CHANNELS], m);
         memcpy(&sf_model_state.win[sf_model_state.fill * SF_MODEL_N_CHANNELS], &samples[i * SF_MODEL_N_CHANNELS],
-               sizeof(float) * SF_MODEL_N_CHANNELS);
-        if (++sf_model_state.fill == SF_MODEL_WINDOW_LENGTH) {
+               sizeof(float) * SF_MODEL_N_CHANNELS * (size_t)m);
+        i += m;
+        sf_model_state.fill += m;
+        if (sf_model_state.fill == SF_MODEL_WINDOW_LENGTH) {
             sf_model_on_window();
             windows++;
             memmove(sf_model_state.win, &sf_model_state.win[8],

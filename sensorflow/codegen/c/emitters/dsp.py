@@ -141,6 +141,21 @@ def f(v: float) -> str:
 # ---------------------------------------------------------------------------- log_mel / mfcc
 
 
+def _log_rows_finite(mul: float, floor: float, add: float, sub: float) -> bool:
+    """True when sf_logmel's row value ``mul * ln(max(x, floor) + add) - sub`` is finite for every
+    x the kernel can reach: frame_to_row sets NaN and overflowed mel energies to FLT_MAX first, so
+    the log's float32 argument lies in [floor + add, FLT_MAX + add]; both ends must be positive
+    and finite (then sf_lnf / logf is finite), and so must the result at both ends. The top_db clip
+    (``max(row, window max - top_db)``) keeps finite rows finite."""
+    f32 = np.float32
+    with np.errstate(over="ignore"):
+        lo, hi = f32(f32(floor) + f32(add)), f32(f32(np.finfo(np.float32).max) + f32(add))
+    if not (np.isfinite(hi) and lo > 0):
+        return False
+    ends = [abs(float(f32(mul))) * abs(math.log(float(v))) + abs(float(f32(sub))) for v in (lo, hi)]
+    return max(ends) < 1e37  # far below FLT_MAX: the float32 products and difference cannot overflow
+
+
 @c_emitter("log_mel", "mfcc")
 def emit_log_mel(stage, ctx) -> CFragment:
     """sf_logmel: frames -> window -> rfft -> power -> sparse mel -> log -> top_db clip over the
@@ -191,6 +206,7 @@ def emit_log_mel(stage, ctx) -> CFragment:
     W = B + R
     work = Field("float", "work", C * W, "sf_logmel rings and frame buffers, per channel")
     frag = CFragment(runtime=["sf_fft", "sf_mel", "sf_dct", "sf_logmel"], tables=t.defs)
+    frag.finite_output = n_mfcc == 0 and _log_rows_finite(mul, floor, add, stage.log_offset())
     code = [f"sf_logmel_inst_f32 S[{C}];", "uint32_t ch;", "float thr = SF_LOGMEL_NO_CLIP;"]
     stream = bool(shift) and ctx.streams_input
     wk_lvalue = ctx.state("work") if shift and not stream else ctx.scratch("work")
