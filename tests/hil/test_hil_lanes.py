@@ -153,11 +153,11 @@ def test_throughput_run_compares_every_window_and_counts_bytes(firmware, linear_
 
 
 def test_throughput_bench_section_without_emulators_says_why(monkeypatch):
-    from sensorflow.bench import hil_throughput_section
+    from sensorflow.bench import emulated_boards, hil_throughput_section
     from sensorflow.bench.runner import SECTIONS
 
     assert SECTIONS["hil_throughput"][0] == "sensorflow.bench.hil_throughput_section"
-    monkeypatch.setattr(hil_throughput_section.qh, "tools_available", lambda board: f"no emulator for {board}")
+    monkeypatch.setattr(emulated_boards.measure, "tools_available", lambda board: f"no emulator for {board}")
     sec = hil_throughput_section.run(quick=True)
     assert not sec.available and "no emulator for qemu-riscv32" in sec.reason
 

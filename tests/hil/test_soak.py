@@ -40,11 +40,11 @@ def test_request_faults_drop_repeat_and_reset():
 
 def test_bench_section_without_emulators_says_why(monkeypatch):
     """`sensorflow bench` lists the soak; without QEMU it reports "not available" with the reason."""
-    from sensorflow.bench import hil_soak_section
+    from sensorflow.bench import emulated_boards, hil_soak_section
     from sensorflow.bench.runner import SECTIONS
 
     assert SECTIONS["hil_soak"][0] == "sensorflow.bench.hil_soak_section"
-    monkeypatch.setattr(hil_soak_section.qh, "tools_available", lambda board: f"no emulator for {board}")
+    monkeypatch.setattr(emulated_boards.measure, "tools_available", lambda board: f"no emulator for {board}")
     sec = hil_soak_section.run(quick=True)
     assert not sec.available and "no emulator for qemu-mps2-an386" in sec.reason
 
