@@ -12,13 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..device import boards as board_defs
-from ..device.export import export
-from ..hil import session
-from ..hil.int8_reference import reference_for
 from ..hil.soak import SoakFaults, soak
 from ..pipeline import Pipeline
-from .emulated_boards import usable_boards
+from .emulated_boards import hil_firmware, usable_boards
 from .report import Section, Table, Target, not_available
 
 TITLE = "HIL soak under fault injection on emulated boards"
@@ -91,12 +87,10 @@ def run(quick: bool = False) -> Section:
     try:
         for board in boards:
             try:
-                exp = work / board / "export"
-                export(pipe, {}, board_defs.get(board), exp, prefix="sf_model", measure=False)
-                elf = session.build(board, exp, work / board / "fw")
+                elf, ref = hil_firmware(pipe, board, work)
                 # as `sensorflow hil`: an int8 model stage (the default on FPU-less boards) is compared
                 # with the int8 network's scores, not the float model's
-                r = soak(board, elf, reference_for(pipe, exp), windows, faults=faults, seed=0)
+                r = soak(board, elf, ref, windows, faults=faults, seed=0)
             except Exception as exc:  # one board's failure must not hide the other's row
                 why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
                 table.rows.append([board, f"failed: {why}"] + [None] * 10)

@@ -12,14 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..device import boards as board_defs
 from ..device import firmware
-from ..device.export import export
-from ..hil import session
-from ..hil.int8_reference import reference_for
 from ..hil.throughput import REAL_BAUDS, measure
 from ..pipeline import Pipeline
-from .emulated_boards import usable_boards
+from .emulated_boards import hil_firmware, usable_boards
 from .report import Section, Table, Target, not_available
 
 TITLE = "HIL throughput on emulated boards"
@@ -84,15 +80,13 @@ def run(quick: bool = False) -> Section:
     try:
         for board in boards:
             try:
-                exp = work / board / "export"
-                export(pipe, {}, board_defs.get(board), exp, prefix="sf_model", measure=False)
-                elf = session.build(board, exp, work / board / "fw")
+                elf, ref = hil_firmware(pipe, board, work)
             except Exception as exc:  # one board's failure must not hide the other's rows
                 table.rows.append([board, None, f"failed: {type(exc).__name__}: {str(exc)[:160]}"] + [None] * 10)
                 continue
             fw = firmware.ported(board).firmware
             for lanes in sorted({1, fw.hil_lanes if fw else 1}):
-                r = measure(board, elf, reference_for(pipe, exp), windows, lanes=lanes)
+                r = measure(board, elf, ref, windows, lanes=lanes)
                 if r.passed:
                     best[board] = min(best.get(board, float("inf")), r.ms_per_window)
                 table.rows.append(

@@ -9,7 +9,7 @@ import types
 import numpy as np
 import pytest
 
-from sensorflow.bench import hil_soak_section, hil_throughput_section, pipelines_section
+from sensorflow.bench import emulated_boards, hil_soak_section, hil_throughput_section, pipelines_section
 from sensorflow.device import measure
 
 WHY = {"qemu-riscv32": "board 'qemu-riscv32' needs riscv64-unknown-elf-gcc not found"}
@@ -45,7 +45,7 @@ def test_soak_compares_an_int8_export_with_the_int8_reference(monkeypatch):
     from sensorflow.hil.soak import SoakResult
 
     monkeypatch.setattr(measure, "tools_available", lambda board: None)
-    monkeypatch.setattr(hil_soak_section.session, "build", lambda board, exp, fw: fw / "fw.elf")
+    monkeypatch.setattr(emulated_boards.session, "build", lambda board, exp, fw: fw / "fw.elf")
     seen = {}
 
     def fake_soak(board, elf, reference, windows, faults, seed):
