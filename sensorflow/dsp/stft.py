@@ -44,9 +44,10 @@ def power_spectrum(frames: np.ndarray, window: np.ndarray, power: float = 2.0, d
     import scipy.fft  # on first use: `sensorflow validate` imports this module
 
     spec = scipy.fft.rfft(frames * window, axis=-1, overwrite_x=True)  # the product is a temporary
-    mag = np.abs(spec.astype(np.result_type(dtype, np.complex64), copy=False))
-    if power == 1.0:
-        return mag
-    if power == 2.0:
-        return np.square(mag, out=mag)
-    return np.power(mag, power, out=mag)
+    with np.errstate(over="ignore"):  # huge finite samples: Inf here, clamped by the log stage
+        mag = np.abs(spec.astype(np.result_type(dtype, np.complex64), copy=False))
+        if power == 1.0:
+            return mag
+        if power == 2.0:
+            return np.square(mag, out=mag)
+        return np.power(mag, power, out=mag)

@@ -270,6 +270,10 @@ class _MelStage(Stage):
     def _log(self, mel: np.ndarray) -> np.ndarray:
         p = self.params
         amin = mel.dtype.type(p.amin)
+        # As sf_logmel: an overflowed (Inf) or NaN mel energy of finite samples becomes the
+        # dtype's largest value, so finite samples give finite features on host and device.
+        with np.errstate(invalid="ignore"):
+            mel = np.fmin(mel, np.finfo(mel.dtype).max, out=mel)
         mel = np.maximum(mel, amin, out=mel) if p.floor_mode == "max" else np.add(mel, amin, out=mel)
         out = np.log10(mel, out=mel) if p.log == "db" else np.log(mel, out=mel)
         if p.log == "db":

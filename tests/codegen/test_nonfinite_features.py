@@ -202,3 +202,62 @@ def test_c_log_mel_features_stay_finite_without_the_feature_check(tmp_path):
     out = h.stream(np.concatenate([X[0], extreme[0], extreme[5], X[1]]), [97, 160, 333])
     assert sum(o["n_windows"] for o in out) >= 15
     assert all(o["label"] in (0, 1) and np.isfinite(o["scores"]).all() for o in out if o["n_windows"])
+
+
+def _extreme_log_mel_windows() -> np.ndarray:
+    big, tiny = np.finfo(np.float32).max, np.finfo(np.float32).smallest_subnormal
+    n = np.arange(800)[:, None]
+    return np.stack(
+        [np.full((800, 1), v, np.float32) for v in (HUGE, big, -big)]
+        + [np.where(n % 2 == 0, big, -big).astype(np.float32), np.where(n % 3 == 0, HUGE, tiny).astype(np.float32)]
+    )
+
+
+def test_host_log_mel_clamps_overflow_as_the_c_does(tmp_path):
+    """Finite samples whose float32 power spectrum overflows: the host sets the Inf/NaN mel
+    energies to FLT_MAX as sf_logmel does, so it answers a class (it used to refuse the window
+    while the C answered one) and host, C and the MicroPython module agree on features and label."""
+    from sensorflow.codegen.micropython import export
+    from sensorflow.testing.codegen_checks import _load_module
+
+    p, X = _log_mel_fitted(1e-10)
+    extreme = _extreme_log_mel_windows()
+    assert np.isfinite(extreme).all()
+    host = p.transform(extreme)
+    assert np.isfinite(host).all()
+    assert np.max(host) == pytest.approx(10 * np.log10(np.finfo(np.float32).max), abs=1e-3)
+    assert p.answerable(extreme).all()
+    labels = p.predict(extreme)
+    export(p, {}, None, tmp_path / "mpy", mpy=False, prefix="lm_model")
+    m = _load_module(tmp_path / "mpy", "lm_model").Pipeline()
+    for x, want in zip(extreme, labels):
+        assert p.classes_[m.infer(array("f", x.ravel().tolist()))[0]] == want
+        np.testing.assert_allclose(list(m.features(array("f", x.ravel().tolist()))), p.transform(x[None])[0], atol=1e-3)
+    need_tools("cc")
+    h = ccompare.build(p, tmp_path / "c", sanitize=True)
+    np.testing.assert_allclose(h.features(extreme), host, rtol=0, atol=1e-3)
+    c_labels, _, _ = h.infer(extreme)
+    np.testing.assert_array_equal(c_labels, np.searchsorted(p.classes_, labels))
+
+
+def test_log_mel_overflow_on_the_real_interpreter(tmp_path):
+    """The MicroPython runtime's FLT_MAX literal parses as a finite float on the real interpreter
+    and its log-mel answers the overflowing windows with the host's labels."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "micropython"))
+    from mphelp import need_micropython
+
+    from sensorflow.codegen.micropython import export
+    from sensorflow.mpy import run
+    from sensorflow.mpy.compare import export_files
+
+    need_micropython()
+    p, X = _log_mel_fitted(1e-10)
+    export(p, {}, None, tmp_path, mpy=False, prefix="huge_model")
+    windows = np.concatenate([_extreme_log_mel_windows(), X[:4]]).astype("<f4")
+    files = {f"/lib/{k}": v for k, v in export_files(tmp_path).items()}
+    res = run(_CODE, files={**files, "/in.bin": windows.tobytes()}, heapsize=2 << 20)
+    labels = json.loads(res.stdout.strip().splitlines()[-1])
+    np.testing.assert_array_equal(p.classes_[labels], p.predict(windows))

@@ -12,6 +12,8 @@ import math
 import struct
 from array import array
 
+_FLT_MAX = 3.4028234e38  # C's FLT_MAX, rounded as a float32 parser rounds it (no overflow to inf)
+
 # ---------------------------------------------------------------------- signal stages
 
 
@@ -413,6 +415,8 @@ def log_mel(
             w0 = mel_off[m]
             for j in range(mel_len[m]):
                 a += re[b0 + j] * mel_w[w0 + j]
+            if not a <= _FLT_MAX:  # overflowed or NaN: FLT_MAX, as the C and the host
+                a = _FLT_MAX
             if add_floor:
                 a += amin
             elif a < amin:
