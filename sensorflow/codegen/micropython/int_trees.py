@@ -58,7 +58,7 @@ def forest_module(forest) -> str:
         "def predict(x, sums):\n"
         "    unpack = struct.unpack_from\n"
         "    fmt = '<' + NODE\n"
-        "    row_fmt = '<%dH' % N_CLASSES\n"
+        "    row_fmt = '<' + str(N_CLASSES) + 'H'\n"
         "    for c in range(N_CLASSES):\n"
         "        sums[c] = 0\n"
         "    for r in ROOT:\n"

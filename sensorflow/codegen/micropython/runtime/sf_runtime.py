@@ -1,6 +1,6 @@
 """sensorflow runtime kernels for MicroPython (ESP32 firmware and other ports).
 
-Hand-written for MicroPython: only ``array`` and ``math``, no numpy. Signals are
+Hand-written for MicroPython: only ``array``, ``math`` and ``struct``, no numpy. Signals are
 ``array('f')`` with interleaved channels (``x[t * C + c]``); every kernel writes into
 buffers its caller allocated once, so the per-window path does not allocate arrays.
 Each kernel follows the numpy reference of the stage named in its docstring
@@ -548,7 +548,7 @@ def forest(x, nodes, fmt, size, root, rows, n_int, nc, leaf_scale, acc, out):
     float rounding. Writes probabilities into out, returns the class index."""
     for k in range(nc):
         acc[k] = 0
-    row_fmt = "<%dH" % nc
+    row_fmt = "<" + str(nc) + "H"
     for r in root:
         row = leaf_row(x, nodes, fmt, size, r, n_int)
         if row < nc:
