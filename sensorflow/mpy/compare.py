@@ -19,6 +19,8 @@ from .interp import run
 _HARNESS = """
 import gc
 from array import array
+gc.collect()
+start = gc.mem_alloc()
 import {module} as m
 gc.collect()
 before = gc.mem_alloc()
@@ -63,7 +65,7 @@ post.close()
 f = open('/stream.bin', 'wb')
 f.write(bytes(stream))
 f.close()
-print('MEM', before, after)
+print('MEM', before, after, start)
 """
 
 
@@ -75,6 +77,7 @@ class ModuleRun:
     stream_labels: np.ndarray | None
     stream_post: np.ndarray | None  # post-processed output per streamed window (n, n_classes)
     heap_bytes_pipeline: int  # gc.mem_alloc() growth from Pipeline() (buffers + object)
+    heap_bytes_import: int = 0  # gc.mem_alloc() growth from importing the module (and the runtime)
 
 
 def run_module(
@@ -111,7 +114,7 @@ def run_module(
     per = n_features + n_classes
     vals = np.frombuffer(res.files["/out.bin"], dtype="<f4").reshape(n, per)
     mem = [ln for ln in res.stdout.splitlines() if ln.startswith("MEM ")]
-    before, after = (int(x) for x in mem[-1].split()[1:3])
+    before, after, start = (int(x) for x in mem[-1].split()[1:4])
     stream = np.frombuffer(res.files["/stream.bin"], dtype=np.uint8).astype(np.int64) if stream_chunks else None
     return ModuleRun(
         labels=np.frombuffer(res.files["/labels.bin"], dtype=np.uint8).astype(np.int64),
@@ -122,6 +125,7 @@ def run_module(
         if stream_chunks
         else None,
         heap_bytes_pipeline=after - before,
+        heap_bytes_import=before - start,
     )
 
 

@@ -16,7 +16,7 @@ from mphelp import make_pipeline, synthetic
 
 from sensorflow import registry
 from sensorflow.codegen.c import registry as c_registry
-from sensorflow.codegen.micropython import export
+from sensorflow.codegen.micropython import CODE_HEAP_FACTOR, export
 from sensorflow.codegen.micropython import registry as mp_registry
 from sensorflow.codegen.micropython.fragment import f32_bytes_literal, int_literal, int_typecode
 from sensorflow.device import boards
@@ -86,8 +86,11 @@ def test_export_report_and_files(tmp_path):
     on_disk = json.loads((tmp_path / "export_report.json").read_text())
     assert on_disk == report
     assert report["pipeline_hash"] == "ab" * 8 and report["lang"] == "micropython"
-    assert report["ram_bytes"] == report["table_bytes"] + report["state_bytes"] + report["scratch_bytes"] + sum(
-        report["mpy_bytes"].values()
+    # the module keeps its literals (counted in table_bytes): the code is the .mpy files less their payload
+    code = sum(report["mpy_bytes"].values()) - report["literal_bytes"]
+    assert report["code_heap_bytes"] == int(CODE_HEAP_FACTOR * code) > 0
+    assert report["ram_bytes"] == (
+        report["table_bytes"] + report["state_bytes"] + report["scratch_bytes"] + report["code_heap_bytes"]
     )
     assert {r["type"] for r in report["stages"]} == {"stats", "random_forest"}
     text = (tmp_path / "sf_model.py").read_text()

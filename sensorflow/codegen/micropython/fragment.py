@@ -1,10 +1,19 @@
 """What a MicroPython emitter gets (``MPContext``) and returns (``MPFragment``).
 
-Constant tables become module-level ``array`` objects. Float tables are written as the
-float32 bytes (``array('f', b'...')``, little-endian as on ESP32 and the WebAssembly port),
-so every port loads the exact float32 values without going through its float parser
-(MicroPython's decimal parsing is not correctly rounded on every float32 port). Integer
-tables use the smallest ``array`` typecode that holds them.
+Constant tables become module-level ``array`` objects built from ``bytes`` literals
+(``array('f', b'...')``, little-endian as on ESP32 and the WebAssembly port): float tables
+hold the exact float32 values without going through a port's float parser (MicroPython's
+decimal parsing is not correctly rounded on every float32 port), integer tables use the
+smallest typecode that holds them. A list literal would be built on the interpreter's value
+stack one item at a time (a few thousand items exhaust it) and compile to 2-5 bytes of
+bytecode per item.
+
+Heap: a module keeps every constant of its code, so a literal stays in the heap beside the
+array made of it (measured: 80 KB for a 40 KB float table, mpy-cross + MicroPython 1.27).
+``table_bytes`` counts both; ``literal_bytes`` the literals' payload, which is also inside
+the .mpy file (the export report subtracts it from the module's size so nothing counts
+twice). Large tables a kernel can read in place (``bytes_table``: tree nodes read with
+``struct.unpack_from``) stay a single ``bytes`` object: one copy.
 """
 
 from __future__ import annotations
@@ -34,18 +43,7 @@ def f32_bytes_literal(values) -> str:
     if not np.all(np.isfinite(v)):
         raise CodegenError("a constant table contains NaN or Inf; the trained pipeline is broken, re-train it")
     raw = v.tobytes()
-    if not raw:
-        return "array('f')"
-    parts, line = [], ""
-    for i in range(0, len(raw), 4):
-        chunk = _escape(raw[i : i + 4])
-        if len(line) + len(chunk) > LINE:
-            parts.append(line)
-            line = ""
-        line += chunk
-    parts.append(line)
-    body = "\n    ".join(f"b'{p}'" for p in parts)
-    return f"array('f', (\n    {body}))" if len(parts) > 1 else f"array('f', b'{parts[0]}')"
+    return f"array('f', {bytes_literal(raw, 4)})" if raw else "array('f')"
 
 
 def _escape(data: bytes) -> str:
@@ -66,21 +64,32 @@ def int_typecode(values) -> tuple[str, int]:
     raise CodegenError(f"integer table values {lo}..{hi} do not fit 32 bits")
 
 
-def int_literal(values, code: str | None = None) -> str:
-    v = [int(x) for x in np.asarray(values, dtype=np.int64).ravel()]
-    code = code or int_typecode(v)[0]
-    lines, line = [], ""
-    for x in v:
-        t = f"{x}, "
-        if len(line) + len(t) > LINE:
-            lines.append(line.rstrip())
+def bytes_literal(raw: bytes, step: int = 1) -> str:
+    """A ``bytes`` literal of ``raw`` wrapped over lines (adjacent literals, joined by the
+    compiler), breaking only between ``step``-byte items."""
+    if not raw:
+        return "b''"
+    parts, line = [], ""
+    for i in range(0, len(raw), step):
+        chunk = _escape(raw[i : i + step])
+        if len(line) + len(chunk) > LINE:
+            parts.append(line)
             line = ""
-        line += t
-    lines.append(line.rstrip().rstrip(","))
-    if len(lines) == 1:
-        return f"array('{code}', [{lines[0]}])"
-    body = "\n    ".join(lines)
-    return f"array('{code}', [\n    {body}])"
+        line += chunk
+    parts.append(line)
+    body = "\n    ".join(f"b'{p}'" for p in parts)
+    return f"(\n    {body})" if len(parts) > 1 else f"b'{parts[0]}'"
+
+
+_INT_NP = {"b": "<i1", "B": "<u1", "h": "<i2", "H": "<u2", "i": "<i4", "I": "<u4"}
+
+
+def int_literal(values, code: str | None = None) -> str:
+    """``array(code, b'...')`` holding the integers (little-endian), smallest typecode by default."""
+    v = np.asarray(values, dtype=np.int64).ravel()
+    code = code or int_typecode(v)[0]
+    raw = v.astype(_INT_NP[code]).tobytes()
+    return f"array('{code}', {bytes_literal(raw, int(_INT_NP[code][-1]))})" if raw else f"array('{code}')"
 
 
 _IDENT = re.compile(r"[^A-Za-z0-9_]")
@@ -113,7 +122,8 @@ class MPContext:
     tables: list[str] = field(default_factory=list)
     init: list[str] = field(default_factory=list)
     reset: list[str] = field(default_factory=list)
-    table_bytes: int = 0
+    table_bytes: int = 0  # heap of the constant tables: literals kept by the module + arrays made of them
+    literal_bytes: int = 0  # payload of those literals (also inside the .mpy file)
     state_bytes: int = 0
     scratch_bytes: int = 0
 
@@ -124,21 +134,36 @@ class MPContext:
         sym = "_" + self._name(name).upper()
         arr = np.asarray(values, dtype=np.float32)
         self.tables.append(f"{sym} = {f32_bytes_literal(arr)}")
-        self.table_bytes += 4 * arr.size + ARRAY_OVERHEAD
+        self._count(4 * arr.size, copies=2)
         return sym
 
     def int_table(self, name: str, values) -> str:
         sym = "_" + self._name(name).upper()
         code, size = int_typecode(values)
         self.tables.append(f"{sym} = {int_literal(values, code)}")
-        self.table_bytes += size * int(np.asarray(values).size) + ARRAY_OVERHEAD
+        self._count(size * int(np.asarray(values).size), copies=2)
         return sym
+
+    def bytes_table(self, name: str, raw: bytes, step: int = 1) -> str:
+        """A ``bytes`` constant the kernel reads in place (``struct.unpack_from``): one copy."""
+        sym = "_" + self._name(name).upper()
+        self.tables.append(f"{sym} = {bytes_literal(raw, step)}")
+        self._count(len(raw), copies=1)
+        return sym
+
+    def _count(self, payload: int, copies: int) -> None:
+        """Heap of a table: ``copies`` objects of ``payload`` bytes (the literal, and the array made of it)."""
+        if payload:
+            self.table_bytes += copies * (payload + ARRAY_OVERHEAD)
+            self.literal_bytes += payload
+        else:
+            self.table_bytes += ARRAY_OVERHEAD
 
     def buffer(self, name: str, n: int, code: str = "f", *, state: bool = False) -> str:
         """A buffer of n items allocated once; ``state`` ones are zeroed by ``reset()``."""
         attr = f"self._{self._name(name)}"
         size = {"f": 4, "i": 4, "I": 4, "h": 2, "H": 2, "b": 1, "B": 1}[code]
-        self.init.append(f"{attr} = array('{code}', bytearray({size * int(n)}))")
+        self.init.append(f"{attr} = rt.zeros({int(n)}{'' if code == 'f' else f', {code!r}'})")
         nbytes = size * int(n) + ARRAY_OVERHEAD
         if state:
             self.state_bytes += nbytes

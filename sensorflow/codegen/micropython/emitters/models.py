@@ -15,21 +15,41 @@ _METRICS = {"euclidean": 0, "manhattan": 1, "chebyshev": 2, "minkowski": 3}
 _ACTIVATIONS = {"identity": 0, "relu": 1, "tanh": 2, "logistic": 3}
 
 
+def node_table(ctx: MPContext, lay: dict, n_rows: int) -> tuple[str, str, int]:
+    """The internal nodes of a ``tree_layout`` as one ``bytes`` table of little-endian records
+    (threshold float32, feature uint8/uint16, left, right uint16/uint32: the narrowest that
+    hold them), read in place with ``struct.unpack_from`` (one copy in the heap, 9 bytes a
+    node for up to 256 features and 65536 nodes + leaf rows): ``(symbol, struct format, record size)``."""
+    n_int = lay["n_internal"]
+    feat = lay["feature"] if n_int else np.zeros(0, np.int64)
+    if n_int and int(feat.max()) > 0xFFFF:
+        raise CodegenError("more than 65536 features are not supported by the tree kernel")
+    fcode = "B" if not n_int or int(feat.max()) <= 0xFF else "H"
+    ccode = "H" if n_int + n_rows <= 0x10000 else "I"
+    rec = np.dtype([("t", "<f4"), ("f", "<" + fcode), ("lo", "<" + ccode), ("hi", "<" + ccode)], align=False)
+    nodes = np.zeros(n_int, dtype=rec)
+    if n_int:
+        if not np.all(np.isfinite(lay["threshold"])):
+            raise CodegenError("a tree threshold is NaN or Inf; the trained pipeline is broken, re-train it")
+        kids = lay["child"].reshape(-1, 2)
+        nodes["t"], nodes["f"], nodes["lo"], nodes["hi"] = lay["threshold"], feat, kids[:, 0], kids[:, 1]
+    return ctx.bytes_table("nodes", nodes.tobytes(), rec.itemsize), f"<f{fcode}{ccode}{ccode}", rec.itemsize
+
+
 @mp_emitter("decision_tree", "random_forest", "extra_trees")
 def emit_trees(stage, ctx: MPContext) -> MPFragment:
-    """Same node layout and integer soft voting as the C export (``sf_tree.h``)."""
+    """Same node layout and integer soft voting as the C export (``sf_tree.h``); the nodes
+    packed (``node_table``), the impure leaf rows as uint16 (pure leaves need no row)."""
     nc = stage.n_classes
     lay = forest_layout(list(stage.trees()), nc)
     n_int = lay["n_internal"]
-    thr = ctx.f32_table("threshold", lay["threshold"] if n_int else [0.0])
-    feat = ctx.int_table("feature", lay["feature"] if n_int else [0])
-    child = ctx.int_table("child", lay["child"] if n_int else [0])
+    nodes, fmt, size = node_table(ctx, lay, lay["n_rows"])
     root = ctx.int_table("root", lay["root"])
-    leaf = ctx.int_table("leaf", lay["leaf"].ravel() if lay["leaf"].size else [0])
+    rows = ctx.bytes_table("rows", np.asarray(lay["leaf"], dtype="<u2").tobytes(), 2 * nc)
     acc = ctx.buffer("acc", nc, "I")
     return MPFragment(
         [
-            f"label = rt.forest({ctx.inp}, {feat}, {thr}, {child}, {root}, {leaf}, {n_int}, {nc}, "
+            f"label = rt.forest({ctx.inp}, {nodes}, {fmt!r}, {size}, {root}, {rows}, {n_int}, {nc}, "
             f"{lay['leaf_scale']}, {acc}, {ctx.out})"
         ]
     )

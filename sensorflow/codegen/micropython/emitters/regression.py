@@ -9,23 +9,23 @@ import numpy as np
 from ...c.emitters.regression import value_rows
 from ..fragment import MPContext, MPFragment
 from ..registry import mp_emitter
-from .models import dense_layers, knn_search
+from .models import dense_layers, knn_search, node_table
 from .svm import add_kernel, kernel_decisions
 
 
 @mp_emitter("decision_tree_regressor", "random_forest_regressor", "extra_trees_regressor")
 def emit_tree_regressor(stage, ctx: MPContext) -> MPFragment:
-    """The node layout of the C export; leaf values as float32 pairs (``sf_tree_value.h``)."""
+    """The node layout of the C export, packed as the classifiers' (``node_table``); leaf
+    values as float32 pairs hi, lo (``sf_tree_value.h``) in one bytes table."""
     lay, hi, lo = value_rows(list(stage.trees()))
     n_int = lay["n_internal"]
-    thr = ctx.f32_table("threshold", lay["threshold"] if n_int else [0.0])
-    feat = ctx.int_table("feature", lay["feature"] if n_int else [0])
-    child = ctx.int_table("child", lay["child"] if n_int else [0])
+    nodes, fmt, size = node_table(ctx, lay, len(hi))
     root = ctx.int_table("root", lay["root"])
-    hit, lot = ctx.f32_table("hi", hi), ctx.f32_table("lo", lo)
+    pairs = np.stack([np.asarray(hi, dtype="<f4"), np.asarray(lo, dtype="<f4")], axis=1)
+    values = ctx.bytes_table("values", pairs.tobytes(), 8)
     return MPFragment(
         [
-            f"{ctx.out}[0] = rt.forest_value({ctx.inp}, {feat}, {thr}, {child}, {root}, {hit}, {lot}, {n_int})",
+            f"{ctx.out}[0] = rt.forest_value({ctx.inp}, {nodes}, {fmt!r}, {size}, {root}, {values}, {n_int})",
             "label = 0",
         ]
     )

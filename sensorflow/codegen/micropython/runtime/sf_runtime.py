@@ -1,6 +1,6 @@
 """sensorflow runtime kernels for MicroPython (ESP32 firmware and other ports).
 
-Hand-written for MicroPython: only ``array`` and ``math``, no numpy. Signals are
+Hand-written for MicroPython: only ``array``, ``math`` and ``struct``, no numpy. Signals are
 ``array('f')`` with interleaved channels (``x[t * C + c]``); every kernel writes into
 buffers its caller allocated once, so the per-window path does not allocate arrays.
 Each kernel follows the numpy reference of the stage named in its docstring
@@ -532,47 +532,50 @@ def argmax(v, n):
     return best
 
 
-def leaf_row(x, feature, threshold, child, node, n_int):
-    """Walk one tree from ``node`` (``x[feature] <= threshold`` goes left); the leaf row it reaches."""
+def leaf_row(x, nodes, fmt, size, node, n_int):
+    """Walk one tree from ``node``; the leaf row it reaches. ``nodes`` is a bytes object of
+    ``size``-byte records ``struct`` ``fmt`` = (threshold float32, feature, left, right):
+    ``x[feature] <= threshold`` goes left; child codes >= n_int name a leaf row."""
+    unpack = struct.unpack_from
     while node < n_int:
-        if x[feature[node]] <= threshold[node]:
-            node = child[2 * node]
-        else:
-            node = child[2 * node + 1]
+        t, f, lo, hi = unpack(fmt, nodes, node * size)
+        node = lo if x[f] <= t else hi
     return node - n_int
 
 
-def forest(x, feature, threshold, child, root, leaf, n_int, nc, leaf_scale, acc, out):
+def forest(x, nodes, fmt, size, root, rows, n_int, nc, leaf_scale, acc, out):
     """Trees and forests (stages ``decision_tree``, ``random_forest``, ``extra_trees``) in
-    the layout of the C export (``sf_tree.h``): internal nodes with ``x[feature] <=
-    threshold`` (threshold = largest float32 not above scikit-learn's), child codes >= n_int
-    name a leaf row (< nc: a pure leaf of that class). Votes are summed as integers (leaf
-    fractions scaled by ``leaf_scale``), so the label does not depend on float rounding.
-    Writes probabilities into out, returns the class index."""
+    the layout of the C export (``sf_tree.h``), nodes packed as ``leaf_row`` reads them
+    (threshold = largest float32 not above scikit-learn's). Leaf rows < nc are pure leaves of
+    that class; the others are rows of nc uint16 in the bytes ``rows`` (leaf fractions
+    scaled by ``leaf_scale``). Votes are summed as integers, so the label does not depend on
+    float rounding. Writes probabilities into out, returns the class index."""
     for k in range(nc):
         acc[k] = 0
+    row_fmt = "<" + str(nc) + "H"
     for r in root:
-        row = leaf_row(x, feature, threshold, child, r, n_int)
+        row = leaf_row(x, nodes, fmt, size, r, n_int)
         if row < nc:
             acc[row] += leaf_scale
         else:
-            b = (row - nc) * nc
-            for k in range(nc):
-                acc[k] += leaf[b + k]
+            k = 0
+            for v in struct.unpack_from(row_fmt, rows, (row - nc) * 2 * nc):
+                acc[k] += v
+                k += 1
     total = len(root) * leaf_scale
     for k in range(nc):
         out[k] = acc[k] / total
     return argmax(acc, nc)
 
 
-def forest_value(x, feature, threshold, child, root, hi, lo, n_int):
+def forest_value(x, nodes, fmt, size, root, values, n_int):
     """Regression trees and forests (stages ``*_regressor``): the walk of ``forest``, then the
-    sum of each tree's leaf value, stored as float32 pairs hi + lo of value / n_trees (exact in
-    a double port; a float32 port rounds to hi). Returns the value."""
+    sum of each tree's leaf value, stored in ``values`` as float32 pairs hi + lo of
+    value / n_trees (exact in a double port; a float32 port rounds to hi). Returns the value."""
     s = 0.0
     for r in root:
-        row = leaf_row(x, feature, threshold, child, r, n_int)
-        s += hi[row] + lo[row]
+        hi, lo = struct.unpack_from("<ff", values, 8 * leaf_row(x, nodes, fmt, size, r, n_int))
+        s += hi + lo
     return s
 
 
@@ -894,9 +897,24 @@ def copy(src, dst, n):
         dst[i] = src[i]
 
 
-def zeros(n):
-    """A float32 buffer of n zeros (allocated once, at construction)."""
-    return array("f", bytearray(4 * n))
+class _Zeros:
+    """n zeros with a length: array() sizes itself once and needs no temporary buffer (an
+    array of a bytearray(n) kept both in the heap of the WebAssembly port: 2n measured)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        for _ in range(self.n):
+            yield 0
+
+
+def zeros(n, code="f"):
+    """A buffer of n zeros of array typecode ``code`` (allocated once, at construction)."""
+    return array(code, _Zeros(n))
 
 
 # ---------------------------------------------------------------------- fixed point (q15)
