@@ -534,7 +534,11 @@ def _fill_best(best: dict, points: list[dict], front: list[dict], ds, out: Path,
 
 def _measured(p: dict) -> dict:
     """A front point's flash, RAM and instructions under the cost estimate's keys."""
-    return {"flash_bytes": p["flash_bytes"], "ram_bytes": p["ram_bytes"], "instructions": p["instructions_per_inference"]}
+    return {
+        "flash_bytes": p["flash_bytes"],
+        "ram_bytes": p["ram_bytes"],
+        "instructions": p["instructions_per_inference"],
+    }
 
 
 def _differs(p: dict) -> list[str]:

@@ -118,7 +118,9 @@ def test_best_yaml_holds_the_filled_forest_and_train_reproduces_it(tmp_path):
     assert again.metrics["accuracy"] == best["accuracy_test"]
     # the same search with --no-fill ships the searched size, and its scores are the 'searched' record
     res = run(
-        TuneOptions(pipeline=str(yml), out=str(tmp_path / "nofill"), fill=False, **kw), note=lambda _: None, progress=False
+        TuneOptions(pipeline=str(yml), out=str(tmp_path / "nofill"), fill=False, **kw),
+        note=lambda _: None,
+        progress=False,
     )
     plain = res["best"]
     assert "filled" not in plain
