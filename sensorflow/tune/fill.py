@@ -8,8 +8,11 @@ small-sample cross-validation cannot resolve the gain of a few more trees, and t
 (``report.tied_top``) and the cost objectives then prefer the smaller forest. So after the search
 has chosen the best pipeline, its ensemble is raised to the largest size whose cost fits the
 budget, up to :data:`FILL_MAX`: sized with the stages' cost models (the fitted forest's per-tree
-cost, extrapolated linearly, checked by fitting it), then confirmed by the measured export as
-the front is (``runner.finish``). Boosting is not filled: there the number of rounds is a bias
+cost, extrapolated linearly, checked by fitting it), then by the measured exports, which the
+budget is about, as for the front (``runner.finish``): the searched and the filled exports give
+the measured cost per tree, and the size is solved again from them, up when the cost model
+over-counted (trees: often 2-3x the measured flash) and down when it under-counted, each new
+size measured before it is kept. Boosting is not filled: there the number of rounds is a bias
 knob and overfits.
 
 Only the best point is filled: the other Pareto points stand for the cost/accuracy trade-off,
@@ -102,11 +105,12 @@ def fill(trial: dict, board, budget, evaluate_payload: dict, evaluate, cap: int 
     return None
 
 
-def shrink_to_measured(n0: int, n: int, measured0: dict, measured: dict, budget) -> int:
-    """The size the measured export allows: members cost ``(measured - measured0) / (n - n0)``
-    each (the searched and the filled exports, both measured), the rest what the searched one
-    needs without its members."""
-    per = {k: (float(measured[k]) - float(measured0[k])) / (n - n0) for k in measured}
-    head = {k: float(measured0[k]) - n0 * per[k] for k in measured}
-    fit = largest_size(1, {k: head[k] + per[k] for k in measured}, head, budget, n - 1)
-    return fit
+def size_from_measured(n_a: int, n_b: int, measured_a: dict, measured_b: dict, budget, cap: int = FILL_MAX) -> int:
+    """The size, at most ``cap``, that the measured exports allow: two exports of the same
+    pipeline with ``n_a`` and ``n_b`` members (flash, RAM, instructions as measured) give the
+    cost of a member, ``(measured_b - measured_a) / (n_b - n_a)``, and of the rest; the size is
+    the largest whose sum fits ``budget`` (above ``n_b`` when the measurement left room, below
+    it when it went over)."""
+    per = {k: (float(measured_b[k]) - float(measured_a[k])) / (n_b - n_a) for k in measured_b}
+    rest = {k: float(measured_a[k]) - n_a * per[k] for k in measured_b}
+    return largest_size(1, {k: rest[k] + per[k] for k in measured_b}, rest, budget, cap)

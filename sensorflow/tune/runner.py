@@ -30,6 +30,7 @@ from .space import Space, load_space
 STUDY = "sensorflow-tune"
 RETRIES = 3
 TIE_REPEATS = 5  # cross-validations (fold seeds) that break a tie at the top score
+FILL_MEASURES = 3  # measured exports at most while filling the best forest to the budget (_fill_best)
 
 
 @dataclass
@@ -498,38 +499,60 @@ def _train_point(t: dict, ds, art: Path, board, budget, opts) -> dict:
 
 
 def _fill_best(best: dict, points: list[dict], front: list[dict], ds, out: Path, board, budget, opts, space, note):
-    """The best point with its averaged ensemble filled to the budget (``fill.fill``), trained,
-    scored and measured like a front point, in place of the searched one in ``points``; the
-    searched point when its model is not an averaged ensemble, no larger one fits, or the
-    measured export of the filled one stays over the budget after one resizing."""
+    """The best point with its averaged ensemble filled to the budget, trained, scored and
+    measured like a front point, in place of the searched one in ``points``. The size comes
+    from the cost models (``fill.fill``); when the front is measured, it is solved again from
+    the searched and the filled measured exports (``fill.size_from_measured``), at most
+    :data:`FILL_MEASURES` exports in all, and the largest measured size within the budget is
+    kept. The searched point stays when the model is not an averaged ensemble, the cost models
+    leave no room for a member more, or no filled export fits."""
     from . import fill as fill_mod
     from .objective import evaluate
 
     t = next(t for t in front if t["number"] == best["trial"])
     payload = _payload(t["number"], t["pipeline"], board.model_dump(mode="json"), budget, opts, space)
     f = fill_mod.fill(t, board, budget, payload, evaluate)
-    for _ in range(2):
-        if f is None:
-            return best
-        r = f["result"]
+    if f is None:
+        return best
+    n0, param = f["from"], f["param"]
+    # a resized forest is judged by its measured export; its evaluation gives its cross-validation only
+    unbounded = {**payload, "budget": budget_mod.Budget(2**62, 2**62, 2**62).to_dict()}
+    last, kept, tried = (n0, _measured(best)), None, set()
+    for _ in range(FILL_MEASURES):
+        n, r = f["to"], f["result"]
+        tried.add(n)
         filled = {**t, **{k: r[k] for k in ("accuracy_cv", "score", "flash_bytes", "ram_bytes", "instructions")}}
         filled |= {"pipeline": f["pipeline"], "tie_score": None, "tiebreak": None}
-        filled["summary"] = f"{t['summary']} ({f['param']} {f['from']} -> {f['to']})"
-        p = _train_point(filled, ds, out / "front" / f"trial-{t['number']:04d}-filled", board, budget, opts)
-        if not p["measured"] or p["within_budget"]:
-            searched = {k: best[k] for k in (*report.POINT_FIELDS, "score", "tie_score", "tiebreak")}
-            p["filled"] = {"param": f["param"], "from": f["from"], "to": f["to"], "searched": searched}
-            points[points.index(best)] = p
-            note(
-                f"tune: trial {t['number']}: {f['param']} filled from {f['from']} to {f['to']} within the budget "
-                f"(cross-validated {best['accuracy_cv']:.4f} -> {p['accuracy_cv']:.4f}); --no-fill keeps the searched size"
-            )
-            return p
-        n = fill_mod.shrink_to_measured(f["from"], f["to"], _measured(best), _measured(p), budget)
-        note(f"tune: trial {t['number']}: {f['to']} members measured over the budget; trying {n}")
-        r = evaluate({**payload, "pipeline": fill_mod.with_size(t["pipeline"], n)}) if n > f["from"] else {}
-        f = {**f, "pipeline": fill_mod.with_size(t["pipeline"], n), "to": n, "result": r} if r.get("feasible") else None
-    return best
+        filled["summary"] = f"{t['summary']} ({param} {n0} -> {n})"
+        p = _train_point(filled, ds, out / "front" / f"trial-{t['number']:04d}-filled-{n}", board, budget, opts)
+        if p["within_budget"] and (kept is None or n > kept[0]):
+            kept = (n, p)
+        if not p["measured"]:  # the cost models' size stands
+            break
+        nxt = fill_mod.size_from_measured(last[0], n, last[1], _measured(p), budget)
+        last = (n, _measured(p))
+        if nxt in tried or nxt <= max(n0, kept[0] if kept else 0):
+            break
+        note(
+            f"tune: trial {t['number']}: {n} members measured {'within' if p['within_budget'] else 'over'} the budget; trying {nxt}"
+        )
+        pipeline = fill_mod.with_size(t["pipeline"], nxt)
+        r = evaluate({**unbounded, "pipeline": pipeline})
+        if r.get("flash_bytes") is None or r.get("pruned"):
+            break
+        f = {**f, "pipeline": pipeline, "to": nxt, "result": r}
+    if kept is None:
+        note(f"tune: trial {t['number']}: no filled forest fits the budget as measured; the searched size is kept")
+        return best
+    n, p = kept
+    searched = {k: best[k] for k in (*report.POINT_FIELDS, "score", "tie_score", "tiebreak")}
+    p["filled"] = {"param": param, "from": n0, "to": n, "searched": searched}
+    points[points.index(best)] = p
+    note(
+        f"tune: trial {t['number']}: {param} filled from {n0} to {n} within the budget (cross-validated "
+        f"{best['accuracy_cv']:.4f} -> {p['accuracy_cv']:.4f}); --no-fill keeps the searched size"
+    )
+    return p
 
 
 def _measured(p: dict) -> dict:

@@ -43,12 +43,16 @@ def test_largest_size_respects_each_budget(flash, ram, instructions, want):
         assert bud.fits(cost["flash_bytes"], cost["ram_bytes"], cost["instructions"]) == (size == n)
 
 
-def test_shrink_to_measured_uses_the_measured_cost_per_member():
+def test_size_from_measured_uses_the_measured_cost_per_member():
     bud = budget_mod.Budget(60_000, 10**6, 10**9)
     searched = {"flash_bytes": 10_000, "ram_bytes": 5_000, "instructions": 1e5}
-    filled = {"flash_bytes": 70_000, "ram_bytes": 5_000, "instructions": 2e5}  # 100 members, 600 B each
-    n = fill.shrink_to_measured(0, 100, searched, filled, bud)
+    over = {"flash_bytes": 70_000, "ram_bytes": 5_000, "instructions": 2e5}  # 100 members more, 600 B each
+    n = fill.size_from_measured(0, 100, searched, over, bud)
     assert n == 83 and 10_000 + n * 600 <= 60_000 < 10_000 + (n + 1) * 600
+    # the cost model over-counted: 20 members measured at 22,000 B, room for more (up, not down)
+    roomy = {"flash_bytes": 22_000, "ram_bytes": 5_000, "instructions": 1.2e5}
+    assert fill.size_from_measured(0, 20, searched, roomy, bud) == 83
+    assert fill.size_from_measured(0, 20, searched, roomy, bud, cap=50) == 50
 
 
 def _forest_trial(path, n_estimators, bud):
@@ -127,3 +131,26 @@ def test_best_yaml_holds_the_filled_forest_and_train_reproduces_it(tmp_path):
     assert {k: plain[k] for k in filled["searched"]} == filled["searched"]
     cfg = Pipeline.from_yaml(Path(plain["pipeline"]))
     assert cfg.config.stages[-1].n_estimators == filled["from"]
+
+
+def _fake_measure(artifact_dir, board):
+    """A stand-in for the emulated board: flash 3,000 B + 700 B a tree, fixed RAM and instructions
+    (the cost model counts trees differently, so the measured sizing has work to do)."""
+    from sensorflow import artifact
+
+    pipe, _ = artifact.load(artifact_dir)
+    n = pipe.config.stages[-1].n_estimators
+    return {"measured": True, "flash_bytes": 3_000 + 700 * n, "ram_bytes": 1_000, "instructions_per_inference": 5e4}
+
+
+@pytest.mark.slow  # a small search on a local Dask cluster (about 20 s on the shared machine)
+def test_the_measured_export_sizes_the_fill(tmp_path, monkeypatch):
+    monkeypatch.setattr("sensorflow.tune.measure.measure_pipeline", _fake_measure)
+    yml = _forest_search(tmp_path, "forest")
+    kw = dict(board="stm32f411", trials=2, batch=2, workers=1, flash_kb=40, ram_kb=16)
+    notes = []
+    res = run(TuneOptions(pipeline=str(yml), out=str(tmp_path / "m"), **kw), note=notes.append, progress=False)
+    best = res["best"]
+    # 40 KB = 40,960 B: 3,000 + 700 n <= 40,960 holds up to n = 54, whatever the cost model said
+    assert best["filled"]["to"] == 54 and best["measured"] and best["flash_bytes"] == 3_000 + 700 * 54
+    assert best["within_budget"] and Pipeline.from_yaml(Path(best["pipeline"])).config.stages[-1].n_estimators == 54
