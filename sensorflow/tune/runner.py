@@ -527,7 +527,7 @@ def _fill_best(best: dict, points: list[dict], front: list[dict], ds, out: Path,
         p = _train_point(filled, ds, out / "front" / f"trial-{t['number']:04d}-filled-{n}", board, budget, opts)
         if p["within_budget"] and (kept is None or n > kept[0]):
             kept = (n, p)
-        if not p["measured"]:  # the cost models' size stands
+        if not (p["measured"] and best["measured"]):  # the cost models' size stands
             break
         nxt = fill_mod.size_from_measured(last[0], n, last[1], _measured(p), budget)
         last = (n, _measured(p))
@@ -541,6 +541,10 @@ def _fill_best(best: dict, points: list[dict], front: list[dict], ds, out: Path,
         if r.get("flash_bytes") is None or r.get("pruned"):
             break
         f = {**f, "pipeline": pipeline, "to": nxt, "result": r}
+    import shutil
+
+    for n in tried - {kept[0] if kept else None}:  # the exports not kept: only the kept one is a front point
+        shutil.rmtree(out / "front" / f"trial-{t['number']:04d}-filled-{n}", ignore_errors=True)
     if kept is None:
         note(f"tune: trial {t['number']}: no filled forest fits the budget as measured; the searched size is kept")
         return best

@@ -154,3 +154,5 @@ def test_the_measured_export_sizes_the_fill(tmp_path, monkeypatch):
     # 40 KB = 40,960 B: 3,000 + 700 n <= 40,960 holds up to n = 54, whatever the cost model said
     assert best["filled"]["to"] == 54 and best["measured"] and best["flash_bytes"] == 3_000 + 700 * 54
     assert best["within_budget"] and Pipeline.from_yaml(Path(best["pipeline"])).config.stages[-1].n_estimators == 54
+    kept = [d.name for d in (tmp_path / "m" / "front").glob("*-filled-*")]
+    assert kept == [f"trial-{best['trial']:04d}-filled-54"]  # the exports tried on the way are not kept
