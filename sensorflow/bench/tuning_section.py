@@ -103,6 +103,12 @@ def _accuracy_table(rows: list[dict]) -> Table:
         )
         for d in r.get("differs") or []:
             t.notes.append(f"{r['dataset']}: cost model and measurement differ by more than 10%: {d}")
+        if r.get("filled"):  # the best forest raised to the budget after the search (sensorflow/tune/fill.py)
+            f, s = r["filled"], r["filled"]["searched"]
+            t.notes.append(
+                f"{r['dataset']}: {f['param']} filled from {f['from']} to {f['to']} within the budget; the searched "
+                f"size: CV {s['accuracy_cv']:.3f}, held-out {s['accuracy_test']:.3f}, {s['flash_bytes']:,} B flash"
+            )
     return t
 
 

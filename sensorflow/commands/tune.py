@@ -36,6 +36,11 @@ def add_arguments(p):
     p.add_argument("--sampler", choices=("tpe", "nsga2"), default="tpe", help="Optuna sampler (default tpe)")
     p.add_argument("--data", metavar="PATH", help="data (overrides dataset.path; workers must read the same path)")
     p.add_argument("--no-measure", action="store_true", help="do not measure the front on the emulated board")
+    p.add_argument(
+        "--no-fill",
+        action="store_true",
+        help="keep the best pipeline's forest at its searched size (default: as many trees as the budget holds)",
+    )
 
 
 def run(args, out) -> int:
@@ -67,6 +72,7 @@ def run(args, out) -> int:
         sampler=args.sampler,
         data=args.data,
         measure=not args.no_measure,
+        fill=not args.no_fill,
     )
     result = run_tune(opts, note=out.note, progress=not out.as_json)
     if result["best"] is None:

@@ -130,6 +130,7 @@ def tuning_table(
                     "cluster_start_seconds": res["cluster_start_seconds"],
                     "minirocket_seconds": mr_s,
                     "differs": b.get("differs", []),
+                    "filled": b.get("filled"),  # the forest raised to the budget (fill.py), with the searched point
                 }
             )
     return rows

@@ -30,6 +30,7 @@ from .space import Space, load_space
 STUDY = "sensorflow-tune"
 RETRIES = 3
 TIE_REPEATS = 5  # cross-validations (fold seeds) that break a tie at the top score
+FILL_MEASURES = 3  # measured exports at most while filling the best forest to the budget (_fill_best)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class TuneOptions:
     sampler: str = "tpe"
     data: str | None = None
     measure: bool = True
+    fill: bool = True  # fill the best pipeline's averaged ensemble to the budget (fill.py); --no-fill
     stop_after: int | None = None  # stop as Ctrl-C would once this many trials are told (tests)
     on_trial: Callable[[dict], None] | None = None  # called in the driver as each trial result arrives
     # names this invocation in the workers' dataset and feature caches: a cluster that outlives
@@ -389,52 +391,17 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
     export and measure it; write best.yaml, pareto.csv and the plot; return the JSON object."""
     from .. import config as config_mod
     from ..pipeline import Pipeline
-    from ..training import train
-    from .measure import measure_pipeline
 
     front = report.pareto(trials)
     points = []
     ds = None
     for t in front:
-        cfg = config_mod.validate(t["pipeline"], {}, f"trial {t['number']}")
-        pipe = Pipeline(cfg)
         if ds is None:
-            ds = pipe.load_data(opts.data)
-        art = out / "front" / f"trial-{t['number']:04d}"
-        if art.exists():
-            import shutil
-
-            shutil.rmtree(art)
-        res = train(pipe, ds, out_dir=art, progress=False)
-        est = {k: t[k] for k in ("flash_bytes", "ram_bytes", "instructions")}
-        m = measure_pipeline(art, board) if opts.measure else {"measured": False, "reason": "--no-measure"}
-        p = {
-            "trial": t["number"],
-            "accuracy_cv": t["accuracy_cv"],
-            "score": report.score(t),
-            "tie_score": t.get("tie_score"),
-            "tiebreak": t.get("tiebreak"),
-            "accuracy_test": float(res.metrics["accuracy"]),
-            "measured": bool(m["measured"]),
-            "flash_bytes": int(m["flash_bytes"]) if m["measured"] else int(est["flash_bytes"]),
-            "ram_bytes": int(m["ram_bytes"]) if m["measured"] else int(est["ram_bytes"]),
-            "instructions_per_inference": float(
-                m["instructions_per_inference"] if m["measured"] else est["instructions"]
-            ),
-            "estimate": est,
-            "summary": t["summary"],
-            "pipeline_config": t["pipeline"],
-            "artifact": str(art),
-        }
-        if t.get("events_dev"):  # a detector: its events on the held-out streams, scored once like accuracy_test
-            p["events_dev"] = t["events_dev"]
-            p["events_test"] = _held_out_events(res.pipeline, ds)
-        if not m["measured"]:
-            p["measure_note"] = m.get("reason", "")
-        p["differs"] = _differs(p) if m["measured"] else []
-        p["within_budget"] = budget.fits(p["flash_bytes"], p["ram_bytes"], p["instructions_per_inference"])
-        points.append(p)
+            ds = Pipeline(config_mod.validate(t["pipeline"], {}, f"trial {t['number']}")).load_data(opts.data)
+        points.append(_train_point(t, ds, out / "front" / f"trial-{t['number']:04d}", board, budget, opts))
     best = report.best_point(points)
+    if best is not None and opts.fill and space.spec.fill_ensembles:
+        best = _fill_best(best, points, front, ds, out, board, budget, opts, space, note)
     for p in points:
         path = out / "front" / f"trial-{p['trial']:04d}.yaml"
         _write_yaml(path, p["pipeline_config"], f"sensorflow tune: trial {p['trial']} of the Pareto front")
@@ -474,7 +441,7 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
 
     def public(p):
         keep = (*report.POINT_FIELDS, *report.EXTRA_FIELDS, "pipeline", "trial", "differs")
-        return {k: p[k] for k in keep} | {k: p[k] for k in ("events_dev", "events_test") if k in p}
+        return {k: p[k] for k in keep} | {k: p[k] for k in ("events_dev", "events_test", "filled") if k in p}
 
     return {
         "best": public(best) if best else None,
@@ -486,6 +453,118 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
         "seconds": time.perf_counter() - t0,
         "budget": budget.to_dict(),
         "out": str(out),
+    }
+
+
+def _train_point(t: dict, ds, art: Path, board, budget, opts) -> dict:
+    """Train trial ``t``'s pipeline on the whole training split into ``art``, score its held-out
+    split once, export and measure it: the front point's record."""
+    import shutil
+
+    from .. import config as config_mod
+    from ..pipeline import Pipeline
+    from ..training import train
+    from .measure import measure_pipeline
+
+    pipe = Pipeline(config_mod.validate(t["pipeline"], {}, f"trial {t['number']}"))
+    if art.exists():
+        shutil.rmtree(art)
+    res = train(pipe, ds, out_dir=art, progress=False)
+    est = {k: t[k] for k in ("flash_bytes", "ram_bytes", "instructions")}
+    m = measure_pipeline(art, board) if opts.measure else {"measured": False, "reason": "--no-measure"}
+    p = {
+        "trial": t["number"],
+        "accuracy_cv": t["accuracy_cv"],
+        "score": report.score(t),
+        "tie_score": t.get("tie_score"),
+        "tiebreak": t.get("tiebreak"),
+        "accuracy_test": float(res.metrics["accuracy"]),
+        "measured": bool(m["measured"]),
+        "flash_bytes": int(m["flash_bytes"]) if m["measured"] else int(est["flash_bytes"]),
+        "ram_bytes": int(m["ram_bytes"]) if m["measured"] else int(est["ram_bytes"]),
+        "instructions_per_inference": float(m["instructions_per_inference"] if m["measured"] else est["instructions"]),
+        "estimate": est,
+        "summary": t["summary"],
+        "pipeline_config": t["pipeline"],
+        "artifact": str(art),
+    }
+    if t.get("events_dev"):  # a detector: its events on the held-out streams, scored once like accuracy_test
+        p["events_dev"] = t["events_dev"]
+        p["events_test"] = _held_out_events(res.pipeline, ds)
+    if not m["measured"]:
+        p["measure_note"] = m.get("reason", "")
+    p["differs"] = _differs(p) if m["measured"] else []
+    p["within_budget"] = budget.fits(p["flash_bytes"], p["ram_bytes"], p["instructions_per_inference"])
+    return p
+
+
+def _fill_best(best: dict, points: list[dict], front: list[dict], ds, out: Path, board, budget, opts, space, note):
+    """The best point with its averaged ensemble filled to the budget, trained, scored and
+    measured like a front point, in place of the searched one in ``points``. The size comes
+    from the cost models (``fill.fill``); when the front is measured, it is solved again from
+    the searched and the filled measured exports (``fill.size_from_measured``), at most
+    :data:`FILL_MEASURES` exports in all, and the largest measured size within the budget is
+    kept. The searched point stays when the model is not an averaged ensemble, the cost models
+    leave no room for a member more, or no filled export fits."""
+    from . import fill as fill_mod
+    from .objective import evaluate
+
+    t = next(t for t in front if t["number"] == best["trial"])
+    payload = _payload(t["number"], t["pipeline"], board.model_dump(mode="json"), budget, opts, space)
+    f = fill_mod.fill(t, board, budget, payload, evaluate)
+    if f is None:
+        return best
+    n0, param = f["from"], f["param"]
+    # a resized forest is judged by its measured export; its evaluation gives its cross-validation only
+    unbounded = {**payload, "budget": budget_mod.Budget(2**62, 2**62, 2**62).to_dict()}
+    last, kept, tried = (n0, _measured(best)), None, set()
+    for _ in range(FILL_MEASURES):
+        n, r = f["to"], f["result"]
+        tried.add(n)
+        filled = {**t, **{k: r[k] for k in ("accuracy_cv", "score", "flash_bytes", "ram_bytes", "instructions")}}
+        filled |= {"pipeline": f["pipeline"], "tie_score": None, "tiebreak": None}
+        filled["summary"] = f"{t['summary']} ({param} {n0} -> {n})"
+        p = _train_point(filled, ds, out / "front" / f"trial-{t['number']:04d}-filled-{n}", board, budget, opts)
+        if p["within_budget"] and (kept is None or n > kept[0]):
+            kept = (n, p)
+        if not (p["measured"] and best["measured"]):  # the cost models' size stands
+            break
+        nxt = fill_mod.size_from_measured(last[0], n, last[1], _measured(p), budget)
+        last = (n, _measured(p))
+        if nxt in tried or nxt <= max(n0, kept[0] if kept else 0):
+            break
+        note(
+            f"tune: trial {t['number']}: {n} members measured {'within' if p['within_budget'] else 'over'} the budget; trying {nxt}"
+        )
+        pipeline = fill_mod.with_size(t["pipeline"], nxt)
+        r = evaluate({**unbounded, "pipeline": pipeline})
+        if r.get("flash_bytes") is None or r.get("pruned"):
+            break
+        f = {**f, "pipeline": pipeline, "to": nxt, "result": r}
+    import shutil
+
+    for n in tried - {kept[0] if kept else None}:  # the exports not kept: only the kept one is a front point
+        shutil.rmtree(out / "front" / f"trial-{t['number']:04d}-filled-{n}", ignore_errors=True)
+    if kept is None:
+        note(f"tune: trial {t['number']}: no filled forest fits the budget as measured; the searched size is kept")
+        return best
+    n, p = kept
+    searched = {k: best[k] for k in (*report.POINT_FIELDS, "score", "tie_score", "tiebreak")}
+    p["filled"] = {"param": param, "from": n0, "to": n, "searched": searched}
+    points[points.index(best)] = p
+    note(
+        f"tune: trial {t['number']}: {param} filled from {n0} to {n} within the budget (cross-validated "
+        f"{best['accuracy_cv']:.4f} -> {p['accuracy_cv']:.4f}); --no-fill keeps the searched size"
+    )
+    return p
+
+
+def _measured(p: dict) -> dict:
+    """A front point's flash, RAM and instructions under the cost estimate's keys."""
+    return {
+        "flash_bytes": p["flash_bytes"],
+        "ram_bytes": p["ram_bytes"],
+        "instructions": p["instructions_per_inference"],
     }
 
 

@@ -55,6 +55,8 @@ class SearchSpec(BaseModel):
       nor ``search.stages`` gives stages)
     - ``max_false_accepts_per_hour``: detectors (post stages) are scored by recall on the dataset's
       dev streams at this false-accept limit
+    - ``fill_ensembles``: ``false`` keeps the best pipeline's forest at its searched size
+      (``sensorflow.tune.fill``)
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -66,6 +68,9 @@ class SearchSpec(BaseModel):
     max_features: int = Field(3, ge=1, description="at most this many feature families per trial")
     max_false_accepts_per_hour: float = Field(
         1.0, gt=0, allow_inf_nan=False, description="detectors: the false-accept limit their recall is scored at"
+    )
+    fill_ensembles: bool = Field(
+        True, description="raise the best pipeline's forest to the most trees the budget holds (tune/fill.py)"
     )
 
     @model_validator(mode="after")

@@ -33,7 +33,18 @@ def _row(name, tuned, minirocket):
 
 
 RESULT = {
-    "table": [_row("GunPoint", 0.98, 0.993), _row("ACSF1", 0.80, 0.91)],
+    "table": [
+        _row("GunPoint", 0.98, 0.993),
+        {
+            **_row("ACSF1", 0.80, 0.91),
+            "filled": {
+                "param": "n_estimators",
+                "from": 20,
+                "to": 126,
+                "searched": {"accuracy_cv": 0.729, "accuracy_test": 0.78, "flash_bytes": 12184},
+            },
+        },
+    ],
     "boards": [_row("GunPoint", 0.98, 0.993), {**_row("GunPoint", 0.9, 0.993), "board": "esp32-c3"}],
     "memory": {
         "n_windows": 1000,
@@ -77,6 +88,10 @@ def test_section_judges_each_set_against_minirocket(monkeypatch):
     assert "minirocket + scaler + ridge_classifier" in md and "differ by more than 10%" in md
     assert "featurise 1,000 windows: catch22" in md and "esp32-c3" in md
     assert "CPU control (2 processes over 1 on a pure-Python loop): 1.95x before, 1.90x after" in md
+    # a forest filled to the budget names the searched size and its scores
+    assert (
+        "ACSF1: n_estimators filled from 20 to 126 within the budget; the searched size: CV 0.729, held-out 0.780" in md
+    )
 
 
 def test_a_failed_benchmark_is_reported_not_hidden(monkeypatch):
