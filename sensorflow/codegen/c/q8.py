@@ -152,14 +152,9 @@ def _frame_sums(ctx, c, layer: str) -> tuple[list[str], list[Field], str]:
         f"/* integer pipeline: layer 0 of the streamed window from its positions' sums plus bias */\n"
         f"static void {first}(const sf_q8_layer *L, int8_t *y)\n"
         "{\n"
-        f"    uint32_t t, f, h = {head}[0];\n"
+        f"    uint32_t t, h = {head}[0];\n"
         f"    for (t = 0; t < {c.steps_out}u; t++) {{\n"
-        f"        const int32_t *a = &{pos}[((h + {S}u * t) % {T}u) * {F}u];\n"
-        f"        for (f = 0; f < {F}u; f++) {{\n"
-        "            int32_t v = sf_q8_requantize(L->bias[f] + a[f], L->mult[f], L->shift[f]) + L->zp;\n"
-        "            v = v < L->lo ? L->lo : (v > 127 ? 127 : v);\n"
-        f"            y[t * {F}u + f] = L->lut != 0 ? L->lut[v + 128] : (int8_t)v;\n"
-        "        }\n"
+        f"        sf_q8_requantize_sums(&{pos}[((h + {S}u * t) % {T}u) * {F}u], L->bias, L, &y[t * {F}u]);\n"
         "    }\n"
         "}\n",
     ]

@@ -112,6 +112,66 @@ int32_t sf_q8_requantize(int32_t acc, int32_t mult, int shift)
     return requantize(acc, mult, shift);
 }
 
+/* requantize() out of line: the rare cases of the short paths (one copy of the code) */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32_t requantize_slow(int32_t acc, int32_t mult, int shift)
+{
+    return requantize(acc, mult, shift);
+}
+
+/* x fits the short path: |x| < 2^29 (then |srdhm(x, mult)| < 2^29 for any int32 mult) */
+#define SF_Q8_SHORT(x) ((uint32_t)(x) + 0x20000000u < 0x40000000u)
+
+/* The common case of requantize(), shift in [-30, 0] and |x| < 2^29, has a short exact form:
+ * h = srdhm(x, mult) (no INT32_MIN operand there) and RoundingDivideByPOT(h, e) (round half away
+ * from zero of h / 2^e) as that of 2h / 2^(e + 1): (2h + 2^e - (h < 0)) >> (e + 1), one formula for
+ * every e >= 0 (rem > threshold <=> rem + 2^e - (h < 0) >= 2^(e + 1) for the even 2h; |2h| + 2^e <
+ * 2^31, so no overflow). Anything else goes through requantize(). Same integers everywhere. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void requantize2(int32_t xa, int32_t xb, int32_t mult, int shift, int32_t *ra, int32_t *rb)
+{
+    uint32_t e = (uint32_t)(-shift);
+    if (e <= 30u && SF_Q8_SHORT(xa) && SF_Q8_SHORT(xb)) { /* 2^e and e + 1 once for both */
+        int32_t rnd = (int32_t)(1u << e);
+        int32_t ha = (int32_t)(((int64_t)xa * mult + ((int64_t)1 << 30)) >> 31);
+        int32_t hb = (int32_t)(((int64_t)xb * mult + ((int64_t)1 << 30)) >> 31);
+        *ra = (2 * ha + rnd + (ha >> 31)) >> (e + 1u);
+        *rb = (2 * hb + rnd + (hb >> 31)) >> (e + 1u);
+    } else {
+        *ra = requantize_slow(xa, mult, shift);
+        *rb = requantize_slow(xb, mult, shift);
+    }
+}
+
+/* the code of a requantised value: clamp(v + zp, lo, 127), then the table if any */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int8_t out_code(int32_t v, int32_t zp, int32_t lo, const int8_t *lut)
+{
+    v = sat8(v + zp);
+    v = v < lo ? lo : v;
+    return lut != 0 ? lut[v + 128] : (int8_t)v;
+}
+
+/* requantize() of one accumulator, through the short path when it applies */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int32_t requantize1(int32_t x, int32_t mult, int shift)
+{
+    uint32_t e = (uint32_t)(-shift);
+    if (e <= 30u && SF_Q8_SHORT(x)) {
+        int32_t h = (int32_t)(((int64_t)x * mult + ((int64_t)1 << 30)) >> 31);
+        return (2 * h + (int32_t)(1u << e) + (h >> 31)) >> (e + 1u);
+    }
+    return requantize_slow(x, mult, shift);
+}
+
 /* y[k] = clamp(zp + requantize(acc[k]), lo, 127) (then the table) for the n channels from j: the
  * kernels call this once per 2 or 4 outputs, so the requantisation is one copy of code and one call
  * per group. The layer's fields are read once into locals: the int8 stores may alias anything. */
@@ -122,9 +182,32 @@ static void finish_n(const int32_t *acc, const sf_q8_layer *L, uint32_t j, uint3
     int32_t zp = L->zp, lo = L->lo;
     uint32_t k;
     for (k = 0; k < n; k++) {
-        int32_t v = sat8(requantize(acc[k], mult[k], shift[k]) + zp);
-        v = v < lo ? lo : v;
-        y[k] = lut != 0 ? lut[v + 128] : (int8_t)v;
+        y[k] = out_code(requantize1(acc[k], mult[k], shift[k]), zp, lo, lut);
+    }
+}
+
+/* The 2 x 2 block's outputs: channels j, j + 1 (acc[0], acc[1]) at one position into ya, the same
+ * channels (acc[2], acc[3]) at the next into yb; each channel's fields read once for both. */
+static void finish_2x2(const int32_t *acc, const sf_q8_layer *L, uint32_t j, int8_t *ya, int8_t *yb)
+{
+    const int8_t *lut = L->lut;
+    int32_t zp = L->zp, lo = L->lo, r0, r1, r2, r3;
+    requantize2(acc[0], acc[2], L->mult[j], L->shift[j], &r0, &r2);
+    requantize2(acc[1], acc[3], L->mult[j + 1u], L->shift[j + 1u], &r1, &r3);
+    ya[j] = out_code(r0, zp, lo, lut);
+    ya[j + 1u] = out_code(r1, zp, lo, lut);
+    yb[j] = out_code(r2, zp, lo, lut);
+    yb[j + 1u] = out_code(r3, zp, lo, lut);
+}
+
+void sf_q8_requantize_sums(const int32_t *sums, const int32_t *bias, const sf_q8_layer *L, int8_t *y)
+{
+    const int32_t *mult = L->mult;
+    const int8_t *shift = L->shift, *lut = L->lut;
+    int32_t zp = L->zp, lo = L->lo;
+    uint32_t k, n = L->n_out;
+    for (k = 0; k < n; k++) {
+        y[k] = out_code(requantize1((int32_t)((uint32_t)bias[k] + (uint32_t)sums[k]), mult[k], shift[k]), zp, lo, lut);
     }
 }
 
@@ -387,8 +470,7 @@ static void conv_pair(const int8_t *xa, uint32_t dx, const sf_q8_layer *L, int8_
 #else
         mac2x2_c(xa, xb, w0, w1, n, acc);
 #endif
-        finish_n(acc, L, j, 2u, &ya[j]);
-        finish_n(&acc[2], L, j, 2u, &yb[j]);
+        finish_2x2(acc, L, j, ya, yb);
     }
     if (j < n_out) { /* an odd filter count: the last filter on both patches */
         const int8_t *w0 = &L->w[j * n];
@@ -462,12 +544,14 @@ static void centre_bias_simd(const int8_t *x, uint32_t steps, uint32_t c_in, con
     for (f = 0; f < layer->n_out; f++) {
         const int8_t *w = &layer->w[f * n_in];
         int32_t acc = 0;
-        for (i = 0; i < n_in; i += 4u) { /* taps x channel groups: totals repeat every c_in weights */
-            uint32_t wv = load4(&w[i]), k = (i % c_in) / 2u;
-            acc = (int32_t)__smlad((uint32_t)totals[k], __sxtb16(wv), (uint32_t)acc);
-            acc = (int32_t)__smlad((uint32_t)totals[k + 1u], sxtb16_ror8(wv), (uint32_t)acc);
+        for (i = 0; i < n_in; i += c_in) { /* each tap: the totals repeat every c_in weights */
+            for (g = 0; g < c_in; g += 4u) {
+                uint32_t wv = load4(&w[i + g]);
+                acc = (int32_t)__smlad((uint32_t)totals[g / 2u], __sxtb16(wv), (uint32_t)acc);
+                acc = (int32_t)__smlad((uint32_t)totals[g / 2u + 1u], sxtb16_ror8(wv), (uint32_t)acc);
+            }
         }
-        out[f] = bias[f] - sf_q8_requantize(acc, mult, shift);
+        out[f] = bias[f] - requantize1(acc, mult, shift);
     }
 }
 #endif
@@ -497,7 +581,7 @@ void sf_q8_centre_bias(const int8_t *x, uint32_t steps, uint32_t c_in, const sf_
                 acc += (int32_t)w[i + c] * totals[c];
             }
         }
-        out[f] = bias[f] - sf_q8_requantize(acc, mult, shift);
+        out[f] = bias[f] - requantize1(acc, mult, shift);
     }
 }
 

@@ -34,6 +34,10 @@ void sf_q8_quantize(const float *x, int32_t mult, int shift, int zp, int8_t *q, 
 /* TFLite MultiplyByQuantizedMultiplier (a left shift saturates to int32 instead of overflowing). */
 int32_t sf_q8_requantize(int32_t acc, int32_t mult, int shift);
 
+/* y[k] = clamp(zp + requantize(bias[k] + sums[k]), lo, 127), then lut if set, k < layer->n_out:
+ * a layer's outputs from int32 sums computed elsewhere (the integer pipeline's per-frame sums). */
+void sf_q8_requantize_sums(const int32_t *sums, const int32_t *bias, const sf_q8_layer *layer, int8_t *y);
+
 /* y = clamp(zp + requantize(bias[j] + sum_i w[j][i] * x[i]), lo, 127), then lut if set.
  * x and y must not overlap. */
 void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
