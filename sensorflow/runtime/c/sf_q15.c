@@ -383,8 +383,8 @@ static uint32_t peak_of(const int16_t *x, uint32_t n)
 {
     int32_t hi = 0, lo = 0;
     uint32_t i, a, b;
-    for (i = 0; i + 4u <= n; i += 4u) { /* per lane: max and min, two words per pass */
-        int32_t v = load_pair(&x[i]), u = load_pair(&x[i + 2u]);
+    for (i = 0; i + 8u <= n; i += 8u) { /* per lane: max and min, four words per pass */
+        int32_t v = load_pair(&x[i]), u = load_pair(&x[i + 2u]), q = load_pair(&x[i + 4u]), r = load_pair(&x[i + 6u]);
         (void)__ssub16(v, hi);
         hi = __sel(v, hi);
         (void)__ssub16(lo, v);
@@ -393,6 +393,14 @@ static uint32_t peak_of(const int16_t *x, uint32_t n)
         hi = __sel(u, hi);
         (void)__ssub16(lo, u);
         lo = __sel(u, lo);
+        (void)__ssub16(q, hi);
+        hi = __sel(q, hi);
+        (void)__ssub16(lo, q);
+        lo = __sel(q, lo);
+        (void)__ssub16(r, hi);
+        hi = __sel(r, hi);
+        (void)__ssub16(lo, r);
+        lo = __sel(r, lo);
     }
     for (; i < n; i += 2u) {
         int32_t v = load_pair(&x[i]);
