@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--board", default="qemu-mps2-an386")
     ap.add_argument("--calls", type=float, default=1.0, help="divide the counts by this")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--pcs", help="also print the count of every address of this function (hot loops)")
     args = ap.parse_args()
     b = measure.get_board(args.board)
     nm = re.sub(r"gcc$", "nm", b.toolchain.cc)
@@ -68,6 +69,11 @@ def main() -> None:
     print(f"total {total / args.calls:,.0f} per call ({total:,} instructions, {args.calls:g} calls)")
     for name, n in per_fn.most_common(args.top):
         print(f"{n / args.calls:12,.0f}  {100 * n / total:5.1f}%  {name}")
+    if args.pcs:
+        for pc in sorted(counts):
+            i = bisect.bisect_right(starts, pc) - 1
+            if i >= 0 and names[i] == args.pcs:
+                print(f"{pc:08x} {counts[pc]}")
 
 
 if __name__ == "__main__":

@@ -82,3 +82,64 @@ def test_requantize_sums_equals_reference(tmp_path, sanitize):
     # it did before the short path; unreachable from a layer's accumulators): not compared
     bad = np.flatnonzero((got != want) & (np.abs(r) < (1 << 30)))
     assert bad.size == 0, rows[bad[:5]].tolist()
+
+
+def conv_cases(rng) -> np.ndarray:
+    """(x0..3 of position a, x0..3 of b, w0..3 of filter 0, of filter 1, bias0, bias1, mult, shift):
+    accumulators around the short path's |acc| < 2^29, shifts around its [-22, 0]."""
+    rows = []
+    for sh in (0, -1, -9, -22, -23, -30, 2):
+        for m in (1 << 30, (1 << 31) - 1, 1518500250):
+            for b in (0, 5, -5, (1 << 29) - 100, -(1 << 29) + 100, (1 << 29) + 100, -(1 << 29) - 100, 1 << 30):
+                x = rng.integers(-128, 128, 8)
+                w = rng.integers(-127, 128, 8)
+                rows.append([*x, *w, b, -b // 3, m, sh])
+    return np.array(rows, np.int64)
+
+
+def conv_program(rows: np.ndarray, zp: int, lo: int) -> str:
+    body = ",".join(str(int(v)) for v in rows.ravel())
+    return (
+        '#include "sf_q8.h"\n'
+        f"static const long cases[{rows.size}] = {{{body}}};\n"
+        "int entry(int i);\n"
+        "int entry(int i)\n{\n"
+        f"    const long *c = &cases[i * {rows.shape[1]}];\n"
+        "    int8_t x[8], w[8], y[4], sh[2];\n    int32_t bias[2], mult[2];\n    int k;\n"
+        "    for (k = 0; k < 8; k++) { x[k] = (int8_t)c[k]; w[k] = (int8_t)c[8 + k]; }\n"
+        "    bias[0] = (int32_t)c[16]; bias[1] = (int32_t)c[17]; mult[0] = mult[1] = (int32_t)c[18];\n"
+        "    sh[0] = sh[1] = (int8_t)c[19];\n"
+        f"    {{ sf_q8_layer L = {{w, bias, mult, sh, 0, 4u, 2u, {zp}, {lo}}};\n"
+        "      sf_q8_conv1d(x, 2u, 4u, 1u, 1u, &L, y); }\n"
+        "    return (y[0] & 255) | (y[1] & 255) << 8 | (y[2] & 255) << 16 | (y[3] & 255) << 24;\n}\n"
+    )
+
+
+@pytest.mark.emulator
+@pytest.mark.slow
+@pytest.mark.parametrize("zp, lo", [(-3, -128), (-7, -7)], ids=["plain", "relu"])
+def test_conv_block_requantisation_on_m4(tmp_path, zp, lo):
+    """The Cortex-M4's assembly requantisation of the conv 2 x 2 block, and its fall-back to
+    requantize() when an accumulator or shift is off the short path, equal the reference."""
+    from sensorflow.device import measure
+
+    why = measure.tools_available("qemu-mps2-an386")
+    if why:
+        pytest.skip(why)
+    rows = conv_cases(np.random.default_rng(3))
+    rt = runtime_files(["sf_common", "sf_q8"])
+    for name, text in rt.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "cases.c").write_text(conv_program(rows, zp, lo))
+    srcs = [tmp_path / "cases.c", *(tmp_path / n for n in rt if n.endswith(".c"))]
+    m = measure.measure_c(srcs, "entry", "qemu-mps2-an386", n_inputs=1, n_results=len(rows), include_dirs=[tmp_path])
+    got = np.array(m.results, np.int64) & 0xFFFFFFFF
+    x, w = rows[:, :8].reshape(-1, 2, 4), rows[:, 8:16].reshape(-1, 2, 4)
+    acc = np.einsum("npc,nfc->npf", x, w) + rows[:, None, 16:18]  # (case, position, filter)
+    r = requantize(acc, rows[:, 18, None, None], rows[:, 19, None, None])
+    codes = np.clip(r + zp, lo, 127) & 255
+    want = codes[:, 0, 0] | codes[:, 0, 1] << 8 | codes[:, 1, 0] << 16 | codes[:, 1, 1] << 24
+    ok = np.all(np.abs(r) < (1 << 30), axis=(1, 2))  # near the int32 limits + zp wraps (see above)
+    assert ok.sum() > 0.8 * len(rows)
+    bad = np.flatnonzero((got != want) & ok)
+    assert bad.size == 0, rows[bad[:3]].tolist()

@@ -186,31 +186,6 @@ static void finish_n(const int32_t *acc, const sf_q8_layer *L, uint32_t j, uint3
     }
 }
 
-/* The 2 x 2 block's outputs: channels j, j + 1 (acc[0], acc[1]) at one position into ya, the same
- * channels (acc[2], acc[3]) at the next into yb; each channel's fields read once for both. */
-static void finish_2x2(const int32_t *acc, const sf_q8_layer *L, uint32_t j, int8_t *ya, int8_t *yb)
-{
-    const int8_t *lut = L->lut;
-    int32_t zp = L->zp, lo = L->lo, r0, r1, r2, r3;
-    requantize2(acc[0], acc[2], L->mult[j], L->shift[j], &r0, &r2);
-    requantize2(acc[1], acc[3], L->mult[j + 1u], L->shift[j + 1u], &r1, &r3);
-    ya[j] = out_code(r0, zp, lo, lut);
-    ya[j + 1u] = out_code(r1, zp, lo, lut);
-    yb[j] = out_code(r2, zp, lo, lut);
-    yb[j + 1u] = out_code(r3, zp, lo, lut);
-}
-
-void sf_q8_requantize_sums(const int32_t *sums, const int32_t *bias, const sf_q8_layer *L, int8_t *y)
-{
-    const int32_t *mult = L->mult;
-    const int8_t *shift = L->shift, *lut = L->lut;
-    int32_t zp = L->zp, lo = L->lo;
-    uint32_t k, n = L->n_out;
-    for (k = 0; k < n; k++) {
-        y[k] = out_code(requantize1((int32_t)((uint32_t)bias[k] + (uint32_t)sums[k]), mult[k], shift[k]), zp, lo, lut);
-    }
-}
-
 #if defined(__ARM_FEATURE_DSP) && !defined(SF_Q8_PORTABLE)
 #include <arm_acle.h>
 /* Cortex-M4/M7/M33 with the DSP extension: SXTB16 sign-extends bytes 0, 2 (and, rotated, 1, 3)
@@ -411,6 +386,134 @@ static void mac2x2(const int8_t *pa, const int8_t *pb, const int8_t *w0, uint32_
 }
 #endif
 
+#ifdef SF_Q8_ASM
+/* The requantisation in assembly, per output channel (mult, shift loaded once for its outputs):
+ * h = srdhm(x, mult) = SMMULR(2x, mult) ((2x mult + 2^31) >> 32, exact while |x| < 2^29), then
+ * RoundingDivideByPOT and the zero point in one formula, (2h + (2 zp + 1) 2^e + (h < 0)) >> (e + 1)
+ * with e = -shift (= rdbpot(h, e) + zp: the short path of requantize1 plus zp 2^(e+1); no overflow
+ * while e <= 22), SSAT to int8, then max(v, zp) for relu layers (lo == zp). Every accumulator
+ * x + 2^29 and every shift outside [-22, 0] is OR-ed into `bad`: the caller redoes the block
+ * through requantize() when bad >= 2^30. About 12 instructions per output and 11 per channel. */
+#define SF_Q8_RQ_CHANNEL \
+    "ldr %[m], [%[mult]], #4\n\t" \
+    "ldrsb %[e], [%[shift]], #1\n\t" \
+    "rsb %[e], %[e], #0\n\t" \
+    "cmp %[e], #22\n\t" \
+    "it hi\n\t" \
+    "orrhi %[bad], %[bad], #0x40000000\n\t" \
+    "lsl %[c], %[z], %[e]\n\t" \
+    "add %[e], %[e], #1\n\t"
+#define SF_Q8_RQ_OUT(x, y, clamp) \
+    "add %[t], %[" x "], #0x20000000\n\t" \
+    "orr %[bad], %[bad], %[t]\n\t" \
+    "lsl %[" x "], %[" x "], #1\n\t" \
+    "smmulr %[" x "], %[" x "], %[m]\n\t" \
+    "add %[t], %[c], %[" x "], lsl #1\n\t" \
+    "add %[t], %[t], %[" x "], asr #31\n\t" \
+    "asr %[t], %[t], %[e]\n\t" \
+    "ssat %[t], #8, %[t]\n\t" clamp "strb %[t], [%[" y "]], #1\n\t"
+#define SF_Q8_RELU "cmp %[t], %[z], asr #1\n\tit lt\n\tasrlt %[t], %[z], #1\n\t"
+
+/* channels j .. j + m - 1 (m >= 1) at two positions: acc holds (x_a, x_b) per channel */
+static uint32_t requant2_asm(const int32_t *acc, uint32_t m, const sf_q8_layer *L, uint32_t j, int8_t *ya, int8_t *yb,
+                             int relu)
+{
+    const int32_t *mult = &L->mult[j], *end = acc + 2u * m;
+    const int8_t *shift = &L->shift[j];
+    int32_t z = 2 * (int32_t)L->zp + 1;
+    uint32_t bad = 0, xa, xb, mv, e, c, t;
+    ya += j;
+    yb += j;
+#define SF_Q8_RQ2_OPERANDS \
+    : [acc] "+r"(acc), [mult] "+r"(mult), [shift] "+r"(shift), [ya] "+r"(ya), [yb] "+r"(yb), [bad] "+r"(bad), \
+      [xa] "=&r"(xa), [xb] "=&r"(xb), [m] "=&r"(mv), [e] "=&r"(e), [c] "=&r"(c), [t] "=&r"(t) \
+    : [z] "r"(z), [end] "m"(end) \
+    : "cc", "memory"
+    if (relu) {
+        __asm__("1:\n\t"
+                "ldrd %[xa], %[xb], [%[acc]], #8\n\t" SF_Q8_RQ_CHANNEL SF_Q8_RQ_OUT("xa", "ya", SF_Q8_RELU)
+                    SF_Q8_RQ_OUT("xb", "yb", SF_Q8_RELU) "ldr %[t], %[end]\n\t"
+                                                         "cmp %[acc], %[t]\n\t"
+                                                         "bne 1b\n\t" SF_Q8_RQ2_OPERANDS);
+    } else {
+        __asm__("1:\n\t"
+                "ldrd %[xa], %[xb], [%[acc]], #8\n\t" SF_Q8_RQ_CHANNEL SF_Q8_RQ_OUT("xa", "ya", "")
+                    SF_Q8_RQ_OUT("xb", "yb", "") "ldr %[t], %[end]\n\t"
+                                                 "cmp %[acc], %[t]\n\t"
+                                                 "bne 1b\n\t" SF_Q8_RQ2_OPERANDS);
+    }
+    return bad;
+}
+
+/* the n channels of sums + bias at one position (sf_q8_requantize_sums) */
+static uint32_t requant1_asm(const int32_t *sums, const int32_t *bias, uint32_t n, const sf_q8_layer *L, int8_t *y,
+                             int relu)
+{
+    const int32_t *mult = L->mult, *end = sums + n;
+    const int8_t *shift = L->shift;
+    int32_t z = 2 * (int32_t)L->zp + 1;
+    uint32_t bad = 0, x, mv, e, c, t;
+#define SF_Q8_RQ1_OPERANDS \
+    : [sums] "+r"(sums), [bias] "+r"(bias), [mult] "+r"(mult), [shift] "+r"(shift), [y] "+r"(y), [bad] "+r"(bad), \
+      [x] "=&r"(x), [m] "=&r"(mv), [e] "=&r"(e), [c] "=&r"(c), [t] "=&r"(t) \
+    : [z] "r"(z), [end] "m"(end) \
+    : "cc", "memory"
+#define SF_Q8_RQ1_LOAD \
+    "ldr %[x], [%[sums]], #4\n\t" \
+    "ldr %[t], [%[bias]], #4\n\t" \
+    "add %[x], %[x], %[t]\n\t"
+    if (relu) {
+        __asm__("1:\n\t" SF_Q8_RQ1_LOAD SF_Q8_RQ_CHANNEL SF_Q8_RQ_OUT("x", "y", SF_Q8_RELU) "ldr %[t], %[end]\n\t"
+                                                                                         "cmp %[sums], %[t]\n\t"
+                                                                                         "bne 1b\n\t" SF_Q8_RQ1_OPERANDS);
+    } else {
+        __asm__("1:\n\t" SF_Q8_RQ1_LOAD SF_Q8_RQ_CHANNEL SF_Q8_RQ_OUT("x", "y", "") "ldr %[t], %[end]\n\t"
+                                                                                 "cmp %[sums], %[t]\n\t"
+                                                                                 "bne 1b\n\t" SF_Q8_RQ1_OPERANDS);
+    }
+    return bad;
+}
+
+/* the assembly applies: no table, lo = -128 (plain) or the zero point (relu) */
+static int requant_asm_ok(const sf_q8_layer *L)
+{
+    return L->lut == 0 && (L->lo == -128 || L->lo == L->zp);
+}
+#define SF_Q8_RQ_BLOCK 8u /* channels per requantisation in conv_pair: 2 x 8 int32 on the stack */
+#endif
+
+void sf_q8_requantize_sums(const int32_t *sums, const int32_t *bias, const sf_q8_layer *L, int8_t *y)
+{
+    const int32_t *mult = L->mult;
+    const int8_t *shift = L->shift, *lut = L->lut;
+    int32_t zp = L->zp, lo = L->lo;
+    uint32_t k, n = L->n_out;
+#ifdef SF_Q8_ASM
+    if (n > 0u && requant_asm_ok(L) && requant1_asm(sums, bias, n, L, y, L->lo == L->zp && L->lo != -128) < 0x40000000u) {
+        return;
+    }
+#endif
+    for (k = 0; k < n; k++) {
+        y[k] = out_code(requantize1((int32_t)((uint32_t)bias[k] + (uint32_t)sums[k]), mult[k], shift[k]), zp, lo, lut);
+    }
+}
+
+#ifndef SF_Q8_ASM
+/* The 2 x 2 block's outputs: channels j, j + 1 (acc[0], acc[1]) at one position into ya, the same
+ * channels (acc[2], acc[3]) at the next into yb; each channel's fields read once for both. */
+static void finish_2x2(const int32_t *acc, const sf_q8_layer *L, uint32_t j, int8_t *ya, int8_t *yb)
+{
+    const int8_t *lut = L->lut;
+    int32_t zp = L->zp, lo = L->lo, r0, r1, r2, r3;
+    requantize2(acc[0], acc[2], L->mult[j], L->shift[j], &r0, &r2);
+    requantize2(acc[1], acc[3], L->mult[j + 1u], L->shift[j + 1u], &r1, &r3);
+    ya[j] = out_code(r0, zp, lo, lut);
+    ya[j + 1u] = out_code(r1, zp, lo, lut);
+    yb[j] = out_code(r2, zp, lo, lut);
+    yb[j + 1u] = out_code(r3, zp, lo, lut);
+}
+#endif
+
 #if defined(SF_Q8_PAIRS) && !defined(SF_Q8_ASM)
 /* acc (a0, a1, b0, b1) += the 2 x 2 block over n bytes, portable C: 4 bytes per pass (a RISC-V or
  * Xtensa core then needs one pointer increment per 4 loads). */
@@ -449,6 +552,43 @@ static void conv_pair(const int8_t *xa, uint32_t dx, const sf_q8_layer *L, int8_
 {
     uint32_t i, j = 0, n = L->n_in, n_out = L->n_out;
     const int8_t *xb = xa + dx;
+#ifdef SF_Q8_ASM
+    int32_t buf[2u * SF_Q8_RQ_BLOCK]; /* (x_a, x_b) per channel of the block */
+    int fast = requant_asm_ok(L), relu = L->lo == L->zp && L->lo != -128;
+    while (j + 2u <= n_out) {
+        uint32_t j0 = j, m = 0, k;
+        for (; j + 2u <= n_out && m < SF_Q8_RQ_BLOCK; j += 2u, m += 2u) {
+            const int8_t *w0 = &L->w[j * n], *w1 = w0 + n;
+            int32_t acc[4];
+            acc[0] = L->bias[j];
+            acc[1] = L->bias[j + 1u];
+            acc[2] = acc[0];
+            acc[3] = acc[1];
+            if (n >= 4u) {
+                mac2x2(xa, xb, w0, n, n / 4u, acc);
+            }
+            for (i = n & ~3u; i < n; i++) {
+                int32_t u = xa[i], v = xb[i];
+                acc[0] += u * w0[i];
+                acc[2] += v * w0[i];
+                acc[1] += u * w1[i];
+                acc[3] += v * w1[i];
+            }
+            buf[2u * m] = acc[0];
+            buf[2u * m + 1u] = acc[2];
+            buf[2u * m + 2u] = acc[1];
+            buf[2u * m + 3u] = acc[3];
+        }
+        if (fast && requant2_asm(buf, m, L, j0, ya, yb, relu) < 0x40000000u) {
+            continue;
+        }
+        for (k = 0; k < m; k++) { /* a value off the short path: this block through requantize() */
+            int32_t zp = L->zp, lo = L->lo;
+            ya[j0 + k] = out_code(requantize_slow(buf[2u * k], L->mult[j0 + k], L->shift[j0 + k]), zp, lo, L->lut);
+            yb[j0 + k] = out_code(requantize_slow(buf[2u * k + 1u], L->mult[j0 + k], L->shift[j0 + k]), zp, lo, L->lut);
+        }
+    }
+#else
     for (; j + 2u <= n_out; j += 2u) {
         const int8_t *w0 = &L->w[j * n], *w1 = w0 + n;
         int32_t acc[4];
@@ -456,22 +596,10 @@ static void conv_pair(const int8_t *xa, uint32_t dx, const sf_q8_layer *L, int8_
         acc[1] = L->bias[j + 1u];
         acc[2] = acc[0];
         acc[3] = acc[1];
-#ifdef SF_Q8_ASM
-        if (n >= 4u) {
-            mac2x2(xa, xb, w0, n, n / 4u, acc);
-        }
-        for (i = n & ~3u; i < n; i++) {
-            int32_t u = xa[i], v = xb[i];
-            acc[0] += u * w0[i];
-            acc[2] += v * w0[i];
-            acc[1] += u * w1[i];
-            acc[3] += v * w1[i];
-        }
-#else
         mac2x2_c(xa, xb, w0, w1, n, acc);
-#endif
         finish_2x2(acc, L, j, ya, yb);
     }
+#endif
     if (j < n_out) { /* an odd filter count: the last filter on both patches */
         const int8_t *w0 = &L->w[j * n];
         int32_t a0 = L->bias[j], b0 = a0;
