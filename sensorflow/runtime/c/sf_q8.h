@@ -56,6 +56,11 @@ void sf_q8_dot4(const int8_t *x, const int8_t *w, uint32_t stride, uint32_t n, i
  * contiguous patch of each output step (steps_out = (steps - kernel) / stride + 1). */
 void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
                   const sf_q8_layer *layer, int8_t *y);
+/* sf_q8_conv1d with a scratch of steps * c_in / 2 int32 (word aligned): on the Cortex-M4 build the
+ * input is widened there once to int16 lane pairs, so the inner loop loads each patch word pair
+ * with one LDRD (when kernel * c_in and stride * c_in are multiples of 4); the same integers. */
+void sf_q8_conv1d_w16(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
+                      const sf_q8_layer *layer, int8_t *y, int32_t *xw);
 
 /* The first conv layer's bias for a centred window (conv1d center_window): x (steps x c_in) the
  * uncentred int8 codes, layer the first conv layer (n_in = kernel * c_in), bias its int32 bias
