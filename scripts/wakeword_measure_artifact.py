@@ -19,7 +19,7 @@ import numpy as np
 from sensorflow import artifact
 from sensorflow.device import measure
 
-FIGURES = ("agree", "k", "ram", "stack", "flash", "instr_infer", "instr_per_second", "instr_per_second_i16")
+FIGURES = ("agree", "k", "labels", "ram", "stack", "flash", "instr_infer", "instr_per_second", "instr_per_second_i16")
 
 
 def main() -> None:

@@ -339,6 +339,22 @@ void sf_q15_fft16(int32_t *z, uint32_t n, const int16_t *w)
             p[2u * q] = a2;
             p[3u * q] = a3;
         }
+        if (4u * H == n) { /* one block (the last pass): one group of 4 points per j, twiddles by pointer */
+            const int16_t *pa = &w[step], *pb = &w[step / 2u], *pc = &w[(1u + H) * (step / 2u)];
+            for (p = z + 1; p < z + H; p++, pa += step, pb += step / 2u, pc += step / 2u) {
+                int32_t wa = load_pair(pa), wb = load_pair(pb), wc = load_pair(pc);
+                int32_t a0 = p[0], a1 = p[q], a2 = p[2u * q], a3 = p[3u * q];
+                SF_BFLY(a0, a1, wa);
+                SF_BFLY(a2, a3, wa);
+                SF_BFLY(a0, a2, wb);
+                SF_BFLY(a1, a3, wc);
+                p[0] = a0;
+                p[q] = a1;
+                p[2u * q] = a2;
+                p[3u * q] = a3;
+            }
+            continue;
+        }
         for (j = 1u; j < H; j++) {
             int32_t wa = load_pair(&w[j * step]), wb = load_pair(&w[j * (step / 2u)]);
             int32_t wc = load_pair(&w[(j + H) * (step / 2u)]);
