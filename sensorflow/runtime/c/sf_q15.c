@@ -476,11 +476,17 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
     /* block floating point: q << s never leaves int16 */
 #ifdef SF_Q15_SIMD
     rnd = (int32_t)1 << (15u - s);
-    for (i = 0; i < h; i++) { /* ((q w + 2^(15 - s)) << s) >> 16 = ((q << s) w + 2^15) >> 16, both samples */
-        uint32_t t = 2u * cfg->bitrev[i];
-        int32_t f = load_pair(&frame[t]), wv = load_pair(&cfg->window[t]);
-        uint32_t p0 = (uint32_t)__smlabb(f, wv, rnd) << s, p1 = (uint32_t)__smlatt(f, wv, rnd) << s;
-        work[i] = pkhtb16((int32_t)p1, (int32_t)p0);
+    { /* sample pair t to work[bitrev[t]] (the bit reversal is its own inverse); a pair of zero taps
+       * gives ((q 0 + 2^(15 - s)) << s) >> 16 = 0, so the pairs outside [lo, hi) are zeros */
+        const uint16_t *rev = cfg->bitrev;
+        uint32_t lo = cfg->win_hi != 0u ? cfg->win_lo : 0u, hi = cfg->win_hi != 0u ? cfg->win_hi : h;
+        for (i = 0; i < lo; i++) work[rev[i]] = 0;
+        for (i = hi; i < h; i++) work[rev[i]] = 0;
+        for (i = lo; i < hi; i++) { /* ((q w + 2^(15 - s)) << s) >> 16 = ((q << s) w + 2^15) >> 16, both samples */
+            int32_t f = load_pair(&frame[2u * i]), wv = load_pair(&cfg->window[2u * i]);
+            uint32_t p0 = (uint32_t)__smlabb(f, wv, rnd) << s, p1 = (uint32_t)__smlatt(f, wv, rnd) << s;
+            work[rev[i]] = pkhtb16((int32_t)p1, (int32_t)p0);
+        }
     }
     sf_q15_fft16(work, h, cfg->w);
     { /* bins 0 and h read z[0]; bins i and h - i only z[i] and z[h - i] */
