@@ -776,8 +776,23 @@ static uint32_t sxtab16_ror8(uint32_t acc, uint32_t v)
 static void centre_bias_simd(const int8_t *x, uint32_t steps, uint32_t c_in, const sf_q8_layer *layer,
                              const int32_t *bias, int32_t mult, int shift, int32_t *totals, int32_t *out)
 {
-    uint32_t g, t, f, i, n_in = layer->n_in;
-    for (g = 0; g < c_in; g += 4u) {
+    uint32_t g = 0, t, f, i, n_in = layer->n_in;
+    for (; g + 8u <= c_in; g += 8u) { /* two channel groups per pass over the steps */
+        uint32_t s02 = 0, s13 = 0, r02 = 0, r13 = 0;
+        const int8_t *p = &x[g];
+        for (t = 0; t < steps; t++, p += c_in) {
+            uint32_t v = load4(p), u = load4(p + 4);
+            s02 = __sxtab16(s02, v);
+            s13 = sxtab16_ror8(s13, v);
+            r02 = __sxtab16(r02, u);
+            r13 = sxtab16_ror8(r13, u);
+        }
+        totals[g / 2u] = (int32_t)s02; /* lanes (g, g + 2) */
+        totals[g / 2u + 1u] = (int32_t)s13; /* lanes (g + 1, g + 3) */
+        totals[g / 2u + 2u] = (int32_t)r02;
+        totals[g / 2u + 3u] = (int32_t)r13;
+    }
+    for (; g < c_in; g += 4u) {
         uint32_t s02 = 0, s13 = 0;
         const int8_t *p = &x[g];
         for (t = 0; t < steps; t++, p += c_in) {
@@ -785,17 +800,19 @@ static void centre_bias_simd(const int8_t *x, uint32_t steps, uint32_t c_in, con
             s02 = __sxtab16(s02, v);
             s13 = sxtab16_ror8(s13, v);
         }
-        totals[g / 2u] = (int32_t)s02; /* lanes (g, g + 2) */
-        totals[g / 2u + 1u] = (int32_t)s13; /* lanes (g + 1, g + 3) */
+        totals[g / 2u] = (int32_t)s02;
+        totals[g / 2u + 1u] = (int32_t)s13;
     }
     for (f = 0; f < layer->n_out; f++) {
         const int8_t *w = &layer->w[f * n_in];
         int32_t acc = 0;
         for (i = 0; i < n_in; i += c_in) { /* each tap: the totals repeat every c_in weights */
-            for (g = 0; g < c_in; g += 4u) {
-                uint32_t wv = load4(&w[i + g]);
-                acc = (int32_t)__smlad((uint32_t)totals[g / 2u], __sxtb16(wv), (uint32_t)acc);
-                acc = (int32_t)__smlad((uint32_t)totals[g / 2u + 1u], sxtb16_ror8(wv), (uint32_t)acc);
+            const int8_t *wp = &w[i], *we = wp + c_in;
+            const int32_t *tp = totals;
+            for (; wp != we; wp += 4, tp += 2) {
+                uint32_t wv = load4(wp);
+                acc = (int32_t)__smlad((uint32_t)tp[0], __sxtb16(wv), (uint32_t)acc);
+                acc = (int32_t)__smlad((uint32_t)tp[1], sxtb16_ror8(wv), (uint32_t)acc);
             }
         }
         out[f] = bias[f] - requantize1(acc, mult, shift);
