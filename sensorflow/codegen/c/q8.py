@@ -152,14 +152,9 @@ def _frame_sums(ctx, c, layer: str) -> tuple[list[str], list[Field], str]:
         f"/* integer pipeline: layer 0 of the streamed window from its positions' sums plus bias */\n"
         f"static void {first}(const sf_q8_layer *L, int8_t *y)\n"
         "{\n"
-        f"    uint32_t t, f, h = {head}[0];\n"
+        f"    uint32_t t, h = {head}[0];\n"
         f"    for (t = 0; t < {c.steps_out}u; t++) {{\n"
-        f"        const int32_t *a = &{pos}[((h + {S}u * t) % {T}u) * {F}u];\n"
-        f"        for (f = 0; f < {F}u; f++) {{\n"
-        "            int32_t v = sf_q8_requantize(L->bias[f] + a[f], L->mult[f], L->shift[f]) + L->zp;\n"
-        "            v = v < L->lo ? L->lo : (v > 127 ? 127 : v);\n"
-        f"            y[t * {F}u + f] = L->lut != 0 ? L->lut[v + 128] : (int8_t)v;\n"
-        "        }\n"
+        f"        sf_q8_requantize_sums(&{pos}[((h + {S}u * t) % {T}u) * {F}u], L->bias, L, &y[t * {F}u]);\n"
         "    }\n"
         "}\n",
     ]
@@ -191,8 +186,11 @@ def emit_q8_conv(stage, ctx) -> CFragment:
         tables += t
         dst = bufs[i % 2]
 
-        def call(L: str, c=c, src=src, dst=dst) -> str:
-            return f"sf_q8_conv1d({src}, {c.steps_in}u, {c.c_in}u, {c.kernel}u, {c.stride}u, &{L}, {dst});"
+        def call(L: str, c=c, src=src, dst=dst, i=i) -> str:
+            args = f"{src}, {c.steps_in}u, {c.c_in}u, {c.kernel}u, {c.stride}u, &{L}, {dst}"
+            if i > 0 and codes:  # see widened below
+                return f"sf_q8_conv1d_w16({args}, {ctx.scratch('qw16')});"
+            return f"sf_q8_conv1d({args});"
 
         if i == 0 and codes and "ring" in ctx.int8_codes:
             helpers, state, first = _frame_sums(ctx, c, layer)
@@ -224,6 +222,11 @@ def emit_q8_conv(stage, ctx) -> CFragment:
     code.append(f"sf_q8_dense({ctx.scratch('qpool')}, &{layer}, {dst});")
     _finish(ctx, net, dst, tables, code)
     qin = Field("int8_t", "qin", d, "int8 input codes" + (" (the log-mel's, or quantised features)" if codes else ""))
+    # the integer pipeline's later layers widen their input once to int16 pairs (sf_q8_conv1d_w16):
+    # this scratch overlays the log-mel's (n_fft int32 + n_fft int16), so it costs no RAM there
+    widened = max((c.steps_in * c.c_in + 3) // 4 * 2 for c in net.convs[1:]) if codes and len(net.convs) > 1 else 0
+    if widened:
+        scratch.append(Field("int32_t", "qw16", widened))
     return CFragment(
         runtime=["sf_q8"],
         tables=tables,

@@ -339,6 +339,22 @@ void sf_q15_fft16(int32_t *z, uint32_t n, const int16_t *w)
             p[2u * q] = a2;
             p[3u * q] = a3;
         }
+        if (4u * H == n) { /* one block (the last pass): one group of 4 points per j, twiddles by pointer */
+            const int16_t *pa = &w[step], *pb = &w[step / 2u], *pc = &w[(1u + H) * (step / 2u)];
+            for (p = z + 1; p < z + H; p++, pa += step, pb += step / 2u, pc += step / 2u) {
+                int32_t wa = load_pair(pa), wb = load_pair(pb), wc = load_pair(pc);
+                int32_t a0 = p[0], a1 = p[q], a2 = p[2u * q], a3 = p[3u * q];
+                SF_BFLY(a0, a1, wa);
+                SF_BFLY(a2, a3, wa);
+                SF_BFLY(a0, a2, wb);
+                SF_BFLY(a1, a3, wc);
+                p[0] = a0;
+                p[q] = a1;
+                p[2u * q] = a2;
+                p[3u * q] = a3;
+            }
+            continue;
+        }
         for (j = 1u; j < H; j++) {
             int32_t wa = load_pair(&w[j * step]), wb = load_pair(&w[j * (step / 2u)]);
             int32_t wc = load_pair(&w[(j + H) * (step / 2u)]);
@@ -383,8 +399,8 @@ static uint32_t peak_of(const int16_t *x, uint32_t n)
 {
     int32_t hi = 0, lo = 0;
     uint32_t i, a, b;
-    for (i = 0; i + 4u <= n; i += 4u) { /* per lane: max and min, two words per pass */
-        int32_t v = load_pair(&x[i]), u = load_pair(&x[i + 2u]);
+    for (i = 0; i + 8u <= n; i += 8u) { /* per lane: max and min, four words per pass */
+        int32_t v = load_pair(&x[i]), u = load_pair(&x[i + 2u]), q = load_pair(&x[i + 4u]), r = load_pair(&x[i + 6u]);
         (void)__ssub16(v, hi);
         hi = __sel(v, hi);
         (void)__ssub16(lo, v);
@@ -393,6 +409,14 @@ static uint32_t peak_of(const int16_t *x, uint32_t n)
         hi = __sel(u, hi);
         (void)__ssub16(lo, u);
         lo = __sel(u, lo);
+        (void)__ssub16(q, hi);
+        hi = __sel(q, hi);
+        (void)__ssub16(lo, q);
+        lo = __sel(q, lo);
+        (void)__ssub16(r, hi);
+        hi = __sel(r, hi);
+        (void)__ssub16(lo, r);
+        lo = __sel(r, lo);
     }
     for (; i < n; i += 2u) {
         int32_t v = load_pair(&x[i]);
@@ -452,11 +476,17 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
     /* block floating point: q << s never leaves int16 */
 #ifdef SF_Q15_SIMD
     rnd = (int32_t)1 << (15u - s);
-    for (i = 0; i < h; i++) { /* ((q w + 2^(15 - s)) << s) >> 16 = ((q << s) w + 2^15) >> 16, both samples */
-        uint32_t t = 2u * cfg->bitrev[i];
-        int32_t f = load_pair(&frame[t]), wv = load_pair(&cfg->window[t]);
-        uint32_t p0 = (uint32_t)__smlabb(f, wv, rnd) << s, p1 = (uint32_t)__smlatt(f, wv, rnd) << s;
-        work[i] = pkhtb16((int32_t)p1, (int32_t)p0);
+    { /* sample pair t to work[bitrev[t]] (the bit reversal is its own inverse); a pair of zero taps
+       * gives ((q 0 + 2^(15 - s)) << s) >> 16 = 0, so the pairs outside [lo, hi) are zeros */
+        const uint16_t *rev = cfg->bitrev;
+        uint32_t lo = cfg->win_hi != 0u ? cfg->win_lo : 0u, hi = cfg->win_hi != 0u ? cfg->win_hi : h;
+        for (i = 0; i < lo; i++) work[rev[i]] = 0;
+        for (i = hi; i < h; i++) work[rev[i]] = 0;
+        for (i = lo; i < hi; i++) { /* ((q w + 2^(15 - s)) << s) >> 16 = ((q << s) w + 2^15) >> 16, both samples */
+            int32_t f = load_pair(&frame[2u * i]), wv = load_pair(&cfg->window[2u * i]);
+            uint32_t p0 = (uint32_t)__smlabb(f, wv, rnd) << s, p1 = (uint32_t)__smlatt(f, wv, rnd) << s;
+            work[rev[i]] = pkhtb16((int32_t)p1, (int32_t)p0);
+        }
     }
     sf_q15_fft16(work, h, cfg->w);
     { /* bins 0 and h read z[0]; bins i and h - i only z[i] and z[h - i] */

@@ -72,6 +72,8 @@ typedef struct {
     const uint16_t *mel_start, *mel_len; /* first bin and bins of each mel band */
     const int16_t *mel_w;                /* the bands' q15 weights back to back */
     int32_t offset_q16;                  /* Q16 log2 of the physical power per unit of a mel sum */
+    uint16_t win_lo, win_hi;             /* sample pairs [win_lo, win_hi) hold every nonzero window tap
+                                          * (a window shorter than n_fft); 0, 0: all pairs */
 } sf_q15_logmel_config;
 
 /* Q16 log2(v), 0 for v <= 1. */

@@ -34,6 +34,10 @@ void sf_q8_quantize(const float *x, int32_t mult, int shift, int zp, int8_t *q, 
 /* TFLite MultiplyByQuantizedMultiplier (a left shift saturates to int32 instead of overflowing). */
 int32_t sf_q8_requantize(int32_t acc, int32_t mult, int shift);
 
+/* y[k] = clamp(zp + requantize(bias[k] + sums[k]), lo, 127), then lut if set, k < layer->n_out:
+ * a layer's outputs from int32 sums computed elsewhere (the integer pipeline's per-frame sums). */
+void sf_q8_requantize_sums(const int32_t *sums, const int32_t *bias, const sf_q8_layer *layer, int8_t *y);
+
 /* y = clamp(zp + requantize(bias[j] + sum_i w[j][i] * x[i]), lo, 127), then lut if set.
  * x and y must not overlap. */
 void sf_q8_dense(const int8_t *x, const sf_q8_layer *layer, int8_t *y);
@@ -52,6 +56,11 @@ void sf_q8_dot4(const int8_t *x, const int8_t *w, uint32_t stride, uint32_t n, i
  * contiguous patch of each output step (steps_out = (steps - kernel) / stride + 1). */
 void sf_q8_conv1d(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
                   const sf_q8_layer *layer, int8_t *y);
+/* sf_q8_conv1d with a scratch of steps * c_in / 2 int32 (word aligned): on the Cortex-M4 build the
+ * input is widened there once to int16 lane pairs, so the inner loop loads each patch word pair
+ * with one LDRD (when kernel * c_in and stride * c_in are multiples of 4); the same integers. */
+void sf_q8_conv1d_w16(const int8_t *x, uint32_t steps, uint32_t c_in, uint32_t kernel, uint32_t stride,
+                      const sf_q8_layer *layer, int8_t *y, int32_t *xw);
 
 /* The first conv layer's bias for a centred window (conv1d center_window): x (steps x c_in) the
  * uncentred int8 codes, layer the first conv layer (n_in = kernel * c_in), bias its int32 bias

@@ -122,11 +122,14 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
     ms, ml = t.add("mel_start", "uint16_t", start), t.add("mel_len", "uint16_t", length)
     mw = t.add("mel_w", "int16_t", runs, comment="q15 mel weights relative to the largest")
     starts = t.add("starts", "uint32_t", stage.frame_starts(), comment="first sample of each frame")
+    live = np.flatnonzero(np.any(np.asarray(window).reshape(-1, 2) != 0, axis=1))  # pairs with a nonzero tap
+    lo, hi = (int(live[0]), int(live[-1]) + 1) if live.size else (0, 0)
     cfg = ctx.sym("logmel")
     t.defs.append(
         f"static const sf_q15_logmel_config {cfg} = {{\n"
         f"    .n_fft = {n}, .n_mels = {M}, .window = {win}, .w = {tw}, .bitrev = {rev}, .a = {sa}, .b = {sb},\n"
         f"    .mel_start = {ms}, .mel_len = {ml}, .mel_w = {mw}, .offset_q16 = {offset},\n"
+        f"    .win_lo = {lo}, .win_hi = {hi},\n"
         "};\n"
     )
     cnt, work, db = (ctx.scratch(x) for x in ("counts", "work", "db"))
