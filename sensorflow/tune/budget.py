@@ -14,6 +14,7 @@ fitting, a trial is refused when the signal/feature stages alone, or the model b
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 RESERVE = 0.25  # share of the board's flash and RAM kept for the application
@@ -99,12 +100,15 @@ def model_bound(stage_dict: dict, n_features: int, n_classes: int, n_train: int)
     family gives none. Only the fitted cost can accept a trial."""
     t = stage_dict.get("type")
     if t in ("decision_tree", "random_forest", "extra_trees"):
-        depth = stage_dict.get("max_depth")
-        if depth is None:
-            return {"flash_bytes": 0, "ram_bytes": 0, "ops": 0}
-        trees = int(stage_dict.get("n_estimators", 1))
         # a lower bound (one root-to-leaf path per tree): refuse before fitting only what cannot fit
-        # however the trees grow; the fitted trees' own cost decides the rest
+        # however the trees grow; the fitted trees' own cost decides the rest. A tree stops where its
+        # leaves are pure, so the path it surely grows is the depth that separates the classes
+        # (log2 of their count), not max_depth (None: unbounded; a grown tree has at most
+        # 2 x the training cases - 1 nodes, and its fitted cost counts the nodes it has)
+        separate = math.ceil(math.log2(max(n_classes, 1)))
+        limit = stage_dict.get("max_depth")
+        depth = separate if limit is None else min(int(limit), separate)
+        trees = int(stage_dict.get("n_estimators", 1))
         return {
             "flash_bytes": trees * (depth * 10 + 4 * n_classes),
             "ram_bytes": 4 * n_classes,

@@ -252,13 +252,25 @@ FEATURE_FAMILIES: dict[str, Family] = {
 }
 
 
-def _trees(name, lo, hi, max_depth=(2, 8)):
+# Tree depth: a few bounded depths or ``None`` (grow until the leaves are pure, as random forests
+# and extra trees are published: Breiman 2001, Geurts et al. 2006, QUANT); an unbounded tree has
+# at most 2 x (training cases) - 1 nodes, and its fitted cost (the nodes it grew) is what the budget
+# judges. Features per split: scikit-learn's default for classification (sqrt of the count), QUANT's
+# 10% (Dempster et al. 2024), or half; split criterion: Gini or entropy (QUANT's).
+TREE_DEPTHS = [3, 5, 8, 12, None]
+TREE_MAX_FEATURES = ["sqrt", 0.1, 0.5]
+TREE_CRITERIA = ["gini", "entropy"]
+
+
+def _trees(name, lo, hi):
     def build(t, ctx):
         return [
             {
                 "type": name,
                 "n_estimators": ctx.suggest(t, f"{name}.n_estimators", "int", lo, hi),
-                "max_depth": ctx.suggest(t, f"{name}.max_depth", "int", *max_depth),
+                "max_depth": ctx.suggest(t, f"{name}.max_depth", "categorical", TREE_DEPTHS),
+                "max_features": ctx.suggest(t, f"{name}.max_features", "categorical", TREE_MAX_FEATURES),
+                "criterion": ctx.suggest(t, f"{name}.criterion", "categorical", TREE_CRITERIA),
             }
         ]
 
@@ -314,9 +326,12 @@ MODEL_FAMILIES: dict[str, Family] = {
 
 
 # The published recipes of the feature families, tried first in a default search (Optuna's
-# enqueue_trial; parameters left out are drawn by the sampler): QUANT (interval quantiles +
-# extra trees, Dempster et al. 2024), MiniRocket + ridge (Dempster et al. 2021), catch22 + random
-# forest (Lubba et al. 2019), each at the largest forest the default ranges allow.
+# enqueue_trial; parameters left out are drawn by the sampler): QUANT (interval quantiles of the
+# signal and its difference, 4 per interval over depth 3, + extra trees with 10% of the features
+# per split, entropy, unbounded depth: Dempster et al. 2024), MiniRocket + ridge (Dempster et al.
+# 2021), catch22 + random forest (Lubba et al. 2019; the forest as Breiman 2001 grows it: sqrt
+# features, Gini, unbounded depth). The forests start at the largest count the range allows (QUANT
+# uses 200 trees); the fill rule (tune/fill.py) then sizes the chosen forest to the budget.
 STARTING_POINTS: tuple[tuple[tuple[str, ...], str, dict], ...] = (
     (
         ("quantiles",),
@@ -326,14 +341,22 @@ STARTING_POINTS: tuple[tuple[tuple[str, ...], str, dict], ...] = (
             "quantiles.depth": 3,
             "quantiles.diff": True,
             "extra_trees.n_estimators": 20,
-            "extra_trees.max_depth": 8,
+            "extra_trees.max_depth": None,
+            "extra_trees.max_features": 0.1,
+            "extra_trees.criterion": "entropy",
         },
     ),
     (("minirocket",), "ridge_classifier", {"minirocket.n_features": 9996, "minirocket.keep": 100}),
     (
         ("catch22",),
         "random_forest",
-        {"catch22.catch24": False, "random_forest.n_estimators": 20, "random_forest.max_depth": 8},
+        {
+            "catch22.catch24": False,
+            "random_forest.n_estimators": 20,
+            "random_forest.max_depth": None,
+            "random_forest.max_features": "sqrt",
+            "random_forest.criterion": "gini",
+        },
     ),
 )
 

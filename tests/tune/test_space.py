@@ -175,7 +175,48 @@ def test_starting_points_are_the_published_recipes(tmp_path, small_pipeline):
         ["minirocket", "scaler", "ridge_classifier"],
         ["catch22", "random_forest"],
     ]
+    quant = space.build(optuna.trial.FixedTrial({"window.length": 100, **points[0]}), seed=0)["stages"]
+    assert quant[0] == {"type": "quantiles", "n_quantiles": 4, "depth": 3, "diff": True}
+    # QUANT's extra trees (Dempster et al. 2024): 10% of the features per split, entropy, unbounded depth
+    assert {k: quant[1][k] for k in ("max_features", "criterion", "max_depth")} == {
+        "max_features": 0.1,
+        "criterion": "entropy",
+        "max_depth": None,
+    }
     assert load_space(small_pipeline).starting_points() == []  # search.params given: the user's ranges rule
     audio = tmp_path / "audio.yaml"
     audio.write_text(text.split("search:")[0].replace("kind: imu", "kind: audio"))
     assert load_space(audio).starting_points() == []  # none of the three families is offered for audio
+
+
+def test_forests_search_depth_split_features_and_criterion(tmp_path, small_pipeline):
+    """The default space draws the forests' max_features and criterion and may leave depth
+    unbounded; every drawn pipeline validates and trains the knob it names."""
+    path = tmp_path / "forests.yaml"
+    path.write_text(small_pipeline.read_text().split("  params:")[0].replace("decision_tree, gaussian_nb, ", ""))
+    seen = {"max_depth": set(), "max_features": set(), "criterion": set()}
+    for p in _pipelines(load_space(path), 30):
+        validate(p)
+        model = p["stages"][-1]
+        assert model["type"] in ("random_forest", "extra_trees")
+        for k in seen:
+            seen[k].add(model[k])
+    assert None in seen["max_depth"] and seen["max_depth"] - {None}
+    assert seen["max_features"] == {"sqrt", 0.1, 0.5} and seen["criterion"] == {"gini", "entropy"}
+
+
+def test_forest_bound_holds_for_unbounded_trees():
+    """Before fitting, a forest is refused only by a cost no fitted forest can go below: for an
+    unbounded depth, the path that separates the classes, never zero and never max_depth."""
+    import numpy as np
+
+    from sensorflow.stages.models.trees import ExtraTrees
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 5)), np.repeat(np.arange(4), 15)
+    for depth in (None, 2, 12):
+        d = {"type": "extra_trees", "n_estimators": 5, "max_depth": depth, "random_state": 0}
+        bound = budget_mod.model_bound(d, n_features=5, n_classes=4, n_train=60)
+        assert bound["flash_bytes"] > 0 and bound["ops"] > 0
+        fitted = ExtraTrees(n_estimators=5, max_depth=depth).fit(X, y).cost()
+        assert bound["flash_bytes"] <= fitted.flash_bytes and bound["ops"] <= fitted.ops
