@@ -258,33 +258,50 @@ def speedups(
 
     _warm_driver()  # else the first timed search pays the driver's imports (~3 s) and the order biases the ratio
     load_before = os.getloadavg()
-    control_before = cpu_control()
-    feat, tune = {}, {}
+    feat, tune, with_start, control, load = {}, {}, {}, {}, {}
     if "featurise" in parts:
+        before = cpu_control()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             feat = {w: featurise_seconds(n_windows, w) for w in (1, 2)}
-    with_start = {}
+        control["featurise"], load["featurise"] = [before, cpu_control()], os.getloadavg()[0]
     if "tune" in parts:
+        before = cpu_control()
         for w in (1, 2):
             row = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0]
             with_start[w] = row["tune_seconds"]
             tune[w] = row["tune_seconds"] - row["cluster_start_seconds"]
+        control["tune"], load["tune"] = [before, cpu_control()], os.getloadavg()[0]
+    feat_x = feat[1] / feat[2] if feat else None
+    tune_x = tune[1] / tune[2] if tune else None
     return {
         "featurise_seconds": feat,
-        "featurise_speedup": feat[1] / feat[2] if feat else None,
+        "featurise_speedup": feat_x,
         "tune_seconds": tune,  # trials and tie-break; the cluster's start excluded, as for featurisation
-        "tune_speedup": tune[1] / tune[2] if tune else None,
+        "tune_speedup": tune_x,
         "tune_seconds_with_cluster_start": with_start,
         "tune_speedup_with_cluster_start": with_start[1] / with_start[2] if with_start else None,
         "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
-        "cpu_control_speedup": [control_before, cpu_control()],  # 2 processes over 1, before and after
+        "load_average_after_part": load,  # 1-minute load average at the end of each part
+        # 2 processes over 1 on a pure-Python loop, just before and just after each part
+        "cpu_control": control,
+        "featurise_efficiency": efficiency(feat_x, control.get("featurise")),
+        "tune_efficiency": efficiency(tune_x, control.get("tune")),
         "n_windows": n_windows,
         "featurise_pipeline": "catch22 (3 channels, 100 samples)",
         "dataset": dataset,
         "trials": trials,
     }
+
+
+def efficiency(speedup: float | None, controls: list[float] | None) -> float | None:
+    """Parallel efficiency: a measured speed-up over the CPU control's (the mean of its readings
+    before and after), i.e. the share of what the machine left to a second process that the
+    second worker turned into speed; about 1 when nothing but the machine limits the ratio."""
+    if not speedup or not controls:
+        return None
+    return speedup / (sum(controls) / len(controls))
 
 
 def main(argv=None) -> int:
