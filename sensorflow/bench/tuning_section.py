@@ -199,8 +199,8 @@ def _speed_table(s: dict) -> Table:
             f"{s['tune_speedup_with_cluster_start']:.2f}x."
         )
     t.notes.append(
-        "CPU control: the speed-up of 2 processes over 1 on a pure-Python loop, just before / just after the "
-        "part (2.0 on an idle 2-core machine; other jobs on the cores lower it, and the workers' speed-up cannot "
+        "CPU control: the speed-up of 2 processes over 1 on a pure-Python loop, read before the 1-worker leg / "
+        "between the legs / after the 2-worker leg (2.0 on an idle 2-core machine; other jobs on the cores lower it, and the workers' speed-up cannot "
         "exceed it); efficiency = speed-up / mean control; load = 1-minute load average after the part."
     )
     return t

@@ -251,8 +251,10 @@ def speedups(
     tie-break, the workers' first imports and dataset loads included; the cluster's start and
     shutdown excluded, as for featurisation: a fixed cost of a few seconds that a 16-trial search
     would otherwise weigh far above a real one; also given with the start included);
-    ``parts`` limits it to one of the two. The load average is recorded before and after:
-    on a shared machine a ratio means little when other jobs hold the cores."""
+    ``parts`` limits it to one of the two. The load average is recorded, and the CPU control
+    (:func:`cpu_control`) before, between and after each part's two legs, with the parallel
+    efficiency (:func:`efficiency`): on a shared machine a ratio means little when other jobs
+    hold the cores."""
     import os
     import warnings
 
@@ -260,18 +262,21 @@ def speedups(
     load_before = os.getloadavg()
     feat, tune, with_start, control, load = {}, {}, {}, {}, {}
     if "featurise" in parts:
-        before = cpu_control()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            feat = {w: featurise_seconds(n_windows, w) for w in (1, 2)}
-        control["featurise"], load["featurise"] = [before, cpu_control()], os.getloadavg()[0]
+        control["featurise"] = [cpu_control()]
+        for w in (1, 2):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                feat[w] = featurise_seconds(n_windows, w)
+            control["featurise"].append(cpu_control())
+        load["featurise"] = os.getloadavg()[0]
     if "tune" in parts:
-        before = cpu_control()
+        control["tune"] = [cpu_control()]
         for w in (1, 2):
             row = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0]
             with_start[w] = row["tune_seconds"]
             tune[w] = row["tune_seconds"] - row["cluster_start_seconds"]
-        control["tune"], load["tune"] = [before, cpu_control()], os.getloadavg()[0]
+            control["tune"].append(cpu_control())
+        load["tune"] = os.getloadavg()[0]
     feat_x = feat[1] / feat[2] if feat else None
     tune_x = tune[1] / tune[2] if tune else None
     return {
@@ -284,7 +289,7 @@ def speedups(
         "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
         "load_average_after_part": load,  # 1-minute load average at the end of each part
-        # 2 processes over 1 on a pure-Python loop, just before and just after each part
+        # 2 processes over 1 on a pure-Python loop: before a part, between its two legs, after it
         "cpu_control": control,
         "featurise_efficiency": efficiency(feat_x, control.get("featurise")),
         "tune_efficiency": efficiency(tune_x, control.get("tune")),
@@ -297,7 +302,7 @@ def speedups(
 
 def efficiency(speedup: float | None, controls: list[float] | None) -> float | None:
     """Parallel efficiency: a measured speed-up over the CPU control's (the mean of its readings
-    before and after), i.e. the share of what the machine left to a second process that the
+    before, between and after the 1- and 2-worker legs), i.e. the share of what the machine left to a second process that the
     second worker turned into speed; about 1 when nothing but the machine limits the ratio."""
     if not speedup or not controls:
         return None

@@ -55,7 +55,7 @@ RESULT = {
         "featurise_pipeline": "catch22 (3 channels, 100 samples)",
         "dataset": "BasicMotions",
         "trials": 8,
-        "cpu_control": {"featurise": [1.95, 1.9], "tune": [1.5, 1.3]},
+        "cpu_control": {"featurise": [1.95, 1.9, 1.925], "tune": [1.5, 1.3, 1.4]},
         "load_average_after_part": {"featurise": 0.5, "tune": 2.4},
         "load_average_before": [0.4, 0.5, 0.6],
     },
@@ -78,8 +78,8 @@ def test_section_judges_each_set_against_minirocket(monkeypatch):
     assert "minirocket + scaler + ridge_classifier" in md and "differ by more than 10%" in md
     assert "featurise 1,000 windows: catch22" in md and "esp32-c3" in md
     # the control beside each ratio, and the efficiency: speed-up / mean control
-    assert "| 1.82 | 1.95 / 1.90 | 0.94 | 0.5 |" in md  # 1.818 / 1.925
-    assert "| 1.33 | 1.50 / 1.30 | 0.95 | 2.40 |" in md  # 1.333 / 1.4
+    assert "| 1.82 | 1.95 / 1.90 / 1.93 | 0.94 | 0.5 |" in md  # 1.818 / 1.925
+    assert "| 1.33 | 1.50 / 1.30 / 1.40 | 0.95 | 2.40 |" in md  # 1.333 / 1.4
 
 
 def test_a_failed_benchmark_is_reported_not_hidden(monkeypatch):
