@@ -199,8 +199,10 @@ def _speed_table(s: dict) -> Table:
             f"{s['tune_speedup_with_cluster_start']:.2f}x."
         )
     t.notes.append(
-        "CPU control: the speed-up of 2 processes over 1 on a pure-Python loop, read before the 1-worker leg / "
-        "between the legs / after the 2-worker leg (2.0 on an idle 2-core machine; other jobs on the cores lower it, and the workers' speed-up cannot "
-        "exceed it); efficiency = speed-up / mean control; load = 1-minute load average after the part."
+        "Legs run on 1, 2, 2, then 1 workers; each time is the mean of its two legs (a load drifting during the "
+        "run weighs on both counts). CPU control: the speed-up of 2 processes over 1 on a pure-Python loop, read "
+        "before, between and after the legs (2.0 on an idle 2-core machine; other jobs on the cores lower it, and "
+        "the workers' speed-up cannot exceed it while they run); efficiency = speed-up / mean control; load = "
+        "1-minute load average after the part."
     )
     return t

@@ -243,16 +243,20 @@ def _warm_driver() -> None:
     registry.names()
 
 
+ORDER = (1, 2, 2, 1)  # the legs of a speed-up: a load that drifts during the run weighs on 1 and 2 alike
+
+
 def speedups(
     n_windows: int = 2_000, dataset: str = "JapaneseVowels", trials: int = 16, parts=("featurise", "tune")
 ) -> dict:
-    """Wall time on 1 and on 2 local workers, in one run, for featurisation (catch22 on synthetic
+    """Wall time on 1 and on 2 local workers, in one run (legs in :data:`ORDER`, the mean of
+    each worker count's legs), for featurisation (catch22 on synthetic
     windows, after a warm-up chunk per worker) and for tuning (search time: the trials and the
     tie-break, the workers' first imports and dataset loads included; the cluster's start and
     shutdown excluded, as for featurisation: a fixed cost of a few seconds that a 16-trial search
     would otherwise weigh far above a real one; also given with the start included);
     ``parts`` limits it to one of the two. The load average is recorded, and the CPU control
-    (:func:`cpu_control`) before, between and after each part's two legs, with the parallel
+    (:func:`cpu_control`) before, between and after the legs of each part, with the parallel
     efficiency (:func:`efficiency`): on a shared machine a ratio means little when other jobs
     hold the cores."""
     import os
@@ -260,27 +264,36 @@ def speedups(
 
     _warm_driver()  # else the first timed search pays the driver's imports (~3 s) and the order biases the ratio
     load_before = os.getloadavg()
-    feat, tune, with_start, control, load = {}, {}, {}, {}, {}
-    if "featurise" in parts:
-        control["featurise"] = [cpu_control()]
-        for w in (1, 2):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                feat[w] = featurise_seconds(n_windows, w)
-            control["featurise"].append(cpu_control())
-        load["featurise"] = os.getloadavg()[0]
-    if "tune" in parts:
-        control["tune"] = [cpu_control()]
-        for w in (1, 2):
-            row = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0]
-            with_start[w] = row["tune_seconds"]
-            tune[w] = row["tune_seconds"] - row["cluster_start_seconds"]
-            control["tune"].append(cpu_control())
-        load["tune"] = os.getloadavg()[0]
+    legs: dict[str, dict[int, list[float]]] = {}
+    starts: dict[int, list[float]] = {1: [], 2: []}
+    control, load = {}, {}
+
+    def featurise_leg(w: int) -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return featurise_seconds(n_windows, w)
+
+    def tune_leg(w: int) -> float:
+        row = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0]
+        starts[w].append(row["tune_seconds"])
+        return row["tune_seconds"] - row["cluster_start_seconds"]
+
+    for part, leg in (("featurise", featurise_leg), ("tune", tune_leg)):
+        if part not in parts:
+            continue
+        legs[part], control[part] = {1: [], 2: []}, [cpu_control()]
+        for w in ORDER:
+            legs[part][w].append(leg(w))
+            control[part].append(cpu_control())
+        load[part] = os.getloadavg()[0]
+    feat = {w: sum(v) / len(v) for w, v in legs.get("featurise", {}).items()}
+    tune = {w: sum(v) / len(v) for w, v in legs.get("tune", {}).items()}
+    with_start = {w: sum(v) / len(v) for w, v in starts.items() if v}
     feat_x = feat[1] / feat[2] if feat else None
     tune_x = tune[1] / tune[2] if tune else None
     return {
-        "featurise_seconds": feat,
+        "featurise_seconds": feat,  # mean of the legs of each worker count (ORDER)
+        "legs_seconds": legs,
         "featurise_speedup": feat_x,
         "tune_seconds": tune,  # trials and tie-break; the cluster's start excluded, as for featurisation
         "tune_speedup": tune_x,
@@ -289,7 +302,7 @@ def speedups(
         "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
         "load_average_after_part": load,  # 1-minute load average at the end of each part
-        # 2 processes over 1 on a pure-Python loop: before a part, between its two legs, after it
+        # 2 processes over 1 on a pure-Python loop: before a part, between its legs, after it
         "cpu_control": control,
         "featurise_efficiency": efficiency(feat_x, control.get("featurise")),
         "tune_efficiency": efficiency(tune_x, control.get("tune")),

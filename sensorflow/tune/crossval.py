@@ -257,17 +257,13 @@ def _fit_all(cfg_dict: dict, sh, H, y, n_valid=None, then=None):
     return then(pipe)
 
 
-def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False, n_valid=None) -> list[float]:
-    """Accuracy of each fold, the folds as Dask tasks when on a worker (in place otherwise);
-    ``int8``: the model's labels come from its int8 network (its integer path on the device);
-    ``n_valid``: the valid samples of each row of ``H`` (``window.pad: valid``; ``sh`` holds its own)."""
-    return folds_and_fit(cfg_dict, sh, H, y, folds, int8, n_valid)[0]
-
-
 def folds_and_fit(
     cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False, n_valid=None, then=None
 ) -> tuple[list[float], object]:
-    """:func:`run_folds`; with ``then``, also fit the pipeline on every row and return ``then(fitted)`` (:func:`_fit_all`),
+    """Accuracy of each fold, the folds as Dask tasks when on a worker (in place otherwise);
+    ``int8``: the model's labels come from its int8 network (its integer path on the device);
+    ``n_valid``: the valid samples of each row of ``H`` (``window.pad: valid``; ``sh`` holds its own).
+    With ``then``, also fit the pipeline on every row and return ``then(fitted)`` (:func:`_fit_all`),
     as one more task beside the folds, so a trial's final fit does not run alone after them
     while the other workers wait; (accuracies, that result or None)."""
     from sklearn.metrics import accuracy_score

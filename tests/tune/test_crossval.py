@@ -47,7 +47,7 @@ def test_shared_folds_equal_refitting_every_fold():
     sh = crossval.shared_inputs(pipe, X, "syn-key")
     assert sh is not None and sh.f == 0 and sh.P is not None  # minirocket learns: it reads the windows
     assert [c is None for c in sh.cols] == [False, False, True]  # stats, spectral precomputed
-    got = crossval.run_folds(cfg, sh, None, y, folds)
+    got = crossval.folds_and_fit(cfg, sh, None, y, folds)[0]
     want = []
     for tr, va in folds:
         p = Pipeline(validate(cfg)).fit(X[tr], y[tr])
@@ -89,7 +89,7 @@ def test_final_fit_task_beside_the_folds_equals_fitting_in_place():
     crossval._CACHE.clear()
     pipe = Pipeline(validate(cfg))
     sh = crossval.shared_inputs(pipe, X, "syn-fit-here")
-    assert accs == crossval.run_folds(cfg, sh, None, y, folds)
+    assert accs == crossval.folds_and_fit(cfg, sh, None, y, folds)[0]
     crossval.fit_shared(pipe, sh, np.arange(len(y)), y)  # what objective.evaluate did after the folds
     assert fitted == _fitted_fingerprint(pipe)
     assert fitted == crossval.folds_and_fit(cfg, sh, None, y, folds, then=_fitted_fingerprint)[1]  # in place
