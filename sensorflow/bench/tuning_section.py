@@ -174,23 +174,41 @@ def _memory_table(m: dict) -> Table:
 
 
 def _speed_table(s: dict) -> Table:
-    t = Table("2 Dask workers over 1 (wall time, one run)", ["task", "1 worker s", "2 workers s", "speed-up"])
+    t = Table(
+        "2 Dask workers over 1 (wall time, one run)",
+        ["task", "1 worker s", "2 workers s", "speed-up", "CPU control", "efficiency", "load"],
+    )
     f, u = s["featurise_seconds"], s["tune_seconds"]
+    control = s.get("cpu_control") if isinstance(s.get("cpu_control"), dict) else {}
+    load = s.get("load_average_after_part") or {}
+
+    def extra(part: str, speedup: float) -> list:
+        c = control.get(part)
+        if not c:
+            return [None, None, None]
+        mean = sum(c) / len(c)
+        return [" / ".join(f"{v:.2f}" for v in c), round(speedup / mean, 2), round(load.get(part, float("nan")), 1)]
+
     feat = f"featurise {s['n_windows']:,} windows: {s.get('featurise_pipeline', 'synthetic')}"
-    t.rows.append([feat, round(f["1"], 1), round(f["2"], 1), round(s["featurise_speedup"], 2)])
+    t.rows.append(
+        [feat, round(f["1"], 1), round(f["2"], 1), round(s["featurise_speedup"], 2)]
+        + extra("featurise", s["featurise_speedup"])
+    )
     tune = f"tune {s.get('dataset', 'BasicMotions')}, {s['trials']} trials (trials + tie-break; cluster start excluded)"
-    t.rows.append([tune, round(u["1"], 1), round(u["2"], 1), round(s["tune_speedup"], 2)])
+    t.rows.append(
+        [tune, round(u["1"], 1), round(u["2"], 1), round(s["tune_speedup"], 2)] + extra("tune", s["tune_speedup"])
+    )
     if s.get("tune_speedup_with_cluster_start"):
         w = s["tune_seconds_with_cluster_start"]
         t.notes.append(
             f"Tuning with the cluster's start included: {w['1']:.1f} s / {w['2']:.1f} s = "
             f"{s['tune_speedup_with_cluster_start']:.2f}x."
         )
-    if s.get("cpu_control_speedup"):  # how much of the second core other jobs left (2.0: all of it)
-        before, after = s["cpu_control_speedup"]
-        load = s.get("load_average_before", [float("nan")])[0]
-        t.notes.append(
-            f"CPU control (2 processes over 1 on a pure-Python loop): {before:.2f}x before, {after:.2f}x after; "
-            f"load average {load:.1f} before. A workers' speed-up cannot exceed what the machine leaves."
-        )
+    t.notes.append(
+        "Legs run on 1, 2, 2, then 1 workers; each time is the mean of its two legs (a load drifting during the "
+        "run weighs on both counts). CPU control: the speed-up of 2 processes over 1 on a pure-Python loop, read "
+        "before, between and after the legs (2.0 on an idle 2-core machine; other jobs on the cores lower it, and "
+        "the workers' speed-up cannot exceed it while they run); efficiency = speed-up / mean control; load = "
+        "1-minute load average after the part."
+    )
     return t

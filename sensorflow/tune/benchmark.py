@@ -244,48 +244,83 @@ def _warm_driver() -> None:
     registry.names()
 
 
+ORDER = (1, 2, 2, 1)  # the legs of a speed-up: a load that drifts during the run weighs on 1 and 2 alike
+
+
 def speedups(
     n_windows: int = 2_000, dataset: str = "JapaneseVowels", trials: int = 16, parts=("featurise", "tune")
 ) -> dict:
-    """Wall time on 1 and on 2 local workers, in one run, for featurisation (catch22 on synthetic
+    """Wall time on 1 and on 2 local workers, in one run (legs in :data:`ORDER`, the mean of
+    each worker count's legs), for featurisation (catch22 on synthetic
     windows, after a warm-up chunk per worker) and for tuning (search time: the trials and the
     tie-break, the workers' first imports and dataset loads included; the cluster's start and
     shutdown excluded, as for featurisation: a fixed cost of a few seconds that a 16-trial search
     would otherwise weigh far above a real one; also given with the start included);
-    ``parts`` limits it to one of the two. The load average is recorded before and after:
-    on a shared machine a ratio means little when other jobs hold the cores."""
+    ``parts`` limits it to one of the two. The load average is recorded, and the CPU control
+    (:func:`cpu_control`) before, between and after the legs of each part, with the parallel
+    efficiency (:func:`efficiency`): on a shared machine a ratio means little when other jobs
+    hold the cores."""
     import os
     import warnings
 
     _warm_driver()  # else the first timed search pays the driver's imports (~3 s) and the order biases the ratio
     load_before = os.getloadavg()
-    control_before = cpu_control()
-    feat, tune = {}, {}
-    if "featurise" in parts:
+    legs: dict[str, dict[int, list[float]]] = {}
+    starts: dict[int, list[float]] = {1: [], 2: []}
+    control, load = {}, {}
+
+    def featurise_leg(w: int) -> float:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            feat = {w: featurise_seconds(n_windows, w) for w in (1, 2)}
-    with_start = {}
-    if "tune" in parts:
-        for w in (1, 2):
-            row = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0]
-            with_start[w] = row["tune_seconds"]
-            tune[w] = row["tune_seconds"] - row["cluster_start_seconds"]
+            return featurise_seconds(n_windows, w)
+
+    def tune_leg(w: int) -> float:
+        row = tuning_table((dataset,), trials=trials, workers=w, measure=False, time_budget_min=None)[0]
+        starts[w].append(row["tune_seconds"])
+        return row["tune_seconds"] - row["cluster_start_seconds"]
+
+    for part, leg in (("featurise", featurise_leg), ("tune", tune_leg)):
+        if part not in parts:
+            continue
+        legs[part], control[part] = {1: [], 2: []}, [cpu_control()]
+        for w in ORDER:
+            legs[part][w].append(leg(w))
+            control[part].append(cpu_control())
+        load[part] = os.getloadavg()[0]
+    feat = {w: sum(v) / len(v) for w, v in legs.get("featurise", {}).items()}
+    tune = {w: sum(v) / len(v) for w, v in legs.get("tune", {}).items()}
+    with_start = {w: sum(v) / len(v) for w, v in starts.items() if v}
+    feat_x = feat[1] / feat[2] if feat else None
+    tune_x = tune[1] / tune[2] if tune else None
     return {
-        "featurise_seconds": feat,
-        "featurise_speedup": feat[1] / feat[2] if feat else None,
+        "featurise_seconds": feat,  # mean of the legs of each worker count (ORDER)
+        "legs_seconds": legs,
+        "featurise_speedup": feat_x,
         "tune_seconds": tune,  # trials and tie-break; the cluster's start excluded, as for featurisation
-        "tune_speedup": tune[1] / tune[2] if tune else None,
+        "tune_speedup": tune_x,
         "tune_seconds_with_cluster_start": with_start,
         "tune_speedup_with_cluster_start": with_start[1] / with_start[2] if with_start else None,
         "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
-        "cpu_control_speedup": [control_before, cpu_control()],  # 2 processes over 1, before and after
+        "load_average_after_part": load,  # 1-minute load average at the end of each part
+        # 2 processes over 1 on a pure-Python loop: before a part, between its legs, after it
+        "cpu_control": control,
+        "featurise_efficiency": efficiency(feat_x, control.get("featurise")),
+        "tune_efficiency": efficiency(tune_x, control.get("tune")),
         "n_windows": n_windows,
         "featurise_pipeline": "catch22 (3 channels, 100 samples)",
         "dataset": dataset,
         "trials": trials,
     }
+
+
+def efficiency(speedup: float | None, controls: list[float] | None) -> float | None:
+    """Parallel efficiency: a measured speed-up over the CPU control's (the mean of its readings
+    before, between and after the 1- and 2-worker legs), i.e. the share of what the machine left to a second process that the
+    second worker turned into speed; about 1 when nothing but the machine limits the ratio."""
+    if not speedup or not controls:
+        return None
+    return speedup / (sum(controls) / len(controls))
 
 
 def main(argv=None) -> int:

@@ -7,7 +7,8 @@
 - When the trial runs on a Dask worker, those features are computed in chunks of
   :data:`CHUNK` or more windows and the folds run as separate tasks (``distributed.worker_client``):
   a long trial (catch22 on 12 channels, a 9,996-feature MiniRocket) is spread over every
-  worker instead of holding one while the others wait for the end of the batch.
+  worker instead of holding one while the others wait for the end of the batch. The trial's
+  final fit on all rows (for its fitted costs) is one more task beside the folds.
 
 Chunking and folds do not depend on the number of workers, so the scores are the same on 1
 or N workers, and the same as fitting each fold's pipeline on raw windows (every stage's
@@ -235,13 +236,39 @@ def _fold(cfg_dict: dict, sh, H, y, tr, va, int8: bool = False, n_valid=None):
     return model_targets(fold, y[va]), pred
 
 
-def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False, n_valid=None) -> list[float]:
+def _fit_all(cfg_dict: dict, sh, H, y, n_valid=None, then=None):
+    """Fit a fresh pipeline of ``cfg_dict`` on every row (as the trial's final fit) and return
+    ``then(fitted pipeline)``: a picklable callable, so only its small result leaves the task."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from .. import config as config_mod
+    from ..pipeline import Pipeline
+    from ..training import fit_tail
+
+    pipe = Pipeline(config_mod.validate(cfg_dict, {}, "<trial>"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if sh is not None:
+            fit_shared(pipe, sh, np.arange(len(y)), y)
+        else:
+            fit_tail(pipe, H, y, n_valid)
+    return then(pipe)
+
+
+def folds_and_fit(
+    cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False, n_valid=None, then=None
+) -> tuple[list[float], object]:
     """Accuracy of each fold, the folds as Dask tasks when on a worker (in place otherwise);
     ``int8``: the model's labels come from its int8 network (its integer path on the device);
-    ``n_valid``: the valid samples of each row of ``H`` (``window.pad: valid``; ``sh`` holds its own)."""
+    ``n_valid``: the valid samples of each row of ``H`` (``window.pad: valid``; ``sh`` holds its own).
+    With ``then``, also fit the pipeline on every row and return ``then(fitted)`` (:func:`_fit_all`),
+    as one more task beside the folds, so a trial's final fit does not run alone after them
+    while the other workers wait; (accuracies, that result or None)."""
     from sklearn.metrics import accuracy_score
 
-    if len(folds) > 1 and _in_worker():
+    if (len(folds) > 1 or then is not None) and _in_worker():
         from distributed import worker_client
 
         with worker_client() as c:
@@ -251,7 +278,11 @@ def run_folds(cfg_dict: dict, sh: Shared | None, H, y, folds, int8: bool = False
                 c.submit(_fold, cfg_dict, sh_f, H_f, y_f, tr, va, int8, n_valid, pure=False, priority=10)
                 for tr, va in folds
             ]
+            if then is not None:  # the longest task (all rows) first among the trial's tasks
+                futs.append(c.submit(_fit_all, cfg_dict, sh_f, H_f, y_f, n_valid, then, pure=False, priority=11))
             got = c.gather(futs)
+        full = got.pop() if then is not None else None
     else:
         got = [_fold(cfg_dict, sh, H, y, tr, va, int8, n_valid) for tr, va in folds]
-    return [float(accuracy_score(t, p)) for t, p in got]
+        full = None if then is None else _fit_all(cfg_dict, sh, H, y, n_valid, then)
+    return [float(accuracy_score(t, p)) for t, p in got], full

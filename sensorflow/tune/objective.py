@@ -19,6 +19,7 @@ break the budget is not fitted at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import warnings
@@ -126,21 +127,34 @@ def evaluate(payload: dict) -> dict:
         repeats = int(payload.get("cv_repeats", 1))  # > 1: the tie-break's repeated CV (runner.break_ties)
         by_seed = [cv_folds(ytr, groups, cfg.train.cv_folds or 5, cfg.train.seed + r) for r in range(repeats)]
         int8 = model_dict.get("type") in INT8_STAGES and _model_integer(model_dict.get("type"), numeric, board)
-        all_accs = crossval.run_folds(
-            payload["pipeline"], sh, H, ytr, [f for folds in by_seed for f in folds], int8=int8, n_valid=nv_tail
+        dev = [s for s in ds.streams if s.part == "dev"]
+        events = bool(pipe.post_stages() and dev)  # a detector streams its dev voices through the fitted pipe
+        # the fitted model's own cost (trees: their real node count), from the fit on all rows:
+        # a task beside the folds, or here after them when this process needs the fitted pipeline
+        cost = None if events else functools.partial(fitted_cost, payload["board"], window_bytes, numeric)
+        all_accs, fitted = crossval.folds_and_fit(
+            payload["pipeline"],
+            sh,
+            H,
+            ytr,
+            [f for folds in by_seed for f in folds],
+            int8=int8,
+            n_valid=nv_tail,
+            then=cost,
         )
         accs = all_accs[: len(by_seed[0])]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            if sh is not None:  # the fitted model's own cost (trees: their real node count)
-                crossval.fit_shared(pipe, sh, np.arange(len(ytr)), ytr)
-            else:
-                fit_tail(pipe, H, ytr, nv_tail)
+        if events:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                if sh is not None:
+                    crossval.fit_shared(pipe, sh, np.arange(len(ytr)), ytr)
+                else:
+                    fit_tail(pipe, H, ytr, nv_tail)
+            fitted = fitted_cost(payload["board"], window_bytes, numeric, pipe)
     except SensorflowError as exc:
         out["error"] = str(exc).splitlines()[0]
         out["pruned"] = "failed"
         return _done(out, t0)
-    fitted = budget_mod.estimate([s for s in pipe.stages if s.tags.role != "post"], board, window_bytes, numeric)
     out.update(fitted)
     out["accuracy_cv"] = float(np.mean(accs)) if accs else 0.0
     out["cv_folds"] = len(accs)
@@ -148,8 +162,7 @@ def evaluate(payload: dict) -> dict:
     if repeats > 1:
         out["accuracy_rcv"] = float(np.mean(all_accs)) if all_accs else 0.0
     out["score"] = out["accuracy_cv"]
-    dev = [s for s in ds.streams if s.part == "dev"]
-    if pipe.post_stages() and dev:
+    if events:
         from ..training import event_metrics
 
         limit = float(payload.get("max_false_accepts_per_hour", 1.0))
@@ -160,6 +173,14 @@ def evaluate(payload: dict) -> dict:
     if not out["feasible"]:
         out["pruned"] = "fitted cost over budget"
     return _done(out, t0)
+
+
+def fitted_cost(board_dict: dict, window_bytes: int, numeric: str, pipe) -> dict:
+    """Flash, RAM and instructions of fitted ``pipe`` (its post stages left out) on the board."""
+    from ..device.boards import Board
+
+    stages = [s for s in pipe.stages if s.tags.role != "post"]
+    return budget_mod.estimate(stages, Board.model_validate(board_dict), window_bytes, numeric)
 
 
 def _model_integer(stage_type: str | None, numeric: str, board) -> bool:

@@ -47,7 +47,7 @@ def test_shared_folds_equal_refitting_every_fold():
     sh = crossval.shared_inputs(pipe, X, "syn-key")
     assert sh is not None and sh.f == 0 and sh.P is not None  # minirocket learns: it reads the windows
     assert [c is None for c in sh.cols] == [False, False, True]  # stats, spectral precomputed
-    got = crossval.run_folds(cfg, sh, None, y, folds)
+    got = crossval.folds_and_fit(cfg, sh, None, y, folds)[0]
     want = []
     for tr, va in folds:
         p = Pipeline(validate(cfg)).fit(X[tr], y[tr])
@@ -59,3 +59,37 @@ def test_shared_folds_equal_refitting_every_fold():
     assert len(crossval._CACHE) == n and all(
         a is b for a, b in zip(again.cols, sh.cols) if a is not None
     )  # the very arrays, not recomputed
+
+
+def _fitted_fingerprint(pipe) -> list:
+    """What a trial reads of its pipeline fitted on all rows: its costs (by the model's fitted
+    size) and its model's predictions for a few windows."""
+    from sensorflow.device import boards
+    from sensorflow.tune.objective import fitted_cost
+
+    board = boards.get("stm32f411").model_dump(mode="json")
+    return [fitted_cost(board, 4 * 32 * 2, "float", pipe), list(pipe.predict(_data(1)[0][:6]))]
+
+
+def _folds_and_fit_on_worker(cfg, X, y, folds):
+    crossval._CACHE.clear()
+    sh = crossval.shared_inputs(Pipeline(validate(cfg)), X, "syn-fit-dask")
+    return crossval.folds_and_fit(cfg, sh, None, y, folds, then=_fitted_fingerprint)
+
+
+def test_final_fit_task_beside_the_folds_equals_fitting_in_place():
+    """On a Dask worker the trial's fit on all rows runs as a task beside its folds: the same
+    fold accuracies, and the same fitted pipeline (costs, predictions) as fitting in place."""
+    distributed = pytest.importorskip("distributed")
+    X, y = _data()
+    cfg = _config()
+    folds = cv_folds(y, np.arange(len(y)), 3, 0)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=4, dashboard_address=None) as c:
+        accs, fitted = c.submit(_folds_and_fit_on_worker, cfg, X, y, folds, pure=False).result()
+    crossval._CACHE.clear()
+    pipe = Pipeline(validate(cfg))
+    sh = crossval.shared_inputs(pipe, X, "syn-fit-here")
+    assert accs == crossval.folds_and_fit(cfg, sh, None, y, folds)[0]
+    crossval.fit_shared(pipe, sh, np.arange(len(y)), y)  # what objective.evaluate did after the folds
+    assert fitted == _fitted_fingerprint(pipe)
+    assert fitted == crossval.folds_and_fit(cfg, sh, None, y, folds, then=_fitted_fingerprint)[1]  # in place

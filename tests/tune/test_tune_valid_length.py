@@ -62,7 +62,7 @@ def test_shared_folds_read_the_valid_length_as_pipeline_does():
     assert np.array_equal(sh.cols[0], want)
     assert not np.allclose(sh.cols[0], stats_only.transform(X))
     folds = cv_folds(y, np.arange(len(y)), 3, 0)
-    got = crossval.run_folds(cfg, sh, None, y, folds)
+    got = crossval.folds_and_fit(cfg, sh, None, y, folds)[0]
     ref = []
     for tr, va in folds:
         p = Pipeline(validate(cfg)).fit(X[tr], y[tr], nv[tr])
@@ -77,7 +77,7 @@ def test_shared_folds_read_the_valid_length_as_pipeline_does():
 def _on_worker(cfg, X, y, nv, folds):
     crossval._CACHE.clear()
     sh = crossval.shared_inputs(Pipeline(validate(cfg)), X, "syn-valid-dask", nv)
-    return sh.cols[0], crossval.run_folds(cfg, sh, None, y, folds)
+    return sh.cols[0], crossval.folds_and_fit(cfg, sh, None, y, folds)[0]
 
 
 def test_dask_chunks_and_folds_read_the_valid_length(monkeypatch):
@@ -95,7 +95,7 @@ def test_dask_chunks_and_folds_read_the_valid_length(monkeypatch):
     crossval._CACHE.clear()
     here = crossval.shared_inputs(Pipeline(validate(cfg)), X, "syn-valid-here", nv)
     assert np.array_equal(cols, here.cols[0])
-    assert accs == crossval.run_folds(cfg, here, None, y, folds)
+    assert accs == crossval.folds_and_fit(cfg, here, None, y, folds)[0]
 
 
 def test_unshared_folds_read_the_valid_length():
@@ -104,7 +104,7 @@ def test_unshared_folds_read_the_valid_length():
     X, y, nv = _data(1)
     cfg = _config(STAGES[1:])
     folds = cv_folds(y, np.arange(len(y)), 3, 0)
-    got = crossval.run_folds(cfg, None, X, y, folds, n_valid=nv)
+    got = crossval.folds_and_fit(cfg, None, X, y, folds, n_valid=nv)[0]
     ref = []
     for tr, va in folds:
         p = Pipeline(validate(cfg)).fit(X[tr], y[tr], nv[tr])
