@@ -67,6 +67,7 @@ stream_labels  # unused variable (sensorflow/mpy/compare.py:75)
 stream_post  # unused variable (sensorflow/mpy/compare.py:76)
 heap_bytes_pipeline  # unused variable (sensorflow/mpy/compare.py:77)
 heap_bytes_import  # ModuleRun field (sensorflow/mpy/compare.py): gc.mem_alloc growth on import, read by tests/micropython/test_tree_tables.py
+f32at  # MicroPython runtime kernel called by the generated minirocket kernel (emitters/minirocket.py KERNEL text: rt.f32at)
 _._located  # unused method (sensorflow/pipeline.py:171)
 _.two_d_array  # unused attribute (sensorflow/pipeline.py:244)
 _.three_d_array  # unused attribute (sensorflow/pipeline.py:245)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import struct
 import sys
 import types
 from pathlib import Path
@@ -39,13 +40,25 @@ def _f32math() -> types.ModuleType:
     return m
 
 
+def _f32struct() -> types.ModuleType:
+    """``struct`` whose unpacked floats are numpy float32 (a float32 port's float objects)."""
+    m = types.ModuleType("struct")
+
+    def unpack_from(fmt, buf, offset=0):
+        return tuple(np.float32(v) if isinstance(v, float) else v for v in struct.unpack_from(fmt, buf, offset))
+
+    m.unpack_from = unpack_from
+    return m
+
+
 def load(export_dir: Path, prefix: str = "sf_model"):
     """Import ``<prefix>.py`` and ``sf_runtime.py`` from ``export_dir`` in float32 mode."""
     array_mod = types.ModuleType("array")
     array_mod.array = f32_array
-    saved = {k: sys.modules.get(k) for k in ("array", "math", "sf_runtime")}
+    saved = {k: sys.modules.get(k) for k in ("array", "math", "struct", "sf_runtime")}
     sys.modules["array"] = array_mod
     sys.modules["math"] = _f32math()
+    sys.modules["struct"] = _f32struct()
     try:
         spec = importlib.util.spec_from_file_location("sf_runtime", Path(export_dir) / "sf_runtime.py")
         rt = importlib.util.module_from_spec(spec)

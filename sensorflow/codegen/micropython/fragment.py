@@ -12,8 +12,10 @@ Heap: a module keeps every constant of its code, so a literal stays in the heap 
 array made of it (measured: 80 KB for a 40 KB float table, mpy-cross + MicroPython 1.27).
 ``table_bytes`` counts both; ``literal_bytes`` the literals' payload, which is also inside
 the .mpy file (the export report subtracts it from the module's size so nothing counts
-twice). Large tables a kernel can read in place (``bytes_table``: tree nodes read with
-``struct.unpack_from``) stay a single ``bytes`` object: one copy.
+twice). Large tables a kernel can read in place stay a single ``bytes`` object: one copy
+(``bytes_table``: tree nodes read with ``struct.unpack_from``; ``f32_packed``: the weights of
+the linear models and the scaler, minirocket's biases; ``small_int_table``: 0..255 indexed
+directly).
 """
 
 from __future__ import annotations
@@ -143,6 +145,23 @@ class MPContext:
         self.tables.append(f"{sym} = {int_literal(values, code)}")
         self._count(size * int(np.asarray(values).size), copies=2)
         return sym
+
+    def f32_packed(self, name: str, values) -> str:
+        """A float32 table as one ``bytes`` literal of little-endian items that the kernel reads
+        in place (``rt.f32at`` / ``struct.unpack_from('<f', t, 4 * i)``): one copy in the heap
+        instead of the literal plus the array made of it; the same float32 values."""
+        v = np.ascontiguousarray(np.asarray(values, dtype="<f4").ravel())
+        if not np.all(np.isfinite(v)):
+            raise CodegenError("a constant table contains NaN or Inf; the trained pipeline is broken, re-train it")
+        return self.bytes_table(name, v.tobytes(), 4)
+
+    def small_int_table(self, name: str, values) -> str:
+        """Integers 0..255 as one ``bytes`` literal (indexing a ``bytes`` gives the int): one
+        copy; other ranges as ``int_table``. Either is read as ``t[i]``."""
+        v = np.asarray(values, dtype=np.int64).ravel()
+        if v.size and (v.min() < 0 or v.max() > 255):
+            return self.int_table(name, v)
+        return self.bytes_table(name, v.astype(np.uint8).tobytes())
 
     def bytes_table(self, name: str, raw: bytes, step: int = 1) -> str:
         """A ``bytes`` constant the kernel reads in place (``struct.unpack_from``): one copy."""

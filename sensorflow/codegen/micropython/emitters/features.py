@@ -23,11 +23,11 @@ def emit_stats(stage, ctx: MPContext) -> MPFragment:
 @mp_emitter("scaler")
 def emit_scaler(stage, ctx: MPContext) -> MPFragment:
     n = ctx.n_in
-    scale = ctx.f32_table("scale", stage.scale_)
+    scale = ctx.f32_packed("scale", stage.scale_)
     if stage.params.method == "standard":
-        mean = ctx.f32_table("mean", stage.mean_)
+        mean = ctx.f32_packed("mean", stage.mean_)
         return MPFragment([f"rt.standardize({ctx.inp}, 0, {n}, {mean}, {scale})"])
-    mn = ctx.f32_table("min", stage.min_)
+    mn = ctx.f32_packed("min", stage.min_)
     lo, hi = (float(v) for v in stage.params.feature_range)
     return MPFragment(
         [

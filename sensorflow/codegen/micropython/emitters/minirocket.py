@@ -5,7 +5,11 @@ Every partial sum is stored into an ``array('f')`` item, which rounds it to floa
 order of ``sensorflow.dsp.minirocket`` (alpha = -x at tap 4 then the other taps in
 ``ALPHA_ORDER``, v = ((alpha + g_a) + g_b) + g_c, the channels summed in their listed order), so
 the convolution values and hence the PPV counts equal the host's on a double-precision port
-(the WebAssembly one, CPython) as on a float32 one."""
+(the WebAssembly one, CPython) as on a float32 one.
+
+The per-feature tables are read in place, one copy each in the heap: dilation, taps, padding and
+the channel combination as ``bytes`` (uint8, an ``array`` when a value passes 255), the biases
+as packed float32 (``rt.f32at``)."""
 
 from __future__ import annotations
 
@@ -74,7 +78,7 @@ KERNEL = '''def _minirocket(x, n, C, m, dil, taps, pad, bias, comb, offs, chans,
         if vs is None:  # the convolution's values sorted once, then each bias is a binary search
             vs = sorted(conv[lo:hi])
             srt[lo] = vs
-        thr = bias[f]
+        thr = rt.f32at(bias, f)
         lo_i, hi_i = 0, len(vs)
         while lo_i < hi_i:
             mid = (lo_i + hi_i) >> 1
@@ -95,11 +99,11 @@ def emit_minirocket(stage, ctx: MPContext) -> MPFragment:
     d_max = int(np.max(stage.dilation_))
     taps = mr.KERNELS[np.asarray(stage.kernel_, dtype=np.int64)].ravel()
     args = [
-        ctx.int_table("dilation", stage.dilation_),
-        ctx.int_table("taps", taps),
-        ctx.int_table("padding", stage.padding_),
-        ctx.f32_table("bias", stage.bias_),
-        ctx.int_table("combination", stage.combination_),
+        ctx.small_int_table("dilation", stage.dilation_),
+        ctx.small_int_table("taps", taps),
+        ctx.small_int_table("padding", stage.padding_),
+        ctx.f32_packed("bias", stage.bias_),
+        ctx.small_int_table("combination", stage.combination_),
         ctx.int_table("comb_offsets", stage.combination_offsets_),
         ctx.int_table("comb_channels", stage.combination_channels_),
         ctx.buffer("alpha", C * n),

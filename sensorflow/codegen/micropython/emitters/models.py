@@ -91,8 +91,8 @@ def emit_knn(stage, ctx: MPContext) -> MPFragment:
 def emit_logistic(stage, ctx: MPContext) -> MPFragment:
     coef = np.atleast_2d(np.asarray(stage.coef_, dtype=np.float64))
     k, d = coef.shape
-    W = ctx.f32_table("coef", coef)
-    b = ctx.f32_table("intercept", stage.intercept_)
+    W = ctx.f32_packed("coef", coef)
+    b = ctx.f32_packed("intercept", stage.intercept_)
     z = ctx.buffer("z", k)
     code = [f"rt.linear({ctx.inp}, {d}, {W}, {b}, {k}, {z})"]
     if k == 1:

@@ -39,10 +39,10 @@ def emit_knn_regressor(stage, ctx: MPContext) -> MPFragment:
 
 @mp_emitter("linear", "ridge")
 def emit_linear_regressor(stage, ctx: MPContext) -> MPFragment:
-    coef = np.asarray(stage.coef_, dtype=np.float64)
-    W = ctx.f32_table("coef", coef)
-    b = ctx.f32_table("intercept", stage.intercept_)
-    return MPFragment([f"rt.dense({ctx.inp}, {len(coef)}, {W}, {b}, 1, {ctx.out}, 0)", "label = 0"])
+    coef = np.asarray(stage.coef_, dtype=np.float64).ravel()
+    W = ctx.f32_packed("coef", coef)
+    b = ctx.f32_packed("intercept", np.atleast_1d(stage.intercept_))
+    return MPFragment([f"rt.linear({ctx.inp}, {len(coef)}, {W}, {b}, 1, {ctx.out})", "label = 0"])
 
 
 @mp_emitter("mlp_regressor")

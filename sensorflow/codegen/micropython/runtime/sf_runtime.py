@@ -505,16 +505,25 @@ def peaks_near(S, idx_start, idx_len, n_f, dst, off):
 # ---------------------------------------------------------------------- vector stages
 
 
+def f32at(t, i):
+    """Item i of a packed float32 table (a ``bytes`` of little-endian float32, read in place)."""
+    return struct.unpack_from("<f", t, 4 * i)[0]
+
+
 def standardize(x, off, n, mean, scale_):
-    """In place: x = (x - mean) / scale (stage ``scaler``, method standard)."""
+    """In place: x = (x - mean) / scale (stage ``scaler``, method standard); mean and scale
+    packed float32 tables."""
+    u = struct.unpack_from
     for i in range(n):
-        x[off + i] = (x[off + i] - mean[i]) / scale_[i]
+        x[off + i] = (x[off + i] - u("<f", mean, 4 * i)[0]) / u("<f", scale_, 4 * i)[0]
 
 
 def minmax(x, off, n, scale_, min_, clip, lo, hi):
-    """In place: x = x * scale + min, clipped to [lo, hi] if ``clip`` (stage ``scaler``, minmax)."""
+    """In place: x = x * scale + min, clipped to [lo, hi] if ``clip`` (stage ``scaler``, minmax);
+    scale and min packed float32 tables."""
+    u = struct.unpack_from
     for i in range(n):
-        v = x[off + i] * scale_[i] + min_[i]
+        v = x[off + i] * u("<f", scale_, 4 * i)[0] + u("<f", min_, 4 * i)[0]
         if clip:
             v = lo if v < lo else (hi if v > hi else v)
         x[off + i] = v
@@ -762,12 +771,14 @@ def binary_proba(d, out):
 
 
 def linear(x, n_in, coef, intercept, k, y):
-    """y = coef @ x + intercept, coef row-major (k, n_in) (scikit-learn decision_function)."""
+    """y = coef @ x + intercept, coef row-major (k, n_in) (scikit-learn decision_function);
+    coef and intercept packed float32 tables read in place."""
+    u = struct.unpack_from
     for j in range(k):
-        s = intercept[j]
-        b = j * n_in
+        s = u("<f", intercept, 4 * j)[0]
+        b = 4 * j * n_in
         for i in range(n_in):
-            s += coef[b + i] * x[i]
+            s += u("<f", coef, b + 4 * i)[0] * x[i]
         y[j] = s
 
 
