@@ -146,7 +146,7 @@ def plot(path: Path, trials: list[dict], front: list[dict], title: str = "") -> 
             ax.plot(*zip(*fx), "o", color="tab:red", mfc="none", ms=9, label="Pareto front")
         over = sorted((p["estimate"][key] / scale, score(p)) for p in front if not p.get("within_budget", True))
         if over:  # front points whose measured export breaks the budget: infeasible, never the best
-            ax.plot(*zip(*over), "x", color="0.45", ms=9, label="front, over budget as measured")
+            ax.plot(*zip(*over), "x", color="0.3", ms=11, mew=2, label="front, over budget as measured")
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_formatter(ScalarFormatter())

@@ -418,6 +418,8 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
             f"cross-validated accuracy {best['accuracy_cv']:.4f}, held-out {best['accuracy_test']:.4f}",
         )
         best = {**best, "pipeline": str(best_path)}
+    else:  # a resumed study's earlier best.yaml must not stand for a best that no longer fits
+        (out / "best.yaml").unlink(missing_ok=True)
     report.write_csv(out / "pareto.csv", points)
     report.plot(out / "pareto.png", trials, points, f"{space.base['name']} on {board.name}: {len(trials)} trials")
     for p in points:
