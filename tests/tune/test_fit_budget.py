@@ -115,8 +115,8 @@ def test_without_a_fitting_size_the_best_front_point_that_fits_is_chosen(tmp_pat
     rows = (tmp_path / "b" / "out" / "pareto.csv").read_text().splitlines()
     col = rows[0].split(",").index("within_budget")
     assert [r.split(",")[col] for r in rows[1:]] == ["False", "True"]
-    # 2,000 B: nothing fits as measured: no best, no best.yaml, a note that says so
-    res, notes = _finish(tmp_path / "c", trials, 2_000)
-    assert res["best"] is None and not (tmp_path / "c" / "out" / "best.yaml").exists()
+    # 2,000 B, in the same DIR: nothing fits as measured: no best, the earlier best.yaml removed
+    res, notes = _finish(tmp_path / "b", trials, 2_000)
+    assert res["best"] is None and not (tmp_path / "b" / "out" / "best.yaml").exists()
     assert [p["within_budget"] for p in res["pareto"]] == [False, False]
     assert any("no point of the Pareto front fits the budget as measured" in n for n in notes)
