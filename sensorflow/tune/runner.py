@@ -634,6 +634,9 @@ def _fit_best(best: dict, points: list[dict], ds, out: Path, board, budget, opts
                 f"which fits as measured (cross-validated {best['accuracy_cv']:.4f} -> {p['accuracy_cv']:.4f})"
             )
             return p
+        shutil.rmtree(
+            out / "front" / f"trial-{best['trial']:04d}-sized-{n}", ignore_errors=True
+        )  # not scored: not kept
     fits = [p for p in points if p["within_budget"]]
     alt = report.best_point(fits)
     why = "no smaller size fit as measured"
