@@ -131,6 +131,7 @@ def tuning_table(
                     "minirocket_seconds": mr_s,
                     "differs": b.get("differs", []),
                     "filled": b.get("filled"),  # the forest raised to the budget (fill.py), with the searched point
+                    "sized": b.get("sized"),  # an over-budget best sized down to fit as measured (runner._fit_best)
                 }
             )
     return rows

@@ -114,3 +114,52 @@ def size_from_measured(n_a: int, n_b: int, measured_a: dict, measured_b: dict, b
     per = {k: (float(measured_b[k]) - float(measured_a[k])) / (n_b - n_a) for k in measured_b}
     rest = {k: float(measured_a[k]) - n_a * per[k] for k in measured_b}
     return largest_size(1, {k: rest[k] + per[k] for k in measured_b}, rest, budget, cap)
+
+
+# Sizing the best point down to the budget as measured (``runner._fit_best``): the knob of each
+# family whose flash, RAM and instructions grow about linearly with it (stage type -> parameter):
+# an averaged ensemble's member count, and MiniRocket's kept features (``keep``: the features left
+# after the ridge-weight selection; its kernel table, its convolutions and the head's weights are
+# one entry per kept feature).
+SIZE_KNOBS = {**AVERAGED_ENSEMBLES, "minirocket": "keep"}
+
+
+def size_knob(pipeline: dict) -> tuple[int, str, int] | None:
+    """(stage index, parameter, current size) of ``pipeline``'s size knob (:data:`SIZE_KNOBS`,
+    the last such stage), or None. A MiniRocket without ``keep`` keeps all its features."""
+    found = None
+    for i, st in enumerate(pipeline.get("stages") or []):
+        param = SIZE_KNOBS.get(st.get("type"))
+        if param is None:
+            continue
+        if st["type"] == "minirocket":
+            from ..stages.minirocket import MiniRocket
+
+            total = MiniRocket(**st)._n_out()
+            n = min(int(st.get("keep") or total), total)
+        else:
+            n = int(st.get(param, 10))
+        found = (i, param, n)
+    return found
+
+
+def with_knob(pipeline: dict, i: int, param: str, n: int) -> dict:
+    """A copy of ``pipeline`` with stage ``i``'s size parameter set to ``n``."""
+    out = copy.deepcopy(pipeline)
+    out["stages"][i][param] = int(n)
+    return out
+
+
+def first_size_down(n: int, measured: dict, budget) -> int:
+    """The first smaller size to try when ``n`` measured over ``budget``: every cost scaled in
+    proportion to the size (no fixed part), the largest size whose scaled costs fit. With a fixed
+    part the true size is smaller; the second export gives the line (:func:`size_from_measured`)."""
+    ratio = min(
+        float(limit) / float(measured[key]) if float(measured[key]) > 0 else 1.0
+        for key, limit in (
+            ("flash_bytes", budget.flash_bytes),
+            ("ram_bytes", budget.ram_bytes),
+            ("instructions", budget.instructions),
+        )
+    )
+    return max(min(math.floor(n * ratio), n - 1), 0)

@@ -123,7 +123,8 @@ def write_csv(path: Path, points: list[dict]) -> None:
 
 def plot(path: Path, trials: list[dict], front: list[dict], title: str = "") -> Path:
     """Accuracy (CV) against flash and against instructions per inference: feasible trials in
-    colour, infeasible ones grey, the front marked."""
+    colour, infeasible ones grey, the front marked (its points over the budget as measured,
+    ``within_budget`` false, as grey crosses)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import ScalarFormatter
@@ -140,9 +141,12 @@ def plot(path: Path, trials: list[dict], front: list[dict], title: str = "") -> 
         scale = 1024.0 if key == "flash_bytes" else 1.0
         ax.scatter([t[key] / scale for t in bad], [score(t) for t in bad], c="0.75", s=14, label="infeasible")
         ax.scatter([t[key] / scale for t in ok], [score(t) for t in ok], c="tab:blue", s=16, label="feasible")
-        fx = sorted((p["estimate"][key] / scale, score(p)) for p in front)
+        fx = sorted((p["estimate"][key] / scale, score(p)) for p in front if p.get("within_budget", True))
         if fx:  # a front over three objectives: its points, not a line, in each projection
             ax.plot(*zip(*fx), "o", color="tab:red", mfc="none", ms=9, label="Pareto front")
+        over = sorted((p["estimate"][key] / scale, score(p)) for p in front if not p.get("within_budget", True))
+        if over:  # front points whose measured export breaks the budget: infeasible, never the best
+            ax.plot(*zip(*over), "x", color="0.3", ms=11, mew=2, label="front, over budget as measured")
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_formatter(ScalarFormatter())
@@ -176,7 +180,7 @@ def table(points: list[dict], best_trial: int | None):
             f"{p['flash_bytes'] / 1024:.1f} KB",
             f"{p['ram_bytes'] / 1024:.1f} KB",
             f"{p['instructions_per_inference']:,.0f}",
-            "yes" if p["measured"] else "no (estimate)",
+            ("yes" if p["measured"] else "no (estimate)") + ("" if p.get("within_budget", True) else ", over budget"),
             p["summary"],
         )
     return t

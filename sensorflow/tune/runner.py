@@ -31,6 +31,7 @@ STUDY = "sensorflow-tune"
 RETRIES = 3
 TIE_REPEATS = 5  # cross-validations (fold seeds) that break a tie at the top score
 FILL_MEASURES = 3  # measured exports at most while filling the best forest to the budget (_fill_best)
+SIZE_MEASURES = 3  # measured exports at most while sizing an over-budget best down (_fit_best)
 
 
 @dataclass
@@ -402,6 +403,8 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
     best = report.best_point(points)
     if best is not None and opts.fill and space.spec.fill_ensembles:
         best = _fill_best(best, points, front, ds, out, board, budget, opts, space, note)
+    if best is not None and not best["within_budget"]:  # over the budget as measured
+        best = _fit_best(best, points, ds, out, board, budget, opts, space, note)
     for p in points:
         path = out / "front" / f"trial-{p['trial']:04d}.yaml"
         _write_yaml(path, p["pipeline_config"], f"sensorflow tune: trial {p['trial']} of the Pareto front")
@@ -415,13 +418,18 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
             f"cross-validated accuracy {best['accuracy_cv']:.4f}, held-out {best['accuracy_test']:.4f}",
         )
         best = {**best, "pipeline": str(best_path)}
+    else:  # a resumed study's earlier best.yaml must not stand for a best that no longer fits
+        (out / "best.yaml").unlink(missing_ok=True)
     report.write_csv(out / "pareto.csv", points)
     report.plot(out / "pareto.png", trials, points, f"{space.base['name']} on {board.name}: {len(trials)} trials")
     for p in points:
         for d in p["differs"]:
             note(f"tune: trial {p['trial']}: {d}")
         if not p["within_budget"]:
-            note(f"tune: trial {p['trial']}: measured costs exceed the budget (the cost model was too low)")
+            note(
+                f"tune: trial {p['trial']}: measured costs exceed the budget (the cost model was too low); "
+                "marked within_budget false, never the best"
+            )
         if not p["measured"]:
             note(
                 f"tune: trial {p['trial']} not measured on an emulated board ({p.get('measure_note')}); costs are the model's"
@@ -436,12 +444,17 @@ def finish(space, board, budget, trials, out: Path, opts, note, progress, n_work
             f"all {len(trials)} trials failed (none was scored); the first: {failed[0].get('error')} "
             f"(every trial is in {out / 'trials.jsonl'})"
         )
-    if best is None:
+    if best is None and points:
+        note(
+            "tune: no point of the Pareto front fits the budget as measured, and sizing the best down did not "
+            "fit either: no best.yaml; raise the budget or narrow the search space (pareto.csv has the points)"
+        )
+    elif best is None:
         note("tune: no feasible pipeline within the budget; raise the budget or widen the search space")
 
     def public(p):
         keep = (*report.POINT_FIELDS, *report.EXTRA_FIELDS, "pipeline", "trial", "differs")
-        return {k: p[k] for k in keep} | {k: p[k] for k in ("events_dev", "events_test", "filled") if k in p}
+        return {k: p[k] for k in keep} | {k: p[k] for k in ("events_dev", "events_test", "filled", "sized") if k in p}
 
     return {
         "best": public(best) if best else None,
@@ -557,6 +570,84 @@ def _fill_best(best: dict, points: list[dict], front: list[dict], ds, out: Path,
         f"{best['accuracy_cv']:.4f} -> {p['accuracy_cv']:.4f}); --no-fill keeps the searched size"
     )
     return p
+
+
+def _fit_best(best: dict, points: list[dict], ds, out: Path, board, budget, opts, space, note) -> dict | None:
+    """The best point when it is over the budget as measured: sized down with its family's size
+    knob (``fill.size_knob``: a forest's members, MiniRocket's kept features), each size trained,
+    exported and measured, at most :data:`SIZE_MEASURES` exports: the first size scales the costs
+    in proportion (``fill.first_size_down``), the next ones solve the line through the last two
+    measured exports (``fill.size_from_measured``) below the smallest size measured over. The
+    largest size that fits as measured replaces the best in ``points``, with its cross-validated
+    accuracy (training data only) and ``sized``. Without a knob, or when no size fits, the best
+    front point that fits as measured (``report.best_point``); None when none does."""
+    import shutil
+
+    from . import fill as fill_mod
+    from .objective import evaluate
+
+    knob = fill_mod.size_knob(best["pipeline_config"]) if best["measured"] else None
+    kept = None
+    if knob is not None:
+        i, param, n0 = knob
+        base = best["pipeline_config"]
+        over, last, tried = n0, (n0, _measured(best)), set()
+        n = fill_mod.first_size_down(n0, _measured(best), budget)
+        for _ in range(SIZE_MEASURES):
+            if n < 1 or n in tried or n >= over or (kept and n <= kept[0]):
+                break
+            tried.add(n)
+            trial = {**best, "number": best["trial"], "pipeline": fill_mod.with_knob(base, i, param, n)}
+            trial |= {"tie_score": None, "tiebreak": None, "events_dev": None}
+            trial |= {"flash_bytes": 0, "ram_bytes": 0, "instructions": 0}  # the cost model's estimate: below
+            art = out / "front" / f"trial-{best['trial']:04d}-sized-{n}"
+            p = _train_point(trial, ds, art, board, budget, opts)
+            if not p["measured"]:
+                break
+            if p["within_budget"]:
+                kept = (n, p) if kept is None or n > kept[0] else kept
+            else:
+                over = min(over, n)
+            note(
+                f"tune: trial {best['trial']}: {param} {n} measured {'within' if p['within_budget'] else 'over'} the "
+                f"budget (flash {p['flash_bytes']:,} B, RAM {p['ram_bytes']:,} B, "
+                f"{p['instructions_per_inference']:,.0f} instructions)"
+            )
+            nxt = fill_mod.size_from_measured(last[0], n, last[1], _measured(p), budget, cap=over - 1)
+            last, n = (n, _measured(p)), nxt
+        for m in tried - {kept[0] if kept else None}:  # only the kept export stays a front point
+            shutil.rmtree(out / "front" / f"trial-{best['trial']:04d}-sized-{m}", ignore_errors=True)
+    if kept is not None:
+        n, p = kept
+        payload = _payload(best["trial"], p["pipeline_config"], board.model_dump(mode="json"), budget, opts, space)
+        r = evaluate({**payload, "budget": budget_mod.Budget(2**62, 2**62, 2**62).to_dict()})  # judged as measured
+        if r.get("flash_bytes") is not None and not r.get("error"):
+            p |= {"accuracy_cv": r["accuracy_cv"], "score": report.score(r)}
+            p["estimate"] = {k: r[k] for k in ("flash_bytes", "ram_bytes", "instructions")}
+            p["differs"] = _differs(p)
+            p["summary"] = f"{best['summary']} ({param} {n0} -> {n})"
+            searched = {k: best[k] for k in (*report.POINT_FIELDS, "score", "tie_score", "tiebreak")}
+            p["sized"] = {"param": param, "from": n0, "to": n, "searched": searched}
+            points[points.index(best)] = p
+            note(
+                f"tune: trial {best['trial']}: over the budget as measured; {param} sized down from {n0} to {n}, "
+                f"which fits as measured (cross-validated {best['accuracy_cv']:.4f} -> {p['accuracy_cv']:.4f})"
+            )
+            return p
+        shutil.rmtree(
+            out / "front" / f"trial-{best['trial']:04d}-sized-{n}", ignore_errors=True
+        )  # not scored: not kept
+    fits = [p for p in points if p["within_budget"]]
+    alt = report.best_point(fits)
+    why = "no smaller size fit as measured"
+    if knob is None:
+        why = "it was not measured" if not best["measured"] else "it has no size knob"
+    if alt is not None:
+        note(
+            f"tune: trial {best['trial']}: over the budget as measured and {why}; best is trial {alt['trial']}, "
+            "the best front point that fits as measured"
+        )
+    return alt
 
 
 def _measured(p: dict) -> dict:
