@@ -587,7 +587,7 @@ void sf_q8_requantize_sums(const int32_t *sums, const int32_t *bias, const sf_q8
     }
 }
 
-#ifndef SF_Q8_ASM
+#if defined(SF_Q8_PAIRS) && !defined(SF_Q8_ASM)
 /* The 2 x 2 block's outputs: channels j, j + 1 (acc[0], acc[1]) at one position into ya, the same
  * channels (acc[2], acc[3]) at the next into yb; each channel's fields read once for both. */
 static void finish_2x2(const int32_t *acc, const sf_q8_layer *L, uint32_t j, int8_t *ya, int8_t *yb)
