@@ -395,36 +395,28 @@ static uint32_t split_power(int32_t zz, int32_t yy, int32_t a, int32_t b)
     return (uint32_t)(xr * xr) + (uint32_t)(xi * xi);
 }
 
+/* per int16 lane: *hi = max(*hi, v), *lo = min(*lo, v) (SSUB16 sets the GE flags SEL reads) */
+static void lane_max_min(int32_t v, int32_t *hi, int32_t *lo)
+{
+    (void)__ssub16(v, *hi);
+    *hi = __sel(v, *hi);
+    (void)__ssub16(*lo, v);
+    *lo = __sel(v, *lo);
+}
+
 static uint32_t peak_of(const int16_t *x, uint32_t n)
 {
     int32_t hi = 0, lo = 0;
     uint32_t i, a, b;
-    for (i = 0; i + 8u <= n; i += 8u) { /* per lane: max and min, four words per pass */
+    for (i = 0; i + 8u <= n; i += 8u) { /* four words per pass */
         int32_t v = load_pair(&x[i]), u = load_pair(&x[i + 2u]), q = load_pair(&x[i + 4u]), r = load_pair(&x[i + 6u]);
-        (void)__ssub16(v, hi);
-        hi = __sel(v, hi);
-        (void)__ssub16(lo, v);
-        lo = __sel(v, lo);
-        (void)__ssub16(u, hi);
-        hi = __sel(u, hi);
-        (void)__ssub16(lo, u);
-        lo = __sel(u, lo);
-        (void)__ssub16(q, hi);
-        hi = __sel(q, hi);
-        (void)__ssub16(lo, q);
-        lo = __sel(q, lo);
-        (void)__ssub16(r, hi);
-        hi = __sel(r, hi);
-        (void)__ssub16(lo, r);
-        lo = __sel(r, lo);
+        lane_max_min(v, &hi, &lo);
+        lane_max_min(u, &hi, &lo);
+        lane_max_min(q, &hi, &lo);
+        lane_max_min(r, &hi, &lo);
     }
-    for (; i < n; i += 2u) {
-        int32_t v = load_pair(&x[i]);
-        (void)__ssub16(v, hi);
-        hi = __sel(v, hi);
-        (void)__ssub16(lo, v);
-        lo = __sel(v, lo);
-    }
+    for (; i < n; i += 2u)
+        lane_max_min(load_pair(&x[i]), &hi, &lo);
     a = (uint32_t)(hi >> 16) > (uint32_t)(int16_t)hi ? (uint32_t)(hi >> 16) : (uint32_t)(int16_t)hi;
     b = (uint32_t)(-(lo >> 16)) > (uint32_t)(-(int16_t)lo) ? (uint32_t)(-(lo >> 16)) : (uint32_t)(-(int16_t)lo);
     return a > b ? a : b;
