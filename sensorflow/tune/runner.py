@@ -554,17 +554,12 @@ def _fill_best(best: dict, points: list[dict], front: list[dict], ds, out: Path,
         if r.get("flash_bytes") is None or r.get("pruned"):
             break
         f = {**f, "pipeline": pipeline, "to": nxt, "result": r}
-    import shutil
-
-    for n in tried - {kept[0] if kept else None}:  # the exports not kept: only the kept one is a front point
-        shutil.rmtree(out / "front" / f"trial-{t['number']:04d}-filled-{n}", ignore_errors=True)
+    _drop_exports(out, t["number"], "filled", tried - {kept[0] if kept else None})
     if kept is None:
         note(f"tune: trial {t['number']}: no filled forest fits the budget as measured; the searched size is kept")
         return best
     n, p = kept
-    searched = {k: best[k] for k in (*report.POINT_FIELDS, "score", "tie_score", "tiebreak")}
-    p["filled"] = {"param": param, "from": n0, "to": n, "searched": searched}
-    points[points.index(best)] = p
+    _replace_best(points, best, p, "filled", param, n0, n)
     note(
         f"tune: trial {t['number']}: {param} filled from {n0} to {n} within the budget (cross-validated "
         f"{best['accuracy_cv']:.4f} -> {p['accuracy_cv']:.4f}); --no-fill keeps the searched size"
@@ -581,8 +576,6 @@ def _fit_best(best: dict, points: list[dict], ds, out: Path, board, budget, opts
     largest size that fits as measured replaces the best in ``points``, with its cross-validated
     accuracy (training data only) and ``sized``. Without a knob, or when no size fits, the best
     front point that fits as measured (``report.best_point``); None when none does."""
-    import shutil
-
     from . import fill as fill_mod
     from .objective import evaluate
 
@@ -615,8 +608,7 @@ def _fit_best(best: dict, points: list[dict], ds, out: Path, board, budget, opts
             )
             nxt = fill_mod.size_from_measured(last[0], n, last[1], _measured(p), budget, cap=over - 1)
             last, n = (n, _measured(p)), nxt
-        for m in tried - {kept[0] if kept else None}:  # only the kept export stays a front point
-            shutil.rmtree(out / "front" / f"trial-{best['trial']:04d}-sized-{m}", ignore_errors=True)
+        _drop_exports(out, best["trial"], "sized", tried - {kept[0] if kept else None})
     if kept is not None:
         n, p = kept
         payload = _payload(best["trial"], p["pipeline_config"], board.model_dump(mode="json"), budget, opts, space)
@@ -626,17 +618,13 @@ def _fit_best(best: dict, points: list[dict], ds, out: Path, board, budget, opts
             p["estimate"] = {k: r[k] for k in ("flash_bytes", "ram_bytes", "instructions")}
             p["differs"] = _differs(p)
             p["summary"] = f"{best['summary']} ({param} {n0} -> {n})"
-            searched = {k: best[k] for k in (*report.POINT_FIELDS, "score", "tie_score", "tiebreak")}
-            p["sized"] = {"param": param, "from": n0, "to": n, "searched": searched}
-            points[points.index(best)] = p
+            _replace_best(points, best, p, "sized", param, n0, n)
             note(
                 f"tune: trial {best['trial']}: over the budget as measured; {param} sized down from {n0} to {n}, "
                 f"which fits as measured (cross-validated {best['accuracy_cv']:.4f} -> {p['accuracy_cv']:.4f})"
             )
             return p
-        shutil.rmtree(
-            out / "front" / f"trial-{best['trial']:04d}-sized-{n}", ignore_errors=True
-        )  # not scored: not kept
+        _drop_exports(out, best["trial"], "sized", {n})  # not scored: not kept
     fits = [p for p in points if p["within_budget"]]
     alt = report.best_point(fits)
     why = "no smaller size fit as measured"
@@ -648,6 +636,23 @@ def _fit_best(best: dict, points: list[dict], ds, out: Path, board, budget, opts
             "the best front point that fits as measured"
         )
     return alt
+
+
+def _drop_exports(out: Path, trial: int, kind: str, sizes) -> None:
+    """Remove the resized exports of ``trial`` not kept (``kind``: "filled" or "sized"): only
+    the kept one is a front point."""
+    import shutil
+
+    for n in sizes:
+        shutil.rmtree(out / "front" / f"trial-{trial:04d}-{kind}-{n}", ignore_errors=True)
+
+
+def _replace_best(points: list[dict], best: dict, p: dict, kind: str, param: str, n0: int, n: int) -> None:
+    """Put the resized point ``p`` in place of ``best`` in ``points``, recording under ``kind``
+    ("filled" or "sized") the size knob, both sizes and the searched point's figures."""
+    searched = {k: best[k] for k in (*report.POINT_FIELDS, "score", "tie_score", "tiebreak")}
+    p[kind] = {"param": param, "from": n0, "to": n, "searched": searched}
+    points[points.index(best)] = p
 
 
 def _measured(p: dict) -> dict:
