@@ -188,7 +188,7 @@ def _as_samples(path: str, stream: np.ndarray, samples: str) -> np.ndarray:
     if bad.any():
         i, c = (int(v) for v in np.argwhere(bad)[0])
         raise DataError(
-            f"{path}: sample {i} (channel {c}) is {stream[i, c]!r}, not an int16 count (a whole number from "
+            f"{path}: sample {i} (channel {c}) is {stream[i, c].item()!r}, not an int16 count (a whole number from "
             f"{I16_MIN} to {I16_MAX}); --samples int16 streams the sensor's raw counts: give those, or pass "
             "--samples float32 to stream the values through sf_model_push"
         )
