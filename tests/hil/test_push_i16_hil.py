@@ -28,7 +28,7 @@ from hilfix import (  # noqa: F401  (pytest fixtures)
 from sensorflow import artifact
 from sensorflow.cli import main
 from sensorflow.codegen.c import generate
-from sensorflow.device import boards
+from sensorflow.device import boards, processes
 from sensorflow.device.firmware import build_hil, ported
 from sensorflow.dsp import fixed
 from sensorflow.errors import HILError
@@ -248,7 +248,8 @@ def _q15_artifact(tmp_path):
 @pytest.mark.slow
 def test_cli_streams_an_int16_recording_through_push_i16(tmp_path, capsys):
     """``sensorflow hil --recording counts.npy`` (int16) on the host board: auto picks the int16
-    push, every window agrees; --samples float32 on a float recording keeps sf_model_push."""
+    push, every window agrees; --samples float32 on a float recording keeps sf_model_push; on a
+    board given by --port (--no-flash) auto reads the capability from its hello."""
     need_tools("cc")
     art, signal = _q15_artifact(tmp_path)
     np.save(tmp_path / "counts.npy", fixed.quantize(signal[:, 0], K))
@@ -258,3 +259,9 @@ def test_cli_streams_an_int16_recording_through_push_i16(tmp_path, capsys):
         rc = main([*base, "--recording", str(tmp_path / rec), *extra])
         res = json.loads(capsys.readouterr().out)
         assert rc == 0 and res["passed"] and res["n"] == 75 and res["samples"] == how, res
+    # --port --no-flash: no export to read, so auto asks the board's hello
+    with processes.launch(ported("host"), tmp_path / "b" / "host" / "hil-host.elf") as board:
+        argv = ["hil", str(art), "--board", "host", "--port", board.port, "--no-flash", "--json"]
+        rc = main([*argv, "--recording", str(tmp_path / "counts.npy")])
+    res = json.loads(capsys.readouterr().out)
+    assert rc == 0 and res["passed"] and res["samples"] == "int16", res
