@@ -33,7 +33,7 @@ from sensorflow.device.firmware import build_hil, ported
 from sensorflow.dsp import fixed
 from sensorflow.errors import HILError
 from sensorflow.hil import protocol as P
-from sensorflow.hil import runner, session
+from sensorflow.hil import report, runner, session
 from sensorflow.hil.client import BoardClient
 from sensorflow.hil.int8_reference import Int8Reference
 from sensorflow.hil.transport import Transport
@@ -210,6 +210,9 @@ def test_two_channel_float_path_on_counts(tmp_path):
         with pytest.raises(HILError, match=r"push_i16: bad length \(6\)"):
             s.client.request(P.PUSH_I16, b"\0" * 6)
     assert all(r.passed and r.n == 75 for r in runs.values())
+    for how, entry in (("int16", "int16 counts (sf_model_push_i16)"), ("float32", "float32 samples (sf_model_push)")):
+        d = report.to_dict(runs[how])
+        assert d["samples"] == how and entry in report.format_table(d)
     assert [r.host_label for r in runs["int16"].records] == [r.host_label for r in runs["float32"].records]
     assert [r.score_error for r in runs["int16"].records] == [r.score_error for r in runs["float32"].records]
 
