@@ -23,6 +23,15 @@ def add_arguments(p):
         "--windows", help="windows to run instead of the artifact's held-out set (.npy, (n, length, channels))"
     )
     p.add_argument("--recording", help="stream a recording (.npy, (n_samples, channels)) through sf_model_push instead")
+    p.add_argument(
+        "--samples",
+        choices=["auto", "int16", "float32"],
+        default="auto",
+        help="with --recording: int16 pushes the values as raw int16 counts through sf_model_push_i16 (exports "
+        "whose first stage is a streaming q15 log_mel/mfcc; each count stands for count x q15_scale), "
+        "float32 as the pipeline's input values through sf_model_push; auto (default): int16 when the "
+        "recording is an int16 .npy and the export has sf_model_push_i16, else float32",
+    )
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     p.add_argument("--build-dir", default="build/hil", help="where the export and firmware go (default build/hil)")
     p.add_argument("--export-dir", help="use this existing C export instead of exporting the artifact")
@@ -139,7 +148,8 @@ def check_options(args) -> None:
 
 
 def _recording(path: str) -> np.ndarray:
-    """``--recording``: a plain numeric .npy of shape (n_samples,) or (n_samples, channels), as float32."""
+    """``--recording``: a plain numeric .npy of shape (n_samples,) or (n_samples, channels), as stored
+    (finite); ``_as_samples`` makes it what the chosen entry takes."""
     from ..npyfile import NpyError, read_npy
 
     try:
@@ -154,10 +164,59 @@ def _recording(path: str) -> np.ndarray:
         raise DataError(
             f"{path}: expected a numeric array of shape (n_samples, channels), got {stream.dtype} {stream.shape}"
         )
-    stream = stream.astype(np.float32)
-    if not np.all(np.isfinite(stream)):
-        raise DataError(f"{path}: holds NaN or Inf; clean or interpolate the recording first")
+    if stream.dtype.kind == "f" and not np.all(np.isfinite(stream.astype(np.float32))):
+        raise DataError(
+            f"{path}: holds NaN or Inf (or values beyond float32); clean or interpolate the recording first"
+        )
     return stream
+
+
+I16_MIN, I16_MAX = -32768, 32767
+
+
+def _as_samples(path: str, stream: np.ndarray, samples: str) -> np.ndarray:
+    """The recording as ``samples`` takes it: float32 values, or int16 counts; a value that is
+    not a count (fractional, or outside -32768..32767) is refused naming it, never rounded."""
+    if samples == "float32":
+        return stream.astype(np.float32)
+    if stream.dtype == np.int16:
+        return stream
+    wide = stream.astype(np.float64) if stream.dtype.kind == "f" else stream
+    bad = (wide < I16_MIN) | (wide > I16_MAX)
+    if stream.dtype.kind == "f":
+        bad |= wide != np.round(wide)
+    if bad.any():
+        i, c = (int(v) for v in np.argwhere(bad)[0])
+        raise DataError(
+            f"{path}: sample {i} (channel {c}) is {stream[i, c].item()!r}, not an int16 count (a whole number from "
+            f"{I16_MIN} to {I16_MAX}); --samples int16 streams the sensor's raw counts: give those, or pass "
+            "--samples float32 to stream the values through sf_model_push"
+        )
+    return stream.astype(np.int16)
+
+
+def _export_has_push_i16(export_dir: Path | None) -> bool | None:
+    """Does the export in ``export_dir`` have ``sf_model_push_i16``? None: no export to read
+    (``--port --no-flash``: the board's hello tells)."""
+    if export_dir is None or not (export_dir / "sf_model.h").is_file():
+        return None
+    return "#define SF_MODEL_PUSH_I16" in (export_dir / "sf_model.h").read_text(errors="replace")
+
+
+def _choose_samples(args, stream: np.ndarray, export_dir: Path | None) -> str | None:
+    """``--samples``: int16 or float32, or None (auto, no export to read: decided from the
+    board's hello). An explicit int16 for an export without ``_push_i16`` is refused here."""
+    has = _export_has_push_i16(export_dir)
+    if args.samples == "int16" and has is False:
+        raise ConfigError(
+            f"--samples int16: the export in {export_dir} has no sf_model_push_i16 (only a pipeline whose "
+            "first stage is a streaming q15 log_mel/mfcc has one); use --samples float32"
+        )
+    if args.samples != "auto":
+        return args.samples
+    if stream.dtype != np.int16:
+        return "float32"
+    return None if has is None else ("int16" if has else "float32")
 
 
 def _check_windows(path: str, windows: np.ndarray, pipeline) -> None:
@@ -217,11 +276,16 @@ def run(args, out) -> int:
 
     reference = reference_for(pipeline, export_dir)  # an int8 model stage: compare with the int8 reference
     progress = out.note
-    stream = None
+    stream = samples = None
     if args.recording:
         stream = _recording(args.recording)
         _check_recording(args.recording, stream, pipeline)
+        samples = _choose_samples(args, stream, export_dir)
+        if samples is not None:
+            stream = _as_samples(args.recording, stream, samples)
     else:
+        if args.samples != "auto":
+            raise ConfigError("--samples chooses how a --recording is streamed; give --recording FILE.npy")
         windows = _held_out(artifact, args)
         if args.windows:
             _check_windows(args.windows, windows, pipeline)
@@ -229,14 +293,16 @@ def run(args, out) -> int:
 
     def work(sess):
         if stream is not None:
+            how = samples or ("int16" if sess.client.hello.push_i16 else "float32")  # auto, no export read
             res = runner.run_stream(
                 sess.client,
-                stream,
+                stream if samples else _as_samples(args.recording, stream, how),
                 reference,
                 board=args.board,
                 window_length=pipeline.window_length,
                 hop=pipeline.hop,
                 expected_hash=expected_hash,
+                samples=how,
             )
         else:
             res = runner.run_windows(

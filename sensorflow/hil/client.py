@@ -223,6 +223,22 @@ class BoardClient:
         body = P.floats(np.asarray(frames, dtype=np.float32).reshape(-1))
         return P.PushResult.parse(self.request(P.PUSH, body).body)
 
+    def push_i16(self, frames: np.ndarray) -> P.PushResult:
+        """Whole frames of int16 counts through the board's ``sf_model_push_i16`` (at most
+        ``hello.counts_per_frame`` counts). A board whose hello does not advertise it (older
+        firmware, or an export without ``_push_i16``) is refused here, before anything is sent."""
+        self.require_push_i16()
+        return P.PushResult.parse(self.request(P.PUSH_I16, P.counts(np.asarray(frames).reshape(-1))).body)
+
+    def require_push_i16(self) -> None:
+        """HILError (one line, naming the port) unless the board's hello advertises PUSH_I16."""
+        if not self.hello.push_i16:
+            raise HILError(
+                f"board on {self.port} does not offer the int16 push (its export has no sf_model_push_i16, "
+                "or its HIL firmware predates it); rebuild and flash the HIL firmware for a q15 log_mel/mfcc "
+                "export, or push float32 samples (sensorflow hil --samples float32)"
+            )
+
     def reset_state(self) -> None:
         body = self.request(P.RESET).body
         (status,) = struct.unpack("<i", body[:4])

@@ -16,9 +16,20 @@ from cobs import cobs
 PROTO_VERSION = 1
 
 HELLO, PING, LOAD, INFER, FEATURES, PUSH, RESET = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07
+PUSH_I16 = 0x08  # int16 counts through <prefix>_push_i16; served only when the hello has CAP_PUSH_I16
 RESPONSE = 0x80
 ERROR = 0xFF
-NAMES = {HELLO: "hello", PING: "ping", LOAD: "load", INFER: "infer", FEATURES: "features", PUSH: "push", RESET: "reset"}
+NAMES = {
+    HELLO: "hello",
+    PING: "ping",
+    LOAD: "load",
+    INFER: "infer",
+    FEATURES: "features",
+    PUSH: "push",
+    RESET: "reset",
+    PUSH_I16: "push_i16",
+}
+CAP_PUSH_I16 = 0x01  # hello byte 45 (capabilities; 0 on firmware older than PUSH_I16)
 
 ERR_NO_SESSION = 5  # the board was reset since the host's last hello (see hil/README.md)
 ERROR_TEXT = {
@@ -30,6 +41,7 @@ ERROR_TEXT = {
 }
 COUNTER_UNITS = {0: None, 1: "instructions", 2: "cycles", 3: "ns"}
 MAX_FLOATS_PER_FRAME = 64
+MAX_I16_PER_FRAME = 128  # a PUSH_I16 body: the 256 bytes of 64 floats
 
 
 class FrameError(ValueError):
@@ -108,12 +120,14 @@ class Hello:
     pipeline_hash: str
     firmware: str
     board: str
+    capabilities: int = 0  # CAP_* bits (byte 45)
+    i16_k: int = 0  # with CAP_PUSH_I16: the counts' scale is 2^-i16_k (byte 46, int8)
 
     @classmethod
     def parse(cls, body: bytes) -> Hello:
         if len(body) < 104:
             raise FrameError(f"hello body has {len(body)} bytes, expected 104")
-        v = struct.unpack_from("<BBH10IB3x", body)
+        v = struct.unpack_from("<BBH10IBBb", body)
         if v[2] < 8:  # a LOAD carries an offset u32 and at least one float
             raise FrameError(f"hello advertises a receive body of {v[2]} bytes; a LOAD needs at least 8")
         text = lambda a, b: body[a:b].split(b"\0", 1)[0].decode("ascii", "replace")  # noqa: E731
@@ -135,11 +149,22 @@ class Hello:
             text(48, 64),
             text(64, 80),
             text(80, 104),
+            v[14],
+            v[15] if v[14] & CAP_PUSH_I16 else 0,
         )
+
+    @property
+    def push_i16(self) -> bool:
+        """The firmware serves PUSH_I16 (its export has ``_push_i16``)."""
+        return bool(self.capabilities & CAP_PUSH_I16)
 
     @property
     def floats_per_frame(self) -> int:
         return min(MAX_FLOATS_PER_FRAME, (self.rx_max - 4) // 4)
+
+    @property
+    def counts_per_frame(self) -> int:
+        return min(MAX_I16_PER_FRAME, self.rx_max // 2)
 
 
 @dataclass(frozen=True)
@@ -189,6 +214,14 @@ class PushResult:
 
 def floats(values) -> bytes:
     return np.ascontiguousarray(values, dtype="<f4").tobytes()
+
+
+def counts(values) -> bytes:
+    """int16 LE bytes of ``values``, which must be int16 counts already (no rounding here)."""
+    arr = np.asarray(values)
+    if arr.dtype != np.int16:
+        raise ValueError(f"counts must be an int16 array, got {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype="<i2").tobytes()
 
 
 def error_code(body: bytes) -> int | None:

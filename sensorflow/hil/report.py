@@ -27,6 +27,7 @@ def to_dict(run: HILRun) -> dict:
         "board": run.board,
         "port": run.port,
         "mode": run.mode,
+        "samples": run.samples,
         "n": run.n,
         "complete": run.complete,
         "agreement": run.agreement,
@@ -60,6 +61,9 @@ def to_dict(run: HILRun) -> dict:
     }
 
 
+STREAM_ENTRY = {"float32": "float32 samples (sf_model_push)", "int16": "int16 counts (sf_model_push_i16)"}
+
+
 def format_table(d: dict) -> str:
     def fmt(v, unit=""):
         if v is None:
@@ -85,6 +89,7 @@ def format_table(d: dict) -> str:
     rows = [
         ("board", f"{d['board']} on {d['port']}"),
         ("windows", fmt(d["n"]) + ("" if d.get("complete", True) else " (stopped: the port closed)")),
+        *([("streamed as", STREAM_ENTRY[d["samples"]])] if d.get("samples") else []),
         (
             "label agreement" if d.get("value_rtol") is None else f"values within rtol {d['value_rtol']:g}",
             f"{100 * d['agreement']:.2f} %"

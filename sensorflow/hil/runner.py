@@ -114,6 +114,7 @@ class HILRun:
     expected_hash: str | None = None
     value_rtol: float | None = None  # set for a regression model: agreement means values within it
     complete: bool = True  # False: the port closed before every window was compared
+    samples: str | None = None  # stream mode: "float32" (sf_model_push) or "int16" (sf_model_push_i16)
 
     @property
     def n(self) -> int:
@@ -371,28 +372,43 @@ def run_stream(
     hop: int,
     tolerance: Tolerance | None = None,
     expected_hash: str | None = None,
+    samples: str = "float32",
 ) -> HILRun:
-    """Push a continuous recording ``(n_samples, n_channels)`` through ``sf_model_push`` in
-    chunks of at most one hop, compare every completed window with the host's windows."""
+    """Push a continuous recording ``(n_samples, n_channels)`` in chunks of at most one hop,
+    compare every completed window with the host's windows. ``samples``: ``float32`` (values
+    in the pipeline's input units, through ``sf_model_push``) or ``int16`` (an int16 array of
+    the q15 front end's counts, through ``sf_model_push_i16``; the host runs on ``counts *
+    2^-k``, k from the board's hello, which ``_push_i16`` equals bit for bit)."""
     tol = tolerance or Tolerance()
     hello = client.hello
     check_hello(hello, reference, client.port, expected_hash)
-    signal = np.asarray(signal, dtype=np.float32)
+    if samples not in ("float32", "int16"):
+        raise ValueError(f"samples must be 'float32' or 'int16', got {samples!r}")
+    if samples == "int16":
+        client.require_push_i16()
+        counts = np.asarray(signal)
+        if counts.dtype != np.int16:
+            raise ValueError(f"samples='int16' takes an int16 array, got {counts.dtype}")
+        signal = counts.astype(np.float32) * np.float32(2.0**-hello.i16_k)  # exact: a power of two
+        push, per_frame = client.push_i16, hello.counts_per_frame
+    else:
+        signal = np.asarray(signal, dtype=np.float32)
+        counts, push, per_frame = signal, client.push, hello.floats_per_frame
     host_windows = frame(signal, window_length, hop)
     host_scores, _, finite = host_answers(reference, host_windows, False)
     classes = np.asarray(reference.classes_)
     regression, scale = value_scale(reference, host_scores)
-    run = HILRun(board, client.port, hello, mode="stream", expected_hash=expected_hash)
+    run = HILRun(board, client.port, hello, mode="stream", expected_hash=expected_hash, samples=samples)
     run.value_rtol = tol.value_rtol if regression else None
     _ping_through_resets(client, hello, run, max_resets=3)
-    step = max(1, min(hop, hello.floats_per_frame // hello.n_channels))
+    step = max(1, min(hop, per_frame // hello.n_channels))
     with _partial_on_close(client, run):
         try:
             client.reset_state()
             pushed = 0  # device count of every push since the last completed window
             for start in range(0, len(signal), step):
                 t0 = time.perf_counter()
-                res = client.push(signal[start : start + step])
+                res = push(counts[start : start + step])
                 latency = time.perf_counter() - t0
                 pushed += res.count
                 if res.completed == 0:

@@ -86,6 +86,31 @@ def test_hello_and_results_parse():
     assert "infer: bad length" in P.describe_error(struct.pack("<BBi", 2, P.INFER, 5))
 
 
+def test_hello_capabilities_and_push_i16_round_trip():
+    """Hello byte 45 (capabilities) and 46 (k, int8): 0 on a protocol-1 firmware older than
+    PUSH_I16, so such a board parses as one without the int16 push; a PUSH_I16 body is the
+    counts as int16 LE and comes back out of a frame exactly."""
+    head = struct.pack("<BBH10IB", 1, 0, 260, 2400, 1, 132, 2, 400, 64, 4096, 512, 1024, 2048, 1)
+    tail = b"0123456789abcdef" + b"sf-hil 1".ljust(16, b"\0") + b"host".ljust(24, b"\0")
+    old = P.Hello.parse(head + bytes(3) + tail)
+    assert not old.push_i16 and old.capabilities == 0 and old.i16_k == 0
+    for k in (15, 0, -3):
+        h = P.Hello.parse(head + struct.pack("<Bbx", P.CAP_PUSH_I16, k) + tail)
+        assert h.push_i16 and h.i16_k == k and h.counts_per_frame == P.MAX_I16_PER_FRAME == 128
+    # k is only read with the capability bit: another bit alone carries no scale
+    h = P.Hello.parse(head + struct.pack("<Bbx", 0x02, 9) + tail)
+    assert not h.push_i16 and h.i16_k == 0
+    counts = np.resize(np.array([-32768, -1, 0, 1, 255, 256, 32767], dtype=np.int16), 128)
+    wire = P.encode_frame(P.PUSH_I16, 0xBEEF, P.counts(counts))
+    (frame,) = P.FrameDecoder().feed(wire)
+    assert (frame.type, frame.seq, len(frame.body)) == (P.PUSH_I16, 0xBEEF, 256)
+    np.testing.assert_array_equal(np.frombuffer(frame.body, "<i2"), counts)
+    for not_counts in (counts.astype(np.float32), counts.astype(np.int32)):
+        with pytest.raises(ValueError, match="int16 array"):
+            P.counts(not_counts)  # rounding or wrapping is the caller's choice, never done here
+    assert "push_i16: bad length" in P.describe_error(struct.pack("<BBi", 2, P.PUSH_I16, 3))
+
+
 # ------------------------------------------------------------------ the firmware's C codec
 @pytest.fixture(scope="module")
 def c_proto(tmp_path_factory):

@@ -124,6 +124,34 @@ def test_hello_parses_or_refuses(rx_max, n_classes, steps, mutate):
 
 
 @FUZZ
+@given(st.integers(8, 0xFFFF), st.integers(0, 255), st.integers(-128, 127), edits, st.booleans())
+def test_hello_capabilities_parse_or_refuse(rx_max, caps, k, steps, mutate):
+    """Any capability byte and k: the int16 push is offered exactly when bit 0 is set, its k
+    only then, and a board it is offered by takes 1 to 128 counts per PUSH_I16 frame."""
+    body = bytearray(_hello_body(rx_max, 3))
+    body[45], body[46] = caps, k & 0xFF
+    try:
+        h = P.Hello.parse(_mutated(bytes(body), steps) if mutate else bytes(body))
+    except P.FrameError:
+        assert mutate
+        return
+    assert h.push_i16 == bool(h.capabilities & P.CAP_PUSH_I16) and -128 <= h.i16_k <= 127
+    assert h.push_i16 or h.i16_k == 0
+    assert 1 <= h.counts_per_frame <= P.MAX_I16_PER_FRAME
+    if not mutate:
+        assert (h.push_i16, h.i16_k) == (bool(caps & 1), k if caps & 1 else 0)
+
+
+@FUZZ
+@given(st.lists(st.integers(-32768, 32767), max_size=P.MAX_I16_PER_FRAME), st.integers(0, 0xFFFF))
+def test_push_i16_bodies_round_trip(values, seq):
+    counts = np.asarray(values, dtype=np.int16)
+    (frame,) = P.FrameDecoder().feed(P.encode_frame(P.PUSH_I16, seq, P.counts(counts)))
+    assert (frame.type, frame.seq) == (P.PUSH_I16, seq)
+    assert np.frombuffer(frame.body, "<i2").tolist() == counts.tolist()
+
+
+@FUZZ
 @given(
     st.integers(-(2**31), 2**31 - 1), st.lists(st.floats(width=32, allow_nan=False), max_size=20), edits, st.booleans()
 )

@@ -233,6 +233,46 @@ def test_hil_recording_of_another_shape_is_refused(tmp_path, capsys, art, name):
     assert str(p) in one_line_error(rc, err, codes=(2,))
 
 
+NOT_COUNTS = {  # --samples int16 takes whole numbers from -32768 to 32767 only, never rounded
+    "fraction": (np.float32, 0.5, "0.5"),
+    "above": (np.float64, 32768.0, "32768.0"),
+    "below": (np.int32, -32769, "-32769"),
+    "wide_int": (np.int64, 70000, "70000"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_COUNTS))
+def test_hil_int16_samples_refuse_non_counts(tmp_path, capsys, art, name):
+    """``hil --samples int16`` on a recording that is not int16 counts: one line naming the file,
+    the sample and its channel, before any board is opened."""
+    dtype, value, shown = NOT_COUNTS[name]
+    rec = np.zeros((100, 2), dtype)
+    rec[37, 1] = value
+    p = tmp_path / f"{name}.npy"
+    np.save(p, rec)
+    argv = ["hil", art, "--board", "host", "--port", "loop://", "--no-flash", "--recording", p]
+    rc, err, _ = cli(capsys, *argv, "--samples", "int16")
+    line = one_line_error(rc, err, codes=(2,))
+    assert str(p) in line and f"sample 37 (channel 1) is {shown}" in line and "--samples float32" in line
+
+
+def test_hil_samples_without_a_recording(capsys, art):
+    rc, err, _ = cli(capsys, "hil", art, "--board", "host", "--port", "loop://", "--no-flash", "--samples", "int16")
+    assert "--recording" in one_line_error(rc, err, codes=(2,))
+
+
+def test_hil_int16_samples_for_a_float_export(tmp_path, capsys, art):
+    """An export without sf_model_push_i16 (this artifact's stats + tree) asked for int16: one
+    line naming the export, exit 2, before the firmware is built."""
+    rec = tmp_path / "counts.npy"
+    np.save(rec, np.zeros((100, 2), np.int16))
+    exp = tmp_path / "exp"
+    assert cli(capsys, "export", art, "--board", "host", "--out", exp, "--prefix", "sf_model", "--no-measure")[0] == 0
+    argv = ["hil", art, "--board", "host", "--export-dir", exp, "--recording", rec, "--samples", "int16"]
+    line = one_line_error(*cli(capsys, *argv)[:2], codes=(2,))
+    assert str(exp) in line and "no sf_model_push_i16" in line and "--samples float32" in line
+
+
 @pytest.mark.parametrize(
     "option",
     [

@@ -9,6 +9,8 @@ The module's API mirrors the C export (docs/design.md)::
     label, scores = p.infer(window)
     results = p.push(samples)        # any number of interleaved floats; one
                                      # (window_index, label, scores, post) per completed window
+    results = p.push_i16(counts)     # q15 log_mel/mfcc front ends only: int16 counts, the same
+                                     # as push(c * I16_SCALE) bit for bit (the C _push_i16)
     p.reset()                        # forget streamed samples and post-processing state
 
 Non-finite input gets the C export's answer: a window (or feature vector) holding NaN or
@@ -65,6 +67,84 @@ class GeneratedModule:
     @property
     def scratch_bytes(self) -> int:
         return sum(c.scratch_bytes for c in self.contexts)
+
+
+def i16_exponent(pipeline) -> int | None:
+    """k of ``push_i16`` (counts at ``2^-k``): the first stage's when it is a q15 ``log_mel`` or
+    ``mfcc`` (the front end that quantises the samples to int16 counts itself), else None."""
+    first = pipeline.stages[0] if pipeline.stages else None
+    if first is None or first.name not in ("log_mel", "mfcc"):
+        return None
+    k = getattr(first, "q15_k_", None)
+    return None if k is None else int(k[0])
+
+
+def _power_of_two(k: int) -> str:
+    """2^-k as a MicroPython expression computed exactly (no decimal literal to parse)."""
+    return f"1 / {1 << k}" if k >= 0 else f"{1 << -k}.0"
+
+
+def _stream_loop(C: int, L: int, hop: int, counts: bool) -> list[str]:
+    """The body of push (float samples, NaN/Inf tracked) or push_i16 (counts, always finite,
+    stored as c * I16_SCALE: the very float push stores for those values)."""
+    if counts:
+        store = [f"            ring[self._pos * {C} + self._ch] = v * I16_SCALE"]
+    else:
+        store = [
+            f"            ring[self._pos * {C} + self._ch] = v",
+            "            if v - v:",
+            "                self._frame_bad = 1",
+        ]
+    return [
+        "        out = []  # type: list",  # tuples with arrays, or with None for a NaN/Inf window
+        "        ring = self._ring",
+        f"        for v in {'counts' if counts else 'samples'}:",
+        *store,
+        "            self._ch += 1",
+        f"            if self._ch < {C}:",
+        "                continue",
+        "            self._ch = 0",
+        "            if self._frame_bad:  # frames until the last NaN/Inf one leaves the window",
+        f"                self._bad, self._frame_bad = {L}, 0",
+        "            elif self._bad:",
+        "                self._bad -= 1",
+        f"            self._pos = (self._pos + 1) % {L}",
+        "            self._seen += 1",
+        "            if self._seen != self._next:",
+        "                continue",
+        f"            self._next += {hop}",
+        "            if self._bad:",
+        "                out.append((self.windows, NONFINITE, None, None))",
+        "                self.windows += 1",
+        "                continue",
+        "            win = self._win",
+        "            p = self._pos",
+        f"            for i in range({L * C}):",
+        f"                win[i] = ring[(p * {C} + i) % {L * C}]",
+        "            label = self.classify(self.features(win))",
+        "            if label == NONFINITE:  # finite samples, non-finite features: no class, post kept",
+        "                out.append((self.windows, NONFINITE, None, None))",
+        "                self.windows += 1",
+        "                continue",
+        "            self._post_step()",
+        "            out.append((self.windows, label, array('f', self.scores), array('f', self.post)))",
+        "            self.windows += 1",
+        "        return out",
+    ]
+
+
+def _push_i16(C: int, L: int, hop: int) -> list[str]:
+    return [
+        "",
+        "    def push_i16(self, counts):",
+        '        """Stream interleaved int16 counts (a sequence: array(\'h\') from an ADC/I2S driver, or ints):',
+        "        the same as push([c * I16_SCALE for c in counts]) bit for bit (the C _push_i16), without the",
+        '        list. ValueError, nothing streamed, if a value is not a whole number from -32768 to 32767."""',
+        "        for v in counts:",
+        "            if not -32768 <= v <= 32767 or v != int(v):",
+        "                raise ValueError('push_i16 takes int16 counts (whole numbers -32768..32767), not %r' % (v,))",
+        *_stream_loop(C, L, hop, counts=True),
+    ]
 
 
 def _indent(lines: list[str], n: int = 8) -> list[str]:
@@ -154,6 +234,7 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
     post_code.append(f"rt.copy({post_in}, self.post, {nc})")
 
     pipeline_hash = str(meta.get("content_hash") or "0" * 16)[:16]
+    i16_k = i16_exponent(pipeline)
     # feat, scores, post, the streaming ring and the window it is copied into (+ a work copy
     # of the window when signal stages modify it)
     # and the Pipeline object with its attribute dict (0.7-0.8 KB measured on MicroPython 1.27)
@@ -185,6 +266,14 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         f"CLASS_NAMES = ({', '.join(repr(c) for c in classes)}{',' if nc == 1 else ''})",
         f"CHANNELS = ({', '.join(repr(c) for c in pl.channel_names)}{',' if C == 1 else ''})",
         f"NONFINITE = {NONFINITE}  # label of a window holding NaN or Inf (C: SF_ERR_NONFINITE)",
+        *(
+            [
+                f"I16_K = {i16_k}",
+                f"I16_SCALE = {_power_of_two(i16_k)}  # physical units per count of push_i16, 2^-I16_K (q15_scale)",
+            ]
+            if i16_k is not None
+            else []
+        ),
         *(
             [f"ERR_ARG = {ERR_ARG}  # infer(window, n_valid) with n_valid outside {lo}..WINDOW_LENGTH (C: SF_ERR_ARG)"]
             if valid
@@ -326,42 +415,8 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         '        """Stream interleaved samples (any count); returns one (window_index, label, scores, post)',
         "        tuple per window completed, scores/post copied (post > 0 marks an event); a window holding",
         '        NaN or Inf gives (window_index, NONFINITE, None, None) and does not advance the post stages."""',
-        "        out = []  # type: list",  # tuples with arrays, or with None for a NaN/Inf window
-        "        ring = self._ring",
-        "        for v in samples:",
-        f"            ring[self._pos * {C} + self._ch] = v",
-        "            if v - v:",
-        "                self._frame_bad = 1",
-        "            self._ch += 1",
-        f"            if self._ch < {C}:",
-        "                continue",
-        "            self._ch = 0",
-        "            if self._frame_bad:  # frames until the last NaN/Inf one leaves the window",
-        f"                self._bad, self._frame_bad = {L}, 0",
-        "            elif self._bad:",
-        "                self._bad -= 1",
-        f"            self._pos = (self._pos + 1) % {L}",
-        "            self._seen += 1",
-        "            if self._seen != self._next:",
-        "                continue",
-        f"            self._next += {hop}",
-        "            if self._bad:",
-        "                out.append((self.windows, NONFINITE, None, None))",
-        "                self.windows += 1",
-        "                continue",
-        "            win = self._win",
-        "            p = self._pos",
-        f"            for i in range({L * C}):",
-        f"                win[i] = ring[(p * {C} + i) % {L * C}]",
-        "            label = self.classify(self.features(win))",
-        "            if label == NONFINITE:  # finite samples, non-finite features: no class, post kept",
-        "                out.append((self.windows, NONFINITE, None, None))",
-        "                self.windows += 1",
-        "                continue",
-        "            self._post_step()",
-        "            out.append((self.windows, label, array('f', self.scores), array('f', self.post)))",
-        "            self.windows += 1",
-        "        return out",
+        *_stream_loop(C, L, hop, counts=False),
+        *(_push_i16(C, L, hop) if i16_k is not None else []),
         "",
         "    def to_window(self, samples, window=None):",
         '        """A recording of any number (>= 1) of interleaved frames -> one window as training made it',
@@ -385,6 +440,7 @@ def generate(pipeline, meta: dict | None = None, prefix: str = "sf_model", numer
         pipeline_hash=pipeline_hash,
         name=pipeline.name,
         n_post=n_post,
+        i16_k=i16_k,
     )
     return GeneratedModule(
         prefix=prefix,

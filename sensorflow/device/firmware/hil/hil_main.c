@@ -14,6 +14,7 @@
 
 #define HIL_RX_BODY_MAX 260u /* u32 offset + 64 floats */
 #define HIL_MAX_FLOATS_PER_FRAME 64u
+#define HIL_MAX_I16_PER_FRAME 128u /* a PUSH_I16 body: the same 256 bytes as 64 floats */
 #define HIL_RX_RAW_MAX (HIL_RX_BODY_MAX + HIL_FRAME_OVERHEAD)
 #define HIL_RX_ENC_MAX HIL_COBS_MAX(HIL_RX_RAW_MAX)
 
@@ -33,7 +34,13 @@ static float check_features[SF_MODEL_N_FEATURES];
 static float scores_buf[SF_MODEL_N_CLASSES];
 static float check_scores[SF_MODEL_N_CLASSES];
 static float post_buf[SF_MODEL_N_CLASSES];
-static float push_buf[HIL_MAX_FLOATS_PER_FRAME];
+/* a PUSH's floats, or a PUSH_I16's counts (copied out of the unaligned frame body) */
+static union {
+    float f[HIL_MAX_FLOATS_PER_FRAME];
+#ifdef SF_MODEL_PUSH_I16
+    int16_t c[HIL_MAX_I16_PER_FRAME];
+#endif
+} push_buf;
 
 #if HIL_PORT_LANES > 1
 #define LANE_GETC(lane) port_getc_lane(lane)
@@ -136,9 +143,25 @@ static void send_hello(uint16_t seq, int boot)
     hil_put_u32(b + 36, port_ram_bytes());
     hil_put_u32(b + 40, port_flash_bytes());
     b[44] = port_counter_unit();
-    b[45] = 0u;
-    b[46] = 0u;
+    b[45] = 0u; /* capabilities (HIL_CAP_*) */
+    b[46] = 0u; /* with HIL_CAP_PUSH_I16: k of SF_MODEL_I16_SCALE = 2^-k, as int8 */
     b[47] = 0u;
+#ifdef SF_MODEL_PUSH_I16
+    {
+        float s = SF_MODEL_I16_SCALE; /* a power of two: halving or doubling it is exact */
+        int k = 0;
+        while (s < 1.0f && k < 127) {
+            s *= 2.0f;
+            k++;
+        }
+        while (s > 1.0f && k > -128) {
+            s *= 0.5f;
+            k--;
+        }
+        b[45] = (uint8_t)HIL_CAP_PUSH_I16;
+        b[46] = (uint8_t)(int8_t)k;
+    }
+#endif
     put_text(b + 48, SF_MODEL_PIPELINE_HASH, 16u);
     put_text(b + 64, HIL_FW_VERSION, 16u);
     put_text(b + 80, port_board_name(), 24u);
@@ -255,24 +278,14 @@ static void cmd_features(uint16_t seq, const uint8_t *body, uint32_t n)
     respond(HIL_MSG_FEATURES | HIL_MSG_RESPONSE, seq, 4u + 4u * count);
 }
 
-/* Body: whole frames of interleaved samples -> windows completed, last label/scores/post. */
-static void cmd_push(uint16_t seq, const uint8_t *body, uint32_t n)
+/* The answer to PUSH / PUSH_I16 once the entry returned ``done`` (windows completed) after
+ * ``count`` counter units: windows completed, last label/scores/post. */
+static void push_answer(uint8_t type, uint16_t seq, int done, uint64_t count)
 {
-    uint32_t frame_bytes = 4u * (uint32_t)SF_MODEL_N_CHANNELS;
-    if (n == 0u || n % frame_bytes != 0u || n / 4u > HIL_MAX_FLOATS_PER_FRAME) {
-        respond_error(HIL_MSG_PUSH, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
-        return;
-    }
-    for (uint32_t i = 0; i < n / 4u; i++) {
-        push_buf[i] = get_f32(body + 4u * i);
-    }
-    port_counter_start();
-    int done = sf_model_push(push_buf, (int)(n / frame_bytes));
-    uint64_t count = port_counter_stop();
     count = count > counter_overhead ? count - counter_overhead : 0u;
     int label = -1;
     if (done < 0) {
-        respond_error(HIL_MSG_PUSH, seq, HIL_ERR_MODEL, done);
+        respond_error(type, seq, HIL_ERR_MODEL, done);
         return;
     }
     if (done > 0) {
@@ -281,7 +294,7 @@ static void cmd_push(uint16_t seq, const uint8_t *body, uint32_t n)
             memset(scores_buf, 0, sizeof scores_buf);
             memset(post_buf, 0, sizeof post_buf);
         } else if (status < 0) {
-            respond_error(HIL_MSG_PUSH, seq, HIL_ERR_MODEL, status);
+            respond_error(type, seq, HIL_ERR_MODEL, status);
             return;
         }
     }
@@ -295,8 +308,45 @@ static void cmd_push(uint16_t seq, const uint8_t *body, uint32_t n)
         put_f32(b + HIL_PUSH_BODY_FIXED + 4u * i, done > 0 ? scores_buf[i] : 0.0f);
         put_f32(b + HIL_PUSH_BODY_FIXED + 4u * ((uint32_t)SF_MODEL_N_CLASSES + i), done > 0 ? post_buf[i] : 0.0f);
     }
-    respond(HIL_MSG_PUSH | HIL_MSG_RESPONSE, seq, HIL_PUSH_BODY_FIXED + 8u * (uint32_t)SF_MODEL_N_CLASSES);
+    respond(type | HIL_MSG_RESPONSE, seq, HIL_PUSH_BODY_FIXED + 8u * (uint32_t)SF_MODEL_N_CLASSES);
 }
+
+/* Body: whole frames of interleaved float32 samples -> sf_model_push. */
+static void cmd_push(uint16_t seq, const uint8_t *body, uint32_t n)
+{
+    uint32_t frame_bytes = 4u * (uint32_t)SF_MODEL_N_CHANNELS;
+    if (n == 0u || n % frame_bytes != 0u || n / 4u > HIL_MAX_FLOATS_PER_FRAME) {
+        respond_error(HIL_MSG_PUSH, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
+        return;
+    }
+    for (uint32_t i = 0; i < n / 4u; i++) {
+        push_buf.f[i] = get_f32(body + 4u * i);
+    }
+    port_counter_start();
+    int done = sf_model_push(push_buf.f, (int)(n / frame_bytes));
+    uint64_t count = port_counter_stop();
+    push_answer(HIL_MSG_PUSH, seq, done, count);
+}
+
+#ifdef SF_MODEL_PUSH_I16
+/* Body: whole frames of interleaved int16 LE counts -> sf_model_push_i16 (q15 front ends). */
+static void cmd_push_i16(uint16_t seq, const uint8_t *body, uint32_t n)
+{
+    uint32_t frame_bytes = 2u * (uint32_t)SF_MODEL_N_CHANNELS;
+    if (n == 0u || n % frame_bytes != 0u || n / 2u > HIL_MAX_I16_PER_FRAME) {
+        respond_error(HIL_MSG_PUSH_I16, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
+        return;
+    }
+    for (uint32_t i = 0; i < n / 2u; i++) {
+        int32_t u = (int32_t)hil_get_u16(body + 2u * i); /* two's complement, without an out-of-range cast */
+        push_buf.c[i] = (int16_t)(u >= 32768 ? u - 65536 : u);
+    }
+    port_counter_start();
+    int done = sf_model_push_i16(push_buf.c, (int)(n / frame_bytes));
+    uint64_t count = port_counter_stop();
+    push_answer(HIL_MSG_PUSH_I16, seq, done, count);
+}
+#endif
 
 static void handle_frame(uint8_t *raw, uint32_t n)
 {
@@ -348,6 +398,11 @@ static void handle_frame(uint8_t *raw, uint32_t n)
     case HIL_MSG_PUSH:
         cmd_push(seq, body, body_len);
         break;
+#ifdef SF_MODEL_PUSH_I16
+    case HIL_MSG_PUSH_I16:
+        cmd_push_i16(seq, body, body_len);
+        break;
+#endif
     case HIL_MSG_RESET: {
         int status = sf_model_init();
         hil_put_u32(tx_raw + 3, (uint32_t)status);

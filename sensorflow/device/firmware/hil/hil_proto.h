@@ -17,6 +17,7 @@
 #define HIL_MSG_FEATURES 0x05u
 #define HIL_MSG_PUSH     0x06u
 #define HIL_MSG_RESET    0x07u
+#define HIL_MSG_PUSH_I16 0x08u /* int16 counts through _push_i16: only when HIL_CAP_PUSH_I16 is advertised */
 #define HIL_MSG_RESPONSE 0x80u
 #define HIL_MSG_ERROR    0xFFu
 
@@ -26,6 +27,9 @@
 #define HIL_ERR_BAD_OFFSET      3u
 #define HIL_ERR_MODEL           4u
 #define HIL_ERR_NO_SESSION      5u /* reset since the last hello: send hello, then re-send state */
+
+/* hello byte 45: what this firmware offers beyond protocol 1's base commands (0 on older firmware) */
+#define HIL_CAP_PUSH_I16 0x01u /* PUSH_I16 served; hello byte 46 is k (int8), the counts' scale 2^-k */
 
 #define HIL_COUNTER_NONE         0u
 #define HIL_COUNTER_INSTRUCTIONS 1u
