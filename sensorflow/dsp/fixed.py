@@ -14,7 +14,9 @@ features are bit-identical. Conventions:
   ``>> 15``, the twiddle 1 exact), then the split with q15 coefficients A, B (each complex
   product ``>> 1``, their sum ``>> 15``: one more halving, all in int32): the output is ``FFT(x) / N`` in counts.
 - **Power.** ``re*re + im*im`` (fits uint32: |X| <= 32767 plus the truncation of 6-16 stages);
-  bands sum power over their bins and frames in uint64 (q31-and-wider accumulators).
+  bands sum power over their bins and frames in uint64 (q31-and-wider accumulators). The band
+  energy shifts each frame to its peak first (block floating point, as the log-mel of
+  ``sensorflow.dsp.fixed_mel``) and brings each frame's band sums back to fixed units.
 - **Output.** A feature is ``float32(code) * float32(fscale)`` (one correctly rounded int ->
   float conversion and one float32 multiply, identical on the device, soft-float or not).
 """
@@ -110,23 +112,46 @@ def rfft_q15(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xr, xi
 
 
-def windowed(counts: np.ndarray, window_q15: np.ndarray) -> np.ndarray:
-    """``(q * w + 16384) >> 15`` frame by frame: ``counts (..., n)``."""
-    return (counts.astype(np.int64) * window_q15.astype(np.int64) + 16384) >> 15
+def headroom(frames: np.ndarray) -> np.ndarray:
+    """The left shift ``s`` per frame that brings max |q| to [2^14, 2^15] (0 for silence): block
+    floating point, as CMSIS-DSP's arm_mfcc_q15 normalises a frame by its peak."""
+    peak = np.abs(frames.astype(np.int64)).max(axis=-1)
+    bits = np.zeros(peak.shape, dtype=np.int64)
+    p = peak.copy()
+    while np.any(p > 1):
+        bits += p > 1
+        p >>= 1
+    return np.where(peak > 0, np.maximum(14 - bits, 0), 0)
+
+
+def band_ranges(band_of_bin: np.ndarray, n_bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """First bin and number of bins of each band (a band is a run of neighbouring bins)."""
+    lo, n = np.zeros(n_bands, np.int64), np.zeros(n_bands, np.int64)
+    for b in range(n_bands):
+        k = np.flatnonzero(band_of_bin == b)
+        if len(k) and k[-1] - k[0] + 1 != len(k):
+            raise ValueError(f"band {b} is not a run of neighbouring bins")
+        lo[b], n[b] = (k[0], len(k)) if len(k) else (0, 0)
+    return lo, n
 
 
 def band_codes(counts: np.ndarray, n_fft: int, hop: int, window_q15: np.ndarray, band_of_bin: np.ndarray, n_bands: int):
-    """Band energy codes ``(n, C, n_bands)`` uint64 of int16 ``counts (n, length, C)``:
-    power summed over the frames and each band's rfft bins (``band_of_bin`` -1: none)."""
+    """Band energy codes ``(n, C, n_bands)`` uint64 of int16 ``counts (n, length, C)``: per frame,
+    block floating point (``s = headroom``, ``((q << s) * w + 2^15) >> 16``: |x| <= 2^14, so every
+    FFT value fits int16), the real FFT, power (uint32), each band's bins summed in uint32 (at
+    most ~2^28: Parseval), brought back to the units of ``FFT(q w) / n`` squared (``<< 2 >> 2 s``,
+    truncating) and summed over the frames in uint64."""
     n, length, C = counts.shape
     starts = range(0, length - n_fft + 1, hop)
     x = np.ascontiguousarray(counts.transpose(0, 2, 1))
-    frames = np.stack([x[..., s : s + n_fft] for s in starts], axis=-2)  # (n, C, T, n_fft)
-    re, im = rfft_q15(windowed(frames, window_q15))
-    p = (re * re + im * im).astype(np.uint64).sum(axis=-2)
+    frames = np.stack([x[..., s : s + n_fft] for s in starts], axis=-2).astype(np.int64)  # (n, C, T, n_fft)
+    s = headroom(frames)
+    re, im = rfft_q15(((frames << s[..., None]) * window_q15.astype(np.int64) + 32768) >> 16)
+    p = re * re + im * im
     out = np.zeros((n, C, n_bands), dtype=np.uint64)
     for b in range(n_bands):
-        out[..., b] = p[..., band_of_bin == b].sum(axis=-1, dtype=np.uint64)
+        part = (p[..., band_of_bin == b].sum(axis=-1) << 2) >> (2 * s)  # (n, C, T)
+        out[..., b] = part.astype(np.uint64).sum(axis=-1, dtype=np.uint64)
     return out
 
 

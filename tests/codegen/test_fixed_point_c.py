@@ -145,7 +145,7 @@ def _count_cases() -> np.ndarray:
 
 @pytest.mark.emulator
 @pytest.mark.slow
-@pytest.mark.parametrize("k", [0, 15, -3, 7])
+@pytest.mark.parametrize("k", [0, 15, -3, 7, 9, 10, -120])
 def test_quantize_fpu_path_equals_reference(tmp_path, k):
     """sf_q15_quantize on the emulated Cortex-M4F, whose single-precision FPU path (VCVT, SSAT)
     must give the counts of the bit-decoding path: fixed.quantize on values scaled by 2^-k."""

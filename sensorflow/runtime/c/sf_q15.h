@@ -44,15 +44,17 @@ void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const i
 
 typedef struct {
     uint16_t n_fft, hop, n_frames, n_bands;
-    const int16_t *window;       /* n_fft q15 taps */
-    const int16_t *wr, *wi;      /* n_fft / 4 q15 twiddles of the n_fft / 2-point FFT: cos, -sin */
-    const uint16_t *bitrev;      /* n_fft / 2 */
-    const int16_t *ar, *ai, *br, *bi; /* n_fft / 2 + 1 q15 split coefficients */
-    const uint16_t *band_of_bin; /* n_fft / 2 + 1; 0xFFFF: in no band */
+    const int16_t *window;                /* n_fft q15 taps */
+    const int16_t *w;                     /* n_fft / 4 pairs (cos, -sin): twiddles of the n_fft / 2-point FFT */
+    const uint16_t *bitrev;               /* n_fft / 2 */
+    const int16_t *a, *b;                 /* n_fft / 2 + 1 pairs (Ar, Ai) and (Br, Bi): split coefficients */
+    const uint16_t *band_lo, *band_len;   /* first bin and bins of each band */
 } sf_q15_bands_config;
 
-/* bands[b]: power of the frames of x summed over band b's bins and the frames.
- * work: n_fft int32. */
+/* bands[b]: power of the frames of x summed over band b's bins and the frames (numpy reference
+ * fixed.band_codes): per frame block floating point to its peak and the log-mel's q15 window
+ * with one more halving (every FFT value fits int16: the DSP extension's two-lane words), real
+ * FFT, power; each band's sum back to FFT(q w) / n units, << 2 >> 2s. work: n_fft int32. */
 void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands);
 
 /* Log-mel of one frame (numpy reference sensorflow/dsp/fixed_mel.py): block-floating-point

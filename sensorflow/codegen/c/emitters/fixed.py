@@ -54,30 +54,29 @@ def emit_stats_q15(stage, ctx) -> CFragment:
 
 
 def emit_band_energy_q15(stage, ctx) -> CFragment:
-    """Per channel: counts, then sf_q15_band_energy (q15 real FFT per frame, power summed into bands)."""
+    """Per channel: counts, then sf_q15_band_energy (per frame: block floating point, q15 real FFT,
+    power summed into bands)."""
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     n = stage.n_fft
     nb = stage.band_matrix().shape[0]
     t = Tables(ctx)
     win = t.add("window", "int16_t", stage.fixed_window(), comment="q15 window taps")
-    wr, wi = fixed.twiddles(n // 2)
-    twr = t.add("wr", "int16_t", wr, comment="q15 cos(4 pi j / n_fft)")
-    twi = t.add("wi", "int16_t", wi, comment="q15 -sin(4 pi j / n_fft)")
+    tw = t.add("w", "int16_t", np.stack(fixed.twiddles(n // 2), axis=-1).ravel(), comment="q15 (cos, -sin) pairs")
     rev = t.add("bitrev", "uint16_t", fixed.bitrev(n // 2))
-    split = [
-        t.add(nm, "int16_t", v, comment=f"q15 split coefficient {nm}")
-        for nm, v in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))
-    ]
-    slot = np.where(stage.band_of_bin() < 0, 0xFFFF, stage.band_of_bin())
-    band = t.add("band_of_bin", "uint16_t", slot, comment="band of each rfft bin, 0xFFFF: none")
+    ar, ai, br, bi = fixed.split_tables(n)
+    sa = t.add("a", "int16_t", np.stack([ar, ai], axis=-1).ravel(), comment="q15 split (Ar, Ai) pairs")
+    sb = t.add("b", "int16_t", np.stack([br, bi], axis=-1).ravel(), comment="q15 split (Br, Bi) pairs")
+    lo, length = fixed.band_ranges(stage.band_of_bin(), nb)
+    blo = t.add("band_lo", "uint16_t", lo, comment="first rfft bin of each band")
+    bn = t.add("band_len", "uint16_t", length, comment="rfft bins of each band")
     ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
     fs = t.add("fscale", "float", stage.fixed_fscales().astype(np.float32), comment="physical energy per code")
     cfg = ctx.sym("bands")
     t.defs.append(
         f"static const sf_q15_bands_config {cfg} = {{\n"
         f"    .n_fft = {n}, .hop = {stage.hop_length}, .n_frames = {stage.n_frames}, .n_bands = {nb},\n"
-        f"    .window = {win}, .wr = {twr}, .wi = {twi}, .bitrev = {rev},\n"
-        f"    .ar = {split[0]}, .ai = {split[1]}, .br = {split[2]}, .bi = {split[3]}, .band_of_bin = {band},\n"
+        f"    .window = {win}, .w = {tw}, .bitrev = {rev}, .a = {sa}, .b = {sb},\n"
+        f"    .band_lo = {blo}, .band_len = {bn},\n"
         "};\n"
     )
     cnt, work, acc = ctx.scratch("counts"), ctx.scratch("work"), ctx.scratch("bands")

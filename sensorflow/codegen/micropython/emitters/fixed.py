@@ -32,7 +32,7 @@ def emit_band_energy_q15(stage, ctx: MPContext) -> MPFragment:
     h = n // 2
     nb = stage.band_matrix().shape[0]
     cnt = ctx.buffer("counts", ctx.n, "h")
-    re, im = ctx.buffer("re", h, "i"), ctx.buffer("im", h, "i")
+    re, im, pw = ctx.buffer("re", h, "i"), ctx.buffer("im", h, "i"), ctx.buffer("power", h + 1, "I")
     acc = f"self._{ctx._name('acc')}"
     ctx.init.append(f"{acc} = [0] * {nb}")
     win = ctx.int_table("window", stage.fixed_window())
@@ -41,7 +41,8 @@ def emit_band_energy_q15(stage, ctx: MPContext) -> MPFragment:
     split = [ctx.int_table(name, t) for name, t in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))]
     sym = "_" + ctx._name("split").upper()
     ctx.tables.append(f"{sym} = ({', '.join(split)})")
-    bob = ctx.int_table("band_of_bin", stage.band_of_bin())
+    lo, length = fixed.band_ranges(stage.band_of_bin(), nb)
+    blo, bn = ctx.int_table("band_lo", lo), ctx.int_table("band_len", length)
     ks = ctx.int_table("k", stage.q15_k_)
     fs = ctx.f32_table("fscale", np.asarray(stage.fixed_fscales()))
     return MPFragment(
@@ -50,7 +51,7 @@ def emit_band_energy_q15(stage, ctx: MPContext) -> MPFragment:
             f"for c in range({ctx.channels}):",
             f"    rt.q15_counts({ctx.inp}, {ctx.n}, {ctx.channels}, c, {ks}[c], {cnt})",
             f"    rt.q15_bands({cnt}, {n}, {stage.hop_length}, {stage.n_frames}, {win}, {wr}, {wi}, {rev}, "
-            f"{sym}, {bob}, {nb}, {re}, {im}, {acc})",
+            f"{sym}, {blo}, {bn}, {nb}, {re}, {im}, {pw}, {acc})",
             f"    for b in range({nb}):",
             f"        {ctx.out}[o] = rt.q15_feature({acc}[b], {fs}[c])",
             "        o += 1",
