@@ -109,9 +109,12 @@ def run(opts: DemoOptions) -> dict:
     log = opts.log
     steps = Steps(log)
     t0 = time.perf_counter()
-    path = find_pipeline(opts.name, opts.pipeline, integer=_integer_board_path(opts))
+    integer = _integer_board_path(opts)
+    path = find_pipeline(opts.name, opts.pipeline, integer=integer)
     result: dict = {"demo": opts.name, "description": demo.description, "pipeline": _shown(path), "board": opts.board,
                     "small": opts.small, "targets": [], "sections": []}  # fmt: skip
+    # the demo's own integer pipeline runs (not one given with --pipeline): its targets apply
+    result["integer_pipeline"] = bool(integer and opts.pipeline is None and demo.integer_pipeline)
 
     s_pipe = steps.run("pipeline", load_pipeline, path, opts.small)
     s_data = steps.run("data", lambda: s_pipe.value.load_data(), needs=(s_pipe,))

@@ -67,7 +67,12 @@ void sf_q15_quantize(const float *src, uint32_t stride, uint32_t n, int32_t k, i
     const float *p = src;
     float sc;
     if (k == 9) {
-        for (i = 0; i < n; i++, p += stride) dst[i] = count_of_twice(vcvt_q10(*p));
+        for (i = 0; i + 2u <= n; i += 2u, p += 2u * stride) { /* two a pass: one loop test per two */
+            int16_t c0 = count_of_twice(vcvt_q10(p[0])), c1 = count_of_twice(vcvt_q10(p[stride]));
+            dst[i] = c0;
+            dst[i + 1u] = c1;
+        }
+        if (i < n) dst[i] = count_of_twice(vcvt_q10(*p));
         return;
     }
     if (k - 9 < -126 || k - 9 > 127) {
@@ -85,6 +90,22 @@ void sf_q15_quantize(const float *src, uint32_t stride, uint32_t n, int32_t k, i
 }
 #endif
 
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__GNUC__) && !defined(SF_Q15_PORTABLE)
+/* Single-precision FPU: r = VCVT.U32(VSQRT(float(v))) is within a few units of floor(sqrt(v))
+ * (float(v) rounds v to 24 bits), and the integer steps below make it exact for every v. */
+uint32_t sf_q15_isqrt64(uint64_t v)
+{
+    float f = (float)(uint32_t)(v >> 32) * 4294967296.0f + (float)(uint32_t)v, r;
+    uint32_t q;
+    uint64_t q1;
+    __asm__("vsqrt.f32 %0, %1" : "=t"(r) : "t"(f));
+    __asm__("vcvt.u32.f32 %0, %0" : "+t"(r)); /* saturating: sqrt(2^64) -> 0xFFFFFFFF */
+    memcpy(&q, &r, sizeof q);
+    while ((uint64_t)q * q > v) q--;
+    for (q1 = (uint64_t)q + 1u; q1 <= 0xFFFFFFFFu && q1 * q1 <= v; q1++) q = (uint32_t)q1;
+    return q;
+}
+#else
 uint32_t sf_q15_isqrt64(uint64_t v)
 {
     uint64_t r = 0, bit = (uint64_t)1 << 62;
@@ -100,6 +121,7 @@ uint32_t sf_q15_isqrt64(uint64_t v)
     }
     return (uint32_t)r;
 }
+#endif
 
 int64_t sf_q15_stat_code(const sf_q15_sums *s, uint32_t id)
 {
@@ -353,8 +375,9 @@ void sf_q15_stats_sums(const int16_t *x, uint32_t n, sf_q15_sums *s)
     int32_t sum = 0, hi = (int32_t)(((uint32_t)(uint16_t)x[0] << 16) | (uint16_t)x[0]), lo = hi;
     uint32_t prev = (uint32_t)(uint16_t)x[0] << 16; /* bit 31: the sign of the sample before */
     uint64_t sq = 0;
-    for (i = 0; i + 2u <= n; i += 2u) {
-        int32_t v = load_pair(&x[i]), a;
+    const int16_t *p = x, *end = x + (n & ~1u);
+    for (; p < end; p += 2) {
+        int32_t v = load_pair(p), a;
         uint32_t t = (uint32_t)v << 16;
         sum = __smlad(v, 0x00010001, sum);
         sq = (uint64_t)__smlald(v, v, (int64_t)sq);
@@ -368,6 +391,7 @@ void sf_q15_stats_sums(const int16_t *x, uint32_t n, sf_q15_sums *s)
         cross += ((t ^ prev) >> 31) + ((t ^ (uint32_t)v) >> 31);
         prev = (uint32_t)v;
     }
+    i = n & ~1u;
     {
         int32_t h0 = (int16_t)hi, h1 = hi >> 16, l0 = (int16_t)lo, l1 = lo >> 16;
         hi = h0 > h1 ? h0 : h1;
