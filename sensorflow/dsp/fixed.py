@@ -15,8 +15,8 @@ features are bit-identical. Conventions:
   product ``>> 1``, their sum ``>> 15``: one more halving, all in int32): the output is ``FFT(x) / N`` in counts.
 - **Power.** ``re*re + im*im`` (fits uint32: |X| <= 32767 plus the truncation of 6-16 stages);
   bands sum power over their bins and frames in uint64 (q31-and-wider accumulators). The band
-  energy shifts each frame to its peak first (block floating point, as the log-mel of
-  ``sensorflow.dsp.fixed_mel``) and brings each frame's band sums back to fixed units.
+  energy takes its frames two at a time as one complex FFT (see ``band_codes``), shifted to
+  their peak first (block floating point, as the log-mel of ``sensorflow.dsp.fixed_mel``).
 - **Output.** A feature is ``float32(code) * float32(fscale)`` (one correctly rounded int ->
   float conversion and one float32 multiply, identical on the device, soft-float or not).
 """
@@ -136,22 +136,33 @@ def band_ranges(band_of_bin: np.ndarray, n_bands: int) -> tuple[np.ndarray, np.n
 
 
 def band_codes(counts: np.ndarray, n_fft: int, hop: int, window_q15: np.ndarray, band_of_bin: np.ndarray, n_bands: int):
-    """Band energy codes ``(n, C, n_bands)`` uint64 of int16 ``counts (n, length, C)``: per frame,
-    block floating point (``s = headroom``, ``((q << s) * w + 2^15) >> 16``: |x| <= 2^14, so every
-    FFT value fits int16), the real FFT, power (uint32), each band's bins summed in uint32 (at
-    most ~2^28: Parseval), brought back to the units of ``FFT(q w) / n`` squared (``<< 2 >> 2 s``,
-    truncating) and summed over the frames in uint64."""
+    """Band energy codes ``(n, C, n_bands)`` uint64 of int16 ``counts (n, length, C)``.
+
+    Frames go in pairs (a lone last frame with a frame of zeros) as one complex FFT: two real
+    signals a, b and ``Z = FFT(a + j b) / n`` give ``|A_k|^2 + |B_k|^2 = (|Z_k|^2 + |Z_{n-k}|^2) / 2``,
+    the two frames' summed power with no split. Per pair: block floating point to the pair's
+    peak (``s = headroom``, ``((q << s) * w + 2^15) >> 16``: |x| <= 2^14, every FFT value fits
+    int16), the n_fft-point scaled complex FFT (``cfft_q15``), ``P_k = |Z_k|^2 + |Z_{n-k}|^2``
+    (int32), each band's ``P_k`` summed (uint32: at most ~2^30, Parseval) and brought back to the
+    units of ``|FFT(q w) / n|^2`` (``<< 1 >> 2 s``, truncating), summed over the pairs in uint64."""
     n, length, C = counts.shape
-    starts = range(0, length - n_fft + 1, hop)
+    starts = list(range(0, length - n_fft + 1, hop))
     x = np.ascontiguousarray(counts.transpose(0, 2, 1))
-    frames = np.stack([x[..., s : s + n_fft] for s in starts], axis=-2).astype(np.int64)  # (n, C, T, n_fft)
-    s = headroom(frames)
-    re, im = rfft_q15(((frames << s[..., None]) * window_q15.astype(np.int64) + 32768) >> 16)
-    p = re * re + im * im
+    frames = [x[..., s : s + n_fft] for s in starts]
+    if len(frames) % 2:
+        frames.append(np.zeros_like(frames[0]))
+    frames = np.stack(frames, axis=-2).astype(np.int64)  # (n, C, T, n_fft), T even
+    a, b = frames[..., 0::2, :], frames[..., 1::2, :]
+    s = headroom(np.concatenate([a, b], axis=-1))  # (n, C, T / 2)
+    w = window_q15.astype(np.int64)
+    zr, zi = cfft_q15(((a << s[..., None]) * w + 32768) >> 16, ((b << s[..., None]) * w + 32768) >> 16)
+    pz = zr * zr + zi * zi
+    k = np.arange(n_fft // 2 + 1)
+    pk = pz[..., k] + pz[..., (n_fft - k) % n_fft]
     out = np.zeros((n, C, n_bands), dtype=np.uint64)
-    for b in range(n_bands):
-        part = (p[..., band_of_bin == b].sum(axis=-1) << 2) >> (2 * s)  # (n, C, T)
-        out[..., b] = part.astype(np.uint64).sum(axis=-1, dtype=np.uint64)
+    for band in range(n_bands):
+        part = (pk[..., band_of_bin == band].sum(axis=-1) << 1) >> (2 * s)  # (n, C, T / 2)
+        out[..., band] = part.astype(np.uint64).sum(axis=-1, dtype=np.uint64)
     return out
 
 

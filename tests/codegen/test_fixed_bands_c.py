@@ -22,12 +22,13 @@ from sensorflow.stages.spectral import BandEnergy
 from sensorflow.stages.stats import FUNCTIONS
 from sensorflow.testing.ccompare import SANITIZE, host_cc
 
-L, NFFT, HOP, NB = 100, 64, 36, 4
+L, NFFT, NB = 100, 64, 4
+HOPS = [36, 18]  # two frames (one FFT), three (a lone last frame with zeros)
 LENGTHS = (L, L - 1, 3, 1)  # statistics over the first n counts: even, odd, short, one
 
 
-def _stage() -> BandEnergy:
-    return BandEnergy(n_bands=NB, n_fft=NFFT, hop_length=HOP, sample_rate=10, q15_scale=2**-9).fit(
+def _stage(hop: int) -> BandEnergy:
+    return BandEnergy(n_bands=NB, n_fft=NFFT, hop_length=hop, sample_rate=10, q15_scale=2**-9).fit(
         np.zeros((1, L, 1), np.float32)
     )
 
@@ -45,7 +46,8 @@ def _windows() -> np.ndarray:
 
 
 def _expected(x: np.ndarray, stage: BandEnergy) -> np.ndarray:
-    bands = fixed.band_codes(x[:, :, None], NFFT, HOP, stage.fixed_window(), stage.band_of_bin(), NB)[:, 0]
+    hop = stage.hop_length
+    bands = fixed.band_codes(x[:, :, None], NFFT, hop, stage.fixed_window(), stage.band_of_bin(), NB)[:, 0]
     out = [bands.view(np.uint32).reshape(len(x), -1)]
     for n in LENGTHS:
         codes = fixed.stat_codes(x[:, :n, None], fixed.FIXED_STATS)[:, 0]
@@ -54,17 +56,14 @@ def _expected(x: np.ndarray, stage: BandEnergy) -> np.ndarray:
 
 
 def _program(stage: BandEnergy) -> str:
-    ar, ai, br, bi = fixed.split_tables(NFFT)
     lo, n = fixed.band_ranges(stage.band_of_bin(), NB)
     ids = [FUNCTIONS.index(f) for f in fixed.FIXED_STATS]
     t = [
         cgen.array(name, ctype, vals)
         for name, ctype, vals in [
             ("win", "int16_t", stage.fixed_window()),
-            ("w", "int16_t", np.stack(fixed.twiddles(NFFT // 2), axis=-1).ravel()),
-            ("rev", "uint16_t", fixed.bitrev(NFFT // 2)),
-            ("a", "int16_t", np.stack([ar, ai], axis=-1).ravel()),
-            ("b", "int16_t", np.stack([br, bi], axis=-1).ravel()),
+            ("w", "int16_t", np.stack(fixed.twiddles(NFFT), axis=-1).ravel()),
+            ("rev", "uint16_t", fixed.bitrev(NFFT)),
             ("blo", "uint16_t", lo),
             ("blen", "uint16_t", n),
             ("ids", "uint8_t", ids),
@@ -74,9 +73,8 @@ def _program(stage: BandEnergy) -> str:
     return (
         '#include "sf_q15.h"\n'
         + "".join(t)
-        + f"static const sf_q15_bands_config cfg = {{ {NFFT}, {HOP}, {stage.n_frames}, {NB}, win, w, rev, a, b, "
-        "blo, blen };\n"
-        f"static int32_t work[{NFFT}];\n"
+        + f"static const sf_q15_bands_config cfg = {{ {NFFT}, {stage.hop_length}, {stage.n_frames}, {NB}, win, w, rev, blo, blen }};\n"
+        f"static int32_t work[{2 * NFFT}];\n"
         f"/* band codes, then the codes of every statistic over each length, as 32-bit words */\n"
         f"static void run(const int16_t *x, uint32_t *out)\n{{\n    uint64_t bands[{NB}];\n    sf_q15_sums m;\n"
         "    unsigned i, j, o = 0;\n"
@@ -94,12 +92,13 @@ def _n_words() -> int:
     return 2 * NB + 2 * len(fixed.FIXED_STATS) * len(LENGTHS)
 
 
+@pytest.mark.parametrize("hop", HOPS)
 @pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
-def test_bands_and_stats_c_bit_identical(tmp_path, sanitize):
+def test_bands_and_stats_c_bit_identical(tmp_path, sanitize, hop):
     need_tools("cc")
-    stage, x = _stage(), _windows()
+    stage, x = _stage(hop), _windows()
     main = (
-        '#include <stdio.h>\n'
+        "#include <stdio.h>\n"
         + _program(stage)
         + f"int main(void) {{\n    static int16_t x[{L}];\n    static uint32_t out[{_n_words()}];\n    unsigned i;\n"
         "    while (fread(x, sizeof x, 1, stdin) == 1) {\n        run(x, out);\n"
@@ -164,7 +163,8 @@ def _isqrt_ref(v: np.ndarray) -> np.ndarray:
     ],
     ids=["m4f-dsp", "m4f-portable", "rv32imc", "lx106"],
 )
-def test_bands_stats_isqrt_emulated_bit_identical(tmp_path, board, defines):
+@pytest.mark.parametrize("hop", HOPS)
+def test_bands_stats_isqrt_emulated_bit_identical(tmp_path, board, defines, hop):
     import os
 
     from sensorflow.device import boards, measure
@@ -175,16 +175,14 @@ def test_bands_stats_isqrt_emulated_bit_identical(tmp_path, board, defines):
         if os.environ.get("CI"):
             pytest.fail(why)
         pytest.skip(why)
-    stage, x = _stage(), _windows()
+    stage, x = _stage(hop), _windows()
     v = _isqrt_cases()
     nw, nv = _n_words(), -(-len(v) // len(x))
     vpad = np.concatenate([v, np.zeros(nv * len(x) - len(v), np.uint64)])
     rows = ",".join(str(int(a)) for a in x.ravel())
     vals = ",".join(f"{int(a)}ull" for a in vpad)
     prog = (
-        '#include "bench.h"\n'
-        + _program(stage)
-        + f"static const int16_t xs[{len(x)}][{L}] = {{{rows}}};\n"
+        '#include "bench.h"\n' + _program(stage) + f"static const int16_t xs[{len(x)}][{L}] = {{{rows}}};\n"
         f"static const uint64_t vs[{len(vpad)}] = {{{vals}}};\n"
         f"static uint32_t out[{len(x)}][{nw + nv}];\n"
         "int q_entry(int i);\n"

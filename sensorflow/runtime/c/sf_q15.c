@@ -601,66 +601,80 @@ static uint32_t headroom_of(uint32_t peak)
     return bits < 14u ? 14u - bits : 0u;
 }
 
-/* power[0..h] of one frame of n_fft counts shifted left by s: the log-mel's front end (window
- * with one more halving, h-point FFT, split) without its window range */
-static void frame_power(const sf_q15_bands_config *cfg, const int16_t *frame, uint32_t s, int32_t *work)
+/* the pair of frames fa, fb (fb NULL: zeros) shifted left by s, q15 window and a halving, as the
+ * complex points fa + j fb in bit-reversed order (work), then their scaled n-point FFT */
+static void pair_fft(const sf_q15_bands_config *cfg, const int16_t *fa, const int16_t *fb, uint32_t s, int32_t *work)
 {
-    uint32_t h = cfg->n_fft / 2u, i;
-    uint32_t *power = (uint32_t *)work; /* h + 1 words over the FFT buffer, written once read */
+    uint32_t n = cfg->n_fft, i;
+    const uint16_t *rev = cfg->bitrev;
 #ifdef SF_Q15_SIMD
-    int32_t rnd = (int32_t)1 << (15u - s);
-    for (i = 0; i < h; i++) { /* ((q w + 2^(15 - s)) << s) >> 16 = ((q << s) w + 2^15) >> 16, both samples */
-        int32_t f = load_pair(&frame[2u * i]), wv = load_pair(&cfg->window[2u * i]);
-        uint32_t p0 = (uint32_t)__smlabb(f, wv, rnd) << s, p1 = (uint32_t)__smlatt(f, wv, rnd) << s;
-        work[cfg->bitrev[i]] = pkhtb16((int32_t)p1, (int32_t)p0);
-    }
-    sf_q15_fft16(work, h, cfg->w);
-    {
-        int32_t z0 = work[0];
-        uint32_t p0 = split_power(z0, z0, load_pair(&cfg->a[0]), load_pair(&cfg->b[0]));
-        power[h] = split_power(z0, z0, load_pair(&cfg->a[2u * h]), load_pair(&cfg->b[2u * h]));
-        power[0] = p0;
-    }
-    for (i = 1u; i <= h / 2u; i++) {
-        int32_t zi = work[i], zm = work[h - i];
-        uint32_t pa = split_power(zi, zm, load_pair(&cfg->a[2u * i]), load_pair(&cfg->b[2u * i]));
-        uint32_t pb = split_power(zm, zi, load_pair(&cfg->a[2u * (h - i)]), load_pair(&cfg->b[2u * (h - i)]));
-        power[i] = pa;
-        power[h - i] = pb;
+    int32_t rnd = (int32_t)1 << (15u - s); /* ((q w + 2^(15 - s)) << s) >> 16 = ((q << s) w + 2^15) >> 16 */
+    if (fb != 0) {
+        for (i = 0; i < n; i += 2u) {
+            int32_t a = load_pair(&fa[i]), b = load_pair(&fb[i]), wv = load_pair(&cfg->window[i]);
+            uint32_t a0 = (uint32_t)__smlabb(a, wv, rnd) << s, b0 = (uint32_t)__smlabb(b, wv, rnd) << s;
+            uint32_t a1 = (uint32_t)__smlatt(a, wv, rnd) << s, b1 = (uint32_t)__smlatt(b, wv, rnd) << s;
+            work[rev[i]] = pkhtb16((int32_t)b0, (int32_t)a0);
+            work[rev[i + 1u]] = pkhtb16((int32_t)b1, (int32_t)a1);
+        }
+    } else {
+        for (i = 0; i < n; i += 2u) {
+            int32_t a = load_pair(&fa[i]), wv = load_pair(&cfg->window[i]);
+            uint32_t a0 = (uint32_t)__smlabb(a, wv, rnd) << s, a1 = (uint32_t)__smlatt(a, wv, rnd) << s;
+            work[rev[i]] = (int32_t)(a0 >> 16);
+            work[rev[i + 1u]] = (int32_t)(a1 >> 16);
+        }
     }
 #else
-    int32_t *re = work, *im = work + h, scale = (int32_t)1 << s;
-    for (i = 0; i < h; i++) {
-        uint32_t t = 2u * cfg->bitrev[i];
-        re[i] = (frame[t] * scale * cfg->window[t] + 32768) >> 16;
-        im[i] = (frame[t + 1u] * scale * cfg->window[t + 1u] + 32768) >> 16;
+    int32_t *re = work, *im = work + n, scale = (int32_t)1 << s;
+    for (i = 0; i < n; i++) {
+        uint32_t t = rev[i];
+        re[i] = (fa[t] * scale * cfg->window[t] + 32768) >> 16;
+        im[i] = fb != 0 ? (fb[t] * scale * cfg->window[t] + 32768) >> 16 : 0;
     }
-    sf_q15_fft16(work, h, cfg->w);
-    for (i = 0; i <= h / 2u; i++) {
-        uint32_t m = i == 0u ? 0u : h - i;
-        int32_t zr = re[i], zi = im[i], yr = re[m], yi = im[m];
-        uint32_t pa = split_power(zr, zi, yr, yi, &cfg->a[2u * i], &cfg->b[2u * i]);
-        uint32_t pb = split_power(yr, yi, zr, zi, &cfg->a[2u * (h - i)], &cfg->b[2u * (h - i)]);
-        power[i] = pa;
-        power[h - i] = pb;
+#endif
+    sf_q15_fft16(work, n, cfg->w);
+}
+
+/* sum over bins k of |Z_k|^2 + |Z_{n-k}|^2 (at most ~2^30: Parseval, |x| <= 2^14) */
+static uint32_t band_power(const int32_t *work, uint32_t n, uint32_t lo, uint32_t len)
+{
+    uint32_t k;
+#ifdef SF_Q15_SIMD
+    int32_t sum = 0;
+    for (k = lo; k < lo + len; k++) {
+        int32_t z = work[k], y = work[(n - k) & (n - 1u)];
+        sum = __smlad(z, z, sum);
+        sum = __smlad(y, y, sum);
     }
+    return (uint32_t)sum;
+#else
+    const int32_t *re = work, *im = work + n;
+    uint32_t sum = 0;
+    for (k = lo; k < lo + len; k++) {
+        uint32_t m = (n - k) & (n - 1u);
+        sum += (uint32_t)(re[k] * re[k] + im[k] * im[k]) + (uint32_t)(re[m] * re[m] + im[m] * im[m]);
+    }
+    return sum;
 #endif
 }
 
 void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands)
 {
-    uint32_t t, b, k;
-    const uint32_t *power = (const uint32_t *)work;
+    uint32_t t, b, n = cfg->n_fft;
     for (b = 0; b < cfg->n_bands; b++) bands[b] = 0u;
-    for (t = 0; t < cfg->n_frames; t++) {
-        const int16_t *f = x + t * cfg->hop;
-        uint32_t s = headroom_of(peak_of(f, cfg->n_fft));
-        frame_power(cfg, f, s, work);
-        for (b = 0; b < cfg->n_bands; b++) {
-            const uint32_t *p = power + cfg->band_lo[b];
-            uint32_t sum = 0; /* <= ~2^28 (Parseval, |x| <= 2^14): no overflow */
-            for (k = 0; k < cfg->band_len[b]; k++) sum += p[k];
-            bands[b] += s != 0u ? (uint64_t)(sum >> (2u * s - 2u)) : (uint64_t)sum << 2; /* to FFT(q w) / n units */
+    for (t = 0; t < cfg->n_frames; t += 2u) { /* frames two at a time: fa + j fb, one FFT */
+        const int16_t *fa = x + t * cfg->hop, *fb = t + 1u < cfg->n_frames ? fa + cfg->hop : 0;
+        uint32_t peak = peak_of(fa, n), s;
+        if (fb != 0) {
+            uint32_t pb = peak_of(fb, n);
+            peak = pb > peak ? pb : peak;
+        }
+        s = headroom_of(peak);
+        pair_fft(cfg, fa, fb, s, work);
+        for (b = 0; b < cfg->n_bands; b++) { /* << 1 >> 2s: to |FFT(q w) / n|^2 units */
+            uint32_t sum = band_power(work, n, cfg->band_lo[b], cfg->band_len[b]);
+            bands[b] += s != 0u ? (uint64_t)(sum >> (2u * s - 1u)) : (uint64_t)sum << 1;
         }
     }
 }

@@ -54,18 +54,15 @@ def emit_stats_q15(stage, ctx) -> CFragment:
 
 
 def emit_band_energy_q15(stage, ctx) -> CFragment:
-    """Per channel: counts, then sf_q15_band_energy (per frame: block floating point, q15 real FFT,
-    power summed into bands)."""
+    """Per channel: counts, then sf_q15_band_energy (frames two at a time as one complex FFT, block
+    floating point, power summed into bands)."""
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     n = stage.n_fft
     nb = stage.band_matrix().shape[0]
     t = Tables(ctx)
     win = t.add("window", "int16_t", stage.fixed_window(), comment="q15 window taps")
-    tw = t.add("w", "int16_t", np.stack(fixed.twiddles(n // 2), axis=-1).ravel(), comment="q15 (cos, -sin) pairs")
-    rev = t.add("bitrev", "uint16_t", fixed.bitrev(n // 2))
-    ar, ai, br, bi = fixed.split_tables(n)
-    sa = t.add("a", "int16_t", np.stack([ar, ai], axis=-1).ravel(), comment="q15 split (Ar, Ai) pairs")
-    sb = t.add("b", "int16_t", np.stack([br, bi], axis=-1).ravel(), comment="q15 split (Br, Bi) pairs")
+    tw = t.add("w", "int16_t", np.stack(fixed.twiddles(n), axis=-1).ravel(), comment="q15 (cos, -sin) pairs")
+    rev = t.add("bitrev", "uint16_t", fixed.bitrev(n))
     lo, length = fixed.band_ranges(stage.band_of_bin(), nb)
     blo = t.add("band_lo", "uint16_t", lo, comment="first rfft bin of each band")
     bn = t.add("band_len", "uint16_t", length, comment="rfft bins of each band")
@@ -75,7 +72,7 @@ def emit_band_energy_q15(stage, ctx) -> CFragment:
     t.defs.append(
         f"static const sf_q15_bands_config {cfg} = {{\n"
         f"    .n_fft = {n}, .hop = {stage.hop_length}, .n_frames = {stage.n_frames}, .n_bands = {nb},\n"
-        f"    .window = {win}, .w = {tw}, .bitrev = {rev}, .a = {sa}, .b = {sb},\n"
+        f"    .window = {win}, .w = {tw}, .bitrev = {rev},\n"
         f"    .band_lo = {blo}, .band_len = {bn},\n"
         "};\n"
     )
@@ -85,7 +82,7 @@ def emit_band_energy_q15(stage, ctx) -> CFragment:
         tables=t.defs,
         scratch=[
             Field("int16_t", "counts", L, "one channel's int16 counts"),
-            Field("int32_t", "work", n, "FFT buffer (n_fft / 2 complex points)"),
+            Field("int32_t", "work", 2 * n, "FFT buffer (n_fft complex points: int16 pairs, or re then im)"),
             Field("uint64_t", "bands", nb, "band sums"),
         ],
         code=[

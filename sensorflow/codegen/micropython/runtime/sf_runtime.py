@@ -1065,26 +1065,35 @@ def q15_fft(re, im, n, wr, wi):
         half *= 2
 
 
-def q15_bands(q, n_fft, hop, n_frames, win, wr, wi, rev, split, blo, blen, n_bands, re, im, pw, acc):
+def q15_bands(q, n_fft, hop, n_frames, win, wr, wi, rev, blo, blen, n_bands, re, im, acc):
     """acc[b] = power summed over band b's bins blo[b] .. blo[b] + blen[b] and the frames of
-    counts q (sf_q15_band_energy: per frame, shift to the peak, q15 window and a halving, real
-    FFT with the q15 split ``split`` = (ar, ai, br, bi), power; band sums << 2 >> 2 s)."""
+    counts q (sf_q15_band_energy: frames two at a time as the complex FFT of fa + j fb, a lone
+    last one with zeros; shift to the pair's peak, q15 window and a halving, n_fft-point FFT,
+    |Z_k|^2 + |Z_{n-k}|^2 summed per band, << 1 >> 2 s)."""
     for b in range(n_bands):
         acc[b] = 0
-    for t in range(n_frames):
-        o = t * hop
+    for t in range(0, n_frames, 2):
+        oa = t * hop
+        ob = oa + hop
+        two = t + 1 < n_frames
         peak = 0
-        for i in range(o, o + n_fft):
-            a = q[i] if q[i] >= 0 else -q[i]
-            if a > peak:
-                peak = a
+        for o in (oa, ob) if two else (oa,):
+            for i in range(o, o + n_fft):
+                a = q[i] if q[i] >= 0 else -q[i]
+                if a > peak:
+                    peak = a
         s = _q15_headroom(peak)
-        _q15_power(q, o, n_fft, s, win, wr, wi, rev, split, re, im, pw)
+        for i in range(n_fft):
+            j = rev[i]
+            re[i] = ((q[oa + j] << s) * win[j] + 32768) >> 16
+            im[i] = ((q[ob + j] << s) * win[j] + 32768) >> 16 if two else 0
+        q15_fft(re, im, n_fft, wr, wi)
         for b in range(n_bands):
             p = 0
             for k in range(blo[b], blo[b] + blen[b]):
-                p += pw[k]
-            acc[b] += (p << 2) >> (2 * s)
+                m = (n_fft - k) % n_fft
+                p += re[k] * re[k] + im[k] * im[k] + re[m] * re[m] + im[m] * im[m]
+            acc[b] += (p << 1) >> (2 * s)
 
 
 def _q15_headroom(peak):
