@@ -366,13 +366,14 @@ void sf_q15_fft16(int32_t *z, uint32_t n, const int16_t *w)
     }
 }
 
-/* Two samples a word: SMLAD sums both lanes, SMLALD their squares in 64 bits, SSUB16 + SEL the
- * per-lane max, min and |x| (as uint16: 32768 for -32768), and the sign bits (15 and 31) give
- * the crossings inside the pair and with the pair before; the same integers as the C below. */
+/* Two samples a word: SMLAD sums both lanes (and the negative ones, for sum |x|), SMLALD their
+ * squares in 64 bits, SSUB16 + SEL the per-lane max, min and negative values, and the sign bits
+ * (15 and 31) give the crossings inside the pair and with the pair before; the same integers as
+ * the C below. */
 void sf_q15_stats_sums(const int16_t *x, uint32_t n, sf_q15_sums *s)
 {
-    uint32_t i, abs_sum = 0, cross = 0;
-    int32_t sum = 0, hi = (int32_t)(((uint32_t)(uint16_t)x[0] << 16) | (uint16_t)x[0]), lo = hi;
+    uint32_t i, abs_sum, cross = 0;
+    int32_t sum = 0, neg = 0, hi = (int32_t)(((uint32_t)(uint16_t)x[0] << 16) | (uint16_t)x[0]), lo = hi;
     uint32_t prev = (uint32_t)(uint16_t)x[0] << 16; /* bit 31: the sign of the sample before */
     uint64_t sq = 0;
     const int16_t *p = x, *end = x + (n & ~1u);
@@ -385,13 +386,14 @@ void sf_q15_stats_sums(const int16_t *x, uint32_t n, sf_q15_sums *s)
         hi = __sel(v, hi);
         (void)__ssub16(lo, v);
         lo = __sel(v, lo);
-        a = __ssub16(0, v); /* GE per lane: v <= 0 */
-        a = __sel(a, v);
-        abs_sum += ((uint32_t)a & 0xFFFFu) + ((uint32_t)a >> 16);
+        (void)__ssub16(0, v); /* GE per lane: v <= 0 */
+        a = __sel(v, 0);
+        neg = __smlad(a, 0x00010001, neg);
         cross += ((t ^ prev) >> 31) + ((t ^ (uint32_t)v) >> 31);
         prev = (uint32_t)v;
     }
     i = n & ~1u;
+    abs_sum = (uint32_t)sum - 2u * (uint32_t)neg; /* sum |x| = sum x - 2 sum of the negative x, exact mod 2^32 */
     {
         int32_t h0 = (int16_t)hi, h1 = hi >> 16, l0 = (int16_t)lo, l1 = lo >> 16;
         hi = h0 > h1 ? h0 : h1;
@@ -665,10 +667,14 @@ void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_
     for (b = 0; b < cfg->n_bands; b++) bands[b] = 0u;
     for (t = 0; t < cfg->n_frames; t += 2u) { /* frames two at a time: fa + j fb, one FFT */
         const int16_t *fa = x + t * cfg->hop, *fb = t + 1u < cfg->n_frames ? fa + cfg->hop : 0;
-        uint32_t peak = peak_of(fa, n), s;
-        if (fb != 0) {
-            uint32_t pb = peak_of(fb, n);
-            peak = pb > peak ? pb : peak;
+        uint32_t peak, s;
+        if (fb == 0) {
+            peak = peak_of(fa, n);
+        } else if (cfg->hop <= n && (cfg->hop & 1u) == 0u) { /* overlapping frames: one scan of both */
+            peak = peak_of(fa, cfg->hop + n);
+        } else {
+            uint32_t pa = peak_of(fa, n), pb = peak_of(fb, n);
+            peak = pb > pa ? pb : pa;
         }
         s = headroom_of(peak);
         pair_fft(cfg, fa, fb, s, work);
