@@ -209,6 +209,21 @@ def test_gesture_float_path_has_no_integer_targets():
     assert not any("integer path" in k for k in t)
 
 
+@pytest.mark.parametrize("numeric, board, want", [("int8", "qemu-mps2-an386", "integer"),
+                                                   ("auto", "qemu-riscv32", "integer"),
+                                                   ("auto", "qemu-mps2-an386", "float")])  # fmt: skip
+def test_tree_model_on_the_integer_path_scores_as_the_float_pipeline(numeric, board, want):
+    """A forest's integer path is exact compares: the demo scores with the pipeline itself (no
+    int8 reference, which only dense models have) and reports the path as integer."""
+    from sensorflow import examples
+    from sensorflow.demo.catalog import find_pipeline
+    from sensorflow.demo.runner import DemoOptions, model_numeric, model_path
+
+    pipe = examples.load(find_pipeline("gesture", integer=True), False)
+    assert model_path(pipe, board, numeric) is pipe
+    assert model_numeric(pipe, DemoOptions("gesture", board=board, numeric=numeric)) == want
+
+
 def test_unknown_demo_is_a_user_error(capsys):
     assert main(["demo", "nosuchdemo"]) == 2
     assert "unknown demo 'nosuchdemo'" in capsys.readouterr().err

@@ -33,9 +33,11 @@ def _counts(stage, ctx, t: Tables, L: int, C: int) -> tuple[str, list[str], list
         return f"&{ctx.q15_counts}[ch * {L}u]", [], []
     ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
     cnt = ctx.scratch("counts")
-    return cnt, [f"    sf_q15_quantize(in + ch, {C}u, {L}u, {ks}[ch], {cnt});"], [
-        Field("int16_t", "counts", L, "one channel's int16 counts")
-    ]
+    return (
+        cnt,
+        [f"    sf_q15_quantize(in + ch, {C}u, {L}u, {ks}[ch], {cnt});"],
+        [Field("int16_t", "counts", L, "one channel's int16 counts")],
+    )
 
 
 def emit_stats_q15(stage, ctx) -> CFragment:
