@@ -7,7 +7,8 @@ features are bit-identical. Conventions:
 - **Counts.** A window of float samples becomes int16 counts ``q = round(x * 2**k)`` (half away
   from zero, saturated to -32768..32767, NaN -> 0): the sensor's scale is ``2**-k`` physical
   units per count, a power of two so the device converts with integer operations only.
-- **Window.** q15 taps ``round(w * 32768)`` clipped to 32767; ``xw = (q * w + 16384) >> 15``.
+- **Window.** q15 taps ``round(w * 32768)`` clipped to 32767; with block floating point (the
+  shift ``s`` of ``headroom``) and one more halving, ``xw = ((q << s) * w + 2^15) >> 16``.
 - **FFT.** A real FFT as CMSIS-DSP's arm_rfft_q15 builds it: the N/2-point complex FFT of
   ``x[2i] + j x[2i+1]`` (radix-2 decimation in time, bit-reversed input, every stage scaled by
   1/2: ``(a +- b*W) >> 1``; q15 twiddles ``round(cos), round(-sin)`` x 32768 clipped, products

@@ -2,11 +2,14 @@
  * an FPU. sensorflow/dsp/fixed.py is its numpy reference and computes the same integers:
  * - counts: round(x * 2^k) half away from zero, saturated to int16, NaN -> 0, from the float
  *   bits (no floating-point operation);
- * - window: (q * w + 16384) >> 15 with q15 taps;
+ * - window (block floating point): ((q << s) * w + 2^15) >> 16 with q15 taps, s = the shift
+ *   that brings the frame's peak to [2^14, 2^15] (|x| <= 2^14: every FFT value fits int16);
+ * - complex FFT: radix-2 decimation in time, every stage scaled by 1/2, q15 twiddles,
+ *   products >> 15, the twiddle 1 exact: output FFT / n (the band energy's, of two frames);
  * - real FFT as CMSIS-DSP's arm_rfft_q15: the n/2-point complex FFT of x[2i] + j x[2i+1]
  *   (radix-2 decimation in time, every stage scaled by 1/2, q15 twiddles, products >> 15,
  *   the twiddle 1 exact), then the split X[k] = A[k] Z[k] + B[k] conj Z[n/2-k], each
- *   product >> 1 and the sum >> 15, in int32: output FFT / n;
+ *   product >> 1 and the sum >> 15, in int32: output FFT / n (the log-mel's);
  * - power re^2 + im^2 in uint32, band sums over frames and bins in uint64 (the band energy
  *   takes two frames as one complex FFT: see sf_q15_band_energy);
  * - a feature is (float)code * fscale (one int -> float conversion, one multiply). */
