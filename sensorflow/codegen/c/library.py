@@ -334,15 +334,16 @@ def shared_counts(pl) -> dict:
     window is quantised once for all (sf_q15_quantize), not once per stage."""
     from ...stages.fixed_point import is_fixed
 
-    by_step: dict[int, dict] = {}
-    for ps in pl.stages:
-        st = ps.stage
-        if ps.role == "feature" and ps.src == "window" and st.name in ("stats", "band_energy") and is_fixed(st):
-            by_step.setdefault(ps.step, {})[ps.index] = tuple(int(k) for k in st.q15_k_)
-    for group in by_step.values():
-        if len(group) >= 2 and len(set(group.values())) == 1 and not any(ps.streams_input for ps in pl.stages):
-            return group
-    return {}
+    steps = [ps.step for ps in pl.stages if ps.role == "feature"]
+    if not steps or any(ps.streams_input for ps in pl.stages):
+        return {}
+    group = {  # the feature step (generate places the quantisation before its stage calls)
+        ps.index: tuple(int(k) for k in ps.stage.q15_k_)
+        for ps in pl.stages
+        if ps.role == "feature" and ps.step == steps[-1] and ps.src == "window"
+        and ps.stage.name in ("stats", "band_energy") and is_fixed(ps.stage)
+    }  # fmt: skip
+    return group if len(group) >= 2 and len(set(group.values())) == 1 else {}
 
 
 def counts_helper(prefix: str, buf: str, ks: tuple, length: int, n_channels: int) -> str:
