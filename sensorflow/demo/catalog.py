@@ -47,6 +47,7 @@ DEMOS: dict[str, Demo] = {
         "gesture.yaml",
         "classifier",
         "Activity recognition from real smartwatch accelerometer + gyroscope recordings (BasicMotions).",
+        integer_pipeline="gesture_q15.yaml",
     ),
 }
 

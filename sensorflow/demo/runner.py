@@ -109,9 +109,12 @@ def run(opts: DemoOptions) -> dict:
     log = opts.log
     steps = Steps(log)
     t0 = time.perf_counter()
-    path = find_pipeline(opts.name, opts.pipeline, integer=_integer_board_path(opts))
+    integer = _integer_board_path(opts)
+    path = find_pipeline(opts.name, opts.pipeline, integer=integer)
     result: dict = {"demo": opts.name, "description": demo.description, "pipeline": _shown(path), "board": opts.board,
                     "small": opts.small, "targets": [], "sections": []}  # fmt: skip
+    # the demo's own integer pipeline runs (not one given with --pipeline): its targets apply
+    result["integer_pipeline"] = bool(integer and opts.pipeline is None and demo.integer_pipeline)
 
     s_pipe = steps.run("pipeline", load_pipeline, path, opts.small)
     s_data = steps.run("data", lambda: s_pipe.value.load_data(), needs=(s_pipe,))
@@ -124,7 +127,7 @@ def run(opts: DemoOptions) -> dict:
     scorer = None  # what the board computes: the float pipeline, or its int8 model's reference
     if s_train.ok:
         scorer = model_path(s_pipe.value, opts.board, opts.numeric)
-        result["numeric"] = "int8" if scorer is not s_pipe.value else "float"
+        result["numeric"] = "int8" if scorer is not s_pipe.value else model_numeric(s_pipe.value, opts)
     metrics: dict = {}
     if s_train.ok:
         tr = s_train.value
@@ -183,15 +186,29 @@ def run(opts: DemoOptions) -> dict:
 
 def model_path(pipe, board: str, numeric: str):
     """The pipeline whose scores the board's export computes: ``pipe``, or (its model stage on
-    the int8 path for this board and ``numeric``, as ``export`` decides) its int8 reference."""
-    from ..codegen.numeric import integer_for
+    the int8 path for this board and ``numeric``, as ``export`` decides) its int8 reference. A
+    tree model's integer path (exact integer compares) scores as the float pipeline does."""
+    from ..codegen.numeric import INTEGER_PATHS, integer_for
     from ..device import boards
     from ..hil.int8_reference import Int8Reference
 
     model = pipe.model
     if model is None or not integer_for(model.name, numeric, boards.get(board).fpu, model):
         return pipe
+    if not INTEGER_PATHS[model.name].startswith("int8"):
+        return pipe
     return Int8Reference(pipe)
+
+
+def model_numeric(pipe, opts: DemoOptions) -> str:
+    """``integer`` when the export runs the model's exact integer path (a tree model's integer
+    compares), else ``float``."""
+    from ..codegen.numeric import integer_for
+    from ..device import boards
+
+    model = pipe.model
+    on = model is not None and integer_for(model.name, opts.numeric, boards.get(opts.board).fpu, model)
+    return "integer" if on else "float"
 
 
 def _integer_board_path(opts: DemoOptions) -> bool:

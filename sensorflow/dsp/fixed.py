@@ -7,14 +7,17 @@ features are bit-identical. Conventions:
 - **Counts.** A window of float samples becomes int16 counts ``q = round(x * 2**k)`` (half away
   from zero, saturated to -32768..32767, NaN -> 0): the sensor's scale is ``2**-k`` physical
   units per count, a power of two so the device converts with integer operations only.
-- **Window.** q15 taps ``round(w * 32768)`` clipped to 32767; ``xw = (q * w + 16384) >> 15``.
+- **Window.** q15 taps ``round(w * 32768)`` clipped to 32767; with block floating point (the
+  shift ``s`` of ``headroom``) and one more halving, ``xw = ((q << s) * w + 2^15) >> 16``.
 - **FFT.** A real FFT as CMSIS-DSP's arm_rfft_q15 builds it: the N/2-point complex FFT of
   ``x[2i] + j x[2i+1]`` (radix-2 decimation in time, bit-reversed input, every stage scaled by
   1/2: ``(a +- b*W) >> 1``; q15 twiddles ``round(cos), round(-sin)`` x 32768 clipped, products
   ``>> 15``, the twiddle 1 exact), then the split with q15 coefficients A, B (each complex
   product ``>> 1``, their sum ``>> 15``: one more halving, all in int32): the output is ``FFT(x) / N`` in counts.
 - **Power.** ``re*re + im*im`` (fits uint32: |X| <= 32767 plus the truncation of 6-16 stages);
-  bands sum power over their bins and frames in uint64 (q31-and-wider accumulators).
+  bands sum power over their bins and frames in uint64 (q31-and-wider accumulators). The band
+  energy takes its frames two at a time as one complex FFT (see ``band_codes``), shifted to
+  their peak first (block floating point, as the log-mel of ``sensorflow.dsp.fixed_mel``).
 - **Output.** A feature is ``float32(code) * float32(fscale)`` (one correctly rounded int ->
   float conversion and one float32 multiply, identical on the device, soft-float or not).
 """
@@ -110,23 +113,57 @@ def rfft_q15(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xr, xi
 
 
-def windowed(counts: np.ndarray, window_q15: np.ndarray) -> np.ndarray:
-    """``(q * w + 16384) >> 15`` frame by frame: ``counts (..., n)``."""
-    return (counts.astype(np.int64) * window_q15.astype(np.int64) + 16384) >> 15
+def headroom(frames: np.ndarray) -> np.ndarray:
+    """The left shift ``s`` per frame that brings max |q| to [2^14, 2^15] (0 for silence): block
+    floating point, as CMSIS-DSP's arm_mfcc_q15 normalises a frame by its peak."""
+    peak = np.abs(frames.astype(np.int64)).max(axis=-1)
+    bits = np.zeros(peak.shape, dtype=np.int64)
+    p = peak.copy()
+    while np.any(p > 1):
+        bits += p > 1
+        p >>= 1
+    return np.where(peak > 0, np.maximum(14 - bits, 0), 0)
+
+
+def band_ranges(band_of_bin: np.ndarray, n_bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """First bin and number of bins of each band (a band is a run of neighbouring bins)."""
+    lo, n = np.zeros(n_bands, np.int64), np.zeros(n_bands, np.int64)
+    for b in range(n_bands):
+        k = np.flatnonzero(band_of_bin == b)
+        if len(k) and k[-1] - k[0] + 1 != len(k):
+            raise ValueError(f"band {b} is not a run of neighbouring bins")
+        lo[b], n[b] = (k[0], len(k)) if len(k) else (0, 0)
+    return lo, n
 
 
 def band_codes(counts: np.ndarray, n_fft: int, hop: int, window_q15: np.ndarray, band_of_bin: np.ndarray, n_bands: int):
-    """Band energy codes ``(n, C, n_bands)`` uint64 of int16 ``counts (n, length, C)``:
-    power summed over the frames and each band's rfft bins (``band_of_bin`` -1: none)."""
+    """Band energy codes ``(n, C, n_bands)`` uint64 of int16 ``counts (n, length, C)``.
+
+    Frames go in pairs (a lone last frame with a frame of zeros) as one complex FFT: two real
+    signals a, b and ``Z = FFT(a + j b) / n`` give ``|A_k|^2 + |B_k|^2 = (|Z_k|^2 + |Z_{n-k}|^2) / 2``,
+    the two frames' summed power with no split. Per pair: block floating point to the pair's
+    peak (``s = headroom``, ``((q << s) * w + 2^15) >> 16``: |x| <= 2^14, every FFT value fits
+    int16), the n_fft-point scaled complex FFT (``cfft_q15``), ``P_k = |Z_k|^2 + |Z_{n-k}|^2``
+    (int32), each band's ``P_k`` summed (uint32: at most ~2^30, Parseval) and brought back to the
+    units of ``|FFT(q w) / n|^2`` (``<< 1 >> 2 s``, truncating), summed over the pairs in uint64."""
     n, length, C = counts.shape
-    starts = range(0, length - n_fft + 1, hop)
+    starts = list(range(0, length - n_fft + 1, hop))
     x = np.ascontiguousarray(counts.transpose(0, 2, 1))
-    frames = np.stack([x[..., s : s + n_fft] for s in starts], axis=-2)  # (n, C, T, n_fft)
-    re, im = rfft_q15(windowed(frames, window_q15))
-    p = (re * re + im * im).astype(np.uint64).sum(axis=-2)
+    frames = [x[..., s : s + n_fft] for s in starts]
+    if len(frames) % 2:
+        frames.append(np.zeros_like(frames[0]))
+    frames = np.stack(frames, axis=-2).astype(np.int64)  # (n, C, T, n_fft), T even
+    a, b = frames[..., 0::2, :], frames[..., 1::2, :]
+    s = headroom(np.concatenate([a, b], axis=-1))  # (n, C, T / 2)
+    w = window_q15.astype(np.int64)
+    zr, zi = cfft_q15(((a << s[..., None]) * w + 32768) >> 16, ((b << s[..., None]) * w + 32768) >> 16)
+    pz = zr * zr + zi * zi
+    k = np.arange(n_fft // 2 + 1)
+    pk = pz[..., k] + pz[..., (n_fft - k) % n_fft]
     out = np.zeros((n, C, n_bands), dtype=np.uint64)
-    for b in range(n_bands):
-        out[..., b] = p[..., band_of_bin == b].sum(axis=-1, dtype=np.uint64)
+    for band in range(n_bands):
+        part = (pk[..., band_of_bin == band].sum(axis=-1) << 1) >> (2 * s)  # (n, C, T / 2)
+        out[..., band] = part.astype(np.uint64).sum(axis=-1, dtype=np.uint64)
     return out
 
 

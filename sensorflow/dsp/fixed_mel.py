@@ -48,17 +48,6 @@ def log2_q16(v: np.ndarray) -> np.ndarray:
     return np.where(v > 0, (e << 16) + frac, 0)
 
 
-def headroom(frames: np.ndarray) -> np.ndarray:
-    """The left shift ``s`` per frame that brings max |q| to [2^14, 2^15] (0 for silence)."""
-    peak = np.abs(frames.astype(np.int64)).max(axis=-1)
-    bits = np.zeros(peak.shape, dtype=np.int64)
-    p = peak.copy()
-    while np.any(p > 1):
-        bits += p > 1
-        p >>= 1
-    return np.where(peak > 0, np.maximum(14 - bits, 0), 0)
-
-
 def weights_q15(mel: np.ndarray) -> tuple[np.ndarray, float]:
     """q15 mel weights relative to the largest weight, and that weight."""
     wmax = float(np.max(mel))
@@ -78,7 +67,7 @@ def windowed_half(x: np.ndarray, window_q15) -> np.ndarray:
 
 def logmel_db_q16(frames: np.ndarray, window_q15, w_q15, offset_q16: int) -> np.ndarray:
     """dB (Q16, int64) of the mel power of int16 ``frames (..., n_fft)``: ``(..., n_mels)``."""
-    s = headroom(frames)
+    s = fixed.headroom(frames)
     x = frames.astype(np.int64) << s[..., None]
     re, im = fixed.rfft_q15(windowed_half(x, window_q15))
     p = (re * re + im * im).astype(np.uint64)

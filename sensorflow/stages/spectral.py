@@ -303,13 +303,14 @@ class BandEnergy(_SpectrumStage):
         c, n_bins = self.input_spec_.n_channels, self.n_fft // 2 + 1
         n_bands = self.band_matrix().shape[0]
         if getattr(self, "q15_k_", None) is not None:
-            # sf_q15: int16 counts of the window, n_fft int32 FFT buffer, uint64 band sums; tables:
-            # window, bitrev, split (int16), twiddles, band of bin; a real FFT of half the length
+            # sf_q15: int16 counts of the window, 2 n_fft int32 FFT buffer, uint64 band sums; tables:
+            # window, twiddles, bitrev, band ranges; one n_fft-point complex FFT per two frames
             L, n = self.input_spec_.length, self.n_fft
+            pairs = -(-self.n_frames // 2)
             return Cost(
-                flash_bytes=2 * n + 2 * (n // 2) + 8 * n_bins + 2 * (n // 2) + 2 * n_bins + 5 * c + 1024,
-                ram_bytes=2 * L + 4 * n + 8 * n_bands + 8,  # + alignment of the uint64 sums
-                ops=c * (L + self.n_frames * (n + int(1.25 * n * math.log2(max(n // 2, 2))) + 8 * n_bins)),
+                flash_bytes=2 * n + 2 * n + 2 * n + 4 * n_bands + 5 * c + 1024,
+                ram_bytes=2 * L + 8 * n + 8 * n_bands + 8,  # + alignment of the uint64 sums
+                ops=c * (L + pairs * (2 * n + int(1.25 * n * math.log2(max(n, 2))) + 4 * n_bins)),
             )
         # the C kernel sums each frame's power straight into the bands: no spectrum buffer
         return Cost(

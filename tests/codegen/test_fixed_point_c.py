@@ -15,8 +15,11 @@ from sensorflow.pipeline import Pipeline
 from sensorflow.testing import ccompare
 
 
-def _pipeline() -> Pipeline:
+def _pipeline(band_hop: int = 36, band_scales=None) -> Pipeline:
     cfg = fixed_point_config("fixed_c")
+    cfg["stages"][1]["hop_length"] = band_hop
+    if band_scales is not None:
+        cfg["stages"][1]["q15_scale"] = band_scales
     return Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
 
 
@@ -32,14 +35,24 @@ def _windows() -> np.ndarray:
     return X
 
 
+@pytest.mark.parametrize(
+    "band_hop, band_scales, shared",
+    [(36, None, True), (18, [2**-8, 2**-4], False)],
+    ids=["two-frames-shared-counts", "three-frames-own-counts"],
+)
 @pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
-def test_fixed_point_c_is_bit_identical(tmp_path, sanitize):
+def test_fixed_point_c_is_bit_identical(tmp_path, sanitize, band_hop, band_scales, shared):
+    """Both stages at one scale share one quantisation of the window (<prefix>_q15_counts);
+    at different scales each quantises its own; a band energy of three frames (a lone last one)."""
     need_tools("cc")
-    pipe = _pipeline()
+    pipe = _pipeline(band_hop, band_scales)
     X = _windows()
     ref = pipe.transform(X).astype(np.float32)
-    got = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2").features(X)
+    built = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2")
+    got = built.features(X)
     np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
+    src = "\n".join(p.read_text() for p in tmp_path.rglob("*.c") if "sf_q15" not in p.name)
+    assert ("_q15_counts(window);" in src) == shared
 
 
 @pytest.mark.parametrize("top_db", [None, 80.0])
@@ -145,7 +158,7 @@ def _count_cases() -> np.ndarray:
 
 @pytest.mark.emulator
 @pytest.mark.slow
-@pytest.mark.parametrize("k", [0, 15, -3, 7])
+@pytest.mark.parametrize("k", [0, 15, -3, 7, 9, 10, -120])
 def test_quantize_fpu_path_equals_reference(tmp_path, k):
     """sf_q15_quantize on the emulated Cortex-M4F, whose single-precision FPU path (VCVT, SSAT)
     must give the counts of the bit-decoding path: fixed.quantize on values scaled by 2^-k."""

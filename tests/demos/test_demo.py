@@ -108,7 +108,7 @@ def test_steps_report_unavailable_and_skip_dependents():
         require("sensorflow.demo", "no_such_attribute")
 
 
-def _device(s_measure, board="qemu-mps2-an386", unit="instructions"):
+def _device(s_measure, board="qemu-mps2-an386", unit="instructions", integer=False):
     from sensorflow.demo.figures import device_section, targets
     from sensorflow.demo.steps import StepResult
 
@@ -127,7 +127,7 @@ def _device(s_measure, board="qemu-mps2-an386", unit="instructions"):
             "counter_unit": unit,
         },
     )
-    result = {"board": board, "sections": [], "targets": [], "metrics": {}}
+    result = {"board": board, "sections": [], "targets": [], "metrics": {}, "integer_pipeline": integer}
     dev = device_section(None, export, hil, s_measure, result)
     targets("gesture", result, {}, dev, None)
     return dev, {t["name"]: t for t in result["targets"]}
@@ -173,6 +173,55 @@ def test_device_targets_are_judged_on_the_board_they_are_set_for_only():
     from sensorflow.demo.report import status_unjudged
 
     assert status_unjudged(ram) == "not compared" and status_unjudged(instr) == "not measured"
+
+
+def _measured(instr: float):
+    from sensorflow.demo.steps import StepResult
+
+    m = {"instr_infer": instr, "instr_hop": instr, "instr_per_second": instr / 10, "hop_s": 10.0, "flash": 5000,
+         "stack": 256, "ram": 3288, "agree": 8, "k": 8}  # fmt: skip
+    return StepResult("measure", "ok", value=m)
+
+
+@pytest.mark.parametrize("instr, met", [(39_000.0, True), (60_155.0, False)])
+def test_gesture_integer_path_is_judged_against_issue_27_on_the_m4f(instr, met):
+    _, t = _device(_measured(instr), integer=True)
+    row = t["instructions per inference, integer path (issue 27)"]
+    assert (row["goal"], row["measured"], row["met"]) == (40_000, instr, met)
+    assert t["instructions per inference"]["goal"] == 200_000  # the demo's own target stays
+    assert not any("rv32imc" in k for k in t)
+
+
+def test_gesture_integer_path_on_rv32imc_is_judged_against_its_own_target():
+    _, t = _device(_measured(140_000.0), board="qemu-riscv32", integer=True)
+    m4 = t["instructions per inference, integer path (issue 27)"]
+    assert m4["met"] is None and "measured on qemu-riscv32" in m4["note"]  # another CPU: shown only
+    rv = t["instructions per inference on rv32imc, integer path (issue 27)"]
+    assert (rv["goal"], rv["measured"], rv["met"]) == (150_000, 140_000.0, True)
+    _, t = _device(_measured(151_000.0), board="qemu-riscv32", integer=True)
+    assert t["instructions per inference on rv32imc, integer path (issue 27)"]["met"] is False
+
+
+def test_gesture_float_path_has_no_integer_targets():
+    _, t = _device(_measured(62_285.0))
+    assert not any("integer path" in k for k in t)
+    _, t = _device(_measured(1_953_320.0), board="qemu-riscv32")
+    assert not any("integer path" in k for k in t)
+
+
+@pytest.mark.parametrize("numeric, board, want", [("int8", "qemu-mps2-an386", "integer"),
+                                                   ("auto", "qemu-riscv32", "integer"),
+                                                   ("auto", "qemu-mps2-an386", "float")])  # fmt: skip
+def test_tree_model_on_the_integer_path_scores_as_the_float_pipeline(numeric, board, want):
+    """A forest's integer path is exact compares: the demo scores with the pipeline itself (no
+    int8 reference, which only dense models have) and reports the path as integer."""
+    from sensorflow import examples
+    from sensorflow.demo.catalog import find_pipeline
+    from sensorflow.demo.runner import DemoOptions, model_numeric, model_path
+
+    pipe = examples.load(find_pipeline("gesture", integer=True), False)
+    assert model_path(pipe, board, numeric) is pipe
+    assert model_numeric(pipe, DemoOptions("gesture", board=board, numeric=numeric)) == want
 
 
 def test_unknown_demo_is_a_user_error(capsys):
@@ -444,4 +493,9 @@ def test_integer_path_picks_the_fixed_point_pipeline():
         integer = _integer_board_path(DemoOptions("wakeword", board=board, numeric=numeric))
         assert integer == want
         assert find_pipeline("wakeword", integer=integer).name == ("wakeword_q15.yaml" if want else "wakeword.yaml")
-    assert find_pipeline("gesture", integer=True).name == "gesture.yaml"  # no integer pipeline of its own
+    for numeric, board, want in [("int8", "qemu-mps2-an386", True), ("auto", "qemu-mps2-an386", False),
+                                 ("auto", "qemu-riscv32", True), ("float", "qemu-riscv32", False)]:  # fmt: skip
+        integer = _integer_board_path(DemoOptions("gesture", board=board, numeric=numeric))
+        assert integer == want
+        assert find_pipeline("gesture", integer=integer).name == ("gesture_q15.yaml" if want else "gesture.yaml")
+    assert find_pipeline("vibration", integer=True).name == "vibration.yaml"  # no integer pipeline of its own

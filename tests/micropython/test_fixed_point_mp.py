@@ -16,9 +16,11 @@ from sensorflow.pipeline import Pipeline
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
 
-def test_fixed_point_features_bit_identical(tmp_path):
+@pytest.mark.parametrize("band_hop", [36, 18], ids=["two-frames", "three-frames"])
+def test_fixed_point_features_bit_identical(tmp_path, band_hop):
     need_micropython()
     cfg = fixed_point_config("fixed_mp", {"type": "random_forest", "n_estimators": 5, "max_depth": 4})
+    cfg["stages"][1]["hop_length"] = band_hop  # 18: a lone last frame, paired with zeros
     pipe = Pipeline.from_string(yaml.safe_dump(cfg), source="<test>")
     rng = np.random.default_rng(0)
     y = np.arange(40) % 2

@@ -129,6 +129,10 @@ class CContext:
     # integer pipeline (library.fused_codes): the q15 log-mel writes the int8 model's input
     # codes itself; log-mel: {"dst", "mult", "shift", "zp"}; model: {"state": True}
     int8_codes: dict | None = None
+    # fixed-point stats / band_energy of one step with the same q15 scale (library.shared_counts):
+    # C expression of the window's int16 counts, channel after channel, quantised once before the
+    # step's stages run; "" = the stage quantises the window itself
+    q15_counts: str = ""
 
     @property
     def role(self) -> str:

@@ -153,12 +153,15 @@ def generate(
     feature_lines = (0, 0)  # their calls in feature_code
     step_of_feature_lines = None
     fused = fused_codes(pl, board, numeric, prefix)
+    counts = {} if fused or valid else shared_counts(pl)
+    counts_buf = f"{st}.s{min(counts)}_q15_counts" if counts else ""
     features_finite = True  # every stage before the model writes finite values for finite input
     for ps in pl.stages:
         stage = ps.stage
         ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
         ctx.numeric = numeric
         ctx.int8_codes = fused.get(ps.index)
+        ctx.q15_counts = counts_buf if ps.index in counts else ""
         line = f"{ctx.func}({buf(ps.src)}, {buf(ps.dst)});  /* {stage.name} */"
         if ps.role == "feature":
             if step_of_feature_lines != ps.step:
@@ -184,6 +187,13 @@ def generate(
             model = es
         else:
             post_code.append(line)
+    if counts:  # the counts buffer and its one quantisation, before the step's stages (any order)
+        owner = next(es for es in emitted if es.ctx.index == min(counts))
+        owner.fragment.state.append(Field("int16_t", "q15_counts", win * nch, "the window's int16 counts, by channel"))
+        owner.fragment.helpers.append(counts_helper(prefix, counts_buf, counts[min(counts)], win, nch))
+        a, b = feature_lines
+        feature_code.insert(a, f"{prefix}_q15_counts(window);  /* int16 counts, shared by the step's q15 stages */")
+        feature_lines = (a + 1, b + 1)
     if stream_stage is not None:
         stream_feature_code += feature_code[1:]
     feature_code.append(f"return {buf(pl.features)};")
@@ -315,6 +325,35 @@ def generate(
             streaming="frames" if stream_stage is not None else "window",
             push_i16_scale=stream_stage.fragment.i16_scale if stream_stage is not None else 0.0,
         ),
+    )
+
+
+def shared_counts(pl) -> dict:
+    """{stage index: q15 exponents} of the fixed-point ``stats`` / ``band_energy`` stages of one
+    feature step that read the window at the same scale, when there are two or more of them: the
+    window is quantised once for all (sf_q15_quantize), not once per stage."""
+    from ...stages.fixed_point import is_fixed
+
+    steps = [ps.step for ps in pl.stages if ps.role == "feature"]
+    if not steps or any(ps.streams_input for ps in pl.stages):
+        return {}
+    group = {  # the feature step (generate places the quantisation before its stage calls)
+        ps.index: tuple(int(k) for k in ps.stage.q15_k_)
+        for ps in pl.stages
+        if ps.role == "feature" and ps.step == steps[-1] and ps.src == "window"
+        and ps.stage.name in ("stats", "band_energy") and is_fixed(ps.stage)
+    }  # fmt: skip
+    return group if len(group) >= 2 and len(set(group.values())) == 1 else {}
+
+
+def counts_helper(prefix: str, buf: str, ks: tuple, length: int, n_channels: int) -> str:
+    """``<prefix>_q15_counts(window)``: the window's int16 counts, channel after channel."""
+    k = cgen.array(f"{prefix}_q15_counts_k", "int8_t", list(ks), comment="counts = round(x * 2^k) per channel")
+    return (
+        k + f"static void {prefix}_q15_counts(const float *window)\n{{\n    uint32_t ch;\n"
+        f"    for (ch = 0; ch < {n_channels}u; ch++)\n"
+        f"        sf_q15_quantize(window + ch, {n_channels}u, {length}u, {prefix}_q15_counts_k[ch], &{buf}[ch * {length}u]);\n"
+        "}\n"
     )
 
 

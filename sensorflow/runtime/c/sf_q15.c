@@ -37,36 +37,50 @@ static int16_t sf_q15_count(float v, int32_t k)
 
 #if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_SAT) && defined(__GNUC__) && !defined(SF_Q15_PORTABLE)
 #include <arm_acle.h>
-/* VCVT.S32.F32: truncation toward zero, saturating to int32, NaN -> 0 (defined for every input,
- * unlike a C conversion, hence the assembly) */
-static int32_t vcvt_s32(float x)
+/* VCVT.S32.F32 #10: trunc(x 2^10) toward zero, saturating to int32, NaN -> 0 (defined for every
+ * input, unlike a C conversion, hence the assembly; #fbits is an immediate) */
+static int32_t vcvt_q10(float x)
 {
-    float r;
+    float r = x;
     int32_t v;
-    __asm__("vcvt.s32.f32 %0, %1" : "=t"(r) : "t"(x));
+    __asm__("vcvt.s32.f32 %0, %0, #10" : "+t"(r));
     memcpy(&v, &r, sizeof v);
     return v;
 }
 
-/* Single-precision FPU (Cortex-M4F/M7/M33F): m = v 2^k is exact (2^k a normal float; what
- * underflows is far under 0.5), t = trunc(m), m - t is exact and so is twice it, whose
- * truncation d is +-1 exactly when |m - t| >= 1/2: t + d is m rounded half away from zero;
- * SSAT clamps (inf, huge values: t and d saturate by their sign; NaN: 0). The counts of
- * sf_q15_count in a dozen instructions instead of the bit decoding. */
+/* the count of u = trunc(v 2^(k + 1)): half away from zero is (u + 1) >> 1 for u >= 0 and
+ * u >> 1 (floor) for u < 0, i.e. (u + 1 + (u >> 31)) >> 1, after SSAT #18 (no overflow) */
+static int16_t count_of_twice(int32_t u)
+{
+    int32_t c = __ssat(u, 18);
+    return (int16_t)__ssat((c + 1 + (c >> 31)) >> 1, 16);
+}
+
+/* Single-precision FPU (Cortex-M4F/M7/M33F): v 2^(k - 9) is exact (a power of two; what
+ * overflows saturates the same, what underflows is far under half a count), then one
+ * fixed-point VCVT #10 gives u = trunc(v 2^(k + 1)) (inf: saturated by sign, NaN: 0), whose
+ * count_of_twice is round(v 2^k) half away from zero, saturated: the counts of sf_q15_count in
+ * a few instructions instead of the bit decoding (k = 9, 2^-9 units: no multiply). */
 void sf_q15_quantize(const float *src, uint32_t stride, uint32_t n, int32_t k, int16_t *dst)
 {
-    uint32_t i, bits = (uint32_t)(127 + k) << 23;
+    uint32_t i, bits = (uint32_t)(127 + k - 9) << 23;
+    const float *p = src;
     float sc;
-    if (k < -126 || k > 127) {
+    if (k == 9) {
+        for (i = 0; i + 2u <= n; i += 2u, p += 2u * stride) { /* two a pass: one loop test per two */
+            int16_t c0 = count_of_twice(vcvt_q10(p[0])), c1 = count_of_twice(vcvt_q10(p[stride]));
+            dst[i] = c0;
+            dst[i + 1u] = c1;
+        }
+        if (i < n) dst[i] = count_of_twice(vcvt_q10(*p));
+        return;
+    }
+    if (k - 9 < -126 || k - 9 > 127) {
         for (i = 0; i < n; i++) dst[i] = sf_q15_count(src[i * stride], k);
         return;
     }
     memcpy(&sc, &bits, sizeof sc);
-    for (i = 0; i < n; i++) {
-        float m = src[i * stride] * sc;
-        int32_t t = vcvt_s32(m), d = vcvt_s32((m - (float)t) * 2.0f);
-        dst[i] = (int16_t)__ssat(__ssat(t, 16) + __ssat(d, 2), 16);
-    }
+    for (i = 0; i < n; i++, p += stride) dst[i] = count_of_twice(vcvt_q10(*p * sc));
 }
 #else
 void sf_q15_quantize(const float *src, uint32_t stride, uint32_t n, int32_t k, int16_t *dst)
@@ -76,33 +90,22 @@ void sf_q15_quantize(const float *src, uint32_t stride, uint32_t n, int32_t k, i
 }
 #endif
 
-void sf_q15_stats_sums(const int16_t *x, uint32_t n, sf_q15_sums *s)
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__GNUC__) && !defined(SF_Q15_PORTABLE)
+/* Single-precision FPU: r = VCVT.U32(VSQRT(float(v))) is within a few units of floor(sqrt(v))
+ * (float(v) rounds v to 24 bits), and the integer steps below make it exact for every v. */
+uint32_t sf_q15_isqrt64(uint64_t v)
 {
-    uint32_t i;
-    int32_t sum = 0, abs_sum = 0, lo = x[0], hi = x[0];
-    int64_t sq = 0;
-    uint32_t cross = 0;
-    int prev = x[0] < 0;
-    for (i = 0; i < n; i++) {
-        int32_t v = x[i];
-        int neg = v < 0;
-        sum += v;
-        abs_sum += neg ? -v : v;
-        sq += (int64_t)(v * v);
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-        cross += (uint32_t)(neg != prev);
-        prev = neg;
-    }
-    s->sum = sum;
-    s->abs_sum = abs_sum;
-    s->min = lo;
-    s->max = hi;
-    s->sum_sq = sq;
-    s->crossings = cross;
-    s->n = n;
+    float f = (float)(uint32_t)(v >> 32) * 4294967296.0f + (float)(uint32_t)v, r;
+    uint32_t q;
+    uint64_t q1;
+    __asm__("vsqrt.f32 %0, %1" : "=t"(r) : "t"(f));
+    __asm__("vcvt.u32.f32 %0, %0" : "+t"(r)); /* saturating: sqrt(2^64) -> 0xFFFFFFFF */
+    memcpy(&q, &r, sizeof q);
+    while ((uint64_t)q * q > v) q--;
+    for (q1 = (uint64_t)q + 1u; q1 <= 0xFFFFFFFFu && q1 * q1 <= v; q1++) q = (uint32_t)q1;
+    return q;
 }
-
+#else
 uint32_t sf_q15_isqrt64(uint64_t v)
 {
     uint64_t r = 0, bit = (uint64_t)1 << 62;
@@ -118,6 +121,7 @@ uint32_t sf_q15_isqrt64(uint64_t v)
     }
     return (uint32_t)r;
 }
+#endif
 
 int64_t sf_q15_stat_code(const sf_q15_sums *s, uint32_t id)
 {
@@ -170,31 +174,6 @@ static void fft_radix2(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, 
 void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const int16_t *wi)
 {
     fft_radix2(re, im, n, wr, wi, 1u);
-}
-
-void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands)
-{
-    uint32_t h = cfg->n_fft / 2u, t, i;
-    int32_t *re = work, *im = work + h;
-    for (i = 0; i < cfg->n_bands; i++) bands[i] = 0u;
-    for (t = 0; t < cfg->n_frames; t++) {
-        const int16_t *f = x + t * cfg->hop;
-        for (i = 0; i < h; i++) {
-            uint32_t j = 2u * cfg->bitrev[i];
-            re[i] = ((int32_t)f[j] * cfg->window[j] + 16384) >> 15;
-            im[i] = ((int32_t)f[j + 1u] * cfg->window[j + 1u] + 16384) >> 15;
-        }
-        sf_q15_fft(re, im, h, cfg->wr, cfg->wi);
-        for (i = 0; i <= h; i++) {
-            uint32_t b = cfg->band_of_bin[i], k = (i == h) ? 0u : i, m = (i == 0u) ? 0u : h - i;
-            int32_t zr = re[k], zi = im[k], yr = re[m], yi = im[m], xr, xi;
-            if (b == 0xFFFFu) continue;
-            /* |Z| <= 46341 and |A|, |B| <= 1 in q15: each complex product fits int32 */
-            xr = (((zr * cfg->ar[i] - zi * cfg->ai[i]) >> 1) + ((yr * cfg->br[i] + yi * cfg->bi[i]) >> 1)) >> 15;
-            xi = (((zr * cfg->ai[i] + zi * cfg->ar[i]) >> 1) + ((yr * cfg->bi[i] - yi * cfg->br[i]) >> 1)) >> 15;
-            bands[b] += (uint64_t)((uint32_t)(xr * xr) + (uint32_t)(xi * xi));
-        }
-    }
 }
 
 /* round(log2(1 + i / 256) * 65536), i = 0..256 */
@@ -387,6 +366,57 @@ void sf_q15_fft16(int32_t *z, uint32_t n, const int16_t *w)
     }
 }
 
+/* Two samples a word: SMLAD sums both lanes (and the negative ones, for sum |x|), SMLALD their
+ * squares in 64 bits, SSUB16 + SEL the per-lane max, min and negative values, and the sign bits
+ * (15 and 31) give the crossings inside the pair and with the pair before; the same integers as
+ * the C below. */
+void sf_q15_stats_sums(const int16_t *x, uint32_t n, sf_q15_sums *s)
+{
+    uint32_t i, abs_sum, cross = 0;
+    int32_t sum = 0, neg = 0, hi = (int32_t)(((uint32_t)(uint16_t)x[0] << 16) | (uint16_t)x[0]), lo = hi;
+    uint32_t prev = (uint32_t)(uint16_t)x[0] << 16; /* bit 31: the sign of the sample before */
+    uint64_t sq = 0;
+    const int16_t *p = x, *end = x + (n & ~1u);
+    for (; p < end; p += 2) {
+        int32_t v = load_pair(p), a;
+        uint32_t t = (uint32_t)v << 16;
+        sum = __smlad(v, 0x00010001, sum);
+        sq = (uint64_t)__smlald(v, v, (int64_t)sq);
+        (void)__ssub16(v, hi);
+        hi = __sel(v, hi);
+        (void)__ssub16(lo, v);
+        lo = __sel(v, lo);
+        (void)__ssub16(0, v); /* GE per lane: v <= 0 */
+        a = __sel(v, 0);
+        neg = __smlad(a, 0x00010001, neg);
+        cross += ((t ^ prev) >> 31) + ((t ^ (uint32_t)v) >> 31);
+        prev = (uint32_t)v;
+    }
+    i = n & ~1u;
+    abs_sum = (uint32_t)sum - 2u * (uint32_t)neg; /* sum |x| = sum x - 2 sum of the negative x, exact mod 2^32 */
+    {
+        int32_t h0 = (int16_t)hi, h1 = hi >> 16, l0 = (int16_t)lo, l1 = lo >> 16;
+        hi = h0 > h1 ? h0 : h1;
+        lo = l0 < l1 ? l0 : l1;
+    }
+    if (i < n) { /* an odd length: the last sample */
+        int32_t v = x[i];
+        sum += v;
+        abs_sum += (uint32_t)(v < 0 ? -v : v);
+        sq += (uint64_t)(int64_t)(v * v);
+        hi = v > hi ? v : hi;
+        lo = v < lo ? v : lo;
+        cross += (((uint32_t)v << 16) ^ prev) >> 31;
+    }
+    s->sum = sum;
+    s->abs_sum = (int32_t)abs_sum;
+    s->min = lo;
+    s->max = hi;
+    s->sum_sq = (int64_t)sq;
+    s->crossings = cross;
+    s->n = n;
+}
+
 /* power of X[i] from Z = z[i], Y = z[h - i] (arm_rfft_q15's split, both products halved) */
 static uint32_t split_power(int32_t zz, int32_t yy, int32_t a, int32_t b)
 {
@@ -425,6 +455,33 @@ static uint32_t peak_of(const int16_t *x, uint32_t n)
 void sf_q15_fft16(int32_t *work, uint32_t n, const int16_t *w)
 {
     fft_radix2(work, work + n, n, w, w + 1, 2u);
+}
+
+void sf_q15_stats_sums(const int16_t *x, uint32_t n, sf_q15_sums *s)
+{
+    uint32_t i;
+    int32_t sum = 0, abs_sum = 0, lo = x[0], hi = x[0];
+    int64_t sq = 0;
+    uint32_t cross = 0;
+    int prev = x[0] < 0;
+    for (i = 0; i < n; i++) {
+        int32_t v = x[i];
+        int neg = v < 0;
+        sum += v;
+        abs_sum += neg ? -v : v;
+        sq += (int64_t)(v * v);
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        cross += (uint32_t)(neg != prev);
+        prev = neg;
+    }
+    s->sum = sum;
+    s->abs_sum = abs_sum;
+    s->min = lo;
+    s->max = hi;
+    s->sum_sq = sq;
+    s->crossings = cross;
+    s->n = n;
 }
 
 /* power of X[i] from Z[i] and Z[h - i] (arm_rfft_q15's split, both products halved) */
@@ -519,6 +576,104 @@ void sf_q15_logmel(const sf_q15_logmel_config *cfg, const int16_t *frame, int32_
         for (k = 0; k < cfg->mel_len[j]; k++) acc += (uint64_t)power[cfg->mel_start[j] + k] * (uint16_t)cfg->mel_w[pos + k];
         pos += cfg->mel_len[j];
         db[j] = (int32_t)(((int64_t)(sf_q15_log2_q16(acc) + cfg->offset_q16 - (int32_t)(s << 17)) * 98642) >> 15);
+    }
+}
+
+/* s that brings the peak to [2^14, 2^15] (0 for silence): fixed.headroom */
+static uint32_t headroom_of(uint32_t peak)
+{
+    uint32_t bits = 0;
+    if (peak == 0u) return 0u;
+#if defined(__ARM_FEATURE_CLZ) && defined(__GNUC__)
+    bits = 31u - (uint32_t)__builtin_clz(peak);
+#else
+    while (peak > 1u) {
+        peak >>= 1;
+        bits++;
+    }
+#endif
+    return bits < 14u ? 14u - bits : 0u;
+}
+
+/* the pair of frames fa, fb (fb NULL: zeros) shifted left by s, q15 window and a halving, as the
+ * complex points fa + j fb in bit-reversed order (work), then their scaled n-point FFT */
+static void pair_fft(const sf_q15_bands_config *cfg, const int16_t *fa, const int16_t *fb, uint32_t s, int32_t *work)
+{
+    uint32_t n = cfg->n_fft, i;
+    const uint16_t *rev = cfg->bitrev;
+#ifdef SF_Q15_SIMD
+    int32_t rnd = (int32_t)1 << (15u - s); /* ((q w + 2^(15 - s)) << s) >> 16 = ((q << s) w + 2^15) >> 16 */
+    if (fb != 0) {
+        for (i = 0; i < n; i += 2u) {
+            int32_t a = load_pair(&fa[i]), b = load_pair(&fb[i]), wv = load_pair(&cfg->window[i]);
+            uint32_t a0 = (uint32_t)__smlabb(a, wv, rnd) << s, b0 = (uint32_t)__smlabb(b, wv, rnd) << s;
+            uint32_t a1 = (uint32_t)__smlatt(a, wv, rnd) << s, b1 = (uint32_t)__smlatt(b, wv, rnd) << s;
+            work[rev[i]] = pkhtb16((int32_t)b0, (int32_t)a0);
+            work[rev[i + 1u]] = pkhtb16((int32_t)b1, (int32_t)a1);
+        }
+    } else {
+        for (i = 0; i < n; i += 2u) {
+            int32_t a = load_pair(&fa[i]), wv = load_pair(&cfg->window[i]);
+            uint32_t a0 = (uint32_t)__smlabb(a, wv, rnd) << s, a1 = (uint32_t)__smlatt(a, wv, rnd) << s;
+            work[rev[i]] = (int32_t)(a0 >> 16);
+            work[rev[i + 1u]] = (int32_t)(a1 >> 16);
+        }
+    }
+#else
+    int32_t *re = work, *im = work + n, scale = (int32_t)1 << s;
+    for (i = 0; i < n; i++) {
+        uint32_t t = rev[i];
+        re[i] = (fa[t] * scale * cfg->window[t] + 32768) >> 16;
+        im[i] = fb != 0 ? (fb[t] * scale * cfg->window[t] + 32768) >> 16 : 0;
+    }
+#endif
+    sf_q15_fft16(work, n, cfg->w);
+}
+
+/* sum over bins k of |Z_k|^2 + |Z_{n-k}|^2 (at most ~2^30: Parseval, |x| <= 2^14) */
+static uint32_t band_power(const int32_t *work, uint32_t n, uint32_t lo, uint32_t len)
+{
+    uint32_t k;
+#ifdef SF_Q15_SIMD
+    int32_t sum = 0;
+    for (k = lo; k < lo + len; k++) {
+        int32_t z = work[k], y = work[(n - k) & (n - 1u)];
+        sum = __smlad(z, z, sum);
+        sum = __smlad(y, y, sum);
+    }
+    return (uint32_t)sum;
+#else
+    const int32_t *re = work, *im = work + n;
+    uint32_t sum = 0;
+    for (k = lo; k < lo + len; k++) {
+        uint32_t m = (n - k) & (n - 1u);
+        sum += (uint32_t)(re[k] * re[k] + im[k] * im[k]) + (uint32_t)(re[m] * re[m] + im[m] * im[m]);
+    }
+    return sum;
+#endif
+}
+
+void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands)
+{
+    uint32_t t, b, n = cfg->n_fft;
+    for (b = 0; b < cfg->n_bands; b++) bands[b] = 0u;
+    for (t = 0; t < cfg->n_frames; t += 2u) { /* frames two at a time: fa + j fb, one FFT */
+        const int16_t *fa = x + t * cfg->hop, *fb = t + 1u < cfg->n_frames ? fa + cfg->hop : 0;
+        uint32_t peak, s;
+        if (fb == 0) {
+            peak = peak_of(fa, n);
+        } else if (cfg->hop <= n && (cfg->hop & 1u) == 0u) { /* overlapping frames: one scan of both */
+            peak = peak_of(fa, cfg->hop + n);
+        } else {
+            uint32_t pa = peak_of(fa, n), pb = peak_of(fb, n);
+            peak = pb > pa ? pb : pa;
+        }
+        s = headroom_of(peak);
+        pair_fft(cfg, fa, fb, s, work);
+        for (b = 0; b < cfg->n_bands; b++) { /* << 1 >> 2s: to |FFT(q w) / n|^2 units */
+            uint32_t sum = band_power(work, n, cfg->band_lo[b], cfg->band_len[b]);
+            bands[b] += s != 0u ? (uint64_t)(sum >> (2u * s - 1u)) : (uint64_t)sum << 1;
+        }
     }
 }
 

@@ -2,12 +2,16 @@
  * an FPU. sensorflow/dsp/fixed.py is its numpy reference and computes the same integers:
  * - counts: round(x * 2^k) half away from zero, saturated to int16, NaN -> 0, from the float
  *   bits (no floating-point operation);
- * - window: (q * w + 16384) >> 15 with q15 taps;
+ * - window (block floating point): ((q << s) * w + 2^15) >> 16 with q15 taps, s = the shift
+ *   that brings the frame's peak to [2^14, 2^15] (|x| <= 2^14: every FFT value fits int16);
+ * - complex FFT: radix-2 decimation in time, every stage scaled by 1/2, q15 twiddles,
+ *   products >> 15, the twiddle 1 exact: output FFT / n (the band energy's, of two frames);
  * - real FFT as CMSIS-DSP's arm_rfft_q15: the n/2-point complex FFT of x[2i] + j x[2i+1]
  *   (radix-2 decimation in time, every stage scaled by 1/2, q15 twiddles, products >> 15,
  *   the twiddle 1 exact), then the split X[k] = A[k] Z[k] + B[k] conj Z[n/2-k], each
- *   product >> 1 and the sum >> 15, in int32: output FFT / n;
- * - power re^2 + im^2 in uint32, band sums over frames and bins in uint64;
+ *   product >> 1 and the sum >> 15, in int32: output FFT / n (the log-mel's);
+ * - power re^2 + im^2 in uint32, band sums over frames and bins in uint64 (the band energy
+ *   takes two frames as one complex FFT: see sf_q15_band_energy);
  * - a feature is (float)code * fscale (one int -> float conversion, one multiply). */
 #ifndef SF_Q15_H
 #define SF_Q15_H
@@ -44,15 +48,18 @@ void sf_q15_fft(int32_t *re, int32_t *im, uint32_t n, const int16_t *wr, const i
 
 typedef struct {
     uint16_t n_fft, hop, n_frames, n_bands;
-    const int16_t *window;       /* n_fft q15 taps */
-    const int16_t *wr, *wi;      /* n_fft / 4 q15 twiddles of the n_fft / 2-point FFT: cos, -sin */
-    const uint16_t *bitrev;      /* n_fft / 2 */
-    const int16_t *ar, *ai, *br, *bi; /* n_fft / 2 + 1 q15 split coefficients */
-    const uint16_t *band_of_bin; /* n_fft / 2 + 1; 0xFFFF: in no band */
+    const int16_t *window;              /* n_fft q15 taps */
+    const int16_t *w;                   /* n_fft / 2 pairs (cos, -sin): twiddles of the n_fft-point FFT */
+    const uint16_t *bitrev;             /* n_fft */
+    const uint16_t *band_lo, *band_len; /* first rfft bin and bins of each band */
 } sf_q15_bands_config;
 
-/* bands[b]: power of the frames of x summed over band b's bins and the frames.
- * work: n_fft int32. */
+/* bands[b]: the power of the frames of x summed over band b's bins and the frames (numpy
+ * reference fixed.band_codes): frames two at a time as one complex FFT of fa + j fb (a lone
+ * last frame with zeros), block floating point to the pair's peak and the log-mel's q15 window
+ * with one more halving (every FFT value fits int16: the DSP extension's two-lane words),
+ * |Z_k|^2 + |Z_{n-k}|^2 = 2 (|A_k|^2 + |B_k|^2) summed over each band's bins, back to
+ * FFT(q w) / n units (<< 1 >> 2s). work: 2 n_fft int32. */
 void sf_q15_band_energy(const sf_q15_bands_config *cfg, const int16_t *x, int32_t *work, uint64_t *bands);
 
 /* Log-mel of one frame (numpy reference sensorflow/dsp/fixed_mel.py): block-floating-point

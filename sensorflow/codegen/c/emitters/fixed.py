@@ -26,6 +26,20 @@ class Tables:
         return sym
 
 
+def _counts(stage, ctx, t: Tables, L: int, C: int) -> tuple[str, list[str], list[Field]]:
+    """Channel ch's int16 counts: the step's shared buffer (``ctx.q15_counts``, quantised once
+    before the stages run), else this stage's scratch and the line that quantises into it."""
+    if ctx.q15_counts:
+        return f"&{ctx.q15_counts}[ch * {L}u]", [], []
+    ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
+    cnt = ctx.scratch("counts")
+    return (
+        cnt,
+        [f"    sf_q15_quantize(in + ch, {C}u, {L}u, {ks}[ch], {cnt});"],
+        [Field("int16_t", "counts", L, "one channel's int16 counts")],
+    )
+
+
 def emit_stats_q15(stage, ctx) -> CFragment:
     """Per channel: counts, the sums, then each statistic's code times its scale."""
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
@@ -33,18 +47,17 @@ def emit_stats_q15(stage, ctx) -> CFragment:
     F = len(fns)
     t = Tables(ctx)
     ids = t.add("ids", "uint8_t", [FUNCTIONS.index(fn) for fn in fns], comment="SF_STAT_* order")
-    ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
     fs = t.add("fscale", "float", stage.fixed_fscales().ravel().astype(np.float32), comment="physical value per code")
-    cnt = ctx.scratch("counts")
+    cnt, quantize, scratch = _counts(stage, ctx, t, L, C)
     return CFragment(
         runtime=["sf_q15"],
         tables=t.defs,
-        scratch=[Field("int16_t", "counts", L, "one channel's int16 counts")],
+        scratch=scratch,
         code=[
             "sf_q15_sums m;",
             "uint32_t ch, k;",
             f"for (ch = 0; ch < {C}u; ch++) {{",
-            f"    sf_q15_quantize(in + ch, {C}u, {L}u, {ks}[ch], {cnt});",
+            *quantize,
             f"    sf_q15_stats_sums({cnt}, {L}u, &m);",
             f"    for (k = 0; k < {F}u; k++)",
             f"        out[ch * {F}u + k] = sf_q15_feature(sf_q15_stat_code(&m, {ids}[k]), {fs}[ch * {F}u + k]);",
@@ -54,45 +67,41 @@ def emit_stats_q15(stage, ctx) -> CFragment:
 
 
 def emit_band_energy_q15(stage, ctx) -> CFragment:
-    """Per channel: counts, then sf_q15_band_energy (q15 real FFT per frame, power summed into bands)."""
+    """Per channel: counts, then sf_q15_band_energy (frames two at a time as one complex FFT, block
+    floating point, power summed into bands)."""
     L, C = ctx.input_spec.length, ctx.input_spec.n_channels
     n = stage.n_fft
     nb = stage.band_matrix().shape[0]
     t = Tables(ctx)
     win = t.add("window", "int16_t", stage.fixed_window(), comment="q15 window taps")
-    wr, wi = fixed.twiddles(n // 2)
-    twr = t.add("wr", "int16_t", wr, comment="q15 cos(4 pi j / n_fft)")
-    twi = t.add("wi", "int16_t", wi, comment="q15 -sin(4 pi j / n_fft)")
-    rev = t.add("bitrev", "uint16_t", fixed.bitrev(n // 2))
-    split = [
-        t.add(nm, "int16_t", v, comment=f"q15 split coefficient {nm}")
-        for nm, v in zip(("ar", "ai", "br", "bi"), fixed.split_tables(n))
-    ]
-    slot = np.where(stage.band_of_bin() < 0, 0xFFFF, stage.band_of_bin())
-    band = t.add("band_of_bin", "uint16_t", slot, comment="band of each rfft bin, 0xFFFF: none")
-    ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
+    tw = t.add("w", "int16_t", np.stack(fixed.twiddles(n), axis=-1).ravel(), comment="q15 (cos, -sin) pairs")
+    rev = t.add("bitrev", "uint16_t", fixed.bitrev(n))
+    lo, length = fixed.band_ranges(stage.band_of_bin(), nb)
+    blo = t.add("band_lo", "uint16_t", lo, comment="first rfft bin of each band")
+    bn = t.add("band_len", "uint16_t", length, comment="rfft bins of each band")
     fs = t.add("fscale", "float", stage.fixed_fscales().astype(np.float32), comment="physical energy per code")
     cfg = ctx.sym("bands")
     t.defs.append(
         f"static const sf_q15_bands_config {cfg} = {{\n"
         f"    .n_fft = {n}, .hop = {stage.hop_length}, .n_frames = {stage.n_frames}, .n_bands = {nb},\n"
-        f"    .window = {win}, .wr = {twr}, .wi = {twi}, .bitrev = {rev},\n"
-        f"    .ar = {split[0]}, .ai = {split[1]}, .br = {split[2]}, .bi = {split[3]}, .band_of_bin = {band},\n"
+        f"    .window = {win}, .w = {tw}, .bitrev = {rev},\n"
+        f"    .band_lo = {blo}, .band_len = {bn},\n"
         "};\n"
     )
-    cnt, work, acc = ctx.scratch("counts"), ctx.scratch("work"), ctx.scratch("bands")
+    work, acc = ctx.scratch("work"), ctx.scratch("bands")
+    cnt, quantize, scratch = _counts(stage, ctx, t, L, C)
     return CFragment(
         runtime=["sf_q15"],
         tables=t.defs,
         scratch=[
-            Field("int16_t", "counts", L, "one channel's int16 counts"),
-            Field("int32_t", "work", n, "FFT buffer (n_fft / 2 complex points)"),
+            *scratch,
+            Field("int32_t", "work", 2 * n, "FFT buffer (n_fft complex points: int16 pairs, or re then im)"),
             Field("uint64_t", "bands", nb, "band sums"),
         ],
         code=[
             "uint32_t ch, b;",
             f"for (ch = 0; ch < {C}u; ch++) {{",
-            f"    sf_q15_quantize(in + ch, {C}u, {L}u, {ks}[ch], {cnt});",
+            *quantize,
             f"    sf_q15_band_energy(&{cfg}, {cnt}, {work}, {acc});",
             f"    for (b = 0; b < {nb}u; b++) out[ch * {nb}u + b] = sf_q15_feature((int64_t){acc}[b], {fs}[ch]);",
             "}",

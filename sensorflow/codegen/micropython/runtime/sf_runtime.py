@@ -1065,30 +1065,64 @@ def q15_fft(re, im, n, wr, wi):
         half *= 2
 
 
-def q15_bands(q, n_fft, hop, n_frames, win, wr, wi, rev, split, band_of_bin, n_bands, re, im, acc):
-    """acc[b] = power summed over band b's bins and the frames of counts q (sf_q15_band_energy:
-    real FFT as the n/2-point complex FFT of x[2i] + j x[2i+1] and the q15 split ``split`` =
-    (ar, ai, br, bi))."""
-    h = n_fft // 2
-    ar, ai, br, bi = split
+def q15_bands(q, n_fft, hop, n_frames, win, wr, wi, rev, blo, blen, n_bands, re, im, acc):
+    """acc[b] = power summed over band b's bins blo[b] .. blo[b] + blen[b] and the frames of
+    counts q (sf_q15_band_energy: frames two at a time as the complex FFT of fa + j fb, a lone
+    last one with zeros; shift to the pair's peak, q15 window and a halving, n_fft-point FFT,
+    |Z_k|^2 + |Z_{n-k}|^2 summed per band, << 1 >> 2 s)."""
     for b in range(n_bands):
         acc[b] = 0
-    for t in range(n_frames):
-        o = t * hop
-        for i in range(h):
-            j = 2 * rev[i]
-            re[i] = (q[o + j] * win[j] + 16384) >> 15
-            im[i] = (q[o + j + 1] * win[j + 1] + 16384) >> 15
-        q15_fft(re, im, h, wr, wi)
-        for i in range(h + 1):
-            b = band_of_bin[i]
-            if b < 0:
-                continue
-            k = 0 if i == h else i
-            m = 0 if i == 0 else h - i
-            xr = (((re[k] * ar[i] - im[k] * ai[i]) >> 1) + ((re[m] * br[i] + im[m] * bi[i]) >> 1)) >> 15
-            xi = (((re[k] * ai[i] + im[k] * ar[i]) >> 1) + ((re[m] * bi[i] - im[m] * br[i]) >> 1)) >> 15
-            acc[b] += xr * xr + xi * xi
+    for t in range(0, n_frames, 2):
+        oa = t * hop
+        ob = oa + hop
+        two = t + 1 < n_frames
+        peak = 0
+        for o in (oa, ob) if two else (oa,):
+            for i in range(o, o + n_fft):
+                a = q[i] if q[i] >= 0 else -q[i]
+                if a > peak:
+                    peak = a
+        s = _q15_headroom(peak)
+        for i in range(n_fft):
+            j = rev[i]
+            re[i] = ((q[oa + j] << s) * win[j] + 32768) >> 16
+            im[i] = ((q[ob + j] << s) * win[j] + 32768) >> 16 if two else 0
+        q15_fft(re, im, n_fft, wr, wi)
+        for b in range(n_bands):
+            p = 0
+            for k in range(blo[b], blo[b] + blen[b]):
+                m = (n_fft - k) % n_fft
+                p += re[k] * re[k] + im[k] * im[k] + re[m] * re[m] + im[m] * im[m]
+            acc[b] += (p << 1) >> (2 * s)
+
+
+def _q15_headroom(peak):
+    """The shift s that brings peak to [2^14, 2^15] (0 for silence)."""
+    s = 0
+    if peak:
+        bits = 0
+        while peak > 1:
+            peak >>= 1
+            bits += 1
+        s = 14 - bits if bits < 14 else 0
+    return s
+
+
+def _q15_power(q, o, n_fft, s, win, wr, wi, rev, split, re, im, pw):
+    """pw[0..n_fft/2]: power of counts q[o:o+n_fft] << s, q15 window and a halving, real FFT."""
+    h = n_fft // 2
+    ar, ai, br, bi = split
+    for i in range(h):
+        j = 2 * rev[i]
+        re[i] = ((q[o + j] << s) * win[j] + 32768) >> 16
+        im[i] = ((q[o + j + 1] << s) * win[j + 1] + 32768) >> 16
+    q15_fft(re, im, h, wr, wi)
+    for i in range(h + 1):
+        k = 0 if i == h else i
+        m = 0 if i == 0 else h - i
+        xr = (((re[k] * ar[i] - im[k] * ai[i]) >> 1) + ((re[m] * br[i] + im[m] * bi[i]) >> 1)) >> 15
+        xi = (((re[k] * ai[i] + im[k] * ar[i]) >> 1) + ((re[m] * bi[i] - im[m] * br[i]) >> 1)) >> 15
+        pw[i] = xr * xr + xi * xi
 
 
 _Q15_LOG2 = array(
@@ -1375,31 +1409,13 @@ def q15_log2(v):
 def q15_logmel(q, n_fft, win, wr, wi, rev, split, mstart, mlen, mw, n_mels, offset, re, im, pw, db):
     """db[j]: Q16 dB of the mel power of the int16 counts q[0:n_fft] (sf_q15_logmel: shift to
     the frame's peak, q15 window and a halving, real FFT, power, q15 mel weights, Q16 log2)."""
-    h = n_fft // 2
-    ar, ai, br, bi = split
     peak = 0
     for i in range(n_fft):
         a = q[i] if q[i] >= 0 else -q[i]
         if a > peak:
             peak = a
-    s = 0
-    if peak:
-        bits = 0
-        while peak > 1:
-            peak >>= 1
-            bits += 1
-        s = 14 - bits if bits < 14 else 0
-    for i in range(h):
-        j = 2 * rev[i]
-        re[i] = ((q[j] << s) * win[j] + 32768) >> 16
-        im[i] = ((q[j + 1] << s) * win[j + 1] + 32768) >> 16
-    q15_fft(re, im, h, wr, wi)
-    for i in range(h + 1):
-        k = 0 if i == h else i
-        m = 0 if i == 0 else h - i
-        xr = (((re[k] * ar[i] - im[k] * ai[i]) >> 1) + ((re[m] * br[i] + im[m] * bi[i]) >> 1)) >> 15
-        xi = (((re[k] * ai[i] + im[k] * ar[i]) >> 1) + ((re[m] * bi[i] - im[m] * br[i]) >> 1)) >> 15
-        pw[i] = xr * xr + xi * xi
+    s = _q15_headroom(peak)
+    _q15_power(q, 0, n_fft, s, win, wr, wi, rev, split, re, im, pw)
     pos = 0
     for j in range(n_mels):
         acc = 0
