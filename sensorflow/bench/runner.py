@@ -27,6 +27,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "dsp_kernels": ("sensorflow.bench.kernels_section", "DSP kernels on the emulated Cortex-M4F"),
     "int8_kernels": ("sensorflow.bench.int8_kernels_section", "int8 network kernels on the emulated Cortex-M4F"),
     "pipelines": ("sensorflow.bench.pipelines_section", "Whole pipelines on emulated boards"),
+    "integer_pipelines": ("sensorflow.bench.integer_pipelines_section", "Integer path on emulated boards (issue 27)"),
     "host_pipelines": ("sensorflow.bench.host_pipelines_section", "Host training and streaming throughput"),
     "tuning": ("sensorflow.bench.tuning_section", "Pipeline search (sensorflow tune) against MiniRocket"),
     "goals": ("sensorflow.bench.goals_section", "Goal datasets beside MiniRocket and catch22 + random forest"),
