@@ -122,3 +122,22 @@ def test_stage_ram_and_layout_add_up():
     info = gen.info
     assert sum(info["ram_layout"].values()) + sum(info["stage_ram"].values()) == gen.state_bytes
     assert info["stage_ram"][1] == 28 * 4  # band_energy: the FFT buffer beyond the slots it overlays
+
+
+def test_q15_step_keeps_one_channel_of_counts(tmp_path):
+    """Fixed-point stats and band_energy at one scale (gesture_q15): the step runs channel by
+    channel on one quantisation of each channel, so the counts are one channel's 100 int16 in
+    the scratch beside the FFT buffer, not the window's 600 in the state; the feature vector
+    stays outside the union (every slice is written while the scratch is live)."""
+    q15 = "    q15_scale: 0.001953125\n"
+    p, X = _pipeline(STATS + q15 + BANDS + q15 + FOREST)
+    h = ccompare.build(p, tmp_path, sanitize=True)
+    src = h.generated.files["sf_model.c"]
+    assert "sf_model_q15_step(window, " in src and "int16_t q15_counts[100];" in src
+    assert "[600];" not in src.replace("float win[600];", "")  # no other whole-window buffer
+    assert "scratch.fv" not in src
+    np.testing.assert_array_equal(h.features(X).view(np.uint32), p.transform(X).astype(np.float32).view(np.uint32))
+    _check(p, X, h)
+    header, window, feats, scores = 7 * 4, 100 * 6 * 4, 60 * 4, 3 * 4
+    scratch = 100 * 2 + 2 * 64 * 4 + 4 * 8  # counts, FFT buffer (portable: re then im), band sums
+    assert h.generated.state_bytes == header + window + feats + scores + scratch
