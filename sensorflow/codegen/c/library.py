@@ -174,7 +174,7 @@ def generate(
             features_finite = features_finite and es.fragment.finite_output
             if ctx.q15_channel:  # one call of the channel loop for all of them, where the first was
                 if not channel_calls:
-                    feature_code.append(f"{prefix}_q15_step(window, {buf(ps.dst)});  /* channel by channel */")
+                    feature_code.append(f"{prefix}_q15_step(window, NULL, {buf(ps.dst)});  /* channel by channel */")
                 channel_calls.append((ctx.func, ps.offset, stage.name))
             else:
                 feature_code.append(f"{ctx.func}({buf(ps.src)}, &{buf(ps.dst)}[{ps.offset}]);  /* {stage.name} */")
@@ -196,6 +196,11 @@ def generate(
         owner = next(es for es in emitted if es.ctx.index == min(counts))
         cnt = f"{st}.scratch.s{owner.ctx.index}.q15_counts"
         owner.fragment.helpers.append(channel_step(prefix, cnt, counts[owner.ctx.index], win, nch, channel_calls))
+    # the streaming window as int16 counts when the channel loop is its only reader: pushed
+    # samples are quantised as they arrive (sf_q15_quantize is per sample: the same counts)
+    counts_win = (
+        bool(counts) and stream_stage is None and all(ps.index in counts for ps in pl.stages if ps.src == "window")
+    )
     if stream_stage is not None:
         stream_feature_code += feature_code[1:]
     feature_code.append(f"return {buf(pl.features)};")
@@ -221,7 +226,8 @@ def generate(
     scratch_stages = [es for es in emitted if es.fragment.scratch]
     # the seven ints of the state struct (ready, fill, skip, bad, skipped, last_label, has_last)
     n_ints = 8 if valid else 7  # with pad: valid, n_valid too
-    glue_fields = [(4, n_ints)] if stream_stage is not None else [(4, n_ints), (4, win * nch)]
+    win_bytes = 2 if counts_win else 4
+    glue_fields = [(4, n_ints)] if stream_stage is not None else [(4, n_ints), (win_bytes, win * nch)]
     if n_sig_bufs:
         glue_fields.append((4, n_sig_bufs * sig_size))
     vec_field = (4, n_vec_bufs * vec_size)
@@ -245,6 +251,10 @@ def generate(
         vec_ref = f"{st}.vec"
     feature_code = [line.replace(VEC, vec_ref) for line in feature_code]
     stream_feature_code = [line.replace(VEC, vec_ref) for line in stream_feature_code]
+    counts_feature_code = [  # the push path's features: the channel loop on the window's counts
+        line.replace(f"{prefix}_q15_step(window, NULL, ", f"{prefix}_q15_step(NULL, {st}.win, ")
+        for line in feature_code
+    ]
     fields = list(glue_fields) + state_fields
     if scratch_stages or layout.overlay:
         fields.append((layout.align, layout.size // layout.align))
@@ -257,7 +267,7 @@ def generate(
     stage_ram = {
         es.ctx.index: es.fragment.state_bytes() + (owner_bytes if es.ctx.index == layout.owner else 0) for es in emitted
     }
-    ram_layout = {} if stream_stage is not None else {"streaming window": 4 * win * nch}
+    ram_layout = {} if stream_stage is not None else {"streaming window": win_bytes * win * nch}
     ram_layout["stage buffers"] = state_bytes - sum(ram_layout.values()) - sum(stage_ram.values())
 
     pipeline_hash = str(meta.get("content_hash") or "0" * 16)[:16]
@@ -300,6 +310,9 @@ def generate(
         i16_scale=cgen.f32(stream_stage.fragment.i16_scale) if stream_stage is not None else "",
         features_finite=features_finite,
         feature_stage=feature_step[0] if fused else None,
+        counts_win=counts_win,
+        counts_k=f"{prefix}_q15_k",
+        counts_feature_code=counts_feature_code,
     )
     env = template_env()
     files = {
@@ -351,19 +364,24 @@ def shared_counts(pl) -> dict:
 
 
 def channel_step(prefix: str, cnt: str, ks: tuple, length: int, n_channels: int, calls: list) -> str:
-    """``<prefix>_q15_step(window, vec)``: per channel, its int16 counts (one channel: ``length``
-    int16 of scratch, not the window's) then each stage of ``calls`` (function, offset of its
-    slice in ``vec``, stage name) on them, in pipeline order."""
+    """``<prefix>_q15_step(window, counts, vec)``: per channel, its int16 counts (``counts``: the
+    streaming window's, channel after channel; NULL: quantise the float ``window``'s channel into
+    ``cnt``, one channel's ``length`` int16 of scratch) then each stage of ``calls`` (function,
+    offset of its slice in ``vec``, stage name) on them, in pipeline order."""
     k = cgen.array(f"{prefix}_q15_k", "int8_t", list(ks), comment="counts = round(x * 2^k) per channel")
     protos = "".join(f"static void {fn}(const int16_t *cnt, uint32_t ch, float *out);\n" for fn, _, _ in calls)
-    body = "".join(f"        {fn}({cnt}, ch, &vec[{off}]);  /* {name} */\n" for fn, off, name in calls)
+    body = "".join(f"        {fn}(c, ch, &vec[{off}]);  /* {name} */\n" for fn, off, name in calls)
     return (
         protos + k + "/* the step's fixed-point stages channel after channel, each channel quantised once for all */\n"
-        f"static SF_NOINLINE void {prefix}_q15_step(const float *window, float *vec)\n{{\n    uint32_t ch;\n"
+        f"static SF_NOINLINE void {prefix}_q15_step(const float *window, const int16_t *counts, float *vec)\n"
+        "{\n    uint32_t ch;\n"
         f"    for (ch = 0; ch < {n_channels}u; ch++) {{\n"
-        f"        sf_q15_quantize(window + ch, {n_channels}u, {length}u, {prefix}_q15_k[ch], {cnt});\n"
-        + body
-        + "    }\n}\n"
+        f"        const int16_t *c = {cnt};\n"
+        "        if (counts != NULL) {\n"
+        f"            c = &counts[ch * {length}u];\n"
+        "        } else {\n"
+        f"            sf_q15_quantize(window + ch, {n_channels}u, {length}u, {prefix}_q15_k[ch], {cnt});\n"
+        "        }\n" + body + "    }\n}\n"
     )
 
 
