@@ -146,3 +146,24 @@ def test_q15_step_keeps_one_channel_of_counts(tmp_path, hop):
     scratch = 100 * 2 + 2 * 64 * 4 + 4 * 8  # counts, FFT buffer (portable: re then im), band sums
     assert h.generated.state_bytes == header + window + feats + scores + scratch
     assert h.generated.info["ram_layout"]["streaming window"] == window
+
+
+@pytest.mark.parametrize("hop", [100, 50])
+def test_q15_counts_window_with_a_nonfinite_sample(tmp_path, hop):
+    """The int16 streaming window quantises NaN to 0, so the NaN/Inf bookkeeping must still see
+    the pushed floats: the windows holding the NaN answer SF_ERR_NONFINITE, every other window
+    the host's label (the counts quantised after the NaN stay right)."""
+    q15 = "    q15_scale: 0.001953125\n"
+    p, X = _pipeline(STATS + q15 + BANDS + q15 + FOREST, hop=hop)
+    h = ccompare.build(p, tmp_path, sanitize=True)
+    assert "int16_t win[600];" in h.generated.files["sf_model.c"]
+    signal = np.concatenate(list(X[:8]))
+    signal[250, 2] = np.nan
+    out = h.stream(signal, [1])  # one frame a push: one record per completed window
+    starts = range(0, len(signal) - 100 + 1, hop)
+    assert len(out) == len(starts)
+    for o, s in zip(out, starts):
+        if s <= 250 < s + 100:
+            assert o["label"] == -6, f"window at {s}"
+        else:
+            assert p.classes_[o["label"]] == p.predict(signal[None, s : s + 100])[0], f"window at {s}"
