@@ -42,8 +42,9 @@ def _windows() -> np.ndarray:
 )
 @pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
 def test_fixed_point_c_is_bit_identical(tmp_path, sanitize, band_hop, band_scales, shared):
-    """Both stages at one scale share one quantisation of the window (<prefix>_q15_counts);
-    at different scales each quantises its own; a band energy of three frames (a lone last one)."""
+    """Both stages at one scale run channel by channel on one quantisation of each channel
+    (<prefix>_q15_step); at different scales each quantises its own; a band energy of three
+    frames (a lone last one)."""
     need_tools("cc")
     pipe = _pipeline(band_hop, band_scales)
     X = _windows()
@@ -52,7 +53,7 @@ def test_fixed_point_c_is_bit_identical(tmp_path, sanitize, band_hop, band_scale
     got = built.features(X)
     np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
     src = "\n".join(p.read_text() for p in tmp_path.rglob("*.c") if "sf_q15" not in p.name)
-    assert ("_q15_counts(window);" in src) == shared
+    assert ("_q15_step(window, " in src) == shared
 
 
 @pytest.mark.parametrize("top_db", [None, 80.0])

@@ -122,3 +122,48 @@ def test_stage_ram_and_layout_add_up():
     info = gen.info
     assert sum(info["ram_layout"].values()) + sum(info["stage_ram"].values()) == gen.state_bytes
     assert info["stage_ram"][1] == 28 * 4  # band_energy: the FFT buffer beyond the slots it overlays
+
+
+@pytest.mark.parametrize("hop", [100, 50, 130])
+def test_q15_step_keeps_one_channel_of_counts(tmp_path, hop):
+    """Fixed-point stats and band_energy at one scale (gesture_q15): the step runs channel by
+    channel on one quantisation of each channel, so a caller's window takes one channel's 100
+    int16 counts of scratch beside the FFT buffer (not the window's 600 in the state), and the
+    streaming window, which only the step reads, holds int16 counts quantised as frames are
+    pushed (not floats); the feature vector stays outside the union (every slice is written
+    while the scratch is live). Features bit for bit, labels and the stream (overlapping
+    windows shift the counts per channel; hop > length skips frames) as the numpy pipeline."""
+    q15 = "    q15_scale: 0.001953125\n"
+    p, X = _pipeline(STATS + q15 + BANDS + q15 + FOREST, hop=hop)
+    h = ccompare.build(p, tmp_path, sanitize=True)
+    src = h.generated.files["sf_model.c"]
+    assert "sf_model_q15_step(window, NULL, " in src and "sf_model_q15_step(NULL, sf_model_state.win, " in src
+    assert "int16_t q15_counts[100];" in src and "int16_t win[600];" in src
+    assert "float win[" not in src and "scratch.fv" not in src
+    np.testing.assert_array_equal(h.features(X).view(np.uint32), p.transform(X).astype(np.float32).view(np.uint32))
+    _check(p, X, h)
+    header, window, feats, scores = 7 * 4, 100 * 6 * 2, 60 * 4, 3 * 4
+    scratch = 100 * 2 + 2 * 64 * 4 + 4 * 8  # counts, FFT buffer (portable: re then im), band sums
+    assert h.generated.state_bytes == header + window + feats + scores + scratch
+    assert h.generated.info["ram_layout"]["streaming window"] == window
+
+
+@pytest.mark.parametrize("hop", [100, 50])
+def test_q15_counts_window_with_a_nonfinite_sample(tmp_path, hop):
+    """The int16 streaming window quantises NaN to 0, so the NaN/Inf bookkeeping must still see
+    the pushed floats: the windows holding the NaN answer SF_ERR_NONFINITE, every other window
+    the host's label (the counts quantised after the NaN stay right)."""
+    q15 = "    q15_scale: 0.001953125\n"
+    p, X = _pipeline(STATS + q15 + BANDS + q15 + FOREST, hop=hop)
+    h = ccompare.build(p, tmp_path, sanitize=True)
+    assert "int16_t win[600];" in h.generated.files["sf_model.c"]
+    signal = np.concatenate(list(X[:8]))
+    signal[250, 2] = np.nan
+    out = h.stream(signal, [1])  # one frame a push: one record per completed window
+    starts = range(0, len(signal) - 100 + 1, hop)
+    assert len(out) == len(starts)
+    for o, s in zip(out, starts):
+        if s <= 250 < s + 100:
+            assert o["label"] == -6, f"window at {s}"
+        else:
+            assert p.classes_[o["label"]] == p.predict(signal[None, s : s + 100])[0], f"window at {s}"

@@ -57,6 +57,8 @@ class CFragment:
     - ``stream_sample_i16`` / ``i16_scale``: a fixed-point stage that streams int16 counts
       (q15 front end): the body of ``static void <func>_samples_i16(const int16_t *x, uint32_t n)``,
       the same as ``stream_sample`` on ``x[i] * i16_scale``, behind ``<prefix>_push_i16``.
+    - ``params``: the stage function's C parameter list when it is not ``const float *in,
+      float *out`` (a fixed-point stage run channel by channel: ``CContext.q15_channel``).
     - ``finite_output``: True only when the kernel provably writes finite values for every finite
       input (e.g. sf_logmel clamps the mel energies to [amin, FLT_MAX] before the log). When every
       stage before the model says so, the generated code skips the feature vector's non-finite
@@ -76,6 +78,7 @@ class CFragment:
     stream_output: list[str] = field(default_factory=list)
     stream_sample_i16: list[str] = field(default_factory=list)
     i16_scale: float = 0.0
+    params: str = ""
 
     @property
     def streams(self) -> bool:
@@ -130,9 +133,11 @@ class CContext:
     # codes itself; log-mel: {"dst", "mult", "shift", "zp"}; model: {"state": True}
     int8_codes: dict | None = None
     # fixed-point stats / band_energy of one step with the same q15 scale (library.shared_counts):
-    # C expression of the window's int16 counts, channel after channel, quantised once before the
-    # step's stages run; "" = the stage quantises the window itself
-    q15_counts: str = ""
+    # the step runs them channel after channel on one quantisation of the channel, so the stage
+    # emits ``static void <func>(const int16_t *cnt, uint32_t ch, float *out)`` (CFragment.params):
+    # channel ch's L int16 counts in ``cnt`` (the scratch field ``q15_counts`` its scratch starts
+    # with), its slice of the feature vector in ``out``
+    q15_channel: bool = False
 
     @property
     def role(self) -> str:

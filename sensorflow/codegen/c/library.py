@@ -154,14 +154,14 @@ def generate(
     step_of_feature_lines = None
     fused = fused_codes(pl, board, numeric, prefix)
     counts = {} if fused or valid else shared_counts(pl)
-    counts_buf = f"{st}.s{min(counts)}_q15_counts" if counts else ""
+    channel_calls: list[tuple[str, int, str]] = []  # the channel loop's stages: (function, offset, name)
     features_finite = True  # every stage before the model writes finite values for finite input
     for ps in pl.stages:
         stage = ps.stage
         ctx = _ctx(stage, pipeline, prefix, board, hop, sr)
         ctx.numeric = numeric
         ctx.int8_codes = fused.get(ps.index)
-        ctx.q15_counts = counts_buf if ps.index in counts else ""
+        ctx.q15_channel = ps.index in counts
         line = f"{ctx.func}({buf(ps.src)}, {buf(ps.dst)});  /* {stage.name} */"
         if ps.role == "feature":
             if step_of_feature_lines != ps.step:
@@ -172,7 +172,12 @@ def generate(
             emitted.append(es)
             feature_step.append(es)
             features_finite = features_finite and es.fragment.finite_output
-            feature_code.append(f"{ctx.func}({buf(ps.src)}, &{buf(ps.dst)}[{ps.offset}]);  /* {stage.name} */")
+            if ctx.q15_channel:  # one call of the channel loop for all of them, where the first was
+                if not channel_calls:
+                    feature_code.append(f"{prefix}_q15_step(window, NULL, {buf(ps.dst)});  /* channel by channel */")
+                channel_calls.append((ctx.func, ps.offset, stage.name))
+            else:
+                feature_code.append(f"{ctx.func}({buf(ps.src)}, &{buf(ps.dst)}[{ps.offset}]);  /* {stage.name} */")
             if ctx.streams_input and es.fragment.streams:
                 stream_stage = es
                 stream_feature_code.append(f"{ctx.func}_stream(&{buf(ps.dst)}[{ps.offset}]);  /* {stage.name} */")
@@ -187,13 +192,15 @@ def generate(
             model = es
         else:
             post_code.append(line)
-    if counts:  # the counts buffer and its one quantisation, before the step's stages (any order)
+    if counts:  # the channel loop, before the first of its stages (it calls them all)
         owner = next(es for es in emitted if es.ctx.index == min(counts))
-        owner.fragment.state.append(Field("int16_t", "q15_counts", win * nch, "the window's int16 counts, by channel"))
-        owner.fragment.helpers.append(counts_helper(prefix, counts_buf, counts[min(counts)], win, nch))
-        a, b = feature_lines
-        feature_code.insert(a, f"{prefix}_q15_counts(window);  /* int16 counts, shared by the step's q15 stages */")
-        feature_lines = (a + 1, b + 1)
+        cnt = f"{st}.scratch.s{owner.ctx.index}.q15_counts"
+        owner.fragment.helpers.append(channel_step(prefix, cnt, counts[owner.ctx.index], win, nch, channel_calls))
+    # the streaming window as int16 counts when the channel loop is its only reader: pushed
+    # samples are quantised as they arrive (sf_q15_quantize is per sample: the same counts)
+    counts_win = (
+        bool(counts) and stream_stage is None and all(ps.index in counts for ps in pl.stages if ps.src == "window")
+    )
     if stream_stage is not None:
         stream_feature_code += feature_code[1:]
     feature_code.append(f"return {buf(pl.features)};")
@@ -219,7 +226,8 @@ def generate(
     scratch_stages = [es for es in emitted if es.fragment.scratch]
     # the seven ints of the state struct (ready, fill, skip, bad, skipped, last_label, has_last)
     n_ints = 8 if valid else 7  # with pad: valid, n_valid too
-    glue_fields = [(4, n_ints)] if stream_stage is not None else [(4, n_ints), (4, win * nch)]
+    win_bytes = 2 if counts_win else 4
+    glue_fields = [(4, n_ints)] if stream_stage is not None else [(4, n_ints), (win_bytes, win * nch)]
     if n_sig_bufs:
         glue_fields.append((4, n_sig_bufs * sig_size))
     vec_field = (4, n_vec_bufs * vec_size)
@@ -229,7 +237,8 @@ def generate(
         if n_post:
             tail_fields.append((4, min(2, n_post) * n_classes))
     state_fields = [(cgen.ctype_size(f.ctype), f.count) for es in emitted for f in es.fragment.state]
-    layout = scratch_layout(scratch_stages, [] if fused else feature_step, n_vec_bufs * vec_size)
+    # the channel loop writes every slice while its scratch is live: no overlay then
+    layout = scratch_layout(scratch_stages, [] if fused or counts else feature_step, n_vec_bufs * vec_size)
     if layout.overlay:
         # the feature buffers live in the scratch union (see ScratchLayout); the stages of the
         # feature step run last slice first, so each one's scratch only covers free slices
@@ -242,6 +251,10 @@ def generate(
         vec_ref = f"{st}.vec"
     feature_code = [line.replace(VEC, vec_ref) for line in feature_code]
     stream_feature_code = [line.replace(VEC, vec_ref) for line in stream_feature_code]
+    counts_feature_code = [  # the push path's features: the channel loop on the window's counts
+        line.replace(f"{prefix}_q15_step(window, NULL, ", f"{prefix}_q15_step(NULL, {st}.win, ")
+        for line in feature_code
+    ]
     fields = list(glue_fields) + state_fields
     if scratch_stages or layout.overlay:
         fields.append((layout.align, layout.size // layout.align))
@@ -254,7 +267,7 @@ def generate(
     stage_ram = {
         es.ctx.index: es.fragment.state_bytes() + (owner_bytes if es.ctx.index == layout.owner else 0) for es in emitted
     }
-    ram_layout = {} if stream_stage is not None else {"streaming window": 4 * win * nch}
+    ram_layout = {} if stream_stage is not None else {"streaming window": win_bytes * win * nch}
     ram_layout["stage buffers"] = state_bytes - sum(ram_layout.values()) - sum(stage_ram.values())
 
     pipeline_hash = str(meta.get("content_hash") or "0" * 16)[:16]
@@ -297,6 +310,9 @@ def generate(
         i16_scale=cgen.f32(stream_stage.fragment.i16_scale) if stream_stage is not None else "",
         features_finite=features_finite,
         feature_stage=feature_step[0] if fused else None,
+        counts_win=counts_win,
+        counts_k=f"{prefix}_q15_k",
+        counts_feature_code=counts_feature_code,
     )
     env = template_env()
     files = {
@@ -330,14 +346,15 @@ def generate(
 
 def shared_counts(pl) -> dict:
     """{stage index: q15 exponents} of the fixed-point ``stats`` / ``band_energy`` stages of one
-    feature step that read the window at the same scale, when there are two or more of them: the
-    window is quantised once for all (sf_q15_quantize), not once per stage."""
+    feature step that read the window at the same scale, when there are two or more of them:
+    the step runs them channel after channel (``channel_step``), each channel quantised once
+    (sf_q15_quantize) for all of them, not once per stage."""
     from ...stages.fixed_point import is_fixed
 
     steps = [ps.step for ps in pl.stages if ps.role == "feature"]
     if not steps or any(ps.streams_input for ps in pl.stages):
         return {}
-    group = {  # the feature step (generate places the quantisation before its stage calls)
+    group = {  # the feature step (generate calls the channel loop in place of its stages)
         ps.index: tuple(int(k) for k in ps.stage.q15_k_)
         for ps in pl.stages
         if ps.role == "feature" and ps.step == steps[-1] and ps.src == "window"
@@ -346,14 +363,25 @@ def shared_counts(pl) -> dict:
     return group if len(group) >= 2 and len(set(group.values())) == 1 else {}
 
 
-def counts_helper(prefix: str, buf: str, ks: tuple, length: int, n_channels: int) -> str:
-    """``<prefix>_q15_counts(window)``: the window's int16 counts, channel after channel."""
-    k = cgen.array(f"{prefix}_q15_counts_k", "int8_t", list(ks), comment="counts = round(x * 2^k) per channel")
+def channel_step(prefix: str, cnt: str, ks: tuple, length: int, n_channels: int, calls: list) -> str:
+    """``<prefix>_q15_step(window, counts, vec)``: per channel, its int16 counts (``counts``: the
+    streaming window's, channel after channel; NULL: quantise the float ``window``'s channel into
+    ``cnt``, one channel's ``length`` int16 of scratch) then each stage of ``calls`` (function,
+    offset of its slice in ``vec``, stage name) on them, in pipeline order."""
+    k = cgen.array(f"{prefix}_q15_k", "int8_t", list(ks), comment="counts = round(x * 2^k) per channel")
+    protos = "".join(f"static void {fn}(const int16_t *cnt, uint32_t ch, float *out);\n" for fn, _, _ in calls)
+    body = "".join(f"        {fn}(c, ch, &vec[{off}]);  /* {name} */\n" for fn, off, name in calls)
     return (
-        k + f"static void {prefix}_q15_counts(const float *window)\n{{\n    uint32_t ch;\n"
-        f"    for (ch = 0; ch < {n_channels}u; ch++)\n"
-        f"        sf_q15_quantize(window + ch, {n_channels}u, {length}u, {prefix}_q15_counts_k[ch], &{buf}[ch * {length}u]);\n"
-        "}\n"
+        protos + k + "/* the step's fixed-point stages channel after channel, each channel quantised once for all */\n"
+        f"static SF_NOINLINE void {prefix}_q15_step(const float *window, const int16_t *counts, float *vec)\n"
+        "{\n    uint32_t ch;\n"
+        f"    for (ch = 0; ch < {n_channels}u; ch++) {{\n"
+        f"        const int16_t *c = {cnt};\n"
+        "        if (counts != NULL) {\n"
+        f"            c = &counts[ch * {length}u];\n"
+        "        } else {\n"
+        f"            sf_q15_quantize(window + ch, {n_channels}u, {length}u, {prefix}_q15_k[ch], {cnt});\n"
+        "        }\n" + body + "    }\n}\n"
     )
 
 

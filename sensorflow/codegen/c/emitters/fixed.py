@@ -26,11 +26,16 @@ class Tables:
         return sym
 
 
+CHANNEL_PARAMS = "const int16_t *cnt, uint32_t ch, float *out"  # CContext.q15_channel: one channel's counts
+
+
 def _counts(stage, ctx, t: Tables, L: int, C: int) -> tuple[str, list[str], list[Field]]:
-    """Channel ch's int16 counts: the step's shared buffer (``ctx.q15_counts``, quantised once
-    before the stages run), else this stage's scratch and the line that quantises into it."""
-    if ctx.q15_counts:
-        return f"&{ctx.q15_counts}[ch * {L}u]", [], []
+    """Channel ch's int16 counts and the scratch they take: in the step's channel loop
+    (``ctx.q15_channel``) the caller's ``cnt`` (its scratch field ``q15_counts`` comes first in
+    every member's scratch, so all members' copies are the same bytes), else this stage's
+    scratch and the line that quantises the window's channel into it."""
+    if ctx.q15_channel:
+        return "cnt", [], [Field("int16_t", "q15_counts", L, "channel ch's int16 counts (the step's, shared)")]
     ks = t.add("k", "int8_t", stage.q15_k_, comment="counts = round(x * 2^k) per channel")
     cnt = ctx.scratch("counts")
     return (
@@ -38,6 +43,14 @@ def _counts(stage, ctx, t: Tables, L: int, C: int) -> tuple[str, list[str], list
         [f"    sf_q15_quantize(in + ch, {C}u, {L}u, {ks}[ch], {cnt});"],
         [Field("int16_t", "counts", L, "one channel's int16 counts")],
     )
+
+
+def _per_channel(ctx, C: int, decl: str, body: list[str]) -> tuple[str, list[str]]:
+    """(params, code): the body for channel ch alone (``ctx.q15_channel``), else in a loop over
+    the C channels (the body indented by four)."""
+    if ctx.q15_channel:
+        return CHANNEL_PARAMS, [decl, *(line[4:] for line in body)]
+    return "", [decl.replace(" ", " ch, ", 1), f"for (ch = 0; ch < {C}u; ch++) {{", *body, "}"]
 
 
 def emit_stats_q15(stage, ctx) -> CFragment:
@@ -49,21 +62,18 @@ def emit_stats_q15(stage, ctx) -> CFragment:
     ids = t.add("ids", "uint8_t", [FUNCTIONS.index(fn) for fn in fns], comment="SF_STAT_* order")
     fs = t.add("fscale", "float", stage.fixed_fscales().ravel().astype(np.float32), comment="physical value per code")
     cnt, quantize, scratch = _counts(stage, ctx, t, L, C)
-    return CFragment(
-        runtime=["sf_q15"],
-        tables=t.defs,
-        scratch=scratch,
-        code=[
-            "sf_q15_sums m;",
-            "uint32_t ch, k;",
-            f"for (ch = 0; ch < {C}u; ch++) {{",
+    params, code = _per_channel(
+        ctx,
+        C,
+        "uint32_t k;",
+        [
             *quantize,
             f"    sf_q15_stats_sums({cnt}, {L}u, &m);",
             f"    for (k = 0; k < {F}u; k++)",
             f"        out[ch * {F}u + k] = sf_q15_feature(sf_q15_stat_code(&m, {ids}[k]), {fs}[ch * {F}u + k]);",
-            "}",
         ],
     )
+    return CFragment(runtime=["sf_q15"], tables=t.defs, scratch=scratch, code=["sf_q15_sums m;", *code], params=params)
 
 
 def emit_band_energy_q15(stage, ctx) -> CFragment:
@@ -90,6 +100,16 @@ def emit_band_energy_q15(stage, ctx) -> CFragment:
     )
     work, acc = ctx.scratch("work"), ctx.scratch("bands")
     cnt, quantize, scratch = _counts(stage, ctx, t, L, C)
+    params, code = _per_channel(
+        ctx,
+        C,
+        "uint32_t b;",
+        [
+            *quantize,
+            f"    sf_q15_band_energy(&{cfg}, {cnt}, {work}, {acc});",
+            f"    for (b = 0; b < {nb}u; b++) out[ch * {nb}u + b] = sf_q15_feature((int64_t){acc}[b], {fs}[ch]);",
+        ],
+    )
     return CFragment(
         runtime=["sf_q15"],
         tables=t.defs,
@@ -98,14 +118,8 @@ def emit_band_energy_q15(stage, ctx) -> CFragment:
             Field("int32_t", "work", 2 * n, "FFT buffer (n_fft complex points: int16 pairs, or re then im)"),
             Field("uint64_t", "bands", nb, "band sums"),
         ],
-        code=[
-            "uint32_t ch, b;",
-            f"for (ch = 0; ch < {C}u; ch++) {{",
-            *quantize,
-            f"    sf_q15_band_energy(&{cfg}, {cnt}, {work}, {acc});",
-            f"    for (b = 0; b < {nb}u; b++) out[ch * {nb}u + b] = sf_q15_feature((int64_t){acc}[b], {fs}[ch]);",
-            "}",
-        ],
+        code=code,
+        params=params,
     )
 
 
