@@ -116,22 +116,7 @@ def run(quick: bool = False) -> Section:
                     )
                     continue
                 results[(demo, board)] = r
-                table.rows.append(
-                    [
-                        demo,
-                        name,
-                        board,
-                        r["instr_infer"],
-                        r["instr_hop"],
-                        r["instr_per_second"],
-                        r.get("instr_per_second_i16"),
-                        r["flash"],
-                        r["lib_flash"],
-                        r["ram"],
-                        r["stack"],
-                        f"{r['agree']} / {r['k']}",
-                    ]
-                )
+                table.rows.append([demo, name, board, *pipelines_section.measured_cells(r, i16=True)])
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
     for board, why in missing.items():

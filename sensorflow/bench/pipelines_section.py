@@ -45,6 +45,16 @@ PUBLISHED_BYTES = {
 MEASURED: dict[tuple[str, str, bool], dict] = {}
 
 
+def measured_cells(r: dict, i16: bool = False) -> list:
+    """A ``measure_pipeline`` result as table cells: instructions per inference, per hop and
+    per second (``i16``: also per second on ``_push_i16``, None without that entry), flash,
+    library flash, RAM, stack, and labels equal to the host's as "agree / k"."""
+    speeds = [r["instr_infer"], r["instr_hop"], r["instr_per_second"]] + (
+        [r.get("instr_per_second_i16")] if i16 else []
+    )
+    return [*speeds, r["flash"], r["lib_flash"], r["ram"], r["stack"], f"{r['agree']} / {r['k']}"]
+
+
 def run(quick: bool = False) -> Section:
     boards, missing = usable_boards(BOARDS)
     if not boards:
@@ -93,20 +103,7 @@ def run(quick: bool = False) -> Section:
                     table.rows.append([name, board, f"failed: {str(exc).splitlines()[0][:160]}"] + [None] * 7)
                     continue
                 results[(name, board)] = MEASURED[(name, board, quick)] = r
-                table.rows.append(
-                    [
-                        name,
-                        board,
-                        r["instr_infer"],
-                        r["instr_hop"],
-                        r["instr_per_second"],
-                        r["flash"],
-                        r["lib_flash"],
-                        r["ram"],
-                        r["stack"],
-                        f"{r['agree']} / {r['k']}",
-                    ]
-                )
+                table.rows.append([name, board, *measured_cells(r)])
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
     for board, why in missing.items():
