@@ -75,9 +75,17 @@ def integer_path(stage, board, numeric: str = "auto") -> bool:
     return is_fixed(stage) or integer_for(stage.name, numeric, getattr(board, "fpu", "single"), stage)
 
 
+def window_bytes(pipe) -> int:
+    """RAM of the streaming window the C export of ``pipe`` keeps: length x channels x the bytes
+    a sample takes there (2 as int16 counts, 4 as floats: ``codegen.c.library.window_sample_bytes``)."""
+    from ..codegen.c.library import window_sample_bytes
+
+    return window_sample_bytes(pipe) * pipe.window_length * pipe.input_spec.n_channels
+
+
 def estimate(stages, board, window_bytes: int = 0, numeric: str = "auto") -> dict:
     """Summed cost of bound (and, for models, fitted) stages on ``board``, plus the runtime
-    allowance and the input window buffer (``window_bytes``: length x channels x 4 in RAM).
+    allowance and the input window buffer (``window_bytes``: in RAM, see :func:`window_bytes`).
     A stage on its integer path (``numeric``, as the export decides) costs its int8 tables
     (``int8_cost``) and counts its operations as integer instructions."""
     from ..stages.models.int8_conv import int8_cost

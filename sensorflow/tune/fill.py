@@ -58,8 +58,7 @@ def head_cost(pipeline: dict, board) -> dict:
     pipe = Pipeline(config_mod.validate(pipeline, {}, "fill"))
     k = _head_length(pipe)
     stages = [s for step in pipe.steps[:k] for s in step.stages]
-    window_bytes = 4 * pipe.window_length * pipe.input_spec.n_channels
-    return budget_mod.estimate(stages, board, window_bytes, pipe.config.export.numeric)
+    return budget_mod.estimate(stages, board, budget_mod.window_bytes(pipe), pipe.config.export.numeric)
 
 
 def largest_size(n: int, cost: dict, head: dict, budget, cap: int = FILL_MAX) -> int:

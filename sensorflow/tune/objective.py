@@ -76,12 +76,12 @@ def evaluate(payload: dict) -> dict:
         cfg = config_mod.validate(payload["pipeline"], {}, f"trial {payload['number']}")
         pipe = Pipeline(cfg)
         k = _head_length(pipe)  # builds the stages (lazily built): ones that do not fit, e.g. under pad: valid
+        window_bytes = budget_mod.window_bytes(pipe)  # the window the device keeps (float32 or int16 counts)
     except SensorflowError as exc:
         out["error"] = str(exc).splitlines()[0]
         out["pruned"] = "invalid"
         return _done(out, t0)
     head_stages = [s for step in pipe.steps[:k] for s in step.stages]
-    window_bytes = 4 * pipe.window_length * pipe.input_spec.n_channels  # the float32 window the device keeps
     numeric = cfg.export.numeric
     head = budget_mod.estimate(head_stages, board, window_bytes, numeric)
     ds = _dataset(pipe, payload.get("data"), payload.get("run"))

@@ -196,11 +196,7 @@ def generate(
         owner = next(es for es in emitted if es.ctx.index == min(counts))
         cnt = f"{st}.scratch.s{owner.ctx.index}.q15_counts"
         owner.fragment.helpers.append(channel_step(prefix, cnt, counts[owner.ctx.index], win, nch, channel_calls))
-    # the streaming window as int16 counts when the channel loop is its only reader: pushed
-    # samples are quantised as they arrive (sf_q15_quantize is per sample: the same counts)
-    counts_win = (
-        bool(counts) and stream_stage is None and all(ps.index in counts for ps in pl.stages if ps.src == "window")
-    )
+    counts_win = counts_window(pl, valid)  # the streaming window as int16 counts
     if stream_stage is not None:
         stream_feature_code += feature_code[1:]
     feature_code.append(f"return {buf(pl.features)};")
@@ -361,6 +357,22 @@ def shared_counts(pl) -> dict:
         and ps.stage.name in ("stats", "band_energy") and is_fixed(ps.stage)
     }  # fmt: skip
     return group if len(group) >= 2 and len(set(group.values())) == 1 else {}
+
+
+def counts_window(pl, valid: bool) -> bool:
+    """Does the export keep the streaming window as int16 counts (2 B a sample, not a float's 4)?
+    Yes when the channel loop (``shared_counts``; none under ``pad: valid``) is the window's only
+    reader: pushed samples are quantised as they arrive (sf_q15_quantize is per sample: the same
+    counts). ``shared_counts`` is empty when a stage takes the stream frame by frame (as a fused
+    log-mel does), so then the window is not kept at all."""
+    counts = {} if valid else shared_counts(pl)
+    return bool(counts) and all(ps.index in counts for ps in pl.stages if ps.src == "window")
+
+
+def window_sample_bytes(pipeline) -> int:
+    """Bytes a sample of the streaming window takes in the state of ``pipeline``'s C export
+    (built, fitted or not): 2 under :func:`counts_window`, else 4 (float)."""
+    return 2 if counts_window(plan(pipeline), pipeline.pad == VALID_PAD) else 4
 
 
 def channel_step(prefix: str, cnt: str, ks: tuple, length: int, n_channels: int, calls: list) -> str:

@@ -1,0 +1,78 @@
+"""The tune cost model charges the streaming window as the C export keeps it: 2 B a sample when
+the export holds it as int16 counts (fixed-point stats and band_energy at one scale, the channel
+loop its only reader: gesture_q15), 4 B (float32) otherwise; checked against the generator's
+layout and, for gesture_q15 on qemu-riscv32, the export's measured RAM."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import REPO, need_tools
+
+from sensorflow import artifact
+from sensorflow.cli import main
+from sensorflow.codegen.c import generate
+from sensorflow.device import boards
+from sensorflow.pipeline import Pipeline
+from sensorflow.tune import budget, objective
+
+Q15 = "    q15_scale: 0.001953125\n"
+STATS = "  - type: stats\n    functions: [mean, std, rms]\n"
+BANDS = "  - type: band_energy\n    n_bands: 4\n    n_fft: 64\n    hop_length: 36\n"
+TREE = "  - type: decision_tree\n    max_depth: 3\n"
+
+
+def _pipeline(stages: str) -> Pipeline:
+    return Pipeline.from_string(
+        "name: wintest\n"
+        "sensor: {kind: imu, sample_rate: 10, channels: [ax, ay, az]}\n"
+        "window: {length: 100}\n"
+        f"stages:\n{stages}"
+    )
+
+
+def _fitted(stages: str) -> Pipeline:
+    p = _pipeline(stages)
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 40)
+    X = (rng.standard_normal((40, 100, 3)) * (1 + y[:, None, None])).astype(np.float32)
+    p.fit(X, np.array(["a", "b"])[y])
+    return p
+
+
+@pytest.mark.parametrize(
+    "stages, per_sample",
+    [
+        (STATS + Q15 + BANDS + Q15 + TREE, 2),  # the channel loop reads the window: int16 counts
+        (STATS + BANDS + TREE, 4),  # float stages: a float window
+        (STATS + Q15 + TREE, 4),  # one fixed-point stage: no shared counts
+    ],
+)
+def test_window_bytes_as_the_export_lays_them_out(stages, per_sample):
+    """Before fitting (as a trial is estimated) and after, as the fitted export declares."""
+    declared = generate(_fitted(stages)).info["ram_layout"]["streaming window"]
+    assert budget.window_bytes(_pipeline(stages)) == declared == per_sample * 100 * 3
+
+
+@pytest.mark.slow
+@pytest.mark.emulator
+def test_gesture_q15_estimate_against_the_riscv_export(tmp_path):
+    """gesture_q15 exported for qemu-riscv32 (measured: compiled with the cross toolchain):
+    the fitted pipeline's estimate charges its 1,200 B int16 window as the export keeps it, and
+    stays above the measured RAM by at most the runtime allowance (3,672 B against 2,232 B
+    while the window counted 4 B a sample)."""
+    need_tools("riscv64-unknown-elf-gcc")
+    art, out = tmp_path / "artifact", tmp_path / "export"
+    assert main(["train", str(REPO / "pipelines" / "gesture_q15.yaml"), "--out", str(art)]) == 0
+    assert main(["export", str(art), "--board", "qemu-riscv32", "--out", str(out), "--json"]) == 0
+    report = json.loads((out / "export_report.json").read_text())
+    assert report["source"] == "measured"
+    pipe, _ = artifact.load(art)
+    board = boards.get("qemu-riscv32")
+    window = budget.window_bytes(pipe)
+    assert window == report["ram_layout"]["streaming window"] == 2 * 100 * 6
+    est = objective.fitted_cost(board.model_dump(mode="json"), window, pipe.config.export.numeric, pipe)
+    assert report["ram_bytes"] == report["state_bytes"]
+    assert report["state_bytes"] <= est["ram_bytes"] <= report["state_bytes"] + budget.RUNTIME_RAM
