@@ -311,40 +311,66 @@ static void push_answer(uint8_t type, uint16_t seq, int done, uint64_t count)
     respond(type | HIL_MSG_RESPONSE, seq, HIL_PUSH_BODY_FIXED + 8u * (uint32_t)SF_MODEL_N_CLASSES);
 }
 
+/* The frames in a push body of ``n`` bytes: whole frames of ``sample_bytes``-byte samples, at
+ * most ``max_samples`` of them; 0 after refusing any other length (HIL_ERR_BAD_LENGTH). */
+static int push_frames(uint8_t type, uint16_t seq, uint32_t n, uint32_t sample_bytes, uint32_t max_samples)
+{
+    uint32_t frame_bytes = sample_bytes * (uint32_t)SF_MODEL_N_CHANNELS;
+    if (n == 0u || n % frame_bytes != 0u || n / sample_bytes > max_samples) {
+        respond_error(type, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
+        return 0;
+    }
+    return (int)(n / frame_bytes);
+}
+
+/* A push entry on the samples in push_buf: frames -> what sf_model_push answers. */
+typedef int (*push_entry)(int n_frames);
+
+/* ``entry(n_frames)`` between the counter's start and stop, then its answer (push_answer). */
+static void run_push(uint8_t type, uint16_t seq, push_entry entry, int n_frames)
+{
+    port_counter_start();
+    int done = entry(n_frames);
+    uint64_t count = port_counter_stop();
+    push_answer(type, seq, done, count);
+}
+
+static int push_floats(int n_frames)
+{
+    return sf_model_push(push_buf.f, n_frames);
+}
+
 /* Body: whole frames of interleaved float32 samples -> sf_model_push. */
 static void cmd_push(uint16_t seq, const uint8_t *body, uint32_t n)
 {
-    uint32_t frame_bytes = 4u * (uint32_t)SF_MODEL_N_CHANNELS;
-    if (n == 0u || n % frame_bytes != 0u || n / 4u > HIL_MAX_FLOATS_PER_FRAME) {
-        respond_error(HIL_MSG_PUSH, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
+    int frames = push_frames(HIL_MSG_PUSH, seq, n, 4u, HIL_MAX_FLOATS_PER_FRAME);
+    if (frames == 0) {
         return;
     }
     for (uint32_t i = 0; i < n / 4u; i++) {
         push_buf.f[i] = get_f32(body + 4u * i);
     }
-    port_counter_start();
-    int done = sf_model_push(push_buf.f, (int)(n / frame_bytes));
-    uint64_t count = port_counter_stop();
-    push_answer(HIL_MSG_PUSH, seq, done, count);
+    run_push(HIL_MSG_PUSH, seq, push_floats, frames);
 }
 
 #ifdef SF_MODEL_PUSH_I16
+static int push_counts(int n_frames)
+{
+    return sf_model_push_i16(push_buf.c, n_frames);
+}
+
 /* Body: whole frames of interleaved int16 LE counts -> sf_model_push_i16 (q15 front ends). */
 static void cmd_push_i16(uint16_t seq, const uint8_t *body, uint32_t n)
 {
-    uint32_t frame_bytes = 2u * (uint32_t)SF_MODEL_N_CHANNELS;
-    if (n == 0u || n % frame_bytes != 0u || n / 2u > HIL_MAX_I16_PER_FRAME) {
-        respond_error(HIL_MSG_PUSH_I16, seq, HIL_ERR_BAD_LENGTH, (int32_t)n);
+    int frames = push_frames(HIL_MSG_PUSH_I16, seq, n, 2u, HIL_MAX_I16_PER_FRAME);
+    if (frames == 0) {
         return;
     }
     for (uint32_t i = 0; i < n / 2u; i++) {
         int32_t u = (int32_t)hil_get_u16(body + 2u * i); /* two's complement, without an out-of-range cast */
         push_buf.c[i] = (int16_t)(u >= 32768 ? u - 65536 : u);
     }
-    port_counter_start();
-    int done = sf_model_push_i16(push_buf.c, (int)(n / frame_bytes));
-    uint64_t count = port_counter_stop();
-    push_answer(HIL_MSG_PUSH_I16, seq, done, count);
+    run_push(HIL_MSG_PUSH_I16, seq, push_counts, frames);
 }
 #endif
 
