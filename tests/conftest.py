@@ -41,16 +41,40 @@ TOOL_PACKAGES = {
 }
 
 
+# the emulated boards the bit-exact kernel tests run on, as ("board, defines") parameters: the
+# Cortex-M4F with its DSP instructions and with its portable C (-DSF_Q15_PORTABLE), rv32imc, lx106
+Q15_BOARDS = [
+    pytest.param("qemu-mps2-an386", (), id="m4f-dsp"),
+    pytest.param("qemu-mps2-an386", ("SF_Q15_PORTABLE",), id="m4f-portable"),
+    pytest.param("qemu-riscv32", (), id="rv32imc"),
+    pytest.param("qemu-xtensa-lx106", (), id="lx106"),
+]
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with ``reason``, or fail under CI (CI set), where every tool is installed."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def need_tools(*tools: str) -> None:
     """Skip (or fail under CI) unless every tool is on PATH."""
     missing = [t for t in tools if shutil.which(t) is None]
     if not missing:
         return
     pkgs = " ".join(TOOL_PACKAGES.get(t, t) for t in missing)
-    msg = f"missing {', '.join(missing)}; install with: apt-get install --no-install-recommends {pkgs}"
-    if os.environ.get("CI"):
-        pytest.fail(msg)
-    pytest.skip(msg)
+    skip_or_fail(f"missing {', '.join(missing)}; install with: apt-get install --no-install-recommends {pkgs}")
+
+
+def need_board(board: str) -> None:
+    """Skip (or fail under CI) unless the emulated ``board``'s cross toolchain and QEMU are
+    installed (``sensorflow.device.measure.tools_available``)."""
+    from sensorflow.device import measure
+
+    why = measure.tools_available(board)
+    if why:
+        skip_or_fail(why)
 
 
 @pytest.fixture(autouse=True)

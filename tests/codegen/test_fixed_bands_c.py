@@ -12,7 +12,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import need_tools
+from conftest import Q15_BOARDS, need_board, need_tools
 
 from sensorflow.codegen.c import cgen
 from sensorflow.codegen.c.library import RUNTIME_DIR
@@ -153,28 +153,13 @@ def _isqrt_ref(v: np.ndarray) -> np.ndarray:
 
 @pytest.mark.emulator
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "board, defines",
-    [
-        ("qemu-mps2-an386", ()),
-        ("qemu-mps2-an386", ("SF_Q15_PORTABLE",)),
-        ("qemu-riscv32", ()),
-        ("qemu-xtensa-lx106", ()),
-    ],
-    ids=["m4f-dsp", "m4f-portable", "rv32imc", "lx106"],
-)
+@pytest.mark.parametrize("board, defines", Q15_BOARDS)
 @pytest.mark.parametrize("hop", HOPS)
 def test_bands_stats_isqrt_emulated_bit_identical(tmp_path, board, defines, hop):
-    import os
-
     from sensorflow.device import boards, measure
     from sensorflow.errors import ToolMissingError
 
-    why = measure.tools_available(board)
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
+    need_board(board)
     stage, x = _stage(hop), _windows()
     v = _isqrt_cases()
     nw, nv = _n_words(), -(-len(v) // len(x))

@@ -9,7 +9,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import need_tools
+from conftest import Q15_BOARDS, need_board, need_tools
 
 from sensorflow.codegen.c import cgen
 from sensorflow.codegen.c.library import RUNTIME_DIR
@@ -121,32 +121,17 @@ def test_log2_q16_c_equals_reference(tmp_path):
 
 @pytest.mark.emulator
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "board, defines",
-    [
-        ("qemu-mps2-an386", ()),
-        ("qemu-mps2-an386", ("SF_Q15_PORTABLE",)),
-        ("qemu-riscv32", ()),
-        ("qemu-xtensa-lx106", ()),
-    ],
-    ids=["m4f-dsp", "m4f-portable", "rv32imc", "lx106"],
-)
+@pytest.mark.parametrize("board, defines", Q15_BOARDS)
 @pytest.mark.parametrize("n, padded", [(256, False), (512, False), (512, True)], ids=["256", "512", "512-padded"])
 def test_logmel_emulated_bit_identical(tmp_path, board, defines, n, padded):
     """sf_q15_logmel on the emulated board (measuring image, -O2): the Cortex-M4's SIMD path
     (int16 lanes, SMUSD/SMUADX, SHADD16/SHSUB16), its portable C (-DSF_Q15_PORTABLE), rv32imc
     and lx106 give the numpy reference's Q16 dB on every frame, bit for bit; n_fft 256 (a
     128-point FFT: two-stage passes and a last radix-2 stage) and 512 (two-stage passes only)."""
-    import os
-
     from sensorflow.device import boards, measure
     from sensorflow.errors import ToolMissingError
 
-    why = measure.tools_available(board)
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
+    need_board(board)
     win, wq, dq, offset = _tables(n)
     pairs = (0, 0)
     if padded:  # a window shorter than n_fft (taps only in the middle 3/4): the pairs outside are skipped

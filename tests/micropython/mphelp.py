@@ -10,11 +10,10 @@ FEATURE_RTOL / atol relative to the feature scale. Labels must agree exactly.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
-import pytest
+from conftest import skip_or_fail
 
 from sensorflow.codegen.micropython import export
 from sensorflow.mpy import available
@@ -29,11 +28,8 @@ SCORE_ATOL = 1e-4
 
 def need_micropython() -> None:
     reason = available()
-    if reason is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    if reason is not None:
+        skip_or_fail(reason)
 
 
 def export_and_run(

@@ -7,12 +7,12 @@ bit, each conv layer equals onnxruntime's MatMulInteger graph on its im2col patc
 from __future__ import annotations
 
 import copy
-import os
 import subprocess
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import need_board
 from int8_cases import fitted_conv, stage_program
 
 from sensorflow.codegen import numeric
@@ -153,11 +153,7 @@ def test_unsupported_settings_stay_float_with_auto(conv):
 @pytest.mark.slow
 @pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])
 def test_emulated_boards_equal_reference(conv, board, tmp_path):
-    why = measure.tools_available(board)
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
+    need_board(board)
     m, _, Xte, _ = conv
     net = quantize_conv(m)
     rows = Xte[:16].astype(np.float32)

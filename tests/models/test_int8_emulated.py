@@ -6,10 +6,9 @@ the same stage is measured alongside (instructions per classification, not asser
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
+from conftest import need_board
 from int8_cases import boundary_rows, fitted, stage_program
 
 from sensorflow.device import measure
@@ -32,11 +31,7 @@ def run_on(board: str, stage, rows: np.ndarray, numeric: str, work):
 @pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])
 @pytest.mark.parametrize("case, n_classes", [("mlp-relu", 10), ("mlp-tanh-2", 10), ("logistic", 2)])
 def test_device_logits_equal_reference(tmp_path, board, case, n_classes):
-    why = measure.tools_available(board)
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
+    need_board(board)
     stage, _, Xte, _ = fitted(case, n_classes)
     net = quantize(stage)
     rows = np.concatenate([Xte[:24], boundary_rows(net, Xte, n=12)]).astype(np.float32)

@@ -5,10 +5,10 @@ and on rows on / just below the input code boundaries, NaN and inf included."""
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
+from conftest import skip_or_fail
 from int8_cases import boundary_rows, fitted
 
 from sensorflow.codegen.micropython.q8 import q8_module
@@ -38,9 +38,7 @@ print(json.dumps(out))
 def test_micropython_equals_reference(case, n_classes):
     reason = available()
     if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail(reason)
     stage, _, Xte, _ = fitted(case, n_classes)
     net = quantize(stage)
     rows = np.concatenate([Xte[:40], boundary_rows(net, Xte, n=16)]).astype(np.float32)

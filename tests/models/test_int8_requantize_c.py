@@ -9,6 +9,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import need_board
 
 from sensorflow.codegen.c.library import runtime_files
 from sensorflow.device.toolchain import STRICT_CFLAGS
@@ -123,9 +124,7 @@ def test_conv_block_requantisation_on_m4(tmp_path, zp, lo):
     requantize() when an accumulator or shift is off the short path, equal the reference."""
     from sensorflow.device import measure
 
-    why = measure.tools_available("qemu-mps2-an386")
-    if why:
-        pytest.skip(why)
+    need_board("qemu-mps2-an386")
     rows = conv_cases(np.random.default_rng(3))
     rt = runtime_files(["sf_common", "sf_q8"])
     for name, text in rt.items():

@@ -4,10 +4,9 @@ and on rows just below, at and just above every threshold."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
+from conftest import need_board
 from int_tree_cases import quantised_case
 
 from sensorflow.codegen.c.int_trees import forest_source
@@ -34,11 +33,7 @@ def _source(forest, Q: np.ndarray) -> str:
 @pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])
 @pytest.mark.parametrize("dtype", ["int16", "int32"])
 def test_device_labels_equal_sklearn(tmp_path, board, dtype):
-    why = measure.tools_available(board)
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
+    need_board(board)
     stage, codes, X = quantised_case(dtype=dtype)
     forest = integer_forest(stage, codes)
     Q = codes.quantize(X[:80])

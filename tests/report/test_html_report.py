@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from conftest import skip_or_fail
 
 from sensorflow import artifact
 from sensorflow.cli import main
@@ -163,8 +163,7 @@ CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 @pytest.mark.browser
 def test_page_in_headless_chromium(gesture_artifact, tmp_path):
     if not (CHROMIUM and DRIVER):
-        msg = "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
-        pytest.fail(msg) if os.environ.get("CI") else pytest.skip(msg)
+        skip_or_fail("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
