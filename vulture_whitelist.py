@@ -102,6 +102,8 @@ check_c_equals_reference  # unused function (sensorflow/testing/codegen_checks.p
 check_cost_not_below_measured  # unused function (sensorflow/testing/codegen_checks.py:107)
 check_micropython_equals_reference  # unused function (sensorflow/testing/codegen_checks.py:205)
 check_micropython_interpreter_equals_reference  # unused function (sensorflow/testing/codegen_checks.py:240)
+int8_stream  # unused function (sensorflow/testing/int16_stream.py:48): tests/hil and scripts/hil_int16_wire.py
+export_firmware  # unused function (sensorflow/testing/int16_stream.py:58): tests/hil and scripts/hil_int16_wire.py
 _.n_seen  # unused attribute (sensorflow/windowing.py:36)
 _.n_seen  # unused attribute (sensorflow/windowing.py:45)
 integer_tree_sources  # public library function (sensorflow/interop/int_trees.py), called by users and tests

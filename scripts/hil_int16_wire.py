@@ -1,7 +1,8 @@
 """Bytes on the wire, device instructions and wall time of one HIL stream through
 ``sf_model_push`` (float32 samples) and ``sf_model_push_i16`` (int16 counts) on an emulated
-board: the one-channel integer pipeline of tests/hil/hilfix.py (q15 log_mel -> int8 conv1d,
-8 kHz, 2400-sample windows, hop 400) on its 4 s test signal (32,000 samples, 75 windows).
+board: the one-channel integer pipeline of ``sensorflow.testing.int16_stream`` (q15 log_mel ->
+int8 conv1d, 8 kHz, 2400-sample windows, hop 400; the HIL tests' session) on its 4 s test
+signal (32,000 samples, 75 windows).
 Bytes and instructions are deterministic; wall time is not (other jobs share the machine).
 
 Usage: python scripts/hil_int16_wire.py <board> <work_dir> [repeats]   (board: qemu-mps2-an386, qemu-riscv32, host)"""
@@ -15,48 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "hil")]
-
-from hilfix import Q15_HOP, Q15_LENGTH, q15_stream_pipeline  # noqa: E402
-
-from sensorflow.codegen.c import generate  # noqa: E402
-from sensorflow.device import boards  # noqa: E402
-from sensorflow.device.firmware import build_hil, ported  # noqa: E402
-from sensorflow.dsp import fixed  # noqa: E402
-from sensorflow.hil import runner, session  # noqa: E402
-from sensorflow.hil.int8_reference import Int8Reference  # noqa: E402
-from sensorflow.hil.transport import Transport  # noqa: E402
-
-
-class Counting(Transport):
-    def __init__(self, inner):
-        self.inner, self.name, self.sent, self.received = inner, inner.name, 0, 0
-
-    def write(self, data):
-        self.sent += len(data)
-        self.inner.write(data)
-
-    def read(self, timeout):
-        data = self.inner.read(timeout)
-        self.received += len(data)
-        return data
-
-    def close(self):
-        self.inner.close()
+from sensorflow.hil import runner, session
+from sensorflow.hil.throughput import CountingTransport
+from sensorflow.testing.int16_stream import Q15_HOP, Q15_LENGTH, export_firmware, int8_stream
 
 
 def main(board: str, work: str, repeats: int = 3) -> None:
     work_dir = Path(work)
-    pipe, signal = q15_stream_pipeline(1)
-    exp = work_dir / f"export-{board}"
-    generate(pipe, None, board=boards.get(board), numeric="int8").write(exp)
-    elf = build_hil(ported(board), exp, work_dir / f"fw-{board}")
-    ref, counts = Int8Reference(pipe), fixed.quantize(signal, 15)
-    held: dict[str, Counting] = {}
+    pipe, signal, counts, ref = int8_stream()
+    elf = export_firmware(pipe, board, work_dir / board)
+    held: dict[str, CountingTransport] = {}
 
     def wrap(t):
-        held["t"] = Counting(t)
+        held["t"] = CountingTransport(t)
         return held["t"]
 
     rows: dict[str, dict] = {}

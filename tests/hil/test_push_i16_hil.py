@@ -15,44 +15,35 @@ import pytest
 from conftest import need_tools
 from hilfix import (  # noqa: F401  (pytest fixtures)
     BOARD_TOOLS,
-    Q15_HOP,
-    Q15_LENGTH,
     ScriptedBoard,
     firmware,
     hello_body,
     linear_export,
     linear_ref,
-    q15_stream_pipeline,
 )
 
 from sensorflow import artifact
 from sensorflow.cli import main
-from sensorflow.codegen.c import generate
-from sensorflow.device import boards, processes
-from sensorflow.device.firmware import build_hil, ported
+from sensorflow.device import processes
+from sensorflow.device.firmware import ported
 from sensorflow.dsp import fixed
 from sensorflow.errors import HILError
 from sensorflow.hil import protocol as P
 from sensorflow.hil import report, runner, session
 from sensorflow.hil.client import BoardClient
-from sensorflow.hil.int8_reference import Int8Reference
-from sensorflow.hil.transport import Transport
+from sensorflow.hil.throughput import CountingTransport
+from sensorflow.testing import int16_stream
+from sensorflow.testing.int16_stream import Q15_HOP, Q15_LENGTH, export_firmware, q15_stream_pipeline
+from sensorflow.testing.int16_stream import Q15_K as K
 from sensorflow.windowing import frame
 
-K = 15  # q15_scale 2**-15 of q15_stream_pipeline
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"]
 
 
 @pytest.fixture(scope="module")
 def int8_stream():
     """(pipeline, float signal, its int16 counts, the int8 reference) of the one-channel integer pipeline."""
-    pipe, signal = q15_stream_pipeline(1)
-    return pipe, signal, fixed.quantize(signal, K), Int8Reference(pipe)
-
-
-def _export(pipe, board: str, out, numeric: str):
-    generate(pipe, None, board=boards.get(board), numeric=numeric).write(out)
-    return out
+    return int16_stream.int8_stream()
 
 
 @pytest.fixture(scope="module")
@@ -63,31 +54,11 @@ def int8_firmware(int8_stream, tmp_path_factory):
     def get(board: str, sanitize: bool = False):
         need_tools(*BOARD_TOOLS[board])
         if (board, sanitize) not in built:
-            exp = _export(int8_stream[0], board, tmp_path_factory.mktemp(f"exp-{board}"), "int8")
-            flags = SANITIZE if sanitize else None
-            built[board, sanitize] = build_hil(ported(board), exp, tmp_path_factory.mktemp(f"fw-{board}"), flags)
+            work, flags = tmp_path_factory.mktemp(board), SANITIZE if sanitize else None
+            built[board, sanitize] = export_firmware(int8_stream[0], board, work, "int8", flags)
         return built[board, sanitize]
 
     return get
-
-
-class Counting(Transport):
-    """Counts the bytes written to and read from the board."""
-
-    def __init__(self, inner):
-        self.inner, self.name, self.sent, self.received = inner, inner.name, 0, 0
-
-    def write(self, data):
-        self.sent += len(data)
-        self.inner.write(data)
-
-    def read(self, timeout):
-        data = self.inner.read(timeout)
-        self.received += len(data)
-        return data
-
-    def close(self):
-        self.inner.close()
 
 
 def test_counts_scaled_back_are_the_counts_on_the_host(int8_stream):
@@ -199,9 +170,8 @@ def test_two_channel_float_path_on_counts(tmp_path):
     need_tools("cc")
     pipe, signal = q15_stream_pipeline(2)
     counts = fixed.quantize(signal, K)
-    exp = _export(pipe, "host", tmp_path / "exp", "float")
-    assert "#define SF_MODEL_PUSH_I16" in (exp / "sf_model.h").read_text()
-    elf = build_hil(ported("host"), exp, tmp_path / "fw", SANITIZE)
+    elf = export_firmware(pipe, "host", tmp_path, "float", SANITIZE)
+    assert "#define SF_MODEL_PUSH_I16" in (tmp_path / "export" / "sf_model.h").read_text()
     with session.open_emulated("host", elf) as s:
         runs = {
             how: runner.run_stream(s.client, x, pipe, board="host", window_length=Q15_LENGTH, hop=Q15_HOP, samples=how)
@@ -228,7 +198,7 @@ def test_emulated_board_streams_counts(int8_stream, int8_firmware, board):
     wrapped = {}
 
     def wrap(t):
-        wrapped["t"] = Counting(t)
+        wrapped["t"] = CountingTransport(t)
         return wrapped["t"]
 
     sent = {}

@@ -6,9 +6,7 @@ ValueError with nothing streamed; other pipelines have no push_i16."""
 from __future__ import annotations
 
 import json
-import sys
 from array import array
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,10 +18,8 @@ from sensorflow.dsp import fixed
 from sensorflow.mpy import run
 from sensorflow.mpy.compare import export_files
 from sensorflow.testing.codegen_checks import _load_module
+from sensorflow.testing.int16_stream import Q15_HOP, Q15_LENGTH, q15_stream_pipeline
 from sensorflow.windowing import frame
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hil"))
-from hilfix import Q15_HOP, Q15_LENGTH, q15_stream_pipeline  # noqa: E402
 
 K = 15
 
