@@ -22,7 +22,11 @@ def add_arguments(p):
     p.add_argument(
         "--windows", help="windows to run instead of the artifact's held-out set (.npy, (n, length, channels))"
     )
-    p.add_argument("--recording", help="stream a recording (.npy, (n_samples, channels)) through sf_model_push instead")
+    p.add_argument(
+        "--recording",
+        help="stream a recording (.npy, (n_samples, channels)) through sf_model_push (MicroPython: Pipeline.push) "
+        "instead, every completed window compared with the host",
+    )
     p.add_argument(
         "--samples",
         choices=["auto", "int16", "float32"],
@@ -30,7 +34,8 @@ def add_arguments(p):
         help="with --recording: int16 pushes the values as raw int16 counts through sf_model_push_i16 (exports "
         "whose first stage is a streaming q15 log_mel/mfcc; each count stands for count x q15_scale), "
         "float32 as the pipeline's input values through sf_model_push; auto (default): int16 when the "
-        "recording is an int16 .npy and the export has sf_model_push_i16, else float32",
+        "recording is an int16 .npy and the export has sf_model_push_i16, else float32 (MicroPython: "
+        "Pipeline.push_i16 and Pipeline.push)",
     )
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     p.add_argument("--build-dir", default="build/hil", help="where the export and firmware go (default build/hil)")
@@ -109,25 +114,36 @@ def export_for_board(pipeline, meta: dict, board: str, out: Path) -> Path:
 
 
 def _run_micropython(args, out) -> int:
+    from ..artifact import load
     from ..hil import report
     from ..hil.micropython import run_micropython_hil
 
-    windows = _held_out(Path(args.artifact), args)
-    if args.windows:
-        from ..artifact import load
-
-        _check_windows(args.windows, windows, load(Path(args.artifact))[0])
+    stream = samples = windows = None
+    if args.recording:
+        stream = _recording(args.recording)
+        _check_recording(args.recording, stream, load(Path(args.artifact))[0])
+        samples = args.samples  # auto: decided by the module on the board (does it have push_i16?)
+        if samples != "auto":
+            stream = _as_samples(args.recording, stream, samples)
+    else:
+        if args.samples != "auto":
+            raise ConfigError("--samples chooses how a --recording is streamed; give --recording FILE.npy")
+        windows = _held_out(Path(args.artifact), args)
+        if args.windows:
+            _check_windows(args.windows, windows, load(Path(args.artifact))[0])
     data = run_micropython_hil(
         args.artifact,
         port=args.port,
         board=args.board,
         # the artifact's own held-out set is read there with its valid lengths (pad: valid)
         windows=windows if args.windows else None,
-        max_windows=len(windows),
+        max_windows=None if windows is None else len(windows),
         use_mpy=args.mpy,
         export_dir=args.export_dir,
         timeout=max(args.timeout, 10.0),
         progress=out.note,
+        stream=stream,
+        samples=samples or "auto",
     )
     if args.junit:
         out.note("--junit is written for C runs only; ignored with --lang micropython")

@@ -11,10 +11,12 @@ Entry point for ``sensorflow hil ARTIFACT --board esp32 --lang micropython [--po
 
     run_micropython_hil(artifact_dir, *, port=None, board="esp32", baudrate=115200,
                         windows=None, max_windows=None, use_mpy=False, export_dir=None,
-                        tolerance=None, timeout=10.0, batch=8, progress=None) -> dict
+                        tolerance=None, timeout=10.0, batch=8, progress=None,
+                        stream=None, samples="float32") -> dict
 
 ``port=None`` starts an emulated MicroPython board. ``windows`` defaults to the artifact's
-held-out windows (``test_windows.npy``). The returned dict has the keys of
+held-out windows (``test_windows.npy``); ``stream`` (``--recording``) pushes a recording through
+``Pipeline.push`` / ``push_i16`` instead and compares every completed window (``mode: stream``). The returned dict has the keys of
 ``sensorflow.hil.report.to_dict`` that apply (``board``, ``port``, ``n``, ``agreement``,
 ``passed``, ``disagreements``, ``out_of_tolerance``, ``max_abs_score_error``,
 ``max_abs_feature_error``, ``latency_ms_median``, ``ping_ms``, ..., so
@@ -215,6 +217,20 @@ def _run(s):
     lab = {infer}[0]
     dt = time.ticks_diff(time.ticks_us(), t0)
     print(lab, dt, binascii.b2a_base64(bytes(_p.feat)).strip().decode(), binascii.b2a_base64(bytes(_p.scores)).strip().decode())
+def _answers(done, dt):
+    for i, lab, sc, _post in done:
+        print(i, lab, dt, '-' if sc is None else binascii.b2a_base64(bytes(sc)).strip().decode())
+def _push(s):
+    x = array('f', binascii.a2b_base64(s))
+    t0 = time.ticks_us()
+    done = _p.push(x)
+    _answers(done, time.ticks_diff(time.ticks_us(), t0))
+def _push16(s):
+    x = array('h', binascii.a2b_base64(s))
+    t0 = time.ticks_us()
+    done = _p.push_i16(x)
+    _answers(done, time.ticks_diff(time.ticks_us(), t0))
+print(getattr(_sf, 'I16_SCALE', 0))
 """
 
 
@@ -241,29 +257,26 @@ def run_micropython_hil(
     batch: int = 8,
     progress=None,
     n_valid=None,
+    stream=None,
+    samples: str = "float32",
 ) -> dict:
+    """Held-out windows through ``Pipeline.infer`` (default), or with ``stream`` (an array
+    ``(n_samples, channels)``) a continuous recording through ``Pipeline.push`` (``samples``
+    ``float32``) or ``Pipeline.push_i16`` (``int16``: an int16 array of counts; the host runs on
+    ``counts * I16_SCALE``, which ``push_i16`` equals bit for bit; ``auto``: int16 when ``stream``
+    is int16 and the module has ``push_i16``), every completed window compared with the host's
+    window at the same place, as ``runner.run_stream`` does for the C firmware."""
     from .. import artifact
     from ..codegen.micropython import export
     from ..device import boards
 
     pipeline, meta = artifact.load(artifact_dir)
-    if windows is None:
-        path = Path(artifact_dir) / "test_windows.npy"
-        if not path.exists():
-            raise HILError(f"{artifact_dir} has no held-out windows (test_windows.npy); pass windows or re-train")
-        windows = np.load(path, allow_pickle=False)
-        nv_path = Path(artifact_dir) / "test_n_valid.npy"
-        if pipeline.pad == "valid" and nv_path.exists():  # pad: valid: each window's valid frames
-            n_valid = np.load(nv_path, allow_pickle=False)
-    windows = pipeline.check_windows(np.asarray(windows, dtype=np.float32))
-    if max_windows is not None:
-        windows = windows[:max_windows]
-        n_valid = None if n_valid is None else n_valid[:max_windows]
-    windows, n_valid = pipeline.windows_with_lengths(windows, n_valid)  # checks n_valid (pad: valid, 1..length)
+    if stream is None:
+        windows, n_valid = _held_out_windows(pipeline, artifact_dir, windows, max_windows, n_valid)
+    elif samples not in ("auto", "float32", "int16"):
+        raise ValueError(f"samples must be 'auto', 'float32' or 'int16', got {samples!r}")
     tol = tolerance or Tolerance()
-    host_scores, host_feats, finite = host_answers(pipeline, windows, True, n_valid)
     classes = [str(c) for c in pipeline.classes_]
-    regression, scale = value_scale(pipeline, host_scores)
 
     tmp = None
     if export_dir is None:
@@ -319,60 +332,20 @@ def run_micropython_hil(
             )
         if board_hash != want_hash:
             raise HILError(f"module on {port} is pipeline {board_hash}, the artifact is {want_hash}; copy failed?")
-        records = []
-        feat_scale = max(1.0, float(np.max(np.abs(host_feats[finite]))) if host_feats[finite].size else 1.0)
-        for start in range(0, len(windows), batch):
-            part = windows[start : start + batch]
-            if n_valid is not None:  # only the valid frames: the module infers over len(w) // N_CHANNELS
-                part = [w[:nv] for w, nv in zip(part, n_valid[start : start + batch])]
-            code = "\n".join(
-                f"_run({base64.b64encode(np.ascontiguousarray(w, dtype='<f4').tobytes())!r})" for w in part
+        if stream is None:
+            records, regression = _window_records(repl, pipeline, windows, n_valid, tol, batch, timeout, port, progress)
+        else:
+            i16_scale = float(head[6])
+            if samples == "auto":  # int16 counts when the recording holds them and the module takes them
+                samples = "int16" if np.asarray(stream).dtype == np.int16 and i16_scale else "float32"
+            if samples == "int16" and not i16_scale:
+                raise HILError(
+                    f"module on {port} has no Pipeline.push_i16 (only a pipeline whose first stage is a streaming "
+                    "q15 log_mel/mfcc has one); stream float32 samples instead"
+                )
+            records, regression = _stream_records(
+                repl, pipeline, stream, samples, i16_scale, tol, batch, timeout, port, progress
             )
-            t0 = time.perf_counter()
-            lines = [ln for ln in repl.exec_(code, timeout=max(timeout, 30.0)).splitlines() if ln.strip()]
-            elapsed = time.perf_counter() - t0
-            if len(lines) != len(part):
-                raise HILError(f"board on {port} answered {len(lines)} lines for {len(part)} windows")
-            for j, line in enumerate(lines):
-                i = start + j
-                lab, dt, f64, s64 = line.split()
-                if not finite[i]:  # no class on either side: the module must answer NONFINITE
-                    agree = int(lab) == NONFINITE
-                    records.append(
-                        {
-                            "index": i,
-                            "host": NONFINITE_LABEL,
-                            "board": NONFINITE_LABEL if agree else (classes[int(lab)] if 0 <= int(lab) < nc else lab),
-                            "agree": agree,
-                            "ok": agree,
-                            "device_us": int(dt),
-                            "latency_s": elapsed / len(part),
-                            "score_error": 0.0,
-                            "feature_error": 0.0,
-                        }
-                    )
-                    continue
-                feats = np.frombuffer(base64.b64decode(f64), dtype="<f4").astype(np.float64)
-                scores = np.frombuffer(base64.b64decode(s64), dtype="<f4").astype(np.float64)
-                host, answer, agree = compare_answer(regression, classes, host_scores[i], scores, int(lab), tol, scale)
-                ok = (agree if regression else tol.ok(scores, host_scores[i], "score")) and tol.ok(
-                    feats, host_feats[i], "feature", feat_scale
-                )
-                records.append(
-                    {
-                        "index": i,
-                        "host": host,
-                        "board": answer,
-                        "agree": agree,
-                        "ok": ok,
-                        "device_us": int(dt),
-                        "latency_s": elapsed / len(part),
-                        "score_error": float(np.max(np.abs(scores - host_scores[i]))),
-                        "feature_error": float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0,
-                    }
-                )
-            if progress:
-                progress(f"{len(records)}/{len(windows)} windows")
         raw_paste = repl.use_raw_paste
         repl.exit_raw()
     finally:
@@ -384,11 +357,13 @@ def run_micropython_hil(
             tmp.cleanup()
     n = len(records)
     agreement = float(np.mean([r["agree"] for r in records])) if records else 0.0
+    device_us = [r["device_us"] for r in records if r["device_us"] is not None]
     return {
         "board": board if emulated is None else f"{board} (emulated MicroPython)",
         "lang": "micropython",
         "port": port,
-        "mode": "windows",
+        "mode": "windows" if stream is None else "stream",
+        **({"samples": samples} if stream is not None else {}),
         "n": n,
         "agreement": agreement,
         "value_rtol": tol.value_rtol if regression else None,
@@ -396,14 +371,14 @@ def run_micropython_hil(
         "disagreements": [r["index"] for r in records if not r["agree"]],
         "out_of_tolerance": [r["index"] for r in records if not r["ok"]],
         "max_abs_score_error": max((r["score_error"] for r in records), default=None),
-        "max_abs_feature_error": max((r["feature_error"] for r in records), default=None),
+        "max_abs_feature_error": (max((r["feature_error"] for r in records), default=None) if stream is None else None),
         "counter_unit": "ns",
         "instructions_per_inference": None,
         "instructions_features": None,
         "instructions_classify": None,
         "cycles_per_inference": None,
-        "device_ns_per_inference": 1000.0 * statistics.median(r["device_us"] for r in records) if records else None,
-        "device_us_per_inference": statistics.median(r["device_us"] for r in records) if records else None,
+        "device_ns_per_inference": 1000.0 * statistics.median(device_us) if device_us else None,
+        "device_us_per_inference": statistics.median(device_us) if device_us else None,
         "latency_ms_median": round(1e3 * statistics.median(r["latency_s"] for r in records), 3) if records else None,
         "ping_ms": round(1e3 * statistics.median(pings), 3),
         "stack_high_water_bytes": None,
@@ -420,3 +395,152 @@ def run_micropython_hil(
         "retries": 0,
         "bad_frames": 0,
     }
+
+
+def _held_out_windows(pipeline, artifact_dir, windows, max_windows, n_valid):
+    """The windows to infer (default: the artifact's held-out set, with its valid lengths for
+    ``window.pad: valid``), checked and cut to ``max_windows``."""
+    if windows is None:
+        path = Path(artifact_dir) / "test_windows.npy"
+        if not path.exists():
+            raise HILError(f"{artifact_dir} has no held-out windows (test_windows.npy); pass windows or re-train")
+        windows = np.load(path, allow_pickle=False)
+        nv_path = Path(artifact_dir) / "test_n_valid.npy"
+        if pipeline.pad == "valid" and nv_path.exists():  # pad: valid: each window's valid frames
+            n_valid = np.load(nv_path, allow_pickle=False)
+    windows = pipeline.check_windows(np.asarray(windows, dtype=np.float32))
+    if max_windows is not None:
+        windows = windows[:max_windows]
+        n_valid = None if n_valid is None else n_valid[:max_windows]
+    return pipeline.windows_with_lengths(windows, n_valid)  # checks n_valid (pad: valid, 1..length)
+
+
+def _window_records(repl, pipeline, windows, n_valid, tol, batch, timeout, port, progress) -> tuple[list, bool]:
+    """Each window through ``_run`` (``Pipeline.infer``), ``batch`` windows per raw-REPL command;
+    (records, whether the pipeline answers values: a regressor)."""
+    host_scores, host_feats, finite = host_answers(pipeline, windows, True, n_valid)
+    classes = [str(c) for c in pipeline.classes_]
+    regression, scale = value_scale(pipeline, host_scores)
+    records = []
+    feat_scale = max(1.0, float(np.max(np.abs(host_feats[finite]))) if host_feats[finite].size else 1.0)
+    for start in range(0, len(windows), batch):
+        part = windows[start : start + batch]
+        if n_valid is not None:  # only the valid frames: the module infers over len(w) // N_CHANNELS
+            part = [w[:nv] for w, nv in zip(part, n_valid[start : start + batch])]
+        code = "\n".join(f"_run({base64.b64encode(np.ascontiguousarray(w, dtype='<f4').tobytes())!r})" for w in part)
+        t0 = time.perf_counter()
+        lines = [ln for ln in repl.exec_(code, timeout=max(timeout, 30.0)).splitlines() if ln.strip()]
+        elapsed = time.perf_counter() - t0
+        if len(lines) != len(part):
+            raise HILError(f"board on {port} answered {len(lines)} lines for {len(part)} windows")
+        for j, line in enumerate(lines):
+            i = start + j
+            lab, dt, f64, s64 = line.split()
+            if not finite[i]:  # no class on either side: the module must answer NONFINITE
+                records.append(_nonfinite_record(i, int(lab), classes, int(dt), elapsed / len(part)))
+                continue
+            feats = np.frombuffer(base64.b64decode(f64), dtype="<f4").astype(np.float64)
+            scores = np.frombuffer(base64.b64decode(s64), dtype="<f4").astype(np.float64)
+            host, answer, agree = compare_answer(regression, classes, host_scores[i], scores, int(lab), tol, scale)
+            ok = (agree if regression else tol.ok(scores, host_scores[i], "score")) and tol.ok(
+                feats, host_feats[i], "feature", feat_scale
+            )
+            records.append(
+                {
+                    "index": i,
+                    "host": host,
+                    "board": answer,
+                    "agree": agree,
+                    "ok": ok,
+                    "device_us": int(dt),
+                    "latency_s": elapsed / len(part),
+                    "score_error": float(np.max(np.abs(scores - host_scores[i]))),
+                    "feature_error": float(np.max(np.abs(feats - host_feats[i]))) if feats.size else 0.0,
+                }
+            )
+        if progress:
+            progress(f"{len(records)}/{len(windows)} windows")
+    return records, regression
+
+
+def _nonfinite_record(i: int, lab: int, classes: list[str], device_us, latency_s: float) -> dict:
+    """A window holding NaN or Inf: no class on either side, so the module must answer NONFINITE."""
+    agree = lab == NONFINITE
+    return {
+        "index": i,
+        "host": NONFINITE_LABEL,
+        "board": NONFINITE_LABEL if agree else (classes[lab] if 0 <= lab < len(classes) else str(lab)),
+        "agree": agree,
+        "ok": agree,
+        "device_us": device_us,
+        "latency_s": latency_s,
+        "score_error": 0.0,
+        "feature_error": 0.0,
+    }
+
+
+def _stream_records(
+    repl, pipeline, stream, samples, i16_scale, tol, batch, timeout, port, progress
+) -> tuple[list, bool]:
+    """The recording pushed one window hop at a time (``batch`` pushes per raw-REPL command), and
+    every window the module completes compared with the host's window of the same index;
+    (records, whether the pipeline answers values)."""
+    from ..windowing import frame
+
+    if samples == "int16":
+        counts = np.asarray(stream)
+        if counts.dtype != np.int16:
+            raise ValueError(f"samples='int16' takes an int16 array, got {counts.dtype}")
+        signal = counts.astype(np.float32) * np.float32(i16_scale)  # exact: I16_SCALE is a power of two
+        wire, call = np.ascontiguousarray(counts, dtype="<i2"), "_push16"
+    else:
+        signal = np.asarray(stream, dtype=np.float32)
+        wire, call = np.ascontiguousarray(signal, dtype="<f4"), "_push"
+    host_windows = frame(signal, pipeline.window_length, pipeline.hop)
+    host_scores, _, finite = host_answers(pipeline, host_windows, False)
+    classes = [str(c) for c in pipeline.classes_]
+    regression, scale = value_scale(pipeline, host_scores)
+    hop = pipeline.hop
+    records: list[dict] = []
+    for first in range(0, len(wire), hop * batch):
+        pushes = [wire[a : a + hop] for a in range(first, min(first + hop * batch, len(wire)), hop)]
+        code = "\n".join(f"{call}({base64.b64encode(p.tobytes())!r})" for p in pushes)
+        t0 = time.perf_counter()
+        lines = [ln for ln in repl.exec_(code, timeout=max(timeout, 30.0)).splitlines() if ln.strip()]
+        elapsed = time.perf_counter() - t0
+        for line in lines:
+            idx, lab, _push_us, s64 = line.split()
+            i, lab = int(idx), int(lab)
+            if i != len(records) or i >= len(host_windows):
+                raise HILError(
+                    f"board on {port} completed window {i} near sample {first}; the host expects window "
+                    f"{len(records)} of {len(host_windows)} there"
+                )
+            latency = elapsed / max(len(lines), 1)
+            if not finite[i]:
+                records.append(_nonfinite_record(i, lab, classes, None, latency))
+                continue
+            if s64 == "-":
+                raise HILError(f"board on {port} gave window {i} no scores (NONFINITE) where the host has finite ones")
+            scores = np.frombuffer(base64.b64decode(s64), dtype="<f4").astype(np.float64)
+            host, answer, agree = compare_answer(regression, classes, host_scores[i], scores, lab, tol, scale)
+            records.append(
+                {
+                    "index": i,
+                    "host": host,
+                    "board": answer,
+                    "agree": agree,
+                    "ok": agree if regression else tol.ok(scores, host_scores[i], "score"),
+                    "device_us": None,  # the push's time covers the samples as well as the window
+                    "latency_s": latency,
+                    "score_error": float(np.max(np.abs(scores - host_scores[i]))),
+                    "feature_error": 0.0,
+                }
+            )
+        if progress:
+            progress(f"{min(first + hop * batch, len(wire))}/{len(wire)} samples, {len(records)} windows")
+    if len(records) != len(host_windows):
+        raise HILError(
+            f"board on {port} completed {len(records)} windows of the recording; the host has {len(host_windows)}"
+        )
+    return records, regression

@@ -62,6 +62,13 @@ def to_dict(run: HILRun) -> dict:
 
 
 STREAM_ENTRY = {"float32": "float32 samples (sf_model_push)", "int16": "int16 counts (sf_model_push_i16)"}
+MICROPYTHON_STREAM_ENTRY = {"float32": "float32 samples (Pipeline.push)", "int16": "int16 counts (Pipeline.push_i16)"}
+
+
+def _stream_entry(d: dict) -> str:
+    """What a stream run pushed through: the C entry, or the MicroPython module's method."""
+    entries = MICROPYTHON_STREAM_ENTRY if d.get("lang") == "micropython" else STREAM_ENTRY
+    return entries[d["samples"]]
 
 
 def format_table(d: dict) -> str:
@@ -89,7 +96,7 @@ def format_table(d: dict) -> str:
     rows = [
         ("board", f"{d['board']} on {d['port']}"),
         ("windows", fmt(d["n"]) + ("" if d.get("complete", True) else " (stopped: the port closed)")),
-        *([("streamed as", STREAM_ENTRY[d["samples"]])] if d.get("samples") else []),
+        *([("streamed as", _stream_entry(d))] if d.get("samples") else []),
         (
             "label agreement" if d.get("value_rtol") is None else f"values within rtol {d['value_rtol']:g}",
             f"{100 * d['agreement']:.2f} %"
