@@ -11,13 +11,13 @@ import json
 import numpy as np
 import pytest
 from conftest import need_tools
-from hilfix import Q15_HOP, Q15_LENGTH, q15_stream_pipeline
 
 from sensorflow import artifact
 from sensorflow.cli import main
 from sensorflow.dsp import fixed
 from sensorflow.errors import HILError
 from sensorflow.hil import micropython as mp_hil
+from sensorflow.testing.int16_stream import Q15_HOP, Q15_LENGTH, q15_stream_pipeline
 
 K = 15  # q15_scale 2**-15 of q15_stream_pipeline
 SECONDS = 1.6  # the recording streamed: (12,800 - 2,400) / 400 + 1 = 27 windows at 8 kHz
