@@ -422,7 +422,20 @@ def fused_codes(pl, board, numeric: str, prefix: str) -> dict:
         # the first layer's sums at each frame position, once per frame (windows share them)
         mel.update(frame_fn=f"{prefix}_s{m.index}_frame", kernel=first.kernel, flag=f"{st}.s{m.index}_qstream")
         model.update(ring=f"{st}.s{f.index}_ring", head=f"{st}.s{f.index}_head", n_frames=T)
+        if streams_layers(net, pl.hop, f.stage.hop_length):
+            mel["rings"] = model["rings"] = True
     return {f.index: mel, m.index: model}
+
+
+def streams_layers(net, hop: int, frame_hop: int) -> bool:
+    """Whether every conv layer of the integer pipeline can run as frames arrive (per-layer rings
+    of int8 codes, q8.emit_q8_conv): no per-window bias (``center_window``) and a window hop of a
+    whole number of frames that is a multiple of the product of the strides, so each window's
+    layer positions are positions the stream has already computed."""
+    strides = 1
+    for c in net.convs:
+        strides *= c.stride
+    return net.centring is None and hop % frame_hop == 0 and (hop // frame_hop) % strides == 0
 
 
 @dataclass
