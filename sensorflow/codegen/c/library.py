@@ -390,8 +390,8 @@ def fused_codes(pl, board, numeric: str, prefix: str) -> dict:
     ``conv1d`` (no stage between them). Then no float feature vector exists: the log-mel turns
     each frame's Q16 dB into the model's int8 input codes once (int8.quantize_q16, equal to
     quantising the float features) and keeps those codes in its ring; the model reads its codes
-    buffer (filled by the log-mel, or by quantising a caller's float features in ``_classify``).
-    Returns ``{stage index: CContext.int8_codes}`` (empty: not fused)."""
+    buffer (filled by the log-mel, or by quantising a caller's float features in ``_classify``);
+    with ``streams_layers`` every conv layer runs as frames arrive instead (``rings``). Returns ``{stage index: CContext.int8_codes}`` (empty: not fused)."""
     from ...stages.models.int8 import q16_shift
     from ...stages.models.int8_conv import quantize_conv
     from ..numeric import integer_for
