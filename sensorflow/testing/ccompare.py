@@ -120,24 +120,33 @@ class Harness:
         shape = (info["window_length"], info["n_channels"])
         return np.stack([self._floats(ln, "W").reshape(shape) for ln in self._run("fit", b"".join(payload))])
 
-    def stream(self, samples, chunk_sizes, counts: bool = False) -> list[dict]:
+    def stream(self, samples, chunk_sizes, counts: bool = False, reset_at: int | None = None) -> list[dict]:
         """Push ``samples`` ``(n, n_channels)`` in chunks of the given sizes (cycled); one record
         per push that completed windows: ``n_windows`` and the last window's label/scores/post
         (label -6, SF_ERR_NONFINITE, and None scores/post for a window holding NaN/Inf).
-        ``counts``: ``samples`` are int16 counts, pushed through ``<prefix>_push_i16``."""
+        ``counts``: ``samples`` are int16 counts, pushed through ``<prefix>_push_i16``.
+        ``reset_at``: ``<prefix>_init()`` again once that many samples are pushed (a chunk ends
+        there); the records after it start with ``{"reset": True}``."""
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         if samples.ndim == 1:
             samples = samples[:, None]
         payload, i, k = [], 0, 0
         sizes = list(chunk_sizes)
         while i < len(samples):
-            n = min(int(sizes[k % len(sizes)]), len(samples) - i)
+            if i == reset_at:
+                payload.append(struct.pack("<i", -2))
+            end = reset_at if reset_at is not None and i < reset_at else len(samples)
+            n = min(int(sizes[k % len(sizes)]), end - i)
             payload.append(struct.pack("<i", n) + samples[i : i + n].tobytes())
             i, k = i + n, k + 1
         payload.append(struct.pack("<i", -1))
         lines = self._run("stream_i16" if counts else "stream", b"".join(payload))
         out, j = [], 0
         while j < len(lines):
+            if lines[j] == "R":
+                out.append({"reset": True})
+                j += 1
+                continue
             parts = lines[j].split()
             rec = {"n_windows": int(parts[1]), "label": int(parts[2])}
             if self.n_classes:  # a non-finite window (label SF_ERR_NONFINITE): no scores, no post

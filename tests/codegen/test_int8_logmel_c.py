@@ -19,12 +19,23 @@ from sensorflow.testing import ccompare
 SR, LENGTH, HOP = 8000, 2400, 400
 
 
-def _pipeline_and_signal():
+# conv1d variants; the window hop is 2 frames. Every layer streamed (library.streams_layers) when
+# there is no center_window and the strides' product divides 2; else the window's net per window.
+CASES = {
+    "centred": dict(filters=[5, 6], strides=[2, 1], center_window=True),
+    "aligned": dict(filters=[5, 6, 4], strides=[1, 2, 1], center_window=False),
+    "aligned-avg": dict(filters=[5, 6], strides=[2, 1], center_window=False, pool="avg"),
+    "misaligned": dict(filters=[5, 6], strides=[2, 2], center_window=False),
+}
+STREAMED = {"aligned", "aligned-avg"}
+
+
+def _pipeline_and_signal(case: str = "centred"):
     from sensorflow.dsp import synth
 
     mel = {"type": "log_mel", "n_fft": 256, "win_length": 200, "hop_length": 200, "center": False, "n_mels": 12}
     mel.update({"fmin": 20, "fmax": 3800, "top_db": None, "q15_scale": 2**-15})
-    conv = {"type": "conv1d", "filters": [5, 6], "kernel_size": 3, "strides": [2, 1], "center_window": True}
+    conv = {"type": "conv1d", "kernel_size": 3, **CASES[case]}
     conv.update({"epochs": 3, "random_state": 0})
     cfg = {
         "name": "int8_logmel",
@@ -57,6 +68,7 @@ def test_integer_pipeline_equals_int8_reference(tmp_path, sanitize):
     h = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2", numeric="int8")
     src = (tmp_path / "sf_model.c").read_text()
     assert "float vec[" not in src and "int8_t s0_ring[" in src  # no float features, an int8 ring
+    assert "int32_t s1_qpos[" in src and "s1_qr0[" not in src  # center_window: the net per window
     ref = Int8Reference(pipe)
     want = ref.predict_proba(windows).astype(np.float32)
     feats = pipe.transform(windows).astype(np.float32)
@@ -83,6 +95,45 @@ def test_integer_pipeline_equals_int8_reference(tmp_path, sanitize):
         np.testing.assert_array_equal(o["scores"], want[w], err_msg=f"window {w} (int16 counts)")
 
 
+@pytest.mark.parametrize("sanitize", [False, True], ids=["strict-O2", "asan-ubsan"])
+@pytest.mark.parametrize("case", ["aligned", "aligned-avg", "misaligned"])
+def test_streamed_layers_equal_int8_reference(tmp_path, sanitize, case):
+    """Without center_window and with a window hop that keeps the strides' phase, every conv
+    layer runs as its frames arrive (per-layer rings of codes, no per-frame sums kept): each
+    streamed window's scores equal the int8 reference bit for bit, through ``_push`` and
+    ``_push_i16`` with random push sizes, after a reset (``_init``) in the middle of a frame;
+    a misaligned hop keeps the per-window net and agrees too; the window path is unchanged."""
+    need_tools("cc")
+    pipe, signal, windows = _pipeline_and_signal(case)
+    h = ccompare.build(pipe, tmp_path, sanitize=sanitize, opt="-O1" if sanitize else "-O2", numeric="int8")
+    src = (tmp_path / "sf_model.c").read_text()
+    streamed = case in STREAMED
+    assert ("int8_t s1_qr0[" in src) == streamed and ("int32_t s1_qpos[" in src) == (not streamed)
+    ref = Int8Reference(pipe)
+    want = ref.predict_proba(windows).astype(np.float32)
+    assert len(windows) >= 20
+    labels, scores, _ = h.infer(windows)
+    np.testing.assert_array_equal(scores.view(np.uint32), want.view(np.uint32))
+    np.testing.assert_array_equal(labels, np.argmax(want, axis=1))
+    c_labels, c_scores = h.classify(pipe.transform(windows).astype(np.float32))
+    np.testing.assert_array_equal(c_scores.view(np.uint32), want.view(np.uint32))
+    rng = np.random.default_rng(5)
+    noise = (rng.standard_normal((3 * LENGTH + 333, 1)) * 0.3).astype(np.float32)  # a partial frame at the reset
+    for counts in (False, True):
+        sig = np.concatenate([noise, signal])
+        if counts:
+            sig = fixed.quantize(sig, 15)
+        out = h.stream(sig, rng.integers(1, 700, 80), counts=counts, reset_at=len(noise))
+        at = out.index({"reset": True})
+        assert sum(o["n_windows"] for o in out[:at]) == (len(noise) - LENGTH) // HOP + 1
+        after = out[at + 1 :]
+        last = np.cumsum([o["n_windows"] for o in after]) - 1
+        assert last[-1] == len(windows) - 1
+        for o, w in zip(after, last):
+            np.testing.assert_array_equal(o["scores"], want[w], err_msg=f"window {w} (counts: {counts})")
+            assert o["label"] == np.argmax(want[w])
+
+
 def test_float_numeric_keeps_the_feature_vector(tmp_path):
     """--numeric float: the model reads float features (the q15 log-mel's as floats)."""
     need_tools("cc")
@@ -97,18 +148,21 @@ def test_float_numeric_keeps_the_feature_vector(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("board", ["qemu-mps2-an386", "qemu-riscv32", "qemu-xtensa-lx106"])
 @pytest.mark.parametrize("counts", [False, True], ids=["push", "push_i16"])
-def test_emulated_stream_equals_int8_reference(tmp_path, board, counts):
+@pytest.mark.parametrize("case", ["centred", "aligned"])
+def test_emulated_stream_equals_int8_reference(tmp_path, board, counts, case):
     """The stream on the emulated board (measuring image, -O2): each completed window's label
     and scores, as float32 bits, equal the int8 reference's; through ``_push`` on the float
-    signal, or ``_push_i16`` on its int16 counts."""
+    signal, or ``_push_i16`` on its int16 counts; the net per window (centred) or every layer
+    streamed (aligned)."""
     from sensorflow.codegen.c import generate
     from sensorflow.device import boards, measure
     from sensorflow.errors import ToolMissingError
 
     need_board(board)
-    pipe, signal, windows = _pipeline_and_signal()
+    pipe, signal, windows = _pipeline_and_signal(case)
     b = boards.get(board)
     gen = generate(pipe, None, board=b, numeric="int8")
+    assert ("s1_qr0[" in gen.files["sf_model.c"]) == (case in STREAMED)
     lib = tmp_path / "lib"
     gen.write(lib)
     n_push = len(signal) // HOP

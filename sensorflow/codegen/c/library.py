@@ -402,8 +402,8 @@ def fused_codes(pl, board, numeric: str, prefix: str) -> dict:
     ``conv1d`` (no stage between them). Then no float feature vector exists: the log-mel turns
     each frame's Q16 dB into the model's int8 input codes once (int8.quantize_q16, equal to
     quantising the float features) and keeps those codes in its ring; the model reads its codes
-    buffer (filled by the log-mel, or by quantising a caller's float features in ``_classify``).
-    Returns ``{stage index: CContext.int8_codes}`` (empty: not fused)."""
+    buffer (filled by the log-mel, or by quantising a caller's float features in ``_classify``);
+    with ``streams_layers`` every conv layer runs as frames arrive instead (``rings``). Returns ``{stage index: CContext.int8_codes}`` (empty: not fused)."""
     from ...stages.models.int8 import q16_shift
     from ...stages.models.int8_conv import quantize_conv
     from ..numeric import integer_for
@@ -434,7 +434,20 @@ def fused_codes(pl, board, numeric: str, prefix: str) -> dict:
         # the first layer's sums at each frame position, once per frame (windows share them)
         mel.update(frame_fn=f"{prefix}_s{m.index}_frame", kernel=first.kernel, flag=f"{st}.s{m.index}_qstream")
         model.update(ring=f"{st}.s{f.index}_ring", head=f"{st}.s{f.index}_head", n_frames=T)
+        if streams_layers(net, pl.hop, f.stage.hop_length):
+            mel["rings"] = model["rings"] = True
     return {f.index: mel, m.index: model}
+
+
+def streams_layers(net, hop: int, frame_hop: int) -> bool:
+    """Whether every conv layer of the integer pipeline can run as frames arrive (per-layer rings
+    of int8 codes, q8.emit_q8_conv): no per-window bias (``center_window``) and a window hop of a
+    whole number of frames that is a multiple of the product of the strides, so each window's
+    layer positions are positions the stream has already computed."""
+    strides = 1
+    for c in net.convs:
+        strides *= c.stride
+    return net.centring is None and hop % frame_hop == 0 and (hop // frame_hop) % strides == 0
 
 
 @dataclass

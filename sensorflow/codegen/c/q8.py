@@ -165,6 +165,122 @@ def _frame_sums(ctx, c, layer: str) -> tuple[list[str], list[Field], str]:
     return helpers, fields, first
 
 
+def _pool(net, src: str) -> str:
+    """The call pooling the last layer's codes in ``src`` into ``$POOL`` (max: any order of the
+    positions; average: an integer sum, so any order too)."""
+    last = net.convs[-1]
+    filters = int(last.layer.w.shape[0])
+    if net.pool == "max":
+        return f"sf_q8_maxpool({src}, {last.steps_out}u, {filters}u, $POOL);"
+    mult, shift = avg_divider(last.steps_out)
+    return (
+        f"sf_q8_avgpool({src}, {last.steps_out}u, {filters}u, {mult}u, {shift}, $POOL);"
+        f" /* TFLite int8 average pooling: / {last.steps_out} as * {mult} >> {32 + shift} */"
+    )
+
+
+def _ring_rows(net, i: int) -> int:
+    """Rows of layer ``i``'s ring of output codes (streamed layers): the next layer's ``kernel``
+    inputs, kept twice (each row also ``kernel`` rows further on, so the last ``kernel`` rows are
+    contiguous); the last layer's: the window's ``steps_out`` positions (pooling reads them in any order)."""
+    if i + 1 < len(net.convs):
+        return 2 * net.convs[i + 1].kernel
+    return net.convs[i].steps_out
+
+
+def _stream_layers(ctx, net) -> tuple[list[str], list[Field], list[Field], list[str], str]:
+    """The integer pipeline with every layer streamed (library.streams_layers): ``<func>_frame(slot)``,
+    called by the log-mel once a frame's codes are in its ring slot, counts the frames until the
+    first layer's next output position (its stride phase against the window's first frame, which
+    the hop keeps) and then sums that position's ``kernel`` frames (four filters per pass,
+    sf_q8_dot4), requantises them with the bias into layer 0's ring and, layer after layer, when
+    a new output completes the next layer's position, runs that one position x all filters
+    (``sf_q8_dense`` on the last ``kernel`` rows) into its ring. The same int32 sums as
+    ``sf_q8_conv1d``, so the same codes. Returns the helpers, state fields, scratch fields, init
+    lines and the last layer's ring (the window's last ``steps_out`` outputs when it completes)."""
+    q = ctx.int8_codes
+    convs = net.convs
+    first = convs[0]
+    T, F, K, M = q["n_frames"], int(first.layer.w.shape[0]), first.kernel, first.c_in
+    left, head, acc = ctx.state("qleft"), ctx.state("qhead"), ctx.scratch("qsum")
+    w = ctx.sym("qw0")
+    rings = [ctx.state(f"qr{i}") for i in range(len(convs))]
+    body = [
+        f"/* integer pipeline, every layer streamed: a frame arrived (its codes in ring slot s + {K - 1});\n"
+        " * each layer's output positions as they complete, into the layers' rings */\n"
+        f"static void {ctx.func}_frame(uint32_t s)\n",
+        "{\n",
+        "    uint32_t f, k, c;\n",
+        "    int8_t *y;\n",
+        f"    int32_t *acc = {acc};\n",
+        f"    {left}[0] = (uint16_t)({left}[0] - 1u);\n",
+        f"    if ({left}[0] != 0u) return;  /* no layer-0 position of the windows' phase starts at slot s */\n",
+        f"    {left}[0] = {first.stride}u;\n",
+        f"    for (f = 0; f < {F}u; f++) acc[f] = 0;\n",
+        f"    for (k = 0; k < {K}u; k++) {{\n",
+        f"        const int8_t *x = &{q['ring']}[((s + k) % {T}u) * {M}u];\n",
+        "#ifdef SF_Q8_DOT4_SIMD\n",
+        f"        for (f = 0; f + 4u <= {F}u; f += 4u) sf_q8_dot4(x, &{w}[f * {K * M}u + k * {M}u], {K * M}u, {M}u, &acc[f]);\n",
+        "#else\n",
+        f"        for (f = 0; f + 4u <= {F}u; f += 4u) {{\n",
+        f"            const int8_t *w0 = &{w}[f * {K * M}u + k * {M}u], *w1 = w0 + {K * M}u, *w2 = w1 + {K * M}u,\n",
+        f"                         *w3 = w2 + {K * M}u;\n",
+        "            int32_t a0 = acc[f], a1 = acc[f + 1u], a2 = acc[f + 2u], a3 = acc[f + 3u];\n",
+        f"            for (c = 0; c < {M}u; c++) {{\n",
+        "                int32_t u = x[c];\n",
+        "                a0 += u * w0[c];\n",
+        "                a1 += u * w1[c];\n",
+        "                a2 += u * w2[c];\n",
+        "                a3 += u * w3[c];\n",
+        "            }\n",
+        "            acc[f] = a0;\n",
+        "            acc[f + 1u] = a1;\n",
+        "            acc[f + 2u] = a2;\n",
+        "            acc[f + 3u] = a3;\n",
+        "        }\n",
+        "#endif\n",
+        f"        for (; f < {F}u; f++) {{\n",
+        f"            const int8_t *wf = &{w}[f * {K * M}u + k * {M}u];\n",
+        f"            for (c = 0; c < {M}u; c++) acc[f] += (int32_t)x[c] * wf[c];\n",
+        "        }\n",
+        "    }\n",
+    ]
+    state: list[Field] = []
+    init: list[str] = []
+    for i, c in enumerate(convs):
+        n_out, rows = int(c.layer.w.shape[0]), _ring_rows(net, i)
+        mirrored = i + 1 < len(convs)
+        layer = ctx.sym(f"qlayer{i}")
+        if i == 0:
+            body.append(f"    y = &{rings[0]}[{head}[0] * {n_out}u];\n")
+            body.append(f"    sf_q8_requantize_sums(acc, {layer}.bias, &{layer}, y);\n")
+        else:
+            prev = int(convs[i - 1].layer.w.shape[0])
+            body += [
+                f"    {left}[{i}] = (uint16_t)({left}[{i}] - 1u);\n",
+                f"    if ({left}[{i}] != 0u) return;\n",
+                f"    {left}[{i}] = {c.stride}u;\n",
+                f"    y = &{rings[i]}[{head}[{i}] * {n_out}u];\n",
+                f"    sf_q8_dense(&{rings[i - 1]}[{head}[{i - 1}] * {prev}u], &{layer}, y);"
+                f"  /* layer {i}: one position x {n_out} filters on the last {c.kernel} rows */\n",
+            ]
+        keep = rows // 2 if mirrored else rows
+        if mirrored:
+            body.append(f"    memcpy(y + {keep * n_out}u, y, {n_out}u);  /* its copy {keep} rows on */\n")
+        body.append(f"    {head}[{i}] = (uint16_t)(({head}[{i}] + 1u) % {keep}u);\n")
+        what = f"the last {keep} outputs, twice" if mirrored else f"the window's {rows} outputs"
+        state.append(Field("int8_t", f"qr{i}", rows * n_out, f"layer {i}'s ring: {what}"))
+        init.append(f"{left}[{i}] = {c.kernel}u;")
+    body.append("}\n")
+    state += [
+        Field("uint16_t", "qleft", len(convs), "per layer: inputs to come before its next output position"),
+        Field("uint16_t", "qhead", len(convs), "per layer: ring row of the next output"),
+        Field("uint8_t", "qstream", 1, "1: the window being run is the stream's (its outputs are in the rings)"),
+    ]
+    scratch = [Field("int32_t", "qsum", F, "layer 0's sums at the position being completed")]
+    return ["".join(body)], state, scratch, init, rings[-1]
+
+
 def emit_q8_conv(stage, ctx) -> CFragment:
     """``conv1d``: ``sf_q8_conv1d`` per layer on ping-pong int8 buffers, ``sf_q8_maxpool`` or
     ``sf_q8_avgpool`` (TFLite's int8 average pooling), the dense layer, table scores."""
@@ -181,6 +297,13 @@ def emit_q8_conv(stage, ctx) -> CFragment:
     scratch = []
     helpers: list[str] = []
     state: list[Field] = []
+    init: list[str] = []
+    streamed = codes and ctx.int8_codes.get("rings", False)
+    if streamed:  # the stream's window: pooling on the last layer's ring; _infer / _classify: below
+        helpers, state, scratch, init, last_ring = _stream_layers(ctx, net)
+        flag = ctx.state("qstream")
+        code += [f"if ({flag}[0]) {{", f"    {flag}[0] = 0u;", f"    {_pool(net, last_ring)}", "} else {"]
+    branch = len(code)
     for i, c in enumerate(net.convs):
         t, layer = _layer_tables(ctx, c.layer, i, "conv")
         tables += t
@@ -192,7 +315,7 @@ def emit_q8_conv(stage, ctx) -> CFragment:
                 return f"sf_q8_conv1d_w16({args}, {ctx.scratch('qw16')});"
             return f"sf_q8_conv1d({args});"
 
-        if i == 0 and codes and "ring" in ctx.int8_codes:
+        if i == 0 and codes and "ring" in ctx.int8_codes and not streamed:
             helpers, state, first = _frame_sums(ctx, c, layer)
             flag, conv = ctx.state("qstream"), call
 
@@ -206,16 +329,11 @@ def emit_q8_conv(stage, ctx) -> CFragment:
         else:
             code.append(call(layer))
         src = dst
-    last = net.convs[-1]
-    filters = int(last.layer.w.shape[0])
-    if net.pool == "max":
-        code.append(f"sf_q8_maxpool({src}, {last.steps_out}u, {filters}u, {ctx.scratch('qpool')});")
-    else:
-        mult, shift = avg_divider(last.steps_out)
-        code.append(
-            f"sf_q8_avgpool({src}, {last.steps_out}u, {filters}u, {mult}u, {shift}, {ctx.scratch('qpool')});"
-            f" /* TFLite int8 average pooling: / {last.steps_out} as * {mult} >> {32 + shift} */"
-        )
+    filters = int(net.convs[-1].layer.w.shape[0])
+    code.append(_pool(net, src))
+    if streamed:
+        code[branch:] = ["    " + line for line in code[branch:]] + ["}"]
+    code = [line.replace("$POOL", ctx.scratch("qpool")) for line in code]
     t, layer = _layer_tables(ctx, net.dense, len(net.convs), "dense")
     tables += t
     dst = bufs[len(net.convs) % 2]
@@ -232,6 +350,7 @@ def emit_q8_conv(stage, ctx) -> CFragment:
         tables=tables,
         state=([qin] if codes else []) + state,
         helpers=helpers,
+        init=init,
         scratch=[
             *([] if codes else [qin]),
             Field("int8_t", "qa", widest),

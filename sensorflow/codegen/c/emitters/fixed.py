@@ -340,6 +340,9 @@ def _int8_codes(frag: CFragment, ctx, stage, stream: bool, bufs, starts: str) ->
         back = int(q["kernel"]) - 1
         at = next(i for i, line in enumerate(frag.stream_sample) if f"{code8}(" in line)
         frag.stream_sample.insert(at + 1, f"        {fn}(({head}[0] + {T - back}u) % {T}u);")
+    if q.get("rings"):  # every model layer ran as its frames arrived: no codes to copy
+        frag.stream_output = ["(void)out;", f"{q['flag']}[0] = 1u;  /* the model: pooling on its last layer's ring */"]
+        return
     frag.stream_output = [
         "(void)out;  /* the codes go to the model's buffer: no float features */",
         *([f"{q['flag']}[0] = 1u;  /* the model's first layer: from the per-frame sums */"] if fn else []),
