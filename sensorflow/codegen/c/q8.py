@@ -100,26 +100,12 @@ def _centred_call(ctx, cen, c, layer: str, src: str, call) -> list[str]:
     ]
 
 
-def _frame_sums(ctx, c, layer: str) -> tuple[list[str], list[Field], str]:
-    """The integer pipeline's first layer from sums kept per frame position (library.fused_codes):
-    ``<func>_frame(slot)``, called by the log-mel once a frame's codes are in its ring slot,
-    sums the layer's weights (no bias) over the kernel frames that start ``kernel - 1`` slots
-    back; a streamed window's layer output is then its positions' sums plus the (per-window)
-    bias, requantised as ``sf_q8_conv1d`` does: the same int32 sums, so the same codes, with
-    one position's MACs per frame instead of every position's per window. Returns the helpers,
-    the state fields and the name of ``<func>_first(bias, y)``."""
-    q = ctx.int8_codes
-    T, F, K, M, S = q["n_frames"], int(c.layer.w.shape[0]), c.kernel, c.c_in, c.stride
-    pos, ring, head = ctx.state("qpos"), q["ring"], q["head"]
-    w = ctx.sym("qw0")
-    first = f"{ctx.func}_first"
-    helpers = [
-        f"/* integer pipeline: layer 0's sums (no bias) over the {K} frames from ring slot s; four\n"
-        " * filters per pass over a frame's codes (sf_q8_dot4: each code word serves four weight rows) */\n"
-        f"static void {ctx.func}_frame(uint32_t s)\n"
-        "{\n"
-        "    uint32_t f, k, c;\n"
-        f"    int32_t *acc = &{pos}[s * {F}u];\n"
+def _position_sums(T: int, F: int, K: int, M: int, ring: str, w: str) -> str:
+    """C lines (in a function declaring ``f, k, c`` and ``int32_t *acc``): layer 0's sums (no bias)
+    of its ``F`` filters over the ``K`` frames from ring slot ``s`` of the ``T``-slot code ring
+    (``M`` codes a frame); four filters per pass over a frame's codes (sf_q8_dot4 on the M4: each
+    code word serves four weight rows)."""
+    return (
         f"    for (f = 0; f < {F}u; f++) acc[f] = 0;\n"
         f"    for (k = 0; k < {K}u; k++) {{\n"
         f"        const int8_t *x = &{ring}[((s + k) % {T}u) * {M}u];\n"
@@ -148,7 +134,29 @@ def _frame_sums(ctx, c, layer: str) -> tuple[list[str], list[Field], str]:
         f"            for (c = 0; c < {M}u; c++) acc[f] += (int32_t)x[c] * wf[c];\n"
         "        }\n"
         "    }\n"
-        "}\n",
+    )
+
+
+def _frame_sums(ctx, c, layer: str) -> tuple[list[str], list[Field], str]:
+    """The integer pipeline's first layer from sums kept per frame position (library.fused_codes):
+    ``<func>_frame(slot)``, called by the log-mel once a frame's codes are in its ring slot,
+    sums the layer's weights (no bias) over the kernel frames that start ``kernel - 1`` slots
+    back; a streamed window's layer output is then its positions' sums plus the (per-window)
+    bias, requantised as ``sf_q8_conv1d`` does: the same int32 sums, so the same codes, with
+    one position's MACs per frame instead of every position's per window. Returns the helpers,
+    the state fields and the name of ``<func>_first(bias, y)``."""
+    q = ctx.int8_codes
+    T, F, K, M, S = q["n_frames"], int(c.layer.w.shape[0]), c.kernel, c.c_in, c.stride
+    pos, ring, head = ctx.state("qpos"), q["ring"], q["head"]
+    w = ctx.sym("qw0")
+    first = f"{ctx.func}_first"
+    helpers = [
+        f"/* integer pipeline: layer 0's sums (no bias) over the {K} frames from ring slot s; four\n"
+        " * filters per pass over a frame's codes (sf_q8_dot4: each code word serves four weight rows) */\n"
+        f"static void {ctx.func}_frame(uint32_t s)\n"
+        "{\n"
+        "    uint32_t f, k, c;\n"
+        f"    int32_t *acc = &{pos}[s * {F}u];\n" + _position_sums(T, F, K, M, ring, w) + "}\n",
         f"/* integer pipeline: layer 0 of the streamed window from its positions' sums plus bias */\n"
         f"static void {first}(const sf_q8_layer *L, int8_t *y)\n"
         "{\n"
@@ -216,34 +224,7 @@ def _stream_layers(ctx, net) -> tuple[list[str], list[Field], list[Field], list[
         f"    {left}[0] = (uint16_t)({left}[0] - 1u);\n",
         f"    if ({left}[0] != 0u) return;  /* no layer-0 position of the windows' phase starts at slot s */\n",
         f"    {left}[0] = {first.stride}u;\n",
-        f"    for (f = 0; f < {F}u; f++) acc[f] = 0;\n",
-        f"    for (k = 0; k < {K}u; k++) {{\n",
-        f"        const int8_t *x = &{q['ring']}[((s + k) % {T}u) * {M}u];\n",
-        "#ifdef SF_Q8_DOT4_SIMD\n",
-        f"        for (f = 0; f + 4u <= {F}u; f += 4u) sf_q8_dot4(x, &{w}[f * {K * M}u + k * {M}u], {K * M}u, {M}u, &acc[f]);\n",
-        "#else\n",
-        f"        for (f = 0; f + 4u <= {F}u; f += 4u) {{\n",
-        f"            const int8_t *w0 = &{w}[f * {K * M}u + k * {M}u], *w1 = w0 + {K * M}u, *w2 = w1 + {K * M}u,\n",
-        f"                         *w3 = w2 + {K * M}u;\n",
-        "            int32_t a0 = acc[f], a1 = acc[f + 1u], a2 = acc[f + 2u], a3 = acc[f + 3u];\n",
-        f"            for (c = 0; c < {M}u; c++) {{\n",
-        "                int32_t u = x[c];\n",
-        "                a0 += u * w0[c];\n",
-        "                a1 += u * w1[c];\n",
-        "                a2 += u * w2[c];\n",
-        "                a3 += u * w3[c];\n",
-        "            }\n",
-        "            acc[f] = a0;\n",
-        "            acc[f + 1u] = a1;\n",
-        "            acc[f + 2u] = a2;\n",
-        "            acc[f + 3u] = a3;\n",
-        "        }\n",
-        "#endif\n",
-        f"        for (; f < {F}u; f++) {{\n",
-        f"            const int8_t *wf = &{w}[f * {K * M}u + k * {M}u];\n",
-        f"            for (c = 0; c < {M}u; c++) acc[f] += (int32_t)x[c] * wf[c];\n",
-        "        }\n",
-        "    }\n",
+        _position_sums(T, F, K, M, q["ring"], w),
     ]
     state: list[Field] = []
     init: list[str] = []
