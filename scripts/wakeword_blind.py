@@ -25,6 +25,7 @@ from sensorflow.datasets import Stream
 from sensorflow.datasets.recipes import wakeword, wakeword_blind
 from sensorflow.demo import detector, streaming
 from sensorflow.demo.runner import model_path
+from sensorflow.errors import SensorflowError
 
 BOARD = "qemu-mps2-an386"
 
@@ -72,7 +73,10 @@ def main(argv: list[str]) -> None:
     items, out = parse_args(argv)
     results, built = [], {}
     for path, scorers in items:
-        pipe, meta = artifact.load(path)
+        try:
+            pipe, meta = artifact.load(path)
+        except SensorflowError as exc:
+            sys.exit(str(exc).splitlines()[0])
         if not meta.get("calibration"):
             sys.exit(
                 f"{path}: no dev-chosen threshold in meta.json (calibration); train it with scripts/wakeword_dev_only.py"
@@ -106,10 +110,14 @@ def main(argv: list[str]) -> None:
     print_table(results)
 
 
+def pct(v) -> str:
+    return "  n/a" if v is None else f"{100 * v:5.1f} %"
+
+
 def row(r: dict) -> str:
     o = r["other_audio"]
     return (
-        f"{r['pipeline']:<14} {r['scorer']:<5} thr {r['threshold']:<5g} recall {100 * r['recall']:5.1f} % "
+        f"{r['pipeline']:<14} {r['scorer']:<5} thr {r['threshold']:<5g} recall {pct(r['recall'])} "
         f"({r['hits']}/{r['n_events']})  FA/h other {o['false_accepts_per_hour']:.2f} ({o['false_accepts']})  "
         f"FA/h all {r['false_accepts_per_hour']:.2f} ({r['false_accepts']})"
     )
@@ -119,15 +127,17 @@ def print_table(results: list[dict]) -> None:
     print("\nblind streams at the dev-chosen threshold")
     for r in results:
         print(row(r))
-        conds = "  ".join(
-            f"{c['condition']}: {100 * c['recall']:.1f} % FA {c['false_accepts']}" for c in r["by_condition"]
-        )
+        conds = "  ".join(f"{c['condition']}: {pct(c['recall'])} FA {c['false_accepts']}" for c in r["by_condition"])
         print(f"    per SNR  {conds}")
         srcs = "  ".join(f"{s['source']}: {s['hits']}/{s['n_events']}" for s in r["by_source"])
         print(f"    per accent  {srcs}")
         voices = "  ".join(f"{s['source'].split(':')[1]}: {s['hits']}/{s['n_events']}" for s in r["by_voice"])
         print(f"    per voice  {voices}")
-        print(f"    false accepts by context  {r['false_accepts_by_context']}")
+        conf = [v for k, v in r["context_triggered"].items() if k.startswith("confusable")]
+        print(
+            f"    near-homophone phrases that drew a detection  {sum(v['triggered'] for v in conf)}/"
+            f"{sum(v['n'] for v in conf)}; false accepts by context  {r['false_accepts_by_context']}"
+        )
 
 
 if __name__ == "__main__":
