@@ -120,3 +120,4 @@ q15_clip  # MicroPython runtime kernel called as rt.q15_clip by generated module
 q15_dct  # MicroPython runtime kernel called as rt.q15_dct by generated modules (sf_runtime.py)
 quantize_q16  # numpy reference of the integer pipeline's generated code8 (tests/codegen/test_int8_logmel_c.py)
 stream_sample_i16  # CFragment field read by codegen/c/templates/model.c.j2 (<func>_samples_i16 behind <prefix>_push_i16)
+load_recordings  # unused function (sensorflow/datasets/recipes/wakeword_blind.py: scripts/wakeword_blind.py reads the blind streams)

@@ -480,10 +480,11 @@ BABBLE_SENTENCES = 96
 PART_SEED = {"train": 0, "test": 1, "dev": 2}
 
 
-def babble_talkers(opts: WakewordOptions, part: str, log=None) -> list[np.ndarray]:
+def babble_talkers(opts: WakewordOptions, part: str, log=None, rng=None) -> list[np.ndarray]:
     """Sentences by the ``part``'s speakers that the babble beds of its streams are cut from,
-    from their own generator: the streams stay the same whatever the clip options are."""
-    rng = np.random.default_rng([opts.seed, 6, PART_SEED[part]])
+    from their own generator (``rng``, else the part's): the streams stay the same whatever the
+    clip options are."""
+    rng = np.random.default_rng([opts.seed, 6, PART_SEED[part]]) if rng is None else rng
     voices = speakers(opts, part)
     plan = [_utt(rng, opts, str(rng.choice(voices)), random_sentence(rng), part) for _ in range(BABBLE_SENTENCES)]
     if log:
@@ -709,18 +710,35 @@ def load(config, options: dict | None = None):
 
     from ..dataset import Dataset, Stream
 
+    data = build(parse_options(config_options(config, options)), log=lambda m: print(m, file=sys.stderr))
+    return to_dataset(data, config.sensor.channels, Dataset, Stream)
+
+
+def config_options(config, options: dict | None) -> dict:
+    """``options`` with the sample rate and clip length the pipeline's sensor and window give, unless set."""
     options = dict(options or {})
     options.setdefault("sample_rate", int(round(config.sensor.sample_rate)))
     length, _ = config.window.samples(config.sensor.sample_rate)
     options.setdefault("clip_seconds", length / float(config.sensor.sample_rate))
-    data = build(parse_options(options), log=lambda m: print(m, file=sys.stderr))
-    return to_dataset(data, config.sensor.channels, Dataset, Stream)
+    return options
 
 
 def to_dataset(data: WakewordData, channels, Dataset, Stream):
-    sr = float(data.sample_rate)
+    streams = to_streams(data.streams, data.sample_rate, Stream)
+    names = [f"{k}:{g}:{i}" for i, (k, g) in enumerate(zip(data.kind.tolist(), data.groups.tolist()))]
+    return Dataset(
+        [x[:, None] for x in data.X], data.y, data.groups, float(data.sample_rate), tuple(channels), names,
+        fold=data.split, streams=streams, source="recipe:wakeword",
+        background=[b[:, None] for b in data.background], background_label="other" if data.background else None,
+    )  # fmt: skip
+
+
+def to_streams(recordings: list[dict], sample_rate: int, Stream) -> list:
+    """The recipe's stream dicts as ``Stream`` objects: wake phrases as events, the other
+    utterances as context, the SNR as condition and each wake phrase's accent as its source."""
+    sr = float(sample_rate)
     streams = []
-    for i, s in enumerate(data.streams):
+    for i, s in enumerate(recordings):
         wake = s["event_kind"] == "wake"
         events = [(float(a) / sr, float(b) / sr, "wake") for a, b in zip(s["event_start"][wake], s["event_end"][wake])]
         # confusable stretches are named by their phrase, so the report can say which ones fire
@@ -743,9 +761,4 @@ def to_dataset(data: WakewordData, channels, Dataset, Stream):
                 part=str(s["part"]),
             )
         )
-    names = [f"{k}:{g}:{i}" for i, (k, g) in enumerate(zip(data.kind.tolist(), data.groups.tolist()))]
-    return Dataset(
-        [x[:, None] for x in data.X], data.y, data.groups, sr, tuple(channels), names,
-        fold=data.split, streams=streams, source="recipe:wakeword",
-        background=[b[:, None] for b in data.background], background_label="other" if data.background else None,
-    )  # fmt: skip
+    return streams
