@@ -24,8 +24,9 @@ from sensorflow.demo.catalog import load_pipeline, train
 from sensorflow.demo.runner import model_path
 
 
-def main(yaml_path: str, out_dir: str, numeric: str = "int8") -> None:
-    out = Path(out_dir)
+def train_candidate(yaml_path: str, out: Path):
+    """The demo's data and training for ``yaml_path`` (artifact in ``out/artifact``), with
+    progress printed: (pipeline, data set, training result, training seconds)."""
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     pipe = load_pipeline(Path(yaml_path), False)
@@ -35,6 +36,12 @@ def main(yaml_path: str, out_dir: str, numeric: str = "int8") -> None:
     tr = train(pipe, ds, out / "artifact", lambda m: print(m, flush=True))
     train_s = time.perf_counter() - t1
     print(f"training {train_s:.0f} s", flush=True)
+    return pipe, ds, tr, train_s
+
+
+def main(yaml_path: str, out_dir: str, numeric: str = "int8") -> None:
+    out = Path(out_dir)
+    pipe, ds, tr, train_s = train_candidate(yaml_path, out)
     int8 = model_path(pipe, "qemu-mps2-an386", "int8")
     scorer = model_path(pipe, "qemu-mps2-an386", numeric)
     y = np.asarray(tr.test_labels).astype(str)

@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/: wakeword_dev_only
 import causal_norm  # noqa: E402
+from wakeword_dev_only import train_candidate  # noqa: E402
 
 from sensorflow.demo import detector, streaming  # noqa: E402
-from sensorflow.demo.catalog import load_pipeline, train  # noqa: E402
 from sensorflow.demo.frame_reuse import framed_first_stage  # noqa: E402
 from sensorflow.graph import run_steps  # noqa: E402
 
@@ -82,15 +83,7 @@ def dev_result(pipe, scored, label) -> dict:
 def main(mode: str, yaml_path: str, out_dir: str) -> None:
     causal_norm.install(mode)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    pipe = load_pipeline(Path(yaml_path), False)
-    ds = pipe.load_data()
-    print(f"data: {len(ds)} recordings, {len(ds.streams)} streams ({time.perf_counter() - t0:.0f} s)", flush=True)
-    t1 = time.perf_counter()
-    tr = train(pipe, ds, out / "artifact", lambda m: print(m, flush=True))
-    train_s = time.perf_counter() - t1
-    print(f"training {train_s:.0f} s", flush=True)
+    pipe, ds, tr, train_s = train_candidate(yaml_path, out)
     y = np.asarray(tr.test_labels).astype(str)
     float_pred = np.asarray(pipe.predict(tr.test_windows)).astype(str)
     heldout = {
