@@ -173,16 +173,16 @@ def _frame_sums(ctx, c, layer: str) -> tuple[list[str], list[Field], str]:
     return helpers, fields, first
 
 
-def _pool(net, src: str) -> str:
-    """The call pooling the last layer's codes in ``src`` into ``$POOL`` (max: any order of the
+def _pool(net, src: str, dst: str) -> str:
+    """The call pooling the last layer's codes in ``src`` into ``dst`` (max: any order of the
     positions; average: an integer sum, so any order too)."""
     last = net.convs[-1]
     filters = int(last.layer.w.shape[0])
     if net.pool == "max":
-        return f"sf_q8_maxpool({src}, {last.steps_out}u, {filters}u, $POOL);"
+        return f"sf_q8_maxpool({src}, {last.steps_out}u, {filters}u, {dst});"
     mult, shift = avg_divider(last.steps_out)
     return (
-        f"sf_q8_avgpool({src}, {last.steps_out}u, {filters}u, {mult}u, {shift}, $POOL);"
+        f"sf_q8_avgpool({src}, {last.steps_out}u, {filters}u, {mult}u, {shift}, {dst});"
         f" /* TFLite int8 average pooling: / {last.steps_out} as * {mult} >> {32 + shift} */"
     )
 
@@ -280,10 +280,11 @@ def emit_q8_conv(stage, ctx) -> CFragment:
     state: list[Field] = []
     init: list[str] = []
     streamed = codes and ctx.int8_codes.get("rings", False)
+    pool = ctx.scratch("qpool")
     if streamed:  # the stream's window: pooling on the last layer's ring; _infer / _classify: below
         helpers, state, scratch, init, last_ring = _stream_layers(ctx, net)
         flag = ctx.state("qstream")
-        code += [f"if ({flag}[0]) {{", f"    {flag}[0] = 0u;", f"    {_pool(net, last_ring)}", "} else {"]
+        code += [f"if ({flag}[0]) {{", f"    {flag}[0] = 0u;", f"    {_pool(net, last_ring, pool)}", "} else {"]
     branch = len(code)
     for i, c in enumerate(net.convs):
         t, layer = _layer_tables(ctx, c.layer, i, "conv")
@@ -311,14 +312,13 @@ def emit_q8_conv(stage, ctx) -> CFragment:
             code.append(call(layer))
         src = dst
     filters = int(net.convs[-1].layer.w.shape[0])
-    code.append(_pool(net, src))
+    code.append(_pool(net, src, pool))
     if streamed:
         code[branch:] = ["    " + line for line in code[branch:]] + ["}"]
-    code = [line.replace("$POOL", ctx.scratch("qpool")) for line in code]
     t, layer = _layer_tables(ctx, net.dense, len(net.convs), "dense")
     tables += t
     dst = bufs[len(net.convs) % 2]
-    code.append(f"sf_q8_dense({ctx.scratch('qpool')}, &{layer}, {dst});")
+    code.append(f"sf_q8_dense({pool}, &{layer}, {dst});")
     _finish(ctx, net, dst, tables, code)
     qin = Field("int8_t", "qin", d, "int8 input codes" + (" (the log-mel's, or quantised features)" if codes else ""))
     # the integer pipeline's later layers widen their input once to int16 pairs (sf_q8_conv1d_w16):
