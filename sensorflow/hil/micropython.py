@@ -217,19 +217,10 @@ def _run(s):
     lab = {infer}[0]
     dt = time.ticks_diff(time.ticks_us(), t0)
     print(lab, dt, binascii.b2a_base64(bytes(_p.feat)).strip().decode(), binascii.b2a_base64(bytes(_p.scores)).strip().decode())
-def _answers(done, dt):
-    for i, lab, sc, _post in done:
-        print(i, lab, dt, '-' if sc is None else binascii.b2a_base64(bytes(sc)).strip().decode())
-def _push(s):
-    x = array('f', binascii.a2b_base64(s))
-    t0 = time.ticks_us()
-    done = _p.push(x)
-    _answers(done, time.ticks_diff(time.ticks_us(), t0))
-def _push16(s):
-    x = array('h', binascii.a2b_base64(s))
-    t0 = time.ticks_us()
-    done = _p.push_i16(x)
-    _answers(done, time.ticks_diff(time.ticks_us(), t0))
+def _push(s, typ):
+    x = array(typ, binascii.a2b_base64(s))
+    for i, lab, sc, _post in (_p.push_i16(x) if typ == 'h' else _p.push(x)):
+        print(i, lab, '-' if sc is None else binascii.b2a_base64(bytes(sc)).strip().decode())
 print(getattr(_sf, 'I16_SCALE', 0))
 """
 
@@ -492,10 +483,10 @@ def _stream_records(
         if counts.dtype != np.int16:
             raise ValueError(f"samples='int16' takes an int16 array, got {counts.dtype}")
         signal = counts.astype(np.float32) * np.float32(i16_scale)  # exact: I16_SCALE is a power of two
-        wire, call = np.ascontiguousarray(counts, dtype="<i2"), "_push16"
+        wire, typ = np.ascontiguousarray(counts, dtype="<i2"), "h"
     else:
         signal = np.asarray(stream, dtype=np.float32)
-        wire, call = np.ascontiguousarray(signal, dtype="<f4"), "_push"
+        wire, typ = np.ascontiguousarray(signal, dtype="<f4"), "f"
     host_windows = frame(signal, pipeline.window_length, pipeline.hop)
     host_scores, _, finite = host_answers(pipeline, host_windows, False)
     classes = [str(c) for c in pipeline.classes_]
@@ -504,12 +495,12 @@ def _stream_records(
     records: list[dict] = []
     for first in range(0, len(wire), hop * batch):
         pushes = [wire[a : a + hop] for a in range(first, min(first + hop * batch, len(wire)), hop)]
-        code = "\n".join(f"{call}({base64.b64encode(p.tobytes())!r})" for p in pushes)
+        code = "\n".join(f"_push({base64.b64encode(p.tobytes())!r}, {typ!r})" for p in pushes)
         t0 = time.perf_counter()
         lines = [ln for ln in repl.exec_(code, timeout=max(timeout, 30.0)).splitlines() if ln.strip()]
         elapsed = time.perf_counter() - t0
         for line in lines:
-            idx, lab, _push_us, s64 = line.split()
+            idx, lab, s64 = line.split()
             i, lab = int(idx), int(lab)
             if i != len(records) or i >= len(host_windows):
                 raise HILError(
