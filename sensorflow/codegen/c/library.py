@@ -3,6 +3,7 @@ kernels the stages use. Layout of the generated code is in ``templates/model.c.j
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -444,9 +445,7 @@ def streams_layers(net, hop: int, frame_hop: int) -> bool:
     of int8 codes, q8.emit_q8_conv): no per-window bias (``center_window``) and a window hop of a
     whole number of frames that is a multiple of the product of the strides, so each window's
     layer positions are positions the stream has already computed."""
-    strides = 1
-    for c in net.convs:
-        strides *= c.stride
+    strides = math.prod(c.stride for c in net.convs)
     return net.centring is None and hop % frame_hop == 0 and (hop // frame_hop) % strides == 0
 
 
