@@ -129,6 +129,17 @@ class _MelStage(Stage):
     def n_frames(self) -> int:
         return dsp.n_frames(self._length(), self.params.n_fft, self.hop_length, self.params.center)
 
+    def stream_shift(self, hop: int) -> int:
+        """Frames a window hop of ``hop`` samples moves by when the exports can take the stream
+        frame by frame, keeping a ring of the window's last ``n_frames`` frames instead of the
+        window itself: no centring pad, and the hop a whole number of frames, fewer than the
+        window's. 0 when they cannot (the window is kept and framed whole)."""
+        hop_length, length = self.hop_length, self._length()
+        if self.params.center or not 0 < hop < length or hop % hop_length:
+            return 0
+        shift = hop // hop_length
+        return shift if shift < self.n_frames else 0
+
     def _length(self) -> int:
         if self.input_spec_ is None:
             raise ConfigError(f"stage '{self.name}' is not bound to an input yet; call bind() or transform() first")

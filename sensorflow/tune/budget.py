@@ -77,7 +77,8 @@ def integer_path(stage, board, numeric: str = "auto") -> bool:
 
 def window_bytes(pipe) -> int:
     """RAM of the streaming window the C export of ``pipe`` keeps: length x channels x the bytes
-    a sample takes there (2 as int16 counts, 4 as floats: ``codegen.c.library.window_sample_bytes``)."""
+    a sample takes there (2 as int16 counts, 4 as floats, none when a stage takes the stream frame
+    by frame and keeps its own frame ring, which its cost counts: ``codegen.c.library.window_sample_bytes``)."""
     from ..codegen.c.library import window_sample_bytes
 
     return window_sample_bytes(pipe) * pipe.window_length * pipe.input_spec.n_channels

@@ -1,7 +1,8 @@
 """The tune cost model charges the streaming window as the C export keeps it: 2 B a sample when
 the export holds it as int16 counts (fixed-point stats and band_energy at one scale, the channel
-loop its only reader: gesture_q15), 4 B (float32) otherwise; checked against the generator's
-layout and, for gesture_q15 on qemu-riscv32, the export's measured RAM."""
+loop its only reader: gesture_q15), nothing when a log-mel takes the stream frame by frame (it
+keeps a frame ring, which its own cost counts), 4 B (float32) otherwise; checked against the
+generator's layout and, for gesture_q15 on qemu-riscv32, the export's measured RAM."""
 
 from __future__ import annotations
 
@@ -54,6 +55,36 @@ def test_window_bytes_as_the_export_lays_them_out(stages, per_sample):
     """Before fitting (as a trial is estimated) and after, as the fitted export declares."""
     declared = generate(_fitted(stages)).info["ram_layout"]["streaming window"]
     assert budget.window_bytes(_pipeline(stages)) == declared == per_sample * 100 * 3
+
+
+def _audio(log_mel: str) -> Pipeline:
+    return Pipeline.from_string(
+        "name: melwin\n"
+        "sensor: {kind: audio, sample_rate: 8000, channels: [mic]}\n"
+        "window: {length_ms: 250, hop_ms: 125}\n"
+        f"stages:\n  - type: log_mel\n    n_fft: 256\n    n_mels: 8\n{log_mel}" + TREE
+    )
+
+
+@pytest.mark.parametrize(
+    "log_mel, per_sample",
+    [
+        ("    hop_length: 250\n    center: false\n", 0),  # 4 frames a hop: the export streams frames
+        ("    hop_length: 250\n    center: false\n" + Q15, 0),  # the q15 log-mel streams frames too
+        ("    hop_length: 300\n    center: false\n", 4),  # a hop of 3.33 frames: the window is kept
+        ("    hop_length: 250\n    center: true\n", 4),  # centring pads each window: kept
+    ],
+)
+def test_window_bytes_of_a_log_mel(log_mel, per_sample):
+    """Whether the window is kept is the log-mel emitters' own test (``stream_shift``): the
+    estimate and the fitted export's declared layout agree."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 30)
+    X = (rng.standard_normal((30, 2000, 1)) * (0.1 + 0.2 * y[:, None, None])).astype(np.float32)
+    fitted = _audio(log_mel)
+    fitted.fit(X, np.array(["a", "b"])[y])
+    layout = generate(fitted).info["ram_layout"]
+    assert layout.get("streaming window", 0) == budget.window_bytes(_audio(log_mel)) == per_sample * 2000
 
 
 @pytest.mark.slow

@@ -372,8 +372,19 @@ def counts_window(pl, valid: bool) -> bool:
 
 def window_sample_bytes(pipeline) -> int:
     """Bytes a sample of the streaming window takes in the state of ``pipeline``'s C export
-    (built, fitted or not): 2 under :func:`counts_window`, else 4 (float)."""
-    return 2 if counts_window(plan(pipeline), pipeline.pad == VALID_PAD) else 4
+    (built, fitted or not): 0 when a stage takes the stream frame by frame (the export keeps
+    that stage's frame ring, not the window: :func:`streams_frames`), 2 under
+    :func:`counts_window`, else 4 (float)."""
+    pl = plan(pipeline)
+    if streams_frames(pl, pipeline.hop):
+        return 0
+    return 2 if counts_window(pl, pipeline.pad == VALID_PAD) else 4
+
+
+def streams_frames(pl, hop: int) -> bool:
+    """Does a stage of the plan take the stream frame by frame (the only reader of the window, and a
+    framed stage whose ``stream_shift`` accepts the hop: the log-mel emitters' own test)?"""
+    return any(ps.streams_input and getattr(ps.stage, "stream_shift", lambda _: 0)(hop) > 0 for ps in pl.stages)
 
 
 def channel_step(prefix: str, cnt: str, ks: tuple, length: int, n_channels: int, calls: list) -> str:

@@ -180,9 +180,7 @@ def emit_log_mel(stage, ctx) -> CFragment:
     floor, add = (p.amin, 0.0) if p.floor_mode == "max" else (0.0, p.amin)
     mul = 10.0 / math.log(10.0) if p.log == "db" else 1.0
 
-    shift = 0
-    if not p.center and 0 < ctx.hop < spec.length and ctx.hop % hop == 0 and ctx.hop // hop < T:
-        shift = ctx.hop // hop
+    shift = stage.stream_shift(ctx.hop)
 
     t = Tables(ctx)
     win = t.add("window", "float", stage.window_vector(np.float32))

@@ -170,8 +170,8 @@ def emit_log_mel_q15(stage, ctx) -> CFragment:
         "    }",
         "}",
     ]
-    hop, L = stage.hop_length, ctx.input_spec.length
-    stream = ctx.streams_input and 0 < ctx.hop < L and ctx.hop % hop == 0 and ctx.hop // hop < T
+    hop = stage.hop_length
+    stream = ctx.streams_input and stage.stream_shift(ctx.hop) > 0
     out_code: list[str] = []  # the stream's window output: the ring's frames, oldest first
     if stream:
         state = [
