@@ -92,6 +92,47 @@ def test_wakeword_refuses_overlapping_voices_and_bad_options():
     assert err.value.key == ("dataset", "options", "wake_per_speakr")
 
 
+VARIANTS_OUTPUT = """Pty Language       Age/Gender VoiceName          File                 Other Languages
+ 5  variant         --/M      Alex               !v/Alex
+ 5  variant         --/M      Half-LifeAnnouncementSystem !v/announcer
+ 5  variant         --/M      Mr_Serious         !v/Mr serious
+ 5  variant         --/M      m3                 !v/m3
+"""
+
+
+def test_espeak_variants_are_the_file_names(monkeypatch):
+    """Names as ``voice+name`` takes them: the files after !v/, spaces kept, wherever the column sits."""
+    from types import SimpleNamespace
+
+    from sensorflow.datasets.recipes import speech
+
+    monkeypatch.setattr(speech, "engine_available", lambda engine: True)
+    monkeypatch.setattr(speech.subprocess, "run", lambda *a, **k: SimpleNamespace(stdout=VARIANTS_OUTPUT))
+    speech.espeak_variants.cache_clear()
+    try:
+        assert speech.espeak_variants() == {"Alex", "announcer", "Mr serious", "m3"}
+    finally:
+        speech.espeak_variants.cache_clear()
+
+
+def test_wakeword_unknown_variant_is_refused(monkeypatch):
+    """espeak-ng speaks an unknown variant as the plain voice, silently: a listed variant it does not
+    have is a one-line error naming the option and the close name; the shipped defaults are not
+    re-checked (their "alex" and "annie" stay, see DEFAULT_TRAIN_VARIANTS)."""
+    from sensorflow.datasets.recipes import speech
+
+    monkeypatch.setattr(speech, "espeak_variants", lambda: frozenset({"Alex", "m1", "m3", "f3", "f4"}))
+    with pytest.raises(ConfigError, match="no voice variant 'alex' \\(did you mean 'Alex'\\?\\)") as err:
+        wakeword.parse_options({**TINY, "dev_variants": ["f4", "alex"]})
+    assert err.value.key == ("dataset", "options", "dev_variants") and "\n" not in str(err.value)
+    with pytest.raises(ConfigError, match="no voice variant 'zz9'"):
+        wakeword.parse_options({**TINY, "train_variants": ["m1", "zz9"]})
+    assert wakeword.parse_options(dict(TINY)).test_variants == ("m3",)
+    assert "alex" in wakeword.WakewordOptions().train_variants
+    monkeypatch.setattr(speech, "espeak_variants", lambda: None)  # no espeak-ng: require_engine says so later
+    assert wakeword.parse_options({**TINY, "dev_variants": ["alex"]}).dev_variants == ("alex",)
+
+
 def test_wakeword_unknown_voice_is_one_line_error(tmp_path):
     need_tools("espeak-ng")
     with pytest.raises(DataError, match="could not speak with voice 'espeak:xx-nonexistent"):

@@ -7,7 +7,9 @@ naming, as in ``espeak-ng -v en-us+f2``) or ``flite:<voice>`` (``flite -voice sl
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -56,6 +58,24 @@ def require_engine(engine: str) -> None:
 
 def engine_available(engine: str) -> bool:
     return shutil.which(ENGINE_TOOLS[engine]) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def espeak_variants() -> frozenset[str] | None:
+    """The voice variants espeak-ng has: the names ``voice+name`` selects, i.e. the files under
+    ``!v/`` that ``espeak-ng --voices=variant`` lists (names may hold spaces: "Mr serious").
+    None when espeak-ng is not installed or does not answer (the recipe stops at require_engine).
+    espeak-ng takes an unknown variant silently and speaks the plain voice, hence this list."""
+    if not engine_available("espeak"):
+        return None
+    try:
+        out = subprocess.run(["espeak-ng", "--voices=variant"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # each row ends "... VoiceName  !v/<file>  [other languages]"; a long VoiceName shifts the column
+    names = (re.split(r"\s{2,}", line.split("!v/", 1)[1].strip())[0] for line in out.splitlines() if "!v/" in line)
+    found = frozenset(names)
+    return found or None
 
 
 def _command(u: Utterance, wav_path: str) -> list[str]:
