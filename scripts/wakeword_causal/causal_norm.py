@@ -8,6 +8,8 @@ streaming net that keeps its layer outputs between windows needs). Study code on
   fixed-point form a device would use: one shift and two adds per band and frame).
 - ``box``: the mean of the last ``n`` frames x_{t-n+1..t}, over the frames that exist (fewer at
   the start of a clip or stream).
+- ``frame``: each frame less its own mean over the bands (stateless: the level of the frame
+  removed, as c0 is dropped from cepstra; reset and carried views are the same).
 
 Arrays are ``(..., T, C)``: time on axis -2, bands on axis -1. ``install(mode)`` patches
 ``Conv1D._frames`` so training and clip scoring see ``x - m`` per window (the state restarted in
@@ -51,16 +53,18 @@ def box_mean(x: np.ndarray, n: int = BOX_FRAMES) -> np.ndarray:
 
 def normalise(x: np.ndarray, mode: str) -> np.ndarray:
     """``x`` less its causal mean: ``ema`` / ``box`` (defaults above), ``emaA`` (shift A),
-    ``boxN`` (N frames); ``none``: ``x`` as float32."""
+    ``boxN`` (N frames), ``frame`` (each frame's band mean); ``none``: ``x`` as float32."""
     x = np.asarray(x, np.float32)
     if mode == "none":
         return x
+    if mode == "frame":
+        return x - x.mean(axis=-1, keepdims=True)
     kind, arg = mode[:3], mode[3:]
     if kind == "ema":
         return x - ema_mean(x, int(arg) if arg else EMA_SHIFT)
     if kind == "box":
         return x - box_mean(x, int(arg) if arg else BOX_FRAMES)
-    raise SystemExit(f"causal study: unknown mode {mode!r}; use none, ema[A] or box[N]")
+    raise SystemExit(f"causal study: unknown mode {mode!r}; use none, frame, ema[A] or box[N]")
 
 
 def install(mode: str) -> None:
@@ -96,6 +100,8 @@ def _check() -> None:
     assert np.allclose(normalise(x, "ema")[:, :40], normalise(x[:, :40], "ema"), atol=1e-5)
     assert np.array_equal(normalise(x, "box40"), normalise(x, "box"))
     assert np.array_equal(normalise(x, "ema5"), normalise(x, "ema"))
+    f = normalise(x, "frame")
+    assert np.allclose(f.sum(axis=-1), 0, atol=1e-3) and np.allclose(f[:, :40], normalise(x[:, :40], "frame"))
     b = normalise(x, "box32")
     assert np.allclose(b[:, 40], x[:, 9:41].mean(axis=1) * -1 + x[:, 40], atol=1e-4)
     print("causal_norm: ema and box equal the direct loops")

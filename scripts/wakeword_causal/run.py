@@ -8,7 +8,7 @@ net. Dev streams are scored two ways:
 Each gets the demo's dev rule (``demo.detector``: highest recall at <= 1 false accept/h of other
 speech and noise on the calibration grid). The test streams are split off and never scored.
 
-Usage: python scripts/wakeword_causal/run.py <none|ema|box> <pipeline.yaml> <out_dir>
+Usage: python scripts/wakeword_causal/run.py <none|frame|ema|box> <pipeline.yaml> <out_dir>
 (SENSORFLOW_CACHE: the folder holding the full recipe's ``wakeword-*`` cache.)"""
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def main(mode: str, yaml_path: str, out_dir: str) -> None:
     result["dev_minutes"] = round(sum(len(s.signal) for s in dev) / ds.sample_rate / 60, 1)
     result["reset"] = dev_result(pipe, streaming.score_all(pipe, dev), label)
     print("reset:", json.dumps({k: v for k, v in result["reset"].items() if k != "curve"}), flush=True)
-    if mode == "none":  # check the carried path: without a normalisation it must equal reset
+    if mode in ("none", "frame"):  # stateless: check the carried path: without a normalisation it must equal reset
         a = score_carried(pipe, dev[:1], mode)[0].scores
         b = streaming.score_all(pipe, dev[:1])[0].scores
         result["carried_check_max_abs_diff"] = float(np.max(np.abs(a - b)))
