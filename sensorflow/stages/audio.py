@@ -448,11 +448,26 @@ class _MelStage(Stage):
         pow2 = p.n_fft & (p.n_fft - 1) == 0
         fft_tables = 5 * p.n_fft if pow2 else 8 * p.n_fft
         flash = 4 * p.n_fft + fft_tables + 4 * nnz + 4 * p.n_mels + self._extra_flash() + 192 + 1536
-        # the kernel's buffers and frame ring per channel (window mode), plus one frame of
-        # pending samples per channel and the ring heads when the export streams frame by frame
-        buf, ring = self.kernel_floats()
-        ram = 4 * n_ch * (buf + ring + p.n_fft) + 4 * n_ch + self._extra_ram(n_ch, T)
+        if getattr(self, "q15_k_", None) is not None:
+            ram = self._q15_ram(n_ch, T)
+        else:
+            # the kernel's buffers and frame ring per channel (window mode), plus one frame of
+            # pending samples per channel and the ring heads when the export streams frame by frame
+            buf, ring = self.kernel_floats()
+            ram = 4 * n_ch * (buf + ring + p.n_fft) + 4 * n_ch + self._extra_ram(n_ch, T)
         return Cost(flash_bytes=int(flash), ram_bytes=int(ram), ops=int(ops))
+
+    def _q15_ram(self, n_ch: int, T: int) -> int:
+        """RAM of the fixed-point C export streaming frame by frame (``emit_log_mel_q15``): per
+        channel a ring of ``n_frames`` frames of int32 Q16 dB and one frame of pending int16 counts,
+        three uint16 ring heads; scratch for one frame's int16 counts, the int32 FFT / power buffer
+        and int32 dB; mfcc adds the window's float log-mel and one frame's int32 cepstrum. An upper
+        bound for the integer pipeline, whose ring holds the int8 net's codes (1 B, not 4)."""
+        p = self.params
+        ram = n_ch * (4 * T * p.n_mels + 2 * p.n_fft) + 3 * 2 + 2 * p.n_fft + 4 * p.n_fft + 4 * p.n_mels
+        if self.name == "mfcc":
+            ram += 4 * n_ch * T * p.n_mels + 4 * self._n_out
+        return ram
 
     def _extra_ops(self, n_ch, T) -> int:
         return 0

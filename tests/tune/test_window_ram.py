@@ -107,3 +107,34 @@ def test_gesture_q15_estimate_against_the_riscv_export(tmp_path):
     est = objective.fitted_cost(board.model_dump(mode="json"), window, pipe.config.export.numeric, pipe)
     assert report["ram_bytes"] == report["state_bytes"]
     assert report["state_bytes"] <= est["ram_bytes"] <= report["state_bytes"] + budget.RUNTIME_RAM
+
+
+@pytest.mark.parametrize(
+    "stage, streams",
+    [
+        ("log_mel", True),
+        ("mfcc", True),  # adds the window's float log-mel and one frame's cepstrum
+        ("log_mel", False),  # a hop of 3.33 frames: no ring is kept, the estimate is an upper bound
+    ],
+)
+def test_q15_log_mel_ram_as_the_export_lays_it_out(stage, streams):
+    """The fixed-point stage's cost counts its C export's ring, pending frame and scratch (the
+    float kernel's buffers before: 3,416 B against the 2,310 B laid out for the log-mel here)."""
+    extra = "    n_mfcc: 5\n" if stage == "mfcc" else ""
+    hop = "250" if streams else "300"
+    text = f"    hop_length: {hop}\n    center: false\n{extra}{Q15}".replace("log_mel", stage)
+    p = Pipeline.from_string(
+        "name: melram\n"
+        "sensor: {kind: audio, sample_rate: 8000, channels: [mic]}\n"
+        "window: {length_ms: 250, hop_ms: 125}\n"
+        f"stages:\n  - type: {stage}\n    n_fft: 256\n    n_mels: 8\n{text}" + TREE
+    )
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 30)
+    p.fit(
+        (rng.standard_normal((30, 2000, 1)) * (0.1 + 0.2 * y[:, None, None])).astype(np.float32),
+        np.array(["a", "b"])[y],
+    )
+    laid_out = generate(p).info["stage_ram"][0]
+    estimate = p.steps[0].stages[0].cost().ram_bytes
+    assert estimate == laid_out if streams else estimate > laid_out
