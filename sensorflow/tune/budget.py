@@ -103,6 +103,20 @@ def estimate(stages, board, window_bytes: int = 0, numeric: str = "auto") -> dic
     return {"flash_bytes": int(flash), "ram_bytes": int(ram), "instructions": instructions}
 
 
+def static_ram(pipe, board, numeric: str = "auto") -> int | None:
+    """Bytes of static state the C export of fitted ``pipe`` lays out on ``board`` (the
+    generator's own layout: window or frame rings, stage buffers, the scratch union), or None
+    when the pipeline has no C export. Exact where the stages' cost models are bounds (a q15
+    log-mel's ring holds int8 codes when an int8 net follows it)."""
+    from ..codegen.c.library import generate
+    from ..errors import SensorflowError
+
+    try:
+        return int(generate(pipe, {}, board, numeric=numeric).state_bytes)
+    except SensorflowError:
+        return None
+
+
 def model_bound(stage_dict: dict, n_features: int, n_classes: int, n_train: int) -> dict:
     """A cost the model cannot go below, from its parameters alone (before fitting): exact for
     knn / logistic / ridge / mlp / naive Bayes, one root-to-leaf path per tree for forests; zeros when the

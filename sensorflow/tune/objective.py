@@ -176,11 +176,18 @@ def evaluate(payload: dict) -> dict:
 
 
 def fitted_cost(board_dict: dict, window_bytes: int, numeric: str, pipe) -> dict:
-    """Flash, RAM and instructions of fitted ``pipe`` (its post stages left out) on the board."""
+    """Flash, RAM and instructions of fitted ``pipe`` on the board: the stages' cost models (post
+    stages left out), with RAM as the C export lays it out (``budget.static_ram``, all stages)
+    plus the runtime allowance for the stack, when the pipeline has a C export."""
     from ..device.boards import Board
 
+    board = Board.model_validate(board_dict)
     stages = [s for s in pipe.stages if s.tags.role != "post"]
-    return budget_mod.estimate(stages, Board.model_validate(board_dict), window_bytes, numeric)
+    est = budget_mod.estimate(stages, board, window_bytes, numeric)
+    ram = budget_mod.static_ram(pipe, board, numeric)
+    if ram is not None:
+        est["ram_bytes"] = budget_mod.RUNTIME_RAM + ram
+    return est
 
 
 def _model_integer(stage_type: str | None, numeric: str, board) -> bool:
