@@ -22,8 +22,11 @@ held-out windows (``test_windows.npy``); ``stream`` (``--recording``) pushes a r
 ``max_abs_feature_error``, ``latency_ms_median``, ``ping_ms``, ..., so
 ``report.format_table`` prints it; ``counter_unit`` is ``"ns"`` with
 ``device_ns_per_inference`` from time.ticks_us on the board: MicroPython has no
-instruction counter; state/RAM/flash bytes are the export estimate) plus ``lang``,
-``upload_seconds`` and ``heap_bytes`` (gc.mem_alloc growth of Pipeline()).
+instruction counter; in stream mode the median over windows of every push's time since the
+previous completed window, as the C stream mode counts; state/RAM/flash bytes are the export
+estimate) plus ``lang``, ``upload_seconds`` and ``heap_bytes`` (gc.mem_alloc growth of
+Pipeline()), and in stream mode ``device_us_per_second_of_audio`` (every push's time over the
+recording's duration at the pipeline's sample rate: under 1e6 the board keeps up in real time).
 """
 
 from __future__ import annotations
@@ -217,10 +220,19 @@ def _run(s):
     lab = {infer}[0]
     dt = time.ticks_diff(time.ticks_us(), t0)
     print(lab, dt, binascii.b2a_base64(bytes(_p.feat)).strip().decode(), binascii.b2a_base64(bytes(_p.scores)).strip().decode())
+_acc = 0
+_tot = 0
 def _push(s, typ):
+    global _acc, _tot
     x = array(typ, binascii.a2b_base64(s))
-    for i, lab, sc, _post in (_p.push_i16(x) if typ == 'h' else _p.push(x)):
-        print(i, lab, '-' if sc is None else binascii.b2a_base64(bytes(sc)).strip().decode())
+    t0 = time.ticks_us()
+    out = list(_p.push_i16(x) if typ == 'h' else _p.push(x))
+    dt = time.ticks_diff(time.ticks_us(), t0)
+    _acc += dt
+    _tot += dt
+    for i, lab, sc, _post in out:
+        print(i, lab, '-' if sc is None else binascii.b2a_base64(bytes(sc)).strip().decode(), _acc)
+        _acc = 0
 print(getattr(_sf, 'I16_SCALE', 0))
 """
 
@@ -323,6 +335,7 @@ def run_micropython_hil(
             )
         if board_hash != want_hash:
             raise HILError(f"module on {port} is pipeline {board_hash}, the artifact is {want_hash}; copy failed?")
+        pushed_us = seconds = None  # stream mode: device time of every push, the recording's duration
         if stream is None:
             records, regression = _window_records(repl, pipeline, windows, n_valid, tol, batch, timeout, port, progress)
         else:
@@ -334,9 +347,11 @@ def run_micropython_hil(
                     f"module on {port} has no Pipeline.push_i16 (only a pipeline whose first stage is a streaming "
                     "q15 log_mel/mfcc has one); stream float32 samples instead"
                 )
-            records, regression = _stream_records(
+            records, regression, pushed_us = _stream_records(
                 repl, pipeline, stream, samples, i16_scale, tol, batch, timeout, port, progress
             )
+            rate = pipeline.input_spec.sample_rate
+            seconds = len(stream) / rate if rate else None
         raw_paste = repl.use_raw_paste
         repl.exit_raw()
     finally:
@@ -370,6 +385,7 @@ def run_micropython_hil(
         "cycles_per_inference": None,
         "device_ns_per_inference": 1000.0 * statistics.median(device_us) if device_us else None,
         "device_us_per_inference": statistics.median(device_us) if device_us else None,
+        **({"device_us_per_second_of_audio": _per_second(pushed_us, seconds)} if stream is not None else {}),
         "latency_ms_median": round(1e3 * statistics.median(r["latency_s"] for r in records), 3) if records else None,
         "ping_ms": round(1e3 * statistics.median(pings), 3),
         "stack_high_water_bytes": None,
@@ -386,6 +402,12 @@ def run_micropython_hil(
         "retries": 0,
         "bad_frames": 0,
     }
+
+
+def _per_second(pushed_us: int, seconds: float | None) -> float | None:
+    """Device microseconds per second of audio: the time of every push over the recording's
+    duration (below 1e6 the board keeps up in real time, ignoring the serial link)."""
+    return round(pushed_us / seconds, 1) if seconds else None
 
 
 def _held_out_windows(pipeline, artifact_dir, windows, max_windows, n_valid):
@@ -470,12 +492,27 @@ def _nonfinite_record(i: int, lab: int, classes: list[str], device_us, latency_s
     }
 
 
+def _parse_push_line(line: str, port: str) -> tuple[int, int, str, int]:
+    """One line ``_push`` prints per completed window: ``index label scores microseconds``
+    (scores: base64 of the float32 bytes, ``-`` for NONFINITE; microseconds: time.ticks_us of
+    every push since the previous completed window, as the C stream mode counts)."""
+    parts = line.split()
+    if len(parts) != 4 or not all(p.lstrip("-").isdigit() for p in (parts[0], parts[1], parts[3])):
+        raise HILError(
+            f"board on {port} answered {line[:80]!r} to a push; expected 'index label scores microseconds' "
+            "(is the module the one just copied?)"
+        )
+    return int(parts[0]), int(parts[1]), parts[2], int(parts[3])
+
+
 def _stream_records(
     repl, pipeline, stream, samples, i16_scale, tol, batch, timeout, port, progress
-) -> tuple[list, bool]:
+) -> tuple[list, bool, int]:
     """The recording pushed one window hop at a time (``batch`` pushes per raw-REPL command), and
     every window the module completes compared with the host's window of the same index;
-    (records, whether the pipeline answers values)."""
+    (records, whether the pipeline answers values, the device microseconds of every push). A
+    record's ``device_us`` is the time of every push since the previous completed window: one
+    window hop's work, its frames and its window."""
     from ..windowing import frame
 
     if samples == "int16":
@@ -500,8 +537,7 @@ def _stream_records(
         lines = [ln for ln in repl.exec_(code, timeout=max(timeout, 30.0)).splitlines() if ln.strip()]
         elapsed = time.perf_counter() - t0
         for line in lines:
-            idx, lab, s64 = line.split()
-            i, lab = int(idx), int(lab)
+            i, lab, s64, dt = _parse_push_line(line, port)
             if i != len(records) or i >= len(host_windows):
                 raise HILError(
                     f"board on {port} completed window {i} near sample {first}; the host expects window "
@@ -509,7 +545,7 @@ def _stream_records(
                 )
             latency = elapsed / max(len(lines), 1)
             if not finite[i]:
-                records.append(_nonfinite_record(i, lab, classes, None, latency))
+                records.append(_nonfinite_record(i, lab, classes, dt, latency))
                 continue
             if s64 == "-":
                 raise HILError(f"board on {port} gave window {i} no scores (NONFINITE) where the host has finite ones")
@@ -522,7 +558,7 @@ def _stream_records(
                     "board": answer,
                     "agree": agree,
                     "ok": agree if regression else tol.ok(scores, host_scores[i], "score"),
-                    "device_us": None,  # the push's time covers the samples as well as the window
+                    "device_us": dt,
                     "latency_s": latency,
                     "score_error": float(np.max(np.abs(scores - host_scores[i]))),
                     "feature_error": 0.0,
@@ -534,4 +570,7 @@ def _stream_records(
         raise HILError(
             f"board on {port} completed {len(records)} windows of the recording; the host has {len(host_windows)}"
         )
-    return records, regression
+    pushed = repl.exec_("print(_tot)").strip()  # every push, the ones after the last window too
+    if not pushed.isdigit():
+        raise HILError(f"board on {port} answered {pushed[:80]!r} for its total push time; expected microseconds")
+    return records, regression, int(pushed)

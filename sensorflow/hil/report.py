@@ -88,6 +88,11 @@ def format_table(d: dict) -> str:
         ]
     elif unit == "ns":
         counts = [("device time / inference", fmt(d["device_ns_per_inference"], " ns"))]
+        per_s = d.get("device_us_per_second_of_audio")  # MicroPython stream mode: can it keep up?
+        if per_s is not None:
+            counts.append(
+                ("device time / s of audio", fmt(per_s / 1e3, " ms") + f" ({per_s / 1e4:.3g} % of real time)")
+            )
     else:
         counts = [("cycles / inference", fmt(d["cycles_per_inference"]))]
     stack = (

@@ -2,7 +2,9 @@
 raw REPL through the module's ``Pipeline.push`` (float32) or ``Pipeline.push_i16`` (int16 counts),
 every completed window compared with the host's window at the same place (as the C firmware's
 stream mode). Before, ``--recording`` was silently ignored with ``--lang micropython`` and the
-held-out windows were run instead."""
+held-out windows were run instead. Each completed window carries the board's time.ticks_us of
+every push since the previous one (as the C stream mode's count), and the report the device time
+per second of audio."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sensorflow.cli import main
 from sensorflow.dsp import fixed
 from sensorflow.errors import HILError
 from sensorflow.hil import micropython as mp_hil
+from sensorflow.hil import report
 from sensorflow.testing.int16_stream import Q15_HOP, Q15_LENGTH, q15_stream_pipeline
 
 K = 15  # q15_scale 2**-15 of q15_stream_pipeline
@@ -39,21 +42,45 @@ def _hil(art, rec, capsys, *extra):
     return rc, (json.loads(out) if out.strip().startswith("{") else out)
 
 
+def _spy_records(monkeypatch) -> list:
+    """Each stream run's (records, regression, pushed_us), as ``_stream_records`` returned them."""
+    seen = []
+    real = mp_hil._stream_records
+
+    def spy(*args):
+        seen.append(real(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(mp_hil, "_stream_records", spy)
+    return seen
+
+
 @pytest.mark.slow
-def test_int16_and_float32_recordings_stream_through_push(q15_art, tmp_path, capsys):
-    """An int16 .npy goes through push_i16 (auto), a float .npy through push; every window agrees,
-    and the int16 stream is half the bytes of the float32 one on the wire."""
+def test_int16_and_float32_recordings_stream_through_push(q15_art, tmp_path, capsys, monkeypatch):
+    """An int16 .npy goes through push_i16 (auto), a float .npy through push; every window agrees
+    and has the board's push time; the time per second of audio is every push's time over 1.6 s."""
     need_tools("node")
     art, signal = q15_art
     counts = fixed.quantize(signal[:, 0], K)
     np.save(tmp_path / "counts.npy", counts)
     np.save(tmp_path / "floats.npy", counts.astype(np.float32) * np.float32(2.0**-K))
+    seen = _spy_records(monkeypatch)
     for rec, how in (("counts.npy", "int16"), ("floats.npy", "float32")):
         rc, res = _hil(art, tmp_path / rec, capsys)
         assert rc == 0, res
         assert res["mode"] == "stream" and res["samples"] == how and res["lang"] == "micropython"
         assert res["passed"] and res["n"] == N_WINDOWS and res["agreement"] == 1.0, res
         assert res["max_abs_score_error"] < 1e-4, res
+        records, _, pushed_us = seen[-1]
+        times = [r["device_us"] for r in records]
+        assert len(times) == N_WINDOWS and all(type(t) is int and t > 0 for t in times), times
+        assert res["device_us_per_inference"] == np.median(times) and res["device_ns_per_inference"] > 0, res
+        # the last window ends on the last sample, so no push comes after it: the windows hold every push
+        assert pushed_us == sum(times), (pushed_us, times)
+        per_s = res["device_us_per_second_of_audio"]
+        assert per_s > 0 and per_s == pytest.approx(sum(times) / SECONDS, abs=0.05), res
+        row = next(ln for ln in report.format_table(res).splitlines() if ln.startswith("device time / s of audio"))
+        assert f"{per_s / 1e3:,.6g} ms" in row and "% of real time" in row, row
 
 
 @pytest.mark.slow
@@ -68,8 +95,24 @@ def test_a_wrong_host_answer_is_reported(q15_art, monkeypatch):
         return scores[:, ::-1].copy(), feats, finite
 
     monkeypatch.setattr(mp_hil, "host_answers", swapped)
-    res = mp_hil.run_micropython_hil(art, stream=signal[: Q15_LENGTH + 2 * Q15_HOP], samples="float32")
+    seen = _spy_records(monkeypatch)
+    tail = Q15_HOP // 2  # samples after the last window: pushed and timed, in no window
+    res = mp_hil.run_micropython_hil(art, stream=signal[: Q15_LENGTH + 2 * Q15_HOP + tail], samples="float32")
     assert res["n"] == 3 and not res["passed"] and res["disagreements"] == [0, 1, 2], res
+    records, _, pushed_us = seen[-1]
+    assert pushed_us >= sum(r["device_us"] for r in records) > 0, (pushed_us, records)
+    seconds = (Q15_LENGTH + 2 * Q15_HOP + tail) / 8000
+    assert res["device_us_per_second_of_audio"] == pytest.approx(pushed_us / seconds, abs=0.05), res
+
+
+def test_push_lines_are_parsed():
+    """The board's line per completed window (recorded from the emulated board): index, label,
+    base64 scores or '-' (NONFINITE), microseconds; the line without the time is refused."""
+    assert mp_hil._parse_push_line("0 0 +e0yPw0kmj4= 43000", "P") == (0, 0, "+e0yPw0kmj4=", 43000)
+    assert mp_hil._parse_push_line("5 -6 - 31000", "P") == (5, -6, "-", 31000)
+    for bad in ("0 0 +e0yPw0kmj4=", "0 0 +e0yPw0kmj4= 4.3", "Traceback (most recent call last):"):
+        with pytest.raises(HILError, match="expected 'index label scores microseconds'"):
+            mp_hil._parse_push_line(bad, "P")
 
 
 @pytest.mark.slow
