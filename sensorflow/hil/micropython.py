@@ -221,15 +221,13 @@ def _run(s):
     dt = time.ticks_diff(time.ticks_us(), t0)
     print(lab, dt, binascii.b2a_base64(bytes(_p.feat)).strip().decode(), binascii.b2a_base64(bytes(_p.scores)).strip().decode())
 _acc = 0
-_tot = 0
 def _push(s, typ):
-    global _acc, _tot
+    global _acc
     x = array(typ, binascii.a2b_base64(s))
     t0 = time.ticks_us()
     out = list(_p.push_i16(x) if typ == 'h' else _p.push(x))
     dt = time.ticks_diff(time.ticks_us(), t0)
     _acc += dt
-    _tot += dt
     for i, lab, sc, _post in out:
         print(i, lab, '-' if sc is None else binascii.b2a_base64(bytes(sc)).strip().decode(), _acc)
         _acc = 0
@@ -570,7 +568,7 @@ def _stream_records(
         raise HILError(
             f"board on {port} completed {len(records)} windows of the recording; the host has {len(host_windows)}"
         )
-    pushed = repl.exec_("print(_tot)").strip()  # every push, the ones after the last window too
-    if not pushed.isdigit():
-        raise HILError(f"board on {port} answered {pushed[:80]!r} for its total push time; expected microseconds")
-    return records, regression, int(pushed)
+    tail = repl.exec_("print(_acc)").strip()  # the pushes after the last completed window
+    if not tail.isdigit():
+        raise HILError(f"board on {port} answered {tail[:80]!r} for its last pushes' time; expected microseconds")
+    return records, regression, sum(r["device_us"] for r in records) + int(tail)
